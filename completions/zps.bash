@@ -1,0 +1,44 @@
+# bash completion for zps; install: zps completion bash > /etc/bash_completion.d/zps
+_zps_topics() {
+  ZPS_NO_AUTOSTART=1 zps topics --timeout 500ms 2>/dev/null | cut -f1
+}
+
+_zps() {
+  local cur prev words cword
+  cur="${COMP_WORDS[COMP_CWORD]}"
+  prev="${COMP_WORDS[COMP_CWORD-1]}"
+  local commands="publish consume count reset topics daemon completion"
+  local global="-e --env -b --brokers --bootstrap-server -r --schema-registry -g --group --socket --sasl-mechanism --tls --tls-ca --timeout --json --no-color --verbose -h --help -V --version"
+  local command="" i
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case "${COMP_WORDS[i]}" in
+      publish|consume|count|reset|topics|daemon|completion) command="${COMP_WORDS[i]}"; break ;;
+    esac
+  done
+  case "$prev" in
+    -e|--env) COMPREPLY=($(compgen -W "local production" -- "$cur")); return ;;
+    --sasl-mechanism) COMPREPLY=($(compgen -W "plain scram-sha-256 scram-sha-512" -- "$cur")); return ;;
+    -o|--offset) COMPREPLY=($(compgen -W "beginning end" -- "$cur")); return ;;
+    --socket|--tls-ca|--schema) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    -b|--brokers|--bootstrap-server|-r|--schema-registry|-g|--group|--timeout|-k|--key|-K|--key-delimiter|-t|--type|-H|--header|-p|--partition|--partitions|--subject|-n|--max-messages|--format|--expect|--wait|--retention-messages|--retention-bytes|--max-memory) return ;;
+  esac
+  local flags
+  case "$command" in
+    publish) flags="--raw -k --key -K --key-delimiter -t --type -H --header -p --partition --partitions --schema --subject" ;;
+    consume) flags="-f --follow -o --offset -n --max-messages --format" ;;
+    count) flags="--expect --wait" ;;
+    reset) flags="-y --yes" ;;
+    topics) flags="--all" ;;
+    daemon) flags="--retention-messages --retention-bytes --max-memory" ;;
+    completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "$commands $global" -- "$cur")); return ;;
+  esac
+  if [[ "$cur" == -* ]]; then
+    COMPREPLY=($(compgen -W "$flags $global" -- "$cur"))
+  elif [[ "$command" == daemon ]]; then
+    COMPREPLY=($(compgen -W "start stop status run" -- "$cur"))
+  elif [[ "$command" == publish || "$command" == consume || "$command" == count || "$command" == reset ]]; then
+    COMPREPLY=($(compgen -W "$(_zps_topics)" -- "$cur"))
+  fi
+}
+complete -F _zps zps

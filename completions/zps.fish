@@ -1,0 +1,47 @@
+# fish completion for zps; install: zps completion fish > ~/.config/fish/completions/zps.fish
+function __zps_topics
+    env ZPS_NO_AUTOSTART=1 zps topics --timeout 500ms 2>/dev/null | cut -f1
+end
+
+set -l commands publish consume count reset topics daemon completion
+complete -c zps -f
+complete -c zps -n "not __fish_seen_subcommand_from $commands" -a "$commands"
+
+complete -c zps -s e -l env -x -a "local production" -d 'environment: local or Kafka'
+complete -c zps -s b -l brokers -x -d 'Kafka brokers'
+complete -c zps -l bootstrap-server -x -d 'Kafka brokers'
+complete -c zps -s r -l schema-registry -x -d 'schema registry URL'
+complete -c zps -s g -l group -x -d 'consumer group'
+complete -c zps -l socket -r -F -d 'local daemon socket'
+complete -c zps -l sasl-mechanism -x -a "plain scram-sha-256 scram-sha-512" -d 'SASL mechanism'
+complete -c zps -l tls -d 'use TLS'
+complete -c zps -l tls-ca -r -F -d 'CA certificate'
+complete -c zps -l timeout -x -d 'give up after'
+complete -c zps -l json -d 'NDJSON output'
+complete -c zps -l no-color -d 'no colors'
+complete -c zps -l verbose -d 'more detail on errors'
+complete -c zps -s V -l version -d 'show version'
+
+complete -c zps -n "__fish_seen_subcommand_from publish consume count reset" -a "(__zps_topics)"
+complete -c zps -n "__fish_seen_subcommand_from publish" -l raw -d 'publish values as strings'
+complete -c zps -n "__fish_seen_subcommand_from publish" -s k -l key -x -d 'key'
+complete -c zps -n "__fish_seen_subcommand_from publish" -s K -l key-delimiter -x -d 'key delimiter'
+complete -c zps -n "__fish_seen_subcommand_from publish" -s t -l type -x -d 'message type'
+complete -c zps -n "__fish_seen_subcommand_from publish" -s H -l header -x -d 'header name=value'
+complete -c zps -n "__fish_seen_subcommand_from publish" -s p -l partition -x -d 'partition'
+complete -c zps -n "__fish_seen_subcommand_from publish" -l partitions -x -d 'partitions of a new topic'
+complete -c zps -n "__fish_seen_subcommand_from publish" -l schema -r -F -d 'schema file'
+complete -c zps -n "__fish_seen_subcommand_from publish" -l subject -x -d 'subject'
+complete -c zps -n "__fish_seen_subcommand_from consume" -s f -l follow -d 'keep waiting'
+complete -c zps -n "__fish_seen_subcommand_from consume" -s o -l offset -x -a "beginning end" -d 'start'
+complete -c zps -n "__fish_seen_subcommand_from consume" -s n -l max-messages -x -d 'exit after n'
+complete -c zps -n "__fish_seen_subcommand_from consume" -l format -x -d 'template'
+complete -c zps -n "__fish_seen_subcommand_from count" -l expect -x -d 'expected count'
+complete -c zps -n "__fish_seen_subcommand_from count" -l wait -x -d 'wait for --expect'
+complete -c zps -n "__fish_seen_subcommand_from reset" -s y -l yes -d 'no confirmation'
+complete -c zps -n "__fish_seen_subcommand_from topics" -l all -d 'include internal topics'
+complete -c zps -n "__fish_seen_subcommand_from daemon" -a "start stop status run"
+complete -c zps -n "__fish_seen_subcommand_from daemon" -l retention-messages -x -d 'messages per partition'
+complete -c zps -n "__fish_seen_subcommand_from daemon" -l retention-bytes -x -d 'bytes per partition'
+complete -c zps -n "__fish_seen_subcommand_from daemon" -l max-memory -x -d 'memory cap'
+complete -c zps -n "__fish_seen_subcommand_from completion" -a "bash zsh fish"

@@ -1,0 +1,59 @@
+#compdef zps
+# zsh completion for zps; install: zps completion zsh > "${fpath[1]}/_zps"
+
+_zps_topics() {
+  local -a topics
+  topics=(${(f)"$(ZPS_NO_AUTOSTART=1 zps topics --timeout 500ms 2>/dev/null | cut -f1)"})
+  _describe 'topic' topics
+}
+
+_zps() {
+  local -a global
+  global=(
+    '(-e --env)'{-e,--env}'[environment: local or Kafka]:env:(local production)'
+    '(-b --brokers --bootstrap-server)'{-b,--brokers,--bootstrap-server}'[Kafka brokers]:brokers:'
+    '(-r --schema-registry)'{-r,--schema-registry}'[schema registry URL]:url:'
+    '(-g --group)'{-g,--group}'[consumer group]:group:'
+    '--socket[local daemon socket]:socket:_files'
+    '--sasl-mechanism[SASL mechanism]:mechanism:(plain scram-sha-256 scram-sha-512)'
+    '--tls[use TLS]'
+    '--tls-ca[CA certificate]:file:_files'
+    '--timeout[give up after]:duration:'
+    '--json[NDJSON output]'
+    '--no-color[no colors]'
+    '--verbose[more detail on errors]'
+  )
+  local state
+  _arguments -C $global \
+    '(- :)'{-h,--help}'[show help]' \
+    '(- :)'{-V,--version}'[show version]' \
+    '1:command:(publish consume count reset topics daemon completion)' \
+    '*::arg:->args'
+  case $state in
+    args)
+      case $words[1] in
+        publish)
+          _arguments $global '--raw[publish values as strings]' '(-k --key)'{-k,--key}'[key]:key:' \
+            '(-K --key-delimiter)'{-K,--key-delimiter}'[key delimiter]:delimiter:' '(-t --type)'{-t,--type}'[message type]:type:' \
+            '*'{-H,--header}'[header name=value]:header:' '(-p --partition)'{-p,--partition}'[partition]:n:' \
+            '--partitions[partitions of a new topic]:n:' '--schema[schema file]:file:_files' '--subject[subject]:subject:' \
+            '1:topic:_zps_topics' '*:value:' ;;
+        consume)
+          _arguments $global '(-f --follow)'{-f,--follow}'[keep waiting]' '(-o --offset)'{-o,--offset}'[start]:offset:(beginning end)' \
+            '(-n --max-messages)'{-n,--max-messages}'[exit after n]:n:' '--format[template]:template:' '1:topic:_zps_topics' ;;
+        count)
+          _arguments $global '--expect[expected count]:n:' '--wait[wait for --expect]:duration:' '*:topic:_zps_topics' ;;
+        reset)
+          _arguments $global '(-y --yes)'{-y,--yes}'[no confirmation]' '*:topic:_zps_topics' ;;
+        topics)
+          _arguments $global '--all[include internal topics]' ;;
+        daemon)
+          _arguments $global '--retention-messages[messages per partition]:n:' '--retention-bytes[bytes per partition]:size:' \
+            '--max-memory[memory cap]:size:' '1:action:(start stop status run)' ;;
+        completion)
+          _arguments '1:shell:(bash zsh fish)' ;;
+      esac ;;
+  esac
+}
+
+_zps "$@"

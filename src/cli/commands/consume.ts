@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import { plural } from '../../memory/broker.js';
+import { timeoutError, usageError } from '../../pubsub/errors.js';
+import { validateTopicName } from '../../pubsub/limits.js';
+import type { DeliveredRecord, Reader } from '../../pubsub/types.js';
+import type { CliContext } from '../context.js';
+import { jsonFormatter, plainFormatter, templateFormatter, ttyFormatter, type RecordFormatter } from '../format.js';
+import { formatDuration, parseStartOffset, parseWholeNumber } from '../parse.js';
+import type { ActionRunner } from '../program.js';
+
+interface ConsumeFlags {
+  follow?: boolean;
+  offset: string;
+  maxMessages?: string;
+  format?: string;
+}
+
+export function register(program: Command, run: ActionRunner): void {
+  program
+    .command('consume')
+    .description('print the messages of a topic, then exit at its end (or keep following)')
+    .argument('<topic>', 'topic to read')
+    .option('-f, --follow', 'keep waiting for new messages (Ctrl-C ends)')
+    .option('-o, --offset <position>', 'where to start: beginning, end, <n>, or -<n> for the last n per partition', 'beginning')
+    .option('-n, --max-messages <n>', 'exit after n messages (waits for them; exit 3 when --timeout runs out)')
+    .option('--format <template>', 'print each message as %t %p %o %k %s %T %y %h (\\n and \\t escapes)')
+    .action(run(async (ctx, command) => consume(ctx, command.args[0]!, command.opts<ConsumeFlags>())));
+}
+
+async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Promise<void> {
+  validateTopicName(topic);
+  const start = parseStartOffset(flags.offset);
+  const limit = flags.maxMessages === undefined ? undefined : parseWholeNumber(flags.maxMessages, 'message count', 1);
+  if (flags.format !== undefined && ctx.json) throw usageError('use either --format or --json, not both');
+  const format: RecordFormatter =
+    flags.format !== undefined
+      ? templateFormatter(flags.format)
+      : ctx.json
+        ? jsonFormatter
+        : ctx.ui.stdoutIsTty
+          ? ttyFormatter(ctx.ui.out)
+          : plainFormatter;
+  const follow = (flags.follow ?? false) || limit !== undefined;
+  const reader = await ctx.factory().openReader({ topic, group: ctx.settings.group, start, follow });
+
+  // Ctrl-C, a closed pipe and a deadline all end the same way: stop reading, commit what was printed.
+  let timedOut = false;
+  const stop = () => void reader.close();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  ctx.out.onClosed(stop);
+  const deadline =
+    limit !== undefined && ctx.timeoutGiven
+      ? setTimeout(() => {
+          timedOut = true;
+          stop();
+        }, ctx.settings.timeoutMs)
+      : undefined;
+  const spinner = limit !== undefined ? ctx.ui.spinner(`waiting for ${plural(limit, 'message')} on ${topic}`) : undefined;
+
+  let printed = 0;
+  try {
+    while (limit === undefined || printed < limit) {
+      const batch = await reader.next();
+      if (batch === null || ctx.out.closed) break;
+      spinner?.stop();
+      const take = limit === undefined ? batch : batch.slice(0, limit - printed);
+      printed += await print(ctx, reader, take, format);
+    }
+  } finally {
+    clearTimeout(deadline);
+    spinner?.stop();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await reader.close();
+  }
+  if (limit !== undefined && printed < limit && timedOut) {
+    throw timeoutError(
+      `timed out waiting for messages on ${topic}: received ${printed} of ${limit} within ${formatDuration(ctx.settings.timeoutMs)}`,
+    );
+  }
+}
+
+/** Writes a batch, then marks it done (committed with a group) once stdout took it. */
+async function print(ctx: CliContext, reader: Reader, records: DeliveredRecord[], format: RecordFormatter): Promise<number> {
+  for (const record of records) ctx.out.write(format(record));
+  await ctx.out.flush();
+  if (ctx.out.closed) return 0;
+  for (const record of records) reader.markDone(record);
+  return records.length;
+}

@@ -1,0 +1,139 @@
+import type { Command } from 'commander';
+import { DaemonClient } from '../../daemon/client.js';
+import { connectDaemon } from '../../daemon/connect.js';
+import { defaultSocketPath, daemonPaths, prepareSocketDir } from '../../daemon/paths.js';
+import { runDaemon } from '../../daemon/run.js';
+import type { BrokerLimits } from '../../memory/broker.js';
+import { ZpsError } from '../../pubsub/errors.js';
+import { formatBytes } from '../../pubsub/limits.js';
+import type { CliContext } from '../context.js';
+import { parseSize, parseWholeNumber } from '../parse.js';
+import type { ActionRunner } from '../program.js';
+
+interface LimitFlags {
+  retentionMessages?: string;
+  retentionBytes?: string;
+  maxMemory?: string;
+}
+
+export function register(program: Command, run: ActionRunner): void {
+  const daemon = program.command('daemon').description('manage the local daemon that hosts the in-memory broker');
+  const withLimits = (command: Command) =>
+    command
+      .option('--retention-messages <n>', 'keep at most n messages per partition (oldest dropped first)')
+      .option('--retention-bytes <size>', 'keep at most this many bytes per partition, as 64MiB')
+      .option('--max-memory <size>', 'refuse publishes past this much stored data, as 1GiB (default 2GiB)');
+  withLimits(daemon.command('start').description('start the daemon in the background (no-op when running)')).action(
+    run(async (ctx, command) => start(ctx, limitsFrom(command.opts<LimitFlags>()))),
+  );
+  withLimits(daemon.command('run').description('run the daemon in the foreground, logging to stderr')).action(
+    run(async (ctx, command) => runDaemon({ socket: socketOf(ctx), limits: limitsFrom(command.opts<LimitFlags>()) })),
+  );
+  daemon.command('stop').description('stop the daemon (its messages are lost)').action(run(stop));
+  daemon.command('status').description('pid, version, uptime, socket, topics, messages, memory').action(run(status));
+}
+
+function socketOf(ctx: CliContext): string {
+  return daemonPaths(ctx.settings.socket ?? defaultSocketPath()).socket;
+}
+
+function limitsFrom(flags: LimitFlags): Partial<BrokerLimits> {
+  const limits: Partial<BrokerLimits> = {};
+  if (flags.retentionMessages !== undefined) limits.retentionMessages = parseWholeNumber(flags.retentionMessages, 'retention', 1);
+  if (flags.retentionBytes !== undefined) limits.retentionBytes = parseSize(flags.retentionBytes, 'retention size');
+  if (flags.maxMemory !== undefined) limits.maxMemoryBytes = parseSize(flags.maxMemory, 'memory cap');
+  return limits;
+}
+
+async function start(ctx: CliContext, limits: Partial<BrokerLimits>): Promise<void> {
+  const socket = socketOf(ctx);
+  const client = await connectDaemon({
+    socket,
+    autostart: true,
+    timeoutMs: ctx.settings.timeoutMs,
+    limits,
+    onStarting: () => {
+      const spinner = ctx.ui.spinner('starting the local daemon');
+      return () => spinner.stop();
+    },
+  });
+  client.close();
+  if (ctx.ui.stderrIsTty) process.stderr.write(ctx.ui.err.green(`zps daemon running (pid ${client.hello.pid}) on ${socket}\n`));
+}
+
+/** A client of the running daemon, or undefined when none answers (never starts one). */
+async function running(ctx: CliContext): Promise<DaemonClient | undefined> {
+  const socket = socketOf(ctx);
+  prepareSocketDir(socket);
+  try {
+    return await DaemonClient.connect(socket);
+  } catch {
+    return undefined;
+  }
+}
+
+async function stop(ctx: CliContext): Promise<void> {
+  const client = await running(ctx);
+  if (!client) {
+    if (ctx.ui.stderrIsTty) process.stderr.write(`no zps daemon is running on ${socketOf(ctx)}\n`);
+    return;
+  }
+  await client.shutdown();
+  if (ctx.ui.stderrIsTty) process.stderr.write(ctx.ui.err.green(`stopped the zps daemon (pid ${client.hello.pid})\n`));
+}
+
+async function status(ctx: CliContext): Promise<void> {
+  const client = await running(ctx);
+  if (!client) {
+    if (ctx.json) ctx.out.line(JSON.stringify({ running: false, socket: socketOf(ctx) }));
+    throw new ZpsError(`no zps daemon is running on ${socketOf(ctx)}`, { hint: 'start one with "zps daemon start"' });
+  }
+  try {
+    const s = await client.status();
+    const uptimeMs = Date.now() - s.startedAt;
+    if (ctx.json) {
+      ctx.out.line(
+        JSON.stringify({
+          running: true,
+          pid: s.pid,
+          version: s.version,
+          protocol: s.protocol,
+          uptimeMs,
+          socket: s.socket,
+          topics: s.stats.topics,
+          messages: s.stats.messages,
+          groups: s.stats.groups,
+          storedBytes: s.stats.bytes,
+          maxMemoryBytes: s.stats.maxMemoryBytes,
+          rssBytes: s.rssBytes,
+        }),
+      );
+      return;
+    }
+    const rows: Array<[string, string]> = [
+      ['pid', String(s.pid)],
+      ['version', s.version],
+      ['uptime', formatUptime(uptimeMs)],
+      ['socket', s.socket],
+      ['topics', String(s.stats.topics)],
+      ['messages', String(s.stats.messages)],
+      ['groups', String(s.stats.groups)],
+      ['memory', `${formatBytes(s.stats.bytes)} stored of ${formatBytes(s.stats.maxMemoryBytes)} allowed, ${formatBytes(s.rssBytes)} resident`],
+    ];
+    for (const [name, value] of rows) ctx.out.line(`${ctx.ui.out.bold(name.padEnd(9))}${value}`);
+  } finally {
+    client.close();
+  }
+}
+
+function formatUptime(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  const parts = [
+    [Math.floor(seconds / 86_400), 'd'],
+    [Math.floor(seconds / 3600) % 24, 'h'],
+    [Math.floor(seconds / 60) % 60, 'm'],
+    [seconds % 60, 's'],
+  ] as const;
+  const shown = parts.filter(([n], i) => n > 0 || i === parts.length - 1);
+  return shown.map(([n, unit]) => `${n}${unit}`).join(' ');
+}

@@ -1,0 +1,181 @@
+import type { Command } from 'commander';
+import { ZpsError, describeError, usageError, type ExitCode } from '../../pubsub/errors.js';
+import { checkMessageSize, messageSize, validateTopicName } from '../../pubsub/limits.js';
+import { TYPE_HEADER, type Headers, type OutgoingRecord, type PublishResult } from '../../pubsub/types.js';
+import { plural } from '../../memory/broker.js';
+import type { CliContext } from '../context.js';
+import { argumentItems, lineItems, type InputItem } from '../input.js';
+import { collectHeader, parseWholeNumber } from '../parse.js';
+import type { ActionRunner } from '../program.js';
+
+interface PublishFlags {
+  raw?: boolean;
+  key?: string;
+  keyDelimiter?: string;
+  type?: string;
+  header?: Headers;
+  partition?: string;
+  partitions?: string;
+  schema?: string;
+  subject?: string;
+}
+
+const BATCH_RECORDS = 1_000;
+const BATCH_BYTES = 1024 * 1024;
+/** Batches sent before the oldest must be acknowledged: overlaps reading input with storing it. */
+const MAX_IN_FLIGHT = 4;
+
+export function register(program: Command, run: ActionRunner): void {
+  program
+    .command('publish')
+    .description('publish each value (or each non-empty stdin line) as one message')
+    .argument('<topic>', 'topic to publish to (created on first publish)')
+    .argument('[value...]', 'values to publish; none or "-" reads stdin')
+    .option('--raw', 'publish every value as the string given, even if it parses as JSON')
+    .option('-k, --key <key>', 'key of every message')
+    .option('-K, --key-delimiter <delimiter>', 'split each value at the first <delimiter> into key and value')
+    .option('-t, --type <type>', `message type, stored with every message (Kafka header ${TYPE_HEADER})`)
+    .option('-H, --header <name=value>', 'header of every message (repeatable)', collectHeader)
+    .option('-p, --partition <n>', 'publish to this partition')
+    .option('--partitions <n>', 'partitions of the topic when this publish creates it', '1')
+    .option('--schema <file>', 'Kafka: encode with this Avro (.avsc) or JSON Schema (.json) file')
+    .option('--subject <name>', 'Kafka: schema registry subject (default <topic>-value)')
+    .action(run(async (ctx, command) => publish(ctx, command.args[0]!, command.args.slice(1), command.opts<PublishFlags>())));
+}
+
+async function publish(ctx: CliContext, topic: string, values: string[], flags: PublishFlags): Promise<void> {
+  validateTopicName(topic);
+  const partition = flags.partition === undefined ? undefined : parseWholeNumber(flags.partition, 'partition');
+  const partitions = parseWholeNumber(flags.partitions ?? '1', 'partition count', 1);
+  if (flags.key !== undefined && flags.keyDelimiter !== undefined) throw usageError('use either --key or --key-delimiter, not both');
+  if (flags.keyDelimiter === '') throw usageError('--key-delimiter must not be empty');
+  if (flags.schema !== undefined || flags.subject !== undefined) {
+    if (ctx.isLocal) throw usageError('--schema needs Kafka with a schema registry', 'set --env and --schema-registry');
+  }
+  const headers: Headers = { ...flags.header };
+  if (flags.type !== undefined) headers[TYPE_HEADER] = flags.type;
+  const toRecord = (item: InputItem): OutgoingRecord => {
+    let key = flags.key ?? null;
+    let text = item.text;
+    if (flags.keyDelimiter !== undefined) {
+      const at = text.indexOf(flags.keyDelimiter);
+      if (at >= 0) {
+        key = text.slice(0, at);
+        text = text.slice(at + flags.keyDelimiter.length);
+      }
+    }
+    const value = encodeValue(text, flags.raw ?? false);
+    checkMessageSize(messageSize(key, value, headers));
+    return { key, value, headers, partition };
+  };
+
+  const fromArguments = !(values.length === 0 || (values.length === 1 && values[0] === '-'));
+  if (fromArguments) values.forEach((text, i) => wrapAt(`argument ${i + 1}`, () => toRecord({ text, label: '' }), topic, 0));
+  const items = fromArguments ? argumentItems(values) : lineItems(process.stdin);
+  const published = await publishItems(ctx, topic, items, toRecord, partitions);
+  if (ctx.ui.stderrIsTty) process.stderr.write(ctx.ui.err.green(`published ${plural(published, 'message')} to ${topic}\n`));
+}
+
+/** JSON text is published as that JSON value; anything else (or everything, with --raw) as a JSON string. */
+export function encodeValue(text: string, raw: boolean): Buffer {
+  if (!raw && isJson(text)) return Buffer.from(text);
+  return Buffer.from(JSON.stringify(text));
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Batch {
+  records: OutgoingRecord[];
+  labels: string[];
+  bytes: number;
+}
+
+/** Streams items to the broker in pipelined batches; on the first failure stops and reports what landed. */
+async function publishItems(
+  ctx: CliContext,
+  topic: string,
+  items: AsyncIterable<InputItem>,
+  toRecord: (item: InputItem) => OutgoingRecord,
+  partitions: number,
+): Promise<number> {
+  const sender = ctx.factory().getSender();
+  const inFlight: Array<{ batch: Batch; acks: Promise<PublishResult[]> }> = [];
+  let published = 0;
+  let failure: { error: unknown; label: string } | undefined;
+  const notPublished: string[] = [];
+  let batch: Batch = { records: [], labels: [], bytes: 0 };
+
+  const settleOldest = async () => {
+    const { batch: sent, acks } = inFlight.shift()!;
+    try {
+      const results = await acks;
+      published += results.length;
+      if (ctx.json) {
+        for (const ack of results) ctx.out.line(JSON.stringify(ack));
+        await ctx.out.flush();
+      }
+    } catch (error) {
+      failure ??= { error, label: sent.labels[0]! };
+      notPublished.push(range(sent.labels));
+    }
+  };
+  const send = () => {
+    if (batch.records.length === 0) return;
+    const acks = sender.send(topic, batch.records, { partitions });
+    acks.catch(() => {}); // observed in settleOldest
+    inFlight.push({ batch, acks });
+    batch = { records: [], labels: [], bytes: 0 };
+  };
+
+  for await (const item of items) {
+    let record: OutgoingRecord;
+    try {
+      record = toRecord(item);
+    } catch (error) {
+      failure = { error, label: item.label };
+      break;
+    }
+    batch.records.push(record);
+    batch.labels.push(item.label);
+    batch.bytes += record.value.byteLength;
+    if (batch.records.length >= BATCH_RECORDS || batch.bytes >= BATCH_BYTES) send();
+    while (inFlight.length >= MAX_IN_FLIGHT) await settleOldest();
+    if (failure) break;
+  }
+  if (!failure) send();
+  while (inFlight.length > 0) await settleOldest();
+  await ctx.out.flush();
+  if (failure) throw publishFailure(topic, failure, published, notPublished);
+  return published;
+}
+
+function range(labels: string[]): string {
+  return labels.length === 1 ? labels[0]! : `${labels[0]}-${labels[labels.length - 1]!.replace(/^\D+/, '')}`;
+}
+
+function publishFailure(topic: string, failure: { error: unknown; label: string }, published: number, notPublished: string[]): ZpsError {
+  const exitCode = (failure.error instanceof ZpsError ? failure.error.exitCode : 1) as ExitCode;
+  const others = notPublished.length > 1 ? `; also not published: ${notPublished.slice(1).join(', ')}` : '';
+  return new ZpsError(`publish to ${topic} failed at ${failure.label}: ${describeError(failure.error)}`, {
+    exitCode,
+    hint:
+      published === 0
+        ? 'nothing was published'
+        : `${plural(published, 'message')} published before the failure; ${failure.label} and what follows it were not published${others}`,
+  });
+}
+
+function wrapAt<T>(label: string, work: () => T, topic: string, published: number): T {
+  try {
+    return work();
+  } catch (error) {
+    throw publishFailure(topic, { error, label }, published, []);
+  }
+}

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { createInterface } from 'node:readline/promises';
+import { plural } from '../../memory/broker.js';
+import { ZpsError, usageError } from '../../pubsub/errors.js';
+import { validateTopicName } from '../../pubsub/limits.js';
+import type { CliContext } from '../context.js';
+import type { ActionRunner } from '../program.js';
+
+export function register(program: Command, run: ActionRunner): void {
+  program
+    .command('reset')
+    .description('delete messages: local with no topic drops every topic and group')
+    .argument('[topic...]', 'topics to empty (their groups\' offsets go too)')
+    .option('-y, --yes', 'do not ask for confirmation (needed outside local mode when stdin is not a terminal)')
+    .action(run(async (ctx, command) => reset(ctx, command.args, command.opts<{ yes?: boolean }>().yes ?? false)));
+}
+
+async function reset(ctx: CliContext, topics: string[], yes: boolean): Promise<void> {
+  topics.forEach(validateTopicName);
+  if (!ctx.isLocal) {
+    if (topics.length === 0) throw usageError('name the topics to reset: outside local mode zps never resets everything');
+    if (!yes) await confirm(`delete every message of ${topics.join(', ')} in ${ctx.settings.environment}?`);
+  }
+  await ctx.factory().getAdmin().reset(topics.length === 0 ? undefined : topics);
+  if (ctx.ui.stderrIsTty) {
+    const what = topics.length === 0 ? 'every topic and group' : plural(topics.length, 'topic');
+    process.stderr.write(ctx.ui.err.green(`reset ${what}\n`));
+  }
+}
+
+async function confirm(question: string): Promise<void> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+    throw usageError('refusing to reset without confirmation', 'pass --yes to confirm from a script');
+  }
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question(`${question} [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) throw new ZpsError('reset cancelled');
+  } finally {
+    prompt.close();
+  }
+}

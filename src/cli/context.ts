@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { createFactory, type FactoryOptions } from '../factory.js';
+import { resolveSettings, type Settings } from '../pubsub/settings.js';
+import type { PubSubFactory } from '../pubsub/types.js';
+import { Output } from './output.js';
+import { createUi, type Ui } from './ui.js';
+
+export interface GlobalOptions {
+  env?: string;
+  brokers?: string;
+  schemaRegistry?: string;
+  group?: string;
+  socket?: string;
+  saslMechanism?: string;
+  tls?: boolean;
+  tlsCa?: string;
+  timeout?: string;
+  json?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+/** What a command needs from the outside world, built once from flags and environment. */
+export class CliContext {
+  readonly settings: Settings;
+  readonly json: boolean;
+  readonly verbose: boolean;
+  readonly ui: Ui;
+  readonly out = new Output();
+  /** Whether --timeout or ZPS_TIMEOUT was given, which turns waits into deadlines. */
+  readonly timeoutGiven: boolean;
+  private factoryInstance: PubSubFactory | undefined;
+
+  constructor(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
+    this.settings = resolveSettings(
+      {
+        environment: options.env,
+        brokers: options.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
+        schemaRegistryUrl: options.schemaRegistry,
+        group: options.group,
+        socket: options.socket,
+        saslMechanism: options.saslMechanism,
+        tls: options.tls,
+        tlsCa: options.tlsCa,
+        timeout: options.timeout,
+      },
+      env,
+    );
+    this.json = options.json ?? false;
+    this.verbose = options.verbose ?? false;
+    this.ui = createUi(options.color === false, env);
+    this.timeoutGiven = options.timeout !== undefined || Boolean(env.ZPS_TIMEOUT);
+  }
+
+  static of(command: Command): CliContext {
+    return new CliContext(command.optsWithGlobals<GlobalOptions>());
+  }
+
+  get isLocal(): boolean {
+    return this.settings.environment === 'local';
+  }
+
+  /** The factory for the selected environment; starting the daemon shows a spinner on a TTY. */
+  factory(extra: Partial<FactoryOptions> = {}): PubSubFactory {
+    const onDaemonStarting = () => {
+      const spinner = this.ui.spinner('starting the local daemon');
+      return () => spinner.stop();
+    };
+    this.factoryInstance ??= createFactory({
+      environment: this.settings.environment,
+      kafkaBrokers: this.settings.brokers,
+      schemaRegistryUrl: this.settings.schemaRegistryUrl,
+      socketPath: this.settings.socket,
+      timeoutMs: this.settings.timeoutMs,
+      sasl: this.settings.sasl,
+      tls: this.settings.tls,
+      onDaemonStarting,
+      ...extra,
+    });
+    return this.factoryInstance;
+  }
+
+  async close(): Promise<void> {
+    await this.out.flush();
+    await this.factoryInstance?.close();
+  }
+}

@@ -1,0 +1,65 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { Ora } from 'ora';
+
+export interface Spinner {
+  update(text: string): void;
+  stop(): void;
+}
+
+export interface Ui {
+  /** Colors for stdout (data) and stderr (diagnostics), each on only when that stream is a TTY. */
+  out: ChalkInstance;
+  err: ChalkInstance;
+  stdoutIsTty: boolean;
+  stderrIsTty: boolean;
+  /** A spinner on stderr when it is a TTY, else nothing. */
+  spinner(text: string): Spinner;
+  /** Runs `work` with a spinner on stderr when it is a TTY; the text may be updated meanwhile. */
+  spin<T>(text: string, work: (update: (text: string) => void) => Promise<T>): Promise<T>;
+}
+
+/** NO_COLOR and --no-color turn colors off; FORCE_COLOR turns them on even off a TTY. */
+export function createUi(noColor: boolean, env: NodeJS.ProcessEnv = process.env): Ui {
+  const stdoutIsTty = Boolean(process.stdout.isTTY);
+  const stderrIsTty = Boolean(process.stderr.isTTY);
+  const level = (isTty: boolean) => {
+    if (noColor || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return 0;
+    const force = env.FORCE_COLOR;
+    if (force !== undefined) return force === '0' || force === 'false' ? 0 : Math.min(Number(force) || 1, 3);
+    return isTty ? 1 : 0;
+  };
+  return {
+    out: new Chalk({ level: level(stdoutIsTty) as 0 | 1 | 2 | 3 }),
+    err: new Chalk({ level: level(stderrIsTty) as 0 | 1 | 2 | 3 }),
+    stdoutIsTty,
+    stderrIsTty,
+    spinner(text) {
+      if (!stderrIsTty) return { update() {}, stop() {} };
+      let current = text;
+      let spinner: Ora | undefined;
+      let stopped = false;
+      // ora is loaded only when a person is watching: scripts never pay for it.
+      void import('ora').then(({ default: ora }) => {
+        if (!stopped) spinner = ora({ text: current, stream: process.stderr, color: 'cyan' }).start();
+      });
+      return {
+        update(next) {
+          current = next;
+          if (spinner) spinner.text = next;
+        },
+        stop() {
+          stopped = true;
+          spinner?.stop();
+        },
+      };
+    },
+    async spin(text, work) {
+      const spinner = this.spinner(text);
+      try {
+        return await work((next) => spinner.update(next));
+      } finally {
+        spinner.stop();
+      }
+    },
+  };
+}

@@ -1,0 +1,187 @@
+import { connect, type Socket } from 'node:net';
+import type { BrokerStats, PartitionBatch, PartitionOffsets, PollResult } from '../memory/broker.js';
+import type { BrokerService, WaitOptions } from '../memory/service.js';
+import { ZpsError, type ExitCode } from '../pubsub/errors.js';
+import type { OutgoingRecord, PublishResult, StartOffset, TopicSummary } from '../pubsub/types.js';
+import { VERSION } from '../version.js';
+import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Hello, type Reply } from './protocol.js';
+
+export interface DaemonStatus {
+  pid: number;
+  version: string;
+  protocol: number;
+  startedAt: number;
+  socket: string;
+  stats: BrokerStats;
+  rssBytes: number;
+}
+
+interface PendingCall {
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** One connection to the daemon; implements BrokerService by forwarding each call as a request. */
+export class DaemonClient implements BrokerService {
+  private nextId = 1;
+  private readonly pending = new Map<number, PendingCall>();
+  private closedError: ZpsError | undefined;
+  hello!: Hello;
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly socketPath: string,
+  ) {
+    const decoder = new FrameDecoder();
+    socket.on('data', (chunk: Buffer) => {
+      let replies: unknown[];
+      try {
+        replies = decoder.push(chunk);
+      } catch (error) {
+        this.fail(new ZpsError(`the local daemon sent a malformed reply: ${(error as Error).message}`));
+        socket.destroy();
+        return;
+      }
+      for (const reply of replies as Reply[]) this.settle(reply);
+    });
+    socket.on('error', () => {}); // 'close' follows and reports
+    socket.on('close', () =>
+      this.fail(
+        new ZpsError(`lost the connection to the local daemon at ${socketPath}`, {
+          retriable: true,
+          hint: 'see its log: ' + socketPath + '.log',
+        }),
+      ),
+    );
+  }
+
+  /** Connects and says hello; rejects with the errno error when nothing listens there. */
+  static async connect(socketPath: string): Promise<DaemonClient> {
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const socket = connect(socketPath);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(socket);
+      });
+      socket.once('error', reject);
+    });
+    const client = new DaemonClient(socket, socketPath);
+    client.hello = (await client.call('hello', [{ protocol: PROTOCOL_VERSION, version: VERSION }])) as Hello;
+    return client;
+  }
+
+  get isClosed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  get compatible(): boolean {
+    return this.hello.protocol === PROTOCOL_VERSION;
+  }
+
+  call(op: string, args: unknown[], signal?: AbortSignal): Promise<unknown> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const id = this.nextId++;
+    const reply = new Promise<unknown>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+    });
+    if (this.pending.size === 1) this.socket.ref();
+    this.socket.write(encodeFrame({ id, op, args }));
+    if (signal) {
+      const cancel = () => {
+        if (this.pending.has(id) && !this.closedError) this.socket.write(encodeFrame({ id: 0, op: 'cancel', args: [id] }));
+      };
+      if (signal.aborted) cancel();
+      else {
+        signal.addEventListener('abort', cancel, { once: true });
+        void reply.finally(() => signal.removeEventListener('abort', cancel)).catch(() => {});
+      }
+    }
+    return reply;
+  }
+
+  produce(topic: string, records: OutgoingRecord[], options?: { partitions?: number }) {
+    return this.call('produce', [topic, records, options ?? {}]) as Promise<PublishResult[]>;
+  }
+
+  partitionOffsets(topic: string) {
+    return this.call('partitionOffsets', [topic]) as Promise<PartitionOffsets[] | null>;
+  }
+
+  fetch(topic: string, positions: Array<[number, number]>, { signal, ...options }: WaitOptions) {
+    return this.call('fetch', [topic, positions, options], signal) as Promise<PartitionBatch[]>;
+  }
+
+  count(topic: string) {
+    return this.call('count', [topic]) as Promise<number>;
+  }
+
+  lag(group: string, topic: string) {
+    return this.call('lag', [group, topic]) as Promise<number>;
+  }
+
+  listTopics() {
+    return this.call('listTopics', []) as Promise<TopicSummary[]>;
+  }
+
+  async reset(topics?: string[]) {
+    await this.call('reset', topics === undefined ? [] : [topics]);
+  }
+
+  join(group: string, topic: string, start: StartOffset) {
+    return this.call('join', [group, topic, start]) as Promise<string>;
+  }
+
+  poll(memberId: string, commits: Array<[number, number]>, { signal, ...options }: WaitOptions) {
+    return this.call('poll', [memberId, commits, options], signal) as Promise<PollResult>;
+  }
+
+  async release(memberId: string, commits: Array<[number, number]>, partitions: number[]) {
+    await this.call('release', [memberId, commits, partitions]);
+  }
+
+  async leave(memberId: string, commits: Array<[number, number]>) {
+    await this.call('leave', [memberId, commits]);
+  }
+
+  stats() {
+    return this.call('stats', []) as Promise<BrokerStats>;
+  }
+
+  status() {
+    return this.call('status', []) as Promise<DaemonStatus>;
+  }
+
+  /** Asks the daemon to exit; resolves when it has closed the connection. */
+  async shutdown(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.socket.once('close', () => resolve()));
+    await this.call('shutdown', []).catch(() => {});
+    await closed;
+  }
+
+  close(): void {
+    this.socket.end();
+    this.socket.destroy();
+  }
+
+  private settle(reply: Reply): void {
+    const call = this.pending.get(reply.id);
+    if (!call) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.socket.unref();
+    if (reply.error) {
+      call.reject(
+        new ZpsError(reply.error.message, {
+          exitCode: (reply.error.exitCode ?? 1) as ExitCode,
+          retriable: reply.error.retriable,
+          hint: reply.error.hint,
+        }),
+      );
+    } else call.resolve(reply.result);
+  }
+
+  private fail(error: ZpsError): void {
+    this.closedError ??= error;
+    for (const call of this.pending.values()) call.reject(error);
+    this.pending.clear();
+  }
+}

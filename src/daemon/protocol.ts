@@ -1,0 +1,122 @@
+/**
+ * The daemon's wire protocol: length-prefixed frames, each a JSON message plus a binary section
+ * holding every Buffer in it (values travel as raw bytes, not base64).
+ *
+ *   frame := u32 bodyLength, body
+ *   body  := u32 jsonLength, json (UTF-8), attachments
+ *
+ * A Buffer inside the message is written to the attachments and replaced in the JSON by
+ * {"$b":[start,length]}. Requests are {id, op, args}; replies {id, result} or {id, error}.
+ * The first request on a connection must be `hello`; `hello` and `shutdown` never change shape,
+ * so any version of zps can recognise and replace a daemon speaking another protocol.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Larger frames close the connection: no legitimate batch comes near it. */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+export interface Request {
+  id: number;
+  op: string;
+  args: unknown[];
+}
+
+export interface WireError {
+  message: string;
+  exitCode?: number;
+  retriable?: boolean;
+  hint?: string;
+}
+
+export interface Reply {
+  id: number;
+  result?: unknown;
+  error?: WireError;
+}
+
+export interface Hello {
+  protocol: number;
+  version: string;
+  pid: number;
+}
+
+export class ProtocolError extends Error {}
+
+export function encodeFrame(message: unknown): Buffer {
+  const attachments: Buffer[] = [];
+  let attachmentBytes = 0;
+  const json = JSON.stringify(message, function (this: Record<string, unknown>, key, value) {
+    const raw = this[key];
+    if (Buffer.isBuffer(raw)) {
+      const ref = { $b: [attachmentBytes, raw.byteLength] };
+      attachments.push(raw);
+      attachmentBytes += raw.byteLength;
+      return ref;
+    }
+    return value;
+  });
+  const jsonBytes = Buffer.byteLength(json);
+  const header = Buffer.allocUnsafe(8 + jsonBytes);
+  header.writeUInt32BE(4 + jsonBytes + attachmentBytes, 0);
+  header.writeUInt32BE(jsonBytes, 4);
+  header.write(json, 8);
+  return attachments.length === 0 ? header : Buffer.concat([header, ...attachments], 8 + jsonBytes + attachmentBytes);
+}
+
+/** Splits a byte stream into decoded messages; throws ProtocolError on anything malformed. */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  constructor(private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
+
+  push(chunk: Buffer): unknown[] {
+    this.chunks.push(chunk);
+    this.buffered += chunk.byteLength;
+    const messages: unknown[] = [];
+    while (this.buffered >= 4) {
+      const head = this.chunks[0]!.byteLength >= 4 ? this.chunks[0]! : this.gather();
+      const bodyLength = head.readUInt32BE(0);
+      if (bodyLength < 4 || bodyLength > this.maxFrameBytes) {
+        throw new ProtocolError(`frame of ${bodyLength} bytes is out of bounds`);
+      }
+      if (this.buffered < 4 + bodyLength) break;
+      const frame = this.gather();
+      const body = frame.subarray(4, 4 + bodyLength);
+      const rest = frame.subarray(4 + bodyLength);
+      this.chunks = rest.byteLength > 0 ? [rest] : [];
+      this.buffered = rest.byteLength;
+      messages.push(decodeBody(body));
+    }
+    return messages;
+  }
+
+  private gather(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+    return this.chunks[0]!;
+  }
+}
+
+function decodeBody(body: Buffer): unknown {
+  const jsonLength = body.readUInt32BE(0);
+  if (jsonLength > body.byteLength - 4) throw new ProtocolError('JSON section overruns its frame');
+  const attachments = body.subarray(4 + jsonLength);
+  let message: unknown;
+  try {
+    message = JSON.parse(body.toString('utf8', 4, 4 + jsonLength), (_key, value) => {
+      if (value !== null && typeof value === 'object' && Array.isArray(value.$b)) {
+        const [start, length] = value.$b as [number, number];
+        if (!(start >= 0 && length >= 0 && start + length <= attachments.byteLength)) {
+          throw new ProtocolError('attachment reference out of bounds');
+        }
+        return attachments.subarray(start, start + length);
+      }
+      return value;
+    });
+  } catch (error) {
+    throw error instanceof ProtocolError ? error : new ProtocolError('frame is not valid JSON');
+  }
+  if (message === null || typeof message !== 'object') throw new ProtocolError('frame is not a message object');
+  return message;
+}

@@ -1,0 +1,58 @@
+import { unlinkSync } from 'node:fs';
+import { MemoryBroker, type BrokerLimits } from '../memory/broker.js';
+import { ZpsError } from '../pubsub/errors.js';
+import { VERSION } from '../version.js';
+import { DaemonClient } from './client.js';
+import { tryLock } from './lock.js';
+import { daemonPaths, prepareSocketDir } from './paths.js';
+import { DaemonServer } from './server.js';
+
+export interface DaemonOptions {
+  socket: string;
+  limits: Partial<BrokerLimits>;
+}
+
+/** Runs the daemon in this process until it is asked to stop or gets SIGTERM/SIGINT. */
+export async function runDaemon(options: DaemonOptions): Promise<void> {
+  const paths = daemonPaths(options.socket);
+  prepareSocketDir(paths.socket);
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} [${process.pid}] ${line}\n`);
+  const server = new DaemonServer(new MemoryBroker(options.limits), paths.socket, log);
+  try {
+    await server.listen();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    await takeOverStaleSocket(paths.socket, paths.lockFile);
+    await server.listen();
+  }
+  log(`zps daemon ${VERSION} listening on ${paths.socket}`);
+  process.on('uncaughtException', (error) => log(`internal error, still serving: ${error.stack ?? error}`));
+
+  const signalled = new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await Promise.race([server.whenShutdownRequested(), signalled]);
+  await server.close();
+  log('stopped');
+}
+
+/** A socket file is there: refuse if a daemon answers on it, else remove it (holding the lock). */
+async function takeOverStaleSocket(socket: string, lockFile: string): Promise<void> {
+  try {
+    const client = await DaemonClient.connect(socket);
+    client.close();
+    throw new ZpsError(`a zps daemon (pid ${client.hello.pid}) is already running on ${socket}`);
+  } catch (error) {
+    if (error instanceof ZpsError) throw error;
+  }
+  const lock = await tryLock(socket, lockFile);
+  if (!lock) throw new ZpsError(`another zps is starting a daemon on ${socket}`);
+  try {
+    unlinkSync(socket);
+  } catch {
+    // gone already
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,60 @@
+import { LocalFactory } from './local/factory.js';
+import type { BrokerLimits } from './memory/broker.js';
+import { ZpsError } from './pubsub/errors.js';
+import { defaultOnError, type ErrorCallback, type RetryOptions } from './pubsub/retry.js';
+import { resolveSettings, type Settings } from './pubsub/settings.js';
+import type { PubSubFactory } from './pubsub/types.js';
+
+export interface FactoryOptions {
+  /** `local` (the default, or ZPS_ENV / ENV): the memory broker; anything else: Kafka. */
+  environment?: string;
+  kafkaBrokers?: string[];
+  consumerGroup?: string;
+  schemaRegistryUrl?: string;
+  /** Local mode: keep the broker in this process instead of the shared daemon (unit tests). */
+  inProcess?: boolean;
+  /** Local mode: the daemon's socket (default: ZPS_SOCKET, then the per-user default). */
+  socketPath?: string;
+  /** Local mode: start the daemon when none answers (default: unless ZPS_NO_AUTOSTART=1). */
+  autostart?: boolean;
+  /** Connecting and starting give up after this long (default: ZPS_TIMEOUT, then 10 s). */
+  timeoutMs?: number;
+  /** Redelivery of messages whose handler threw. */
+  retry?: RetryOptions;
+  /** Gets the error of a message whose handler failed every attempt (default: logged to stderr). */
+  onError?: ErrorCallback;
+  sasl?: Settings['sasl'];
+  tls?: Settings['tls'];
+  /** Local mode: limits of a daemon this factory starts. */
+  daemonLimits?: Partial<BrokerLimits>;
+  /** Local mode: called when this factory is about to start the daemon. */
+  onDaemonStarting?: () => (() => void) | void;
+}
+
+/** Picks the implementation from the environment name, as the seed's NewFactory does. */
+export function createFactory(options: FactoryOptions = {}): PubSubFactory {
+  const settings = resolveSettings({
+    environment: options.environment,
+    brokers: options.kafkaBrokers,
+    schemaRegistryUrl: options.schemaRegistryUrl,
+    group: options.consumerGroup,
+    socket: options.socketPath,
+  });
+  if (settings.environment !== 'local') {
+    throw new ZpsError(`environment '${settings.environment}' needs Kafka, which this version of zps does not support yet`, {
+      hint: 'use --env local (ZPS_ENV=local)',
+    });
+  }
+  return new LocalFactory({
+    environment: settings.environment,
+    consumerGroup: settings.group,
+    inProcess: options.inProcess ?? false,
+    socket: settings.socket,
+    autostart: options.autostart ?? process.env.ZPS_NO_AUTOSTART !== '1',
+    timeoutMs: options.timeoutMs ?? settings.timeoutMs,
+    retry: options.retry ?? {},
+    onError: options.onError ?? defaultOnError,
+    daemonLimits: options.daemonLimits,
+    onDaemonStarting: options.onDaemonStarting,
+  });
+}

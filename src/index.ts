@@ -1,0 +1,43 @@
+/** The zps library: createFactory for publishers and consumers, getMemoryBroker for local-mode tests. */
+import { createFactory, type FactoryOptions } from './factory.js';
+import { inProcessBroker } from './local/factory.js';
+
+export { createFactory, type FactoryOptions } from './factory.js';
+export { ZpsError, ExitCode, isZpsError } from './pubsub/errors.js';
+export { MAX_MESSAGE_BYTES } from './pubsub/limits.js';
+export type { RetryOptions, ErrorCallback } from './pubsub/retry.js';
+export type * from './pubsub/types.js';
+export { TYPE_HEADER } from './pubsub/types.js';
+
+export interface MemoryBrokerHelpers {
+  /** Drops every topic and group, or only the named topics with their groups' offsets. */
+  reset(topics?: string[]): Promise<void>;
+  getMessageCount(topic: string): Promise<number>;
+  getLag(group: string, topic: string): Promise<number>;
+  /** Closes the connection to the daemon (the daemon and its messages stay). */
+  close(): Promise<void>;
+}
+
+/**
+ * The seed's testing helpers for local mode, on the broker local factories use: the daemon
+ * (default, same socket resolution as createFactory) or, with `inProcess: true`, this process's.
+ */
+export function getMemoryBroker(options: Pick<FactoryOptions, 'inProcess' | 'socketPath' | 'autostart' | 'timeoutMs'> = {}): MemoryBrokerHelpers {
+  if (options.inProcess) {
+    const broker = inProcessBroker();
+    return {
+      reset: async (topics) => broker.reset(topics),
+      getMessageCount: async (topic) => broker.count(topic),
+      getLag: async (group, topic) => broker.lag(group, topic),
+      close: async () => {},
+    };
+  }
+  const factory = createFactory({ ...options, environment: 'local' });
+  const admin = factory.getAdmin();
+  return {
+    reset: (topics) => admin.reset(topics),
+    getMessageCount: (topic) => admin.count(topic),
+    getLag: (group, topic) => admin.lag(group, topic),
+    close: () => factory.close(),
+  };
+}

@@ -1,0 +1,36 @@
+import type { BrokerService } from '../memory/service.js';
+import { validateTopicName } from '../pubsub/limits.js';
+import type { Admin, PublishResult, RecordSender, TopicSummary, OutgoingRecord } from '../pubsub/types.js';
+
+export class LocalAdmin implements Admin {
+  constructor(private readonly service: () => Promise<BrokerService>) {}
+
+  async count(topic: string): Promise<number> {
+    validateTopicName(topic);
+    return (await this.service()).count(topic);
+  }
+
+  async lag(group: string, topic: string): Promise<number> {
+    validateTopicName(topic);
+    return (await this.service()).lag(group, topic);
+  }
+
+  async topics(): Promise<TopicSummary[]> {
+    return (await this.service()).listTopics();
+  }
+
+  async reset(topics?: string[]): Promise<void> {
+    topics?.forEach(validateTopicName);
+    await (await this.service()).reset(topics);
+  }
+}
+
+export class LocalSender implements RecordSender {
+  constructor(private readonly service: () => Promise<BrokerService>) {}
+
+  async send(topic: string, records: OutgoingRecord[], options?: { partitions?: number }): Promise<PublishResult[]> {
+    return (await this.service()).produce(topic, records, options);
+  }
+
+  async close(): Promise<void> {}
+}

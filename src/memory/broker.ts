@@ -1,0 +1,365 @@
+import { ZpsError, usageError } from '../pubsub/errors.js';
+import { checkMessageSize, formatBytes, messageSize, validateTopicName } from '../pubsub/limits.js';
+import { resolveStart } from '../pubsub/offsets.js';
+import type { OutgoingRecord, PublishResult, StartOffset, TopicSummary } from '../pubsub/types.js';
+import { Group, Subscription, desiredOwner, type Member } from './group.js';
+import { partitionForKey } from './murmur2.js';
+import { PartitionLog, RECORD_OVERHEAD_BYTES, type StoredRecord } from './partition-log.js';
+
+export interface BrokerLimits {
+  /** Bytes of stored messages past which publishes are refused. */
+  maxMemoryBytes: number;
+  /** Per partition, as Kafka's retention: the oldest messages go first. */
+  retentionMessages: number;
+  retentionBytes: number;
+}
+
+export const DEFAULT_LIMITS: BrokerLimits = {
+  maxMemoryBytes: 2 * 1024 ** 3,
+  retentionMessages: Number.POSITIVE_INFINITY,
+  retentionBytes: Number.POSITIVE_INFINITY,
+};
+
+export interface PartitionOffsets {
+  partition: number;
+  start: number;
+  end: number;
+}
+
+export interface PartitionBatch {
+  partition: number;
+  records: StoredRecord[];
+}
+
+export interface PollResult {
+  batches: PartitionBatch[];
+  /** Partitions the member must release: finish what it holds, commit, then call release(). */
+  revoked: number[];
+  /** The partitions the member owns, with the offset its next poll reads from. */
+  positions: Array<[number, number]>;
+}
+
+export interface BrokerStats {
+  topics: number;
+  messages: number;
+  bytes: number;
+  groups: number;
+  maxMemoryBytes: number;
+}
+
+interface Topic {
+  readonly logs: PartitionLog[];
+  /** Round-robin cursor for messages without a key. */
+  nextPartition: number;
+}
+
+/**
+ * The in-memory broker: Kafka's model (partitioned append-only logs, consumer groups with committed
+ * offsets and partitions shared among members) with no I/O, so it can live in-process or in the daemon.
+ */
+export class MemoryBroker {
+  private readonly topics = new Map<string, Topic>();
+  private readonly groups = new Map<string, Group>();
+  private readonly members = new Map<string, Member>();
+  private readonly watchers = new Map<string, Set<() => void>>();
+  private totalBytes = 0;
+  private memberSeq = 0;
+  readonly limits: BrokerLimits;
+
+  constructor(limits: Partial<BrokerLimits> = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  /** Appends a batch atomically: every record is checked before any is stored. */
+  produce(topicName: string, records: readonly OutgoingRecord[], options: { partitions?: number } = {}): PublishResult[] {
+    validateTopicName(topicName);
+    const existing = this.topics.get(topicName);
+    const partitionCount = existing?.logs.length ?? options.partitions ?? 1;
+    if (!Number.isInteger(partitionCount) || partitionCount < 1) {
+      throw usageError(`invalid partition count ${partitionCount}: use a whole number from 1`);
+    }
+    let batchBytes = 0;
+    const sizes: number[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const size = messageSize(record.key, record.value, record.headers);
+      checkMessageSize(size);
+      if (record.partition !== undefined && !(record.partition >= 0 && record.partition < partitionCount)) {
+        throw usageError(
+          `partition ${record.partition} does not exist: topic ${topicName} has ${plural(partitionCount, 'partition')}`,
+        );
+      }
+      sizes[i] = size + RECORD_OVERHEAD_BYTES;
+      batchBytes += sizes[i]!;
+    }
+    if (this.totalBytes + batchBytes > this.limits.maxMemoryBytes) {
+      throw new ZpsError(
+        `broker memory is full: ${formatBytes(this.totalBytes)} of ${formatBytes(this.limits.maxMemoryBytes)} used`,
+        { hint: 'raise the daemon\'s --max-memory, lower its retention, or free space with "zps reset"' },
+      );
+    }
+    const topic = existing ?? this.createTopic(topicName, partitionCount);
+    const timestamp = Date.now();
+    const acks: PublishResult[] = new Array(records.length);
+    const touched = new Set<PartitionLog>();
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const partition =
+        record.partition ??
+        (record.key === null
+          ? topic.nextPartition++ % partitionCount
+          : partitionForKey(record.key, partitionCount));
+      const log = topic.logs[partition]!;
+      const offset = log.append(timestamp, record.key, record.value, record.headers, sizes[i]!);
+      touched.add(log);
+      acks[i] = { topic: topicName, partition, offset, key: record.key };
+    }
+    this.totalBytes += batchBytes;
+    for (const log of touched) {
+      this.totalBytes -= log.trim(this.limits.retentionMessages, this.limits.retentionBytes);
+    }
+    this.notify(topicName);
+    return acks;
+  }
+
+  partitionOffsets(topicName: string): PartitionOffsets[] | undefined {
+    return this.topics.get(topicName)?.logs.map((log, partition) => ({
+      partition,
+      start: log.startOffset,
+      end: log.endOffset,
+    }));
+  }
+
+  /** Reads from several partitions of a topic, up to maxRecords in all. */
+  fetch(
+    topicName: string,
+    positions: ReadonlyArray<readonly [partition: number, offset: number]>,
+    maxRecords: number,
+    maxBytes: number,
+  ): PartitionBatch[] {
+    const topic = this.topics.get(topicName);
+    if (!topic) return [];
+    const batches: PartitionBatch[] = [];
+    let budget = maxRecords;
+    for (const [partition, offset] of positions) {
+      const log = topic.logs[partition];
+      if (!log || budget <= 0) continue;
+      const records = log.read(offset, budget, maxBytes);
+      if (records.length > 0) {
+        batches.push({ partition, records });
+        budget -= records.length;
+      }
+    }
+    return batches;
+  }
+
+  count(topicName: string): number {
+    return this.topics.get(topicName)?.logs.reduce((sum, log) => sum + log.count, 0) ?? 0;
+  }
+
+  /** Messages not yet committed by the group; a group that never subscribed lags by the whole topic. */
+  lag(groupName: string, topicName: string): number {
+    const topic = this.topics.get(topicName);
+    if (!topic) return 0;
+    const group = this.groups.get(groupName);
+    let lag = 0;
+    topic.logs.forEach((log, partition) => {
+      const position = group?.positionFor(topicName, partition) ?? log.startOffset;
+      lag += log.endOffset - Math.max(position, log.startOffset);
+    });
+    return lag;
+  }
+
+  listTopics(): TopicSummary[] {
+    return [...this.topics.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([topic, { logs }]) => ({ topic, count: this.count(topic), partitions: logs.length }));
+  }
+
+  /** Joins `group` on `topic`; a group new to the topic starts at `start`, fixed now. */
+  join(groupName: string, topicName: string, start: StartOffset): string {
+    validateTopicName(topicName);
+    let group = this.groups.get(groupName);
+    if (!group) this.groups.set(groupName, (group = new Group()));
+    if (!group.committed.has(topicName) && !group.startAt.has(topicName)) {
+      const positions = new Map<number, number>();
+      this.topics.get(topicName)?.logs.forEach((log, partition) => {
+        positions.set(partition, resolveStart({ start: log.startOffset, end: log.endOffset }, start));
+      });
+      group.startAt.set(topicName, positions);
+    }
+    let subscription = group.subscriptions.get(topicName);
+    if (!subscription) group.subscriptions.set(topicName, (subscription = new Subscription()));
+    const member: Member = {
+      id: `m${++this.memberSeq}`,
+      group: groupName,
+      topic: topicName,
+      positions: new Map(),
+      revoking: new Set(),
+    };
+    subscription.members.push(member);
+    this.members.set(member.id, member);
+    this.rebalance(groupName, topicName);
+    return member.id;
+  }
+
+  /** The member's next records from the partitions it owns, and what it must release. */
+  poll(memberId: string, maxRecords: number, maxBytes: number): PollResult {
+    const member = this.member(memberId);
+    const topic = this.topics.get(member.topic);
+    const batches: PartitionBatch[] = [];
+    if (topic) {
+      let budget = maxRecords;
+      for (const [partition, position] of member.positions) {
+        if (budget <= 0) break;
+        if (member.revoking.has(partition)) continue;
+        const records = topic.logs[partition]!.read(position, budget, maxBytes);
+        if (records.length === 0) continue;
+        member.positions.set(partition, records[records.length - 1]!.offset + 1);
+        batches.push({ partition, records });
+        budget -= records.length;
+      }
+    }
+    return { batches, revoked: [...member.revoking], positions: [...member.positions] };
+  }
+
+  /** Commits offsets of partitions the member owns; commits for partitions it lost are ignored. */
+  commit(memberId: string, offsets: ReadonlyArray<readonly [partition: number, offset: number]>): void {
+    const member = this.member(memberId);
+    const group = this.groups.get(member.group)!;
+    for (const [partition, offset] of offsets) {
+      if (member.positions.has(partition)) group.commit(member.topic, partition, offset);
+    }
+  }
+
+  /** Gives up revoked partitions so their new owners start at the committed offsets. */
+  release(memberId: string, partitions: readonly number[]): void {
+    const member = this.member(memberId);
+    for (const partition of partitions) {
+      if (!member.revoking.has(partition)) continue;
+      member.revoking.delete(partition);
+      member.positions.delete(partition);
+      this.groups.get(member.group)?.subscriptions.get(member.topic)?.owners.delete(partition);
+    }
+    this.rebalance(member.group, member.topic);
+  }
+
+  leave(memberId: string): void {
+    const member = this.members.get(memberId);
+    if (!member) return;
+    this.members.delete(memberId);
+    const group = this.groups.get(member.group)!;
+    const subscription = group.subscriptions.get(member.topic)!;
+    subscription.members.splice(subscription.members.indexOf(member), 1);
+    for (const partition of member.positions.keys()) subscription.owners.delete(partition);
+    if (subscription.members.length === 0) group.subscriptions.delete(member.topic);
+    this.rebalance(member.group, member.topic);
+  }
+
+  /** Calls `listener` once, at the next change to the topic (messages, ownership, deletion). */
+  watch(topicName: string, listener: () => void): () => void {
+    let listeners = this.watchers.get(topicName);
+    if (!listeners) this.watchers.set(topicName, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.watchers.get(topicName) === listeners) this.watchers.delete(topicName);
+    };
+  }
+
+  memberTopic(memberId: string): string {
+    return this.member(memberId).topic;
+  }
+
+  /** Drops the named topics with their groups' offsets, or with no names every topic and group. */
+  reset(topicNames?: readonly string[]): void {
+    const names = topicNames ?? [...this.topics.keys()];
+    for (const name of names) {
+      const topic = this.topics.get(name);
+      if (topic) for (const log of topic.logs) this.totalBytes -= log.bytes;
+      this.topics.delete(name);
+      for (const group of this.groups.values()) {
+        group.forgetTopic(name);
+        // Live members keep their subscription and start over when the topic comes back.
+        const subscription = group.subscriptions.get(name);
+        if (subscription) {
+          subscription.owners.clear();
+          for (const member of subscription.members) {
+            member.positions.clear();
+            member.revoking.clear();
+          }
+        }
+      }
+    }
+    if (!topicNames) {
+      for (const group of this.groups.values()) group.committed.clear(), group.startAt.clear();
+    }
+    for (const [name, group] of this.groups) if (group.isEmpty) this.groups.delete(name);
+    for (const name of names) this.notify(name);
+  }
+
+  stats(): BrokerStats {
+    let messages = 0;
+    for (const name of this.topics.keys()) messages += this.count(name);
+    return {
+      topics: this.topics.size,
+      messages,
+      bytes: this.totalBytes,
+      groups: this.groups.size,
+      maxMemoryBytes: this.limits.maxMemoryBytes,
+    };
+  }
+
+  private createTopic(name: string, partitions: number): Topic {
+    const topic: Topic = { logs: Array.from({ length: partitions }, () => new PartitionLog()), nextPartition: 0 };
+    this.topics.set(name, topic);
+    for (const group of this.groups.values()) {
+      if (group.subscriptions.has(name)) this.rebalance(group, name);
+    }
+    return topic;
+  }
+
+  /**
+   * Moves partitions toward the round-robin assignment. A partition changes hands only after its
+   * owner released it (having committed what it handled), so no two members ever read it at once.
+   */
+  private rebalance(groupOrName: Group | string, topicName: string): void {
+    const group = typeof groupOrName === 'string' ? this.groups.get(groupOrName) : groupOrName;
+    const subscription = group?.subscriptions.get(topicName);
+    const topic = this.topics.get(topicName);
+    if (group && subscription && topic) {
+      topic.logs.forEach((log, partition) => {
+        const desired = desiredOwner(partition, subscription.members)!;
+        const owner = subscription.owners.get(partition);
+        if (owner === undefined) {
+          subscription.owners.set(partition, desired);
+          const position = group.positionFor(topicName, partition) ?? log.startOffset;
+          desired.positions.set(partition, Math.max(position, log.startOffset));
+          desired.revoking.delete(partition);
+        } else if (owner !== desired) {
+          owner.revoking.add(partition);
+        } else {
+          owner.revoking.delete(partition);
+        }
+      });
+    }
+    this.notify(topicName);
+  }
+
+  private member(memberId: string): Member {
+    const member = this.members.get(memberId);
+    if (!member) throw new ZpsError(`unknown group member ${memberId}: it left or was never joined`);
+    return member;
+  }
+
+  private notify(topicName: string): void {
+    const listeners = this.watchers.get(topicName);
+    if (!listeners) return;
+    this.watchers.delete(topicName);
+    for (const listener of listeners) listener();
+  }
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

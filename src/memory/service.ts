@@ -1,0 +1,128 @@
+import type { OutgoingRecord, PublishResult, StartOffset, TopicSummary } from '../pubsub/types.js';
+import type { BrokerStats, MemoryBroker, PartitionBatch, PartitionOffsets, PollResult } from './broker.js';
+
+export interface WaitOptions {
+  maxRecords: number;
+  maxBytes: number;
+  /** Long poll: wait up to this long for something to return. */
+  waitMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The async face of the memory broker: what local-mode publishers, consumers and tools call.
+ * Served in-process (InProcessService) or by the daemon over its socket (DaemonClient), the same
+ * methods with the same meaning, so the daemon's wire protocol is a plain RPC of this interface.
+ */
+export interface BrokerService {
+  produce(topic: string, records: OutgoingRecord[], options?: { partitions?: number }): Promise<PublishResult[]>;
+  partitionOffsets(topic: string): Promise<PartitionOffsets[] | null>;
+  fetch(topic: string, positions: Array<[number, number]>, options: WaitOptions): Promise<PartitionBatch[]>;
+  count(topic: string): Promise<number>;
+  lag(group: string, topic: string): Promise<number>;
+  listTopics(): Promise<TopicSummary[]>;
+  reset(topics?: string[]): Promise<void>;
+  join(group: string, topic: string, start: StartOffset): Promise<string>;
+  /** Commits `commits` first, then long-polls the member's partitions. */
+  poll(memberId: string, commits: Array<[number, number]>, options: WaitOptions): Promise<PollResult>;
+  /** Commits, then gives up the revoked partitions. */
+  release(memberId: string, commits: Array<[number, number]>, partitions: number[]): Promise<void>;
+  /** Commits, then leaves the group. */
+  leave(memberId: string, commits: Array<[number, number]>): Promise<void>;
+  stats(): Promise<BrokerStats>;
+}
+
+export class InProcessService implements BrokerService {
+  constructor(readonly broker: MemoryBroker) {}
+
+  async produce(topic: string, records: OutgoingRecord[], options?: { partitions?: number }) {
+    return this.broker.produce(topic, records, options);
+  }
+
+  async partitionOffsets(topic: string) {
+    return this.broker.partitionOffsets(topic) ?? null;
+  }
+
+  fetch(topic: string, positions: Array<[number, number]>, options: WaitOptions) {
+    return this.longPoll(
+      topic,
+      () => this.broker.fetch(topic, positions, options.maxRecords, options.maxBytes),
+      (batches) => batches.length > 0,
+      options,
+    );
+  }
+
+  async count(topic: string) {
+    return this.broker.count(topic);
+  }
+
+  async lag(group: string, topic: string) {
+    return this.broker.lag(group, topic);
+  }
+
+  async listTopics() {
+    return this.broker.listTopics();
+  }
+
+  async reset(topics?: string[]) {
+    this.broker.reset(topics);
+  }
+
+  async join(group: string, topic: string, start: StartOffset) {
+    return this.broker.join(group, topic, start);
+  }
+
+  poll(memberId: string, commits: Array<[number, number]>, options: WaitOptions) {
+    this.broker.commit(memberId, commits);
+    return this.longPoll(
+      this.broker.memberTopic(memberId),
+      () => this.broker.poll(memberId, options.maxRecords, options.maxBytes),
+      (result) => result.batches.length > 0 || result.revoked.length > 0,
+      options,
+    );
+  }
+
+  async release(memberId: string, commits: Array<[number, number]>, partitions: number[]) {
+    this.broker.commit(memberId, commits);
+    this.broker.release(memberId, partitions);
+  }
+
+  async leave(memberId: string, commits: Array<[number, number]>) {
+    this.broker.commit(memberId, commits);
+    this.broker.leave(memberId);
+  }
+
+  async stats() {
+    return this.broker.stats();
+  }
+
+  /** Tries now; if there is nothing, again at each change of the topic until waitMs or abort. */
+  private longPoll<T>(topic: string, attempt: () => T, ready: (result: T) => boolean, options: WaitOptions): Promise<T> {
+    const first = attempt();
+    if (ready(first) || options.waitMs <= 0 || options.signal?.aborted) return Promise.resolve(first);
+    return new Promise<T>((resolve, reject) => {
+      let unwatch = () => {};
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        unwatch();
+        options.signal?.removeEventListener('abort', onAbort);
+        settle();
+      };
+      const retry = (final: boolean) => {
+        let result: T;
+        try {
+          result = attempt();
+        } catch (error) {
+          finish(() => reject(error));
+          return;
+        }
+        if (final || ready(result)) finish(() => resolve(result));
+        else unwatch = this.broker.watch(topic, () => retry(false));
+      };
+      const onAbort = () => retry(true);
+      const timer = setTimeout(onAbort, options.waitMs);
+      options.signal?.addEventListener('abort', onAbort);
+      unwatch = this.broker.watch(topic, () => retry(false));
+    });
+  }
+}

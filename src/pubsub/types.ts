@@ -1,0 +1,149 @@
+/** The portable pub/sub API: what every implementation (in-process, daemon, Kafka) provides. */
+
+export type Headers = Record<string, string>;
+
+/** The message type travels as this header in every environment (Kafka included). */
+export const TYPE_HEADER = 'zps-type';
+
+export interface MessageMeta {
+  topic: string;
+  partition: number;
+  offset: number;
+  /** Milliseconds since the epoch, set by the broker when the message was stored. */
+  timestamp: number;
+  key: string | null;
+  /** Headers other than the type header. */
+  headers: Headers;
+  type?: string;
+}
+
+export type MessageHandler<T = unknown> = (message: T, meta: MessageMeta) => void | Promise<void>;
+
+export interface PublishOptions {
+  headers?: Headers;
+  /** Explicit partition; otherwise the key's murmur2 partition, or round robin without a key. */
+  partition?: number;
+}
+
+export interface PublishResult {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+}
+
+export interface Publisher {
+  readonly topic: string;
+  /** Resolves once the broker has acknowledged (stored) the message. */
+  publish(key: string | null, value: unknown, options?: PublishOptions): Promise<PublishResult>;
+  /** Waits for every publish in flight, then releases the publisher. */
+  close(): Promise<void>;
+}
+
+export interface PublisherFactory {
+  create(topic: string, messageType?: string): Promise<Publisher>;
+}
+
+export interface ConsumeOptions {
+  /** A group with no committed offset starts at the beginning instead of the end. */
+  fromBeginning?: boolean;
+}
+
+export interface Consumer {
+  /**
+   * Subscribes `handler` to `topic` and resolves once the subscription is live.
+   * With `messageType`, messages of another type are skipped (untyped messages are delivered).
+   */
+  consume<T = unknown>(
+    topic: string,
+    handler: MessageHandler<T>,
+    messageType?: string,
+    options?: ConsumeOptions,
+  ): Promise<void>;
+  /** Stops delivery, lets handlers in progress finish, commits what they handled. */
+  close(): Promise<void>;
+}
+
+export interface ConsumerFactory {
+  /** A consumer in the factory's consumer group, or in `group` when given. */
+  create(options?: { group?: string }): Consumer;
+}
+
+/** A message on its way to the broker, value already encoded. */
+export interface OutgoingRecord {
+  key: string | null;
+  value: Buffer;
+  headers: Headers;
+  partition?: number;
+}
+
+/** A message read back from the broker, value still encoded. */
+export interface DeliveredRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: string | null;
+  headers: Headers;
+  value: Buffer;
+}
+
+/** Where a reader starts in each partition: kcat's -o beginning|end|N|-N. */
+export type StartOffset =
+  | { kind: 'beginning' }
+  | { kind: 'end' }
+  | { kind: 'absolute'; offset: number }
+  | { kind: 'tail'; count: number };
+
+export interface ReaderOptions {
+  topic: string;
+  /** Join this group (start at its committed offsets, commit what is marked); none: commit nothing. */
+  group?: string;
+  start: StartOffset;
+  /** Keep waiting at the end of the log instead of finishing at the end offsets seen at open. */
+  follow: boolean;
+}
+
+/** A low-level cursor over one topic, for tools that print messages (zps consume). */
+export interface Reader {
+  /** The next batch; null once finished (end reached without follow, or closed). */
+  next(): Promise<DeliveredRecord[] | null>;
+  /** Records that this record and all before it in its partition are done (committed with a group). */
+  markDone(record: DeliveredRecord): void;
+  /** Commits what was marked, leaves the group, ends a pending next() with null. */
+  close(): Promise<void>;
+}
+
+/** Sends batches of encoded records; each batch is acknowledged whole or fails. */
+export interface RecordSender {
+  send(topic: string, records: OutgoingRecord[], options?: { partitions?: number }): Promise<PublishResult[]>;
+  close(): Promise<void>;
+}
+
+export interface TopicSummary {
+  topic: string;
+  count: number;
+  partitions: number;
+}
+
+export interface Admin {
+  /** Messages the topic holds now (0 when it does not exist). */
+  count(topic: string): Promise<number>;
+  /** Messages of the topic not yet committed by the group. */
+  lag(group: string, topic: string): Promise<number>;
+  topics(options?: { all?: boolean }): Promise<TopicSummary[]>;
+  /** Drops the topics' messages and groups' offsets; no topic: everything (local only). */
+  reset(topics?: string[]): Promise<void>;
+}
+
+export interface PubSubFactory {
+  readonly environment: string;
+  getPublisherFactory(): PublisherFactory;
+  getConsumerFactory(): ConsumerFactory;
+  /** For tools: raw batches, inspection and cursors. */
+  getAdmin(): Admin;
+  getSender(): RecordSender;
+  openReader(options: ReaderOptions): Promise<Reader>;
+  /** Closes every publisher, consumer and connection the factory made. */
+  close(): Promise<void>;
+}
