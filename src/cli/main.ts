@@ -6,19 +6,12 @@ import { buildProgram } from './program.js';
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const verbose = argv.includes('--verbose');
-  program.exitOverride();
-  program.configureOutput({
-    // commander's own usage errors: our one-line form, exit 2
-    outputError: (text, write) => write(`zps: ${text.replace(/^error: /, '').trim()}\n`),
-  });
-  for (const command of program.commands) command.exitOverride();
   try {
     await program.parseAsync(argv);
     return ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
-      if (error.code === 'commander.executeSubCommandAsync') return ExitCode.ok;
       process.stderr.write(`run 'zps --help' for usage\n`);
       return ExitCode.usage;
     }

@@ -32,7 +32,12 @@ export function buildProgram(): Command {
     .option('--no-color', 'no colors')
     .option('--verbose', 'more detail on errors')
     .showSuggestionAfterError(true);
-  program.configureHelp({ sortSubcommands: false });
+  // Set before the commands are added, which copy these settings: commander's usage errors then
+  // come out in zps's one-line form and throw (exit 2 in main.ts) instead of exiting.
+  program.exitOverride();
+  program.configureOutput({
+    outputError: (text, write) => write(`zps: ${text.replace(/^error: /, '').trim()}\n`),
+  });
   const run: ActionRunner = (action) => async (...args) => {
     const command = args[args.length - 1] as Command;
     const options = command.optsWithGlobals<{ bootstrapServer?: string; brokers?: string }>();

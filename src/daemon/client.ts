@@ -103,6 +103,10 @@ export class DaemonClient implements BrokerService {
     return this.call('produce', [topic, records, options ?? {}]) as Promise<PublishResult[]>;
   }
 
+  async createTopic(topic: string, partitions: number) {
+    await this.call('createTopic', [topic, partitions]);
+  }
+
   partitionOffsets(topic: string) {
     return this.call('partitionOffsets', [topic]) as Promise<PartitionOffsets[] | null>;
   }

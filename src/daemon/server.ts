@@ -8,7 +8,7 @@ import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Reply, type Request }
 
 /** Operations a client may call: exactly the BrokerService methods, plus the daemon's own. */
 const SERVICE_OPS = new Set([
-  'produce', 'partitionOffsets', 'fetch', 'count', 'lag', 'listTopics', 'reset', 'join', 'poll', 'release', 'leave', 'stats',
+  'produce', 'createTopic', 'partitionOffsets', 'fetch', 'count', 'lag', 'listTopics', 'reset', 'join', 'poll', 'release', 'leave', 'stats',
 ]);
 /** Ops whose last argument is WaitOptions, which get the request's abort signal. */
 const WAITING_OPS = new Set(['fetch', 'poll']);

@@ -5,6 +5,10 @@ import type { Admin, PublishResult, RecordSender, TopicSummary, OutgoingRecord }
 export class LocalAdmin implements Admin {
   constructor(private readonly service: () => Promise<BrokerService>) {}
 
+  async createTopic(topic: string, options: { partitions: number }): Promise<void> {
+    await (await this.service()).createTopic(topic, options.partitions);
+  }
+
   async count(topic: string): Promise<number> {
     validateTopicName(topic);
     return (await this.service()).count(topic);

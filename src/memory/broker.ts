@@ -70,6 +70,17 @@ export class MemoryBroker {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
   }
 
+  /** Creates the topic unless it exists (then its partition count stays as it is, as in Kafka). */
+  createTopic(topicName: string, partitions = 1): void {
+    validateTopicName(topicName);
+    if (!this.topics.has(topicName)) {
+      if (!Number.isInteger(partitions) || partitions < 1) {
+        throw usageError(`invalid partition count ${partitions}: use a whole number from 1`);
+      }
+      this.addTopic(topicName, partitions);
+    }
+  }
+
   /** Appends a batch atomically: every record is checked before any is stored. */
   produce(topicName: string, records: readonly OutgoingRecord[], options: { partitions?: number } = {}): PublishResult[] {
     validateTopicName(topicName);
@@ -98,7 +109,7 @@ export class MemoryBroker {
         { hint: 'raise the daemon\'s --max-memory, lower its retention, or free space with "zps reset"' },
       );
     }
-    const topic = existing ?? this.createTopic(topicName, partitionCount);
+    const topic = existing ?? this.addTopic(topicName, partitionCount);
     const timestamp = Date.now();
     const acks: PublishResult[] = new Array(records.length);
     const touched = new Set<PartitionLog>();
@@ -310,12 +321,13 @@ export class MemoryBroker {
     };
   }
 
-  private createTopic(name: string, partitions: number): Topic {
+  private addTopic(name: string, partitions: number): Topic {
     const topic: Topic = { logs: Array.from({ length: partitions }, () => new PartitionLog()), nextPartition: 0 };
     this.topics.set(name, topic);
     for (const group of this.groups.values()) {
       if (group.subscriptions.has(name)) this.rebalance(group, name);
     }
+    this.notify(name);
     return topic;
   }
 

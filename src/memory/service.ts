@@ -16,6 +16,7 @@ export interface WaitOptions {
  */
 export interface BrokerService {
   produce(topic: string, records: OutgoingRecord[], options?: { partitions?: number }): Promise<PublishResult[]>;
+  createTopic(topic: string, partitions: number): Promise<void>;
   partitionOffsets(topic: string): Promise<PartitionOffsets[] | null>;
   fetch(topic: string, positions: Array<[number, number]>, options: WaitOptions): Promise<PartitionBatch[]>;
   count(topic: string): Promise<number>;
@@ -37,6 +38,10 @@ export class InProcessService implements BrokerService {
 
   async produce(topic: string, records: OutgoingRecord[], options?: { partitions?: number }) {
     return this.broker.produce(topic, records, options);
+  }
+
+  async createTopic(topic: string, partitions: number) {
+    this.broker.createTopic(topic, partitions);
   }
 
   async partitionOffsets(topic: string) {

@@ -127,6 +127,8 @@ export interface TopicSummary {
 }
 
 export interface Admin {
+  /** Creates the topic with that many partitions; an existing topic is left as it is. */
+  createTopic(topic: string, options: { partitions: number }): Promise<void>;
   /** Messages the topic holds now (0 when it does not exist). */
   count(topic: string): Promise<number>;
   /** Messages of the topic not yet committed by the group. */

@@ -1,0 +1,289 @@
+/**
+ * ONE suite of pub/sub behaviour, run against every implementation (in-process, daemon, Kafka).
+ * Scenarios use their own topic and group names, so the stress mode can run them all at once.
+ */
+import { describe, expect, it } from 'vitest';
+import type { FactoryOptions } from '../../dist/index.js';
+import type { MessageMeta, PubSubFactory } from '../../dist/index.js';
+import { unique, waitFor } from '../helpers/wait.js';
+
+export interface Capabilities {
+  /** How long a scenario may wait for a delivery (Kafka's group joins are slower). */
+  deliveryTimeoutMs: number;
+}
+
+export interface ConformanceTarget {
+  name: string;
+  factory(options?: Partial<FactoryOptions>): PubSubFactory;
+  caps: Capabilities;
+}
+
+interface Received {
+  message: unknown;
+  meta: MessageMeta;
+}
+
+type Scenario = (target: ConformanceTarget, use: (factory: PubSubFactory) => PubSubFactory) => Promise<void>;
+
+const FAST_RETRY = { maxAttempts: 3, initialBackoffMs: 5, maxBackoffMs: 20 };
+
+export const scenarios: Record<string, Scenario> = {
+  async 'round trip keeps key, type, headers and metadata'(target, use) {
+    const factory = use(target.factory({ consumerGroup: unique('g') }));
+    const topic = unique('roundtrip');
+    const received: Received[] = [];
+    const consumer = factory.getConsumerFactory().create();
+    await consumer.consume(topic, (message, meta) => void received.push({ message, meta }), undefined, { fromBeginning: true });
+    const publisher = await factory.getPublisherFactory().create(topic, 'order-created');
+    const before = Date.now();
+    const ack = await publisher.publish('customer-1', { id: 1, items: ['a', 'b'] }, { headers: { trace: 'abc' } });
+    expect(ack).toMatchObject({ topic, partition: 0, offset: 0, key: 'customer-1' });
+    await waitFor(() => received.length === 1, 'the message', target.caps.deliveryTimeoutMs);
+    const [{ message, meta }] = received as [Received];
+    expect(message).toEqual({ id: 1, items: ['a', 'b'] });
+    expect(meta).toMatchObject({ topic, partition: 0, offset: 0, key: 'customer-1', type: 'order-created', headers: { trace: 'abc' } });
+    expect(meta.timestamp).toBeGreaterThanOrEqual(before - 1000);
+    expect(meta.timestamp).toBeLessThanOrEqual(Date.now() + 1000);
+  },
+
+  async 'messages keep their order within each partition'(target, use) {
+    const factory = use(target.factory({ consumerGroup: unique('g') }));
+    const topic = unique('order');
+    await factory.getAdmin().createTopic(topic, { partitions: 3 });
+    const received: Received[] = [];
+    const consumer = factory.getConsumerFactory().create();
+    await consumer.consume(topic, (message, meta) => void received.push({ message, meta }), undefined, { fromBeginning: true });
+    const publisher = await factory.getPublisherFactory().create(topic);
+    const total = 300;
+    await Promise.all(Array.from({ length: total }, (_, seq) => publisher.publish(`key-${seq % 7}`, { seq })));
+    await waitFor(() => received.length >= total, `${total} messages`, target.caps.deliveryTimeoutMs);
+    expect(received).toHaveLength(total);
+    const lastSeqByKey = new Map<string, number>();
+    const lastOffsetByPartition = new Map<number, number>();
+    const partitionByKey = new Map<string, number>();
+    for (const { message, meta } of received) {
+      const seq = (message as { seq: number }).seq;
+      expect(seq).toBeGreaterThan(lastSeqByKey.get(meta.key!) ?? -1);
+      expect(meta.offset).toBeGreaterThan(lastOffsetByPartition.get(meta.partition) ?? -1);
+      expect(partitionByKey.get(meta.key!) ?? meta.partition).toBe(meta.partition);
+      lastSeqByKey.set(meta.key!, seq);
+      lastOffsetByPartition.set(meta.partition, meta.offset);
+      partitionByKey.set(meta.key!, meta.partition);
+    }
+    expect(new Set(partitionByKey.values()).size).toBeGreaterThan(1);
+  },
+
+  async 'many topics at once each get their own messages'(target, use) {
+    const factory = use(target.factory({ consumerGroup: unique('g') }));
+    const topics = Array.from({ length: 8 }, () => unique('many'));
+    const received = new Map<string, number[]>(topics.map((t) => [t, []]));
+    const consumer = factory.getConsumerFactory().create();
+    await Promise.all(
+      topics.map((topic) =>
+        consumer.consume(topic, (message) => void received.get(topic)!.push(message as number), undefined, { fromBeginning: true }),
+      ),
+    );
+    await Promise.all(
+      topics.map(async (topic) => {
+        const publisher = await factory.getPublisherFactory().create(topic);
+        for (let i = 0; i < 40; i++) await publisher.publish(null, i);
+      }),
+    );
+    await waitFor(() => topics.every((t) => received.get(t)!.length >= 40), 'every topic', target.caps.deliveryTimeoutMs);
+    for (const topic of topics) expect(received.get(topic)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  },
+
+  async 'every group gets every message'(target, use) {
+    const factory = use(target.factory());
+    const topic = unique('groups');
+    const byGroup = new Map<string, unknown[]>();
+    for (const group of [unique('ga'), unique('gb')]) {
+      const list: unknown[] = [];
+      byGroup.set(group, list);
+      await factory.getConsumerFactory().create({ group }).consume(topic, (m) => void list.push(m), undefined, { fromBeginning: true });
+    }
+    const publisher = await factory.getPublisherFactory().create(topic);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => publisher.publish(null, i)));
+    await waitFor(() => [...byGroup.values()].every((l) => l.length >= 50), 'both groups', target.caps.deliveryTimeoutMs);
+    for (const list of byGroup.values()) expect(list).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  },
+
+  async 'within a group each message is handled once, by one member'(target, use) {
+    const group = unique('shared');
+    const topic = unique('shared');
+    const admin = use(target.factory()).getAdmin();
+    await admin.createTopic(topic, { partitions: 4 });
+    const handledBy = new Map<number, number[]>();
+    const members = [0, 1, 2];
+    for (const member of members) {
+      const factory = use(target.factory({ consumerGroup: group }));
+      await factory.getConsumerFactory().create().consume(topic, (message) => {
+        const id = (message as { id: number }).id;
+        handledBy.set(id, [...(handledBy.get(id) ?? []), member]);
+      });
+    }
+    const publisher = await use(target.factory()).getPublisherFactory().create(topic);
+    const total = 400;
+    await Promise.all(Array.from({ length: total }, (_, id) => publisher.publish(`k${id}`, { id })));
+    await waitFor(() => handledBy.size >= total, `${total} messages`, target.caps.deliveryTimeoutMs);
+    await waitFor(async () => (await admin.lag(group, topic)) === 0, 'the group to commit everything', target.caps.deliveryTimeoutMs);
+    expect(handledBy.size).toBe(total);
+    for (const [, by] of handledBy) expect(by).toHaveLength(1);
+    const busyMembers = new Set([...handledBy.values()].map(([m]) => m));
+    expect(busyMembers.size).toBeGreaterThan(1);
+  },
+
+  async 'a group resumes at its committed offset after close'(target, use) {
+    const group = unique('resume');
+    const topic = unique('resume');
+    const first: unknown[] = [];
+    const factory = use(target.factory({ consumerGroup: group }));
+    const consumer = factory.getConsumerFactory().create();
+    await consumer.consume(topic, (m) => void first.push(m), undefined, { fromBeginning: true });
+    const publisher = await factory.getPublisherFactory().create(topic);
+    for (let i = 0; i < 10; i++) await publisher.publish(null, i);
+    await waitFor(() => first.length >= 10, 'the first ten', target.caps.deliveryTimeoutMs);
+    await consumer.close();
+    for (let i = 10; i < 20; i++) await publisher.publish(null, i);
+    const second: unknown[] = [];
+    await factory.getConsumerFactory().create().consume(topic, (m) => void second.push(m), undefined, { fromBeginning: true });
+    await waitFor(() => second.length >= 10, 'the next ten', target.caps.deliveryTimeoutMs);
+    expect(first).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(second).toEqual(Array.from({ length: 10 }, (_, i) => i + 10));
+  },
+
+  async 'a handler that throws gets the message again'(target, use) {
+    const errors: unknown[] = [];
+    const factory = use(target.factory({ consumerGroup: unique('g'), retry: FAST_RETRY, onError: (e) => errors.push(e) }));
+    const topic = unique('redeliver');
+    const attempts: unknown[] = [];
+    await factory.getConsumerFactory().create().consume(
+      topic,
+      (message) => {
+        attempts.push(message);
+        if (attempts.length < 3) throw new Error('not yet');
+      },
+      undefined,
+      { fromBeginning: true },
+    );
+    const publisher = await factory.getPublisherFactory().create(topic);
+    await publisher.publish(null, 'flaky');
+    await publisher.publish(null, 'next');
+    await waitFor(() => attempts.length >= 4, 'the retries and the next message', target.caps.deliveryTimeoutMs);
+    expect(attempts).toEqual(['flaky', 'flaky', 'flaky', 'next']);
+    expect(errors).toEqual([]);
+  },
+
+  async 'a consumer keeps going after a handler keeps failing'(target, use) {
+    const failures: Array<{ error: unknown; message: unknown }> = [];
+    const factory = use(
+      target.factory({ consumerGroup: unique('g'), retry: FAST_RETRY, onError: (error, message) => failures.push({ error, message }) }),
+    );
+    const topic = unique('poison');
+    const handled: unknown[] = [];
+    let poisonAttempts = 0;
+    await factory.getConsumerFactory().create().consume(
+      topic,
+      async (message) => {
+        if (message === 'poison') {
+          poisonAttempts++;
+          throw new Error('cannot handle poison');
+        }
+        handled.push(message);
+      },
+      undefined,
+      { fromBeginning: true },
+    );
+    const publisher = await factory.getPublisherFactory().create(topic);
+    for (const value of ['a', 'poison', 'b', 'c']) await publisher.publish(null, value);
+    await waitFor(() => handled.length >= 3, 'the messages after the poison', target.caps.deliveryTimeoutMs);
+    expect(handled).toEqual(['a', 'b', 'c']);
+    expect(poisonAttempts).toBe(FAST_RETRY.maxAttempts);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.message).toBe('poison');
+    expect((failures[0]!.error as Error).message).toBe('cannot handle poison');
+  },
+
+  async 'a new group starts at the end unless fromBeginning'(target, use) {
+    const factory = use(target.factory());
+    const topic = unique('start');
+    const publisher = await factory.getPublisherFactory().create(topic);
+    for (let i = 0; i < 5; i++) await publisher.publish(null, `old-${i}`);
+    const fromBeginning: unknown[] = [];
+    const fromEnd: unknown[] = [];
+    await factory.getConsumerFactory().create({ group: unique('b') }).consume(topic, (m) => void fromBeginning.push(m), undefined, { fromBeginning: true });
+    await factory.getConsumerFactory().create({ group: unique('e') }).consume(topic, (m) => void fromEnd.push(m));
+    await publisher.publish(null, 'new');
+    await waitFor(() => fromBeginning.length >= 6 && fromEnd.length >= 1, 'both consumers', target.caps.deliveryTimeoutMs);
+    expect(fromBeginning).toEqual(['old-0', 'old-1', 'old-2', 'old-3', 'old-4', 'new']);
+    expect(fromEnd).toEqual(['new']);
+  },
+
+  async 'a type filter skips messages of other types'(target, use) {
+    const factory = use(target.factory({ consumerGroup: unique('g') }));
+    const topic = unique('types');
+    const received: unknown[] = [];
+    await factory.getConsumerFactory().create().consume(topic, (m) => void received.push(m), 'wanted', { fromBeginning: true });
+    const wanted = await factory.getPublisherFactory().create(topic, 'wanted');
+    const other = await factory.getPublisherFactory().create(topic, 'other');
+    const untyped = await factory.getPublisherFactory().create(topic);
+    await other.publish(null, 'skip-me');
+    await wanted.publish(null, 'take-me');
+    await untyped.publish(null, 'untyped');
+    await wanted.publish(null, 'last');
+    await waitFor(() => received.length >= 3, 'the wanted messages', target.caps.deliveryTimeoutMs);
+    expect(received).toEqual(['take-me', 'untyped', 'last']);
+  },
+
+  async 'closing with messages in flight loses nothing acknowledged'(target, use) {
+    const group = unique('inflight');
+    const topic = unique('inflight');
+    const producer = use(target.factory());
+    const publisher = await producer.getPublisherFactory().create(topic);
+    const total = 200;
+    const acks = Array.from({ length: total }, (_, id) => publisher.publish(null, { id }));
+    await publisher.close();
+    // every publish made before close() has been acknowledged once close resolves
+    expect((await Promise.allSettled(acks)).every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(await producer.getAdmin().count(topic)).toBe(total);
+
+    const seen = new Set<number>();
+    const first = use(target.factory({ consumerGroup: group })).getConsumerFactory().create();
+    await first.consume(
+      topic,
+      async (message) => {
+        seen.add((message as { id: number }).id);
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+      undefined,
+      { fromBeginning: true },
+    );
+    await waitFor(() => seen.size >= 50, 'the first consumer to be busy', target.caps.deliveryTimeoutMs);
+    await first.close();
+    const second = use(target.factory({ consumerGroup: group })).getConsumerFactory().create();
+    await second.consume(topic, (message) => void seen.add((message as { id: number }).id), undefined, { fromBeginning: true });
+    await waitFor(() => seen.size >= total, 'every message across both consumers', target.caps.deliveryTimeoutMs);
+    expect(seen.size).toBe(total);
+  },
+};
+
+/** Registers the suite for one implementation, plus its stress mode (ZPS_STRESS copies at once, default 3). */
+export function describeConformance(target: () => ConformanceTarget): void {
+  const run = async (scenario: Scenario) => {
+    const factories: PubSubFactory[] = [];
+    try {
+      await scenario(target(), (factory) => (factories.push(factory), factory));
+    } finally {
+      await Promise.all(factories.map((f) => f.close()));
+    }
+  };
+  describe('conformance', () => {
+    for (const [name, scenario] of Object.entries(scenarios)) it(name, () => run(scenario));
+  });
+  describe('conformance under stress', () => {
+    const copies = Number(process.env.ZPS_STRESS ?? 3);
+    it(`runs the whole suite ${copies} times in parallel`, async () => {
+      await Promise.all(Array.from({ length: copies }, () => Object.values(scenarios).map(run)).flat());
+    }, 120_000);
+  });
+}

@@ -1,0 +1,102 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait.js';
+
+export const ZPS_BIN = fileURLToPath(new URL('../../bin/zps.js', import.meta.url));
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  input?: string | Buffer;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+/** A private socket in a fresh 0700 directory: each test talks to its own daemon. */
+export function privateSocket(): { socket: string; dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'zps-test-'));
+  const socket = join(dir, 'broker.sock');
+  return {
+    socket,
+    dir,
+    cleanup: () => {
+      spawnSync(process.execPath, [ZPS_BIN, 'daemon', 'stop', '--socket', socket], { env: cleanEnv() });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The environment a user's script would have, without the zps settings of the machine running the tests. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(ZPS_|KAFKA_|ENV$|SCHEMA_REGISTRY_URL$|FORCE_COLOR$|NO_COLOR$)/.test(name)) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** Runs `zps args...` to completion, as a shell script would. */
+export function zps(socket: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const child = spawnZps(socket, args, options.env);
+  const done = collect(child);
+  if (options.input !== undefined) child.stdin!.end(options.input);
+  else child.stdin!.end();
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+  return done.finally(() => clearTimeout(timer));
+}
+
+export function spawnZps(socket: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, [ZPS_BIN, ...args], {
+    env: cleanEnv({ ZPS_SOCKET: socket, ...env }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+export function collect(child: ChildProcess): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** A long-running zps (consume --follow) whose output can be awaited line by line. */
+export class RunningZps {
+  readonly child: ChildProcess;
+  readonly result: Promise<RunResult>;
+  private out = '';
+  private err = '';
+
+  constructor(socket: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+    this.child = spawnZps(socket, args, env);
+    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.out += chunk));
+    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.err += chunk));
+    this.result = new Promise((resolve, reject) => {
+      this.child.once('error', reject);
+      this.child.once('close', (code, signal) => resolve({ code, signal, stdout: this.out, stderr: this.err }));
+    });
+  }
+
+  get stdout(): string {
+    return this.out;
+  }
+
+  lines(): string[] {
+    return this.out.split('\n').filter(Boolean);
+  }
+
+  waitForLines(n: number, timeoutMs = 10_000): Promise<string[]> {
+    return waitFor(() => (this.lines().length >= n ? this.lines() : undefined), `${n} lines of output`, timeoutMs);
+  }
+}
