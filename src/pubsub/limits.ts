@@ -29,7 +29,7 @@ export function messageSize(key: string | null, value: Uint8Array, headers: Reco
 
 export function checkMessageSize(size: number): void {
   if (size > MAX_MESSAGE_BYTES) {
-    throw usageError(`message is ${formatBytes(size)}, over the ${formatBytes(MAX_MESSAGE_BYTES)} limit`);
+    throw usageError(`message is ${size} bytes, over the ${formatBytes(MAX_MESSAGE_BYTES)} limit (${MAX_MESSAGE_BYTES} bytes)`);
   }
 }
 

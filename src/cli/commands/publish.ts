@@ -139,7 +139,9 @@ async function publishItems(
     try {
       record = toRecord(item);
     } catch (error) {
+      // What came before a bad line goes out: the report then says exactly which lines were published.
       failure = { error, label: item.label };
+      send();
       break;
     }
     batch.records.push(record);

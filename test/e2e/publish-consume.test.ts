@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { privateSocket, RunningZps, zps } from '../helpers/zps.js';
+import { unique, waitFor } from '../helpers/wait.js';
+
+let socket: string;
+let cleanup: () => void;
+beforeAll(() => ({ socket, cleanup } = privateSocket()));
+afterAll(() => cleanup());
+
+const run = (args: string[], input?: string) => zps(socket, args, { input });
+const lines = (text: string) => text.split('\n').filter(Boolean);
+
+describe('zps publish and consume', () => {
+  it('round-trips values: JSON stays JSON (printed compact), anything else is a string', async () => {
+    const t = unique('t');
+    const published = await run(['publish', t, 'hello world', '{"a": 1, "b": [1, 2]}', '42', 'null', '"quoted"']);
+    expect(published).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const consumed = await run(['consume', t]);
+    expect(consumed).toMatchObject({ code: 0, stderr: '' });
+    expect(consumed.stdout).toBe('hello world\n{"a":1,"b":[1,2]}\n42\nnull\nquoted\n');
+    const json = lines((await run(['consume', t, '--json'])).stdout).map((l) => JSON.parse(l).value);
+    expect(json).toEqual(['hello world', { a: 1, b: [1, 2] }, 42, null, 'quoted']);
+  });
+
+  it('publishes each non-empty stdin line in order, with - or no value, CRLF tolerated', async () => {
+    const t = unique('t');
+    expect((await run(['publish', t], 'one\n\ntwo\r\n{"n":3}\n\n')).code).toBe(0);
+    expect((await run(['publish', t, '-'], 'four\nfive')).code).toBe(0);
+    expect((await run(['consume', t])).stdout).toBe('one\ntwo\n{"n":3}\nfour\nfive\n');
+  });
+
+  it('--raw publishes every value as the string given', async () => {
+    const t = unique('t');
+    await run(['publish', t, '--raw', '42', '{"a":1}']);
+    const values = lines((await run(['consume', t, '--json'])).stdout).map((l) => JSON.parse(l).value);
+    expect(values).toEqual(['42', '{"a":1}']);
+  });
+
+  it('keys, key delimiter, type and headers travel with the message', async () => {
+    const t = unique('t');
+    expect((await run(['publish', t, '-k', 'user-1', '-t', 'greeting', '-H', 'trace=abc', '-H', 'source:cli', 'hi'])).code).toBe(0);
+    expect((await run(['publish', t, '-K', ':'], 'user-2:{"x":1}\nno-delimiter\nuser-3:a:b\n')).code).toBe(0);
+    const messages = lines((await run(['consume', t, '--json'])).stdout).map((l) => JSON.parse(l));
+    expect(messages[0]).toMatchObject({ topic: t, partition: 0, offset: 0, key: 'user-1', type: 'greeting', headers: { trace: 'abc', source: 'cli' }, value: 'hi' });
+    expect(typeof messages[0].timestamp).toBe('number');
+    expect(messages.slice(1).map((m) => [m.key, m.value, m.type])).toEqual([
+      ['user-2', { x: 1 }, null],
+      [null, 'no-delimiter', null],
+      ['user-3', 'a:b', null],
+    ]);
+  });
+
+  it('--json on publish prints one acknowledgement per message', async () => {
+    const t = unique('t');
+    const result = await run(['publish', t, '--json', '-k', 'k'], 'a\nb\n');
+    expect(lines(result.stdout).map((l) => JSON.parse(l))).toEqual([
+      { topic: t, partition: 0, offset: 0, key: 'k' },
+      { topic: t, partition: 0, offset: 1, key: 'k' },
+    ]);
+  });
+
+  it('creates a topic with --partitions and publishes to an explicit partition', async () => {
+    const t = unique('t');
+    const result = await run(['publish', t, '--partitions', '3', '-p', '2', '--json', 'x']);
+    expect(JSON.parse(result.stdout)).toMatchObject({ partition: 2, offset: 0 });
+    expect(JSON.parse((await run(['topics', '--json'])).stdout.split('\n').find((l) => l.includes(t))!)).toEqual({ topic: t, count: 1, partitions: 3 });
+    const bad = await run(['publish', t, '-p', '3', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^zps: publish to .* failed at argument 1: partition 3 does not exist: topic .* has 3 partitions\n/);
+  });
+
+  it('stops at a message over 1 MiB mid-stream and reports what was published', async () => {
+    const t = unique('t');
+    // the value is stored as a JSON string: its quotes count too
+    const input = `first\nsecond\n${'x'.repeat(1024 * 1024 + 1)}\nfourth\n`;
+    const result = await run(['publish', t], input);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(lines(result.stderr)).toEqual([
+      `zps: publish to ${t} failed at line 3: message is 1048579 bytes, over the 1 MiB limit (1048576 bytes)`,
+      '2 messages published before the failure; line 3 and what follows it were not published',
+    ]);
+    expect((await run(['count', t])).stdout).toBe('2\n');
+  });
+
+  it('publishes nothing when a value argument is invalid', async () => {
+    const t = unique('t');
+    // One argument can hold at most 128 KiB on Linux: headers make the message too big.
+    const headers = Array.from({ length: 9 }, (_, i) => ['-H', `h${i}=${'y'.repeat(120_000)}`]).flat();
+    const result = await run(['publish', t, ...headers, 'ok', 'fine']);
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr)).toEqual([
+      `zps: publish to ${t} failed at argument 1: message is 1080022 bytes, over the 1 MiB limit (1048576 bytes)`,
+      'nothing was published',
+    ]);
+    expect((await run(['count', t])).stdout).toBe('0\n');
+  });
+
+  it('reads from -o beginning, end, an offset, or the last N', async () => {
+    const t = unique('t');
+    await run(['publish', t, 'a', 'b', 'c', 'd']);
+    expect((await run(['consume', t, '-o', 'beginning'])).stdout).toBe('a\nb\nc\nd\n');
+    expect(await run(['consume', t, '-o', 'end'])).toMatchObject({ code: 0, stdout: '' });
+    expect((await run(['consume', t, '-o', '2'])).stdout).toBe('c\nd\n');
+    expect((await run(['consume', t, '-o', '-3'])).stdout).toBe('b\nc\nd\n');
+    expect((await run(['consume', t, '-o', '-10'])).stdout).toBe('a\nb\nc\nd\n');
+  });
+
+  it('consuming a topic that does not exist prints nothing and exits 0', async () => {
+    expect(await run(['consume', unique('none')])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('--format prints the template as given, kcat-style, with no newline added', async () => {
+    const t = unique('t');
+    await run(['publish', t, '-k', 'k1', '-t', 'ty', '-H', 'h=v', '{"v":1}']);
+    const result = await run(['consume', t, '--format', '%t|%p|%o|%k|%s|%y|%h|%%\\t.\\n']);
+    expect(result.stdout).toBe(`${t}|0|0|k1|{"v":1}|ty|h=v|%\t.\n`);
+    const ts = await run(['consume', t, '--format', '%T']);
+    expect(Number(ts.stdout)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('-n exits after n messages, waiting for them to arrive', async () => {
+    const t = unique('t');
+    await run(['publish', t, 'a', 'b', 'c']);
+    expect((await run(['consume', t, '-n', '2'])).stdout).toBe('a\nb\n');
+    const waiting = new RunningZps(socket, ['consume', t, '-o', 'end', '-n', '2']);
+    // It starts at the end as of subscribing: publish until it shows it is listening.
+    let i = 0;
+    await waitFor(async () => (await run(['publish', t, `late-${i++}`]), waiting.lines().length >= 1), 'the consumer to listen');
+    await run(['publish', t, 'last']);
+    const result = await waiting.result;
+    expect(result.code).toBe(0);
+    const [first, second, ...rest] = lines(result.stdout);
+    expect(first).toMatch(/^late-\d+$/);
+    expect(second).toMatch(/^(late-\d+|last)$/);
+    expect(rest).toEqual([]);
+  });
+
+  it('-n with --timeout exits 3 when fewer than n arrive in time', async () => {
+    const t = unique('t');
+    await run(['publish', t, 'only-one']);
+    const result = await run(['consume', t, '-n', '2', '--timeout', '300ms']);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('only-one\n');
+    expect(result.stderr).toBe(`zps: timed out waiting for messages on ${t}: received 1 of 2 within 300ms\n`);
+  });
+
+  it('--follow shows new messages as they come and Ctrl-C ends it with exit 0', async () => {
+    const t = unique('t');
+    await run(['publish', t, 'before']);
+    const follower = new RunningZps(socket, ['consume', t, '-f']);
+    await follower.waitForLines(1);
+    await run(['publish', t, 'after-1', 'after-2']);
+    expect(await follower.waitForLines(3)).toEqual(['before', 'after-1', 'after-2']);
+    follower.child.kill('SIGINT');
+    expect(await follower.result).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('a closed pipe (| head -1) ends consume quietly with exit 0', async () => {
+    const t = unique('t');
+    await run(['publish', t], Array.from({ length: 50_000 }, (_, i) => `line-${i}`).join('\n'));
+    const reader = new RunningZps(socket, ['consume', t]);
+    await reader.waitForLines(1);
+    reader.child.stdout!.destroy();
+    const result = await reader.result;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+  });
+
+  it('with --group: starts at the committed offset, commits what it printed', async () => {
+    const t = unique('t');
+    const g = unique('g');
+    await run(['publish', t, '1', '2', '3', '4', '5']);
+    expect((await run(['consume', t, '-g', g, '-n', '2'])).stdout).toBe('1\n2\n');
+    expect((await run(['count', t, '-g', g])).stdout).toBe('3\n');
+    expect((await run(['consume', t, '-g', g])).stdout).toBe('3\n4\n5\n');
+    expect((await run(['count', t, '--group', g])).stdout).toBe('0\n');
+    expect(await run(['consume', t, '-g', g])).toMatchObject({ code: 0, stdout: '' });
+    // without a group nothing is committed: another run prints everything again
+    expect((await run(['consume', t])).stdout).toBe('1\n2\n3\n4\n5\n');
+    // ZPS_GROUP is the environment form
+    expect((await zps(socket, ['consume', t], { env: { ZPS_GROUP: g } })).stdout).toBe('');
+  });
+
+  it('a new group starts at --offset', async () => {
+    const t = unique('t');
+    await run(['publish', t, 'a', 'b', 'c']);
+    expect((await run(['consume', t, '-g', unique('g'), '-o', '-1'])).stdout).toBe('c\n');
+  });
+
+  it('16 concurrent publishers lose nothing', async () => {
+    const t = unique('t');
+    const per = 300;
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, p) => run(['publish', t], Array.from({ length: per }, (_, i) => `{"p":${p},"i":${i}}`).join('\n'))),
+    );
+    for (const result of results) expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect((await run(['count', t])).stdout).toBe(`${16 * per}\n`);
+    const seen = lines((await run(['consume', t])).stdout).map((l) => JSON.parse(l) as { p: number; i: number });
+    expect(new Set(seen.map((m) => `${m.p}/${m.i}`)).size).toBe(16 * per);
+    for (let p = 0; p < 16; p++) {
+      const mine = seen.filter((m) => m.p === p).map((m) => m.i);
+      expect(mine).toEqual(Array.from({ length: per }, (_, i) => i)); // each publisher's order kept
+    }
+  });
+});

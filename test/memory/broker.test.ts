@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryBroker } from '../../src/memory/broker.js';
+import { partitionForKey } from '../../src/memory/murmur2.js';
+import { ExitCode, ZpsError } from '../../src/pubsub/errors.js';
+import { MAX_MESSAGE_BYTES } from '../../src/pubsub/limits.js';
+import type { OutgoingRecord } from '../../src/pubsub/types.js';
+
+const record = (value: string, key: string | null = null, partition?: number): OutgoingRecord => ({
+  key,
+  value: Buffer.from(JSON.stringify(value)),
+  headers: {},
+  partition,
+});
+
+function values(broker: MemoryBroker, topic: string, partition = 0): unknown[] {
+  return broker
+    .fetch(topic, [[partition, 0]], 1000, Infinity)
+    .flatMap((batch) => batch.records.map((r) => JSON.parse(r.value.toString())));
+}
+
+function thrown(work: () => unknown): ZpsError {
+  try {
+    work();
+  } catch (error) {
+    return error as ZpsError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('memory broker: logs', () => {
+  it('appends with increasing offsets and counts per topic', () => {
+    const broker = new MemoryBroker();
+    const acks = broker.produce('t', [record('a'), record('b'), record('c')]);
+    expect(acks.map((a) => a.offset)).toEqual([0, 1, 2]);
+    expect(broker.count('t')).toBe(3);
+    expect(broker.count('missing')).toBe(0);
+    expect(broker.partitionOffsets('t')).toEqual([{ partition: 0, start: 0, end: 3 }]);
+  });
+
+  it('routes keys with murmur2 and spreads keyless messages round robin', () => {
+    const broker = new MemoryBroker();
+    broker.createTopic('t', 4);
+    const keyed = broker.produce('t', ['a', 'b', 'c', 'd', 'e'].map((k) => record('v', k)));
+    for (const ack of keyed) expect(ack.partition).toBe(partitionForKey(ack.key!, 4));
+    const keyless = broker.produce('t', [record('1'), record('2'), record('3'), record('4')]);
+    expect(new Set(keyless.map((a) => a.partition)).size).toBe(4);
+  });
+
+  it('refuses a whole batch when one record is bad, storing none of it', () => {
+    const broker = new MemoryBroker();
+    broker.createTopic('t', 2);
+    const error = thrown(() => broker.produce('t', [record('ok'), record('bad', null, 5)]));
+    expect(error.exitCode).toBe(ExitCode.usage);
+    expect(error.message).toBe('partition 5 does not exist: topic t has 2 partitions');
+    const big: OutgoingRecord = { key: null, value: Buffer.alloc(MAX_MESSAGE_BYTES + 1), headers: {} };
+    expect(thrown(() => broker.produce('t', [record('ok'), big])).message).toMatch(/over the 1 MiB limit/);
+    expect(broker.count('t')).toBe(0);
+  });
+
+  it('refuses invalid topic names as Kafka does', () => {
+    const broker = new MemoryBroker();
+    for (const name of ['', '.', '..', 'has space', 'a/b', 'x'.repeat(250)]) {
+      expect(thrown(() => broker.produce(name, [record('v')])).exitCode).toBe(ExitCode.usage);
+    }
+    expect(() => broker.produce('ok.name_with-dashes.123', [record('v')])).not.toThrow();
+  });
+
+  it('drops the oldest messages past retention, and offsets keep counting', () => {
+    const broker = new MemoryBroker({ retentionMessages: 3 });
+    for (const v of ['a', 'b', 'c', 'd', 'e']) broker.produce('t', [record(v)]);
+    expect(broker.count('t')).toBe(3);
+    expect(broker.partitionOffsets('t')).toEqual([{ partition: 0, start: 2, end: 5 }]);
+    expect(values(broker, 't')).toEqual(['c', 'd', 'e']);
+  });
+
+  it('applies byte retention per partition', () => {
+    const broker = new MemoryBroker({ retentionBytes: 1000 });
+    for (let i = 0; i < 50; i++) broker.produce('t', [record('x'.repeat(100))]);
+    expect(broker.count('t')).toBeLessThan(10);
+    expect(broker.count('t')).toBeGreaterThan(0);
+  });
+
+  it('refuses publishes past the memory cap with a clear error, and accepts them again after reset', () => {
+    const broker = new MemoryBroker({ maxMemoryBytes: 10_000 });
+    let stored = 0;
+    let error: ZpsError | undefined;
+    while (!error) {
+      try {
+        broker.produce('t', [record('y'.repeat(500))]);
+        stored++;
+      } catch (e) {
+        error = e as ZpsError;
+      }
+    }
+    expect(stored).toBeGreaterThan(5);
+    expect(error.exitCode).toBe(ExitCode.failed);
+    expect(error.message).toMatch(/^broker memory is full: .* of 9\.8 KiB used$/);
+    expect(broker.count('t')).toBe(stored);
+    broker.reset(['t']);
+    expect(() => broker.produce('t', [record('z')])).not.toThrow();
+  });
+});
+
+describe('memory broker: groups', () => {
+  it('a new group starts at the end as of joining; positions are per group', () => {
+    const broker = new MemoryBroker();
+    broker.produce('t', [record('old')]);
+    const member = broker.join('g', 't', { kind: 'end' });
+    broker.produce('t', [record('new')]);
+    const polled = broker.poll(member, 100, Infinity);
+    expect(polled.batches.flatMap((b) => b.records.map((r) => r.offset))).toEqual([1]);
+    expect(broker.lag('g', 't')).toBe(1);
+    broker.commit(member, [[0, 2]]);
+    expect(broker.lag('g', 't')).toBe(0);
+    expect(broker.lag('other', 't')).toBe(2);
+  });
+
+  it('hands a partition to a new member only after its owner released it', () => {
+    const broker = new MemoryBroker();
+    broker.createTopic('t', 2);
+    const first = broker.join('g', 't', { kind: 'beginning' });
+    expect(broker.poll(first, 10, Infinity).positions.map(([p]) => p)).toEqual([0, 1]);
+    const second = broker.join('g', 't', { kind: 'beginning' });
+    expect(broker.poll(second, 10, Infinity).positions).toEqual([]);
+    expect(broker.poll(first, 10, Infinity).revoked).toEqual([1]);
+    broker.produce('t', [record('p1', null, 1)]);
+    expect(broker.poll(first, 10, Infinity).batches).toEqual([]); // revoking: not read any more
+    broker.commit(first, [[1, 0]]);
+    broker.release(first, [1]);
+    const taken = broker.poll(second, 10, Infinity);
+    expect(taken.positions).toEqual([[1, 1]]);
+    expect(taken.batches[0]!.records.map((r) => r.offset)).toEqual([0]);
+  });
+
+  it('gives a leaving member\'s partitions back to the group at the committed offset', () => {
+    const broker = new MemoryBroker();
+    const a = broker.join('g', 't', { kind: 'beginning' });
+    const b = broker.join('g', 't', { kind: 'beginning' });
+    broker.produce('t', [record('1'), record('2'), record('3')]);
+    expect(broker.poll(a, 10, Infinity).batches[0]!.records).toHaveLength(3);
+    broker.commit(a, [[0, 1]]);
+    broker.leave(a); // 2 and 3 were delivered but not committed: they come again
+    expect(broker.poll(b, 10, Infinity).batches[0]!.records.map((r) => r.offset)).toEqual([1, 2]);
+  });
+
+  it('reset of a topic drops its messages and its groups\' offsets; reset() drops everything', () => {
+    const broker = new MemoryBroker();
+    broker.produce('a', [record('1')]);
+    broker.produce('b', [record('2')]);
+    const member = broker.join('g', 'a', { kind: 'beginning' });
+    broker.commit(member, [[0, 1]]);
+    broker.leave(member);
+    broker.reset(['a']);
+    expect(broker.listTopics().map((t) => t.topic)).toEqual(['b']);
+    broker.produce('a', [record('again')]);
+    expect(broker.lag('g', 'a')).toBe(1);
+    broker.reset();
+    expect(broker.listTopics()).toEqual([]);
+    expect(broker.stats()).toMatchObject({ topics: 0, messages: 0, bytes: 0, groups: 0 });
+  });
+});
