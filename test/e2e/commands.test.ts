@@ -1,0 +1,170 @@
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { privateSocket, ZPS_BIN, zps } from '../helpers/zps.js';
+import { unique } from '../helpers/wait.js';
+
+let socket: string;
+let cleanup: () => void;
+beforeAll(() => ({ socket, cleanup } = privateSocket()));
+afterAll(() => cleanup());
+
+const run = (args: string[], input?: string) => zps(socket, args, { input });
+
+describe('zps count', () => {
+  it('prints the number for one topic, topic<TAB>count for several, 0 for a missing topic', async () => {
+    const [a, b] = [unique('a'), unique('b')];
+    await run(['publish', a, '1', '2', '3']);
+    await run(['publish', b, 'x']);
+    expect(await run(['count', a])).toMatchObject({ code: 0, stdout: '3\n', stderr: '' });
+    expect((await run(['count', a, b, 'missing-topic'])).stdout).toBe(`${a}\t3\n${b}\t1\nmissing-topic\t0\n`);
+    expect((await run(['count', a, b, '--json'])).stdout).toBe(`{"topic":"${a}","count":3}\n{"topic":"${b}","count":1}\n`);
+  });
+
+  it('--expect exits 0 when equal and 1 with a clear line when not', async () => {
+    const t = unique('t');
+    await run(['publish', t, 'a', 'b']);
+    expect(await run(['count', t, '--expect', '2'])).toMatchObject({ code: 0, stdout: '2\n' });
+    expect(await run(['count', t, '--expect', '3'])).toMatchObject({
+      code: 1,
+      stdout: '2\n',
+      stderr: `zps: expected 3 messages in ${t}, found 2\n`,
+    });
+  });
+
+  it('--wait polls until the count is reached, and exits 3 when the wait runs out', async () => {
+    const t = unique('t');
+    const waiting = run(['count', t, '--expect', '2', '--wait', '10s']);
+    await run(['publish', t, 'a']);
+    await run(['publish', t, 'b']);
+    expect(await waiting).toMatchObject({ code: 0, stdout: '2\n' });
+    const late = await run(['count', t, '--expect', '5', '--wait', '200ms']);
+    expect(late.code).toBe(3);
+    expect(late.stderr).toBe(`zps: expected 5 messages in ${t}, found 2 (waited 200ms)\n`);
+  });
+
+  it('--group prints the lag instead; --json names it', async () => {
+    const t = unique('t');
+    const g = unique('g');
+    await run(['publish', t, '1', '2', '3']);
+    expect((await run(['count', t, '-g', g])).stdout).toBe('3\n');
+    await run(['consume', t, '-g', g, '-n', '1']);
+    expect((await run(['count', t, '-g', g, '--json'])).stdout).toBe(`{"topic":"${t}","group":"${g}","count":2,"lag":2}\n`);
+    expect(await run(['count', t, '-g', g, '--expect', '0'])).toMatchObject({
+      code: 1,
+      stderr: `zps: expected 0 messages of lag for group ${g} in ${t}, found 2\n`,
+    });
+  });
+});
+
+describe('zps topics and reset', () => {
+  it('lists topics with counts, and partitions in --json', async () => {
+    const isolated = privateSocket();
+    try {
+      await zps(isolated.socket, ['publish', 'beta', '--partitions', '2', 'x', 'y']);
+      await zps(isolated.socket, ['publish', 'alpha', 'z']);
+      expect((await zps(isolated.socket, ['topics'])).stdout).toBe('alpha\t1\nbeta\t2\n');
+      expect((await zps(isolated.socket, ['topics', '--json'])).stdout).toBe(
+        '{"topic":"alpha","count":1,"partitions":1}\n{"topic":"beta","count":2,"partitions":2}\n',
+      );
+    } finally {
+      isolated.cleanup();
+    }
+  });
+
+  it('reset of topics drops their messages and groups\' offsets; reset alone drops everything', async () => {
+    const isolated = privateSocket();
+    const z = (args: string[]) => zps(isolated.socket, args);
+    try {
+      await z(['publish', 'keep', 'k']);
+      await z(['publish', 'drop', '1', '2']);
+      await z(['consume', 'drop', '-g', 'g']);
+      expect((await z(['count', 'drop', '-g', 'g'])).stdout).toBe('0\n');
+      expect(await z(['reset', 'drop'])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+      expect((await z(['topics'])).stdout).toBe('keep\t1\n');
+      await z(['publish', 'drop', 'new']);
+      expect((await z(['consume', 'drop', '-g', 'g'])).stdout).toBe('new\n');
+      expect((await z(['reset'])).code).toBe(0);
+      expect((await z(['topics'])).stdout).toBe('');
+    } finally {
+      isolated.cleanup();
+    }
+  });
+});
+
+describe('bad usage', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['unknown command', ['frobnicate'], /^zps: unknown command 'frobnicate'/],
+    ['unknown flag', ['consume', 't', '--bogus'], /^zps: unknown option '--bogus'/],
+    ['missing topic', ['publish'], /^zps: missing required argument 'topic'/],
+    ['missing count topics', ['count'], /^zps: missing required argument 'topic'/],
+    ['invalid topic name', ['publish', 'bad/topic', 'x'], /^zps: invalid topic name 'bad\/topic': only letters/],
+    ['reserved topic name', ['count', '..'], /^zps: invalid topic name '\.\.': '\.\.' is reserved/],
+    ['too long topic name', ['consume', 'x'.repeat(250)], /longer than 249 characters/],
+    ['invalid duration', ['count', 't', '--timeout', '5'], /^zps: invalid timeout '5': use a number with a unit/],
+    ['invalid duration in env', ['count', 't'], /^zps: invalid timeout 'soon'/],
+    ['invalid wait', ['count', 't', '--expect', '1', '--wait', 'forever'], /^zps: invalid --wait duration 'forever'/],
+    ['invalid expect', ['count', 't', '--expect', 'many'], /^zps: invalid expected count 'many'/],
+    ['invalid offset', ['consume', 't', '-o', 'middle'], /^zps: invalid offset 'middle'/],
+    ['invalid max messages', ['consume', 't', '-n', '0'], /^zps: invalid message count '0'/],
+    ['invalid partition', ['publish', 't', '-p', '-1', 'x'], /^zps: (invalid partition '-1'|unknown option '-1')/],
+    ['invalid partitions', ['publish', 't', '--partitions', '0', 'x'], /^zps: invalid partition count '0'/],
+    ['invalid header', ['publish', 't', '-H', 'novalue', 'x'], /^zps: invalid header 'novalue'/],
+    ['key and key delimiter', ['publish', 't', '-k', 'a', '-K', ':', 'x'], /^zps: use either --key or --key-delimiter/],
+    ['format with json', ['consume', 't', '--json', '--format', '%s'], /^zps: use either --format or --json/],
+    ['schema in local mode', ['publish', 't', '--schema', 's.avsc', 'x'], /^zps: --schema needs Kafka/],
+    ['unknown shell', ['completion', 'tcsh'], /^zps: unknown shell 'tcsh'/],
+    ['reset everything outside local', ['reset', '-e', 'production'], /^zps: name the topics to reset/],
+    ['invalid sasl mechanism', ['topics', '--sasl-mechanism', 'kerberos'], /^zps: invalid SASL mechanism 'kerberos'/],
+    ['invalid max-memory', ['daemon', 'start', '--max-memory', 'lots'], /^zps: invalid memory cap 'lots'/],
+  ];
+  it.each(cases)('%s exits 2 with a one-line error', async (name, args, pattern) => {
+    const env = name === 'invalid duration in env' ? { ZPS_TIMEOUT: 'soon' } : {};
+    const result = await zps(socket, args, { env });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    const errorLines = result.stderr.split('\n').filter(Boolean);
+    expect(errorLines[0]).toMatch(pattern);
+    expect(errorLines.length).toBeLessThanOrEqual(2); // the error, and at most a hint
+    expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
+  });
+
+  it('--help and --version exit 0 on stdout', async () => {
+    const help = await zps(socket, ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: zps/);
+    const version = await zps(socket, ['--version']);
+    expect(version).toMatchObject({ code: 0, stdout: `${JSON.parse(readFileSync('package.json', 'utf8')).version}\n` });
+  });
+});
+
+describe('zps completion', () => {
+  it.each(['bash', 'zsh', 'fish'])('prints completions/zps.%s exactly', async (shell) => {
+    const result = await zps(socket, ['completion', shell]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(readFileSync(`completions/zps.${shell}`, 'utf8'));
+  });
+
+  it('the bash script parses and completes commands, flags and topic names', async () => {
+    const t = unique('complete');
+    await zps(socket, ['publish', t, 'x']);
+    const script = `
+      source completions/zps.bash
+      COMP_WORDS=(zps co); COMP_CWORD=1; _zps; echo "commands: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps consume --fo); COMP_CWORD=2; _zps; echo "flags: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps consume ${t.slice(0, 10)}); COMP_CWORD=2; _zps; echo "topics: \${COMPREPLY[*]}"`;
+    // as installed: a `zps` on the PATH
+    const bin = mkdtempSync(join(tmpdir(), 'zps-bin-'));
+    symlinkSync(ZPS_BIN, join(bin, 'zps'));
+    const result = spawnSync('bash', ['-c', script], {
+      encoding: 'utf8',
+      env: { ...process.env, ZPS_SOCKET: socket, PATH: `${bin}:${process.env.PATH}` },
+    });
+    rmSync(bin, { recursive: true });
+    expect(result.stdout).toContain('commands: consume count completion');
+    expect(result.stdout).toContain('flags: --follow --format');
+    expect(result.stdout).toContain(`topics: ${t}`);
+  });
+});
