@@ -159,6 +159,7 @@ export class DaemonClient implements BrokerService {
   async shutdown(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.socket.once('close', () => resolve()));
     await this.call('shutdown', []).catch(() => {});
+    this.socket.ref(); // nothing is pending any more, but the close is still awaited
     await closed;
   }
 

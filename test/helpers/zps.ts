@@ -47,6 +47,7 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 export function zps(socket: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   const child = spawnZps(socket, args, options.env);
   const done = collect(child);
+  child.stdin!.on('error', () => {}); // the command may exit before reading all its input
   if (options.input !== undefined) child.stdin!.end(options.input);
   else child.stdin!.end();
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);

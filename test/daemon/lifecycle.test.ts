@@ -1,0 +1,167 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { privateSocket, RunningZps, zps } from '../helpers/zps.js';
+import { waitFor } from '../helpers/wait.js';
+
+const daemons: Array<() => void> = [];
+afterEach(() => {
+  while (daemons.length) daemons.pop()!();
+});
+function fresh() {
+  const d = privateSocket();
+  daemons.push(d.cleanup);
+  return d;
+}
+
+async function statusOf(socket: string) {
+  const result = await zps(socket, ['daemon', 'status', '--json']);
+  return { code: result.code, ...(JSON.parse(result.stdout || '{}') as Record<string, unknown>) };
+}
+
+/** Alive and not a zombie (a detached daemon's parent may not reap it here). */
+function pidAlive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe('zps daemon', () => {
+  it('status exits 1 when none runs; start is idempotent; status shows it; stop stops it', async () => {
+    const { socket } = fresh();
+    const none = await zps(socket, ['daemon', 'status']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^zps: no zps daemon is running on .*broker\.sock\n/);
+    expect(await statusOf(socket)).toMatchObject({ code: 1, running: false });
+
+    expect(await zps(socket, ['daemon', 'start'])).toMatchObject({ code: 0, stdout: '' });
+    const first = await statusOf(socket);
+    expect(first).toMatchObject({ code: 0, running: true, socket, topics: 0, messages: 0 });
+    expect(typeof first.pid).toBe('number');
+    expect(first.version).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+    expect(await zps(socket, ['daemon', 'start'])).toMatchObject({ code: 0 });
+    expect((await statusOf(socket)).pid).toBe(first.pid);
+
+    await zps(socket, ['publish', 'orders', 'a', 'b']);
+    const text = await zps(socket, ['daemon', 'status']);
+    expect(text.code).toBe(0);
+    for (const field of ['pid', 'version', 'uptime', 'socket', 'topics', 'messages', 'memory']) expect(text.stdout).toMatch(new RegExp(`^${field}\\s+\\S`, 'm'));
+    expect(text.stdout).toMatch(/^messages\s+2$/m);
+
+    expect(await zps(socket, ['daemon', 'stop'])).toMatchObject({ code: 0 });
+    await waitFor(() => !pidAlive(first.pid as number), 'the daemon to exit');
+    expect((await zps(socket, ['daemon', 'status'])).code).toBe(1);
+    expect(await zps(socket, ['daemon', 'stop'])).toMatchObject({ code: 0 }); // stopping nothing is fine
+  });
+
+  it('any local command starts the daemon on first use, unless ZPS_NO_AUTOSTART=1', async () => {
+    const { socket } = fresh();
+    const refused = await zps(socket, ['count', 't'], { env: { ZPS_NO_AUTOSTART: '1' } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.split('\n')).toEqual([
+      `zps: no local daemon is running on ${socket}`,
+      'start one with "zps daemon start", or unset ZPS_NO_AUTOSTART',
+      '',
+    ]);
+    expect(await zps(socket, ['count', 't'])).toMatchObject({ code: 0, stdout: '0\n', stderr: '' });
+    expect((await statusOf(socket)).running).toBe(true);
+  });
+
+  it('10 simultaneous first commands start exactly one daemon and all succeed', async () => {
+    const { socket } = fresh();
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => zps(socket, ['publish', 'race', `m${i}`])));
+    for (const result of results) expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect((await zps(socket, ['count', 'race'])).stdout).toBe('10\n');
+    const log = readFileSync(`${socket}.log`, 'utf8');
+    expect(log.match(/listening on/g)).toHaveLength(1);
+  });
+
+  it('recovers from kill -9: the next command starts a new daemon on the stale socket', async () => {
+    const { socket } = fresh();
+    await zps(socket, ['publish', 't', 'x']);
+    const { pid } = await statusOf(socket);
+    process.kill(pid as number, 'SIGKILL');
+    await waitFor(() => !pidAlive(pid as number), 'the daemon to die');
+    const after = await zps(socket, ['publish', 't', 'y']);
+    expect(after).toMatchObject({ code: 0, stderr: '' });
+    const status = await statusOf(socket);
+    expect(status.pid).not.toBe(pid);
+    expect((await zps(socket, ['count', 't'])).stdout).toBe('1\n'); // memory is gone with the old one
+  });
+
+  it('creates the socket directory 0700 and the socket 0600', async () => {
+    const { dir } = fresh();
+    const socket = join(dir, 'nested', 'broker.sock');
+    daemons.push(() => void zps(socket, ['daemon', 'stop']));
+    expect((await zps(socket, ['daemon', 'start'])).code).toBe(0);
+    expect(statSync(join(dir, 'nested')).mode & 0o777).toBe(0o700);
+    expect(statSync(socket).mode & 0o777).toBe(0o600);
+    expect(statSync(`${socket}.log`).mode & 0o777).toBe(0o600);
+    await zps(socket, ['daemon', 'stop']);
+  });
+
+  it('refuses a socket directory that others can open, or that is a symlink', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'zps-perm-'));
+    try {
+      const open = join(base, 'open');
+      mkdirSync(open);
+      chmodSync(open, 0o755);
+      const loose = await zps(join(open, 's.sock'), ['count', 't']);
+      expect(loose.code).toBe(1);
+      expect(loose.stderr).toMatch(/^zps: refusing socket directory .*open: others can access it \(mode 755\); it must be 700\n/);
+
+      const real = join(base, 'real');
+      mkdirSync(real, { mode: 0o700 });
+      symlinkSync(real, join(base, 'link'));
+      const linked = await zps(join(base, 'link', 's.sock'), ['count', 't']);
+      expect(linked.code).toBe(1);
+      expect(linked.stderr).toMatch(/^zps: refusing socket directory .*link: it is a symbolic link\n/);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a socket path too long for a Unix socket', async () => {
+    const result = await zps(join(tmpdir(), 'x'.repeat(120), 's.sock'), ['count', 't']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^zps: socket path is too long/);
+  });
+
+  it('--max-memory refuses publishes past the cap with a clear error; the daemon keeps serving', async () => {
+    const { socket } = fresh();
+    expect((await zps(socket, ['daemon', 'start', '--max-memory', '1MiB'])).code).toBe(0);
+    const lines = Array.from({ length: 20_000 }, (_, i) => `{"i":${i},"pad":"${'p'.repeat(40)}"}`).join('\n');
+    const result = await zps(socket, ['publish', 'full'], { input: lines });
+    expect(result.code).toBe(1);
+    const [error, hint] = result.stderr.split('\n');
+    expect(error).toMatch(/^zps: publish to full failed at line \d+: broker memory is full: .* of 1 MiB used$/);
+    const published = Number(/^(\d+) messages published before the failure/.exec(hint!)![1]);
+    expect((await zps(socket, ['count', 'full'])).stdout).toBe(`${published}\n`);
+    expect(published).toBeGreaterThan(0);
+    expect(await zps(socket, ['reset', 'full'])).toMatchObject({ code: 0 });
+    expect(await zps(socket, ['publish', 'full', 'fits-again'])).toMatchObject({ code: 0 });
+  });
+
+  it('--retention-messages keeps only the newest messages of each partition', async () => {
+    const { socket } = fresh();
+    await zps(socket, ['daemon', 'start', '--retention-messages', '3']);
+    await zps(socket, ['publish', 'r', '1', '2', '3', '4', '5']);
+    expect((await zps(socket, ['consume', 'r'])).stdout).toBe('3\n4\n5\n');
+    expect((await zps(socket, ['consume', 'r', '--format', '%o '])).stdout).toBe('2 3 4 ');
+  });
+
+  it('run keeps it in the foreground until SIGTERM, then removes its socket', async () => {
+    const { socket } = fresh();
+    const foreground = new RunningZps(socket, ['daemon', 'run']);
+    await waitFor(async () => (await statusOf(socket)).running, 'the daemon to answer');
+    expect((await statusOf(socket)).pid).toBe(foreground.child.pid);
+    foreground.child.kill('SIGTERM');
+    const result = await foreground.result;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/listening on/);
+    expect(() => statSync(socket)).toThrow();
+  });
+});
