@@ -13,6 +13,7 @@ export interface DaemonStatus {
   startedAt: number;
   socket: string;
   stats: BrokerStats;
+  requests: number;
   rssBytes: number;
 }
 

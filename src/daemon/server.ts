@@ -27,6 +27,8 @@ export class DaemonServer {
   private readonly server: Server;
   private readonly connections = new Set<Socket>();
   private readonly startedAt = Date.now();
+  /** Requests served since start: shows in status, and lets tests see that publishes are batched. */
+  private requests = 0;
   private onShutdown: () => void = () => {};
 
   constructor(
@@ -88,6 +90,7 @@ export class DaemonServer {
   }
 
   private handle(socket: Socket, connection: Connection, request: Request): void {
+    this.requests++;
     if (!connection.greeted) {
       if (request.op !== 'hello') throw new Error(`expected hello, got ${request.op}`);
       connection.greeted = true;
@@ -109,6 +112,7 @@ export class DaemonServer {
               startedAt: this.startedAt,
               socket: this.socketPath,
               stats,
+              requests: this.requests,
               rssBytes: process.memoryUsage.rss(),
             },
           }),

@@ -106,6 +106,7 @@ async function status(ctx: CliContext): Promise<void> {
           storedBytes: s.stats.bytes,
           maxMemoryBytes: s.stats.maxMemoryBytes,
           rssBytes: s.rssBytes,
+          requests: s.requests,
         }),
       );
       return;

@@ -1,0 +1,138 @@
+import { connect, createServer, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeFrame, FrameDecoder, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../dist/daemon/protocol.js';
+import { privateSocket, zps } from '../helpers/zps.js';
+import { waitFor } from '../helpers/wait.js';
+
+let socket: string;
+let cleanup: () => void;
+beforeAll(async () => {
+  ({ socket, cleanup } = privateSocket());
+  expect((await zps(socket, ['daemon', 'start'])).code).toBe(0);
+});
+afterAll(() => cleanup());
+
+/** Opens a raw connection, sends `bytes`, and resolves once the daemon closed it. */
+function sendRaw(bytes: Buffer[], keepOpen = false): Promise<{ closedByDaemon: boolean; received: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const conn: Socket = connect(socket);
+    conn.on('data', (c) => chunks.push(c));
+    conn.on('error', () => {});
+    conn.once('connect', () => {
+      for (const b of bytes) conn.write(b);
+      if (!keepOpen) conn.end();
+    });
+    conn.once('close', () => resolve({ closedByDaemon: true, received: Buffer.concat(chunks) }));
+    setTimeout(() => reject(new Error('the daemon kept a bad connection open')), 5_000).unref();
+  });
+}
+
+async function stillServing(): Promise<void> {
+  expect(await zps(socket, ['publish', 'alive', 'ok'])).toMatchObject({ code: 0, stderr: '' });
+}
+
+const hello = encodeFrame({ id: 1, op: 'hello', args: [{ protocol: PROTOCOL_VERSION, version: 'test' }] });
+
+describe('daemon wire protocol robustness', () => {
+  it('closes a connection that sends garbage and keeps serving others', async () => {
+    expect((await sendRaw([Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')], true)).closedByDaemon).toBe(true);
+    await stillServing();
+  });
+
+  it('closes a connection announcing an oversized frame', async () => {
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(MAX_FRAME_BYTES + 1);
+    expect((await sendRaw([header], true)).closedByDaemon).toBe(true);
+    await stillServing();
+  });
+
+  it('survives a truncated frame from a client that disconnects', async () => {
+    await sendRaw([hello.subarray(0, hello.length - 3)]);
+    await stillServing();
+  });
+
+  it('closes a connection whose frame holds invalid JSON or a bad attachment reference', async () => {
+    const body = Buffer.from('{not json');
+    const frame = Buffer.alloc(8 + body.length);
+    frame.writeUInt32BE(4 + body.length, 0);
+    frame.writeUInt32BE(body.length, 4);
+    body.copy(frame, 8);
+    expect((await sendRaw([hello, frame], true)).closedByDaemon).toBe(true);
+    const badRef = Buffer.from(JSON.stringify({ id: 2, op: 'count', args: [{ $b: [0, 999] }] }));
+    const frame2 = Buffer.alloc(8 + badRef.length);
+    frame2.writeUInt32BE(4 + badRef.length, 0);
+    frame2.writeUInt32BE(badRef.length, 4);
+    badRef.copy(frame2, 8);
+    expect((await sendRaw([hello, frame2], true)).closedByDaemon).toBe(true);
+    await stillServing();
+  });
+
+  it('requires hello first', async () => {
+    expect((await sendRaw([encodeFrame({ id: 1, op: 'listTopics', args: [] })], true)).closedByDaemon).toBe(true);
+    await stillServing();
+  });
+
+  it('answers a well-formed request with wrong arguments with an error, not a crash', async () => {
+    const decoder = new FrameDecoder();
+    const replies: unknown[] = [];
+    const conn = connect(socket);
+    conn.on('data', (c) => replies.push(...decoder.push(c)));
+    conn.write(hello);
+    conn.write(encodeFrame({ id: 2, op: 'produce', args: ['t', 'not-an-array-of-records'] }));
+    conn.write(encodeFrame({ id: 3, op: 'nonsense', args: [] }));
+    await waitFor(() => replies.length >= 3, 'three replies');
+    conn.destroy();
+    const byId = (id: number) => replies.find((r) => (r as { id: number }).id === id);
+    expect(byId(2)).toMatchObject({ error: { message: expect.any(String) } });
+    expect(byId(3)).toMatchObject({ error: { message: 'unknown operation nonsense' } });
+    await stillServing();
+  });
+
+  it('a large stdin publish goes out in batches, not one round trip per line', async () => {
+    // 5,000 lines in far fewer requests: the daemon counts frames per connection in its stats.
+    const lines = Array.from({ length: 5000 }, (_, i) => `line-${i}`).join('\n');
+    const before = await requestCount();
+    expect((await zps(socket, ['publish', 'batched'], { input: lines })).code).toBe(0);
+    const used = (await requestCount()) - before;
+    expect(used).toBeLessThan(20);
+    expect((await zps(socket, ['count', 'batched'])).stdout).toBe('5000\n');
+  });
+});
+
+async function requestCount(): Promise<number> {
+  const result = await zps(socket, ['daemon', 'status', '--json']);
+  return JSON.parse(result.stdout).requests as number;
+}
+
+describe('protocol version mismatch', () => {
+  it('stops a daemon speaking another protocol and starts a current one in its place', async () => {
+    const other = privateSocket();
+    let shutdownAsked = false;
+    // An "old daemon": answers hello with protocol 0 and obeys shutdown, as every version must.
+    const old = createServer((conn) => {
+      const decoder = new FrameDecoder();
+      conn.on('data', (chunk) => {
+        for (const request of decoder.push(chunk) as Array<{ id: number; op: string }>) {
+          if (request.op === 'hello') conn.write(encodeFrame({ id: request.id, result: { protocol: 0, version: '0.0.1', pid: 1 } }));
+          if (request.op === 'shutdown') {
+            shutdownAsked = true;
+            conn.end(encodeFrame({ id: request.id, result: null }));
+            old.close();
+          }
+        }
+      });
+    });
+    await new Promise<void>((resolve) => old.listen(other.socket, resolve));
+    try {
+      const result = await zps(other.socket, ['publish', 't', 'x']);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(shutdownAsked).toBe(true);
+      const status = JSON.parse((await zps(other.socket, ['daemon', 'status', '--json'])).stdout);
+      expect(status).toMatchObject({ running: true, protocol: PROTOCOL_VERSION, messages: 1 });
+    } finally {
+      old.close();
+      other.cleanup();
+    }
+  });
+});
