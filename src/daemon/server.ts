@@ -127,6 +127,10 @@ export class DaemonServer {
       this.reply(socket, { id: request.id, error: { message: `unknown operation ${request.op}`, exitCode: 1 } });
       return;
     }
+    if (request.op === 'produce' && !validRecords(request.args[1])) {
+      this.reply(socket, { id: request.id, error: { message: 'malformed records in produce request', exitCode: 1 } });
+      return;
+    }
     const args = [...request.args];
     if (WAITING_OPS.has(request.op)) {
       const abort = new AbortController();
@@ -160,6 +164,20 @@ function checkRequest(message: unknown): Request {
     throw new Error('frame is not a request');
   }
   return request;
+}
+
+/** Only well-formed records may be stored: a buggy client must not corrupt what others read. */
+function validRecords(records: unknown): boolean {
+  return (
+    Array.isArray(records) &&
+    records.every((record: Record<string, unknown>) => {
+      if (record === null || typeof record !== 'object' || !Buffer.isBuffer(record.value)) return false;
+      if (record.key !== null && typeof record.key !== 'string') return false;
+      if (record.partition !== undefined && record.partition !== null && !Number.isInteger(record.partition)) return false;
+      const headers = record.headers as Record<string, unknown>;
+      return headers !== null && typeof headers === 'object' && Object.values(headers).every((v) => typeof v === 'string');
+    })
+  );
 }
 
 function toWireError(error: unknown) {

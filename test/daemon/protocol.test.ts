@@ -81,11 +81,14 @@ describe('daemon wire protocol robustness', () => {
     conn.write(hello);
     conn.write(encodeFrame({ id: 2, op: 'produce', args: ['t', 'not-an-array-of-records'] }));
     conn.write(encodeFrame({ id: 3, op: 'nonsense', args: [] }));
-    await waitFor(() => replies.length >= 3, 'three replies');
+    conn.write(encodeFrame({ id: 4, op: 'produce', args: ['t', [{ key: null, value: 'not bytes', headers: {} }]] }));
+    await waitFor(() => replies.length >= 4, 'four replies');
     conn.destroy();
     const byId = (id: number) => replies.find((r) => (r as { id: number }).id === id);
     expect(byId(2)).toMatchObject({ error: { message: expect.any(String) } });
     expect(byId(3)).toMatchObject({ error: { message: 'unknown operation nonsense' } });
+    expect(byId(4)).toMatchObject({ error: { message: 'malformed records in produce request' } });
+    expect((await zps(socket, ['count', 't'])).stdout).toBe('0\n');
     await stillServing();
   });
 

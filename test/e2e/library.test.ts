@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFactory, getMemoryBroker, ExitCode, ZpsError } from '../../dist/index.js';
+import { collect, cleanEnv, privateSocket, RunningZps, zps } from '../helpers/zps.js';
+import { unique, waitFor } from '../helpers/wait.js';
+
+let socket: string;
+let cleanup: () => void;
+beforeAll(() => ({ socket, cleanup } = privateSocket()));
+afterAll(() => cleanup());
+
+const INDEX = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+
+/** Runs a small app in its own process, as a user's service would. */
+function app(source: string, env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source.replaceAll('ZPS_INDEX', JSON.stringify(INDEX))], {
+    env: cleanEnv({ ZPS_SOCKET: socket, ...env }),
+  });
+  return collect(child);
+}
+
+describe('the library in local mode', () => {
+  it('talks to the same daemon as the CLI: zps consume --follow shows what an app publishes', async () => {
+    const t = unique('app');
+    const follower = new RunningZps(socket, ['consume', t, '-f', '--json']);
+    const result = await app(`
+      import { createFactory } from ZPS_INDEX;
+      const factory = createFactory({ consumerGroup: 'app' });
+      const publisher = await factory.getPublisherFactory().create(${JSON.stringify(t)}, 'order-created');
+      await publisher.publish('order-1', { total: 42 });
+      await factory.close();`);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const [line] = await follower.waitForLines(1);
+    expect(JSON.parse(line!)).toMatchObject({ topic: t, key: 'order-1', type: 'order-created', value: { total: 42 } });
+    follower.child.kill('SIGINT');
+    expect((await follower.result).code).toBe(0);
+  });
+
+  it('an app consumes what zps publishes, and exits by itself once the factory is closed', async () => {
+    const t = unique('app');
+    const consumer = app(`
+      import { createFactory } from ZPS_INDEX;
+      const factory = createFactory({ consumerGroup: 'readers' });
+      const consumer = factory.getConsumerFactory().create();
+      await new Promise(async (done) => {
+        await consumer.consume(${JSON.stringify(t)}, (message, meta) => {
+          console.log(JSON.stringify({ message, key: meta.key, type: meta.type }));
+          done();
+        }, undefined, { fromBeginning: true });
+      });
+      await factory.close();`);
+    await zps(socket, ['publish', t, '-k', 'k', '-t', 'ping', '{"hello":"app"}']);
+    const result = await consumer;
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual({ message: { hello: 'app' }, key: 'k', type: 'ping' });
+    expect((await zps(socket, ['count', t, '-g', 'readers'])).stdout).toBe('0\n');
+  });
+
+  it('getMemoryBroker() gives the seed\'s helpers over the daemon', async () => {
+    const t = unique('helpers');
+    await zps(socket, ['publish', t, 'a', 'b']);
+    const broker = getMemoryBroker({ socketPath: socket });
+    try {
+      expect(await broker.getMessageCount(t)).toBe(2);
+      await broker.reset([t]);
+      expect(await broker.getMessageCount(t)).toBe(0);
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('inProcess: true shares one broker per process, with no daemon', async () => {
+    const t = unique('inproc');
+    const a = createFactory({ environment: 'local', inProcess: true });
+    const b = createFactory({ environment: 'local', inProcess: true, consumerGroup: 'g' });
+    const received: unknown[] = [];
+    await b.getConsumerFactory().create().consume(t, (m) => void received.push(m), undefined, { fromBeginning: true });
+    await (await a.getPublisherFactory().create(t)).publish(null, 'shared');
+    await waitFor(() => received.length === 1, 'the message');
+    expect(await getMemoryBroker({ inProcess: true }).getMessageCount(t)).toBe(1);
+    await getMemoryBroker({ inProcess: true }).reset();
+    expect(await getMemoryBroker({ inProcess: true }).getMessageCount(t)).toBe(0);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('rejects a message over 1 MiB with a usage error, publishing nothing', async () => {
+    const factory = createFactory({ environment: 'local', inProcess: true });
+    const t = unique('big');
+    const publisher = await factory.getPublisherFactory().create(t);
+    const error = (await publisher.publish(null, 'x'.repeat(1024 * 1024)).catch((e: unknown) => e)) as ZpsError;
+    expect(error).toBeInstanceOf(ZpsError);
+    expect(error.exitCode).toBe(ExitCode.usage);
+    expect(error.retriable).toBe(false);
+    expect(await factory.getAdmin().count(t)).toBe(0);
+    await factory.close();
+  });
+
+  it('picks the environment from ZPS_ENV, then ENV, defaulting to local', async () => {
+    const probe = `
+      import { createFactory } from ZPS_INDEX;
+      try { console.log(createFactory({ inProcess: true }).environment); } catch (e) { console.log('kafka: ' + e.message); }`;
+    expect((await app(probe)).stdout).toBe('local\n');
+    expect((await app(probe, { ENV: 'local' })).stdout).toBe('local\n');
+    expect((await app(probe, { ZPS_ENV: 'local', ENV: 'production' })).stdout).toBe('local\n');
+    expect((await app(probe, { ENV: 'production' })).stdout).toMatch(/^kafka: /);
+  });
+});
