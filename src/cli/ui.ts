@@ -34,7 +34,8 @@ export function createUi(noColor: boolean, env: NodeJS.ProcessEnv = process.env)
     stdoutIsTty,
     stderrIsTty,
     spinner(text) {
-      if (!stderrIsTty) return { update() {}, stop() {} };
+      // A terminal that reports no width (some pseudo-terminals) makes ora's redraw loop forever.
+      if (!stderrIsTty || !(process.stderr.columns > 0)) return { update() {}, stop() {} };
       let current = text;
       let spinner: Ora | undefined;
       let stopped = false;

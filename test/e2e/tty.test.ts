@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, collect, privateSocket, ZPS_BIN, zps } from '../helpers/zps.js';
+import { unique } from '../helpers/wait.js';
+
+let socket: string;
+let cleanup: () => void;
+beforeAll(() => ({ socket, cleanup } = privateSocket()));
+afterAll(() => cleanup());
+
+/** Runs zps on a pseudo-terminal (util-linux script), as a person at a terminal would. */
+function onTty(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const command = 'stty cols 100 rows 30; ' + [process.execPath, ZPS_BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    env: cleanEnv({ ZPS_SOCKET: socket, TERM: 'xterm-256color', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return collect(child);
+}
+
+const ANSI = /\x1b\[[0-9;]*m/;
+
+describe('on a terminal', () => {
+  it('consume shows partition/offset and key, colored; a pipe gets the bare value', async () => {
+    const t = unique('tty');
+    await zps(socket, ['publish', t, '-k', 'user-7', 'hello']);
+    const tty = await onTty(['consume', t]);
+    expect(tty.code).toBe(0);
+    expect(tty.stdout).toMatch(ANSI);
+    expect(tty.stdout.replace(/\x1b\[[0-9;]*m/g, '').trim()).toBe('0/0 user-7 hello');
+    expect((await zps(socket, ['consume', t])).stdout).toBe('hello\n');
+  });
+
+  it('NO_COLOR and --no-color turn colors off; FORCE_COLOR turns them on off a terminal', async () => {
+    const t = unique('tty');
+    await zps(socket, ['publish', t, '-k', 'k', 'v']);
+    expect((await onTty(['consume', t], { NO_COLOR: '1' })).stdout).not.toMatch(ANSI);
+    expect((await onTty(['consume', t, '--no-color'])).stdout).not.toMatch(ANSI);
+    expect((await zps(socket, ['daemon', 'status'], { env: { FORCE_COLOR: '1' } })).stdout).toMatch(ANSI);
+    expect((await zps(socket, ['daemon', 'status'])).stdout).not.toMatch(ANSI);
+  });
+
+  it('publish prints a summary on a terminal and nothing in a pipe', async () => {
+    const t = unique('tty');
+    const tty = await onTty(['publish', t, 'a', 'b', 'c']);
+    expect(tty.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toContain(`published 3 messages to ${t}`);
+    expect(await zps(socket, ['publish', t, 'd'])).toMatchObject({ stdout: '', stderr: '' });
+  });
+
+  it('shows a spinner while starting the daemon, only on a terminal', async () => {
+    const fresh = privateSocket();
+    try {
+      const child = spawn('script', ['-qfec', `stty cols 100 rows 30; ${process.execPath} ${ZPS_BIN} count t`, '/dev/null'], {
+        env: cleanEnv({ ZPS_SOCKET: fresh.socket, TERM: 'xterm-256color' }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const result = await collect(child);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('starting the local daemon');
+      expect(result.stdout.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '')).toMatch(/0\s*$/);
+      // and never in a pipe
+      const again = privateSocket();
+      expect((await zps(again.socket, ['count', 't'])).stderr).toBe('');
+      again.cleanup();
+    } finally {
+      fresh.cleanup();
+    }
+  });
+});
