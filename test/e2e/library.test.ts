@@ -106,3 +106,26 @@ describe('the library in local mode', () => {
     expect((await app(probe, { ENV: 'production' })).stdout).toMatch(/^kafka: /);
   });
 });
+
+describe('a library consumer when the daemon dies', () => {
+  it('reconnects, restarting the daemon, and keeps consuming', async () => {
+    const own = privateSocket();
+    const factory = createFactory({ environment: 'local', socketPath: own.socket, consumerGroup: 'survivor' });
+    const received: unknown[] = [];
+    const consumer = factory.getConsumerFactory().create();
+    await consumer.consume('t', (m) => void received.push(m), undefined, { fromBeginning: true });
+    const publisher = await factory.getPublisherFactory().create('t');
+    await publisher.publish(null, 'before');
+    await waitFor(() => received.length === 1, 'the first message');
+    const { pid } = JSON.parse((await zps(own.socket, ['daemon', 'status', '--json'])).stdout);
+    process.kill(pid, 'SIGKILL');
+    // the next publish restarts the daemon; the consumer rejoins the new one
+    await waitFor(async () => {
+      await publisher.publish(null, 'after').catch(() => undefined);
+      return received.includes('after');
+    }, 'a message published after the restart', 15_000);
+    expect(received[0]).toBe('before');
+    await factory.close();
+    own.cleanup();
+  });
+});
