@@ -5,13 +5,17 @@ export type Headers = Record<string, string>;
 /** The message type travels as this header in every environment (Kafka included). */
 export const TYPE_HEADER = 'zps-type';
 
-export interface MessageMeta {
+/** Where a stored message is, and when and under which key it was stored. */
+export interface RecordPosition {
   topic: string;
   partition: number;
   offset: number;
   /** Milliseconds since the epoch, set by the broker when the message was stored. */
   timestamp: number;
   key: string | null;
+}
+
+export interface MessageMeta extends RecordPosition {
   /** Headers other than the type header. */
   headers: Headers;
   type?: string;
@@ -78,12 +82,8 @@ export interface OutgoingRecord {
 }
 
 /** A message read back from the broker, value still encoded. */
-export interface DeliveredRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp: number;
-  key: string | null;
+export interface DeliveredRecord extends RecordPosition {
+  /** All headers, the type header included. */
   headers: Headers;
   value: Buffer;
 }
