@@ -1,6 +1,6 @@
 import { LocalFactory } from './local/factory.js';
 import type { BrokerLimits } from './memory/broker.js';
-import { ZpsError } from './pubsub/errors.js';
+import { KafkaFactory } from './kafka/factory.js';
 import { defaultOnError, type ErrorCallback, type RetryOptions } from './pubsub/retry.js';
 import { resolveSettings, type Settings } from './pubsub/settings.js';
 import type { PubSubFactory } from './pubsub/types.js';
@@ -27,6 +27,8 @@ export interface FactoryOptions {
   tls?: Settings['tls'];
   /** Local mode: limits of a daemon this factory starts. */
   daemonLimits?: Partial<BrokerLimits>;
+  /** Kafka mode: kafkajs warnings on stderr. */
+  verbose?: boolean;
   /** Local mode: called when this factory is about to start the daemon. */
   onDaemonStarting?: () => (() => void) | void;
 }
@@ -40,9 +42,21 @@ export function createFactory(options: FactoryOptions = {}): PubSubFactory {
     group: options.consumerGroup,
     socket: options.socketPath,
   });
+  const retry = options.retry ?? {};
+  const onError = options.onError ?? defaultOnError;
   if (settings.environment !== 'local') {
-    throw new ZpsError(`environment '${settings.environment}' needs Kafka, which this version of zps does not support yet`, {
-      hint: 'use --env local (ZPS_ENV=local)',
+    return new KafkaFactory({
+      environment: settings.environment,
+      consumerGroup: settings.group,
+      settings: {
+        brokers: settings.brokers,
+        sasl: options.sasl ?? settings.sasl,
+        tls: options.tls ?? settings.tls,
+        timeoutMs: options.timeoutMs ?? settings.timeoutMs,
+        verbose: options.verbose,
+      },
+      retry,
+      onError,
     });
   }
   return new LocalFactory({
@@ -52,8 +66,8 @@ export function createFactory(options: FactoryOptions = {}): PubSubFactory {
     socket: settings.socket,
     autostart: options.autostart ?? process.env.ZPS_NO_AUTOSTART !== '1',
     timeoutMs: options.timeoutMs ?? settings.timeoutMs,
-    retry: options.retry ?? {},
-    onError: options.onError ?? defaultOnError,
+    retry,
+    onError,
     daemonLimits: options.daemonLimits,
     onDaemonStarting: options.onDaemonStarting,
   });

@@ -74,6 +74,7 @@ export class CliContext {
       timeoutMs: this.settings.timeoutMs,
       sasl: this.settings.sasl,
       tls: this.settings.tls,
+      verbose: this.verbose,
       onDaemonStarting,
       ...extra,
     });

@@ -1,0 +1,83 @@
+import type { Kafka, Producer } from 'kafkajs';
+import { partitionForKey } from '../memory/murmur2.js';
+import { usageError } from '../pubsub/errors.js';
+import { validateTopicName } from '../pubsub/limits.js';
+import type { OutgoingRecord, PublishResult, RecordSender } from '../pubsub/types.js';
+import type { KafkaAdmin } from './admin.js';
+import { withDeadline, type KafkaSettings } from './connection.js';
+
+/**
+ * Publishes batches with kafkajs's idempotent producer, acks from all in-sync replicas. Partitions
+ * are chosen here (murmur2 of the key, as Kafka's default partitioner; round robin without a key)
+ * so each record's offset can be reported from the partition's base offset.
+ */
+export class KafkaSender implements RecordSender {
+  private producer: Promise<Producer> | undefined;
+  private readonly partitionCounts = new Map<string, number>();
+  private roundRobin = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: KafkaAdmin,
+    private readonly settings: KafkaSettings,
+  ) {}
+
+  async send(topic: string, records: OutgoingRecord[], options: { partitions?: number } = {}): Promise<PublishResult[]> {
+    validateTopicName(topic);
+    const count = await this.partitionCount(topic, options.partitions ?? 1);
+    const partitions = records.map((record) => {
+      if (record.partition !== undefined) {
+        if (record.partition >= count) {
+          throw usageError(`partition ${record.partition} does not exist: topic ${topic} has ${count} partition${count === 1 ? '' : 's'}`);
+        }
+        return record.partition;
+      }
+      return record.key === null ? this.roundRobin++ % count : partitionForKey(record.key, count);
+    });
+    const metadata = await withDeadline(this.settings, `publish to ${topic}`, async () =>
+      (await this.connected()).send({
+        topic,
+        acks: -1,
+        messages: records.map((record, i) => ({
+          key: record.key,
+          value: record.value,
+          headers: record.headers,
+          partition: partitions[i],
+        })),
+      }),
+    );
+    const next = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
+    return records.map((record, i) => {
+      const partition = partitions[i]!;
+      const offset = next.get(partition)!;
+      next.set(partition, offset + 1);
+      return { topic, partition, offset, key: record.key };
+    });
+  }
+
+  async close(): Promise<void> {
+    const producer = await this.producer?.catch(() => undefined);
+    this.producer = undefined;
+    await producer?.disconnect();
+  }
+
+  private connected(): Promise<Producer> {
+    this.producer ??= (async () => {
+      // Retries bounded (not kafkajs's idempotent default of forever) so a dead broker ends the command.
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5 } });
+      await producer.connect();
+      return producer;
+    })();
+    this.producer.catch(() => (this.producer = undefined));
+    return this.producer;
+  }
+
+  private async partitionCount(topic: string, partitionsIfNew: number): Promise<number> {
+    let count = this.partitionCounts.get(topic);
+    if (count === undefined) {
+      count = await this.admin.ensureTopic(topic, partitionsIfNew);
+      this.partitionCounts.set(topic, count);
+    }
+    return count;
+  }
+}

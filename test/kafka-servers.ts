@@ -1,0 +1,18 @@
+/**
+ * vitest global setup: the Kafka tests need a real broker and schema registry. Starts them
+ * (fetching them on first use) unless they already answer, and stops what it started.
+ */
+// @ts-expect-error: a plain .mjs script, shared with `npm run kafka:up`
+import { down, servers, up } from '../scripts/test-servers.mjs';
+
+export default async function setup(): Promise<() => Promise<void>> {
+  const started: boolean = await up();
+  process.env.ZPS_TEST_BROKERS = servers.brokers;
+  process.env.ZPS_TEST_SASL_BROKERS = servers.saslBrokers;
+  process.env.ZPS_TEST_REGISTRY = servers.registry;
+  process.env.ZPS_TEST_SASL_USER = servers.saslUser;
+  process.env.ZPS_TEST_SASL_PASSWORD = servers.saslPassword;
+  return async () => {
+    if (started) await down();
+  };
+}
