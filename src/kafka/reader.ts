@@ -70,7 +70,7 @@ class KafkaReader implements Reader {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, isRunning, isStale, heartbeat }) => {
+        eachBatch: async ({ batch, isRunning, isStale, heartbeat, resolveOffset }) => {
           if (!isRunning() || isStale() || this.closed) return;
           const records = this.withinEnd(batch.messages.map((m) => toDelivered(batch.topic, batch.partition, m)));
           const last = batch.messages[batch.messages.length - 1];
@@ -81,6 +81,8 @@ class KafkaReader implements Reader {
               this.notify();
             });
           } else this.notify();
+          // moves kafkajs's fetch position on (nothing is committed: autoCommit is off)
+          if (last) resolveOffset(last.offset);
           await heartbeat();
         },
       });
@@ -104,8 +106,15 @@ class KafkaReader implements Reader {
     this.marked.set(record.partition, record.offset + 1);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  private closing: Promise<void> | undefined;
+
+  /** Idempotent: a second caller (Ctrl-C racing the end of input) waits for the same close. */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     this.closed = true;
     this.notify();
     for (const pending of this.queue.splice(0)) pending.taken();

@@ -15,6 +15,8 @@ export class KafkaSender implements RecordSender {
   private producer: Promise<Producer> | undefined;
   private readonly partitionCounts = new Map<string, number>();
   private roundRobin = 0;
+  /** Batches go out in the order send() was called, whatever each one waits for first. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly kafka: Kafka,
@@ -22,7 +24,13 @@ export class KafkaSender implements RecordSender {
     private readonly settings: KafkaSettings,
   ) {}
 
-  async send(topic: string, records: OutgoingRecord[], options: { partitions?: number } = {}): Promise<PublishResult[]> {
+  send(topic: string, records: OutgoingRecord[], options: { partitions?: number } = {}): Promise<PublishResult[]> {
+    const sent = this.tail.then(() => this.sendNow(topic, records, options));
+    this.tail = sent.catch(() => {});
+    return sent;
+  }
+
+  private async sendNow(topic: string, records: OutgoingRecord[], options: { partitions?: number }): Promise<PublishResult[]> {
     validateTopicName(topic);
     const count = await this.partitionCount(topic, options.partitions ?? 1);
     const partitions = records.map((record) => {

@@ -98,7 +98,7 @@ class DirectReader extends BaseReader {
 
 class GroupReader extends BaseReader {
   private readonly commits = new CommitTracker();
-  private left = false;
+  private leaving: Promise<void> | undefined;
 
   constructor(
     service: BrokerService,
@@ -128,11 +128,11 @@ class GroupReader extends BaseReader {
     this.commits.mark(record.partition, record.offset);
   }
 
-  async close(): Promise<void> {
+  /** Idempotent: a second caller waits for the same leave. */
+  close(): Promise<void> {
     this.abort.abort();
-    if (this.left) return;
-    this.left = true;
-    await this.service.leave(this.member, this.commits.take());
+    this.leaving ??= this.service.leave(this.member, this.commits.take());
+    return this.leaving;
   }
 
   private ownedPartitionsDone(positions: Array<[number, number]>): boolean {

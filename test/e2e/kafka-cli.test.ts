@@ -1,0 +1,191 @@
+import kafkajs from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { RunningZps, zps, type RunOptions } from '../helpers/zps.js';
+import { unique, waitFor } from '../helpers/wait.js';
+
+/** zps against the test broker, as a CI job would run it: environment from variables. */
+const kafkaEnv = () => ({ ZPS_ENV: 'test', ZPS_BROKERS: process.env.ZPS_TEST_BROKERS! });
+const kz = (args: string[], options: RunOptions = {}) =>
+  zps('/nonexistent/unused.sock', args, { ...options, env: { ...kafkaEnv(), ...options.env }, timeoutMs: 60_000 });
+const lines = (text: string) => text.split('\n').filter(Boolean);
+
+describe('zps on Kafka: publish and consume', () => {
+  it('round-trips values, keys, types and headers, with --json on both sides', async () => {
+    const t = unique('k');
+    const published = await kz(['publish', t, '--json', '-k', 'user-1', '-t', 'greeting', '-H', 'trace=abc', 'hello', '{"a": [1, 2]}']);
+    expect(published.code).toBe(0);
+    expect(lines(published.stdout).map((l) => JSON.parse(l))).toEqual([
+      { topic: t, partition: 0, offset: 0, key: 'user-1' },
+      { topic: t, partition: 0, offset: 1, key: 'user-1' },
+    ]);
+    expect(await kz(['consume', t])).toMatchObject({ code: 0, stdout: 'hello\n{"a":[1,2]}\n', stderr: '' });
+    const [first] = lines((await kz(['consume', t, '--json'])).stdout).map((l) => JSON.parse(l));
+    expect(first).toMatchObject({ topic: t, partition: 0, offset: 0, key: 'user-1', type: 'greeting', headers: { trace: 'abc' }, value: 'hello' });
+  });
+
+  it('publishes stdin lines in order, with a key delimiter', async () => {
+    const t = unique('k');
+    const input = Array.from({ length: 2000 }, (_, i) => `key-${i % 5}:{"i":${i}}`).join('\n');
+    expect((await kz(['publish', t, '-K', ':'], { input })).code).toBe(0);
+    expect((await kz(['count', t])).stdout).toBe('2000\n');
+    const values = lines((await kz(['consume', t])).stdout).map((l) => JSON.parse(l).i as number);
+    expect(values).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+  });
+
+  it('creates a topic with --partitions, keys go where Kafka\'s partitioner puts them, -p is checked', async () => {
+    const t = unique('k');
+    const result = await kz(['publish', t, '--partitions', '3', '--json', '-K', '=', '-p', '2'], { input: 'a=1\n' });
+    expect(JSON.parse(result.stdout)).toMatchObject({ partition: 2, offset: 0 });
+    const keyed = await kz(['publish', t, '--json', '-k', 'foobar', 'x']);
+    expect(JSON.parse(keyed.stdout).partition).toBe((-790332482 & 0x7fffffff) % 3);
+    const bad = await kz(['publish', t, '-p', '7', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/partition 7 does not exist: topic .* has 3 partitions/);
+    expect((await kz(['topics', '--json'])).stdout).toContain(`{"topic":"${t}","count":2,"partitions":3}`);
+  });
+
+  it('reads from -o beginning, end, an offset, or the last N, then exits', async () => {
+    const t = unique('k');
+    await kz(['publish', t, 'a', 'b', 'c', 'd']);
+    expect((await kz(['consume', t, '-o', 'beginning'])).stdout).toBe('a\nb\nc\nd\n');
+    expect(await kz(['consume', t, '-o', 'end'])).toMatchObject({ code: 0, stdout: '' });
+    expect((await kz(['consume', t, '-o', '2'])).stdout).toBe('c\nd\n');
+    expect((await kz(['consume', t, '-o', '-3', '--format', '%o:%s '])).stdout).toBe('1:b 2:c 3:d ');
+  });
+
+  it('-n waits for messages, exits 3 on --timeout; --follow ends with Ctrl-C, exit 0', async () => {
+    const t = unique('k');
+    await kz(['publish', t, 'one']);
+    const short = await kz(['consume', t, '-n', '2', '--timeout', '3s']);
+    expect(short).toMatchObject({ code: 3, stdout: 'one\n' });
+    expect(short.stderr).toMatch(/^zps: timed out waiting for messages on .*: received 1 of 2 within 3s\n$/);
+    const follower = new RunningZps('/nonexistent/unused.sock', ['consume', t, '-f'], kafkaEnv());
+    await follower.waitForLines(1, 30_000);
+    await kz(['publish', t, 'two']);
+    expect(await follower.waitForLines(2, 30_000)).toEqual(['one', 'two']);
+    follower.child.kill('SIGINT');
+    expect(await follower.result).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('a closed pipe ends consume quietly with exit 0', async () => {
+    const t = unique('k');
+    await kz(['publish', t], { input: Array.from({ length: 20_000 }, (_, i) => `m${i}`).join('\n') });
+    const reader = new RunningZps('/nonexistent/unused.sock', ['consume', t], kafkaEnv());
+    await reader.waitForLines(1, 30_000);
+    reader.child.stdout!.destroy();
+    expect(await reader.result).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('with --group commits exactly what it printed; without, commits nothing and leaves no group behind', async () => {
+    const before = await throwawayGroups();
+    const t = unique('k');
+    const g = unique('g');
+    await kz(['publish', t, '1', '2', '3', '4', '5']);
+    expect((await kz(['consume', t, '-g', g, '-n', '2'])).stdout).toBe('1\n2\n');
+    expect((await kz(['count', t, '-g', g])).stdout).toBe('3\n');
+    expect((await kz(['consume', t, '-g', g])).stdout).toBe('3\n4\n5\n');
+    expect((await kz(['count', t, '-g', g, '--expect', '0'])).code).toBe(0);
+    expect((await kz(['consume', t])).stdout).toBe('1\n2\n3\n4\n5\n');
+    expect((await throwawayGroups()).filter((id) => !before.includes(id))).toEqual([]);
+  });
+});
+
+/** The groups `zps consume` without --group made and did not delete. */
+async function throwawayGroups(): Promise<string[]> {
+  const admin = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  const { groups } = await admin.listGroups();
+  await admin.disconnect();
+  return groups.map((x) => x.groupId).filter((id) => id.startsWith('zps-consume-'));
+}
+
+describe('zps on Kafka: count, topics, reset', () => {
+  it('counts, expects, waits', async () => {
+    const t = unique('k');
+    await kz(['publish', t, 'a', 'b']);
+    expect((await kz(['count', t, 'no-such-topic-here'])).stdout).toBe(`${t}\t2\nno-such-topic-here\t0\n`);
+    expect(await kz(['count', t, '--expect', '3'])).toMatchObject({ code: 1, stderr: `zps: expected 3 messages in ${t}, found 2\n` });
+    const waiting = kz(['count', t, '--expect', '3', '--wait', '20s']);
+    await kz(['publish', t, 'c']);
+    expect(await waiting).toMatchObject({ code: 0, stdout: '3\n' });
+    expect((await kz(['count', t, '--expect', '9', '--wait', '500ms'])).code).toBe(3);
+  });
+
+  it('lists internal topics only with --all', async () => {
+    const t = unique('k');
+    await kz(['publish', t, 'a']);
+    await kz(['consume', t, '-g', unique('g')]); // makes sure __consumer_offsets exists
+    const plain = (await kz(['topics'])).stdout;
+    expect(plain).toContain(`${t}\t1\n`);
+    expect(plain).not.toMatch(/^_/m);
+    expect((await kz(['topics', '--all'])).stdout).toMatch(/^__consumer_offsets\t/m);
+  });
+
+  it('reset deletes the records of named topics only, after --yes', async () => {
+    const [t, other] = [unique('k'), unique('k')];
+    await kz(['publish', t, 'a', 'b']);
+    await kz(['publish', other, 'x']);
+    expect(await kz(['reset', t])).toMatchObject({ code: 2, stderr: 'zps: refusing to reset without confirmation\npass --yes to confirm from a script\n' });
+    expect((await kz(['reset'])).code).toBe(2);
+    expect(await kz(['reset', t, '--yes'])).toMatchObject({ code: 0, stdout: '' });
+    expect((await kz(['count', t, other])).stdout).toBe(`${t}\t0\n${other}\t1\n`);
+    await kz(['publish', t, 'c']);
+    expect((await kz(['consume', t, '--format', '%o:%s'])).stdout).toBe('2:c'); // the topic stays, offsets go on
+  });
+
+  it('8 concurrent publishers lose nothing', async () => {
+    const t = unique('k');
+    await kz(['publish', t, '--partitions', '2', 'seed']);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, p) => kz(['publish', t], { input: Array.from({ length: 250 }, (_, i) => `{"p":${p},"i":${i}}`).join('\n') })),
+    );
+    for (const result of results) expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect((await kz(['count', t])).stdout).toBe(`${8 * 250 + 1}\n`);
+  });
+});
+
+describe('zps on Kafka: failures', () => {
+  it('an unreachable broker fails every command within --timeout, exit 1, naming the brokers', async () => {
+    const env = { ZPS_BROKERS: '127.0.0.1:1' };
+    for (const args of [['publish', 't', 'x'], ['consume', 't'], ['count', 't'], ['topics'], ['reset', 't', '--yes'], ['consume', 't', '-n', '1']]) {
+      const started = Date.now();
+      const result = await kz([...args, '--timeout', '2s'], { env });
+      expect(Date.now() - started).toBeLessThan(8_000);
+      expect(result.code).toBe(1);
+      const [first, ...rest] = lines(result.stderr);
+      expect(first).toMatch(/^zps: .*127\.0\.0\.1:1/);
+      expect(rest.length).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('SASL/SCRAM: the right password works; a wrong one is a one-line auth error that never shows the password', async () => {
+    const t = unique('sasl');
+    const sasl = {
+      ZPS_BROKERS: process.env.ZPS_TEST_SASL_BROKERS!,
+      ZPS_SASL_MECHANISM: 'scram-sha-256',
+      ZPS_SASL_USERNAME: process.env.ZPS_TEST_SASL_USER!,
+    };
+    const ok = await kz(['publish', t, 'secret-message'], { env: { ...sasl, ZPS_SASL_PASSWORD: process.env.ZPS_TEST_SASL_PASSWORD! } });
+    expect(ok).toMatchObject({ code: 0, stderr: '' });
+    const password = 'wrong-Pa55word-xyz';
+    const bad = await kz(['count', t, '--verbose', '--timeout', '5s'], { env: { ...sasl, KAFKA_PASSWORD: password } });
+    expect(bad.code).toBe(1);
+    // --verbose may add kafkajs's warnings and a stack trace; the error line is there all the same
+    expect(bad.stderr).toMatch(/^zps: authentication failed at .* for user zps: /m);
+    const quiet = await kz(['count', t, '--timeout', '5s'], { env: { ...sasl, KAFKA_PASSWORD: password } });
+    expect(quiet.code).toBe(1);
+    expect(quiet.stderr.split('\n')[0]).toMatch(/^zps: authentication failed at .* for user zps: /);
+    expect(quiet.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(2);
+    expect(bad.stdout + bad.stderr).not.toContain(password);
+  });
+});
+
+describe('a waiting consume sees new messages quickly', () => {
+  it('picks up a message published while it waits', async () => {
+    const t = unique('k');
+    const waiting = new RunningZps('/nonexistent/unused.sock', ['consume', t, '-o', 'end', '-n', '1'], kafkaEnv());
+    let i = 0;
+    await waitFor(async () => (await kz(['publish', t, `m${i++}`]), waiting.lines().length >= 1), 'the consumer to see a message', 30_000);
+    expect((await waiting.result).code).toBe(0);
+  });
+});
