@@ -99,11 +99,14 @@ describe('the library in local mode', () => {
   it('picks the environment from ZPS_ENV, then ENV, defaulting to local', async () => {
     const probe = `
       import { createFactory } from ZPS_INDEX;
-      try { console.log(createFactory({ inProcess: true }).environment); } catch (e) { console.log('kafka: ' + e.message); }`;
-    expect((await app(probe)).stdout).toBe('local\n');
-    expect((await app(probe, { ENV: 'local' })).stdout).toBe('local\n');
-    expect((await app(probe, { ZPS_ENV: 'local', ENV: 'production' })).stdout).toBe('local\n');
-    expect((await app(probe, { ENV: 'production' })).stdout).toMatch(/^kafka: /);
+      const factory = createFactory({ inProcess: true });
+      console.log(factory.environment, factory.constructor.name);
+      await factory.close();`;
+    expect((await app(probe)).stdout).toBe('local LocalFactory\n');
+    expect((await app(probe, { ENV: 'local' })).stdout).toBe('local LocalFactory\n');
+    expect((await app(probe, { ZPS_ENV: 'local', ENV: 'production' })).stdout).toBe('local LocalFactory\n');
+    expect((await app(probe, { ENV: 'production' })).stdout).toBe('production KafkaFactory\n');
+    expect((await app(probe, { ZPS_ENV: 'staging', ENV: 'local' })).stdout).toBe('staging KafkaFactory\n');
   });
 });
 
