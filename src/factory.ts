@@ -48,6 +48,7 @@ export function createFactory(options: FactoryOptions = {}): PubSubFactory {
     return new KafkaFactory({
       environment: settings.environment,
       consumerGroup: settings.group,
+      schemaRegistryUrl: settings.schemaRegistryUrl,
       settings: {
         brokers: settings.brokers,
         sasl: options.sasl ?? settings.sasl,

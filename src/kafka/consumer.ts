@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer as KafkaJsConsumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { decodeRecord, matchesType } from '../pubsub/delivery.js';
+import { decodeRecord, matchesType, metaOf } from '../pubsub/delivery.js';
 import { validateTopicName } from '../pubsub/limits.js';
 import { handleWithRetry, type ErrorCallback, type RetryOptions } from '../pubsub/retry.js';
-import type { ConsumeOptions, Consumer, MessageHandler } from '../pubsub/types.js';
+import type { ConsumeOptions, Consumer, DeliveredRecord, MessageHandler } from '../pubsub/types.js';
 import type { KafkaAdmin } from './admin.js';
 import { withDeadline, type KafkaSettings } from './connection.js';
 import { toDelivered } from './records.js';
+import type { SchemaCodec } from './schema.js';
 import { seekOnJoin } from './start-offsets.js';
 
 export interface KafkaConsumerOptions {
   group?: string;
+  /** Decodes Confluent-framed values when a schema registry is configured. */
+  schemas?: SchemaCodec;
   retry: RetryOptions;
   onError: ErrorCallback;
 }
@@ -96,8 +99,8 @@ export class KafkaConsumer implements Consumer {
     if (!subscription) return;
     for (const message of batch.messages) {
       if (this.closing || !isRunning() || isStale()) break;
-      const record = toDelivered(batch.topic, batch.partition, message);
-      if (matchesType(record, subscription.messageType)) {
+      const record = await this.decoded(toDelivered(batch.topic, batch.partition, message));
+      if (record && matchesType(record, subscription.messageType)) {
         const { message: value, meta } = decodeRecord(record);
         const settled = await handleWithRetry(
           () => subscription.handler(value, meta),
@@ -111,6 +114,17 @@ export class KafkaConsumer implements Consumer {
       await heartbeat();
     }
     await commitOffsetsIfNecessary();
+  }
+
+  /** The record with its schema-registry value decoded; undefined (reported to onError) when that fails. */
+  private async decoded(record: DeliveredRecord): Promise<DeliveredRecord | undefined> {
+    if (!this.options.schemas) return record;
+    try {
+      return await this.options.schemas.decode(record);
+    } catch (error) {
+      this.options.onError(error, record.value, metaOf(record));
+      return undefined;
+    }
   }
 
   /** The current end offset of each partition the group has not committed. */

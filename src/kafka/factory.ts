@@ -6,11 +6,14 @@ import { KafkaAdmin } from './admin.js';
 import { createKafka, type KafkaSettings } from './connection.js';
 import { KafkaConsumer } from './consumer.js';
 import { openKafkaReader } from './reader.js';
+import { SchemaCodec, type ValueEncoder } from './schema.js';
 import { KafkaSender } from './sender.js';
+import { usageError } from '../pubsub/errors.js';
 
 export interface KafkaFactoryOptions {
   environment: string;
   settings: KafkaSettings;
+  schemaRegistryUrl?: string;
   consumerGroup?: string;
   retry: RetryOptions;
   onError: ErrorCallback;
@@ -22,6 +25,7 @@ export class KafkaFactory implements PubSubFactory {
   private readonly kafka: Kafka;
   private readonly admin: KafkaAdmin;
   private readonly sender: KafkaSender;
+  private readonly schemas: SchemaCodec | undefined;
   private readonly publishers = new Set<Publisher>();
   private readonly consumers = new Set<Consumer>();
   private readonly readers = new Set<Reader>();
@@ -31,6 +35,7 @@ export class KafkaFactory implements PubSubFactory {
     this.kafka = createKafka(options.settings);
     this.admin = new KafkaAdmin(this.kafka, options.settings);
     this.sender = new KafkaSender(this.kafka, this.admin, options.settings);
+    this.schemas = options.schemaRegistryUrl ? new SchemaCodec(options.schemaRegistryUrl) : undefined;
   }
 
   getPublisherFactory(): PublisherFactory {
@@ -50,6 +55,7 @@ export class KafkaFactory implements PubSubFactory {
           group: options?.group ?? this.options.consumerGroup,
           retry: this.options.retry,
           onError: this.options.onError,
+          schemas: this.schemas,
         });
         this.consumers.add(consumer);
         return consumer;
@@ -66,9 +72,14 @@ export class KafkaFactory implements PubSubFactory {
   }
 
   async openReader(options: ReaderOptions): Promise<Reader> {
-    const reader = await openKafkaReader(this.kafka, this.admin, this.options.settings, options);
+    const reader = await openKafkaReader(this.kafka, this.admin, this.options.settings, options, this.schemas);
     this.readers.add(reader);
     return reader;
+  }
+
+  async valueEncoder(schemaFile: string, subject: string): Promise<ValueEncoder> {
+    if (!this.schemas) throw usageError('--schema needs a schema registry', 'set --schema-registry or ZPS_SCHEMA_REGISTRY');
+    return this.schemas.encoderFor(schemaFile, subject);
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import type { DeliveredRecord, Reader, ReaderOptions } from '../pubsub/types.js'
 import type { KafkaAdmin } from './admin.js';
 import { withDeadline, type KafkaSettings } from './connection.js';
 import { toDelivered } from './records.js';
+import type { SchemaCodec } from './schema.js';
 import { seekOnJoin } from './start-offsets.js';
 
 interface Pending {
@@ -17,14 +18,20 @@ interface Pending {
  * throwaway group that commits nothing and is deleted at close; its start offsets (and those of a
  * new --group) are set before joining, so reading starts exactly at --offset.
  */
-export async function openKafkaReader(kafka: Kafka, admin: KafkaAdmin, settings: KafkaSettings, options: ReaderOptions): Promise<Reader> {
+export async function openKafkaReader(
+  kafka: Kafka,
+  admin: KafkaAdmin,
+  settings: KafkaSettings,
+  options: ReaderOptions,
+  schemas?: SchemaCodec,
+): Promise<Reader> {
   const offsets = (await admin.partitionOffsets(options.topic)) ?? [];
   const throwaway = options.group === undefined;
   const group = options.group ?? `zps-consume-${randomUUID()}`;
   const committed = throwaway ? new Map<number, number>() : await admin.committed(group, options.topic);
   const starts = new Map(offsets.map((p) => [p.partition, committed.get(p.partition) ?? resolveStart(p, options.start)]));
   const endAtOpen = options.follow ? undefined : new Map(offsets.map((p) => [p.partition, p.end]));
-  const reader = new KafkaReader(kafka, admin, settings, options.topic, group, throwaway, starts, endAtOpen);
+  const reader = new KafkaReader(kafka, admin, settings, options.topic, group, throwaway, starts, endAtOpen, schemas);
   if (endAtOpen && [...starts].every(([partition, start]) => start >= endAtOpen.get(partition)!)) return reader; // nothing to read
   if (offsets.length === 0 && !options.follow) return reader;
   await reader.start(new Map([...starts].filter(([partition]) => !committed.has(partition))));
@@ -40,6 +47,8 @@ class KafkaReader implements Reader {
   private readonly positions = new Map<number, number>();
   private assigned: number[] | undefined;
   private readonly marked = new Map<number, number>();
+  /** A batch that could not be decoded: next() reports it and the command stops. */
+  private failure: unknown;
 
   constructor(
     private readonly kafka: Kafka,
@@ -50,6 +59,7 @@ class KafkaReader implements Reader {
     private readonly throwaway: boolean,
     starts: Map<number, number>,
     private readonly endAtOpen: Map<number, number> | undefined,
+    private readonly schemas: SchemaCodec | undefined,
   ) {
     for (const [partition, start] of starts) this.positions.set(partition, start);
   }
@@ -72,7 +82,17 @@ class KafkaReader implements Reader {
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, isRunning, isStale, heartbeat, resolveOffset }) => {
           if (!isRunning() || isStale() || this.closed) return;
-          const records = this.withinEnd(batch.messages.map((m) => toDelivered(batch.topic, batch.partition, m)));
+          let records = this.withinEnd(batch.messages.map((m) => toDelivered(batch.topic, batch.partition, m)));
+          const schemas = this.schemas;
+          if (schemas) {
+            try {
+              records = await Promise.all(records.map((record) => schemas.decode(record)));
+            } catch (error) {
+              this.failure = error;
+              this.notify();
+              return;
+            }
+          }
           const last = batch.messages[batch.messages.length - 1];
           if (last) this.positions.set(batch.partition, Number(last.offset) + 1);
           if (records.length > 0) {
@@ -91,6 +111,7 @@ class KafkaReader implements Reader {
 
   async next(): Promise<DeliveredRecord[] | null> {
     for (;;) {
+      if (this.failure) throw this.failure;
       if (this.closed) return null;
       const pending = this.queue.shift();
       if (pending) {

@@ -4,6 +4,7 @@ import { defaultSocketPath } from '../daemon/paths.js';
 import type { BrokerLimits } from '../memory/broker.js';
 import { MemoryBroker } from '../memory/broker.js';
 import { InProcessService, type BrokerService } from '../memory/service.js';
+import { usageError } from '../pubsub/errors.js';
 import { BatchingPublisher } from '../pubsub/publisher.js';
 import type { ErrorCallback, RetryOptions } from '../pubsub/retry.js';
 import type {
@@ -110,6 +111,10 @@ export class LocalFactory implements PubSubFactory {
     const reader = await openLocalReader(await this.service(), options);
     this.readers.add(reader);
     return reader;
+  }
+
+  async valueEncoder(): Promise<never> {
+    throw usageError('--schema needs Kafka with a schema registry', 'set --env and --schema-registry');
   }
 
   async close(): Promise<void> {

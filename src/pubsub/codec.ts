@@ -21,9 +21,12 @@ export function decodeValue(bytes: Uint8Array): DecodedValue {
       // not JSON after all: fall through to text
     }
   }
-  if (isUtf8(buffer, text)) return text;
+  if (isUtf8(buffer, text) && !CONTROL.test(text)) return text;
   return { base64: buffer.toString('base64') };
 }
+
+/** Control characters other than tab and line breaks: bytes like these are binary, not text. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /** Whether text is a JSON document, cheaply ruling out most plain strings before JSON.parse. */
 export function looksLikeJson(text: string): boolean {

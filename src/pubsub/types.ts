@@ -146,6 +146,8 @@ export interface PubSubFactory {
   getAdmin(): Admin;
   getSender(): RecordSender;
   openReader(options: ReaderOptions): Promise<Reader>;
+  /** Registers a schema file (.avsc, .json) under the subject; encodes values with it (Kafka with a registry). */
+  valueEncoder(schemaFile: string, subject: string): Promise<(value: unknown) => Buffer>;
   /** Closes every publisher, consumer and connection the factory made. */
   close(): Promise<void>;
 }

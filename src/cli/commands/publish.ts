@@ -49,9 +49,9 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
   const partitions = parseWholeNumber(flags.partitions ?? '1', 'partition count', 1);
   if (flags.key !== undefined && flags.keyDelimiter !== undefined) throw usageError('use either --key or --key-delimiter, not both');
   if (flags.keyDelimiter === '') throw usageError('--key-delimiter must not be empty');
-  if (flags.schema !== undefined || flags.subject !== undefined) {
-    if (ctx.isLocal) throw usageError('--schema needs Kafka with a schema registry', 'set --env and --schema-registry');
-  }
+  if (flags.subject !== undefined && flags.schema === undefined) throw usageError('--subject goes with --schema');
+  const encodeWithSchema =
+    flags.schema === undefined ? undefined : await ctx.factory().valueEncoder(flags.schema, flags.subject ?? `${topic}-value`);
   const headers: Headers = { ...flags.header };
   if (flags.type !== undefined) headers[TYPE_HEADER] = flags.type;
   const toRecord = (item: InputItem): OutgoingRecord => {
@@ -64,7 +64,8 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
         text = text.slice(at + flags.keyDelimiter.length);
       }
     }
-    const value = encodeValue(text, flags.raw ?? false);
+    const raw = flags.raw ?? false;
+    const value = encodeWithSchema ? encodeWithSchema(raw ? text : parseValue(text)) : encodeValue(text, raw);
     checkMessageSize(messageSize(key, value, headers));
     return { key, value, headers, partition };
   };
@@ -89,6 +90,11 @@ function isJson(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The JSON value a text holds, or the text itself when it is not JSON (what a schema then checks). */
+function parseValue(text: string): unknown {
+  return isJson(text) ? JSON.parse(text) : text;
 }
 
 interface Batch {

@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
+import type { DeliveredRecord } from '../pubsub/types.js';
+
+/** A value encoder for one registered schema: throws a usage error naming the field that does not fit. */
+export type ValueEncoder = (value: unknown) => Buffer;
+
+interface SchemaInstance {
+  toBuffer(value: unknown): Buffer;
+  isValid(value: unknown, options: { errorHook: (path: string[], ...rest: unknown[]) => void }): boolean;
+}
+
+/** The part of the library's (private) REST client used to register without its compatibility check. */
+interface RegistryApi {
+  api: { Subject: { register(request: { subject: string; body: { schemaType?: string; schema: string } }): Promise<{ data(): unknown }> } };
+}
+
+const SCHEMA_TYPES: Record<string, 'AVRO' | 'JSON'> = { '.avsc': 'AVRO', '.json': 'JSON' };
+
+/**
+ * The Confluent schema registry side of Kafka mode: registers schemas, encodes values in the
+ * Confluent wire format (magic byte 0, schema id, payload), decodes framed values whichever client
+ * wrote them, asking the registry once per schema id.
+ */
+export class SchemaCodec {
+  private client: Promise<SchemaRegistry> | undefined;
+  private readonly schemas = new Map<number, Promise<SchemaInstance>>();
+
+  constructor(readonly url: string) {}
+
+  /** Registers the schema file under `subject` and returns an encoder for it. */
+  async encoderFor(file: string, subject: string): Promise<ValueEncoder> {
+    const schemaType = SCHEMA_TYPES[extname(file).toLowerCase()];
+    if (!schemaType) throw usageError(`schema file ${file}: use .avsc (Avro) or .json (JSON Schema)`);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw usageError(`cannot read schema file ${file}: ${describeError(error)}`);
+    }
+    const registry = await this.registry();
+    // The registry API directly: the library's register() also insists on a compatibility level,
+    // which fails on registries that answer another level for existing subjects.
+    const id = await this.call(`register ${file} under ${subject}`, async () => {
+      const { api } = registry as unknown as RegistryApi;
+      const response = await api.Subject.register({
+        subject,
+        body: { schemaType: schemaType === 'AVRO' ? undefined : schemaType, schema: text },
+      });
+      return (response.data() as { id: number }).id;
+    });
+    const schema = await this.schema(id);
+    return (value) => {
+      const paths: string[] = [];
+      if (!schema.isValid(value, { errorHook: (path) => paths.push(path.join('.').replace(/^\//, '').replaceAll('/', '.')) })) {
+        const field = paths[0] ? `field '${paths[0]}'` : 'the value';
+        throw usageError(`${field} does not match the schema of subject ${subject}`);
+      }
+      const header = Buffer.alloc(5); // magic byte 0, then the schema id
+      header.writeInt32BE(id, 1);
+      return Buffer.concat([header, schema.toBuffer(value)]);
+    };
+  }
+
+  /** A record whose Confluent-framed value is replaced by its decoded value as JSON. */
+  async decode(record: DeliveredRecord): Promise<DeliveredRecord> {
+    const value = record.value;
+    if (value.length < 5 || value[0] !== 0) return record;
+    const id = value.readInt32BE(1);
+    await this.schema(id);
+    const registry = await this.registry();
+    const decoded = await this.call(`decode ${record.topic}[${record.partition}]@${record.offset} (schema ${id})`, () => registry.decode(value));
+    return { ...record, value: Buffer.from(JSON.stringify(decoded, (_key, v) => (typeof v === 'bigint' ? v.toString() : v))) };
+  }
+
+  /** One registry request per schema id, however many messages use it. */
+  private schema(id: number): Promise<SchemaInstance> {
+    let schema = this.schemas.get(id);
+    if (!schema) {
+      schema = this.registry().then((registry) =>
+        this.call(`read schema ${id}`, async () => (await registry.getSchema(id)) as unknown as SchemaInstance),
+      );
+      schema.catch(() => this.schemas.delete(id));
+      this.schemas.set(id, schema);
+    }
+    return schema;
+  }
+
+  private registry(): Promise<SchemaRegistry> {
+    // loaded only when a schema is in play: Avro, JSON Schema and protobuf support weigh a lot
+    this.client ??= import('@kafkajs/confluent-schema-registry').then(({ SchemaRegistry }) => new SchemaRegistry({ host: this.url }));
+    return this.client;
+  }
+
+  private async call<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      const message = describeError(error);
+      if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|socket hang up/.test(message)) {
+        throw new ZpsError(`${what}: cannot reach the schema registry at ${this.url}`, {
+          retriable: true,
+          hint: 'check --schema-registry (ZPS_SCHEMA_REGISTRY) and that the registry is up',
+        });
+      }
+      if (status === 404 || /not found/i.test(message)) throw new ZpsError(`${what}: unknown to the schema registry at ${this.url}`);
+      if (status !== undefined) throw new ZpsError(`${what}: the schema registry at ${this.url} answered ${status}: ${message}`);
+      throw new ZpsError(`${what}: schema registry at ${this.url}: ${message}`);
+    }
+  }
+}

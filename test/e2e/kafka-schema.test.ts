@@ -1,0 +1,134 @@
+import { createServer, request, type Server } from 'node:http';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import kafkajs from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zps, type RunOptions } from '../helpers/zps.js';
+import { unique } from '../helpers/wait.js';
+
+const kz = (args: string[], options: RunOptions = {}) =>
+  zps('/nonexistent/unused.sock', args, {
+    ...options,
+    env: { ZPS_ENV: 'test', ZPS_BROKERS: process.env.ZPS_TEST_BROKERS!, ZPS_SCHEMA_REGISTRY: process.env.ZPS_TEST_REGISTRY!, ...options.env },
+    timeoutMs: 60_000,
+  });
+const lines = (text: string) => text.split('\n').filter(Boolean);
+const values = (text: string) => lines(text).map((l) => JSON.parse(l).value);
+
+/** A pass-through proxy to the registry that counts what it is asked, to check schema caching. */
+let proxy: Server;
+let proxyUrl: string;
+const asked: string[] = [];
+beforeAll(async () => {
+  const target = new URL(process.env.ZPS_TEST_REGISTRY!);
+  proxy = createServer((req, res) => {
+    asked.push(`${req.method} ${req.url}`);
+    const upstream = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (reply) => {
+      res.writeHead(reply.statusCode ?? 502, reply.headers);
+      reply.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const { port } = proxy.address() as { port: number };
+  proxyUrl = `http://127.0.0.1:${port}${target.pathname}`;
+});
+afterAll(() => proxy.close());
+
+describe('zps on Kafka with a schema registry', () => {
+  it('--schema .avsc registers under <topic>-value, encodes in Confluent wire format, and consume decodes', async () => {
+    const t = unique('avro');
+    const input = '{"id":1,"customer":"c-1","total":9.5}\n{"id":2,"customer":"c-2","total":0}\n';
+    expect(await kz(['publish', t, '--schema', 'test/fixtures/order.avsc'], { input })).toMatchObject({ code: 0, stderr: '' });
+    expect(values((await kz(['consume', t, '--json'])).stdout)).toEqual([
+      { id: 1, customer: 'c-1', total: 9.5 },
+      { id: 2, customer: 'c-2', total: 0 },
+    ]);
+    // the bytes on the topic are Confluent-framed Avro: magic byte 0, then the schema id
+    const raw = await kz(['consume', t, '--json'], { env: { ZPS_SCHEMA_REGISTRY: '' } });
+    const bytes = Buffer.from(values(raw.stdout)[0].base64, 'base64');
+    expect(bytes[0]).toBe(0);
+    const subjects = await (await fetch(`${process.env.ZPS_TEST_REGISTRY}/subjects`)).json();
+    expect(subjects).toContain(`${t}-value`);
+    const latest = await (await fetch(`${process.env.ZPS_TEST_REGISTRY}/subjects/${t}-value/versions/latest`)).json();
+    expect(bytes.readInt32BE(1)).toBe(latest.id);
+  });
+
+  it('refuses a value that does not fit the schema, naming the field; that message is not published', async () => {
+    const t = unique('avro');
+    const input = '{"id":1,"customer":"ok","total":1}\n{"id":"two","customer":"bad","total":2}\n{"id":3,"customer":"after","total":3}\n';
+    const result = await kz(['publish', t, '--schema', 'test/fixtures/order.avsc'], { input });
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr)).toEqual([
+      `zps: publish to ${t} failed at line 2: field 'id' does not match the schema of subject ${t}-value`,
+      '1 message published before the failure; line 2 and what follows it were not published',
+    ]);
+    expect((await kz(['count', t])).stdout).toBe('1\n');
+  });
+
+  it('--schema .json uses JSON Schema and --subject names the subject', async () => {
+    const t = unique('json');
+    const subject = unique('custom-subject');
+    expect((await kz(['publish', t, '--schema', 'test/fixtures/event.json', '--subject', subject, '{"id":7,"tags":["a"]}'])).code).toBe(0);
+    const bad = await kz(['publish', t, '--schema', 'test/fixtures/event.json', '--subject', subject, '{"id":8,"tags":[1]}']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/field 'tags\.0' does not match the schema/);
+    expect(values((await kz(['consume', t, '--json'])).stdout)).toEqual([{ id: 7, tags: ['a'] }]);
+    expect(await (await fetch(`${process.env.ZPS_TEST_REGISTRY}/subjects`)).json()).toContain(subject);
+  });
+
+  it('decodes values framed by another client, asking the registry once per schema id', async () => {
+    const t = unique('foreign');
+    const registry = new SchemaRegistry({ host: process.env.ZPS_TEST_REGISTRY! });
+    const { id } = await registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify({ type: 'record', name: 'Ping', fields: [{ name: 'n', type: 'int' }] }) },
+      { subject: `${t}-value` },
+    );
+    const producer = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING }).producer();
+    await producer.connect();
+    const admin = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: t }], waitForLeaders: true });
+    await admin.disconnect();
+    const messages = await Promise.all(Array.from({ length: 50 }, async (_, n) => ({ value: await registry.encode(id, { n }) })));
+    messages.push({ value: Buffer.from('{"plain":"json"}') }, { value: Buffer.from('just text') });
+    await producer.send({ topic: t, messages });
+    await producer.disconnect();
+    asked.length = 0;
+    const result = await kz(['consume', t, '--json'], { env: { ZPS_SCHEMA_REGISTRY: proxyUrl } });
+    expect(result.code).toBe(0);
+    const decoded = values(result.stdout);
+    expect(decoded.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, n) => ({ n })));
+    expect(decoded.slice(50)).toEqual([{ plain: 'json' }, 'just text']);
+    expect(asked.filter((a) => a.includes(`/schemas/ids/${id}`))).toHaveLength(1);
+  });
+
+  it('an unknown schema id is a clear error, exit 1', async () => {
+    const t = unique('unknown-id');
+    const producer = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING }).producer();
+    const admin = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: t }], waitForLeaders: true });
+    await admin.disconnect();
+    await producer.connect();
+    await producer.send({ topic: t, messages: [{ value: Buffer.from([0, 0, 0, 0x7f, 0x7f, 1, 2]) }] });
+    await producer.disconnect();
+    const result = await kz(['consume', t]);
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)[0]).toMatch(/^zps: read schema 32639: unknown to the schema registry at /);
+  });
+
+  it('an unreachable registry fails the publish with exit 1 before anything is published', async () => {
+    const t = unique('noreg');
+    const result = await kz(['publish', t, '--schema', 'test/fixtures/order.avsc', '{"id":1,"customer":"c","total":1}'], {
+      env: { ZPS_SCHEMA_REGISTRY: 'http://127.0.0.1:1' },
+    });
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)[0]).toBe(`zps: register test/fixtures/order.avsc under ${t}-value: cannot reach the schema registry at http://127.0.0.1:1`);
+    expect((await kz(['count', t])).stdout).toBe('0\n');
+  });
+
+  it('--schema without a registry, or in local mode, is bad usage', async () => {
+    expect((await kz(['publish', 't', '--schema', 'test/fixtures/order.avsc', '{}'], { env: { ZPS_SCHEMA_REGISTRY: '' } })).code).toBe(2);
+    expect((await kz(['publish', 't', '--schema', 'test/fixtures/order.txt', '{}'])).code).toBe(2);
+  });
+});
