@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * The real servers the Kafka tests run against, fetched from Maven Central into .cache/ and run
- * on loopback ports: an Apache Kafka 4 broker in KRaft mode (a plaintext listener, and a
- * SASL/SCRAM-SHA-256 one whose user is created at format time) and Apicurio Registry with its
- * Confluent-compatible API.
+ * on loopback ports: an Apache Kafka 4 broker in KRaft mode (a plaintext listener, a SASL one
+ * whose SCRAM users are created at format time, and a TLS one with a self-signed key made then)
+ * and Apicurio Registry with its Confluent-compatible API.
  *
  *   node scripts/test-servers.mjs up      fetch if needed, start, wait until both really answer
  *   node scripts/test-servers.mjs down    stop them
@@ -28,6 +28,8 @@ export const servers = {
   saslBrokers: '127.0.0.1:19094',
   controller: '127.0.0.1:19093',
   registry: 'http://127.0.0.1:18081/apis/ccompat/v7',
+  tlsBrokers: '127.0.0.1:19095',
+  tlsCa: join(kafkaRun, 'ca.pem'),
   saslUser: 'zps',
   saslPassword: 'zps-secret',
 };
@@ -72,10 +74,10 @@ async function registryAnswers() {
   }
 }
 
-async function kafkaAnswers() {
-  if (!(await portOpen(servers.brokers))) return false;
+async function kafkaAnswers(address = servers.brokers) {
+  if (!(await portOpen(address))) return false;
   const { Kafka, logLevel } = (await import('kafkajs')).default;
-  const admin = new Kafka({ brokers: [servers.brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  const admin = new Kafka({ brokers: [address], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
   try {
     await admin.connect();
     await admin.listTopics();
@@ -106,92 +108,164 @@ function alive(pidFile) {
   }
 }
 
-function java(args, name) {
-  const logFd = openSync(join(kafkaRun, `${name}.log`), 'w');
-  const child = spawn('java', args, { detached: true, stdio: ['ignore', logFd, logFd], cwd: kafkaRun });
+function java(args, runDir, name) {
+  const logFd = openSync(join(runDir, `${name}.log`), 'w');
+  const child = spawn('java', args, { detached: true, stdio: ['ignore', logFd, logFd], cwd: runDir });
   child.unref();
-  writeFileSync(join(kafkaRun, `${name}.pid`), String(child.pid));
+  writeFileSync(join(runDir, `${name}.pid`), String(child.pid));
 }
 
-function startKafka() {
-  const data = join(kafkaRun, 'data');
+/** The main test broker: plaintext, SASL (SCRAM-SHA-256/512 and PLAIN) and TLS listeners. */
+const mainBroker = {
+  runDir: kafkaRun,
+  brokers: servers.brokers,
+  controller: servers.controller,
+  extraListeners: [
+    ['SASL_PLAINTEXT', servers.saslBrokers],
+    ['SSL', servers.tlsBrokers],
+  ],
+};
+
+/** Writes the broker's configuration and formats fresh storage (SCRAM users and TLS key created here). */
+function formatBroker(broker) {
+  mkdirSync(broker.runDir, { recursive: true });
+  const data = join(broker.runDir, 'data');
   rmSync(data, { recursive: true, force: true });
-  const properties = join(kafkaRun, 'server.properties');
+  const listeners = [['PLAINTEXT', broker.brokers], ...broker.extraListeners];
+  const lines = [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@${broker.controller}`,
+    `listeners=${[...listeners, ['CONTROLLER', broker.controller]].map(([name, address]) => `${name}://${address}`).join(',')}`,
+    `advertised.listeners=${listeners.map(([name, address]) => `${name}://${address}`).join(',')}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL',
+    `log.dirs=${data}`,
+    'num.partitions=1',
+    'auto.create.topics.enable=false',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=4',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+  ];
+  const format = [];
+  if (broker.extraListeners.some(([name]) => name === 'SASL_PLAINTEXT')) {
+    const scram = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
+    lines.push(
+      'sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
+      `listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=${scram}`,
+      `listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=${scram}`,
+      `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${servers.saslUser}="${servers.saslPassword}";`,
+    );
+    for (const mechanism of ['SCRAM-SHA-256', 'SCRAM-SHA-512']) {
+      format.push('--add-scram', `${mechanism}=[name=${servers.saslUser},password=${servers.saslPassword}]`);
+    }
+  }
+  if (broker.extraListeners.some(([name]) => name === 'SSL')) {
+    const keystore = join(broker.runDir, 'broker.p12');
+    rmSync(keystore, { force: true });
+    execFileSync('keytool', ['-genkeypair', '-alias', 'broker', '-keyalg', 'RSA', '-keysize', '2048', '-validity', '3650',
+      '-dname', 'CN=localhost', '-ext', 'SAN=ip:127.0.0.1,dns:localhost', '-keystore', keystore, '-storetype', 'PKCS12',
+      '-storepass', servers.saslPassword, '-keypass', servers.saslPassword], { stdio: 'ignore' });
+    execFileSync('keytool', ['-exportcert', '-alias', 'broker', '-keystore', keystore, '-storepass', servers.saslPassword,
+      '-rfc', '-file', servers.tlsCa], { stdio: 'ignore' });
+    lines.push(
+      `listener.name.ssl.ssl.keystore.location=${keystore}`,
+      'listener.name.ssl.ssl.keystore.type=PKCS12',
+      `listener.name.ssl.ssl.keystore.password=${servers.saslPassword}`,
+      `listener.name.ssl.ssl.key.password=${servers.saslPassword}`,
+    );
+  }
+  writeFileSync(join(broker.runDir, 'server.properties'), lines.join('\n') + '\n');
   writeFileSync(
-    properties,
-    [
-      'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@${servers.controller}`,
-      `listeners=PLAINTEXT://${servers.brokers},SASL_PLAINTEXT://${servers.saslBrokers},CONTROLLER://${servers.controller}`,
-      `advertised.listeners=PLAINTEXT://${servers.brokers},SASL_PLAINTEXT://${servers.saslBrokers}`,
-      'controller.listener.names=CONTROLLER',
-      'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
-      'sasl.enabled.mechanisms=SCRAM-SHA-256',
-      'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
-      `log.dirs=${data}`,
-      'num.partitions=1',
-      'auto.create.topics.enable=false',
-      'offsets.topic.replication.factor=1',
-      'offsets.topic.num.partitions=4',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'share.coordinator.state.topic.replication.factor=1',
-      'share.coordinator.state.topic.min.isr=1',
-      'group.initial.rebalance.delay.ms=0',
-      '',
-    ].join('\n'),
-  );
-  const log4j = join(kafkaRun, 'log4j2.properties');
-  writeFileSync(
-    log4j,
+    join(broker.runDir, 'log4j2.properties'),
     ['rootLogger.level=WARN', 'rootLogger.appenderRef.out.ref=OUT', 'appender.out.type=Console', 'appender.out.name=OUT',
       'appender.out.layout.type=PatternLayout', 'appender.out.layout.pattern=%d %p %c: %m%n', 'logger.kafka.name=kafka.server.KafkaRaftServer', 'logger.kafka.level=INFO', ''].join('\n'),
   );
-  const classpath = `${kafkaLibs}/*`;
-  const clusterId = randomBytes(16).toString('base64url');
-  execFileSync('java', ['-cp', classpath, `-Dlog4j2.configurationFile=${log4j}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties,
-    '--add-scram', `SCRAM-SHA-256=[name=${servers.saslUser},password=${servers.saslPassword}]`], { stdio: 'ignore' });
-  java(['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-cp', classpath, `-Dlog4j2.configurationFile=${log4j}`, 'kafka.Kafka', properties], 'kafka');
+  execFileSync('java', ['-cp', `${kafkaLibs}/*`, `-Dlog4j2.configurationFile=${join(broker.runDir, 'log4j2.properties')}`, 'kafka.tools.StorageTool',
+    'format', '-t', randomBytes(16).toString('base64url'), '-c', join(broker.runDir, 'server.properties'), ...format], { stdio: 'ignore' });
+}
+
+/** Starts a formatted broker (again, after a stop: its data stays). */
+function launchBroker(broker) {
+  java(['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-cp', `${kafkaLibs}/*`, `-Dlog4j2.configurationFile=${join(broker.runDir, 'log4j2.properties')}`,
+    'kafka.Kafka', join(broker.runDir, 'server.properties')], broker.runDir, 'kafka');
+}
+
+async function stopProcess(pidFile) {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  try {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && alive(pidFile)) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (alive(pidFile)) process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+  rmSync(pidFile, { force: true });
+}
+
+/**
+ * A broker of its own, plaintext only, for tests that stop and restart one (the shared broker
+ * must stay up for the others). `basePort` and `basePort + 1` are its broker and controller ports.
+ */
+export async function spareBroker(name, basePort) {
+  fetchServers();
+  const broker = {
+    runDir: join(cache, 'kafka', `run-${name}`),
+    brokers: `127.0.0.1:${basePort}`,
+    controller: `127.0.0.1:${basePort + 1}`,
+    extraListeners: [],
+  };
+  formatBroker(broker);
+  const pidFile = join(broker.runDir, 'kafka.pid');
+  const start = async () => {
+    launchBroker(broker);
+    await waitUntil(() => kafkaAnswers(broker.brokers), `Kafka on ${broker.brokers}`, 120_000, pidFile);
+  };
+  await start();
+  return {
+    brokers: broker.brokers,
+    start,
+    stop: () => stopProcess(pidFile),
+    destroy: async () => {
+      await stopProcess(pidFile);
+      rmSync(broker.runDir, { recursive: true, force: true });
+    },
+  };
 }
 
 function startRegistry() {
+  mkdirSync(kafkaRun, { recursive: true });
   java(['-Xms128m', '-Xmx384m', '-XX:+UseSerialGC', '-Dquarkus.http.host=127.0.0.1', '-Dquarkus.http.port=18081',
-    '-Dquarkus.log.level=WARN', '-jar', apicurioJar], 'registry');
+    '-Dquarkus.log.level=WARN', '-jar', apicurioJar], kafkaRun, 'registry');
 }
 
 export async function up() {
   const [kafka, registry] = await Promise.all([kafkaAnswers(), registryAnswers()]);
   if (kafka && registry) return false;
   fetchServers();
-  mkdirSync(kafkaRun, { recursive: true });
   const started = Date.now();
-  if (!kafka) startKafka();
+  if (!kafka) {
+    formatBroker(mainBroker);
+    launchBroker(mainBroker);
+  }
   if (!registry) startRegistry();
   await Promise.all([
-    kafka || waitUntil(kafkaAnswers, 'Kafka', 120_000, join(kafkaRun, 'kafka.pid')),
+    kafka || waitUntil(() => kafkaAnswers(), 'Kafka', 120_000, join(kafkaRun, 'kafka.pid')),
     registry || waitUntil(registryAnswers, 'the schema registry', 120_000, join(kafkaRun, 'registry.pid')),
   ]);
-  log(`Kafka on ${servers.brokers} (SASL on ${servers.saslBrokers}), registry on ${servers.registry}, up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  log(`Kafka on ${servers.brokers} (SASL on ${servers.saslBrokers}, TLS on ${servers.tlsBrokers}), registry on ${servers.registry}, up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   return true;
 }
 
 export async function down() {
-  for (const name of ['kafka', 'registry']) {
-    const pidFile = join(kafkaRun, `${name}.pid`);
-    if (!existsSync(pidFile)) continue;
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    try {
-      process.kill(pid, 'SIGTERM');
-      const deadline = Date.now() + 20_000;
-      while (Date.now() < deadline && alive(pidFile)) await new Promise((resolve) => setTimeout(resolve, 200));
-      if (alive(pidFile)) process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-    rmSync(pidFile, { force: true });
-  }
+  await Promise.all(['kafka', 'registry'].map((name) => stopProcess(join(kafkaRun, `${name}.pid`))));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

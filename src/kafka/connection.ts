@@ -52,11 +52,11 @@ export function kafkaError(error: unknown, settings: KafkaSettings, what?: strin
       hint: 'check --brokers (ZPS_BROKERS) and that the brokers are up',
     });
   }
-  return new ZpsError(`${what ?? `Kafka at ${brokers}`}: ${message}`, { retriable: Boolean((error as { retriable?: boolean }).retriable), cause: error });
+  return new ZpsError(`${what || `Kafka at ${brokers}`}: ${message}`, { retriable: Boolean((error as { retriable?: boolean }).retriable), cause: error });
 }
 
 /**
- * Runs `work` within the command's timeout, trying again while kafkajs calls the error retriable
+ * Runs `work` (described by `what` in errors; '' when the caller says it) within the command's timeout, trying again while kafkajs calls the error retriable
  * (a topic just created is not yet known to every broker component), and maps errors to one line.
  */
 export async function withDeadline<T>(settings: KafkaSettings, what: string, work: () => Promise<T>): Promise<T> {
@@ -64,7 +64,12 @@ export async function withDeadline<T>(settings: KafkaSettings, what: string, wor
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new ZpsError(`${what}: no answer from Kafka at ${settings.brokers.join(',')} within ${settings.timeoutMs} ms`, { retriable: true })),
+      () =>
+        reject(
+          new ZpsError(`${what ? `${what}: ` : ''}no answer from Kafka at ${settings.brokers.join(',')} within ${settings.timeoutMs} ms`, {
+            retriable: true,
+          }),
+        ),
       settings.timeoutMs,
     );
   });

@@ -1,6 +1,6 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { partitionForKey } from '../memory/murmur2.js';
-import { usageError } from '../pubsub/errors.js';
+import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
 import { validateTopicName } from '../pubsub/limits.js';
 import type { OutgoingRecord, PublishResult, RecordSender } from '../pubsub/types.js';
 import type { KafkaAdmin } from './admin.js';
@@ -15,8 +15,8 @@ export class KafkaSender implements RecordSender {
   private producer: Promise<Producer> | undefined;
   private readonly partitionCounts = new Map<string, number>();
   private roundRobin = 0;
-  /** Batches go out in the order send() was called, whatever each one waits for first. */
-  private tail: Promise<unknown> = Promise.resolve();
+  /** The last batch queued, while batches are queued: each goes out after the one before it. */
+  private last: Promise<unknown> | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -24,9 +24,24 @@ export class KafkaSender implements RecordSender {
     private readonly settings: KafkaSettings,
   ) {}
 
+  /**
+   * Batches go out in the order send() was called. A batch queued behind one that failed is not
+   * sent at all (so a dead broker fails a long publish at once, and order is never broken).
+   */
   send(topic: string, records: OutgoingRecord[], options: { partitions?: number } = {}): Promise<PublishResult[]> {
-    const sent = this.tail.then(() => this.sendNow(topic, records, options));
-    this.tail = sent.catch(() => {});
+    const sent = (this.last ?? Promise.resolve()).then(
+      () => this.sendNow(topic, records, options),
+      (error: unknown) => {
+        throw new ZpsError(`not sent after an earlier batch failed: ${describeError(error).replace(/^not sent after an earlier batch failed: /, '')}`, {
+          exitCode: error instanceof ZpsError ? error.exitCode : 1,
+        });
+      },
+    );
+    this.last = sent;
+    const idle = () => {
+      if (this.last === sent) this.last = undefined;
+    };
+    sent.then(idle, idle);
     return sent;
   }
 
@@ -42,7 +57,7 @@ export class KafkaSender implements RecordSender {
       }
       return record.key === null ? this.roundRobin++ % count : partitionForKey(record.key, count);
     });
-    const metadata = await withDeadline(this.settings, `publish to ${topic}`, async () =>
+    const metadata = await withDeadline(this.settings, '', async () =>
       (await this.connected()).send({
         topic,
         acks: -1,

@@ -158,26 +158,46 @@ describe('zps on Kafka: failures', () => {
     }
   });
 
-  it('SASL/SCRAM: the right password works; a wrong one is a one-line auth error that never shows the password', async () => {
+  it.each(['plain', 'scram-sha-256', 'scram-sha-512'])('SASL %s: the right password works', async (mechanism) => {
     const t = unique('sasl');
-    const sasl = {
+    const env = {
+      ZPS_BROKERS: process.env.ZPS_TEST_SASL_BROKERS!,
+      KAFKA_USERNAME: process.env.ZPS_TEST_SASL_USER!,
+      KAFKA_PASSWORD: process.env.ZPS_TEST_SASL_PASSWORD!,
+    };
+    expect(await kz(['publish', t, '--sasl-mechanism', mechanism, 'secret-message'], { env })).toMatchObject({ code: 0, stderr: '' });
+    expect(await kz(['consume', t], { env: { ...env, ZPS_SASL_MECHANISM: mechanism } })).toMatchObject({ code: 0, stdout: 'secret-message\n' });
+  });
+
+  it('a wrong password is a one-line auth error, exit 1, that never shows the password', async () => {
+    const password = 'wrong-Pa55word-xyz';
+    const env = {
       ZPS_BROKERS: process.env.ZPS_TEST_SASL_BROKERS!,
       ZPS_SASL_MECHANISM: 'scram-sha-256',
       ZPS_SASL_USERNAME: process.env.ZPS_TEST_SASL_USER!,
+      ZPS_SASL_PASSWORD: password,
     };
-    const ok = await kz(['publish', t, 'secret-message'], { env: { ...sasl, ZPS_SASL_PASSWORD: process.env.ZPS_TEST_SASL_PASSWORD! } });
-    expect(ok).toMatchObject({ code: 0, stderr: '' });
-    const password = 'wrong-Pa55word-xyz';
-    const bad = await kz(['count', t, '--verbose', '--timeout', '5s'], { env: { ...sasl, KAFKA_PASSWORD: password } });
-    expect(bad.code).toBe(1);
-    // --verbose may add kafkajs's warnings and a stack trace; the error line is there all the same
-    expect(bad.stderr).toMatch(/^zps: authentication failed at .* for user zps: /m);
-    const quiet = await kz(['count', t, '--timeout', '5s'], { env: { ...sasl, KAFKA_PASSWORD: password } });
+    const quiet = await kz(['count', 't', '--timeout', '5s'], { env });
     expect(quiet.code).toBe(1);
     expect(quiet.stderr.split('\n')[0]).toMatch(/^zps: authentication failed at .* for user zps: /);
     expect(quiet.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(2);
-    expect(bad.stdout + bad.stderr).not.toContain(password);
+    // --verbose may add kafkajs's warnings and a stack trace; the password never shows
+    const verbose = await kz(['publish', 't', 'x', '--verbose', '--timeout', '5s'], { env });
+    expect(verbose.code).toBe(1);
+    expect(verbose.stderr).toMatch(/^zps: .*authentication failed at .* for user zps: /m);
+    expect(quiet.stdout + quiet.stderr + verbose.stdout + verbose.stderr).not.toContain(password);
   });
+
+  it('TLS: --tls with --tls-ca (or ZPS_TLS_CA) connects; without the CA the certificate is refused', async () => {
+    const t = unique('tls');
+    const env = { ZPS_BROKERS: process.env.ZPS_TEST_TLS_BROKERS! };
+    expect(await kz(['publish', t, '--tls', '--tls-ca', process.env.ZPS_TEST_TLS_CA!, 'over-tls'], { env })).toMatchObject({ code: 0, stderr: '' });
+    expect(await kz(['consume', t], { env: { ...env, ZPS_TLS: '1', ZPS_TLS_CA: process.env.ZPS_TEST_TLS_CA! } })).toMatchObject({ code: 0, stdout: 'over-tls\n' });
+    const untrusted = await kz(['count', t, '--tls', '--timeout', '5s'], { env });
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr.split('\n')[0]).toMatch(/^zps: .*127\.0\.0\.1:19095.*(certificate|self.signed)/i);
+  });
+
 });
 
 describe('a waiting consume sees new messages quickly', () => {
