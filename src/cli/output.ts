@@ -23,10 +23,14 @@ export class Output {
     this.closeListeners.push(listener);
   }
 
-  /** Queues text; it goes out at the next flush or once 64 KiB gathered. */
+  /** Queues text; it goes out at the next flush. */
   write(text: string): void {
     this.pending += text;
-    if (this.pending.length >= 65_536) void this.flush();
+  }
+
+  /** Characters queued and not yet flushed. */
+  get queued(): number {
+    return this.pending.length;
   }
 
   line(text: string): void {

@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
+import kafkajs, { type Kafka, type Producer } from 'kafkajs';
 import { partitionForKey } from '../memory/murmur2.js';
 import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
 import { validateTopicName } from '../pubsub/limits.js';
@@ -87,7 +87,14 @@ export class KafkaSender implements RecordSender {
   private connected(): Promise<Producer> {
     this.producer ??= (async () => {
       // Retries bounded (not kafkajs's idempotent default of forever) so a dead broker ends the command.
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5 } });
+      // (The partitioner is never asked, since every record gets its partition here.)
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        retry: { retries: 5 },
+        createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      });
       await producer.connect();
       return producer;
     })();

@@ -96,7 +96,10 @@ describe('daemon wire protocol robustness', () => {
     // 5,000 lines in far fewer requests: the daemon counts frames per connection in its stats.
     const lines = Array.from({ length: 5000 }, (_, i) => `line-${i}`).join('\n');
     const before = await requestCount();
-    expect((await zps(socket, ['publish', 'batched'], { input: lines })).code).toBe(0);
+    expect(await zps(socket, ['publish', 'batched', '--verbose'], { input: lines })).toMatchObject({
+      code: 0,
+      stderr: 'zps: published 5000 messages to batched in 5 batches\n',
+    });
     const used = (await requestCount()) - before;
     expect(used).toBeLessThan(20);
     expect((await zps(socket, ['count', 'batched'])).stdout).toBe('5000\n');

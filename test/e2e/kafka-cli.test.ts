@@ -26,7 +26,10 @@ describe('zps on Kafka: publish and consume', () => {
   it('publishes stdin lines in order, with a key delimiter', async () => {
     const t = unique('k');
     const input = Array.from({ length: 2000 }, (_, i) => `key-${i % 5}:{"i":${i}}`).join('\n');
-    expect((await kz(['publish', t, '-K', ':'], { input })).code).toBe(0);
+    // in batches, not one request per line (--verbose may also show kafkajs's warnings)
+    const published = await kz(['publish', t, '-K', ':', '--verbose'], { input });
+    expect(published.code).toBe(0);
+    expect(published.stderr).toMatch(new RegExp(`^zps: published 2000 messages to ${t} in 2 batches\n$`, 'm'));
     expect((await kz(['count', t])).stdout).toBe('2000\n');
     const values = lines((await kz(['consume', t])).stdout).map((l) => JSON.parse(l).i as number);
     expect(values).toEqual(Array.from({ length: 2000 }, (_, i) => i));
@@ -98,6 +101,32 @@ async function throwawayGroups(): Promise<string[]> {
   await admin.disconnect();
   return groups.map((x) => x.groupId).filter((id) => id.startsWith('zps-consume-'));
 }
+
+describe('zps on Kafka: leaving a group cleanly', () => {
+  it('Ctrl-C and a closed pipe commit what was printed and leave the group', async () => {
+    const t = unique('k');
+    const g = unique('g');
+    await kz(['publish', t], { input: Array.from({ length: 5 }, (_, i) => `m${i}`).join('\n') });
+    const follower = new RunningZps('/nonexistent/unused.sock', ['consume', t, '-g', g, '-f'], kafkaEnv());
+    await follower.waitForLines(5, 30_000);
+    follower.child.kill('SIGINT');
+    expect(await follower.result).toMatchObject({ code: 0, stderr: '' });
+    expect((await kz(['count', t, '-g', g])).stdout).toBe('0\n');
+
+    await kz(['publish', t], { input: Array.from({ length: 30_000 }, (_, i) => `n${i}`).join('\n') });
+    const piped = new RunningZps('/nonexistent/unused.sock', ['consume', t, '-g', g], kafkaEnv());
+    await piped.waitForLines(1, 30_000);
+    piped.child.stdout!.destroy();
+    expect(await piped.result).toMatchObject({ code: 0, stderr: '' });
+    // what reached the pipe was committed, the rest was not; the group is empty again at once
+    const lag = Number((await kz(['count', t, '-g', g])).stdout);
+    expect(lag).toBeGreaterThan(0);
+    expect(lag).toBeLessThan(30_000);
+    const next = await kz(['consume', t, '-g', g, '-n', '1', '--timeout', '20s']);
+    expect(next.code).toBe(0);
+    expect(Number(next.stdout.trim().slice(1))).toBe(30_000 - lag);
+  });
+});
 
 describe('zps on Kafka: count, topics, reset', () => {
   it('counts, expects, waits', async () => {

@@ -81,11 +81,24 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
   }
 }
 
-/** Writes a batch, then marks it done (committed with a group) once stdout took it. */
+/** Stdout is written in chunks of about this many characters, each marked done once written. */
+const CHUNK = 64 * 1024;
+
+/**
+ * Writes a batch in chunks and marks each chunk's records done (committed with a group) once
+ * stdout took them: when the reader of a pipe goes away, exactly what reached the pipe is committed.
+ */
 async function print(ctx: CliContext, reader: Reader, records: DeliveredRecord[], format: RecordFormatter): Promise<number> {
-  for (const record of records) ctx.out.write(format(record));
-  await ctx.out.flush();
-  if (ctx.out.closed) return 0;
-  for (const record of records) reader.markDone(record);
-  return records.length;
+  let printed = 0;
+  let chunkStart = 0;
+  for (let i = 0; i < records.length; i++) {
+    ctx.out.write(format(records[i]!));
+    if (ctx.out.queued < CHUNK && i < records.length - 1) continue;
+    await ctx.out.flush();
+    if (ctx.out.closed) break;
+    for (let j = chunkStart; j <= i; j++) reader.markDone(records[j]!);
+    printed += i + 1 - chunkStart;
+    chunkStart = i + 1;
+  }
+  return printed;
 }

@@ -73,8 +73,9 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
   const fromArguments = !(values.length === 0 || (values.length === 1 && values[0] === '-'));
   if (fromArguments) values.forEach((text, i) => wrapAt(`argument ${i + 1}`, () => toRecord({ text, label: '' }), topic, 0));
   const items = fromArguments ? argumentItems(values) : lineItems(process.stdin);
-  const published = await publishItems(ctx, topic, items, toRecord, partitions);
-  if (ctx.ui.stderrIsTty) process.stderr.write(ctx.ui.err.green(`published ${plural(published, 'message')} to ${topic}\n`));
+  const { published, batches } = await publishItems(ctx, topic, items, toRecord, partitions);
+  if (ctx.verbose) process.stderr.write(`zps: published ${plural(published, 'message')} to ${topic} in ${plural(batches, 'batch')}\n`);
+  else if (ctx.ui.stderrIsTty) process.stderr.write(ctx.ui.err.green(`published ${plural(published, 'message')} to ${topic}\n`));
 }
 
 /** JSON text is published as that JSON value; anything else (or everything, with --raw) as a JSON string. */
@@ -110,8 +111,9 @@ async function publishItems(
   items: AsyncIterable<InputItem>,
   toRecord: (item: InputItem) => OutgoingRecord,
   partitions: number,
-): Promise<number> {
+): Promise<{ published: number; batches: number }> {
   const sender = ctx.factory().getSender();
+  let batches = 0;
   const inFlight: Array<{ batch: Batch; acks: Promise<PublishResult[]> }> = [];
   let published = 0;
   let failure: { error: unknown; label: string } | undefined;
@@ -135,6 +137,7 @@ async function publishItems(
   const send = () => {
     if (batch.records.length === 0) return;
     const acks = sender.send(topic, batch.records, { partitions });
+    batches++;
     acks.catch(() => {}); // observed in settleOldest
     inFlight.push({ batch, acks });
     batch = { records: [], labels: [], bytes: 0 };
@@ -161,7 +164,7 @@ async function publishItems(
   while (inFlight.length > 0) await settleOldest();
   await ctx.out.flush();
   if (failure) throw publishFailure(topic, failure, published, notPublished);
-  return published;
+  return { published, batches };
 }
 
 function range(labels: string[]): string {
