@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
-import { BatchingPublisher } from '../pubsub/publisher.js';
+import { FactoryBase } from '../pubsub/factory-base.js';
 import type { ErrorCallback, RetryOptions } from '../pubsub/retry.js';
-import type { Admin, Consumer, ConsumerFactory, PubSubFactory, Publisher, PublisherFactory, Reader, ReaderOptions, RecordSender } from '../pubsub/types.js';
+import type { Admin, Consumer, Reader, ReaderOptions, RecordSender } from '../pubsub/types.js';
 import { KafkaAdmin } from './admin.js';
 import { createKafka, type KafkaSettings } from './connection.js';
 import { KafkaConsumer } from './consumer.js';
@@ -20,47 +20,18 @@ export interface KafkaFactoryOptions {
 }
 
 /** Kafka mode: every environment but `local`. */
-export class KafkaFactory implements PubSubFactory {
-  readonly environment: string;
+export class KafkaFactory extends FactoryBase {
   private readonly kafka: Kafka;
   private readonly admin: KafkaAdmin;
   private readonly sender: KafkaSender;
   private readonly schemas: SchemaCodec | undefined;
-  private readonly publishers = new Set<Publisher>();
-  private readonly consumers = new Set<Consumer>();
-  private readonly readers = new Set<Reader>();
 
   constructor(private readonly options: KafkaFactoryOptions) {
-    this.environment = options.environment;
+    super(options.environment, options.consumerGroup);
     this.kafka = createKafka(options.settings);
     this.admin = new KafkaAdmin(this.kafka, options.settings);
     this.sender = new KafkaSender(this.kafka, this.admin, options.settings);
     this.schemas = options.schemaRegistryUrl ? new SchemaCodec(options.schemaRegistryUrl) : undefined;
-  }
-
-  getPublisherFactory(): PublisherFactory {
-    return {
-      create: async (topic, messageType) => {
-        const publisher = new BatchingPublisher(this.sender, topic, messageType);
-        this.publishers.add(publisher);
-        return publisher;
-      },
-    };
-  }
-
-  getConsumerFactory(): ConsumerFactory {
-    return {
-      create: (options) => {
-        const consumer = new KafkaConsumer(this.kafka, this.admin, this.options.settings, {
-          group: options?.group ?? this.options.consumerGroup,
-          retry: this.options.retry,
-          onError: this.options.onError,
-          schemas: this.schemas,
-        });
-        this.consumers.add(consumer);
-        return consumer;
-      },
-    };
   }
 
   getAdmin(): Admin {
@@ -71,20 +42,25 @@ export class KafkaFactory implements PubSubFactory {
     return this.sender;
   }
 
-  async openReader(options: ReaderOptions): Promise<Reader> {
-    const reader = await openKafkaReader(this.kafka, this.admin, this.options.settings, options, this.schemas);
-    this.readers.add(reader);
-    return reader;
-  }
-
   async valueEncoder(schemaFile: string, subject: string): Promise<ValueEncoder> {
     if (!this.schemas) throw usageError('--schema needs a schema registry', 'set --schema-registry or ZPS_SCHEMA_REGISTRY');
     return this.schemas.encoderFor(schemaFile, subject);
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.publishers].map((p) => p.close()));
-    await Promise.all([...this.consumers, ...this.readers].map((c) => c.close()));
+  protected newConsumer(group: string | undefined): Consumer {
+    return new KafkaConsumer(this.kafka, this.admin, this.options.settings, {
+      group,
+      retry: this.options.retry,
+      onError: this.options.onError,
+      schemas: this.schemas,
+    });
+  }
+
+  protected newReader(options: ReaderOptions): Promise<Reader> {
+    return openKafkaReader(this.kafka, this.admin, this.options.settings, options, this.schemas);
+  }
+
+  protected async closeConnections(): Promise<void> {
     await this.sender.close().catch(() => {});
     await this.admin.close().catch(() => {});
   }

@@ -5,19 +5,9 @@ import type { BrokerLimits } from '../memory/broker.js';
 import { MemoryBroker } from '../memory/broker.js';
 import { InProcessService, type BrokerService } from '../memory/service.js';
 import { usageError } from '../pubsub/errors.js';
-import { BatchingPublisher } from '../pubsub/publisher.js';
+import { FactoryBase } from '../pubsub/factory-base.js';
 import type { ErrorCallback, RetryOptions } from '../pubsub/retry.js';
-import type {
-  Admin,
-  Consumer,
-  ConsumerFactory,
-  PubSubFactory,
-  Publisher,
-  PublisherFactory,
-  Reader,
-  ReaderOptions,
-  RecordSender,
-} from '../pubsub/types.js';
+import type { Admin, Consumer, Reader, ReaderOptions, RecordSender } from '../pubsub/types.js';
 import { LocalAdmin, LocalSender } from './admin.js';
 import { LocalConsumer } from './consumer.js';
 import { openLocalReader } from './reader.js';
@@ -44,16 +34,12 @@ export function inProcessBroker(): MemoryBroker {
 }
 
 /** Local mode: the memory broker, hosted by the daemon (default) or in this process. */
-export class LocalFactory implements PubSubFactory {
-  readonly environment: string;
+export class LocalFactory extends FactoryBase {
   private connection: Promise<BrokerService> | undefined;
-  private readonly consumers = new Set<Consumer>();
-  private readonly publishers = new Set<Publisher>();
-  private readonly readers = new Set<Reader>();
   private readonly sender: RecordSender;
 
   constructor(private readonly options: LocalFactoryOptions) {
-    this.environment = options.environment;
+    super(options.environment, options.consumerGroup);
     this.sender = new LocalSender(this.service);
   }
 
@@ -75,30 +61,6 @@ export class LocalFactory implements PubSubFactory {
     return this.connection;
   };
 
-  getPublisherFactory(): PublisherFactory {
-    return {
-      create: async (topic, messageType) => {
-        const publisher = new BatchingPublisher(this.sender, topic, messageType);
-        this.publishers.add(publisher);
-        return publisher;
-      },
-    };
-  }
-
-  getConsumerFactory(): ConsumerFactory {
-    return {
-      create: (options) => {
-        const consumer = new LocalConsumer(this.service, {
-          group: options?.group ?? this.options.consumerGroup,
-          retry: this.options.retry,
-          onError: this.options.onError,
-        });
-        this.consumers.add(consumer);
-        return consumer;
-      },
-    };
-  }
-
   getAdmin(): Admin {
     return new LocalAdmin(this.service);
   }
@@ -107,19 +69,19 @@ export class LocalFactory implements PubSubFactory {
     return this.sender;
   }
 
-  async openReader(options: ReaderOptions): Promise<Reader> {
-    const reader = await openLocalReader(await this.service(), options);
-    this.readers.add(reader);
-    return reader;
-  }
-
   async valueEncoder(): Promise<never> {
     throw usageError('--schema needs Kafka with a schema registry', 'set --env and --schema-registry');
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.publishers].map((publisher) => publisher.close()));
-    await Promise.all([...this.consumers, ...this.readers].map((closable) => closable.close()));
+  protected newConsumer(group: string | undefined): Consumer {
+    return new LocalConsumer(this.service, { group, retry: this.options.retry, onError: this.options.onError });
+  }
+
+  protected async newReader(options: ReaderOptions): Promise<Reader> {
+    return openLocalReader(await this.service(), options);
+  }
+
+  protected async closeConnections(): Promise<void> {
     const service = await this.connection?.catch(() => undefined);
     if (service instanceof DaemonClient) service.close();
     this.connection = undefined;
