@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { createFactory, type FactoryOptions } from '../factory.js';
 import { resolveSettings, type Settings } from '../pubsub/settings.js';
 import type { PubSubFactory } from '../pubsub/types.js';
@@ -31,7 +30,12 @@ export class CliContext {
   readonly timeoutGiven: boolean;
   private factoryInstance: PubSubFactory | undefined;
 
-  constructor(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
+  /** Settings from flags and environment; colors need an (async) look at the terminal. */
+  static async create(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
+    return new CliContext(options, await createUi(options.color === false, env), env);
+  }
+
+  private constructor(options: GlobalOptions, ui: Ui, env: NodeJS.ProcessEnv) {
     this.settings = resolveSettings(
       {
         environment: options.env,
@@ -48,12 +52,8 @@ export class CliContext {
     );
     this.json = options.json ?? false;
     this.verbose = options.verbose ?? false;
-    this.ui = createUi(options.color === false, env);
+    this.ui = ui;
     this.timeoutGiven = options.timeout !== undefined || Boolean(env.ZPS_TIMEOUT);
-  }
-
-  static of(command: Command): CliContext {
-    return new CliContext(command.optsWithGlobals<GlobalOptions>());
   }
 
   get isLocal(): boolean {

@@ -1,7 +1,7 @@
-import type { ChalkInstance } from 'chalk';
 import { decodeValue } from '../pubsub/codec.js';
 import { splitType } from '../pubsub/delivery.js';
 import type { DeliveredRecord } from '../pubsub/types.js';
+import type { Colors } from './ui.js';
 
 export type RecordFormatter = (record: DeliveredRecord) => string;
 
@@ -15,7 +15,7 @@ export function valueText(record: DeliveredRecord): string {
 export const plainFormatter: RecordFormatter = (record) => valueText(record) + '\n';
 
 /** For a person at a terminal: partition/offset and key, dimmed and colored, then the value. */
-export function ttyFormatter(colors: ChalkInstance): RecordFormatter {
+export function ttyFormatter(colors: Colors): RecordFormatter {
   return (record) => {
     const where = colors.dim(`${record.partition}/${record.offset}`);
     const key = record.key === null ? '' : `${colors.cyan(record.key)} `;

@@ -1,9 +1,14 @@
 /** The `zps` command: runs the program, maps every error to one line and an exit code, once. */
-import { CommanderError } from 'commander';
 import { ExitCode, ZpsError } from '../pubsub/errors.js';
-import { buildProgram } from './program.js';
 
 async function main(argv: string[]): Promise<number> {
+  // Scripts ask for the version in loops: answer it without loading the command framework.
+  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
+    process.stdout.write(`${(await import('../version.js')).VERSION}\n`);
+    return ExitCode.ok;
+  }
+  const { CommanderError } = await import('commander');
+  const { buildProgram } = await import('./program.js');
   const program = buildProgram();
   const verbose = argv.includes('--verbose');
   try {

@@ -41,7 +41,7 @@ export function buildProgram(): Command {
   const run: ActionRunner = (action) => async (...args) => {
     const command = args[args.length - 1] as Command;
     const options = command.optsWithGlobals<{ bootstrapServer?: string; brokers?: string }>();
-    const ctx = new CliContext({ ...options, brokers: options.brokers ?? options.bootstrapServer });
+    const ctx = await CliContext.create({ ...options, brokers: options.brokers ?? options.bootstrapServer });
     try {
       await action(ctx, command);
     } finally {

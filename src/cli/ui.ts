@@ -1,5 +1,11 @@
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { Ora } from 'ora';
+
+/** The styles zps uses. */
+export type Colors = Pick<ChalkInstance, 'dim' | 'cyan' | 'green' | 'bold'>;
+
+const plain = (text: string) => text;
+const NO_COLORS: Colors = { dim: plain, cyan: plain, green: plain, bold: plain } as unknown as Colors;
 
 export interface Spinner {
   update(text: string): void;
@@ -8,8 +14,8 @@ export interface Spinner {
 
 export interface Ui {
   /** Colors for stdout (data) and stderr (diagnostics), each on only when that stream is a TTY. */
-  out: ChalkInstance;
-  err: ChalkInstance;
+  out: Colors;
+  err: Colors;
   stdoutIsTty: boolean;
   stderrIsTty: boolean;
   /** A spinner on stderr when it is a TTY, else nothing. */
@@ -18,8 +24,11 @@ export interface Ui {
   spin<T>(text: string, work: (update: (text: string) => void) => Promise<T>): Promise<T>;
 }
 
-/** NO_COLOR and --no-color turn colors off; FORCE_COLOR turns them on even off a TTY. */
-export function createUi(noColor: boolean, env: NodeJS.ProcessEnv = process.env): Ui {
+/**
+ * NO_COLOR and --no-color turn colors off; FORCE_COLOR turns them on even off a TTY. chalk is
+ * loaded only when some stream gets colors: scripts never pay for it.
+ */
+export async function createUi(noColor: boolean, env: NodeJS.ProcessEnv = process.env): Promise<Ui> {
   const stdoutIsTty = Boolean(process.stdout.isTTY);
   const stderrIsTty = Boolean(process.stderr.isTTY);
   const level = (isTty: boolean) => {
@@ -28,9 +37,12 @@ export function createUi(noColor: boolean, env: NodeJS.ProcessEnv = process.env)
     if (force !== undefined) return force === '0' || force === 'false' ? 0 : Math.min(Number(force) || 1, 3);
     return isTty ? 1 : 0;
   };
-  return {
-    out: new Chalk({ level: level(stdoutIsTty) as 0 | 1 | 2 | 3 }),
-    err: new Chalk({ level: level(stderrIsTty) as 0 | 1 | 2 | 3 }),
+  const levels = [level(stdoutIsTty), level(stderrIsTty)] as Array<0 | 1 | 2 | 3>;
+  const { Chalk } = levels.some((l) => l > 0) ? await import('chalk') : { Chalk: undefined };
+  const colors = (l: 0 | 1 | 2 | 3): Colors => (Chalk && l > 0 ? new Chalk({ level: l }) : NO_COLORS);
+  const ui: Ui = {
+    out: colors(levels[0]!),
+    err: colors(levels[1]!),
     stdoutIsTty,
     stderrIsTty,
     spinner(text) {
@@ -55,7 +67,7 @@ export function createUi(noColor: boolean, env: NodeJS.ProcessEnv = process.env)
       };
     },
     async spin(text, work) {
-      const spinner = this.spinner(text);
+      const spinner = ui.spinner(text);
       try {
         return await work((next) => spinner.update(next));
       } finally {
@@ -63,4 +75,5 @@ export function createUi(noColor: boolean, env: NodeJS.ProcessEnv = process.env)
       }
     },
   };
+  return ui;
 }

@@ -1,8 +1,8 @@
-import type { Admin as KafkaAdminClient, Kafka } from 'kafkajs';
+import type { Admin as KafkaAdminClient } from 'kafkajs';
 import { usageError } from '../pubsub/errors.js';
 import { validateTopicName } from '../pubsub/limits.js';
 import type { Admin, TopicSummary } from '../pubsub/types.js';
-import { withDeadline, type KafkaSettings } from './connection.js';
+import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 
 export interface PartitionOffsets {
   partition: number;
@@ -15,13 +15,13 @@ export class KafkaAdmin implements Admin {
   private client: Promise<KafkaAdminClient> | undefined;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: KafkaClient,
     private readonly settings: KafkaSettings,
   ) {}
 
   private admin(): Promise<KafkaAdminClient> {
     this.client ??= (async () => {
-      const admin = this.kafka.admin();
+      const admin = (await this.kafka()).admin();
       await admin.connect();
       return admin;
     })();

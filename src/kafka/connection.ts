@@ -1,14 +1,20 @@
 import { readFileSync } from 'node:fs';
-import kafkajs, { type Kafka, type KafkaConfig } from 'kafkajs';
+import type { Kafka, KafkaConfig } from 'kafkajs';
 import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../pubsub/settings.js';
 
-const { Kafka: KafkaClient, logLevel } = kafkajs;
-
 export type KafkaSettings = Pick<Settings, 'brokers' | 'sasl' | 'tls' | 'timeoutMs'> & { verbose?: boolean };
 
+/** The kafkajs client, created (and kafkajs loaded) on first use: local commands never pay for it. */
+export type KafkaClient = () => Promise<Kafka>;
+
 /** A kafkajs client whose retries fit inside the command's --timeout, silent unless verbose. */
-export function createKafka(settings: KafkaSettings): Kafka {
+export function createKafka(settings: KafkaSettings): KafkaClient {
+  let client: Promise<Kafka> | undefined;
+  return () => (client ??= import('kafkajs').then(({ default: kafkajs }) => new kafkajs.Kafka(kafkaConfig(settings, kafkajs.logLevel))));
+}
+
+function kafkaConfig(settings: KafkaSettings, logLevel: typeof import('kafkajs').logLevel): KafkaConfig {
   const config: KafkaConfig = {
     clientId: 'zps',
     brokers: settings.brokers,
@@ -28,7 +34,7 @@ export function createKafka(settings: KafkaSettings): Kafka {
       password: settings.sasl.password,
     } as KafkaConfig['sasl'];
   }
-  return new KafkaClient(config);
+  return config;
 }
 
 /** One-line errors naming the brokers; never the password, which kafkajs messages do not carry. */

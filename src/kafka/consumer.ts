@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer as KafkaJsConsumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer as KafkaJsConsumer, EachBatchPayload } from 'kafkajs';
 import { decodeRecord, matchesType, metaOf } from '../pubsub/delivery.js';
 import { validateTopicName } from '../pubsub/limits.js';
 import { handleWithRetry, type ErrorCallback, type RetryOptions } from '../pubsub/retry.js';
 import type { ConsumeOptions, Consumer, DeliveredRecord, MessageHandler } from '../pubsub/types.js';
 import type { KafkaAdmin } from './admin.js';
-import { withDeadline, type KafkaSettings } from './connection.js';
+import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 import { toDelivered } from './records.js';
 import type { SchemaCodec } from './schema.js';
 import { seekOnJoin } from './start-offsets.js';
@@ -38,7 +38,7 @@ export class KafkaConsumer implements Consumer {
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: KafkaClient,
     private readonly admin: KafkaAdmin,
     private readonly settings: KafkaSettings,
     private readonly options: KafkaConsumerOptions,
@@ -87,7 +87,7 @@ export class KafkaConsumer implements Consumer {
   private async connectedMember(): Promise<KafkaJsConsumer> {
     if (!this.member) {
       // A short fetch wait keeps stop() (each new subscription, close) quick; data still arrives at once.
-      const member = this.kafka.consumer({ groupId: this.group, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 500, retry: { retries: 10 } });
+      const member = (await this.kafka()).consumer({ groupId: this.group, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 500, retry: { retries: 10 } });
       await member.connect();
       this.member = member;
     }

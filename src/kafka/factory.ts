@@ -1,9 +1,8 @@
-import type { Kafka } from 'kafkajs';
 import { FactoryBase } from '../pubsub/factory-base.js';
 import type { ErrorCallback, RetryOptions } from '../pubsub/retry.js';
 import type { Admin, Consumer, Reader, ReaderOptions, RecordSender } from '../pubsub/types.js';
 import { KafkaAdmin } from './admin.js';
-import { createKafka, type KafkaSettings } from './connection.js';
+import { createKafka, type KafkaClient, type KafkaSettings } from './connection.js';
 import { KafkaConsumer } from './consumer.js';
 import { openKafkaReader } from './reader.js';
 import { SchemaCodec, type ValueEncoder } from './schema.js';
@@ -21,7 +20,7 @@ export interface KafkaFactoryOptions {
 
 /** Kafka mode: every environment but `local`. */
 export class KafkaFactory extends FactoryBase {
-  private readonly kafka: Kafka;
+  private readonly kafka: KafkaClient;
   private readonly admin: KafkaAdmin;
   private readonly sender: KafkaSender;
   private readonly schemas: SchemaCodec | undefined;

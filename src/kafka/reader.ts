@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer as KafkaJsConsumer, Kafka } from 'kafkajs';
+import type { Consumer as KafkaJsConsumer } from 'kafkajs';
 import { resolveStart } from '../pubsub/offsets.js';
 import type { DeliveredRecord, Reader, ReaderOptions } from '../pubsub/types.js';
 import type { KafkaAdmin } from './admin.js';
-import { withDeadline, type KafkaSettings } from './connection.js';
+import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 import { toDelivered } from './records.js';
 import type { SchemaCodec } from './schema.js';
 import { seekOnJoin } from './start-offsets.js';
@@ -19,7 +19,7 @@ interface Pending {
  * new --group) are set before joining, so reading starts exactly at --offset.
  */
 export async function openKafkaReader(
-  kafka: Kafka,
+  kafka: KafkaClient,
   admin: KafkaAdmin,
   settings: KafkaSettings,
   options: ReaderOptions,
@@ -51,7 +51,7 @@ class KafkaReader implements Reader {
   private failure: unknown;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: KafkaClient,
     private readonly admin: KafkaAdmin,
     private readonly settings: KafkaSettings,
     private readonly topic: string,
@@ -66,7 +66,7 @@ class KafkaReader implements Reader {
 
   /** Joins the group, starting the partitions it has no committed offset for at `starts`. */
   async start(starts: Map<number, number>): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: this.group, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 250, retry: { retries: 10 } });
+    const consumer = (await this.kafka()).consumer({ groupId: this.group, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 250, retry: { retries: 10 } });
     this.consumer = consumer;
     seekOnJoin(consumer, this.topic, starts);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {

@@ -1,10 +1,10 @@
-import kafkajs, { type Kafka, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { partitionForKey } from '../memory/murmur2.js';
 import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
 import { validateTopicName } from '../pubsub/limits.js';
 import type { OutgoingRecord, PublishResult, RecordSender } from '../pubsub/types.js';
 import type { KafkaAdmin } from './admin.js';
-import { withDeadline, type KafkaSettings } from './connection.js';
+import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 
 /**
  * Publishes batches with kafkajs's idempotent producer, acks from all in-sync replicas. Partitions
@@ -19,7 +19,7 @@ export class KafkaSender implements RecordSender {
   private last: Promise<unknown> | undefined;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: KafkaClient,
     private readonly admin: KafkaAdmin,
     private readonly settings: KafkaSettings,
   ) {}
@@ -88,12 +88,13 @@ export class KafkaSender implements RecordSender {
     this.producer ??= (async () => {
       // Retries bounded (not kafkajs's idempotent default of forever) so a dead broker ends the command.
       // (The partitioner is never asked, since every record gets its partition here.)
-      const producer = this.kafka.producer({
+      const { Partitioners } = (await import('kafkajs')).default;
+      const producer = (await this.kafka()).producer({
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         retry: { retries: 5 },
-        createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+        createPartitioner: Partitioners.DefaultPartitioner,
       });
       await producer.connect();
       return producer;
