@@ -1,0 +1,248 @@
+#!/usr/bin/env node
+/**
+ * Side-by-side benchmarks of zps and the tools people would use instead, on this machine, in one
+ * run: medians of several runs with min and max, and ratios. Not part of `npm test`.
+ *   npm run bench            (BENCH_RUNS=3, BENCH_MESSAGES=1000000 by default)
+ * Writes the table to bench/RESULTS.md with the date and the machine.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { servers, up as kafkaUp } from '../scripts/test-servers.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const zpsBin = join(root, 'bin', 'zps.js');
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
+const work = mkdtempSync(join(tmpdir(), 'zps-bench-'));
+const socket = join(work, 'broker.sock');
+const localEnv = { ...process.env, ZPS_ENV: 'local', ZPS_SOCKET: socket };
+const kafkaEnv = { ...process.env, ZPS_ENV: 'bench', ZPS_BROKERS: servers.brokers, ZPS_TIMEOUT: '60s' };
+const log = (line) => process.stderr.write(`bench: ${line}\n`);
+
+function ensureTools() {
+  const missing = ['mosquitto', 'mosquitto_pub', 'kcat'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+  if (missing.length === 0) return;
+  log(`installing ${missing.join(', ')} from Debian`);
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'mosquitto', 'mosquitto-clients', 'kcat'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+/** 1,000,000 JSON lines of about 60 bytes. */
+function makeInput(file, count, pad = 0) {
+  const fd = openSync(file, 'w');
+  let chunk = '';
+  for (let i = 0; i < count; i++) {
+    chunk += `{"id":${i},"user":"u-${i % 10_000}","amount":${(i % 997) / 10},"ok":true${pad ? `,"p":"${'x'.repeat(pad)}"` : ''}}\n`;
+    if (chunk.length > 1 << 20) (writeSync(fd, chunk), (chunk = ''));
+  }
+  writeSync(fd, chunk);
+  closeSync(fd);
+}
+
+/** Runs a command with stdin from a file and stdout to a file (or /dev/null); resolves seconds taken. */
+function timed(command, args, { env = process.env, input, output = '/dev/null' } = {}) {
+  return new Promise((resolve, reject) => {
+    const stdin = input ? openSync(input, 'r') : 'ignore';
+    const stdout = openSync(output, 'w');
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { env, stdio: [stdin, stdout, 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => {
+      if (typeof stdin === 'number') closeSync(stdin);
+      closeSync(stdout);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim().split('\n')[0]}`));
+      else resolve(seconds);
+    });
+  });
+}
+
+const zps = (args, options) => timed(process.execPath, [zpsBin, ...args], options);
+const zpsOut = (args, env) => execFileSync(process.execPath, [zpsBin, ...args], { env, encoding: 'utf8' }).trim();
+
+function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1] };
+}
+
+async function repeat(runs, once) {
+  const values = [];
+  for (let i = 0; i < runs; i++) values.push(await once(i));
+  return stats(values);
+}
+
+const rows = [];
+const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+function row(figure, unit, zpsStats, reference, ratio, target, met) {
+  rows.push({ figure, unit, zps: zpsStats, reference, ratio, target, met });
+  log(`${figure}: ${fmt(zpsStats.median, unit === 'msg/s' ? 0 : 1)} ${unit}${ratio !== undefined ? ` (${ratio.toFixed(2)}×)` : ''}`);
+}
+
+async function main() {
+  ensureTools();
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+  const input = join(work, 'lines.ndjson');
+  makeInput(input, MESSAGES);
+  log(`${fmt(MESSAGES)} lines of ~${Math.round(readFileSync(input).length / MESSAGES)} bytes in ${input}`);
+
+  // --- mosquitto, the local reference
+  const mosquittoPort = 18830;
+  const mosquitto = spawn('mosquitto', ['-p', String(mosquittoPort)], { stdio: 'ignore' });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const mosquittoPub = await repeat(RUNS, async () =>
+    MESSAGES / (await timed('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mosquittoPort), '-t', 'bench', '-l', '-q', '0'], { input })),
+  );
+  mosquitto.kill();
+
+  // --- local publish and consume through the daemon
+  zpsOut(['daemon', 'start', '--max-memory', '8GiB'], localEnv);
+  const topics = [];
+  const localPub = await repeat(RUNS, async (i) => {
+    const topic = `bench-${i}`;
+    topics.push(topic);
+    const seconds = await zps(['publish', topic], { env: localEnv, input });
+    const count = Number(zpsOut(['count', topic], localEnv));
+    if (count !== MESSAGES) throw new Error(`zps publish stored ${count} of ${MESSAGES}`);
+    return MESSAGES / seconds;
+  });
+  row('local publish', 'msg/s', localPub, { name: 'mosquitto_pub -l -q 0', ...mosquittoPub }, localPub.median / mosquittoPub.median, '≥ 5×', localPub.median / mosquittoPub.median >= 5);
+  const consumed = join(work, 'consumed.txt');
+  const localSub = await repeat(RUNS, async (i) => {
+    const seconds = await zps(['consume', topics[i]], { env: localEnv, output: consumed });
+    const lines = readFileSync(consumed, 'utf8').split('\n').length - 1;
+    if (lines !== MESSAGES) throw new Error(`zps consume printed ${lines} of ${MESSAGES}`);
+    return MESSAGES / seconds;
+  });
+  row('local consume', 'msg/s', localSub, { name: 'mosquitto_pub rate', ...mosquittoPub }, localSub.median / mosquittoPub.median, '≥ 5×', localSub.median / mosquittoPub.median >= 5);
+  rmSync(consumed, { force: true });
+
+  // --- cold start, against node itself
+  const COLD_RUNS = 21;
+  const nodeStart = await repeat(COLD_RUNS, async () => 1000 * (await timed(process.execPath, ['-e', '0'])));
+  const countStart = await repeat(COLD_RUNS, async () => 1000 * (await zps(['count', topics[0]], { env: localEnv })));
+  const versionStart = await repeat(COLD_RUNS, async () => 1000 * (await zps(['--version'], { env: localEnv })));
+  const nodeRef = { name: 'node -e 0', ...nodeStart };
+  row('cold start: zps count (daemon up)', 'ms', countStart, nodeRef, countStart.median / nodeStart.median, '≤ 1.5×', countStart.median / nodeStart.median <= 1.5);
+  row('cold start: zps --version', 'ms', versionStart, nodeRef, versionStart.median / nodeStart.median, '≤ 1.5×', versionStart.median / nodeStart.median <= 1.5);
+
+  // --- latency: library publish in one process, handler in another
+  const latency = await measureLatency();
+  rows.push({ figure: 'local latency p50 / p99', unit: 'ms', zps: latency, reference: undefined, ratio: undefined, target: 'p50 ≤ 0.5 ms, p99 ≤ 3 ms', met: latency.p50 <= 0.5 && latency.p99 <= 3 });
+  log(`local latency: p50 ${latency.p50.toFixed(3)} ms, p99 ${latency.p99.toFixed(3)} ms`);
+
+  // --- daemon memory for 1,000,000 messages of 100 bytes
+  const memory = await measureDaemonMemory();
+  rows.push({ figure: 'daemon memory per message', unit: 'bytes', zps: { median: memory, min: memory, max: memory }, target: '≤ 400 bytes', met: memory <= 400 });
+  log(`daemon memory: ${memory.toFixed(0)} bytes per message`);
+  zpsOut(['daemon', 'stop'], localEnv);
+
+  // --- Kafka, against kcat, on the project's own broker
+  await kafkaUp();
+  const kafkaTopics = [];
+  const kcatPub = await repeat(RUNS, async (i) => {
+    const topic = `bench-kcat-${Date.now()}-${i}`;
+    kafkaTopics.push(topic);
+    await createKafkaTopic(topic); // the test broker does not create topics on first use; zps does it itself
+    return MESSAGES / (await timed('kcat', ['-P', '-b', servers.brokers, '-t', topic, '-X', 'acks=all'], { input }));
+  });
+  const zpsTopics = [];
+  const kafkaPub = await repeat(RUNS, async (i) => {
+    const topic = `bench-zps-${Date.now()}-${i}`;
+    zpsTopics.push(topic);
+    const seconds = await zps(['publish', topic], { env: kafkaEnv, input });
+    const count = Number(zpsOut(['count', topic], kafkaEnv));
+    if (count !== MESSAGES) throw new Error(`zps publish to Kafka stored ${count} of ${MESSAGES}`);
+    return MESSAGES / seconds;
+  });
+  row('Kafka publish', 'msg/s', kafkaPub, { name: 'kcat -P (acks=all)', ...kcatPub }, kafkaPub.median / kcatPub.median, '≥ 0.5×', kafkaPub.median / kcatPub.median >= 0.5);
+  const kcatSub = await repeat(RUNS, async (i) => MESSAGES / (await timed('kcat', ['-C', '-b', servers.brokers, '-t', kafkaTopics[i], '-e', '-o', 'beginning', '-q'])));
+  const kafkaSub = await repeat(RUNS, async (i) => MESSAGES / (await zps(['consume', zpsTopics[i]], { env: kafkaEnv })));
+  row('Kafka consume', 'msg/s', kafkaSub, { name: 'kcat -C -e -o beginning', ...kcatSub }, kafkaSub.median / kcatSub.median, '≥ 0.5×', kafkaSub.median / kcatSub.median >= 0.5);
+
+  report();
+}
+
+async function createKafkaTopic(topic) {
+  const { default: kafkajs } = await import('kafkajs');
+  const admin = new kafkajs.Kafka({ brokers: [servers.brokers], logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+  await admin.disconnect();
+}
+
+async function measureLatency() {
+  const topic = `latency-${Date.now()}`;
+  const rate = 1000;
+  const seconds = 10;
+  const consumer = spawn(process.execPath, [join(root, 'bench', 'latency-consumer.mjs'), topic, String(rate * seconds)], { env: localEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  consumer.stdout.on('data', (c) => (out += c));
+  while (!out.includes('ready')) await new Promise((resolve) => setTimeout(resolve, 20));
+  await timed(process.execPath, [join(root, 'bench', 'latency-publisher.mjs'), topic, String(rate), String(seconds)], { env: localEnv });
+  await new Promise((resolve) => consumer.on('close', resolve));
+  const result = JSON.parse(out.split('\n').filter(Boolean).pop());
+  return { median: result.p50, min: result.p50, max: result.max, p50: result.p50, p99: result.p99 };
+}
+
+async function measureDaemonMemory() {
+  const memSocket = join(work, 'memory.sock');
+  const env = { ...localEnv, ZPS_SOCKET: memSocket };
+  zpsOut(['daemon', 'start', '--max-memory', '8GiB'], env);
+  const rss = () => JSON.parse(zpsOut(['daemon', 'status', '--json'], env)).rssBytes;
+  const empty = rss();
+  const input = join(work, 'hundred.ndjson');
+  makeInput(input, MESSAGES, 40); // ~100 bytes each
+  await zps(['publish', 'memory'], { env, input });
+  const full = rss();
+  zpsOut(['daemon', 'stop'], env);
+  rmSync(input, { force: true });
+  return (full - empty) / MESSAGES;
+}
+
+function report() {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const machine = `${cpus().length} × ${cpu}, ${fmt(totalmem() / 1024 ** 3, 1)} GiB, Node ${process.version}`;
+  const num = (n, unit) => (unit === 'msg/s' ? fmt(n) : fmt(n, unit === 'ms' ? 2 : 0));
+  const lines = [
+    `| figure | zps median (min – max) | reference in the same run | ratio | target | met |`,
+    `| --- | --- | --- | --- | --- | --- |`,
+    ...rows.map((r) => {
+      const zpsCell =
+        r.figure.startsWith('local latency') ? `p50 ${r.zps.p50.toFixed(3)} ms, p99 ${r.zps.p99.toFixed(3)} ms (max ${r.zps.max.toFixed(1)})` : `${num(r.zps.median, r.unit)} ${r.unit} (${num(r.zps.min, r.unit)} – ${num(r.zps.max, r.unit)})`;
+      const ref = r.reference ? `${r.reference.name}: ${num(r.reference.median, r.unit)} ${r.unit} (${num(r.reference.min, r.unit)} – ${num(r.reference.max, r.unit)})` : '—';
+      return `| ${r.figure} | ${zpsCell} | ${ref} | ${r.ratio === undefined ? '—' : `${r.ratio.toFixed(2)}×`} | ${r.target} | ${r.met ? 'yes' : 'no'} |`;
+    }),
+  ];
+  const table = lines.join('\n');
+  process.stdout.write(`\n${table}\n`);
+  const results = join(root, 'bench', 'RESULTS.md');
+  let previous = '';
+  try {
+    previous = readFileSync(results, 'utf8').split('\n## Notes')[1] ?? '';
+  } catch {
+    // first run
+  }
+  writeFileSync(
+    results,
+    `# Benchmark results\n\nLatest \`npm run bench\`: ${new Date().toISOString().slice(0, 10)}, ${machine}; ${fmt(MESSAGES)} messages, ${RUNS} runs per figure.\n\n${table}\n` +
+      (previous ? `\n## Notes${previous}` : ''),
+  );
+  log(`wrote ${results}`);
+}
+
+main()
+  .catch((error) => {
+    process.stderr.write(`bench: ${error.message}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    spawnSync(process.execPath, [zpsBin, 'daemon', 'stop'], { env: localEnv });
+    rmSync(work, { recursive: true, force: true });
+  });
