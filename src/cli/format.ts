@@ -1,4 +1,4 @@
-import { decodeValue } from '../pubsub/codec.js';
+import { decodeValue, printableAsStored } from '../pubsub/codec.js';
 import { splitType } from '../pubsub/delivery.js';
 import type { DeliveredRecord } from '../pubsub/types.js';
 import type { Colors } from './ui.js';
@@ -7,6 +7,8 @@ export type RecordFormatter = (record: DeliveredRecord) => string;
 
 /** A string value prints as it is; any other JSON value compact. */
 export function valueText(record: DeliveredRecord): string {
+  const asStored = printableAsStored(record.value);
+  if (asStored !== undefined) return asStored;
   const value = decodeValue(record.value);
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -100,8 +100,9 @@ export class DaemonClient implements BrokerService {
     return reply;
   }
 
-  produce(topic: string, records: OutgoingRecord[], options?: { partitions?: number }) {
-    return this.call('produce', [topic, records, options ?? {}]) as Promise<PublishResult[]>;
+  async produce(topic: string, records: OutgoingRecord[], options?: { partitions?: number }): Promise<PublishResult[]> {
+    const acks = (await this.call('produce', [topic, records, options ?? {}])) as Array<[number, number]>;
+    return acks.map(([partition, offset], i) => ({ topic, partition, offset, key: records[i]!.key }));
   }
 
   async createTopic(topic: string, partitions: number) {

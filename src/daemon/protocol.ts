@@ -46,22 +46,33 @@ export class ProtocolError extends Error {}
 export function encodeFrame(message: unknown): Buffer {
   const attachments: Buffer[] = [];
   let attachmentBytes = 0;
-  const json = JSON.stringify(message, function (this: Record<string, unknown>, key, value) {
-    const raw = this[key];
-    if (Buffer.isBuffer(raw)) {
-      const ref = { $b: [attachmentBytes, raw.byteLength] };
-      attachments.push(raw);
-      attachmentBytes += raw.byteLength;
+  // Buffers are swapped for references before JSON.stringify, which would otherwise call
+  // Buffer#toJSON and spell every byte out as a number.
+  const detach = (value: unknown): unknown => {
+    if (Buffer.isBuffer(value)) {
+      const ref = { $b: [attachmentBytes, value.byteLength] };
+      attachments.push(value);
+      attachmentBytes += value.byteLength;
       return ref;
     }
-    return value;
-  });
+    if (value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) return value.map(detach);
+    const copy: Record<string, unknown> = {};
+    for (const key in value) copy[key] = detach((value as Record<string, unknown>)[key]);
+    return copy;
+  };
+  const json = JSON.stringify(detach(message));
   const jsonBytes = Buffer.byteLength(json);
-  const header = Buffer.allocUnsafe(8 + jsonBytes);
-  header.writeUInt32BE(4 + jsonBytes + attachmentBytes, 0);
-  header.writeUInt32BE(jsonBytes, 4);
-  header.write(json, 8);
-  return attachments.length === 0 ? header : Buffer.concat([header, ...attachments], 8 + jsonBytes + attachmentBytes);
+  const frame = Buffer.allocUnsafe(8 + jsonBytes + attachmentBytes);
+  frame.writeUInt32BE(4 + jsonBytes + attachmentBytes, 0);
+  frame.writeUInt32BE(jsonBytes, 4);
+  frame.write(json, 8);
+  let at = 8 + jsonBytes;
+  for (const attachment of attachments) {
+    attachment.copy(frame, at);
+    at += attachment.byteLength;
+  }
+  return frame;
 }
 
 /** Splits a byte stream into decoded messages; throws ProtocolError on anything malformed. */
@@ -102,21 +113,33 @@ function decodeBody(body: Buffer): unknown {
   const jsonLength = body.readUInt32BE(0);
   if (jsonLength > body.byteLength - 4) throw new ProtocolError('JSON section overruns its frame');
   const attachments = body.subarray(4 + jsonLength);
+  const text = body.toString('utf8', 4, 4 + jsonLength);
   let message: unknown;
   try {
-    message = JSON.parse(body.toString('utf8', 4, 4 + jsonLength), (_key, value) => {
-      if (value !== null && typeof value === 'object' && Array.isArray(value.$b)) {
-        const [start, length] = value.$b as [number, number];
-        if (!(start >= 0 && length >= 0 && start + length <= attachments.byteLength)) {
-          throw new ProtocolError('attachment reference out of bounds');
-        }
-        return attachments.subarray(start, start + length);
-      }
-      return value;
-    });
-  } catch (error) {
-    throw error instanceof ProtocolError ? error : new ProtocolError('frame is not valid JSON');
+    message = JSON.parse(text);
+  } catch {
+    throw new ProtocolError('frame is not valid JSON');
   }
   if (message === null || typeof message !== 'object') throw new ProtocolError('frame is not a message object');
-  return message;
+  // Only frames that mention a reference are walked (a bad reference must fail, not pass as an object).
+  return text.includes('"$b"') ? attach(message, attachments) : message;
+}
+
+/** Puts the attachment slices back where the JSON holds {"$b": [start, length]}. */
+function attach(value: unknown, attachments: Buffer): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = attach(value[i], attachments);
+    return value;
+  }
+  const ref = (value as { $b?: unknown }).$b;
+  if (Array.isArray(ref)) {
+    const [start, length] = ref as [number, number];
+    if (!(start >= 0 && length >= 0 && start + length <= attachments.byteLength)) {
+      throw new ProtocolError('attachment reference out of bounds');
+    }
+    return attachments.subarray(start, start + length);
+  }
+  for (const key in value) (value as Record<string, unknown>)[key] = attach((value as Record<string, unknown>)[key], attachments);
+  return value;
 }

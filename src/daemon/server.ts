@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { MemoryBroker } from '../memory/broker.js';
 import { InProcessService } from '../memory/service.js';
 import { ZpsError } from '../pubsub/errors.js';
+import type { PublishResult } from '../pubsub/types.js';
 import { VERSION } from '../version.js';
 import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Reply, type Request } from './protocol.js';
 
@@ -144,7 +145,8 @@ export class DaemonServer {
       result = Promise.reject(error);
     }
     result.then(
-      (value) => {
+      (value: unknown) => {
+        if (request.op === 'produce') value = compactAcks(value as PublishResult[]);
         if (request.op === 'join') connection.members.add(value as string);
         if (request.op === 'leave') connection.members.delete(args[0] as string);
         this.reply(socket, { id: request.id, result: value ?? null });
@@ -164,6 +166,11 @@ function checkRequest(message: unknown): Request {
     throw new Error('frame is not a request');
   }
   return request;
+}
+
+/** Acks travel as [partition, offset] pairs: the client knows the topic and keys it sent. */
+function compactAcks(acks: PublishResult[]): Array<[number, number]> {
+  return acks.map((ack) => [ack.partition, ack.offset]);
 }
 
 /** Only well-formed records may be stored: a buggy client must not corrupt what others read. */

@@ -25,6 +25,18 @@ export function decodeValue(bytes: Uint8Array): DecodedValue {
   return { base64: buffer.toString('base64') };
 }
 
+/**
+ * The value as it would print, when that needs no decoding: bytes with no whitespace that are not a
+ * JSON string are either compact JSON or a bare word, printed as stored either way. Undefined
+ * otherwise (JSON strings to unescape, JSON with spaces to compact, binary).
+ */
+export function printableAsStored(bytes: Buffer): string | undefined {
+  if (bytes.length === 0 || bytes[0] === 0x22) return undefined;
+  if (bytes.indexOf(0x20) !== -1 || bytes.indexOf(0x0a) !== -1 || bytes.indexOf(0x09) !== -1 || bytes.indexOf(0x0d) !== -1) return undefined;
+  const text = bytes.toString('utf8');
+  return text.includes('\ufffd') || CONTROL.test(text) ? undefined : text;
+}
+
 /** Control characters other than tab and line breaks: bytes like these are binary, not text. */
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
