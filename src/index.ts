@@ -1,6 +1,5 @@
 /** The zps library: createFactory for publishers and consumers, getMemoryBroker for local-mode tests. */
 import { createFactory, type FactoryOptions } from './factory.js';
-import { inProcessBroker } from './local/factory.js';
 
 export { createFactory, type FactoryOptions } from './factory.js';
 export { ZpsError, ExitCode, isZpsError } from './pubsub/errors.js';
@@ -24,11 +23,11 @@ export interface MemoryBrokerHelpers {
  */
 export function getMemoryBroker(options: Pick<FactoryOptions, 'inProcess' | 'socketPath' | 'autostart' | 'timeoutMs'> = {}): MemoryBrokerHelpers {
   if (options.inProcess) {
-    const broker = inProcessBroker();
+    const broker = () => import('./local/in-process.js').then(({ inProcessBroker }) => inProcessBroker());
     return {
-      reset: async (topics) => broker.reset(topics),
-      getMessageCount: async (topic) => broker.count(topic),
-      getLag: async (group, topic) => broker.lag(group, topic),
+      reset: async (topics) => (await broker()).reset(topics),
+      getMessageCount: async (topic) => (await broker()).count(topic),
+      getLag: async (group, topic) => (await broker()).lag(group, topic),
       close: async () => {},
     };
   }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BrokerLimits } from '../memory/broker.js';
@@ -65,7 +65,7 @@ async function startUnderLock(paths: DaemonPaths, lock: Lock, options: ConnectOp
     }
     const started = options.onStarting?.();
     try {
-      return await waitForDaemon(paths, spawnDaemon(paths, options.limits ?? {}), deadline);
+      return await waitForDaemon(paths, await spawnDaemon(paths, options.limits ?? {}), deadline);
     } finally {
       started?.();
     }
@@ -87,7 +87,8 @@ async function waitForDaemon(paths: DaemonPaths, child: ChildProcess, deadline: 
   throw startTimeout(paths);
 }
 
-function spawnDaemon(paths: DaemonPaths, limits: Partial<BrokerLimits>): ChildProcess {
+async function spawnDaemon(paths: DaemonPaths, limits: Partial<BrokerLimits>): Promise<ChildProcess> {
+  const { spawn } = await import('node:child_process'); // only the first command of a session needs it
   const log = openSync(paths.log, 'a', 0o600);
   try {
     const main = fileURLToPath(new URL('./main.js', import.meta.url));

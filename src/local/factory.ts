@@ -2,8 +2,7 @@ import { DaemonClient } from '../daemon/client.js';
 import { connectDaemon } from '../daemon/connect.js';
 import { defaultSocketPath } from '../daemon/paths.js';
 import type { BrokerLimits } from '../memory/broker.js';
-import { MemoryBroker } from '../memory/broker.js';
-import { InProcessService, type BrokerService } from '../memory/service.js';
+import type { BrokerService } from '../memory/service.js';
 import { usageError } from '../pubsub/errors.js';
 import { FactoryBase } from '../pubsub/factory-base.js';
 import type { ErrorCallback, RetryOptions } from '../pubsub/retry.js';
@@ -26,13 +25,6 @@ export interface LocalFactoryOptions {
   onDaemonStarting?: () => (() => void) | void;
 }
 
-let sharedBroker: MemoryBroker | undefined;
-
-/** The process-wide in-process broker: every `inProcess` factory of a process shares it. */
-export function inProcessBroker(): MemoryBroker {
-  return (sharedBroker ??= new MemoryBroker());
-}
-
 /** Local mode: the memory broker, hosted by the daemon (default) or in this process. */
 export class LocalFactory extends FactoryBase {
   private connection: Promise<BrokerService> | undefined;
@@ -50,7 +42,7 @@ export class LocalFactory extends FactoryBase {
       if (current && !(current instanceof DaemonClient && current.isClosed)) return current;
     }
     this.connection = this.options.inProcess
-      ? Promise.resolve(new InProcessService(inProcessBroker()))
+      ? import('./in-process.js').then(({ inProcessService }) => inProcessService()) // the broker code, only where it runs
       : connectDaemon({
           socket: this.options.socket ?? defaultSocketPath(),
           autostart: this.options.autostart,

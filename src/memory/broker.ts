@@ -1,5 +1,5 @@
 import { ZpsError, usageError } from '../pubsub/errors.js';
-import { checkMessageSize, formatBytes, messageSize, validateTopicName } from '../pubsub/limits.js';
+import { checkMessageSize, formatBytes, messageSize, plural, validateTopicName } from '../pubsub/limits.js';
 import { resolveStart } from '../pubsub/offsets.js';
 import type { OutgoingRecord, PublishResult, StartOffset, TopicSummary } from '../pubsub/types.js';
 import { Group, Subscription, desiredOwner, type Member } from './group.js';
@@ -370,8 +370,4 @@ export class MemoryBroker {
     this.watchers.delete(topicName);
     for (const listener of listeners) listener();
   }
-}
-
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : word.endsWith('ch') ? 'es' : 's'}`;
 }

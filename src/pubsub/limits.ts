@@ -40,6 +40,11 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1).replace(/\.0$/, '')} GiB`;
 }
 
+/** "1 message", "3 messages", "2 batches". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : word.endsWith('ch') ? 'es' : 's'}`;
+}
+
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { plural } from '../../memory/broker.js';
 import { timeoutError, usageError } from '../../pubsub/errors.js';
-import { validateTopicName } from '../../pubsub/limits.js';
+import { plural, validateTopicName } from '../../pubsub/limits.js';
 import type { DeliveredRecord, Reader } from '../../pubsub/types.js';
 import type { CliContext } from '../context.js';
 import { jsonFormatter, plainFormatter, templateFormatter, ttyFormatter, type RecordFormatter } from '../format.js';

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { plural } from '../../memory/broker.js';
 import { ZpsError, timeoutError } from '../../pubsub/errors.js';
 import { parseDuration } from '../../pubsub/settings.js';
-import { validateTopicName } from '../../pubsub/limits.js';
+import { plural, validateTopicName } from '../../pubsub/limits.js';
 import type { CliContext } from '../context.js';
 import { parseWholeNumber } from '../parse.js';
 import type { ActionRunner } from '../program.js';

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { DaemonClient } from '../../daemon/client.js';
 import { connectDaemon } from '../../daemon/connect.js';
 import { defaultSocketPath, daemonPaths, prepareSocketDir } from '../../daemon/paths.js';
-import { runDaemon } from '../../daemon/run.js';
 import type { BrokerLimits } from '../../memory/broker.js';
 import { ZpsError } from '../../pubsub/errors.js';
 import { formatBytes } from '../../pubsub/limits.js';
@@ -27,7 +26,10 @@ export function register(program: Command, run: ActionRunner): void {
     run(async (ctx, command) => start(ctx, limitsFrom(command.opts<LimitFlags>()))),
   );
   withLimits(daemon.command('run').description('run the daemon in the foreground, logging to stderr')).action(
-    run(async (ctx, command) => runDaemon({ socket: socketOf(ctx), limits: limitsFrom(command.opts<LimitFlags>()) })),
+    run(async (ctx, command) => {
+      const { runDaemon } = await import('../../daemon/run.js'); // the server, only where it runs
+      await runDaemon({ socket: socketOf(ctx), limits: limitsFrom(command.opts<LimitFlags>()) });
+    }),
   );
   daemon.command('stop').description('stop the daemon (its messages are lost)').action(run(stop));
   daemon.command('status').description('pid, version, uptime, socket, topics, messages, memory').action(run(status));

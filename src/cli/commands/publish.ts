@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { ZpsError, describeError, usageError, type ExitCode } from '../../pubsub/errors.js';
-import { checkMessageSize, messageSize, validateTopicName } from '../../pubsub/limits.js';
+import { checkMessageSize, messageSize, plural, validateTopicName } from '../../pubsub/limits.js';
 import { TYPE_HEADER, type Headers, type OutgoingRecord, type PublishResult } from '../../pubsub/types.js';
-import { plural } from '../../memory/broker.js';
 import type { CliContext } from '../context.js';
 import { argumentItems, lineItems, type InputItem } from '../input.js';
 import { collectHeader, parseWholeNumber } from '../parse.js';

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import { plural } from '../../memory/broker.js';
 import { ZpsError, usageError } from '../../pubsub/errors.js';
-import { validateTopicName } from '../../pubsub/limits.js';
+import { plural, validateTopicName } from '../../pubsub/limits.js';
 import type { CliContext } from '../context.js';
 import type { ActionRunner } from '../program.js';
 
