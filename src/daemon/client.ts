@@ -1,10 +1,12 @@
 import { connect, type Socket } from 'node:net';
 import type { BrokerStats, PartitionBatch, PartitionOffsets, PollResult } from '../memory/broker.js';
+import type { StoredRecord } from '../memory/partition-log.js';
 import type { BrokerService, WaitOptions } from '../memory/service.js';
 import { ZpsError, type ExitCode } from '../pubsub/errors.js';
 import type { OutgoingRecord, PublishResult, StartOffset, TopicSummary } from '../pubsub/types.js';
 import { VERSION } from '../version.js';
 import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Hello, type Reply } from './protocol.js';
+import { decodeRecords, encodeRecords } from './records-codec.js';
 
 export interface DaemonStatus {
   pid: number;
@@ -15,6 +17,15 @@ export interface DaemonStatus {
   stats: BrokerStats;
   requests: number;
   rssBytes: number;
+}
+
+interface EncodedBatch {
+  partition: number;
+  records: Buffer;
+}
+
+function decodeBatches(batches: EncodedBatch[]): PartitionBatch[] {
+  return batches.map(({ partition, records }) => ({ partition, records: decodeRecords(records) as StoredRecord[] }));
 }
 
 interface PendingCall {
@@ -101,7 +112,7 @@ export class DaemonClient implements BrokerService {
   }
 
   async produce(topic: string, records: OutgoingRecord[], options?: { partitions?: number }): Promise<PublishResult[]> {
-    const acks = (await this.call('produce', [topic, records, options ?? {}])) as Array<[number, number]>;
+    const acks = (await this.call('produce', [topic, encodeRecords(records), options ?? {}])) as Array<[number, number]>;
     return acks.map(([partition, offset], i) => ({ topic, partition, offset, key: records[i]!.key }));
   }
 
@@ -113,8 +124,8 @@ export class DaemonClient implements BrokerService {
     return this.call('partitionOffsets', [topic]) as Promise<PartitionOffsets[] | null>;
   }
 
-  fetch(topic: string, positions: Array<[number, number]>, { signal, ...options }: WaitOptions) {
-    return this.call('fetch', [topic, positions, options], signal) as Promise<PartitionBatch[]>;
+  async fetch(topic: string, positions: Array<[number, number]>, { signal, ...options }: WaitOptions): Promise<PartitionBatch[]> {
+    return decodeBatches((await this.call('fetch', [topic, positions, options], signal)) as EncodedBatch[]);
   }
 
   count(topic: string) {
@@ -137,8 +148,9 @@ export class DaemonClient implements BrokerService {
     return this.call('join', [group, topic, start]) as Promise<string>;
   }
 
-  poll(memberId: string, commits: Array<[number, number]>, { signal, ...options }: WaitOptions) {
-    return this.call('poll', [memberId, commits, options], signal) as Promise<PollResult>;
+  async poll(memberId: string, commits: Array<[number, number]>, { signal, ...options }: WaitOptions): Promise<PollResult> {
+    const result = (await this.call('poll', [memberId, commits, options], signal)) as Omit<PollResult, 'batches'> & { batches: EncodedBatch[] };
+    return { ...result, batches: decodeBatches(result.batches) };
   }
 
   async release(memberId: string, commits: Array<[number, number]>, partitions: number[]) {

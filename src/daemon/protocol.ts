@@ -6,12 +6,13 @@
  *   body  := u32 jsonLength, json (UTF-8), attachments
  *
  * A Buffer inside the message is written to the attachments and replaced in the JSON by
- * {"$b":[start,length]}. Requests are {id, op, args}; replies {id, result} or {id, error}.
+ * {"$b":[start,length]}; record lists (produce, fetch, poll) travel as one such Buffer each, in the
+ * binary layout of records-codec.ts. Requests are {id, op, args}; replies {id, result} or {id, error}.
  * The first request on a connection must be `hello`; `hello` and `shutdown` never change shape,
  * so any version of zps can recognise and replace a daemon speaking another protocol.
  */
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Larger frames close the connection: no legitimate batch comes near it. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;

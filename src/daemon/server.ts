@@ -1,11 +1,12 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { MemoryBroker } from '../memory/broker.js';
+import type { MemoryBroker, PartitionBatch, PollResult } from '../memory/broker.js';
 import { InProcessService } from '../memory/service.js';
 import { ZpsError } from '../pubsub/errors.js';
 import type { PublishResult } from '../pubsub/types.js';
 import { VERSION } from '../version.js';
 import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Reply, type Request } from './protocol.js';
+import { decodeRecords, encodeRecords } from './records-codec.js';
 
 /** Operations a client may call: exactly the BrokerService methods, plus the daemon's own. */
 const SERVICE_OPS = new Set([
@@ -128,11 +129,16 @@ export class DaemonServer {
       this.reply(socket, { id: request.id, error: { message: `unknown operation ${request.op}`, exitCode: 1 } });
       return;
     }
-    if (request.op === 'produce' && !validRecords(request.args[1])) {
-      this.reply(socket, { id: request.id, error: { message: 'malformed records in produce request', exitCode: 1 } });
-      return;
-    }
     const args = [...request.args];
+    if (request.op === 'produce') {
+      try {
+        args[1] = decodeRecords(args[1]);
+      } catch {
+        // only well-formed records may be stored: a buggy client must not corrupt what others read
+        this.reply(socket, { id: request.id, error: { message: 'malformed records in produce request', exitCode: 1 } });
+        return;
+      }
+    }
     if (WAITING_OPS.has(request.op)) {
       const abort = new AbortController();
       connection.waits.set(request.id, abort);
@@ -147,6 +153,8 @@ export class DaemonServer {
     result.then(
       (value: unknown) => {
         if (request.op === 'produce') value = compactAcks(value as PublishResult[]);
+        if (request.op === 'fetch') value = encodeBatches(value as PartitionBatch[]);
+        if (request.op === 'poll') value = { ...(value as PollResult), batches: encodeBatches((value as PollResult).batches) };
         if (request.op === 'join') connection.members.add(value as string);
         if (request.op === 'leave') connection.members.delete(args[0] as string);
         this.reply(socket, { id: request.id, result: value ?? null });
@@ -173,18 +181,9 @@ function compactAcks(acks: PublishResult[]): Array<[number, number]> {
   return acks.map((ack) => [ack.partition, ack.offset]);
 }
 
-/** Only well-formed records may be stored: a buggy client must not corrupt what others read. */
-function validRecords(records: unknown): boolean {
-  return (
-    Array.isArray(records) &&
-    records.every((record: Record<string, unknown>) => {
-      if (record === null || typeof record !== 'object' || !Buffer.isBuffer(record.value)) return false;
-      if (record.key !== null && typeof record.key !== 'string') return false;
-      if (record.partition !== undefined && record.partition !== null && !Number.isInteger(record.partition)) return false;
-      const headers = record.headers as Record<string, unknown>;
-      return headers !== null && typeof headers === 'object' && Object.values(headers).every((v) => typeof v === 'string');
-    })
-  );
+/** Each partition's records as one binary attachment (see records-codec.ts). */
+function encodeBatches(batches: PartitionBatch[]): Array<{ partition: number; records: Buffer }> {
+  return batches.map(({ partition, records }) => ({ partition, records: encodeRecords(records) }));
 }
 
 function toWireError(error: unknown) {
