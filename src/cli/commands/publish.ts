@@ -107,7 +107,7 @@ interface Batch {
 async function publishItems(
   ctx: CliContext,
   topic: string,
-  items: AsyncIterable<InputItem>,
+  items: AsyncIterable<InputItem[]>,
   toRecord: (item: InputItem) => OutgoingRecord,
   partitions: number,
 ): Promise<{ published: number; batches: number }> {
@@ -142,22 +142,24 @@ async function publishItems(
     batch = { records: [], labels: [], bytes: 0 };
   };
 
-  for await (const item of items) {
-    let record: OutgoingRecord;
-    try {
-      record = toRecord(item);
-    } catch (error) {
-      // What came before a bad line goes out: the report then says exactly which lines were published.
-      failure = { error, label: item.label };
-      send();
-      break;
+  read: for await (const chunk of items) {
+    for (const item of chunk) {
+      let record: OutgoingRecord;
+      try {
+        record = toRecord(item);
+      } catch (error) {
+        // What came before a bad line goes out: the report then says exactly which lines were published.
+        failure = { error, label: item.label };
+        send();
+        break read;
+      }
+      batch.records.push(record);
+      batch.labels.push(item.label);
+      batch.bytes += record.value.byteLength;
+      if (batch.records.length >= BATCH_RECORDS || batch.bytes >= BATCH_BYTES) send();
+      while (inFlight.length >= MAX_IN_FLIGHT) await settleOldest();
+      if (failure) break read;
     }
-    batch.records.push(record);
-    batch.labels.push(item.label);
-    batch.bytes += record.value.byteLength;
-    if (batch.records.length >= BATCH_RECORDS || batch.bytes >= BATCH_BYTES) send();
-    while (inFlight.length >= MAX_IN_FLIGHT) await settleOldest();
-    if (failure) break;
   }
   if (!failure) send();
   while (inFlight.length > 0) await settleOldest();
