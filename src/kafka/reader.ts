@@ -66,7 +66,7 @@ class KafkaReader implements Reader {
 
   /** Joins the group, starting the partitions it has no committed offset for at `starts`. */
   async start(starts: Map<number, number>): Promise<void> {
-    const consumer = (await this.kafka()).consumer({ groupId: this.group, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 250, retry: { retries: 10 } });
+    const consumer = (await this.kafka()).consumer({ groupId: this.group, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 16 * 1024 * 1024, retry: { retries: 10 } });
     this.consumer = consumer;
     seekOnJoin(consumer, this.topic, starts);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
