@@ -93,14 +93,6 @@ export class KafkaAdmin implements Admin {
     );
   }
 
-  /** Whether the group has live members (its offsets can then not be set from outside). */
-  async groupIsActive(group: string): Promise<boolean> {
-    return this.run(`describe group ${group}`, async (admin) => {
-      const { groups } = await admin.describeGroups([group]);
-      return groups.some((g) => g.members.length > 0);
-    });
-  }
-
   async deleteGroup(group: string): Promise<void> {
     await this.run(`delete group ${group}`, (admin) => admin.deleteGroups([group]));
   }

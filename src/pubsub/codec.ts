@@ -41,7 +41,7 @@ export function printableAsStored(bytes: Buffer): string | undefined {
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /** Whether text is a JSON document, cheaply ruling out most plain strings before JSON.parse. */
-export function looksLikeJson(text: string): boolean {
+function looksLikeJson(text: string): boolean {
   const first = text.charCodeAt(0);
   // { [ " - digits t(rue) f(alse) n(ull) and leading whitespace
   return (
