@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { RunningZps, zps, type RunOptions } from '../helpers/zps.js';
+import { privateSocket, RunningZps, zps, type RunOptions } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 /** zps against the test broker, as a CI job would run it: environment from variables. */
@@ -170,6 +170,22 @@ describe('zps on Kafka: count, topics, reset', () => {
     );
     for (const result of results) expect(result).toMatchObject({ code: 0, stderr: '' });
     expect((await kz(['count', t])).stdout).toBe(`${8 * 250 + 1}\n`);
+  });
+});
+
+describe('zps on Kafka: settings', () => {
+  it('takes the brokers from --brokers, --bootstrap-server, ZPS_BROKERS or KAFKA_BROKERS, a flag first', async () => {
+    const t = unique('k');
+    await kz(['publish', t, 'x']);
+    const good = process.env.ZPS_TEST_BROKERS!;
+    const none = { ZPS_BROKERS: '' };
+    expect((await kz(['count', t, '-b', good], { env: none })).stdout).toBe('1\n');
+    expect((await kz(['count', t, '--bootstrap-server', good], { env: none })).stdout).toBe('1\n');
+    expect((await kz(['count', t], { env: { ZPS_BROKERS: '', KAFKA_BROKERS: good } })).stdout).toBe('1\n');
+    expect((await kz(['count', t, '--brokers', good], { env: { ZPS_BROKERS: '127.0.0.1:1' } })).stdout).toBe('1\n');
+    const local = privateSocket(); // -e beats ZPS_ENV: this count asks a local daemon, where the topic is unknown
+    expect((await kz(['count', t, '-e', 'local', '--socket', local.socket])).stdout).toBe('0\n');
+    local.cleanup();
   });
 });
 
