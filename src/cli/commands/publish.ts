@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ZpsError, describeError, usageError, type ExitCode } from '../../pubsub/errors.js';
+import { isJsonText } from '../../pubsub/json-text.js';
 import { checkMessageSize, messageSize, plural, validateTopicName } from '../../pubsub/limits.js';
 import { TYPE_HEADER, type Headers, type OutgoingRecord, type PublishResult } from '../../pubsub/types.js';
 import type { CliContext } from '../context.js';
@@ -79,22 +80,13 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
 
 /** JSON text is published as that JSON value; anything else (or everything, with --raw) as a JSON string. */
 export function encodeValue(text: string, raw: boolean): Buffer {
-  if (!raw && isJson(text)) return Buffer.from(text);
+  if (!raw && isJsonText(text)) return Buffer.from(text);
   return Buffer.from(JSON.stringify(text));
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The JSON value a text holds, or the text itself when it is not JSON (what a schema then checks). */
 function parseValue(text: string): unknown {
-  return isJson(text) ? JSON.parse(text) : text;
+  return isJsonText(text) ? JSON.parse(text) : text;
 }
 
 interface Batch {
