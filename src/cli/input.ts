@@ -8,12 +8,14 @@ export interface InputItem {
   label: string;
 }
 
-/** Items come in arrays (one per chunk read), so a million lines cost thousands of awaits, not millions. */
-export async function* argumentItems(values: readonly string[]): AsyncGenerator<InputItem[]> {
-  yield values.map((text, i) => ({ text, label: `argument ${i + 1}` }));
+export function argumentItems(values: readonly string[]): InputItem[] {
+  return values.map((text, i) => ({ text, label: `argument ${i + 1}` }));
 }
 
-/** Splits a byte stream into lines without readline's per-line overhead; skips empty lines, strips CR. */
+/**
+ * Splits a byte stream into lines without readline's per-line overhead; skips empty lines, strips
+ * CR. Lines come in arrays (one per chunk read), so a million lines cost thousands of awaits.
+ */
 export async function* lineItems(stream: AsyncIterable<Buffer | string>): AsyncGenerator<InputItem[]> {
   let lineNumber = 0;
   let partial = '';

@@ -71,9 +71,16 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
   };
 
   const fromArguments = !(values.length === 0 || (values.length === 1 && values[0] === '-'));
-  if (fromArguments) values.forEach((text, i) => wrapAt(`argument ${i + 1}`, () => toRecord({ text, label: '' }), topic, 0));
-  const items = fromArguments ? argumentItems(values) : lineItems(process.stdin);
-  const { published, batches } = await publishItems(ctx, topic, items, toRecord, partitions);
+  let items: AsyncIterable<InputItem[]> | Iterable<InputItem[]> = lineItems(process.stdin);
+  let recordOf = toRecord;
+  if (fromArguments) {
+    // Every argument is encoded and checked before any is sent: a bad one publishes nothing.
+    const argumentList = argumentItems(values);
+    const records = new Map(argumentList.map((item) => [item, checkedBeforeSending(item, toRecord, topic)]));
+    items = [argumentList];
+    recordOf = (item) => records.get(item)!;
+  }
+  const { published, batches } = await publishItems(ctx, topic, items, recordOf, partitions);
   if (ctx.verbose) process.stderr.write(`zps: published ${plural(published, 'message')} to ${topic} in ${plural(batches, 'batch')}\n`);
   else if (ctx.ui.stderrIsTty) process.stderr.write(ctx.ui.err.green(`published ${plural(published, 'message')} to ${topic}\n`));
 }
@@ -99,7 +106,7 @@ interface Batch {
 async function publishItems(
   ctx: CliContext,
   topic: string,
-  items: AsyncIterable<InputItem[]>,
+  items: AsyncIterable<InputItem[]> | Iterable<InputItem[]>,
   toRecord: (item: InputItem) => OutgoingRecord,
   partitions: number,
 ): Promise<{ published: number; batches: number }> {
@@ -176,10 +183,10 @@ function publishFailure(topic: string, failure: { error: unknown; label: string 
   });
 }
 
-function wrapAt<T>(label: string, work: () => T, topic: string, published: number): T {
+function checkedBeforeSending(item: InputItem, toRecord: (item: InputItem) => OutgoingRecord, topic: string): OutgoingRecord {
   try {
-    return work();
+    return toRecord(item);
   } catch (error) {
-    throw publishFailure(topic, { error, label }, published, []);
+    throw publishFailure(topic, { error, label: item.label }, 0, []);
   }
 }
