@@ -1,4 +1,4 @@
-import { createFactory, type FactoryOptions } from '../factory.js';
+import { createFactory } from '../factory.js';
 import { resolveSettings, type Settings } from '../pubsub/settings.js';
 import type { PubSubFactory } from '../pubsub/types.js';
 import { Output } from './output.js';
@@ -60,12 +60,14 @@ export class CliContext {
     return this.settings.environment === 'local';
   }
 
+  /** Shows "starting the local daemon" on a TTY; returns the function that ends it. */
+  readonly onDaemonStarting = (): (() => void) => {
+    const spinner = this.ui.spinner('starting the local daemon');
+    return () => spinner.stop();
+  };
+
   /** The factory for the selected environment; starting the daemon shows a spinner on a TTY. */
-  factory(extra: Partial<FactoryOptions> = {}): PubSubFactory {
-    const onDaemonStarting = () => {
-      const spinner = this.ui.spinner('starting the local daemon');
-      return () => spinner.stop();
-    };
+  factory(): PubSubFactory {
     this.factoryInstance ??= createFactory({
       environment: this.settings.environment,
       kafkaBrokers: this.settings.brokers,
@@ -75,8 +77,7 @@ export class CliContext {
       sasl: this.settings.sasl,
       tls: this.settings.tls,
       verbose: this.verbose,
-      onDaemonStarting,
-      ...extra,
+      onDaemonStarting: this.onDaemonStarting,
     });
     return this.factoryInstance;
   }

@@ -105,7 +105,7 @@ async function spawnDaemon(paths: DaemonPaths, limits: Partial<BrokerLimits>): P
 }
 
 /** A connected client, or undefined when nothing answers on the socket. */
-async function tryConnect(socket: string): Promise<DaemonClient | undefined> {
+export async function tryConnect(socket: string): Promise<DaemonClient | undefined> {
   try {
     return await DaemonClient.connect(socket);
   } catch (error) {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Kafka, KafkaConfig } from 'kafkajs';
+import type { Consumer, ConsumerConfig, Kafka, KafkaConfig } from 'kafkajs';
 import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../pubsub/settings.js';
 
@@ -35,6 +35,22 @@ function kafkaConfig(settings: KafkaSettings, logLevel: typeof import('kafkajs')
     } as KafkaConfig['sasl'];
   }
   return config;
+}
+
+/**
+ * A kafkajs group member with zps's settings: a short session so a vanished member is replaced
+ * quickly, and a short fetch wait so stop() (each new subscription, close) is quick while data
+ * still arrives at once.
+ */
+export async function groupMember(kafka: KafkaClient, groupId: string, options: Partial<ConsumerConfig> = {}): Promise<Consumer> {
+  return (await kafka()).consumer({
+    groupId,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    maxWaitTimeInMs: 500,
+    retry: { retries: 10 },
+    ...options,
+  });
 }
 
 /** One-line errors naming the brokers; never the password, which kafkajs messages do not carry. */

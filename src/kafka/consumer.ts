@@ -5,7 +5,7 @@ import { validateTopicName } from '../pubsub/limits.js';
 import { handleWithRetry, type ErrorCallback, type RetryOptions } from '../pubsub/retry.js';
 import type { ConsumeOptions, Consumer, DeliveredRecord, MessageHandler } from '../pubsub/types.js';
 import type { KafkaAdmin } from './admin.js';
-import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
+import { groupMember, withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 import { toDelivered } from './records.js';
 import type { SchemaCodec } from './schema.js';
 import { seekOnJoin } from './start-offsets.js';
@@ -86,8 +86,7 @@ export class KafkaConsumer implements Consumer {
 
   private async connectedMember(): Promise<KafkaJsConsumer> {
     if (!this.member) {
-      // A short fetch wait keeps stop() (each new subscription, close) quick; data still arrives at once.
-      const member = (await this.kafka()).consumer({ groupId: this.group, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 500, retry: { retries: 10 } });
+      const member = await groupMember(this.kafka, this.group);
       await member.connect();
       this.member = member;
     }

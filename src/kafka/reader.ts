@@ -3,7 +3,7 @@ import type { Consumer as KafkaJsConsumer } from 'kafkajs';
 import { resolveStart } from '../pubsub/offsets.js';
 import type { DeliveredRecord, Reader, ReaderOptions } from '../pubsub/types.js';
 import type { KafkaAdmin } from './admin.js';
-import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
+import { groupMember, withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 import { toDelivered } from './records.js';
 import type { SchemaCodec } from './schema.js';
 import { seekOnJoin } from './start-offsets.js';
@@ -66,7 +66,11 @@ class KafkaReader implements Reader {
 
   /** Joins the group, starting the partitions it has no committed offset for at `starts`. */
   async start(starts: Map<number, number>): Promise<void> {
-    const consumer = (await this.kafka()).consumer({ groupId: this.group, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 16 * 1024 * 1024, retry: { retries: 10 } });
+    const consumer = await groupMember(this.kafka, this.group, {
+      maxWaitTimeInMs: 250,
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 16 * 1024 * 1024,
+    });
     this.consumer = consumer;
     seekOnJoin(consumer, this.topic, starts);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {

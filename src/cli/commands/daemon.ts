@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { DaemonClient } from '../../daemon/client.js';
-import { connectDaemon } from '../../daemon/connect.js';
+import type { DaemonClient } from '../../daemon/client.js';
+import { connectDaemon, tryConnect } from '../../daemon/connect.js';
 import { defaultSocketPath, daemonPaths, prepareSocketDir } from '../../daemon/paths.js';
 import type { BrokerLimits } from '../../memory/broker.js';
 import { ZpsError } from '../../pubsub/errors.js';
@@ -54,10 +54,7 @@ async function start(ctx: CliContext, limits: Partial<BrokerLimits>): Promise<vo
     autostart: true,
     timeoutMs: ctx.settings.timeoutMs,
     limits,
-    onStarting: () => {
-      const spinner = ctx.ui.spinner('starting the local daemon');
-      return () => spinner.stop();
-    },
+    onStarting: ctx.onDaemonStarting,
   });
   client.close();
   if (ctx.ui.stderrIsTty) process.stderr.write(ctx.ui.err.green(`zps daemon running (pid ${client.hello.pid}) on ${socket}\n`));
@@ -67,11 +64,7 @@ async function start(ctx: CliContext, limits: Partial<BrokerLimits>): Promise<vo
 async function running(ctx: CliContext): Promise<DaemonClient | undefined> {
   const socket = socketOf(ctx);
   prepareSocketDir(socket);
-  try {
-    return await DaemonClient.connect(socket);
-  } catch {
-    return undefined;
-  }
+  return tryConnect(socket);
 }
 
 async function stop(ctx: CliContext): Promise<void> {
