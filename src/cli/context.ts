@@ -1,4 +1,4 @@
-import { createFactory } from '../factory.js';
+import { loadFactory } from '../factory-options.js';
 import { resolveSettings, type Settings } from '../pubsub/settings.js';
 import type { PubSubFactory } from '../pubsub/types.js';
 import { Output } from './output.js';
@@ -28,7 +28,7 @@ export class CliContext {
   readonly out = new Output();
   /** Whether --timeout or ZPS_TIMEOUT was given, which turns waits into deadlines. */
   readonly timeoutGiven: boolean;
-  private factoryInstance: PubSubFactory | undefined;
+  private factoryInstance: Promise<PubSubFactory> | undefined;
 
   /** Settings from flags and environment; colors need an (async) look at the terminal. */
   static async create(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
@@ -67,8 +67,8 @@ export class CliContext {
   };
 
   /** The factory for the selected environment; starting the daemon shows a spinner on a TTY. */
-  factory(): PubSubFactory {
-    this.factoryInstance ??= createFactory({
+  factory(): Promise<PubSubFactory> {
+    this.factoryInstance ??= loadFactory({
       environment: this.settings.environment,
       kafkaBrokers: this.settings.brokers,
       schemaRegistryUrl: this.settings.schemaRegistryUrl,
@@ -84,6 +84,6 @@ export class CliContext {
 
   async close(): Promise<void> {
     await this.out.flush();
-    await this.factoryInstance?.close();
+    await (await this.factoryInstance)?.close();
   }
 }

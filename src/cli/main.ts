@@ -1,14 +1,12 @@
-/** The `zps` command: runs the program, maps every error to one line and an exit code, once. */
+/**
+ * The `zps` command: runs the program, maps every error to one line and an exit code, once.
+ * bin/zps.cjs runs it from the bundle dist/zps.cjs (see scripts/bundle-cli.mjs).
+ */
+import { CommanderError } from 'commander';
 import { ExitCode, ZpsError } from '../pubsub/errors.js';
+import { buildProgram } from './program.js';
 
 async function main(argv: string[]): Promise<number> {
-  // Scripts ask for the version in loops: answer it without loading the command framework.
-  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
-    process.stdout.write(`${(await import('../version.js')).VERSION}\n`);
-    return ExitCode.ok;
-  }
-  const { CommanderError } = await import('commander');
-  const { buildProgram } = await import('./program.js');
   const program = buildProgram();
   const verbose = argv.includes('--verbose');
   try {
@@ -41,6 +39,8 @@ function describeCause(cause: unknown): string {
   return cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
 }
 
-const code = await main(process.argv);
-// Let stdout drain (a pipe may still hold output), then exit even if a handle lingers.
-process.stdout.write('', () => process.exit(code));
+// No top-level await: the bundle is CommonJS (see scripts/bundle-cli.mjs).
+void main(process.argv).then((code) => {
+  // Let stdout drain (a pipe may still hold output), then exit even if a handle lingers.
+  process.stdout.write('', () => process.exit(code));
+});

@@ -2,9 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BrokerLimits } from '../memory/broker.js';
+import { packageFile } from '../package-files.js';
 import { ZpsError } from '../pubsub/errors.js';
 import { DaemonClient } from './client.js';
-import { tryLock, type Lock } from './lock.js';
+import type { Lock } from './lock.js';
 import { daemonPaths, prepareSocketDir, type DaemonPaths } from './paths.js';
 
 export interface ConnectOptions {
@@ -38,6 +39,7 @@ export async function connectDaemon(options: ConnectOptions): Promise<DaemonClie
     });
   }
   existing?.close();
+  const { tryLock } = await import('./lock.js'); // hashing and locking: only when starting
   for (;;) {
     const lock = await tryLock(paths.socket, paths.lockFile);
     if (lock) return await startUnderLock(paths, lock, options, deadline);
@@ -91,7 +93,7 @@ async function spawnDaemon(paths: DaemonPaths, limits: Partial<BrokerLimits>): P
   const { spawn } = await import('node:child_process'); // only the first command of a session needs it
   const log = openSync(paths.log, 'a', 0o600);
   try {
-    const main = fileURLToPath(new URL('./main.js', import.meta.url));
+    const main = fileURLToPath(packageFile('dist/daemon/main.js'));
     const child = spawn(process.execPath, [main, paths.socket, JSON.stringify(limits)], {
       detached: true,
       stdio: ['ignore', log, log],

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { decodeRecord, matchesType } from '../pubsub/delivery.js';
 import { describeError } from '../pubsub/errors.js';
 import { validateTopicName } from '../pubsub/limits.js';
@@ -34,7 +33,7 @@ export class LocalConsumer implements Consumer {
     private readonly service: () => Promise<BrokerService>,
     private readonly options: LocalConsumerOptions,
   ) {
-    this.group = options.group ?? `zps-anonymous-${randomUUID()}`;
+    this.group = options.group ?? `zps-anonymous-${crypto.randomUUID()}` // global crypto: node:crypto loads only here;
   }
 
   async consume<T>(

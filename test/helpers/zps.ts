@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './wait.js';
 
-export const ZPS_BIN = fileURLToPath(new URL('../../bin/zps.js', import.meta.url));
+export const ZPS_BIN = fileURLToPath(new URL('../../bin/zps.cjs', import.meta.url));
 
 export interface RunResult {
   code: number | null;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { packageFile } from '../../package-files.js';
 import { usageError } from '../../pubsub/errors.js';
 import type { CliContext } from '../context.js';
 import type { ActionRunner } from '../program.js';
@@ -17,5 +18,5 @@ export function register(program: Command, run: ActionRunner): void {
 async function completion(ctx: CliContext, shell: string): Promise<void> {
   if (!SHELLS.includes(shell)) throw usageError(`unknown shell '${shell}': use ${SHELLS.join(', ')}`);
   // The very files shipped in completions/, so the two can never drift apart.
-  ctx.out.write(readFileSync(new URL(`../../../completions/zps.${shell}`, import.meta.url), 'utf8'));
+  ctx.out.write(readFileSync(packageFile(`completions/zps.${shell}`), 'utf8'));
 }

@@ -40,7 +40,7 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
           ? ttyFormatter(ctx.ui.out)
           : plainFormatter;
   const follow = (flags.follow ?? false) || limit !== undefined;
-  const reader = await ctx.factory().openReader({ topic, group: ctx.settings.group, start, follow });
+  const reader = await ctx.factory().then((f) => f.openReader({ topic, group: ctx.settings.group, start, follow }));
 
   // Ctrl-C, a closed pipe and a deadline all end the same way: stop reading, commit what was printed.
   let timedOut = false;

@@ -28,7 +28,7 @@ async function count(ctx: CliContext, topics: string[], flags: CountFlags): Prom
   const expected = flags.expect === undefined ? undefined : parseWholeNumber(flags.expect, 'expected count');
   const waitMs = flags.wait === undefined ? undefined : parseDuration(flags.wait, '--wait duration');
   const group = ctx.settings.group;
-  const admin = ctx.factory().getAdmin();
+  const admin = (await ctx.factory()).getAdmin();
   const measure = () => Promise.all(topics.map((topic) => (group === undefined ? admin.count(topic) : admin.lag(group, topic))));
   const mismatch = (counts: number[]) => (expected === undefined ? -1 : counts.findIndex((n) => n !== expected));
 

@@ -50,8 +50,9 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
   if (flags.key !== undefined && flags.keyDelimiter !== undefined) throw usageError('use either --key or --key-delimiter, not both');
   if (flags.keyDelimiter === '') throw usageError('--key-delimiter must not be empty');
   if (flags.subject !== undefined && flags.schema === undefined) throw usageError('--subject goes with --schema');
+  const schema = flags.schema;
   const encodeWithSchema =
-    flags.schema === undefined ? undefined : await ctx.factory().valueEncoder(flags.schema, flags.subject ?? `${topic}-value`);
+    schema === undefined ? undefined : await ctx.factory().then((f) => f.valueEncoder(schema, flags.subject ?? `${topic}-value`));
   const headers: Headers = { ...flags.header };
   if (flags.type !== undefined) headers[TYPE_HEADER] = flags.type;
   const toRecord = (item: InputItem): OutgoingRecord => {
@@ -110,7 +111,7 @@ async function publishItems(
   toRecord: (item: InputItem) => OutgoingRecord,
   partitions: number,
 ): Promise<{ published: number; batches: number }> {
-  const sender = ctx.factory().getSender();
+  const sender = (await ctx.factory()).getSender();
   let batches = 0;
   const inFlight: Array<{ batch: Batch; acks: Promise<PublishResult[]> }> = [];
   let published = 0;

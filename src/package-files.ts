@@ -1,0 +1,10 @@
+/**
+ * Files shipped beside the code (package.json, completions/, the daemon's entry point), found from
+ * the package root. This module sits one level below the root both as dist/package-files.js and
+ * inside the CLI bundle dist/zps.cjs, so the same relative URL holds for both.
+ */
+const root = new URL('../', import.meta.url);
+
+export function packageFile(path: string): URL {
+  return new URL(path, root);
+}
