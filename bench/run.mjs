@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { servers, up as kafkaUp } from '../scripts/test-servers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const zpsBin = join(root, 'bin', 'zps.js');
+const zpsBin = join(root, 'bin', 'zps.cjs');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
 const work = mkdtempSync(join(tmpdir(), 'zps-bench-'));
