@@ -1,42 +1,66 @@
-import { StringDecoder } from 'node:string_decoder';
-
-/** The messages of `zps publish`: its value arguments, or the non-empty lines of stdin. */
+/** The messages of `zps publish`: its value arguments, or the non-empty lines of stdin, as bytes. */
 
 export interface InputItem {
-  text: string;
-  /** Where it came from, for error reports: "line 5", "argument 2". */
-  label: string;
+  /** The bytes as given: a view into the input, not a copy. */
+  bytes: Buffer;
+  /** 1-based line or argument number, for error reports. */
+  position: number;
+}
+
+export type InputKind = 'line' | 'argument';
+
+export function itemLabel(kind: InputKind, position: number): string {
+  return `${kind} ${position}`;
 }
 
 export function argumentItems(values: readonly string[]): InputItem[] {
-  return values.map((text, i) => ({ text, label: `argument ${i + 1}` }));
+  return values.map((text, i) => ({ bytes: Buffer.from(text), position: i + 1 }));
 }
 
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+
 /**
- * Splits a byte stream into lines without readline's per-line overhead; skips empty lines, strips
- * CR. Lines come in arrays (one per chunk read), so a million lines cost thousands of awaits.
+ * Splits a byte stream into lines, never decoding them: skips empty lines, strips a CR before the
+ * newline. Lines come in arrays (one per chunk read), so a million lines cost thousands of awaits.
+ * A line split across chunks is joined once its end arrives.
  */
 export async function* lineItems(stream: AsyncIterable<Buffer | string>): AsyncGenerator<InputItem[]> {
   let lineNumber = 0;
-  let partial = '';
-  const decoder = new StringDecoder('utf8'); // keeps a character split across chunks whole
-  for await (const chunk of stream) {
-    const text = partial + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-    const items: InputItem[] = [];
+  let pending: Buffer[] = []; // the start of a line whose end has not arrived
+  const item = (bytes: Buffer, start: number, end: number): InputItem | undefined => {
+    lineNumber++;
+    if (end > start && bytes[end - 1] === CR) end--;
+    return end > start ? { bytes: bytes.subarray(start, end), position: lineNumber } : undefined;
+  };
+  for await (const piece of stream) {
+    const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
     let start = 0;
-    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      lineNumber++;
-      const line = text.charCodeAt(end - 1) === 13 && end > start ? text.slice(start, end - 1) : text.slice(start, end);
-      start = end + 1;
-      if (line.length > 0) items.push({ text: line, label: `line ${lineNumber}` });
+    let newline = chunk.indexOf(NEWLINE);
+    if (newline === -1) {
+      pending.push(chunk);
+      continue;
     }
-    partial = text.slice(start);
+    const items: InputItem[] = [];
+    if (pending.length > 0) {
+      const joined = Buffer.concat([...pending, chunk.subarray(0, newline)]);
+      pending = [];
+      const first = item(joined, 0, joined.length);
+      if (first) items.push(first);
+      start = newline + 1;
+      newline = chunk.indexOf(NEWLINE, start);
+    }
+    for (; newline !== -1; newline = chunk.indexOf(NEWLINE, start)) {
+      const next = item(chunk, start, newline);
+      if (next) items.push(next);
+      start = newline + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
     if (items.length > 0) yield items;
   }
-  partial += decoder.end();
-  if (partial.length > 0) {
-    lineNumber++;
-    const line = partial.endsWith('\r') ? partial.slice(0, -1) : partial;
-    if (line.length > 0) yield [{ text: line, label: `line ${lineNumber}` }];
+  if (pending.length > 0) {
+    const last = Buffer.concat(pending);
+    const final = item(last, 0, last.length);
+    if (final) yield [final];
   }
 }

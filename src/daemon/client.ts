@@ -5,7 +5,7 @@ import type { BrokerService, WaitOptions } from '../memory/service.js';
 import { ZpsError, type ExitCode } from '../pubsub/errors.js';
 import type { OutgoingRecord, PublishResult, StartOffset, TopicSummary } from '../pubsub/types.js';
 import { VERSION } from '../version.js';
-import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Hello, type Reply } from './protocol.js';
+import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type AckRun, type Hello, type Reply } from './protocol.js';
 import { decodeRecords, encodeRecords } from './records-codec.js';
 
 export interface DaemonStatus {
@@ -112,8 +112,13 @@ export class DaemonClient implements BrokerService {
   }
 
   async produce(topic: string, records: OutgoingRecord[], options?: { partitions?: number }): Promise<PublishResult[]> {
-    const acks = (await this.call('produce', [topic, encodeRecords(records), options ?? {}])) as Array<[number, number]>;
-    return acks.map(([partition, offset], i) => ({ topic, partition, offset, key: records[i]!.key }));
+    const runs = (await this.call('produce', [topic, encodeRecords(records), options ?? {}])) as AckRun[];
+    const acks: PublishResult[] = new Array(records.length);
+    let i = 0;
+    for (const [partition, first, count] of runs) {
+      for (let offset = first; offset < first + count; offset++, i++) acks[i] = { topic, partition, offset, key: records[i]!.key };
+    }
+    return acks;
   }
 
   async createTopic(topic: string, partitions: number) {

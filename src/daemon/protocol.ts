@@ -12,7 +12,7 @@
  * so any version of zps can recognise and replace a daemon speaking another protocol.
  */
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Larger frames close the connection: no legitimate batch comes near it. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -41,6 +41,9 @@ export interface Hello {
   version: string;
   pid: number;
 }
+
+/** A produce reply: acks as runs of consecutive offsets, [partition, first offset, count]. */
+export type AckRun = [number, number, number];
 
 export class ProtocolError extends Error {}
 

@@ -5,7 +5,7 @@ import { InProcessService } from '../memory/service.js';
 import { ZpsError } from '../pubsub/errors.js';
 import type { PublishResult } from '../pubsub/types.js';
 import { VERSION } from '../version.js';
-import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Reply, type Request } from './protocol.js';
+import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type AckRun, type Reply, type Request } from './protocol.js';
 import { decodeRecords, encodeRecords } from './records-codec.js';
 
 /** Operations a client may call: exactly the BrokerService methods, plus the daemon's own. */
@@ -176,9 +176,18 @@ function checkRequest(message: unknown): Request {
   return request;
 }
 
-/** Acks travel as [partition, offset] pairs: the client knows the topic and keys it sent. */
-function compactAcks(acks: PublishResult[]): Array<[number, number]> {
-  return acks.map((ack) => [ack.partition, ack.offset]);
+/**
+ * Acks travel as runs [partition, first offset, count] of consecutive offsets in one partition
+ * (a whole batch, usually): the client knows the topic and the keys it sent.
+ */
+function compactAcks(acks: PublishResult[]): AckRun[] {
+  const runs: AckRun[] = [];
+  let run: AckRun | undefined;
+  for (const { partition, offset } of acks) {
+    if (run && run[0] === partition && run[1] + run[2] === offset) run[2]++;
+    else runs.push((run = [partition, offset, 1]));
+  }
+  return runs;
 }
 
 /** Each partition's records as one binary attachment (see records-codec.ts). */

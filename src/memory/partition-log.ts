@@ -14,80 +14,87 @@ export const RECORD_OVERHEAD_BYTES = 96;
 
 /**
  * Values are copied into chunks, so no per-message Buffer object stays alive. Chunks start small
- * (a topic with a few messages stays small) and double up to the largest size.
+ * (a topic with a few messages stays small) and double up to the largest size; a value larger
+ * than a quarter of that gets a chunk of its own.
  */
 const FIRST_CHUNK_BYTES = 4 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
+const FIRST_CAPACITY = 16;
 
 const NO_HEADERS: Headers = Object.freeze({}) as Headers;
 
-/** What the log keeps per message: a small object; the value lives in a shared chunk. */
-interface Entry {
-  timestamp: number;
-  key: string | null;
-  headers: Headers;
-  chunk: Buffer;
-  start: number;
-  length: number;
-  /** Bytes charged against the memory cap and byte retention. */
-  size: number;
+interface Chunk {
+  readonly id: number;
+  readonly buffer: Buffer;
+  used: number;
+  /** Live records with their value in this chunk: at 0 (and not the current chunk) it is freed. */
+  live: number;
 }
 
-/** One partition: an append-only log whose offsets never go back, trimmed only at the front. */
+/**
+ * One partition: an append-only log whose offsets never go back, trimmed only at the front.
+ * Records are stored column by column, in typed arrays for the numbers, so a message costs a few
+ * dozen bytes besides its value and appending one allocates nothing.
+ */
 export class PartitionLog {
-  private entries: Entry[] = [];
-  /** Index in `entries` of the first live record; the front is compacted lazily. */
+  /** Offset of slot 0; slots before `head` were trimmed, and are dropped when the columns move. */
+  private slotBase = 0;
   private head = 0;
-  private nextOffset = 0;
-  private chunk = Buffer.allocUnsafeSlow(0);
-  private chunkUsed = 0;
+  private tail = 0;
+  private timestamps = new Float64Array(0);
+  private valueStarts = new Uint32Array(0);
+  private valueLengths = new Uint32Array(0);
+  private chunkIds = new Uint32Array(0);
+  /** Bytes charged against the memory cap and byte retention. */
+  private sizes = new Uint32Array(0);
+  private keys: Array<string | null> = [];
+  private headerSets: Headers[] = [];
+  private readonly chunks = new Map<number, Chunk>();
+  private current: Chunk | undefined;
+  private nextChunkId = 0;
   bytes = 0;
 
   get startOffset(): number {
-    return this.nextOffset - this.count;
+    return this.slotBase + this.head;
   }
 
   get endOffset(): number {
-    return this.nextOffset;
+    return this.slotBase + this.tail;
   }
 
   get count(): number {
-    return this.entries.length - this.head;
+    return this.tail - this.head;
   }
 
-  append(timestamp: number, key: string | null, value: Buffer, headers: Headers, size: number): number {
-    const { chunk, start } = this.store(value);
-    this.entries.push({
-      timestamp,
-      key,
-      headers: isEmpty(headers) ? NO_HEADERS : headers,
-      chunk,
-      start,
-      length: value.byteLength,
-      size,
-    });
+  append(timestamp: number, key: string | null, value: Uint8Array, headers: Headers, size: number): number {
+    if (this.tail === this.timestamps.length) this.makeRoom();
+    const slot = this.tail++;
+    this.timestamps[slot] = timestamp;
+    this.sizes[slot] = size;
+    this.keys.push(key);
+    this.headerSets.push(isEmpty(headers) ? NO_HEADERS : headers);
+    this.store(slot, value);
     this.bytes += size;
-    return this.nextOffset++;
+    return this.slotBase + slot;
   }
 
   /** Records from `offset` on (clamped to the start), at most `maxRecords` and about `maxBytes`. */
   read(offset: number, maxRecords: number, maxBytes: number): StoredRecord[] {
-    const startOffset = this.startOffset;
-    const from = Math.max(offset, startOffset);
-    let index = this.head + (from - startOffset);
     const out: StoredRecord[] = [];
     let bytes = 0;
-    while (index < this.entries.length && out.length < maxRecords && (bytes < maxBytes || out.length === 0)) {
-      const entry = this.entries[index]!;
+    let chunk: Chunk | undefined;
+    for (let slot = Math.max(offset - this.slotBase, this.head); slot < this.tail; slot++) {
+      if (out.length >= maxRecords || (bytes >= maxBytes && out.length > 0)) break;
+      if (chunk?.id !== this.chunkIds[slot]) chunk = this.chunks.get(this.chunkIds[slot]!)!;
+      const start = this.valueStarts[slot]!;
       out.push({
-        offset: startOffset + (index - this.head),
-        timestamp: entry.timestamp,
-        key: entry.key,
-        value: entry.chunk.subarray(entry.start, entry.start + entry.length),
-        headers: entry.headers,
+        offset: this.slotBase + slot,
+        timestamp: this.timestamps[slot]!,
+        key: this.keys[slot]!,
+        value: chunk.buffer.subarray(start, start + this.valueLengths[slot]!),
+        headers: this.headerSets[slot]!,
       });
-      bytes += entry.size;
-      index++;
+      bytes += this.sizes[slot]!;
     }
     return out;
   }
@@ -96,31 +103,72 @@ export class PartitionLog {
   trim(maxMessages: number, maxBytes: number): number {
     let freed = 0;
     while (this.count > 0 && (this.count > maxMessages || this.bytes > maxBytes)) {
-      const entry = this.entries[this.head]!;
-      this.entries[this.head++] = undefined as unknown as Entry;
-      this.bytes -= entry.size;
-      freed += entry.size;
-    }
-    if (this.head > 1024 && this.head * 2 > this.entries.length) {
-      this.entries = this.entries.slice(this.head);
-      this.head = 0;
+      const slot = this.head++;
+      const size = this.sizes[slot]!;
+      this.bytes -= size;
+      freed += size;
+      this.keys[slot] = null;
+      this.headerSets[slot] = NO_HEADERS;
+      const chunk = this.chunks.get(this.chunkIds[slot]!)!;
+      if (--chunk.live === 0 && chunk !== this.current) this.chunks.delete(chunk.id);
     }
     return freed;
   }
 
-  /** Copies the value into the current chunk (a large value gets a buffer of its own). */
-  private store(value: Buffer): { chunk: Buffer; start: number } {
-    if (value.byteLength > CHUNK_BYTES / 4) return { chunk: Buffer.from(value), start: 0 };
-    if (this.chunkUsed + value.byteLength > this.chunk.byteLength) {
-      const size = Math.min(CHUNK_BYTES, Math.max(FIRST_CHUNK_BYTES, this.chunk.byteLength * 2, value.byteLength));
-      this.chunk = Buffer.allocUnsafeSlow(size);
-      this.chunkUsed = 0;
+  /** Copies the value into the current chunk, or one of its own, and notes where it went. */
+  private store(slot: number, value: Uint8Array): void {
+    const length = value.byteLength;
+    let chunk = this.current;
+    if (length > CHUNK_BYTES / 4) chunk = this.newChunk(length);
+    else if (!chunk || chunk.used + length > chunk.buffer.byteLength) {
+      if (chunk && chunk.live === 0) this.chunks.delete(chunk.id);
+      chunk = this.current = this.newChunk(Math.min(CHUNK_BYTES, Math.max(FIRST_CHUNK_BYTES, (chunk?.buffer.byteLength ?? 0) * 2, length)));
     }
-    const start = this.chunkUsed;
-    value.copy(this.chunk, start);
-    this.chunkUsed += value.byteLength;
-    return { chunk: this.chunk, start };
+    chunk.buffer.set(value, chunk.used);
+    this.valueStarts[slot] = chunk.used;
+    this.valueLengths[slot] = length;
+    this.chunkIds[slot] = chunk.id;
+    chunk.used += length;
+    chunk.live++;
   }
+
+  private newChunk(size: number): Chunk {
+    const chunk: Chunk = { id: this.nextChunkId++, buffer: Buffer.allocUnsafeSlow(size), used: 0, live: 0 };
+    this.chunks.set(chunk.id, chunk);
+    return chunk;
+  }
+
+  /** Moves the live slots to the front, into columns twice as long when they are more than half full. */
+  private makeRoom(): void {
+    const live = this.count;
+    const capacity = this.timestamps.length;
+    const size = live * 2 >= capacity ? Math.max(FIRST_CAPACITY, capacity * 2) : capacity;
+    const { head, tail } = this;
+    this.timestamps = moved(this.timestamps, head, tail, size, Float64Array);
+    this.valueStarts = moved(this.valueStarts, head, tail, size, Uint32Array);
+    this.valueLengths = moved(this.valueLengths, head, tail, size, Uint32Array);
+    this.chunkIds = moved(this.chunkIds, head, tail, size, Uint32Array);
+    this.sizes = moved(this.sizes, head, tail, size, Uint32Array);
+    if (head > 0) {
+      this.keys = this.keys.slice(head);
+      this.headerSets = this.headerSets.slice(head);
+    }
+    this.slotBase += head;
+    this.tail -= head;
+    this.head = 0;
+  }
+}
+
+type Column = Float64Array | Uint32Array;
+
+function moved<T extends Column>(column: T, head: number, tail: number, size: number, Type: new (size: number) => T): T {
+  if (size === column.length) {
+    column.copyWithin(0, head, tail);
+    return column;
+  }
+  const grown = new Type(size);
+  grown.set(column.subarray(head, tail));
+  return grown;
 }
 
 function isEmpty(headers: Headers): boolean {

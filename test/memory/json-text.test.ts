@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isJsonText } from '../../src/pubsub/json-text.js';
+import { isJsonValue } from '../../src/pubsub/json-text.js';
+
+const isJsonText = (text: string) => isJsonValue(Buffer.from(text));
 
 const parses = (text: string) => {
   try {
@@ -10,7 +12,7 @@ const parses = (text: string) => {
   }
 };
 
-describe('isJsonText agrees with JSON.parse', () => {
+describe('isJsonValue agrees with JSON.parse', () => {
   it.each([
     '{}', '[]', '""', '0', '-0', '1.5e+10', '-12.0E-3', 'true', 'false', 'null', ' {"a" : [1, {"b": null}] } ',
     '"\\u00e9\\n\\"\\\\\\/"', '[[[[]]]]', '{"a":{"b":{"c":[1,2,3]}}}', '\t\r\n1\n',
@@ -45,5 +47,30 @@ describe('isJsonText agrees with JSON.parse', () => {
     const deep = '['.repeat(200_000) + ']'.repeat(200_000);
     expect(isJsonText(deep)).toBe(true);
     expect(isJsonText(deep + ']')).toBe(false);
+  });
+
+  it('refuses bytes that are not well-formed UTF-8, which decoding would have replaced', () => {
+    const quoted = (...bytes: number[]) => Buffer.from([0x22, ...bytes, 0x22]);
+    expect(isJsonValue(quoted(0xc3, 0xa9))).toBe(true); // é
+    expect(isJsonValue(quoted(0xe2, 0x82, 0xac))).toBe(true); // €
+    expect(isJsonValue(quoted(0xf0, 0x9f, 0x98, 0x80))).toBe(true); // an emoji
+    expect(isJsonValue(quoted(0xff))).toBe(false);
+    expect(isJsonValue(quoted(0x80))).toBe(false); // a lone continuation byte
+    expect(isJsonValue(quoted(0xc0, 0xaf))).toBe(false); // overlong
+    expect(isJsonValue(quoted(0xe0, 0x80, 0xaf))).toBe(false); // overlong
+    expect(isJsonValue(quoted(0xed, 0xa0, 0x80))).toBe(false); // a surrogate
+    expect(isJsonValue(quoted(0xf4, 0x90, 0x80, 0x80))).toBe(false); // past U+10FFFF
+    expect(isJsonValue(quoted(0xe2, 0x82))).toBe(false); // truncated by the closing quote
+    expect(isJsonValue(Buffer.from([0x31, 0xc3, 0xa9]))).toBe(false); // non-ASCII outside a string
+  });
+
+  it('reads only the range it is given', () => {
+    const line = Buffer.from('[1]\n"abc"\n12345');
+    expect(isJsonValue(line, 0, 3)).toBe(true);
+    expect(isJsonValue(line, 4, 9)).toBe(true);
+    expect(isJsonValue(line, 4, 8)).toBe(false);
+    expect(isJsonValue(line, 10, 12)).toBe(true);
+    expect(isJsonValue(Buffer.from('tru'), 0, 3)).toBe(false);
+    expect(isJsonValue(Buffer.from('"\\u12"'), 0, 6)).toBe(false);
   });
 });

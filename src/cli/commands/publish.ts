@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { ZpsError, describeError, usageError, type ExitCode } from '../../pubsub/errors.js';
-import { isJsonText } from '../../pubsub/json-text.js';
+import { isJsonValue } from '../../pubsub/json-text.js';
 import { checkMessageSize, messageSize, plural, validateTopicName } from '../../pubsub/limits.js';
 import { TYPE_HEADER, type Headers, type OutgoingRecord, type PublishResult } from '../../pubsub/types.js';
 import type { CliContext } from '../context.js';
-import { argumentItems, lineItems, type InputItem } from '../input.js';
+import { argumentItems, itemLabel, lineItems, type InputItem, type InputKind } from '../input.js';
 import { collectHeader, parseWholeNumber } from '../parse.js';
 import type { ActionRunner } from '../program.js';
 
@@ -55,51 +55,67 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
     schema === undefined ? undefined : await ctx.factory().then((f) => f.valueEncoder(schema, flags.subject ?? `${topic}-value`));
   const headers: Headers = { ...flags.header };
   if (flags.type !== undefined) headers[TYPE_HEADER] = flags.type;
+  const key = flags.key ?? null;
+  // Key and headers are the same for every message: their size is counted once.
+  const fixedSize = messageSize(key, EMPTY, headers);
+  const delimiter = flags.keyDelimiter === undefined ? undefined : Buffer.from(flags.keyDelimiter);
+  const raw = flags.raw ?? false;
   const toRecord = (item: InputItem): OutgoingRecord => {
-    let key = flags.key ?? null;
-    let text = item.text;
-    if (flags.keyDelimiter !== undefined) {
-      const at = text.indexOf(flags.keyDelimiter);
+    let bytes = item.bytes;
+    let recordKey = key;
+    if (delimiter !== undefined) {
+      const at = bytes.indexOf(delimiter);
       if (at >= 0) {
-        key = text.slice(0, at);
-        text = text.slice(at + flags.keyDelimiter.length);
+        recordKey = bytes.toString('utf8', 0, at);
+        bytes = bytes.subarray(at + delimiter.length);
       }
     }
-    const raw = flags.raw ?? false;
-    const value = encodeWithSchema ? encodeWithSchema(raw ? text : parseValue(text)) : encodeValue(text, raw);
-    checkMessageSize(messageSize(key, value, headers));
-    return { key, value, headers, partition };
+    const value = encodeWithSchema ? encodeWithSchema(raw ? bytes.toString() : parseValue(bytes)) : encodeValue(bytes, raw);
+    checkMessageSize(recordKey === key ? fixedSize + value.byteLength : messageSize(recordKey, value, headers));
+    return { key: recordKey, value, headers, partition };
   };
 
   const fromArguments = !(values.length === 0 || (values.length === 1 && values[0] === '-'));
-  let items: AsyncIterable<InputItem[]> | Iterable<InputItem[]> = lineItems(process.stdin);
+  let input: Input = { kind: 'line', batches: lineItems(process.stdin) };
   let recordOf = toRecord;
   if (fromArguments) {
     // Every argument is encoded and checked before any is sent: a bad one publishes nothing.
     const argumentList = argumentItems(values);
     const records = new Map(argumentList.map((item) => [item, checkedBeforeSending(item, toRecord, topic)]));
-    items = [argumentList];
+    input = { kind: 'argument', batches: [argumentList] };
     recordOf = (item) => records.get(item)!;
   }
-  const { published, batches } = await publishItems(ctx, topic, items, recordOf, partitions);
+  const { published, batches } = await publishItems(ctx, topic, input, recordOf, partitions);
   if (ctx.verbose) process.stderr.write(`zps: published ${plural(published, 'message')} to ${topic} in ${plural(batches, 'batch')}\n`);
   else if (ctx.ui.stderrIsTty) process.stderr.write(ctx.ui.err.green(`published ${plural(published, 'message')} to ${topic}\n`));
 }
 
-/** JSON text is published as that JSON value; anything else (or everything, with --raw) as a JSON string. */
-export function encodeValue(text: string, raw: boolean): Buffer {
-  if (!raw && isJsonText(text)) return Buffer.from(text);
-  return Buffer.from(JSON.stringify(text));
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * JSON is published as those very bytes; anything else (or everything, with --raw) as a JSON
+ * string of the text.
+ */
+function encodeValue(bytes: Buffer, raw: boolean): Buffer {
+  if (!raw && isJsonValue(bytes)) return bytes;
+  return Buffer.from(JSON.stringify(bytes.toString()));
 }
 
-/** The JSON value a text holds, or the text itself when it is not JSON (what a schema then checks). */
-function parseValue(text: string): unknown {
-  return isJsonText(text) ? JSON.parse(text) : text;
+/** The JSON value the bytes hold, or their text when they are not JSON (what a schema then checks). */
+function parseValue(bytes: Buffer): unknown {
+  return isJsonValue(bytes) ? JSON.parse(bytes.toString()) : bytes.toString();
+}
+
+interface Input {
+  kind: InputKind;
+  batches: AsyncIterable<InputItem[]> | Iterable<InputItem[]>;
 }
 
 interface Batch {
   records: OutgoingRecord[];
-  labels: string[];
+  /** Line or argument numbers of the first and last record. */
+  first: number;
+  last: number;
   bytes: number;
 }
 
@@ -107,7 +123,7 @@ interface Batch {
 async function publishItems(
   ctx: CliContext,
   topic: string,
-  items: AsyncIterable<InputItem[]> | Iterable<InputItem[]>,
+  input: Input,
   toRecord: (item: InputItem) => OutgoingRecord,
   partitions: number,
 ): Promise<{ published: number; batches: number }> {
@@ -117,7 +133,9 @@ async function publishItems(
   let published = 0;
   let failure: { error: unknown; label: string } | undefined;
   const notPublished: string[] = [];
-  let batch: Batch = { records: [], labels: [], bytes: 0 };
+  const label = (position: number) => itemLabel(input.kind, position);
+  const newBatch = (): Batch => ({ records: [], first: 0, last: 0, bytes: 0 });
+  let batch = newBatch();
 
   const settleOldest = async () => {
     const { batch: sent, acks } = inFlight.shift()!;
@@ -129,8 +147,8 @@ async function publishItems(
         await ctx.out.flush();
       }
     } catch (error) {
-      failure ??= { error, label: sent.labels[0]! };
-      notPublished.push(range(sent.labels));
+      failure ??= { error, label: label(sent.first) };
+      notPublished.push(sent.first === sent.last ? label(sent.first) : `${label(sent.first)}-${sent.last}`);
     }
   };
   const send = () => {
@@ -139,22 +157,22 @@ async function publishItems(
     batches++;
     acks.catch(() => {}); // observed in settleOldest
     inFlight.push({ batch, acks });
-    batch = { records: [], labels: [], bytes: 0 };
+    batch = newBatch();
   };
 
-  read: for await (const chunk of items) {
+  read: for await (const chunk of input.batches) {
     for (const item of chunk) {
       let record: OutgoingRecord;
       try {
         record = toRecord(item);
       } catch (error) {
         // What came before a bad line goes out: the report then says exactly which lines were published.
-        failure = { error, label: item.label };
+        failure = { error, label: label(item.position) };
         send();
         break read;
       }
-      batch.records.push(record);
-      batch.labels.push(item.label);
+      if (batch.records.push(record) === 1) batch.first = item.position;
+      batch.last = item.position;
       batch.bytes += record.value.byteLength;
       if (batch.records.length >= BATCH_RECORDS || batch.bytes >= BATCH_BYTES) send();
       while (inFlight.length >= MAX_IN_FLIGHT) await settleOldest();
@@ -166,10 +184,6 @@ async function publishItems(
   await ctx.out.flush();
   if (failure) throw publishFailure(topic, failure, published, notPublished);
   return { published, batches };
-}
-
-function range(labels: string[]): string {
-  return labels.length === 1 ? labels[0]! : `${labels[0]}-${labels[labels.length - 1]!.replace(/^\D+/, '')}`;
 }
 
 function publishFailure(topic: string, failure: { error: unknown; label: string }, published: number, notPublished: string[]): ZpsError {
@@ -188,6 +202,6 @@ function checkedBeforeSending(item: InputItem, toRecord: (item: InputItem) => Ou
   try {
     return toRecord(item);
   } catch (error) {
-    throw publishFailure(topic, { error, label: item.label }, 0, []);
+    throw publishFailure(topic, { error, label: itemLabel('argument', item.position) }, 0, []);
   }
 }

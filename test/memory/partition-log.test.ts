@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { PartitionLog } from '../../src/memory/partition-log.js';
+
+const valueOf = (offset: number) =>
+  // mostly small values, now and then one large enough to get a chunk of its own
+  Buffer.from(offset % 97 === 0 ? `${offset}:`.padEnd(300_000, 'x') : `{"n":${offset}}`);
+
+describe('partition log', () => {
+  it('reads back every record exactly as appended, across growth, trimming and moves', () => {
+    const log = new PartitionLog();
+    const keep = 1_000;
+    for (let offset = 0; offset < 20_000; offset++) {
+      const key = offset % 3 === 0 ? null : `k${offset}`;
+      const headers = offset % 5 === 0 ? { h: String(offset) } : {};
+      expect(log.append(offset * 10, key, valueOf(offset), headers, 100)).toBe(offset);
+      if (offset % 250 === 0) log.trim(keep, Number.POSITIVE_INFINITY);
+    }
+    log.trim(keep, Number.POSITIVE_INFINITY);
+    expect(log.startOffset).toBe(19_000);
+    expect(log.endOffset).toBe(20_000);
+    expect(log.count).toBe(keep);
+    expect(log.bytes).toBe(keep * 100);
+
+    const records = log.read(0, 10_000, Number.POSITIVE_INFINITY);
+    expect(records.map((r) => r.offset)).toEqual(Array.from({ length: keep }, (_, i) => 19_000 + i));
+    for (const record of records) {
+      expect(record.value.equals(valueOf(record.offset))).toBe(true);
+      expect(record.timestamp).toBe(record.offset * 10);
+      expect(record.key).toBe(record.offset % 3 === 0 ? null : `k${record.offset}`);
+      expect(record.headers).toEqual(record.offset % 5 === 0 ? { h: String(record.offset) } : {});
+    }
+  });
+
+  it('stops a read at the record and byte limits, but always returns at least one record', () => {
+    const log = new PartitionLog();
+    for (let offset = 0; offset < 10; offset++) log.append(0, null, valueOf(offset), {}, 100);
+    expect(log.read(3, 4, Number.POSITIVE_INFINITY).map((r) => r.offset)).toEqual([3, 4, 5, 6]);
+    expect(log.read(3, 100, 250).map((r) => r.offset)).toEqual([3, 4, 5]);
+    expect(log.read(3, 100, 1).map((r) => r.offset)).toEqual([3]);
+    expect(log.read(10, 100, 1)).toEqual([]);
+  });
+
+  it('trims by bytes, oldest first', () => {
+    const log = new PartitionLog();
+    for (let offset = 0; offset < 10; offset++) log.append(0, null, valueOf(offset), {}, 100);
+    expect(log.trim(Number.POSITIVE_INFINITY, 350)).toBe(700);
+    expect([log.startOffset, log.count, log.bytes]).toEqual([7, 3, 300]);
+  });
+});
