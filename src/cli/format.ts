@@ -1,34 +1,39 @@
 import { decodeValue, printableAsStored } from '../pubsub/codec.js';
 import { splitType } from '../pubsub/delivery.js';
 import type { DeliveredRecord } from '../pubsub/types.js';
+import type { Output } from './output.js';
 import type { Colors } from './ui.js';
 
-export type RecordFormatter = (record: DeliveredRecord) => string;
+/** Writes one record to the output. */
+export type RecordFormatter = (record: DeliveredRecord, out: Output) => void;
 
 /** A string value prints as it is; any other JSON value compact. */
 export function valueText(record: DeliveredRecord): string {
-  const asStored = printableAsStored(record.value);
-  if (asStored !== undefined) return asStored;
+  if (printableAsStored(record.value)) return record.value.toString();
   const value = decodeValue(record.value);
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** The value alone per line: what scripts read. */
-export const plainFormatter: RecordFormatter = (record) => valueText(record) + '\n';
+/** The value alone per line: what scripts read. Most values print as their bytes, never decoded. */
+export const plainFormatter: RecordFormatter = (record, out) => {
+  if (printableAsStored(record.value)) out.writeBytes(record.value);
+  else out.write(valueText(record));
+  out.write('\n');
+};
 
 /** For a person at a terminal: partition/offset and key, dimmed and colored, then the value. */
 export function ttyFormatter(colors: Colors): RecordFormatter {
-  return (record) => {
+  return (record, out) => {
     const where = colors.dim(`${record.partition}/${record.offset}`);
     const key = record.key === null ? '' : `${colors.cyan(record.key)} `;
-    return `${where} ${key}${valueText(record)}\n`;
+    out.write(`${where} ${key}${valueText(record)}\n`);
   };
 }
 
 /** --json: the whole message as one NDJSON line. */
-export const jsonFormatter: RecordFormatter = (record) => {
+export const jsonFormatter: RecordFormatter = (record, out) => {
   const { type, headers } = splitType(record.headers);
-  return (
+  out.write(
     JSON.stringify({
       topic: record.topic,
       partition: record.partition,
@@ -38,7 +43,7 @@ export const jsonFormatter: RecordFormatter = (record) => {
       type: type ?? null,
       headers,
       value: decodeValue(record.value),
-    }) + '\n'
+    }) + '\n',
   );
 };
 
@@ -77,9 +82,9 @@ export function templateFormatter(template: string): RecordFormatter {
     } else literal += char;
   }
   if (literal) parts.push(literal);
-  return (record) => {
-    let out = '';
-    for (const part of parts) out += typeof part === 'string' ? part : part(record);
-    return out;
+  return (record, out) => {
+    let text = '';
+    for (const part of parts) text += typeof part === 'string' ? part : part(record);
+    out.write(text);
   };
 }

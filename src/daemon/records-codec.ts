@@ -20,12 +20,9 @@ export interface WireRecord {
 
 export function encodeRecords(records: readonly WireRecord[]): Buffer {
   let size = 0;
-  const keys: Array<Buffer | null> = new Array(records.length);
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;
-    const key = record.key === null ? null : Buffer.from(record.key);
-    keys[i] = key;
-    size += 4 + 8 + 8 + 4 + (key?.byteLength ?? 0) + 2 + 4 + record.value.byteLength;
+    size += FIXED_BYTES + (record.key === null ? 0 : Buffer.byteLength(record.key)) + record.value.byteLength;
     for (const name in record.headers) size += 2 + Buffer.byteLength(name) + 4 + Buffer.byteLength(record.headers[name]!);
   }
   const out = Buffer.allocUnsafe(size);
@@ -35,35 +32,43 @@ export function encodeRecords(records: readonly WireRecord[]): Buffer {
     at = out.writeInt32BE(record.partition ?? -1, at);
     at = out.writeDoubleBE(record.offset ?? -1, at);
     at = out.writeDoubleBE(record.timestamp ?? 0, at);
-    const key = keys[i];
-    at = out.writeInt32BE(key ? key.byteLength : -1, at);
-    if (key) at += key.copy(out, at);
-    const names = Object.keys(record.headers);
-    at = out.writeUInt16BE(names.length, at);
-    for (const name of names) {
+    if (record.key === null) at = out.writeInt32BE(-1, at);
+    else {
+      const keyLength = out.write(record.key, at + 4);
+      out.writeInt32BE(keyLength, at);
+      at += 4 + keyLength;
+    }
+    const countAt = at;
+    at += 2;
+    let headerCount = 0;
+    for (const name in record.headers) {
       const nameLength = out.write(name, at + 2);
       out.writeUInt16BE(nameLength, at);
       at += 2 + nameLength;
       const valueLength = out.write(record.headers[name]!, at + 4);
       out.writeUInt32BE(valueLength, at);
       at += 4 + valueLength;
+      headerCount++;
     }
+    out.writeUInt16BE(headerCount, countAt);
     at = out.writeUInt32BE(record.value.byteLength, at);
-    at += record.value.copy(out, at);
+    out.set(record.value, at);
+    at += record.value.byteLength;
   }
   return out;
 }
+
+/** partition, offset, timestamp, key length, header count, value length */
+const FIXED_BYTES = 4 + 8 + 8 + 4 + 2 + 4;
 
 /** Decodes what encodeRecords wrote; values are views into `bytes`. Throws ProtocolError on garbage. */
 export function decodeRecords(bytes: unknown): WireRecord[] {
   if (!Buffer.isBuffer(bytes)) throw new ProtocolError('records are not a binary attachment');
   const records: WireRecord[] = [];
+  const end = bytes.byteLength;
   let at = 0;
-  const need = (n: number) => {
-    if (at + n > bytes.byteLength) throw new ProtocolError('truncated record list');
-  };
-  while (at < bytes.byteLength) {
-    need(24);
+  while (at < end) {
+    if (at + 24 > end) throw truncated();
     const partition = bytes.readInt32BE(at);
     const offset = bytes.readDoubleBE(at + 4);
     const timestamp = bytes.readDoubleBE(at + 12);
@@ -71,28 +76,28 @@ export function decodeRecords(bytes: unknown): WireRecord[] {
     at += 24;
     let key: string | null = null;
     if (keyLength >= 0) {
-      need(keyLength);
+      if (at + keyLength > end) throw truncated();
       key = bytes.toString('utf8', at, at + keyLength);
       at += keyLength;
     }
-    need(2);
+    if (at + 2 > end) throw truncated();
     const headerCount = bytes.readUInt16BE(at);
     at += 2;
     const headers: Headers = {};
     for (let h = 0; h < headerCount; h++) {
-      need(2);
+      if (at + 2 > end) throw truncated();
       const nameLength = bytes.readUInt16BE(at);
-      need(2 + nameLength + 4);
+      if (at + 2 + nameLength + 4 > end) throw truncated();
       const name = bytes.toString('utf8', at + 2, at + 2 + nameLength);
       at += 2 + nameLength;
       const valueLength = bytes.readUInt32BE(at);
-      need(4 + valueLength);
+      if (at + 4 + valueLength > end) throw truncated();
       headers[name] = bytes.toString('utf8', at + 4, at + 4 + valueLength);
       at += 4 + valueLength;
     }
-    need(4);
+    if (at + 4 > end) throw truncated();
     const valueLength = bytes.readUInt32BE(at);
-    need(4 + valueLength);
+    if (at + 4 + valueLength > end) throw truncated();
     const value = bytes.subarray(at + 4, at + 4 + valueLength);
     at += 4 + valueLength;
     const record: WireRecord = { key, headers, value };
@@ -102,4 +107,8 @@ export function decodeRecords(bytes: unknown): WireRecord[] {
     records.push(record);
   }
   return records;
+}
+
+function truncated(): ProtocolError {
+  return new ProtocolError('truncated record list');
 }

@@ -1,3 +1,4 @@
+import type { PartitionBatch } from '../memory/broker.js';
 import type { BrokerService } from '../memory/service.js';
 import { resolveStart } from '../pubsub/offsets.js';
 import type { DeliveredRecord, Reader, ReaderOptions } from '../pubsub/types.js';
@@ -48,6 +49,7 @@ abstract class BaseReader implements Reader {
 
 class DirectReader extends BaseReader {
   private readonly positions = new Map<number, number>();
+  private ahead: Promise<PartitionBatch[]> | undefined;
 
   constructor(
     service: BrokerService,
@@ -61,16 +63,17 @@ class DirectReader extends BaseReader {
 
   async next(): Promise<DeliveredRecord[] | null> {
     while (!this.closed && !this.reachedEnd()) {
-      const batches = await this.service.fetch(this.topic, [...this.positions], {
-        ...FETCH,
-        waitMs: WAIT_MS,
-        signal: this.abort.signal,
-      });
-      const records = this.withinEnd([...deliveredRecords(this.topic, batches)]);
+      const batches = await (this.ahead ?? this.fetch());
+      this.ahead = undefined;
+      const records = this.withinEnd(deliveredRecords(this.topic, batches));
       for (const batch of batches) {
         this.positions.set(batch.partition, batch.records[batch.records.length - 1]!.offset + 1);
       }
-      if (records.length > 0) return records;
+      if (records.length > 0) {
+        // Ask for the next records now: the broker gathers them while the caller prints these.
+        if (!this.reachedEnd()) this.ahead = this.fetch();
+        return records;
+      }
       // Nothing new: the topic may have been created or grown partitions, which start at their beginning.
       if (this.endAtOpen === undefined) this.adopt((await this.service.partitionOffsets(this.topic)) ?? [], { kind: 'beginning' });
     }
@@ -81,6 +84,12 @@ class DirectReader extends BaseReader {
 
   async close(): Promise<void> {
     this.abort.abort();
+  }
+
+  private fetch(): Promise<PartitionBatch[]> {
+    const batches = this.service.fetch(this.topic, [...this.positions], { ...FETCH, waitMs: WAIT_MS, signal: this.abort.signal });
+    batches.catch(() => {}); // a fetch ahead that close() cut short is never awaited
+    return batches;
   }
 
   private adopt(offsets: Array<{ partition: number; start: number; end: number }>, start: ReaderOptions['start']): void {
@@ -117,7 +126,7 @@ class GroupReader extends BaseReader {
         signal: this.abort.signal,
       });
       if (result.revoked.length > 0) await this.service.release(this.member, this.commits.take(), result.revoked);
-      const records = this.withinEnd([...deliveredRecords(this.topic, result.batches)]);
+      const records = this.withinEnd(deliveredRecords(this.topic, result.batches));
       if (records.length > 0) return records;
       if (this.endAtOpen && this.ownedPartitionsDone(result.positions)) return null;
     }

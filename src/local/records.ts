@@ -1,10 +1,11 @@
 import type { PartitionBatch } from '../memory/broker.js';
 import type { DeliveredRecord } from '../pubsub/types.js';
 
-export function* deliveredRecords(topic: string, batches: readonly PartitionBatch[]): Generator<DeliveredRecord> {
+export function deliveredRecords(topic: string, batches: readonly PartitionBatch[]): DeliveredRecord[] {
+  const delivered: DeliveredRecord[] = [];
   for (const { partition, records } of batches) {
     for (const record of records) {
-      yield {
+      delivered.push({
         topic,
         partition,
         offset: record.offset,
@@ -12,9 +13,10 @@ export function* deliveredRecords(topic: string, batches: readonly PartitionBatc
         key: record.key,
         headers: record.headers,
         value: record.value,
-      };
+      });
     }
   }
+  return delivered;
 }
 
 /** The next offset to commit per partition, gathered between round trips to the broker. */

@@ -1,3 +1,5 @@
+import { utf8SequenceEnd } from './json-text.js';
+
 /**
  * How values become bytes and back, the same in every environment.
  * Library values are JSON-encoded; on the way out, bytes that parse as JSON are that JSON value,
@@ -26,15 +28,21 @@ export function decodeValue(bytes: Uint8Array): DecodedValue {
 }
 
 /**
- * The value as it would print, when that needs no decoding: bytes with no whitespace that are not a
- * JSON string are either compact JSON or a bare word, printed as stored either way. Undefined
- * otherwise (JSON strings to unescape, JSON with spaces to compact, binary).
+ * Whether the value prints as its very bytes: well-formed UTF-8 with no whitespace or control
+ * characters that is not a JSON string is either compact JSON or a bare word, printed as stored
+ * either way. Not so for JSON strings (to unescape), JSON with spaces (to compact) and binary.
  */
-export function printableAsStored(bytes: Buffer): string | undefined {
-  if (bytes.length === 0 || bytes[0] === 0x22) return undefined;
-  if (bytes.indexOf(0x20) !== -1 || bytes.indexOf(0x0a) !== -1 || bytes.indexOf(0x09) !== -1 || bytes.indexOf(0x0d) !== -1) return undefined;
-  const text = bytes.toString('utf8');
-  return text.includes('\ufffd') || CONTROL.test(text) ? undefined : text;
+export function printableAsStored(bytes: Uint8Array): boolean {
+  const end = bytes.length;
+  if (end === 0 || bytes[0] === 0x22) return false;
+  for (let i = 0; i < end; ) {
+    const c = bytes[i]!;
+    if (c < 0x80) {
+      if (c <= 0x20 || c === 0x7f) return false;
+      i++;
+    } else if ((i = utf8SequenceEnd(bytes, i, end)) < 0) return false;
+  }
+  return true;
 }
 
 /** Control characters other than tab and line breaks: bytes like these are binary, not text. */

@@ -108,7 +108,7 @@ function stringEnd(bytes: Uint8Array, i: number, end: number): number {
 }
 
 /** The index after the well-formed UTF-8 sequence whose lead byte is at i, or -1 (RFC 3629). */
-function utf8SequenceEnd(bytes: Uint8Array, i: number, end: number): number {
+export function utf8SequenceEnd(bytes: Uint8Array, i: number, end: number): number {
   const lead = bytes[i]!;
   let length: number;
   let low = 0x80; // bounds of the second byte, which rule out overlong forms and surrogates

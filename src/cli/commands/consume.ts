@@ -80,7 +80,7 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
   }
 }
 
-/** Stdout is written in chunks of about this many characters, each marked done once written. */
+/** Stdout is written in chunks of about this many bytes, each marked done once written. */
 const CHUNK = 64 * 1024;
 
 /**
@@ -91,7 +91,7 @@ async function print(ctx: CliContext, reader: Reader, records: DeliveredRecord[]
   let printed = 0;
   let chunkStart = 0;
   for (let i = 0; i < records.length; i++) {
-    ctx.out.write(format(records[i]!));
+    format(records[i]!, ctx.out);
     if (ctx.out.queued < CHUNK && i < records.length - 1) continue;
     await ctx.out.flush();
     if (ctx.out.closed) break;
