@@ -14,11 +14,13 @@ export function valueText(record: DeliveredRecord): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+const NEWLINE = 0x0a;
+
 /** The value alone per line: what scripts read. Most values print as their bytes, never decoded. */
 export const plainFormatter: RecordFormatter = (record, out) => {
   if (printableAsStored(record.value)) out.writeBytes(record.value);
   else out.write(valueText(record));
-  out.write('\n');
+  out.writeByte(NEWLINE);
 };
 
 /** For a person at a terminal: partition/offset and key, dimmed and colored, then the value. */

@@ -39,6 +39,12 @@ export class Output {
     this.used += bytes.byteLength;
   }
 
+  /** One byte, a newline after a value say, without encoding a string for it. */
+  writeByte(byte: number): void {
+    this.reserve(1);
+    this.pending[this.used++] = byte;
+  }
+
   /** Bytes queued and not yet flushed. */
   get queued(): number {
     return this.used;

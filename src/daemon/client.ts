@@ -1,12 +1,12 @@
 import { connect, type Socket } from 'node:net';
 import type { BrokerStats, PartitionBatch, PartitionOffsets, PollResult } from '../memory/broker.js';
-import type { StoredRecord } from '../memory/partition-log.js';
+import { expandAcks, type AckRun } from '../memory/record-batch.js';
 import type { BrokerService, WaitOptions } from '../memory/service.js';
 import { ZpsError, type ExitCode } from '../pubsub/errors.js';
 import type { OutgoingRecord, PublishResult, StartOffset, TopicSummary } from '../pubsub/types.js';
 import { VERSION } from '../version.js';
-import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type AckRun, type Hello, type Reply } from './protocol.js';
-import { decodeRecords, encodeRecords } from './records-codec.js';
+import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Hello, type Reply } from './protocol.js';
+import { WireRecords, encodeRecords } from './records-codec.js';
 
 export interface DaemonStatus {
   pid: number;
@@ -20,12 +20,13 @@ export interface DaemonStatus {
 }
 
 interface EncodedBatch {
+  topic: string;
   partition: number;
   records: Buffer;
 }
 
 function decodeBatches(batches: EncodedBatch[]): PartitionBatch[] {
-  return batches.map(({ partition, records }) => ({ partition, records: decodeRecords(records) as StoredRecord[] }));
+  return batches.map(({ topic, partition, records }) => ({ partition, records: new WireRecords(records).toRecords(topic, partition) }));
 }
 
 interface PendingCall {
@@ -113,12 +114,7 @@ export class DaemonClient implements BrokerService {
 
   async produce(topic: string, records: OutgoingRecord[], options?: { partitions?: number }): Promise<PublishResult[]> {
     const runs = (await this.call('produce', [topic, encodeRecords(records), options ?? {}])) as AckRun[];
-    const acks: PublishResult[] = new Array(records.length);
-    let i = 0;
-    for (const [partition, first, count] of runs) {
-      for (let offset = first; offset < first + count; offset++, i++) acks[i] = { topic, partition, offset, key: records[i]!.key };
-    }
-    return acks;
+    return expandAcks(topic, runs, (i) => records[i]!.key);
   }
 
   async createTopic(topic: string, partitions: number) {

@@ -42,9 +42,6 @@ export interface Hello {
   pid: number;
 }
 
-/** A produce reply: acks as runs of consecutive offsets, [partition, first offset, count]. */
-export type AckRun = [number, number, number];
-
 export class ProtocolError extends Error {}
 
 export function encodeFrame(message: unknown): Buffer {

@@ -6,7 +6,8 @@
  *             i32 keyLength (-1: null), key, u16 headerCount, (u16 nameLength, name, u32 valueLength, value)*,
  *             u32 valueLength, value
  */
-import type { Headers } from '../pubsub/types.js';
+import { NO_HEADERS, type RecordBatch } from '../memory/record-batch.js';
+import type { DeliveredRecord, Headers } from '../pubsub/types.js';
 import { ProtocolError } from './protocol.js';
 
 export interface WireRecord {
@@ -61,52 +62,120 @@ export function encodeRecords(records: readonly WireRecord[]): Buffer {
 /** partition, offset, timestamp, key length, header count, value length */
 const FIXED_BYTES = 4 + 8 + 8 + 4 + 2 + 4;
 
-/** Decodes what encodeRecords wrote; values are views into `bytes`. Throws ProtocolError on garbage. */
-export function decodeRecords(bytes: unknown): WireRecord[] {
-  if (!Buffer.isBuffer(bytes)) throw new ProtocolError('records are not a binary attachment');
-  const records: WireRecord[] = [];
-  const end = bytes.byteLength;
-  let at = 0;
-  while (at < end) {
-    if (at + 24 > end) throw truncated();
-    const partition = bytes.readInt32BE(at);
-    const offset = bytes.readDoubleBE(at + 4);
-    const timestamp = bytes.readDoubleBE(at + 12);
-    const keyLength = bytes.readInt32BE(at + 20);
-    at += 24;
-    let key: string | null = null;
-    if (keyLength >= 0) {
-      if (at + keyLength > end) throw truncated();
-      key = bytes.toString('utf8', at, at + keyLength);
-      at += keyLength;
+/**
+ * A received record list, checked whole on arrival and read in place: the daemon appends values
+ * straight from these bytes, and keys and headers are decoded only when asked for.
+ */
+export class WireRecords implements RecordBatch {
+  readonly length: number;
+  /** Where each record, and its value, starts in the bytes. */
+  private readonly starts: Uint32Array;
+  private readonly valueStarts: Uint32Array;
+  private readonly bytes: Buffer;
+
+  /** Throws ProtocolError unless `bytes` is a well-formed record list. */
+  constructor(bytes: unknown) {
+    if (!Buffer.isBuffer(bytes)) throw new ProtocolError('records are not a binary attachment');
+    this.bytes = bytes;
+    const end = bytes.byteLength;
+    const most = Math.ceil(end / FIXED_BYTES);
+    this.starts = new Uint32Array(most);
+    this.valueStarts = new Uint32Array(most);
+    let count = 0;
+    let at = 0;
+    while (at < end) {
+      this.starts[count] = at;
+      if (at + 24 > end) throw truncated();
+      const keyLength = bytes.readInt32BE(at + 20);
+      at += 24 + Math.max(keyLength, 0);
+      if (at + 2 > end) throw truncated();
+      const headerCount = bytes.readUInt16BE(at);
+      at += 2;
+      for (let h = 0; h < headerCount; h++) {
+        if (at + 2 > end) throw truncated();
+        at += 2 + bytes.readUInt16BE(at);
+        if (at + 4 > end) throw truncated();
+        at += 4 + bytes.readUInt32BE(at);
+      }
+      if (at + 4 > end) throw truncated();
+      const valueLength = bytes.readUInt32BE(at);
+      this.valueStarts[count++] = at + 4;
+      at += 4 + valueLength;
+      if (at > end) throw truncated();
     }
-    if (at + 2 > end) throw truncated();
-    const headerCount = bytes.readUInt16BE(at);
+    this.length = count;
+  }
+
+  partition(i: number): number | undefined {
+    const partition = this.bytes.readInt32BE(this.starts[i]!);
+    return partition >= 0 ? partition : undefined;
+  }
+
+  key(i: number): string | null {
+    const at = this.starts[i]! + 24;
+    const length = this.bytes.readInt32BE(at - 4);
+    return length < 0 ? null : this.bytes.toString('utf8', at, at + length);
+  }
+
+  headers(i: number): Headers {
+    let at = this.headersAt(i);
+    const count = this.bytes.readUInt16BE(at);
+    if (count === 0) return NO_HEADERS;
     at += 2;
     const headers: Headers = {};
-    for (let h = 0; h < headerCount; h++) {
-      if (at + 2 > end) throw truncated();
-      const nameLength = bytes.readUInt16BE(at);
-      if (at + 2 + nameLength + 4 > end) throw truncated();
-      const name = bytes.toString('utf8', at + 2, at + 2 + nameLength);
+    for (let h = 0; h < count; h++) {
+      const nameLength = this.bytes.readUInt16BE(at);
+      const name = this.bytes.toString('utf8', at + 2, at + 2 + nameLength);
       at += 2 + nameLength;
-      const valueLength = bytes.readUInt32BE(at);
-      if (at + 4 + valueLength > end) throw truncated();
-      headers[name] = bytes.toString('utf8', at + 4, at + 4 + valueLength);
+      const valueLength = this.bytes.readUInt32BE(at);
+      headers[name] = this.bytes.toString('utf8', at + 4, at + 4 + valueLength);
       at += 4 + valueLength;
     }
-    if (at + 4 > end) throw truncated();
-    const valueLength = bytes.readUInt32BE(at);
-    if (at + 4 + valueLength > end) throw truncated();
-    const value = bytes.subarray(at + 4, at + 4 + valueLength);
-    at += 4 + valueLength;
-    const record: WireRecord = { key, headers, value };
-    if (partition >= 0) record.partition = partition;
-    if (offset >= 0) record.offset = offset;
-    if (timestamp > 0) record.timestamp = timestamp;
-    records.push(record);
+    return headers;
   }
-  return records;
+
+  size(i: number): number {
+    const headersAt = this.headersAt(i);
+    const keyBytes = headersAt - this.starts[i]! - 24;
+    const headerBytes = this.valueStarts[i]! - 4 - (headersAt + 2) - 6 * this.bytes.readUInt16BE(headersAt);
+    return keyBytes + headerBytes + this.valueLength(i);
+  }
+
+  valueLength(i: number): number {
+    return this.valueEnd(i) - this.valueStarts[i]!;
+  }
+
+  copyValue(i: number, target: Uint8Array, at: number): void {
+    this.bytes.copy(target, at, this.valueStarts[i]!, this.valueEnd(i));
+  }
+
+  /** A fetch reply's records of one partition, as delivered to readers; values are views into the bytes. */
+  toRecords(topic: string, partition: number): DeliveredRecord[] {
+    const records: DeliveredRecord[] = new Array(this.length);
+    for (let i = 0; i < this.length; i++) {
+      const at = this.starts[i]!;
+      records[i] = {
+        topic,
+        partition,
+        offset: this.bytes.readDoubleBE(at + 4),
+        timestamp: this.bytes.readDoubleBE(at + 12),
+        key: this.key(i),
+        headers: this.headers(i),
+        value: this.bytes.subarray(this.valueStarts[i]!, this.valueEnd(i)),
+      };
+    }
+    return records;
+  }
+
+  private headersAt(i: number): number {
+    const at = this.starts[i]! + 24;
+    return at + Math.max(this.bytes.readInt32BE(at - 4), 0);
+  }
+
+  /** The value is a record's last field: it ends where the next record starts. */
+  private valueEnd(i: number): number {
+    return i + 1 < this.length ? this.starts[i + 1]! : this.bytes.byteLength;
+  }
 }
 
 function truncated(): ProtocolError {

@@ -3,10 +3,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { MemoryBroker, PartitionBatch, PollResult } from '../memory/broker.js';
 import { InProcessService } from '../memory/service.js';
 import { ZpsError } from '../pubsub/errors.js';
-import type { PublishResult } from '../pubsub/types.js';
 import { VERSION } from '../version.js';
-import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type AckRun, type Reply, type Request } from './protocol.js';
-import { decodeRecords, encodeRecords } from './records-codec.js';
+import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Reply, type Request } from './protocol.js';
+import { WireRecords, encodeRecords } from './records-codec.js';
 
 /** Operations a client may call: exactly the BrokerService methods, plus the daemon's own. */
 const SERVICE_OPS = new Set([
@@ -129,16 +128,11 @@ export class DaemonServer {
       this.reply(socket, { id: request.id, error: { message: `unknown operation ${request.op}`, exitCode: 1 } });
       return;
     }
-    const args = [...request.args];
     if (request.op === 'produce') {
-      try {
-        args[1] = decodeRecords(args[1]);
-      } catch {
-        // only well-formed records may be stored: a buggy client must not corrupt what others read
-        this.reply(socket, { id: request.id, error: { message: 'malformed records in produce request', exitCode: 1 } });
-        return;
-      }
+      this.produce(socket, request);
+      return;
     }
+    const args = [...request.args];
     if (WAITING_OPS.has(request.op)) {
       const abort = new AbortController();
       connection.waits.set(request.id, abort);
@@ -152,7 +146,6 @@ export class DaemonServer {
     }
     result.then(
       (value: unknown) => {
-        if (request.op === 'produce') value = compactAcks(value as PublishResult[]);
         if (request.op === 'fetch') value = encodeBatches(value as PartitionBatch[]);
         if (request.op === 'poll') value = { ...(value as PollResult), batches: encodeBatches((value as PollResult).batches) };
         if (request.op === 'join') connection.members.add(value as string);
@@ -161,6 +154,24 @@ export class DaemonServer {
       },
       (error: unknown) => this.reply(socket, { id: request.id, error: toWireError(error) }),
     ).finally(() => connection.waits.delete(request.id));
+  }
+
+  /** Appends straight from the request's bytes; acks go back as runs, as the broker makes them. */
+  private produce(socket: Socket, request: Request): void {
+    const [topic, bytes, options] = request.args as [string, unknown, { partitions?: number } | undefined];
+    let records: WireRecords;
+    try {
+      records = new WireRecords(bytes);
+    } catch {
+      // only well-formed records may be stored: a buggy client must not corrupt what others read
+      this.reply(socket, { id: request.id, error: { message: 'malformed records in produce request', exitCode: 1 } });
+      return;
+    }
+    try {
+      this.reply(socket, { id: request.id, result: this.service.broker.produce(topic, records, options ?? {}) });
+    } catch (error) {
+      this.reply(socket, { id: request.id, error: toWireError(error) });
+    }
   }
 
   private reply(socket: Socket, reply: Reply): void {
@@ -176,23 +187,10 @@ function checkRequest(message: unknown): Request {
   return request;
 }
 
-/**
- * Acks travel as runs [partition, first offset, count] of consecutive offsets in one partition
- * (a whole batch, usually): the client knows the topic and the keys it sent.
- */
-function compactAcks(acks: PublishResult[]): AckRun[] {
-  const runs: AckRun[] = [];
-  let run: AckRun | undefined;
-  for (const { partition, offset } of acks) {
-    if (run && run[0] === partition && run[1] + run[2] === offset) run[2]++;
-    else runs.push((run = [partition, offset, 1]));
-  }
-  return runs;
-}
-
 /** Each partition's records as one binary attachment (see records-codec.ts). */
-function encodeBatches(batches: PartitionBatch[]): Array<{ partition: number; records: Buffer }> {
-  return batches.map(({ partition, records }) => ({ partition, records: encodeRecords(records) }));
+function encodeBatches(batches: PartitionBatch[]): Array<{ topic: string; partition: number; records: Buffer }> {
+  // batches are never empty
+  return batches.map(({ partition, records }) => ({ topic: records[0]!.topic, partition, records: encodeRecords(records) }));
 }
 
 function toWireError(error: unknown) {

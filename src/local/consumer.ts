@@ -91,12 +91,12 @@ export class LocalConsumer implements Consumer {
     }
   }
 
-  private async deliver({ topic, handler, messageType }: Subscription, service: BrokerService, member: string): Promise<void> {
+  private async deliver({ handler, messageType }: Subscription, service: BrokerService, member: string): Promise<void> {
     const commits = new CommitTracker();
     const closing = () => this.closing;
     while (!closing()) {
       const result = await service.poll(member, commits.take(), { ...POLL, signal: this.abort.signal });
-      deliver: for (const record of deliveredRecords(topic, result.batches)) {
+      deliver: for (const record of deliveredRecords(result.batches)) {
         if (matchesType(record, messageType)) {
           const { message, meta } = decodeRecord(record);
           const settled = await handleWithRetry(

@@ -65,7 +65,7 @@ class DirectReader extends BaseReader {
     while (!this.closed && !this.reachedEnd()) {
       const batches = await (this.ahead ?? this.fetch());
       this.ahead = undefined;
-      const records = this.withinEnd(deliveredRecords(this.topic, batches));
+      const records = this.withinEnd(deliveredRecords(batches));
       for (const batch of batches) {
         this.positions.set(batch.partition, batch.records[batch.records.length - 1]!.offset + 1);
       }
@@ -126,7 +126,7 @@ class GroupReader extends BaseReader {
         signal: this.abort.signal,
       });
       if (result.revoked.length > 0) await this.service.release(this.member, this.commits.take(), result.revoked);
-      const records = this.withinEnd(deliveredRecords(this.topic, result.batches));
+      const records = this.withinEnd(deliveredRecords(result.batches));
       if (records.length > 0) return records;
       if (this.endAtOpen && this.ownedPartitionsDone(result.positions)) return null;
     }

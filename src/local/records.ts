@@ -1,21 +1,11 @@
 import type { PartitionBatch } from '../memory/broker.js';
 import type { DeliveredRecord } from '../pubsub/types.js';
 
-export function deliveredRecords(topic: string, batches: readonly PartitionBatch[]): DeliveredRecord[] {
+/** The records of every batch, in order. */
+export function deliveredRecords(batches: readonly PartitionBatch[]): DeliveredRecord[] {
+  if (batches.length === 1) return batches[0]!.records;
   const delivered: DeliveredRecord[] = [];
-  for (const { partition, records } of batches) {
-    for (const record of records) {
-      delivered.push({
-        topic,
-        partition,
-        offset: record.offset,
-        timestamp: record.timestamp,
-        key: record.key,
-        headers: record.headers,
-        value: record.value,
-      });
-    }
-  }
+  for (const { records } of batches) for (const record of records) delivered.push(record);
   return delivered;
 }
 

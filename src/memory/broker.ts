@@ -1,10 +1,11 @@
 import { ZpsError, usageError } from '../pubsub/errors.js';
-import { checkMessageSize, formatBytes, messageSize, plural, validateTopicName } from '../pubsub/limits.js';
+import { checkMessageSize, formatBytes, plural, validateTopicName } from '../pubsub/limits.js';
 import { resolveStart } from '../pubsub/offsets.js';
-import type { OutgoingRecord, PublishResult, StartOffset, TopicSummary } from '../pubsub/types.js';
+import type { DeliveredRecord, OutgoingRecord, StartOffset, TopicSummary } from '../pubsub/types.js';
 import { Group, Subscription, desiredOwner, type Member } from './group.js';
 import { partitionForKey } from './murmur2.js';
-import { PartitionLog, RECORD_OVERHEAD_BYTES, type StoredRecord } from './partition-log.js';
+import { PartitionLog, RECORD_OVERHEAD_BYTES } from './partition-log.js';
+import { outgoingBatch, type AckRun, type RecordBatch } from './record-batch.js';
 
 export interface BrokerLimits {
   /** Bytes of stored messages past which publishes are refused. */
@@ -28,7 +29,7 @@ export interface PartitionOffsets {
 
 export interface PartitionBatch {
   partition: number;
-  records: StoredRecord[];
+  records: DeliveredRecord[];
 }
 
 export interface PollResult {
@@ -81,24 +82,26 @@ export class MemoryBroker {
     }
   }
 
-  /** Appends a batch atomically: every record is checked before any is stored. */
-  produce(topicName: string, records: readonly OutgoingRecord[], options: { partitions?: number } = {}): PublishResult[] {
+  /**
+   * Appends a batch atomically: every record is checked before any is stored. The acks come as
+   * runs of consecutive offsets (expandAcks makes one per record).
+   */
+  produce(topicName: string, records: readonly OutgoingRecord[] | RecordBatch, options: { partitions?: number } = {}): AckRun[] {
     validateTopicName(topicName);
+    const batch = isRecordArray(records) ? outgoingBatch(records) : records;
     const existing = this.topics.get(topicName);
     const partitionCount = existing?.logs.length ?? options.partitions ?? 1;
     if (!Number.isInteger(partitionCount) || partitionCount < 1) {
       throw usageError(`invalid partition count ${partitionCount}: use a whole number from 1`);
     }
     let batchBytes = 0;
-    const sizes: number[] = new Array(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
-      const size = messageSize(record.key, record.value, record.headers);
+    const sizes = new Float64Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const size = batch.size(i);
       checkMessageSize(size);
-      if (record.partition !== undefined && !(record.partition >= 0 && record.partition < partitionCount)) {
-        throw usageError(
-          `partition ${record.partition} does not exist: topic ${topicName} has ${plural(partitionCount, 'partition')}`,
-        );
+      const partition = batch.partition(i);
+      if (partition !== undefined && !(partition >= 0 && partition < partitionCount)) {
+        throw usageError(`partition ${partition} does not exist: topic ${topicName} has ${plural(partitionCount, 'partition')}`);
       }
       sizes[i] = size + RECORD_OVERHEAD_BYTES;
       batchBytes += sizes[i]!;
@@ -111,19 +114,18 @@ export class MemoryBroker {
     }
     const topic = existing ?? this.addTopic(topicName, partitionCount);
     const timestamp = Date.now();
-    const acks: PublishResult[] = new Array(records.length);
+    const acks: AckRun[] = [];
+    let run: AckRun | undefined;
     const touched = new Set<PartitionLog>();
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
+    for (let i = 0; i < batch.length; i++) {
+      const key = batch.key(i);
       const partition =
-        record.partition ??
-        (record.key === null
-          ? topic.nextPartition++ % partitionCount
-          : partitionForKey(record.key, partitionCount));
+        batch.partition(i) ?? (key === null ? topic.nextPartition++ % partitionCount : partitionForKey(key, partitionCount));
       const log = topic.logs[partition]!;
-      const offset = log.append(timestamp, record.key, record.value, record.headers, sizes[i]!);
+      const offset = log.append(timestamp, key, batch.headers(i), sizes[i]!, batch, i);
       touched.add(log);
-      acks[i] = { topic: topicName, partition, offset, key: record.key };
+      if (run !== undefined && run[0] === partition && run[1] + run[2] === offset) run[2]++;
+      else acks.push((run = [partition, offset, 1]));
     }
     this.totalBytes += batchBytes;
     for (const log of touched) {
@@ -322,7 +324,7 @@ export class MemoryBroker {
   }
 
   private addTopic(name: string, partitions: number): Topic {
-    const topic: Topic = { logs: Array.from({ length: partitions }, () => new PartitionLog()), nextPartition: 0 };
+    const topic: Topic = { logs: Array.from({ length: partitions }, (_, partition) => new PartitionLog(name, partition)), nextPartition: 0 };
     this.topics.set(name, topic);
     for (const group of this.groups.values()) {
       if (group.subscriptions.has(name)) this.rebalance(group, name);
@@ -370,4 +372,8 @@ export class MemoryBroker {
     this.watchers.delete(topicName);
     for (const listener of listeners) listener();
   }
+}
+
+function isRecordArray(records: readonly OutgoingRecord[] | RecordBatch): records is readonly OutgoingRecord[] {
+  return Array.isArray(records);
 }

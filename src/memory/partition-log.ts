@@ -1,13 +1,5 @@
-import type { Headers } from '../pubsub/types.js';
-
-/** A record as read back: its value is a view into the log's storage. */
-export interface StoredRecord {
-  offset: number;
-  timestamp: number;
-  key: string | null;
-  value: Buffer;
-  headers: Headers;
-}
+import type { DeliveredRecord, Headers } from '../pubsub/types.js';
+import { NO_HEADERS, type RecordBatch } from './record-batch.js';
 
 /** Per-record bookkeeping charged on top of key, value and headers, so the cap tracks real memory. */
 export const RECORD_OVERHEAD_BYTES = 96;
@@ -20,8 +12,6 @@ export const RECORD_OVERHEAD_BYTES = 96;
 const FIRST_CHUNK_BYTES = 4 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
 const FIRST_CAPACITY = 16;
-
-const NO_HEADERS: Headers = Object.freeze({}) as Headers;
 
 interface Chunk {
   readonly id: number;
@@ -37,6 +27,11 @@ interface Chunk {
  * dozen bytes besides its value and appending one allocates nothing.
  */
 export class PartitionLog {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+
   /** Offset of slot 0; slots before `head` were trimmed, and are dropped when the columns move. */
   private slotBase = 0;
   private head = 0;
@@ -66,21 +61,25 @@ export class PartitionLog {
     return this.tail - this.head;
   }
 
-  append(timestamp: number, key: string | null, value: Uint8Array, headers: Headers, size: number): number {
+  /** Appends record `index` of `batch` (its value copied in); returns its offset. */
+  append(timestamp: number, key: string | null, headers: Headers, size: number, batch: RecordBatch, index: number): number {
     if (this.tail === this.timestamps.length) this.makeRoom();
     const slot = this.tail++;
     this.timestamps[slot] = timestamp;
     this.sizes[slot] = size;
     this.keys.push(key);
     this.headerSets.push(isEmpty(headers) ? NO_HEADERS : headers);
-    this.store(slot, value);
+    this.store(slot, batch, index);
     this.bytes += size;
     return this.slotBase + slot;
   }
 
-  /** Records from `offset` on (clamped to the start), at most `maxRecords` and about `maxBytes`. */
-  read(offset: number, maxRecords: number, maxBytes: number): StoredRecord[] {
-    const out: StoredRecord[] = [];
+  /**
+   * Records from `offset` on (clamped to the start), at most `maxRecords` and about `maxBytes`,
+   * as delivered to readers; values are views into the log's storage.
+   */
+  read(offset: number, maxRecords: number, maxBytes: number): DeliveredRecord[] {
+    const out: DeliveredRecord[] = [];
     let bytes = 0;
     let chunk: Chunk | undefined;
     for (let slot = Math.max(offset - this.slotBase, this.head); slot < this.tail; slot++) {
@@ -88,11 +87,13 @@ export class PartitionLog {
       if (chunk?.id !== this.chunkIds[slot]) chunk = this.chunks.get(this.chunkIds[slot]!)!;
       const start = this.valueStarts[slot]!;
       out.push({
+        topic: this.topic,
+        partition: this.partition,
         offset: this.slotBase + slot,
         timestamp: this.timestamps[slot]!,
         key: this.keys[slot]!,
-        value: chunk.buffer.subarray(start, start + this.valueLengths[slot]!),
         headers: this.headerSets[slot]!,
+        value: chunk.buffer.subarray(start, start + this.valueLengths[slot]!),
       });
       bytes += this.sizes[slot]!;
     }
@@ -116,15 +117,15 @@ export class PartitionLog {
   }
 
   /** Copies the value into the current chunk, or one of its own, and notes where it went. */
-  private store(slot: number, value: Uint8Array): void {
-    const length = value.byteLength;
+  private store(slot: number, batch: RecordBatch, index: number): void {
+    const length = batch.valueLength(index);
     let chunk = this.current;
     if (length > CHUNK_BYTES / 4) chunk = this.newChunk(length);
     else if (!chunk || chunk.used + length > chunk.buffer.byteLength) {
       if (chunk && chunk.live === 0) this.chunks.delete(chunk.id);
       chunk = this.current = this.newChunk(Math.min(CHUNK_BYTES, Math.max(FIRST_CHUNK_BYTES, (chunk?.buffer.byteLength ?? 0) * 2, length)));
     }
-    chunk.buffer.set(value, chunk.used);
+    batch.copyValue(index, chunk.buffer, chunk.used);
     this.valueStarts[slot] = chunk.used;
     this.valueLengths[slot] = length;
     this.chunkIds[slot] = chunk.id;

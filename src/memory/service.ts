@@ -1,5 +1,6 @@
 import type { OutgoingRecord, PublishResult, StartOffset, TopicSummary } from '../pubsub/types.js';
 import type { BrokerStats, MemoryBroker, PartitionBatch, PartitionOffsets, PollResult } from './broker.js';
+import { expandAcks } from './record-batch.js';
 
 export interface WaitOptions {
   maxRecords: number;
@@ -37,7 +38,7 @@ export class InProcessService implements BrokerService {
   constructor(readonly broker: MemoryBroker) {}
 
   async produce(topic: string, records: OutgoingRecord[], options?: { partitions?: number }) {
-    return this.broker.produce(topic, records, options);
+    return expandAcks(topic, this.broker.produce(topic, records, options), (i) => records[i]!.key);
   }
 
   async createTopic(topic: string, partitions: number) {

@@ -1,6 +1,7 @@
 import { connect, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../dist/daemon/protocol.js';
+import { encodeRecords } from '../../dist/daemon/records-codec.js';
 import { privateSocket, zps } from '../helpers/zps.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -82,12 +83,19 @@ describe('daemon wire protocol robustness', () => {
     conn.write(encodeFrame({ id: 2, op: 'produce', args: ['t', 'not-an-array-of-records'] }));
     conn.write(encodeFrame({ id: 3, op: 'nonsense', args: [] }));
     conn.write(encodeFrame({ id: 4, op: 'produce', args: ['t', [{ key: null, value: 'not bytes', headers: {} }]] }));
-    await waitFor(() => replies.length >= 4, 'four replies');
+    // binary record lists that overrun themselves: a whole record then a cut one; a value length past the end
+    const records = encodeRecords([{ key: 'k', headers: { h: 'v' }, value: Buffer.from('"one"') }, { key: null, headers: {}, value: Buffer.from('"two"') }]);
+    conn.write(encodeFrame({ id: 5, op: 'produce', args: ['t', records.subarray(0, records.length - 2)] }));
+    const overrun = Buffer.from(records);
+    overrun.writeUInt32BE(1000, overrun.length - 9);
+    conn.write(encodeFrame({ id: 6, op: 'produce', args: ['t', overrun] }));
+    conn.write(encodeFrame({ id: 7, op: 'produce', args: ['t', records.subarray(0, 20)] }));
+    await waitFor(() => replies.length >= 7, 'seven replies');
     conn.destroy();
     const byId = (id: number) => replies.find((r) => (r as { id: number }).id === id);
     expect(byId(2)).toMatchObject({ error: { message: expect.any(String) } });
     expect(byId(3)).toMatchObject({ error: { message: 'unknown operation nonsense' } });
-    expect(byId(4)).toMatchObject({ error: { message: 'malformed records in produce request' } });
+    for (const id of [4, 5, 6, 7]) expect(byId(id)).toMatchObject({ error: { message: 'malformed records in produce request' } });
     expect((await zps(socket, ['count', 't'])).stdout).toBe('0\n');
     await stillServing();
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBroker } from '../../src/memory/broker.js';
 import { partitionForKey } from '../../src/memory/murmur2.js';
+import { expandAcks } from '../../src/memory/record-batch.js';
 import { ExitCode, ZpsError } from '../../src/pubsub/errors.js';
 import { MAX_MESSAGE_BYTES } from '../../src/pubsub/limits.js';
 import type { OutgoingRecord } from '../../src/pubsub/types.js';
@@ -11,6 +12,11 @@ const record = (value: string, key: string | null = null, partition?: number): O
   headers: {},
   partition,
 });
+
+/** One ack per record, as the broker's services hand them out. */
+function produce(broker: MemoryBroker, topic: string, records: OutgoingRecord[]) {
+  return expandAcks(topic, broker.produce(topic, records), (i) => records[i]!.key);
+}
 
 function values(broker: MemoryBroker, topic: string, partition = 0): unknown[] {
   return broker
@@ -30,19 +36,20 @@ function thrown(work: () => unknown): ZpsError {
 describe('memory broker: logs', () => {
   it('appends with increasing offsets and counts per topic', () => {
     const broker = new MemoryBroker();
-    const acks = broker.produce('t', [record('a'), record('b'), record('c')]);
+    const acks = produce(broker, 't', [record('a'), record('b'), record('c')]);
+    expect(broker.produce('t', [record('d'), record('e')])).toEqual([[0, 3, 2]]); // runs of offsets
     expect(acks.map((a) => a.offset)).toEqual([0, 1, 2]);
-    expect(broker.count('t')).toBe(3);
+    expect(broker.count('t')).toBe(5);
     expect(broker.count('missing')).toBe(0);
-    expect(broker.partitionOffsets('t')).toEqual([{ partition: 0, start: 0, end: 3 }]);
+    expect(broker.partitionOffsets('t')).toEqual([{ partition: 0, start: 0, end: 5 }]);
   });
 
   it('routes keys with murmur2 and spreads keyless messages round robin', () => {
     const broker = new MemoryBroker();
     broker.createTopic('t', 4);
-    const keyed = broker.produce('t', ['a', 'b', 'c', 'd', 'e'].map((k) => record('v', k)));
+    const keyed = produce(broker, 't', ['a', 'b', 'c', 'd', 'e'].map((k) => record('v', k)));
     for (const ack of keyed) expect(ack.partition).toBe(partitionForKey(ack.key!, 4));
-    const keyless = broker.produce('t', [record('1'), record('2'), record('3'), record('4')]);
+    const keyless = produce(broker, 't', [record('1'), record('2'), record('3'), record('4')]);
     expect(new Set(keyless.map((a) => a.partition)).size).toBe(4);
   });
 

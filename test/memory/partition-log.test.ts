@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { PartitionLog } from '../../src/memory/partition-log.js';
+import { outgoingBatch } from '../../src/memory/record-batch.js';
+import type { Headers } from '../../src/pubsub/types.js';
+
+function append(log: PartitionLog, timestamp: number, key: string | null, value: Buffer, headers: Headers, size: number): number {
+  return log.append(timestamp, key, headers, size, outgoingBatch([{ key, value, headers }]), 0);
+}
 
 const valueOf = (offset: number) =>
   // mostly small values, now and then one large enough to get a chunk of its own
@@ -7,12 +13,12 @@ const valueOf = (offset: number) =>
 
 describe('partition log', () => {
   it('reads back every record exactly as appended, across growth, trimming and moves', () => {
-    const log = new PartitionLog();
+    const log = new PartitionLog('t', 0);
     const keep = 1_000;
     for (let offset = 0; offset < 20_000; offset++) {
       const key = offset % 3 === 0 ? null : `k${offset}`;
       const headers = offset % 5 === 0 ? { h: String(offset) } : {};
-      expect(log.append(offset * 10, key, valueOf(offset), headers, 100)).toBe(offset);
+      expect(append(log, offset * 10, key, valueOf(offset), headers, 100)).toBe(offset);
       if (offset % 250 === 0) log.trim(keep, Number.POSITIVE_INFINITY);
     }
     log.trim(keep, Number.POSITIVE_INFINITY);
@@ -28,12 +34,13 @@ describe('partition log', () => {
       expect(record.timestamp).toBe(record.offset * 10);
       expect(record.key).toBe(record.offset % 3 === 0 ? null : `k${record.offset}`);
       expect(record.headers).toEqual(record.offset % 5 === 0 ? { h: String(record.offset) } : {});
+      expect([record.topic, record.partition]).toEqual(['t', 0]);
     }
   });
 
   it('stops a read at the record and byte limits, but always returns at least one record', () => {
-    const log = new PartitionLog();
-    for (let offset = 0; offset < 10; offset++) log.append(0, null, valueOf(offset), {}, 100);
+    const log = new PartitionLog('t', 0);
+    for (let offset = 0; offset < 10; offset++) append(log, 0, null, valueOf(offset), {}, 100);
     expect(log.read(3, 4, Number.POSITIVE_INFINITY).map((r) => r.offset)).toEqual([3, 4, 5, 6]);
     expect(log.read(3, 100, 250).map((r) => r.offset)).toEqual([3, 4, 5]);
     expect(log.read(3, 100, 1).map((r) => r.offset)).toEqual([3]);
@@ -41,8 +48,8 @@ describe('partition log', () => {
   });
 
   it('trims by bytes, oldest first', () => {
-    const log = new PartitionLog();
-    for (let offset = 0; offset < 10; offset++) log.append(0, null, valueOf(offset), {}, 100);
+    const log = new PartitionLog('t', 0);
+    for (let offset = 0; offset < 10; offset++) append(log, 0, null, valueOf(offset), {}, 100);
     expect(log.trim(Number.POSITIVE_INFINITY, 350)).toBe(700);
     expect([log.startOffset, log.count, log.bytes]).toEqual([7, 3, 300]);
   });
