@@ -6,6 +6,7 @@ export { ZpsError, ExitCode, isZpsError } from './pubsub/errors.js';
 export { MAX_MESSAGE_BYTES } from './pubsub/limits.js';
 export type { RetryOptions, ErrorCallback } from './pubsub/retry.js';
 export type * from './pubsub/types.js';
+export type { RecordBatch } from './pubsub/record-batch.js';
 export { TYPE_HEADER } from './pubsub/types.js';
 
 export interface MemoryBrokerHelpers {

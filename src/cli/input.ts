@@ -1,10 +1,13 @@
-/** The messages of `zps publish`: its value arguments, or the non-empty lines of stdin, as bytes. */
-
-export interface InputItem {
-  /** The bytes as given: a view into the input, not a copy. */
-  bytes: Buffer;
-  /** 1-based line or argument number, for error reports. */
-  position: number;
+/**
+ * The messages of `zps publish`: its value arguments, or the non-empty lines of stdin, as ranges
+ * of the buffers they were read into (never decoded, never copied one by one).
+ */
+export interface InputLines {
+  buffer: Buffer;
+  starts: number[];
+  ends: number[];
+  /** 1-based line or argument number of each, for error reports. */
+  positions: number[];
 }
 
 export type InputKind = 'line' | 'argument';
@@ -13,54 +16,63 @@ export function itemLabel(kind: InputKind, position: number): string {
   return `${kind} ${position}`;
 }
 
-export function argumentItems(values: readonly string[]): InputItem[] {
-  return values.map((text, i) => ({ bytes: Buffer.from(text), position: i + 1 }));
+export function argumentLines(values: readonly string[]): InputLines {
+  const encoded = values.map((text) => Buffer.from(text));
+  const lines: InputLines = { buffer: Buffer.concat(encoded), starts: [], ends: [], positions: [] };
+  let at = 0;
+  encoded.forEach((bytes, i) => {
+    lines.starts.push(at);
+    lines.ends.push((at += bytes.byteLength));
+    lines.positions.push(i + 1);
+  });
+  return lines;
 }
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 
 /**
- * Splits a byte stream into lines, never decoding them: skips empty lines, strips a CR before the
- * newline. Lines come in arrays (one per chunk read), so a million lines cost thousands of awaits.
- * A line split across chunks is joined once its end arrives.
+ * Splits a byte stream into lines: skips empty lines, strips a CR before the newline. Lines come
+ * a chunk read at a time, so a million lines cost thousands of awaits. A line split across
+ * chunks is joined once its end arrives.
  */
-export async function* lineItems(stream: AsyncIterable<Buffer | string>): AsyncGenerator<InputItem[]> {
+export async function* inputLines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<InputLines> {
   let lineNumber = 0;
   let pending: Buffer[] = []; // the start of a line whose end has not arrived
-  const item = (bytes: Buffer, start: number, end: number): InputItem | undefined => {
+  const add = (lines: InputLines, start: number, end: number) => {
     lineNumber++;
-    if (end > start && bytes[end - 1] === CR) end--;
-    return end > start ? { bytes: bytes.subarray(start, end), position: lineNumber } : undefined;
+    if (end > start && lines.buffer[end - 1] === CR) end--;
+    if (end === start) return;
+    lines.starts.push(start);
+    lines.ends.push(end);
+    lines.positions.push(lineNumber);
   };
   for await (const piece of stream) {
     const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
-    let start = 0;
     let newline = chunk.indexOf(NEWLINE);
     if (newline === -1) {
       pending.push(chunk);
       continue;
     }
-    const items: InputItem[] = [];
     if (pending.length > 0) {
       const joined = Buffer.concat([...pending, chunk.subarray(0, newline)]);
       pending = [];
-      const first = item(joined, 0, joined.length);
-      if (first) items.push(first);
-      start = newline + 1;
-      newline = chunk.indexOf(NEWLINE, start);
-    }
-    for (; newline !== -1; newline = chunk.indexOf(NEWLINE, start)) {
-      const next = item(chunk, start, newline);
-      if (next) items.push(next);
+      const first: InputLines = { buffer: joined, starts: [], ends: [], positions: [] };
+      add(first, 0, joined.length);
+      if (first.starts.length > 0) yield first;
+    } else newline = -1; // the chunk's first line starts at 0
+    const lines: InputLines = { buffer: chunk, starts: [], ends: [], positions: [] };
+    let start = newline + 1;
+    for (newline = chunk.indexOf(NEWLINE, start); newline !== -1; newline = chunk.indexOf(NEWLINE, start)) {
+      add(lines, start, newline);
       start = newline + 1;
     }
     if (start < chunk.length) pending.push(chunk.subarray(start));
-    if (items.length > 0) yield items;
+    if (lines.starts.length > 0) yield lines;
   }
   if (pending.length > 0) {
-    const last = Buffer.concat(pending);
-    const final = item(last, 0, last.length);
-    if (final) yield [final];
+    const last: InputLines = { buffer: Buffer.concat(pending), starts: [], ends: [], positions: [] };
+    add(last, 0, last.buffer.length);
+    if (last.starts.length > 0) yield last;
   }
 }

@@ -6,6 +6,7 @@ import { ZpsError } from '../pubsub/errors.js';
 import { VERSION } from '../version.js';
 import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Reply, type Request } from './protocol.js';
 import { WireRecords, encodeRecords } from './records-codec.js';
+import { outgoingBatch } from '../pubsub/record-batch.js';
 
 /** Operations a client may call: exactly the BrokerService methods, plus the daemon's own. */
 const SERVICE_OPS = new Set([
@@ -190,7 +191,7 @@ function checkRequest(message: unknown): Request {
 /** Each partition's records as one binary attachment (see records-codec.ts). */
 function encodeBatches(batches: PartitionBatch[]): Array<{ topic: string; partition: number; records: Buffer }> {
   // batches are never empty
-  return batches.map(({ partition, records }) => ({ topic: records[0]!.topic, partition, records: encodeRecords(records) }));
+  return batches.map(({ partition, records }) => ({ topic: records[0]!.topic, partition, records: encodeRecords(outgoingBatch(records), records) }));
 }
 
 function toWireError(error: unknown) {

@@ -1,8 +1,9 @@
-import type { Producer } from 'kafkajs';
+import type { Message, Producer } from 'kafkajs';
 import { partitionForKey } from '../memory/murmur2.js';
 import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
 import { validateTopicName } from '../pubsub/limits.js';
-import type { OutgoingRecord, PublishResult, RecordSender } from '../pubsub/types.js';
+import type { RecordBatch } from '../pubsub/record-batch.js';
+import type { PublishResult, RecordSender } from '../pubsub/types.js';
 import type { KafkaAdmin } from './admin.js';
 import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 
@@ -28,7 +29,7 @@ export class KafkaSender implements RecordSender {
    * Batches go out in the order send() was called. A batch queued behind one that failed is not
    * sent at all (so a dead broker fails a long publish at once, and order is never broken).
    */
-  send(topic: string, records: OutgoingRecord[], options: { partitions?: number } = {}): Promise<PublishResult[]> {
+  send(topic: string, records: RecordBatch, options: { partitions?: number } = {}): Promise<PublishResult[]> {
     const sent = (this.last ?? Promise.resolve()).then(
       () => this.sendNow(topic, records, options),
       (error: unknown) => {
@@ -45,36 +46,25 @@ export class KafkaSender implements RecordSender {
     return sent;
   }
 
-  private async sendNow(topic: string, records: OutgoingRecord[], options: { partitions?: number }): Promise<PublishResult[]> {
+  private async sendNow(topic: string, records: RecordBatch, options: { partitions?: number }): Promise<PublishResult[]> {
     validateTopicName(topic);
     const count = await this.partitionCount(topic, options.partitions ?? 1);
-    const partitions = records.map((record) => {
-      if (record.partition !== undefined) {
-        if (record.partition >= count) {
-          throw usageError(`partition ${record.partition} does not exist: topic ${topic} has ${count} partition${count === 1 ? '' : 's'}`);
-        }
-        return record.partition;
+    const messages: Message[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const key = records.key(i);
+      let partition = records.partition(i);
+      if (partition !== undefined && partition >= count) {
+        throw usageError(`partition ${partition} does not exist: topic ${topic} has ${count} partition${count === 1 ? '' : 's'}`);
       }
-      return record.key === null ? this.roundRobin++ % count : partitionForKey(record.key, count);
-    });
-    const metadata = await withDeadline(this.settings, '', async () =>
-      (await this.connected()).send({
-        topic,
-        acks: -1,
-        messages: records.map((record, i) => ({
-          key: record.key,
-          value: record.value,
-          headers: record.headers,
-          partition: partitions[i],
-        })),
-      }),
-    );
+      partition ??= key === null ? this.roundRobin++ % count : partitionForKey(key, count);
+      messages.push({ key, value: records.value(i), headers: records.headers(i), partition });
+    }
+    const metadata = await withDeadline(this.settings, '', async () => (await this.connected()).send({ topic, acks: -1, messages }));
     const next = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
-    return records.map((record, i) => {
-      const partition = partitions[i]!;
-      const offset = next.get(partition)!;
-      next.set(partition, offset + 1);
-      return { topic, partition, offset, key: record.key };
+    return messages.map(({ key, partition }) => {
+      const offset = next.get(partition!)!;
+      next.set(partition!, offset + 1);
+      return { topic, partition: partition!, offset, key: key as string | null };
     });
   }
 

@@ -1,6 +1,7 @@
 import type { BrokerService } from '../memory/service.js';
 import { validateTopicName } from '../pubsub/limits.js';
-import type { Admin, PublishResult, RecordSender, TopicSummary, OutgoingRecord } from '../pubsub/types.js';
+import type { RecordBatch } from '../pubsub/record-batch.js';
+import type { Admin, PublishResult, RecordSender, TopicSummary } from '../pubsub/types.js';
 
 export class LocalAdmin implements Admin {
   constructor(private readonly service: () => Promise<BrokerService>) {}
@@ -32,7 +33,7 @@ export class LocalAdmin implements Admin {
 export class LocalSender implements RecordSender {
   constructor(private readonly service: () => Promise<BrokerService>) {}
 
-  async send(topic: string, records: OutgoingRecord[], options?: { partitions?: number }): Promise<PublishResult[]> {
+  async send(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<PublishResult[]> {
     return (await this.service()).produce(topic, records, options);
   }
 

@@ -5,7 +5,7 @@ import type { DeliveredRecord, OutgoingRecord, StartOffset, TopicSummary } from 
 import { Group, Subscription, desiredOwner, type Member } from './group.js';
 import { partitionForKey } from './murmur2.js';
 import { PartitionLog, RECORD_OVERHEAD_BYTES } from './partition-log.js';
-import { outgoingBatch, type AckRun, type RecordBatch } from './record-batch.js';
+import { outgoingBatch, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
 
 export interface BrokerLimits {
   /** Bytes of stored messages past which publishes are refused. */

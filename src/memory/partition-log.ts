@@ -1,5 +1,5 @@
 import type { DeliveredRecord, Headers } from '../pubsub/types.js';
-import { NO_HEADERS, type RecordBatch } from './record-batch.js';
+import { NO_HEADERS, type RecordBatch } from '../pubsub/record-batch.js';
 
 /** Per-record bookkeeping charged on top of key, value and headers, so the cap tracks real memory. */
 export const RECORD_OVERHEAD_BYTES = 96;

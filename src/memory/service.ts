@@ -1,6 +1,6 @@
-import type { OutgoingRecord, PublishResult, StartOffset, TopicSummary } from '../pubsub/types.js';
+import type { PublishResult, StartOffset, TopicSummary } from '../pubsub/types.js';
 import type { BrokerStats, MemoryBroker, PartitionBatch, PartitionOffsets, PollResult } from './broker.js';
-import { expandAcks } from './record-batch.js';
+import { expandAcks, type RecordBatch } from '../pubsub/record-batch.js';
 
 export interface WaitOptions {
   maxRecords: number;
@@ -16,7 +16,7 @@ export interface WaitOptions {
  * methods with the same meaning, so the daemon's wire protocol is a plain RPC of this interface.
  */
 export interface BrokerService {
-  produce(topic: string, records: OutgoingRecord[], options?: { partitions?: number }): Promise<PublishResult[]>;
+  produce(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<PublishResult[]>;
   createTopic(topic: string, partitions: number): Promise<void>;
   partitionOffsets(topic: string): Promise<PartitionOffsets[] | null>;
   fetch(topic: string, positions: Array<[number, number]>, options: WaitOptions): Promise<PartitionBatch[]>;
@@ -37,8 +37,8 @@ export interface BrokerService {
 export class InProcessService implements BrokerService {
   constructor(readonly broker: MemoryBroker) {}
 
-  async produce(topic: string, records: OutgoingRecord[], options?: { partitions?: number }) {
-    return expandAcks(topic, this.broker.produce(topic, records, options), (i) => records[i]!.key);
+  async produce(topic: string, records: RecordBatch, options?: { partitions?: number }) {
+    return expandAcks(topic, this.broker.produce(topic, records, options), (i) => records.key(i));
   }
 
   async createTopic(topic: string, partitions: number) {

@@ -1,6 +1,7 @@
 import { encodeJson } from './codec.js';
 import { ZpsError } from './errors.js';
 import { checkMessageSize, messageSize, validateTopicName } from './limits.js';
+import { outgoingBatch } from './record-batch.js';
 import {
   TYPE_HEADER,
   type Headers,
@@ -69,10 +70,7 @@ export class BatchingPublisher implements Publisher {
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
-    const sent = this.sender.send(
-      this.topic,
-      batch.map((pending) => pending.record),
-    ).then(
+    const sent = this.sender.send(this.topic, outgoingBatch(batch.map((pending) => pending.record))).then(
       (acks) => batch.forEach((pending, i) => pending.resolve(acks[i]!)),
       (error) => batch.forEach((pending) => pending.reject(error)),
     );

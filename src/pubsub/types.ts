@@ -1,4 +1,5 @@
 /** The portable pub/sub API: what every implementation (in-process, daemon, Kafka) provides. */
+import type { RecordBatch } from './record-batch.js';
 
 export type Headers = Record<string, string>;
 
@@ -116,7 +117,7 @@ export interface Reader {
 
 /** Sends batches of encoded records; each batch is acknowledged whole or fails. */
 export interface RecordSender {
-  send(topic: string, records: OutgoingRecord[], options?: { partitions?: number }): Promise<PublishResult[]>;
+  send(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<PublishResult[]>;
   close(): Promise<void>;
 }
 

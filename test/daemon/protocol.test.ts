@@ -2,6 +2,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../dist/daemon/protocol.js';
 import { encodeRecords } from '../../dist/daemon/records-codec.js';
+import { outgoingBatch } from '../../dist/pubsub/record-batch.js';
 import { privateSocket, zps } from '../helpers/zps.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -84,7 +85,9 @@ describe('daemon wire protocol robustness', () => {
     conn.write(encodeFrame({ id: 3, op: 'nonsense', args: [] }));
     conn.write(encodeFrame({ id: 4, op: 'produce', args: ['t', [{ key: null, value: 'not bytes', headers: {} }]] }));
     // binary record lists that overrun themselves: a whole record then a cut one; a value length past the end
-    const records = encodeRecords([{ key: 'k', headers: { h: 'v' }, value: Buffer.from('"one"') }, { key: null, headers: {}, value: Buffer.from('"two"') }]);
+    const records = encodeRecords(
+      outgoingBatch([{ key: 'k', headers: { h: 'v' }, value: Buffer.from('"one"') }, { key: null, headers: {}, value: Buffer.from('"two"') }]),
+    );
     conn.write(encodeFrame({ id: 5, op: 'produce', args: ['t', records.subarray(0, records.length - 2)] }));
     const overrun = Buffer.from(records);
     overrun.writeUInt32BE(1000, overrun.length - 9);

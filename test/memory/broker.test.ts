@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBroker } from '../../src/memory/broker.js';
 import { partitionForKey } from '../../src/memory/murmur2.js';
-import { expandAcks } from '../../src/memory/record-batch.js';
+import { expandAcks } from '../../src/pubsub/record-batch.js';
 import { ExitCode, ZpsError } from '../../src/pubsub/errors.js';
 import { MAX_MESSAGE_BYTES } from '../../src/pubsub/limits.js';
 import type { OutgoingRecord } from '../../src/pubsub/types.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PartitionLog } from '../../src/memory/partition-log.js';
-import { outgoingBatch } from '../../src/memory/record-batch.js';
+import { outgoingBatch } from '../../src/pubsub/record-batch.js';
 import type { Headers } from '../../src/pubsub/types.js';
 
 function append(log: PartitionLog, timestamp: number, key: string | null, value: Buffer, headers: Headers, size: number): number {

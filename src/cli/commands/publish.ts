@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { ZpsError, describeError, usageError, type ExitCode } from '../../pubsub/errors.js';
 import { isJsonValue } from '../../pubsub/json-text.js';
-import { checkMessageSize, messageSize, plural, validateTopicName } from '../../pubsub/limits.js';
-import { TYPE_HEADER, type Headers, type OutgoingRecord, type PublishResult } from '../../pubsub/types.js';
+import { checkMessageSize, plural, validateTopicName } from '../../pubsub/limits.js';
+import { TYPE_HEADER, type Headers, type PublishResult } from '../../pubsub/types.js';
 import type { CliContext } from '../context.js';
-import { argumentItems, itemLabel, lineItems, type InputItem, type InputKind } from '../input.js';
+import { argumentLines, inputLines, itemLabel, type InputKind, type InputLines } from '../input.js';
+import { LineBatch } from '../line-batch.js';
 import { collectHeader, parseWholeNumber } from '../parse.js';
 import type { ActionRunner } from '../program.js';
 
@@ -56,85 +57,76 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
   const headers: Headers = { ...flags.header };
   if (flags.type !== undefined) headers[TYPE_HEADER] = flags.type;
   const key = flags.key ?? null;
-  // Key and headers are the same for every message: their size is counted once.
-  const fixedSize = messageSize(key, EMPTY, headers);
   const delimiter = flags.keyDelimiter === undefined ? undefined : Buffer.from(flags.keyDelimiter);
   const raw = flags.raw ?? false;
-  const toRecord = (item: InputItem): OutgoingRecord => {
-    let bytes = item.bytes;
-    let recordKey = key;
+  /** Checks and adds one line or argument; throws, adding nothing, when it cannot be published. */
+  const addMessage: AddMessage = (batch, buffer, start, end, position) => {
+    let messageKey = key;
     if (delimiter !== undefined) {
-      const at = bytes.indexOf(delimiter);
+      const at = buffer.subarray(start, end).indexOf(delimiter);
       if (at >= 0) {
-        recordKey = bytes.toString('utf8', 0, at);
-        bytes = bytes.subarray(at + delimiter.length);
+        messageKey = buffer.toString('utf8', start, start + at);
+        start += at + delimiter.length;
       }
     }
-    const value = encodeWithSchema ? encodeWithSchema(raw ? bytes.toString() : parseValue(bytes)) : encodeValue(bytes, raw);
-    checkMessageSize(recordKey === key ? fixedSize + value.byteLength : messageSize(recordKey, value, headers));
-    return { key: recordKey, value, headers, partition };
+    let value = buffer;
+    if (encodeWithSchema !== undefined) value = encodeWithSchema(raw ? buffer.toString('utf8', start, end) : parseValue(buffer, start, end));
+    else if (raw || !isJsonValue(buffer, start, end)) value = Buffer.from(JSON.stringify(buffer.toString('utf8', start, end)));
+    // JSON goes out as the very bytes read; anything else (or everything, with --raw) as a JSON string
+    if (value !== buffer) [start, end] = [0, value.byteLength];
+    checkMessageSize(batch.messageSize(messageKey, end - start));
+    batch.add(value, start, end, messageKey, position);
   };
+  const newBatch = () => new LineBatch(headers, partition);
 
   const fromArguments = !(values.length === 0 || (values.length === 1 && values[0] === '-'));
-  let input: Input = { kind: 'line', batches: lineItems(process.stdin) };
-  let recordOf = toRecord;
+  let input: Input = { kind: 'line', lines: inputLines(process.stdin) };
   if (fromArguments) {
+    const lines = argumentLines(values);
     // Every argument is encoded and checked before any is sent: a bad one publishes nothing.
-    const argumentList = argumentItems(values);
-    const records = new Map(argumentList.map((item) => [item, checkedBeforeSending(item, toRecord, topic)]));
-    input = { kind: 'argument', batches: [argumentList] };
-    recordOf = (item) => records.get(item)!;
+    lines.starts.forEach((start, i) => {
+      try {
+        addMessage(newBatch(), lines.buffer, start, lines.ends[i]!, lines.positions[i]!);
+      } catch (error) {
+        throw publishFailure(topic, { error, label: itemLabel('argument', lines.positions[i]!) }, 0, []);
+      }
+    });
+    input = { kind: 'argument', lines: [lines] };
   }
-  const { published, batches } = await publishItems(ctx, topic, input, recordOf, partitions);
+  const { published, batches } = await publishLines(ctx, topic, input, addMessage, newBatch, partitions);
   if (ctx.verbose) process.stderr.write(`zps: published ${plural(published, 'message')} to ${topic} in ${plural(batches, 'batch')}\n`);
   else if (ctx.ui.stderrIsTty) process.stderr.write(ctx.ui.err.green(`published ${plural(published, 'message')} to ${topic}\n`));
 }
 
-const EMPTY = Buffer.alloc(0);
-
-/**
- * JSON is published as those very bytes; anything else (or everything, with --raw) as a JSON
- * string of the text.
- */
-function encodeValue(bytes: Buffer, raw: boolean): Buffer {
-  if (!raw && isJsonValue(bytes)) return bytes;
-  return Buffer.from(JSON.stringify(bytes.toString()));
-}
+type AddMessage = (batch: LineBatch, buffer: Buffer, start: number, end: number, position: number) => void;
 
 /** The JSON value the bytes hold, or their text when they are not JSON (what a schema then checks). */
-function parseValue(bytes: Buffer): unknown {
-  return isJsonValue(bytes) ? JSON.parse(bytes.toString()) : bytes.toString();
+function parseValue(bytes: Buffer, start: number, end: number): unknown {
+  const text = bytes.toString('utf8', start, end);
+  return isJsonValue(bytes, start, end) ? JSON.parse(text) : text;
 }
 
 interface Input {
   kind: InputKind;
-  batches: AsyncIterable<InputItem[]> | Iterable<InputItem[]>;
+  lines: AsyncIterable<InputLines> | Iterable<InputLines>;
 }
 
-interface Batch {
-  records: OutgoingRecord[];
-  /** Line or argument numbers of the first and last record. */
-  first: number;
-  last: number;
-  bytes: number;
-}
-
-/** Streams items to the broker in pipelined batches; on the first failure stops and reports what landed. */
-async function publishItems(
+/** Streams lines to the broker in pipelined batches; on the first failure stops and reports what landed. */
+async function publishLines(
   ctx: CliContext,
   topic: string,
   input: Input,
-  toRecord: (item: InputItem) => OutgoingRecord,
+  addMessage: AddMessage,
+  newBatch: () => LineBatch,
   partitions: number,
 ): Promise<{ published: number; batches: number }> {
   const sender = (await ctx.factory()).getSender();
   let batches = 0;
-  const inFlight: Array<{ batch: Batch; acks: Promise<PublishResult[]> }> = [];
+  const inFlight: Array<{ batch: LineBatch; acks: Promise<PublishResult[]> }> = [];
   let published = 0;
   let failure: { error: unknown; label: string } | undefined;
   const notPublished: string[] = [];
   const label = (position: number) => itemLabel(input.kind, position);
-  const newBatch = (): Batch => ({ records: [], first: 0, last: 0, bytes: 0 });
   let batch = newBatch();
 
   const settleOldest = async () => {
@@ -152,29 +144,25 @@ async function publishItems(
     }
   };
   const send = () => {
-    if (batch.records.length === 0) return;
-    const acks = sender.send(topic, batch.records, { partitions });
+    if (batch.length === 0) return;
+    const acks = sender.send(topic, batch, { partitions });
     batches++;
     acks.catch(() => {}); // observed in settleOldest
     inFlight.push({ batch, acks });
     batch = newBatch();
   };
 
-  read: for await (const chunk of input.batches) {
-    for (const item of chunk) {
-      let record: OutgoingRecord;
+  read: for await (const lines of input.lines) {
+    for (let i = 0; i < lines.starts.length; i++) {
       try {
-        record = toRecord(item);
+        addMessage(batch, lines.buffer, lines.starts[i]!, lines.ends[i]!, lines.positions[i]!);
       } catch (error) {
         // What came before a bad line goes out: the report then says exactly which lines were published.
-        failure = { error, label: label(item.position) };
+        failure = { error, label: label(lines.positions[i]!) };
         send();
         break read;
       }
-      if (batch.records.push(record) === 1) batch.first = item.position;
-      batch.last = item.position;
-      batch.bytes += record.value.byteLength;
-      if (batch.records.length >= BATCH_RECORDS || batch.bytes >= BATCH_BYTES) send();
+      if (batch.length >= BATCH_RECORDS || batch.bytes >= BATCH_BYTES) send();
       while (inFlight.length >= MAX_IN_FLIGHT) await settleOldest();
       if (failure) break read;
     }
@@ -196,12 +184,4 @@ function publishFailure(topic: string, failure: { error: unknown; label: string 
         ? 'nothing was published'
         : `${plural(published, 'message')} published before the failure; ${failure.label} and what follows it were not published${others}`,
   });
-}
-
-function checkedBeforeSending(item: InputItem, toRecord: (item: InputItem) => OutgoingRecord, topic: string): OutgoingRecord {
-  try {
-    return toRecord(item);
-  } catch (error) {
-    throw publishFailure(topic, { error, label: itemLabel('argument', item.position) }, 0, []);
-  }
 }

@@ -1,9 +1,10 @@
-import { messageSize } from '../pubsub/limits.js';
-import type { Headers, OutgoingRecord, PublishResult } from '../pubsub/types.js';
+import { messageSize } from './limits.js';
+import type { Headers, OutgoingRecord, PublishResult } from './types.js';
 
 /**
- * Records to append, however they are held: objects (in-process) or the bytes of a produce request
- * as received (the daemon), which the log copies values out of without a Buffer per message.
+ * Records to publish, however they are held: objects (the library), ranges of the lines `zps
+ * publish` read, or the bytes of a produce request as the daemon received them. Senders and the
+ * broker read them through this, so bulk input never becomes an object per message.
  */
 export interface RecordBatch {
   readonly length: number;
@@ -12,6 +13,7 @@ export interface RecordBatch {
   headers(i: number): Headers;
   /** Value, key and header bytes: what the message size limit counts. */
   size(i: number): number;
+  value(i: number): Buffer;
   valueLength(i: number): number;
   copyValue(i: number, target: Uint8Array, at: number): void;
 }
@@ -26,6 +28,7 @@ export function outgoingBatch(records: readonly OutgoingRecord[]): RecordBatch {
     key: (i) => records[i]!.key,
     headers: (i) => records[i]!.headers,
     size: (i) => messageSize(records[i]!.key, records[i]!.value, records[i]!.headers),
+    value: (i) => records[i]!.value,
     valueLength: (i) => records[i]!.value.byteLength,
     copyValue: (i, target, at) => target.set(records[i]!.value, at),
   };

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { argumentLines, inputLines, type InputLines } from '../../src/cli/input.js';
+
+async function linesOf(chunks: string[]): Promise<Array<[number, string]>> {
+  const stream = (async function* () {
+    for (const chunk of chunks) yield Buffer.from(chunk);
+  })();
+  const out: Array<[number, string]> = [];
+  for await (const lines of inputLines(stream)) out.push(...texts(lines));
+  return out;
+}
+
+const texts = (lines: InputLines): Array<[number, string]> =>
+  lines.starts.map((start, i) => [lines.positions[i]!, lines.buffer.toString('utf8', start, lines.ends[i])]);
+
+describe('stdin lines', () => {
+  it('splits on newlines, skips empty lines, strips CR, keeps line numbers', async () => {
+    expect(await linesOf(['a\n\nb\r\n', 'c'])).toEqual([[1, 'a'], [3, 'b'], [4, 'c']]);
+  });
+
+  it('joins a line split across chunks, a CRLF split between them included', async () => {
+    expect(await linesOf(['{"a":', '"long', ' value"}\r', '\nnext\n'])).toEqual([[1, '{"a":"long value"}'], [2, 'next']]);
+    expect(await linesOf(['x', 'y', 'z'])).toEqual([[1, 'xyz']]);
+    expect(await linesOf(['é'.slice(0, 1), '\n'])).toEqual([[1, 'é']]);
+  });
+
+  it('keeps a multi-byte character split across chunks whole', async () => {
+    const bytes = Buffer.from('ça\n');
+    const stream = (async function* () {
+      yield bytes.subarray(0, 1);
+      yield bytes.subarray(1);
+    })();
+    const out: Array<[number, string]> = [];
+    for await (const lines of inputLines(stream)) out.push(...texts(lines));
+    expect(out).toEqual([[1, 'ça']]);
+  });
+
+  it('reads arguments as numbered values', () => {
+    expect(texts(argumentLines(['{"x":1}', 'plain', '']))).toEqual([[1, '{"x":1}'], [2, 'plain'], [3, '']]);
+  });
+});
