@@ -1,5 +1,5 @@
 import { messageSize } from '../pubsub/limits.js';
-import type { RecordBatch } from '../pubsub/record-batch.js';
+import { packValues, type PackedValues, type RecordBatch } from '../pubsub/record-batch.js';
 import type { Headers } from '../pubsub/types.js';
 
 /**
@@ -15,8 +15,6 @@ export class LineBatch implements RecordBatch {
   first = 0;
   last = 0;
   private readonly sources: Buffer[] = [];
-  /** The same buffers as plain Uint8Arrays: their subarrays cost less than a Buffer's. */
-  private readonly plainSources: Uint8Array[] = [];
   private readonly sourceOf: number[] = [];
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
@@ -37,10 +35,7 @@ export class LineBatch implements RecordBatch {
 
   /** Adds bytes [start, end) of `source` as the value of the message from `position`. */
   add(source: Buffer, start: number, end: number, key: string | null, position: number): void {
-    if (this.sources[this.sources.length - 1] !== source) {
-      this.sources.push(source);
-      this.plainSources.push(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
-    }
+    if (this.sources[this.sources.length - 1] !== source) this.sources.push(source);
     this.sourceOf.push(this.sources.length - 1);
     this.starts.push(start);
     this.ends.push(end);
@@ -74,7 +69,14 @@ export class LineBatch implements RecordBatch {
     return this.ends[i]! - this.starts[i]!;
   }
 
-  copyValue(i: number, target: Uint8Array, at: number): void {
-    target.set(this.plainSources[this.sourceOf[i]!]!.subarray(this.starts[i]!, this.ends[i]!), at);
+  /** The lines of a stdin chunk lie back to back: they are copied as one run. */
+  packedValues(): PackedValues {
+    const source = (i: number) => this.sources[this.sourceOf[i]!]!;
+    return packValues(
+      this.length,
+      (i) => source(i).buffer,
+      (i) => source(i).byteOffset + this.starts[i]!,
+      (i) => this.ends[i]! - this.starts[i]!,
+    );
   }
 }

@@ -1,12 +1,15 @@
 /**
  * Binary encoding of record lists on the daemon's socket: one attachment per batch instead of a
  * JSON object per message, so a million-line publish or consume spends its time moving bytes.
+ * The values come last, together, so they are copied by runs (a stdin chunk's lines, a log
+ * chunk's messages) rather than one by one, and the daemon keeps a produce's values as they came.
  *
- *   record := i32 partition (-1: none), f64 offset, f64 timestamp,
- *             i32 keyLength (-1: null), key, u16 headerCount, (u16 nameLength, name, u32 valueLength, value)*,
- *             u32 valueLength, value
+ *   list   := u32 count, record{count}, values
+ *   record := i32 partition (-1: none), f64 offset (-1: none), f64 timestamp (0: none),
+ *             u32 valueStart, u32 valueLength (within values),
+ *             i32 keyLength (-1: null), key, u16 headerCount, (u16 nameLength, name, u32 valueLength, value)*
  */
-import { NO_HEADERS, type RecordBatch } from '../pubsub/record-batch.js';
+import { NO_HEADERS, type PackedValues, type RecordBatch } from '../pubsub/record-batch.js';
 import type { DeliveredRecord, Headers } from '../pubsub/types.js';
 import { ProtocolError } from './protocol.js';
 
@@ -15,22 +18,26 @@ import { ProtocolError } from './protocol.js';
  * fetch reply, which also carries each record's offset and timestamp.
  */
 export function encodeRecords(batch: RecordBatch, stored?: readonly DeliveredRecord[]): Buffer {
-  let size = 0;
+  const values = batch.packedValues();
+  let size = 4 + values.bytes.byteLength;
   for (let i = 0; i < batch.length; i++) {
     const key = batch.key(i);
     const headers = batch.headers(i);
-    size += FIXED_BYTES + (key === null ? 0 : Buffer.byteLength(key)) + batch.valueLength(i);
+    size += FIXED_BYTES + (key === null ? 0 : Buffer.byteLength(key));
     for (const name in headers) size += 2 + Buffer.byteLength(name) + 4 + Buffer.byteLength(headers[name]!);
   }
   const out = Buffer.allocUnsafe(size);
   // DataView writes compile to plain stores; Buffer's write methods check every argument
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  let at = 0;
+  view.setUint32(0, batch.length);
+  let at = 4;
   for (let i = 0; i < batch.length; i++) {
     view.setInt32(at, batch.partition(i) ?? -1);
     view.setFloat64(at + 4, stored ? stored[i]!.offset : -1);
     view.setFloat64(at + 12, stored ? stored[i]!.timestamp : 0);
-    at += 20;
+    view.setUint32(at + 20, values.starts[i]!);
+    view.setUint32(at + 24, batch.valueLength(i));
+    at += 28;
     const key = batch.key(i);
     if (key === null) {
       view.setInt32(at, -1);
@@ -54,30 +61,29 @@ export function encodeRecords(batch: RecordBatch, stored?: readonly DeliveredRec
       headerCount++;
     }
     view.setUint16(countAt, headerCount);
-    const valueLength = batch.valueLength(i);
-    view.setUint32(at, valueLength);
-    batch.copyValue(i, out, at + 4);
-    at += 4 + valueLength;
   }
+  out.set(values.bytes, at);
   return out;
 }
 
-/** partition, offset, timestamp, key length, header count, value length */
-const FIXED_BYTES = 4 + 8 + 8 + 4 + 2 + 4;
+/** partition, offset, timestamp, value start, value length, key length, header count */
+const FIXED_BYTES = 4 + 8 + 8 + 4 + 4 + 4 + 2;
 
 /**
- * A received record list, checked whole on arrival and read in place: the daemon appends values
- * straight from these bytes, and keys and headers are decoded only when asked for.
+ * A received record list, checked whole on arrival and read in place: the daemon keeps the values
+ * as they came (see PartitionLog), and keys and headers are decoded only when asked for.
  */
 export class WireRecords implements RecordBatch {
   readonly length: number;
-  /** Where each record, and its value, starts in the bytes. */
+  /** Where each record starts in the bytes. */
   private readonly starts: Uint32Array;
+  /** Where each value starts in the values section, and how long it is. */
   private readonly valueStarts: Uint32Array;
+  private readonly valueLengths: Uint32Array;
+  /** Where the values section starts. */
+  private readonly valuesAt: number;
   private readonly bytes: Buffer;
   private readonly view: DataView;
-  /** The bytes as a plain Uint8Array: its subarrays cost less than a Buffer's. */
-  private readonly plain: Uint8Array;
 
   /** Throws ProtocolError unless `bytes` is a well-formed record list. */
   constructor(bytes: unknown) {
@@ -85,18 +91,20 @@ export class WireRecords implements RecordBatch {
     this.bytes = bytes;
     // DataView reads compile to plain loads; Buffer's read methods check every argument
     const view = (this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    this.plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const end = bytes.byteLength;
-    const most = Math.ceil(end / FIXED_BYTES);
-    this.starts = new Uint32Array(most);
-    this.valueStarts = new Uint32Array(most);
-    let count = 0;
-    let at = 0;
-    while (at < end) {
-      this.starts[count] = at;
-      if (at + 24 > end) throw truncated();
-      const keyLength = view.getInt32(at + 20);
-      at += 24 + Math.max(keyLength, 0);
+    if (end < 4) throw truncated();
+    const count = view.getUint32(0);
+    if (count > (end - 4) / FIXED_BYTES) throw truncated();
+    this.starts = new Uint32Array(count);
+    this.valueStarts = new Uint32Array(count);
+    this.valueLengths = new Uint32Array(count);
+    let at = 4;
+    for (let i = 0; i < count; i++) {
+      this.starts[i] = at;
+      if (at + 32 > end) throw truncated();
+      this.valueStarts[i] = view.getUint32(at + 20);
+      this.valueLengths[i] = view.getUint32(at + 24);
+      at += 32 + Math.max(view.getInt32(at + 28), 0);
       if (at + 2 > end) throw truncated();
       const headerCount = view.getUint16(at);
       at += 2;
@@ -106,11 +114,11 @@ export class WireRecords implements RecordBatch {
         if (at + 4 > end) throw truncated();
         at += 4 + view.getUint32(at);
       }
-      if (at + 4 > end) throw truncated();
-      const valueLength = view.getUint32(at);
-      this.valueStarts[count++] = at + 4;
-      at += 4 + valueLength;
       if (at > end) throw truncated();
+    }
+    this.valuesAt = at;
+    for (let i = 0; i < count; i++) {
+      if (this.valueStarts[i]! + this.valueLengths[i]! > end - at) throw new ProtocolError('value out of bounds');
     }
     this.length = count;
   }
@@ -121,7 +129,7 @@ export class WireRecords implements RecordBatch {
   }
 
   key(i: number): string | null {
-    const at = this.starts[i]! + 24;
+    const at = this.starts[i]! + 32;
     const length = this.view.getInt32(at - 4);
     return length < 0 ? null : this.bytes.toString('utf8', at, at + length);
   }
@@ -145,21 +153,23 @@ export class WireRecords implements RecordBatch {
 
   size(i: number): number {
     const headersAt = this.headersAt(i);
-    const keyBytes = headersAt - this.starts[i]! - 24;
-    const headerBytes = this.valueStarts[i]! - 4 - (headersAt + 2) - 6 * this.view.getUint16(headersAt);
-    return keyBytes + headerBytes + this.valueLength(i);
+    const keyBytes = headersAt - this.starts[i]! - 32;
+    const recordEnd = i + 1 < this.length ? this.starts[i + 1]! : this.valuesAt;
+    const headerBytes = recordEnd - (headersAt + 2) - 6 * this.view.getUint16(headersAt);
+    return keyBytes + headerBytes + this.valueLengths[i]!;
   }
 
   value(i: number): Buffer {
-    return this.bytes.subarray(this.valueStarts[i]!, this.valueEnd(i));
+    const start = this.valuesAt + this.valueStarts[i]!;
+    return this.bytes.subarray(start, start + this.valueLengths[i]!);
   }
 
   valueLength(i: number): number {
-    return this.valueEnd(i) - this.valueStarts[i]!;
+    return this.valueLengths[i]!;
   }
 
-  copyValue(i: number, target: Uint8Array, at: number): void {
-    target.set(this.plain.subarray(this.valueStarts[i]!, this.valueEnd(i)), at);
+  packedValues(): PackedValues {
+    return { bytes: this.bytes.subarray(this.valuesAt), starts: this.valueStarts };
   }
 
   /** A fetch reply's records of one partition, as delivered to readers; values are views into the bytes. */
@@ -181,13 +191,8 @@ export class WireRecords implements RecordBatch {
   }
 
   private headersAt(i: number): number {
-    const at = this.starts[i]! + 24;
+    const at = this.starts[i]! + 32;
     return at + Math.max(this.view.getInt32(at - 4), 0);
-  }
-
-  /** The value is a record's last field: it ends where the next record starts. */
-  private valueEnd(i: number): number {
-    return i + 1 < this.length ? this.starts[i + 1]! : this.bytes.byteLength;
   }
 }
 

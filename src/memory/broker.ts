@@ -7,6 +7,9 @@ import { partitionForKey } from './murmur2.js';
 import { PartitionLog, RECORD_OVERHEAD_BYTES } from './partition-log.js';
 import { outgoingBatch, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
 
+/** Batches with at least this many bytes of values keep them in a buffer of their own. */
+const KEEP_BATCH_BYTES = 4 * 1024;
+
 export interface BrokerLimits {
   /** Bytes of stored messages past which publishes are refused. */
   maxMemoryBytes: number;
@@ -114,6 +117,11 @@ export class MemoryBroker {
     }
     const topic = existing ?? this.addTopic(topicName, partitionCount);
     const timestamp = Date.now();
+    // A large batch's values stay together in one buffer of their own: one copy, none per message.
+    const packed = batch.packedValues();
+    const keep = packed.bytes.byteLength >= KEEP_BATCH_BYTES;
+    const values = keep ? Buffer.allocUnsafeSlow(packed.bytes.byteLength) : packed.bytes;
+    if (keep) values.set(packed.bytes);
     const acks: AckRun[] = [];
     let run: AckRun | undefined;
     const touched = new Set<PartitionLog>();
@@ -122,7 +130,7 @@ export class MemoryBroker {
       const partition =
         batch.partition(i) ?? (key === null ? topic.nextPartition++ % partitionCount : partitionForKey(key, partitionCount));
       const log = topic.logs[partition]!;
-      const offset = log.append(timestamp, key, batch.headers(i), sizes[i]!, batch, i);
+      const offset = log.append(timestamp, key, batch.headers(i), sizes[i]!, values, packed.starts[i]!, batch.valueLength(i), keep);
       touched.add(log);
       if (run !== undefined && run[0] === partition && run[1] + run[2] === offset) run[2]++;
       else acks.push((run = [partition, offset, 1]));

@@ -1,5 +1,5 @@
 import type { DeliveredRecord, Headers } from '../pubsub/types.js';
-import { NO_HEADERS, type RecordBatch } from '../pubsub/record-batch.js';
+import { NO_HEADERS } from '../pubsub/record-batch.js';
 
 /** Per-record bookkeeping charged on top of key, value and headers, so the cap tracks real memory. */
 export const RECORD_OVERHEAD_BYTES = 96;
@@ -45,7 +45,10 @@ export class PartitionLog {
   private keys: Array<string | null> = [];
   private headerSets: Headers[] = [];
   private readonly chunks = new Map<number, Chunk>();
+  /** Where small batches' values are copied to. */
   private current: Chunk | undefined;
+  /** The last large batch's values, kept as they came. */
+  private kept: Chunk | undefined;
   private nextChunkId = 0;
   bytes = 0;
 
@@ -61,15 +64,19 @@ export class PartitionLog {
     return this.tail - this.head;
   }
 
-  /** Appends record `index` of `batch` (its value copied in); returns its offset. */
-  append(timestamp: number, key: string | null, headers: Headers, size: number, batch: RecordBatch, index: number): number {
+  /**
+   * Appends a record whose value is `length` bytes at `start` of `values`; returns its offset.
+   * With `keep`, `values` is a buffer of its own (a large batch's values) that the log keeps as it
+   * is, with no copy per message; otherwise the value is copied into the log's chunks.
+   */
+  append(timestamp: number, key: string | null, headers: Headers, size: number, values: Buffer, start: number, length: number, keep: boolean): number {
     if (this.tail === this.timestamps.length) this.makeRoom();
     const slot = this.tail++;
     this.timestamps[slot] = timestamp;
     this.sizes[slot] = size;
     this.keys.push(key);
-    this.headerSets.push(isEmpty(headers) ? NO_HEADERS : headers);
-    this.store(slot, batch, index);
+    this.headerSets.push(headers === NO_HEADERS || isEmpty(headers) ? NO_HEADERS : headers);
+    this.store(slot, values, start, length, keep);
     this.bytes += size;
     return this.slotBase + slot;
   }
@@ -111,30 +118,40 @@ export class PartitionLog {
       this.keys[slot] = null;
       this.headerSets[slot] = NO_HEADERS;
       const chunk = this.chunks.get(this.chunkIds[slot]!)!;
-      if (--chunk.live === 0 && chunk !== this.current) this.chunks.delete(chunk.id);
+      if (--chunk.live === 0 && chunk !== this.current && chunk !== this.kept) this.chunks.delete(chunk.id);
     }
     return freed;
   }
 
-  /** Copies the value into the current chunk, or one of its own, and notes where it went. */
-  private store(slot: number, batch: RecordBatch, index: number): void {
-    const length = batch.valueLength(index);
-    let chunk = this.current;
-    if (length > CHUNK_BYTES / 4) chunk = this.newChunk(length);
-    else if (!chunk || chunk.used + length > chunk.buffer.byteLength) {
-      if (chunk && chunk.live === 0) this.chunks.delete(chunk.id);
-      chunk = this.current = this.newChunk(Math.min(CHUNK_BYTES, Math.max(FIRST_CHUNK_BYTES, (chunk?.buffer.byteLength ?? 0) * 2, length)));
+  /** Notes where the value is: in the kept buffer, or copied into the current chunk or one of its own. */
+  private store(slot: number, values: Buffer, start: number, length: number, keep: boolean): void {
+    let chunk: Chunk;
+    if (keep) {
+      if (this.kept?.buffer !== values) {
+        if (this.kept?.live === 0) this.chunks.delete(this.kept.id);
+        this.kept = this.newChunk(values);
+      }
+      chunk = this.kept;
+    } else {
+      const current = this.current;
+      if (length > CHUNK_BYTES / 4) chunk = this.newChunk(Buffer.allocUnsafeSlow(length));
+      else if (!current || current.used + length > current.buffer.byteLength) {
+        if (current?.live === 0) this.chunks.delete(current.id);
+        const size = Math.min(CHUNK_BYTES, Math.max(FIRST_CHUNK_BYTES, (current?.buffer.byteLength ?? 0) * 2, length));
+        chunk = this.current = this.newChunk(Buffer.allocUnsafeSlow(size));
+      } else chunk = current;
+      chunk.buffer.set(values.subarray(start, start + length), chunk.used);
+      start = chunk.used;
+      chunk.used += length;
     }
-    batch.copyValue(index, chunk.buffer, chunk.used);
-    this.valueStarts[slot] = chunk.used;
+    this.valueStarts[slot] = start;
     this.valueLengths[slot] = length;
     this.chunkIds[slot] = chunk.id;
-    chunk.used += length;
     chunk.live++;
   }
 
-  private newChunk(size: number): Chunk {
-    const chunk: Chunk = { id: this.nextChunkId++, buffer: Buffer.allocUnsafeSlow(size), used: 0, live: 0 };
+  private newChunk(buffer: Buffer): Chunk {
+    const chunk: Chunk = { id: this.nextChunkId++, buffer, used: 0, live: 0 };
     this.chunks.set(chunk.id, chunk);
     return chunk;
   }

@@ -84,13 +84,13 @@ describe('daemon wire protocol robustness', () => {
     conn.write(encodeFrame({ id: 2, op: 'produce', args: ['t', 'not-an-array-of-records'] }));
     conn.write(encodeFrame({ id: 3, op: 'nonsense', args: [] }));
     conn.write(encodeFrame({ id: 4, op: 'produce', args: ['t', [{ key: null, value: 'not bytes', headers: {} }]] }));
-    // binary record lists that overrun themselves: a whole record then a cut one; a value length past the end
+    // binary record lists that overrun themselves: values cut short; a value length past the end; cut in a record
     const records = encodeRecords(
       outgoingBatch([{ key: 'k', headers: { h: 'v' }, value: Buffer.from('"one"') }, { key: null, headers: {}, value: Buffer.from('"two"') }]),
     );
     conn.write(encodeFrame({ id: 5, op: 'produce', args: ['t', records.subarray(0, records.length - 2)] }));
     const overrun = Buffer.from(records);
-    overrun.writeUInt32BE(1000, overrun.length - 9);
+    overrun.writeUInt32BE(1000, 4 + 24); // the first record's value length
     conn.write(encodeFrame({ id: 6, op: 'produce', args: ['t', overrun] }));
     conn.write(encodeFrame({ id: 7, op: 'produce', args: ['t', records.subarray(0, 20)] }));
     await waitFor(() => replies.length >= 7, 'seven replies');

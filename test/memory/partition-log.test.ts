@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { PartitionLog } from '../../src/memory/partition-log.js';
-import { outgoingBatch } from '../../src/pubsub/record-batch.js';
 import type { Headers } from '../../src/pubsub/types.js';
 
+/** Appends a value copied into the log's chunks, or (every 7th) kept in a buffer of its own, behind a gap. */
 function append(log: PartitionLog, timestamp: number, key: string | null, value: Buffer, headers: Headers, size: number): number {
-  return log.append(timestamp, key, headers, size, outgoingBatch([{ key, value, headers }]), 0);
+  if (timestamp % 7 !== 3) return log.append(timestamp, key, headers, size, value, 0, value.length, false);
+  const kept = Buffer.concat([Buffer.from('\n\n'), value, Buffer.from('\n')]);
+  return log.append(timestamp, key, headers, size, kept, 2, value.length, true);
 }
 
 const valueOf = (offset: number) =>
