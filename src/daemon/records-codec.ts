@@ -17,7 +17,7 @@ import { ProtocolError } from './protocol.js';
  * Encodes records: a produce's batch, or (with `stored`, the same records as read from a log) a
  * fetch reply, which also carries each record's offset and timestamp.
  */
-export function encodeRecords(batch: RecordBatch, stored?: readonly DeliveredRecord[]): Buffer {
+export function encodeRecords(batch: RecordBatch, stored?: { offset(i: number): number; timestamp(i: number): number }): Buffer {
   const values = batch.packedValues();
   let size = 4 + values.bytes.byteLength;
   for (let i = 0; i < batch.length; i++) {
@@ -33,8 +33,8 @@ export function encodeRecords(batch: RecordBatch, stored?: readonly DeliveredRec
   let at = 4;
   for (let i = 0; i < batch.length; i++) {
     view.setInt32(at, batch.partition(i) ?? -1);
-    view.setFloat64(at + 4, stored ? stored[i]!.offset : -1);
-    view.setFloat64(at + 12, stored ? stored[i]!.timestamp : 0);
+    view.setFloat64(at + 4, stored ? stored.offset(i) : -1);
+    view.setFloat64(at + 12, stored ? stored.timestamp(i) : 0);
     view.setUint32(at + 20, values.starts[i]!);
     view.setUint32(at + 24, batch.valueLength(i));
     at += 28;

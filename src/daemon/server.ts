@@ -1,17 +1,18 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { MemoryBroker, PartitionBatch, PollResult } from '../memory/broker.js';
+import type { MemoryBroker, PartitionSlice, PollResult } from '../memory/broker.js';
 import { InProcessService } from '../memory/service.js';
 import { ZpsError } from '../pubsub/errors.js';
 import { VERSION } from '../version.js';
 import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Reply, type Request } from './protocol.js';
 import { WireRecords, encodeRecords } from './records-codec.js';
-import { outgoingBatch } from '../pubsub/record-batch.js';
 
 /** Operations a client may call: exactly the BrokerService methods, plus the daemon's own. */
 const SERVICE_OPS = new Set([
   'produce', 'createTopic', 'partitionOffsets', 'fetch', 'count', 'lag', 'listTopics', 'reset', 'join', 'poll', 'release', 'leave', 'stats',
 ]);
+/** Reads are served from slices of the logs, encoded without making a record object each. */
+const READ_AS_SLICES: Record<string, string> = { fetch: 'fetchSlices', poll: 'pollSlices' };
 /** Ops whose last argument is WaitOptions, which get the request's abort signal. */
 const WAITING_OPS = new Set(['fetch', 'poll']);
 
@@ -141,14 +142,18 @@ export class DaemonServer {
     }
     let result: Promise<unknown>;
     try {
-      result = (this.service as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[request.op]!(...args);
+      const method = READ_AS_SLICES[request.op] ?? request.op;
+      result = (this.service as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
     } catch (error) {
       result = Promise.reject(error);
     }
     result.then(
       (value: unknown) => {
-        if (request.op === 'fetch') value = encodeBatches(value as PartitionBatch[]);
-        if (request.op === 'poll') value = { ...(value as PollResult), batches: encodeBatches((value as PollResult).batches) };
+        if (request.op === 'fetch') value = encodeBatches(value as PartitionSlice[]);
+        if (request.op === 'poll') {
+          const polled = value as PollResult<PartitionSlice>;
+          value = { ...polled, batches: encodeBatches(polled.batches) };
+        }
         if (request.op === 'join') connection.members.add(value as string);
         if (request.op === 'leave') connection.members.delete(args[0] as string);
         this.reply(socket, { id: request.id, result: value ?? null });
@@ -189,9 +194,8 @@ function checkRequest(message: unknown): Request {
 }
 
 /** Each partition's records as one binary attachment (see records-codec.ts). */
-function encodeBatches(batches: PartitionBatch[]): Array<{ topic: string; partition: number; records: Buffer }> {
-  // batches are never empty
-  return batches.map(({ partition, records }) => ({ topic: records[0]!.topic, partition, records: encodeRecords(outgoingBatch(records), records) }));
+function encodeBatches(batches: PartitionSlice[]): Array<{ topic: string; partition: number; records: Buffer }> {
+  return batches.map(({ partition, slice }) => ({ topic: slice.topic, partition, records: encodeRecords(slice, slice) }));
 }
 
 function toWireError(error: unknown) {

@@ -4,6 +4,7 @@ import { resolveStart } from '../pubsub/offsets.js';
 import type { DeliveredRecord, OutgoingRecord, StartOffset, TopicSummary } from '../pubsub/types.js';
 import { Group, Subscription, desiredOwner, type Member } from './group.js';
 import { partitionForKey } from './murmur2.js';
+import type { LogSlice } from './log-slice.js';
 import { PartitionLog, RECORD_OVERHEAD_BYTES } from './partition-log.js';
 import { outgoingBatch, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
 
@@ -30,13 +31,20 @@ export interface PartitionOffsets {
   end: number;
 }
 
+/** Records of one partition, as services hand them to readers. */
 export interface PartitionBatch {
   partition: number;
   records: DeliveredRecord[];
 }
 
-export interface PollResult {
-  batches: PartitionBatch[];
+/** Records of one partition, as the broker reads them (see LogSlice). */
+export interface PartitionSlice {
+  partition: number;
+  slice: LogSlice;
+}
+
+export interface PollResult<Batch = PartitionBatch> {
+  batches: Batch[];
   /** Partitions the member must release: finish what it holds, commit, then call release(). */
   revoked: number[];
   /** The partitions the member owns, with the offset its next poll reads from. */
@@ -157,18 +165,18 @@ export class MemoryBroker {
     positions: ReadonlyArray<readonly [partition: number, offset: number]>,
     maxRecords: number,
     maxBytes: number,
-  ): PartitionBatch[] {
+  ): PartitionSlice[] {
     const topic = this.topics.get(topicName);
     if (!topic) return [];
-    const batches: PartitionBatch[] = [];
+    const batches: PartitionSlice[] = [];
     let budget = maxRecords;
     for (const [partition, offset] of positions) {
       const log = topic.logs[partition];
       if (!log || budget <= 0) continue;
-      const records = log.read(offset, budget, maxBytes);
-      if (records.length > 0) {
-        batches.push({ partition, records });
-        budget -= records.length;
+      const slice = log.slice(offset, budget, maxBytes);
+      if (slice.length > 0) {
+        batches.push({ partition, slice });
+        budget -= slice.length;
       }
     }
     return batches;
@@ -225,20 +233,20 @@ export class MemoryBroker {
   }
 
   /** The member's next records from the partitions it owns, and what it must release. */
-  poll(memberId: string, maxRecords: number, maxBytes: number): PollResult {
+  poll(memberId: string, maxRecords: number, maxBytes: number): PollResult<PartitionSlice> {
     const member = this.member(memberId);
     const topic = this.topics.get(member.topic);
-    const batches: PartitionBatch[] = [];
+    const batches: PartitionSlice[] = [];
     if (topic) {
       let budget = maxRecords;
       for (const [partition, position] of member.positions) {
         if (budget <= 0) break;
         if (member.revoking.has(partition)) continue;
-        const records = topic.logs[partition]!.read(position, budget, maxBytes);
-        if (records.length === 0) continue;
-        member.positions.set(partition, records[records.length - 1]!.offset + 1);
-        batches.push({ partition, records });
-        budget -= records.length;
+        const slice = topic.logs[partition]!.slice(position, budget, maxBytes);
+        if (slice.length === 0) continue;
+        member.positions.set(partition, slice.lastOffset + 1);
+        batches.push({ partition, slice });
+        budget -= slice.length;
       }
     }
     return { batches, revoked: [...member.revoking], positions: [...member.positions] };

@@ -1,5 +1,6 @@
 import type { DeliveredRecord, Headers } from '../pubsub/types.js';
 import { NO_HEADERS } from '../pubsub/record-batch.js';
+import { LogSlice } from './log-slice.js';
 
 /** Per-record bookkeeping charged on top of key, value and headers, so the cap tracks real memory. */
 export const RECORD_OVERHEAD_BYTES = 96;
@@ -82,29 +83,39 @@ export class PartitionLog {
   }
 
   /**
-   * Records from `offset` on (clamped to the start), at most `maxRecords` and about `maxBytes`,
-   * as delivered to readers; values are views into the log's storage.
+   * Records from `offset` on (clamped to the start), at most `maxRecords` and about `maxBytes`
+   * (always at least one when there is one).
    */
-  read(offset: number, maxRecords: number, maxBytes: number): DeliveredRecord[] {
-    const out: DeliveredRecord[] = [];
+  slice(offset: number, maxRecords: number, maxBytes: number): LogSlice {
+    const from = Math.max(offset - this.slotBase, this.head);
+    let to = from;
     let bytes = 0;
+    while (to < this.tail && to - from < maxRecords && (bytes < maxBytes || to === from)) bytes += this.sizes[to++]!;
+    const valueBuffers: Buffer[] = new Array(to - from);
     let chunk: Chunk | undefined;
-    for (let slot = Math.max(offset - this.slotBase, this.head); slot < this.tail; slot++) {
-      if (out.length >= maxRecords || (bytes >= maxBytes && out.length > 0)) break;
+    const sizes = new Float64Array(to - from);
+    for (let slot = from; slot < to; slot++) {
       if (chunk?.id !== this.chunkIds[slot]) chunk = this.chunks.get(this.chunkIds[slot]!)!;
-      const start = this.valueStarts[slot]!;
-      out.push({
-        topic: this.topic,
-        partition: this.partition,
-        offset: this.slotBase + slot,
-        timestamp: this.timestamps[slot]!,
-        key: this.keys[slot]!,
-        headers: this.headerSets[slot]!,
-        value: chunk.buffer.subarray(start, start + this.valueLengths[slot]!),
-      });
-      bytes += this.sizes[slot]!;
+      valueBuffers[slot - from] = chunk.buffer;
+      sizes[slot - from] = this.sizes[slot]! - RECORD_OVERHEAD_BYTES;
     }
-    return out;
+    return new LogSlice({
+      topic: this.topic,
+      partition: this.partition,
+      firstOffset: this.slotBase + from,
+      timestamps: this.timestamps.slice(from, to),
+      valueStarts: this.valueStarts.slice(from, to),
+      valueLengths: this.valueLengths.slice(from, to),
+      valueBuffers,
+      keys: this.keys.slice(from, to),
+      headerSets: this.headerSets.slice(from, to),
+      sizes,
+    });
+  }
+
+  /** slice() as records delivered to readers. */
+  read(offset: number, maxRecords: number, maxBytes: number): DeliveredRecord[] {
+    return this.slice(offset, maxRecords, maxBytes).toRecords();
   }
 
   /** Drops the oldest records until both limits hold; returns the bytes freed. */

@@ -1,5 +1,5 @@
 import type { PublishResult, StartOffset, TopicSummary } from '../pubsub/types.js';
-import type { BrokerStats, MemoryBroker, PartitionBatch, PartitionOffsets, PollResult } from './broker.js';
+import type { BrokerStats, MemoryBroker, PartitionBatch, PartitionOffsets, PartitionSlice, PollResult } from './broker.js';
 import { expandAcks, type RecordBatch } from '../pubsub/record-batch.js';
 
 export interface WaitOptions {
@@ -49,7 +49,12 @@ export class InProcessService implements BrokerService {
     return this.broker.partitionOffsets(topic) ?? null;
   }
 
-  fetch(topic: string, positions: Array<[number, number]>, options: WaitOptions) {
+  async fetch(topic: string, positions: Array<[number, number]>, options: WaitOptions) {
+    return asRecords(await this.fetchSlices(topic, positions, options));
+  }
+
+  /** fetch() as the broker reads it: slices the daemon encodes without making a record object. */
+  fetchSlices(topic: string, positions: Array<[number, number]>, options: WaitOptions): Promise<PartitionSlice[]> {
     return this.longPoll(
       topic,
       () => this.broker.fetch(topic, positions, options.maxRecords, options.maxBytes),
@@ -78,7 +83,13 @@ export class InProcessService implements BrokerService {
     return this.broker.join(group, topic, start);
   }
 
-  poll(memberId: string, commits: Array<[number, number]>, options: WaitOptions) {
+  async poll(memberId: string, commits: Array<[number, number]>, options: WaitOptions) {
+    const result = await this.pollSlices(memberId, commits, options);
+    return { ...result, batches: asRecords(result.batches) };
+  }
+
+  /** poll() as the broker reads it (see fetchSlices). */
+  pollSlices(memberId: string, commits: Array<[number, number]>, options: WaitOptions): Promise<PollResult<PartitionSlice>> {
     this.broker.commit(memberId, commits);
     return this.longPoll(
       this.broker.memberTopic(memberId),
@@ -131,4 +142,8 @@ export class InProcessService implements BrokerService {
       unwatch = this.broker.watch(topic, () => retry(false));
     });
   }
+}
+
+function asRecords(slices: PartitionSlice[]): PartitionBatch[] {
+  return slices.map(({ partition, slice }) => ({ partition, records: slice.toRecords() }));
 }

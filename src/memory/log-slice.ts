@@ -1,0 +1,99 @@
+import { packValues, type PackedValues, type RecordBatch } from '../pubsub/record-batch.js';
+import type { DeliveredRecord, Headers } from '../pubsub/types.js';
+
+/** What a slice copies out of its log, so later appends and trims of the log cannot change it. */
+export interface SliceColumns {
+  topic: string;
+  partition: number;
+  firstOffset: number;
+  timestamps: Float64Array;
+  valueStarts: Uint32Array;
+  valueLengths: Uint32Array;
+  /** The buffer holding each record's value. */
+  valueBuffers: Buffer[];
+  keys: Array<string | null>;
+  headerSets: Headers[];
+  /** Bytes each record counts against the size limit (value, key, headers). */
+  sizes: Float64Array;
+}
+
+/**
+ * Consecutive records of one partition as read: the daemon encodes them straight into a fetch
+ * reply (values copied by runs, no object per message); in-process readers take them as records.
+ */
+export class LogSlice implements RecordBatch {
+  readonly length: number;
+
+  constructor(private readonly columns: SliceColumns) {
+    this.length = columns.timestamps.length;
+  }
+
+  get topic(): string {
+    return this.columns.topic;
+  }
+
+  get lastOffset(): number {
+    return this.columns.firstOffset + this.length - 1;
+  }
+
+  offset(i: number): number {
+    return this.columns.firstOffset + i;
+  }
+
+  timestamp(i: number): number {
+    return this.columns.timestamps[i]!;
+  }
+
+  partition(): number {
+    return this.columns.partition;
+  }
+
+  key(i: number): string | null {
+    return this.columns.keys[i]!;
+  }
+
+  headers(i: number): Headers {
+    return this.columns.headerSets[i]!;
+  }
+
+  size(i: number): number {
+    return this.columns.sizes[i]!;
+  }
+
+  value(i: number): Buffer {
+    const start = this.columns.valueStarts[i]!;
+    return this.columns.valueBuffers[i]!.subarray(start, start + this.columns.valueLengths[i]!);
+  }
+
+  valueLength(i: number): number {
+    return this.columns.valueLengths[i]!;
+  }
+
+  /** Messages stored back to back in a chunk go out as one run. */
+  packedValues(): PackedValues {
+    const { valueBuffers, valueStarts, valueLengths } = this.columns;
+    return packValues(
+      this.length,
+      (i) => valueBuffers[i]!.buffer,
+      (i) => valueBuffers[i]!.byteOffset + valueStarts[i]!,
+      (i) => valueLengths[i]!,
+    );
+  }
+
+  /** As delivered to readers; values are views into the log's storage. */
+  toRecords(): DeliveredRecord[] {
+    const records: DeliveredRecord[] = new Array(this.length);
+    for (let i = 0; i < this.length; i++) {
+      records[i] = {
+        topic: this.columns.topic,
+        partition: this.columns.partition,
+        offset: this.offset(i),
+        timestamp: this.timestamp(i),
+        key: this.key(i),
+        headers: this.headers(i),
+        value: this.value(i),
+      };
+    }
+    return records;
+  }
+}
