@@ -2,12 +2,39 @@
  * The messages of `zps publish`: its value arguments, or the non-empty lines of stdin, as ranges
  * of the buffers they were read into (never decoded, never copied one by one).
  */
-export interface InputLines {
-  buffer: Buffer;
-  starts: number[];
-  ends: number[];
+export class InputLines {
+  count = 0;
+  starts = new Uint32Array(1024);
+  ends = new Uint32Array(1024);
   /** 1-based line or argument number of each, for error reports. */
-  positions: number[];
+  positions = new Float64Array(1024);
+
+  constructor(public buffer: Buffer) {}
+
+  add(start: number, end: number, position: number): void {
+    if (this.count === this.starts.length) this.grow();
+    this.starts[this.count] = start;
+    this.ends[this.count] = end;
+    this.positions[this.count++] = position;
+  }
+
+  /** Starts over on another buffer, keeping the arrays. */
+  reset(buffer: Buffer): this {
+    this.buffer = buffer;
+    this.count = 0;
+    return this;
+  }
+
+  private grow(): void {
+    const grown = <T extends Uint32Array | Float64Array>(old: T, Type: new (size: number) => T): T => {
+      const next = new Type(old.length * 2);
+      next.set(old);
+      return next;
+    };
+    this.starts = grown(this.starts, Uint32Array);
+    this.ends = grown(this.ends, Uint32Array);
+    this.positions = grown(this.positions, Float64Array);
+  }
 }
 
 export type InputKind = 'line' | 'argument';
@@ -18,13 +45,9 @@ export function itemLabel(kind: InputKind, position: number): string {
 
 export function argumentLines(values: readonly string[]): InputLines {
   const encoded = values.map((text) => Buffer.from(text));
-  const lines: InputLines = { buffer: Buffer.concat(encoded), starts: [], ends: [], positions: [] };
+  const lines = new InputLines(Buffer.concat(encoded));
   let at = 0;
-  encoded.forEach((bytes, i) => {
-    lines.starts.push(at);
-    lines.ends.push((at += bytes.byteLength));
-    lines.positions.push(i + 1);
-  });
+  encoded.forEach((bytes, i) => lines.add(at, (at += bytes.byteLength), i + 1));
   return lines;
 }
 
@@ -33,19 +56,18 @@ const CR = 0x0d;
 
 /**
  * Splits a byte stream into lines: skips empty lines, strips a CR before the newline. Lines come
- * a chunk read at a time, so a million lines cost thousands of awaits. A line split across
- * chunks is joined once its end arrives.
+ * a chunk read at a time, so a million lines cost thousands of awaits; each InputLines yielded is
+ * valid until the next is asked for (its arrays are reused). A line split across chunks is
+ * joined once its end arrives.
  */
 export async function* inputLines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<InputLines> {
   let lineNumber = 0;
   let pending: Buffer[] = []; // the start of a line whose end has not arrived
-  const add = (lines: InputLines, start: number, end: number) => {
+  const lines = new InputLines(Buffer.alloc(0));
+  const add = (start: number, end: number) => {
     lineNumber++;
     if (end > start && lines.buffer[end - 1] === CR) end--;
-    if (end === start) return;
-    lines.starts.push(start);
-    lines.ends.push(end);
-    lines.positions.push(lineNumber);
+    if (end > start) lines.add(start, end, lineNumber);
   };
   for await (const piece of stream) {
     const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
@@ -57,22 +79,22 @@ export async function* inputLines(stream: AsyncIterable<Buffer | string>): Async
     if (pending.length > 0) {
       const joined = Buffer.concat([...pending, chunk.subarray(0, newline)]);
       pending = [];
-      const first: InputLines = { buffer: joined, starts: [], ends: [], positions: [] };
-      add(first, 0, joined.length);
-      if (first.starts.length > 0) yield first;
+      lines.reset(joined);
+      add(0, joined.length);
+      if (lines.count > 0) yield lines;
     } else newline = -1; // the chunk's first line starts at 0
-    const lines: InputLines = { buffer: chunk, starts: [], ends: [], positions: [] };
+    lines.reset(chunk);
     let start = newline + 1;
     for (newline = chunk.indexOf(NEWLINE, start); newline !== -1; newline = chunk.indexOf(NEWLINE, start)) {
-      add(lines, start, newline);
+      add(start, newline);
       start = newline + 1;
     }
     if (start < chunk.length) pending.push(chunk.subarray(start));
-    if (lines.starts.length > 0) yield lines;
+    if (lines.count > 0) yield lines;
   }
   if (pending.length > 0) {
-    const last: InputLines = { buffer: Buffer.concat(pending), starts: [], ends: [], positions: [] };
-    add(last, 0, last.buffer.length);
-    if (last.starts.length > 0) yield last;
+    lines.reset(Buffer.concat(pending));
+    add(0, lines.buffer.length);
+    if (lines.count > 0) yield lines;
   }
 }

@@ -15,17 +15,23 @@ export class LineBatch implements RecordBatch {
   first = 0;
   last = 0;
   private readonly sources: Buffer[] = [];
-  private readonly sourceOf: number[] = [];
-  private readonly starts: number[] = [];
-  private readonly ends: number[] = [];
-  private readonly keys: Array<string | null> = [];
+  private sourceOf: Uint32Array;
+  private starts: Uint32Array;
+  private ends: Uint32Array;
+  /** Per message only once a key differs from the first (--key-delimiter). */
+  private keys: Array<string | null> | undefined;
+  private firstKey: string | null = null;
   private readonly headerBytes: number;
 
   constructor(
     private readonly fixedHeaders: Headers,
     private readonly fixedPartition: number | undefined,
+    capacity: number,
   ) {
     this.headerBytes = messageSize(null, new Uint8Array(0), fixedHeaders);
+    this.sourceOf = new Uint32Array(capacity);
+    this.starts = new Uint32Array(capacity);
+    this.ends = new Uint32Array(capacity);
   }
 
   /** What the message size limit counts for a value of `valueLength` bytes under `key`. */
@@ -35,13 +41,20 @@ export class LineBatch implements RecordBatch {
 
   /** Adds bytes [start, end) of `source` as the value of the message from `position`. */
   add(source: Buffer, start: number, end: number, key: string | null, position: number): void {
+    const i = this.length++;
+    if (i === this.starts.length) this.grow();
     if (this.sources[this.sources.length - 1] !== source) this.sources.push(source);
-    this.sourceOf.push(this.sources.length - 1);
-    this.starts.push(start);
-    this.ends.push(end);
-    this.keys.push(key);
+    this.sourceOf[i] = this.sources.length - 1;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    if (i === 0) {
+      this.firstKey = key;
+      this.first = position;
+    } else if (this.keys !== undefined || key !== this.firstKey) {
+      this.keys ??= new Array<string | null>(i).fill(this.firstKey);
+      this.keys.push(key);
+    }
     this.bytes += end - start;
-    if (this.length++ === 0) this.first = position;
     this.last = position;
   }
 
@@ -50,7 +63,7 @@ export class LineBatch implements RecordBatch {
   }
 
   key(i: number): string | null {
-    return this.keys[i]!;
+    return this.keys === undefined ? this.firstKey : this.keys[i]!;
   }
 
   headers(): Headers {
@@ -58,7 +71,7 @@ export class LineBatch implements RecordBatch {
   }
 
   size(i: number): number {
-    return this.messageSize(this.keys[i]!, this.valueLength(i));
+    return this.messageSize(this.key(i), this.valueLength(i));
   }
 
   value(i: number): Buffer {
@@ -78,5 +91,16 @@ export class LineBatch implements RecordBatch {
       (i) => source(i).byteOffset + this.starts[i]!,
       (i) => this.ends[i]! - this.starts[i]!,
     );
+  }
+
+  private grow(): void {
+    const grown = (old: Uint32Array) => {
+      const next = new Uint32Array(Math.max(16, old.length * 2));
+      next.set(old);
+      return next;
+    };
+    this.sourceOf = grown(this.sourceOf);
+    this.starts = grown(this.starts);
+    this.ends = grown(this.ends);
   }
 }

@@ -11,7 +11,7 @@ async function linesOf(chunks: string[]): Promise<Array<[number, string]>> {
 }
 
 const texts = (lines: InputLines): Array<[number, string]> =>
-  lines.starts.map((start, i) => [lines.positions[i]!, lines.buffer.toString('utf8', start, lines.ends[i])]);
+  Array.from({ length: lines.count }, (_, i) => [lines.positions[i]!, lines.buffer.toString('utf8', lines.starts[i], lines.ends[i])]);
 
 describe('stdin lines', () => {
   it('splits on newlines, skips empty lines, strips CR, keeps line numbers', async () => {
@@ -33,6 +33,11 @@ describe('stdin lines', () => {
     const out: Array<[number, string]> = [];
     for await (const lines of inputLines(stream)) out.push(...texts(lines));
     expect(out).toEqual([[1, 'ça']]);
+  });
+
+  it('holds any number of lines in one chunk', async () => {
+    const many = Array.from({ length: 5000 }, (_, i) => `l${i}`);
+    expect((await linesOf([many.join('\n')])).map(([, text]) => text)).toEqual(many);
   });
 
   it('reads arguments as numbered values', () => {

@@ -77,20 +77,21 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
     checkMessageSize(batch.messageSize(messageKey, end - start));
     batch.add(value, start, end, messageKey, position);
   };
-  const newBatch = () => new LineBatch(headers, partition);
+  const newBatch = () => new LineBatch(headers, partition, BATCH_RECORDS);
 
   const fromArguments = !(values.length === 0 || (values.length === 1 && values[0] === '-'));
   let input: Input = { kind: 'line', lines: inputLines(process.stdin) };
   if (fromArguments) {
     const lines = argumentLines(values);
     // Every argument is encoded and checked before any is sent: a bad one publishes nothing.
-    lines.starts.forEach((start, i) => {
+    const checked = newBatch();
+    for (let i = 0; i < lines.count; i++) {
       try {
-        addMessage(newBatch(), lines.buffer, start, lines.ends[i]!, lines.positions[i]!);
+        addMessage(checked, lines.buffer, lines.starts[i]!, lines.ends[i]!, lines.positions[i]!);
       } catch (error) {
         throw publishFailure(topic, { error, label: itemLabel('argument', lines.positions[i]!) }, 0, []);
       }
-    });
+    }
     input = { kind: 'argument', lines: [lines] };
   }
   const { published, batches } = await publishLines(ctx, topic, input, addMessage, newBatch, partitions);
@@ -153,7 +154,7 @@ async function publishLines(
   };
 
   read: for await (const lines of input.lines) {
-    for (let i = 0; i < lines.starts.length; i++) {
+    for (let i = 0; i < lines.count; i++) {
       try {
         addMessage(batch, lines.buffer, lines.starts[i]!, lines.ends[i]!, lines.positions[i]!);
       } catch (error) {
