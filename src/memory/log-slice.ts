@@ -1,4 +1,4 @@
-import { packValues, type PackedValues, type RecordBatch } from '../pubsub/record-batch.js';
+import { NO_HEADERS, packValues, type PackedValues, type RecordBatch } from '../pubsub/record-batch.js';
 import type { DeliveredRecord, Headers } from '../pubsub/types.js';
 
 /** What a slice copies out of its log, so later appends and trims of the log cannot change it. */
@@ -11,8 +11,9 @@ export interface SliceColumns {
   valueLengths: Uint32Array;
   /** The buffer holding each record's value. */
   valueBuffers: Buffer[];
-  keys: Array<string | null>;
-  headerSets: Headers[];
+  /** Undefined: no record has a key, or headers. */
+  keys: Array<string | null> | undefined;
+  headerSets: Headers[] | undefined;
   /** Bytes each record counts against the size limit (value, key, headers). */
   sizes: Float64Array;
 }
@@ -49,11 +50,11 @@ export class LogSlice implements RecordBatch {
   }
 
   key(i: number): string | null {
-    return this.columns.keys[i]!;
+    return this.columns.keys?.[i] ?? null;
   }
 
   headers(i: number): Headers {
-    return this.columns.headerSets[i]!;
+    return this.columns.headerSets?.[i] ?? NO_HEADERS;
   }
 
   size(i: number): number {

@@ -43,8 +43,12 @@ export class PartitionLog {
   private chunkIds = new Uint32Array(0);
   /** Bytes charged against the memory cap and byte retention. */
   private sizes = new Uint32Array(0);
-  private keys: Array<string | null> = [];
-  private headerSets: Headers[] = [];
+  /**
+   * Made on the first key or headers: until then every record has none, and a log of millions
+   * of keyless messages holds no array the garbage collector must walk.
+   */
+  private keys: Array<string | null> | undefined;
+  private headerSets: Headers[] | undefined;
   private readonly chunks = new Map<number, Chunk>();
   /** Where small batches' values are copied to. */
   private current: Chunk | undefined;
@@ -75,8 +79,10 @@ export class PartitionLog {
     const slot = this.tail++;
     this.timestamps[slot] = timestamp;
     this.sizes[slot] = size;
-    this.keys.push(key);
-    this.headerSets.push(headers === NO_HEADERS || isEmpty(headers) ? NO_HEADERS : headers);
+    if (key !== null || this.keys) (this.keys ??= new Array<string | null>(slot).fill(null)).push(key);
+    if (!(headers === NO_HEADERS || isEmpty(headers)) || this.headerSets) {
+      (this.headerSets ??= new Array<Headers>(slot).fill(NO_HEADERS)).push(isEmpty(headers) ? NO_HEADERS : headers);
+    }
     this.store(slot, values, start, length, keep);
     this.bytes += size;
     return this.slotBase + slot;
@@ -107,8 +113,8 @@ export class PartitionLog {
       valueStarts: this.valueStarts.slice(from, to),
       valueLengths: this.valueLengths.slice(from, to),
       valueBuffers,
-      keys: this.keys.slice(from, to),
-      headerSets: this.headerSets.slice(from, to),
+      keys: this.keys?.slice(from, to),
+      headerSets: this.headerSets?.slice(from, to),
       sizes,
     });
   }
@@ -126,8 +132,8 @@ export class PartitionLog {
       const size = this.sizes[slot]!;
       this.bytes -= size;
       freed += size;
-      this.keys[slot] = null;
-      this.headerSets[slot] = NO_HEADERS;
+      if (this.keys) this.keys[slot] = null;
+      if (this.headerSets) this.headerSets[slot] = NO_HEADERS;
       const chunk = this.chunks.get(this.chunkIds[slot]!)!;
       if (--chunk.live === 0 && chunk !== this.current && chunk !== this.kept) this.chunks.delete(chunk.id);
     }
@@ -179,8 +185,8 @@ export class PartitionLog {
     this.chunkIds = moved(this.chunkIds, head, tail, size, Uint32Array);
     this.sizes = moved(this.sizes, head, tail, size, Uint32Array);
     if (head > 0) {
-      this.keys = this.keys.slice(head);
-      this.headerSets = this.headerSets.slice(head);
+      this.keys = this.keys?.slice(head);
+      this.headerSets = this.headerSets?.slice(head);
     }
     this.slotBase += head;
     this.tail -= head;

@@ -18,8 +18,9 @@ describe('partition log', () => {
     const log = new PartitionLog('t', 0);
     const keep = 1_000;
     for (let offset = 0; offset < 20_000; offset++) {
-      const key = offset % 3 === 0 ? null : `k${offset}`;
-      const headers = offset % 5 === 0 ? { h: String(offset) } : {};
+      // keys and headers appear only after the log has grown, trimmed and moved a few times
+      const key = offset < 5_000 || offset % 3 === 0 ? null : `k${offset}`;
+      const headers = offset >= 7_000 && offset % 5 === 0 ? { h: String(offset) } : {};
       expect(append(log, offset * 10, key, valueOf(offset), headers, 100)).toBe(offset);
       if (offset % 250 === 0) log.trim(keep, Number.POSITIVE_INFINITY);
     }
@@ -29,7 +30,9 @@ describe('partition log', () => {
     expect(log.count).toBe(keep);
     expect(log.bytes).toBe(keep * 100);
 
-    const records = log.read(0, 10_000, Number.POSITIVE_INFINITY);
+    const early = log.read(0, 10_000, Number.POSITIVE_INFINITY);
+    expect(early.every((r) => r.key === null)).toBe(false);
+    const records = early;
     expect(records.map((r) => r.offset)).toEqual(Array.from({ length: keep }, (_, i) => 19_000 + i));
     for (const record of records) {
       expect(record.value.equals(valueOf(record.offset))).toBe(true);
@@ -37,6 +40,21 @@ describe('partition log', () => {
       expect(record.key).toBe(record.offset % 3 === 0 ? null : `k${record.offset}`);
       expect(record.headers).toEqual(record.offset % 5 === 0 ? { h: String(record.offset) } : {});
       expect([record.topic, record.partition]).toEqual(['t', 0]);
+    }
+  });
+
+  it('reads keys and headers that first appear after thousands of records without', () => {
+    const log = new PartitionLog('t', 0);
+    for (let offset = 0; offset < 3_000; offset++) {
+      append(log, offset, offset < 2_000 ? null : `k${offset}`, valueOf(offset), offset < 2_500 ? {} : { h: 'v' }, 100);
+      if (offset % 500 === 0) log.trim(1_200, Number.POSITIVE_INFINITY);
+    }
+    const records = log.read(0, 10_000, Number.POSITIVE_INFINITY);
+    expect(records[0]!.offset).toBe(1_301); // trimmed to 1,200 at offset 2,500
+    for (const record of records) {
+      expect(record.key).toBe(record.offset < 2_000 ? null : `k${record.offset}`);
+      expect(record.headers).toEqual(record.offset < 2_500 ? {} : { h: 'v' });
+      expect(record.value.equals(valueOf(record.offset))).toBe(true);
     }
   });
 
