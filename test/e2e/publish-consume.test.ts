@@ -29,6 +29,15 @@ describe('zps publish and consume', () => {
     expect((await run(['consume', t])).stdout).toBe('one\ntwo\n{"n":3}\nfour\nfive\n');
   });
 
+  it('publishes JSON lines with non-ASCII text as JSON; a line that is not well-formed UTF-8 becomes a string', async () => {
+    const t = unique('t');
+    const input = Buffer.concat([Buffer.from('{"city": "Zürich"}\n'), Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d, 0x0a])]);
+    expect(await zps(socket, ['publish', t], { input })).toMatchObject({ code: 0, stderr: '' });
+    const values = lines((await run(['consume', t, '--json'])).stdout).map((l) => JSON.parse(l).value);
+    expect(values).toEqual([{ city: 'Zürich' }, '{"a":"\ufffd"}']);
+    expect((await run(['consume', t, '--format', '%s\n'])).stdout).toBe('{"city":"Zürich"}\n{"a":"\ufffd"}\n');
+  });
+
   it('--raw publishes every value as the string given', async () => {
     const t = unique('t');
     await run(['publish', t, '--raw', '42', '{"a":1}']);
