@@ -69,10 +69,10 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
         start += at + delimiter.length;
       }
     }
+    // JSON goes out as the very bytes read; anything else (or everything, with --raw) as a JSON string
     let value = buffer;
     if (encodeWithSchema !== undefined) value = encodeWithSchema(raw ? buffer.toString('utf8', start, end) : parseValue(buffer, start, end));
     else if (raw || !isJsonValue(buffer, start, end)) value = Buffer.from(JSON.stringify(buffer.toString('utf8', start, end)));
-    // JSON goes out as the very bytes read; anything else (or everything, with --raw) as a JSON string
     if (value !== buffer) [start, end] = [0, value.byteLength];
     checkMessageSize(batch.messageSize(messageKey, end - start));
     batch.add(value, start, end, messageKey, position);
