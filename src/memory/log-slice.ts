@@ -1,3 +1,4 @@
+import { messageSize } from '../pubsub/limits.js';
 import { NO_HEADERS, packValues, type PackedValues, type RecordBatch } from '../pubsub/record-batch.js';
 import type { DeliveredRecord, Headers } from '../pubsub/types.js';
 
@@ -14,8 +15,6 @@ export interface SliceColumns {
   /** Undefined: no record has a key, or headers. */
   keys: Array<string | null> | undefined;
   headerSets: Headers[] | undefined;
-  /** Bytes each record counts against the size limit (value, key, headers). */
-  sizes: Float64Array;
 }
 
 /**
@@ -58,7 +57,7 @@ export class LogSlice implements RecordBatch {
   }
 
   size(i: number): number {
-    return this.columns.sizes[i]!;
+    return messageSize(this.key(i), this.value(i), this.headers(i));
   }
 
   value(i: number): Buffer {

@@ -1,4 +1,4 @@
-import type { DeliveredRecord, Headers } from '../pubsub/types.js';
+import type { Headers } from '../pubsub/types.js';
 import { NO_HEADERS } from '../pubsub/record-batch.js';
 import { LogSlice } from './log-slice.js';
 
@@ -99,11 +99,9 @@ export class PartitionLog {
     while (to < this.tail && to - from < maxRecords && (bytes < maxBytes || to === from)) bytes += this.sizes[to++]!;
     const valueBuffers: Buffer[] = new Array(to - from);
     let chunk: Chunk | undefined;
-    const sizes = new Float64Array(to - from);
     for (let slot = from; slot < to; slot++) {
       if (chunk?.id !== this.chunkIds[slot]) chunk = this.chunks.get(this.chunkIds[slot]!)!;
       valueBuffers[slot - from] = chunk.buffer;
-      sizes[slot - from] = this.sizes[slot]! - RECORD_OVERHEAD_BYTES;
     }
     return new LogSlice({
       topic: this.topic,
@@ -115,13 +113,7 @@ export class PartitionLog {
       valueBuffers,
       keys: this.keys?.slice(from, to),
       headerSets: this.headerSets?.slice(from, to),
-      sizes,
     });
-  }
-
-  /** slice() as records delivered to readers. */
-  read(offset: number, maxRecords: number, maxBytes: number): DeliveredRecord[] {
-    return this.slice(offset, maxRecords, maxBytes).toRecords();
   }
 
   /** Drops the oldest records until both limits hold; returns the bytes freed. */

@@ -30,7 +30,7 @@ describe('partition log', () => {
     expect(log.count).toBe(keep);
     expect(log.bytes).toBe(keep * 100);
 
-    const early = log.read(0, 10_000, Number.POSITIVE_INFINITY);
+    const early = log.slice(0, 10_000, Number.POSITIVE_INFINITY).toRecords();
     expect(early.every((r) => r.key === null)).toBe(false);
     const records = early;
     expect(records.map((r) => r.offset)).toEqual(Array.from({ length: keep }, (_, i) => 19_000 + i));
@@ -49,7 +49,7 @@ describe('partition log', () => {
       append(log, offset, offset < 2_000 ? null : `k${offset}`, valueOf(offset), offset < 2_500 ? {} : { h: 'v' }, 100);
       if (offset % 500 === 0) log.trim(1_200, Number.POSITIVE_INFINITY);
     }
-    const records = log.read(0, 10_000, Number.POSITIVE_INFINITY);
+    const records = log.slice(0, 10_000, Number.POSITIVE_INFINITY).toRecords();
     expect(records[0]!.offset).toBe(1_301); // trimmed to 1,200 at offset 2,500
     for (const record of records) {
       expect(record.key).toBe(record.offset < 2_000 ? null : `k${record.offset}`);
@@ -61,10 +61,10 @@ describe('partition log', () => {
   it('stops a read at the record and byte limits, but always returns at least one record', () => {
     const log = new PartitionLog('t', 0);
     for (let offset = 0; offset < 10; offset++) append(log, 0, null, valueOf(offset), {}, 100);
-    expect(log.read(3, 4, Number.POSITIVE_INFINITY).map((r) => r.offset)).toEqual([3, 4, 5, 6]);
-    expect(log.read(3, 100, 250).map((r) => r.offset)).toEqual([3, 4, 5]);
-    expect(log.read(3, 100, 1).map((r) => r.offset)).toEqual([3]);
-    expect(log.read(10, 100, 1)).toEqual([]);
+    expect(log.slice(3, 4, Number.POSITIVE_INFINITY).toRecords().map((r) => r.offset)).toEqual([3, 4, 5, 6]);
+    expect(log.slice(3, 100, 250).toRecords().map((r) => r.offset)).toEqual([3, 4, 5]);
+    expect(log.slice(3, 100, 1).toRecords().map((r) => r.offset)).toEqual([3]);
+    expect(log.slice(10, 100, 1).toRecords()).toEqual([]);
   });
 
   it('trims by bytes, oldest first', () => {
