@@ -1,3 +1,5 @@
+import { widened } from '../pubsub/columns.js';
+
 /**
  * The messages of `zps publish`: its value arguments, or the non-empty lines of stdin, as ranges
  * of the buffers they were read into (never decoded, never copied one by one).
@@ -26,14 +28,10 @@ export class InputLines {
   }
 
   private grow(): void {
-    const grown = <T extends Uint32Array | Float64Array>(old: T, Type: new (size: number) => T): T => {
-      const next = new Type(old.length * 2);
-      next.set(old);
-      return next;
-    };
-    this.starts = grown(this.starts, Uint32Array);
-    this.ends = grown(this.ends, Uint32Array);
-    this.positions = grown(this.positions, Float64Array);
+    const length = this.starts.length * 2;
+    this.starts = widened(this.starts, length);
+    this.ends = widened(this.ends, length);
+    this.positions = widened(this.positions, length);
   }
 }
 

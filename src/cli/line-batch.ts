@@ -1,3 +1,4 @@
+import { widened } from '../pubsub/columns.js';
 import { messageSize } from '../pubsub/limits.js';
 import { packValues, type PackedValues, type RecordBatch } from '../pubsub/record-batch.js';
 import type { Headers } from '../pubsub/types.js';
@@ -94,13 +95,9 @@ export class LineBatch implements RecordBatch {
   }
 
   private grow(): void {
-    const grown = (old: Uint32Array) => {
-      const next = new Uint32Array(Math.max(16, old.length * 2));
-      next.set(old);
-      return next;
-    };
-    this.sourceOf = grown(this.sourceOf);
-    this.starts = grown(this.starts);
-    this.ends = grown(this.ends);
+    const length = Math.max(16, this.starts.length * 2);
+    this.sourceOf = widened(this.sourceOf, length);
+    this.starts = widened(this.starts, length);
+    this.ends = widened(this.ends, length);
   }
 }

@@ -1,4 +1,5 @@
 import type { Headers } from '../pubsub/types.js';
+import { widened, type Column } from '../pubsub/columns.js';
 import { NO_HEADERS } from '../pubsub/record-batch.js';
 import { LogSlice } from './log-slice.js';
 
@@ -171,11 +172,11 @@ export class PartitionLog {
     const capacity = this.timestamps.length;
     const size = live * 2 >= capacity ? Math.max(FIRST_CAPACITY, capacity * 2) : capacity;
     const { head, tail } = this;
-    this.timestamps = moved(this.timestamps, head, tail, size, Float64Array);
-    this.valueStarts = moved(this.valueStarts, head, tail, size, Uint32Array);
-    this.valueLengths = moved(this.valueLengths, head, tail, size, Uint32Array);
-    this.chunkIds = moved(this.chunkIds, head, tail, size, Uint32Array);
-    this.sizes = moved(this.sizes, head, tail, size, Uint32Array);
+    this.timestamps = moved(this.timestamps, head, tail, size);
+    this.valueStarts = moved(this.valueStarts, head, tail, size);
+    this.valueLengths = moved(this.valueLengths, head, tail, size);
+    this.chunkIds = moved(this.chunkIds, head, tail, size);
+    this.sizes = moved(this.sizes, head, tail, size);
     if (head > 0) {
       this.keys = this.keys?.slice(head);
       this.headerSets = this.headerSets?.slice(head);
@@ -186,16 +187,13 @@ export class PartitionLog {
   }
 }
 
-type Column = Float64Array | Uint32Array;
-
-function moved<T extends Column>(column: T, head: number, tail: number, size: number, Type: new (size: number) => T): T {
+/** The column's live slots [head, tail) moved to the front: in place, or into `size` slots. */
+function moved<T extends Column>(column: T, head: number, tail: number, size: number): T {
   if (size === column.length) {
     column.copyWithin(0, head, tail);
     return column;
   }
-  const grown = new Type(size);
-  grown.set(column.subarray(head, tail));
-  return grown;
+  return widened(column.subarray(head, tail) as T, size);
 }
 
 function isEmpty(headers: Headers): boolean {

@@ -1,0 +1,9 @@
+/** Numbers kept column by column, in typed arrays, so millions of them are no objects. */
+export type Column = Uint32Array | Float64Array;
+
+/** A column of `length` slots of the same type, holding `column`'s values at its start. */
+export function widened<T extends Column>(column: T, length: number): T {
+  const wider = new (column.constructor as new (length: number) => T)(length);
+  wider.set(column);
+  return wider;
+}
