@@ -9,8 +9,12 @@ export type RecordFormatter = (record: DeliveredRecord, out: Output) => void;
 
 /** A string value prints as it is; any other JSON value compact. */
 export function valueText(record: DeliveredRecord): string {
-  if (printableAsStored(record.value)) return record.value.toString();
-  const value = decodeValue(record.value);
+  return printableAsStored(record.value) ? record.value.toString() : decodedText(record.value);
+}
+
+/** What valueText prints for a value that is not printable as stored. */
+function decodedText(bytes: Buffer): string {
+  const value = decodeValue(bytes);
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
@@ -19,7 +23,7 @@ const NEWLINE = 0x0a;
 /** The value alone per line: what scripts read. Most values print as their bytes, never decoded. */
 export const plainFormatter: RecordFormatter = (record, out) => {
   if (printableAsStored(record.value)) out.writeBytes(record.value);
-  else out.write(valueText(record));
+  else out.write(decodedText(record.value));
   out.writeByte(NEWLINE);
 };
 
