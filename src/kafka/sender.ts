@@ -1,7 +1,7 @@
 import type { Message, Producer } from 'kafkajs';
 import { partitionForKey } from '../memory/murmur2.js';
 import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
-import { validateTopicName } from '../pubsub/limits.js';
+import { plural, validateTopicName } from '../pubsub/limits.js';
 import type { RecordBatch } from '../pubsub/record-batch.js';
 import type { PublishResult, RecordSender } from '../pubsub/types.js';
 import type { KafkaAdmin } from './admin.js';
@@ -54,7 +54,7 @@ export class KafkaSender implements RecordSender {
       const key = records.key(i);
       let partition = records.partition(i);
       if (partition !== undefined && partition >= count) {
-        throw usageError(`partition ${partition} does not exist: topic ${topic} has ${count} partition${count === 1 ? '' : 's'}`);
+        throw usageError(`partition ${partition} does not exist: topic ${topic} has ${plural(count, 'partition')}`);
       }
       partition ??= key === null ? this.roundRobin++ % count : partitionForKey(key, count);
       messages.push({ key, value: records.value(i), headers: records.headers(i), partition });
