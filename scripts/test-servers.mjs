@@ -142,15 +142,14 @@ function formatBroker(broker) {
     'inter.broker.listener.name=PLAINTEXT',
     'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL',
     `log.dirs=${data}`,
-    'num.partitions=1',
-    'auto.create.topics.enable=false',
+    // Kafka's defaults everywhere else (auto.create.topics.enable=true, group.initial.rebalance.delay.ms=3000,
+    // message.max.bytes=1048588, 50 offsets partitions): tests see what real clusters do. A single node
+    // needs its internal topics at replication factor 1.
     'offsets.topic.replication.factor=1',
-    'offsets.topic.num.partitions=4',
     'transaction.state.log.replication.factor=1',
     'transaction.state.log.min.isr=1',
     'share.coordinator.state.topic.replication.factor=1',
     'share.coordinator.state.topic.min.isr=1',
-    'group.initial.rebalance.delay.ms=0',
   ];
   const format = [];
   if (broker.extraListeners.some(([name]) => name === 'SASL_PLAINTEXT')) {

@@ -41,13 +41,17 @@ export type ResolvedFactoryOptions = { kind: 'kafka'; kafka: KafkaFactoryOptions
 
 /** Picks the implementation from the environment name, as the seed's NewFactory does. */
 export function resolveFactoryOptions(options: FactoryOptions): ResolvedFactoryOptions {
-  const settings = resolveSettings({
-    environment: options.environment,
-    brokers: options.kafkaBrokers,
-    schemaRegistryUrl: options.schemaRegistryUrl,
-    group: options.consumerGroup,
-    socket: options.socketPath,
-  });
+  const { settings } = resolveSettings(
+    {
+      environment: options.environment,
+      brokers: options.kafkaBrokers,
+      schemaRegistryUrl: options.schemaRegistryUrl,
+      group: options.consumerGroup,
+      socket: options.socketPath,
+    },
+    process.env,
+    { environment: 'environment', brokers: 'kafkaBrokers', socket: 'socketPath' },
+  );
   const retry = options.retry ?? {};
   const onError = options.onError ?? defaultOnError;
   if (settings.environment !== 'local') {

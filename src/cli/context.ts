@@ -36,7 +36,7 @@ export class CliContext {
   }
 
   private constructor(options: GlobalOptions, ui: Ui, env: NodeJS.ProcessEnv) {
-    this.settings = resolveSettings(
+    const { settings, notes } = resolveSettings(
       {
         environment: options.env,
         brokers: options.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
@@ -49,9 +49,12 @@ export class CliContext {
         timeout: options.timeout,
       },
       env,
+      { environment: '--env', brokers: '--brokers', socket: '--socket', tlsCa: '--tls-ca' },
     );
+    this.settings = settings;
     this.json = options.json ?? false;
     this.verbose = options.verbose ?? false;
+    if (this.verbose) for (const note of notes) process.stderr.write(`zps: ${note}\n`);
     this.ui = ui;
     this.timeoutGiven = options.timeout !== undefined || Boolean(env.ZPS_TIMEOUT);
   }

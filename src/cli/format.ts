@@ -1,5 +1,13 @@
-import { decodeValue, printableAsStored } from '../pubsub/codec.js';
-import { splitType } from '../pubsub/delivery.js';
+/**
+ * How `zps consume` prints records: from their bytes, always. JSON is put on one line by removing
+ * whitespace outside strings (never parsed and re-encoded, so no digit is lost); other values print
+ * as they are. Tombstones (null values) and null keys are told apart from empty ones where the
+ * output can say so (--json, --format's %S and %K).
+ */
+import { isText } from '../pubsub/codec.js';
+import { splitType, utf8Text } from '../pubsub/delivery.js';
+import { usageError } from '../pubsub/errors.js';
+import { compactJson, hasWhitespace, isJsonValue } from '../pubsub/json-text.js';
 import type { DeliveredRecord } from '../pubsub/types.js';
 import type { Output } from './output.js';
 import type { Colors } from './ui.js';
@@ -7,79 +15,127 @@ import type { Colors } from './ui.js';
 /** Writes one record to the output. */
 export type RecordFormatter = (record: DeliveredRecord, out: Output) => void;
 
-/** A string value prints as it is; any other JSON value compact. */
-export function valueText(record: DeliveredRecord): string {
-  return printableAsStored(record.value) ? record.value.toString() : decodedText(record.value);
-}
-
-/** What valueText prints for a value that is not printable as stored. */
-function decodedText(bytes: Buffer): string {
-  const value = decodeValue(bytes);
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
 const NEWLINE = 0x0a;
 
-/** The value alone per line: what scripts read. Most values print as their bytes, never decoded. */
+/** The value as printed: JSON on one line, anything else as stored; nothing for a tombstone. */
+function writeValue(value: Buffer | null, out: Output): void {
+  if (value === null) return;
+  out.writeBytes(hasWhitespace(value) && isJsonValue(value) ? compactJson(value) : value);
+}
+
+/** The value alone per line: what scripts read. */
 export const plainFormatter: RecordFormatter = (record, out) => {
-  if (printableAsStored(record.value)) out.writeBytes(record.value);
-  else out.write(decodedText(record.value));
+  writeValue(record.value, out);
   out.writeByte(NEWLINE);
 };
 
 /** For a person at a terminal: partition/offset and key, dimmed and colored, then the value. */
 export function ttyFormatter(colors: Colors): RecordFormatter {
   return (record, out) => {
-    const where = colors.dim(`${record.partition}/${record.offset}`);
-    const key = record.key === null ? '' : `${colors.cyan(record.key)} `;
-    out.write(`${where} ${key}${valueText(record)}\n`);
+    out.write(`${colors.dim(`${record.partition}/${record.offset}`)} `);
+    if (record.key !== null) out.write(`${colors.cyan(utf8Text(record.key) ?? `base64:${record.key.toString('base64')}`)} `);
+    const value = record.value;
+    if (value === null) out.write(colors.dim('(tombstone)'));
+    else if (isJsonValue(value) || isText(value)) writeValue(value, out);
+    else out.write(colors.dim(`base64:${value.toString('base64')}`));
+    out.writeByte(NEWLINE);
   };
 }
 
-/** --json: the whole message as one NDJSON line. */
+/**
+ * --json: the whole message as one NDJSON line. The value is the JSON it holds (its bytes, on one
+ * line), else its text as a string, else {"base64": ...}; a tombstone's value is null, with
+ * "tombstone": true. Keys and header values are strings, or {"base64": ...} when not UTF-8;
+ * a header name that repeats maps to the array of its values, in order.
+ */
 export const jsonFormatter: RecordFormatter = (record, out) => {
   const { type, headers } = splitType(record.headers);
-  out.write(
-    JSON.stringify({
-      topic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
-      timestamp: record.timestamp,
-      key: record.key,
-      type: type ?? null,
-      headers,
-      value: decodeValue(record.value),
-    }) + '\n',
-  );
+  const fields = {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    key: record.key === null ? null : bytesJson(record.key),
+    type: type ?? null,
+    headers: headersJson(headers),
+  };
+  const head = JSON.stringify(fields);
+  out.write(head.slice(0, -1)); // the object stays open for the value's bytes
+  out.write(',"value":');
+  const value = record.value;
+  if (value === null) out.write('null,"tombstone":true');
+  else if (isJsonValue(value)) out.writeBytes(compactJson(value));
+  else if (isText(value)) out.write(JSON.stringify(value.toString('utf8')));
+  else out.write(JSON.stringify({ base64: value.toString('base64') }));
+  out.write('}\n');
 };
 
-const FIELDS: Record<string, (record: DeliveredRecord) => string> = {
-  t: (r) => r.topic,
-  p: (r) => String(r.partition),
-  o: (r) => String(r.offset),
-  k: (r) => r.key ?? '',
-  s: valueText,
-  T: (r) => String(r.timestamp),
-  y: (r) => splitType(r.headers).type ?? '',
-  h: (r) =>
-    Object.entries(splitType(r.headers).headers)
-      .map(([name, value]) => `${name}=${value}`)
-      .join(','),
+type BytesJson = string | { base64: string };
+
+/** Bytes in JSON: their text when they are UTF-8, else base64, never a replacement character. */
+export function bytesJson(bytes: Buffer): BytesJson {
+  return utf8Text(bytes) ?? { base64: bytes.toString('base64') };
+}
+
+function headersJson(headers: DeliveredRecord['headers']): Record<string, BytesJson | null | Array<BytesJson | null>> {
+  const json: Record<string, BytesJson | null | Array<BytesJson | null>> = {};
+  for (const [name, value] of headers) {
+    const one = value === null ? null : bytesJson(value);
+    if (!Object.hasOwn(json, name)) json[name] = one;
+    else {
+      const existing = json[name];
+      json[name] = Array.isArray(existing) ? [...existing, one] : [existing!, one];
+    }
+  }
+  return json;
+}
+
+/** Writes one %-field of a record. */
+type Field = (record: DeliveredRecord, out: Output) => void;
+
+const FIELDS: Record<string, Field> = {
+  t: (r, out) => out.write(r.topic),
+  p: (r, out) => out.write(String(r.partition)),
+  o: (r, out) => out.write(String(r.offset)),
+  k: (r, out) => r.key !== null && out.writeBytes(r.key),
+  K: (r, out) => out.write(String(r.key === null ? -1 : r.key.byteLength)),
+  s: (r, out) => writeValue(r.value, out),
+  S: (r, out) => out.write(String(r.value === null ? -1 : r.value.byteLength)),
+  T: (r, out) => out.write(String(r.timestamp)),
+  y: (r, out) => out.write(splitType(r.headers).type ?? ''),
+  h: (r, out) =>
+    splitType(r.headers).headers.forEach(([name, value], i) => {
+      out.write(`${i > 0 ? ',' : ''}${name}`);
+      if (value !== null) {
+        out.write('=');
+        out.writeBytes(value);
+      }
+    }),
 };
 
-/** kcat-style --format: %t %p %o %k %s %T %y %h, %% and \n \t escapes; no newline is added. */
+export const FORMAT_FIELDS = Object.keys(FIELDS);
+
+/**
+ * kcat-style --format: %t %p %o %k %K %s %S %T %y %h and %%, \n \t \\ escapes; no newline is
+ * added. %K and %S are the key's and value's sizes in bytes, -1 when null (a tombstone's value).
+ * An unknown %-directive is a usage error.
+ */
 export function templateFormatter(template: string): RecordFormatter {
-  const parts: Array<string | ((record: DeliveredRecord) => string)> = [];
+  const parts: Array<string | Field> = [];
   let literal = '';
   for (let i = 0; i < template.length; i++) {
     const char = template[i]!;
     const next = template[i + 1];
-    if (char === '%' && next !== undefined && (next in FIELDS || next === '%')) {
+    if (char === '%') {
       if (next === '%') literal += '%';
-      else {
+      else if (next !== undefined && Object.hasOwn(FIELDS, next)) {
         if (literal) parts.push(literal);
         literal = '';
         parts.push(FIELDS[next]!);
+      } else {
+        throw usageError(
+          `invalid --format: ${next === undefined ? "'%' at its end" : `unknown directive '%${next}'`}: use ${FORMAT_FIELDS.map((f) => `%${f}`).join(' ')} or %%`,
+        );
       }
       i++;
     } else if (char === '\\' && (next === 'n' || next === 't' || next === '\\')) {
@@ -89,8 +145,9 @@ export function templateFormatter(template: string): RecordFormatter {
   }
   if (literal) parts.push(literal);
   return (record, out) => {
-    let text = '';
-    for (const part of parts) text += typeof part === 'string' ? part : part(record);
-    out.write(text);
+    for (const part of parts) {
+      if (typeof part === 'string') out.write(part);
+      else part(record, out);
+    }
   };
 }

@@ -10,6 +10,8 @@ export class InputLines {
   ends = new Uint32Array(1024);
   /** 1-based line or argument number of each, for error reports. */
   positions = new Float64Array(1024);
+  /** A line over the length limit, after the lines above: read to its end, but not kept. */
+  tooLong: { position: number; bytes: number } | undefined;
 
   constructor(public buffer: Buffer) {}
 
@@ -24,6 +26,7 @@ export class InputLines {
   reset(buffer: Buffer): this {
     this.buffer = buffer;
     this.count = 0;
+    this.tooLong = undefined;
     return this;
   }
 
@@ -56,43 +59,74 @@ const CR = 0x0d;
  * Splits a byte stream into lines: skips empty lines, strips a CR before the newline. Lines come
  * a chunk read at a time, so a million lines cost thousands of awaits; each InputLines yielded is
  * valid until the next is asked for (its arrays are reused). A line split across chunks is
- * joined once its end arrives.
+ * joined once its end arrives. A line longer than `maxLineBytes` is not kept: the moment it passes
+ * the limit its bytes are counted and dropped up to its end, and it is yielded as `tooLong`.
  */
-export async function* inputLines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<InputLines> {
+export async function* inputLines(stream: AsyncIterable<Buffer | string>, maxLineBytes = Number.POSITIVE_INFINITY): AsyncGenerator<InputLines> {
   let lineNumber = 0;
   let pending: Buffer[] = []; // the start of a line whose end has not arrived
+  let pendingBytes = 0;
+  let dropping = false; // the pending line is over the limit: its bytes are only counted
   const lines = new InputLines(Buffer.alloc(0));
   const add = (start: number, end: number) => {
     lineNumber++;
     if (end > start && lines.buffer[end - 1] === CR) end--;
-    if (end > start) lines.add(start, end, lineNumber);
+    if (end - start > maxLineBytes) lines.tooLong = { position: lineNumber, bytes: end - start };
+    else if (end > start) lines.add(start, end, lineNumber);
+  };
+  const keep = (piece: Buffer) => {
+    pendingBytes += piece.byteLength;
+    if (dropping || pendingBytes <= maxLineBytes) {
+      if (!dropping) pending.push(piece);
+      return;
+    }
+    dropping = true;
+    pending = [];
+  };
+  const tooLong = () => {
+    lineNumber++;
+    lines.reset(lines.buffer).tooLong = { position: lineNumber, bytes: pendingBytes };
+    dropping = false;
+    pendingBytes = 0;
+    return lines;
   };
   for await (const piece of stream) {
     const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
     let newline = chunk.indexOf(NEWLINE);
     if (newline === -1) {
-      pending.push(chunk);
+      keep(chunk);
       continue;
     }
-    if (pending.length > 0) {
+    if (dropping) {
+      pendingBytes += newline;
+      yield tooLong();
+      return;
+    } else if (pending.length > 0) {
       const joined = Buffer.concat([...pending, chunk.subarray(0, newline)]);
       pending = [];
+      pendingBytes = 0;
       lines.reset(joined);
       add(0, joined.length);
-      if (lines.count > 0) yield lines;
+      if (lines.count > 0 || lines.tooLong) yield lines;
+      if (lines.tooLong) return;
     } else newline = -1; // the chunk's first line starts at 0
     lines.reset(chunk);
     let start = newline + 1;
-    for (newline = chunk.indexOf(NEWLINE, start); newline !== -1; newline = chunk.indexOf(NEWLINE, start)) {
+    for (newline = chunk.indexOf(NEWLINE, start); newline !== -1 && !lines.tooLong; newline = chunk.indexOf(NEWLINE, start)) {
       add(start, newline);
       start = newline + 1;
     }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
+    if (lines.tooLong) {
+      yield lines;
+      return;
+    }
+    if (start < chunk.length) keep(chunk.subarray(start));
     if (lines.count > 0) yield lines;
   }
-  if (pending.length > 0) {
+  if (dropping) yield tooLong();
+  else if (pending.length > 0) {
     lines.reset(Buffer.concat(pending));
     add(0, lines.buffer.length);
-    if (lines.count > 0) yield lines;
+    if (lines.count > 0 || lines.tooLong) yield lines;
   }
 }

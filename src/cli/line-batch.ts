@@ -1,12 +1,13 @@
 import { widened } from '../pubsub/columns.js';
-import { messageSize } from '../pubsub/limits.js';
+import { headerBytes } from '../pubsub/limits.js';
 import { packValues, type PackedValues, type RecordBatch } from '../pubsub/record-batch.js';
-import type { Headers } from '../pubsub/types.js';
+import type { RecordHeaders } from '../pubsub/types.js';
 
 /**
  * A batch of `zps publish` messages held as ranges of the buffers their lines were read into: a
  * million stdin lines make a thousand batches, not a million objects. Headers and partition are
- * the same for every message; keys may differ (--key-delimiter).
+ * the same for every message; keys may differ (--key-delimiter). With `emptyIsTombstone` (-Z), an
+ * empty value is a tombstone (null).
  */
 export class LineBatch implements RecordBatch {
   length = 0;
@@ -20,28 +21,29 @@ export class LineBatch implements RecordBatch {
   private starts: Uint32Array;
   private ends: Uint32Array;
   /** Per message only once a key differs from the first (--key-delimiter). */
-  private keys: Array<string | null> | undefined;
-  private firstKey: string | null = null;
+  private keys: Array<Buffer | null> | undefined;
+  private firstKey: Buffer | null = null;
   private readonly headerBytes: number;
 
   constructor(
-    private readonly fixedHeaders: Headers,
+    private readonly fixedHeaders: RecordHeaders,
     private readonly fixedPartition: number | undefined,
     capacity: number,
+    readonly emptyIsTombstone = false,
   ) {
-    this.headerBytes = messageSize(null, new Uint8Array(0), fixedHeaders);
+    this.headerBytes = headerBytes(fixedHeaders);
     this.sourceOf = new Uint32Array(capacity);
     this.starts = new Uint32Array(capacity);
     this.ends = new Uint32Array(capacity);
   }
 
   /** What the message size limit counts for a value of `valueLength` bytes under `key`. */
-  messageSize(key: string | null, valueLength: number): number {
-    return this.headerBytes + (key === null ? 0 : Buffer.byteLength(key)) + valueLength;
+  messageSize(key: Buffer | null, valueLength: number): number {
+    return this.headerBytes + (key?.byteLength ?? 0) + valueLength;
   }
 
   /** Adds bytes [start, end) of `source` as the value of the message from `position`. */
-  add(source: Buffer, start: number, end: number, key: string | null, position: number): void {
+  add(source: Buffer, start: number, end: number, key: Buffer | null, position: number): void {
     const i = this.length++;
     if (i === this.starts.length) this.grow();
     if (this.sources[this.sources.length - 1] !== source) this.sources.push(source);
@@ -52,7 +54,7 @@ export class LineBatch implements RecordBatch {
       this.firstKey = key;
       this.first = position;
     } else if (this.keys !== undefined || key !== this.firstKey) {
-      this.keys ??= new Array<string | null>(i).fill(this.firstKey);
+      this.keys ??= new Array<Buffer | null>(i).fill(this.firstKey);
       this.keys.push(key);
     }
     this.bytes += end - start;
@@ -63,24 +65,29 @@ export class LineBatch implements RecordBatch {
     return this.fixedPartition;
   }
 
-  key(i: number): string | null {
+  key(i: number): Buffer | null {
     return this.keys === undefined ? this.firstKey : this.keys[i]!;
   }
 
-  headers(): Headers {
+  headers(): RecordHeaders {
     return this.fixedHeaders;
   }
 
   size(i: number): number {
-    return this.messageSize(this.key(i), this.valueLength(i));
+    return this.messageSize(this.key(i), Math.max(this.valueLength(i), 0));
   }
 
-  value(i: number): Buffer {
+  value(i: number): Buffer | null {
+    if (this.isTombstone(i)) return null;
     return this.sources[this.sourceOf[i]!]!.subarray(this.starts[i]!, this.ends[i]!);
   }
 
   valueLength(i: number): number {
-    return this.ends[i]! - this.starts[i]!;
+    return this.isTombstone(i) ? -1 : this.ends[i]! - this.starts[i]!;
+  }
+
+  private isTombstone(i: number): boolean {
+    return this.emptyIsTombstone && this.ends[i] === this.starts[i];
   }
 
   /** The lines of a stdin chunk lie back to back: they are copied as one run. */

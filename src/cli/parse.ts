@@ -1,6 +1,6 @@
 /** Parsers for flag values: each turns bad input into a one-line usage error (exit 2). */
 import { usageError } from '../pubsub/errors.js';
-import type { Headers, StartOffset } from '../pubsub/types.js';
+import type { RecordHeader, StartOffset } from '../pubsub/types.js';
 
 export function parseWholeNumber(text: string, what: string, min = 0): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
@@ -18,11 +18,11 @@ export function parseStartOffset(text: string): StartOffset {
   throw usageError(`invalid offset '${text}': use beginning, end, an offset such as 42, or -N for the last N messages`);
 }
 
-/** `k=v` or `k:v`, repeatable. */
-export function collectHeader(text: string, headers: Headers = {}): Headers {
+/** `k=v` or `k:v`, repeatable; a repeated name is kept, in order, as Kafka allows. */
+export function collectHeader(text: string, headers: RecordHeader[] = []): RecordHeader[] {
   const at = text.search(/[=:]/);
   if (at <= 0) throw usageError(`invalid header '${text}': use name=value`);
-  return { ...headers, [text.slice(0, at)]: text.slice(at + 1) };
+  return [...headers, [text.slice(0, at), Buffer.from(text.slice(at + 1))]];
 }
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i;

@@ -3,7 +3,7 @@ import type { BrokerStats, PartitionBatch, PartitionOffsets, PollResult } from '
 import { expandAcks, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
 import type { BrokerService, WaitOptions } from '../memory/service.js';
 import { ZpsError, type ExitCode } from '../pubsub/errors.js';
-import type { PublishResult, StartOffset, TopicSummary } from '../pubsub/types.js';
+import type { RecordAck, StartOffset, TopicSummary } from '../pubsub/types.js';
 import { VERSION } from '../version.js';
 import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Hello, type Reply } from './protocol.js';
 import { WireRecords, encodeRecords } from './records-codec.js';
@@ -112,9 +112,9 @@ export class DaemonClient implements BrokerService {
     return reply;
   }
 
-  async produce(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<PublishResult[]> {
+  async produce(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<RecordAck[]> {
     const runs = (await this.call('produce', [topic, encodeRecords(records), options ?? {}])) as AckRun[];
-    return expandAcks(topic, runs, (i) => records.key(i));
+    return expandAcks(runs);
   }
 
   async createTopic(topic: string, partitions: number) {

@@ -3,28 +3,48 @@
  * JSON object per message, so a million-line publish or consume spends its time moving bytes.
  * The values come last, together, so they are copied by runs (a stdin chunk's lines, a log
  * chunk's messages) rather than one by one, and the daemon keeps a produce's values as they came.
+ * Keys, values and header values are bytes, any bytes, and each may be null, as in Kafka.
  *
  *   list   := u32 count, record{count}, values
  *   record := i32 partition (-1: none), f64 offset (-1: none), f64 timestamp (0: none),
- *             u32 valueStart, u32 valueLength (within values),
- *             i32 keyLength (-1: null), key, u16 headerCount, (u16 nameLength, name, u32 valueLength, value)*
+ *             u32 valueStart, i32 valueLength (-1: null, a tombstone; bytes within values),
+ *             i32 keyLength (-1: null), key, u16 headerCount,
+ *             (u16 nameLength, name (UTF-8), i32 valueLength (-1: null), value)*
  */
 import { NO_HEADERS, type PackedValues, type RecordBatch } from '../pubsub/record-batch.js';
-import type { DeliveredRecord, Headers } from '../pubsub/types.js';
+import type { DeliveredRecord, RecordHeader, RecordHeaders } from '../pubsub/types.js';
 import { ProtocolError } from './protocol.js';
+
+/** What a fetch reply adds to each record: where it was stored, and its key as the log keeps it. */
+export interface StoredRecords {
+  offset(i: number): number;
+  timestamp(i: number): number;
+  /** The key as a latin1 string of its bytes (how the log keeps it), or null. */
+  storedKey(i: number): string | null;
+}
+
+/** partition, offset, timestamp, value start, value length, key length */
+const RECORD_HEAD_BYTES = 4 + 8 + 8 + 4 + 4 + 4;
+const OFFSET_AT = 4;
+const TIMESTAMP_AT = 12;
+const VALUE_START_AT = 20;
+const VALUE_LENGTH_AT = 24;
+const KEY_LENGTH_AT = 28;
+/** Per header besides its name and value: u16 name length, i32 value length. */
+const HEADER_HEAD_BYTES = 2 + 4;
 
 /**
  * Encodes records: a produce's batch, or (with `stored`, the same records as read from a log) a
  * fetch reply, which also carries each record's offset and timestamp.
  */
-export function encodeRecords(batch: RecordBatch, stored?: { offset(i: number): number; timestamp(i: number): number }): Buffer {
+export function encodeRecords(batch: RecordBatch, stored?: StoredRecords): Buffer {
   const values = batch.packedValues();
+  const keys: Array<Buffer | string | null> = new Array(batch.length);
   let size = 4 + values.bytes.byteLength;
   for (let i = 0; i < batch.length; i++) {
-    const key = batch.key(i);
-    const headers = batch.headers(i);
-    size += FIXED_BYTES + (key === null ? 0 : Buffer.byteLength(key));
-    for (const name in headers) size += 2 + Buffer.byteLength(name) + 4 + Buffer.byteLength(headers[name]!);
+    const key = (keys[i] = stored ? stored.storedKey(i) : batch.key(i));
+    size += RECORD_HEAD_BYTES + 2 + (key === null ? 0 : key.length);
+    for (const [name, value] of batch.headers(i)) size += HEADER_HEAD_BYTES + Buffer.byteLength(name) + (value?.byteLength ?? 0);
   }
   const out = Buffer.allocUnsafe(size);
   // DataView writes compile to plain stores; Buffer's write methods check every argument
@@ -33,41 +53,33 @@ export function encodeRecords(batch: RecordBatch, stored?: { offset(i: number): 
   let at = 4;
   for (let i = 0; i < batch.length; i++) {
     view.setInt32(at, batch.partition(i) ?? -1);
-    view.setFloat64(at + 4, stored ? stored.offset(i) : -1);
-    view.setFloat64(at + 12, stored ? stored.timestamp(i) : 0);
-    view.setUint32(at + 20, values.starts[i]!);
-    view.setUint32(at + 24, batch.valueLength(i));
-    at += 28;
-    const key = batch.key(i);
-    if (key === null) {
-      view.setInt32(at, -1);
-      at += 4;
-    } else {
-      const keyLength = out.write(key, at + 4);
-      view.setInt32(at, keyLength);
-      at += 4 + keyLength;
-    }
-    const countAt = at;
-    at += 2;
-    let headerCount = 0;
+    view.setFloat64(at + OFFSET_AT, stored ? stored.offset(i) : -1);
+    view.setFloat64(at + TIMESTAMP_AT, stored ? stored.timestamp(i) : 0);
+    view.setUint32(at + VALUE_START_AT, values.starts[i]!);
+    view.setInt32(at + VALUE_LENGTH_AT, batch.valueLength(i));
+    const key = keys[i]!;
+    if (key === null) view.setInt32(at + KEY_LENGTH_AT, -1);
+    else view.setInt32(at + KEY_LENGTH_AT, typeof key === 'string' ? out.write(key, at + RECORD_HEAD_BYTES, 'latin1') : copy(key, out, at + RECORD_HEAD_BYTES));
+    at += RECORD_HEAD_BYTES + (key === null ? 0 : key.length);
     const headers = batch.headers(i);
-    for (const name in headers) {
+    view.setUint16(at, headers.length);
+    at += 2;
+    for (const [name, value] of headers) {
       const nameLength = out.write(name, at + 2);
       view.setUint16(at, nameLength);
       at += 2 + nameLength;
-      const valueLength = out.write(headers[name]!, at + 4);
-      view.setUint32(at, valueLength);
-      at += 4 + valueLength;
-      headerCount++;
+      view.setInt32(at, value === null ? -1 : copy(value, out, at + 4));
+      at += 4 + (value?.byteLength ?? 0);
     }
-    view.setUint16(countAt, headerCount);
   }
   out.set(values.bytes, at);
   return out;
 }
 
-/** partition, offset, timestamp, value start, value length, key length, header count */
-const FIXED_BYTES = 4 + 8 + 8 + 4 + 4 + 4 + 2;
+function copy(bytes: Uint8Array, out: Buffer, at: number): number {
+  out.set(bytes, at);
+  return bytes.byteLength;
+}
 
 /**
  * A received record list, checked whole on arrival and read in place: the daemon keeps the values
@@ -77,9 +89,9 @@ export class WireRecords implements RecordBatch {
   readonly length: number;
   /** Where each record starts in the bytes. */
   private readonly starts: Uint32Array;
-  /** Where each value starts in the values section, and how long it is. */
+  /** Where each value starts in the values section, and how long it is (-1: a tombstone). */
   private readonly valueStarts: Uint32Array;
-  private readonly valueLengths: Uint32Array;
+  private readonly valueLengths: Int32Array;
   /** Where the values section starts. */
   private readonly valuesAt: number;
   private readonly bytes: Buffer;
@@ -94,17 +106,17 @@ export class WireRecords implements RecordBatch {
     const end = bytes.byteLength;
     if (end < 4) throw truncated();
     const count = view.getUint32(0);
-    if (count > (end - 4) / FIXED_BYTES) throw truncated();
+    if (count > (end - 4) / (RECORD_HEAD_BYTES + 2)) throw truncated();
     this.starts = new Uint32Array(count);
     this.valueStarts = new Uint32Array(count);
-    this.valueLengths = new Uint32Array(count);
+    this.valueLengths = new Int32Array(count);
     let at = 4;
     for (let i = 0; i < count; i++) {
       this.starts[i] = at;
-      if (at + 32 > end) throw truncated();
-      this.valueStarts[i] = view.getUint32(at + 20);
-      this.valueLengths[i] = view.getUint32(at + 24);
-      at += 32 + Math.max(view.getInt32(at + 28), 0);
+      if (at + RECORD_HEAD_BYTES > end) throw truncated();
+      this.valueStarts[i] = view.getUint32(at + VALUE_START_AT);
+      this.valueLengths[i] = nullableLength(view.getInt32(at + VALUE_LENGTH_AT));
+      at += RECORD_HEAD_BYTES + Math.max(nullableLength(view.getInt32(at + KEY_LENGTH_AT)), 0);
       if (at + 2 > end) throw truncated();
       const headerCount = view.getUint16(at);
       at += 2;
@@ -112,13 +124,13 @@ export class WireRecords implements RecordBatch {
         if (at + 2 > end) throw truncated();
         at += 2 + view.getUint16(at);
         if (at + 4 > end) throw truncated();
-        at += 4 + view.getUint32(at);
+        at += 4 + Math.max(nullableLength(view.getInt32(at)), 0);
       }
       if (at > end) throw truncated();
     }
     this.valuesAt = at;
     for (let i = 0; i < count; i++) {
-      if (this.valueStarts[i]! + this.valueLengths[i]! > end - at) throw new ProtocolError('value out of bounds');
+      if (this.valueStarts[i]! + Math.max(this.valueLengths[i]!, 0) > end - at) throw new ProtocolError('value out of bounds');
     }
     this.length = count;
   }
@@ -128,40 +140,42 @@ export class WireRecords implements RecordBatch {
     return partition >= 0 ? partition : undefined;
   }
 
-  key(i: number): string | null {
-    const at = this.starts[i]! + 32;
-    const length = this.view.getInt32(at - 4);
-    return length < 0 ? null : this.bytes.toString('utf8', at, at + length);
+  key(i: number): Buffer | null {
+    const at = this.starts[i]! + RECORD_HEAD_BYTES;
+    const length = this.view.getInt32(at - RECORD_HEAD_BYTES + KEY_LENGTH_AT);
+    return length < 0 ? null : this.bytes.subarray(at, at + length);
   }
 
-  headers(i: number): Headers {
+  headers(i: number): RecordHeaders {
     let at = this.headersAt(i);
     const count = this.view.getUint16(at);
     if (count === 0) return NO_HEADERS;
     at += 2;
-    const headers: Headers = {};
+    const headers: RecordHeader[] = new Array(count);
     for (let h = 0; h < count; h++) {
       const nameLength = this.view.getUint16(at);
       const name = this.bytes.toString('utf8', at + 2, at + 2 + nameLength);
       at += 2 + nameLength;
-      const valueLength = this.view.getUint32(at);
-      headers[name] = this.bytes.toString('utf8', at + 4, at + 4 + valueLength);
-      at += 4 + valueLength;
+      const valueLength = this.view.getInt32(at);
+      at += 4;
+      headers[h] = [name, valueLength < 0 ? null : this.bytes.subarray(at, (at += valueLength))];
     }
     return headers;
   }
 
   size(i: number): number {
     const headersAt = this.headersAt(i);
-    const keyBytes = headersAt - this.starts[i]! - 32;
+    const keyBytes = headersAt - this.starts[i]! - RECORD_HEAD_BYTES;
     const recordEnd = i + 1 < this.length ? this.starts[i + 1]! : this.valuesAt;
-    const headerBytes = recordEnd - (headersAt + 2) - 6 * this.view.getUint16(headersAt);
-    return keyBytes + headerBytes + this.valueLengths[i]!;
+    const headerBytes = recordEnd - (headersAt + 2) - HEADER_HEAD_BYTES * this.view.getUint16(headersAt);
+    return keyBytes + headerBytes + Math.max(this.valueLengths[i]!, 0);
   }
 
-  value(i: number): Buffer {
+  value(i: number): Buffer | null {
+    const length = this.valueLengths[i]!;
+    if (length < 0) return null;
     const start = this.valuesAt + this.valueStarts[i]!;
-    return this.bytes.subarray(start, start + this.valueLengths[i]!);
+    return this.bytes.subarray(start, start + length);
   }
 
   valueLength(i: number): number {
@@ -172,7 +186,7 @@ export class WireRecords implements RecordBatch {
     return { bytes: this.bytes.subarray(this.valuesAt), starts: this.valueStarts };
   }
 
-  /** A fetch reply's records of one partition, as delivered to readers; values are views into the bytes. */
+  /** A fetch reply's records of one partition, as delivered to readers; bytes are views into the list. */
   toRecords(topic: string, partition: number): DeliveredRecord[] {
     const records: DeliveredRecord[] = new Array(this.length);
     for (let i = 0; i < this.length; i++) {
@@ -180,8 +194,8 @@ export class WireRecords implements RecordBatch {
       records[i] = {
         topic,
         partition,
-        offset: this.view.getFloat64(at + 4),
-        timestamp: this.view.getFloat64(at + 12),
+        offset: this.view.getFloat64(at + OFFSET_AT),
+        timestamp: this.view.getFloat64(at + TIMESTAMP_AT),
         key: this.key(i),
         headers: this.headers(i),
         value: this.value(i),
@@ -191,9 +205,15 @@ export class WireRecords implements RecordBatch {
   }
 
   private headersAt(i: number): number {
-    const at = this.starts[i]! + 32;
-    return at + Math.max(this.view.getInt32(at - 4), 0);
+    const at = this.starts[i]!;
+    return at + RECORD_HEAD_BYTES + Math.max(this.view.getInt32(at + KEY_LENGTH_AT), 0);
   }
+}
+
+/** A length that may be -1 (null); anything below is malformed. */
+function nullableLength(length: number): number {
+  if (length < -1) throw new ProtocolError(`invalid length ${length}`);
+  return length;
 }
 
 function truncated(): ProtocolError {

@@ -4,6 +4,11 @@ import { validateTopicName } from '../pubsub/limits.js';
 import type { Admin, TopicSummary } from '../pubsub/types.js';
 import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 
+/** kafkajs's ConfigResourceTypes.TOPIC (the enum lives in kafkajs, which is loaded on demand). */
+const TOPIC_RESOURCE = 2;
+/** The broker's message.max.bytes by default, for a broker that does not say. */
+const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
 export interface PartitionOffsets {
   partition: number;
   start: number;
@@ -28,8 +33,8 @@ export class KafkaAdmin implements Admin {
     return this.client;
   }
 
-  private run<T>(what: string, work: (admin: KafkaAdminClient) => Promise<T>): Promise<T> {
-    return withDeadline(this.settings, what, async () => work(await this.admin()));
+  private run<T>(what: string, work: (admin: KafkaAdminClient) => Promise<T>, topic?: string): Promise<T> {
+    return withDeadline(this.settings, what, async () => work(await this.admin()), topic);
   }
 
   async createTopic(topic: string, options: { partitions: number }): Promise<void> {
@@ -49,12 +54,24 @@ export class KafkaAdmin implements Admin {
         if (!/already exists/i.test(String((error as Error).message)) && !hasCode(error, 'TOPIC_ALREADY_EXISTS')) throw error;
       }
       return (await this.partitionCount(admin, topic)) ?? partitions;
-    });
+    }, topic);
+  }
+
+  /** The topic's max.message.bytes: the largest record batch the broker takes for it. */
+  async maxMessageBytes(topic: string): Promise<number> {
+    return this.run(`read the configuration of ${topic}`, async (admin) => {
+      const { resources } = await admin.describeConfigs({
+        resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['max.message.bytes'] }],
+        includeSynonyms: false,
+      });
+      const value = Number(resources[0]?.configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue);
+      return Number.isFinite(value) && value > 0 ? value : KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+    }, topic);
   }
 
   /** Start and end offsets per partition, or undefined when the topic does not exist. */
   async partitionOffsets(topic: string): Promise<PartitionOffsets[] | undefined> {
-    return this.run(`read offsets of ${topic}`, (admin) => this.offsetsOf(admin, topic));
+    return this.run(`read offsets of ${topic}`, (admin) => this.offsetsOf(admin, topic), topic);
   }
 
   async count(topic: string): Promise<number> {
@@ -102,7 +119,7 @@ export class KafkaAdmin implements Admin {
       const names = (await admin.listTopics()).filter((t) => options.all || !t.startsWith('_')).sort();
       const summaries: TopicSummary[] = [];
       for (const topic of names) {
-        const offsets = (await this.offsetsOf(admin, topic)) ?? [];
+        const offsets = (await this.offsetsOf(admin, topic, true)) ?? [];
         summaries.push({ topic, partitions: offsets.length, count: offsets.reduce((s, p) => s + (p.end - p.start), 0) });
       }
       return summaries;
@@ -132,6 +149,7 @@ export class KafkaAdmin implements Admin {
   }
 
   private async partitionCount(admin: KafkaAdminClient, topic: string): Promise<number | undefined> {
+    if (!(await admin.listTopics()).includes(topic)) return undefined; // kafkajs retries unknown topics for seconds
     try {
       const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
       return topics[0]?.partitions.length;
@@ -141,7 +159,12 @@ export class KafkaAdmin implements Admin {
     }
   }
 
-  private async offsetsOf(admin: KafkaAdminClient, topic: string): Promise<PartitionOffsets[] | undefined> {
+  /**
+   * Start and end offsets, or undefined for a missing topic. Existence is asked first, of the
+   * topic list: kafkajs retries an unknown topic for seconds before it gives up.
+   */
+  private async offsetsOf(admin: KafkaAdminClient, topic: string, known = false): Promise<PartitionOffsets[] | undefined> {
+    if (!known && !(await admin.listTopics()).includes(topic)) return undefined;
     try {
       const offsets = await admin.fetchTopicOffsets(topic);
       return offsets

@@ -39,8 +39,8 @@ function kafkaConfig(settings: KafkaSettings, logLevel: typeof import('kafkajs')
 
 /**
  * A kafkajs group member with zps's settings: a short session so a vanished member is replaced
- * quickly, and a short fetch wait so stop() (each new subscription, close) is quick while data
- * still arrives at once.
+ * quickly, a short fetch wait so stop() (each new subscription, close) is quick while data still
+ * arrives at once, and no topic created by asking for it (brokers auto-create by default).
  */
 export async function groupMember(kafka: KafkaClient, groupId: string, options: Partial<ConsumerConfig> = {}): Promise<Consumer> {
   return (await kafka()).consumer({
@@ -49,39 +49,89 @@ export async function groupMember(kafka: KafkaClient, groupId: string, options: 
     heartbeatInterval: 1_000,
     maxWaitTimeInMs: 500,
     retry: { retries: 10 },
+    allowAutoTopicCreation: false,
     ...options,
   });
 }
 
-/** One-line errors naming the brokers; never the password, which kafkajs messages do not carry. */
-export function kafkaError(error: unknown, settings: KafkaSettings, what?: string): ZpsError {
+/** Kafka's error codes (kafkajs's `type`) in zps's words; the broker's own wording stays under --verbose. */
+const PROTOCOL_ERRORS: Record<string, (topic: string) => string> = {
+  UNKNOWN_TOPIC_OR_PARTITION: (topic) => `topic ${topic} does not exist`,
+  TOPIC_AUTHORIZATION_FAILED: (topic) => `not allowed to use topic ${topic}`,
+  GROUP_AUTHORIZATION_FAILED: () => 'not allowed to use the consumer group',
+  MESSAGE_TOO_LARGE: (topic) => `a record batch is over the max.message.bytes of ${topic}`,
+  RECORD_LIST_TOO_LARGE: (topic) => `a record batch is over the max.message.bytes of ${topic}`,
+  NOT_ENOUGH_REPLICAS: (topic) => `not enough in-sync replicas of ${topic} to acknowledge`,
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND: (topic) => `not enough in-sync replicas of ${topic} acknowledged`,
+  INVALID_REPLICATION_FACTOR: (topic) => `cannot create ${topic}: its replication factor is more than the brokers`,
+  POLICY_VIOLATION: (topic) => `the brokers' policy refuses this for ${topic}`,
+};
+
+const TLS_ERROR = /SELF_SIGNED|self[- ]signed|certificate|UNABLE_TO_VERIFY|CERT_|unable to (get|verify)/i;
+
+/**
+ * One-line errors naming the brokers (and the topic, when known); never the password, which
+ * kafkajs messages do not carry. kafkajs's own wording is the cause, shown with --verbose.
+ */
+export function kafkaError(error: unknown, settings: KafkaSettings, what?: string, topic?: string): ZpsError {
   if (error instanceof ZpsError) return error;
   const name = (error as { name?: string }).name ?? '';
   const brokers = settings.brokers.join(',');
   const message = describeError(error);
+  const prefix = what ? `${what}: ` : '';
   if (name === 'KafkaJSSASLAuthenticationError' || /SASL|authentication/i.test(message)) {
     return new ZpsError(`authentication failed at ${brokers}${settings.sasl ? ` for user ${settings.sasl.username}` : ''}: ${message}`, {
+      code: 'auth',
       cause: error,
+    });
+  }
+  if (TLS_ERROR.test(message) || TLS_ERROR.test(String((error as { code?: string }).code))) {
+    return new ZpsError(`${prefix}TLS with ${brokers} failed: ${message}`, {
+      code: 'auth',
+      cause: error,
+      hint: settings.tls?.ca ? 'check that --tls-ca (ZPS_TLS_CA) is the CA that signed the brokers\' certificates' : 'give the CA that signed the brokers\' certificates with --tls-ca (ZPS_TLS_CA)',
     });
   }
   if (
     /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSBrokerNotFound|KafkaJSRequestTimeoutError|KafkaJSConnectionClosedError/.test(name) ||
     /ECONNREFUSED|Connection (timeout|error)|connect ETIMEDOUT/i.test(message)
   ) {
+    const cause = protocolType(error);
+    if (cause && PROTOCOL_ERRORS[cause]) return protocolError(cause, error, brokers, prefix, topic);
     return new ZpsError(`cannot reach Kafka at ${brokers}: ${message}`, {
+      code: 'unavailable',
       retriable: true,
       cause: error,
       hint: 'check --brokers (ZPS_BROKERS) and that the brokers are up',
     });
   }
-  return new ZpsError(`${what || `Kafka at ${brokers}`}: ${message}`, { retriable: Boolean((error as { retriable?: boolean }).retriable), cause: error });
+  const type = protocolType(error);
+  if (type && PROTOCOL_ERRORS[type]) return protocolError(type, error, brokers, prefix, topic);
+  return new ZpsError(`${prefix || `Kafka at ${brokers}: `}${message}`, { retriable: Boolean((error as { retriable?: boolean }).retriable), cause: error });
+}
+
+function protocolError(type: string, error: unknown, brokers: string, prefix: string, topic = 'the topic'): ZpsError {
+  const code = type === 'UNKNOWN_TOPIC_OR_PARTITION' ? 'not-found' : type.endsWith('AUTHORIZATION_FAILED') ? 'auth' : 'failed';
+  return new ZpsError(`${prefix}${PROTOCOL_ERRORS[type]!(topic)} on ${brokers}`, { code, cause: error });
+}
+
+/** The Kafka error code behind a kafkajs error, however deep it is wrapped (retries, aggregates). */
+function protocolType(error: unknown, depth = 0): string | undefined {
+  if (error === null || typeof error !== 'object' || depth > 5) return undefined;
+  const e = error as { type?: string; originalError?: unknown; cause?: unknown; errors?: unknown[] };
+  if (typeof e.type === 'string' && e.type !== 'UNKNOWN') return e.type;
+  for (const inner of [e.originalError, e.cause, ...(Array.isArray(e.errors) ? e.errors : [])]) {
+    const type = protocolType(inner, depth + 1);
+    if (type) return type;
+  }
+  return undefined;
 }
 
 /**
  * Runs `work` (described by `what` in errors; '' when the caller says it) within the command's timeout, trying again while kafkajs calls the error retriable
  * (a topic just created is not yet known to every broker component), and maps errors to one line.
  */
-export async function withDeadline<T>(settings: KafkaSettings, what: string, work: () => Promise<T>): Promise<T> {
+export async function withDeadline<T>(settings: KafkaSettings, what: string, work: () => Promise<T>, topic?: string): Promise<T> {
   const deadline = Date.now() + settings.timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
@@ -106,7 +156,7 @@ export async function withDeadline<T>(settings: KafkaSettings, what: string, wor
       await Promise.race([new Promise((resolve) => setTimeout(resolve, backoff)), expired]);
     }
   } catch (error) {
-    throw kafkaError(error, settings, what);
+    throw kafkaError(error, settings, what, topic);
   } finally {
     clearTimeout(timer);
   }

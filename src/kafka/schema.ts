@@ -67,7 +67,7 @@ export class SchemaCodec {
   /** A record whose Confluent-framed value is replaced by its decoded value as JSON. */
   async decode(record: DeliveredRecord): Promise<DeliveredRecord> {
     const value = record.value;
-    if (value.length < 5 || value[0] !== 0) return record;
+    if (value === null || value.length < 5 || value[0] !== 0) return record;
     const id = value.readInt32BE(1);
     await this.schema(id);
     const registry = await this.registry();

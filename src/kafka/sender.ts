@@ -1,20 +1,32 @@
 import type { Message, Producer } from 'kafkajs';
 import { partitionForKey } from '../memory/murmur2.js';
 import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
-import { plural, validateTopicName } from '../pubsub/limits.js';
+import { checkMessageSize, messageSize, plural, validateTopicName } from '../pubsub/limits.js';
 import type { RecordBatch } from '../pubsub/record-batch.js';
-import type { PublishResult, RecordSender } from '../pubsub/types.js';
+import type { PreparedTopic, RecordAck, RecordHeaders, RecordSender } from '../pubsub/types.js';
 import type { KafkaAdmin } from './admin.js';
+import { RECORD_BATCH_HEADER_BYTES, recordBytes, singleRecordBatchBytes } from './batch-size.js';
 import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
+import { toKafkaHeaders } from './records.js';
+
+/** A produce request carries at most about this much: well under the broker's socket.request.max.bytes. */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
+interface TopicLimits {
+  partitions: number;
+  /** The topic's max.message.bytes: the largest record batch its partitions take. */
+  maxBatchBytes: number;
+}
 
 /**
  * Publishes batches with kafkajs's idempotent producer, acks from all in-sync replicas. Partitions
  * are chosen here (murmur2 of the key, as Kafka's default partitioner; round robin without a key)
- * so each record's offset can be reported from the partition's base offset.
+ * so each record's offset can be reported from the partition's base offset. A batch is split into
+ * produce requests whose per-partition record batches fit the topic's max.message.bytes.
  */
 export class KafkaSender implements RecordSender {
   private producer: Promise<Producer> | undefined;
-  private readonly partitionCounts = new Map<string, number>();
+  private readonly topics = new Map<string, Promise<TopicLimits>>();
   private roundRobin = 0;
   /** The last batch queued, while batches are queued: each goes out after the one before it. */
   private last: Promise<unknown> | undefined;
@@ -25,11 +37,20 @@ export class KafkaSender implements RecordSender {
     private readonly settings: KafkaSettings,
   ) {}
 
+  async prepare(topic: string, options: { partitions?: number } = {}): Promise<PreparedTopic> {
+    validateTopicName(topic);
+    const { partitions, maxBatchBytes } = await this.limits(topic, options.partitions ?? 1);
+    return {
+      partitions,
+      check: (key, valueLength, headers) => checkRecordFits(topic, maxBatchBytes, key, valueLength, headers),
+    };
+  }
+
   /**
    * Batches go out in the order send() was called. A batch queued behind one that failed is not
    * sent at all (so a dead broker fails a long publish at once, and order is never broken).
    */
-  send(topic: string, records: RecordBatch, options: { partitions?: number } = {}): Promise<PublishResult[]> {
+  send(topic: string, records: RecordBatch, options: { partitions?: number } = {}): Promise<RecordAck[]> {
     const sent = (this.last ?? Promise.resolve()).then(
       () => this.sendNow(topic, records, options),
       (error: unknown) => {
@@ -46,26 +67,38 @@ export class KafkaSender implements RecordSender {
     return sent;
   }
 
-  private async sendNow(topic: string, records: RecordBatch, options: { partitions?: number }): Promise<PublishResult[]> {
+  private async sendNow(topic: string, records: RecordBatch, options: { partitions?: number }): Promise<RecordAck[]> {
     validateTopicName(topic);
-    const count = await this.partitionCount(topic, options.partitions ?? 1);
+    const { partitions: count, maxBatchBytes } = await this.limits(topic, options.partitions ?? 1);
     const messages: Message[] = [];
+    const partitions = new Int32Array(records.length);
+    const sizes = new Float64Array(records.length);
     for (let i = 0; i < records.length; i++) {
       const key = records.key(i);
+      const headers = records.headers(i);
       let partition = records.partition(i);
       if (partition !== undefined && partition >= count) {
         throw usageError(`partition ${partition} does not exist: topic ${topic} has ${plural(count, 'partition')}`);
       }
+      checkRecordFits(topic, maxBatchBytes, key, records.valueLength(i), headers);
       partition ??= key === null ? this.roundRobin++ % count : partitionForKey(key, count);
-      messages.push({ key, value: records.value(i), headers: records.headers(i), partition });
+      partitions[i] = partition;
+      sizes[i] = recordBytes(key?.byteLength ?? -1, records.valueLength(i), headers);
+      messages.push({ key, value: records.value(i), headers: toKafkaHeaders(headers), partition });
     }
-    const metadata = await withDeadline(this.settings, '', async () => (await this.connected()).send({ topic, acks: -1, messages }));
-    const next = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
-    return messages.map(({ key, partition }) => {
-      const offset = next.get(partition!)!;
-      next.set(partition!, offset + 1);
-      return { topic, partition: partition!, offset, key: key as string | null };
-    });
+    const acks: RecordAck[] = new Array(records.length);
+    for (const request of splitRequests(partitions, sizes, maxBatchBytes)) {
+      const sent = request.map((i) => messages[i]!);
+      const metadata = await withDeadline(this.settings, '', async () => (await this.connected()).send({ topic, acks: -1, messages: sent }), topic);
+      const next = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
+      for (const i of request) {
+        const partition = partitions[i]!;
+        const offset = next.get(partition)!;
+        next.set(partition, offset + 1);
+        acks[i] = { partition, offset };
+      }
+    }
+    return acks;
   }
 
   async close(): Promise<void> {
@@ -93,12 +126,55 @@ export class KafkaSender implements RecordSender {
     return this.producer;
   }
 
-  private async partitionCount(topic: string, partitionsIfNew: number): Promise<number> {
-    let count = this.partitionCounts.get(topic);
-    if (count === undefined) {
-      count = await this.admin.ensureTopic(topic, partitionsIfNew);
-      this.partitionCounts.set(topic, count);
+  private limits(topic: string, partitionsIfNew: number): Promise<TopicLimits> {
+    let limits = this.topics.get(topic);
+    if (!limits) {
+      limits = (async () => {
+        const partitions = await this.admin.ensureTopic(topic, partitionsIfNew);
+        return { partitions, maxBatchBytes: await this.admin.maxMessageBytes(topic) };
+      })();
+      limits.catch(() => this.topics.delete(topic));
+      this.topics.set(topic, limits);
     }
-    return count;
+    return limits;
   }
+}
+
+/** Throws a usage error for a record over zps's 1 MiB or too big for the topic even in a batch of its own. */
+function checkRecordFits(topic: string, maxBatchBytes: number, key: Uint8Array | null, valueLength: number, headers: RecordHeaders): void {
+  const size = messageSize(key, null, headers) + Math.max(valueLength, 0);
+  checkMessageSize(size);
+  const batchBytes = singleRecordBatchBytes(key?.byteLength ?? -1, valueLength, headers);
+  if (batchBytes > maxBatchBytes) {
+    throw usageError(
+      `message is ${size} bytes, ${batchBytes} as a record batch: over the max.message.bytes of ${topic} (${maxBatchBytes} bytes)`,
+    );
+  }
+}
+
+/**
+ * Groups record indexes into produce requests, in order, so that each partition's records in a
+ * request (which kafkajs sends as one record batch) fit `maxBatchBytes`, and a request stays small.
+ */
+function splitRequests(partitions: Int32Array, sizes: Float64Array, maxBatchBytes: number): number[][] {
+  const requests: number[][] = [];
+  let request: number[] = [];
+  let requestBytes = 0;
+  const batchBytes = new Map<number, number>();
+  for (let i = 0; i < partitions.length; i++) {
+    const partition = partitions[i]!;
+    const size = sizes[i]!;
+    const batch = batchBytes.get(partition) ?? RECORD_BATCH_HEADER_BYTES;
+    if (request.length > 0 && (batch + size > maxBatchBytes || requestBytes + size > MAX_REQUEST_BYTES)) {
+      requests.push(request);
+      request = [];
+      requestBytes = 0;
+      batchBytes.clear();
+    }
+    request.push(i);
+    requestBytes += size;
+    batchBytes.set(partition, (batchBytes.get(partition) ?? RECORD_BATCH_HEADER_BYTES) + size);
+  }
+  if (request.length > 0) requests.push(request);
+  return requests;
 }

@@ -1,7 +1,7 @@
 import type { BrokerService } from '../memory/service.js';
-import { validateTopicName } from '../pubsub/limits.js';
+import { checkMessageSize, messageSize, validateTopicName } from '../pubsub/limits.js';
 import type { RecordBatch } from '../pubsub/record-batch.js';
-import type { Admin, PublishResult, RecordSender, TopicSummary } from '../pubsub/types.js';
+import type { Admin, PreparedTopic, RecordAck, RecordSender, TopicSummary } from '../pubsub/types.js';
 
 export class LocalAdmin implements Admin {
   constructor(private readonly service: () => Promise<BrokerService>) {}
@@ -33,7 +33,14 @@ export class LocalAdmin implements Admin {
 export class LocalSender implements RecordSender {
   constructor(private readonly service: () => Promise<BrokerService>) {}
 
-  async send(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<PublishResult[]> {
+  async prepare(topic: string, options?: { partitions?: number }): Promise<PreparedTopic> {
+    const service = await this.service();
+    await service.createTopic(topic, options?.partitions ?? 1);
+    const partitions = (await service.partitionOffsets(topic))?.length ?? options?.partitions ?? 1;
+    return { partitions, check: (key, valueLength, headers) => checkMessageSize(messageSize(key, null, headers) + Math.max(valueLength, 0)) };
+  }
+
+  async send(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<RecordAck[]> {
     return (await this.service()).produce(topic, records, options);
   }
 

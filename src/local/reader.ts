@@ -1,5 +1,6 @@
 import type { PartitionBatch } from '../memory/broker.js';
 import type { BrokerService } from '../memory/service.js';
+import { ZpsError } from '../pubsub/errors.js';
 import { resolveStart } from '../pubsub/offsets.js';
 import type { DeliveredRecord, Reader, ReaderOptions } from '../pubsub/types.js';
 import { CommitTracker, deliveredRecords } from './records.js';
@@ -14,7 +15,9 @@ const WAIT_MS = 1_000;
  * the end offsets seen when it opened.
  */
 export async function openLocalReader(service: BrokerService, options: ReaderOptions): Promise<Reader> {
-  const offsets = (await service.partitionOffsets(options.topic)) ?? [];
+  const existing = await service.partitionOffsets(options.topic);
+  if (!existing && !options.follow) throw new ZpsError(`topic ${options.topic} does not exist`, { code: 'not-found' });
+  const offsets = existing ?? [];
   const endAtOpen = options.follow ? undefined : new Map(offsets.map((p) => [p.partition, p.end]));
   if (options.group === undefined) return new DirectReader(service, options, endAtOpen, offsets);
   const member = await service.join(options.group, options.topic, options.start);

@@ -1,6 +1,7 @@
 import { messageSize } from '../pubsub/limits.js';
 import { NO_HEADERS, packValues, type PackedValues, type RecordBatch } from '../pubsub/record-batch.js';
-import type { DeliveredRecord, Headers } from '../pubsub/types.js';
+import type { DeliveredRecord, RecordHeaders } from '../pubsub/types.js';
+import { NULL_VALUE } from './partition-log.js';
 
 /** What a slice copies out of its log, so later appends and trims of the log cannot change it. */
 export interface SliceColumns {
@@ -9,12 +10,13 @@ export interface SliceColumns {
   firstOffset: number;
   timestamps: Float64Array;
   valueStarts: Uint32Array;
+  /** NULL_VALUE for a tombstone. */
   valueLengths: Uint32Array;
   /** The buffer holding each record's value. */
   valueBuffers: Buffer[];
-  /** Undefined: no record has a key, or headers. */
+  /** Undefined: no record has a key, or headers. Keys are latin1 strings of their bytes. */
   keys: Array<string | null> | undefined;
-  headerSets: Headers[] | undefined;
+  headerSets: RecordHeaders[] | undefined;
 }
 
 /**
@@ -48,11 +50,17 @@ export class LogSlice implements RecordBatch {
     return this.columns.partition;
   }
 
-  key(i: number): string | null {
+  key(i: number): Buffer | null {
+    const key = this.columns.keys?.[i];
+    return key == null ? null : Buffer.from(key, 'latin1');
+  }
+
+  /** The key as the log holds it (a latin1 string of its bytes), for encoders that write it as it is. */
+  storedKey(i: number): string | null {
     return this.columns.keys?.[i] ?? null;
   }
 
-  headers(i: number): Headers {
+  headers(i: number): RecordHeaders {
     return this.columns.headerSets?.[i] ?? NO_HEADERS;
   }
 
@@ -60,23 +68,26 @@ export class LogSlice implements RecordBatch {
     return messageSize(this.key(i), this.value(i), this.headers(i));
   }
 
-  value(i: number): Buffer {
+  value(i: number): Buffer | null {
+    const length = this.columns.valueLengths[i]!;
+    if (length === NULL_VALUE) return null;
     const start = this.columns.valueStarts[i]!;
-    return this.columns.valueBuffers[i]!.subarray(start, start + this.columns.valueLengths[i]!);
+    return this.columns.valueBuffers[i]!.subarray(start, start + length);
   }
 
   valueLength(i: number): number {
-    return this.columns.valueLengths[i]!;
+    const length = this.columns.valueLengths[i]!;
+    return length === NULL_VALUE ? -1 : length;
   }
 
   /** Messages stored back to back in a chunk go out as one run. */
   packedValues(): PackedValues {
-    const { valueBuffers, valueStarts, valueLengths } = this.columns;
+    const { valueBuffers, valueStarts } = this.columns;
     return packValues(
       this.length,
       (i) => valueBuffers[i]!.buffer,
       (i) => valueBuffers[i]!.byteOffset + valueStarts[i]!,
-      (i) => valueLengths[i]!,
+      (i) => Math.max(this.valueLength(i), 0),
     );
   }
 

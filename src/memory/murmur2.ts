@@ -25,6 +25,6 @@ export function murmur2(data: Uint8Array): number {
 }
 
 /** The partition Kafka's default partitioner picks for a key. */
-export function partitionForKey(key: string, partitions: number): number {
-  return (murmur2(Buffer.from(key)) & 0x7fffffff) % partitions;
+export function partitionForKey(key: Uint8Array, partitions: number): number {
+  return (murmur2(key) & 0x7fffffff) % partitions;
 }

@@ -1,10 +1,13 @@
-import type { Headers } from '../pubsub/types.js';
+import type { RecordHeaders } from '../pubsub/types.js';
 import { widened, type Column } from '../pubsub/columns.js';
 import { NO_HEADERS } from '../pubsub/record-batch.js';
 import { LogSlice } from './log-slice.js';
 
 /** Per-record bookkeeping charged on top of key, value and headers, so the cap tracks real memory. */
 export const RECORD_OVERHEAD_BYTES = 96;
+
+/** The value length a tombstone (null value) is stored with: no real value comes near it. */
+export const NULL_VALUE = 0xffffffff;
 
 /**
  * Values are copied into chunks, so no per-message Buffer object stays alive. Chunks start small
@@ -46,10 +49,11 @@ export class PartitionLog {
   private sizes = new Uint32Array(0);
   /**
    * Made on the first key or headers: until then every record has none, and a log of millions
-   * of keyless messages holds no array the garbage collector must walk.
+   * of keyless messages holds no array the garbage collector must walk. Keys are kept as latin1
+   * strings of their bytes: one byte a character, exact for any bytes, and no Buffer object each.
    */
   private keys: Array<string | null> | undefined;
-  private headerSets: Headers[] | undefined;
+  private headerSets: RecordHeaders[] | undefined;
   private readonly chunks = new Map<number, Chunk>();
   /** Where small batches' values are copied to. */
   private current: Chunk | undefined;
@@ -71,18 +75,28 @@ export class PartitionLog {
   }
 
   /**
-   * Appends a record whose value is `length` bytes at `start` of `values`; returns its offset.
-   * With `keep`, `values` is a buffer of its own (a large batch's values) that the log keeps as it
-   * is, with no copy per message; otherwise the value is copied into the log's chunks.
+   * Appends a record whose value is `length` bytes at `start` of `values` (-1: a tombstone);
+   * returns its offset. With `keep`, `values` is a buffer of its own (a large batch's
+   * values) that the log keeps as it is, with no copy per message; otherwise the value is copied
+   * into the log's chunks.
    */
-  append(timestamp: number, key: string | null, headers: Headers, size: number, values: Buffer, start: number, length: number, keep: boolean): number {
+  append(
+    timestamp: number,
+    key: Buffer | null,
+    headers: RecordHeaders,
+    size: number,
+    values: Buffer,
+    start: number,
+    length: number,
+    keep: boolean,
+  ): number {
     if (this.tail === this.timestamps.length) this.makeRoom();
     const slot = this.tail++;
     this.timestamps[slot] = timestamp;
     this.sizes[slot] = size;
-    if (key !== null || this.keys) (this.keys ??= new Array<string | null>(slot).fill(null)).push(key);
-    if (!(headers === NO_HEADERS || isEmpty(headers)) || this.headerSets) {
-      (this.headerSets ??= new Array<Headers>(slot).fill(NO_HEADERS)).push(isEmpty(headers) ? NO_HEADERS : headers);
+    if (key !== null || this.keys) (this.keys ??= new Array<string | null>(slot).fill(null)).push(key?.toString('latin1') ?? null);
+    if (headers.length > 0 || this.headerSets) {
+      (this.headerSets ??= new Array<RecordHeaders>(slot).fill(NO_HEADERS)).push(headers.length === 0 ? NO_HEADERS : headers);
     }
     this.store(slot, values, start, length, keep);
     this.bytes += size;
@@ -134,7 +148,8 @@ export class PartitionLog {
   }
 
   /** Notes where the value is: in the kept buffer, or copied into the current chunk or one of its own. */
-  private store(slot: number, values: Buffer, start: number, length: number, keep: boolean): void {
+  private store(slot: number, values: Buffer, start: number, valueLength: number, keep: boolean): void {
+    const length = Math.max(valueLength, 0); // a tombstone takes no bytes
     let chunk: Chunk;
     if (keep) {
       if (this.kept?.buffer !== values) {
@@ -155,7 +170,7 @@ export class PartitionLog {
       chunk.used += length;
     }
     this.valueStarts[slot] = start;
-    this.valueLengths[slot] = length;
+    this.valueLengths[slot] = valueLength < 0 ? NULL_VALUE : valueLength;
     this.chunkIds[slot] = chunk.id;
     chunk.live++;
   }
@@ -194,9 +209,4 @@ function moved<T extends Column>(column: T, head: number, tail: number, size: nu
     return column;
   }
   return widened(column.subarray(head, tail) as T, size);
-}
-
-function isEmpty(headers: Headers): boolean {
-  for (const _ in headers) return false;
-  return true;
 }

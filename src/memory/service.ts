@@ -1,4 +1,4 @@
-import type { PublishResult, StartOffset, TopicSummary } from '../pubsub/types.js';
+import type { RecordAck, StartOffset, TopicSummary } from '../pubsub/types.js';
 import type { BrokerStats, MemoryBroker, PartitionBatch, PartitionOffsets, PartitionSlice, PollResult } from './broker.js';
 import { expandAcks, type RecordBatch } from '../pubsub/record-batch.js';
 
@@ -16,7 +16,7 @@ export interface WaitOptions {
  * methods with the same meaning, so the daemon's wire protocol is a plain RPC of this interface.
  */
 export interface BrokerService {
-  produce(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<PublishResult[]>;
+  produce(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<RecordAck[]>;
   createTopic(topic: string, partitions: number): Promise<void>;
   partitionOffsets(topic: string): Promise<PartitionOffsets[] | null>;
   fetch(topic: string, positions: Array<[number, number]>, options: WaitOptions): Promise<PartitionBatch[]>;
@@ -38,7 +38,7 @@ export class InProcessService implements BrokerService {
   constructor(readonly broker: MemoryBroker) {}
 
   async produce(topic: string, records: RecordBatch, options?: { partitions?: number }) {
-    return expandAcks(topic, this.broker.produce(topic, records, options), (i) => records.key(i));
+    return expandAcks(this.broker.produce(topic, records, options));
   }
 
   async createTopic(topic: string, partitions: number) {

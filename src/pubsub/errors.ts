@@ -7,7 +7,11 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** What kind of failure an error is, whatever its wording. */
+export type ErrorCode = 'usage' | 'not-found' | 'unavailable' | 'timeout' | 'auth' | 'too-large' | 'failed';
+
 export interface ZpsErrorOptions {
+  code?: ErrorCode;
   exitCode?: ExitCode;
   /** True when trying the same operation again may succeed (broker busy, connection lost). */
   retriable?: boolean;
@@ -18,6 +22,7 @@ export interface ZpsErrorOptions {
 
 /** The one error type of zps: a one-line message, an exit code and whether a retry may help. */
 export class ZpsError extends Error {
+  readonly code: ErrorCode;
   readonly exitCode: ExitCode;
   readonly retriable: boolean;
   readonly hint?: string;
@@ -25,7 +30,8 @@ export class ZpsError extends Error {
   constructor(message: string, options: ZpsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ZpsError';
-    this.exitCode = options.exitCode ?? ExitCode.failed;
+    this.code = options.code ?? (options.exitCode === ExitCode.usage ? 'usage' : options.exitCode === ExitCode.timedOut ? 'timeout' : 'failed');
+    this.exitCode = options.exitCode ?? (this.code === 'usage' || this.code === 'too-large' ? ExitCode.usage : this.code === 'timeout' ? ExitCode.timedOut : ExitCode.failed);
     this.retriable = options.retriable ?? false;
     this.hint = options.hint;
   }

@@ -177,3 +177,48 @@ function memberKey(bytes: Uint8Array, i: number, end: number): number {
   if (i >= end || bytes[i] !== COLON) return -1;
   return skipSpace(bytes, i + 1, end);
 }
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+/** Whether the bytes hold a space, tab or line break anywhere: only then can JSON need compacting. */
+export function hasWhitespace(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (isSpace(bytes[i]!)) return true;
+  return false;
+}
+
+/**
+ * A JSON value (bytes that isJsonValue accepts) on one line: the whitespace outside strings
+ * removed, every other byte kept, so no number is re-encoded and no digit lost. The bytes
+ * themselves when there is nothing to remove.
+ */
+export function compactJson(bytes: Uint8Array): Uint8Array {
+  const end = bytes.length;
+  let i = 0;
+  let inString = false;
+  for (; i < end; i++) {
+    const c = bytes[i]!;
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (isSpace(c)) break;
+  }
+  if (i === end) return bytes;
+  const out = Buffer.allocUnsafe(end);
+  out.set(bytes.subarray(0, i));
+  let n = i;
+  for (; i < end; i++) {
+    const c = bytes[i]!;
+    if (inString) {
+      out[n++] = c;
+      if (c === BACKSLASH) out[n++] = bytes[++i]!;
+      else if (c === QUOTE) inString = false;
+    } else if (!isSpace(c)) {
+      out[n++] = c;
+      if (c === QUOTE) inString = true;
+    }
+  }
+  return out.subarray(0, n);
+}

@@ -1,4 +1,5 @@
 import { usageError } from './errors.js';
+import type { RecordHeaders } from './types.js';
 
 /** Largest message (value + key + headers) accepted in every environment, as Kafka's default. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -21,9 +22,14 @@ export function validateTopicName(topic: string): string {
   return topic;
 }
 
-export function messageSize(key: string | null, value: Uint8Array, headers: Record<string, string>): number {
-  let size = value.byteLength + (key === null ? 0 : Buffer.byteLength(key));
-  for (const name in headers) size += Buffer.byteLength(name) + Buffer.byteLength(headers[name]!);
+/** What the size limit counts of a message: key, value, and header names and values, in bytes. */
+export function messageSize(key: Uint8Array | null, value: Uint8Array | null, headers: RecordHeaders): number {
+  return (key?.byteLength ?? 0) + (value?.byteLength ?? 0) + headerBytes(headers);
+}
+
+export function headerBytes(headers: RecordHeaders): number {
+  let size = 0;
+  for (const [name, value] of headers) size += Buffer.byteLength(name) + (value?.byteLength ?? 0);
   return size;
 }
 

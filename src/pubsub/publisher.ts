@@ -2,9 +2,9 @@ import { encodeJson } from './codec.js';
 import { ZpsError } from './errors.js';
 import { checkMessageSize, messageSize, validateTopicName } from './limits.js';
 import { outgoingBatch } from './record-batch.js';
+import { recordHeaders } from './delivery.js';
 import {
   TYPE_HEADER,
-  type Headers,
   type OutgoingRecord,
   type PublishOptions,
   type PublishResult,
@@ -14,11 +14,14 @@ import {
 
 interface Pending {
   record: OutgoingRecord;
+  key: string | null;
   resolve: (ack: PublishResult) => void;
   reject: (error: unknown) => void;
 }
 
 const MAX_BATCH_RECORDS = 1000;
+/** A batch is sent once its messages hold this much: a tick of large publishes makes several. */
+const MAX_BATCH_BYTES = 1024 * 1024;
 
 /**
  * The library's Publisher over any RecordSender: JSON-encodes values, adds the type header, and
@@ -26,6 +29,7 @@ const MAX_BATCH_RECORDS = 1000;
  */
 export class BatchingPublisher implements Publisher {
   private queue: Pending[] = [];
+  private queuedBytes = 0;
   private flushScheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
@@ -38,20 +42,25 @@ export class BatchingPublisher implements Publisher {
     validateTopicName(topic);
   }
 
-  publish(key: string | null, value: unknown, options: PublishOptions = {}): Promise<PublishResult> {
+  publish(key: string | Buffer | null, value: unknown, options: PublishOptions = {}): Promise<PublishResult> {
     if (this.closed) return Promise.reject(new ZpsError(`publisher for ${this.topic} is closed`));
     let record: OutgoingRecord;
+    let size: number;
     try {
-      const headers: Headers = { ...options.headers };
-      if (this.messageType !== undefined) headers[TYPE_HEADER] = this.messageType;
-      record = { key, value: encodeJson(value), headers, partition: options.partition };
-      checkMessageSize(messageSize(key, record.value, headers));
+      const headers = recordHeaders(options.headers);
+      if (this.messageType !== undefined) headers.push([TYPE_HEADER, Buffer.from(this.messageType)]);
+      const keyBytes = typeof key === 'string' ? Buffer.from(key) : key;
+      record = { key: keyBytes, value: encodeJson(value), headers, partition: options.partition };
+      size = messageSize(keyBytes, record.value, headers);
+      checkMessageSize(size);
     } catch (error) {
       return Promise.reject(error);
     }
+    const textKey = key === null || typeof key === 'string' ? key : key.toString('utf8');
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, resolve, reject });
-      if (this.queue.length >= MAX_BATCH_RECORDS) this.flush();
+      this.queue.push({ record, key: textKey, resolve, reject });
+      this.queuedBytes += size;
+      if (this.queue.length >= MAX_BATCH_RECORDS || this.queuedBytes >= MAX_BATCH_BYTES) this.flush();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
         queueMicrotask(() => this.flush());
@@ -70,8 +79,9 @@ export class BatchingPublisher implements Publisher {
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
+    this.queuedBytes = 0;
     const sent = this.sender.send(this.topic, outgoingBatch(batch.map((pending) => pending.record))).then(
-      (acks) => batch.forEach((pending, i) => pending.resolve(acks[i]!)),
+      (acks) => batch.forEach((pending, i) => pending.resolve({ topic: this.topic, ...acks[i]!, key: pending.key })),
       (error) => batch.forEach((pending) => pending.reject(error)),
     );
     this.inFlight.add(sent);

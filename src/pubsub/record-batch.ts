@@ -1,5 +1,5 @@
 import { messageSize } from './limits.js';
-import type { Headers, OutgoingRecord, PublishResult } from './types.js';
+import type { OutgoingRecord, RecordAck, RecordHeaders } from './types.js';
 
 /**
  * Records to publish, however they are held: objects (the library), ranges of the lines `zps
@@ -9,11 +9,13 @@ import type { Headers, OutgoingRecord, PublishResult } from './types.js';
 export interface RecordBatch {
   readonly length: number;
   partition(i: number): number | undefined;
-  key(i: number): string | null;
-  headers(i: number): Headers;
+  key(i: number): Buffer | null;
+  headers(i: number): RecordHeaders;
   /** Value, key and header bytes: what the message size limit counts. */
   size(i: number): number;
-  value(i: number): Buffer;
+  /** Null for a tombstone. */
+  value(i: number): Buffer | null;
+  /** The value's length in bytes, -1 for a tombstone. */
   valueLength(i: number): number;
   /** Every value in one buffer, copied by runs (or not at all, when they already are). */
   packedValues(): PackedValues;
@@ -26,7 +28,9 @@ export interface PackedValues {
 }
 
 /** Shared by every record without headers (frozen: it is handed to every reader of one). */
-export const NO_HEADERS: Headers = Object.freeze({}) as Headers;
+export const NO_HEADERS: RecordHeaders = Object.freeze([]) as RecordHeaders;
+
+const EMPTY = Buffer.alloc(0);
 
 export function outgoingBatch(records: readonly OutgoingRecord[]): RecordBatch {
   return {
@@ -36,13 +40,13 @@ export function outgoingBatch(records: readonly OutgoingRecord[]): RecordBatch {
     headers: (i) => records[i]!.headers,
     size: (i) => messageSize(records[i]!.key, records[i]!.value, records[i]!.headers),
     value: (i) => records[i]!.value,
-    valueLength: (i) => records[i]!.value.byteLength,
+    valueLength: (i) => records[i]!.value?.byteLength ?? -1,
     packedValues: () =>
       packValues(
         records.length,
-        (i) => records[i]!.value.buffer,
-        (i) => records[i]!.value.byteOffset,
-        (i) => records[i]!.value.byteLength,
+        (i) => (records[i]!.value ?? EMPTY).buffer,
+        (i) => (records[i]!.value ?? EMPTY).byteOffset,
+        (i) => records[i]!.value?.byteLength ?? 0,
       ),
   };
 }
@@ -53,7 +57,7 @@ const MAX_GAP = 16;
 /**
  * Packs values into one buffer with one copy per run of values lying (nearly) back to back in
  * memory: the lines of one stdin chunk, the messages of one log chunk. Value i is `length(i)`
- * bytes at byte `offset(i)` of `buffer(i)`.
+ * bytes at byte `offset(i)` of `buffer(i)` (a tombstone: 0 bytes).
  */
 export function packValues(
   count: number,
@@ -85,11 +89,11 @@ export function packValues(
 /** A produce's acks as runs of consecutive offsets in one partition: [partition, first offset, count]. */
 export type AckRun = [number, number, number];
 
-/** One PublishResult per record sent, from the runs and the keys the sender knows. */
-export function expandAcks(topic: string, runs: readonly AckRun[], keyOf: (i: number) => string | null): PublishResult[] {
-  const acks: PublishResult[] = [];
+/** One ack per record sent, from the runs. */
+export function expandAcks(runs: readonly AckRun[]): RecordAck[] {
+  const acks: RecordAck[] = [];
   for (const [partition, first, count] of runs) {
-    for (let offset = first; offset < first + count; offset++) acks.push({ topic, partition, offset, key: keyOf(acks.length) });
+    for (let offset = first; offset < first + count; offset++) acks.push({ partition, offset });
   }
   return acks;
 }

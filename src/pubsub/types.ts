@@ -1,31 +1,49 @@
 /** The portable pub/sub API: what every implementation (in-process, daemon, Kafka) provides. */
 import type { RecordBatch } from './record-batch.js';
 
+/** The headers library consumers read: each name's value as UTF-8 text (the last one, when a name repeats). */
 export type Headers = Record<string, string>;
+
+/**
+ * A header as Kafka carries it: a name and bytes, or null. Names may repeat and order matters,
+ * so records hold their headers as a list of these.
+ */
+export type RecordHeader = readonly [name: string, value: Buffer | null];
+export type RecordHeaders = readonly RecordHeader[];
+
+/** Headers a library publisher accepts: an object, or [name, value] pairs (names may repeat). */
+export type HeadersInput = Record<string, string> | ReadonlyArray<readonly [string, string | Buffer | null]>;
 
 /** The message type travels as this header in every environment (Kafka included). */
 export const TYPE_HEADER = 'zps-type';
 
-/** Where a stored message is, and when and under which key it was stored. */
+/** Where a stored message is, and when it was stored. */
 export interface RecordPosition {
   topic: string;
   partition: number;
   offset: number;
-  /** Milliseconds since the epoch, set by the broker when the message was stored. */
+  /** Milliseconds since the epoch, set by the broker when the message was stored (or by its producer). */
   timestamp: number;
-  key: string | null;
 }
 
 export interface MessageMeta extends RecordPosition {
-  /** Headers other than the type header. */
+  /** The key as UTF-8 text (see rawKey for keys that are not text). */
+  key: string | null;
+  /** Headers other than the type header, as text; a repeated name gives its last value (see rawHeaders). */
   headers: Headers;
   type?: string;
+  /** The key's bytes, exactly as stored. */
+  rawKey: Buffer | null;
+  /** Every header other than the type header, in order, repeated names included, values as bytes. */
+  rawHeaders: RecordHeaders;
+  /** True for a tombstone: a record whose value is null (the message is then null too). */
+  tombstone: boolean;
 }
 
 export type MessageHandler<T = unknown> = (message: T, meta: MessageMeta) => void | Promise<void>;
 
 export interface PublishOptions {
-  headers?: Headers;
+  headers?: HeadersInput;
   /** Explicit partition; otherwise the key's murmur2 partition, or round robin without a key. */
   partition?: number;
 }
@@ -39,8 +57,8 @@ export interface PublishResult {
 
 export interface Publisher {
   readonly topic: string;
-  /** Resolves once the broker has acknowledged (stored) the message. */
-  publish(key: string | null, value: unknown, options?: PublishOptions): Promise<PublishResult>;
+  /** Resolves once the broker has acknowledged (stored) the message. The value is encoded as JSON. */
+  publish(key: string | Buffer | null, value: unknown, options?: PublishOptions): Promise<PublishResult>;
   /** Waits for every publish in flight, then releases the publisher. */
   close(): Promise<void>;
 }
@@ -74,19 +92,29 @@ export interface ConsumerFactory {
   create(options?: { group?: string }): Consumer;
 }
 
-/** A message on its way to the broker, value already encoded. */
+/** A message on its way to the broker, as bytes: a null value is a tombstone. */
 export interface OutgoingRecord {
-  key: string | null;
-  value: Buffer;
-  headers: Headers;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeaders;
   partition?: number;
 }
 
-/** A message read back from the broker, value still encoded. */
+/** A message read back from the broker, as the bytes it was stored as. */
 export interface DeliveredRecord extends RecordPosition {
+  key: Buffer | null;
   /** All headers, the type header included. */
-  headers: Headers;
-  value: Buffer;
+  headers: RecordHeaders;
+  /** Null for a tombstone. */
+  value: Buffer | null;
+  /** Why the value could not be decoded (an unknown schema id, say): it is then left as stored. */
+  undecodable?: string;
+}
+
+/** Where the broker stored one record of a batch. */
+export interface RecordAck {
+  partition: number;
+  offset: number;
 }
 
 /** Where a reader starts in each partition: kcat's -o beginning|end|N|-N. */
@@ -115,9 +143,19 @@ export interface Reader {
   close(): Promise<void>;
 }
 
+/** A topic ready for sending, and the check of what its broker takes. */
+export interface PreparedTopic {
+  partitions: number;
+  /** Throws a usage error for a record the broker could never take (over a size limit). */
+  check(key: Uint8Array | null, valueLength: number, headers: RecordHeaders): void;
+}
+
 /** Sends batches of encoded records; each batch is acknowledged whole or fails. */
 export interface RecordSender {
-  send(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<PublishResult[]>;
+  /** Creates the topic when missing (with `partitions`, default 1); learns its partitions and limits. */
+  prepare(topic: string, options?: { partitions?: number }): Promise<PreparedTopic>;
+  /** One ack per record, in the batch's order. */
+  send(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<RecordAck[]>;
   close(): Promise<void>;
 }
 

@@ -86,7 +86,10 @@ describe('daemon wire protocol robustness', () => {
     conn.write(encodeFrame({ id: 4, op: 'produce', args: ['t', [{ key: null, value: 'not bytes', headers: {} }]] }));
     // binary record lists that overrun themselves: values cut short; a value length past the end; cut in a record
     const records = encodeRecords(
-      outgoingBatch([{ key: 'k', headers: { h: 'v' }, value: Buffer.from('"one"') }, { key: null, headers: {}, value: Buffer.from('"two"') }]),
+      outgoingBatch([
+        { key: Buffer.from('k'), headers: [['h', Buffer.from('v')]], value: Buffer.from('"one"') },
+        { key: null, headers: [], value: Buffer.from('"two"') },
+      ]),
     );
     conn.write(encodeFrame({ id: 5, op: 'produce', args: ['t', records.subarray(0, records.length - 2)] }));
     const overrun = Buffer.from(records);

@@ -59,9 +59,9 @@ describe('zps on Kafka: publish and consume', () => {
   it('-n waits for messages, exits 3 on --timeout; --follow ends with Ctrl-C, exit 0', async () => {
     const t = unique('k');
     await kz(['publish', t, 'one']);
-    const short = await kz(['consume', t, '-n', '2', '--timeout', '3s']);
+    const short = await kz(['consume', t, '-n', '2', '--timeout', '8s']);
     expect(short).toMatchObject({ code: 3, stdout: 'one\n' });
-    expect(short.stderr).toMatch(/^zps: timed out waiting for messages on .*: received 1 of 2 within 3s\n$/);
+    expect(short.stderr).toMatch(/^zps: timed out waiting for messages on .*: received 1 of 2 within 8s\n$/);
     const follower = new RunningZps('/nonexistent/unused.sock', ['consume', t, '-f'], kafkaEnv());
     await follower.waitForLines(1, 30_000);
     await kz(['publish', t, 'two']);

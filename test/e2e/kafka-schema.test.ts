@@ -102,7 +102,7 @@ describe('zps on Kafka with a schema registry', () => {
     expect(asked.filter((a) => a.includes(`/schemas/ids/${id}`))).toHaveLength(1);
   });
 
-  it('an unknown schema id is a clear error, exit 1', async () => {
+  it('an unknown schema id is reported, the record printed as stored, the rest printed, exit 1 at the end (issue 8.7)', async () => {
     const t = unique('unknown-id');
     const producer = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING }).producer();
     const admin = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING }).admin();
@@ -110,11 +110,16 @@ describe('zps on Kafka with a schema registry', () => {
     await admin.createTopics({ topics: [{ topic: t }], waitForLeaders: true });
     await admin.disconnect();
     await producer.connect();
-    await producer.send({ topic: t, messages: [{ value: Buffer.from([0, 0, 0, 0x7f, 0x7f, 1, 2]) }] });
+    const framed = Buffer.from([0, 0, 0, 0x7f, 0x7f, 1, 2]);
+    await producer.send({ topic: t, messages: [{ value: Buffer.from('before') }, { value: framed }, { value: Buffer.from('after') }] });
     await producer.disconnect();
-    const result = await kz(['consume', t]);
+    const result = await kz(['consume', t, '--json']);
     expect(result.code).toBe(1);
-    expect(lines(result.stderr)[0]).toMatch(/^zps: read schema 32639: unknown to the schema registry at /);
+    expect(values(result.stdout)).toEqual(['before', { base64: framed.toString('base64') }, 'after']);
+    expect(lines(result.stderr)).toEqual([
+      expect.stringMatching(new RegExp(`^zps: cannot decode ${t}\\[0\\]@1, printed as stored: read schema 32639: unknown to the schema registry at `)),
+      `zps: 1 message of ${t} could not be decoded`,
+    ]);
   });
 
   it('an unreachable registry fails the publish with exit 1 before anything is published', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { privateSocket, RunningZps, zps } from '../helpers/zps.js';
+import { privateSocket, RunningZps, zps, zpsRaw } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 let socket: string;
@@ -8,16 +8,18 @@ beforeAll(() => ({ socket, cleanup } = privateSocket()));
 afterAll(() => cleanup());
 
 const run = (args: string[], input?: string) => zps(socket, args, { input });
+/** stdout as bytes, for output that is not text. */
+const zpsBytes = (args: string[]) => zpsRaw(socket, args);
 const lines = (text: string) => text.split('\n').filter(Boolean);
 
 describe('zps publish and consume', () => {
-  it('round-trips values: JSON stays JSON (printed compact), anything else is a string', async () => {
+  it('round-trips values as their bytes: JSON printed on one line, text as it is', async () => {
     const t = unique('t');
     const published = await run(['publish', t, 'hello world', '{"a": 1, "b": [1, 2]}', '42', 'null', '"quoted"']);
     expect(published).toMatchObject({ code: 0, stdout: '', stderr: '' });
     const consumed = await run(['consume', t]);
     expect(consumed).toMatchObject({ code: 0, stderr: '' });
-    expect(consumed.stdout).toBe('hello world\n{"a":1,"b":[1,2]}\n42\nnull\nquoted\n');
+    expect(consumed.stdout).toBe('hello world\n{"a":1,"b":[1,2]}\n42\nnull\n"quoted"\n');
     const json = lines((await run(['consume', t, '--json'])).stdout).map((l) => JSON.parse(l).value);
     expect(json).toEqual(['hello world', { a: 1, b: [1, 2] }, 42, null, 'quoted']);
   });
@@ -29,20 +31,22 @@ describe('zps publish and consume', () => {
     expect((await run(['consume', t])).stdout).toBe('one\ntwo\n{"n":3}\nfour\nfive\n');
   });
 
-  it('publishes JSON lines with non-ASCII text as JSON; a line that is not well-formed UTF-8 becomes a string', async () => {
+  it('publishes lines as their bytes: non-ASCII JSON stays JSON, a line that is not UTF-8 stays those bytes', async () => {
     const t = unique('t');
-    const input = Buffer.concat([Buffer.from('{"city": "Zürich"}\n'), Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d, 0x0a])]);
+    const notUtf8 = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]);
+    const input = Buffer.concat([Buffer.from('{"city": "Zürich"}\n'), notUtf8, Buffer.from('\n')]);
     expect(await zps(socket, ['publish', t], { input })).toMatchObject({ code: 0, stderr: '' });
     const values = lines((await run(['consume', t, '--json'])).stdout).map((l) => JSON.parse(l).value);
-    expect(values).toEqual([{ city: 'Zürich' }, '{"a":"\ufffd"}']);
-    expect((await run(['consume', t, '--format', '%s\n'])).stdout).toBe('{"city":"Zürich"}\n{"a":"\ufffd"}\n');
+    expect(values).toEqual([{ city: 'Zürich' }, { base64: notUtf8.toString('base64') }]);
+    const printed = await zpsBytes(['consume', t, '--format', '%s\n']);
+    expect(printed.equals(Buffer.concat([Buffer.from('{"city":"Zürich"}\n'), notUtf8, Buffer.from('\n')]))).toBe(true);
   });
 
-  it('--raw publishes every value as the string given', async () => {
+  it('--raw publishes the same bytes: values are never quoted or re-encoded', async () => {
     const t = unique('t');
-    await run(['publish', t, '--raw', '42', '{"a":1}']);
-    const values = lines((await run(['consume', t, '--json'])).stdout).map((l) => JSON.parse(l).value);
-    expect(values).toEqual(['42', '{"a":1}']);
+    await run(['publish', t, '--raw', '42', '{"a":1}', 'text']);
+    await run(['publish', t, '42', '{"a":1}', 'text']);
+    expect((await run(['consume', t])).stdout).toBe('42\n{"a":1}\ntext\n'.repeat(2));
   });
 
   it('keys, key delimiter, type and headers travel with the message', async () => {
@@ -80,13 +84,12 @@ describe('zps publish and consume', () => {
 
   it('stops at a message over 1 MiB mid-stream and reports what was published', async () => {
     const t = unique('t');
-    // the value is stored as a JSON string: its quotes count too
     const input = `first\nsecond\n${'x'.repeat(1024 * 1024 + 1)}\nfourth\n`;
     const result = await run(['publish', t], input);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(lines(result.stderr)).toEqual([
-      `zps: publish to ${t} failed at line 3: message is 1048579 bytes, over the 1 MiB limit (1048576 bytes)`,
+      `zps: publish to ${t} failed at line 3: message is 1048577 bytes, over the 1 MiB limit (1048576 bytes)`,
       '2 messages published before the failure; line 3 and what follows it were not published',
     ]);
     expect((await run(['count', t])).stdout).toBe('2\n');
@@ -99,7 +102,7 @@ describe('zps publish and consume', () => {
     const result = await run(['publish', t, ...headers, 'ok', 'fine']);
     expect(result.code).toBe(2);
     expect(lines(result.stderr)).toEqual([
-      `zps: publish to ${t} failed at argument 1: message is 1080022 bytes, over the 1 MiB limit (1048576 bytes)`,
+      `zps: publish to ${t} failed at argument 1: message is 1080020 bytes, over the 1 MiB limit (1048576 bytes)`,
       'nothing was published',
     ]);
     expect((await run(['count', t])).stdout).toBe('0\n');
@@ -115,8 +118,13 @@ describe('zps publish and consume', () => {
     expect((await run(['consume', t, '-o', '-10'])).stdout).toBe('a\nb\nc\nd\n');
   });
 
-  it('consuming a topic that does not exist prints nothing and exits 0', async () => {
-    expect(await run(['consume', unique('none')])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  it('consuming a topic that does not exist is exit 1, naming it (issue 8.6)', async () => {
+    const t = unique('none');
+    expect(await run(['consume', t])).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `zps: topic ${t} does not exist\na topic is created by its first publish; --follow waits for it\n`,
+    });
   });
 
   it('--format prints the template as given, kcat-style, with no newline added', async () => {

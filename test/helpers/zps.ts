@@ -54,6 +54,19 @@ export function zps(socket: string, args: string[], options: RunOptions = {}): P
   return done.finally(() => clearTimeout(timer));
 }
 
+/** Runs `zps args...` and resolves with its stdout as bytes (for output that is not text). */
+export function zpsRaw(socket: string, args: string[], options: RunOptions = {}): Promise<Buffer> {
+  const child = spawnZps(socket, args, options.env);
+  const chunks: Buffer[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+  child.stdin!.on('error', () => {});
+  child.stdin!.end(options.input);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
 export function spawnZps(socket: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, [ZPS_BIN, ...args], {
     env: cleanEnv({ ZPS_SOCKET: socket, ...env }),

@@ -7,21 +7,21 @@ import { MAX_MESSAGE_BYTES } from '../../src/pubsub/limits.js';
 import type { OutgoingRecord } from '../../src/pubsub/types.js';
 
 const record = (value: string, key: string | null = null, partition?: number): OutgoingRecord => ({
-  key,
+  key: key === null ? null : Buffer.from(key),
   value: Buffer.from(JSON.stringify(value)),
-  headers: {},
+  headers: [],
   partition,
 });
 
-/** One ack per record, as the broker's services hand them out. */
+/** One ack per record, as the broker's services hand them out, with the record's key. */
 function produce(broker: MemoryBroker, topic: string, records: OutgoingRecord[]) {
-  return expandAcks(topic, broker.produce(topic, records), (i) => records[i]!.key);
+  return expandAcks(broker.produce(topic, records)).map((ack, i) => ({ ...ack, key: records[i]!.key }));
 }
 
 function values(broker: MemoryBroker, topic: string, partition = 0): unknown[] {
   return broker
     .fetch(topic, [[partition, 0]], 1000, Infinity)
-    .flatMap((batch) => batch.slice.toRecords().map((r) => JSON.parse(r.value.toString())));
+    .flatMap((batch) => batch.slice.toRecords().map((r) => JSON.parse(r.value!.toString())));
 }
 
 function thrown(work: () => unknown): ZpsError {
@@ -59,7 +59,7 @@ describe('memory broker: logs', () => {
     const error = thrown(() => broker.produce('t', [record('ok'), record('bad', null, 5)]));
     expect(error.exitCode).toBe(ExitCode.usage);
     expect(error.message).toBe('partition 5 does not exist: topic t has 2 partitions');
-    const big: OutgoingRecord = { key: null, value: Buffer.alloc(MAX_MESSAGE_BYTES + 1), headers: {} };
+    const big: OutgoingRecord = { key: null, value: Buffer.alloc(MAX_MESSAGE_BYTES + 1), headers: [] };
     expect(thrown(() => broker.produce('t', [record('ok'), big])).message).toMatch(/over the 1 MiB limit/);
     expect(broker.count('t')).toBe(0);
   });

@@ -15,8 +15,8 @@ describe('murmur2', () => {
   });
 
   it('picks the partition as Kafka\'s default partitioner: positive hash modulo partitions', () => {
-    expect(partitionForKey('21', 3)).toBe((-973932308 & 0x7fffffff) % 3);
-    expect(partitionForKey('foobar', 7)).toBe((-790332482 & 0x7fffffff) % 7);
-    expect(partitionForKey('anything', 1)).toBe(0);
+    expect(partitionForKey(Buffer.from('21'), 3)).toBe((-973932308 & 0x7fffffff) % 3);
+    expect(partitionForKey(Buffer.from('foobar'), 7)).toBe((-790332482 & 0x7fffffff) % 7);
+    expect(partitionForKey(Buffer.from('anything'), 1)).toBe(0);
   });
 });

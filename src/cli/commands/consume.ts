@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { timeoutError, usageError } from '../../pubsub/errors.js';
+import { ZpsError, timeoutError, usageError } from '../../pubsub/errors.js';
 import { plural, validateTopicName } from '../../pubsub/limits.js';
 import type { DeliveredRecord, Reader } from '../../pubsub/types.js';
 import type { CliContext } from '../context.js';
@@ -21,7 +21,7 @@ export function register(program: Command, run: ActionRunner): void {
     .argument('<topic>', 'topic to read')
     .option('-f, --follow', 'keep waiting for new messages (Ctrl-C ends)')
     .option('-o, --offset <position>', 'where to start: beginning, end, <n>, or -<n> for the last n per partition', 'beginning')
-    .option('-n, --max-messages <n>', 'exit after n messages (waits for them; exit 3 when --timeout runs out)')
+    .option('-n, --max-messages <n>', 'exit after n messages, waiting for them: without limit, unless --timeout is given (then exit 3 when it runs out)')
     .option('--format <template>', 'print each message as %t %p %o %k %s %T %y %h (\\n and \\t escapes)')
     .action(run(async (ctx, command) => consume(ctx, command.args[0]!, command.opts<ConsumeFlags>())));
 }
@@ -40,7 +40,15 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
           ? ttyFormatter(ctx.ui.out)
           : plainFormatter;
   const follow = (flags.follow ?? false) || limit !== undefined;
-  const reader = await ctx.factory().then((f) => f.openReader({ topic, group: ctx.settings.group, start, follow }));
+  const reader = await ctx
+    .factory()
+    .then((f) => f.openReader({ topic, group: ctx.settings.group, start, follow }))
+    .catch((error: unknown) => {
+      if (error instanceof ZpsError && error.code === 'not-found') {
+        throw new ZpsError(error.message, { code: 'not-found', hint: 'a topic is created by its first publish; --follow waits for it' });
+      }
+      throw error;
+    });
 
   // Ctrl-C, a closed pipe and a deadline all end the same way: stop reading, commit what was printed.
   let timedOut = false;
@@ -58,12 +66,18 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
   const spinner = limit !== undefined ? ctx.ui.spinner(`waiting for ${plural(limit, 'message')} on ${topic}`) : undefined;
 
   let printed = 0;
+  let undecodable = 0;
   try {
     while (limit === undefined || printed < limit) {
       const batch = await reader.next();
       if (batch === null || ctx.out.closed) break;
       spinner?.stop();
       const take = limit === undefined ? batch : batch.slice(0, limit - printed);
+      for (const record of take) {
+        if (record.undecodable === undefined) continue;
+        undecodable++;
+        process.stderr.write(`zps: cannot decode ${record.topic}[${record.partition}]@${record.offset}, printed as stored: ${record.undecodable}\n`);
+      }
       printed += await print(ctx, reader, take, format);
     }
   } finally {
@@ -73,6 +87,7 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
     process.off('SIGTERM', stop);
     await reader.close();
   }
+  if (undecodable > 0) throw new ZpsError(`${plural(undecodable, 'message')} of ${topic} could not be decoded`);
   if (limit !== undefined && printed < limit && timedOut) {
     throw timeoutError(
       `timed out waiting for messages on ${topic}: received ${printed} of ${limit} within ${formatDuration(ctx.settings.timeoutMs)}`,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ZpsError, timeoutError } from '../../pubsub/errors.js';
+import { ZpsError, describeError, timeoutError, usageError } from '../../pubsub/errors.js';
 import { parseDuration } from '../../pubsub/settings.js';
 import { plural, validateTopicName } from '../../pubsub/limits.js';
 import type { CliContext } from '../context.js';
@@ -9,6 +9,8 @@ import type { ActionRunner } from '../program.js';
 interface CountFlags {
   expect?: string;
   wait?: string;
+  /** The -g flag itself: ZPS_GROUP never turns a count into a lag report. */
+  group?: string;
 }
 
 const POLL_MS = 50;
@@ -16,33 +18,46 @@ const POLL_MS = 50;
 export function register(program: Command, run: ActionRunner): void {
   program
     .command('count')
-    .description('print how many messages topics hold (with --group: the group\'s lag)')
+    .description("print how many messages topics hold (with -g on count: the group's lag)")
     .argument('<topic...>', 'topics to count')
     .option('--expect <n>', 'exit 1 unless each count equals n')
     .option('--wait <duration>', 'with --expect: poll until it holds, exit 3 when the wait runs out')
-    .action(run(async (ctx, command) => count(ctx, command.args, command.opts<CountFlags>())));
+    .action(run(async (ctx, command) => count(ctx, command.args, command.optsWithGlobals<CountFlags>())));
 }
 
 async function count(ctx: CliContext, topics: string[], flags: CountFlags): Promise<void> {
   topics.forEach(validateTopicName);
   const expected = flags.expect === undefined ? undefined : parseWholeNumber(flags.expect, 'expected count');
   const waitMs = flags.wait === undefined ? undefined : parseDuration(flags.wait, '--wait duration');
-  const group = ctx.settings.group;
+  if (waitMs !== undefined && expected === undefined) throw usageError('--wait goes with --expect: it waits until the count equals it');
+  const group = flags.group;
   const admin = (await ctx.factory()).getAdmin();
   const measure = () => Promise.all(topics.map((topic) => (group === undefined ? admin.count(topic) : admin.lag(group, topic))));
   const mismatch = (counts: number[]) => (expected === undefined ? -1 : counts.findIndex((n) => n !== expected));
 
-  let counts = await measure();
-  if (waitMs !== undefined && expected !== undefined && mismatch(counts) >= 0) {
+  let counts: number[] | undefined;
+  if (waitMs === undefined) counts = await measure();
+  else {
+    // The condition is the count, not the first answer: an unreachable broker is waited out too.
     const deadline = Date.now() + waitMs;
-    counts = await ctx.ui.spin(`waiting for ${plural(expected, 'message')} in ${topics.join(', ')}`, async () => {
-      let latest = counts;
-      while (mismatch(latest) >= 0 && Date.now() < deadline) {
+    let lastError: unknown;
+    counts = await ctx.ui.spin(`waiting for ${plural(expected!, 'message')} in ${topics.join(', ')}`, async () => {
+      let latest: number[] | undefined;
+      for (;;) {
+        try {
+          latest = await withinDeadline(measure(), deadline);
+          lastError = undefined;
+        } catch (error) {
+          if (error !== DEADLINE && !(error instanceof ZpsError && error.retriable)) throw error;
+          if (error !== DEADLINE) lastError = error;
+        }
+        if ((latest && mismatch(latest) < 0) || Date.now() >= deadline) return latest;
         await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(0, deadline - Date.now()))));
-        latest = await measure();
       }
-      return latest;
     });
+    if (!counts) {
+      throw timeoutError(`could not count ${topics.join(', ')} within ${flags.wait}${lastError ? `: ${describeError(lastError)}` : ''}`);
+    }
   }
 
   topics.forEach((topic, i) => {
@@ -56,5 +71,19 @@ async function count(ctx: CliContext, topics: string[], flags: CountFlags): Prom
     const what = group === undefined ? 'messages in' : `messages of lag for group ${group} in`;
     const message = `expected ${expected} ${what} ${topics[wrong]}, found ${counts[wrong]}`;
     throw waitMs === undefined ? new ZpsError(message) : timeoutError(`${message} (waited ${flags.wait})`);
+  }
+}
+
+/** Rejected with by withinDeadline when the deadline comes first. */
+const DEADLINE = Symbol('deadline');
+
+/** The promise's outcome, or a rejection with DEADLINE at `deadline` (ms since the epoch). */
+async function withinDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
+  promise.catch(() => {}); // may settle after the deadline, unobserved
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(reject, Math.max(0, deadline - Date.now()), DEADLINE)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
