@@ -24,7 +24,7 @@ _zps() {
   esac
   local flags
   case "$command" in
-    publish) flags="--raw -k --key -K --key-delimiter -t --type -H --header -p --partition --partitions --schema --subject" ;;
+    publish) flags="--raw -k --key -K --key-delimiter -Z --tombstone -t --type -H --header -p --partition --partitions --schema --subject" ;;
     consume) flags="-f --follow -o --offset -n --max-messages --format" ;;
     count) flags="--expect --wait" ;;
     reset) flags="-y --yes" ;;

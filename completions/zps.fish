@@ -23,7 +23,8 @@ complete -c zps -l verbose -d 'more detail on errors'
 complete -c zps -s V -l version -d 'show version'
 
 complete -c zps -n "__fish_seen_subcommand_from publish consume count reset" -a "(__zps_topics)"
-complete -c zps -n "__fish_seen_subcommand_from publish" -l raw -d 'publish values as strings'
+complete -c zps -n "__fish_seen_subcommand_from publish" -l raw -d 'with --schema: values as strings'
+complete -c zps -n "__fish_seen_subcommand_from publish" -s Z -l tombstone -d 'empty values as tombstones'
 complete -c zps -n "__fish_seen_subcommand_from publish" -s k -l key -x -d 'key'
 complete -c zps -n "__fish_seen_subcommand_from publish" -s K -l key-delimiter -x -d 'key delimiter'
 complete -c zps -n "__fish_seen_subcommand_from publish" -s t -l type -x -d 'message type'

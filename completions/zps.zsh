@@ -33,7 +33,7 @@ _zps() {
     args)
       case $words[1] in
         publish)
-          _arguments $global '--raw[publish values as strings]' '(-k --key)'{-k,--key}'[key]:key:' \
+          _arguments $global '--raw[with --schema: values as strings]' '(-Z --tombstone)'{-Z,--tombstone}'[empty values as tombstones]' '(-k --key)'{-k,--key}'[key]:key:' \
             '(-K --key-delimiter)'{-K,--key-delimiter}'[key delimiter]:delimiter:' '(-t --type)'{-t,--type}'[message type]:type:' \
             '*'{-H,--header}'[header name=value]:header:' '(-p --partition)'{-p,--partition}'[partition]:n:' \
             '--partitions[partitions of a new topic]:n:' '--schema[schema file]:file:_files' '--subject[subject]:subject:' \

@@ -1,13 +1,12 @@
 import type { Admin as KafkaAdminClient } from 'kafkajs';
 import { usageError } from '../pubsub/errors.js';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
 import { validateTopicName } from '../pubsub/limits.js';
 import type { Admin, TopicSummary } from '../pubsub/types.js';
 import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 
 /** kafkajs's ConfigResourceTypes.TOPIC (the enum lives in kafkajs, which is loaded on demand). */
 const TOPIC_RESOURCE = 2;
-/** The broker's message.max.bytes by default, for a broker that does not say. */
-const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
 export interface PartitionOffsets {
   partition: number;
@@ -24,12 +23,19 @@ export class KafkaAdmin implements Admin {
     private readonly settings: KafkaSettings,
   ) {}
 
+  /** Connected on first use; a connection that failed is tried again by the next call. */
   private admin(): Promise<KafkaAdminClient> {
-    this.client ??= (async () => {
-      const admin = (await this.kafka()).admin();
-      await admin.connect();
-      return admin;
-    })();
+    if (!this.client) {
+      const client = (async () => {
+        const admin = (await this.kafka()).admin();
+        await admin.connect();
+        return admin;
+      })();
+      client.catch(() => {
+        if (this.client === client) this.client = undefined;
+      });
+      this.client = client;
+    }
     return this.client;
   }
 

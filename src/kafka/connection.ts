@@ -11,7 +11,31 @@ export type KafkaClient = () => Promise<Kafka>;
 /** A kafkajs client whose retries fit inside the command's --timeout, silent unless verbose. */
 export function createKafka(settings: KafkaSettings): KafkaClient {
   let client: Promise<Kafka> | undefined;
-  return () => (client ??= import('kafkajs').then(({ default: kafkajs }) => new kafkajs.Kafka(kafkaConfig(settings, kafkajs.logLevel))));
+  return () =>
+    (client ??= Promise.all([import('kafkajs'), import('../wire/compression.js')]).then(([{ default: kafkajs }, compression]) => {
+      registerDecompression(kafkajs, compression);
+      return new kafkajs.Kafka(kafkaConfig(settings, kafkajs.logLevel));
+    }));
+}
+
+/**
+ * kafkajs reads gzip only: other producers' snappy, LZ4 and zstd batches are decompressed with
+ * zps's codecs. zps never compresses, so their compress() is never asked for.
+ */
+function registerDecompression(kafkajs: typeof import('kafkajs'), compression: typeof import('../wire/compression.js')): void {
+  const { CompressionCodecs, CompressionTypes } = kafkajs;
+  for (const [type, codec] of [
+    [CompressionTypes.Snappy, compression.Compression.snappy],
+    [CompressionTypes.LZ4, compression.Compression.lz4],
+    [CompressionTypes.ZSTD, compression.Compression.zstd],
+  ] as const) {
+    CompressionCodecs[type] = () => ({
+      compress: async () => {
+        throw new Error('zps does not compress');
+      },
+      decompress: async (buffer: Buffer) => compression.decompress(codec, buffer),
+    });
+  }
 }
 
 function kafkaConfig(settings: KafkaSettings, logLevel: typeof import('kafkajs').logLevel): KafkaConfig {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer as KafkaJsConsumer, EachBatchPayload } from 'kafkajs';
 import { decodeRecord, matchesType, metaOf } from '../pubsub/delivery.js';
+import { describeError } from '../pubsub/errors.js';
 import { validateTopicName } from '../pubsub/limits.js';
 import { handleWithRetry, type ErrorCallback, type RetryOptions } from '../pubsub/retry.js';
 import type { ConsumeOptions, Consumer, DeliveredRecord, MessageHandler } from '../pubsub/types.js';
@@ -17,6 +18,9 @@ export interface KafkaConsumerOptions {
   retry: RetryOptions;
   onError: ErrorCallback;
 }
+
+/** How often a consumer of a topic that does not exist yet looks again. */
+const TOPIC_POLL_MS = 500;
 
 interface Subscription {
   handler: MessageHandler;
@@ -48,9 +52,13 @@ export class KafkaConsumer implements Consumer {
 
   consume<T>(topic: string, handler: MessageHandler<T>, messageType?: string, options: ConsumeOptions = {}): Promise<void> {
     validateTopicName(topic);
-    const subscribed = this.queue.then(() => this.subscribe(topic, { handler: handler as MessageHandler, messageType }, options));
-    this.queue = subscribed.catch(() => {});
-    return subscribed;
+    return this.enqueue(() => this.subscribe(topic, { handler: handler as MessageHandler, messageType }, options));
+  }
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    const done = this.queue.then(work);
+    this.queue = done.catch(() => {});
+    return done;
   }
 
   async close(): Promise<void> {
@@ -61,7 +69,11 @@ export class KafkaConsumer implements Consumer {
 
   private async subscribe(topic: string, subscription: Subscription, options: ConsumeOptions): Promise<void> {
     if (this.closing) throw new Error('consumer is closed');
-    await this.admin.ensureTopic(topic);
+    if (!(await this.admin.partitionOffsets(topic))) {
+      // Consuming never creates a topic: once it is created, all of it is new, read from its start.
+      this.whenCreated(topic, () => this.subscribe(topic, subscription, { ...options, fromBeginning: true }));
+      return;
+    }
     // A new group starts at the end as of this subscription, as in local mode.
     const starts = options.fromBeginning ? new Map<number, number>() : await this.uncommittedEnds(topic);
     await withDeadline(this.settings, `subscribe to ${topic}`, async () => {
@@ -82,6 +94,16 @@ export class KafkaConsumer implements Consumer {
       });
       await joined;
     });
+  }
+
+  /** Runs `subscribe` (in turn with other subscriptions) once the topic exists, unless closed first. */
+  private whenCreated(topic: string, subscribe: () => Promise<void>): void {
+    void (async () => {
+      while (!this.closing && !(await this.admin.partitionOffsets(topic).catch(() => undefined))) {
+        await new Promise((resolve) => setTimeout(resolve, TOPIC_POLL_MS));
+      }
+      if (!this.closing) await this.enqueue(subscribe);
+    })().catch((error: unknown) => process.stderr.write(`zps: consumer of ${topic} could not subscribe: ${describeError(error)}\n`));
   }
 
   private async connectedMember(): Promise<KafkaJsConsumer> {

@@ -1,11 +1,11 @@
 import type { Message, Producer } from 'kafkajs';
 import { partitionForKey } from '../memory/murmur2.js';
 import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
-import { checkMessageSize, messageSize, plural, validateTopicName } from '../pubsub/limits.js';
+import { checkRecordFits, plural, validateTopicName } from '../pubsub/limits.js';
 import type { RecordBatch } from '../pubsub/record-batch.js';
-import type { PreparedTopic, RecordAck, RecordHeaders, RecordSender } from '../pubsub/types.js';
+import type { PreparedTopic, RecordAck, RecordSender } from '../pubsub/types.js';
 import type { KafkaAdmin } from './admin.js';
-import { RECORD_BATCH_HEADER_BYTES, recordBytes, singleRecordBatchBytes } from './batch-size.js';
+import { RECORD_BATCH_HEADER_BYTES, recordBytes } from '../wire/record-batch-size.js';
 import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 import { toKafkaHeaders } from './records.js';
 
@@ -81,6 +81,8 @@ export class KafkaSender implements RecordSender {
         throw usageError(`partition ${partition} does not exist: topic ${topic} has ${plural(count, 'partition')}`);
       }
       checkRecordFits(topic, maxBatchBytes, key, records.valueLength(i), headers);
+      // kafkajs 2.2.4 measures every header value before checking for null, and throws
+      if (headers.some(([, value]) => value === null)) throw usageError(`header ${headers.find(([, v]) => v === null)![0]} has a null value, which zps cannot send to Kafka yet`);
       partition ??= key === null ? this.roundRobin++ % count : partitionForKey(key, count);
       partitions[i] = partition;
       sizes[i] = recordBytes(key?.byteLength ?? -1, records.valueLength(i), headers);
@@ -137,18 +139,6 @@ export class KafkaSender implements RecordSender {
       this.topics.set(topic, limits);
     }
     return limits;
-  }
-}
-
-/** Throws a usage error for a record over zps's 1 MiB or too big for the topic even in a batch of its own. */
-function checkRecordFits(topic: string, maxBatchBytes: number, key: Uint8Array | null, valueLength: number, headers: RecordHeaders): void {
-  const size = messageSize(key, null, headers) + Math.max(valueLength, 0);
-  checkMessageSize(size);
-  const batchBytes = singleRecordBatchBytes(key?.byteLength ?? -1, valueLength, headers);
-  if (batchBytes > maxBatchBytes) {
-    throw usageError(
-      `message is ${size} bytes, ${batchBytes} as a record batch: over the max.message.bytes of ${topic} (${maxBatchBytes} bytes)`,
-    );
   }
 }
 

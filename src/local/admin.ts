@@ -1,5 +1,6 @@
 import type { BrokerService } from '../memory/service.js';
-import { checkMessageSize, messageSize, validateTopicName } from '../pubsub/limits.js';
+import { MAX_BATCH_BYTES } from '../memory/broker.js';
+import { checkRecordFits, validateTopicName } from '../pubsub/limits.js';
 import type { RecordBatch } from '../pubsub/record-batch.js';
 import type { Admin, PreparedTopic, RecordAck, RecordSender, TopicSummary } from '../pubsub/types.js';
 
@@ -37,7 +38,7 @@ export class LocalSender implements RecordSender {
     const service = await this.service();
     await service.createTopic(topic, options?.partitions ?? 1);
     const partitions = (await service.partitionOffsets(topic))?.length ?? options?.partitions ?? 1;
-    return { partitions, check: (key, valueLength, headers) => checkMessageSize(messageSize(key, null, headers) + Math.max(valueLength, 0)) };
+    return { partitions, check: (key, valueLength, headers) => checkRecordFits(topic, MAX_BATCH_BYTES, key, valueLength, headers) };
   }
 
   async send(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<RecordAck[]> {

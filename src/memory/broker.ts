@@ -1,5 +1,6 @@
 import { ZpsError, usageError } from '../pubsub/errors.js';
-import { checkMessageSize, formatBytes, plural, validateTopicName } from '../pubsub/limits.js';
+import { checkMessageSize, checkRecordFits, formatBytes, plural, validateTopicName } from '../pubsub/limits.js';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
 import { resolveStart } from '../pubsub/offsets.js';
 import type { DeliveredRecord, OutgoingRecord, StartOffset, TopicSummary } from '../pubsub/types.js';
 import { Group, Subscription, desiredOwner, type Member } from './group.js';
@@ -10,6 +11,11 @@ import { outgoingBatch, type AckRun, type RecordBatch } from '../pubsub/record-b
 
 /** Batches with at least this many bytes of values keep them in a buffer of their own. */
 const KEEP_BATCH_BYTES = 4 * 1024;
+
+/** Every topic's max.message.bytes, as Kafka's default: a record must fit a record batch this big. */
+export const MAX_BATCH_BYTES = KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+/** More than a record batch's overhead for any record with fewer than 600 headers. */
+const NEAR_LIMIT_BYTES = 4096;
 
 export interface BrokerLimits {
   /** Bytes of stored messages past which publishes are refused. */
@@ -110,6 +116,8 @@ export class MemoryBroker {
     for (let i = 0; i < batch.length; i++) {
       const size = batch.size(i);
       checkMessageSize(size);
+      // Far below the limit, a record's batch overhead cannot matter: only then decode its key and headers.
+      if (size > MAX_BATCH_BYTES - NEAR_LIMIT_BYTES) checkRecordFits(topicName, MAX_BATCH_BYTES, batch.key(i), batch.valueLength(i), batch.headers(i));
       const partition = batch.partition(i);
       if (partition !== undefined && !(partition >= 0 && partition < partitionCount)) {
         throw usageError(`partition ${partition} does not exist: topic ${topicName} has ${plural(partitionCount, 'partition')}`);

@@ -1,4 +1,5 @@
 import { usageError } from './errors.js';
+import { singleRecordBatchBytes } from '../wire/record-batch-size.js';
 import type { RecordHeaders } from './types.js';
 
 /** Largest message (value + key + headers) accepted in every environment, as Kafka's default. */
@@ -31,6 +32,19 @@ export function headerBytes(headers: RecordHeaders): number {
   let size = 0;
   for (const [name, value] of headers) size += Buffer.byteLength(name) + (value?.byteLength ?? 0);
   return size;
+}
+
+/**
+ * Throws a usage error for a record over zps's 1 MiB, or too big for a topic taking record batches
+ * of at most `maxBatchBytes` (its max.message.bytes) even in a batch of its own.
+ */
+export function checkRecordFits(topic: string, maxBatchBytes: number, key: Uint8Array | null, valueLength: number, headers: RecordHeaders): void {
+  const size = (key?.byteLength ?? 0) + Math.max(valueLength, 0) + headerBytes(headers);
+  checkMessageSize(size);
+  const batchBytes = singleRecordBatchBytes(key?.byteLength ?? -1, valueLength, headers);
+  if (batchBytes > maxBatchBytes) {
+    throw usageError(`message is ${size} bytes, ${batchBytes} as a record batch: over the max.message.bytes of ${topic} (${maxBatchBytes} bytes)`);
+  }
 }
 
 export function checkMessageSize(size: number): void {

@@ -40,6 +40,32 @@ describe('stdin lines', () => {
     expect((await linesOf([many.join('\n')])).map(([, text]) => text)).toEqual(many);
   });
 
+  it('refuses a line over the limit as soon as it passes it, counting it to its end without keeping it (issue 8.10)', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 0x78);
+    let read = 0;
+    const stream = (async function* () {
+      yield Buffer.from('ok\n');
+      for (let i = 0; i < 100; i++) {
+        read++;
+        yield chunk; // 6.4 MB of one line, a chunk at a time
+      }
+      yield Buffer.from('\nnever\n');
+    })();
+    const seen: Array<{ lines: Array<[number, string]>; tooLong?: { position: number; bytes: number } }> = [];
+    for await (const lines of inputLines(stream, 1024 * 1024)) seen.push({ lines: texts(lines), tooLong: lines.tooLong && { ...lines.tooLong } });
+    expect(seen).toEqual([{ lines: [[1, 'ok']], tooLong: undefined }, { lines: [], tooLong: { position: 2, bytes: 100 * 64 * 1024 } }]);
+    expect(read).toBe(100);
+  });
+
+  it('refuses a line over the limit that arrives in one chunk, after the lines before it', async () => {
+    const stream = (async function* () {
+      yield Buffer.from(`a\n${'y'.repeat(20)}\nb\n`);
+    })();
+    const seen: Array<[Array<[number, string]>, unknown]> = [];
+    for await (const lines of inputLines(stream, 10)) seen.push([texts(lines), lines.tooLong && { ...lines.tooLong }]);
+    expect(seen).toEqual([[[[1, 'a']], { position: 2, bytes: 20 }]]);
+  });
+
   it('reads arguments as numbered values', () => {
     expect(texts(argumentLines(['{"x":1}', 'plain', '']))).toEqual([[1, '{"x":1}'], [2, 'plain'], [3, '']]);
   });

@@ -9,6 +9,6 @@ describe('local daemon', () => {
   describeConformance(() => ({
     name: 'daemon',
     factory: (options) => createFactory({ environment: 'local', socketPath: daemon.socket, ...options }),
-    caps: { deliveryTimeoutMs: 10_000 },
+    caps: { deliveryTimeoutMs: 10_000, publishesNullHeaders: true },
   }));
 });

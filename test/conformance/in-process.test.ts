@@ -6,6 +6,6 @@ describe('in-process broker', () => {
   describeConformance(() => ({
     name: 'in-process',
     factory: (options) => createFactory({ environment: 'local', inProcess: true, ...options }),
-    caps: { deliveryTimeoutMs: 10_000 },
+    caps: { deliveryTimeoutMs: 10_000, publishesNullHeaders: true },
   }));
 });

@@ -7,6 +7,6 @@ describe('Kafka', () => {
     name: 'kafka',
     factory: (options) =>
       createFactory({ environment: 'test', kafkaBrokers: [process.env.ZPS_TEST_BROKERS!], timeoutMs: 20_000, ...options }),
-    caps: { deliveryTimeoutMs: 30_000 },
+    caps: { deliveryTimeoutMs: 30_000, publishesNullHeaders: false },
   }));
 });

@@ -10,6 +10,8 @@ import { unique, waitFor } from '../helpers/wait.js';
 export interface Capabilities {
   /** How long a scenario may wait for a delivery (Kafka's group joins are slower). */
   deliveryTimeoutMs: number;
+  /** Whether headers with a null value can be published (kafkajs's encoder cannot send them). */
+  publishesNullHeaders: boolean;
 }
 
 export interface ConformanceTarget {
@@ -233,6 +235,40 @@ export const scenarios: Record<string, Scenario> = {
     await wanted.publish(null, 'last');
     await waitFor(() => received.length >= 3, 'the wanted messages', target.caps.deliveryTimeoutMs);
     expect(received).toEqual(['take-me', 'untyped', 'last']);
+  },
+
+  async 'consuming a topic never creates it; its messages arrive once a publisher does'(target, use) {
+    const factory = use(target.factory({ consumerGroup: unique('g') }));
+    const topic = unique('later');
+    const received: string[] = [];
+    await factory.getConsumerFactory().create().consume(topic, (m) => void received.push(m as string));
+    expect((await factory.getAdmin().topics()).map((t) => t.topic)).not.toContain(topic);
+    await factory.getAdmin().createTopic(topic, { partitions: 3 });
+    const publisher = await factory.getPublisherFactory().create(topic);
+    const sent = Array.from({ length: 12 }, (_, i) => `m${i}`);
+    await Promise.all(sent.map((m, i) => publisher.publish(`k${i}`, m)));
+    await waitFor(() => received.length >= sent.length, 'every message', target.caps.deliveryTimeoutMs);
+    expect([...received].sort()).toEqual([...sent].sort());
+    expect((await factory.getAdmin().topics()).find((t) => t.topic === topic)?.partitions).toBe(3);
+  },
+
+  async 'records keep their bytes: binary keys, repeated and null headers, tombstones'(target, use) {
+    const factory = use(target.factory({ consumerGroup: unique('g') }));
+    const topic = unique('bytes');
+    const received: Received[] = [];
+    await factory.getConsumerFactory().create().consume(topic, (message, meta) => void received.push({ message, meta }), undefined, { fromBeginning: true });
+    const publisher = await factory.getPublisherFactory().create(topic, 'typed');
+    const key = Buffer.from([0xff, 0x00, 0x7f]);
+    const nullHeader: Array<[string, null]> = target.caps.publishesNullHeaders ? [['n', null]] : [];
+    await publisher.publish(key, { n: 1 }, { headers: [['a', '1'], ['a', Buffer.from([0x80])], ...nullHeader] });
+    await waitFor(() => received.length === 1, 'the message', target.caps.deliveryTimeoutMs);
+    const [{ message, meta }] = received as [Received];
+    expect(message).toEqual({ n: 1 });
+    expect(meta.rawKey?.equals(key)).toBe(true);
+    expect(meta.type).toBe('typed');
+    expect(meta.rawHeaders).toEqual([['a', Buffer.from('1')], ['a', Buffer.from([0x80])], ...nullHeader]);
+    expect(meta.headers).toEqual({ a: '\ufffd', ...(target.caps.publishesNullHeaders ? { n: '' } : {}) });
+    expect(meta.tombstone).toBe(false);
   },
 
   async 'closing with messages in flight loses nothing acknowledged'(target, use) {

@@ -131,6 +131,16 @@ describe('bad usage', () => {
     expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
   });
 
+  it('consume --help says -n waits without limit unless --timeout is given (issue 8.9)', async () => {
+    const help = await zps(socket, ['consume', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('exit after n messages, waiting for them: without limit, unless --timeout is given');
+    const t = unique('t');
+    await zps(socket, ['publish', t, 'one']);
+    // ZPS_TIMEOUT is --timeout's environment form: it bounds the wait too
+    expect(await zps(socket, ['consume', t, '-n', '2'], { env: { ZPS_TIMEOUT: '300ms' } })).toMatchObject({ code: 3, stdout: 'one\n' });
+  });
+
   it('--help and --version exit 0 on stdout', async () => {
     const help = await zps(socket, ['--help']);
     expect(help.code).toBe(0);

@@ -240,7 +240,9 @@ describe('zps on Kafka: failures', () => {
     expect(await kz(['consume', t], { env: { ...env, ZPS_TLS: '1', ZPS_TLS_CA: process.env.ZPS_TEST_TLS_CA! } })).toMatchObject({ code: 0, stdout: 'over-tls\n' });
     const untrusted = await kz(['count', t, '--tls', '--timeout', '5s'], { env });
     expect(untrusted.code).toBe(1);
-    expect(untrusted.stderr.split('\n')[0]).toMatch(/^zps: .*127\.0\.0\.1:19095.*(certificate|self.signed)/i);
+    const [error, hint] = untrusted.stderr.split('\n');
+    expect(error).toMatch(/^zps: .*127\.0\.0\.1:19095.*(certificate|self.signed)/i);
+    expect(hint).toMatch(/--tls-ca/); // not --brokers (issue 8.11)
   });
 
 });

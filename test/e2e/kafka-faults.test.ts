@@ -35,7 +35,11 @@ describe('a broker stopped in the middle of a long publish', () => {
       expect(error).toMatch(/^zps: publish to long failed at line \d+: /);
       expect(report).toMatch(new RegExp(`^${acked} messages published before the failure; line \\d+ and what follows it were not published`));
 
+      // count --wait keeps trying while the broker is down: the condition is the count (issue 8.8)
+      const counter = new RunningZps('/nonexistent/unused.sock', ['count', 'after-restart', '--expect', '1', '--wait', '180s'], env);
       await broker.start();
+      expect(await zps('/nonexistent/unused.sock', ['publish', 'after-restart', 'x'], { env, timeoutMs: 60_000 })).toMatchObject({ code: 0 });
+      expect(await counter.result).toMatchObject({ code: 0, stdout: '1\n', stderr: '' });
       const consumed = await zps('/nonexistent/unused.sock', ['consume', 'long', '--timeout', '30s'], { env, timeoutMs: 120_000 });
       expect(consumed.code).toBe(0);
       const seen = new Set(consumed.stdout.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { i: number }).i));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { privateSocket, RunningZps, zps, zpsRaw } from '../helpers/zps.js';
+import { readFileSync } from 'node:fs';
+import { collect, privateSocket, RunningZps, spawnZps, zps, zpsRaw } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 let socket: string;
@@ -93,6 +94,38 @@ describe('zps publish and consume', () => {
       '2 messages published before the failure; line 3 and what follows it were not published',
     ]);
     expect((await run(['count', t])).stdout).toBe('2\n');
+  });
+
+  it('refuses a huge line as soon as it passes 1 MiB, reading on to its end without keeping it (issue 8.10)', async () => {
+    const t = unique('t');
+    const publisher = spawnZps(socket, ['publish', t]);
+    const done = collect(publisher);
+    let peakRssKb = 0;
+    const sample = setInterval(() => {
+      try {
+        const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${publisher.pid}/status`, 'utf8'));
+        if (rss) peakRssKb = Math.max(peakRssKb, Number(rss[1]));
+      } catch {
+        // it exited
+      }
+    }, 20);
+    publisher.stdin!.on('error', () => {});
+    publisher.stdin!.write('before\n');
+    const chunk = Buffer.alloc(1024 * 1024, 0x78);
+    for (let i = 0; i < 256; i++) {
+      if (!publisher.stdin!.write(chunk)) await new Promise((resolve) => publisher.stdin!.once('drain', resolve));
+    }
+    publisher.stdin!.end('\nafter\n');
+    const result = await done;
+    clearInterval(sample);
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr)).toEqual([
+      `zps: publish to ${t} failed at line 2: line is ${256 * 1024 * 1024} bytes, over the 1048576 bytes a message may have`,
+      '1 message published before the failure; line 2 and what follows it were not published',
+    ]);
+    expect(peakRssKb).toBeGreaterThan(0);
+    expect(peakRssKb).toBeLessThan(160 * 1024); // the 256 MiB line was never held
+    expect((await run(['consume', t])).stdout).toBe('before\n');
   });
 
   it('publishes nothing when a value argument is invalid', async () => {

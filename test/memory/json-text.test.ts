@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isJsonValue } from '../../src/pubsub/json-text.js';
+import { compactJson, isJsonValue } from '../../src/pubsub/json-text.js';
 
 const isJsonText = (text: string) => isJsonValue(Buffer.from(text));
 
@@ -72,5 +72,41 @@ describe('isJsonValue agrees with JSON.parse', () => {
     expect(isJsonValue(line, 10, 12)).toBe(true);
     expect(isJsonValue(Buffer.from('tru'), 0, 3)).toBe(false);
     expect(isJsonValue(Buffer.from('"\\u12"'), 0, 6)).toBe(false);
+  });
+});
+
+describe('compactJson puts JSON on one line from its bytes', () => {
+  const compact = (text: string) => Buffer.from(compactJson(Buffer.from(text))).toString();
+
+  it('removes whitespace outside strings only, and changes no other byte', () => {
+    expect(compact(' { "a" : [ 1 ,\n 2 ] ,\t"b c" : "d  e\\" f" } ')).toBe('{"a":[1,2],"b c":"d  e\\" f"}');
+    expect(compact('12345678901234567890')).toBe('12345678901234567890');
+    expect(compact('{"n": 12345678901234567890, "f": 1.000000000000000000001}')).toBe('{"n":12345678901234567890,"f":1.000000000000000000001}');
+    expect(compact('"\\\\" ')).toBe('"\\\\"');
+  });
+
+  it('returns the very bytes when there is nothing to remove', () => {
+    const bytes = Buffer.from('{"a":[1,2]}');
+    expect(compactJson(bytes)).toBe(bytes);
+  });
+
+  it('agrees with JSON.parse on random documents, leaving no whitespace outside strings', () => {
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const space = () => [' ', '\n', '\t', '\r', ''][random(5)]!;
+    const value = (depth: number): string => {
+      const kind = random(depth > 3 ? 3 : 5);
+      if (kind === 0) return `${random(2) ? '-' : ''}${random(1e9)}${random(2) ? `.${random(1000)}` : ''}`;
+      if (kind === 1) return JSON.stringify(['a b', 'x\\"y', '\u00e9  ', ' '][random(4)]);
+      if (kind === 2) return ['true', 'false', 'null'][random(3)]!;
+      if (kind === 3) return `[${space()}${Array.from({ length: random(4) }, () => value(depth + 1)).join(`${space()},${space()}`)}${space()}]`;
+      return `{${space()}${Array.from({ length: random(4) }, (_, i) => `"k ${i}"${space()}:${space()}${value(depth + 1)}`).join(`,${space()}`)}${space()}}`;
+    };
+    for (let round = 0; round < 5_000; round++) {
+      const text = `${space()}${value(0)}${space()}`;
+      const compacted = compact(text);
+      expect(JSON.parse(compacted)).toEqual(JSON.parse(text));
+      expect(/[ \t\n\r]/.test(compacted.replace(/"(?:[^"\\]|\\.)*"/g, '""'))).toBe(false); // none outside strings
+    }
   });
 });

@@ -1,13 +1,16 @@
 /**
  * Sizes of records in Kafka's RecordBatch v2 (magic 2) format, which is what a broker compares with
  * `max.message.bytes` (per topic; the broker's `message.max.bytes`, 1,048,588 by default): a batch
- * of records for one partition must fit whole, its 61-byte header included.
+ * of records for one partition must fit whole, its 61-byte header included. Pure arithmetic.
  *
  *   record := length varint, attributes int8, timestampDelta varlong, offsetDelta varint,
  *             keyLength varint, key, valueLength varint, value, headerCount varint,
  *             (nameLength varint, name, valueLength varint, value)*
  */
 import type { RecordHeaders } from '../pubsub/types.js';
+
+/** Kafka's default message.max.bytes: the largest record batch a topic takes unless configured otherwise. */
+export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
 /** baseOffset, length, leader epoch, magic, crc, attributes, lastOffsetDelta, two timestamps, producer id/epoch, base sequence, count */
 export const RECORD_BATCH_HEADER_BYTES = 8 + 4 + 4 + 1 + 4 + 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4;
