@@ -174,6 +174,11 @@ describe.each(MODES)('records as bytes, $name mode (issue 8)', (mode) => {
     expect(await follower.result).toMatchObject({ code: 0, stderr: '' });
     // the topic was not created by anyone asking for it
     expect((await run(['count', t])).stdout).toBe('1\n');
+    // Ctrl-C while still waiting for a topic ends quietly, exit 0
+    const waiting = new RunningZps(socket, ['consume', unique('never'), '-f'], mode.env());
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // let it get to waiting: any time will do
+    waiting.child.kill('SIGINT');
+    expect(await waiting.result).toMatchObject({ code: 0, stdout: '', stderr: '' });
   });
 
   it('8.8: count --wait ends within its duration plus a second', async () => {
