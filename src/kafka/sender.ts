@@ -27,7 +27,8 @@ interface TopicLimits {
 export class KafkaSender implements RecordSender {
   private producer: Promise<Producer> | undefined;
   private readonly topics = new Map<string, Promise<TopicLimits>>();
-  private roundRobin = 0;
+  /** Keyless records go round robin from a random partition, so that short-lived publishers spread. */
+  private roundRobin = Math.floor(Math.random() * 1024);
   /** The last batch queued, while batches are queued: each goes out after the one before it. */
   private last: Promise<unknown> | undefined;
 

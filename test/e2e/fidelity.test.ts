@@ -86,9 +86,13 @@ describe.each(MODES)('records as bytes, $name mode (issue 8)', (mode) => {
     const first = new RunningZps(socket, ['consume', t, '-g', g, '-f'], mode.env());
     await first.waitForLines(21, 60_000);
     const second = new RunningZps(socket, ['consume', t, '-g', g, '-f'], mode.env());
-    // Publish one at a time until the second member prints: by then it owns a partition.
+    // Publish to each partition in turn until the second member prints: by then it owns one.
     let next = 21;
-    await waitFor(async () => (await run(['publish', t, `${next++}`]), second.lines().length > 0), 'the second member to print', 60_000);
+    await waitFor(
+      async () => (await run(['publish', t, '-p', String(next % 2), `${next++}`]), second.lines().length > 0),
+      'the second member to print',
+      60_000,
+    );
     const late = Array.from({ length: 20 }, () => `${next++}`);
     await run(['publish', t], { input: late.join('\n') });
     await waitFor(() => first.lines().length + second.lines().length >= next, `${next} lines in all`, 60_000);
