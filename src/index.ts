@@ -2,7 +2,7 @@
 import { createFactory, type FactoryOptions } from './factory.js';
 
 export { createFactory, type FactoryOptions } from './factory.js';
-export { ZpsError, ExitCode, isZpsError } from './pubsub/errors.js';
+export { ZpsError, isZpsError, type ErrorCode, type ErrorReason } from './pubsub/errors.js';
 export { MAX_MESSAGE_BYTES } from './pubsub/limits.js';
 export type { RetryOptions, ErrorCallback } from './pubsub/retry.js';
 export type * from './pubsub/types.js';

@@ -3,7 +3,8 @@
  * bin/zps.cjs runs it from the bundle dist/zps.cjs (see scripts/bundle-cli.mjs).
  */
 import { CommanderError } from 'commander';
-import { ExitCode, ZpsError } from '../pubsub/errors.js';
+import { ZpsError } from '../pubsub/errors.js';
+import { ExitCode, exitCodeOf, hintOf } from './errors.js';
 import { buildProgram } from './program.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -25,9 +26,10 @@ async function main(argv: string[]): Promise<number> {
 function report(error: unknown, verbose: boolean): number {
   if (error instanceof ZpsError) {
     process.stderr.write(`zps: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`${error.hint}\n`);
+    const hint = hintOf(error);
+    if (hint) process.stderr.write(`${hint}\n`);
     if (verbose && error.cause) process.stderr.write(`${describeCause(error.cause)}\n`);
-    return error.exitCode;
+    return exitCodeOf(error);
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`zps: ${message}\n`);

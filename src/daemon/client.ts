@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import type { BrokerStats, PartitionBatch, PartitionOffsets, PollResult } from '../memory/broker.js';
 import { expandAcks, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
 import type { BrokerService, WaitOptions } from '../memory/service.js';
-import { ZpsError, type ExitCode } from '../pubsub/errors.js';
+import { ZpsError } from '../pubsub/errors.js';
 import type { RecordAck, StartOffset, TopicSummary } from '../pubsub/types.js';
 import { VERSION } from '../version.js';
 import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Hello, type Reply } from './protocol.js';
@@ -61,6 +61,7 @@ export class DaemonClient implements BrokerService {
     socket.on('close', () =>
       this.fail(
         new ZpsError(`lost the connection to the local daemon at ${socketPath}`, {
+          code: 'unavailable',
           retriable: true,
           hint: 'see its log: ' + socketPath + '.log',
         }),
@@ -191,8 +192,9 @@ export class DaemonClient implements BrokerService {
     if (reply.error) {
       call.reject(
         new ZpsError(reply.error.message, {
-          exitCode: (reply.error.exitCode ?? 1) as ExitCode,
+          code: reply.error.code,
           retriable: reply.error.retriable,
+          reason: reply.error.reason,
           hint: reply.error.hint,
         }),
       );

@@ -34,9 +34,7 @@ export async function connectDaemon(options: ConnectOptions): Promise<DaemonClie
   if (existing?.compatible) return existing;
   if (!options.autostart) {
     existing?.close();
-    throw new ZpsError(`no local daemon is running on ${paths.socket}`, {
-      hint: 'start one with "zps daemon start", or unset ZPS_NO_AUTOSTART',
-    });
+    throw new ZpsError(`no local daemon is running on ${paths.socket}`, { code: 'unavailable', reason: 'daemon-not-running' });
   }
   existing?.close();
   const { tryLock } = await import('./lock.js'); // hashing and locking: only when starting

@@ -38,10 +38,7 @@ export function daemonPaths(socket: string): DaemonPaths {
  */
 export function prepareSocketDir(socket: string): void {
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
-    throw usageError(
-      `socket path is too long (${Buffer.byteLength(socket)} bytes, at most ${MAX_SOCKET_PATH_BYTES}): ${socket}`,
-      'choose a shorter --socket or ZPS_SOCKET',
-    );
+    throw usageError(`socket path is too long (${Buffer.byteLength(socket)} bytes, at most ${MAX_SOCKET_PATH_BYTES}): ${socket}`, 'socket-path-too-long');
   }
   const dir = dirname(socket);
   try {
@@ -61,9 +58,7 @@ export function prepareSocketDir(socket: string): void {
 }
 
 function unsafeDir(dir: string, why: string): ZpsError {
-  return new ZpsError(`refusing socket directory ${dir}: ${why}`, {
-    hint: 'use a directory only you can access (chmod 700), or another --socket',
-  });
+  return new ZpsError(`refusing socket directory ${dir}: ${why}`, { reason: 'socket-dir-unsafe' });
 }
 
 function isPrivateWritableDir(dir: string): boolean {

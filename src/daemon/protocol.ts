@@ -12,6 +12,8 @@
  * so any version of zps can recognise and replace a daemon speaking another protocol.
  */
 
+import type { ErrorCode, ErrorReason } from '../pubsub/errors.js';
+
 export const PROTOCOL_VERSION = 5;
 
 /** Larger frames close the connection: no legitimate batch comes near it. */
@@ -25,8 +27,9 @@ export interface Request {
 
 export interface WireError {
   message: string;
-  exitCode?: number;
+  code?: ErrorCode;
   retriable?: boolean;
+  reason?: ErrorReason;
   hint?: string;
 }
 

@@ -127,7 +127,7 @@ export class DaemonServer {
         return;
     }
     if (!SERVICE_OPS.has(request.op)) {
-      this.reply(socket, { id: request.id, error: { message: `unknown operation ${request.op}`, exitCode: 1 } });
+      this.reply(socket, { id: request.id, error: { message: `unknown operation ${request.op}` } });
       return;
     }
     if (request.op === 'produce') {
@@ -170,7 +170,7 @@ export class DaemonServer {
       records = new WireRecords(bytes);
     } catch {
       // only well-formed records may be stored: a buggy client must not corrupt what others read
-      this.reply(socket, { id: request.id, error: { message: 'malformed records in produce request', exitCode: 1 } });
+      this.reply(socket, { id: request.id, error: { message: 'malformed records in produce request' } });
       return;
     }
     try {
@@ -200,7 +200,7 @@ function encodeBatches(batches: PartitionSlice[]): Array<{ topic: string; partit
 
 function toWireError(error: unknown) {
   if (error instanceof ZpsError) {
-    return { message: error.message, exitCode: error.exitCode, retriable: error.retriable, hint: error.hint };
+    return { message: error.message, code: error.code, retriable: error.retriable, reason: error.reason, hint: error.hint };
   }
-  return { message: error instanceof Error ? error.message : String(error), exitCode: 1 };
+  return { message: error instanceof Error ? error.message : String(error) };
 }

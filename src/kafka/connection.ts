@@ -110,11 +110,7 @@ export function kafkaError(error: unknown, settings: KafkaSettings, what?: strin
     });
   }
   if (TLS_ERROR.test(message) || TLS_ERROR.test(String((error as { code?: string }).code))) {
-    return new ZpsError(`${prefix}TLS with ${brokers} failed: ${message}`, {
-      code: 'auth',
-      cause: error,
-      hint: settings.tls?.ca ? 'check that --tls-ca (ZPS_TLS_CA) is the CA that signed the brokers\' certificates' : 'give the CA that signed the brokers\' certificates with --tls-ca (ZPS_TLS_CA)',
-    });
+    return new ZpsError(`${prefix}TLS with ${brokers} failed: ${message}`, { code: 'auth', reason: 'tls-untrusted', cause: error });
   }
   if (
     /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSBrokerNotFound|KafkaJSRequestTimeoutError|KafkaJSConnectionClosedError/.test(name) ||
@@ -125,8 +121,8 @@ export function kafkaError(error: unknown, settings: KafkaSettings, what?: strin
     return new ZpsError(`cannot reach Kafka at ${brokers}: ${message}`, {
       code: 'unavailable',
       retriable: true,
+      reason: 'brokers-unreachable',
       cause: error,
-      hint: 'check --brokers (ZPS_BROKERS) and that the brokers are up',
     });
   }
   const type = protocolType(error);
@@ -163,6 +159,7 @@ export async function withDeadline<T>(settings: KafkaSettings, what: string, wor
       () =>
         reject(
           new ZpsError(`${what ? `${what}: ` : ''}no answer from Kafka at ${settings.brokers.join(',')} within ${settings.timeoutMs} ms`, {
+            code: 'unavailable',
             retriable: true,
           }),
         ),

@@ -42,7 +42,7 @@ export class KafkaFactory extends FactoryBase {
   }
 
   async valueEncoder(schemaFile: string, subject: string): Promise<ValueEncoder> {
-    if (!this.schemas) throw usageError('--schema needs a schema registry', 'set --schema-registry or ZPS_SCHEMA_REGISTRY');
+    if (!this.schemas) throw usageError('encoding with a schema needs a schema registry', 'no-schema-registry');
     return this.schemas.encoderFor(schemaFile, subject);
   }
 

@@ -102,11 +102,12 @@ export class SchemaCodec {
       const message = describeError(error);
       if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|socket hang up/.test(message)) {
         throw new ZpsError(`${what}: cannot reach the schema registry at ${this.url}`, {
+          code: 'unavailable',
           retriable: true,
-          hint: 'check --schema-registry (ZPS_SCHEMA_REGISTRY) and that the registry is up',
+          reason: 'registry-unreachable',
         });
       }
-      if (status === 404 || /not found/i.test(message)) throw new ZpsError(`${what}: unknown to the schema registry at ${this.url}`);
+      if (status === 404 || /not found/i.test(message)) throw new ZpsError(`${what}: unknown to the schema registry at ${this.url}`, { code: 'not-found' });
       if (status !== undefined) throw new ZpsError(`${what}: the schema registry at ${this.url} answered ${status}: ${message}`);
       throw new ZpsError(`${what}: schema registry at ${this.url}: ${message}`);
     }

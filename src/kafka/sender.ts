@@ -1,6 +1,6 @@
 import type { Message, Producer } from 'kafkajs';
 import { partitionForKey } from '../memory/murmur2.js';
-import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
+import { ZpsError, codeOf, describeError, usageError } from '../pubsub/errors.js';
 import { checkRecordFits, plural, validateTopicName } from '../pubsub/limits.js';
 import type { RecordBatch } from '../pubsub/record-batch.js';
 import type { PreparedTopic, RecordAck, RecordSender } from '../pubsub/types.js';
@@ -56,7 +56,7 @@ export class KafkaSender implements RecordSender {
       () => this.sendNow(topic, records, options),
       (error: unknown) => {
         throw new ZpsError(`not sent after an earlier batch failed: ${describeError(error).replace(/^not sent after an earlier batch failed: /, '')}`, {
-          exitCode: error instanceof ZpsError ? error.exitCode : 1,
+          code: codeOf(error),
         });
       },
     );

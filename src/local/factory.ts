@@ -62,7 +62,7 @@ export class LocalFactory extends FactoryBase {
   }
 
   async valueEncoder(): Promise<never> {
-    throw usageError('--schema needs Kafka with a schema registry', 'set --env and --schema-registry');
+    throw usageError('encoding with a schema needs Kafka with a schema registry', 'schema-needs-kafka');
   }
 
   protected newConsumer(group: string | undefined): Consumer {

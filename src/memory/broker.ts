@@ -128,7 +128,7 @@ export class MemoryBroker {
     if (this.totalBytes + batchBytes > this.limits.maxMemoryBytes) {
       throw new ZpsError(
         `broker memory is full: ${formatBytes(this.totalBytes)} of ${formatBytes(this.limits.maxMemoryBytes)} used`,
-        { hint: 'raise the daemon\'s --max-memory, lower its retention, or free space with "zps reset"' },
+        { reason: 'memory-full' },
       );
     }
     const topic = existing ?? this.addTopic(topicName, partitionCount);

@@ -1,48 +1,74 @@
-/** Exit codes of the `zps` command; library errors carry one too so the CLI maps them once. */
-export const ExitCode = {
-  ok: 0,
-  failed: 1,
-  usage: 2,
-  timedOut: 3,
-} as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+/**
+ * The one error type of zps. An error says what failed (a one-line message), what kind of failure
+ * it is (`code`), whether trying again may help (`retriable`), and, where the user can do something
+ * about it, why (`reason`). It never names a command-line flag: the CLI maps codes to exit codes
+ * and reasons to hints (src/cli/errors.ts).
+ */
 
-/** What kind of failure an error is, whatever its wording. */
-export type ErrorCode = 'usage' | 'not-found' | 'unavailable' | 'timeout' | 'auth' | 'too-large' | 'failed';
+export type ErrorCode =
+  /** The input cannot work: a bad topic name, option, offset or value. */
+  | 'usage'
+  /** A message over a size limit. */
+  | 'too-large'
+  /** A topic (or another named thing) does not exist. */
+  | 'not-found'
+  /** The broker, daemon or registry does not answer. */
+  | 'unavailable'
+  /** A wait ran out. */
+  | 'timeout'
+  /** Authentication or authorization failed. */
+  | 'auth'
+  /** Anything else: the operation was refused or failed. */
+  | 'failed';
+
+/** Why an error happened, where the user can act on it (the CLI turns each into a hint naming its flags). */
+export type ErrorReason =
+  | 'daemon-not-running'
+  | 'socket-path-too-long'
+  | 'socket-dir-unsafe'
+  | 'brokers-unreachable'
+  | 'tls-untrusted'
+  | 'registry-unreachable'
+  | 'no-schema-registry'
+  | 'schema-needs-kafka'
+  | 'memory-full';
 
 export interface ZpsErrorOptions {
   code?: ErrorCode;
-  exitCode?: ExitCode;
   /** True when trying the same operation again may succeed (broker busy, connection lost). */
   retriable?: boolean;
-  /** A second line telling the user what to do about it. */
+  reason?: ErrorReason;
+  /** A second line telling the user what to do, in words any user of the library can follow. */
   hint?: string;
   cause?: unknown;
 }
 
-/** The one error type of zps: a one-line message, an exit code and whether a retry may help. */
 export class ZpsError extends Error {
   readonly code: ErrorCode;
-  readonly exitCode: ExitCode;
   readonly retriable: boolean;
+  readonly reason?: ErrorReason;
   readonly hint?: string;
 
   constructor(message: string, options: ZpsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ZpsError';
-    this.code = options.code ?? (options.exitCode === ExitCode.usage ? 'usage' : options.exitCode === ExitCode.timedOut ? 'timeout' : 'failed');
-    this.exitCode = options.exitCode ?? (this.code === 'usage' || this.code === 'too-large' ? ExitCode.usage : this.code === 'timeout' ? ExitCode.timedOut : ExitCode.failed);
+    this.code = options.code ?? 'failed';
     this.retriable = options.retriable ?? false;
+    this.reason = options.reason;
     this.hint = options.hint;
   }
 }
 
-export function usageError(message: string, hint?: string): ZpsError {
-  return new ZpsError(message, { exitCode: ExitCode.usage, hint });
+export function usageError(message: string, reason?: ErrorReason): ZpsError {
+  return new ZpsError(message, { code: 'usage', reason });
 }
 
-export function timeoutError(message: string, hint?: string): ZpsError {
-  return new ZpsError(message, { exitCode: ExitCode.timedOut, hint });
+export function tooLargeError(message: string): ZpsError {
+  return new ZpsError(message, { code: 'too-large' });
+}
+
+export function timeoutError(message: string): ZpsError {
+  return new ZpsError(message, { code: 'timeout' });
 }
 
 export function isZpsError(error: unknown): error is ZpsError {
@@ -53,4 +79,9 @@ export function isZpsError(error: unknown): error is ZpsError {
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** The code of any thrown value: a ZpsError's own, else 'failed'. */
+export function codeOf(error: unknown): ErrorCode {
+  return error instanceof ZpsError ? error.code : 'failed';
 }

@@ -1,4 +1,4 @@
-import { usageError } from './errors.js';
+import { tooLargeError, usageError } from './errors.js';
 import { singleRecordBatchBytes } from '../wire/record-batch-size.js';
 import type { RecordHeaders } from './types.js';
 
@@ -43,13 +43,13 @@ export function checkRecordFits(topic: string, maxBatchBytes: number, key: Uint8
   checkMessageSize(size);
   const batchBytes = singleRecordBatchBytes(key?.byteLength ?? -1, valueLength, headers);
   if (batchBytes > maxBatchBytes) {
-    throw usageError(`message is ${size} bytes, ${batchBytes} as a record batch: over the max.message.bytes of ${topic} (${maxBatchBytes} bytes)`);
+    throw tooLargeError(`message is ${size} bytes, ${batchBytes} as a record batch: over the max.message.bytes of ${topic} (${maxBatchBytes} bytes)`);
   }
 }
 
 export function checkMessageSize(size: number): void {
   if (size > MAX_MESSAGE_BYTES) {
-    throw usageError(`message is ${size} bytes, over the ${formatBytes(MAX_MESSAGE_BYTES)} limit (${MAX_MESSAGE_BYTES} bytes)`);
+    throw tooLargeError(`message is ${size} bytes, over the ${formatBytes(MAX_MESSAGE_BYTES)} limit (${MAX_MESSAGE_BYTES} bytes)`);
   }
 }
 

@@ -89,7 +89,8 @@ describe('zps on Kafka: publish and consume', () => {
     expect((await kz(['consume', t, '-g', g])).stdout).toBe('3\n4\n5\n');
     expect((await kz(['count', t, '-g', g, '--expect', '0'])).code).toBe(0);
     expect((await kz(['consume', t])).stdout).toBe('1\n2\n3\n4\n5\n');
-    expect((await throwawayGroups()).filter((id) => !before.includes(id))).toEqual([]);
+    // Other test files' consumes may hold throwaway groups of their own for a moment: a leak stays.
+    await waitFor(async () => (await throwawayGroups()).filter((id) => !before.includes(id)).length === 0, 'no throwaway group left', 30_000);
   });
 });
 

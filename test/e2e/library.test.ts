@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFactory, getMemoryBroker, ExitCode, ZpsError } from '../../dist/index.js';
+import { createFactory, getMemoryBroker, ZpsError } from '../../dist/index.js';
 import { collect, cleanEnv, privateSocket, RunningZps, zps } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
@@ -84,13 +84,13 @@ describe('the library in local mode', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  it('rejects a message over 1 MiB with a usage error, publishing nothing', async () => {
+  it('rejects a message over 1 MiB with a too-large error, publishing nothing', async () => {
     const factory = createFactory({ environment: 'local', inProcess: true });
     const t = unique('big');
     const publisher = await factory.getPublisherFactory().create(t);
     const error = (await publisher.publish(null, 'x'.repeat(1024 * 1024)).catch((e: unknown) => e)) as ZpsError;
     expect(error).toBeInstanceOf(ZpsError);
-    expect(error.exitCode).toBe(ExitCode.usage);
+    expect(error.code).toBe('too-large');
     expect(error.retriable).toBe(false);
     expect(await factory.getAdmin().count(t)).toBe(0);
     await factory.close();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBroker } from '../../src/memory/broker.js';
 import { partitionForKey } from '../../src/memory/murmur2.js';
 import { expandAcks } from '../../src/pubsub/record-batch.js';
-import { ExitCode, ZpsError } from '../../src/pubsub/errors.js';
+import { ZpsError } from '../../src/pubsub/errors.js';
 import { MAX_MESSAGE_BYTES } from '../../src/pubsub/limits.js';
 import type { OutgoingRecord } from '../../src/pubsub/types.js';
 
@@ -57,7 +57,7 @@ describe('memory broker: logs', () => {
     const broker = new MemoryBroker();
     broker.createTopic('t', 2);
     const error = thrown(() => broker.produce('t', [record('ok'), record('bad', null, 5)]));
-    expect(error.exitCode).toBe(ExitCode.usage);
+    expect(error.code).toBe('usage');
     expect(error.message).toBe('partition 5 does not exist: topic t has 2 partitions');
     const big: OutgoingRecord = { key: null, value: Buffer.alloc(MAX_MESSAGE_BYTES + 1), headers: [] };
     expect(thrown(() => broker.produce('t', [record('ok'), big])).message).toMatch(/over the 1 MiB limit/);
@@ -67,7 +67,7 @@ describe('memory broker: logs', () => {
   it('refuses invalid topic names as Kafka does', () => {
     const broker = new MemoryBroker();
     for (const name of ['', '.', '..', 'has space', 'a/b', 'x'.repeat(250)]) {
-      expect(thrown(() => broker.produce(name, [record('v')])).exitCode).toBe(ExitCode.usage);
+      expect(thrown(() => broker.produce(name, [record('v')])).code).toBe('usage');
     }
     expect(() => broker.produce('ok.name_with-dashes.123', [record('v')])).not.toThrow();
   });
@@ -100,7 +100,7 @@ describe('memory broker: logs', () => {
       }
     }
     expect(stored).toBeGreaterThan(5);
-    expect(error.exitCode).toBe(ExitCode.failed);
+    expect(error.code).toBe('failed');
     expect(error.message).toMatch(/^broker memory is full: .* of 9\.8 KiB used$/);
     expect(broker.count('t')).toBe(stored);
     broker.reset(['t']);

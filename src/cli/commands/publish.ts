@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ZpsError, describeError, usageError, type ExitCode } from '../../pubsub/errors.js';
+import { ZpsError, codeOf, describeError, tooLargeError, usageError } from '../../pubsub/errors.js';
 import { isJsonValue } from '../../pubsub/json-text.js';
 import { MAX_MESSAGE_BYTES, plural, validateTopicName } from '../../pubsub/limits.js';
 import { TYPE_HEADER, type PreparedTopic, type RecordAck, type RecordHeader, type RecordSender } from '../../pubsub/types.js';
@@ -56,6 +56,8 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
   if (flags.key !== undefined && flags.keyDelimiter !== undefined) throw usageError('use either --key or --key-delimiter, not both');
   if (flags.keyDelimiter === '') throw usageError('--key-delimiter must not be empty');
   if (flags.subject !== undefined && flags.schema === undefined) throw usageError('--subject goes with --schema');
+  if (flags.schema !== undefined && ctx.isLocal) throw usageError('--schema needs Kafka with a schema registry', 'schema-needs-kafka');
+  if (flags.schema !== undefined && !ctx.settings.schemaRegistryUrl) throw usageError('--schema needs a schema registry', 'no-schema-registry');
   const schema = flags.schema;
   const encodeWithSchema =
     schema === undefined ? undefined : await ctx.factory().then((f) => f.valueEncoder(schema, flags.subject ?? `${topic}-value`));
@@ -204,7 +206,7 @@ async function publishLines(
     }
     if (lines.tooLong) {
       const { position, bytes } = lines.tooLong;
-      fail({ error: usageError(`line is ${bytes} bytes, over the ${MAX_MESSAGE_BYTES} bytes a message may have`), position });
+      fail({ error: tooLargeError(`line is ${bytes} bytes, over the ${MAX_MESSAGE_BYTES} bytes a message may have`), position });
       break;
     }
   }
@@ -227,7 +229,6 @@ function publishFailure(
   failure: Failure,
   outcomes: ReadonlyArray<{ first: number; last: number; acked: number }>,
 ): ZpsError {
-  const exitCode = (failure.error instanceof ZpsError ? failure.error.exitCode : 1) as ExitCode;
   const label = itemLabel(kind, failure.position);
   const before = outcomes.filter((o) => o.last < failure.position).reduce((sum, o) => sum + o.acked, 0);
   const storedAfter = outcomes.some((o) => o.first > failure.position && o.acked > 0);
@@ -245,5 +246,5 @@ function publishFailure(
   } else {
     hint = before === 0 ? 'nothing was published' : `${plural(before, 'message')} published before the failure; ${label} and what follows it were not published`;
   }
-  return new ZpsError(`publish to ${topic} failed at ${label}: ${describeError(failure.error)}`, { exitCode, hint });
+  return new ZpsError(`publish to ${topic} failed at ${label}: ${describeError(failure.error)}`, { code: codeOf(failure.error), hint });
 }

@@ -29,7 +29,7 @@ async function reset(ctx: CliContext, topics: string[], yes: boolean): Promise<v
 
 async function confirm(question: string): Promise<void> {
   if (!process.stdin.isTTY || !process.stderr.isTTY) {
-    throw usageError('refusing to reset without confirmation', 'pass --yes to confirm from a script');
+    throw new ZpsError('refusing to reset without confirmation', { code: 'usage', hint: 'pass --yes to confirm from a script' });
   }
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {

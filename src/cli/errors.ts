@@ -1,0 +1,45 @@
+/**
+ * Exit codes and hints: the one place that turns what an error means into what the `zps` command
+ * does about it (CONTRACT §2). The library's errors carry a code and a reason; only here do they
+ * become an exit code and a line naming the flags that would help.
+ */
+import { ZpsError, type ErrorCode, type ErrorReason } from '../pubsub/errors.js';
+
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  timedOut: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+const EXIT_CODES: Record<ErrorCode, ExitCode> = {
+  usage: ExitCode.usage,
+  'too-large': ExitCode.usage,
+  'not-found': ExitCode.failed,
+  unavailable: ExitCode.failed,
+  timeout: ExitCode.timedOut,
+  auth: ExitCode.failed,
+  failed: ExitCode.failed,
+};
+
+const HINTS: Record<ErrorReason, string> = {
+  'daemon-not-running': 'start one with "zps daemon start", or unset ZPS_NO_AUTOSTART',
+  'socket-path-too-long': 'choose a shorter --socket or ZPS_SOCKET',
+  'socket-dir-unsafe': 'use a directory only you can access (chmod 700), or another --socket',
+  'brokers-unreachable': 'check --brokers (ZPS_BROKERS) and that the brokers are up',
+  'tls-untrusted': "give the CA that signed the brokers' certificates with --tls-ca (ZPS_TLS_CA), or check that it is that one",
+  'registry-unreachable': 'check --schema-registry (ZPS_SCHEMA_REGISTRY) and that the registry is up',
+  'no-schema-registry': 'set --schema-registry or ZPS_SCHEMA_REGISTRY',
+  'schema-needs-kafka': 'set --env and --schema-registry',
+  'memory-full': 'raise the daemon\'s --max-memory, lower its retention, or free space with "zps reset"',
+};
+
+export function exitCodeOf(error: unknown): ExitCode {
+  return error instanceof ZpsError ? EXIT_CODES[error.code] : ExitCode.failed;
+}
+
+/** The line after the error: the CLI's words for its reason, else the error's own hint. */
+export function hintOf(error: ZpsError): string | undefined {
+  return (error.reason && HINTS[error.reason]) ?? error.hint;
+}
