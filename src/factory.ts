@@ -1,12 +1,37 @@
-import { resolveFactoryOptions, type FactoryOptions } from './factory-options.js';
-import { KafkaFactory } from './kafka/factory.js';
-import { LocalFactory } from './local/factory.js';
-import type { PubSubFactory } from './pubsub/types.js';
+/**
+ * The composition root: an environment's settings become a factory over that environment's
+ * driver. The seed's NewFactory picks the implementation from the environment name; here the pick
+ * is which driver the factory loads, on first use, so a local command never loads kafkajs.
+ */
+import { Factory, type Backend } from './pubsub/factory.js';
+import type { PubSubFactory, ToolsFactory } from './pubsub/types.js';
+import { resolveSettings, type FactoryOptions, type Settings } from './settings.js';
 
-export type { FactoryOptions } from './factory-options.js';
+export type { FactoryOptions } from './settings.js';
 
-/** Picks the implementation from the environment name, as the seed's NewFactory does. */
+/** Publishers, consumers and admin for `environment`: local (the memory broker), or Kafka. */
 export function createFactory(options: FactoryOptions = {}): PubSubFactory {
-  const resolved = resolveFactoryOptions(options);
-  return resolved.kind === 'kafka' ? new KafkaFactory(resolved.kafka) : new LocalFactory(resolved.local);
+  return createTools(options);
+}
+
+/** The tools API as well (senders of raw batches, readers from offsets): what the zps command uses. */
+export function createTools(options: FactoryOptions = {}): ToolsFactory {
+  return toolsFor(resolveSettings(options).settings);
+}
+
+/** The factory for settings already resolved (the CLI resolves them itself, to name its flags). */
+export function toolsFor(settings: Settings): ToolsFactory {
+  return new Factory(settings, backendFor(settings));
+}
+
+function backendFor(settings: Settings): Backend {
+  if (settings.environment === 'local') {
+    return { driver: async () => new (await import('./local/driver.js')).LocalDriver(settings) };
+  }
+  const registry = settings.schemaRegistryUrl;
+  return {
+    driver: async () => new (await import('./kafka/driver.js')).KafkaDriver(settings),
+    // loaded only when a schema is in play: Avro, JSON Schema and protobuf support weigh a lot
+    ...(registry ? { schemas: async () => new (await import('./kafka/schema.js')).SchemaCodec(registry) } : {}),
+  };
 }

@@ -1,7 +1,7 @@
 /** The zps library: createFactory for publishers and consumers, getMemoryBroker for local-mode tests. */
 import { createFactory, type FactoryOptions } from './factory.js';
 
-export { createFactory, type FactoryOptions } from './factory.js';
+export { createFactory, createTools, type FactoryOptions } from './factory.js';
 export { ZpsError, isZpsError, type ErrorCode, type ErrorReason } from './pubsub/errors.js';
 export { MAX_MESSAGE_BYTES } from './pubsub/limits.js';
 export type { RetryOptions, ErrorCallback } from './pubsub/retry.js';
@@ -23,15 +23,6 @@ export interface MemoryBrokerHelpers {
  * (default, same socket resolution as createFactory) or, with `inProcess: true`, this process's.
  */
 export function getMemoryBroker(options: Pick<FactoryOptions, 'inProcess' | 'socketPath' | 'autostart' | 'timeoutMs'> = {}): MemoryBrokerHelpers {
-  if (options.inProcess) {
-    const broker = () => import('./local/in-process.js').then(({ inProcessBroker }) => inProcessBroker());
-    return {
-      reset: async (topics) => (await broker()).reset(topics),
-      getMessageCount: async (topic) => (await broker()).count(topic),
-      getLag: async (group, topic) => (await broker()).lag(group, topic),
-      close: async () => {},
-    };
-  }
   const factory = createFactory({ ...options, environment: 'local' });
   const admin = factory.getAdmin();
   return {

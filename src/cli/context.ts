@@ -1,6 +1,6 @@
-import { loadFactory } from '../factory-options.js';
-import { resolveSettings, type Settings } from '../pubsub/settings.js';
-import type { PubSubFactory } from '../pubsub/types.js';
+import { toolsFor } from '../factory.js';
+import type { ToolsFactory } from '../pubsub/types.js';
+import { parseDuration, resolveSettings, type Settings } from '../settings.js';
 import { Output } from './output.js';
 import { createUi, type Ui } from './ui.js';
 
@@ -19,6 +19,9 @@ export interface GlobalOptions {
   color?: boolean;
 }
 
+/** The CLI's names for the settings, in its errors. */
+const FLAG_NAMES = { environment: '--env', kafkaBrokers: '--brokers', socketPath: '--socket', tlsCa: '--tls-ca' };
+
 /** What a command needs from the outside world, built once from flags and environment. */
 export class CliContext {
   readonly settings: Settings;
@@ -28,7 +31,7 @@ export class CliContext {
   readonly out = new Output();
   /** Whether --timeout or ZPS_TIMEOUT was given, which turns waits into deadlines. */
   readonly timeoutGiven: boolean;
-  private factoryInstance: Promise<PubSubFactory> | undefined;
+  private factoryInstance: ToolsFactory | undefined;
 
   /** Settings from flags and environment; colors need an (async) look at the terminal. */
   static async create(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
@@ -36,27 +39,28 @@ export class CliContext {
   }
 
   private constructor(options: GlobalOptions, ui: Ui, env: NodeJS.ProcessEnv) {
+    this.json = options.json ?? false;
+    this.verbose = options.verbose ?? false;
+    this.ui = ui;
     const { settings, notes } = resolveSettings(
       {
         environment: options.env,
-        brokers: options.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
+        kafkaBrokers: options.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
         schemaRegistryUrl: options.schemaRegistry,
-        group: options.group,
-        socket: options.socket,
-        saslMechanism: options.saslMechanism,
-        tls: options.tls,
-        tlsCa: options.tlsCa,
-        timeout: options.timeout,
+        consumerGroup: options.group,
+        socketPath: options.socket,
+        sasl: options.saslMechanism === undefined ? undefined : { mechanism: options.saslMechanism },
+        tls: options.tlsCa !== undefined ? { ca: options.tlsCa } : options.tls,
+        timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
+        verbose: this.verbose,
+        onDaemonStarting: this.onDaemonStarting,
       },
       env,
-      { environment: '--env', brokers: '--brokers', socket: '--socket', tlsCa: '--tls-ca' },
+      FLAG_NAMES,
     );
     this.settings = settings;
-    this.json = options.json ?? false;
-    this.verbose = options.verbose ?? false;
-    if (this.verbose) for (const note of notes) process.stderr.write(`zps: ${note}\n`);
-    this.ui = ui;
     this.timeoutGiven = options.timeout !== undefined || Boolean(env.ZPS_TIMEOUT);
+    if (this.verbose) for (const note of notes) process.stderr.write(`zps: ${note}\n`);
   }
 
   get isLocal(): boolean {
@@ -69,24 +73,14 @@ export class CliContext {
     return () => spinner.stop();
   };
 
-  /** The factory for the selected environment; starting the daemon shows a spinner on a TTY. */
-  factory(): Promise<PubSubFactory> {
-    this.factoryInstance ??= loadFactory({
-      environment: this.settings.environment,
-      kafkaBrokers: this.settings.brokers,
-      schemaRegistryUrl: this.settings.schemaRegistryUrl,
-      socketPath: this.settings.socket,
-      timeoutMs: this.settings.timeoutMs,
-      sasl: this.settings.sasl,
-      tls: this.settings.tls,
-      verbose: this.verbose,
-      onDaemonStarting: this.onDaemonStarting,
-    });
+  /** The factory for the selected environment: its driver is loaded when first used. */
+  factory(): ToolsFactory {
+    this.factoryInstance ??= toolsFor(this.settings);
     return this.factoryInstance;
   }
 
   async close(): Promise<void> {
     await this.out.flush();
-    await (await this.factoryInstance)?.close();
+    await this.factoryInstance?.close();
   }
 }

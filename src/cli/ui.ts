@@ -51,7 +51,8 @@ export async function createUi(noColor: boolean, env: NodeJS.ProcessEnv = proces
       let current = text;
       let spinner: Ora | undefined;
       let stopped = false;
-      // ora is loaded only when a person is watching: scripts never pay for it.
+      // The text shows at once; ora, loaded only when a person is watching, animates it once loaded.
+      process.stderr.write(`${current}\r`);
       void import('ora').then(({ default: ora }) => {
         if (!stopped) spinner = ora({ text: current, stream: process.stderr, color: 'cyan' }).start();
       });
@@ -61,6 +62,7 @@ export async function createUi(noColor: boolean, env: NodeJS.ProcessEnv = proces
           if (spinner) spinner.text = next;
         },
         stop() {
+          if (!stopped && !spinner) process.stderr.write('\x1b[2K\r'); // clear the line it wrote
           stopped = true;
           spinner?.stop();
         },

@@ -1,31 +1,15 @@
 import { connect, type Socket } from 'node:net';
-import type { BrokerStats, PartitionBatch, PartitionOffsets, PollResult } from '../memory/broker.js';
-import { expandAcks, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
-import type { BrokerService, WaitOptions } from '../memory/service.js';
+import type { BrokerStats } from '../memory/broker.js';
+import type { BrokerService, Position } from '../memory/service.js';
+import type { PartitionRecords, WaitOptions } from '../pubsub/driver.js';
 import { ZpsError } from '../pubsub/errors.js';
-import type { RecordAck, StartOffset, TopicSummary } from '../pubsub/types.js';
+import type { AckRun, RecordBatch } from '../pubsub/record-batch.js';
+import type { StartOffset } from '../pubsub/types.js';
 import { VERSION } from '../version.js';
-import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Hello, type Reply } from './protocol.js';
+import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type EncodedBatch, type Hello, type Operation, type Operations, type Reply } from './protocol.js';
 import { WireRecords, encodeRecords } from './records-codec.js';
 
-export interface DaemonStatus {
-  pid: number;
-  version: string;
-  protocol: number;
-  startedAt: number;
-  socket: string;
-  stats: BrokerStats;
-  requests: number;
-  rssBytes: number;
-}
-
-interface EncodedBatch {
-  topic: string;
-  partition: number;
-  records: Buffer;
-}
-
-function decodeBatches(batches: EncodedBatch[]): PartitionBatch[] {
+function decodeBatches(batches: EncodedBatch[]): PartitionRecords[] {
   return batches.map(({ topic, partition, records }) => ({ partition, records: new WireRecords(records).toRecords(topic, partition) }));
 }
 
@@ -80,7 +64,7 @@ export class DaemonClient implements BrokerService {
       socket.once('error', reject);
     });
     const client = new DaemonClient(socket, socketPath);
-    client.hello = (await client.call('hello', [{ protocol: PROTOCOL_VERSION, version: VERSION }])) as Hello;
+    client.hello = await client.call('hello', [{ protocol: PROTOCOL_VERSION, version: VERSION }]);
     return client;
   }
 
@@ -92,11 +76,11 @@ export class DaemonClient implements BrokerService {
     return this.hello.protocol === PROTOCOL_VERSION;
   }
 
-  call(op: string, args: unknown[], signal?: AbortSignal): Promise<unknown> {
+  call<Op extends Operation>(op: Op, args: Operations[Op]['args'], signal?: AbortSignal): Promise<Operations[Op]['result']> {
     if (this.closedError) return Promise.reject(this.closedError);
     const id = this.nextId++;
-    const reply = new Promise<unknown>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    const reply = new Promise<Operations[Op]['result']>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
     });
     if (this.pending.size === 1) this.socket.ref();
     this.socket.write(encodeFrame({ id, op, args }));
@@ -113,9 +97,8 @@ export class DaemonClient implements BrokerService {
     return reply;
   }
 
-  async produce(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<RecordAck[]> {
-    const runs = (await this.call('produce', [topic, encodeRecords(records), options ?? {}])) as AckRun[];
-    return expandAcks(runs);
+  produce(topic: string, records: RecordBatch): Promise<AckRun[]> {
+    return this.call('produce', [topic, encodeRecords(records)]);
   }
 
   async createTopic(topic: string, partitions: number) {
@@ -123,23 +106,19 @@ export class DaemonClient implements BrokerService {
   }
 
   partitionOffsets(topic: string) {
-    return this.call('partitionOffsets', [topic]) as Promise<PartitionOffsets[] | null>;
+    return this.call('partitionOffsets', [topic]);
   }
 
-  async fetch(topic: string, positions: Array<[number, number]>, { signal, ...options }: WaitOptions): Promise<PartitionBatch[]> {
-    return decodeBatches((await this.call('fetch', [topic, positions, options], signal)) as EncodedBatch[]);
-  }
-
-  count(topic: string) {
-    return this.call('count', [topic]) as Promise<number>;
-  }
-
-  lag(group: string, topic: string) {
-    return this.call('lag', [group, topic]) as Promise<number>;
+  async fetch(topic: string, positions: Position[], { signal, ...wait }: WaitOptions): Promise<PartitionRecords[]> {
+    return decodeBatches(await this.call('fetch', [topic, positions, wait], signal));
   }
 
   listTopics() {
-    return this.call('listTopics', []) as Promise<TopicSummary[]>;
+    return this.call('listTopics', []);
+  }
+
+  committed(group: string, topic: string) {
+    return this.call('committed', [group, topic]);
   }
 
   async reset(topics?: string[]) {
@@ -147,28 +126,28 @@ export class DaemonClient implements BrokerService {
   }
 
   join(group: string, topic: string, start: StartOffset) {
-    return this.call('join', [group, topic, start]) as Promise<string>;
+    return this.call('join', [group, topic, start]);
   }
 
-  async poll(memberId: string, commits: Array<[number, number]>, { signal, ...options }: WaitOptions): Promise<PollResult> {
-    const result = (await this.call('poll', [memberId, commits, options], signal)) as Omit<PollResult, 'batches'> & { batches: EncodedBatch[] };
+  async poll(memberId: string, commits: Position[], { signal, ...wait }: WaitOptions) {
+    const result = await this.call('poll', [memberId, commits, wait], signal);
     return { ...result, batches: decodeBatches(result.batches) };
   }
 
-  async release(memberId: string, commits: Array<[number, number]>, partitions: number[]) {
+  async release(memberId: string, commits: Position[], partitions: number[]) {
     await this.call('release', [memberId, commits, partitions]);
   }
 
-  async leave(memberId: string, commits: Array<[number, number]>) {
+  async leave(memberId: string, commits: Position[]) {
     await this.call('leave', [memberId, commits]);
   }
 
-  stats() {
-    return this.call('stats', []) as Promise<BrokerStats>;
+  stats(): Promise<BrokerStats> {
+    return this.call('stats', []);
   }
 
   status() {
-    return this.call('status', []) as Promise<DaemonStatus>;
+    return this.call('status', []);
   }
 
   /** Asks the daemon to exit; resolves when it has closed the connection. */
@@ -179,7 +158,7 @@ export class DaemonClient implements BrokerService {
     await closed;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.socket.end();
     this.socket.destroy();
   }

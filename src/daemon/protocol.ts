@@ -12,17 +12,80 @@
  * so any version of zps can recognise and replace a daemon speaking another protocol.
  */
 
+import type { BrokerStats } from '../memory/broker.js';
+import type { Position } from '../memory/service.js';
+import type { PartitionOffsets } from '../pubsub/driver.js';
 import type { ErrorCode, ErrorReason } from '../pubsub/errors.js';
+import type { AckRun } from '../pubsub/record-batch.js';
+import type { StartOffset, TopicSummary } from '../pubsub/types.js';
 
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /** Larger frames close the connection: no legitimate batch comes near it. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
-export interface Request {
+/** A long poll's limits on the wire (its end is a `cancel` request naming it). */
+export interface WireWait {
+  maxRecords: number;
+  maxBytes: number;
+  waitMs: number;
+}
+
+/** One partition's records as one binary attachment (records-codec.ts). */
+export interface EncodedBatch {
+  topic: string;
+  partition: number;
+  records: Buffer;
+}
+
+export interface Hello {
+  protocol: number;
+  version: string;
+  pid: number;
+}
+
+export interface DaemonStatus {
+  pid: number;
+  version: string;
+  protocol: number;
+  startedAt: number;
+  socket: string;
+  stats: BrokerStats;
+  requests: number;
+  rssBytes: number;
+}
+
+/**
+ * Every operation: its arguments and its result. The BrokerService's methods, with record lists as
+ * binary attachments, and the daemon's own (hello, status, shutdown, cancel). Client and server
+ * are both typed by this table.
+ */
+export interface Operations {
+  hello: { args: [{ protocol: number; version: string }]; result: Hello };
+  produce: { args: [topic: string, records: Buffer]; result: AckRun[] };
+  createTopic: { args: [topic: string, partitions: number]; result: null };
+  partitionOffsets: { args: [topic: string]; result: PartitionOffsets[] | null };
+  fetch: { args: [topic: string, positions: Position[], wait: WireWait]; result: EncodedBatch[] };
+  listTopics: { args: []; result: TopicSummary[] };
+  committed: { args: [group: string, topic: string]; result: Position[] };
+  reset: { args: [topics?: string[]]; result: null };
+  join: { args: [group: string, topic: string, start: StartOffset]; result: string };
+  poll: { args: [memberId: string, commits: Position[], wait: WireWait]; result: { batches: EncodedBatch[]; revoked: number[]; positions: Position[] } };
+  release: { args: [memberId: string, commits: Position[], partitions: number[]]; result: null };
+  leave: { args: [memberId: string, commits: Position[]]; result: null };
+  stats: { args: []; result: BrokerStats };
+  status: { args: []; result: DaemonStatus };
+  shutdown: { args: []; result: null };
+  /** Ends the long poll of request `id` early; has no reply of its own. */
+  cancel: { args: [id: number]; result: never };
+}
+
+export type Operation = keyof Operations;
+
+export interface Request<Op extends Operation = Operation> {
   id: number;
-  op: string;
-  args: unknown[];
+  op: Op;
+  args: Operations[Op]['args'];
 }
 
 export interface WireError {
@@ -37,12 +100,6 @@ export interface Reply {
   id: number;
   result?: unknown;
   error?: WireError;
-}
-
-export interface Hello {
-  protocol: number;
-  version: string;
-  pid: number;
 }
 
 export class ProtocolError extends Error {}

@@ -1,20 +1,11 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { MemoryBroker, PartitionSlice, PollResult } from '../memory/broker.js';
+import type { MemoryBroker, PartitionSlice } from '../memory/broker.js';
 import { InProcessService } from '../memory/service.js';
 import { ZpsError } from '../pubsub/errors.js';
 import { VERSION } from '../version.js';
-import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Reply, type Request } from './protocol.js';
+import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type EncodedBatch, type Operation, type Operations, type Reply, type Request, type WireError } from './protocol.js';
 import { WireRecords, encodeRecords } from './records-codec.js';
-
-/** Operations a client may call: exactly the BrokerService methods, plus the daemon's own. */
-const SERVICE_OPS = new Set([
-  'produce', 'createTopic', 'partitionOffsets', 'fetch', 'count', 'lag', 'listTopics', 'reset', 'join', 'poll', 'release', 'leave', 'stats',
-]);
-/** Reads are served from slices of the logs, encoded without making a record object each. */
-const READ_AS_SLICES: Record<string, string> = { fetch: 'fetchSlices', poll: 'pollSlices' };
-/** Ops whose last argument is WaitOptions, which get the request's abort signal. */
-const WAITING_OPS = new Set(['fetch', 'poll']);
 
 export type Log = (line: string) => void;
 
@@ -23,6 +14,16 @@ interface Connection {
   members: Set<string>;
   waits: Map<number, AbortController>;
 }
+
+/** What a handler gets besides its arguments: its connection, and the signal that cancels a long poll. */
+interface Call {
+  connection: Connection;
+  signal: AbortSignal;
+}
+
+/** The operations served by handlers; hello, cancel and shutdown are the connection's own. */
+type ServedOperation = Exclude<Operation, 'hello' | 'cancel' | 'shutdown'>;
+type Handlers = { [Op in ServedOperation]: (args: Operations[Op]['args'], call: Call) => Promise<Operations[Op]['result']> };
 
 /** Hosts a MemoryBroker on a Unix socket. A bad client loses its connection; the daemon goes on. */
 export class DaemonServer {
@@ -92,6 +93,53 @@ export class DaemonServer {
     });
   }
 
+  /** One handler per operation, typed by the protocol: arguments are checked where they are used. */
+  private readonly handlers: Handlers = {
+    produce: async ([topic, bytes]) => {
+      let records: WireRecords;
+      try {
+        records = new WireRecords(bytes);
+      } catch {
+        // only well-formed records may be stored: a buggy client must not corrupt what others read
+        throw new ZpsError('malformed records in produce request');
+      }
+      return this.service.produce(topic, records); // straight from the request's bytes
+    },
+    createTopic: async ([topic, partitions]) => (await this.service.createTopic(topic, partitions), null),
+    partitionOffsets: ([topic]) => this.service.partitionOffsets(topic),
+    // reads are served from slices of the logs, encoded without making a record object each
+    fetch: async ([topic, positions, wait], { signal }) => encodeBatches(await this.service.fetchSlices(topic, positions, { ...wait, signal })),
+    listTopics: () => this.service.listTopics(),
+    committed: ([group, topic]) => this.service.committed(group, topic),
+    reset: async ([topics]) => (await this.service.reset(topics), null),
+    join: async ([group, topic, start], { connection }) => {
+      const member = await this.service.join(group, topic, start);
+      connection.members.add(member);
+      return member;
+    },
+    poll: async ([memberId, commits, wait], { signal }) => {
+      const polled = await this.service.pollSlices(memberId, commits, { ...wait, signal });
+      return { ...polled, batches: encodeBatches(polled.batches) };
+    },
+    release: async ([memberId, commits, partitions]) => (await this.service.release(memberId, commits, partitions), null),
+    leave: async ([memberId, commits], { connection }) => {
+      await this.service.leave(memberId, commits);
+      connection.members.delete(memberId);
+      return null;
+    },
+    stats: () => this.service.stats(),
+    status: async () => ({
+      pid: process.pid,
+      version: VERSION,
+      protocol: PROTOCOL_VERSION,
+      startedAt: this.startedAt,
+      socket: this.socketPath,
+      stats: await this.service.stats(),
+      requests: this.requests,
+      rssBytes: process.memoryUsage.rss(),
+    }),
+  };
+
   private handle(socket: Socket, connection: Connection, request: Request): void {
     this.requests++;
     if (!connection.greeted) {
@@ -100,84 +148,34 @@ export class DaemonServer {
       this.reply(socket, { id: request.id, result: { protocol: PROTOCOL_VERSION, version: VERSION, pid: process.pid } });
       return;
     }
-    switch (request.op) {
-      case 'cancel':
-        connection.waits.get(request.args[0] as number)?.abort();
-        return;
-      case 'status':
-        void this.service.stats().then((stats) =>
-          this.reply(socket, {
-            id: request.id,
-            result: {
-              pid: process.pid,
-              version: VERSION,
-              protocol: PROTOCOL_VERSION,
-              startedAt: this.startedAt,
-              socket: this.socketPath,
-              stats,
-              requests: this.requests,
-              rssBytes: process.memoryUsage.rss(),
-            },
-          }),
-        );
-        return;
-      case 'shutdown':
-        this.log('shutdown requested');
-        socket.write(encodeFrame({ id: request.id, result: null }), () => this.onShutdown());
-        return;
+    if (request.op === 'cancel') {
+      connection.waits.get((request as Request<'cancel'>).args[0])?.abort();
+      return;
     }
-    if (!SERVICE_OPS.has(request.op)) {
+    if (request.op === 'shutdown') {
+      this.log('shutdown requested');
+      socket.write(encodeFrame({ id: request.id, result: null }), () => this.onShutdown());
+      return;
+    }
+    if (!Object.hasOwn(this.handlers, request.op)) {
       this.reply(socket, { id: request.id, error: { message: `unknown operation ${request.op}` } });
       return;
     }
-    if (request.op === 'produce') {
-      this.produce(socket, request);
-      return;
-    }
-    const args = [...request.args];
-    if (WAITING_OPS.has(request.op)) {
-      const abort = new AbortController();
-      connection.waits.set(request.id, abort);
-      args[args.length - 1] = { ...(args[args.length - 1] as object), signal: abort.signal };
-    }
+    const abort = new AbortController();
+    connection.waits.set(request.id, abort);
+    const handler = this.handlers[request.op as ServedOperation] as (args: unknown, call: Call) => Promise<unknown>;
     let result: Promise<unknown>;
     try {
-      const method = READ_AS_SLICES[request.op] ?? request.op;
-      result = (this.service as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
+      result = handler(request.args, { connection, signal: abort.signal });
     } catch (error) {
       result = Promise.reject(error);
     }
-    result.then(
-      (value: unknown) => {
-        if (request.op === 'fetch') value = encodeBatches(value as PartitionSlice[]);
-        if (request.op === 'poll') {
-          const polled = value as PollResult<PartitionSlice>;
-          value = { ...polled, batches: encodeBatches(polled.batches) };
-        }
-        if (request.op === 'join') connection.members.add(value as string);
-        if (request.op === 'leave') connection.members.delete(args[0] as string);
-        this.reply(socket, { id: request.id, result: value ?? null });
-      },
-      (error: unknown) => this.reply(socket, { id: request.id, error: toWireError(error) }),
-    ).finally(() => connection.waits.delete(request.id));
-  }
-
-  /** Appends straight from the request's bytes; acks go back as runs, as the broker makes them. */
-  private produce(socket: Socket, request: Request): void {
-    const [topic, bytes, options] = request.args as [string, unknown, { partitions?: number } | undefined];
-    let records: WireRecords;
-    try {
-      records = new WireRecords(bytes);
-    } catch {
-      // only well-formed records may be stored: a buggy client must not corrupt what others read
-      this.reply(socket, { id: request.id, error: { message: 'malformed records in produce request' } });
-      return;
-    }
-    try {
-      this.reply(socket, { id: request.id, result: this.service.broker.produce(topic, records, options ?? {}) });
-    } catch (error) {
-      this.reply(socket, { id: request.id, error: toWireError(error) });
-    }
+    result
+      .then(
+        (value) => this.reply(socket, { id: request.id, result: value }),
+        (error: unknown) => this.reply(socket, { id: request.id, error: toWireError(error) }),
+      )
+      .finally(() => connection.waits.delete(request.id));
   }
 
   private reply(socket: Socket, reply: Reply): void {
@@ -185,6 +183,7 @@ export class DaemonServer {
   }
 }
 
+/** A decoded frame as a request; its arguments are checked by the handler that uses them. */
 function checkRequest(message: unknown): Request {
   const request = message as Request;
   if (typeof request.id !== 'number' || typeof request.op !== 'string' || !Array.isArray(request.args)) {
@@ -194,11 +193,11 @@ function checkRequest(message: unknown): Request {
 }
 
 /** Each partition's records as one binary attachment (see records-codec.ts). */
-function encodeBatches(batches: PartitionSlice[]): Array<{ topic: string; partition: number; records: Buffer }> {
+function encodeBatches(batches: PartitionSlice[]): EncodedBatch[] {
   return batches.map(({ partition, slice }) => ({ topic: slice.topic, partition, records: encodeRecords(slice, slice) }));
 }
 
-function toWireError(error: unknown) {
+function toWireError(error: unknown): WireError {
   if (error instanceof ZpsError) {
     return { message: error.message, code: error.code, retriable: error.retriable, reason: error.reason, hint: error.hint };
   }

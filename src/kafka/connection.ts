@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Consumer, ConsumerConfig, Kafka, KafkaConfig } from 'kafkajs';
 import { ZpsError, describeError } from '../pubsub/errors.js';
-import type { Settings } from '../pubsub/settings.js';
+import type { Settings } from '../settings.js';
 
 export type KafkaSettings = Pick<Settings, 'brokers' | 'sasl' | 'tls' | 'timeoutMs'> & { verbose?: boolean };
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
+import type { SchemaRegistry as RegistryCodec } from '../pubsub/factory.js';
 import type { DeliveredRecord } from '../pubsub/types.js';
 
 /** A value encoder for one registered schema: throws a usage error naming the field that does not fit. */
@@ -24,7 +25,7 @@ const SCHEMA_TYPES: Record<string, 'AVRO' | 'JSON'> = { '.avsc': 'AVRO', '.json'
  * Confluent wire format (magic byte 0, schema id, payload), decodes framed values whichever client
  * wrote them, asking the registry once per schema id.
  */
-export class SchemaCodec {
+export class SchemaCodec implements RegistryCodec {
   private client: Promise<SchemaRegistry> | undefined;
   private readonly schemas = new Map<number, Promise<SchemaInstance>>();
 

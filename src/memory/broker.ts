@@ -1,10 +1,11 @@
 import { ZpsError, usageError } from '../pubsub/errors.js';
-import { checkMessageSize, checkRecordFits, formatBytes, plural, validateTopicName } from '../pubsub/limits.js';
+import { checkBatchRecord, formatBytes, validateTopicName } from '../pubsub/limits.js';
+import { Partitioner, checkPartition } from '../pubsub/partitioner.js';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
 import { resolveStart } from '../pubsub/offsets.js';
-import type { DeliveredRecord, OutgoingRecord, StartOffset, TopicSummary } from '../pubsub/types.js';
+import type { PartitionOffsets, PartitionRecords } from '../pubsub/driver.js';
+import type { OutgoingRecord, StartOffset, TopicSummary } from '../pubsub/types.js';
 import { Group, Subscription, desiredOwner, type Member } from './group.js';
-import { partitionForKey } from './murmur2.js';
 import type { LogSlice } from './log-slice.js';
 import { PartitionLog, RECORD_OVERHEAD_BYTES } from './partition-log.js';
 import { outgoingBatch, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
@@ -14,8 +15,7 @@ const KEEP_BATCH_BYTES = 4 * 1024;
 
 /** Every topic's max.message.bytes, as Kafka's default: a record must fit a record batch this big. */
 export const MAX_BATCH_BYTES = KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
-/** More than a record batch's overhead for any record with fewer than 600 headers. */
-const NEAR_LIMIT_BYTES = 4096;
+
 
 export interface BrokerLimits {
   /** Bytes of stored messages past which publishes are refused. */
@@ -31,17 +31,7 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   retentionBytes: Number.POSITIVE_INFINITY,
 };
 
-export interface PartitionOffsets {
-  partition: number;
-  start: number;
-  end: number;
-}
-
-/** Records of one partition, as services hand them to readers. */
-export interface PartitionBatch {
-  partition: number;
-  records: DeliveredRecord[];
-}
+export type { PartitionOffsets };
 
 /** Records of one partition, as the broker reads them (see LogSlice). */
 export interface PartitionSlice {
@@ -49,7 +39,7 @@ export interface PartitionSlice {
   slice: LogSlice;
 }
 
-export interface PollResult<Batch = PartitionBatch> {
+export interface PollResult<Batch = PartitionRecords> {
   batches: Batch[];
   /** Partitions the member must release: finish what it holds, commit, then call release(). */
   revoked: number[];
@@ -67,8 +57,6 @@ export interface BrokerStats {
 
 interface Topic {
   readonly logs: PartitionLog[];
-  /** Round-robin cursor for messages without a key. */
-  nextPartition: number;
 }
 
 /**
@@ -82,6 +70,8 @@ export class MemoryBroker {
   private readonly watchers = new Map<string, Set<() => void>>();
   private totalBytes = 0;
   private memberSeq = 0;
+  /** Where records that name no partition go: the one place every producer's keyless records round robin. */
+  private readonly partitioner = new Partitioner();
   readonly limits: BrokerLimits;
 
   constructor(limits: Partial<BrokerLimits> = {}) {
@@ -114,14 +104,10 @@ export class MemoryBroker {
     let batchBytes = 0;
     const sizes = new Float64Array(batch.length);
     for (let i = 0; i < batch.length; i++) {
+      checkBatchRecord(topicName, MAX_BATCH_BYTES, batch, i);
       const size = batch.size(i);
-      checkMessageSize(size);
-      // Far below the limit, a record's batch overhead cannot matter: only then decode its key and headers.
-      if (size > MAX_BATCH_BYTES - NEAR_LIMIT_BYTES) checkRecordFits(topicName, MAX_BATCH_BYTES, batch.key(i), batch.valueLength(i), batch.headers(i));
       const partition = batch.partition(i);
-      if (partition !== undefined && !(partition >= 0 && partition < partitionCount)) {
-        throw usageError(`partition ${partition} does not exist: topic ${topicName} has ${plural(partitionCount, 'partition')}`);
-      }
+      if (partition !== undefined) checkPartition(topicName, partition, partitionCount);
       sizes[i] = size + RECORD_OVERHEAD_BYTES;
       batchBytes += sizes[i]!;
     }
@@ -143,8 +129,7 @@ export class MemoryBroker {
     const touched = new Set<PartitionLog>();
     for (let i = 0; i < batch.length; i++) {
       const key = batch.key(i);
-      const partition =
-        batch.partition(i) ?? (key === null ? topic.nextPartition++ % partitionCount : partitionForKey(key, partitionCount));
+      const partition = batch.partition(i) ?? this.partitioner.choose(topicName, key, partitionCount);
       const log = topic.logs[partition]!;
       const offset = log.append(timestamp, key, batch.headers(i), sizes[i]!, values, packed.starts[i]!, batch.valueLength(i), keep);
       touched.add(log);
@@ -194,17 +179,9 @@ export class MemoryBroker {
     return this.topics.get(topicName)?.logs.reduce((sum, log) => sum + log.count, 0) ?? 0;
   }
 
-  /** Messages not yet committed by the group; a group that never subscribed lags by the whole topic. */
-  lag(groupName: string, topicName: string): number {
-    const topic = this.topics.get(topicName);
-    if (!topic) return 0;
-    const group = this.groups.get(groupName);
-    let lag = 0;
-    topic.logs.forEach((log, partition) => {
-      const position = group?.positionFor(topicName, partition) ?? log.startOffset;
-      lag += log.endOffset - Math.max(position, log.startOffset);
-    });
-    return lag;
+  /** The group's committed offset of each partition of the topic that has one. */
+  committed(groupName: string, topicName: string): Array<[number, number]> {
+    return [...(this.groups.get(groupName)?.committed.get(topicName) ?? [])];
   }
 
   listTopics(): TopicSummary[] {
@@ -348,7 +325,7 @@ export class MemoryBroker {
   }
 
   private addTopic(name: string, partitions: number): Topic {
-    const topic: Topic = { logs: Array.from({ length: partitions }, (_, partition) => new PartitionLog(name, partition)), nextPartition: 0 };
+    const topic: Topic = { logs: Array.from({ length: partitions }, (_, partition) => new PartitionLog(name, partition)) };
     this.topics.set(name, topic);
     for (const group of this.groups.values()) {
       if (group.subscriptions.has(name)) this.rebalance(group, name);

@@ -1,44 +1,43 @@
-import type { RecordAck, StartOffset, TopicSummary } from '../pubsub/types.js';
-import type { BrokerStats, MemoryBroker, PartitionBatch, PartitionOffsets, PartitionSlice, PollResult } from './broker.js';
-import { expandAcks, type RecordBatch } from '../pubsub/record-batch.js';
+import type { PartitionOffsets, PartitionRecords, WaitOptions } from '../pubsub/driver.js';
+import type { AckRun, RecordBatch } from '../pubsub/record-batch.js';
+import type { StartOffset, TopicSummary } from '../pubsub/types.js';
+import type { BrokerStats, MemoryBroker, PartitionSlice, PollResult } from './broker.js';
 
-export interface WaitOptions {
-  maxRecords: number;
-  maxBytes: number;
-  /** Long poll: wait up to this long for something to return. */
-  waitMs: number;
-  signal?: AbortSignal;
-}
+/** A partition and an offset in it. */
+export type Position = [partition: number, offset: number];
 
 /**
- * The async face of the memory broker: what local-mode publishers, consumers and tools call.
- * Served in-process (InProcessService) or by the daemon over its socket (DaemonClient), the same
- * methods with the same meaning, so the daemon's wire protocol is a plain RPC of this interface.
+ * The async face of the memory broker: what the local driver calls. Served in-process
+ * (InProcessService) or by the daemon over its socket (DaemonClient), the same methods with the
+ * same meaning: the daemon's protocol carries this interface call for call (daemon/protocol.ts).
  */
 export interface BrokerService {
-  produce(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<RecordAck[]>;
+  /** Appends atomically; acks as runs of consecutive offsets, in the batch's order. */
+  produce(topic: string, records: RecordBatch): Promise<AckRun[]>;
   createTopic(topic: string, partitions: number): Promise<void>;
   partitionOffsets(topic: string): Promise<PartitionOffsets[] | null>;
-  fetch(topic: string, positions: Array<[number, number]>, options: WaitOptions): Promise<PartitionBatch[]>;
-  count(topic: string): Promise<number>;
-  lag(group: string, topic: string): Promise<number>;
+  fetch(topic: string, positions: Position[], options: WaitOptions): Promise<PartitionRecords[]>;
   listTopics(): Promise<TopicSummary[]>;
+  /** The group's committed offsets on the topic. */
+  committed(group: string, topic: string): Promise<Position[]>;
   reset(topics?: string[]): Promise<void>;
   join(group: string, topic: string, start: StartOffset): Promise<string>;
   /** Commits `commits` first, then long-polls the member's partitions. */
-  poll(memberId: string, commits: Array<[number, number]>, options: WaitOptions): Promise<PollResult>;
+  poll(memberId: string, commits: Position[], options: WaitOptions): Promise<PollResult>;
   /** Commits, then gives up the revoked partitions. */
-  release(memberId: string, commits: Array<[number, number]>, partitions: number[]): Promise<void>;
+  release(memberId: string, commits: Position[], partitions: number[]): Promise<void>;
   /** Commits, then leaves the group. */
-  leave(memberId: string, commits: Array<[number, number]>): Promise<void>;
+  leave(memberId: string, commits: Position[]): Promise<void>;
   stats(): Promise<BrokerStats>;
+  /** Ends this connection to the broker (the broker and its messages stay). */
+  close(): Promise<void>;
 }
 
 export class InProcessService implements BrokerService {
   constructor(readonly broker: MemoryBroker) {}
 
-  async produce(topic: string, records: RecordBatch, options?: { partitions?: number }) {
-    return expandAcks(this.broker.produce(topic, records, options));
+  async produce(topic: string, records: RecordBatch) {
+    return this.broker.produce(topic, records);
   }
 
   async createTopic(topic: string, partitions: number) {
@@ -49,12 +48,12 @@ export class InProcessService implements BrokerService {
     return this.broker.partitionOffsets(topic) ?? null;
   }
 
-  async fetch(topic: string, positions: Array<[number, number]>, options: WaitOptions) {
+  async fetch(topic: string, positions: Position[], options: WaitOptions) {
     return asRecords(await this.fetchSlices(topic, positions, options));
   }
 
   /** fetch() as the broker reads it: slices the daemon encodes without making a record object. */
-  fetchSlices(topic: string, positions: Array<[number, number]>, options: WaitOptions): Promise<PartitionSlice[]> {
+  fetchSlices(topic: string, positions: Position[], options: WaitOptions): Promise<PartitionSlice[]> {
     return this.longPoll(
       topic,
       () => this.broker.fetch(topic, positions, options.maxRecords, options.maxBytes),
@@ -63,12 +62,8 @@ export class InProcessService implements BrokerService {
     );
   }
 
-  async count(topic: string) {
-    return this.broker.count(topic);
-  }
-
-  async lag(group: string, topic: string) {
-    return this.broker.lag(group, topic);
+  async committed(group: string, topic: string) {
+    return this.broker.committed(group, topic);
   }
 
   async listTopics() {
@@ -83,13 +78,13 @@ export class InProcessService implements BrokerService {
     return this.broker.join(group, topic, start);
   }
 
-  async poll(memberId: string, commits: Array<[number, number]>, options: WaitOptions) {
+  async poll(memberId: string, commits: Position[], options: WaitOptions) {
     const result = await this.pollSlices(memberId, commits, options);
     return { ...result, batches: asRecords(result.batches) };
   }
 
   /** poll() as the broker reads it (see fetchSlices). */
-  pollSlices(memberId: string, commits: Array<[number, number]>, options: WaitOptions): Promise<PollResult<PartitionSlice>> {
+  pollSlices(memberId: string, commits: Position[], options: WaitOptions): Promise<PollResult<PartitionSlice>> {
     this.broker.commit(memberId, commits);
     return this.longPoll(
       this.broker.memberTopic(memberId),
@@ -99,12 +94,12 @@ export class InProcessService implements BrokerService {
     );
   }
 
-  async release(memberId: string, commits: Array<[number, number]>, partitions: number[]) {
+  async release(memberId: string, commits: Position[], partitions: number[]) {
     this.broker.commit(memberId, commits);
     this.broker.release(memberId, partitions);
   }
 
-  async leave(memberId: string, commits: Array<[number, number]>) {
+  async leave(memberId: string, commits: Position[]) {
     this.broker.commit(memberId, commits);
     this.broker.leave(memberId);
   }
@@ -112,6 +107,8 @@ export class InProcessService implements BrokerService {
   async stats() {
     return this.broker.stats();
   }
+
+  async close() {}
 
   /** Tries now; if there is nothing, again at each change of the topic until waitMs or abort. */
   private longPoll<T>(topic: string, attempt: () => T, ready: (result: T) => boolean, options: WaitOptions): Promise<T> {
@@ -144,6 +141,6 @@ export class InProcessService implements BrokerService {
   }
 }
 
-function asRecords(slices: PartitionSlice[]): PartitionBatch[] {
+function asRecords(slices: PartitionSlice[]): PartitionRecords[] {
   return slices.map(({ partition, slice }) => ({ partition, records: slice.toRecords() }));
 }

@@ -1,5 +1,6 @@
 import { tooLargeError, usageError } from './errors.js';
 import { singleRecordBatchBytes } from '../wire/record-batch-size.js';
+import type { RecordBatch } from './record-batch.js';
 import type { RecordHeaders } from './types.js';
 
 /** Largest message (value + key + headers) accepted in every environment, as Kafka's default. */
@@ -45,6 +46,19 @@ export function checkRecordFits(topic: string, maxBatchBytes: number, key: Uint8
   if (batchBytes > maxBatchBytes) {
     throw tooLargeError(`message is ${size} bytes, ${batchBytes} as a record batch: over the max.message.bytes of ${topic} (${maxBatchBytes} bytes)`);
   }
+}
+
+/** More than a record batch's overhead for any record with fewer than 600 headers. */
+const NEAR_LIMIT_BYTES = 4096;
+
+/**
+ * checkRecordFits for record i of a batch, reading its key and headers only near the limit: far
+ * below it a record's batch overhead cannot matter.
+ */
+export function checkBatchRecord(topic: string, maxBatchBytes: number, batch: RecordBatch, i: number): void {
+  const size = batch.size(i);
+  checkMessageSize(size);
+  if (size > maxBatchBytes - NEAR_LIMIT_BYTES) checkRecordFits(topic, maxBatchBytes, batch.key(i), batch.valueLength(i), batch.headers(i));
 }
 
 export function checkMessageSize(size: number): void {

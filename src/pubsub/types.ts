@@ -177,16 +177,20 @@ export interface Admin {
   reset(topics?: string[]): Promise<void>;
 }
 
+/** The application API: publishers, consumers, and topic administration. */
 export interface PubSubFactory {
   readonly environment: string;
   getPublisherFactory(): PublisherFactory;
   getConsumerFactory(): ConsumerFactory;
-  /** For tools: raw batches, inspection and cursors. */
   getAdmin(): Admin;
+  /** Closes every publisher, consumer and connection the factory made. */
+  close(): Promise<void>;
+}
+
+/** The tools API, what the zps command is made of: raw batches of bytes and cursors over topics. */
+export interface ToolsFactory extends PubSubFactory {
   getSender(): RecordSender;
   openReader(options: ReaderOptions): Promise<Reader>;
   /** Registers a schema file (.avsc, .json) under the subject; encodes values with it (Kafka with a registry). */
   valueEncoder(schemaFile: string, subject: string): Promise<(value: unknown) => Buffer>;
-  /** Closes every publisher, consumer and connection the factory made. */
-  close(): Promise<void>;
 }

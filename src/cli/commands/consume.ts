@@ -42,12 +42,11 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
   const follow = (flags.follow ?? false) || limit !== undefined;
   const reader = await ctx
     .factory()
-    .then((f) => f.openReader({ topic, group: ctx.settings.group, start, follow }))
+    .openReader({ topic, group: ctx.settings.group, start, follow })
     .catch((error: unknown) => {
-      if (error instanceof ZpsError && error.code === 'not-found') {
-        throw new ZpsError(error.message, { code: 'not-found', hint: 'a topic is created by its first publish; --follow waits for it' });
-      }
-      throw error;
+      if (!(error instanceof ZpsError && error.code === 'not-found')) throw error;
+      const where = ctx.isLocal ? '' : ` on ${ctx.settings.brokers.join(',')}`;
+      throw new ZpsError(`topic ${topic} does not exist${where}`, { code: 'not-found', hint: 'a topic is created by its first publish; --follow waits for it' });
     });
 
   // Ctrl-C, a closed pipe and a deadline all end the same way: stop reading, commit what was printed.

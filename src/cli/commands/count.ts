@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ZpsError, describeError, timeoutError, usageError } from '../../pubsub/errors.js';
-import { parseDuration } from '../../pubsub/settings.js';
+import { parseDuration } from '../../settings.js';
 import { plural, validateTopicName } from '../../pubsub/limits.js';
 import type { CliContext } from '../context.js';
 import { parseWholeNumber } from '../parse.js';
@@ -31,7 +31,7 @@ async function count(ctx: CliContext, topics: string[], flags: CountFlags): Prom
   const waitMs = flags.wait === undefined ? undefined : parseDuration(flags.wait, '--wait duration');
   if (waitMs !== undefined && expected === undefined) throw usageError('--wait goes with --expect: it waits until the count equals it');
   const group = flags.group;
-  const admin = (await ctx.factory()).getAdmin();
+  const admin = ctx.factory().getAdmin();
   const measure = () => Promise.all(topics.map((topic) => (group === undefined ? admin.count(topic) : admin.lag(group, topic))));
   const mismatch = (counts: number[]) => (expected === undefined ? -1 : counts.findIndex((n) => n !== expected));
 

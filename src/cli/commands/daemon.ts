@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { DaemonClient } from '../../daemon/client.js';
 import { connectDaemon, tryConnect } from '../../daemon/connect.js';
-import { defaultSocketPath, daemonPaths, prepareSocketDir } from '../../daemon/paths.js';
+import { daemonPaths, prepareSocketDir } from '../../daemon/paths.js';
 import type { BrokerLimits } from '../../memory/broker.js';
 import { ZpsError } from '../../pubsub/errors.js';
 import { formatBytes } from '../../pubsub/limits.js';
@@ -36,7 +36,7 @@ export function register(program: Command, run: ActionRunner): void {
 }
 
 function socketOf(ctx: CliContext): string {
-  return daemonPaths(ctx.settings.socket ?? defaultSocketPath()).socket;
+  return daemonPaths(ctx.settings.socket).socket;
 }
 
 function limitsFrom(flags: LimitFlags): Partial<BrokerLimits> {

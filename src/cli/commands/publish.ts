@@ -60,13 +60,13 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
   if (flags.schema !== undefined && !ctx.settings.schemaRegistryUrl) throw usageError('--schema needs a schema registry', 'no-schema-registry');
   const schema = flags.schema;
   const encodeWithSchema =
-    schema === undefined ? undefined : await ctx.factory().then((f) => f.valueEncoder(schema, flags.subject ?? `${topic}-value`));
+    schema === undefined ? undefined : await ctx.factory().valueEncoder(schema, flags.subject ?? `${topic}-value`);
   const headers: RecordHeader[] = [...(flags.header ?? [])];
   if (flags.type !== undefined) headers.push([TYPE_HEADER, Buffer.from(flags.type)]);
   const key = flags.key === undefined ? null : Buffer.from(flags.key);
   const delimiter = flags.keyDelimiter === undefined ? undefined : Buffer.from(flags.keyDelimiter);
   const raw = flags.raw ?? false;
-  const sender = (await ctx.factory()).getSender();
+  const sender = ctx.factory().getSender();
   const prepared = await sender.prepare(topic, { partitions });
   if (partitions !== undefined && prepared.partitions !== partitions) {
     process.stderr.write(`zps: topic ${topic} already exists with ${plural(prepared.partitions, 'partition')}: --partitions ${partitions} is ignored\n`);

@@ -20,7 +20,7 @@ async function reset(ctx: CliContext, topics: string[], yes: boolean): Promise<v
     if (topics.length === 0) throw usageError('name the topics to reset: outside local mode zps never resets everything');
     if (!yes) await confirm(`delete every message of ${topics.join(', ')} in ${ctx.settings.environment}?`);
   }
-  await ctx.factory().then((f) => f.getAdmin().reset(topics.length === 0 ? undefined : topics));
+  await ctx.factory().getAdmin().reset(topics.length === 0 ? undefined : topics);
   if (ctx.ui.stderrIsTty) {
     const what = topics.length === 0 ? 'every topic and group' : plural(topics.length, 'topic');
     process.stderr.write(ctx.ui.err.green(`reset ${what}\n`));

@@ -11,7 +11,7 @@ export function register(program: Command, run: ActionRunner): void {
 }
 
 async function topics(ctx: CliContext, all: boolean): Promise<void> {
-  const list = await ctx.factory().then((f) => f.getAdmin().topics({ all }));
+  const list = await ctx.factory().getAdmin().topics({ all });
   for (const { topic, count, partitions } of list) {
     if (!all && topic.startsWith('_')) continue;
     ctx.out.line(ctx.json ? JSON.stringify({ topic, count, partitions }) : `${topic}\t${count}`);

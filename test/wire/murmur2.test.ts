@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { murmur2, partitionForKey } from '../../src/memory/murmur2.js';
+import { murmur2, partitionForKey } from '../../src/wire/murmur2.js';
 
 describe('murmur2', () => {
   // Apache Kafka's UtilsTest.testMurmur2: keys must land where every Java client puts them.

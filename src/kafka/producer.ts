@@ -1,10 +1,9 @@
 import type { Message, Producer } from 'kafkajs';
-import { partitionForKey } from '../memory/murmur2.js';
+import type { TopicInfo } from '../pubsub/driver.js';
 import { ZpsError, codeOf, describeError, usageError } from '../pubsub/errors.js';
-import { checkRecordFits, plural, validateTopicName } from '../pubsub/limits.js';
+import type { Partitioner } from '../pubsub/partitioner.js';
 import type { RecordBatch } from '../pubsub/record-batch.js';
-import type { PreparedTopic, RecordAck, RecordSender } from '../pubsub/types.js';
-import type { KafkaAdmin } from './admin.js';
+import type { RecordAck } from '../pubsub/types.js';
 import { RECORD_BATCH_HEADER_BYTES, recordBytes } from '../wire/record-batch-size.js';
 import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 import { toKafkaHeaders } from './records.js';
@@ -12,48 +11,29 @@ import { toKafkaHeaders } from './records.js';
 /** A produce request carries at most about this much: well under the broker's socket.request.max.bytes. */
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
-interface TopicLimits {
-  partitions: number;
-  /** The topic's max.message.bytes: the largest record batch its partitions take. */
-  maxBatchBytes: number;
-}
-
 /**
- * Publishes batches with kafkajs's idempotent producer, acks from all in-sync replicas. Partitions
- * are chosen here (murmur2 of the key, as Kafka's default partitioner; round robin without a key)
- * so each record's offset can be reported from the partition's base offset. A batch is split into
- * produce requests whose per-partition record batches fit the topic's max.message.bytes.
+ * Publishes batches with kafkajs's idempotent producer, acks from all in-sync replicas. Each record
+ * gets its partition here, so its offset can be reported from the partition's base offset; a batch
+ * is split into produce requests whose per-partition record batches fit the topic's max.message.bytes.
  */
-export class KafkaSender implements RecordSender {
+export class KafkaProducer {
   private producer: Promise<Producer> | undefined;
-  private readonly topics = new Map<string, Promise<TopicLimits>>();
-  /** Keyless records go round robin from a random partition, so that short-lived publishers spread. */
-  private roundRobin = Math.floor(Math.random() * 1024);
   /** The last batch queued, while batches are queued: each goes out after the one before it. */
   private last: Promise<unknown> | undefined;
 
   constructor(
     private readonly kafka: KafkaClient,
-    private readonly admin: KafkaAdmin,
     private readonly settings: KafkaSettings,
+    private readonly partitioner: Partitioner,
   ) {}
-
-  async prepare(topic: string, options: { partitions?: number } = {}): Promise<PreparedTopic> {
-    validateTopicName(topic);
-    const { partitions, maxBatchBytes } = await this.limits(topic, options.partitions ?? 1);
-    return {
-      partitions,
-      check: (key, valueLength, headers) => checkRecordFits(topic, maxBatchBytes, key, valueLength, headers),
-    };
-  }
 
   /**
    * Batches go out in the order send() was called. A batch queued behind one that failed is not
    * sent at all (so a dead broker fails a long publish at once, and order is never broken).
    */
-  send(topic: string, records: RecordBatch, options: { partitions?: number } = {}): Promise<RecordAck[]> {
+  send(topic: string, records: RecordBatch, info: TopicInfo): Promise<RecordAck[]> {
     const sent = (this.last ?? Promise.resolve()).then(
-      () => this.sendNow(topic, records, options),
+      () => this.sendNow(topic, records, info),
       (error: unknown) => {
         throw new ZpsError(`not sent after an earlier batch failed: ${describeError(error).replace(/^not sent after an earlier batch failed: /, '')}`, {
           code: codeOf(error),
@@ -68,23 +48,17 @@ export class KafkaSender implements RecordSender {
     return sent;
   }
 
-  private async sendNow(topic: string, records: RecordBatch, options: { partitions?: number }): Promise<RecordAck[]> {
-    validateTopicName(topic);
-    const { partitions: count, maxBatchBytes } = await this.limits(topic, options.partitions ?? 1);
+  private async sendNow(topic: string, records: RecordBatch, { partitions: count, maxBatchBytes }: TopicInfo): Promise<RecordAck[]> {
     const messages: Message[] = [];
     const partitions = new Int32Array(records.length);
     const sizes = new Float64Array(records.length);
     for (let i = 0; i < records.length; i++) {
       const key = records.key(i);
       const headers = records.headers(i);
-      let partition = records.partition(i);
-      if (partition !== undefined && partition >= count) {
-        throw usageError(`partition ${partition} does not exist: topic ${topic} has ${plural(count, 'partition')}`);
-      }
-      checkRecordFits(topic, maxBatchBytes, key, records.valueLength(i), headers);
       // kafkajs 2.2.4 measures every header value before checking for null, and throws
-      if (headers.some(([, value]) => value === null)) throw usageError(`header ${headers.find(([, v]) => v === null)![0]} has a null value, which zps cannot send to Kafka yet`);
-      partition ??= key === null ? this.roundRobin++ % count : partitionForKey(key, count);
+      const nullHeader = headers.find(([, value]) => value === null);
+      if (nullHeader) throw usageError(`header ${nullHeader[0]} has a null value, which zps cannot send to Kafka yet`);
+      const partition = records.partition(i) ?? this.partitioner.choose(topic, key, count);
       partitions[i] = partition;
       sizes[i] = recordBytes(key?.byteLength ?? -1, records.valueLength(i), headers);
       messages.push({ key, value: records.value(i), headers: toKafkaHeaders(headers), partition });
@@ -127,19 +101,6 @@ export class KafkaSender implements RecordSender {
     })();
     this.producer.catch(() => (this.producer = undefined));
     return this.producer;
-  }
-
-  private limits(topic: string, partitionsIfNew: number): Promise<TopicLimits> {
-    let limits = this.topics.get(topic);
-    if (!limits) {
-      limits = (async () => {
-        const partitions = await this.admin.ensureTopic(topic, partitionsIfNew);
-        return { partitions, maxBatchBytes: await this.admin.maxMessageBytes(topic) };
-      })();
-      limits.catch(() => this.topics.delete(topic));
-      this.topics.set(topic, limits);
-    }
-    return limits;
   }
 }
 

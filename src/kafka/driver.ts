@@ -1,0 +1,221 @@
+import type { Driver, GroupMember, PartitionOffsets, PartitionRecords, TopicInfo, WaitOptions } from '../pubsub/driver.js';
+import { resolveStart } from '../pubsub/offsets.js';
+import { Partitioner } from '../pubsub/partitioner.js';
+import type { RecordBatch } from '../pubsub/record-batch.js';
+import type { RecordAck, StartOffset } from '../pubsub/types.js';
+import type { Settings } from '../settings.js';
+import { KafkaAdmin } from './admin.js';
+import { createKafka, kafkaError, type KafkaClient, type KafkaSettings } from './connection.js';
+import { KafkaGroupMember } from './group-member.js';
+import { createCluster, fetchFromBroker, type Cluster, type FetchedPartition } from './internals.js';
+import { KafkaProducer } from './producer.js';
+import { toDelivered } from './records.js';
+
+/** Kafka's error codes a read gets past by asking the metadata again (a leader moved, a topic recreated). */
+const METADATA_ERRORS = new Set([3, 5, 6, 74, 75, 100]); // unknown topic/partition, leader not available, not leader, fenced/unknown epoch, unknown topic id
+const OFFSET_OUT_OF_RANGE = 1;
+/** How long a topic that does not exist yet is waited for between looks. */
+const TOPIC_POLL_MS = 500;
+
+/** One leader's answer to a Fetch, with the offsets it was asked for. */
+interface LeaderAnswer {
+  key: string;
+  asked: Map<number, number>;
+  partitions: FetchedPartition[];
+}
+
+/**
+ * Kafka mode's driver: kafkajs for connections (SASL, TLS), metadata, admin, the idempotent
+ * producer and consumer groups; reads without a group are Fetch requests of zps's own over
+ * kafkajs's connections (internals.ts), so `zps consume` joins no group.
+ */
+export class KafkaDriver implements Driver {
+  private readonly kafka: KafkaClient;
+  private readonly admin: KafkaAdmin;
+  private readonly producer: KafkaProducer;
+  private readonly topics = new Map<string, Promise<TopicInfo | undefined>>();
+  private readonly members = new Set<KafkaGroupMember>();
+  private cluster: Promise<Cluster> | undefined;
+  /** Fetches in flight per topic and leader: a call returns as soon as one leader has records. */
+  private readonly inFlight = new Map<string, { asked: Map<number, number>; answer: Promise<LeaderAnswer> }>();
+  private readonly settings: KafkaSettings;
+
+  constructor(settings: Settings) {
+    this.settings = { brokers: settings.brokers, sasl: settings.sasl, tls: settings.tls, timeoutMs: settings.timeoutMs, verbose: settings.verbose };
+    this.kafka = createKafka(this.settings);
+    this.admin = new KafkaAdmin(this.kafka, this.settings);
+    this.producer = new KafkaProducer(this.kafka, this.settings, new Partitioner(() => Math.floor(Math.random() * 1024)));
+  }
+
+  describeTopic(topic: string): Promise<TopicInfo | undefined> {
+    const info = this.admin.describeTopic(topic);
+    this.topics.set(topic, info);
+    info.catch(() => this.topics.delete(topic));
+    return info;
+  }
+
+  async createTopic(topic: string, partitions: number): Promise<TopicInfo> {
+    const info = await this.admin.createTopic(topic, partitions);
+    this.topics.set(topic, Promise.resolve(info));
+    return info;
+  }
+
+  listTopics(): Promise<string[]> {
+    return this.admin.listTopics();
+  }
+
+  listOffsets(topic: string): Promise<PartitionOffsets[] | undefined> {
+    return this.admin.listOffsets(topic);
+  }
+
+  async send(topic: string, records: RecordBatch): Promise<RecordAck[]> {
+    const info = (await (this.topics.get(topic) ?? this.describeTopic(topic))) ?? (await this.createTopic(topic, 1));
+    return this.producer.send(topic, records, info);
+  }
+
+  /**
+   * Fetches from each partition's leader, at once; returns as soon as one leader answers with
+   * records (the others' answers are kept for the next call, and used if still current). Errors
+   * that new metadata cures are answered with nothing, and the metadata asked again; a position out
+   * of range (records deleted, the topic recreated) moves to the partition's start.
+   */
+  async fetch(topic: string, positions: ReadonlyArray<readonly [number, number]>, options: WaitOptions): Promise<PartitionRecords[]> {
+    if (positions.length === 0 || options.signal?.aborted) return [];
+    const cluster = await this.connectedCluster();
+    const offsets = new Map(positions.map(([partition, offset]) => [partition, offset]));
+    let leaders: Record<string, number[]>;
+    try {
+      await cluster.addTargetTopic(topic);
+      leaders = cluster.findLeaderForPartitions(topic, [...offsets.keys()]);
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable && (error as Error).name !== 'KafkaJSError') throw kafkaError(error, this.settings, `read ${topic}`, topic);
+      await cluster.refreshMetadata().catch(() => {});
+      return [];
+    }
+    const requests = Object.entries(leaders).map(([nodeId, partitions]) => this.fetchFrom(cluster, topic, nodeId, partitions, offsets, options));
+    const never = new Promise<never>(() => {});
+    let answered: LeaderAnswer[];
+    try {
+      answered = await Promise.race([
+        ...requests.map((request) => request.then((answer) => (answer.partitions.some((p) => p.messages.length > 0) ? [answer] : never))),
+        Promise.all(requests),
+        new Promise<LeaderAnswer[]>((resolve) => options.signal?.addEventListener('abort', () => resolve([]), { once: true })),
+      ]);
+    } catch (error) {
+      throw kafkaError(error, this.settings, `read ${topic}`, topic);
+    }
+    const batches: PartitionRecords[] = [];
+    for (const { key, asked, partitions } of answered) {
+      if (this.inFlight.get(key)?.asked === asked) this.inFlight.delete(key);
+      for (const fetched of partitions) {
+        const position = asked.get(fetched.partition);
+        if (position === undefined || offsets.get(fetched.partition) !== position) continue; // asked at another position
+        if (fetched.errorCode === OFFSET_OUT_OF_RANGE) {
+          const start = (await this.listOffsets(topic))?.find((p) => p.partition === fetched.partition)?.start ?? 0;
+          batches.push({ partition: fetched.partition, records: [], next: start });
+        } else if (METADATA_ERRORS.has(fetched.errorCode)) {
+          await cluster.refreshMetadata().catch(() => {});
+        } else if (fetched.errorCode !== 0) {
+          throw kafkaError(Object.assign(new Error(`Kafka error code ${fetched.errorCode}`)), this.settings, `read ${topic}`, topic);
+        } else if (fetched.messages.length > 0 || (fetched.nextOffset ?? position) > position) {
+          const records = fetched.messages.map((message) => toDelivered(topic, fetched.partition, message));
+          const after = records.length > 0 ? records[records.length - 1]!.offset + 1 : position;
+          const next = fetched.nextOffset !== undefined && fetched.nextOffset > after ? fetched.nextOffset : undefined;
+          batches.push({ partition: fetched.partition, records, ...(next === undefined ? {} : { next }) });
+        }
+      }
+    }
+    return batches;
+  }
+
+  /** The leader's answer for these partitions: one in flight from an earlier call, or a new request. */
+  private fetchFrom(
+    cluster: Cluster,
+    topic: string,
+    nodeId: string,
+    partitions: number[],
+    offsets: Map<number, number>,
+    options: WaitOptions,
+  ): Promise<LeaderAnswer> {
+    const key = `${topic}/${nodeId}`;
+    const pending = this.inFlight.get(key);
+    if (pending) return pending.answer;
+    const asked = new Map(partitions.map((partition) => [partition, offsets.get(partition)!]));
+    const answer = fetchFromBroker(
+      cluster,
+      nodeId,
+      topic,
+      partitions.map((partition) => ({ partition, offset: asked.get(partition)! })),
+      { maxWaitTime: options.waitMs, maxBytes: options.maxBytes, partitionMaxBytes: options.maxBytes },
+    ).then((fetched) => ({ key, asked, partitions: fetched }));
+    answer.catch(() => {
+      if (this.inFlight.get(key)?.asked === asked) this.inFlight.delete(key);
+    });
+    this.inFlight.set(key, { asked, answer });
+    return answer;
+  }
+
+  /**
+   * A member of `group` on `topic`. Partitions the group has no committed offset for start at
+   * `start`; a topic that does not exist yet is waited for (consuming never creates one) and then
+   * read from its beginning.
+   */
+  async join(group: string, topic: string, start: StartOffset): Promise<GroupMember> {
+    const member = new KafkaGroupMember(this.kafka, this.admin, this.settings, group, topic);
+    this.members.add(member);
+    const begin = async (offsets: PartitionOffsets[], from: StartOffset) => {
+      const committed = await this.admin.committedOffsets(group, topic);
+      const starts = new Map(offsets.filter((p) => !committed.has(p.partition)).map((p) => [p.partition, resolveStart(p, from)]));
+      await member.start(starts, new Map([...committed, ...starts]));
+    };
+    const offsets = await this.listOffsets(topic);
+    if (offsets) await begin(offsets, start);
+    else {
+      void (async () => {
+        let created: PartitionOffsets[] | undefined;
+        while (!member.isLeaving && !(created = await this.listOffsets(topic).catch(() => undefined))) {
+          await new Promise((resolve) => setTimeout(resolve, TOPIC_POLL_MS));
+        }
+        if (created && !member.isLeaving) await begin(created, { kind: 'beginning' });
+      })().catch((error: unknown) => member.failWith(error));
+    }
+    return member;
+  }
+
+  committedOffsets(group: string, topic: string): Promise<Map<number, number>> {
+    return this.admin.committedOffsets(group, topic);
+  }
+
+  reset(topics?: readonly string[]): Promise<void> {
+    return this.admin.reset(topics);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.members].map((member) => member.leave()));
+    await this.producer.close().catch(() => {});
+    await this.admin.close().catch(() => {});
+    const cluster = await this.cluster?.catch(() => undefined);
+    this.cluster = undefined;
+    // not awaited: kafkajs waits for a long poll in flight to end, up to its wait (the CLI exits at once)
+    void cluster?.disconnect().catch(() => {});
+  }
+
+  private connectedCluster(): Promise<Cluster> {
+    if (!this.cluster) {
+      const cluster = (async () => {
+        const created = createCluster(await this.kafka());
+        try {
+          await created.connect();
+        } catch (error) {
+          throw kafkaError(error, this.settings);
+        }
+        return created;
+      })();
+      cluster.catch(() => {
+        if (this.cluster === cluster) this.cluster = undefined;
+      });
+      this.cluster = cluster;
+    }
+    return this.cluster;
+  }
+}

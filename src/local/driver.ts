@@ -1,0 +1,118 @@
+import { DaemonClient } from '../daemon/client.js';
+import { connectDaemon } from '../daemon/connect.js';
+import { MAX_BATCH_BYTES } from '../memory/broker.js';
+import type { BrokerService } from '../memory/service.js';
+import type { Driver, GroupMember, PollResult, TopicInfo, WaitOptions } from '../pubsub/driver.js';
+import { expandAcks, type RecordBatch } from '../pubsub/record-batch.js';
+import type { StartOffset } from '../pubsub/types.js';
+import type { Settings } from '../settings.js';
+
+/**
+ * Local mode's driver: the memory broker, hosted by the daemon (reached on its socket, started
+ * when none answers) or in this process. A thin translation to the BrokerService, which the
+ * daemon's protocol carries call for call.
+ */
+export class LocalDriver implements Driver {
+  private connection: Promise<BrokerService> | undefined;
+
+  constructor(private readonly settings: Settings) {}
+
+  /** The broker service, connecting (and connecting again after the daemon went away) on demand. */
+  private async service(): Promise<BrokerService> {
+    if (this.connection) {
+      const current = await this.connection.catch(() => undefined);
+      if (current && !(current instanceof DaemonClient && current.isClosed)) return current;
+    }
+    const { settings } = this;
+    this.connection = settings.inProcess
+      ? import('./in-process.js').then(({ inProcessService }) => inProcessService()) // the broker code, only where it runs
+      : connectDaemon({
+          socket: settings.socket,
+          autostart: settings.autostart,
+          timeoutMs: settings.timeoutMs,
+          limits: settings.daemonLimits,
+          onStarting: settings.onDaemonStarting,
+        });
+    return this.connection;
+  }
+
+  async describeTopic(topic: string): Promise<TopicInfo | undefined> {
+    const offsets = await (await this.service()).partitionOffsets(topic);
+    return offsets ? { partitions: offsets.length, maxBatchBytes: MAX_BATCH_BYTES } : undefined;
+  }
+
+  async createTopic(topic: string, partitions: number): Promise<TopicInfo> {
+    await (await this.service()).createTopic(topic, partitions);
+    return (await this.describeTopic(topic))!;
+  }
+
+  async listTopics(): Promise<string[]> {
+    return (await (await this.service()).listTopics()).map((summary) => summary.topic);
+  }
+
+  async listOffsets(topic: string) {
+    return (await (await this.service()).partitionOffsets(topic)) ?? undefined;
+  }
+
+  async send(topic: string, records: RecordBatch) {
+    return expandAcks(await (await this.service()).produce(topic, records));
+  }
+
+  async fetch(topic: string, positions: ReadonlyArray<readonly [number, number]>, options: WaitOptions) {
+    return (await this.service()).fetch(topic, positions.map(([partition, offset]) => [partition, offset]), options);
+  }
+
+  async join(group: string, topic: string, start: StartOffset): Promise<GroupMember> {
+    const service = await this.service();
+    return new LocalMember(service, await service.join(group, topic, start));
+  }
+
+  async committedOffsets(group: string, topic: string): Promise<Map<number, number>> {
+    return new Map(await (await this.service()).committed(group, topic));
+  }
+
+  async reset(topics?: readonly string[]): Promise<void> {
+    await (await this.service()).reset(topics === undefined ? undefined : [...topics]);
+  }
+
+  async close(): Promise<void> {
+    const service = await this.connection?.catch(() => undefined);
+    this.connection = undefined;
+    await service?.close();
+  }
+}
+
+/** A group member of the memory broker: commits travel with its next call, as Kafka clients batch them. */
+class LocalMember implements GroupMember {
+  private pending = new Map<number, number>();
+  private leaving: Promise<void> | undefined;
+
+  constructor(
+    private readonly service: BrokerService,
+    private readonly id: string,
+  ) {}
+
+  poll(options: WaitOptions): Promise<PollResult> {
+    return this.service.poll(this.id, this.takeCommits(), options);
+  }
+
+  commit(partition: number, offset: number): void {
+    this.pending.set(partition, offset);
+  }
+
+  release(partitions: readonly number[]): Promise<void> {
+    return this.service.release(this.id, this.takeCommits(), [...partitions]);
+  }
+
+  leave(): Promise<void> {
+    this.leaving ??= this.service.leave(this.id, this.takeCommits());
+    return this.leaving;
+  }
+
+  private takeCommits(): Array<[number, number]> {
+    if (this.pending.size === 0) return [];
+    const commits = [...this.pending];
+    this.pending = new Map();
+    return commits;
+  }
+}

@@ -1,0 +1,54 @@
+import type { Driver, PartitionOffsets } from './driver.js';
+import { usageError } from './errors.js';
+import { validateTopicName } from './limits.js';
+import type { Admin, TopicSummary } from './types.js';
+
+/** Messages a partition holds. */
+const held = (p: PartitionOffsets) => p.end - p.start;
+
+/** Topic inspection and management, the same in every environment, over a driver. */
+export class DriverAdmin implements Admin {
+  constructor(private readonly driver: () => Promise<Driver>) {}
+
+  async createTopic(topic: string, options: { partitions: number }): Promise<void> {
+    validateTopicName(topic);
+    if (!Number.isInteger(options.partitions) || options.partitions < 1) {
+      throw usageError(`invalid partition count ${options.partitions}: use a whole number from 1`);
+    }
+    await (await this.driver()).createTopic(topic, options.partitions);
+  }
+
+  async count(topic: string): Promise<number> {
+    validateTopicName(topic);
+    const offsets = await (await this.driver()).listOffsets(topic);
+    return (offsets ?? []).reduce((sum, p) => sum + held(p), 0);
+  }
+
+  /**
+   * Messages of the topic the group has not committed: for each partition from the committed
+   * offset (or the start, for a partition the group never committed) to the end.
+   */
+  async lag(group: string, topic: string): Promise<number> {
+    validateTopicName(topic);
+    const driver = await this.driver();
+    const [offsets, committed] = await Promise.all([driver.listOffsets(topic), driver.committedOffsets(group, topic)]);
+    return (offsets ?? []).reduce((sum, p) => sum + Math.max(0, p.end - Math.max(committed.get(p.partition) ?? p.start, p.start)), 0);
+  }
+
+  /** Topics by name with their counts; internal ones (names starting with _) only with `all`. */
+  async topics(options: { all?: boolean } = {}): Promise<TopicSummary[]> {
+    const driver = await this.driver();
+    const names = (await driver.listTopics()).filter((topic) => options.all || !topic.startsWith('_')).sort();
+    const summaries: TopicSummary[] = [];
+    for (const topic of names) {
+      const offsets = (await driver.listOffsets(topic)) ?? [];
+      summaries.push({ topic, partitions: offsets.length, count: offsets.reduce((sum, p) => sum + held(p), 0) });
+    }
+    return summaries;
+  }
+
+  async reset(topics?: string[]): Promise<void> {
+    topics?.forEach(validateTopicName);
+    await (await this.driver()).reset(topics);
+  }
+}

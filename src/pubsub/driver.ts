@@ -1,0 +1,122 @@
+/**
+ * The driver interface: what a backend (the local broker, Kafka) implements, and all it
+ * implements. Everything the backends share lives above it, once, in src/pubsub: batching and
+ * pipelining of publishes, partition checks and message-size checks, retries and the delivery loop
+ * of consumers, the readers of `zps consume` with their end-of-log tracking, counts and lag.
+ * Modelled on Go CDK's pubsub driver: a driver is small, and says per method what it guarantees.
+ *
+ * Errors are ZpsErrors with a code; `retriable` ones (a connection lost) may succeed when tried again.
+ */
+import type { RecordBatch } from './record-batch.js';
+import type { DeliveredRecord, RecordAck, StartOffset } from './types.js';
+
+/** What a driver knows of a topic. */
+export interface TopicInfo {
+  partitions: number;
+  /** The largest record batch a partition takes (Kafka's max.message.bytes). */
+  maxBatchBytes: number;
+}
+
+/** A partition's first offset and the offset the next record will get: it holds end - start records. */
+export interface PartitionOffsets {
+  partition: number;
+  start: number;
+  end: number;
+}
+
+/** Records read from one partition, in offset order. */
+export interface PartitionRecords {
+  partition: number;
+  records: DeliveredRecord[];
+  /**
+   * Where the partition's next read starts, when that is not after the last record: past records
+   * left out (control records, aborted transactions), or at a new start (records deleted).
+   */
+  next?: number;
+}
+
+export interface WaitOptions {
+  /** At most this many records in all (at least one when there is one). */
+  maxRecords: number;
+  /** About this many bytes in all (at least one record when there is one). */
+  maxBytes: number;
+  /** Long poll: wait up to this long for something to return; 0 returns at once. */
+  waitMs: number;
+  /** Ends the wait early (the call then resolves with what it has, possibly nothing). */
+  signal?: AbortSignal;
+}
+
+export interface PollResult {
+  batches: PartitionRecords[];
+  /**
+   * Partitions taken from this member (another member joined, say). The caller finishes and
+   * commits what it holds of them, then calls release(); records of them it has not handled are
+   * not its own any more.
+   */
+  revoked: number[];
+  /** The partitions the member owns, with the offset its next poll reads from. */
+  positions: Array<[partition: number, offset: number]>;
+}
+
+/**
+ * One member of a consumer group on one topic. Partitions are shared among the group's members;
+ * a partition new to the group starts at the group's committed offset, or where the group started.
+ */
+export interface GroupMember {
+  /**
+   * Records of the partitions it owns, after its position, waiting up to `waitMs` for some. It
+   * resolves only once the member knows its partitions (a Kafka member waits for its first
+   * assignment), so `positions` are always the member's.
+   */
+  poll(options: WaitOptions): Promise<PollResult>;
+  /**
+   * Marks `offset` (the next one to read) as the partition's committed position. Takes no time:
+   * the driver sends it with the next call, periodically, and before the partition changes hands.
+   */
+  commit(partition: number, offset: number): void;
+  /** Sends what was committed, then gives up revoked partitions to their next owner. */
+  release(partitions: readonly number[]): Promise<void>;
+  /** Sends what was committed and leaves the group. Idempotent. */
+  leave(): Promise<void>;
+}
+
+export interface Driver {
+  /** The topic's partitions and limits, or undefined when it does not exist. Never creates it. */
+  describeTopic(topic: string): Promise<TopicInfo | undefined>;
+
+  /** Creates the topic with `partitions` unless it exists (an existing one stays as it is). */
+  createTopic(topic: string, partitions: number): Promise<TopicInfo>;
+
+  /** Every topic's name, internal ones (`__consumer_offsets`) included. */
+  listTopics(): Promise<string[]>;
+
+  /** Offsets of every partition, in partition order, or undefined when the topic does not exist. */
+  listOffsets(topic: string): Promise<PartitionOffsets[] | undefined>;
+
+  /**
+   * Stores a batch of records, each in its partition when it names one, else in the one the
+   * driver's partitioner picks (murmur2 of the key; round robin without). Resolves once every
+   * record is stored (Kafka: acknowledged by all in-sync replicas), with one ack per record in
+   * batch order. Batches sent one after another are stored in that order per partition; a batch
+   * that fails stores nothing of a partition that failed.
+   */
+  send(topic: string, records: RecordBatch): Promise<RecordAck[]>;
+
+  /** Records from each partition at or after the given offsets, without a group, waiting up to `waitMs`. */
+  fetch(topic: string, positions: ReadonlyArray<readonly [partition: number, offset: number]>, options: WaitOptions): Promise<PartitionRecords[]>;
+
+  /** Joins `group` on `topic`. A group new to the topic starts at `start`, fixed now; a topic created later at its beginning. */
+  join(group: string, topic: string, start: StartOffset): Promise<GroupMember>;
+
+  /** The group's committed offset of each partition of the topic that has one. */
+  committedOffsets(group: string, topic: string): Promise<Map<number, number>>;
+
+  /**
+   * Deletes messages: the named topics' records and their groups' offsets (Kafka: the records up to
+   * the end offsets; the topics and offsets stay). No topics: everything, where the backend allows.
+   */
+  reset(topics?: readonly string[]): Promise<void>;
+
+  /** Closes its connections; members and waits in progress end. */
+  close(): Promise<void>;
+}

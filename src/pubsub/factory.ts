@@ -1,0 +1,132 @@
+import { DriverAdmin } from './admin.js';
+import { DriverConsumer, type RecordDecoder } from './consumer.js';
+import type { Driver } from './driver.js';
+import { usageError } from './errors.js';
+import { BatchingPublisher } from './publisher.js';
+import { openReader } from './reader.js';
+import type { ErrorCallback, RetryOptions } from './retry.js';
+import { DriverSender } from './sender.js';
+import type { Admin, Consumer, ConsumerFactory, PublisherFactory, Reader, ReaderOptions, RecordSender, ToolsFactory } from './types.js';
+
+/** A Confluent-compatible schema registry, where one is configured (Kafka). */
+export interface SchemaRegistry {
+  /** Registers the schema file under the subject; the encoder throws a usage error naming the field that does not fit. */
+  encoderFor(file: string, subject: string): Promise<(value: unknown) => Buffer>;
+  /** The record with a registry-framed value decoded (as JSON); others as they are. */
+  decode: RecordDecoder;
+}
+
+/** What an environment brings: its driver and, maybe, a schema registry; each loaded on first use. */
+export interface Backend {
+  driver(): Promise<Driver>;
+  schemas?: () => Promise<SchemaRegistry>;
+}
+
+export interface FactorySettings {
+  environment: string;
+  /** The group of consumers created without one. */
+  group?: string;
+  retry: RetryOptions;
+  onError: ErrorCallback;
+}
+
+/**
+ * The factory of every environment: publishers over a sender, consumers in the default group,
+ * readers and admin, all over the environment's driver, which is loaded when first needed. close()
+ * ends publishers first (so their messages are acknowledged), then consumers and readers, then the
+ * driver's connections.
+ */
+export class Factory implements ToolsFactory {
+  readonly environment: string;
+  private readonly publishers = new Set<{ close(): Promise<void> }>();
+  private readonly closables = new Set<Consumer | Reader>();
+  private loaded: Promise<Driver> | undefined;
+  private schemas: Promise<SchemaRegistry> | undefined;
+  private readonly sender: RecordSender;
+
+  constructor(
+    private readonly settings: FactorySettings,
+    private readonly backend: Backend,
+  ) {
+    this.environment = settings.environment;
+    this.sender = new DriverSender(this.driver);
+  }
+
+  private readonly driver = (): Promise<Driver> => {
+    if (!this.loaded) {
+      const loaded = this.backend.driver();
+      loaded.catch(() => {
+        if (this.loaded === loaded) this.loaded = undefined; // the next call tries again
+      });
+      this.loaded = loaded;
+    }
+    return this.loaded;
+  };
+
+  getPublisherFactory(): PublisherFactory {
+    return {
+      create: async (topic, messageType) => {
+        const publisher = new BatchingPublisher(this.sender, topic, messageType);
+        this.publishers.add(publisher);
+        return publisher;
+      },
+    };
+  }
+
+  getConsumerFactory(): ConsumerFactory {
+    return {
+      create: (options) => {
+        const consumer = new DriverConsumer(this.driver, {
+          group: options?.group ?? this.settings.group,
+          retry: this.settings.retry,
+          onError: this.settings.onError,
+          decode: this.decoder(),
+        });
+        this.closables.add(consumer);
+        return consumer;
+      },
+    };
+  }
+
+  getAdmin(): Admin {
+    return new DriverAdmin(this.driver);
+  }
+
+  getSender(): RecordSender {
+    return this.sender;
+  }
+
+  async openReader(options: ReaderOptions): Promise<Reader> {
+    const reader = await openReader(await this.driver(), options, this.decoder());
+    this.closables.add(reader);
+    return reader;
+  }
+
+  async valueEncoder(schemaFile: string, subject: string): Promise<(value: unknown) => Buffer> {
+    if (!this.backend.schemas) {
+      throw this.environment === 'local'
+        ? usageError('encoding with a schema needs Kafka with a schema registry', 'schema-needs-kafka')
+        : usageError('encoding with a schema needs a schema registry', 'no-schema-registry');
+    }
+    return (await this.registry()).encoderFor(schemaFile, subject);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.publishers].map((publisher) => publisher.close()));
+    await Promise.all([...this.closables].map((closable) => closable.close()));
+    const driver = await this.loaded?.catch(() => undefined);
+    this.loaded = undefined;
+    await driver?.close();
+  }
+
+  /** Decodes registry-framed values, when a registry is configured. */
+  private decoder(): RecordDecoder | undefined {
+    if (!this.backend.schemas) return undefined;
+    return async (record) => (await this.registry()).decode(record);
+  }
+
+  private registry(): Promise<SchemaRegistry> {
+    this.schemas ??= this.backend.schemas!();
+    return this.schemas;
+  }
+}
