@@ -11,6 +11,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { servers, up as kafkaUp } from '../scripts/test-servers.mjs';
+import { codecBench, codecTable } from './codecs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const zpsBin = join(root, 'bin', 'zps.cjs');
@@ -79,6 +80,7 @@ async function repeat(runs, once) {
 }
 
 const rows = [];
+let codecs = '';
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 function row(figure, unit, zpsStats, reference, ratio, target, met) {
   rows.push({ figure, unit, zps: zpsStats, reference, ratio, target, met });
@@ -88,6 +90,8 @@ function row(figure, unit, zpsStats, reference, ratio, target, met) {
 async function main() {
   ensureTools();
   execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+  codecs = codecTable(await codecBench());
+  log(`codecs:\n${codecs}`);
   const input = join(work, 'lines.ndjson');
   makeInput(input, MESSAGES);
   log(`${fmt(MESSAGES)} lines of ~${Math.round(readFileSync(input).length / MESSAGES)} bytes in ${input}`);
@@ -232,6 +236,7 @@ function report() {
   writeFileSync(
     results,
     `# Benchmark results\n\nLatest \`npm run bench\`: ${new Date().toISOString().slice(0, 10)}, ${machine}; ${fmt(MESSAGES)} messages, ${RUNS} runs per figure.\n\n${table}\n` +
+      `\nByte-level code (\`npm run bench:codecs\`, src/wire; 200,000 items, medians of 5 passes):\n\n${codecs}\n` +
       (previous ? `\n## Notes${previous}` : ''),
   );
   log(`wrote ${results}`);

@@ -1,4 +1,4 @@
-import { widened } from '../pubsub/columns.js';
+import { widened } from '../wire/columns.js';
 
 /**
  * The messages of `zps publish`: its value arguments, or the non-empty lines of stdin, as ranges

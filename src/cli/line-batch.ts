@@ -1,6 +1,7 @@
-import { widened } from '../pubsub/columns.js';
+import { widened } from '../wire/columns.js';
 import { headerBytes } from '../pubsub/limits.js';
-import { packValues, type PackedValues, type RecordBatch } from '../pubsub/record-batch.js';
+import type { RecordBatch } from '../pubsub/record-batch.js';
+import { packValues, type PackedValues } from '../wire/packed-values.js';
 import type { RecordHeaders } from '../pubsub/types.js';
 
 /**

@@ -7,7 +7,7 @@ import type { AckRun, RecordBatch } from '../pubsub/record-batch.js';
 import type { StartOffset } from '../pubsub/types.js';
 import { VERSION } from '../version.js';
 import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type EncodedBatch, type Hello, type Operation, type Operations, type Reply } from './protocol.js';
-import { WireRecords, encodeRecords } from './records-codec.js';
+import { WireRecords, encodeRecords } from '../wire/daemon-records.js';
 
 function decodeBatches(batches: EncodedBatch[]): PartitionRecords[] {
   return batches.map(({ topic, partition, records }) => ({ partition, records: new WireRecords(records).toRecords(topic, partition) }));

@@ -5,7 +5,7 @@ import { InProcessService } from '../memory/service.js';
 import { ZpsError } from '../pubsub/errors.js';
 import { VERSION } from '../version.js';
 import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type EncodedBatch, type Operation, type Operations, type Reply, type Request, type WireError } from './protocol.js';
-import { WireRecords, encodeRecords } from './records-codec.js';
+import { WireRecords, encodeRecords } from '../wire/daemon-records.js';
 
 export type Log = (line: string) => void;
 

@@ -1,5 +1,6 @@
 import { messageSize } from '../pubsub/limits.js';
-import { NO_HEADERS, packValues, type PackedValues, type RecordBatch } from '../pubsub/record-batch.js';
+import { NO_HEADERS, type RecordBatch } from '../pubsub/record-batch.js';
+import { packValues, type PackedValues } from '../wire/packed-values.js';
 import type { DeliveredRecord, RecordHeaders } from '../pubsub/types.js';
 import { NULL_VALUE } from './partition-log.js';
 

@@ -1,5 +1,5 @@
 import type { RecordHeaders } from '../pubsub/types.js';
-import { widened, type Column } from '../pubsub/columns.js';
+import { widened, type Column } from '../wire/columns.js';
 import { NO_HEADERS } from '../pubsub/record-batch.js';
 import { LogSlice } from './log-slice.js';
 

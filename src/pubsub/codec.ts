@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { isJsonValue } from './json-text.js';
+import { isJsonValue } from '../wire/json-text.js';
 
 /**
  * How library values become bytes and back, the same in every environment. Values are

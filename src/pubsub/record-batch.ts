@@ -1,3 +1,4 @@
+import { packValues, type PackedValues } from '../wire/packed-values.js';
 import { messageSize } from './limits.js';
 import type { OutgoingRecord, RecordAck, RecordHeaders } from './types.js';
 
@@ -19,12 +20,6 @@ export interface RecordBatch {
   valueLength(i: number): number;
   /** Every value in one buffer, copied by runs (or not at all, when they already are). */
   packedValues(): PackedValues;
-}
-
-export interface PackedValues {
-  /** Value i is bytes [starts[i], starts[i] + valueLength(i)); bytes between values are not values. */
-  bytes: Buffer;
-  starts: Uint32Array;
 }
 
 /** Shared by every record without headers (frozen: it is handed to every reader of one). */
@@ -49,41 +44,6 @@ export function outgoingBatch(records: readonly OutgoingRecord[]): RecordBatch {
         (i) => records[i]!.value?.byteLength ?? 0,
       ),
   };
-}
-
-/** Bytes between two values that are copied along rather than starting a new run (a newline, say). */
-const MAX_GAP = 16;
-
-/**
- * Packs values into one buffer with one copy per run of values lying (nearly) back to back in
- * memory: the lines of one stdin chunk, the messages of one log chunk. Value i is `length(i)`
- * bytes at byte `offset(i)` of `buffer(i)` (a tombstone: 0 bytes).
- */
-export function packValues(
-  count: number,
-  buffer: (i: number) => ArrayBufferLike,
-  offset: (i: number) => number,
-  length: (i: number) => number,
-): PackedValues {
-  const starts = new Uint32Array(count);
-  const runs: Array<{ buffer: ArrayBufferLike; from: number; to: number; at: number }> = [];
-  let run: (typeof runs)[number] | undefined;
-  let size = 0;
-  for (let i = 0; i < count; i++) {
-    const from = offset(i);
-    const to = from + length(i);
-    if (run !== undefined && run.buffer === buffer(i) && from >= run.to && from - run.to <= MAX_GAP) {
-      size += to - run.to;
-      run.to = to;
-    } else {
-      runs.push((run = { buffer: buffer(i), from, to, at: size }));
-      size += to - from;
-    }
-    starts[i] = run.at + (from - run.from);
-  }
-  const bytes = Buffer.allocUnsafe(size);
-  for (const { buffer: source, from, to, at } of runs) bytes.set(new Uint8Array(source, from, to - from), at);
-  return { bytes, starts };
 }
 
 /** A produce's acks as runs of consecutive offsets in one partition: [partition, first offset, count]. */

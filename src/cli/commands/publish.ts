@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ZpsError, codeOf, describeError, tooLargeError, usageError } from '../../pubsub/errors.js';
-import { isJsonValue } from '../../pubsub/json-text.js';
+import { isJsonValue } from '../../wire/json-text.js';
 import { MAX_MESSAGE_BYTES, plural, validateTopicName } from '../../pubsub/limits.js';
 import { TYPE_HEADER, type PreparedTopic, type RecordAck, type RecordHeader, type RecordSender } from '../../pubsub/types.js';
 import type { CliContext } from '../context.js';

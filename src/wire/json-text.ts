@@ -1,12 +1,21 @@
 /**
+ * JSON on the bytes, never decoded: whether bytes are a JSON value, and the same value on one line.
+ *
+ * Invariants: every function is pure and reads only bytes [start, end) it is given; nothing is
+ * allocated for documents nested fewer than 32 deep, and nothing is kept between calls. Iterative
+ * (an explicit stack), so deep nesting cannot overflow the call stack; plain functions on
+ * (bytes, index) rather than closures, so V8 keeps the loops tight.
+ */
+
+/**
  * Whether bytes are exactly one JSON value in well-formed UTF-8 — what JSON.parse accepts of their
- * decoding, with nothing lost in decoding — checked on the bytes, without building anything:
- * `zps publish` asks this of every stdin line and then sends the line's bytes as they are.
- * Iterative (an explicit stack), so deep nesting cannot overflow the call stack; plain functions
- * on (bytes, index) rather than closures, so V8 keeps the loops tight.
+ * decoding, with nothing lost in decoding — checked on the bytes, without building anything.
  */
 export function isJsonValue(bytes: Uint8Array, start = 0, end = bytes.length): boolean {
   let depth = 0;
+  /** Bit d set: the container open at depth d (< 32) is an object; deeper ones in `deep`. */
+  let objects = 0;
+  let deep: Uint8Array | undefined;
   let i = skipSpace(bytes, start, end);
   for (;;) {
     // a value starts at i
@@ -17,8 +26,12 @@ export function isJsonValue(bytes: Uint8Array, start = 0, end = bytes.length): b
       if (i < end && bytes[i] === (c === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY)) {
         i++; // empty container
       } else {
-        if (depth === stack.length) stack = growStack(stack);
-        stack[depth++] = c;
+        if (depth < 32) objects = c === OPEN_OBJECT ? objects | (1 << depth) : objects & ~(1 << depth);
+        else {
+          if (!deep || depth - 32 === deep.length) deep = grown(deep);
+          deep[depth - 32] = c;
+        }
+        depth++;
         if (c === OPEN_OBJECT && (i = memberKey(bytes, i, end)) < 0) return false;
         continue;
       }
@@ -34,7 +47,7 @@ export function isJsonValue(bytes: Uint8Array, start = 0, end = bytes.length): b
       i = skipSpace(bytes, i, end);
       if (depth === 0) return i === end;
       if (i >= end) return false;
-      const open = stack[depth - 1];
+      const open = depth <= 32 ? ((objects >>> (depth - 1)) & 1 ? OPEN_OBJECT : OPEN_ARRAY) : deep![depth - 33];
       const next = bytes[i];
       if (next === COMMA) {
         i = skipSpace(bytes, i + 1, end);
@@ -58,13 +71,11 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 const MINUS = 0x2d;
 
-/** Open containers, shared by every call (a call never outlives another): no allocation per line. */
-let stack: Uint8Array = new Uint8Array(64);
-
-function growStack(old: Uint8Array): Uint8Array {
-  const grown = new Uint8Array(old.length * 2);
-  grown.set(old);
-  return grown;
+/** The kinds of containers open below depth 32, twice as many slots as before. */
+function grown(old: Uint8Array | undefined): Uint8Array {
+  const wider = new Uint8Array(Math.max(64, (old?.length ?? 0) * 2));
+  if (old) wider.set(old);
+  return wider;
 }
 
 function isDigit(c: number): boolean {

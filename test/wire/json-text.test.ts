@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compactJson, isJsonValue } from '../../src/pubsub/json-text.js';
+import { compactJson, isJsonValue } from '../../src/wire/json-text.js';
 
 const isJsonText = (text: string) => isJsonValue(Buffer.from(text));
 

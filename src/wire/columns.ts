@@ -1,4 +1,8 @@
-/** Numbers kept column by column, in typed arrays, so millions of them are no objects. */
+/**
+ * Numbers kept column by column, in typed arrays, so millions of them are no objects.
+ * Invariant: a widened column holds the old one's values at its start, in a new array; the old
+ * one is left as it was.
+ */
 export type Column = Uint32Array | Float64Array;
 
 /** A column of `length` slots of the same type, holding `column`'s values at its start. */

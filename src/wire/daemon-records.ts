@@ -10,10 +10,14 @@
  *             u32 valueStart, i32 valueLength (-1: null, a tombstone; bytes within values),
  *             i32 keyLength (-1: null), key, u16 headerCount,
  *             (u16 nameLength, name (UTF-8), i32 valueLength (-1: null), value)*
+ *
+ * Invariants: a WireRecords is checked whole when made (every length within the list, values
+ * within the values section), so reading it later cannot overrun; it reads the bytes in place and
+ * keeps nothing else. Numbers are big-endian.
  */
-import { NO_HEADERS, type PackedValues, type RecordBatch } from '../pubsub/record-batch.js';
+import { NO_HEADERS, type RecordBatch } from '../pubsub/record-batch.js';
+import type { PackedValues } from './packed-values.js';
 import type { DeliveredRecord, RecordHeader, RecordHeaders } from '../pubsub/types.js';
-import { ProtocolError } from './protocol.js';
 
 /** What a fetch reply adds to each record: where it was stored, and its key as the log keeps it. */
 export interface StoredRecords {
@@ -97,9 +101,9 @@ export class WireRecords implements RecordBatch {
   private readonly bytes: Buffer;
   private readonly view: DataView;
 
-  /** Throws ProtocolError unless `bytes` is a well-formed record list. */
+  /** Throws MalformedRecordsError unless `bytes` is a well-formed record list. */
   constructor(bytes: unknown) {
-    if (!Buffer.isBuffer(bytes)) throw new ProtocolError('records are not a binary attachment');
+    if (!Buffer.isBuffer(bytes)) throw new MalformedRecordsError('records are not a binary attachment');
     this.bytes = bytes;
     // DataView reads compile to plain loads; Buffer's read methods check every argument
     const view = (this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -130,7 +134,7 @@ export class WireRecords implements RecordBatch {
     }
     this.valuesAt = at;
     for (let i = 0; i < count; i++) {
-      if (this.valueStarts[i]! + Math.max(this.valueLengths[i]!, 0) > end - at) throw new ProtocolError('value out of bounds');
+      if (this.valueStarts[i]! + Math.max(this.valueLengths[i]!, 0) > end - at) throw new MalformedRecordsError('value out of bounds');
     }
     this.length = count;
   }
@@ -210,12 +214,15 @@ export class WireRecords implements RecordBatch {
   }
 }
 
+/** A record list that is not well formed. */
+export class MalformedRecordsError extends Error {}
+
 /** A length that may be -1 (null); anything below is malformed. */
 function nullableLength(length: number): number {
-  if (length < -1) throw new ProtocolError(`invalid length ${length}`);
+  if (length < -1) throw new MalformedRecordsError(`invalid length ${length}`);
   return length;
 }
 
-function truncated(): ProtocolError {
-  return new ProtocolError('truncated record list');
+function truncated(): MalformedRecordsError {
+  return new MalformedRecordsError('truncated record list');
 }
