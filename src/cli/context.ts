@@ -1,4 +1,5 @@
 import { toolsFor } from '../factory.js';
+import type { Io } from './io.js';
 import type { ToolsFactory } from '../pubsub/types.js';
 import { parseDuration, resolveSettings, type Settings } from '../settings.js';
 import { Output } from './output.js';
@@ -19,6 +20,9 @@ export interface GlobalOptions {
   color?: boolean;
 }
 
+/** Makes the factory of resolved settings (toolsFor; tests give one over an in-process broker). */
+export type ToolsBuilder = (settings: Settings) => ToolsFactory;
+
 /** The CLI's names for the settings, in its errors. */
 const FLAG_NAMES = { environment: '--env', kafkaBrokers: '--brokers', socketPath: '--socket', tlsCa: '--tls-ca' };
 
@@ -28,20 +32,27 @@ export class CliContext {
   readonly json: boolean;
   readonly verbose: boolean;
   readonly ui: Ui;
-  readonly out = new Output();
+  readonly out: Output;
   /** Whether --timeout or ZPS_TIMEOUT was given, which turns waits into deadlines. */
   readonly timeoutGiven: boolean;
   private factoryInstance: ToolsFactory | undefined;
 
   /** Settings from flags and environment; colors need an (async) look at the terminal. */
-  static async create(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
-    return new CliContext(options, await createUi(options.color === false, env), env);
+  static async create(options: GlobalOptions, io: Io, tools: ToolsBuilder = toolsFor): Promise<CliContext> {
+    return new CliContext(options, io, await createUi(options.color === false, io), tools);
   }
 
-  private constructor(options: GlobalOptions, ui: Ui, env: NodeJS.ProcessEnv) {
+  private constructor(
+    options: GlobalOptions,
+    readonly io: Io,
+    ui: Ui,
+    private readonly tools: ToolsBuilder,
+  ) {
+    const env = io.env;
     this.json = options.json ?? false;
     this.verbose = options.verbose ?? false;
     this.ui = ui;
+    this.out = new Output(io.stdout);
     const { settings, notes } = resolveSettings(
       {
         environment: options.env,
@@ -60,7 +71,17 @@ export class CliContext {
     );
     this.settings = settings;
     this.timeoutGiven = options.timeout !== undefined || Boolean(env.ZPS_TIMEOUT);
-    if (this.verbose) for (const note of notes) process.stderr.write(`zps: ${note}\n`);
+    if (this.verbose) for (const note of notes) this.note(note);
+  }
+
+  /** A diagnostic line on stderr, `zps: ` first. */
+  note(line: string): void {
+    this.io.stderr.write(`zps: ${line}\n`);
+  }
+
+  /** A summary for a person at a terminal (green), never in a pipe. */
+  tell(line: string): void {
+    if (this.ui.stderrIsTty) this.io.stderr.write(this.ui.err.green(`${line}\n`));
   }
 
   get isLocal(): boolean {
@@ -75,7 +96,7 @@ export class CliContext {
 
   /** The factory for the selected environment: its driver is loaded when first used. */
   factory(): ToolsFactory {
-    this.factoryInstance ??= toolsFor(this.settings);
+    this.factoryInstance ??= this.tools(this.settings);
     return this.factoryInstance;
   }
 

@@ -11,7 +11,7 @@ export class Output {
   private closedByReader = false;
   private readonly closeListeners: Array<() => void> = [];
 
-  constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {
+  constructor(private readonly stream: NodeJS.WritableStream) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') this.markClosed();
       else throw error;

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
-import { CliContext } from './context.js';
+import { CliContext, type ToolsBuilder } from './context.js';
+import type { Io } from './io.js';
 import * as completion from './commands/completion.js';
 import * as consume from './commands/consume.js';
 import * as count from './commands/count.js';
@@ -13,8 +14,16 @@ export type CommandAction = (ctx: CliContext, command: Command) => Promise<void>
 /** Wraps a command's action: builds its context, runs it, always closes connections after. */
 export type ActionRunner = (action: CommandAction) => (...args: unknown[]) => Promise<void>;
 
-/** The commander program; `run` decides how actions execute (main.ts maps their errors to exit codes). */
-export function buildProgram(): Command {
+/** What a run learned of itself that its error report needs (set once the flags are parsed). */
+export interface RunState {
+  verbose: boolean;
+}
+
+/**
+ * The commander program, writing to `io`. Actions build their context from the parsed flags and
+ * `io`; `tools` makes the factory (tests give one over an in-process broker).
+ */
+export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Command {
   const program = new Command('zps')
     .description('publish, consume and inspect topics: Kafka, or a Kafka-faithful local broker')
     .version(VERSION, '-V, --version')
@@ -36,12 +45,15 @@ export function buildProgram(): Command {
   // come out in zps's one-line form and throw (exit 2 in main.ts) instead of exiting.
   program.exitOverride();
   program.configureOutput({
+    writeOut: (text) => io.stdout.write(text),
+    writeErr: (text) => io.stderr.write(text),
     outputError: (text, write) => write(`zps: ${text.replace(/^error: /, '').trim()}\n`),
   });
   const run: ActionRunner = (action) => async (...args) => {
     const command = args[args.length - 1] as Command;
-    const options = command.optsWithGlobals<{ bootstrapServer?: string; brokers?: string }>();
-    const ctx = await CliContext.create({ ...options, brokers: options.brokers ?? options.bootstrapServer });
+    const options = command.optsWithGlobals<{ bootstrapServer?: string; brokers?: string; verbose?: boolean }>();
+    state.verbose = options.verbose ?? false;
+    const ctx = await CliContext.create({ ...options, brokers: options.brokers ?? options.bootstrapServer }, io, tools);
     try {
       await action(ctx, command);
     } finally {

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { Ora } from 'ora';
+import type { Io } from './io.js';
 
 /** The styles zps uses. */
 export type Colors = Pick<ChalkInstance, 'dim' | 'cyan' | 'green' | 'bold'>;
@@ -28,9 +29,10 @@ export interface Ui {
  * NO_COLOR and --no-color turn colors off; FORCE_COLOR turns them on even off a TTY. chalk is
  * loaded only when some stream gets colors: scripts never pay for it.
  */
-export async function createUi(noColor: boolean, env: NodeJS.ProcessEnv = process.env): Promise<Ui> {
-  const stdoutIsTty = Boolean(process.stdout.isTTY);
-  const stderrIsTty = Boolean(process.stderr.isTTY);
+export async function createUi(noColor: boolean, io: Io): Promise<Ui> {
+  const env = io.env;
+  const stdoutIsTty = Boolean(io.stdout.isTTY);
+  const stderrIsTty = Boolean(io.stderr.isTTY);
   const level = (isTty: boolean) => {
     if (noColor || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return 0;
     const force = env.FORCE_COLOR;
@@ -47,14 +49,14 @@ export async function createUi(noColor: boolean, env: NodeJS.ProcessEnv = proces
     stderrIsTty,
     spinner(text) {
       // A terminal that reports no width (some pseudo-terminals) makes ora's redraw loop forever.
-      if (!stderrIsTty || !(process.stderr.columns > 0)) return { update() {}, stop() {} };
+      if (!stderrIsTty || !((io.stderr.columns ?? 0) > 0)) return { update() {}, stop() {} };
       let current = text;
       let spinner: Ora | undefined;
       let stopped = false;
       // The text shows at once; ora, loaded only when a person is watching, animates it once loaded.
-      process.stderr.write(`${current}\r`);
+      io.stderr.write(`${current}\r`);
       void import('ora').then(({ default: ora }) => {
-        if (!stopped) spinner = ora({ text: current, stream: process.stderr, color: 'cyan' }).start();
+        if (!stopped) spinner = ora({ text: current, stream: io.stderr, color: 'cyan' }).start();
       });
       return {
         update(next) {
@@ -62,7 +64,7 @@ export async function createUi(noColor: boolean, env: NodeJS.ProcessEnv = proces
           if (spinner) spinner.text = next;
         },
         stop() {
-          if (!stopped && !spinner) process.stderr.write('\x1b[2K\r'); // clear the line it wrote
+          if (!stopped && !spinner) io.stderr.write('\x1b[2K\r'); // clear the line it wrote
           stopped = true;
           spinner?.stop();
         },

@@ -52,8 +52,7 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
   // Ctrl-C, a closed pipe and a deadline all end the same way: stop reading, commit what was printed.
   let timedOut = false;
   const stop = () => void reader.close();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const stopListening = ctx.io.onInterrupt(stop);
   ctx.out.onClosed(stop);
   const deadline =
     limit !== undefined && ctx.timeoutGiven
@@ -75,15 +74,14 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
       for (const record of take) {
         if (record.undecodable === undefined) continue;
         undecodable++;
-        process.stderr.write(`zps: cannot decode ${record.topic}[${record.partition}]@${record.offset}, printed as stored: ${record.undecodable}\n`);
+        ctx.note(`cannot decode ${record.topic}[${record.partition}]@${record.offset}, printed as stored: ${record.undecodable}`);
       }
       printed += await print(ctx, reader, take, format);
     }
   } finally {
     clearTimeout(deadline);
     spinner?.stop();
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    stopListening();
     await reader.close();
   }
   if (undecodable > 0) throw new ZpsError(`${plural(undecodable, 'message')} of ${topic} could not be decoded`);

@@ -57,7 +57,7 @@ async function start(ctx: CliContext, limits: Partial<BrokerLimits>): Promise<vo
     onStarting: ctx.onDaemonStarting,
   });
   client.close();
-  if (ctx.ui.stderrIsTty) process.stderr.write(ctx.ui.err.green(`zps daemon running (pid ${client.hello.pid}) on ${socket}\n`));
+  ctx.tell(`zps daemon running (pid ${client.hello.pid}) on ${socket}`);
 }
 
 /** A client of the running daemon, or undefined when none answers (never starts one). */
@@ -70,11 +70,11 @@ async function running(ctx: CliContext): Promise<DaemonClient | undefined> {
 async function stop(ctx: CliContext): Promise<void> {
   const client = await running(ctx);
   if (!client) {
-    if (ctx.ui.stderrIsTty) process.stderr.write(`no zps daemon is running on ${socketOf(ctx)}\n`);
+    if (ctx.ui.stderrIsTty) ctx.io.stderr.write(`no zps daemon is running on ${socketOf(ctx)}\n`);
     return;
   }
   await client.shutdown();
-  if (ctx.ui.stderrIsTty) process.stderr.write(ctx.ui.err.green(`stopped the zps daemon (pid ${client.hello.pid})\n`));
+  ctx.tell(`stopped the zps daemon (pid ${client.hello.pid})`);
 }
 
 async function status(ctx: CliContext): Promise<void> {

@@ -69,7 +69,7 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
   const sender = ctx.factory().getSender();
   const prepared = await sender.prepare(topic, { partitions });
   if (partitions !== undefined && prepared.partitions !== partitions) {
-    process.stderr.write(`zps: topic ${topic} already exists with ${plural(prepared.partitions, 'partition')}: --partitions ${partitions} is ignored\n`);
+    ctx.note(`topic ${topic} already exists with ${plural(prepared.partitions, 'partition')}: --partitions ${partitions} is ignored`);
   }
   /** Checks and adds one line or argument; throws, adding nothing, when it cannot be published. */
   const addMessage: AddMessage = (batch, buffer, start, end, position) => {
@@ -94,7 +94,7 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
   const newBatch = () => new LineBatch(headers, partition, BATCH_RECORDS, flags.tombstone ?? false);
 
   const fromArguments = !(values.length === 0 || (values.length === 1 && values[0] === '-'));
-  let input: Input = { kind: 'line', lines: inputLines(process.stdin, MAX_LINE_BYTES) };
+  let input: Input = { kind: 'line', lines: inputLines(ctx.io.stdin, MAX_LINE_BYTES) };
   if (fromArguments) {
     const lines = argumentLines(values);
     // Every argument is encoded and checked before any is sent: a bad one publishes nothing.
@@ -110,8 +110,8 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
     input = { kind: 'argument', lines: [lines] };
   }
   const { published, batches } = await publishLines(ctx, sender, topic, input, addMessage, newBatch, prepared);
-  if (ctx.verbose) process.stderr.write(`zps: published ${plural(published, 'message')} to ${topic} in ${plural(batches, 'batch')}\n`);
-  else if (ctx.ui.stderrIsTty) process.stderr.write(ctx.ui.err.green(`published ${plural(published, 'message')} to ${topic}\n`));
+  if (ctx.verbose) ctx.note(`published ${plural(published, 'message')} to ${topic} in ${plural(batches, 'batch')}`);
+  else ctx.tell(`published ${plural(published, 'message')} to ${topic}`);
 }
 
 /** Thrown by addMessage when the message does not fit the batch: send the batch, then add it to the next. */

@@ -18,20 +18,20 @@ async function reset(ctx: CliContext, topics: string[], yes: boolean): Promise<v
   topics.forEach(validateTopicName);
   if (!ctx.isLocal) {
     if (topics.length === 0) throw usageError('name the topics to reset: outside local mode zps never resets everything');
-    if (!yes) await confirm(`delete every message of ${topics.join(', ')} in ${ctx.settings.environment}?`);
+    if (!yes) await confirm(ctx, `delete every message of ${topics.join(', ')} in ${ctx.settings.environment}?`);
   }
   await ctx.factory().getAdmin().reset(topics.length === 0 ? undefined : topics);
   if (ctx.ui.stderrIsTty) {
     const what = topics.length === 0 ? 'every topic and group' : plural(topics.length, 'topic');
-    process.stderr.write(ctx.ui.err.green(`reset ${what}\n`));
+    ctx.tell(`reset ${what}`);
   }
 }
 
-async function confirm(question: string): Promise<void> {
-  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+async function confirm(ctx: CliContext, question: string): Promise<void> {
+  if (!ctx.io.stdin.isTTY || !ctx.io.stderr.isTTY) {
     throw new ZpsError('refusing to reset without confirmation', { code: 'usage', hint: 'pass --yes to confirm from a script' });
   }
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  const prompt = createInterface({ input: ctx.io.stdin, output: ctx.io.stderr });
   try {
     const answer = await prompt.question(`${question} [y/N] `);
     if (!/^y(es)?$/i.test(answer.trim())) throw new ZpsError('reset cancelled');
