@@ -1,4 +1,4 @@
-import { widened } from '../wire/columns.js';
+import { widened } from '../../wire/columns.js';
 
 /**
  * The messages of `zps publish`: its value arguments, or the non-empty lines of stdin, as ranges
@@ -36,12 +36,6 @@ export class InputLines {
     this.ends = widened(this.ends, length);
     this.positions = widened(this.positions, length);
   }
-}
-
-export type InputKind = 'line' | 'argument';
-
-export function itemLabel(kind: InputKind, position: number): string {
-  return `${kind} ${position}`;
 }
 
 export function argumentLines(values: readonly string[]): InputLines {

@@ -1,14 +1,16 @@
-import { widened } from '../wire/columns.js';
-import { headerBytes } from '../pubsub/limits.js';
-import type { RecordBatch } from '../pubsub/record-batch.js';
-import { packValues, type PackedValues } from '../wire/packed-values.js';
-import type { RecordHeaders } from '../pubsub/types.js';
+import { widened } from '../../wire/columns.js';
+import { headerBytes } from '../../pubsub/limits.js';
+import type { RecordBatch } from '../../pubsub/record-batch.js';
+import { packValues, type PackedValues } from '../../wire/packed-values.js';
+import type { RecordHeaders } from '../../pubsub/types.js';
+
+/** The end a tombstone's value is stored with: no value ends there. */
+const TOMBSTONE = 0xffffffff;
 
 /**
  * A batch of `zps publish` messages held as ranges of the buffers their lines were read into: a
  * million stdin lines make a thousand batches, not a million objects. Headers and partition are
- * the same for every message; keys may differ (--key-delimiter). With `emptyIsTombstone` (-Z), an
- * empty value is a tombstone (null).
+ * the same for every message; keys may differ (--key-delimiter).
  */
 export class LineBatch implements RecordBatch {
   length = 0;
@@ -30,7 +32,6 @@ export class LineBatch implements RecordBatch {
     private readonly fixedHeaders: RecordHeaders,
     private readonly fixedPartition: number | undefined,
     capacity: number,
-    readonly emptyIsTombstone = false,
   ) {
     this.headerBytes = headerBytes(fixedHeaders);
     this.sourceOf = new Uint32Array(capacity);
@@ -43,14 +44,14 @@ export class LineBatch implements RecordBatch {
     return this.headerBytes + (key?.byteLength ?? 0) + valueLength;
   }
 
-  /** Adds bytes [start, end) of `source` as the value of the message from `position`. */
-  add(source: Buffer, start: number, end: number, key: Buffer | null, position: number): void {
+  /** Adds bytes [start, end) of `source` as the value of the message from `position` (a tombstone: no value). */
+  add(source: Buffer, start: number, end: number, key: Buffer | null, position: number, tombstone = false): void {
     const i = this.length++;
     if (i === this.starts.length) this.grow();
     if (this.sources[this.sources.length - 1] !== source) this.sources.push(source);
     this.sourceOf[i] = this.sources.length - 1;
     this.starts[i] = start;
-    this.ends[i] = end;
+    this.ends[i] = tombstone ? TOMBSTONE : end;
     if (i === 0) {
       this.firstKey = key;
       this.first = position;
@@ -58,7 +59,7 @@ export class LineBatch implements RecordBatch {
       this.keys ??= new Array<Buffer | null>(i).fill(this.firstKey);
       this.keys.push(key);
     }
-    this.bytes += end - start;
+    if (!tombstone) this.bytes += end - start;
     this.last = position;
   }
 
@@ -88,7 +89,7 @@ export class LineBatch implements RecordBatch {
   }
 
   private isTombstone(i: number): boolean {
-    return this.emptyIsTombstone && this.ends[i] === this.starts[i];
+    return this.ends[i] === TOMBSTONE;
   }
 
   /** The lines of a stdin chunk lie back to back: they are copied as one run. */
@@ -98,7 +99,7 @@ export class LineBatch implements RecordBatch {
       this.length,
       (i) => source(i).buffer,
       (i) => source(i).byteOffset + this.starts[i]!,
-      (i) => this.ends[i]! - this.starts[i]!,
+      (i) => Math.max(this.valueLength(i), 0),
     );
   }
 

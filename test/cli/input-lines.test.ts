@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argumentLines, inputLines, type InputLines } from '../../src/cli/input.js';
+import { argumentLines, inputLines, type InputLines } from '../../src/cli/publish/input-lines.js';
 
 async function linesOf(chunks: string[]): Promise<Array<[number, string]>> {
   const stream = (async function* () {

@@ -1,0 +1,98 @@
+/** The pieces of `zps publish`, each on its own: the line encoder, and the pipelined sender. */
+import { describe, expect, it } from 'vitest';
+import { ZpsError, tooLargeError } from '../../src/pubsub/errors.js';
+import type { RecordBatch } from '../../src/pubsub/record-batch.js';
+import type { PreparedTopic, RecordAck, RecordSender } from '../../src/pubsub/types.js';
+import { lineEncoder } from '../../src/cli/publish/line-encoder.js';
+import { PipelinedSender } from '../../src/cli/publish/pipelined-sender.js';
+
+const text = (bytes: Buffer, start: number, end: number) => bytes.toString('utf8', start, end);
+
+describe('the line encoder', () => {
+  it('keeps a value as its bytes, splits a key at the delimiter, and makes tombstones of empty values', () => {
+    const encode = lineEncoder({ key: null, delimiter: Buffer.from('::'), tombstones: true, raw: false });
+    const line = Buffer.from('k::{"a": 1}');
+    const message = encode(line, 0, line.length);
+    expect([message.key?.toString(), text(message.bytes, message.start, message.end), message.tombstone]).toEqual(['k', '{"a": 1}', false]);
+    const gone = Buffer.from('gone::');
+    expect(encode(gone, 0, gone.length)).toMatchObject({ tombstone: true });
+    const plain = Buffer.from('no delimiter');
+    expect(encode(plain, 0, plain.length)).toMatchObject({ key: null, tombstone: false });
+  });
+
+  it('gives a schema the parsed JSON, or with --raw the string', () => {
+    const seen: unknown[] = [];
+    const schema = (value: unknown) => (seen.push(value), Buffer.from('encoded'));
+    const line = Buffer.from('{"n":1}');
+    const encoded = lineEncoder({ key: null, tombstones: false, raw: false, schema })(line, 0, line.length);
+    expect(text(encoded.bytes, encoded.start, encoded.end)).toBe('encoded');
+    lineEncoder({ key: null, tombstones: false, raw: true, schema })(line, 0, line.length);
+    expect(seen).toEqual([{ n: 1 }, '{"n":1}']);
+  });
+});
+
+/** A sender that stores batches in memory, failing the batches whose numbers are given. */
+function fakeSender(failing: number[] = []): RecordSender & { sent: string[][] } {
+  let next = 0;
+  const sent: string[][] = [];
+  return {
+    sent,
+    prepare: async () => prepared,
+    async send(_topic: string, records: RecordBatch): Promise<RecordAck[]> {
+      const n = next++;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (failing.includes(n)) throw new ZpsError(`batch ${n} refused`);
+      sent.push(Array.from({ length: records.length }, (_, i) => records.value(i)!.toString()));
+      return Array.from({ length: records.length }, (_, i) => ({ partition: 0, offset: i }));
+    },
+    close: async () => {},
+  };
+}
+
+const prepared: PreparedTopic = {
+  partitions: 1,
+  check: (_key, valueLength) => {
+    if (valueLength > 100) throw tooLargeError(`message is ${valueLength} bytes`);
+  },
+};
+
+async function pipe(sender: RecordSender, count: number, bad?: number) {
+  const pipeline = new PipelinedSender(sender, 't', prepared, { kind: 'line', headers: [], partitions: 1 });
+  const encode = lineEncoder({ key: null, tombstones: false, raw: false });
+  for (let position = 1; position <= count; position++) {
+    const line = Buffer.from(position === bad ? 'x'.repeat(200) : `m${position}`);
+    try {
+      pipeline.add(encode(line, 0, line.length), position);
+    } catch (error) {
+      pipeline.fail(error, position);
+      break;
+    }
+    await pipeline.flow();
+    if (pipeline.failed) break;
+  }
+  return pipeline.finish();
+}
+
+describe('the pipelined sender', () => {
+  it('sends batches of up to 1,000 messages, in order', async () => {
+    const sender = fakeSender();
+    expect(await pipe(sender, 2_500)).toEqual({ published: 2_500, batches: 3 });
+    expect(sender.sent.map((batch) => batch.length)).toEqual([1_000, 1_000, 500]);
+    expect(sender.sent.flat()).toEqual(Array.from({ length: 2_500 }, (_, i) => `m${i + 1}`));
+  });
+
+  it('publishes what comes before a bad line, nothing after, and says so', async () => {
+    const sender = fakeSender();
+    const error = (await pipe(sender, 1_500, 1_200).catch((e: unknown) => e)) as ZpsError;
+    expect(error.message).toBe('publish to t failed at line 1200: message is 200 bytes');
+    expect(error.code).toBe('too-large');
+    expect(error.hint).toBe('1199 messages published before the failure; line 1200 and what follows it were not published');
+    expect(sender.sent.flat()).toHaveLength(1_199);
+  });
+
+  it('names exactly what was not published when batches behind a refused one were stored', async () => {
+    const error = (await pipe(fakeSender([1]), 4_000).catch((e: unknown) => e)) as ZpsError;
+    expect(error.message).toBe('publish to t failed at line 1001: batch 1 refused');
+    expect(error.hint).toMatch(/^not published: lines 1001-2000(, \S+)?; every other message was$/);
+  });
+});
