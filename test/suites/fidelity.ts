@@ -10,20 +10,22 @@ import { createFactory } from '../../dist/index.js';
 import { privateSocket, RunningZps, zps, zpsRaw, type RunOptions } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
-let socket: string;
-let cleanup: () => void;
-beforeAll(() => ({ socket, cleanup } = privateSocket()));
-afterAll(() => cleanup());
-
-interface Mode {
+export interface Mode {
   name: 'local' | 'kafka';
   env: () => NodeJS.ProcessEnv;
 }
 
-const MODES: Mode[] = [
-  { name: 'local', env: () => ({}) },
-  { name: 'kafka', env: () => ({ ZPS_ENV: 'test', ZPS_BROKERS: process.env.ZPS_TEST_BROKERS! }) },
-];
+export const LOCAL: Mode = { name: 'local', env: () => ({}) };
+export const KAFKA: Mode = { name: 'kafka', env: () => ({ ZPS_ENV: 'test', ZPS_BROKERS: process.env.ZPS_TEST_BROKERS! }) };
+
+/** A private daemon socket for the suite's tests (local mode uses it; Kafka mode's commands ignore it). */
+function ownSocket(): () => string {
+  let socket: string;
+  let cleanup: () => void;
+  beforeAll(() => ({ socket, cleanup } = privateSocket()));
+  afterAll(() => cleanup());
+  return () => socket;
+}
 
 const lines = (text: string) => text.split('\n').filter(Boolean);
 const json = (text: string) => lines(text).map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -42,10 +44,13 @@ function kcatShell(args: string, input: Buffer): void {
   if (result.status !== 0) throw new Error(`kcat ${args} failed: ${result.stderr}`);
 }
 
-describe.each(MODES)('records as bytes, $name mode (issue 8)', (mode) => {
+/** The cases of issue 8 that hold in both modes: records come out as they went in. */
+export function describeFidelity(mode: Mode): void {
+  describe(`records as bytes, ${mode.name} mode (issue 8)`, () => {
+  const socketOf = ownSocket();
   const run = (args: string[], options: RunOptions = {}) =>
-    zps(socket, args, { timeoutMs: 60_000, ...options, env: { ...mode.env(), ...options.env } });
-  const bytes = (args: string[], options: RunOptions = {}) => zpsRaw(socket, args, { ...options, env: { ...mode.env(), ...options.env } });
+    zps(socketOf(), args, { timeoutMs: 60_000, ...options, env: { ...mode.env(), ...options.env } });
+  const bytes = (args: string[], options: RunOptions = {}) => zpsRaw(socketOf(), args, { ...options, env: { ...mode.env(), ...options.env } });
 
   it('8.1: publishes more than 1 MiB of 2 KB lines in batches that fit max.message.bytes', async () => {
     const t = unique('big');
@@ -83,9 +88,9 @@ describe.each(MODES)('records as bytes, $name mode (issue 8)', (mode) => {
     const t = unique('rebalance');
     const g = unique('g');
     await run(['publish', t, '--partitions', '2'], { input: Array.from({ length: 21 }, (_, i) => `${i}`).join('\n') });
-    const first = new RunningZps(socket, ['consume', t, '-g', g, '-f'], mode.env());
+    const first = new RunningZps(socketOf(), ['consume', t, '-g', g, '-f'], mode.env());
     await first.waitForLines(21, 60_000);
-    const second = new RunningZps(socket, ['consume', t, '-g', g, '-f'], mode.env());
+    const second = new RunningZps(socketOf(), ['consume', t, '-g', g, '-f'], mode.env());
     // Publish to each partition in turn until the second member prints: by then it owns one.
     let next = 21;
     await waitFor(
@@ -170,7 +175,7 @@ describe.each(MODES)('records as bytes, $name mode (issue 8)', (mode) => {
     const result = await run(['consume', t]);
     expect(result.code).toBe(1);
     expect(lines(result.stderr)[0]).toMatch(new RegExp(`^zps: topic ${t} does not exist`));
-    const follower = new RunningZps(socket, ['consume', t, '-f'], mode.env());
+    const follower = new RunningZps(socketOf(), ['consume', t, '-f'], mode.env());
     await waitFor(() => follower.child.pid !== undefined, 'the follower to start');
     expect((await run(['publish', t, 'created'])).code).toBe(0);
     expect(await follower.waitForLines(1, 30_000)).toEqual(['created']);
@@ -179,7 +184,7 @@ describe.each(MODES)('records as bytes, $name mode (issue 8)', (mode) => {
     // the topic was not created by anyone asking for it
     expect((await run(['count', t])).stdout).toBe('1\n');
     // Ctrl-C while still waiting for a topic ends quietly, exit 0
-    const waiting = new RunningZps(socket, ['consume', unique('never'), '-f'], mode.env());
+    const waiting = new RunningZps(socketOf(), ['consume', unique('never'), '-f'], mode.env());
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // let it get to waiting: any time will do
     waiting.child.kill('SIGINT');
     expect(await waiting.result).toMatchObject({ code: 0, stdout: '', stderr: '' });
@@ -225,7 +230,7 @@ describe.each(MODES)('records as bytes, $name mode (issue 8)', (mode) => {
     topic: string,
     records: Array<{ key: Buffer | null; value: unknown; headers: Array<[string, string | Buffer | null]> }>,
   ): Promise<void> {
-    const factory = createFactory({ environment: 'local', socketPath: socket });
+    const factory = createFactory({ environment: 'local', socketPath: socketOf() });
     try {
       const publisher = await factory.getPublisherFactory().create(topic);
       for (const { key, value, headers } of records) await publisher.publish(key, value, { headers });
@@ -233,11 +238,15 @@ describe.each(MODES)('records as bytes, $name mode (issue 8)', (mode) => {
       await factory.close();
     }
   }
-});
+  });
+}
 
+/** Kafka only: records kcat wrote, topic limits, brokers that do not answer, settings. */
+export function describeOtherClients(): void {
 describe('records other Kafka clients wrote (issue 8)', () => {
+  const socketOf = ownSocket();
   const env = () => ({ ZPS_ENV: 'test', ZPS_BROKERS: process.env.ZPS_TEST_BROKERS! });
-  const kz = (args: string[], options: RunOptions = {}) => zps(socket, args, { timeoutMs: 60_000, ...options, env: { ...env(), ...options.env } });
+  const kz = (args: string[], options: RunOptions = {}) => zps(socketOf(), args, { timeoutMs: 60_000, ...options, env: { ...env(), ...options.env } });
 
   it.each(['gzip', 'snappy', 'lz4', 'zstd'])('8.4: reads batches kcat compressed with %s', async (codec) => {
     const t = unique(`compressed-${codec}`);
@@ -308,3 +317,4 @@ describe('records other Kafka clients wrote (issue 8)', () => {
     }
   });
 });
+}

@@ -3,8 +3,7 @@
  * Scenarios use their own topic and group names, so the stress mode can run them all at once.
  */
 import { describe, expect, it } from 'vitest';
-import type { FactoryOptions } from '../../dist/index.js';
-import type { MessageMeta, PubSubFactory } from '../../dist/index.js';
+import type { DeliveredRecord, FactoryOptions, MessageMeta, PubSubFactory, ToolsFactory } from '../../src/index.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 export interface Capabilities {
@@ -12,11 +11,13 @@ export interface Capabilities {
   deliveryTimeoutMs: number;
   /** Whether headers with a null value can be published (kafkajs's encoder cannot send them). */
   publishesNullHeaders: boolean;
+  /** Whether reset keeps a topic and its offsets (Kafka deletes records) or drops the topic (local). */
+  resetKeepsOffsets: boolean;
 }
 
 export interface ConformanceTarget {
   name: string;
-  factory(options?: Partial<FactoryOptions>): PubSubFactory;
+  factory(options?: Partial<FactoryOptions>): ToolsFactory;
   caps: Capabilities;
 }
 
@@ -25,7 +26,7 @@ interface Received {
   meta: MessageMeta;
 }
 
-type Scenario = (target: ConformanceTarget, use: (factory: PubSubFactory) => PubSubFactory) => Promise<void>;
+type Scenario = (target: ConformanceTarget, use: <F extends PubSubFactory>(factory: F) => F) => Promise<void>;
 
 const FAST_RETRY = { maxAttempts: 3, initialBackoffMs: 5, maxBackoffMs: 20 };
 
@@ -271,6 +272,63 @@ export const scenarios: Record<string, Scenario> = {
     expect(meta.tombstone).toBe(false);
   },
 
+  async 'the sender stores a batch in order and acks each record with its partition and offset'(target, use) {
+    const tools = use(target.factory());
+    const topic = unique('sender');
+    const sender = tools.getSender();
+    const prepared = await sender.prepare(topic, { partitions: 2 });
+    expect(prepared.partitions).toBe(2);
+    const records = Array.from({ length: 6 }, (_, i) => ({ key: null, value: Buffer.from(`v${i}`), headers: [], partition: i % 2 }));
+    const acks = await sender.send(topic, batchOf(records));
+    expect(acks).toEqual(records.map((_, i) => ({ partition: i % 2, offset: Math.floor(i / 2) })));
+    const refused = await sender.send(topic, batchOf([{ key: null, value: Buffer.from('x'), headers: [], partition: 5 }])).catch((e: Error) => e);
+    expect((refused as Error).message).toBe(`partition 5 does not exist: topic ${topic} has 2 partitions`);
+  },
+
+  async 'a reader starts at the beginning, an offset or the last N, and ends at the end as of opening'(target, use) {
+    const tools = use(target.factory());
+    const topic = unique('reader');
+    await publishTexts(tools, topic, ['a', 'b', 'c', 'd']);
+    const read = async (start: Parameters<ToolsFactory['openReader']>[0]['start']) => texts(await readAll(await tools.openReader({ topic, start, follow: false })));
+    expect(await read({ kind: 'beginning' })).toEqual(['a', 'b', 'c', 'd']);
+    expect(await read({ kind: 'absolute', offset: 2 })).toEqual(['c', 'd']);
+    expect(await read({ kind: 'tail', count: 1 })).toEqual(['d']);
+    expect(await read({ kind: 'end' })).toEqual([]);
+    const missing = await tools.openReader({ topic: unique('missing'), start: { kind: 'beginning' }, follow: false }).catch((e: { code?: string }) => e);
+    expect((missing as { code?: string }).code).toBe('not-found');
+  },
+
+  async 'a group reader commits what was marked done; the next reader of the group starts there'(target, use) {
+    const tools = use(target.factory());
+    const topic = unique('group-reader');
+    const group = unique('g');
+    await publishTexts(tools, topic, ['1', '2', '3', '4']);
+    const first = await tools.openReader({ topic, group, start: { kind: 'beginning' }, follow: false });
+    const batch = (await first.next())!;
+    first.markDone(batch[1]!); // the first two are done
+    await first.close();
+    expect(await tools.getAdmin().lag(group, topic)).toBe(2);
+    const second = await tools.openReader({ topic, group, start: { kind: 'beginning' }, follow: false });
+    expect(texts(await readAll(second, true))).toEqual(['3', '4']);
+    expect(await tools.getAdmin().lag(group, topic)).toBe(0);
+  },
+
+  async 'count, topics and reset'(target, use) {
+    const tools = use(target.factory());
+    const topic = unique('admin');
+    await tools.getAdmin().createTopic(topic, { partitions: 3 });
+    await publishTexts(tools, topic, ['x', 'y'], 0);
+    expect(await tools.getAdmin().count(topic)).toBe(2);
+    expect(await tools.getAdmin().count(unique('missing'))).toBe(0);
+    expect((await tools.getAdmin().topics()).find((t) => t.topic === topic)).toEqual({ topic, count: 2, partitions: 3 });
+    await tools.getAdmin().reset([topic]);
+    expect(await tools.getAdmin().count(topic)).toBe(0);
+    await publishTexts(tools, topic, ['z'], 0);
+    const [record] = await readAll(await tools.openReader({ topic, start: { kind: 'beginning' }, follow: false }));
+    // Kafka keeps the topic and its offsets; local mode drops the topic, and its offsets restart
+    expect(record!.offset).toBe(target.caps.resetKeepsOffsets ? 2 : 0);
+  },
+
   async 'closing with messages in flight loses nothing acknowledged'(target, use) {
     const group = unique('inflight');
     const topic = unique('inflight');
@@ -302,6 +360,45 @@ export const scenarios: Record<string, Scenario> = {
     expect(seen.size).toBe(total);
   },
 };
+
+/** A batch of records, as the tools API sends them. */
+function batchOf(records: Array<{ key: Buffer | null; value: Buffer; headers: []; partition?: number }>) {
+  return {
+    length: records.length,
+    partition: (i: number) => records[i]!.partition,
+    key: (i: number) => records[i]!.key,
+    headers: () => [],
+    size: (i: number) => records[i]!.value.length,
+    value: (i: number) => records[i]!.value,
+    valueLength: (i: number) => records[i]!.value.length,
+    packedValues: () => {
+      const starts = new Uint32Array(records.length);
+      let at = 0;
+      records.forEach((r, i) => ((starts[i] = at), (at += r.value.length)));
+      return { bytes: Buffer.concat(records.map((r) => r.value)), starts };
+    },
+  };
+}
+
+async function publishTexts(tools: ToolsFactory, topic: string, values: string[], partition?: number): Promise<void> {
+  await tools.getSender().send(topic, batchOf(values.map((v) => ({ key: null, value: Buffer.from(v), headers: [], partition }))));
+}
+
+/** Everything a reader gives until it ends (a group reader marks each batch done). */
+async function readAll(reader: Awaited<ReturnType<ToolsFactory['openReader']>>, markDone = false): Promise<DeliveredRecord[]> {
+  const records: DeliveredRecord[] = [];
+  try {
+    for (let batch = await reader.next(); batch; batch = await reader.next()) {
+      records.push(...batch);
+      if (markDone) batch.forEach((record) => reader.markDone(record));
+    }
+  } finally {
+    await reader.close();
+  }
+  return records;
+}
+
+const texts = (records: DeliveredRecord[]) => records.map((r) => r.value?.toString());
 
 /** Registers the suite for one implementation, plus its stress mode (ZPS_STRESS copies at once, default 3). */
 export function describeConformance(target: () => ConformanceTarget): void {

@@ -3,7 +3,7 @@
  * (fetching them on first use) unless they already answer, and stops what it started.
  */
 // @ts-expect-error: a plain .mjs script, shared with `npm run kafka:up`
-import { down, servers, up } from '../scripts/test-servers.mjs';
+import { down, servers, up } from '../../scripts/test-servers.mjs';
 
 export default async function setup(): Promise<() => Promise<void>> {
   const started: boolean = await up();

@@ -1,0 +1,4 @@
+import { describeFidelity, describeOtherClients, KAFKA } from '../suites/fidelity.js';
+
+describeFidelity(KAFKA);
+describeOtherClients();

@@ -1,0 +1,3 @@
+import { describeFidelity, LOCAL } from '../suites/fidelity.js';
+
+describeFidelity(LOCAL);
