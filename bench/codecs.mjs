@@ -45,17 +45,51 @@ export async function codecBench(count = 200_000) {
   const rows = [];
   const row = (figure, seconds, items, itemBytes) =>
     rows.push({ figure, perSecond: items / seconds, mbPerSecond: itemBytes === undefined ? undefined : itemBytes / seconds / 1e6 });
-  row('isJsonValue (compact lines)', time(() => lines.forEach((line) => isJsonValue(line))), count, bytes);
-  row('compactJson (lines with spaces)', time(() => spaced.forEach((line) => compactJson(line))), count);
-  row('daemon record list: encode', time(() => encodeRecords(records)), count, encoded.length);
-  row('daemon record list: check and read', time(() => {
-    const list = new WireRecords(encoded);
-    for (let i = 0; i < list.length; i++) list.value(i);
-  }), count, encoded.length);
-  row('murmur2 of keys', time(() => keys.forEach((key) => murmur2(key))), count);
-  row('LZ4 frame decode (1 MB out)', time(() => {
-    for (let i = 0; i < 1_000_000 / lz4Out; i++) decompress(Compression.lz4, lz4);
-  }), 1_000_000 / lz4Out, 1_000_000);
+  row(
+    'isJsonValue (compact lines)',
+    time(() => {
+      for (const line of lines) isJsonValue(line);
+    }),
+    count,
+    bytes,
+  );
+  row(
+    'compactJson (lines with spaces)',
+    time(() => {
+      for (const line of spaced) compactJson(line);
+    }),
+    count,
+  );
+  row(
+    'daemon record list: encode',
+    time(() => encodeRecords(records)),
+    count,
+    encoded.length,
+  );
+  row(
+    'daemon record list: check and read',
+    time(() => {
+      const list = new WireRecords(encoded);
+      for (let i = 0; i < list.length; i++) list.value(i);
+    }),
+    count,
+    encoded.length,
+  );
+  row(
+    'murmur2 of keys',
+    time(() => {
+      for (const key of keys) murmur2(key);
+    }),
+    count,
+  );
+  row(
+    'LZ4 frame decode (1 MB out)',
+    time(() => {
+      for (let i = 0; i < 1_000_000 / lz4Out; i++) decompress(Compression.lz4, lz4);
+    }),
+    1_000_000 / lz4Out,
+    1_000_000,
+  );
   return rows;
 }
 

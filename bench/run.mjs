@@ -40,7 +40,10 @@ function makeInput(file, count, pad = 0) {
   let chunk = '';
   for (let i = 0; i < count; i++) {
     chunk += `{"id":${i},"user":"u-${i % 10_000}","amount":${(i % 997) / 10},"ok":true${pad ? `,"p":"${'x'.repeat(pad)}"` : ''}}\n`;
-    if (chunk.length > 1 << 20) (writeSync(fd, chunk), (chunk = ''));
+    if (chunk.length > 1 << 20) {
+      writeSync(fd, chunk);
+      chunk = '';
+    }
   }
   writeSync(fd, chunk);
   closeSync(fd);
@@ -100,8 +103,9 @@ async function main() {
   const mosquittoPort = 18830;
   const mosquitto = spawn('mosquitto', ['-p', String(mosquittoPort)], { stdio: 'ignore' });
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const mosquittoPub = await repeat(RUNS, async () =>
-    MESSAGES / (await timed('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mosquittoPort), '-t', 'bench', '-l', '-q', '0'], { input })),
+  const mosquittoPub = await repeat(
+    RUNS,
+    async () => MESSAGES / (await timed('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mosquittoPort), '-t', 'bench', '-l', '-q', '0'], { input })),
   );
   mosquitto.kill();
 
@@ -116,7 +120,15 @@ async function main() {
     if (count !== MESSAGES) throw new Error(`zps publish stored ${count} of ${MESSAGES}`);
     return MESSAGES / seconds;
   });
-  row('local publish', 'msg/s', localPub, { name: 'mosquitto_pub -l -q 0', ...mosquittoPub }, localPub.median / mosquittoPub.median, '≥ 5×', localPub.median / mosquittoPub.median >= 5);
+  row(
+    'local publish',
+    'msg/s',
+    localPub,
+    { name: 'mosquitto_pub -l -q 0', ...mosquittoPub },
+    localPub.median / mosquittoPub.median,
+    '≥ 5×',
+    localPub.median / mosquittoPub.median >= 5,
+  );
   const consumed = join(work, 'consumed.txt');
   const localSub = await repeat(RUNS, async (i) => {
     const seconds = await zps(['consume', topics[i]], { env: localEnv, output: consumed });
@@ -124,7 +136,15 @@ async function main() {
     if (lines !== MESSAGES) throw new Error(`zps consume printed ${lines} of ${MESSAGES}`);
     return MESSAGES / seconds;
   });
-  row('local consume', 'msg/s', localSub, { name: 'mosquitto_pub rate', ...mosquittoPub }, localSub.median / mosquittoPub.median, '≥ 5×', localSub.median / mosquittoPub.median >= 5);
+  row(
+    'local consume',
+    'msg/s',
+    localSub,
+    { name: 'mosquitto_pub rate', ...mosquittoPub },
+    localSub.median / mosquittoPub.median,
+    '≥ 5×',
+    localSub.median / mosquittoPub.median >= 5,
+  );
   rmSync(consumed, { force: true });
 
   // --- cold start, against node itself
@@ -133,17 +153,47 @@ async function main() {
   const countStart = await repeat(COLD_RUNS, async () => 1000 * (await zps(['count', topics[0]], { env: localEnv })));
   const versionStart = await repeat(COLD_RUNS, async () => 1000 * (await zps(['--version'], { env: localEnv })));
   const nodeRef = { name: 'node -e 0', ...nodeStart };
-  row('cold start: zps count (daemon up)', 'ms', countStart, nodeRef, countStart.median / nodeStart.median, '≤ 1.5×', countStart.median / nodeStart.median <= 1.5);
-  row('cold start: zps --version', 'ms', versionStart, nodeRef, versionStart.median / nodeStart.median, '≤ 1.5×', versionStart.median / nodeStart.median <= 1.5);
+  row(
+    'cold start: zps count (daemon up)',
+    'ms',
+    countStart,
+    nodeRef,
+    countStart.median / nodeStart.median,
+    '≤ 1.5×',
+    countStart.median / nodeStart.median <= 1.5,
+  );
+  row(
+    'cold start: zps --version',
+    'ms',
+    versionStart,
+    nodeRef,
+    versionStart.median / nodeStart.median,
+    '≤ 1.5×',
+    versionStart.median / nodeStart.median <= 1.5,
+  );
 
   // --- latency: library publish in one process, handler in another
   const latency = await measureLatency();
-  rows.push({ figure: 'local latency p50 / p99', unit: 'ms', zps: latency, reference: undefined, ratio: undefined, target: 'p50 ≤ 0.5 ms, p99 ≤ 3 ms', met: latency.p50 <= 0.5 && latency.p99 <= 3 });
+  rows.push({
+    figure: 'local latency p50 / p99',
+    unit: 'ms',
+    zps: latency,
+    reference: undefined,
+    ratio: undefined,
+    target: 'p50 ≤ 0.5 ms, p99 ≤ 3 ms',
+    met: latency.p50 <= 0.5 && latency.p99 <= 3,
+  });
   log(`local latency: p50 ${latency.p50.toFixed(3)} ms, p99 ${latency.p99.toFixed(3)} ms`);
 
   // --- daemon memory for 1,000,000 messages of 100 bytes
   const memory = await measureDaemonMemory();
-  rows.push({ figure: 'daemon memory per message', unit: 'bytes', zps: { median: memory, min: memory, max: memory }, target: '≤ 400 bytes', met: memory <= 400 });
+  rows.push({
+    figure: 'daemon memory per message',
+    unit: 'bytes',
+    zps: { median: memory, min: memory, max: memory },
+    target: '≤ 400 bytes',
+    met: memory <= 400,
+  });
   log(`daemon memory: ${memory.toFixed(0)} bytes per message`);
   zpsOut(['daemon', 'stop'], localEnv);
 
@@ -165,10 +215,29 @@ async function main() {
     if (count !== MESSAGES) throw new Error(`zps publish to Kafka stored ${count} of ${MESSAGES}`);
     return MESSAGES / seconds;
   });
-  row('Kafka publish', 'msg/s', kafkaPub, { name: 'kcat -P (acks=all)', ...kcatPub }, kafkaPub.median / kcatPub.median, '≥ 0.5×', kafkaPub.median / kcatPub.median >= 0.5);
-  const kcatSub = await repeat(RUNS, async (i) => MESSAGES / (await timed('kcat', ['-C', '-b', servers.brokers, '-t', kafkaTopics[i], '-e', '-o', 'beginning', '-q'])));
+  row(
+    'Kafka publish',
+    'msg/s',
+    kafkaPub,
+    { name: 'kcat -P (acks=all)', ...kcatPub },
+    kafkaPub.median / kcatPub.median,
+    '≥ 0.5×',
+    kafkaPub.median / kcatPub.median >= 0.5,
+  );
+  const kcatSub = await repeat(
+    RUNS,
+    async (i) => MESSAGES / (await timed('kcat', ['-C', '-b', servers.brokers, '-t', kafkaTopics[i], '-e', '-o', 'beginning', '-q'])),
+  );
   const kafkaSub = await repeat(RUNS, async (i) => MESSAGES / (await zps(['consume', zpsTopics[i]], { env: kafkaEnv })));
-  row('Kafka consume', 'msg/s', kafkaSub, { name: 'kcat -C -e -o beginning', ...kcatSub }, kafkaSub.median / kcatSub.median, '≥ 0.5×', kafkaSub.median / kcatSub.median >= 0.5);
+  row(
+    'Kafka consume',
+    'msg/s',
+    kafkaSub,
+    { name: 'kcat -C -e -o beginning', ...kcatSub },
+    kafkaSub.median / kcatSub.median,
+    '≥ 0.5×',
+    kafkaSub.median / kcatSub.median >= 0.5,
+  );
 
   report();
 }
@@ -185,7 +254,10 @@ async function measureLatency() {
   const topic = `latency-${Date.now()}`;
   const rate = 1000;
   const seconds = 10;
-  const consumer = spawn(process.execPath, [join(root, 'bench', 'latency-consumer.mjs'), topic, String(rate * seconds)], { env: localEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+  const consumer = spawn(process.execPath, [join(root, 'bench', 'latency-consumer.mjs'), topic, String(rate * seconds)], {
+    env: localEnv,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   consumer.stdout.on('data', (c) => (out += c));
   while (!out.includes('ready')) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -218,9 +290,12 @@ function report() {
     `| figure | zps median (min – max) | reference in the same run | ratio | target | met |`,
     `| --- | --- | --- | --- | --- | --- |`,
     ...rows.map((r) => {
-      const zpsCell =
-        r.figure.startsWith('local latency') ? `p50 ${r.zps.p50.toFixed(3)} ms, p99 ${r.zps.p99.toFixed(3)} ms (max ${r.zps.max.toFixed(1)})` : `${num(r.zps.median, r.unit)} ${r.unit} (${num(r.zps.min, r.unit)} – ${num(r.zps.max, r.unit)})`;
-      const ref = r.reference ? `${r.reference.name}: ${num(r.reference.median, r.unit)} ${r.unit} (${num(r.reference.min, r.unit)} – ${num(r.reference.max, r.unit)})` : '—';
+      const zpsCell = r.figure.startsWith('local latency')
+        ? `p50 ${r.zps.p50.toFixed(3)} ms, p99 ${r.zps.p99.toFixed(3)} ms (max ${r.zps.max.toFixed(1)})`
+        : `${num(r.zps.median, r.unit)} ${r.unit} (${num(r.zps.min, r.unit)} – ${num(r.zps.max, r.unit)})`;
+      const ref = r.reference
+        ? `${r.reference.name}: ${num(r.reference.median, r.unit)} ${r.unit} (${num(r.reference.min, r.unit)} – ${num(r.reference.max, r.unit)})`
+        : '—';
       return `| ${r.figure} | ${zpsCell} | ${ref} | ${r.ratio === undefined ? '—' : `${r.ratio.toFixed(2)}×`} | ${r.target} | ${r.met ? 'yes' : 'no'} |`;
     }),
   ];

@@ -48,8 +48,19 @@ function fetchServers() {
   if (!existsSync(apicurioJar)) {
     log('fetching Apicurio Registry from Maven Central');
     mkdirSync(apicurioDir, { recursive: true });
-    execFileSync('mvn', ['-q', '-B', '-f', join(root, 'scripts/kafka/pom.xml'), 'dependency:copy',
-      `-Dartifact=io.apicurio:apicurio-registry-app:${apicurioVersion}:tar.gz:all`, `-DoutputDirectory=${apicurioDir}`], { stdio: 'inherit' });
+    execFileSync(
+      'mvn',
+      [
+        '-q',
+        '-B',
+        '-f',
+        join(root, 'scripts/kafka/pom.xml'),
+        'dependency:copy',
+        `-Dartifact=io.apicurio:apicurio-registry-app:${apicurioVersion}:tar.gz:all`,
+        `-DoutputDirectory=${apicurioDir}`,
+      ],
+      { stdio: 'inherit' },
+    );
     const archive = join(apicurioDir, `apicurio-registry-app-${apicurioVersion}-all.tar.gz`);
     execFileSync('tar', ['xzf', archive, '-C', apicurioDir]);
     rmSync(archive);
@@ -60,7 +71,10 @@ function portOpen(address) {
   const [host, port] = address.split(':');
   return new Promise((resolve) => {
     const socket = connect({ host, port: Number(port) });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -167,11 +181,36 @@ function formatBroker(broker) {
   if (broker.extraListeners.some(([name]) => name === 'SSL')) {
     const keystore = join(broker.runDir, 'broker.p12');
     rmSync(keystore, { force: true });
-    execFileSync('keytool', ['-genkeypair', '-alias', 'broker', '-keyalg', 'RSA', '-keysize', '2048', '-validity', '3650',
-      '-dname', 'CN=localhost', '-ext', 'SAN=ip:127.0.0.1,dns:localhost', '-keystore', keystore, '-storetype', 'PKCS12',
-      '-storepass', servers.saslPassword, '-keypass', servers.saslPassword], { stdio: 'ignore' });
-    execFileSync('keytool', ['-exportcert', '-alias', 'broker', '-keystore', keystore, '-storepass', servers.saslPassword,
-      '-rfc', '-file', servers.tlsCa], { stdio: 'ignore' });
+    execFileSync(
+      'keytool',
+      [
+        '-genkeypair',
+        '-alias',
+        'broker',
+        '-keyalg',
+        'RSA',
+        '-keysize',
+        '2048',
+        '-validity',
+        '3650',
+        '-dname',
+        'CN=localhost',
+        '-ext',
+        'SAN=ip:127.0.0.1,dns:localhost',
+        '-keystore',
+        keystore,
+        '-storetype',
+        'PKCS12',
+        '-storepass',
+        servers.saslPassword,
+        '-keypass',
+        servers.saslPassword,
+      ],
+      { stdio: 'ignore' },
+    );
+    execFileSync('keytool', ['-exportcert', '-alias', 'broker', '-keystore', keystore, '-storepass', servers.saslPassword, '-rfc', '-file', servers.tlsCa], {
+      stdio: 'ignore',
+    });
     lines.push(
       `listener.name.ssl.ssl.keystore.location=${keystore}`,
       'listener.name.ssl.ssl.keystore.type=PKCS12',
@@ -179,20 +218,55 @@ function formatBroker(broker) {
       `listener.name.ssl.ssl.key.password=${servers.saslPassword}`,
     );
   }
-  writeFileSync(join(broker.runDir, 'server.properties'), lines.join('\n') + '\n');
+  writeFileSync(join(broker.runDir, 'server.properties'), `${lines.join('\n')}\n`);
   writeFileSync(
     join(broker.runDir, 'log4j2.properties'),
-    ['rootLogger.level=WARN', 'rootLogger.appenderRef.out.ref=OUT', 'appender.out.type=Console', 'appender.out.name=OUT',
-      'appender.out.layout.type=PatternLayout', 'appender.out.layout.pattern=%d %p %c: %m%n', 'logger.kafka.name=kafka.server.KafkaRaftServer', 'logger.kafka.level=INFO', ''].join('\n'),
+    [
+      'rootLogger.level=WARN',
+      'rootLogger.appenderRef.out.ref=OUT',
+      'appender.out.type=Console',
+      'appender.out.name=OUT',
+      'appender.out.layout.type=PatternLayout',
+      'appender.out.layout.pattern=%d %p %c: %m%n',
+      'logger.kafka.name=kafka.server.KafkaRaftServer',
+      'logger.kafka.level=INFO',
+      '',
+    ].join('\n'),
   );
-  execFileSync('java', ['-cp', `${kafkaLibs}/*`, `-Dlog4j2.configurationFile=${join(broker.runDir, 'log4j2.properties')}`, 'kafka.tools.StorageTool',
-    'format', '-t', randomBytes(16).toString('base64url'), '-c', join(broker.runDir, 'server.properties'), ...format], { stdio: 'ignore' });
+  execFileSync(
+    'java',
+    [
+      '-cp',
+      `${kafkaLibs}/*`,
+      `-Dlog4j2.configurationFile=${join(broker.runDir, 'log4j2.properties')}`,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      randomBytes(16).toString('base64url'),
+      '-c',
+      join(broker.runDir, 'server.properties'),
+      ...format,
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 /** Starts a formatted broker (again, after a stop: its data stays). */
 function launchBroker(broker) {
-  java(['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-cp', `${kafkaLibs}/*`, `-Dlog4j2.configurationFile=${join(broker.runDir, 'log4j2.properties')}`,
-    'kafka.Kafka', join(broker.runDir, 'server.properties')], broker.runDir, 'kafka');
+  java(
+    [
+      '-Xms256m',
+      '-Xmx512m',
+      '-XX:+UseSerialGC',
+      '-cp',
+      `${kafkaLibs}/*`,
+      `-Dlog4j2.configurationFile=${join(broker.runDir, 'log4j2.properties')}`,
+      'kafka.Kafka',
+      join(broker.runDir, 'server.properties'),
+    ],
+    broker.runDir,
+    'kafka',
+  );
 }
 
 async function stopProcess(pidFile) {
@@ -241,8 +315,11 @@ export async function spareBroker(name, basePort) {
 
 function startRegistry() {
   mkdirSync(kafkaRun, { recursive: true });
-  java(['-Xms128m', '-Xmx384m', '-XX:+UseSerialGC', '-Dquarkus.http.host=127.0.0.1', '-Dquarkus.http.port=18081',
-    '-Dquarkus.log.level=WARN', '-jar', apicurioJar], kafkaRun, 'registry');
+  java(
+    ['-Xms128m', '-Xmx384m', '-XX:+UseSerialGC', '-Dquarkus.http.host=127.0.0.1', '-Dquarkus.http.port=18081', '-Dquarkus.log.level=WARN', '-jar', apicurioJar],
+    kafkaRun,
+    'registry',
+  );
 }
 
 export async function up() {
@@ -259,7 +336,9 @@ export async function up() {
     kafka || waitUntil(() => kafkaAnswers(), 'Kafka', 120_000, join(kafkaRun, 'kafka.pid')),
     registry || waitUntil(registryAnswers, 'the schema registry', 120_000, join(kafkaRun, 'registry.pid')),
   ]);
-  log(`Kafka on ${servers.brokers} (SASL on ${servers.saslBrokers}, TLS on ${servers.tlsBrokers}), registry on ${servers.registry}, up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  log(
+    `Kafka on ${servers.brokers} (SASL on ${servers.saslBrokers}, TLS on ${servers.tlsBrokers}), registry on ${servers.registry}, up in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+  );
   return true;
 }
 

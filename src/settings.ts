@@ -40,7 +40,7 @@ export interface FactoryOptions {
   /** Kafka mode: kafkajs warnings on stderr. */
   verbose?: boolean;
   /** Local mode: called when this factory is about to start the daemon. */
-  onDaemonStarting?: () => (() => void) | void;
+  onDaemonStarting?: () => (() => void) | undefined;
 }
 
 /** The resolved settings: every one decided, each under one name. */
@@ -61,7 +61,7 @@ export interface Settings {
   retry: RetryOptions;
   onError: ErrorCallback;
   verbose: boolean;
-  onDaemonStarting?: () => (() => void) | void;
+  onDaemonStarting?: () => (() => void) | undefined;
 }
 
 export interface ResolvedSettings {
@@ -127,7 +127,8 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
   }
   if (environment === 'local') return { settings, notes };
 
-  const brokers = options.kafkaBrokers !== undefined ? ([options.kafkaBrokers.join(','), names.kafkaBrokers] as const) : fromEnv('ZPS_BROKERS', 'KAFKA_BROKERS');
+  const brokers =
+    options.kafkaBrokers !== undefined ? ([options.kafkaBrokers.join(','), names.kafkaBrokers] as const) : fromEnv('ZPS_BROKERS', 'KAFKA_BROKERS');
   if (brokers !== undefined) settings.brokers = parseBrokers(brokers[0], brokers[1]);
   const tlsOption = typeof options.tls === 'object' ? options.tls : undefined;
   const [tlsCa, tlsCaFrom] = tlsOption?.ca !== undefined ? [tlsOption.ca, names.tlsCa] : (fromEnv('ZPS_TLS_CA') ?? [undefined, '']);

@@ -56,7 +56,10 @@ export class CliContext {
     const { settings, notes } = resolveSettings(
       {
         environment: options.env,
-        kafkaBrokers: options.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
+        kafkaBrokers: options.brokers
+          ?.split(',')
+          .map((b) => b.trim())
+          .filter(Boolean),
         schemaRegistryUrl: options.schemaRegistry,
         consumerGroup: options.group,
         socketPath: options.socket,

@@ -66,6 +66,8 @@ export function testIo(options: { input?: string | Buffer; env?: NodeJS.ProcessE
       return () => handlers.delete(handler);
     },
     output: () => ({ stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString() }),
-    interrupt: () => [...handlers].forEach((handler) => handler()),
+    interrupt: () => {
+      for (const handler of [...handlers]) handler();
+    },
   };
 }

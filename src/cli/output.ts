@@ -51,7 +51,7 @@ export class Output {
   }
 
   line(text: string): void {
-    this.write(text + '\n');
+    this.write(`${text}\n`);
   }
 
   /** Writes what is queued; resolves once the stream took it (waiting for drain if it is full). */

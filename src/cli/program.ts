@@ -49,17 +49,19 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
     writeErr: (text) => io.stderr.write(text),
     outputError: (text, write) => write(`zps: ${text.replace(/^error: /, '').trim()}\n`),
   });
-  const run: ActionRunner = (action) => async (...args) => {
-    const command = args[args.length - 1] as Command;
-    const options = command.optsWithGlobals<{ bootstrapServer?: string; brokers?: string; verbose?: boolean }>();
-    state.verbose = options.verbose ?? false;
-    const ctx = await CliContext.create({ ...options, brokers: options.brokers ?? options.bootstrapServer }, io, tools);
-    try {
-      await action(ctx, command);
-    } finally {
-      await ctx.close();
-    }
-  };
+  const run: ActionRunner =
+    (action) =>
+    async (...args) => {
+      const command = args[args.length - 1] as Command;
+      const options = command.optsWithGlobals<{ bootstrapServer?: string; brokers?: string; verbose?: boolean }>();
+      state.verbose = options.verbose ?? false;
+      const ctx = await CliContext.create({ ...options, brokers: options.brokers ?? options.bootstrapServer }, io, tools);
+      try {
+        await action(ctx, command);
+      } finally {
+        await ctx.close();
+      }
+    };
   for (const module of [publish, consume, count, reset, topics, daemon, completion]) module.register(program, run);
   return program;
 }

@@ -47,7 +47,7 @@ export class DaemonClient implements BrokerService {
         new ZpsError(`lost the connection to the local daemon at ${socketPath}`, {
           code: 'unavailable',
           retriable: true,
-          hint: 'see its log: ' + socketPath + '.log',
+          hint: `see its log: ${socketPath}.log`,
         }),
       ),
     );

@@ -16,7 +16,7 @@ export interface ConnectOptions {
   /** Limits for a daemon this call starts. */
   limits?: Partial<BrokerLimits>;
   /** Called once when this call is about to start a daemon (to show a spinner). */
-  onStarting?: () => (() => void) | void;
+  onStarting?: () => (() => void) | undefined;
 }
 
 const RETRY_MS = 15;

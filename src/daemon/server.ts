@@ -4,7 +4,17 @@ import type { MemoryBroker, PartitionSlice } from '../memory/broker.js';
 import { InProcessService } from '../memory/service.js';
 import { ZpsError } from '../pubsub/errors.js';
 import { VERSION } from '../version.js';
-import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type EncodedBatch, type Operation, type Operations, type Reply, type Request, type WireError } from './protocol.js';
+import {
+  FrameDecoder,
+  PROTOCOL_VERSION,
+  encodeFrame,
+  type EncodedBatch,
+  type Operation,
+  type Operations,
+  type Reply,
+  type Request,
+  type WireError,
+} from './protocol.js';
 import { WireRecords, encodeRecords } from '../wire/daemon-records.js';
 
 export type Log = (line: string) => void;
@@ -105,13 +115,19 @@ export class DaemonServer {
       }
       return this.service.produce(topic, records); // straight from the request's bytes
     },
-    createTopic: async ([topic, partitions]) => (await this.service.createTopic(topic, partitions), null),
+    createTopic: async ([topic, partitions]) => {
+      await this.service.createTopic(topic, partitions);
+      return null;
+    },
     partitionOffsets: ([topic]) => this.service.partitionOffsets(topic),
     // reads are served from slices of the logs, encoded without making a record object each
     fetch: async ([topic, positions, wait], { signal }) => encodeBatches(await this.service.fetchSlices(topic, positions, { ...wait, signal })),
     listTopics: () => this.service.listTopics(),
     committed: ([group, topic]) => this.service.committed(group, topic),
-    reset: async ([topics]) => (await this.service.reset(topics), null),
+    reset: async ([topics]) => {
+      await this.service.reset(topics);
+      return null;
+    },
     join: async ([group, topic, start], { connection }) => {
       const member = await this.service.join(group, topic, start);
       connection.members.add(member);
@@ -121,7 +137,10 @@ export class DaemonServer {
       const polled = await this.service.pollSlices(memberId, commits, { ...wait, signal });
       return { ...polled, batches: encodeBatches(polled.batches) };
     },
-    release: async ([memberId, commits, partitions]) => (await this.service.release(memberId, commits, partitions), null),
+    release: async ([memberId, commits, partitions]) => {
+      await this.service.release(memberId, commits, partitions);
+      return null;
+    },
     leave: async ([memberId, commits], { connection }) => {
       await this.service.leave(memberId, commits);
       connection.members.delete(memberId);

@@ -146,9 +146,7 @@ export class KafkaAdmin {
     if (!(await admin.listTopics()).includes(topic)) return undefined;
     try {
       const offsets = await admin.fetchTopicOffsets(topic);
-      return offsets
-        .map((p) => ({ partition: p.partition, start: Number(p.low), end: Number(p.high) }))
-        .sort((a, b) => a.partition - b.partition);
+      return offsets.map((p) => ({ partition: p.partition, start: Number(p.low), end: Number(p.high) })).sort((a, b) => a.partition - b.partition);
     } catch (error) {
       if (unknownTopic(error)) return undefined;
       throw error;

@@ -48,7 +48,10 @@ function kafkaConfig(settings: KafkaSettings, logLevel: typeof import('kafkajs')
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 },
     logLevel: settings.verbose ? logLevel.WARN : logLevel.NOTHING,
     // --verbose: kafkajs's own warnings, one plain line each, on stderr
-    logCreator: () => ({ log }) => process.stderr.write(`zps: kafkajs: ${log.message}\n`),
+    logCreator:
+      () =>
+      ({ log }) =>
+        process.stderr.write(`zps: kafkajs: ${log.message}\n`),
   };
   if (settings.tls) config.ssl = settings.tls.ca ? { ca: [readFileSync(settings.tls.ca, 'utf8')] } : true;
   if (settings.sasl) {

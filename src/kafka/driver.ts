@@ -88,7 +88,8 @@ export class KafkaDriver implements Driver {
       await cluster.addTargetTopic(topic);
       leaders = cluster.findLeaderForPartitions(topic, [...offsets.keys()]);
     } catch (error) {
-      if (!(error as { retriable?: boolean }).retriable && (error as Error).name !== 'KafkaJSError') throw kafkaError(error, this.settings, `read ${topic}`, topic);
+      if (!(error as { retriable?: boolean }).retriable && (error as Error).name !== 'KafkaJSError')
+        throw kafkaError(error, this.settings, `read ${topic}`, topic);
       await cluster.refreshMetadata().catch(() => {});
       return [];
     }

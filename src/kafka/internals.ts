@@ -91,7 +91,15 @@ export async function partitionIds(cluster: unknown, topics: string[]): Promise<
     findTopicPartitionMetadata(topic: string): Array<{ partitionId: number }>;
   };
   await known.addMultipleTargetTopics(topics);
-  return new Map(topics.map((topic) => [topic, known.findTopicPartitionMetadata(topic).map((p) => p.partitionId).sort((a, b) => a - b)]));
+  return new Map(
+    topics.map((topic) => [
+      topic,
+      known
+        .findTopicPartitionMetadata(topic)
+        .map((p) => p.partitionId)
+        .sort((a, b) => a - b),
+    ]),
+  );
 }
 
 /**
@@ -115,7 +123,9 @@ export async function fetchFromBroker(
     maxWaitTime: options.maxWaitTime,
     minBytes: 1,
     maxBytes: options.maxBytes,
-    topics: [{ topic, partitions: partitions.map(({ partition, offset }) => ({ partition, fetchOffset: String(offset), maxBytes: options.partitionMaxBytes })) }],
+    topics: [
+      { topic, partitions: partitions.map(({ partition, offset }) => ({ partition, fetchOffset: String(offset), maxBytes: options.partitionMaxBytes })) },
+    ],
   });
   const data = (await broker.connectionPool.send({ request, response: { decode: response.decode, parse: async (decoded) => decoded }, requestTimeout })) as {
     responses: Array<{ topicName: string; partitions: Array<{ partition: number; errorCode: number; messages: KafkaMessage[] }> }>;

@@ -80,9 +80,7 @@ export class SchemaCodec implements RegistryCodec {
   private schema(id: number): Promise<SchemaInstance> {
     let schema = this.schemas.get(id);
     if (!schema) {
-      schema = this.registry().then((registry) =>
-        this.call(`read schema ${id}`, async () => (await registry.getSchema(id)) as unknown as SchemaInstance),
-      );
+      schema = this.registry().then((registry) => this.call(`read schema ${id}`, async () => (await registry.getSchema(id)) as unknown as SchemaInstance));
       schema.catch(() => this.schemas.delete(id));
       this.schemas.set(id, schema);
     }

@@ -59,7 +59,11 @@ export class LocalDriver implements Driver {
   }
 
   async fetch(topic: string, positions: ReadonlyArray<readonly [number, number]>, options: WaitOptions) {
-    return (await this.service()).fetch(topic, positions.map(([partition, offset]) => [partition, offset]), options);
+    return (await this.service()).fetch(
+      topic,
+      positions.map(([partition, offset]) => [partition, offset]),
+      options,
+    );
   }
 
   async join(group: string, topic: string, start: StartOffset): Promise<GroupMember> {

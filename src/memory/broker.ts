@@ -16,7 +16,6 @@ const KEEP_BATCH_BYTES = 4 * 1024;
 /** Every topic's max.message.bytes, as Kafka's default: a record must fit a record batch this big. */
 export const MAX_BATCH_BYTES = KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
 
-
 export interface BrokerLimits {
   /** Bytes of stored messages past which publishes are refused. */
   maxMemoryBytes: number;
@@ -112,10 +111,9 @@ export class MemoryBroker {
       batchBytes += sizes[i]!;
     }
     if (this.totalBytes + batchBytes > this.limits.maxMemoryBytes) {
-      throw new ZpsError(
-        `broker memory is full: ${formatBytes(this.totalBytes)} of ${formatBytes(this.limits.maxMemoryBytes)} used`,
-        { reason: 'memory-full' },
-      );
+      throw new ZpsError(`broker memory is full: ${formatBytes(this.totalBytes)} of ${formatBytes(this.limits.maxMemoryBytes)} used`, {
+        reason: 'memory-full',
+      });
     }
     const topic = existing ?? this.addTopic(topicName, partitionCount);
     const timestamp = Date.now();
@@ -153,12 +151,7 @@ export class MemoryBroker {
   }
 
   /** Reads from several partitions of a topic, up to maxRecords in all. */
-  fetch(
-    topicName: string,
-    positions: ReadonlyArray<readonly [partition: number, offset: number]>,
-    maxRecords: number,
-    maxBytes: number,
-  ): PartitionSlice[] {
+  fetch(topicName: string, positions: ReadonlyArray<readonly [partition: number, offset: number]>, maxRecords: number, maxBytes: number): PartitionSlice[] {
     const topic = this.topics.get(topicName);
     if (!topic) return [];
     const batches: PartitionSlice[] = [];
@@ -306,7 +299,10 @@ export class MemoryBroker {
       }
     }
     if (!topicNames) {
-      for (const group of this.groups.values()) group.committed.clear(), group.startAt.clear();
+      for (const group of this.groups.values()) {
+        group.committed.clear();
+        group.startAt.clear();
+      }
     }
     for (const [name, group] of this.groups) if (group.isEmpty) this.groups.delete(name);
     for (const name of names) this.notify(name);

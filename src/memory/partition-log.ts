@@ -80,16 +80,7 @@ export class PartitionLog {
    * values) that the log keeps as it is, with no copy per message; otherwise the value is copied
    * into the log's chunks.
    */
-  append(
-    timestamp: number,
-    key: Buffer | null,
-    headers: RecordHeaders,
-    size: number,
-    values: Buffer,
-    start: number,
-    length: number,
-    keep: boolean,
-  ): number {
+  append(timestamp: number, key: Buffer | null, headers: RecordHeaders, size: number, values: Buffer, start: number, length: number, keep: boolean): number {
     if (this.tail === this.timestamps.length) this.makeRoom();
     const slot = this.tail++;
     this.timestamps[slot] = timestamp;

@@ -3,14 +3,7 @@ import { ZpsError } from './errors.js';
 import { checkMessageSize, messageSize, validateTopicName } from './limits.js';
 import { outgoingBatch } from './record-batch.js';
 import { recordHeaders } from './delivery.js';
-import {
-  TYPE_HEADER,
-  type OutgoingRecord,
-  type PublishOptions,
-  type PublishResult,
-  type Publisher,
-  type RecordSender,
-} from './types.js';
+import { TYPE_HEADER, type OutgoingRecord, type PublishOptions, type PublishResult, type Publisher, type RecordSender } from './types.js';
 
 interface Pending {
   record: OutgoingRecord;
@@ -81,8 +74,12 @@ export class BatchingPublisher implements Publisher {
     this.queue = [];
     this.queuedBytes = 0;
     const sent = this.sender.send(this.topic, outgoingBatch(batch.map((pending) => pending.record))).then(
-      (acks) => batch.forEach((pending, i) => pending.resolve({ topic: this.topic, ...acks[i]!, key: pending.key })),
-      (error) => batch.forEach((pending) => pending.reject(error)),
+      (acks) => {
+        for (const [i, pending] of batch.entries()) pending.resolve({ topic: this.topic, ...acks[i]!, key: pending.key });
+      },
+      (error) => {
+        for (const pending of batch) pending.reject(error);
+      },
     );
     this.inFlight.add(sent);
     void sent.finally(() => this.inFlight.delete(sent));

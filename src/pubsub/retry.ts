@@ -11,9 +11,7 @@ export type ErrorCallback = (error: unknown, message: unknown, meta: MessageMeta
 
 export const defaultOnError: ErrorCallback = (error, _message, meta) => {
   const why = error instanceof Error ? error.message : String(error);
-  process.stderr.write(
-    `zps: handler failed for ${meta.topic}[${meta.partition}]@${meta.offset}, moving on: ${why}\n`,
-  );
+  process.stderr.write(`zps: handler failed for ${meta.topic}[${meta.partition}]@${meta.offset}, moving on: ${why}\n`);
 };
 
 /**

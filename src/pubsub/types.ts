@@ -77,12 +77,7 @@ export interface Consumer {
    * Subscribes `handler` to `topic` and resolves once the subscription is live.
    * With `messageType`, messages of another type are skipped (untyped messages are delivered).
    */
-  consume<T = unknown>(
-    topic: string,
-    handler: MessageHandler<T>,
-    messageType?: string,
-    options?: ConsumeOptions,
-  ): Promise<void>;
+  consume<T = unknown>(topic: string, handler: MessageHandler<T>, messageType?: string, options?: ConsumeOptions): Promise<void>;
   /** Stops delivery, lets handlers in progress finish, commits what they handled. */
   close(): Promise<void>;
 }
@@ -118,11 +113,7 @@ export interface RecordAck {
 }
 
 /** Where a reader starts in each partition: kcat's -o beginning|end|N|-N. */
-export type StartOffset =
-  | { kind: 'beginning' }
-  | { kind: 'end' }
-  | { kind: 'absolute'; offset: number }
-  | { kind: 'tail'; count: number };
+export type StartOffset = { kind: 'beginning' } | { kind: 'end' } | { kind: 'absolute'; offset: number } | { kind: 'tail'; count: number };
 
 export interface ReaderOptions {
   topic: string;

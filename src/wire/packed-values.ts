@@ -20,12 +20,7 @@ const MAX_GAP = 16;
  * memory: the lines of one stdin chunk, the messages of one log chunk. Value i is `length(i)`
  * bytes at byte `offset(i)` of `buffer(i)` (a tombstone: 0 bytes).
  */
-export function packValues(
-  count: number,
-  buffer: (i: number) => ArrayBufferLike,
-  offset: (i: number) => number,
-  length: (i: number) => number,
-): PackedValues {
+export function packValues(count: number, buffer: (i: number) => ArrayBufferLike, offset: (i: number) => number, length: (i: number) => number): PackedValues {
   const starts = new Uint32Array(count);
   const runs: Array<{ buffer: ArrayBufferLike; from: number; to: number; at: number }> = [];
   let run: (typeof runs)[number] | undefined;
@@ -46,4 +41,3 @@ export function packValues(
   for (const { buffer: source, from, to, at } of runs) bytes.set(new Uint8Array(source, from, to - from), at);
   return { bytes, starts };
 }
-

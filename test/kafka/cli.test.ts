@@ -35,7 +35,7 @@ describe('zps on Kafka: publish and consume', () => {
     expect(values).toEqual(Array.from({ length: 2000 }, (_, i) => i));
   });
 
-  it('creates a topic with --partitions, keys go where Kafka\'s partitioner puts them, -p is checked', async () => {
+  it("creates a topic with --partitions, keys go where Kafka's partitioner puts them, -p is checked", async () => {
     const t = unique('k');
     const result = await kz(['publish', t, '--partitions', '3', '--json', '-K', '=', '-p', '2'], { input: 'a=1\n' });
     expect(JSON.parse(result.stdout)).toMatchObject({ partition: 2, offset: 0 });
@@ -238,14 +238,16 @@ describe('zps on Kafka: failures', () => {
     const t = unique('tls');
     const env = { ZPS_BROKERS: process.env.ZPS_TEST_TLS_BROKERS! };
     expect(await kz(['publish', t, '--tls', '--tls-ca', process.env.ZPS_TEST_TLS_CA!, 'over-tls'], { env })).toMatchObject({ code: 0, stderr: '' });
-    expect(await kz(['consume', t], { env: { ...env, ZPS_TLS: '1', ZPS_TLS_CA: process.env.ZPS_TEST_TLS_CA! } })).toMatchObject({ code: 0, stdout: 'over-tls\n' });
+    expect(await kz(['consume', t], { env: { ...env, ZPS_TLS: '1', ZPS_TLS_CA: process.env.ZPS_TEST_TLS_CA! } })).toMatchObject({
+      code: 0,
+      stdout: 'over-tls\n',
+    });
     const untrusted = await kz(['count', t, '--tls', '--timeout', '5s'], { env });
     expect(untrusted.code).toBe(1);
     const [error, hint] = untrusted.stderr.split('\n');
     expect(error).toMatch(/^zps: .*127\.0\.0\.1:19095.*(certificate|self.signed)/i);
     expect(hint).toMatch(/--tls-ca/); // not --brokers (issue 8.11)
   });
-
 });
 
 describe('a waiting consume sees new messages quickly', () => {
@@ -253,7 +255,11 @@ describe('a waiting consume sees new messages quickly', () => {
     const t = unique('k');
     const waiting = new RunningZps('/nonexistent/unused.sock', ['consume', t, '-o', 'end', '-n', '1'], kafkaEnv());
     let i = 0;
-    await waitFor(async () => (await kz(['publish', t, `m${i++}`]), waiting.lines().length >= 1), 'the consumer to see a message', 30_000);
+    const published = async () => {
+      await kz(['publish', t, `m${i++}`]);
+      return waiting.lines().length >= 1;
+    };
+    await waitFor(published, 'the consumer to see a message', 30_000);
     expect((await waiting.result).code).toBe(0);
   });
 });

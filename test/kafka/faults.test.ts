@@ -16,7 +16,7 @@ describe('a broker stopped in the middle of a long publish', () => {
       void publisher.result.then(() => (ended = true));
       const feed = async () => {
         while (!ended && next < 2_000_000) {
-          const chunk = Array.from({ length: 500 }, () => `{"i":${next++}}`).join('\n') + '\n';
+          const chunk = `${Array.from({ length: 500 }, () => `{"i":${next++}}`).join('\n')}\n`;
           if (!publisher.child.stdin!.write(chunk)) {
             await Promise.race([new Promise((resolve) => publisher.child.stdin!.once('drain', resolve)), publisher.result]);
           }
@@ -42,7 +42,12 @@ describe('a broker stopped in the middle of a long publish', () => {
       expect(await counter.result).toMatchObject({ code: 0, stdout: '1\n', stderr: '' });
       const consumed = await zps('/nonexistent/unused.sock', ['consume', 'long', '--timeout', '30s'], { env, timeoutMs: 120_000 });
       expect(consumed.code).toBe(0);
-      const seen = new Set(consumed.stdout.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { i: number }).i));
+      const seen = new Set(
+        consumed.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => (JSON.parse(line) as { i: number }).i),
+      );
       const missing = Array.from({ length: acked }, (_, i) => i).filter((i) => !seen.has(i));
       expect(missing).toEqual([]);
     } finally {

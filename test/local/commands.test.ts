@@ -74,7 +74,7 @@ describe('zps topics and reset', () => {
     }
   });
 
-  it('reset of topics drops their messages and groups\' offsets; reset alone drops everything', async () => {
+  it("reset of topics drops their messages and groups' offsets; reset alone drops everything", async () => {
     const isolated = privateSocket();
     const z = (args: string[]) => zps(isolated.socket, args);
     try {

@@ -48,7 +48,8 @@ describe('zps daemon', () => {
     await zps(socket, ['publish', 'orders', 'a', 'b']);
     const text = await zps(socket, ['daemon', 'status']);
     expect(text.code).toBe(0);
-    for (const field of ['pid', 'version', 'uptime', 'socket', 'topics', 'messages', 'memory']) expect(text.stdout).toMatch(new RegExp(`^${field}\\s+\\S`, 'm'));
+    for (const field of ['pid', 'version', 'uptime', 'socket', 'topics', 'messages', 'memory'])
+      expect(text.stdout).toMatch(new RegExp(`^${field}\\s+\\S`, 'm'));
     expect(text.stdout).toMatch(/^messages\s+2$/m);
 
     expect(await zps(socket, ['daemon', 'stop'])).toMatchObject({ code: 0 });

@@ -57,7 +57,7 @@ describe('the library in local mode', () => {
     expect((await zps(socket, ['count', t, '-g', 'readers'])).stdout).toBe('0\n');
   });
 
-  it('getMemoryBroker() gives the seed\'s helpers over the daemon', async () => {
+  it("getMemoryBroker() gives the seed's helpers over the daemon", async () => {
     const t = unique('helpers');
     await zps(socket, ['publish', t, 'a', 'b']);
     const broker = getMemoryBroker({ socketPath: socket });
@@ -75,7 +75,10 @@ describe('the library in local mode', () => {
     const a = createFactory({ environment: 'local', inProcess: true });
     const b = createFactory({ environment: 'local', inProcess: true, consumerGroup: 'g' });
     const received: unknown[] = [];
-    await b.getConsumerFactory().create().consume(t, (m) => void received.push(m), undefined, { fromBeginning: true });
+    await b
+      .getConsumerFactory()
+      .create()
+      .consume(t, (m) => void received.push(m), undefined, { fromBeginning: true });
     await (await a.getPublisherFactory().create(t)).publish(null, 'shared');
     await waitFor(() => received.length === 1, 'the message');
     expect(await getMemoryBroker({ inProcess: true }).getMessageCount(t)).toBe(1);
@@ -126,10 +129,14 @@ describe('a library consumer when the daemon dies', () => {
     const { pid } = JSON.parse((await zps(own.socket, ['daemon', 'status', '--json'])).stdout);
     process.kill(pid, 'SIGKILL');
     // the next publish restarts the daemon; the consumer rejoins the new one
-    await waitFor(async () => {
-      await publisher.publish(null, 'after').catch(() => undefined);
-      return received.includes('after');
-    }, 'a message published after the restart', 15_000);
+    await waitFor(
+      async () => {
+        await publisher.publish(null, 'after').catch(() => undefined);
+        return received.includes('after');
+      },
+      'a message published after the restart',
+      15_000,
+    );
     expect(received[0]).toBe('before');
     await factory.close();
     own.cleanup();

@@ -27,11 +27,18 @@ describe('npm pack', () => {
     expect(npx('completion', 'fish').stdout).toContain('complete -c zps');
     // bin/zps.js, the entry point of the documented layout, is the same command
     const installed = join(project, 'node_modules', 'zps', 'bin', 'zps.js');
-    expect(spawnSync(process.execPath, [installed, 'consume', 'greetings'], { cwd: project, env, encoding: 'utf8' })).toMatchObject({ status: 0, stdout: 'hello\n' });
+    expect(spawnSync(process.execPath, [installed, 'consume', 'greetings'], { cwd: project, env, encoding: 'utf8' })).toMatchObject({
+      status: 0,
+      stdout: 'hello\n',
+    });
     expect(spawnSync(process.execPath, [installed, '--version'], { encoding: 'utf8' }).stdout).toBe(`${npx('--version').stdout}`);
     const library = spawnSync(
       process.execPath,
-      ['--input-type=module', '-e', `import { getMemoryBroker } from 'zps'; const b = getMemoryBroker(); console.log(await b.getMessageCount('greetings')); await b.close();`],
+      [
+        '--input-type=module',
+        '-e',
+        `import { getMemoryBroker } from 'zps'; const b = getMemoryBroker(); console.log(await b.getMessageCount('greetings')); await b.close();`,
+      ],
       { cwd: project, env, encoding: 'utf8' },
     );
     expect(library).toMatchObject({ status: 0, stdout: '1\n' });

@@ -55,7 +55,15 @@ describe('zps publish and consume', () => {
     expect((await run(['publish', t, '-k', 'user-1', '-t', 'greeting', '-H', 'trace=abc', '-H', 'source:cli', 'hi'])).code).toBe(0);
     expect((await run(['publish', t, '-K', ':'], 'user-2:{"x":1}\nno-delimiter\nuser-3:a:b\n')).code).toBe(0);
     const messages = lines((await run(['consume', t, '--json'])).stdout).map((l) => JSON.parse(l));
-    expect(messages[0]).toMatchObject({ topic: t, partition: 0, offset: 0, key: 'user-1', type: 'greeting', headers: { trace: 'abc', source: 'cli' }, value: 'hi' });
+    expect(messages[0]).toMatchObject({
+      topic: t,
+      partition: 0,
+      offset: 0,
+      key: 'user-1',
+      type: 'greeting',
+      headers: { trace: 'abc', source: 'cli' },
+      value: 'hi',
+    });
     expect(typeof messages[0].timestamp).toBe('number');
     expect(messages.slice(1).map((m) => [m.key, m.value, m.type])).toEqual([
       ['user-2', { x: 1 }, null],
@@ -176,7 +184,11 @@ describe('zps publish and consume', () => {
     const waiting = new RunningZps(socket, ['consume', t, '-o', 'end', '-n', '2']);
     // It starts at the end as of subscribing: publish until it shows it is listening.
     let i = 0;
-    await waitFor(async () => (await run(['publish', t, `late-${i++}`]), waiting.lines().length >= 1), 'the consumer to listen');
+    const published = async () => {
+      await run(['publish', t, `late-${i++}`]);
+      return waiting.lines().length >= 1;
+    };
+    await waitFor(published, 'the consumer to listen');
     await run(['publish', t, 'last']);
     const result = await waiting.result;
     expect(result.code).toBe(0);

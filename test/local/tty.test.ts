@@ -10,7 +10,7 @@ afterAll(() => cleanup());
 
 /** Runs zps on a pseudo-terminal (util-linux script), as a person at a terminal would. */
 function onTty(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const command = 'stty cols 100 rows 30; ' + [process.execPath, ZPS_BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const command = `stty cols 100 rows 30; ${[process.execPath, ZPS_BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     env: cleanEnv({ ZPS_SOCKET: socket, TERM: 'xterm-256color', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],

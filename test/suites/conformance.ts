@@ -82,9 +82,7 @@ export const scenarios: Record<string, Scenario> = {
     const received = new Map<string, number[]>(topics.map((t) => [t, []]));
     const consumer = factory.getConsumerFactory().create();
     await Promise.all(
-      topics.map((topic) =>
-        consumer.consume(topic, (message) => void received.get(topic)!.push(message as number), undefined, { fromBeginning: true }),
-      ),
+      topics.map((topic) => consumer.consume(topic, (message) => void received.get(topic)!.push(message as number), undefined, { fromBeginning: true })),
     );
     await Promise.all(
       topics.map(async (topic) => {
@@ -103,7 +101,10 @@ export const scenarios: Record<string, Scenario> = {
     for (const group of [unique('ga'), unique('gb')]) {
       const list: unknown[] = [];
       byGroup.set(group, list);
-      await factory.getConsumerFactory().create({ group }).consume(topic, (m) => void list.push(m), undefined, { fromBeginning: true });
+      await factory
+        .getConsumerFactory()
+        .create({ group })
+        .consume(topic, (m) => void list.push(m), undefined, { fromBeginning: true });
     }
     const publisher = await factory.getPublisherFactory().create(topic);
     await Promise.all(Array.from({ length: 50 }, (_, i) => publisher.publish(null, i)));
@@ -120,10 +121,13 @@ export const scenarios: Record<string, Scenario> = {
     const members = [0, 1, 2];
     for (const member of members) {
       const factory = use(target.factory({ consumerGroup: group }));
-      await factory.getConsumerFactory().create().consume(topic, (message) => {
-        const id = (message as { id: number }).id;
-        handledBy.set(id, [...(handledBy.get(id) ?? []), member]);
-      });
+      await factory
+        .getConsumerFactory()
+        .create()
+        .consume(topic, (message) => {
+          const id = (message as { id: number }).id;
+          handledBy.set(id, [...(handledBy.get(id) ?? []), member]);
+        });
     }
     const publisher = await use(target.factory()).getPublisherFactory().create(topic);
     const total = 400;
@@ -149,7 +153,10 @@ export const scenarios: Record<string, Scenario> = {
     await consumer.close();
     for (let i = 10; i < 20; i++) await publisher.publish(null, i);
     const second: unknown[] = [];
-    await factory.getConsumerFactory().create().consume(topic, (m) => void second.push(m), undefined, { fromBeginning: true });
+    await factory
+      .getConsumerFactory()
+      .create()
+      .consume(topic, (m) => void second.push(m), undefined, { fromBeginning: true });
     await waitFor(() => second.length >= 10, 'the next ten', target.caps.deliveryTimeoutMs);
     expect(first).toEqual(Array.from({ length: 10 }, (_, i) => i));
     expect(second).toEqual(Array.from({ length: 10 }, (_, i) => i + 10));
@@ -160,15 +167,18 @@ export const scenarios: Record<string, Scenario> = {
     const factory = use(target.factory({ consumerGroup: unique('g'), retry: FAST_RETRY, onError: (e) => errors.push(e) }));
     const topic = unique('redeliver');
     const attempts: unknown[] = [];
-    await factory.getConsumerFactory().create().consume(
-      topic,
-      (message) => {
-        attempts.push(message);
-        if (attempts.length < 3) throw new Error('not yet');
-      },
-      undefined,
-      { fromBeginning: true },
-    );
+    await factory
+      .getConsumerFactory()
+      .create()
+      .consume(
+        topic,
+        (message) => {
+          attempts.push(message);
+          if (attempts.length < 3) throw new Error('not yet');
+        },
+        undefined,
+        { fromBeginning: true },
+      );
     const publisher = await factory.getPublisherFactory().create(topic);
     await publisher.publish(null, 'flaky');
     await publisher.publish(null, 'next');
@@ -179,24 +189,25 @@ export const scenarios: Record<string, Scenario> = {
 
   async 'a consumer keeps going after a handler keeps failing'(target, use) {
     const failures: Array<{ error: unknown; message: unknown }> = [];
-    const factory = use(
-      target.factory({ consumerGroup: unique('g'), retry: FAST_RETRY, onError: (error, message) => failures.push({ error, message }) }),
-    );
+    const factory = use(target.factory({ consumerGroup: unique('g'), retry: FAST_RETRY, onError: (error, message) => failures.push({ error, message }) }));
     const topic = unique('poison');
     const handled: unknown[] = [];
     let poisonAttempts = 0;
-    await factory.getConsumerFactory().create().consume(
-      topic,
-      async (message) => {
-        if (message === 'poison') {
-          poisonAttempts++;
-          throw new Error('cannot handle poison');
-        }
-        handled.push(message);
-      },
-      undefined,
-      { fromBeginning: true },
-    );
+    await factory
+      .getConsumerFactory()
+      .create()
+      .consume(
+        topic,
+        async (message) => {
+          if (message === 'poison') {
+            poisonAttempts++;
+            throw new Error('cannot handle poison');
+          }
+          handled.push(message);
+        },
+        undefined,
+        { fromBeginning: true },
+      );
     const publisher = await factory.getPublisherFactory().create(topic);
     for (const value of ['a', 'poison', 'b', 'c']) await publisher.publish(null, value);
     await waitFor(() => handled.length >= 3, 'the messages after the poison', target.caps.deliveryTimeoutMs);
@@ -214,8 +225,14 @@ export const scenarios: Record<string, Scenario> = {
     for (let i = 0; i < 5; i++) await publisher.publish(null, `old-${i}`);
     const fromBeginning: unknown[] = [];
     const fromEnd: unknown[] = [];
-    await factory.getConsumerFactory().create({ group: unique('b') }).consume(topic, (m) => void fromBeginning.push(m), undefined, { fromBeginning: true });
-    await factory.getConsumerFactory().create({ group: unique('e') }).consume(topic, (m) => void fromEnd.push(m));
+    await factory
+      .getConsumerFactory()
+      .create({ group: unique('b') })
+      .consume(topic, (m) => void fromBeginning.push(m), undefined, { fromBeginning: true });
+    await factory
+      .getConsumerFactory()
+      .create({ group: unique('e') })
+      .consume(topic, (m) => void fromEnd.push(m));
     await publisher.publish(null, 'new');
     await waitFor(() => fromBeginning.length >= 6 && fromEnd.length >= 1, 'both consumers', target.caps.deliveryTimeoutMs);
     expect(fromBeginning).toEqual(['old-0', 'old-1', 'old-2', 'old-3', 'old-4', 'new']);
@@ -226,7 +243,10 @@ export const scenarios: Record<string, Scenario> = {
     const factory = use(target.factory({ consumerGroup: unique('g') }));
     const topic = unique('types');
     const received: unknown[] = [];
-    await factory.getConsumerFactory().create().consume(topic, (m) => void received.push(m), 'wanted', { fromBeginning: true });
+    await factory
+      .getConsumerFactory()
+      .create()
+      .consume(topic, (m) => void received.push(m), 'wanted', { fromBeginning: true });
     const wanted = await factory.getPublisherFactory().create(topic, 'wanted');
     const other = await factory.getPublisherFactory().create(topic, 'other');
     const untyped = await factory.getPublisherFactory().create(topic);
@@ -242,7 +262,10 @@ export const scenarios: Record<string, Scenario> = {
     const factory = use(target.factory({ consumerGroup: unique('g') }));
     const topic = unique('later');
     const received: string[] = [];
-    await factory.getConsumerFactory().create().consume(topic, (m) => void received.push(m as string));
+    await factory
+      .getConsumerFactory()
+      .create()
+      .consume(topic, (m) => void received.push(m as string));
     expect((await factory.getAdmin().topics()).map((t) => t.topic)).not.toContain(topic);
     await factory.getAdmin().createTopic(topic, { partitions: 3 });
     const publisher = await factory.getPublisherFactory().create(topic);
@@ -257,7 +280,10 @@ export const scenarios: Record<string, Scenario> = {
     const factory = use(target.factory({ consumerGroup: unique('g') }));
     const topic = unique('bytes');
     const received: Received[] = [];
-    await factory.getConsumerFactory().create().consume(topic, (message, meta) => void received.push({ message, meta }), undefined, { fromBeginning: true });
+    await factory
+      .getConsumerFactory()
+      .create()
+      .consume(topic, (message, meta) => void received.push({ message, meta }), undefined, { fromBeginning: true });
     const publisher = await factory.getPublisherFactory().create(topic, 'typed');
     const key = Buffer.from([0xff, 0x00, 0x7f]);
     const nullHeader: Array<[string, null]> = target.caps.publishesNullHeaders ? [['n', null]] : [];
@@ -289,7 +315,8 @@ export const scenarios: Record<string, Scenario> = {
     const tools = use(target.factory());
     const topic = unique('reader');
     await publishTexts(tools, topic, ['a', 'b', 'c', 'd']);
-    const read = async (start: Parameters<ToolsFactory['openReader']>[0]['start']) => texts(await readAll(await tools.openReader({ topic, start, follow: false })));
+    const read = async (start: Parameters<ToolsFactory['openReader']>[0]['start']) =>
+      texts(await readAll(await tools.openReader({ topic, start, follow: false })));
     expect(await read({ kind: 'beginning' })).toEqual(['a', 'b', 'c', 'd']);
     expect(await read({ kind: 'absolute', offset: 2 })).toEqual(['c', 'd']);
     expect(await read({ kind: 'tail', count: 1 })).toEqual(['d']);
@@ -342,7 +369,9 @@ export const scenarios: Record<string, Scenario> = {
     expect(await producer.getAdmin().count(topic)).toBe(total);
 
     const seen = new Set<number>();
-    const first = use(target.factory({ consumerGroup: group })).getConsumerFactory().create();
+    const first = use(target.factory({ consumerGroup: group }))
+      .getConsumerFactory()
+      .create();
     await first.consume(
       topic,
       async (message) => {
@@ -354,7 +383,9 @@ export const scenarios: Record<string, Scenario> = {
     );
     await waitFor(() => seen.size >= 50, 'the first consumer to be busy', target.caps.deliveryTimeoutMs);
     await first.close();
-    const second = use(target.factory({ consumerGroup: group })).getConsumerFactory().create();
+    const second = use(target.factory({ consumerGroup: group }))
+      .getConsumerFactory()
+      .create();
     await second.consume(topic, (message) => void seen.add((message as { id: number }).id), undefined, { fromBeginning: true });
     await waitFor(() => seen.size >= total, 'every message across both consumers', target.caps.deliveryTimeoutMs);
     expect(seen.size).toBe(total);
@@ -374,7 +405,10 @@ function batchOf(records: Array<{ key: Buffer | null; value: Buffer; headers: []
     packedValues: () => {
       const starts = new Uint32Array(records.length);
       let at = 0;
-      records.forEach((r, i) => ((starts[i] = at), (at += r.value.length)));
+      records.forEach((r, i) => {
+        starts[i] = at;
+        at += r.value.length;
+      });
       return { bytes: Buffer.concat(records.map((r) => r.value)), starts };
     },
   };
@@ -390,7 +424,7 @@ async function readAll(reader: Awaited<ReturnType<ToolsFactory['openReader']>>, 
   try {
     for (let batch = await reader.next(); batch; batch = await reader.next()) {
       records.push(...batch);
-      if (markDone) batch.forEach((record) => reader.markDone(record));
+      if (markDone) for (const record of batch) reader.markDone(record);
     }
   } finally {
     await reader.close();
@@ -405,7 +439,10 @@ export function describeConformance(target: () => ConformanceTarget): void {
   const run = async (scenario: Scenario) => {
     const factories: PubSubFactory[] = [];
     try {
-      await scenario(target(), (factory) => (factories.push(factory), factory));
+      await scenario(target(), (factory) => {
+        factories.push(factory);
+        return factory;
+      });
     } finally {
       await Promise.all(factories.map((f) => f.close()));
     }

@@ -28,8 +28,14 @@ describe('commands, in-process', () => {
     const t = unique('t');
     const published = await zps(['publish', t, '-K', ':', '--json'], { input: 'k1:v1\nk2:v2\n' });
     expect(published.stdout).toBe(`{"topic":"${t}","partition":0,"offset":0,"key":"k1"}\n{"topic":"${t}","partition":0,"offset":1,"key":"k2"}\n`);
-    const records = (await zps(['consume', t, '--json'])).stdout.trim().split('\n').map((line) => JSON.parse(line));
-    expect(records.map((r) => [r.key, r.value])).toEqual([['k1', 'v1'], ['k2', 'v2']]);
+    const records = (await zps(['consume', t, '--json'])).stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(records.map((r) => [r.key, r.value])).toEqual([
+      ['k1', 'v1'],
+      ['k2', 'v2'],
+    ]);
   });
 
   it('tombstones with -Z, told apart by --format %S', async () => {
@@ -57,7 +63,10 @@ describe('commands, in-process', () => {
 
   it('a missing topic is exit 1; topics and reset', async () => {
     const t = unique('t');
-    expect(await zps(['consume', t])).toMatchObject({ code: 1, stderr: `zps: topic ${t} does not exist\na topic is created by its first publish; --follow waits for it\n` });
+    expect(await zps(['consume', t])).toMatchObject({
+      code: 1,
+      stderr: `zps: topic ${t} does not exist\na topic is created by its first publish; --follow waits for it\n`,
+    });
     await zps(['publish', t, 'x']);
     expect((await zps(['topics'])).stdout).toContain(`${t}\t1\n`);
     expect(await zps(['reset', t])).toMatchObject({ code: 0 });

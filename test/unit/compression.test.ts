@@ -38,7 +38,15 @@ describe('decompressing record batches other producers compressed', () => {
     // "abc" then a match 3 back, 9 long (overlapping), then the literal "!"
     const block = Buffer.from([0x35, 0x61, 0x62, 0x63, 0x03, 0x00, 0x10, 0x21]);
     expect(decompress(Compression.lz4, lz4Frame([[block, false]])).toString()).toBe('abcabcabcabc!');
-    expect(decompress(Compression.lz4, lz4Frame([[block, false], [Buffer.from('raw'), true]])).toString()).toBe('abcabcabcabc!raw');
+    expect(
+      decompress(
+        Compression.lz4,
+        lz4Frame([
+          [block, false],
+          [Buffer.from('raw'), true],
+        ]),
+      ).toString(),
+    ).toBe('abcabcabcabc!raw');
     // long literal and match lengths (15 + extra bytes)
     const literals = Buffer.alloc(20, 0x6c);
     const long = Buffer.concat([Buffer.from([0xff, 5]), literals, Buffer.from([0x01, 0x00, 0x00]), Buffer.from([0x10, 0x2e])]);

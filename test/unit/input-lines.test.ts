@@ -15,11 +15,18 @@ const texts = (lines: InputLines): Array<[number, string]> =>
 
 describe('stdin lines', () => {
   it('splits on newlines, skips empty lines, strips CR, keeps line numbers', async () => {
-    expect(await linesOf(['a\n\nb\r\n', 'c'])).toEqual([[1, 'a'], [3, 'b'], [4, 'c']]);
+    expect(await linesOf(['a\n\nb\r\n', 'c'])).toEqual([
+      [1, 'a'],
+      [3, 'b'],
+      [4, 'c'],
+    ]);
   });
 
   it('joins a line split across chunks, a CRLF split between them included', async () => {
-    expect(await linesOf(['{"a":', '"long', ' value"}\r', '\nnext\n'])).toEqual([[1, '{"a":"long value"}'], [2, 'next']]);
+    expect(await linesOf(['{"a":', '"long', ' value"}\r', '\nnext\n'])).toEqual([
+      [1, '{"a":"long value"}'],
+      [2, 'next'],
+    ]);
     expect(await linesOf(['x', 'y', 'z'])).toEqual([[1, 'xyz']]);
     expect(await linesOf(['é'.slice(0, 1), '\n'])).toEqual([[1, 'é']]);
   });
@@ -53,7 +60,10 @@ describe('stdin lines', () => {
     })();
     const seen: Array<{ lines: Array<[number, string]>; tooLong?: { position: number; bytes: number } }> = [];
     for await (const lines of inputLines(stream, 1024 * 1024)) seen.push({ lines: texts(lines), tooLong: lines.tooLong && { ...lines.tooLong } });
-    expect(seen).toEqual([{ lines: [[1, 'ok']], tooLong: undefined }, { lines: [], tooLong: { position: 2, bytes: 100 * 64 * 1024 } }]);
+    expect(seen).toEqual([
+      { lines: [[1, 'ok']], tooLong: undefined },
+      { lines: [], tooLong: { position: 2, bytes: 100 * 64 * 1024 } },
+    ]);
     expect(read).toBe(100);
   });
 
@@ -67,6 +77,10 @@ describe('stdin lines', () => {
   });
 
   it('reads arguments as numbered values', () => {
-    expect(texts(argumentLines(['{"x":1}', 'plain', '']))).toEqual([[1, '{"x":1}'], [2, 'plain'], [3, '']]);
+    expect(texts(argumentLines(['{"x":1}', 'plain', '']))).toEqual([
+      [1, '{"x":1}'],
+      [2, 'plain'],
+      [3, ''],
+    ]);
   });
 });

@@ -14,11 +14,55 @@ const parses = (text: string) => {
 
 describe('isJsonValue agrees with JSON.parse', () => {
   it.each([
-    '{}', '[]', '""', '0', '-0', '1.5e+10', '-12.0E-3', 'true', 'false', 'null', ' {"a" : [1, {"b": null}] } ',
-    '"\\u00e9\\n\\"\\\\\\/"', '[[[[]]]]', '{"a":{"b":{"c":[1,2,3]}}}', '\t\r\n1\n',
-    '', ' ', '{', '}', '[1,]', '{"a":1,}', '{"a"}', '{a:1}', "'x'", '01', '1.', '.5', '-', '1e', '+1', 'tru', 'truex', 'nul',
-    '"\\x"', '"\\u12g4"', '"a\nb"', '"unterminated', '[1 2]', '{"a":1 "b":2}', '1 2', 'NaN', 'Infinity', '\ufeff1', '[,1]', '{,}',
-    '{"a":1}}', '[1]]', '"\u007f"', '"\ud800"',
+    '{}',
+    '[]',
+    '""',
+    '0',
+    '-0',
+    '1.5e+10',
+    '-12.0E-3',
+    'true',
+    'false',
+    'null',
+    ' {"a" : [1, {"b": null}] } ',
+    '"\\u00e9\\n\\"\\\\\\/"',
+    '[[[[]]]]',
+    '{"a":{"b":{"c":[1,2,3]}}}',
+    '\t\r\n1\n',
+    '',
+    ' ',
+    '{',
+    '}',
+    '[1,]',
+    '{"a":1,}',
+    '{"a"}',
+    '{a:1}',
+    "'x'",
+    '01',
+    '1.',
+    '.5',
+    '-',
+    '1e',
+    '+1',
+    'tru',
+    'truex',
+    'nul',
+    '"\\x"',
+    '"\\u12g4"',
+    '"a\nb"',
+    '"unterminated',
+    '[1 2]',
+    '{"a":1 "b":2}',
+    '1 2',
+    'NaN',
+    'Infinity',
+    '\ufeff1',
+    '[,1]',
+    '{,}',
+    '{"a":1}}',
+    '[1]]',
+    '"\u007f"',
+    '"\ud800"',
   ])('%j', (text) => {
     expect(isJsonText(text)).toBe(parses(text));
   });
@@ -27,7 +71,7 @@ describe('isJsonValue agrees with JSON.parse', () => {
     const pieces = ['{', '}', '[', ']', ',', ':', '"', '\\', 'a', '1', '0', '-', '.', 'e', '+', ' ', '\n', 'true', 'null', 'false', '\\u00', 'f', '"k"', '2'];
     const seeds = ['{"id":1,"user":"u-1","ok":true}', '[1,2.5,-3e2,"x",null,{"a":[]}]', '"plain \\" string"', '{"nested":{"deep":[[1],[2,{"x":"y"}]]}}'];
     let seed = 42;
-    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
     let disagreements = 0;
     for (let round = 0; round < 100_000; round++) {
       let text = seeds[random(seeds.length)]!;
@@ -46,7 +90,7 @@ describe('isJsonValue agrees with JSON.parse', () => {
   it('handles deep nesting without overflowing the stack', () => {
     const deep = '['.repeat(200_000) + ']'.repeat(200_000);
     expect(isJsonText(deep)).toBe(true);
-    expect(isJsonText(deep + ']')).toBe(false);
+    expect(isJsonText(`${deep}]`)).toBe(false);
   });
 
   it('refuses bytes that are not well-formed UTF-8, which decoding would have replaced', () => {
@@ -92,7 +136,7 @@ describe('compactJson puts JSON on one line from its bytes', () => {
 
   it('agrees with JSON.parse on random documents, leaving no whitespace outside strings', () => {
     let seed = 7;
-    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
     const space = () => [' ', '\n', '\t', '\r', ''][random(5)]!;
     const value = (depth: number): string => {
       const kind = random(depth > 3 ? 3 : 5);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBroker } from '../../src/memory/broker.js';
 import { partitionForKey } from '../../src/wire/murmur2.js';
 import { expandAcks } from '../../src/pubsub/record-batch.js';
-import { ZpsError } from '../../src/pubsub/errors.js';
+import type { ZpsError } from '../../src/pubsub/errors.js';
 import { MAX_MESSAGE_BYTES } from '../../src/pubsub/limits.js';
 import type { OutgoingRecord } from '../../src/pubsub/types.js';
 
@@ -19,9 +19,7 @@ function produce(broker: MemoryBroker, topic: string, records: OutgoingRecord[])
 }
 
 function values(broker: MemoryBroker, topic: string, partition = 0): unknown[] {
-  return broker
-    .fetch(topic, [[partition, 0]], 1000, Infinity)
-    .flatMap((batch) => batch.slice.toRecords().map((r) => JSON.parse(r.value!.toString())));
+  return broker.fetch(topic, [[partition, 0]], 1000, Infinity).flatMap((batch) => batch.slice.toRecords().map((r) => JSON.parse(r.value!.toString())));
 }
 
 function thrown(work: () => unknown): ZpsError {
@@ -47,7 +45,11 @@ describe('memory broker: logs', () => {
   it('routes keys with murmur2 and spreads keyless messages round robin', () => {
     const broker = new MemoryBroker();
     broker.createTopic('t', 4);
-    const keyed = produce(broker, 't', ['a', 'b', 'c', 'd', 'e'].map((k) => record('v', k)));
+    const keyed = produce(
+      broker,
+      't',
+      ['a', 'b', 'c', 'd', 'e'].map((k) => record('v', k)),
+    );
     for (const ack of keyed) expect(ack.partition).toBe(partitionForKey(ack.key!, 4));
     const keyless = produce(broker, 't', [record('1'), record('2'), record('3'), record('4')]);
     expect(new Set(keyless.map((a) => a.partition)).size).toBe(4);
@@ -139,7 +141,7 @@ describe('memory broker: groups', () => {
     expect(taken.batches[0]!.slice.toRecords().map((r) => r.offset)).toEqual([0]);
   });
 
-  it('gives a leaving member\'s partitions back to the group at the committed offset', () => {
+  it("gives a leaving member's partitions back to the group at the committed offset", () => {
     const broker = new MemoryBroker();
     const a = broker.join('g', 't', { kind: 'beginning' });
     const b = broker.join('g', 't', { kind: 'beginning' });
@@ -147,10 +149,15 @@ describe('memory broker: groups', () => {
     expect(broker.poll(a, 10, Infinity).batches[0]!.slice).toHaveLength(3);
     broker.commit(a, [[0, 1]]);
     broker.leave(a); // 2 and 3 were delivered but not committed: they come again
-    expect(broker.poll(b, 10, Infinity).batches[0]!.slice.toRecords().map((r) => r.offset)).toEqual([1, 2]);
+    expect(
+      broker
+        .poll(b, 10, Infinity)
+        .batches[0]!.slice.toRecords()
+        .map((r) => r.offset),
+    ).toEqual([1, 2]);
   });
 
-  it('reset of a topic drops its messages and its groups\' offsets; reset() drops everything', () => {
+  it("reset of a topic drops its messages and its groups' offsets; reset() drops everything", () => {
     const broker = new MemoryBroker();
     broker.produce('a', [record('1')]);
     broker.produce('b', [record('2')]);

@@ -14,7 +14,7 @@ describe('murmur2', () => {
     expect(murmur2(Buffer.from(key))).toBe(expected);
   });
 
-  it('picks the partition as Kafka\'s default partitioner: positive hash modulo partitions', () => {
+  it("picks the partition as Kafka's default partitioner: positive hash modulo partitions", () => {
     expect(partitionForKey(Buffer.from('21'), 3)).toBe((-973932308 & 0x7fffffff) % 3);
     expect(partitionForKey(Buffer.from('foobar'), 7)).toBe((-790332482 & 0x7fffffff) % 7);
     expect(partitionForKey(Buffer.from('anything'), 1)).toBe(0);

@@ -14,12 +14,13 @@ function append(log: PartitionLog, timestamp: number, key: string | Buffer | nul
   return log.append(timestamp, keyBytes, headers, size, kept, 2, value.length, true);
 }
 
-const valueOf = (offset: number) =>
+const valueAt = (offset: number) =>
   // mostly small values, now and then one large enough to get a chunk of its own, and tombstones
   offset % 11 === 0 ? null : Buffer.from(offset % 97 === 0 ? `${offset}:`.padEnd(300_000, 'x') : `{"n":${offset}}`);
 
 /** Keys of every kind: text, bytes that are not UTF-8, empty. */
-const keyOf = (offset: number) => (offset % 4 === 0 ? Buffer.from([0xff, offset & 0xff, 0x00]) : offset % 4 === 1 ? Buffer.alloc(0) : Buffer.from(`k${offset}`));
+const keyOf = (offset: number) =>
+  offset % 4 === 0 ? Buffer.from([0xff, offset & 0xff, 0x00]) : offset % 4 === 1 ? Buffer.alloc(0) : Buffer.from(`k${offset}`);
 
 /** Headers with a repeated name and a null value. */
 const headersOf = (offset: number): RecordHeaders => [
@@ -38,7 +39,7 @@ describe('partition log', () => {
       // keys and headers appear only after the log has grown, trimmed and moved a few times
       const key = offset < 5_000 || offset % 3 === 0 ? null : keyOf(offset);
       const headers = offset >= 7_000 && offset % 5 === 0 ? headersOf(offset) : [];
-      expect(append(log, offset * 10, key, valueOf(offset), headers, 100)).toBe(offset);
+      expect(append(log, offset * 10, key, valueAt(offset), headers, 100)).toBe(offset);
       if (offset % 250 === 0) log.trim(keep, Number.POSITIVE_INFINITY);
     }
     log.trim(keep, Number.POSITIVE_INFINITY);
@@ -52,7 +53,7 @@ describe('partition log', () => {
     const records = early;
     expect(records.map((r) => r.offset)).toEqual(Array.from({ length: keep }, (_, i) => 19_000 + i));
     for (const record of records) {
-      expect(same(record.value, valueOf(record.offset))).toBe(true);
+      expect(same(record.value, valueAt(record.offset))).toBe(true);
       expect(record.timestamp).toBe(record.offset * 10);
       expect(same(record.key, record.offset % 3 === 0 ? null : keyOf(record.offset))).toBe(true);
       expect(record.headers).toEqual(record.offset % 5 === 0 ? headersOf(record.offset) : []);
@@ -63,7 +64,7 @@ describe('partition log', () => {
   it('reads keys and headers that first appear after thousands of records without', () => {
     const log = new PartitionLog('t', 0);
     for (let offset = 0; offset < 3_000; offset++) {
-      append(log, offset, offset < 2_000 ? null : `k${offset}`, valueOf(offset), offset < 2_500 ? [] : [['h', Buffer.from('v')]], 100);
+      append(log, offset, offset < 2_000 ? null : `k${offset}`, valueAt(offset), offset < 2_500 ? [] : [['h', Buffer.from('v')]], 100);
       if (offset % 500 === 0) log.trim(1_200, Number.POSITIVE_INFINITY);
     }
     const records = log.slice(0, 10_000, Number.POSITIVE_INFINITY).toRecords();
@@ -71,22 +72,37 @@ describe('partition log', () => {
     for (const record of records) {
       expect(record.key?.toString() ?? null).toBe(record.offset < 2_000 ? null : `k${record.offset}`);
       expect(record.headers).toEqual(record.offset < 2_500 ? [] : [['h', Buffer.from('v')]]);
-      expect(same(record.value, valueOf(record.offset))).toBe(true);
+      expect(same(record.value, valueAt(record.offset))).toBe(true);
     }
   });
 
   it('stops a read at the record and byte limits, but always returns at least one record', () => {
     const log = new PartitionLog('t', 0);
-    for (let offset = 0; offset < 10; offset++) append(log, 0, null, valueOf(offset), [], 100);
-    expect(log.slice(3, 4, Number.POSITIVE_INFINITY).toRecords().map((r) => r.offset)).toEqual([3, 4, 5, 6]);
-    expect(log.slice(3, 100, 250).toRecords().map((r) => r.offset)).toEqual([3, 4, 5]);
-    expect(log.slice(3, 100, 1).toRecords().map((r) => r.offset)).toEqual([3]);
+    for (let offset = 0; offset < 10; offset++) append(log, 0, null, valueAt(offset), [], 100);
+    expect(
+      log
+        .slice(3, 4, Number.POSITIVE_INFINITY)
+        .toRecords()
+        .map((r) => r.offset),
+    ).toEqual([3, 4, 5, 6]);
+    expect(
+      log
+        .slice(3, 100, 250)
+        .toRecords()
+        .map((r) => r.offset),
+    ).toEqual([3, 4, 5]);
+    expect(
+      log
+        .slice(3, 100, 1)
+        .toRecords()
+        .map((r) => r.offset),
+    ).toEqual([3]);
     expect(log.slice(10, 100, 1).toRecords()).toEqual([]);
   });
 
   it('trims by bytes, oldest first', () => {
     const log = new PartitionLog('t', 0);
-    for (let offset = 0; offset < 10; offset++) append(log, 0, null, valueOf(offset), [], 100);
+    for (let offset = 0; offset < 10; offset++) append(log, 0, null, valueAt(offset), [], 100);
     expect(log.trim(Number.POSITIVE_INFINITY, 350)).toBe(700);
     expect([log.startOffset, log.count, log.bytes]).toEqual([7, 3, 300]);
   });

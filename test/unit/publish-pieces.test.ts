@@ -22,7 +22,10 @@ describe('the line encoder', () => {
 
   it('gives a schema the parsed JSON, or with --raw the string', () => {
     const seen: unknown[] = [];
-    const schema = (value: unknown) => (seen.push(value), Buffer.from('encoded'));
+    const schema = (value: unknown) => {
+      seen.push(value);
+      return Buffer.from('encoded');
+    };
     const line = Buffer.from('{"n":1}');
     const encoded = lineEncoder({ key: null, tombstones: false, raw: false, schema })(line, 0, line.length);
     expect(text(encoded.bytes, encoded.start, encoded.end)).toBe('encoded');

@@ -10,7 +10,12 @@ describe('record batch sizes, as the broker counts them against max.message.byte
     // measured against Kafka 4.1: a 1,048,516-byte value fits the default 1,048,588, one more byte does not
     expect(singleRecordBatchBytes(-1, 1_048_516, [])).toBe(1_048_588);
     expect(singleRecordBatchBytes(-1, 1_048_517, [])).toBe(1_048_589);
-    expect(singleRecordBatchBytes(3, 5, [['h', Buffer.from('v')], ['n', null]])).toBe(61 + 1 + 21);
+    expect(
+      singleRecordBatchBytes(3, 5, [
+        ['h', Buffer.from('v')],
+        ['n', null],
+      ]),
+    ).toBe(61 + 1 + 21);
   });
 
   it('bounds the deltas of a record in a larger batch', () => {

@@ -32,13 +32,7 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
   const limit = flags.maxMessages === undefined ? undefined : parseWholeNumber(flags.maxMessages, 'message count', 1);
   if (flags.format !== undefined && ctx.json) throw usageError('use either --format or --json, not both');
   const format: RecordFormatter =
-    flags.format !== undefined
-      ? templateFormatter(flags.format)
-      : ctx.json
-        ? jsonFormatter
-        : ctx.ui.stdoutIsTty
-          ? ttyFormatter(ctx.ui.out)
-          : plainFormatter;
+    flags.format !== undefined ? templateFormatter(flags.format) : ctx.json ? jsonFormatter : ctx.ui.stdoutIsTty ? ttyFormatter(ctx.ui.out) : plainFormatter;
   const follow = (flags.follow ?? false) || limit !== undefined;
   const reader = await ctx
     .factory()
@@ -46,7 +40,10 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
     .catch((error: unknown) => {
       if (!(error instanceof ZpsError && error.code === 'not-found')) throw error;
       const where = ctx.isLocal ? '' : ` on ${ctx.settings.brokers.join(',')}`;
-      throw new ZpsError(`topic ${topic} does not exist${where}`, { code: 'not-found', hint: 'a topic is created by its first publish; --follow waits for it' });
+      throw new ZpsError(`topic ${topic} does not exist${where}`, {
+        code: 'not-found',
+        hint: 'a topic is created by its first publish; --follow waits for it',
+      });
     });
 
   // Ctrl-C, a closed pipe and a deadline all end the same way: stop reading, commit what was printed.
@@ -86,9 +83,7 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
   }
   if (undecodable > 0) throw new ZpsError(`${plural(undecodable, 'message')} of ${topic} could not be decoded`);
   if (limit !== undefined && printed < limit && timedOut) {
-    throw timeoutError(
-      `timed out waiting for messages on ${topic}: received ${printed} of ${limit} within ${formatDuration(ctx.settings.timeoutMs)}`,
-    );
+    throw timeoutError(`timed out waiting for messages on ${topic}: received ${printed} of ${limit} within ${formatDuration(ctx.settings.timeoutMs)}`);
   }
 }
 

@@ -9,7 +9,7 @@ export function register(program: Command, run: ActionRunner): void {
   program
     .command('reset')
     .description('delete messages: local with no topic drops every topic and group')
-    .argument('[topic...]', 'topics to empty (their groups\' offsets go too)')
+    .argument('[topic...]', "topics to empty (their groups' offsets go too)")
     .option('-y, --yes', 'do not ask for confirmation (needed outside local mode when stdin is not a terminal)')
     .action(run(async (ctx, command) => reset(ctx, command.args, command.opts<{ yes?: boolean }>().yes ?? false)));
 }
@@ -20,7 +20,10 @@ async function reset(ctx: CliContext, topics: string[], yes: boolean): Promise<v
     if (topics.length === 0) throw usageError('name the topics to reset: outside local mode zps never resets everything');
     if (!yes) await confirm(ctx, `delete every message of ${topics.join(', ')} in ${ctx.settings.environment}?`);
   }
-  await ctx.factory().getAdmin().reset(topics.length === 0 ? undefined : topics);
+  await ctx
+    .factory()
+    .getAdmin()
+    .reset(topics.length === 0 ? undefined : topics);
   if (ctx.ui.stderrIsTty) {
     const what = topics.length === 0 ? 'every topic and group' : plural(topics.length, 'topic');
     ctx.tell(`reset ${what}`);

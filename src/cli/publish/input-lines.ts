@@ -42,7 +42,10 @@ export function argumentLines(values: readonly string[]): InputLines {
   const encoded = values.map((text) => Buffer.from(text));
   const lines = new InputLines(Buffer.concat(encoded));
   let at = 0;
-  encoded.forEach((bytes, i) => lines.add(at, (at += bytes.byteLength), i + 1));
+  encoded.forEach((bytes, i) => {
+    lines.add(at, at + bytes.byteLength, i + 1);
+    at += bytes.byteLength;
+  });
   return lines;
 }
 

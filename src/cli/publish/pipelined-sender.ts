@@ -143,7 +143,8 @@ export function publishFailure(
     if (!outcomes.some((o) => o.first === failure.position)) missing.unshift([failure.position, failure.position]);
     hint = `not published: ${kind}s ${missing.map(([first, last]) => (first === last ? `${first}` : `${first}-${last}`)).join(', ')}; every other message was`;
   } else {
-    hint = before === 0 ? 'nothing was published' : `${plural(before, 'message')} published before the failure; ${label} and what follows it were not published`;
+    hint =
+      before === 0 ? 'nothing was published' : `${plural(before, 'message')} published before the failure; ${label} and what follows it were not published`;
   }
   return new ZpsError(`publish to ${topic} failed at ${label}: ${describeError(failure.error)}`, { code: codeOf(failure.error), hint });
 }
