@@ -8,7 +8,7 @@ import { rolldown } from 'rolldown';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const external = ['kafkajs', '@kafkajs/confluent-schema-registry', 'chalk', 'ora'];
+const external = ['kafkajs', '@kafkajs/confluent-schema-registry', 'chalk', 'ora', 'fzstd', 'snappyjs'];
 
 const bundle = await rolldown({
   input: `${root}dist/cli/main.js`,

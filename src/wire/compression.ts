@@ -101,9 +101,19 @@ function lz4Frame(data: Uint8Array): Buffer {
   return Buffer.concat(blocks);
 }
 
-/** One LZ4 block (sequences of literals and back references), decompressed into at most `maxSize` bytes. */
+/**
+ * One LZ4 block (sequences of literals and back references), decompressed into at most `maxSize`
+ * bytes: into a buffer that starts at a few times the block's size and doubles as needed.
+ */
 function lz4Block(input: Buffer, maxSize: number): Buffer {
-  const out = Buffer.allocUnsafe(maxSize);
+  let out = Buffer.allocUnsafe(Math.min(maxSize, Math.max(1024, input.byteLength * 4)));
+  const room = (needed: number) => {
+    if (needed <= out.byteLength) return;
+    if (needed > maxSize) throw new CompressionError('LZ4 block decompresses past its maximum size');
+    const grown = Buffer.allocUnsafe(Math.min(maxSize, Math.max(needed, out.byteLength * 2)));
+    out.copy(grown, 0, 0, o);
+    out = grown;
+  };
   let i = 0;
   let o = 0;
   const end = input.byteLength;
@@ -114,10 +124,12 @@ function lz4Block(input: Buffer, maxSize: number): Buffer {
       let more: number;
       do {
         if (i >= end) throw new CompressionError('LZ4 literal length cut short');
-        literals += more = input[i++]!;
+        more = input[i++]!;
+        literals += more;
       } while (more === 255);
     }
-    if (i + literals > end || o + literals > maxSize) throw new CompressionError('LZ4 literals overrun');
+    if (i + literals > end) throw new CompressionError('LZ4 literals overrun');
+    room(o + literals);
     input.copy(out, o, i, i + literals);
     i += literals;
     o += literals;
@@ -131,10 +143,11 @@ function lz4Block(input: Buffer, maxSize: number): Buffer {
       let more: number;
       do {
         if (i >= end) throw new CompressionError('LZ4 match length cut short');
-        match += more = input[i++]!;
+        more = input[i++]!;
+        match += more;
       } while (more === 255);
     }
-    if (o + match > maxSize) throw new CompressionError('LZ4 match overruns the block');
+    room(o + match);
     // byte by byte: a match may overlap the bytes it is copying (offset < length repeats them)
     for (let from = o - offset, stop = o + match; o < stop; ) out[o++] = out[from++]!;
   }
