@@ -241,8 +241,8 @@ function formatBroker(broker) {
       `-Dlog4j2.configurationFile=${join(broker.runDir, 'log4j2.properties')}`,
       'kafka.tools.StorageTool',
       'format',
-      '-t',
-      randomBytes(16).toString('base64url'),
+      // one argument, as a cluster id may start with '-'
+      `--cluster-id=${randomBytes(16).toString('base64url')}`,
       '-c',
       join(broker.runDir, 'server.properties'),
       ...format,

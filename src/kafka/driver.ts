@@ -7,13 +7,16 @@ import type { Settings } from '../settings.js';
 import { KafkaAdmin } from './admin.js';
 import { createKafka, kafkaError, type KafkaClient, type KafkaSettings } from './connection.js';
 import { KafkaGroupMember } from './group-member.js';
-import { createCluster, fetchFromBroker, type Cluster, type FetchedPartition } from './internals.js';
+import { fetchPartitions, type FetchedPartition } from './fetcher.js';
+import { apiVersion, coordinatorOf, createCluster, sendRequest, type Cluster } from './internals.js';
+import { Reader, Writer } from '../wire/kafka/bytes.js';
+import { ApiKey, OffsetCommitRequest, OffsetCommitResponse } from '../wire/kafka/messages.js';
 import { KafkaProducer } from './producer.js';
-import { toDelivered } from './records.js';
 
 /** Kafka's error codes a read gets past by asking the metadata again (a leader moved, a topic recreated). */
 const METADATA_ERRORS = new Set([3, 5, 6, 74, 75, 100]); // unknown topic/partition, leader not available, not leader, fenced/unknown epoch, unknown topic id
 const OFFSET_OUT_OF_RANGE = 1;
+const OFFSET_COMMIT_VERSIONS: [number, number] = [2, 7];
 /** How long a topic that does not exist yet is waited for between looks. */
 const TOPIC_POLL_MS = 500;
 
@@ -44,7 +47,7 @@ export class KafkaDriver implements Driver {
     this.settings = { brokers: settings.brokers, sasl: settings.sasl, tls: settings.tls, timeoutMs: settings.timeoutMs, verbose: settings.verbose };
     this.kafka = createKafka(this.settings);
     this.admin = new KafkaAdmin(this.kafka, this.settings);
-    this.producer = new KafkaProducer(this.kafka, this.settings, new Partitioner(() => Math.floor(Math.random() * 1024)));
+    this.producer = new KafkaProducer(() => this.connectedCluster(), this.settings, new Partitioner(() => Math.floor(Math.random() * 1024)));
   }
 
   describeTopic(topic: string): Promise<TopicInfo | undefined> {
@@ -98,7 +101,7 @@ export class KafkaDriver implements Driver {
     let answered: LeaderAnswer[];
     try {
       answered = await Promise.race([
-        ...requests.map((request) => request.then((answer) => (answer.partitions.some((p) => p.messages.length > 0) ? [answer] : never))),
+        ...requests.map((request) => request.then((answer) => (answer.partitions.some((p) => p.records.length > 0) ? [answer] : never))),
         Promise.all(requests),
         new Promise<LeaderAnswer[]>((resolve) => options.signal?.addEventListener('abort', () => resolve([]), { once: true })),
       ]);
@@ -118,8 +121,8 @@ export class KafkaDriver implements Driver {
           await cluster.refreshMetadata().catch(() => {});
         } else if (fetched.errorCode !== 0) {
           throw kafkaError(Object.assign(new Error(`Kafka error code ${fetched.errorCode}`)), this.settings, `read ${topic}`, topic);
-        } else if (fetched.messages.length > 0 || (fetched.nextOffset ?? position) > position) {
-          const records = fetched.messages.map((message) => toDelivered(topic, fetched.partition, message));
+        } else if (fetched.records.length > 0 || (fetched.nextOffset ?? position) > position) {
+          const records = fetched.records;
           const after = records.length > 0 ? records[records.length - 1]!.offset + 1 : position;
           const next = fetched.nextOffset !== undefined && fetched.nextOffset > after ? fetched.nextOffset : undefined;
           batches.push({ partition: fetched.partition, records, ...(next === undefined ? {} : { next }) });
@@ -142,12 +145,12 @@ export class KafkaDriver implements Driver {
     const pending = this.inFlight.get(key);
     if (pending) return pending.answer;
     const asked = new Map(partitions.map((partition) => [partition, offsets.get(partition)!]));
-    const answer = fetchFromBroker(
+    const answer = fetchPartitions(
       cluster,
       nodeId,
       topic,
       partitions.map((partition) => ({ partition, offset: asked.get(partition)! })),
-      { maxWaitTime: options.waitMs, maxBytes: options.maxBytes, partitionMaxBytes: options.maxBytes },
+      { maxWaitMs: options.waitMs, maxBytes: options.maxBytes, partitionMaxBytes: options.maxBytes, requestTimeoutMs: this.settings.timeoutMs },
     ).then((fetched) => ({ key, asked, partitions: fetched }));
     answer.catch(() => {
       if (this.inFlight.get(key)?.asked === asked) this.inFlight.delete(key);
@@ -162,12 +165,16 @@ export class KafkaDriver implements Driver {
    * read from its beginning.
    */
   async join(group: string, topic: string, start: StartOffset): Promise<GroupMember> {
-    const member = new KafkaGroupMember(this.kafka, this.admin, this.settings, group, topic);
+    // A client of its own: kafkajs keeps a group's committed offsets per client, for one member only.
+    const member = new KafkaGroupMember(createKafka(this.settings), this.admin, this.settings, group, topic);
     this.members.add(member);
     const begin = async (offsets: PartitionOffsets[], from: StartOffset) => {
       const committed = await this.admin.committedOffsets(group, topic);
       const starts = new Map(offsets.filter((p) => !committed.has(p.partition)).map((p) => [p.partition, resolveStart(p, from)]));
-      await member.start(starts, new Map([...committed, ...starts]));
+      // Committed now, the group starts there whoever joins first; only a group with members
+      // running refuses it, and then this member seeks there when it is assigned the partitions.
+      const sought = (await this.commitWithoutMembership(group, topic, starts)) ? new Map<number, number>() : starts;
+      await member.start(sought, new Map([...committed, ...starts]));
     };
     const offsets = await this.listOffsets(topic);
     if (offsets) await begin(offsets, start);
@@ -185,6 +192,53 @@ export class KafkaDriver implements Driver {
 
   committedOffsets(group: string, topic: string): Promise<Map<number, number>> {
     return this.admin.committedOffsets(group, topic);
+  }
+
+  /**
+   * Commits offsets for a group as a client outside it may (generation -1): accepted while the
+   * group has no member running. Resolves whether every offset was committed.
+   */
+  private async commitWithoutMembership(group: string, topic: string, offsets: Map<number, number>): Promise<boolean> {
+    if (offsets.size === 0) return true;
+    const cluster = await this.connectedCluster();
+    try {
+      const coordinator = await coordinatorOf(cluster, group);
+      const version = await apiVersion(cluster, coordinator, ApiKey.OffsetCommit, OFFSET_COMMIT_VERSIONS);
+      const writer = new Writer(64);
+      OffsetCommitRequest.write(
+        writer,
+        {
+          groupId: group,
+          generationIdOrMemberEpoch: -1,
+          memberId: '',
+          groupInstanceId: null,
+          retentionTimeMs: -1,
+          topics: [
+            {
+              name: topic,
+              partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({
+                partitionIndex,
+                committedOffset,
+                committedLeaderEpoch: -1,
+                committedMetadata: null,
+              })),
+            },
+          ],
+        },
+        version,
+      );
+      const response = await sendRequest(cluster, coordinator, {
+        apiKey: ApiKey.OffsetCommit,
+        apiVersion: version,
+        apiName: 'OffsetCommit',
+        body: writer.finish(),
+        decode: (body) => OffsetCommitResponse.read(new Reader(body), version),
+        timeoutMs: this.settings.timeoutMs,
+      });
+      return response.topics.every((t) => t.partitions.every((p) => p.errorCode === 0));
+    } catch {
+      return false; // the member seeks instead
+    }
   }
 
   reset(topics?: readonly string[]): Promise<void> {

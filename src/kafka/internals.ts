@@ -1,14 +1,12 @@
 /**
  * Every use of kafkajs's internals, in this one module. kafkajs is pinned at exactly 2.2.4 (frozen
- * since February 2023), so these do not move; test/kafka/internals.test.ts fails with a clear
- * message if they ever do. What zps takes from them: the cluster behind a client (its metadata,
- * its authenticated connections to each broker), and requests of its own sent over those
- * connections, so that reading needs no consumer group.
+ * since February 2023), so these do not move; test/unit/kafkajs-internals.test.ts fails with a
+ * clear message if they ever do. What zps takes from them: the cluster behind a client (its
+ * metadata, its authenticated connections to each broker, the API versions each broker speaks),
+ * over which zps sends requests of its own (src/wire/kafka encodes and decodes them), and the
+ * cluster kafkajs hands to partition assigners.
  */
-import { createRequire } from 'node:module';
-import type { Kafka, KafkaMessage } from 'kafkajs';
-
-const require = createRequire(import.meta.url);
+import type { Kafka } from 'kafkajs';
 
 /** The parts of kafkajs's Cluster zps calls. */
 export interface Cluster {
@@ -19,6 +17,7 @@ export interface Cluster {
   /** nodeId → the partitions it leads. */
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
   findBroker(options: { nodeId: string }): Promise<Broker>;
+  findGroupCoordinator(options: { groupId: string }): Promise<Broker & { nodeId: number }>;
 }
 
 interface ProtocolRequest {
@@ -27,51 +26,14 @@ interface ProtocolRequest {
   requestTimeout?: number;
 }
 
-interface Broker {
-  lookupRequest(apiKey: number, request: unknown): (args: unknown) => ProtocolRequest;
+export interface Broker {
+  /** ApiVersions of the broker, known once connected. */
+  versions?: Record<number, { minVersion: number; maxVersion: number }>;
   connectionPool: { send(request: ProtocolRequest): Promise<unknown> };
-}
-
-/** One partition of a Fetch response, its records filtered as kafkajs's consumer filters them. */
-export interface FetchedPartition {
-  partition: number;
-  /** Kafka's error code; 0: none. */
-  errorCode: number;
-  /** Records at or after the offset asked for; aborted transactions and control records left out. */
-  messages: KafkaMessage[];
-  /** The offset after the last record the broker returned, filtered ones included (undefined: none). */
-  nextOffset: number | undefined;
 }
 
 const CREATE_CLUSTER = 'private:Kafka:createCluster';
 const READ_COMMITTED = 1;
-
-interface Internals {
-  apiKeys: { Fetch: number };
-  requests: { Fetch: unknown };
-  Batch: new (topic: string, fetchedOffset: string, partitionData: unknown) => { messages: KafkaMessage[]; rawMessages: KafkaMessage[] };
-}
-
-let internals: Internals | undefined;
-
-/** kafkajs's modules that zps uses, loaded once; throws a clear error if they are not where 2.2.4 has them. */
-export function kafkajsInternals(): Internals {
-  if (!internals) {
-    try {
-      internals = {
-        apiKeys: require('kafkajs/src/protocol/requests/apiKeys'),
-        requests: require('kafkajs/src/protocol/requests').requests,
-        Batch: require('kafkajs/src/consumer/batch'),
-      };
-    } catch (error) {
-      throw new Error(`kafkajs's internals are not what zps expects (it needs kafkajs 2.2.4 exactly): ${(error as Error).message}`);
-    }
-    if (typeof internals.apiKeys.Fetch !== 'number' || typeof internals.Batch !== 'function' || !internals.requests?.Fetch) {
-      throw new Error("kafkajs's internals are not what zps expects (it needs kafkajs 2.2.4 exactly)");
-    }
-  }
-  return internals;
-}
 
 /** A cluster of the client's own (its brokers, SASL and TLS), not yet connected. */
 export function createCluster(kafka: Kafka): Cluster {
@@ -102,48 +64,63 @@ export async function partitionIds(cluster: unknown, topics: string[]): Promise<
   );
 }
 
+/** The node id of a group's coordinator. */
+export async function coordinatorOf(cluster: Cluster, group: string): Promise<string> {
+  return String((await cluster.findGroupCoordinator({ groupId: group })).nodeId);
+}
+
+/** A request of zps's own: its API, version, body, and the decoder of its response's body. */
+export interface OwnRequest<T> {
+  apiKey: number;
+  apiVersion: number;
+  apiName: string;
+  body: Buffer;
+  decode(body: Buffer): T;
+  /** acks=0 Produce: the broker answers nothing. */
+  expectResponse?: boolean;
+  /** How long to wait for the answer (a long-polling Fetch waits longer than its max wait). */
+  timeoutMs?: number;
+}
+
 /**
- * A Fetch request to one broker for partitions of one topic, through that broker's connection.
- * kafkajs encodes and decodes it; its response is not parsed into an exception, so each partition's
- * error comes back with that partition, and the others' records are kept.
+ * Sends a request of zps's own to a broker, over kafkajs's connection to it (authenticated, TLS):
+ * kafkajs writes the request header (v1: so only non-flexible versions) and hands back the body
+ * of the answer, which `decode` reads.
  */
-export async function fetchFromBroker(
-  cluster: Cluster,
-  nodeId: string,
-  topic: string,
-  partitions: ReadonlyArray<{ partition: number; offset: number }>,
-  options: { maxWaitTime: number; maxBytes: number; partitionMaxBytes: number },
-): Promise<FetchedPartition[]> {
-  const { apiKeys, requests, Batch } = kafkajsInternals();
-  const broker = await cluster.findBroker({ nodeId });
-  const build = broker.lookupRequest(apiKeys.Fetch, requests.Fetch);
-  const { request, response, requestTimeout } = build({
-    replicaId: -1,
-    isolationLevel: READ_COMMITTED,
-    maxWaitTime: options.maxWaitTime,
-    minBytes: 1,
-    maxBytes: options.maxBytes,
-    topics: [
-      { topic, partitions: partitions.map(({ partition, offset }) => ({ partition, fetchOffset: String(offset), maxBytes: options.partitionMaxBytes })) },
-    ],
-  });
-  const data = (await broker.connectionPool.send({ request, response: { decode: response.decode, parse: async (decoded) => decoded }, requestTimeout })) as {
-    responses: Array<{ topicName: string; partitions: Array<{ partition: number; errorCode: number; messages: KafkaMessage[] }> }>;
-  };
-  const asked = new Map(partitions.map(({ partition, offset }) => [partition, offset]));
-  const fetched: FetchedPartition[] = [];
-  for (const { partitions: answered } of data.responses) {
-    for (const partitionData of answered) {
-      const offset = asked.get(partitionData.partition) ?? 0;
-      if (partitionData.errorCode !== 0) {
-        fetched.push({ partition: partitionData.partition, errorCode: partitionData.errorCode, messages: [], nextOffset: undefined });
-        continue;
-      }
-      const batch = new Batch(topic, String(offset), partitionData);
-      const last = batch.rawMessages[batch.rawMessages.length - 1];
-      const nextOffset = last && Number(last.offset) >= offset ? Number(last.offset) + 1 : undefined;
-      fetched.push({ partition: partitionData.partition, errorCode: 0, messages: batch.messages, nextOffset });
-    }
+export async function sendRequest<T>(cluster: Cluster, nodeId: string, request: OwnRequest<T>): Promise<T> {
+  return sendTo(await cluster.findBroker({ nodeId }), request);
+}
+
+/** The broker of a node, connected. */
+export function brokerOf(cluster: Cluster, nodeId: string): Promise<Broker> {
+  return cluster.findBroker({ nodeId });
+}
+
+/**
+ * Hands a request to the broker's connection now: requests handed over one after another are
+ * written in that order (what keeps a partition's batches in sequence order).
+ */
+export function sendTo<T>(broker: Broker, request: OwnRequest<T>): Promise<T> {
+  const body = request.body;
+  return broker.connectionPool.send({
+    request: {
+      apiKey: request.apiKey,
+      apiVersion: request.apiVersion,
+      apiName: request.apiName,
+      // kafkajs's request writer takes an Encoder: what it reads of one is `buf` and `buffer`
+      encode: async () => ({ buf: body, buffer: body }),
+      expectResponse: () => request.expectResponse ?? true,
+    },
+    response: { decode: async (payload: Buffer) => request.decode(payload), parse: async (decoded: unknown) => decoded },
+    requestTimeout: request.timeoutMs,
+  }) as Promise<T>;
+}
+
+/** The highest version of an API in [lowest, highest] that the broker speaks. */
+export async function apiVersion(cluster: Cluster, nodeId: string, apiKey: number, [lowest, highest]: [number, number]): Promise<number> {
+  const range = (await cluster.findBroker({ nodeId })).versions?.[apiKey];
+  if (!range || range.maxVersion < lowest || range.minVersion > highest) {
+    throw new Error(`the broker does not speak versions ${lowest}-${highest} of API ${apiKey}`);
   }
-  return fetched;
+  return Math.min(highest, range.maxVersion);
 }

@@ -1,132 +1,294 @@
-import type { Message, Producer } from 'kafkajs';
 import type { TopicInfo } from '../pubsub/driver.js';
-import { ZpsError, codeOf, describeError, usageError } from '../pubsub/errors.js';
+import { ZpsError, codeOf, describeError } from '../pubsub/errors.js';
 import type { Partitioner } from '../pubsub/partitioner.js';
 import type { RecordBatch } from '../pubsub/record-batch.js';
 import type { RecordAck } from '../pubsub/types.js';
+import { Reader, Writer } from '../wire/kafka/bytes.js';
+import { ApiKey, ErrorCode, InitProducerIdRequest, InitProducerIdResponse, ProduceRequest, ProduceResponse, RETRIABLE_ERRORS } from '../wire/kafka/messages.js';
+import { encodeRecordBatch, type BatchProducer } from '../wire/kafka/record-batch.js';
 import { RECORD_BATCH_HEADER_BYTES, recordBytes } from '../wire/record-batch-size.js';
-import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
-import { toKafkaHeaders } from './records.js';
+import { kafkaError, type KafkaSettings } from './connection.js';
+import { apiVersion, brokerOf, sendRequest, sendTo, type Cluster } from './internals.js';
 
-/** A produce request carries at most about this much: well under the broker's socket.request.max.bytes. */
-const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+/** At most this many batches of one partition are on their way at once (Kafka's limit for idempotence). */
+const MAX_IN_FLIGHT_PER_PARTITION = 5;
+const PRODUCE_VERSIONS: [number, number] = [3, 8];
+const INIT_PRODUCER_ID_VERSIONS: [number, number] = [0, 1];
+const RETRY_BACKOFF_MS = { initial: 100, max: 1_000 };
 
-/**
- * Publishes batches with kafkajs's idempotent producer, acks from all in-sync replicas. Each record
- * gets its partition here, so its offset can be reported from the partition's base offset; a batch
- * is split into produce requests whose per-partition record batches fit the topic's max.message.bytes.
- */
-export class KafkaProducer {
-  private producer: Promise<Producer> | undefined;
-  /** The last batch queued, while batches are queued: each goes out after the one before it. */
-  private last: Promise<unknown> | undefined;
+/** One record batch on its way to a partition. */
+interface Sending {
+  topic: string;
+  partition: number;
+  bytes: Buffer;
+  baseSequence: number;
+}
 
-  constructor(
-    private readonly kafka: KafkaClient,
-    private readonly settings: KafkaSettings,
-    private readonly partitioner: Partitioner,
-  ) {}
+/** A partition's order of sending: how many batches are on their way, who waits, and whether it failed for good. */
+class Lane {
+  inFlight = 0;
+  readonly waiting: Array<() => void> = [];
+  /** Set once a batch failed for good: nothing after it is sent (order is never broken). */
+  failure: unknown;
+  /** Batches being sent again go one after another, in sequence order. */
+  resending: Promise<unknown> = Promise.resolve();
+  /** Requests are handed to the connection one after another, in sequence order. */
+  handing: Promise<unknown> = Promise.resolve();
+  nextSequence = 0;
 
-  /**
-   * Batches go out in the order send() was called. A batch queued behind one that failed is not
-   * sent at all (so a dead broker fails a long publish at once, and order is never broken).
-   */
-  send(topic: string, records: RecordBatch, info: TopicInfo): Promise<RecordAck[]> {
-    const sent = (this.last ?? Promise.resolve()).then(
-      () => this.sendNow(topic, records, info),
-      (error: unknown) => {
-        throw new ZpsError(`not sent after an earlier batch failed: ${describeError(error).replace(/^not sent after an earlier batch failed: /, '')}`, {
-          code: codeOf(error),
-        });
-      },
-    );
-    this.last = sent;
-    const idle = () => {
-      if (this.last === sent) this.last = undefined;
-    };
-    sent.then(idle, idle);
-    return sent;
-  }
-
-  private async sendNow(topic: string, records: RecordBatch, { partitions: count, maxBatchBytes }: TopicInfo): Promise<RecordAck[]> {
-    const messages: Message[] = [];
-    const partitions = new Int32Array(records.length);
-    const sizes = new Float64Array(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const key = records.key(i);
-      const headers = records.headers(i);
-      // kafkajs 2.2.4 measures every header value before checking for null, and throws
-      const nullHeader = headers.find(([, value]) => value === null);
-      if (nullHeader) throw usageError(`header ${nullHeader[0]} has a null value, which zps cannot send to Kafka yet`);
-      const partition = records.partition(i) ?? this.partitioner.choose(topic, key, count);
-      partitions[i] = partition;
-      sizes[i] = recordBytes(key?.byteLength ?? -1, records.valueLength(i), headers);
-      messages.push({ key, value: records.value(i), headers: toKafkaHeaders(headers), partition });
+  async slot(): Promise<void> {
+    if (this.inFlight < MAX_IN_FLIGHT_PER_PARTITION) {
+      this.inFlight++;
+      return;
     }
-    const acks: RecordAck[] = new Array(records.length);
-    for (const request of splitRequests(partitions, sizes, maxBatchBytes)) {
-      const sent = request.map((i) => messages[i]!);
-      const metadata = await withDeadline(this.settings, '', async () => (await this.connected()).send({ topic, acks: -1, messages: sent }), topic);
-      const next = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
-      for (const i of request) {
-        const partition = partitions[i]!;
-        const offset = next.get(partition)!;
-        next.set(partition, offset + 1);
-        acks[i] = { partition, offset };
-      }
-    }
-    return acks;
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
-  async close(): Promise<void> {
-    const producer = await this.producer?.catch(() => undefined);
-    this.producer = undefined;
-    await producer?.disconnect();
-  }
-
-  private connected(): Promise<Producer> {
-    this.producer ??= (async () => {
-      // Retries bounded (not kafkajs's idempotent default of forever) so a dead broker ends the command.
-      // (The partitioner is never asked, since every record gets its partition here.)
-      const { Partitioners } = (await import('kafkajs')).default;
-      const producer = (await this.kafka()).producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        retry: { retries: 5 },
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      await producer.connect();
-      return producer;
-    })();
-    this.producer.catch(() => (this.producer = undefined));
-    return this.producer;
+  free(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.inFlight--;
   }
 }
 
 /**
- * Groups record indexes into produce requests, in order, so that each partition's records in a
- * request (which kafkajs sends as one record batch) fit `maxBatchBytes`, and a request stays small.
+ * Publishes with zps's own record batches and Produce requests over kafkajs's connections: an
+ * idempotent producer (a producer id from InitProducerId, a sequence per partition) waiting for
+ * acks from all in-sync replicas, up to 5 batches in flight per partition. Each record gets its
+ * partition here (murmur2 of the key, round robin without), so its offset is known from its
+ * batch's base offset. A batch that fails retriably (a leader moved, the broker restarted) is sent
+ * again with its own sequence, in order, so the broker stores it once; one that fails for good
+ * fails its send, and nothing after it in that partition is sent.
  */
-function splitRequests(partitions: Int32Array, sizes: Float64Array, maxBatchBytes: number): number[][] {
-  const requests: number[][] = [];
-  let request: number[] = [];
-  let requestBytes = 0;
-  const batchBytes = new Map<number, number>();
-  for (let i = 0; i < partitions.length; i++) {
-    const partition = partitions[i]!;
-    const size = sizes[i]!;
-    const batch = batchBytes.get(partition) ?? RECORD_BATCH_HEADER_BYTES;
-    if (request.length > 0 && (batch + size > maxBatchBytes || requestBytes + size > MAX_REQUEST_BYTES)) {
-      requests.push(request);
-      request = [];
-      requestBytes = 0;
-      batchBytes.clear();
+export class KafkaProducer {
+  private producer: Promise<BatchProducer> | undefined;
+  private readonly lanes = new Map<string, Lane>();
+
+  constructor(
+    private readonly cluster: () => Promise<Cluster>,
+    private readonly settings: KafkaSettings,
+    private readonly partitioner: Partitioner,
+  ) {}
+
+  async send(topic: string, records: RecordBatch, info: TopicInfo): Promise<RecordAck[]> {
+    const { producerId, producerEpoch } = await this.idempotence(topic);
+    // Partitions, then batches of each that fit the topic's max.message.bytes, sequences in order.
+    const byPartition = new Map<number, number[]>();
+    for (let i = 0; i < records.length; i++) {
+      const partition = records.partition(i) ?? this.partitioner.choose(topic, records.key(i), info.partitions);
+      let indexes = byPartition.get(partition);
+      if (!indexes) byPartition.set(partition, (indexes = []));
+      indexes.push(i);
     }
-    request.push(i);
-    requestBytes += size;
-    batchBytes.set(partition, (batchBytes.get(partition) ?? RECORD_BATCH_HEADER_BYTES) + size);
+    const packed = records.packedValues();
+    const timestamp = Date.now();
+    const acks: RecordAck[] = new Array(records.length);
+    const sent: Array<Promise<void>> = [];
+    for (const [partition, indexes] of byPartition) {
+      const lane = this.lane(topic, partition);
+      for (const batch of splitBatches(records, indexes, info.maxBatchBytes)) {
+        const baseSequence = lane.nextSequence;
+        lane.nextSequence = (lane.nextSequence + batch.length) % 0x8000_0000;
+        const bytes = encodeRecordBatch(records, batch, timestamp, { producerId, producerEpoch, baseSequence }, packed);
+        sent.push(
+          this.sendBatch(lane, { topic, partition, bytes, baseSequence }).then((baseOffset) => {
+            batch.forEach((i, n) => {
+              acks[i] = { partition, offset: baseOffset + n };
+            });
+          }),
+        );
+      }
+    }
+    await settleAll(sent);
+    return acks;
   }
-  if (request.length > 0) requests.push(request);
-  return requests;
+
+  async close(): Promise<void> {}
+
+  private lane(topic: string, partition: number): Lane {
+    const key = `${topic}/${partition}`;
+    let lane = this.lanes.get(key);
+    if (!lane) this.lanes.set(key, (lane = new Lane()));
+    return lane;
+  }
+
+  /** Sends one batch in its partition's order; resolves with its base offset, or fails for good. */
+  private async sendBatch(lane: Lane, batch: Sending): Promise<number> {
+    if (lane.failure) throw notSent(lane.failure);
+    await lane.slot();
+    try {
+      if (lane.failure) throw notSent(lane.failure);
+      const first = await this.produce(lane, batch).then(
+        (answer) => answer,
+        (error: unknown) => ({ errorCode: ErrorCode.NETWORK_EXCEPTION, baseOffset: -1, error }),
+      );
+      if (first.errorCode === ErrorCode.NONE) return first.baseOffset;
+      // Sent again, in order behind the partition's other batches sent again; the broker drops a duplicate.
+      const resent = lane.resending.then(() => this.resend(lane, batch, first));
+      lane.resending = resent.catch(() => {});
+      return await resent;
+    } catch (error) {
+      lane.failure ??= error;
+      throw error;
+    } finally {
+      lane.free();
+    }
+  }
+
+  private async resend(lane: Lane, batch: Sending, answer: ProduceAnswer): Promise<number> {
+    const deadline = Date.now() + this.settings.timeoutMs;
+    for (let backoff = RETRY_BACKOFF_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_BACKOFF_MS.max)) {
+      if (lane.failure) throw notSent(lane.failure);
+      const retriable =
+        RETRIABLE_ERRORS.has(answer.errorCode) ||
+        answer.errorCode === ErrorCode.NETWORK_EXCEPTION ||
+        // a batch behind one that failed: it goes again once that one went
+        answer.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER;
+      if (!retriable || Date.now() + backoff > deadline) throw this.failed(batch, answer);
+      await new Promise((resolve) => setTimeout(resolve, backoff));
+      await (await this.cluster()).refreshMetadata().catch(() => {});
+      answer = await this.produce(lane, batch).catch((error: unknown) => ({ errorCode: ErrorCode.NETWORK_EXCEPTION, baseOffset: -1, error }));
+      if (answer.errorCode === ErrorCode.NONE) return answer.baseOffset;
+    }
+  }
+
+  /**
+   * One Produce request for one batch, to the partition's leader. What comes before the request
+   * is written (metadata, the leader, the version) takes its time: the requests of a partition are
+   * handed over in turn, so they reach the broker in sequence order.
+   */
+  private produce(lane: Lane, batch: Sending): Promise<ProduceAnswer> {
+    const handed = lane.handing.then(() => this.handOver(batch));
+    lane.handing = handed.catch(() => {});
+    return handed.then(({ answer }) => answer);
+  }
+
+  /** Hands the request over; its answer comes later (wrapped: a promise in a promise would be awaited). */
+  private async handOver({ topic, partition, bytes }: Sending): Promise<{ answer: Promise<ProduceAnswer> }> {
+    const cluster = await this.cluster();
+    await cluster.addTargetTopic(topic); // its metadata, asked once
+    const leader = leaderOf(cluster, topic, partition);
+    const version = await apiVersion(cluster, leader, ApiKey.Produce, PRODUCE_VERSIONS);
+    const broker = await brokerOf(cluster, leader);
+    const writer = new Writer(bytes.byteLength + 128);
+    ProduceRequest.write(
+      writer,
+      { transactionalId: null, acks: -1, timeoutMs: this.settings.timeoutMs, topics: [{ name: topic, partitions: [{ index: partition, records: bytes }] }] },
+      version,
+    );
+    const response = sendTo(broker, {
+      apiKey: ApiKey.Produce,
+      apiVersion: version,
+      apiName: 'Produce',
+      body: writer.finish(),
+      decode: (body) => ProduceResponse.read(new Reader(body), version),
+      timeoutMs: this.settings.timeoutMs + 5_000,
+    });
+    return {
+      answer: response.then((decoded) => {
+        const answer = decoded.topics[0]?.partitions[0];
+        if (!answer) throw new ZpsError(`Kafka answered a produce to ${topic}[${partition}] without it`);
+        return { errorCode: answer.errorCode, baseOffset: answer.baseOffset };
+      }),
+    };
+  }
+
+  private failed(batch: Sending, answer: ProduceAnswer): ZpsError {
+    if (answer.error !== undefined) return kafkaError(answer.error, this.settings, '', batch.topic);
+    const error = Object.assign(new Error(`Kafka error ${answer.errorCode} producing to ${batch.topic}[${batch.partition}]`), {
+      type: ERROR_NAMES[answer.errorCode],
+    });
+    return kafkaError(error, this.settings, `publish to ${batch.topic}[${batch.partition}]`, batch.topic);
+  }
+
+  /** The producer id and epoch of this producer, asked once (again while the broker says it is busy). */
+  private idempotence(topic: string): Promise<BatchProducer> {
+    this.producer ??= (async () => {
+      const cluster = await this.cluster();
+      await cluster.addTargetTopic(topic);
+      const deadline = Date.now() + this.settings.timeoutMs;
+      for (let backoff = RETRY_BACKOFF_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_BACKOFF_MS.max)) {
+        const nodeId = leaderOf(cluster, topic, 0);
+        const version = await apiVersion(cluster, nodeId, ApiKey.InitProducerId, INIT_PRODUCER_ID_VERSIONS);
+        const writer = new Writer(16);
+        InitProducerIdRequest.write(writer, { transactionalId: null, transactionTimeoutMs: 60_000 }, version);
+        const answer = await sendRequest(cluster, nodeId, {
+          apiKey: ApiKey.InitProducerId,
+          apiVersion: version,
+          apiName: 'InitProducerId',
+          body: writer.finish(),
+          decode: (body) => InitProducerIdResponse.read(new Reader(body), version),
+          timeoutMs: this.settings.timeoutMs,
+        });
+        if (answer.errorCode === ErrorCode.NONE) return { producerId: answer.producerId, producerEpoch: answer.producerEpoch, baseSequence: 0 };
+        // a broker just started loads its producer ids first
+        if (!COORDINATOR_BUSY.has(answer.errorCode) || Date.now() + backoff > deadline) {
+          throw Object.assign(new Error(`Kafka error ${answer.errorCode} to InitProducerId`), { type: ERROR_NAMES[answer.errorCode] });
+        }
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+      }
+    })().catch((error: unknown) => {
+      this.producer = undefined;
+      throw kafkaError(error, this.settings, `publish to ${topic}`, topic);
+    });
+    return this.producer;
+  }
+}
+
+/** InitProducerId's answers while the broker gets ready: asked again. */
+const COORDINATOR_BUSY: ReadonlySet<number> = new Set([
+  ErrorCode.REQUEST_TIMED_OUT,
+  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.NOT_COORDINATOR,
+  ErrorCode.NOT_ENOUGH_REPLICAS,
+]);
+
+interface ProduceAnswer {
+  errorCode: number;
+  baseOffset: number;
+  /** The error of a request that got no answer (a connection lost). */
+  error?: unknown;
+}
+
+/** kafkajs's names of the error codes kafkaError speaks of. */
+const ERROR_NAMES: Record<number, string> = Object.fromEntries(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
+
+function leaderOf(cluster: Cluster, topic: string, partition: number): string {
+  const leaders = cluster.findLeaderForPartitions(topic, [partition]);
+  const nodeId = Object.keys(leaders)[0];
+  if (nodeId === undefined) throw Object.assign(new Error(`no leader known for ${topic}[${partition}]`), { retriable: true });
+  return nodeId;
+}
+
+function notSent(failure: unknown): ZpsError {
+  return new ZpsError(`not sent after an earlier batch failed: ${describeError(failure).replace(/^not sent after an earlier batch failed: /, '')}`, {
+    code: codeOf(failure),
+  });
+}
+
+/** Waits for every promise, then throws the first failure, if any (no rejection is left unobserved). */
+async function settleAll(promises: Array<Promise<void>>): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** A partition's records in batches that fit `maxBatchBytes`, in order. */
+function splitBatches(records: RecordBatch, indexes: number[], maxBatchBytes: number): number[][] {
+  const batches: number[][] = [];
+  let batch: number[] = [];
+  let bytes = RECORD_BATCH_HEADER_BYTES;
+  for (const i of indexes) {
+    const size = recordBytes(records.key(i)?.byteLength ?? -1, records.valueLength(i), records.headers(i));
+    if (batch.length > 0 && bytes + size > maxBatchBytes) {
+      batches.push(batch);
+      batch = [];
+      bytes = RECORD_BATCH_HEADER_BYTES;
+    }
+    batch.push(i);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }

@@ -1,5 +1,5 @@
-import type { IHeaders, KafkaMessage } from 'kafkajs';
-import type { DeliveredRecord, RecordHeader, RecordHeaders } from '../pubsub/types.js';
+import type { KafkaMessage } from 'kafkajs';
+import type { DeliveredRecord, RecordHeader } from '../pubsub/types.js';
 
 /**
  * A kafkajs message as zps sees it: bytes as they came (null keys, values and header values kept),
@@ -22,13 +22,4 @@ export function toDelivered(topic: string, partition: number, message: KafkaMess
     headers,
     value: message.value ?? null,
   };
-}
-
-/** Headers as kafkajs sends them: a repeated name's values as an array, in order; null values kept. */
-export function toKafkaHeaders(headers: RecordHeaders): IHeaders {
-  const grouped: Record<string, Array<Buffer | null>> = {};
-  for (const [name, value] of headers) (grouped[name] ??= []).push(value);
-  const kafka: IHeaders = {};
-  for (const [name, values] of Object.entries(grouped)) kafka[name] = (values.length === 1 ? values[0] : values) as IHeaders[string];
-  return kafka;
 }

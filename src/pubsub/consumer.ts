@@ -80,7 +80,7 @@ export class DriverConsumer implements Consumer {
         return;
       } catch (error) {
         if (this.closing) return;
-        process.stderr.write(`zps: consumer of ${subscription.topic} lost the broker, reconnecting: ${describeError(error)}\n`);
+        process.stderr.write(`zps: consumer of ${subscription.topic} stopped, joining its group again: ${describeError(error)}\n`);
         await member.leave().catch(() => {});
       }
       for (;;) {

@@ -53,11 +53,14 @@ abstract class BaseReader implements Reader {
 
   /** The records of the batches, those past the end offsets seen at open dropped (unread, so never committed). */
   protected async records(batches: readonly PartitionRecords[]): Promise<DeliveredRecord[]> {
-    const end = this.endAtOpen;
     let records: DeliveredRecord[] = [];
     for (const batch of batches) {
-      const limit = end?.get(batch.partition) ?? Number.POSITIVE_INFINITY;
-      for (const record of batch.records) if (record.offset < limit) records.push(record);
+      // offsets rise within a batch: what lies past the end is a tail, cut off in one go
+      const limit = this.endAtOpen?.get(batch.partition) ?? Number.POSITIVE_INFINITY;
+      let kept = batch.records.length;
+      while (kept > 0 && batch.records[kept - 1]!.offset >= limit) kept--;
+      const within = kept === batch.records.length ? batch.records : batch.records.slice(0, kept);
+      records = batches.length === 1 ? within : records.concat(within);
     }
     if (this.decode && records.length > 0) records = await Promise.all(records.map(this.decode));
     return records;

@@ -6,6 +6,6 @@ describe('Kafka', () => {
   describeConformance(() => ({
     name: 'kafka',
     factory: (options) => createTools({ environment: 'test', kafkaBrokers: [process.env.ZPS_TEST_BROKERS!], timeoutMs: 20_000, ...options }),
-    caps: { deliveryTimeoutMs: 30_000, publishesNullHeaders: false, resetKeepsOffsets: true },
+    caps: { deliveryTimeoutMs: 30_000, resetKeepsOffsets: true },
   }));
 });

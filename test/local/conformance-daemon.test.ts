@@ -9,6 +9,6 @@ describe('local daemon', () => {
   describeConformance(() => ({
     name: 'daemon',
     factory: (options) => createTools({ environment: 'local', socketPath: daemon.socket, ...options }),
-    caps: { deliveryTimeoutMs: 10_000, publishesNullHeaders: true, resetKeepsOffsets: false },
+    caps: { deliveryTimeoutMs: 10_000, resetKeepsOffsets: false },
   }));
 });

@@ -6,6 +6,6 @@ describe('in-process broker', () => {
   describeConformance(() => ({
     name: 'in-process',
     factory: (options) => createTools({ environment: 'local', inProcess: true, ...options }),
-    caps: { deliveryTimeoutMs: 10_000, publishesNullHeaders: true, resetKeepsOffsets: false },
+    caps: { deliveryTimeoutMs: 10_000, resetKeepsOffsets: false },
   }));
 });

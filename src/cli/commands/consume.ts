@@ -62,6 +62,7 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
 
   let printed = 0;
   let undecodable = 0;
+  const chunking: Chunking = { size: FIRST_CHUNK };
   try {
     while (limit === undefined || printed < limit) {
       const batch = await reader.next();
@@ -73,7 +74,7 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
         undecodable++;
         ctx.note(`cannot decode ${record.topic}[${record.partition}]@${record.offset}, printed as stored: ${record.undecodable}`);
       }
-      printed += await print(ctx, reader, take, format);
+      printed += await print(ctx, reader, take, format, chunking);
     }
   } finally {
     clearTimeout(deadline);
@@ -87,24 +88,46 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
   }
 }
 
-/** Stdout is written in chunks of about this many bytes, each marked done once written. */
-const CHUNK = 64 * 1024;
+/** Marks records [from, to] done: the last of each partition is enough (all before it are done too). */
+function markDone(reader: Reader, records: DeliveredRecord[], from: number, to: number): void {
+  const marked = new Set<number>();
+  for (let j = to; j >= from; j--) {
+    const record = records[j]!;
+    if (marked.has(record.partition)) continue;
+    marked.add(record.partition);
+    reader.markDone(record);
+  }
+}
+
+/**
+ * Stdout is written in chunks, each marked done once written. The first is small enough to reach
+ * a pipe whole (a write of at most PIPE_BUF bytes is atomic), then they double up to 64 KiB.
+ */
+const FIRST_CHUNK = 4 * 1024;
+const MAX_CHUNK = 64 * 1024;
+
+/** The size the next chunk of stdout reaches before it is written. */
+interface Chunking {
+  size: number;
+}
 
 /**
  * Writes a batch in chunks and marks each chunk's records done (committed with a group) once
- * stdout took them: when the reader of a pipe goes away, exactly what reached the pipe is committed.
+ * stdout took them: when the reader of a pipe goes away, what reached the pipe is committed, and
+ * nothing that did not.
  */
-async function print(ctx: CliContext, reader: Reader, records: DeliveredRecord[], format: RecordFormatter): Promise<number> {
+async function print(ctx: CliContext, reader: Reader, records: DeliveredRecord[], format: RecordFormatter, chunking: Chunking): Promise<number> {
   let printed = 0;
   let chunkStart = 0;
   for (let i = 0; i < records.length; i++) {
     format(records[i]!, ctx.out);
-    if (ctx.out.queued < CHUNK && i < records.length - 1) continue;
+    if (ctx.out.queued < chunking.size && i < records.length - 1) continue;
     await ctx.out.flush();
     if (ctx.out.closed) break;
-    for (let j = chunkStart; j <= i; j++) reader.markDone(records[j]!);
+    markDone(reader, records, chunkStart, i);
     printed += i + 1 - chunkStart;
     chunkStart = i + 1;
+    chunking.size = Math.min(chunking.size * 2, MAX_CHUNK);
   }
   return printed;
 }

@@ -1,0 +1,333 @@
+/**
+ * Kafka's RecordBatch v2 (magic 2), both ways: what a producer sends and a broker stores, and what
+ * a fetch returns. One codec for zps's producer and reader, and for a broker of its own.
+ *
+ *   batch  := baseOffset int64, batchLength int32, partitionLeaderEpoch int32, magic int8 (2),
+ *             crc uint32 (CRC-32C of attributes..end), attributes int16, lastOffsetDelta int32,
+ *             baseTimestamp int64, maxTimestamp int64, producerId int64, producerEpoch int16,
+ *             baseSequence int32, recordCount int32, records (compressed as a whole when
+ *             attributes & 7 is not 0)
+ *   record := length varint, attributes int8, timestampDelta varlong, offsetDelta varint,
+ *             key (varint length, -1: null), value (varint length, -1: null: a tombstone),
+ *             headerCount varint, (name (varint length, UTF-8), value (varint length, -1: null))*
+ *
+ * Invariants: pure, bytes in and bytes out; decoding reads only inside the batches it is given
+ * and ignores a last batch cut short (a fetch may end inside one); keys, values and header values
+ * of decoded records are views of the fetched (or decompressed) bytes, never copies.
+ */
+import { NO_HEADERS, type RecordBatch } from '../../pubsub/record-batch.js';
+import type { DeliveredRecord, RecordHeader } from '../../pubsub/types.js';
+import { decompress } from '../compression.js';
+import type { PackedValues } from '../packed-values.js';
+import { RECORD_BATCH_HEADER_BYTES, varintBytes } from '../record-batch-size.js';
+import { MalformedKafkaError } from './bytes.js';
+import { crc32c } from './crc32c.js';
+
+const MAGIC = 2;
+const TWO_32 = 0x1_0000_0000;
+
+/** Offsets of a batch's header fields, from the batch's start. */
+const BATCH_LENGTH = 8;
+const LEADER_EPOCH = 12;
+const MAGIC_AT = 16;
+const CRC = 17;
+const ATTRIBUTES = 21;
+const LAST_OFFSET_DELTA = 23;
+const BASE_TIMESTAMP = 27;
+const MAX_TIMESTAMP = 35;
+const PRODUCER_ID = 43;
+const PRODUCER_EPOCH = 51;
+const BASE_SEQUENCE = 53;
+const RECORD_COUNT = 57;
+/** baseOffset and batchLength come before what batchLength counts. */
+const LOG_OVERHEAD = 12;
+
+const COMPRESSION_MASK = 0x07;
+const LOG_APPEND_TIME = 0x08;
+const TRANSACTIONAL = 0x10;
+const CONTROL = 0x20;
+
+/** Who produced a batch, for the broker's deduplication (idempotent producers). */
+export interface BatchProducer {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+}
+
+export const NO_PRODUCER: BatchProducer = { producerId: -1, producerEpoch: -1, baseSequence: -1 };
+
+/**
+ * One uncompressed batch of records `indexes` of `records` (in that order), stamped with
+ * `timestamp`, offsets from 0 (the broker assigns them), for `producer`. `packed`: the records'
+ * values packed once for every batch made of them.
+ */
+export function encodeRecordBatch(
+  records: RecordBatch,
+  indexes: ArrayLike<number>,
+  timestamp: number,
+  producer: BatchProducer = NO_PRODUCER,
+  packed: PackedValues = records.packedValues(),
+): Buffer {
+  let size = RECORD_BATCH_HEADER_BYTES;
+  const bodies = new Float64Array(indexes.length);
+  for (let n = 0; n < indexes.length; n++) {
+    const i = indexes[n]!;
+    const key = records.key(i);
+    const valueLength = records.valueLength(i);
+    let body = 1 + 1 + varintBytes(n) + varintBytes(key === null ? -1 : key.byteLength) + (key?.byteLength ?? 0);
+    body += varintBytes(valueLength) + Math.max(valueLength, 0);
+    const headers = records.headers(i);
+    body += varintBytes(headers.length);
+    for (const [name, value] of headers) {
+      const nameLength = Buffer.byteLength(name);
+      body += varintBytes(nameLength) + nameLength + varintBytes(value === null ? -1 : value.byteLength) + (value?.byteLength ?? 0);
+    }
+    bodies[n] = body;
+    size += varintBytes(body) + body;
+  }
+  const out = Buffer.allocUnsafe(size);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  setInt64(view, 0, 0);
+  view.setInt32(BATCH_LENGTH, size - LOG_OVERHEAD);
+  view.setInt32(LEADER_EPOCH, -1);
+  view.setInt8(MAGIC_AT, MAGIC);
+  view.setInt16(ATTRIBUTES, 0);
+  view.setInt32(LAST_OFFSET_DELTA, indexes.length - 1);
+  setInt64(view, BASE_TIMESTAMP, timestamp);
+  setInt64(view, MAX_TIMESTAMP, timestamp);
+  setInt64(view, PRODUCER_ID, producer.producerId);
+  view.setInt16(PRODUCER_EPOCH, producer.producerEpoch);
+  view.setInt32(BASE_SEQUENCE, producer.baseSequence);
+  view.setInt32(RECORD_COUNT, indexes.length);
+  let at = RECORD_BATCH_HEADER_BYTES;
+  for (let n = 0; n < indexes.length; n++) {
+    const i = indexes[n]!;
+    at = writeVarint(out, at, bodies[n]!);
+    out[at++] = 0; // attributes
+    out[at++] = 0; // timestamp delta: every record has the batch's timestamp
+    at = writeVarint(out, at, n);
+    const key = records.key(i);
+    if (key === null)
+      out[at++] = 1; // zigzag -1
+    else {
+      at = writeVarint(out, at, key.byteLength);
+      out.set(key, at);
+      at += key.byteLength;
+    }
+    const valueLength = records.valueLength(i);
+    at = writeVarint(out, at, valueLength);
+    if (valueLength > 0) at += packed.bytes.copy(out, at, packed.starts[i]!, packed.starts[i]! + valueLength);
+    const headers = records.headers(i);
+    at = writeVarint(out, at, headers.length);
+    for (const [name, value] of headers) {
+      const nameLength = Buffer.byteLength(name);
+      at = writeVarint(out, at, nameLength);
+      at += out.write(name, at);
+      if (value === null) out[at++] = 1;
+      else {
+        at = writeVarint(out, at, value.byteLength);
+        out.set(value, at);
+        at += value.byteLength;
+      }
+    }
+  }
+  view.setUint32(CRC, crc32c(out, ATTRIBUTES, size));
+  return out;
+}
+
+/** A transaction that was aborted: its producer, and the offset of its first record. */
+export interface AbortedTransaction {
+  producerId: number;
+  firstOffset: number;
+}
+
+export interface DecodeOptions {
+  topic: string;
+  partition: number;
+  /** Records before it (a batch may start earlier) are left out. */
+  fetchOffset: number;
+  /** read_committed: the aborted transactions the fetch reported, whose records are left out. */
+  abortedTransactions?: readonly AbortedTransaction[];
+  /** Check each batch's CRC-32C (a broker checks what it is sent; a reader may trust TCP). */
+  verifyCrc?: boolean;
+}
+
+export interface DecodedRecords {
+  records: DeliveredRecord[];
+  /** The offset after the last complete batch, records left out included; undefined: none. */
+  nextOffset: number | undefined;
+}
+
+/** The records of the complete batches in bytes [start, end): control batches and aborted transactions left out. */
+export function decodeRecordBatches(bytes: Buffer, options: DecodeOptions, start = 0, end = bytes.byteLength): DecodedRecords {
+  const records: DeliveredRecord[] = [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const aborted = [...(options.abortedTransactions ?? [])].sort((a, b) => a.firstOffset - b.firstOffset);
+  const abortedProducers = new Set<number>();
+  let nextOffset: number | undefined;
+  for (let at = start; at + LOG_OVERHEAD <= end; ) {
+    const batchEnd = at + LOG_OVERHEAD + view.getInt32(at + BATCH_LENGTH);
+    if (batchEnd > end || batchEnd < at + RECORD_BATCH_HEADER_BYTES) break; // cut short by the fetch's size limit
+    const magic = view.getInt8(at + MAGIC_AT);
+    if (magic !== MAGIC) throw new MalformedKafkaError(`record batch of magic ${magic}: only magic 2 is supported`);
+    if (options.verifyCrc && view.getUint32(at + CRC) !== crc32c(bytes, at + ATTRIBUTES, batchEnd)) {
+      throw new MalformedKafkaError(`record batch at offset ${getInt64(view, at)} fails its CRC`);
+    }
+    const baseOffset = getInt64(view, at);
+    const attributes = view.getInt16(at + ATTRIBUTES);
+    const lastOffset = baseOffset + view.getInt32(at + LAST_OFFSET_DELTA);
+    const producerId = getInt64(view, at + PRODUCER_ID);
+    while (aborted.length > 0 && aborted[0]!.firstOffset <= lastOffset) abortedProducers.add(aborted.shift()!.producerId);
+    const skip = (attributes & CONTROL) !== 0 || ((attributes & TRANSACTIONAL) !== 0 && abortedProducers.has(producerId)) || lastOffset < options.fetchOffset;
+    if ((attributes & CONTROL) !== 0 && (attributes & TRANSACTIONAL) !== 0) abortedProducers.delete(producerId); // its transaction ended
+    if (!skip) {
+      const codec = attributes & COMPRESSION_MASK;
+      const body = codec === 0 ? bytes : decompress(codec, bytes.subarray(at + RECORD_BATCH_HEADER_BYTES, batchEnd));
+      const logAppendTime = (attributes & LOG_APPEND_TIME) !== 0 ? getInt64(view, at + MAX_TIMESTAMP) : undefined;
+      readRecords(
+        body,
+        codec === 0 ? at + RECORD_BATCH_HEADER_BYTES : 0,
+        codec === 0 ? batchEnd : body.byteLength,
+        view.getInt32(at + RECORD_COUNT),
+        baseOffset,
+        logAppendTime ?? getInt64(view, at + BASE_TIMESTAMP),
+        logAppendTime !== undefined,
+        options,
+        records,
+      );
+    }
+    nextOffset = lastOffset + 1;
+    at = batchEnd;
+  }
+  return { records, nextOffset };
+}
+
+function readRecords(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  count: number,
+  baseOffset: number,
+  baseTimestamp: number,
+  fixedTimestamp: boolean,
+  options: DecodeOptions,
+  out: DeliveredRecord[],
+): void {
+  const { topic, partition, fetchOffset } = options;
+  const cursor = { at: start };
+  for (let n = 0; n < count; n++) {
+    const length = readVarint(bytes, cursor, end);
+    let at = cursor.at;
+    const recordEnd = at + length;
+    if (recordEnd > end || length < 0) throw cutShort();
+    at++; // attributes
+    cursor.at = at;
+    const timestampDelta = readVarint(bytes, cursor, recordEnd);
+    const offset = baseOffset + readVarint(bytes, cursor, recordEnd);
+    const keyLength = readVarint(bytes, cursor, recordEnd);
+    at = cursor.at;
+    let key: Buffer | null = null;
+    if (keyLength >= 0) {
+      if (at + keyLength > recordEnd) throw cutShort();
+      key = bytes.subarray(at, (at += keyLength));
+    }
+    cursor.at = at;
+    const valueLength = readVarint(bytes, cursor, recordEnd);
+    at = cursor.at;
+    let value: Buffer | null = null;
+    if (valueLength >= 0) {
+      if (at + valueLength > recordEnd) throw cutShort();
+      value = bytes.subarray(at, (at += valueLength));
+    }
+    cursor.at = at;
+    const headerCount = readVarint(bytes, cursor, recordEnd);
+    let headers = NO_HEADERS;
+    if (headerCount > 0) {
+      const list: RecordHeader[] = new Array(headerCount);
+      for (let h = 0; h < headerCount; h++) {
+        const nameLength = readVarint(bytes, cursor, recordEnd);
+        if (nameLength < 0 || cursor.at + nameLength > recordEnd) throw cutShort();
+        const name = bytes.toString('utf8', cursor.at, cursor.at + nameLength);
+        cursor.at += nameLength;
+        const headerLength = readVarint(bytes, cursor, recordEnd);
+        let headerValue: Buffer | null = null;
+        if (headerLength >= 0) {
+          if (cursor.at + headerLength > recordEnd) throw cutShort();
+          headerValue = bytes.subarray(cursor.at, (cursor.at += headerLength));
+        }
+        list[h] = [name, headerValue];
+      }
+      headers = list;
+    }
+    cursor.at = recordEnd;
+    if (offset < fetchOffset) continue;
+    out.push({ topic, partition, offset, timestamp: fixedTimestamp ? baseTimestamp : baseTimestamp + timestampDelta, key, headers, value });
+  }
+}
+
+function cutShort(): MalformedKafkaError {
+  return new MalformedKafkaError('record cut short');
+}
+
+/** A zigzag varint at cursor.at, moving it on. */
+function readVarint(bytes: Buffer, cursor: { at: number }, end: number): number {
+  let at = cursor.at;
+  if (at >= end) throw cutShort();
+  let byte = bytes[at++]!;
+  if (byte < 0x80) {
+    cursor.at = at;
+    return byte & 1 ? -((byte + 1) / 2) : byte / 2;
+  }
+  let value = byte & 0x7f;
+  let scale = 0x80;
+  for (;;) {
+    if (at >= end) throw cutShort();
+    byte = bytes[at++]!;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) break;
+    scale *= 0x80;
+    if (scale > 2 ** 63) throw new MalformedKafkaError('varint longer than 10 bytes');
+  }
+  cursor.at = at;
+  return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+}
+
+/** Writes a zigzag varint at `at`; returns where it ends. */
+function writeVarint(out: Buffer, at: number, value: number): number {
+  let zigzag = value >= 0 ? value * 2 : -value * 2 - 1;
+  while (zigzag >= 0x80) {
+    out[at++] = (zigzag % 0x80) | 0x80;
+    zigzag = Math.floor(zigzag / 0x80);
+  }
+  out[at++] = zigzag;
+  return at;
+}
+
+function getInt64(view: DataView, at: number): number {
+  return view.getInt32(at) * TWO_32 + view.getUint32(at + 4);
+}
+
+function setInt64(view: DataView, at: number, value: number): void {
+  const high = Math.floor(value / TWO_32);
+  view.setInt32(at, high);
+  view.setUint32(at + 4, value - high * TWO_32);
+}
+
+/** The header fields of the batch at `at` (for a broker: validation, deduplication, assigning offsets). */
+export function batchHeader(bytes: Buffer, at = 0) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    baseOffset: getInt64(view, at),
+    batchLength: view.getInt32(at + BATCH_LENGTH),
+    magic: view.getInt8(at + MAGIC_AT),
+    crc: view.getUint32(at + CRC),
+    attributes: view.getInt16(at + ATTRIBUTES),
+    lastOffsetDelta: view.getInt32(at + LAST_OFFSET_DELTA),
+    baseTimestamp: getInt64(view, at + BASE_TIMESTAMP),
+    maxTimestamp: getInt64(view, at + MAX_TIMESTAMP),
+    producerId: getInt64(view, at + PRODUCER_ID),
+    producerEpoch: view.getInt16(at + PRODUCER_EPOCH),
+    baseSequence: view.getInt32(at + BASE_SEQUENCE),
+    recordCount: view.getInt32(at + RECORD_COUNT),
+  };
+}
