@@ -9,6 +9,8 @@ import { toDelivered } from './records.js';
 /** Records handed to the caller, and what their eachBatch call waits for. */
 interface Pending {
   batch: PartitionRecords;
+  /** The offset after the batch, control records and aborted transactions included. */
+  next: number;
   /** kafkajs's resolveOffset of the batch: what the caller committed is resolved, then committed by kafkajs. */
   resolveOffset: (offset: string) => void;
   /** Settles when the caller is done with the records (it polls again, releases or leaves). */
@@ -37,6 +39,8 @@ export class KafkaGroupMember implements GroupMember {
   /** The next offset to read per partition: what was handed out, or where reading starts. */
   private readonly positions = new Map<number, number>();
   private readonly committed = new Map<number, number>();
+  /** A batch of nothing but control records or aborted transactions moved a position. */
+  private moved = false;
   private failure: unknown;
   private leaving: Promise<void> | undefined;
 
@@ -77,6 +81,15 @@ export class KafkaGroupMember implements GroupMember {
       this.assigned = assigned;
       this.notify();
     });
+    // kafkajs passes over batches of only transaction markers or aborted records without eachBatch
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize > 0 || payload.topic !== this.topic) return;
+      const next = Number(payload.lastOffset) + 1;
+      if (next <= (this.positions.get(payload.partition) ?? 0)) return;
+      this.positions.set(payload.partition, next);
+      this.moved = true;
+      this.notify();
+    });
     // kafkajs restarts itself after a retriable crash; any other leaves it stopped
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.fail(payload.error);
@@ -103,7 +116,8 @@ export class KafkaGroupMember implements GroupMember {
       return;
     }
     if (records.length === 0) return;
-    const pending: Pending = { batch: { partition: batch.partition, records }, resolveOffset, handled: deferred() };
+    const next = Number(batch.lastOffset()) + 1;
+    const pending: Pending = { batch: { partition: batch.partition, records }, next, resolveOffset, handled: deferred() };
     this.queue.push(pending);
     this.notify();
     try {
@@ -125,18 +139,18 @@ export class KafkaGroupMember implements GroupMember {
     for (;;) {
       if (this.failure) throw this.failure;
       if (this.leaving || options.signal?.aborted) break;
-      if (this.queue.length > 0 || this.revoked.length > 0) break;
+      if (this.queue.length > 0 || this.revoked.length > 0 || this.moved) break;
       // before its first assignment a member has nothing to say, whatever the wait
       const waitMs = this.assigned === undefined ? COMMIT_INTERVAL_MS : deadline - Date.now();
       if (waitMs <= 0) break;
       await this.sleep(waitMs, options.signal);
     }
+    this.moved = false;
     const batches: PartitionRecords[] = [];
     for (const pending of this.queue.splice(0)) {
       this.taken.push(pending);
       batches.push(pending.batch);
-      const records = pending.batch.records;
-      this.positions.set(pending.batch.partition, records[records.length - 1]!.offset + 1);
+      this.positions.set(pending.batch.partition, pending.next);
     }
     const revoked = this.revoked.splice(0);
     return { batches, revoked, positions: (this.assigned ?? []).map((p) => [p, this.positions.get(p) ?? 0]) };

@@ -269,6 +269,24 @@ export function describeOtherClients(): void {
       expect(result.stdout).toBe(`${input}\n`);
     });
 
+    it('10.2: records of aborted transactions and the transaction markers are left out', async () => {
+      const t = unique('transactions');
+      const kafka = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING });
+      const producer = kafka.producer({ transactionalId: t, idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      try {
+        for (const [value, outcome] of [['kept-1', 'commit'], ['dropped', 'abort'], ['kept-2', 'commit']] as const) {
+          const transaction = await producer.transaction();
+          await transaction.send({ topic: t, messages: [{ value }] });
+          await (outcome === 'commit' ? transaction.commit() : transaction.abort());
+        }
+      } finally {
+        await producer.disconnect();
+      }
+      expect(await kz(['consume', t])).toMatchObject({ code: 0, stdout: 'kept-1\nkept-2\n', stderr: '' });
+      expect(await kz(['consume', t, '-g', unique('g'), '-o', 'beginning'])).toMatchObject({ code: 0, stdout: 'kept-1\nkept-2\n' });
+    });
+
     it('8.1: a topic with a smaller max.message.bytes refuses a message over it, exit 2, before it is sent', async () => {
       const t = unique('small-limit');
       const admin = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING }).admin();
