@@ -275,7 +275,11 @@ export function describeOtherClients(): void {
       const producer = kafka.producer({ transactionalId: t, idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       try {
-        for (const [value, outcome] of [['kept-1', 'commit'], ['dropped', 'abort'], ['kept-2', 'commit']] as const) {
+        for (const [value, outcome] of [
+          ['kept-1', 'commit'],
+          ['dropped', 'abort'],
+          ['kept-2', 'commit'],
+        ] as const) {
           const transaction = await producer.transaction();
           await transaction.send({ topic: t, messages: [{ value }] });
           await (outcome === 'commit' ? transaction.commit() : transaction.abort());
