@@ -98,15 +98,21 @@ export class KafkaDriver implements Driver {
     }
     const requests = Object.entries(leaders).map(([nodeId, partitions]) => this.fetchFrom(cluster, topic, nodeId, partitions, offsets, options));
     const never = new Promise<never>(() => {});
+    // removed after the race: a listener left on the reader's signal would keep every answer alive
+    let onAbort = () => {};
+    const aborted = new Promise<LeaderAnswer[]>((resolve) => (onAbort = () => resolve([])));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     let answered: LeaderAnswer[];
     try {
       answered = await Promise.race([
         ...requests.map((request) => request.then((answer) => (answer.partitions.some((p) => p.records.length > 0) ? [answer] : never))),
         Promise.all(requests),
-        new Promise<LeaderAnswer[]>((resolve) => options.signal?.addEventListener('abort', () => resolve([]), { once: true })),
+        aborted,
       ]);
     } catch (error) {
       throw kafkaError(error, this.settings, `read ${topic}`, topic);
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
     }
     const batches: PartitionRecords[] = [];
     for (const { key, asked, partitions } of answered) {
