@@ -203,7 +203,7 @@ async function main() {
   const kcatPub = await repeat(RUNS, async (i) => {
     const topic = `bench-kcat-${Date.now()}-${i}`;
     kafkaTopics.push(topic);
-    await createKafkaTopic(topic); // the test broker does not create topics on first use; zps does it itself
+    await createKafkaTopic(topic); // created before kcat writes, so its first messages do not race the topic's creation
     return MESSAGES / (await timed('kcat', ['-P', '-b', servers.brokers, '-t', topic, '-X', 'acks=all'], { input }));
   });
   const zpsTopics = [];
@@ -221,8 +221,8 @@ async function main() {
     kafkaPub,
     { name: 'kcat -P (acks=all)', ...kcatPub },
     kafkaPub.median / kcatPub.median,
-    '≥ 0.5×',
-    kafkaPub.median / kcatPub.median >= 0.5,
+    '≥ 0.8×',
+    kafkaPub.median / kcatPub.median >= 0.8,
   );
   const kcatSub = await repeat(
     RUNS,
@@ -235,11 +235,48 @@ async function main() {
     kafkaSub,
     { name: 'kcat -C -e -o beginning', ...kcatSub },
     kafkaSub.median / kcatSub.median,
-    '≥ 0.5×',
-    kafkaSub.median / kcatSub.median >= 0.5,
+    '≥ 1.5×',
+    kafkaSub.median / kcatSub.median >= 1.5,
   );
+  await measureKafkaStart();
 
   report();
+}
+
+/**
+ * What starting costs on a broker with Kafka's default group settings: reading a small topic to its
+ * end, and the first message of one, each a fresh process.
+ */
+async function measureKafkaStart() {
+  const topic = `bench-small-${Date.now()}`;
+  await createKafkaTopic(topic);
+  const small = join(work, 'small.ndjson');
+  makeInput(small, 20);
+  await timed('kcat', ['-P', '-b', servers.brokers, '-t', topic, '-X', 'acks=all'], { input: small });
+  const runs = Math.max(RUNS, 5);
+  const ms = (seconds) => seconds * 1000;
+  const kcatSmall = await repeat(runs, async () => ms(await timed('kcat', ['-C', '-b', servers.brokers, '-t', topic, '-e', '-o', 'beginning', '-q'])));
+  const zpsSmall = await repeat(runs, async () => ms(await zps(['consume', topic], { env: kafkaEnv })));
+  row(
+    'Kafka consume of a 20-message topic to its end (wall)',
+    'ms',
+    zpsSmall,
+    { name: 'kcat -C -e -o beginning', ...kcatSmall },
+    zpsSmall.median / kcatSmall.median,
+    '≤ 0.6× kcat',
+    zpsSmall.median / kcatSmall.median <= 0.6,
+  );
+  const kcatFirst = await repeat(runs, async () => ms(await timed('kcat', ['-C', '-b', servers.brokers, '-t', topic, '-c', '1', '-o', 'beginning', '-q'])));
+  const zpsFirst = await repeat(runs, async () => ms(await zps(['consume', topic, '-n', '1'], { env: kafkaEnv })));
+  row(
+    'Kafka consume -n 1 (wall)',
+    'ms',
+    zpsFirst,
+    { name: 'kcat -C -c 1 -o beginning', ...kcatFirst },
+    zpsFirst.median / kcatFirst.median,
+    '≤ 300 ms',
+    zpsFirst.median <= 300,
+  );
 }
 
 async function createKafkaTopic(topic) {
@@ -258,11 +295,12 @@ async function measureLatency() {
     env: localEnv,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const closed = new Promise((resolve) => consumer.on('close', resolve)); // it may end before the publisher's process
   let out = '';
   consumer.stdout.on('data', (c) => (out += c));
   while (!out.includes('ready')) await new Promise((resolve) => setTimeout(resolve, 20));
   await timed(process.execPath, [join(root, 'bench', 'latency-publisher.mjs'), topic, String(rate), String(seconds)], { env: localEnv });
-  await new Promise((resolve) => consumer.on('close', resolve));
+  await closed;
   const result = JSON.parse(out.split('\n').filter(Boolean).pop());
   return { median: result.p50, min: result.p50, max: result.max, p50: result.p50, p99: result.p99 };
 }

@@ -1,8 +1,8 @@
 import type { Driver, GroupMember, PartitionOffsets, PartitionRecords, TopicInfo, WaitOptions } from '../pubsub/driver.js';
 import { resolveStart } from '../pubsub/offsets.js';
 import { Partitioner } from '../pubsub/partitioner.js';
-import type { RecordBatch } from '../pubsub/record-batch.js';
-import type { RecordAck, StartOffset } from '../pubsub/types.js';
+import type { AckRun, RecordBatch } from '../pubsub/record-batch.js';
+import type { StartOffset } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
 import { KafkaAdmin } from './admin.js';
 import { createKafka, kafkaError, type KafkaClient, type KafkaSettings } from './connection.js';
@@ -71,7 +71,7 @@ export class KafkaDriver implements Driver {
     return this.admin.listOffsets(topic);
   }
 
-  async send(topic: string, records: RecordBatch): Promise<RecordAck[]> {
+  async send(topic: string, records: RecordBatch): Promise<AckRun[]> {
     const info = (await (this.topics.get(topic) ?? this.describeTopic(topic))) ?? (await this.createTopic(topic, 1));
     return this.producer.send(topic, records, info);
   }

@@ -1,8 +1,7 @@
 import type { TopicInfo } from '../pubsub/driver.js';
 import { ZpsError, codeOf, describeError } from '../pubsub/errors.js';
 import type { Partitioner } from '../pubsub/partitioner.js';
-import type { RecordBatch } from '../pubsub/record-batch.js';
-import type { RecordAck } from '../pubsub/types.js';
+import { ackRuns, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
 import { Reader, Writer } from '../wire/kafka/bytes.js';
 import { ApiKey, ErrorCode, InitProducerIdRequest, InitProducerIdResponse, ProduceRequest, ProduceResponse, RETRIABLE_ERRORS } from '../wire/kafka/messages.js';
 import { encodeRecordBatch, type BatchProducer } from '../wire/kafka/record-batch.js';
@@ -70,21 +69,18 @@ export class KafkaProducer {
     private readonly partitioner: Partitioner,
   ) {}
 
-  async send(topic: string, records: RecordBatch, info: TopicInfo): Promise<RecordAck[]> {
+  async send(topic: string, records: RecordBatch, info: TopicInfo): Promise<AckRun[]> {
     const { producerId, producerEpoch } = await this.idempotence(topic);
-    // Partitions, then batches of each that fit the topic's max.message.bytes, sequences in order.
-    const byPartition = new Map<number, number[]>();
-    for (let i = 0; i < records.length; i++) {
-      const partition = records.partition(i) ?? this.partitioner.choose(topic, records.key(i), info.partitions);
-      let indexes = byPartition.get(partition);
-      if (!indexes) byPartition.set(partition, (indexes = []));
-      indexes.push(i);
+    const partitionOf = new Int32Array(records.length); // all 0 for a topic of one partition
+    if (info.partitions > 1) {
+      for (let i = 0; i < records.length; i++) partitionOf[i] = records.partition(i) ?? this.partitioner.choose(topic, records.key(i), info.partitions);
     }
+    const offsets = new Float64Array(records.length);
     const packed = records.packedValues();
     const timestamp = Date.now();
-    const acks: RecordAck[] = new Array(records.length);
     const sent: Array<Promise<void>> = [];
-    for (const [partition, indexes] of byPartition) {
+    // Partitions, then batches of each that fit the topic's max.message.bytes, sequences in order.
+    for (const [partition, indexes] of groupByPartition(partitionOf, info.partitions)) {
       const lane = this.lane(topic, partition);
       for (const batch of splitBatches(records, indexes, info.maxBatchBytes)) {
         const baseSequence = lane.nextSequence;
@@ -92,15 +88,13 @@ export class KafkaProducer {
         const bytes = encodeRecordBatch(records, batch, timestamp, { producerId, producerEpoch, baseSequence }, packed);
         sent.push(
           this.sendBatch(lane, { topic, partition, bytes, baseSequence }).then((baseOffset) => {
-            batch.forEach((i, n) => {
-              acks[i] = { partition, offset: baseOffset + n };
-            });
+            for (let n = 0; n < batch.length; n++) offsets[batch[n]!] = baseOffset + n;
           }),
         );
       }
     }
     await settleAll(sent);
-    return acks;
+    return ackRuns(partitionOf, offsets);
   }
 
   async close(): Promise<void> {}
@@ -274,21 +268,34 @@ async function settleAll(promises: Array<Promise<void>>): Promise<void> {
   if (failed) throw failed.reason;
 }
 
+/** Each partition's record indexes, in record order. */
+function groupByPartition(partitionOf: Int32Array, partitions: number): Array<[number, Uint32Array]> {
+  const starts = new Uint32Array(partitions + 1);
+  for (const partition of partitionOf) starts[partition + 1]!++;
+  for (let p = 0; p < partitions; p++) starts[p + 1]! += starts[p]!;
+  const order = new Uint32Array(partitionOf.length);
+  const next = starts.slice(0, partitions);
+  for (let i = 0; i < partitionOf.length; i++) order[next[partitionOf[i]!]!++] = i;
+  const groups: Array<[number, Uint32Array]> = [];
+  for (let p = 0; p < partitions; p++) if (starts[p + 1]! > starts[p]!) groups.push([p, order.subarray(starts[p], starts[p + 1])]);
+  return groups;
+}
+
 /** A partition's records in batches that fit `maxBatchBytes`, in order. */
-function splitBatches(records: RecordBatch, indexes: number[], maxBatchBytes: number): number[][] {
-  const batches: number[][] = [];
-  let batch: number[] = [];
+function splitBatches(records: RecordBatch, indexes: Uint32Array, maxBatchBytes: number): Uint32Array[] {
+  const batches: Uint32Array[] = [];
+  let first = 0;
   let bytes = RECORD_BATCH_HEADER_BYTES;
-  for (const i of indexes) {
+  for (let n = 0; n < indexes.length; n++) {
+    const i = indexes[n]!;
     const size = recordBytes(records.key(i)?.byteLength ?? -1, records.valueLength(i), records.headers(i));
-    if (batch.length > 0 && bytes + size > maxBatchBytes) {
-      batches.push(batch);
-      batch = [];
+    if (n > first && bytes + size > maxBatchBytes) {
+      batches.push(indexes.subarray(first, n));
+      first = n;
       bytes = RECORD_BATCH_HEADER_BYTES;
     }
-    batch.push(i);
     bytes += size;
   }
-  if (batch.length > 0) batches.push(batch);
+  if (indexes.length > first) batches.push(indexes.subarray(first));
   return batches;
 }

@@ -3,7 +3,7 @@ import { connectDaemon } from '../daemon/connect.js';
 import { MAX_BATCH_BYTES } from '../memory/broker.js';
 import type { BrokerService } from '../memory/service.js';
 import type { Driver, GroupMember, PollResult, TopicInfo, WaitOptions } from '../pubsub/driver.js';
-import { expandAcks, type RecordBatch } from '../pubsub/record-batch.js';
+import type { RecordBatch } from '../pubsub/record-batch.js';
 import type { StartOffset } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
 
@@ -55,7 +55,7 @@ export class LocalDriver implements Driver {
   }
 
   async send(topic: string, records: RecordBatch) {
-    return expandAcks(await (await this.service()).produce(topic, records));
+    return (await this.service()).produce(topic, records);
   }
 
   async fetch(topic: string, positions: ReadonlyArray<readonly [number, number]>, options: WaitOptions) {

@@ -7,8 +7,8 @@
  *
  * Errors are ZpsErrors with a code; `retriable` ones (a connection lost) may succeed when tried again.
  */
-import type { RecordBatch } from './record-batch.js';
-import type { DeliveredRecord, RecordAck, StartOffset } from './types.js';
+import type { AckRun, RecordBatch } from './record-batch.js';
+import type { DeliveredRecord, StartOffset } from './types.js';
 
 /** What a driver knows of a topic. */
 export interface TopicInfo {
@@ -96,11 +96,11 @@ export interface Driver {
   /**
    * Stores a batch of records, each in its partition when it names one, else in the one the
    * driver's partitioner picks (murmur2 of the key; round robin without). Resolves once every
-   * record is stored (Kafka: acknowledged by all in-sync replicas), with one ack per record in
-   * batch order. Batches sent one after another are stored in that order per partition; a batch
+   * record is stored (Kafka: acknowledged by all in-sync replicas), with runs of acks covering
+   * the records in batch order. Batches sent one after another are stored in that order per partition; a batch
    * that fails stores nothing of a partition that failed.
    */
-  send(topic: string, records: RecordBatch): Promise<RecordAck[]>;
+  send(topic: string, records: RecordBatch): Promise<AckRun[]>;
 
   /** Records from each partition at or after the given offsets, without a group, waiting up to `waitMs`. */
   fetch(topic: string, positions: ReadonlyArray<readonly [partition: number, offset: number]>, options: WaitOptions): Promise<PartitionRecords[]>;

@@ -1,7 +1,7 @@
 import { encodeJson } from './codec.js';
 import { ZpsError } from './errors.js';
 import { checkMessageSize, messageSize, validateTopicName } from './limits.js';
-import { outgoingBatch } from './record-batch.js';
+import { expandAcks, outgoingBatch } from './record-batch.js';
 import { recordHeaders } from './delivery.js';
 import { TYPE_HEADER, type OutgoingRecord, type PublishOptions, type PublishResult, type Publisher, type RecordSender } from './types.js';
 
@@ -74,7 +74,8 @@ export class BatchingPublisher implements Publisher {
     this.queue = [];
     this.queuedBytes = 0;
     const sent = this.sender.send(this.topic, outgoingBatch(batch.map((pending) => pending.record))).then(
-      (acks) => {
+      (runs) => {
+        const acks = expandAcks(runs);
         for (const [i, pending] of batch.entries()) pending.resolve({ topic: this.topic, ...acks[i]!, key: pending.key });
       },
       (error) => {

@@ -46,7 +46,11 @@ export function outgoingBatch(records: readonly OutgoingRecord[]): RecordBatch {
   };
 }
 
-/** A produce's acks as runs of consecutive offsets in one partition: [partition, first offset, count]. */
+/**
+ * A send's acks as runs of consecutive offsets in one partition: [partition, first offset, count].
+ * The runs cover the batch's records in their order, so a million messages in one partition are
+ * acknowledged by a few runs instead of a million objects.
+ */
 export type AckRun = [number, number, number];
 
 /** One ack per record sent, from the runs. */
@@ -56,4 +60,24 @@ export function expandAcks(runs: readonly AckRun[]): RecordAck[] {
     for (let offset = first; offset < first + count; offset++) acks.push({ partition, offset });
   }
   return acks;
+}
+
+/** The runs of records each stored at (partitions[i], offsets[i]), in record order. */
+export function ackRuns(partitions: ArrayLike<number>, offsets: ArrayLike<number>, count = partitions.length): AckRun[] {
+  const runs: AckRun[] = [];
+  let run: AckRun | undefined;
+  for (let i = 0; i < count; i++) {
+    const partition = partitions[i]!;
+    const offset = offsets[i]!;
+    if (run !== undefined && run[0] === partition && run[1] + run[2] === offset) run[2]++;
+    else runs.push((run = [partition, offset, 1]));
+  }
+  return runs;
+}
+
+/** How many records the runs acknowledge. */
+export function ackedCount(runs: readonly AckRun[]): number {
+  let count = 0;
+  for (const run of runs) count += run[2];
+  return count;
 }

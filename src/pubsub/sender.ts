@@ -1,8 +1,8 @@
 import type { Driver, TopicInfo } from './driver.js';
 import { checkBatchRecord, checkRecordFits, validateTopicName } from './limits.js';
 import { checkPartition } from './partitioner.js';
-import type { RecordBatch } from './record-batch.js';
-import type { PreparedTopic, RecordAck, RecordSender } from './types.js';
+import type { AckRun, RecordBatch } from './record-batch.js';
+import type { PreparedTopic, RecordSender } from './types.js';
 
 /**
  * Sends batches through a driver, checking each record first as the broker would (its partition
@@ -22,7 +22,7 @@ export class DriverSender implements RecordSender {
     };
   }
 
-  async send(topic: string, records: RecordBatch, options: { partitions?: number } = {}): Promise<RecordAck[]> {
+  async send(topic: string, records: RecordBatch, options: { partitions?: number } = {}): Promise<AckRun[]> {
     const { partitions, maxBatchBytes } = await this.topic(topic, options.partitions);
     for (let i = 0; i < records.length; i++) {
       const partition = records.partition(i);

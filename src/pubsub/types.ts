@@ -1,5 +1,5 @@
 /** The portable pub/sub API: what every implementation (in-process, daemon, Kafka) provides. */
-import type { RecordBatch } from './record-batch.js';
+import type { AckRun, RecordBatch } from './record-batch.js';
 
 /** The headers library consumers read: each name's value as UTF-8 text (the last one, when a name repeats). */
 export type Headers = Record<string, string>;
@@ -145,8 +145,8 @@ export interface PreparedTopic {
 export interface RecordSender {
   /** Creates the topic when missing (with `partitions`, default 1); learns its partitions and limits. */
   prepare(topic: string, options?: { partitions?: number }): Promise<PreparedTopic>;
-  /** One ack per record, in the batch's order. */
-  send(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<RecordAck[]>;
+  /** Runs of acks covering the records in the batch's order. */
+  send(topic: string, records: RecordBatch, options?: { partitions?: number }): Promise<AckRun[]>;
   close(): Promise<void>;
 }
 

@@ -3,7 +3,7 @@
  * Invariant: a widened column holds the old one's values at its start, in a new array; the old
  * one is left as it was.
  */
-export type Column = Uint32Array | Float64Array;
+export type Column = Uint8Array | Uint32Array | Float64Array;
 
 /** A column of `length` slots of the same type, holding `column`'s values at its start. */
 export function widened<T extends Column>(column: T, length: number): T {

@@ -21,23 +21,46 @@ const MAX_GAP = 16;
  * bytes at byte `offset(i)` of `buffer(i)` (a tombstone: 0 bytes).
  */
 export function packValues(count: number, buffer: (i: number) => ArrayBufferLike, offset: (i: number) => number, length: (i: number) => number): PackedValues {
+  const sources: Uint8Array[] = [];
+  const sourceOf = new Uint32Array(count);
   const starts = new Uint32Array(count);
-  const runs: Array<{ buffer: ArrayBufferLike; from: number; to: number; at: number }> = [];
-  let run: (typeof runs)[number] | undefined;
+  const ends = new Uint32Array(count);
+  let last: ArrayBufferLike | undefined;
+  for (let i = 0; i < count; i++) {
+    const source = buffer(i);
+    if (source !== last) sources.push(new Uint8Array((last = source)));
+    sourceOf[i] = sources.length - 1;
+    starts[i] = offset(i);
+    ends[i] = starts[i]! + length(i);
+  }
+  return packRanges(count, sources, sourceOf, starts, ends);
+}
+
+/**
+ * packValues for values held as ranges in typed arrays: value i is bytes [starts[i], ends[i]) of
+ * sources[sourceOf[i]] (no closure call per value: a million stdin lines pack in milliseconds).
+ */
+export function packRanges(count: number, sources: readonly Uint8Array[], sourceOf: Uint32Array, starts: Uint32Array, ends: Uint32Array): PackedValues {
+  const packedStarts = new Uint32Array(count);
+  // runs as [source, from, to, at] quadruples
+  const runs: number[] = [];
   let size = 0;
   for (let i = 0; i < count; i++) {
-    const from = offset(i);
-    const to = from + length(i);
-    if (run !== undefined && run.buffer === buffer(i) && from >= run.to && from - run.to <= MAX_GAP) {
-      size += to - run.to;
-      run.to = to;
+    const source = sourceOf[i]!;
+    const from = starts[i]!;
+    const to = ends[i]!;
+    const r = runs.length - 4;
+    if (r >= 0 && runs[r] === source && from >= runs[r + 2]! && from - runs[r + 2]! <= MAX_GAP) {
+      size += to - runs[r + 2]!;
+      runs[r + 2] = to;
+      packedStarts[i] = runs[r + 3]! + (from - runs[r + 1]!);
     } else {
-      runs.push((run = { buffer: buffer(i), from, to, at: size }));
+      runs.push(source, from, to, size);
+      packedStarts[i] = size;
       size += to - from;
     }
-    starts[i] = run.at + (from - run.from);
   }
   const bytes = Buffer.allocUnsafe(size);
-  for (const { buffer: source, from, to, at } of runs) bytes.set(new Uint8Array(source, from, to - from), at);
-  return { bytes, starts };
+  for (let r = 0; r < runs.length; r += 4) bytes.set(sources[runs[r]!]!.subarray(runs[r + 1], runs[r + 2]), runs[r + 3]);
+  return { bytes, starts: packedStarts };
 }

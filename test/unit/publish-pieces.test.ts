@@ -1,8 +1,8 @@
 /** The pieces of `zps publish`, each on its own: the line encoder, and the pipelined sender. */
 import { describe, expect, it } from 'vitest';
 import { ZpsError, tooLargeError } from '../../src/pubsub/errors.js';
-import type { RecordBatch } from '../../src/pubsub/record-batch.js';
-import type { PreparedTopic, RecordAck, RecordSender } from '../../src/pubsub/types.js';
+import type { AckRun, RecordBatch } from '../../src/pubsub/record-batch.js';
+import type { PreparedTopic, RecordSender } from '../../src/pubsub/types.js';
 import { lineEncoder } from '../../src/cli/publish/line-encoder.js';
 import { PipelinedSender } from '../../src/cli/publish/pipelined-sender.js';
 
@@ -41,12 +41,12 @@ function fakeSender(failing: number[] = []): RecordSender & { sent: string[][] }
   return {
     sent,
     prepare: async () => prepared,
-    async send(_topic: string, records: RecordBatch): Promise<RecordAck[]> {
+    async send(_topic: string, records: RecordBatch): Promise<AckRun[]> {
       const n = next++;
       await new Promise((resolve) => setImmediate(resolve));
       if (failing.includes(n)) throw new ZpsError(`batch ${n} refused`);
       sent.push(Array.from({ length: records.length }, (_, i) => records.value(i)!.toString()));
-      return Array.from({ length: records.length }, (_, i) => ({ partition: 0, offset: i }));
+      return [[0, 0, records.length]];
     },
     close: async () => {},
   };

@@ -92,10 +92,13 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
     partitions: prepared.partitions,
     onAcks: ctx.json
       ? async (batch, acks) => {
-          acks.forEach(({ partition, offset }, i) => {
-            const key = batch.key(i);
-            ctx.out.line(JSON.stringify({ topic, partition, offset, key: key === null ? null : bytesJson(key) }));
-          });
+          let i = 0;
+          for (const [partition, first, count] of acks) {
+            for (let offset = first; offset < first + count; offset++, i++) {
+              const key = batch.key(i);
+              ctx.out.line(JSON.stringify({ topic, partition, offset, key: key === null ? null : bytesJson(key) }));
+            }
+          }
           await ctx.out.flush();
         }
       : undefined,

@@ -1,11 +1,8 @@
 import { widened } from '../../wire/columns.js';
 import { headerBytes } from '../../pubsub/limits.js';
 import type { RecordBatch } from '../../pubsub/record-batch.js';
-import { packValues, type PackedValues } from '../../wire/packed-values.js';
+import { packRanges, type PackedValues } from '../../wire/packed-values.js';
 import type { RecordHeaders } from '../../pubsub/types.js';
-
-/** The end a tombstone's value is stored with: no value ends there. */
-const TOMBSTONE = 0xffffffff;
 
 /**
  * A batch of `zps publish` messages held as ranges of the buffers their lines were read into: a
@@ -23,6 +20,8 @@ export class LineBatch implements RecordBatch {
   private sourceOf: Uint32Array;
   private starts: Uint32Array;
   private ends: Uint32Array;
+  /** Per message only once one is a tombstone (its range is then empty). */
+  private tombstones: Uint8Array | undefined;
   /** Per message only once a key differs from the first (--key-delimiter). */
   private keys: Array<Buffer | null> | undefined;
   private firstKey: Buffer | null = null;
@@ -51,7 +50,8 @@ export class LineBatch implements RecordBatch {
     if (this.sources[this.sources.length - 1] !== source) this.sources.push(source);
     this.sourceOf[i] = this.sources.length - 1;
     this.starts[i] = start;
-    this.ends[i] = tombstone ? TOMBSTONE : end;
+    this.ends[i] = tombstone ? start : end;
+    if (tombstone) (this.tombstones ??= new Uint8Array(this.starts.length))[i] = 1;
     if (i === 0) {
       this.firstKey = key;
       this.first = position;
@@ -89,18 +89,12 @@ export class LineBatch implements RecordBatch {
   }
 
   private isTombstone(i: number): boolean {
-    return this.ends[i] === TOMBSTONE;
+    return this.tombstones !== undefined && this.tombstones[i] === 1;
   }
 
   /** The lines of a stdin chunk lie back to back: they are copied as one run. */
   packedValues(): PackedValues {
-    const source = (i: number) => this.sources[this.sourceOf[i]!]!;
-    return packValues(
-      this.length,
-      (i) => source(i).buffer,
-      (i) => source(i).byteOffset + this.starts[i]!,
-      (i) => Math.max(this.valueLength(i), 0),
-    );
+    return packRanges(this.length, this.sources, this.sourceOf, this.starts, this.ends);
   }
 
   private grow(): void {
@@ -108,5 +102,6 @@ export class LineBatch implements RecordBatch {
     this.sourceOf = widened(this.sourceOf, length);
     this.starts = widened(this.starts, length);
     this.ends = widened(this.ends, length);
+    if (this.tombstones) this.tombstones = widened(this.tombstones, length);
   }
 }

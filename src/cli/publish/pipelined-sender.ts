@@ -1,6 +1,7 @@
 import { ZpsError, codeOf, describeError } from '../../pubsub/errors.js';
 import { plural } from '../../pubsub/limits.js';
-import type { PreparedTopic, RecordAck, RecordHeaders, RecordSender } from '../../pubsub/types.js';
+import { ackedCount, type AckRun } from '../../pubsub/record-batch.js';
+import type { PreparedTopic, RecordHeaders, RecordSender } from '../../pubsub/types.js';
 import type { EncodedLine } from './line-encoder.js';
 import { LineBatch } from './line-batch.js';
 
@@ -18,7 +19,7 @@ export interface PipelineOptions {
   /** Partitions of the topic, if this publish creates it. */
   partitions: number;
   /** Called with each batch's acks, in order, once they are all in. */
-  onAcks?: (batch: LineBatch, acks: RecordAck[]) => Promise<void> | void;
+  onAcks?: (batch: LineBatch, acks: readonly AckRun[]) => Promise<void> | void;
 }
 
 const BATCH_RECORDS = 1_000;
@@ -40,7 +41,7 @@ interface Failure {
 export class PipelinedSender {
   private batch: LineBatch;
   private batches = 0;
-  private readonly inFlight: Array<{ batch: LineBatch; acks: Promise<RecordAck[]> }> = [];
+  private readonly inFlight: Array<{ batch: LineBatch; acks: Promise<AckRun[]> }> = [];
   /** Every batch sent, once settled: what the report of a failure is made of. */
   private readonly outcomes: Array<{ first: number; last: number; acked: number }> = [];
   private failure: Failure | undefined;
@@ -108,7 +109,7 @@ export class PipelinedSender {
     const { batch, acks } = this.inFlight.shift()!;
     try {
       const results = await acks;
-      this.outcomes.push({ first: batch.first, last: batch.last, acked: results.length });
+      this.outcomes.push({ first: batch.first, last: batch.last, acked: ackedCount(results) });
       await this.options.onAcks?.(batch, results);
     } catch (error) {
       this.outcomes.push({ first: batch.first, last: batch.last, acked: 0 });
