@@ -4,6 +4,7 @@
  * made: each figure is the median of 5 timed passes over the same data, after a warm-up pass.
  *   npm run bench:codecs        (also a section of `npm run bench`)
  */
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -22,12 +23,31 @@ function time(work, passes = 5) {
   return seconds.sort((a, b) => a - b)[Math.floor(passes / 2)];
 }
 
+/** time() for work that returns a promise (kafkajs's codec is asynchronous). */
+async function timeAsync(work, passes = 5) {
+  await work();
+  const seconds = [];
+  for (let i = 0; i < passes; i++) {
+    const started = process.hrtime.bigint();
+    await work();
+    seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  return seconds.sort((a, b) => a - b)[Math.floor(passes / 2)];
+}
+
 export async function codecBench(count = 200_000) {
   const { isJsonValue, compactJson } = await dist('wire/json-text.js');
   const { encodeRecords, WireRecords } = await dist('wire/daemon-records.js');
   const { outgoingBatch } = await dist('pubsub/record-batch.js');
   const { murmur2 } = await dist('wire/murmur2.js');
   const { decompress, Compression } = await dist('wire/compression.js');
+  const { encodeRecordBatch, decodeRecordBatches } = await dist('wire/kafka/record-batch.js');
+  const { crc32c } = await dist('wire/kafka/crc32c.js');
+  const require = createRequire(join(root, 'package.json'));
+  const { RecordBatch: KafkajsRecordBatch } = require('kafkajs/src/protocol/recordBatch/v0');
+  const KafkajsRecord = require('kafkajs/src/protocol/recordBatch/record/v0');
+  const KafkajsBatchDecoder = require('kafkajs/src/protocol/recordBatch/v0/decoder');
+  const KafkajsDecoder = require('kafkajs/src/protocol/decoder');
 
   const lines = Array.from({ length: count }, (_, i) => Buffer.from(`{"id":${i},"user":"u-${i % 10_000}","amount":${(i % 997) / 10},"ok":true}`));
   const spaced = lines.map((line) => Buffer.from(line.toString().replaceAll(',', ', ').replaceAll(':', ': ')));
@@ -41,6 +61,16 @@ export async function codecBench(count = 200_000) {
   size.writeUInt32LE(lz4Block.length);
   const lz4 = Buffer.concat([Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x70, 0x00]), size, lz4Block, Buffer.alloc(4)]);
   const lz4Out = decompress(Compression.lz4, lz4).length;
+
+  // Kafka record batches of 1,000 records, as zps publish sends them
+  const BATCH = 1_000;
+  const batchIndexes = Array.from({ length: count / BATCH }, (_, b) => Uint32Array.from({ length: BATCH }, (_, n) => b * BATCH + n));
+  const packed = records.packedValues();
+  const kafkaBatches = batchIndexes.map((indexes) => encodeRecordBatch(records, indexes, 1_700_000_000_000, undefined, packed));
+  const kafkaBytes = kafkaBatches.reduce((sum, batch) => sum + batch.length, 0);
+  const kafkajsRecords = batchIndexes.map((indexes) =>
+    Array.from(indexes, (i, n) => KafkajsRecord({ offsetDelta: n, timestampDelta: 0, key: records.key(i), value: lines[i], headers: {} })),
+  );
 
   const rows = [];
   const row = (figure, seconds, items, itemBytes) =>
@@ -74,6 +104,46 @@ export async function codecBench(count = 200_000) {
     }),
     count,
     encoded.length,
+  );
+  row(
+    'Kafka record batch: encode (zps)',
+    time(() => {
+      for (const indexes of batchIndexes) encodeRecordBatch(records, indexes, 1_700_000_000_000, undefined, packed);
+    }),
+    count,
+    kafkaBytes,
+  );
+  row(
+    "Kafka record batch: encode (kafkajs's codec)",
+    await timeAsync(async () => {
+      for (const batch of kafkajsRecords) await KafkajsRecordBatch({ firstTimestamp: 1_700_000_000_000, maxTimestamp: 1_700_000_000_000, records: batch });
+    }),
+    count,
+    kafkaBytes,
+  );
+  row(
+    'Kafka record batch: decode (zps)',
+    time(() => {
+      for (const batch of kafkaBatches) decodeRecordBatches(batch, { topic: 't', partition: 0, fetchOffset: 0 });
+    }),
+    count,
+    kafkaBytes,
+  );
+  row(
+    "Kafka record batch: decode (kafkajs's codec)",
+    await timeAsync(async () => {
+      for (const batch of kafkaBatches) await KafkajsBatchDecoder(new KafkajsDecoder(batch));
+    }),
+    count,
+    kafkaBytes,
+  );
+  row(
+    'CRC-32C of the batches',
+    time(() => {
+      for (const batch of kafkaBatches) crc32c(batch, 21, batch.length);
+    }),
+    kafkaBatches.length,
+    kafkaBytes,
   );
   row(
     'murmur2 of keys',

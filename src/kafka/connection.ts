@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Consumer, ConsumerConfig, Kafka, KafkaConfig } from 'kafkajs';
 import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../settings.js';
+import { installRequestFraming } from './internals.js';
 
 export type KafkaSettings = Pick<Settings, 'brokers' | 'sasl' | 'tls' | 'timeoutMs'> & { verbose?: boolean };
 
@@ -11,11 +12,15 @@ export type KafkaClient = () => Promise<Kafka>;
 /** A kafkajs client whose retries fit inside the command's --timeout, silent unless verbose. */
 export function createKafka(settings: KafkaSettings): KafkaClient {
   let client: Promise<Kafka> | undefined;
-  return () =>
-    (client ??= Promise.all([import('kafkajs'), import('../wire/compression.js')]).then(([{ default: kafkajs }, compression]) => {
-      registerDecompression(kafkajs, compression);
-      return new kafkajs.Kafka(kafkaConfig(settings, kafkajs.logLevel));
-    }));
+  return () => (client ??= loadKafkajs().then((kafkajs) => new kafkajs.Kafka(kafkaConfig(settings, kafkajs.logLevel))));
+}
+
+/** kafkajs, loaded with zps's request framing in front of its own and zps's decompression registered. */
+async function loadKafkajs(): Promise<typeof import('kafkajs')> {
+  installRequestFraming();
+  const [{ default: kafkajs }, compression] = await Promise.all([import('kafkajs'), import('../wire/compression.js')]);
+  registerDecompression(kafkajs, compression);
+  return kafkajs;
 }
 
 /**

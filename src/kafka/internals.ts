@@ -7,6 +7,7 @@
  * cluster kafkajs hands to partition assigners.
  */
 import type { Kafka } from 'kafkajs';
+import { createRequire } from 'node:module';
 
 /** The parts of kafkajs's Cluster zps calls. */
 export interface Cluster {
@@ -80,6 +81,70 @@ export interface OwnRequest<T> {
   expectResponse?: boolean;
   /** How long to wait for the answer (a long-polling Fetch waits longer than its max wait). */
   timeoutMs?: number;
+  /**
+   * Bytes in front of `body`, in its buffer, free for the request's size and header (a Writer's
+   * headroom, REQUEST_HEADROOM): the request then goes out without being copied.
+   */
+  headroom?: number;
+}
+
+/** Room enough in front of a body for a request's size (4), header v1 (8) and client id (2 + 'zps'). */
+export const REQUEST_HEADROOM = 32;
+
+/** How a request reaches kafkajs's framing: what `encode` resolves to. */
+interface EncodedBody {
+  buf: Buffer;
+  buffer: Buffer;
+  headroom?: number;
+}
+
+type FrameRequest = (options: {
+  correlationId: number;
+  clientId: string | null;
+  request: { apiKey: number; apiVersion: number; encode(): Promise<EncodedBody> };
+}) => Promise<{ buffer: Buffer }>;
+
+/**
+ * Frames a request as kafkajs does (size, then header v1: api key, version, correlation id,
+ * client id, then the body), writing size and header into the body's headroom when it has room:
+ * kafkajs copies every body twice into zero-filled buffers of the next power of two, which for
+ * a producer is most of what sending costs. Undefined when there is no room (kafkajs frames it).
+ */
+export function frameInHeadroom(body: EncodedBody, apiKey: number, apiVersion: number, correlationId: number, clientId: string | null): Buffer | undefined {
+  const clientIdBytes = clientId === null ? 0 : Buffer.byteLength(clientId);
+  const frameBytes = 4 + 2 + 2 + 4 + 2 + clientIdBytes;
+  const headroom = body.headroom ?? 0;
+  if (frameBytes > headroom) return undefined;
+  const framed = Buffer.from(body.buffer.buffer, body.buffer.byteOffset - frameBytes, frameBytes + body.buffer.byteLength);
+  framed.writeInt32BE(frameBytes - 4 + body.buffer.byteLength, 0);
+  framed.writeInt16BE(apiKey, 4);
+  framed.writeInt16BE(apiVersion, 6);
+  framed.writeInt32BE(correlationId, 8);
+  framed.writeInt16BE(clientId === null ? -1 : clientIdBytes, 12);
+  if (clientId !== null) framed.write(clientId, 14);
+  return framed;
+}
+
+/**
+ * Puts frameInHeadroom in front of kafkajs's request framing (its protocol/request.js), for
+ * requests whose body has headroom; kafkajs frames every other one itself. Must run before
+ * kafkajs loads (its connection module keeps the framing function it was loaded with); if
+ * kafkajs was loaded first, requests are framed by kafkajs, only slower.
+ */
+export function installRequestFraming(): void {
+  const require = createRequire(import.meta.url);
+  const path = require.resolve('kafkajs/src/protocol/request.js');
+  const loaded = require(path) as FrameRequest & { zps?: true };
+  if (loaded.zps) return;
+  const kafkajsFraming = loaded;
+  const framing: FrameRequest & { zps?: true } = async ({ correlationId, clientId, request }) => {
+    const body = await request.encode();
+    const framed = frameInHeadroom(body, request.apiKey, request.apiVersion, correlationId, clientId);
+    if (framed) return { buffer: framed };
+    return kafkajsFraming({ correlationId, clientId, request: { ...request, encode: async () => body } });
+  };
+  framing.zps = true;
+  require.cache[path]!.exports = framing;
 }
 
 /**
@@ -102,13 +167,14 @@ export function brokerOf(cluster: Cluster, nodeId: string): Promise<Broker> {
  */
 export function sendTo<T>(broker: Broker, request: OwnRequest<T>): Promise<T> {
   const body = request.body;
+  const headroom = request.headroom;
   return broker.connectionPool.send({
     request: {
       apiKey: request.apiKey,
       apiVersion: request.apiVersion,
       apiName: request.apiName,
       // kafkajs's request writer takes an Encoder: what it reads of one is `buf` and `buffer`
-      encode: async () => ({ buf: body, buffer: body }),
+      encode: async (): Promise<EncodedBody> => ({ buf: body, buffer: body, headroom }),
       expectResponse: () => request.expectResponse ?? true,
     },
     response: { decode: async (payload: Buffer) => request.decode(payload), parse: async (decoded: unknown) => decoded },

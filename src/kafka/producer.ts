@@ -7,7 +7,7 @@ import { ApiKey, ErrorCode, InitProducerIdRequest, InitProducerIdResponse, Produ
 import { encodeRecordBatch, type BatchProducer } from '../wire/kafka/record-batch.js';
 import { RECORD_BATCH_HEADER_BYTES, recordBytes } from '../wire/record-batch-size.js';
 import { kafkaError, type KafkaSettings } from './connection.js';
-import { apiVersion, brokerOf, sendRequest, sendTo, type Cluster } from './internals.js';
+import { apiVersion, brokerOf, REQUEST_HEADROOM, sendRequest, sendTo, type Cluster } from './internals.js';
 
 /** At most this many batches of one partition are on their way at once (Kafka's limit for idempotence). */
 const MAX_IN_FLIGHT_PER_PARTITION = 5;
@@ -164,7 +164,7 @@ export class KafkaProducer {
     const leader = leaderOf(cluster, topic, partition);
     const version = await apiVersion(cluster, leader, ApiKey.Produce, PRODUCE_VERSIONS);
     const broker = await brokerOf(cluster, leader);
-    const writer = new Writer(bytes.byteLength + 128);
+    const writer = new Writer(bytes.byteLength + 128, REQUEST_HEADROOM);
     ProduceRequest.write(
       writer,
       { transactionalId: null, acks: -1, timeoutMs: this.settings.timeoutMs, topics: [{ name: topic, partitions: [{ index: partition, records: bytes }] }] },
@@ -175,6 +175,7 @@ export class KafkaProducer {
       apiVersion: version,
       apiName: 'Produce',
       body: writer.finish(),
+      headroom: REQUEST_HEADROOM,
       decode: (body) => ProduceResponse.read(new Reader(body), version),
       timeoutMs: this.settings.timeoutMs + 5_000,
     });

@@ -49,6 +49,21 @@ describe('CRC-32C', () => {
       expect(crc32c(data, start, end)).toBe(kafkajsCrc(data.subarray(start, end)) >>> 0);
     }
   });
+
+  it('is the same at every alignment of the memory and every length around its 16-byte blocks', () => {
+    const kafkajsCrc = require('kafkajs/src/protocol/recordBatch/crc32C');
+    const memory = Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 131 + 17) & 0xff));
+    for (let shift = 0; shift < 4; shift++) {
+      const data = memory.subarray(shift); // a view whose byteOffset is not a multiple of 4
+      for (let start = 0; start < 8; start++) {
+        for (const length of [0, 1, 3, 4, 15, 16, 17, 31, 32, 33, 64, 100]) {
+          expect(crc32c(data, start, start + length), `shift ${shift} start ${start} length ${length}`).toBe(
+            kafkajsCrc(data.subarray(start, start + length)) >>> 0,
+          );
+        }
+      }
+    }
+  });
 });
 
 describe('record batches, against kafkajs', () => {

@@ -1,7 +1,9 @@
 import kafkajs from 'kafkajs';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { createCluster } from '../../src/kafka/internals.js';
+import { createCluster, frameInHeadroom, REQUEST_HEADROOM } from '../../src/kafka/internals.js';
+import { Writer } from '../../src/wire/kafka/bytes.js';
 
 describe("kafkajs's internals that zps uses (src/kafka/internals.ts)", () => {
   it('kafkajs is exactly the version zps was written against', () => {
@@ -18,5 +20,21 @@ describe("kafkajs's internals that zps uses (src/kafka/internals.ts)", () => {
     const internal = cluster as unknown as { addMultipleTargetTopics: unknown; findTopicPartitionMetadata: unknown };
     expect(typeof internal.addMultipleTargetTopics).toBe('function');
     expect(typeof internal.findTopicPartitionMetadata).toBe('function');
+  });
+});
+
+describe("zps's framing of its own requests (src/kafka/internals.ts)", () => {
+  it("writes the bytes kafkajs's framing writes, in the body's headroom, without a copy", async () => {
+    const require = createRequire(import.meta.url);
+    const kafkajsFraming = require('kafkajs/src/protocol/request.js') as (options: object) => Promise<{ buffer: Buffer }>;
+    const writer = new Writer(16, REQUEST_HEADROOM);
+    writer.int32(7).string('body');
+    const body = writer.finish();
+    const request = { apiKey: 0, apiVersion: 7, encode: async () => ({ buf: body, buffer: body }) };
+    const expected = (await kafkajsFraming({ correlationId: 42, clientId: 'zps', request })).buffer;
+    const framed = frameInHeadroom({ buf: body, buffer: body, headroom: REQUEST_HEADROOM }, 0, 7, 42, 'zps');
+    expect(framed).toEqual(expected);
+    expect(framed!.buffer).toBe(body.buffer); // the body's own memory
+    expect(frameInHeadroom({ buf: body, buffer: body }, 0, 7, 42, 'zps')).toBeUndefined(); // no headroom: kafkajs frames it
   });
 });

@@ -15,11 +15,16 @@ const TWO_32 = 0x1_0000_0000;
 export class Writer {
   private buffer: Buffer;
   private view: DataView;
-  at = 0;
+  at: number;
 
-  constructor(capacity = 256) {
-    this.buffer = Buffer.allocUnsafe(capacity);
+  /** `headroom`: bytes left free in front of what is written, for a frame around it (a request's size and header). */
+  constructor(
+    capacity = 256,
+    readonly headroom = 0,
+  ) {
+    this.buffer = Buffer.allocUnsafe(headroom + capacity);
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+    this.at = headroom;
   }
 
   /** Makes room for `bytes` more bytes. */
@@ -138,9 +143,9 @@ export class Writer {
     this.view.setUint32(at, value);
   }
 
-  /** The bytes written so far (a view: the writer must not be used after). */
+  /** The bytes written so far, headroom left out (a view: the writer must not be used after). */
   finish(): Buffer {
-    return this.buffer.subarray(0, this.at);
+    return this.buffer.subarray(this.headroom, this.at);
   }
 }
 
