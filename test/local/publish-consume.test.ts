@@ -72,6 +72,16 @@ describe('zps publish and consume', () => {
     ]);
   });
 
+  it('publishes stdin lines as they come, without waiting for a batch to fill (tail -f | zps publish)', async () => {
+    const t = unique('trickle');
+    const publisher = new RunningZps(socket, ['publish', t]);
+    publisher.child.stdin!.write('first\n');
+    await waitFor(async () => (await run(['count', t])).stdout === '1\n', 'the first line published while stdin is open');
+    publisher.child.stdin!.end('second\n');
+    expect(await publisher.result).toMatchObject({ code: 0, stderr: '' });
+    expect(lines((await run(['consume', t])).stdout)).toEqual(['first', 'second']);
+  });
+
   it('--json on publish prints one acknowledgement per message', async () => {
     const t = unique('t');
     const result = await run(['publish', t, '--json', '-k', 'k'], 'a\nb\n');

@@ -60,6 +60,7 @@ const prepared: PreparedTopic = {
 };
 
 async function pipe(sender: RecordSender, count: number, bad?: number) {
+  let inputEnded = false;
   const pipeline = new PipelinedSender(sender, 't', prepared, { kind: 'line', headers: [], partitions: 1 });
   const encode = lineEncoder({ key: null, tombstones: false, raw: false });
   for (let position = 1; position <= count; position++) {
@@ -72,16 +73,17 @@ async function pipe(sender: RecordSender, count: number, bad?: number) {
     }
     await pipeline.flow();
     if (pipeline.failed) break;
+    if (position === count) inputEnded = true;
   }
-  return pipeline.finish();
+  return pipeline.finish(inputEnded);
 }
 
 describe('the pipelined sender', () => {
-  it('sends batches of up to 1,000 messages, in order', async () => {
+  it('sends batches of up to 8,000 messages, in order', async () => {
     const sender = fakeSender();
-    expect(await pipe(sender, 2_500)).toEqual({ published: 2_500, batches: 3 });
-    expect(sender.sent.map((batch) => batch.length)).toEqual([1_000, 1_000, 500]);
-    expect(sender.sent.flat()).toEqual(Array.from({ length: 2_500 }, (_, i) => `m${i + 1}`));
+    expect(await pipe(sender, 20_000)).toEqual({ published: 20_000, batches: 3 });
+    expect(sender.sent.map((batch) => batch.length)).toEqual([8_000, 8_000, 4_000]);
+    expect(sender.sent.flat()).toEqual(Array.from({ length: 20_000 }, (_, i) => `m${i + 1}`));
   });
 
   it('publishes what comes before a bad line, nothing after, and says so', async () => {
@@ -94,8 +96,17 @@ describe('the pipelined sender', () => {
   });
 
   it('names exactly what was not published when batches behind a refused one were stored', async () => {
-    const error = (await pipe(fakeSender([1]), 4_000).catch((e: unknown) => e)) as ZpsError;
-    expect(error.message).toBe('publish to t failed at line 1001: batch 1 refused');
-    expect(error.hint).toMatch(/^not published: lines 1001-2000(, \S+)?; every other message was$/);
+    // batch 1 refused, batches 2 to 4 (in flight behind it) stored, nothing sent after that
+    const sender = fakeSender([1]);
+    const error = (await pipe(sender, 100_000).catch((e: unknown) => e)) as ZpsError;
+    expect(error.message).toBe('publish to t failed at line 8001: batch 1 refused');
+    expect(error.hint).toBe('not published: lines 8001-16000 and from line 40001 on; every other message was');
+    expect(sender.sent.flat()).toEqual(Array.from({ length: 32_000 }, (_, i) => `m${i < 8_000 ? i + 1 : i + 8_001}`));
+  });
+
+  it('names the lines never sent when the input ended behind a refused batch', async () => {
+    const sender = fakeSender([0, 2]);
+    const error = (await pipe(sender, 20_000).catch((e: unknown) => e)) as ZpsError;
+    expect(error.hint).toBe('not published: lines 1-8000, 16001-20000; every other message was');
   });
 });

@@ -7,7 +7,7 @@ import { bytesJson } from '../format.js';
 import { collectHeader, parseWholeNumber } from '../parse.js';
 import type { ActionRunner } from '../program.js';
 import { argumentLines, inputLines, type InputLines } from '../publish/input-lines.js';
-import { lineEncoder } from '../publish/line-encoder.js';
+import { lineEncoder, type LineEncoder } from '../publish/line-encoder.js';
 import { PipelinedSender, publishFailure, type InputKind } from '../publish/pipelined-sender.js';
 
 interface PublishFlags {
@@ -103,26 +103,32 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
         }
       : undefined,
   });
-  read: for await (const lines of input) {
+  const { published, batches } = await pipeline.finish(await sendAll(input, encode, pipeline));
+  if (ctx.verbose) ctx.note(`published ${plural(published, 'message')} to ${topic} in ${plural(batches, 'batch')}`);
+  else ctx.tell(`published ${plural(published, 'message')} to ${topic}`);
+}
+
+/** Adds every message of the input to the pipeline; false when it stopped at a failure before the input's end. */
+async function sendAll(input: Iterable<InputLines> | AsyncIterable<InputLines>, encode: LineEncoder, pipeline: PipelinedSender): Promise<boolean> {
+  for await (const lines of input) {
     for (let i = 0; i < lines.count; i++) {
       const position = lines.positions[i]!;
       try {
         pipeline.add(encode(lines.buffer, lines.starts[i]!, lines.ends[i]!), position);
       } catch (error) {
         pipeline.fail(error, position);
-        break read;
+        return false;
       }
       const waiting = pipeline.flow();
       if (waiting) await waiting;
-      if (pipeline.failed) break read;
+      if (pipeline.failed) return false;
     }
     if (lines.tooLong) {
       const { position, bytes } = lines.tooLong;
       pipeline.fail(tooLargeError(`line is ${bytes} bytes, over the ${MAX_MESSAGE_BYTES} bytes a message may have`), position);
-      break;
+      return false;
     }
+    pipeline.linger();
   }
-  const { published, batches } = await pipeline.finish();
-  if (ctx.verbose) ctx.note(`published ${plural(published, 'message')} to ${topic} in ${plural(batches, 'batch')}`);
-  else ctx.tell(`published ${plural(published, 'message')} to ${topic}`);
+  return true;
 }

@@ -28,7 +28,10 @@ export interface EncodedLine {
  * given (JSON stays the JSON text, text stays text); only a schema changes them. The result object
  * is the encoder's own and reused by its next call (a million lines make no object each).
  */
-export function lineEncoder(encoding: LineEncoding): (bytes: Buffer, start: number, end: number) => EncodedLine {
+/** Encodes the line at bytes [start, end) as a message. */
+export type LineEncoder = (bytes: Buffer, start: number, end: number) => EncodedLine;
+
+export function lineEncoder(encoding: LineEncoding): LineEncoder {
   const line: EncodedLine = { key: null, bytes: Buffer.alloc(0), start: 0, end: 0, tombstone: false };
   const { delimiter, schema } = encoding;
   return (bytes, start, end) => {

@@ -22,8 +22,11 @@ export interface PipelineOptions {
   onAcks?: (batch: LineBatch, acks: readonly AckRun[]) => Promise<void> | void;
 }
 
-const BATCH_RECORDS = 1_000;
+/** 8,000 (of ~60 bytes) measured fastest: fewer requests, and per-batch costs spread thinner. */
+const BATCH_RECORDS = 8_000;
 const BATCH_BYTES = 1024 * 1024;
+/** How long a part batch waits for more input before it goes (librdkafka's linger.ms). */
+const LINGER_MS = 5;
 /** Batches sent before the oldest must be acknowledged: overlaps reading input with storing it. */
 const MAX_IN_FLIGHT = 4;
 
@@ -34,7 +37,8 @@ interface Failure {
 }
 
 /**
- * Sends messages in batches of up to 1,000 messages or 1 MiB, several in flight at once, in order;
+ * Sends messages in batches of up to 8,000 messages or 1 MiB, several in flight at once, in order;
+ * a part batch goes once input pauses for LINGER_MS (a `tail -f` is published as it grows);
  * stops at the first failure and says exactly what was published. A message is checked (its size)
  * as it is added, so one the broker could never take is refused before anything of it is sent.
  */
@@ -45,6 +49,9 @@ export class PipelinedSender {
   /** Every batch sent, once settled: what the report of a failure is made of. */
   private readonly outcomes: Array<{ first: number; last: number; acked: number }> = [];
   private failure: Failure | undefined;
+  private lingering: NodeJS.Timeout | undefined;
+  /** The position of the last message added. */
+  private lastAdded = 0;
 
   constructor(
     private readonly sender: RecordSender,
@@ -61,10 +68,15 @@ export class PipelinedSender {
 
   /** Adds the message of item `position`; throws (adding nothing) when it is too big for the broker. */
   add(message: EncodedLine, position: number): void {
+    if (this.lingering) {
+      clearTimeout(this.lingering); // input came: the batch fills on
+      this.lingering = undefined;
+    }
     const length = message.end - message.start;
     this.prepared.check(message.key, message.tombstone ? -1 : length, this.options.headers);
     if (this.batch.length > 0 && (this.batch.length >= BATCH_RECORDS || this.batch.bytes + length > BATCH_BYTES)) this.send();
     this.batch.add(message.bytes, message.start, message.end, message.key, position, message.tombstone);
+    this.lastAdded = position;
   }
 
   /**
@@ -79,16 +91,33 @@ export class PipelinedSender {
     while (this.inFlight.length > upTo) await this.settleOldest();
   }
 
+  /** The input read so far is added: what is batched goes unless more comes within LINGER_MS. */
+  linger(): void {
+    if (this.lingering || this.batch.length === 0) return;
+    this.lingering = setTimeout(() => {
+      this.lingering = undefined;
+      if (!this.failure) this.send();
+    }, LINGER_MS);
+  }
+
   /** Item `position` could not be published: what came before it is sent, nothing after. */
   fail(error: unknown, position: number): void {
     if (!this.failure || position < this.failure.position) this.failure = { error, position };
   }
 
-  /** Sends what is left, waits for every ack, and throws the report of a failure if there was one. */
-  async finish(): Promise<{ published: number; batches: number }> {
+  /**
+   * Sends what is left, waits for every ack, and throws the report of a failure if there was one.
+   * `inputEnded`: false when reading stopped at the failure, so input may follow that was never read.
+   */
+  async finish(inputEnded = true): Promise<{ published: number; batches: number }> {
+    clearTimeout(this.lingering);
     if (!this.failure || this.batch.last < this.failure.position) this.send(); // never what comes after a failed batch
     await this.drain(0);
-    if (this.failure) throw publishFailure(this.topic, this.options.kind, this.failure, this.outcomes);
+    if (this.failure) {
+      // the first item never handed to the broker: the batch kept back, or what was not read
+      const unsentFrom = this.batch.length > 0 ? this.batch.first : inputEnded ? undefined : this.lastAdded + 1;
+      throw publishFailure(this.topic, this.options.kind, this.failure, this.outcomes, unsentFrom);
+    }
     return { published: this.outcomes.reduce((sum, o) => sum + o.acked, 0), batches: this.batches };
   }
 
@@ -128,6 +157,8 @@ export function publishFailure(
   kind: InputKind,
   failure: Failure,
   outcomes: ReadonlyArray<{ first: number; last: number; acked: number }> = [],
+  /** Items from here on were never sent (nor read, perhaps). */
+  unsentFrom?: number,
 ): ZpsError {
   const label = itemLabel(kind, failure.position);
   const before = outcomes.filter((o) => o.last < failure.position).reduce((sum, o) => sum + o.acked, 0);
@@ -142,7 +173,14 @@ export function publishFailure(
       else missing.push([first, last]);
     }
     if (!outcomes.some((o) => o.first === failure.position)) missing.unshift([failure.position, failure.position]);
-    hint = `not published: ${kind}s ${missing.map(([first, last]) => (first === last ? `${first}` : `${first}-${last}`)).join(', ')}; every other message was`;
+    let tail = '';
+    if (unsentFrom !== undefined) {
+      const previous = missing[missing.length - 1];
+      const from = previous && previous[1] + 1 === unsentFrom ? missing.pop()![0] : unsentFrom;
+      tail = `${missing.length > 0 ? ' and ' : ''}from ${kind} ${from} on`;
+    }
+    const ranges = missing.map(([first, last]) => (first === last ? `${first}` : `${first}-${last}`)).join(', ');
+    hint = `not published: ${ranges ? `${kind}s ${ranges}` : ''}${tail}; every other message was`;
   } else {
     hint =
       before === 0 ? 'nothing was published' : `${plural(before, 'message')} published before the failure; ${label} and what follows it were not published`;
