@@ -85,6 +85,12 @@ async function repeat(runs, once) {
 const rows = [];
 let codecs = '';
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+/** A row of zps against a reference measured in the same run: the ratio of their medians, and whether `meets` the target. */
+function compare(figure, unit, zpsStats, reference, target, meets) {
+  const ratio = zpsStats.median / reference.median;
+  row(figure, unit, zpsStats, reference, ratio, target, meets(ratio));
+}
+
 function row(figure, unit, zpsStats, reference, ratio, target, met) {
   rows.push({ figure, unit, zps: zpsStats, reference, ratio, target, met });
   log(`${figure}: ${fmt(zpsStats.median, unit === 'msg/s' ? 0 : 1)} ${unit}${ratio !== undefined ? ` (${ratio.toFixed(2)}×)` : ''}`);
@@ -120,15 +126,7 @@ async function main() {
     if (count !== MESSAGES) throw new Error(`zps publish stored ${count} of ${MESSAGES}`);
     return MESSAGES / seconds;
   });
-  row(
-    'local publish',
-    'msg/s',
-    localPub,
-    { name: 'mosquitto_pub -l -q 0', ...mosquittoPub },
-    localPub.median / mosquittoPub.median,
-    '≥ 5×',
-    localPub.median / mosquittoPub.median >= 5,
-  );
+  compare('local publish', 'msg/s', localPub, { name: 'mosquitto_pub -l -q 0', ...mosquittoPub }, '≥ 5×', (ratio) => ratio >= 5);
   const consumed = join(work, 'consumed.txt');
   const localSub = await repeat(RUNS, async (i) => {
     const seconds = await zps(['consume', topics[i]], { env: localEnv, output: consumed });
@@ -136,15 +134,7 @@ async function main() {
     if (lines !== MESSAGES) throw new Error(`zps consume printed ${lines} of ${MESSAGES}`);
     return MESSAGES / seconds;
   });
-  row(
-    'local consume',
-    'msg/s',
-    localSub,
-    { name: 'mosquitto_pub rate', ...mosquittoPub },
-    localSub.median / mosquittoPub.median,
-    '≥ 5×',
-    localSub.median / mosquittoPub.median >= 5,
-  );
+  compare('local consume', 'msg/s', localSub, { name: 'mosquitto_pub rate', ...mosquittoPub }, '≥ 5×', (ratio) => ratio >= 5);
   rmSync(consumed, { force: true });
 
   // --- cold start, against node itself
@@ -153,24 +143,8 @@ async function main() {
   const countStart = await repeat(COLD_RUNS, async () => 1000 * (await zps(['count', topics[0]], { env: localEnv })));
   const versionStart = await repeat(COLD_RUNS, async () => 1000 * (await zps(['--version'], { env: localEnv })));
   const nodeRef = { name: 'node -e 0', ...nodeStart };
-  row(
-    'cold start: zps count (daemon up)',
-    'ms',
-    countStart,
-    nodeRef,
-    countStart.median / nodeStart.median,
-    '≤ 1.5×',
-    countStart.median / nodeStart.median <= 1.5,
-  );
-  row(
-    'cold start: zps --version',
-    'ms',
-    versionStart,
-    nodeRef,
-    versionStart.median / nodeStart.median,
-    '≤ 1.5×',
-    versionStart.median / nodeStart.median <= 1.5,
-  );
+  compare('cold start: zps count (daemon up)', 'ms', countStart, nodeRef, '≤ 1.5×', (ratio) => ratio <= 1.5);
+  compare('cold start: zps --version', 'ms', versionStart, nodeRef, '≤ 1.5×', (ratio) => ratio <= 1.5);
 
   // --- latency: library publish in one process, handler in another
   const latency = await measureLatency();
@@ -215,29 +189,13 @@ async function main() {
     if (count !== MESSAGES) throw new Error(`zps publish to Kafka stored ${count} of ${MESSAGES}`);
     return MESSAGES / seconds;
   });
-  row(
-    'Kafka publish',
-    'msg/s',
-    kafkaPub,
-    { name: 'kcat -P (acks=all)', ...kcatPub },
-    kafkaPub.median / kcatPub.median,
-    '≥ 0.8×',
-    kafkaPub.median / kcatPub.median >= 0.8,
-  );
+  compare('Kafka publish', 'msg/s', kafkaPub, { name: 'kcat -P (acks=all)', ...kcatPub }, '≥ 0.8×', (ratio) => ratio >= 0.8);
   const kcatSub = await repeat(
     RUNS,
     async (i) => MESSAGES / (await timed('kcat', ['-C', '-b', servers.brokers, '-t', kafkaTopics[i], '-e', '-o', 'beginning', '-q'])),
   );
   const kafkaSub = await repeat(RUNS, async (i) => MESSAGES / (await zps(['consume', zpsTopics[i]], { env: kafkaEnv })));
-  row(
-    'Kafka consume',
-    'msg/s',
-    kafkaSub,
-    { name: 'kcat -C -e -o beginning', ...kcatSub },
-    kafkaSub.median / kcatSub.median,
-    '≥ 1.5×',
-    kafkaSub.median / kcatSub.median >= 1.5,
-  );
+  compare('Kafka consume', 'msg/s', kafkaSub, { name: 'kcat -C -e -o beginning', ...kcatSub }, '≥ 1.5×', (ratio) => ratio >= 1.5);
   await measureKafkaStart();
 
   report();
@@ -257,26 +215,17 @@ async function measureKafkaStart() {
   const ms = (seconds) => seconds * 1000;
   const kcatSmall = await repeat(runs, async () => ms(await timed('kcat', ['-C', '-b', servers.brokers, '-t', topic, '-e', '-o', 'beginning', '-q'])));
   const zpsSmall = await repeat(runs, async () => ms(await zps(['consume', topic], { env: kafkaEnv })));
-  row(
+  compare(
     'Kafka consume of a 20-message topic to its end (wall)',
     'ms',
     zpsSmall,
     { name: 'kcat -C -e -o beginning', ...kcatSmall },
-    zpsSmall.median / kcatSmall.median,
     '≤ 0.6× kcat',
-    zpsSmall.median / kcatSmall.median <= 0.6,
+    (ratio) => ratio <= 0.6,
   );
   const kcatFirst = await repeat(runs, async () => ms(await timed('kcat', ['-C', '-b', servers.brokers, '-t', topic, '-c', '1', '-o', 'beginning', '-q'])));
   const zpsFirst = await repeat(runs, async () => ms(await zps(['consume', topic, '-n', '1'], { env: kafkaEnv })));
-  row(
-    'Kafka consume -n 1 (wall)',
-    'ms',
-    zpsFirst,
-    { name: 'kcat -C -c 1 -o beginning', ...kcatFirst },
-    zpsFirst.median / kcatFirst.median,
-    '≤ 300 ms',
-    zpsFirst.median <= 300,
-  );
+  compare('Kafka consume -n 1 (wall)', 'ms', zpsFirst, { name: 'kcat -C -c 1 -o beginning', ...kcatFirst }, '≤ 300 ms', () => zpsFirst.median <= 300);
 }
 
 async function createKafkaTopic(topic) {
