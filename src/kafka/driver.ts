@@ -8,15 +8,13 @@ import { KafkaAdmin } from './admin.js';
 import { createKafka, kafkaError, type KafkaClient, type KafkaSettings } from './connection.js';
 import { KafkaGroupMember } from './group-member.js';
 import { fetchPartitions, type FetchedPartition } from './fetcher.js';
-import { apiVersion, coordinatorOf, createCluster, sendRequest, type Cluster } from './internals.js';
-import { Reader, Writer } from '../wire/kafka/bytes.js';
-import { ApiKey, OffsetCommitRequest, OffsetCommitResponse } from '../wire/kafka/messages.js';
+import { call, coordinatorOf, createCluster, type Cluster } from './internals.js';
+import { OffsetCommit } from '../wire/kafka/messages.js';
 import { KafkaProducer } from './producer.js';
 
 /** Kafka's error codes a read gets past by asking the metadata again (a leader moved, a topic recreated). */
 const METADATA_ERRORS = new Set([3, 5, 6, 74, 75, 100]); // unknown topic/partition, leader not available, not leader, fenced/unknown epoch, unknown topic id
 const OFFSET_OUT_OF_RANGE = 1;
-const OFFSET_COMMIT_VERSIONS: [number, number] = [2, 7];
 /** How long a topic that does not exist yet is waited for between looks. */
 const TOPIC_POLL_MS = 500;
 
@@ -209,10 +207,10 @@ export class KafkaDriver implements Driver {
     const cluster = await this.connectedCluster();
     try {
       const coordinator = await coordinatorOf(cluster, group);
-      const version = await apiVersion(cluster, coordinator, ApiKey.OffsetCommit, OFFSET_COMMIT_VERSIONS);
-      const writer = new Writer(64);
-      OffsetCommitRequest.write(
-        writer,
+      const response = await call(
+        cluster,
+        coordinator,
+        OffsetCommit,
         {
           groupId: group,
           generationIdOrMemberEpoch: -1,
@@ -231,16 +229,8 @@ export class KafkaDriver implements Driver {
             },
           ],
         },
-        version,
+        this.settings.timeoutMs,
       );
-      const response = await sendRequest(cluster, coordinator, {
-        apiKey: ApiKey.OffsetCommit,
-        apiVersion: version,
-        apiName: 'OffsetCommit',
-        body: writer.finish(),
-        decode: (body) => OffsetCommitResponse.read(new Reader(body), version),
-        timeoutMs: this.settings.timeoutMs,
-      });
       return response.topics.every((t) => t.partitions.every((p) => p.errorCode === 0));
     } catch {
       return false; // the member seeks instead

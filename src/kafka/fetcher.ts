@@ -1,8 +1,7 @@
 import type { DeliveredRecord } from '../pubsub/types.js';
-import { Reader, Writer } from '../wire/kafka/bytes.js';
-import { ApiKey, FetchRequest, FetchResponse } from '../wire/kafka/messages.js';
+import { Fetch } from '../wire/kafka/messages.js';
 import { decodeRecordBatches } from '../wire/kafka/record-batch.js';
-import { apiVersion, sendRequest, type Cluster } from './internals.js';
+import { call, type Cluster } from './internals.js';
 
 /** One partition's answer to a Fetch. */
 export interface FetchedPartition {
@@ -15,7 +14,6 @@ export interface FetchedPartition {
   nextOffset: number | undefined;
 }
 
-const FETCH_VERSIONS: [number, number] = [4, 11];
 const READ_COMMITTED = 1;
 
 /**
@@ -30,10 +28,10 @@ export async function fetchPartitions(
   partitions: ReadonlyArray<{ partition: number; offset: number }>,
   options: { maxWaitMs: number; maxBytes: number; partitionMaxBytes: number; requestTimeoutMs: number },
 ): Promise<FetchedPartition[]> {
-  const version = await apiVersion(cluster, nodeId, ApiKey.Fetch, FETCH_VERSIONS);
-  const writer = new Writer(128);
-  FetchRequest.write(
-    writer,
+  const response = await call(
+    cluster,
+    nodeId,
+    Fetch,
     {
       replicaId: -1,
       maxWaitMs: options.maxWaitMs,
@@ -57,16 +55,8 @@ export async function fetchPartitions(
       forgottenTopicsData: [],
       rackId: '',
     },
-    version,
+    options.maxWaitMs + options.requestTimeoutMs,
   );
-  const response = await sendRequest(cluster, nodeId, {
-    apiKey: ApiKey.Fetch,
-    apiVersion: version,
-    apiName: 'Fetch',
-    body: writer.finish(),
-    decode: (body) => FetchResponse.read(new Reader(body), version),
-    timeoutMs: options.maxWaitMs + options.requestTimeoutMs,
-  });
   const asked = new Map(partitions.map(({ partition, offset }) => [partition, offset]));
   const fetched: FetchedPartition[] = [];
   for (const { partitions: answered } of response.responses) {

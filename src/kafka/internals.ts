@@ -8,6 +8,8 @@
  */
 import type { Kafka } from 'kafkajs';
 import { createRequire } from 'node:module';
+import { Reader, Writer } from '../wire/kafka/bytes.js';
+import type { Api } from '../wire/kafka/messages.js';
 
 /** The parts of kafkajs's Cluster zps calls. */
 export interface Cluster {
@@ -70,25 +72,10 @@ export async function coordinatorOf(cluster: Cluster, group: string): Promise<st
   return String((await cluster.findGroupCoordinator({ groupId: group })).nodeId);
 }
 
-/** A request of zps's own: its API, version, body, and the decoder of its response's body. */
-export interface OwnRequest<T> {
-  apiKey: number;
-  apiVersion: number;
-  apiName: string;
-  body: Buffer;
-  decode(body: Buffer): T;
-  /** acks=0 Produce: the broker answers nothing. */
-  expectResponse?: boolean;
-  /** How long to wait for the answer (a long-polling Fetch waits longer than its max wait). */
-  timeoutMs?: number;
-  /**
-   * Bytes in front of `body`, in its buffer, free for the request's size and header (a Writer's
-   * headroom, REQUEST_HEADROOM): the request then goes out without being copied.
-   */
-  headroom?: number;
-}
-
-/** Room enough in front of a body for a request's size (4), header v1 (8) and client id (2 + 'zps'). */
+/**
+ * Room left in front of every request body for the request's size (4), header v1 (8) and client
+ * id (2 + 'zps'): written there, the request goes out without being copied.
+ */
 export const REQUEST_HEADROOM = 32;
 
 /** How a request reaches kafkajs's framing: what `encode` resolves to. */
@@ -148,12 +135,18 @@ export function installRequestFraming(): void {
 }
 
 /**
- * Sends a request of zps's own to a broker, over kafkajs's connection to it (authenticated, TLS):
- * kafkajs writes the request header (v1: so only non-flexible versions) and hands back the body
- * of the answer, which `decode` reads.
+ * Sends a request of zps's own (encoded and decoded by src/wire/kafka) to a node, over kafkajs's
+ * connection to it (authenticated, TLS), in the highest version of `api` both speak; kafkajs
+ * writes the request header (v1: so only non-flexible versions) and hands back the response body.
  */
-export async function sendRequest<T>(cluster: Cluster, nodeId: string, request: OwnRequest<T>): Promise<T> {
-  return sendTo(await cluster.findBroker({ nodeId }), request);
+export async function call<Request, Response>(
+  cluster: Cluster,
+  nodeId: string,
+  api: Api<Request, Response>,
+  request: Request,
+  timeoutMs: number,
+): Promise<Response> {
+  return callBroker(await cluster.findBroker({ nodeId }), api, request, timeoutMs);
 }
 
 /** The broker of a node, connected. */
@@ -162,31 +155,35 @@ export function brokerOf(cluster: Cluster, nodeId: string): Promise<Broker> {
 }
 
 /**
- * Hands a request to the broker's connection now: requests handed over one after another are
- * written in that order (what keeps a partition's batches in sequence order).
+ * call() to a broker already at hand: the request is handed to its connection now, so requests
+ * handed over one after another are written in that order (what keeps a partition's batches in
+ * sequence order). `sizeHint`: about how many bytes the request takes.
  */
-export function sendTo<T>(broker: Broker, request: OwnRequest<T>): Promise<T> {
-  const body = request.body;
-  const headroom = request.headroom;
+export function callBroker<Request, Response>(
+  broker: Broker,
+  api: Api<Request, Response>,
+  request: Request,
+  timeoutMs: number,
+  sizeHint = 128,
+): Promise<Response> {
+  const range = broker.versions?.[api.key];
+  const [lowest, highest] = api.versions;
+  if (!range || range.maxVersion < lowest || range.minVersion > highest) {
+    return Promise.reject(new Error(`the broker does not speak versions ${lowest}-${highest} of ${api.name}`));
+  }
+  const version = Math.min(highest, range.maxVersion);
+  const writer = new Writer(sizeHint, REQUEST_HEADROOM);
+  api.request.write(writer, request, version);
+  const body = writer.finish();
   return broker.connectionPool.send({
     request: {
-      apiKey: request.apiKey,
-      apiVersion: request.apiVersion,
-      apiName: request.apiName,
+      apiKey: api.key,
+      apiVersion: version,
+      apiName: api.name,
       // kafkajs's request writer takes an Encoder: what it reads of one is `buf` and `buffer`
-      encode: async (): Promise<EncodedBody> => ({ buf: body, buffer: body, headroom }),
-      expectResponse: () => request.expectResponse ?? true,
+      encode: async (): Promise<EncodedBody> => ({ buf: body, buffer: body, headroom: REQUEST_HEADROOM }),
     },
-    response: { decode: async (payload: Buffer) => request.decode(payload), parse: async (decoded: unknown) => decoded },
-    requestTimeout: request.timeoutMs,
-  }) as Promise<T>;
-}
-
-/** The highest version of an API in [lowest, highest] that the broker speaks. */
-export async function apiVersion(cluster: Cluster, nodeId: string, apiKey: number, [lowest, highest]: [number, number]): Promise<number> {
-  const range = (await cluster.findBroker({ nodeId })).versions?.[apiKey];
-  if (!range || range.maxVersion < lowest || range.minVersion > highest) {
-    throw new Error(`the broker does not speak versions ${lowest}-${highest} of API ${apiKey}`);
-  }
-  return Math.min(highest, range.maxVersion);
+    response: { decode: async (payload: Buffer) => api.response.read(new Reader(payload), version), parse: async (decoded: unknown) => decoded },
+    requestTimeout: timeoutMs,
+  }) as Promise<Response>;
 }

@@ -2,17 +2,14 @@ import type { TopicInfo } from '../pubsub/driver.js';
 import { ZpsError, codeOf, describeError } from '../pubsub/errors.js';
 import type { Partitioner } from '../pubsub/partitioner.js';
 import { ackRuns, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
-import { Reader, Writer } from '../wire/kafka/bytes.js';
-import { ApiKey, ErrorCode, InitProducerIdRequest, InitProducerIdResponse, ProduceRequest, ProduceResponse, RETRIABLE_ERRORS } from '../wire/kafka/messages.js';
+import { ErrorCode, InitProducerId, Produce, RETRIABLE_ERRORS, type ProduceRequest } from '../wire/kafka/messages.js';
 import { encodeRecordBatch, type BatchProducer } from '../wire/kafka/record-batch.js';
 import { RECORD_BATCH_HEADER_BYTES, recordBytes } from '../wire/record-batch-size.js';
 import { kafkaError, type KafkaSettings } from './connection.js';
-import { apiVersion, brokerOf, REQUEST_HEADROOM, sendRequest, sendTo, type Cluster } from './internals.js';
+import { brokerOf, call, callBroker, type Cluster } from './internals.js';
 
 /** At most this many batches of one partition are on their way at once (Kafka's limit for idempotence). */
 const MAX_IN_FLIGHT_PER_PARTITION = 5;
-const PRODUCE_VERSIONS: [number, number] = [3, 8];
-const INIT_PRODUCER_ID_VERSIONS: [number, number] = [0, 1];
 const RETRY_BACKOFF_MS = { initial: 100, max: 1_000 };
 
 /** One record batch on its way to a partition. */
@@ -162,23 +159,14 @@ export class KafkaProducer {
     const cluster = await this.cluster();
     await cluster.addTargetTopic(topic); // its metadata, asked once
     const leader = leaderOf(cluster, topic, partition);
-    const version = await apiVersion(cluster, leader, ApiKey.Produce, PRODUCE_VERSIONS);
     const broker = await brokerOf(cluster, leader);
-    const writer = new Writer(bytes.byteLength + 128, REQUEST_HEADROOM);
-    ProduceRequest.write(
-      writer,
-      { transactionalId: null, acks: -1, timeoutMs: this.settings.timeoutMs, topics: [{ name: topic, partitions: [{ index: partition, records: bytes }] }] },
-      version,
-    );
-    const response = sendTo(broker, {
-      apiKey: ApiKey.Produce,
-      apiVersion: version,
-      apiName: 'Produce',
-      body: writer.finish(),
-      headroom: REQUEST_HEADROOM,
-      decode: (body) => ProduceResponse.read(new Reader(body), version),
-      timeoutMs: this.settings.timeoutMs + 5_000,
-    });
+    const request: ProduceRequest = {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: this.settings.timeoutMs,
+      topics: [{ name: topic, partitions: [{ index: partition, records: bytes }] }],
+    };
+    const response = callBroker(broker, Produce, request, this.settings.timeoutMs + 5_000, bytes.byteLength + 128);
     return {
       answer: response.then((decoded) => {
         const answer = decoded.topics[0]?.partitions[0];
@@ -204,17 +192,7 @@ export class KafkaProducer {
       const deadline = Date.now() + this.settings.timeoutMs;
       for (let backoff = RETRY_BACKOFF_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_BACKOFF_MS.max)) {
         const nodeId = leaderOf(cluster, topic, 0);
-        const version = await apiVersion(cluster, nodeId, ApiKey.InitProducerId, INIT_PRODUCER_ID_VERSIONS);
-        const writer = new Writer(16);
-        InitProducerIdRequest.write(writer, { transactionalId: null, transactionTimeoutMs: 60_000 }, version);
-        const answer = await sendRequest(cluster, nodeId, {
-          apiKey: ApiKey.InitProducerId,
-          apiVersion: version,
-          apiName: 'InitProducerId',
-          body: writer.finish(),
-          decode: (body) => InitProducerIdResponse.read(new Reader(body), version),
-          timeoutMs: this.settings.timeoutMs,
-        });
+        const answer = await call(cluster, nodeId, InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000 }, this.settings.timeoutMs);
         if (answer.errorCode === ErrorCode.NONE) return { producerId: answer.producerId, producerEpoch: answer.producerEpoch, baseSequence: 0 };
         // a broker just started loads its producer ids first
         if (!COORDINATOR_BUSY.has(answer.errorCode) || Date.now() + backoff > deadline) {

@@ -3,9 +3,7 @@
  * request header v1 carries): Produce 3-8, Fetch 4-11, OffsetCommit 2-7, InitProducerId 0-1. Field by field as in
  * Kafka's message definitions (clients/src/main/resources/common/message/*.json).
  */
-import { array, bytes, field, int8, int16, int32, int64, nullableString, string, struct, type Value } from './schema.js';
-
-export const ApiKey = { Produce: 0, Fetch: 1, OffsetCommit: 8, InitProducerId: 22 } as const;
+import { array, bytes, field, int8, int16, int32, int64, nullableString, string, struct, type Type, type Value } from './schema.js';
 
 export const ProduceRequest = struct({
   transactionalId: field(nullableString, 3),
@@ -130,16 +128,19 @@ export const OffsetCommitRequest = struct({
     ),
   ),
 });
+export type OffsetCommitRequest = Value<typeof OffsetCommitRequest.fields>;
 
 export const OffsetCommitResponse = struct({
   throttleTimeMs: field(int32, 3),
   topics: field(array(struct({ name: field(string), partitions: field(array(struct({ partitionIndex: field(int32), errorCode: field(int16) }))) }))),
 });
+export type OffsetCommitResponse = Value<typeof OffsetCommitResponse.fields>;
 
 export const InitProducerIdRequest = struct({
   transactionalId: field(nullableString),
   transactionTimeoutMs: field(int32),
 });
+export type InitProducerIdRequest = Value<typeof InitProducerIdRequest.fields>;
 
 export const InitProducerIdResponse = struct({
   throttleTimeMs: field(int32),
@@ -148,6 +149,32 @@ export const InitProducerIdResponse = struct({
   producerEpoch: field(int16),
 });
 export type InitProducerIdResponse = Value<typeof InitProducerIdResponse.fields>;
+
+/** An API as zps speaks it: its key and name, the versions zps writes, its request and response. */
+export interface Api<Request, Response> {
+  key: number;
+  name: string;
+  versions: readonly [lowest: number, highest: number];
+  request: Type<Request>;
+  response: Type<Response>;
+}
+
+export const Produce: Api<ProduceRequest, ProduceResponse> = { key: 0, name: 'Produce', versions: [3, 8], request: ProduceRequest, response: ProduceResponse };
+export const Fetch: Api<FetchRequest, FetchResponse> = { key: 1, name: 'Fetch', versions: [4, 11], request: FetchRequest, response: FetchResponse };
+export const OffsetCommit: Api<OffsetCommitRequest, OffsetCommitResponse> = {
+  key: 8,
+  name: 'OffsetCommit',
+  versions: [2, 7],
+  request: OffsetCommitRequest,
+  response: OffsetCommitResponse,
+};
+export const InitProducerId: Api<InitProducerIdRequest, InitProducerIdResponse> = {
+  key: 22,
+  name: 'InitProducerId',
+  versions: [0, 1],
+  request: InitProducerIdRequest,
+  response: InitProducerIdResponse,
+};
 
 /** Kafka's error codes zps acts on by name. */
 export const ErrorCode = {
