@@ -17,10 +17,14 @@ export type RecordFormatter = (record: DeliveredRecord, out: Output) => void;
 
 const NEWLINE = 0x0a;
 
-/** The value as printed: JSON on one line, anything else as stored; nothing for a tombstone. */
+/** The value as printed: JSON on one line, anything else as stored. */
+export function printedValue(value: Buffer): Uint8Array {
+  return hasWhitespace(value) && isJsonValue(value) ? compactJson(value) : value;
+}
+
+/** Writes the value as printed; nothing for a tombstone. */
 function writeValue(value: Buffer | null, out: Output): void {
-  if (value === null) return;
-  out.writeBytes(hasWhitespace(value) && isJsonValue(value) ? compactJson(value) : value);
+  if (value !== null) out.writeBytes(printedValue(value));
 }
 
 /** The value alone per line: what scripts read. */
@@ -29,11 +33,18 @@ export const plainFormatter: RecordFormatter = (record, out) => {
   out.writeByte(NEWLINE);
 };
 
-/** For a person at a terminal: partition/offset and key, dimmed and colored, then the value. */
-export function ttyFormatter(colors: Colors): RecordFormatter {
+/**
+ * For a person at a terminal: partition/offset (the topic first when several are read), the key,
+ * the type and headers, dimmed and colored, then the value.
+ */
+export function ttyFormatter(colors: Colors, options: { topic: boolean } = { topic: false }): RecordFormatter {
+  const bytesText = (bytes: Buffer) => utf8Text(bytes) ?? `base64:${bytes.toString('base64')}`;
   return (record, out) => {
-    out.write(`${colors.dim(`${record.partition}/${record.offset}`)} `);
-    if (record.key !== null) out.write(`${colors.cyan(utf8Text(record.key) ?? `base64:${record.key.toString('base64')}`)} `);
+    out.write(`${colors.dim(`${options.topic ? `${record.topic} ` : ''}${record.partition}/${record.offset}`)} `);
+    if (record.key !== null) out.write(`${colors.cyan(bytesText(record.key))} `);
+    const { type, headers } = splitType(record.headers);
+    if (type !== undefined) out.write(`${colors.dim(`[${type}]`)} `);
+    if (headers.length > 0) out.write(`${colors.dim(headers.map(([name, value]) => (value === null ? name : `${name}=${bytesText(value)}`)).join(','))} `);
     const value = record.value;
     if (value === null) out.write(colors.dim('(tombstone)'));
     else if (isJsonValue(value) || isText(value)) writeValue(value, out);

@@ -9,13 +9,43 @@ export function parseWholeNumber(text: string, what: string, min = 0): number {
   return Number(text);
 }
 
-/** kcat's -o: beginning, end, an absolute offset, or -N for the last N messages of each partition. */
-export function parseStartOffset(text: string): StartOffset {
+/** kcat's -o: beginning, end, an absolute offset, -N for the last N messages of each partition, or @<time>. */
+export function parseStartOffset(text: string, now = Date.now()): StartOffset {
+  if (text.startsWith('@')) return { kind: 'time', timestamp: parseTime(text.slice(1), now) };
   if (text === 'beginning' || text === 'earliest') return { kind: 'beginning' };
   if (text === 'end' || text === 'latest') return { kind: 'end' };
   if (/^-\d+$/.test(text)) return { kind: 'tail', count: Number(text.slice(1)) };
   if (/^\d+$/.test(text)) return { kind: 'absolute', offset: Number(text) };
-  throw usageError(`invalid offset '${text}': use beginning, end, an offset such as 42, or -N for the last N messages`);
+  throw usageError(`invalid offset '${text}': use beginning, end, an offset such as 42, -N for the last N messages, or @<time>`);
+}
+
+const RFC3339_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const RFC3339_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?$/;
+const BACK = /^-(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const BACK_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/**
+ * A point in time, as ms since the epoch: epoch milliseconds, an RFC 3339 date (its midnight, UTC)
+ * or date-time (UTC when it names no offset), or a duration back from `now` (-15m, -2h, -1d).
+ */
+export function parseTime(text: string, now = Date.now()): number {
+  const back = BACK.exec(text);
+  if (back) return now - Math.round(Number(back[1]) * BACK_MS[back[2] as keyof typeof BACK_MS]);
+  if (/^\d+$/.test(text)) return Number(text);
+  if (RFC3339_DATE.test(text) || RFC3339_DATE_TIME.test(text)) {
+    const zoned = RFC3339_DATE.test(text) ? `${text}T00:00:00Z` : /([Zz]|[+-]\d{2}:\d{2})$/.test(text) ? text : `${text}Z`;
+    const ms = Date.parse(zoned.replace(' ', 'T'));
+    if (!Number.isNaN(ms)) return ms;
+  }
+  throw usageError(
+    `invalid time '${text}': use epoch milliseconds, a date or date-time such as 2026-11-27 or 2026-11-27T10:00:00Z, or -15m, -2h back from now`,
+  );
+}
+
+/** `-p 2 -p 0,3` → [0, 2, 3]. */
+export function collectPartitions(text: string, partitions: number[] = []): number[] {
+  const added = text.split(',').map((part) => parseWholeNumber(part, 'partition'));
+  return [...new Set([...partitions, ...added])].sort((a, b) => a - b);
 }
 
 /** `k=v` or `k:v`, repeatable; a repeated name is kept, in order, as Kafka allows. */

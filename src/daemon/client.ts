@@ -105,8 +105,8 @@ export class DaemonClient implements BrokerService {
     await this.call('createTopic', [topic, partitions]);
   }
 
-  partitionOffsets(topic: string) {
-    return this.call('partitionOffsets', [topic]);
+  partitionOffsets(topic: string, atTime?: number) {
+    return this.call('partitionOffsets', atTime === undefined ? [topic] : [topic, atTime]);
   }
 
   async fetch(topic: string, positions: Position[], { signal, ...wait }: WaitOptions): Promise<PartitionRecords[]> {

@@ -19,7 +19,7 @@ import type { ErrorCode, ErrorReason } from '../pubsub/errors.js';
 import type { AckRun } from '../pubsub/record-batch.js';
 import type { StartOffset, TopicSummary } from '../pubsub/types.js';
 
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
 /** Larger frames close the connection: no legitimate batch comes near it. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -64,7 +64,7 @@ export interface Operations {
   hello: { args: [{ protocol: number; version: string }]; result: Hello };
   produce: { args: [topic: string, records: Buffer]; result: AckRun[] };
   createTopic: { args: [topic: string, partitions: number]; result: null };
-  partitionOffsets: { args: [topic: string]; result: PartitionOffsets[] | null };
+  partitionOffsets: { args: [topic: string, atTime?: number]; result: PartitionOffsets[] | null };
   fetch: { args: [topic: string, positions: Position[], wait: WireWait]; result: EncodedBatch[] };
   listTopics: { args: []; result: TopicSummary[] };
   committed: { args: [group: string, topic: string]; result: Position[] };

@@ -119,7 +119,7 @@ export class DaemonServer {
       await this.service.createTopic(topic, partitions);
       return null;
     },
-    partitionOffsets: ([topic]) => this.service.partitionOffsets(topic),
+    partitionOffsets: ([topic, atTime]) => this.service.partitionOffsets(topic, atTime),
     // reads are served from slices of the logs, encoded without making a record object each
     fetch: async ([topic, positions, wait], { signal }) => encodeBatches(await this.service.fetchSlices(topic, positions, { ...wait, signal })),
     listTopics: () => this.service.listTopics(),

@@ -73,8 +73,8 @@ export class KafkaAdmin {
     return this.run('list topics', (admin) => admin.listTopics());
   }
 
-  async listOffsets(topic: string): Promise<PartitionOffsets[] | undefined> {
-    return this.run(`read offsets of ${topic}`, (admin) => this.offsetsOf(admin, topic), topic);
+  async listOffsets(topic: string, atTime?: number): Promise<PartitionOffsets[] | undefined> {
+    return this.run(`read offsets of ${topic}`, (admin) => this.offsetsOf(admin, topic, atTime), topic);
   }
 
   async committedOffsets(group: string, topic: string): Promise<Map<number, number>> {
@@ -142,11 +142,21 @@ export class KafkaAdmin {
    * Start and end offsets, or undefined for a missing topic. Existence is asked first, of the
    * topic list: kafkajs retries an unknown topic for seconds before it gives up.
    */
-  private async offsetsOf(admin: KafkaAdminClient, topic: string): Promise<PartitionOffsets[] | undefined> {
+  private async offsetsOf(admin: KafkaAdminClient, topic: string, atTime?: number): Promise<PartitionOffsets[] | undefined> {
     if (!(await admin.listTopics()).includes(topic)) return undefined;
     try {
       const offsets = await admin.fetchTopicOffsets(topic);
-      return offsets.map((p) => ({ partition: p.partition, start: Number(p.low), end: Number(p.high) })).sort((a, b) => a.partition - b.partition);
+      // kafkajs answers a time after every record with the partition's end
+      const atTimes =
+        atTime === undefined ? undefined : new Map((await admin.fetchTopicOffsetsByTimestamp(topic, atTime)).map((p) => [p.partition, Number(p.offset)]));
+      return offsets
+        .map((p) => ({
+          partition: p.partition,
+          start: Number(p.low),
+          end: Number(p.high),
+          ...(atTimes ? { atTime: atTimes.get(p.partition) ?? Number(p.high) } : {}),
+        }))
+        .sort((a, b) => a.partition - b.partition);
     } catch (error) {
       if (unknownTopic(error)) return undefined;
       throw error;

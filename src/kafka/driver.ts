@@ -65,8 +65,8 @@ export class KafkaDriver implements Driver {
     return this.admin.listTopics();
   }
 
-  listOffsets(topic: string): Promise<PartitionOffsets[] | undefined> {
-    return this.admin.listOffsets(topic);
+  listOffsets(topic: string, atTime?: number): Promise<PartitionOffsets[] | undefined> {
+    return this.admin.listOffsets(topic, atTime);
   }
 
   async send(topic: string, records: RecordBatch): Promise<AckRun[]> {
@@ -180,7 +180,7 @@ export class KafkaDriver implements Driver {
       const sought = (await this.commitWithoutMembership(group, topic, starts)) ? new Map<number, number>() : starts;
       await member.start(sought, new Map([...committed, ...starts]));
     };
-    const offsets = await this.listOffsets(topic);
+    const offsets = await this.listOffsets(topic, start.kind === 'time' ? start.timestamp : undefined);
     if (offsets) await begin(offsets, start);
     else {
       void (async () => {

@@ -50,8 +50,8 @@ export class LocalDriver implements Driver {
     return (await (await this.service()).listTopics()).map((summary) => summary.topic);
   }
 
-  async listOffsets(topic: string) {
-    return (await (await this.service()).partitionOffsets(topic)) ?? undefined;
+  async listOffsets(topic: string, atTime?: number) {
+    return (await (await this.service()).partitionOffsets(topic, atTime)) ?? undefined;
   }
 
   async send(topic: string, records: RecordBatch) {

@@ -142,11 +142,13 @@ export class MemoryBroker {
     return acks;
   }
 
-  partitionOffsets(topicName: string): PartitionOffsets[] | undefined {
+  /** With `atTime`, each partition's first offset stored at or after it too (its end when none), as Kafka's ListOffsets. */
+  partitionOffsets(topicName: string, atTime?: number): PartitionOffsets[] | undefined {
     return this.topics.get(topicName)?.logs.map((log, partition) => ({
       partition,
       start: log.startOffset,
       end: log.endOffset,
+      ...(atTime === undefined ? {} : { atTime: log.offsetAtTime(atTime) }),
     }));
   }
 
@@ -191,7 +193,8 @@ export class MemoryBroker {
     if (!group.committed.has(topicName) && !group.startAt.has(topicName)) {
       const positions = new Map<number, number>();
       this.topics.get(topicName)?.logs.forEach((log, partition) => {
-        positions.set(partition, resolveStart({ start: log.startOffset, end: log.endOffset }, start));
+        const atTime = start.kind === 'time' ? log.offsetAtTime(start.timestamp) : undefined;
+        positions.set(partition, resolveStart({ start: log.startOffset, end: log.endOffset, atTime }, start));
       });
       group.startAt.set(topicName, positions);
     }

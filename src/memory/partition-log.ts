@@ -74,6 +74,12 @@ export class PartitionLog {
     return this.tail - this.head;
   }
 
+  /** The first offset whose record was stored at or after `timestamp`; the end offset when none was. */
+  offsetAtTime(timestamp: number): number {
+    for (let slot = this.head; slot < this.tail; slot++) if (this.timestamps[slot]! >= timestamp) return this.slotBase + slot;
+    return this.endOffset;
+  }
+
   /**
    * Appends a record whose value is `length` bytes at `start` of `values` (-1: a tombstone);
    * returns its offset. With `keep`, `values` is a buffer of its own (a large batch's

@@ -15,7 +15,7 @@ export interface BrokerService {
   /** Appends atomically; acks as runs of consecutive offsets, in the batch's order. */
   produce(topic: string, records: RecordBatch): Promise<AckRun[]>;
   createTopic(topic: string, partitions: number): Promise<void>;
-  partitionOffsets(topic: string): Promise<PartitionOffsets[] | null>;
+  partitionOffsets(topic: string, atTime?: number): Promise<PartitionOffsets[] | null>;
   fetch(topic: string, positions: Position[], options: WaitOptions): Promise<PartitionRecords[]>;
   listTopics(): Promise<TopicSummary[]>;
   /** The group's committed offsets on the topic. */
@@ -44,8 +44,8 @@ export class InProcessService implements BrokerService {
     this.broker.createTopic(topic, partitions);
   }
 
-  async partitionOffsets(topic: string) {
-    return this.broker.partitionOffsets(topic) ?? null;
+  async partitionOffsets(topic: string, atTime?: number) {
+    return this.broker.partitionOffsets(topic, atTime) ?? null;
   }
 
   async fetch(topic: string, positions: Position[], options: WaitOptions) {

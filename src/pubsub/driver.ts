@@ -22,6 +22,8 @@ export interface PartitionOffsets {
   partition: number;
   start: number;
   end: number;
+  /** Asked with a time: the first offset whose record was stored at or after it (end when none). */
+  atTime?: number;
 }
 
 /** Records read from one partition, in offset order. */
@@ -90,8 +92,11 @@ export interface Driver {
   /** Every topic's name, internal ones (`__consumer_offsets`) included. */
   listTopics(): Promise<string[]>;
 
-  /** Offsets of every partition, in partition order, or undefined when the topic does not exist. */
-  listOffsets(topic: string): Promise<PartitionOffsets[] | undefined>;
+  /**
+   * Offsets of every partition, in partition order, or undefined when the topic does not exist.
+   * With `atTime` (ms since the epoch), each partition's `atTime` offset too (Kafka's ListOffsets by timestamp).
+   */
+  listOffsets(topic: string, atTime?: number): Promise<PartitionOffsets[] | undefined>;
 
   /**
    * Stores a batch of records, each in its partition when it names one, else in the one the

@@ -1,9 +1,11 @@
 import type { RecordDecoder } from './consumer.js';
 import type { Driver, GroupMember, PartitionOffsets, PartitionRecords } from './driver.js';
-import { ZpsError, describeError } from './errors.js';
+import { ZpsError, describeError, usageError } from './errors.js';
 import { validateTopicName } from './limits.js';
 import { resolveStart } from './offsets.js';
-import type { DeliveredRecord, Reader, ReaderOptions } from './types.js';
+import { checkPartition } from './partitioner.js';
+import { MergedReader } from './merged-reader.js';
+import type { DeliveredRecord, Reader, ReaderOptions, StartOffset } from './types.js';
 
 /**
  * 512 KiB a fetch: one fetch's records die young, in V8's new space, while the next is gathered.
@@ -25,14 +27,84 @@ const CATCH_UP_WAIT_MS = 200;
  * the schema registry are decoded; one that cannot be is marked `undecodable` and left as stored.
  */
 export async function openReader(driver: Driver, options: ReaderOptions, decode?: RecordDecoder): Promise<Reader> {
+  const { topic } = options;
+  if (typeof topic === 'string') return openTopicReader(driver, { ...options, topic }, decode);
+  if (topic instanceof RegExp) return openPatternReader(driver, topic, options, decode);
+  const merged = new MergedReader();
+  try {
+    for (const name of new Set(topic)) merged.add(name, await openTopicReader(driver, { ...options, topic: name }, decode));
+  } catch (error) {
+    await merged.close();
+    throw error;
+  }
+  return merged;
+}
+
+/**
+ * The topics whose names match `pattern`, read together; following, topics created later that
+ * match are read too, from their beginning, as soon as they are seen (they are looked for every second).
+ */
+async function openPatternReader(driver: Driver, pattern: RegExp, options: ReaderOptions, decode?: RecordDecoder): Promise<Reader> {
+  const matching = async () => (await driver.listTopics()).filter((name) => pattern.test(name)).sort();
+  const first = await matching();
+  if (first.length === 0 && !options.follow) throw new ZpsError(`no topic matches /${pattern.source}/`, { code: 'not-found' });
+  const looking = new AbortController();
+  const merged = new MergedReader(options.follow, () => looking.abort());
+  const adopt = async (names: string[], start: StartOffset) => {
+    for (const name of names) if (!merged.has(name)) merged.add(name, await openTopicReader(driver, { ...options, topic: name, start }, decode));
+  };
+  try {
+    await adopt(first, options.start);
+  } catch (error) {
+    await merged.close();
+    throw error;
+  }
+  if (options.follow) {
+    void (async () => {
+      while (!looking.signal.aborted) {
+        await pause(WAIT_MS, looking.signal);
+        if (!looking.signal.aborted) await adopt(await matching(), { kind: 'beginning' }).catch(() => {}); // looked for again in a second
+      }
+    })();
+  }
+  return merged;
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+async function openTopicReader(driver: Driver, options: ReaderOptions & { topic: string }, decode?: RecordDecoder): Promise<Reader> {
   validateTopicName(options.topic);
-  const offsets = await driver.listOffsets(options.topic);
-  if (!offsets && !options.follow) throw new ZpsError(`topic ${options.topic} does not exist`, { code: 'not-found' });
+  if (options.partitions && options.group !== undefined) throw usageError('a group assigns its members their partitions: use either --partition or --group');
+  const all = await driver.listOffsets(options.topic, options.start.kind === 'time' ? options.start.timestamp : undefined);
+  if (!all && !options.follow) throw new ZpsError(`topic ${options.topic} does not exist`, { code: 'not-found' });
+  for (const partition of options.partitions ?? []) if (all) checkPartition(options.topic, partition, all.length);
+  const selected = new Set(options.partitions ?? []);
+  const offsets = options.partitions && all ? all.filter((p) => selected.has(p.partition)) : all;
   const endAtOpen = options.follow ? undefined : new Map(offsets!.map((p) => [p.partition, p.end]));
   const decoder = decode && undecodableMarked(decode);
-  if (options.group === undefined) return new DirectReader(driver, options, offsets ?? [], endAtOpen, decoder);
+  const bounds: Bounds = { endAtOpen, until: options.until };
+  if (options.group === undefined) return new DirectReader(driver, options, offsets ?? [], bounds, decoder);
   const member = await driver.join(options.group, options.topic, options.start);
-  return new GroupReader(member, endAtOpen, decoder);
+  return new GroupReader(member, bounds, decoder);
+}
+
+/** Where a reader ends: the end offsets seen at open (none when following), and a time. */
+interface Bounds {
+  /** Partition → end offset at open; undefined when following. */
+  endAtOpen: Map<number, number> | undefined;
+  /** Records stored after it end their partition (ms since the epoch). */
+  until: number | undefined;
 }
 
 /** A decoder that marks records it cannot decode instead of failing; an unreachable registry still fails. */
@@ -46,25 +118,42 @@ function undecodableMarked(decode: RecordDecoder): RecordDecoder {
 
 abstract class BaseReader implements Reader {
   protected readonly abort = new AbortController();
+  protected readonly endAtOpen: Map<number, number> | undefined;
+  private readonly until: number | undefined;
+  /** Partitions that reached a record after `until`: nothing more of them is handed out. */
+  protected readonly finished = new Set<number>();
 
   constructor(
-    /** Partition → end offset at open; undefined when following. */
-    protected readonly endAtOpen: Map<number, number> | undefined,
+    bounds: Bounds,
     private readonly decode: RecordDecoder | undefined,
-  ) {}
+  ) {
+    this.endAtOpen = bounds.endAtOpen;
+    this.until = bounds.until;
+  }
 
   abstract next(): Promise<DeliveredRecord[] | null>;
   abstract markDone(record: DeliveredRecord): void;
   abstract close(): Promise<void>;
 
-  /** The records of the batches, those past the end offsets seen at open dropped (unread, so never committed). */
+  /**
+   * The records of the batches, those past the end offsets seen at open or after `until` dropped
+   * (unread, so never committed); a record after `until` finishes its partition.
+   */
   protected async records(batches: readonly PartitionRecords[]): Promise<DeliveredRecord[]> {
     let records: DeliveredRecord[] = [];
     for (const batch of batches) {
+      if (this.finished.has(batch.partition)) continue;
       // offsets rise within a batch: what lies past the end is a tail, cut off in one go
       const limit = this.endAtOpen?.get(batch.partition) ?? Number.POSITIVE_INFINITY;
       let kept = batch.records.length;
       while (kept > 0 && batch.records[kept - 1]!.offset >= limit) kept--;
+      if (this.until !== undefined) {
+        const after = batch.records.findIndex((record, i) => i < kept && record.timestamp > this.until!);
+        if (after >= 0) {
+          kept = after;
+          this.finished.add(batch.partition);
+        }
+      }
       const within = kept === batch.records.length ? batch.records : batch.records.slice(0, kept);
       records = batches.length === 1 ? within : records.concat(within);
     }
@@ -75,6 +164,11 @@ abstract class BaseReader implements Reader {
   protected get closed(): boolean {
     return this.abort.signal.aborted;
   }
+
+  /** Following with `until`: once its time has passed, a read that brought nothing new ends the reader. */
+  protected get untilPassed(): boolean {
+    return this.endAtOpen === undefined && this.until !== undefined && Date.now() > this.until;
+  }
 }
 
 class DirectReader extends BaseReader {
@@ -82,23 +176,27 @@ class DirectReader extends BaseReader {
   private readonly positions = new Map<number, number>();
   private ahead: Promise<PartitionRecords[]> | undefined;
 
+  private readonly only: ReadonlySet<number> | undefined;
+
   constructor(
     private readonly driver: Driver,
-    options: ReaderOptions,
+    options: ReaderOptions & { topic: string },
     offsets: PartitionOffsets[],
-    endAtOpen: Map<number, number> | undefined,
+    bounds: Bounds,
     decode: RecordDecoder | undefined,
   ) {
-    super(endAtOpen, decode);
+    super(bounds, decode);
     this.topic = options.topic;
+    this.only = options.partitions && new Set(options.partitions);
     this.adopt(offsets, options.start);
   }
 
   async next(): Promise<DeliveredRecord[] | null> {
     while (!this.closed && !this.reachedEnd()) {
+      if (this.finished.size > 0 && this.positions.size === 0) break; // every partition went past `until`
       if (this.positions.size === 0) {
         // Following a topic that does not exist yet: all of it will be new.
-        await this.pause(WAIT_MS);
+        await pause(WAIT_MS, this.abort.signal);
         this.adopt((await this.driver.listOffsets(this.topic)) ?? [], { kind: 'beginning' });
         continue;
       }
@@ -110,11 +208,14 @@ class DirectReader extends BaseReader {
         if (next !== undefined) this.positions.set(batch.partition, next);
       }
       const records = await this.records(batches);
+      for (const partition of this.finished) this.positions.delete(partition);
       if (records.length > 0) {
         // Ask for the next records now: the broker gathers them while the caller prints these.
         if (!this.reachedEnd()) this.ahead = this.fetch();
         return records;
       }
+      if (this.finished.size > 0 && this.positions.size === 0) break;
+      if (this.untilPassed) break;
       // Nothing new: the topic may have grown partitions, which start at their beginning.
       if (this.endAtOpen === undefined) this.adopt((await this.driver.listOffsets(this.topic)) ?? [], { kind: 'beginning' });
     }
@@ -135,27 +236,16 @@ class DirectReader extends BaseReader {
 
   private adopt(offsets: PartitionOffsets[], start: ReaderOptions['start']): void {
     for (const partition of offsets) {
-      if (!this.positions.has(partition.partition)) this.positions.set(partition.partition, resolveStart(partition, start));
+      if (this.only && !this.only.has(partition.partition)) continue;
+      if (this.positions.has(partition.partition) || this.finished.has(partition.partition)) continue;
+      this.positions.set(partition.partition, resolveStart(partition, start));
     }
   }
 
   private reachedEnd(): boolean {
     if (!this.endAtOpen) return false;
-    for (const [partition, end] of this.endAtOpen) if ((this.positions.get(partition) ?? 0) < end) return false;
+    for (const [partition, end] of this.endAtOpen) if (!this.finished.has(partition) && (this.positions.get(partition) ?? 0) < end) return false;
     return true;
-  }
-
-  /** Waits `ms`, or less when the reader is closed. */
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.abort.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.abort.signal.addEventListener('abort', done, { once: true });
-    });
   }
 }
 
@@ -164,10 +254,10 @@ class GroupReader extends BaseReader {
 
   constructor(
     private readonly member: GroupMember,
-    endAtOpen: Map<number, number> | undefined,
+    bounds: Bounds,
     decode: RecordDecoder | undefined,
   ) {
-    super(endAtOpen, decode);
+    super(bounds, decode);
   }
 
   async next(): Promise<DeliveredRecord[] | null> {
@@ -177,6 +267,8 @@ class GroupReader extends BaseReader {
       const records = await this.records(result.batches);
       if (records.length > 0) return records;
       if (this.endAtOpen && this.ownedPartitionsDone(result.positions)) return null;
+      if (this.finished.size > 0 && result.positions.every(([partition]) => this.finished.has(partition))) return null;
+      if (this.untilPassed && result.batches.length === 0) return null;
     }
     return null;
   }
@@ -193,6 +285,6 @@ class GroupReader extends BaseReader {
   }
 
   private ownedPartitionsDone(positions: Array<[number, number]>): boolean {
-    return positions.every(([partition, position]) => position >= (this.endAtOpen!.get(partition) ?? 0));
+    return positions.every(([partition, position]) => this.finished.has(partition) || position >= (this.endAtOpen!.get(partition) ?? 0));
   }
 }

@@ -112,16 +112,29 @@ export interface RecordAck {
   offset: number;
 }
 
-/** Where a reader starts in each partition: kcat's -o beginning|end|N|-N. */
-export type StartOffset = { kind: 'beginning' } | { kind: 'end' } | { kind: 'absolute'; offset: number } | { kind: 'tail'; count: number };
+/** Where a reader starts in each partition: kcat's -o beginning|end|N|-N, or @time (its first message at or after it). */
+export type StartOffset =
+  | { kind: 'beginning' }
+  | { kind: 'end' }
+  | { kind: 'absolute'; offset: number }
+  | { kind: 'tail'; count: number }
+  | { kind: 'time'; timestamp: number };
 
 export interface ReaderOptions {
-  topic: string;
+  /** A topic, several (read together), or a pattern: the topics whose names match, and, following, those created later. */
+  topic: string | readonly string[] | RegExp;
   /** Join this group (start at its committed offsets, commit what is marked); none: commit nothing. */
   group?: string;
   start: StartOffset;
   /** Keep waiting at the end of the log instead of finishing at the end offsets seen at open. */
   follow: boolean;
+  /** Only these partitions (without a group); every partition when absent. */
+  partitions?: readonly number[];
+  /**
+   * Each partition ends at its first message stored after this time (ms since the epoch), which is
+   * not handed out; following, a partition caught up once the time has passed ends too.
+   */
+  until?: number;
 }
 
 /** A low-level cursor over one topic, for tools that print messages (zps consume). */

@@ -19,6 +19,11 @@ function onTty(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 const ANSI = /\x1b\[[0-9;]*m/;
+const lines = (text: string) =>
+  text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
 
 describe('on a terminal', () => {
   it('consume shows partition/offset and key, colored; a pipe gets the bare value', async () => {
@@ -29,6 +34,17 @@ describe('on a terminal', () => {
     expect(tty.stdout).toMatch(ANSI);
     expect(tty.stdout.replace(/\x1b\[[0-9;]*m/g, '').trim()).toBe('0/0 user-7 hello');
     expect((await zps(socket, ['consume', t])).stdout).toBe('hello\n');
+  });
+
+  it('shows the type and headers after the key, and the topic when several are read (issue 11.7)', async () => {
+    const t = unique('tty');
+    await zps(socket, ['publish', t, '-k', 'user-7', '-t', 'order', '-H', 'region=eu', '-H', 'trace=1', '{"id": 1}']);
+    await zps(socket, ['publish', `${t}-2`, 'plain']);
+    const one = await onTty(['consume', t]);
+    expect(one.stdout.replace(/\x1b\[[0-9;]*m/g, '').trim()).toBe('0/0 user-7 [order] region=eu,trace=1 {"id":1}');
+    const several = await onTty(['consume', t, `${t}-2`]);
+    expect(lines(several.stdout.replace(/\x1b\[[0-9;]*m/g, '')).sort()).toEqual([`${t} 0/0 user-7 [order] region=eu,trace=1 {"id":1}`, `${t}-2 0/0 plain`]);
+    expect((await zps(socket, ['consume', t])).stdout).toBe('{"id":1}\n'); // a pipe stays as it was
   });
 
   it('NO_COLOR and --no-color turn colors off; FORCE_COLOR turns them on off a terminal', async () => {

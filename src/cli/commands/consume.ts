@@ -4,43 +4,66 @@ import { plural, validateTopicName } from '../../pubsub/limits.js';
 import type { DeliveredRecord, Reader } from '../../pubsub/types.js';
 import type { CliContext } from '../context.js';
 import { jsonFormatter, plainFormatter, templateFormatter, ttyFormatter, type RecordFormatter } from '../format.js';
-import { formatDuration, parseStartOffset, parseWholeNumber } from '../parse.js';
+import { recordFilter, type FilterFlags, type RecordFilter } from '../filters.js';
+import { collectPartitions, formatDuration, parseStartOffset, parseTime, parseWholeNumber } from '../parse.js';
 import type { ActionRunner } from '../program.js';
 
-interface ConsumeFlags {
+interface ConsumeFlags extends FilterFlags {
   follow?: boolean;
   offset: string;
   maxMessages?: string;
   format?: string;
+  regex?: string;
+  partition?: number[];
+  until?: string;
 }
 
 export function register(program: Command, run: ActionRunner): void {
   program
     .command('consume')
-    .description('print the messages of a topic, then exit at its end (or keep following)')
-    .argument('<topic>', 'topic to read')
+    .description('print the messages of topics, then exit at their end (or keep following)')
+    .argument('[topic...]', 'topics to read (or --regex)')
     .option('-f, --follow', 'keep waiting for new messages (Ctrl-C ends)')
-    .option('-o, --offset <position>', 'where to start: beginning, end, <n>, or -<n> for the last n per partition', 'beginning')
+    .option('-o, --offset <position>', 'where to start: beginning, end, <n>, -<n> for the last n per partition, or @<time>', 'beginning')
+    .option('--until <time>', 'stop each partition at its first message after <time>')
     .option('-n, --max-messages <n>', 'exit after n messages, waiting for them: without limit, unless --timeout is given (then exit 3 when it runs out)')
+    .option('-p, --partition <n>', 'only this partition (repeatable, or 0,3)', collectPartitions)
+    .option('--regex <pattern>', 'read every topic whose name matches (with -f, topics created later too)')
+    .option('--key <key>', 'only messages with this key')
+    .option('--header <name[=value]>', 'only messages with this header (repeatable: all must match)', (value: string, all: string[] = []) => [...all, value])
+    .option('--type <type>', 'only messages of this type')
+    .option('--grep <pattern>', 'only messages whose value, as printed, matches this regular expression')
     .option('--format <template>', 'print each message as %t %p %o %k %s %T %y %h (\\n and \\t escapes)')
-    .action(run(async (ctx, command) => consume(ctx, command.args[0]!, command.opts<ConsumeFlags>())));
+    .action(run(async (ctx, command) => consume(ctx, command.args, command.opts<ConsumeFlags>())));
 }
 
-async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Promise<void> {
-  validateTopicName(topic);
+async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): Promise<void> {
+  if (topics.length > 0 && flags.regex !== undefined) throw usageError('name topics or give --regex, not both');
+  if (topics.length === 0 && flags.regex === undefined) throw usageError('name a topic to consume, or give --regex');
+  topics.forEach(validateTopicName);
+  const topic = flags.regex !== undefined ? topicPattern(flags.regex) : topics.length === 1 ? topics[0]! : topics;
+  const several = typeof topic !== 'string';
   const start = parseStartOffset(flags.offset);
+  const until = flags.until === undefined ? undefined : parseTime(flags.until);
   const limit = flags.maxMessages === undefined ? undefined : parseWholeNumber(flags.maxMessages, 'message count', 1);
+  const filter = recordFilter(flags);
   if (flags.format !== undefined && ctx.json) throw usageError('use either --format or --json, not both');
   const format: RecordFormatter =
-    flags.format !== undefined ? templateFormatter(flags.format) : ctx.json ? jsonFormatter : ctx.ui.stdoutIsTty ? ttyFormatter(ctx.ui.out) : plainFormatter;
+    flags.format !== undefined
+      ? templateFormatter(flags.format)
+      : ctx.json
+        ? jsonFormatter
+        : ctx.ui.stdoutIsTty
+          ? ttyFormatter(ctx.ui.out, { topic: several })
+          : plainFormatter;
   const follow = (flags.follow ?? false) || limit !== undefined;
   const reader = await ctx
     .factory()
-    .openReader({ topic, group: ctx.settings.group, start, follow })
+    .openReader({ topic, group: ctx.settings.group, start, follow, partitions: flags.partition, until })
     .catch((error: unknown) => {
-      if (!(error instanceof ZpsError && error.code === 'not-found')) throw error;
+      if (!(error instanceof ZpsError && error.code === 'not-found') || flags.regex !== undefined) throw error;
       const where = ctx.isLocal ? '' : ` on ${ctx.settings.brokers.join(',')}`;
-      throw new ZpsError(`topic ${topic} does not exist${where}`, {
+      throw new ZpsError(`${error.message}${where}`, {
         code: 'not-found',
         hint: 'a topic is created by its first publish; --follow waits for it',
       });
@@ -58,23 +81,16 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
           stop();
         }, ctx.settings.timeoutMs)
       : undefined;
-  const spinner = limit !== undefined ? ctx.ui.spinner(`waiting for ${plural(limit, 'message')} on ${topic}`) : undefined;
+  const what = typeof topic === 'string' ? topic : several && flags.regex !== undefined ? `topics matching /${flags.regex}/` : topics.join(', ');
+  const spinner = limit !== undefined ? ctx.ui.spinner(`waiting for ${plural(limit, 'message')} on ${what}`) : undefined;
 
-  let printed = 0;
-  let undecodable = 0;
-  const chunking: Chunking = { size: FIRST_CHUNK };
+  const printing: Printing = { printed: 0, undecodable: 0, limit, filter, format, chunk: FIRST_CHUNK };
   try {
-    while (limit === undefined || printed < limit) {
+    while (limit === undefined || printing.printed < limit) {
       const batch = await reader.next();
       if (batch === null || ctx.out.closed) break;
       spinner?.stop();
-      const take = limit === undefined ? batch : batch.slice(0, limit - printed);
-      for (const record of take) {
-        if (record.undecodable === undefined) continue;
-        undecodable++;
-        ctx.note(`cannot decode ${record.topic}[${record.partition}]@${record.offset}, printed as stored: ${record.undecodable}`);
-      }
-      printed += await print(ctx, reader, take, format, chunking);
+      await print(ctx, reader, batch, printing);
     }
   } finally {
     clearTimeout(deadline);
@@ -82,9 +98,18 @@ async function consume(ctx: CliContext, topic: string, flags: ConsumeFlags): Pro
     stopListening();
     await reader.close();
   }
-  if (undecodable > 0) throw new ZpsError(`${plural(undecodable, 'message')} of ${topic} could not be decoded`);
-  if (limit !== undefined && printed < limit && timedOut) {
-    throw timeoutError(`timed out waiting for messages on ${topic}: received ${printed} of ${limit} within ${formatDuration(ctx.settings.timeoutMs)}`);
+  if (printing.undecodable > 0) throw new ZpsError(`${plural(printing.undecodable, 'message')} of ${what} could not be decoded`);
+  if (limit !== undefined && printing.printed < limit && timedOut) {
+    throw timeoutError(`timed out waiting for messages on ${what}: received ${printing.printed} of ${limit} within ${formatDuration(ctx.settings.timeoutMs)}`);
+  }
+}
+
+/** --regex's pattern, a usage error when it is not one. */
+function topicPattern(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (error) {
+    throw usageError(`invalid --regex '${source}': ${(error as Error).message}`);
   }
 }
 
@@ -106,28 +131,42 @@ function markDone(reader: Reader, records: DeliveredRecord[], from: number, to: 
 const FIRST_CHUNK = 4 * 1024;
 const MAX_CHUNK = 64 * 1024;
 
-/** The size the next chunk of stdout reaches before it is written. */
-interface Chunking {
-  size: number;
+/** What printing has done so far, and how it prints. */
+interface Printing {
+  printed: number;
+  undecodable: number;
+  limit: number | undefined;
+  filter: RecordFilter | undefined;
+  format: RecordFormatter;
+  /** The size the next chunk of stdout reaches before it is written. */
+  chunk: number;
 }
 
 /**
- * Writes a batch in chunks and marks each chunk's records done (committed with a group) once
- * stdout took them: when the reader of a pipe goes away, what reached the pipe is committed, and
- * nothing that did not.
+ * Writes the records that pass the filter, in chunks, and marks each chunk's records (printed or
+ * filtered out: all of them examined) done once stdout took them: when the reader of a pipe goes
+ * away, what reached the pipe is committed, and nothing after it. Stops at the limit.
  */
-async function print(ctx: CliContext, reader: Reader, records: DeliveredRecord[], format: RecordFormatter, chunking: Chunking): Promise<number> {
-  let printed = 0;
+async function print(ctx: CliContext, reader: Reader, records: DeliveredRecord[], printing: Printing): Promise<void> {
   let chunkStart = 0;
   for (let i = 0; i < records.length; i++) {
-    format(records[i]!, ctx.out);
-    if (ctx.out.queued < chunking.size && i < records.length - 1) continue;
+    const record = records[i]!;
+    const shown = printing.filter === undefined || printing.filter(record);
+    if (shown) {
+      if (record.undecodable !== undefined) {
+        printing.undecodable++;
+        ctx.note(`cannot decode ${record.topic}[${record.partition}]@${record.offset}, printed as stored: ${record.undecodable}`);
+      }
+      printing.format(record, ctx.out);
+      printing.printed++;
+    }
+    const full = printing.limit !== undefined && printing.printed >= printing.limit;
+    if (ctx.out.queued < printing.chunk && i < records.length - 1 && !full) continue;
     await ctx.out.flush();
-    if (ctx.out.closed) break;
+    if (ctx.out.closed) return;
     markDone(reader, records, chunkStart, i);
-    printed += i + 1 - chunkStart;
     chunkStart = i + 1;
-    chunking.size = Math.min(chunking.size * 2, MAX_CHUNK);
+    printing.chunk = Math.min(printing.chunk * 2, MAX_CHUNK);
+    if (full) return;
   }
-  return printed;
 }

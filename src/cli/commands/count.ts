@@ -11,6 +11,7 @@ interface CountFlags {
   wait?: string;
   /** The -g flag itself: ZPS_GROUP never turns a count into a lag report. */
   group?: string;
+  regex?: string;
 }
 
 const POLL_MS = 50;
@@ -19,14 +20,19 @@ export function register(program: Command, run: ActionRunner): void {
   program
     .command('count')
     .description("print how many messages topics hold (with -g on count: the group's lag)")
-    .argument('<topic...>', 'topics to count')
+    .argument('[topic...]', 'topics to count (or --regex)')
+    .option('--regex <pattern>', 'count every topic whose name matches (one line each)')
     .option('--expect <n>', 'exit 1 unless each count equals n')
     .option('--wait <duration>', 'with --expect: poll until it holds, exit 3 when the wait runs out')
     .action(run(async (ctx, command) => count(ctx, command.args, command.optsWithGlobals<CountFlags>())));
 }
 
-async function count(ctx: CliContext, topics: string[], flags: CountFlags): Promise<void> {
-  topics.forEach(validateTopicName);
+async function count(ctx: CliContext, named: string[], flags: CountFlags): Promise<void> {
+  if (named.length > 0 && flags.regex !== undefined) throw usageError('name topics or give --regex, not both');
+  if (named.length === 0 && flags.regex === undefined) throw usageError('name a topic to count, or give --regex');
+  named.forEach(validateTopicName);
+  const topics = flags.regex === undefined ? named : await matchingTopics(ctx, flags.regex);
+  const oneLine = flags.regex === undefined && topics.length === 1;
   const expected = flags.expect === undefined ? undefined : parseWholeNumber(flags.expect, 'expected count');
   const waitMs = flags.wait === undefined ? undefined : parseDuration(flags.wait, '--wait duration');
   if (waitMs !== undefined && expected === undefined) throw usageError('--wait goes with --expect: it waits until the count equals it');
@@ -63,7 +69,7 @@ async function count(ctx: CliContext, topics: string[], flags: CountFlags): Prom
   topics.forEach((topic, i) => {
     const n = counts[i]!;
     if (ctx.json) ctx.out.line(JSON.stringify(group === undefined ? { topic, count: n } : { topic, group, count: n, lag: n }));
-    else ctx.out.line(topics.length === 1 ? String(n) : `${topic}\t${n}`);
+    else ctx.out.line(oneLine ? String(n) : `${topic}\t${n}`);
   });
 
   const wrong = mismatch(counts);
@@ -72,6 +78,19 @@ async function count(ctx: CliContext, topics: string[], flags: CountFlags): Prom
     const message = `expected ${expected} ${what} ${topics[wrong]}, found ${counts[wrong]}`;
     throw waitMs === undefined ? new ZpsError(message) : timeoutError(`${message} (waited ${flags.wait})`);
   }
+}
+
+/** The topics whose names match the pattern (internal ones too, when it names them), in name order. */
+async function matchingTopics(ctx: CliContext, source: string): Promise<string[]> {
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(source);
+  } catch (error) {
+    throw usageError(`invalid --regex '${source}': ${(error as Error).message}`);
+  }
+  const topics = (await ctx.factory().getAdmin().topics({ all: true })).map((summary) => summary.topic).filter((topic) => pattern.test(topic));
+  if (topics.length === 0) throw new ZpsError(`no topic matches /${source}/`, { code: 'not-found' });
+  return topics.sort();
 }
 
 /** Rejected with by withinDeadline when the deadline comes first. */

@@ -1,0 +1,74 @@
+import type { DeliveredRecord, Reader } from './types.js';
+
+/**
+ * Several topics' readers read as one (`zps consume t1 t2`, `--regex`): batches in the order they
+ * arrive, each reader asked again once its batch was handed out, so a busy topic never starves a
+ * quiet one. Done when every reader is, unless more may be added (a pattern followed); then it
+ * waits for them.
+ */
+export class MergedReader implements Reader {
+  private readonly readers = new Map<string, Reader>();
+  /** Readers that reached their end: closed with the rest (a group reader leaves its group then). */
+  private readonly ended: Reader[] = [];
+  private readonly endedTopics = new Set<string>();
+  private readonly pending = new Map<Reader, Promise<{ reader: Reader; batch: DeliveredRecord[] | null }>>();
+  private wake: (() => void) | undefined;
+  private closed = false;
+
+  /** `open`: readers may still be added, so having none is not the end; `stop` ends what adds them. */
+  constructor(
+    private open = false,
+    private readonly stop: () => void = () => {},
+  ) {}
+
+  /** Reads `topic` through `reader` from now on. */
+  add(topic: string, reader: Reader): void {
+    if (this.closed) {
+      void reader.close();
+      return;
+    }
+    this.readers.set(topic, reader);
+    this.wake?.();
+  }
+
+  has(topic: string): boolean {
+    return this.readers.has(topic) || this.endedTopics.has(topic);
+  }
+
+  async next(): Promise<DeliveredRecord[] | null> {
+    while (!this.closed) {
+      for (const reader of this.readers.values()) {
+        if (!this.pending.has(reader))
+          this.pending.set(
+            reader,
+            reader.next().then((batch) => ({ reader, batch })),
+          );
+      }
+      if (this.pending.size === 0 && !this.open) return null;
+      const woken = new Promise<undefined>((resolve) => (this.wake = () => resolve(undefined)));
+      const settled = await Promise.race([...this.pending.values(), woken]);
+      this.wake = undefined;
+      if (!settled) continue; // a reader was added, or the set sealed
+      this.pending.delete(settled.reader);
+      if (settled.batch !== null) return settled.batch;
+      for (const [topic, reader] of this.readers) {
+        if (reader !== settled.reader) continue;
+        this.readers.delete(topic);
+        this.endedTopics.add(topic);
+      }
+      this.ended.push(settled.reader);
+    }
+    return null;
+  }
+
+  markDone(record: DeliveredRecord): void {
+    this.readers.get(record.topic)?.markDone(record);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stop();
+    this.wake?.();
+    await Promise.all([...this.readers.values(), ...this.ended].map((reader) => reader.close()));
+  }
+}

@@ -1,0 +1,4 @@
+import { LOCAL } from '../suites/fidelity.js';
+import { describeInspection } from '../suites/inspection.js';
+
+describeInspection(LOCAL);

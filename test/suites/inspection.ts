@@ -1,0 +1,108 @@
+/**
+ * Issue 11: the inspection kcat, kaf and rpk users reach for, the same in both modes: partitions,
+ * time, several topics, filters. Run by test/local/inspection.test.ts and test/kafka/inspection.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { privateSocket, RunningZps, zps, type RunOptions } from '../helpers/zps.js';
+import { unique, waitFor } from '../helpers/wait.js';
+import type { Mode } from './fidelity.js';
+
+const lines = (text: string) => text.split('\n').filter(Boolean);
+
+export function describeInspection(mode: Mode): void {
+  describe(`inspection, ${mode.name} mode (issue 11)`, () => {
+    let socket: string;
+    let cleanup: () => void;
+    beforeAll(() => ({ socket, cleanup } = privateSocket()));
+    afterAll(() => cleanup());
+    const run = (args: string[], options: RunOptions = {}) => zps(socket, args, { timeoutMs: 60_000, ...options, env: { ...mode.env(), ...options.env } });
+    /** Three partitions; keys k0..k5 land where murmur2 puts them. */
+    const keyed = async (t: string) => {
+      const input = Array.from({ length: 6 }, (_, i) => `k${i}:v${i}`).join('\n');
+      expect(await run(['publish', t, '--partitions', '3', '-K', ':'], { input })).toMatchObject({ code: 0 });
+      return lines((await run(['consume', t, '--format', '%p %k\n'])).stdout).map((line) => line.split(' ') as [string, string]);
+    };
+
+    it('-p reads only the partitions named, repeatable or comma-separated; one that does not exist is exit 2', async () => {
+      const t = unique('partitions');
+      const placed = await keyed(t);
+      const keysIn = (partitions: string[]) =>
+        placed
+          .filter(([p]) => partitions.includes(p))
+          .map(([, k]) => k)
+          .sort();
+      const read = async (args: string[]) => lines((await run(['consume', t, ...args, '--format', '%k\n'])).stdout).sort();
+      expect(await read(['-p', '1'])).toEqual(keysIn(['1']));
+      expect(await read(['-p', '0,2'])).toEqual(keysIn(['0', '2']));
+      expect(await read(['-p', '2', '-p', '0'])).toEqual(keysIn(['0', '2']));
+      expect(await run(['consume', t, '-p', '3'])).toMatchObject({ code: 2, stderr: `zps: partition 3 does not exist: topic ${t} has 3 partitions\n` });
+      expect((await run(['consume', t, '-p', '0', '-g', unique('g')])).code).toBe(2);
+    });
+
+    it('-o @<time> starts at the first message at or after it; --until stops after it, exit 0', async () => {
+      const t = unique('time');
+      await run(['publish', t, 'before-1', 'before-2']);
+      const cut = await waitFor(() => Date.now(), 'a clock');
+      await waitFor(() => Date.now() > cut + 5, 'the clock to pass the cut');
+      await run(['publish', t, 'after-1', 'after-2']);
+      expect(await run(['consume', t, '-o', `@${cut}`])).toMatchObject({ code: 0, stdout: 'after-1\nafter-2\n' });
+      expect(await run(['consume', t, '--until', String(cut)])).toMatchObject({ code: 0, stdout: 'before-1\nbefore-2\n' });
+      const iso = new Date(cut).toISOString();
+      expect((await run(['consume', t, '-o', `@${iso}`])).stdout).toBe('after-1\nafter-2\n');
+      expect((await run(['consume', t, '-o', '@-1h'])).stdout).toBe('before-1\nbefore-2\nafter-1\nafter-2\n');
+      expect((await run(['consume', t, '-o', '@2099-01-01'])).stdout).toBe('');
+      // following, a time that has passed ends the read once it is caught up
+      expect(await run(['consume', t, '-f', '--until', String(cut)])).toMatchObject({ code: 0, stdout: 'before-1\nbefore-2\n' });
+      expect(await run(['consume', t, '-o', '@yesterday'])).toMatchObject({ code: 2 });
+    });
+
+    it('reads several topics together, by name or --regex; following, a matching topic created later is read too', async () => {
+      const prefix = unique('multi');
+      await run(['publish', `${prefix}-a`, 'a1', 'a2']);
+      await run(['publish', `${prefix}-b`, 'b1']);
+      const both = await run(['consume', `${prefix}-a`, `${prefix}-b`, '--format', '%t %s\n']);
+      expect(lines(both.stdout).sort()).toEqual([`${prefix}-a a1`, `${prefix}-a a2`, `${prefix}-b b1`]);
+      const json = lines((await run(['consume', '--regex', `^${prefix}-`, '--json'])).stdout).map((line) => JSON.parse(line).topic);
+      expect(json.sort()).toEqual([`${prefix}-a`, `${prefix}-a`, `${prefix}-b`]);
+      expect(await run(['consume', '--regex', `^${prefix}-none`])).toMatchObject({ code: 1, stderr: `zps: no topic matches /^${prefix}-none/\n` });
+      expect((await run(['consume', `${prefix}-a`, `${prefix}-missing`])).code).toBe(1);
+
+      const follower = new RunningZps(socket, ['consume', '--regex', `^${prefix}-`, '-f', '--format', '%t %s\n'], mode.env());
+      await follower.waitForLines(3, 30_000);
+      await run(['publish', `${prefix}-c`, 'c1']);
+      await run(['publish', `${prefix}-a`, 'a3']);
+      const seen = await follower.waitForLines(5, 30_000);
+      expect(seen.slice(3).sort()).toEqual([`${prefix}-a a3`, `${prefix}-c c1`]);
+      follower.child.kill('SIGINT');
+      expect(await follower.result).toMatchObject({ code: 0 });
+
+      expect((await run(['count', '--regex', `^${prefix}-`])).stdout).toBe(`${prefix}-a\t3\n${prefix}-b\t1\n${prefix}-c\t1\n`);
+    });
+
+    it('filters by key, headers, type and value; -n counts printed messages', async () => {
+      const t = unique('filters');
+      expect((await run(['publish', t, '-k', 'k1', '-t', 'order', '-H', 'region=eu', '-H', 'flag=on', '{"id": 1, "total": 5}'])).code).toBe(0);
+      await run(['publish', t, '-k', 'k2', '-t', 'order', '-H', 'region=us', '{"id":2}']);
+      await run(['publish', t, '-k', 'k1', '-t', 'refund', 'plain text 3']);
+      const values = async (args: string[]) => lines((await run(['consume', t, ...args])).stdout);
+      expect(await values(['--key', 'k1'])).toEqual(['{"id":1,"total":5}', 'plain text 3']);
+      expect(await values(['--type', 'order'])).toEqual(['{"id":1,"total":5}', '{"id":2}']);
+      expect(await values(['--header', 'region=us'])).toEqual(['{"id":2}']);
+      expect(await values(['--header', 'region', '--header', 'flag'])).toEqual(['{"id":1,"total":5}']);
+      expect(await values(['--grep', '"id":1,'])).toEqual(['{"id":1,"total":5}']); // the value as printed: JSON on one line
+      expect(await values(['--grep', '^plain', '--key', 'k1'])).toEqual(['plain text 3']);
+      expect(await values(['--key', 'k1', '-n', '2'])).toEqual(['{"id":1,"total":5}', 'plain text 3']);
+      expect(await values(['--key', 'nobody'])).toEqual([]);
+      expect((await run(['consume', t, '--grep', '('])).code).toBe(2);
+    });
+
+    it('with a group, a filter commits what it examined, and -n stops at the last message printed', async () => {
+      const t = unique('filter-group');
+      const g = unique('g');
+      await run(['publish', t, '-K', ':'], { input: 'a:1\nb:2\na:3\nb:4\na:5\n' });
+      expect((await run(['consume', t, '-g', g, '--key', 'a', '-n', '2'])).stdout).toBe('1\n3\n');
+      expect((await run(['count', t, '-g', g])).stdout).toBe('2\n'); // 4 and 5 not examined
+      expect((await run(['consume', t, '-g', g])).stdout).toBe('4\n5\n');
+    });
+  });
+}
