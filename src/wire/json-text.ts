@@ -189,6 +189,49 @@ function memberKey(bytes: Uint8Array, i: number, end: number): number {
   return skipSpace(bytes, i + 1, end);
 }
 
+/**
+ * The members of the JSON object at bytes [start, end): each name, and where its value's bytes lie,
+ * so a value can be taken as the very bytes it is (a big number, say). Undefined when the bytes
+ * are not one JSON object. A name given twice keeps its last value, as JSON.parse does.
+ */
+export function objectMembers(bytes: Uint8Array, start = 0, end = bytes.length): Map<string, [start: number, end: number]> | undefined {
+  if (!isJsonValue(bytes, start, end)) return undefined;
+  let i = skipSpace(bytes, start, end);
+  if (bytes[i] !== OPEN_OBJECT) return undefined;
+  const members = new Map<string, [number, number]>();
+  i = skipSpace(bytes, i + 1, end);
+  while (bytes[i] !== CLOSE_OBJECT) {
+    const nameEnd = stringEnd(bytes, i, end);
+    const name = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + i, nameEnd - i).toString('utf8')) as string;
+    const valueStart = memberKey(bytes, i, end);
+    const valueEnd = skipValue(bytes, valueStart, end);
+    members.set(name, [valueStart, valueEnd]);
+    i = skipSpace(bytes, valueEnd, end);
+    if (bytes[i] === COMMA) i = skipSpace(bytes, i + 1, end);
+  }
+  return members;
+}
+
+/** The index after the (well-formed) value at i. */
+function skipValue(bytes: Uint8Array, i: number, end: number): number {
+  const c = bytes[i]!;
+  if (c === QUOTE) return stringEnd(bytes, i, end);
+  if (c === MINUS || isDigit(c)) return numberEnd(bytes, i, end);
+  if (c !== OPEN_OBJECT && c !== OPEN_ARRAY) return literalEnd(bytes, i, end);
+  let depth = 0;
+  while (i < end) {
+    const b = bytes[i]!;
+    if (b === QUOTE) {
+      i = stringEnd(bytes, i, end);
+      continue;
+    }
+    if (b === OPEN_OBJECT || b === OPEN_ARRAY) depth++;
+    else if ((b === CLOSE_OBJECT || b === CLOSE_ARRAY) && --depth === 0) return i + 1;
+    i++;
+  }
+  return end;
+}
+
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }

@@ -96,6 +96,67 @@ export function describeInspection(mode: Mode): void {
       expect((await run(['consume', t, '--grep', '('])).code).toBe(2);
     });
 
+    it('publish --from-json replays consume --json exactly: keys, binary bytes, repeated headers, type, tombstones, big numbers, partitions', async () => {
+      const source = unique('replay-src');
+      const copy = unique('replay-dst');
+      const binary = Buffer.from([0xff, 0x00, 0xfe]).toString('base64');
+      const lines_ = [
+        JSON.stringify({ key: 'k1', type: 'order', headers: { a: ['1', '2'], b: 'x', n: null }, value: { id: 1 }, partition: 1 }).replace(
+          '{"id":1}',
+          '{"big":12345678901234567890,"f":1.50}',
+        ),
+        JSON.stringify({ key: { base64: binary }, headers: { bin: { base64: binary } }, value: { base64: binary }, partition: 0 }),
+        JSON.stringify({ key: 'gone', value: null, tombstone: true, partition: 1 }),
+        JSON.stringify({ key: null, value: 'plain text', partition: 0 }),
+        JSON.stringify({ key: 'n', value: null, partition: 0 }),
+      ];
+      expect(await run(['publish', source, '--from-json', '--keep-partitions', '--partitions', '2'], { input: lines_.join('\n') })).toMatchObject({
+        code: 0,
+        stderr: '',
+      });
+      const original = (await run(['consume', source, '--json', '-p', '0,1'])).stdout;
+      expect(await run(['publish', copy, '--from-json', '--keep-partitions', '--partitions', '2'], { input: original })).toMatchObject({ code: 0 });
+      const copied = (await run(['consume', copy, '--json', '-p', '0,1'])).stdout;
+      const comparable = (text: string) =>
+        lines(text).map((line) => line.replace(/"topic":"[^"]*","partition":(\d),"offset":(\d),"timestamp":\d+,/, 'p$1o$2 '));
+      expect(comparable(copied)).toEqual(comparable(original));
+      expect(original).toContain('"value":{"big":12345678901234567890,"f":1.50}');
+      expect(original).toContain(`"key":{"base64":"${binary}"}`);
+      expect(original).toContain('"headers":{"a":["1","2"],"b":"x","n":null}');
+      expect(original).toContain('"value":null,"tombstone":true');
+      expect((await run(['consume', copy, '-p', '0', '--format', '%S\n'])).stdout).toBe('3\n10\n4\n'); // value sizes: the binary bytes, the text, JSON null
+    });
+
+    it.runIf(mode.name === 'kafka')('consume --json | publish --from-json copies a Kafka topic into local mode, and back', async () => {
+      const t = unique('copy');
+      await run(['publish', t, '-K', ':', '-t', 'event', '-H', 'h=1'], { input: 'a:{"n":1}\nb:two\n' });
+      const local = { ZPS_ENV: 'local' };
+      const fromKafka = (await run(['consume', t, '--json'])).stdout;
+      expect(await run(['publish', t, '--from-json'], { input: fromKafka, env: local })).toMatchObject({ code: 0 });
+      const inLocal = (await run(['consume', t, '--json'], { env: local })).stdout;
+      const withoutTime = (text: string) => text.replace(/"timestamp":\d+,/g, '');
+      expect(withoutTime(inLocal)).toBe(withoutTime(fromKafka));
+      const back = unique('copy-back');
+      expect(await run(['publish', back, '--from-json'], { input: inLocal })).toMatchObject({ code: 0 });
+      expect(withoutTime((await run(['consume', back, '--json'])).stdout)).toBe(withoutTime(fromKafka).replaceAll(`"topic":"${t}"`, `"topic":"${back}"`));
+    });
+
+    it('publish --from-json: a bad line is exit 2 naming it, what came before it is published and said', async () => {
+      const t = unique('replay-bad');
+      const input = '{"value":1}\n{"value":2}\n{"key":"k"}\n{"value":4}\n';
+      const result = await run(['publish', t, '--from-json'], { input });
+      expect(result.code).toBe(2);
+      expect(lines(result.stderr)).toEqual([
+        `zps: publish to ${t} failed at line 3: no "value": --from-json reads the lines of consume --json`,
+        '2 messages published before the failure; line 3 and what follows it were not published',
+      ]);
+      expect((await run(['consume', t])).stdout).toBe('1\n2\n');
+      expect((await run(['publish', t, '--from-json', '-k', 'x'], { input })).code).toBe(2);
+      expect((await run(['publish', t, '--from-json', '--keep-partitions'], { input: '{"value":1,"partition":5}' })).stderr).toMatch(
+        /partition 5 does not exist/,
+      );
+    });
+
     it('with a group, a filter commits what it examined, and -n stops at the last message printed', async () => {
       const t = unique('filter-group');
       const g = unique('g');

@@ -7,6 +7,7 @@ import { bytesJson } from '../format.js';
 import { collectHeader, parseWholeNumber } from '../parse.js';
 import type { ActionRunner } from '../program.js';
 import { argumentLines, inputLines, type InputLines } from '../publish/input-lines.js';
+import { jsonLineDecoder } from '../publish/json-line.js';
 import { lineEncoder, type LineEncoder } from '../publish/line-encoder.js';
 import { PipelinedSender, publishFailure, type InputKind } from '../publish/pipelined-sender.js';
 
@@ -21,6 +22,8 @@ interface PublishFlags {
   tombstone?: boolean;
   schema?: string;
   subject?: string;
+  fromJson?: boolean;
+  keepPartitions?: boolean;
 }
 
 /** Longer stdin lines cannot fit a message whatever their key: they are refused without being kept. */
@@ -42,6 +45,8 @@ export function register(program: Command, run: ActionRunner): void {
     .option('--partitions <n>', 'partitions of the topic when this publish creates it (default 1)')
     .option('--schema <file>', 'Kafka: encode with this Avro (.avsc) or JSON Schema (.json) file')
     .option('--subject <name>', 'Kafka: schema registry subject (default <topic>-value)')
+    .option('--from-json', 'each line is a consume --json line: publish its key, type, headers and value as they were')
+    .option('--keep-partitions', "with --from-json: publish each message to its line's partition")
     .action(run(async (ctx, command) => publish(ctx, command.args[0]!, command.args.slice(1), command.opts<PublishFlags>())));
 }
 
@@ -54,15 +59,23 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
   if (flags.subject !== undefined && flags.schema === undefined) throw usageError('--subject goes with --schema');
   if (flags.schema !== undefined && ctx.isLocal) throw usageError('--schema needs Kafka with a schema registry', 'schema-needs-kafka');
   if (flags.schema !== undefined && !ctx.settings.schemaRegistryUrl) throw usageError('--schema needs a schema registry', 'no-schema-registry');
+  if (flags.keepPartitions && !flags.fromJson) throw usageError('--keep-partitions goes with --from-json');
+  if (flags.fromJson) {
+    const clashing = (['key', 'keyDelimiter', 'type', 'header', 'tombstone', 'schema', 'raw'] as const).find((name) => flags[name] !== undefined);
+    if (clashing) throw usageError(`--from-json takes keys, types, headers and values from each line: drop --${kebab(clashing)}`);
+    if (flags.keepPartitions && flags.partition !== undefined) throw usageError('use either --keep-partitions or --partition');
+  }
   const headers: RecordHeader[] = [...(flags.header ?? [])];
   if (flags.type !== undefined) headers.push([TYPE_HEADER, Buffer.from(flags.type)]);
-  const encode = lineEncoder({
-    key: flags.key === undefined ? null : Buffer.from(flags.key),
-    delimiter: flags.keyDelimiter === undefined ? undefined : Buffer.from(flags.keyDelimiter),
-    tombstones: flags.tombstone ?? false,
-    schema: flags.schema === undefined ? undefined : await ctx.factory().valueEncoder(flags.schema, flags.subject ?? `${topic}-value`),
-    raw: flags.raw ?? false,
-  });
+  const encode = flags.fromJson
+    ? jsonLineDecoder({ keepPartitions: flags.keepPartitions ?? false })
+    : lineEncoder({
+        key: flags.key === undefined ? null : Buffer.from(flags.key),
+        delimiter: flags.keyDelimiter === undefined ? undefined : Buffer.from(flags.keyDelimiter),
+        tombstones: flags.tombstone ?? false,
+        schema: flags.schema === undefined ? undefined : await ctx.factory().valueEncoder(flags.schema, flags.subject ?? `${topic}-value`),
+        raw: flags.raw ?? false,
+      });
   const sender = ctx.factory().getSender();
   const prepared = await sender.prepare(topic, { partitions });
   if (partitions !== undefined && prepared.partitions !== partitions) {
@@ -131,4 +144,9 @@ async function sendAll(input: Iterable<InputLines> | AsyncIterable<InputLines>, 
     pipeline.linger();
   }
   return true;
+}
+
+/** `keyDelimiter` → `key-delimiter`: a flag's name as typed. */
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

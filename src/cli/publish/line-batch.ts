@@ -6,9 +6,16 @@ import type { RecordHeaders } from '../../pubsub/types.js';
 
 /**
  * A batch of `zps publish` messages held as ranges of the buffers their lines were read into: a
- * million stdin lines make a thousand batches, not a million objects. Headers and partition are
- * the same for every message; keys may differ (--key-delimiter).
+ * million stdin lines make a thousand batches, not a million objects. Keys may differ
+ * (--key-delimiter); headers and partition are the same for every message unless lines bring
+ * their own (--from-json).
  */
+/** What a message of --from-json brings of its own. */
+export interface OwnFields {
+  headers?: RecordHeaders;
+  partition?: number;
+}
+
 export class LineBatch implements RecordBatch {
   length = 0;
   /** Value bytes held. */
@@ -25,6 +32,9 @@ export class LineBatch implements RecordBatch {
   /** Per message only once a key differs from the first (--key-delimiter). */
   private keys: Array<Buffer | null> | undefined;
   private firstKey: Buffer | null = null;
+  /** Per message only once one brings its own (--from-json). */
+  private ownHeaders: RecordHeaders[] | undefined;
+  private ownPartitions: Array<number | undefined> | undefined;
   private readonly headerBytes: number;
 
   constructor(
@@ -38,14 +48,21 @@ export class LineBatch implements RecordBatch {
     this.ends = new Uint32Array(capacity);
   }
 
-  /** What the message size limit counts for a value of `valueLength` bytes under `key`. */
-  messageSize(key: Buffer | null, valueLength: number): number {
-    return this.headerBytes + (key?.byteLength ?? 0) + valueLength;
+  /** What the message size limit counts for a value of `valueLength` bytes under `key` (and its own headers). */
+  messageSize(key: Buffer | null, valueLength: number, headers?: RecordHeaders): number {
+    return (headers === undefined ? this.headerBytes : headerBytes(headers)) + (key?.byteLength ?? 0) + valueLength;
   }
 
-  /** Adds bytes [start, end) of `source` as the value of the message from `position` (a tombstone: no value). */
-  add(source: Buffer, start: number, end: number, key: Buffer | null, position: number, tombstone = false): void {
+  /**
+   * Adds bytes [start, end) of `source` as the value of the message from `position` (a tombstone:
+   * no value), with its own headers and partition when it has them.
+   */
+  add(source: Buffer, start: number, end: number, key: Buffer | null, position: number, tombstone = false, own: OwnFields = {}): void {
     const i = this.length++;
+    if (own.headers !== undefined || this.ownHeaders !== undefined)
+      (this.ownHeaders ??= new Array<RecordHeaders>(i).fill(this.fixedHeaders))[i] = own.headers ?? this.fixedHeaders;
+    if (own.partition !== undefined || this.ownPartitions !== undefined)
+      (this.ownPartitions ??= new Array<number | undefined>(i).fill(this.fixedPartition))[i] = own.partition ?? this.fixedPartition;
     if (i === this.starts.length) this.grow();
     if (this.sources[this.sources.length - 1] !== source) this.sources.push(source);
     this.sourceOf[i] = this.sources.length - 1;
@@ -63,20 +80,20 @@ export class LineBatch implements RecordBatch {
     this.last = position;
   }
 
-  partition(): number | undefined {
-    return this.fixedPartition;
+  partition(i: number): number | undefined {
+    return this.ownPartitions === undefined ? this.fixedPartition : this.ownPartitions[i];
   }
 
   key(i: number): Buffer | null {
     return this.keys === undefined ? this.firstKey : this.keys[i]!;
   }
 
-  headers(): RecordHeaders {
-    return this.fixedHeaders;
+  headers(i: number): RecordHeaders {
+    return this.ownHeaders === undefined ? this.fixedHeaders : this.ownHeaders[i]!;
   }
 
   size(i: number): number {
-    return this.messageSize(this.key(i), Math.max(this.valueLength(i), 0));
+    return this.messageSize(this.key(i), Math.max(this.valueLength(i), 0), this.ownHeaders?.[i]);
   }
 
   value(i: number): Buffer | null {

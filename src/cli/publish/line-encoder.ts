@@ -1,3 +1,4 @@
+import type { RecordHeaders } from '../../pubsub/types.js';
 import { isJsonValue } from '../../wire/json-text.js';
 
 /** How `zps publish` turns a line (or a value argument) into a message. */
@@ -21,6 +22,9 @@ export interface EncodedLine {
   start: number;
   end: number;
   tombstone: boolean;
+  /** Its own headers and partition (--from-json); absent: the publish's. */
+  headers?: RecordHeaders;
+  partition?: number;
 }
 
 /**

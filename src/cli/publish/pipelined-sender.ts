@@ -1,5 +1,6 @@
 import { ZpsError, codeOf, describeError } from '../../pubsub/errors.js';
 import { plural } from '../../pubsub/limits.js';
+import { checkPartition } from '../../pubsub/partitioner.js';
 import { ackedCount, type AckRun } from '../../pubsub/record-batch.js';
 import type { PreparedTopic, RecordHeaders, RecordSender } from '../../pubsub/types.js';
 import type { EncodedLine } from './line-encoder.js';
@@ -73,9 +74,10 @@ export class PipelinedSender {
       this.lingering = undefined;
     }
     const length = message.end - message.start;
-    this.prepared.check(message.key, message.tombstone ? -1 : length, this.options.headers);
+    this.prepared.check(message.key, message.tombstone ? -1 : length, message.headers ?? this.options.headers);
+    if (message.partition !== undefined) checkPartition(this.topic, message.partition, this.prepared.partitions);
     if (this.batch.length > 0 && (this.batch.length >= BATCH_RECORDS || this.batch.bytes + length > BATCH_BYTES)) this.send();
-    this.batch.add(message.bytes, message.start, message.end, message.key, position, message.tombstone);
+    this.batch.add(message.bytes, message.start, message.end, message.key, position, message.tombstone, message);
     this.lastAdded = position;
   }
 
