@@ -6,6 +6,7 @@ import * as completion from './commands/completion.js';
 import * as consume from './commands/consume.js';
 import * as count from './commands/count.js';
 import * as daemon from './commands/daemon.js';
+import * as groups from './commands/groups.js';
 import * as publish from './commands/publish.js';
 import * as reset from './commands/reset.js';
 import * as topics from './commands/topics.js';
@@ -62,6 +63,6 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
         await ctx.close();
       }
     };
-  for (const module of [publish, consume, count, reset, topics, daemon, completion]) module.register(program, run);
+  for (const module of [publish, consume, count, reset, topics, groups, daemon, completion]) module.register(program, run);
   return program;
 }

@@ -121,6 +121,14 @@ export class DaemonClient implements BrokerService {
     return this.call('committed', [group, topic]);
   }
 
+  listGroups() {
+    return this.call('listGroups', []);
+  }
+
+  describeGroup(group: string) {
+    return this.call('describeGroup', [group]);
+  }
+
   async reset(topics?: string[]) {
     await this.call('reset', topics === undefined ? [] : [topics]);
   }

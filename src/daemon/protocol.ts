@@ -14,7 +14,7 @@
 
 import type { BrokerStats } from '../memory/broker.js';
 import type { Position } from '../memory/service.js';
-import type { PartitionOffsets } from '../pubsub/driver.js';
+import type { GroupInfo, PartitionOffsets } from '../pubsub/driver.js';
 import type { ErrorCode, ErrorReason } from '../pubsub/errors.js';
 import type { AckRun } from '../pubsub/record-batch.js';
 import type { StartOffset, TopicSummary } from '../pubsub/types.js';
@@ -68,6 +68,8 @@ export interface Operations {
   fetch: { args: [topic: string, positions: Position[], wait: WireWait]; result: EncodedBatch[] };
   listTopics: { args: []; result: TopicSummary[] };
   committed: { args: [group: string, topic: string]; result: Position[] };
+  listGroups: { args: []; result: string[] };
+  describeGroup: { args: [group: string]; result: GroupInfo | null };
   reset: { args: [topics?: string[]]; result: null };
   join: { args: [group: string, topic: string, start: StartOffset]; result: string };
   poll: { args: [memberId: string, commits: Position[], wait: WireWait]; result: { batches: EncodedBatch[]; revoked: number[]; positions: Position[] } };

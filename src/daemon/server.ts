@@ -124,6 +124,8 @@ export class DaemonServer {
     fetch: async ([topic, positions, wait], { signal }) => encodeBatches(await this.service.fetchSlices(topic, positions, { ...wait, signal })),
     listTopics: () => this.service.listTopics(),
     committed: ([group, topic]) => this.service.committed(group, topic),
+    listGroups: () => this.service.listGroups(),
+    describeGroup: ([group]) => this.service.describeGroup(group),
     reset: async ([topics]) => {
       await this.service.reset(topics);
       return null;

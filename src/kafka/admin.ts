@@ -1,11 +1,13 @@
 import type { Admin as KafkaAdminClient } from 'kafkajs';
-import type { PartitionOffsets, TopicInfo } from '../pubsub/driver.js';
+import type { GroupInfo, PartitionOffsets, TopicInfo, TopicPlacement } from '../pubsub/driver.js';
 import { usageError } from '../pubsub/errors.js';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
 import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 
 /** kafkajs's ConfigResourceTypes.TOPIC (the enum lives in kafkajs, which is loaded on demand). */
 const TOPIC_RESOURCE = 2;
+/** The topic settings `zps topics describe` shows. */
+const PLACEMENT_CONFIGS = ['retention.ms', 'retention.bytes', 'cleanup.policy', 'max.message.bytes'];
 
 /**
  * Topics, offsets and groups through a kafkajs admin client, connected on first use: the Kafka
@@ -115,6 +117,61 @@ export class KafkaAdmin {
     const admin = await this.client?.catch(() => undefined);
     this.client = undefined;
     await admin?.disconnect();
+  }
+
+  /** Leaders, replicas and in-sync replicas of each partition, and the settings users ask about. */
+  async placement(topic: string): Promise<TopicPlacement | undefined> {
+    return this.run(
+      `describe ${topic}`,
+      async (admin) => {
+        if (!(await admin.listTopics()).includes(topic)) return undefined;
+        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+        const { resources } = await admin.describeConfigs({
+          resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: [...PLACEMENT_CONFIGS] }],
+          includeSynonyms: false,
+        });
+        const configs: Record<string, string> = {};
+        for (const { configName, configValue } of resources[0]?.configEntries ?? [])
+          if (PLACEMENT_CONFIGS.includes(configName)) configs[configName] = configValue;
+        const partitions = (topics[0]?.partitions ?? [])
+          .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: [...p.replicas].sort((a, b) => a - b), isr: [...p.isr].sort((a, b) => a - b) }))
+          .sort((a, b) => a.partition - b.partition);
+        return { partitions, configs };
+      },
+      topic,
+    );
+  }
+
+  /** Consumer groups (Kafka's classic protocol "consumer"), by name. */
+  async listGroups(): Promise<string[]> {
+    return this.run('list groups', async (admin) =>
+      (await admin.listGroups()).groups
+        .filter((g) => g.protocolType === 'consumer' || g.protocolType === '')
+        .map((g) => g.groupId)
+        .sort(),
+    );
+  }
+
+  /** The group's state, members with their partitions, and committed offsets of every topic. */
+  async describeGroup(group: string): Promise<GroupInfo | undefined> {
+    const { AssignerProtocol } = (await import('kafkajs')).default;
+    return this.run(`describe group ${group}`, async (admin) => {
+      const [described] = (await admin.describeGroups([group])).groups;
+      const committed = (await admin.fetchOffsets({ groupId: group })).flatMap(({ topic, partitions }) =>
+        partitions.filter((p) => Number(p.offset) >= 0).map((p) => ({ topic, partition: p.partition, offset: Number(p.offset) })),
+      );
+      if (!described || (described.state === 'Dead' && committed.length === 0)) return undefined;
+      const members = described.members.map((member) => {
+        const assignment = member.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment : undefined;
+        return {
+          id: member.memberId,
+          clientId: member.clientId,
+          host: member.clientHost,
+          partitions: Object.entries(assignment ?? {}).map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) })),
+        };
+      });
+      return { group, state: described.state, members, committed };
+    });
   }
 
   private async partitionCount(admin: KafkaAdminClient, topic: string): Promise<number | undefined> {

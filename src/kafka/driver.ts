@@ -1,4 +1,4 @@
-import type { Driver, GroupMember, PartitionOffsets, PartitionRecords, TopicInfo, WaitOptions } from '../pubsub/driver.js';
+import type { Driver, GroupInfo, GroupMember, PartitionOffsets, PartitionRecords, TopicInfo, TopicPlacement, WaitOptions } from '../pubsub/driver.js';
 import { resolveStart } from '../pubsub/offsets.js';
 import { Partitioner } from '../pubsub/partitioner.js';
 import type { AckRun, RecordBatch } from '../pubsub/record-batch.js';
@@ -196,6 +196,18 @@ export class KafkaDriver implements Driver {
 
   committedOffsets(group: string, topic: string): Promise<Map<number, number>> {
     return this.admin.committedOffsets(group, topic);
+  }
+
+  placement(topic: string): Promise<TopicPlacement | undefined> {
+    return this.admin.placement(topic);
+  }
+
+  listGroups(): Promise<string[]> {
+    return this.admin.listGroups();
+  }
+
+  describeGroup(group: string): Promise<GroupInfo | undefined> {
+    return this.admin.describeGroup(group);
   }
 
   /**

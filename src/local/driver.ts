@@ -2,7 +2,7 @@ import { DaemonClient } from '../daemon/client.js';
 import { connectDaemon } from '../daemon/connect.js';
 import { MAX_BATCH_BYTES } from '../memory/broker.js';
 import type { BrokerService } from '../memory/service.js';
-import type { Driver, GroupMember, PollResult, TopicInfo, WaitOptions } from '../pubsub/driver.js';
+import type { Driver, GroupMember, PollResult, TopicInfo, WaitOptions, GroupInfo } from '../pubsub/driver.js';
 import type { RecordBatch } from '../pubsub/record-batch.js';
 import type { StartOffset } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
@@ -73,6 +73,19 @@ export class LocalDriver implements Driver {
 
   async committedOffsets(group: string, topic: string): Promise<Map<number, number>> {
     return new Map(await (await this.service()).committed(group, topic));
+  }
+
+  /** One copy, in the daemon, and no settings besides the daemon's own. */
+  async placement(): Promise<undefined> {
+    return undefined;
+  }
+
+  async listGroups(): Promise<string[]> {
+    return (await this.service()).listGroups();
+  }
+
+  async describeGroup(group: string): Promise<GroupInfo | undefined> {
+    return (await (await this.service()).describeGroup(group)) ?? undefined;
   }
 
   async reset(topics?: readonly string[]): Promise<void> {

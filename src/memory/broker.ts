@@ -3,7 +3,7 @@ import { checkBatchRecord, formatBytes, validateTopicName } from '../pubsub/limi
 import { Partitioner, checkPartition } from '../pubsub/partitioner.js';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
 import { resolveStart } from '../pubsub/offsets.js';
-import type { PartitionOffsets, PartitionRecords } from '../pubsub/driver.js';
+import type { PartitionOffsets, PartitionRecords, GroupInfo } from '../pubsub/driver.js';
 import type { OutgoingRecord, StartOffset, TopicSummary } from '../pubsub/types.js';
 import { Group, Subscription, desiredOwner, type Member } from './group.js';
 import type { LogSlice } from './log-slice.js';
@@ -177,6 +177,26 @@ export class MemoryBroker {
   /** The group's committed offset of each partition of the topic that has one. */
   committed(groupName: string, topicName: string): Array<[number, number]> {
     return [...(this.groups.get(groupName)?.committed.get(topicName) ?? [])];
+  }
+
+  /** Every group's name, in name order. */
+  listGroups(): string[] {
+    return [...this.groups.keys()].sort();
+  }
+
+  /** A group as Kafka's DescribeGroups and OffsetFetch tell of it: Stable with members, else Empty. */
+  describeGroup(groupName: string): GroupInfo | undefined {
+    const group = this.groups.get(groupName);
+    if (!group) return undefined;
+    const members: GroupInfo['members'] = [];
+    for (const [topic, subscription] of group.subscriptions) {
+      for (const member of subscription.members) {
+        const owned = [...subscription.owners].filter(([, owner]) => owner === member).map(([partition]) => partition);
+        members.push({ id: member.id, clientId: 'zps', host: 'local', partitions: [{ topic, partitions: owned.sort((a, b) => a - b) }] });
+      }
+    }
+    const committed = [...group.committed].flatMap(([topic, offsets]) => [...offsets].map(([partition, offset]) => ({ topic, partition, offset })));
+    return { group: groupName, state: members.length > 0 ? 'Stable' : 'Empty', members, committed };
   }
 
   listTopics(): TopicSummary[] {

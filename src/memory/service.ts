@@ -1,4 +1,4 @@
-import type { PartitionOffsets, PartitionRecords, WaitOptions } from '../pubsub/driver.js';
+import type { GroupInfo, PartitionOffsets, PartitionRecords, WaitOptions } from '../pubsub/driver.js';
 import type { AckRun, RecordBatch } from '../pubsub/record-batch.js';
 import type { StartOffset, TopicSummary } from '../pubsub/types.js';
 import type { BrokerStats, MemoryBroker, PartitionSlice, PollResult } from './broker.js';
@@ -20,6 +20,8 @@ export interface BrokerService {
   listTopics(): Promise<TopicSummary[]>;
   /** The group's committed offsets on the topic. */
   committed(group: string, topic: string): Promise<Position[]>;
+  listGroups(): Promise<string[]>;
+  describeGroup(group: string): Promise<GroupInfo | null>;
   reset(topics?: string[]): Promise<void>;
   join(group: string, topic: string, start: StartOffset): Promise<string>;
   /** Commits `commits` first, then long-polls the member's partitions. */
@@ -64,6 +66,14 @@ export class InProcessService implements BrokerService {
 
   async committed(group: string, topic: string) {
     return this.broker.committed(group, topic);
+  }
+
+  async listGroups() {
+    return this.broker.listGroups();
+  }
+
+  async describeGroup(group: string) {
+    return this.broker.describeGroup(group) ?? null;
   }
 
   async listTopics() {

@@ -1,7 +1,7 @@
 import type { Driver, PartitionOffsets } from './driver.js';
 import { usageError } from './errors.js';
 import { validateTopicName } from './limits.js';
-import type { Admin, TopicSummary } from './types.js';
+import type { Admin, GroupDescription, GroupSummary, TopicDescription, TopicSummary } from './types.js';
 
 /** Messages a partition holds. */
 const held = (p: PartitionOffsets) => p.end - p.start;
@@ -45,6 +45,61 @@ export class DriverAdmin implements Admin {
       summaries.push({ topic, partitions: offsets.length, count: offsets.reduce((sum, p) => sum + held(p), 0) });
     }
     return summaries;
+  }
+
+  async describeTopic(topic: string): Promise<TopicDescription | undefined> {
+    validateTopicName(topic);
+    const driver = await this.driver();
+    const [offsets, placement] = await Promise.all([driver.listOffsets(topic), driver.placement(topic)]);
+    if (!offsets) return undefined;
+    const replicas = new Map(placement?.partitions.map((p) => [p.partition, p]));
+    return {
+      topic,
+      partitions: offsets.map((p) => {
+        const where = replicas.get(p.partition);
+        return {
+          partition: p.partition,
+          first: p.start,
+          next: p.end,
+          count: held(p),
+          ...(where ? { leader: where.leader, replicas: where.replicas, isr: where.isr } : {}),
+        };
+      }),
+      ...(placement ? { configs: placement.configs } : {}),
+    };
+  }
+
+  async groups(): Promise<GroupSummary[]> {
+    const driver = await this.driver();
+    const summaries: GroupSummary[] = [];
+    for (const group of await driver.listGroups()) {
+      const described = await this.describeGroup(group);
+      if (!described) continue;
+      summaries.push({
+        group,
+        state: described.state,
+        members: described.members.length,
+        topics: [...new Set(described.partitions.map((p) => p.topic))],
+        lag: described.partitions.reduce((sum, p) => sum + p.lag, 0),
+      });
+    }
+    return summaries;
+  }
+
+  async describeGroup(group: string): Promise<GroupDescription | undefined> {
+    const driver = await this.driver();
+    const info = await driver.describeGroup(group);
+    if (!info) return undefined;
+    const topics = [...new Set([...info.committed.map((c) => c.topic), ...info.members.flatMap((m) => m.partitions.map((p) => p.topic))])].sort();
+    const committed = new Map(info.committed.map((c) => [`${c.topic}/${c.partition}`, c.offset]));
+    const partitions: GroupDescription['partitions'] = [];
+    for (const topic of topics) {
+      for (const p of (await driver.listOffsets(topic)) ?? []) {
+        const offset = committed.get(`${topic}/${p.partition}`) ?? null;
+        partitions.push({ topic, partition: p.partition, committed: offset, end: p.end, lag: Math.max(0, p.end - Math.max(offset ?? p.start, p.start)) });
+      }
+    }
+    return { group, state: info.state, partitions, members: info.members };
   }
 
   async reset(topics?: string[]): Promise<void> {

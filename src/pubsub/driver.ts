@@ -26,6 +26,32 @@ export interface PartitionOffsets {
   atTime?: number;
 }
 
+/** Where a partition's copies are (Kafka; a local topic has one copy, in the daemon). */
+export interface PartitionReplicas {
+  partition: number;
+  leader: number;
+  replicas: number[];
+  /** In-sync replicas. */
+  isr: number[];
+}
+
+/** What a broker holds of a topic besides its records: where its copies are, and its settings. */
+export interface TopicPlacement {
+  partitions: PartitionReplicas[];
+  /** The settings a user asks about (retention.ms, retention.bytes, cleanup.policy, max.message.bytes). */
+  configs: Record<string, string>;
+}
+
+/** A consumer group as its coordinator knows it. */
+export interface GroupInfo {
+  group: string;
+  /** Kafka's names: Stable, PreparingRebalance, CompletingRebalance, Empty, Dead. */
+  state: string;
+  members: Array<{ id: string; clientId: string; host: string; partitions: Array<{ topic: string; partitions: number[] }> }>;
+  /** Committed offsets: the next offset to read, per topic and partition. */
+  committed: Array<{ topic: string; partition: number; offset: number }>;
+}
+
 /** Records read from one partition, in offset order. */
 export interface PartitionRecords {
   partition: number;
@@ -115,6 +141,15 @@ export interface Driver {
 
   /** The group's committed offset of each partition of the topic that has one. */
   committedOffsets(group: string, topic: string): Promise<Map<number, number>>;
+
+  /** Where the topic's copies are and its settings; undefined when the topic does not exist, or the backend keeps one copy and no settings. */
+  placement(topic: string): Promise<TopicPlacement | undefined>;
+
+  /** Every consumer group's name. */
+  listGroups(): Promise<string[]>;
+
+  /** The group's state, members and committed offsets; undefined when there is no such group. */
+  describeGroup(group: string): Promise<GroupInfo | undefined>;
 
   /**
    * Deletes messages: the named topics' records and their groups' offsets (Kafka: the records up to

@@ -169,6 +169,32 @@ export interface TopicSummary {
   partitions: number;
 }
 
+/** A topic's partitions with their offsets, and on Kafka where its copies are and its settings. */
+export interface TopicDescription {
+  topic: string;
+  partitions: Array<{ partition: number; first: number; next: number; count: number; leader?: number; replicas?: number[]; isr?: number[] }>;
+  /** Kafka: retention.ms, retention.bytes, cleanup.policy, max.message.bytes. */
+  configs?: Record<string, string>;
+}
+
+export interface GroupSummary {
+  group: string;
+  /** Kafka's names: Stable, PreparingRebalance, CompletingRebalance, Empty, Dead. */
+  state: string;
+  members: number;
+  topics: string[];
+  /** Messages of its topics it has not committed (as `count -g`). */
+  lag: number;
+}
+
+export interface GroupDescription {
+  group: string;
+  state: string;
+  /** Every partition of the group's topics: committed (null: never), the end, the lag. */
+  partitions: Array<{ topic: string; partition: number; committed: number | null; end: number; lag: number }>;
+  members: Array<{ id: string; clientId: string; host: string; partitions: Array<{ topic: string; partitions: number[] }> }>;
+}
+
 export interface Admin {
   /** Creates the topic with that many partitions; an existing topic is left as it is. */
   createTopic(topic: string, options: { partitions: number }): Promise<void>;
@@ -177,6 +203,12 @@ export interface Admin {
   /** Messages of the topic not yet committed by the group. */
   lag(group: string, topic: string): Promise<number>;
   topics(options?: { all?: boolean }): Promise<TopicSummary[]>;
+  /** The topic's partitions and offsets (and on Kafka replicas and settings); undefined when it does not exist. */
+  describeTopic(topic: string): Promise<TopicDescription | undefined>;
+  /** Every consumer group, with its state, members, topics and lag. */
+  groups(): Promise<GroupSummary[]>;
+  /** The group's partitions with committed offset, end and lag, and its members; undefined when there is no such group. */
+  describeGroup(group: string): Promise<GroupDescription | undefined>;
   /** Drops the topics' messages and groups' offsets; no topic: everything (local only). */
   reset(topics?: string[]): Promise<void>;
 }

@@ -157,6 +157,70 @@ export function describeInspection(mode: Mode): void {
       );
     });
 
+    it('topics describe: partitions with first and next offset and count (Kafka: leader, replicas, isr and settings)', async () => {
+      const t = unique('describe');
+      await run(['publish', t, '--partitions', '2', '-p', '1', 'a', 'b', 'c']);
+      const described = JSON.parse((await run(['topics', 'describe', t, '--json'])).stdout);
+      expect(described.topic).toBe(t);
+      expect(described.partitions.map((p: Record<string, number>) => [p.partition, p.first, p.next, p.count])).toEqual([
+        [0, 0, 0, 0],
+        [1, 0, 3, 3],
+      ]);
+      const text = lines((await run(['topics', 'describe', t])).stdout);
+      expect(text[0]).toBe(`topic ${t}: 2 partitions, 3 messages`);
+      expect(text[1]).toMatch(/^partition\s+first\s+next\s+count/);
+      if (mode.name === 'kafka') {
+        expect(described.partitions[0]).toMatchObject({ leader: 1, replicas: [1], isr: [1] });
+        expect(described.configs).toMatchObject({ 'cleanup.policy': 'delete', 'max.message.bytes': '1048588' });
+        expect(text).toContain('cleanup.policy=delete');
+      } else expect(described.configs).toBeUndefined();
+      expect(await run(['topics', 'describe', unique('missing')])).toMatchObject({ code: 1 });
+    });
+
+    it('groups lists each group with state, members, topics and lag; groups describe shows partitions and members', async () => {
+      const t = unique('groups');
+      const g = unique('g');
+      await run(['publish', t, '--partitions', '2', '-K', ':'], { input: 'a:1\nb:2\nc:3\nd:4\n' });
+      const follower = new RunningZps(socket, ['consume', t, '-g', g, '-f'], mode.env());
+      await follower.waitForLines(4, 30_000);
+      const live = await waitFor(
+        async () => {
+          const described = JSON.parse((await run(['groups', 'describe', g, '--json'])).stdout || 'null');
+          return described?.state === 'Stable' && described.members.length === 1 && described.partitions.every((p: { lag: number }) => p.lag === 0)
+            ? described
+            : undefined;
+        },
+        'the group stable with its member and nothing left to commit',
+        30_000,
+      );
+      expect(live.members[0].partitions).toEqual([{ topic: t, partitions: [0, 1] }]);
+      const listed = lines((await run(['groups'])).stdout).find((line) => line.startsWith(`${g}\t`));
+      expect(listed).toBe(`${g}\tStable\t1\t${t}\t0`);
+      follower.child.kill('SIGINT');
+      expect(await follower.result).toMatchObject({ code: 0 });
+      await run(['publish', t, '-K', ':', 'e:5']);
+      const left = await waitFor(
+        async () => {
+          const described = JSON.parse((await run(['groups', 'describe', g, '--json'])).stdout || 'null');
+          return described?.state === 'Empty' ? described : undefined;
+        },
+        'the group empty once its member left',
+        30_000,
+      );
+      expect(left.members).toEqual([]);
+      expect(left.partitions.reduce((sum: number, p: { lag: number }) => sum + p.lag, 0)).toBe(1);
+      expect(JSON.parse(lines((await run(['groups', '--json'])).stdout).find((line) => line.includes(`"${g}"`))!)).toEqual({
+        group: g,
+        state: 'Empty',
+        members: 0,
+        topics: [t],
+        lag: 1,
+      });
+      const text = lines((await run(['groups', 'describe', g])).stdout);
+      expect(text[0]).toBe(`group ${g}: Empty, 0 members, lag 1`);
+      expect(await run(['groups', 'describe', unique('nobody')])).toMatchObject({ code: 1 });
+    });
+
     it('with a group, a filter commits what it examined, and -n stops at the last message printed', async () => {
       const t = unique('filter-group');
       const g = unique('g');
