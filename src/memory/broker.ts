@@ -217,6 +217,8 @@ export class MemoryBroker {
         positions.set(partition, resolveStart({ start: log.startOffset, end: log.endOffset, atTime }, start));
       });
       group.startAt.set(topicName, positions);
+      // committed at once, as zps's Kafka driver does: the group's lag and offsets say where it starts
+      for (const [partition, offset] of positions) group.commit(topicName, partition, offset);
     }
     let subscription = group.subscriptions.get(topicName);
     if (!subscription) group.subscriptions.set(topicName, (subscription = new Subscription()));

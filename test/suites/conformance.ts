@@ -354,6 +354,40 @@ export const scenarios: Record<string, Scenario> = {
     expect(await tools.getAdmin().lag(group, topic)).toBe(0);
   },
 
+  async 'readers by partition, time and several topics; a described topic and group'(target, use) {
+    const tools = use(target.factory());
+    const topic = unique('inspect');
+    const group = unique('g');
+    await tools.getAdmin().createTopic(topic, { partitions: 2 });
+    await publishTexts(tools, topic, ['p1-a', 'p1-b'], 1);
+    const read = async (options: Partial<Parameters<ToolsFactory['openReader']>[0]>) =>
+      texts(await readAll(await tools.openReader({ topic, start: { kind: 'beginning' }, follow: false, ...options })));
+    expect(await read({ partitions: [0] })).toEqual([]);
+    expect(await read({ partitions: [1] })).toEqual(['p1-a', 'p1-b']);
+    expect(await read({ start: { kind: 'time', timestamp: Date.now() + 60_000 } })).toEqual([]);
+    expect(await read({ start: { kind: 'time', timestamp: 0 } })).toEqual(['p1-a', 'p1-b']);
+    expect(await read({ until: 0 })).toEqual([]);
+    const other = unique('inspect-other');
+    await publishTexts(tools, other, ['o']);
+    expect((await read({ topic: [topic, other] })).sort()).toEqual(['o', 'p1-a', 'p1-b']);
+    const described = await tools.getAdmin().describeTopic(topic);
+    expect(described?.partitions.map((p) => [p.partition, p.first, p.next, p.count])).toEqual([
+      [0, 0, 0, 0],
+      [1, 0, 2, 2],
+    ]);
+    const reader = await tools.openReader({ topic, group, start: { kind: 'beginning' }, follow: false });
+    const batch = (await reader.next())!;
+    reader.markDone(batch[0]!);
+    await reader.close();
+    const info = await tools.getAdmin().describeGroup(group);
+    expect(info?.partitions).toEqual([
+      { topic, partition: 0, committed: 0, end: 0, lag: 0 }, // where the group started, committed when it joined
+      { topic, partition: 1, committed: 1, end: 2, lag: 1 },
+    ]);
+    expect((await tools.getAdmin().groups()).find((g) => g.group === group)).toMatchObject({ group, members: 0, topics: [topic], lag: 1 });
+    expect(await tools.getAdmin().describeGroup(unique('nobody'))).toBeUndefined();
+  },
+
   async 'count, topics and reset'(target, use) {
     const tools = use(target.factory());
     const topic = unique('admin');

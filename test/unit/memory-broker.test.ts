@@ -118,7 +118,7 @@ describe('memory broker: groups', () => {
     broker.produce('t', [record('new')]);
     const polled = broker.poll(member, 100, Infinity);
     expect(polled.batches.flatMap((b) => b.slice.toRecords().map((r) => r.offset))).toEqual([1]);
-    expect(broker.committed('g', 't')).toEqual([]);
+    expect(broker.committed('g', 't')).toEqual([[0, 1]]); // where it started, committed on joining (as on Kafka)
     broker.commit(member, [[0, 2]]);
     expect(broker.committed('g', 't')).toEqual([[0, 2]]);
     expect(broker.committed('other', 't')).toEqual([]);
