@@ -3,32 +3,37 @@ _zps_topics() {
   ZPS_NO_AUTOSTART=1 zps topics --timeout 500ms 2>/dev/null | cut -f1
 }
 
+_zps_groups() {
+  ZPS_NO_AUTOSTART=1 zps groups --timeout 500ms 2>/dev/null | cut -f1
+}
+
 _zps() {
   local cur prev words cword
   cur="${COMP_WORDS[COMP_CWORD]}"
   prev="${COMP_WORDS[COMP_CWORD-1]}"
-  local commands="publish consume count reset topics daemon completion"
+  local commands="publish consume count reset topics groups daemon completion"
   local global="-e --env -b --brokers --bootstrap-server -r --schema-registry -g --group --socket --sasl-mechanism --tls --tls-ca --timeout --json --no-color --verbose -h --help -V --version"
   local command="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      publish|consume|count|reset|topics|daemon|completion) command="${COMP_WORDS[i]}"; break ;;
+      publish|consume|count|reset|topics|groups|daemon|completion) command="${COMP_WORDS[i]}"; break ;;
     esac
   done
   case "$prev" in
     -e|--env) COMPREPLY=($(compgen -W "local production" -- "$cur")); return ;;
     --sasl-mechanism) COMPREPLY=($(compgen -W "plain scram-sha-256 scram-sha-512" -- "$cur")); return ;;
-    -o|--offset) COMPREPLY=($(compgen -W "beginning end" -- "$cur")); return ;;
+    -o|--offset) COMPREPLY=($(compgen -W "beginning end @-15m @-1h" -- "$cur")); return ;;
     --socket|--tls-ca|--schema) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    -b|--brokers|--bootstrap-server|-r|--schema-registry|-g|--group|--timeout|-k|--key|-K|--key-delimiter|-t|--type|-H|--header|-p|--partition|--partitions|--subject|-n|--max-messages|--format|--expect|--wait|--retention-messages|--retention-bytes|--max-memory) return ;;
+    -b|--brokers|--bootstrap-server|-r|--schema-registry|-g|--group|--timeout|-k|--key|-K|--key-delimiter|-t|--type|-H|--header|-p|--partition|--partitions|--subject|-n|--max-messages|--format|--expect|--wait|--retention-messages|--retention-bytes|--max-memory|--until|--regex|--grep) return ;;
   esac
   local flags
   case "$command" in
-    publish) flags="--raw -k --key -K --key-delimiter -Z --tombstone -t --type -H --header -p --partition --partitions --schema --subject" ;;
-    consume) flags="-f --follow -o --offset -n --max-messages --format" ;;
-    count) flags="--expect --wait" ;;
+    publish) flags="--raw -k --key -K --key-delimiter -Z --tombstone -t --type -H --header -p --partition --partitions --schema --subject --from-json --keep-partitions" ;;
+    consume) flags="-f --follow -o --offset --until -n --max-messages -p --partition --regex --key --header --type --grep --format" ;;
+    count) flags="--expect --wait --regex" ;;
     reset) flags="-y --yes" ;;
     topics) flags="--all" ;;
+    groups) flags="" ;;
     daemon) flags="--retention-messages --retention-bytes --max-memory" ;;
     completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return ;;
     "") COMPREPLY=($(compgen -W "$commands $global" -- "$cur")); return ;;
@@ -37,6 +42,14 @@ _zps() {
     COMPREPLY=($(compgen -W "$flags $global" -- "$cur"))
   elif [[ "$command" == daemon ]]; then
     COMPREPLY=($(compgen -W "start stop status run" -- "$cur"))
+  elif [[ "$command" == topics && "$prev" == topics ]]; then
+    COMPREPLY=($(compgen -W "describe" -- "$cur"))
+  elif [[ "$command" == topics && "$prev" == describe ]]; then
+    COMPREPLY=($(compgen -W "$(_zps_topics)" -- "$cur"))
+  elif [[ "$command" == groups && "$prev" == groups ]]; then
+    COMPREPLY=($(compgen -W "describe" -- "$cur"))
+  elif [[ "$command" == groups && "$prev" == describe ]]; then
+    COMPREPLY=($(compgen -W "$(_zps_groups)" -- "$cur"))
   elif [[ "$command" == publish || "$command" == consume || "$command" == count || "$command" == reset ]]; then
     COMPREPLY=($(compgen -W "$(_zps_topics)" -- "$cur"))
   fi

@@ -3,7 +3,11 @@ function __zps_topics
     env ZPS_NO_AUTOSTART=1 zps topics --timeout 500ms 2>/dev/null | cut -f1
 end
 
-set -l commands publish consume count reset topics daemon completion
+function __zps_groups
+    env ZPS_NO_AUTOSTART=1 zps groups --timeout 500ms 2>/dev/null | cut -f1
+end
+
+set -l commands publish consume count reset topics groups daemon completion
 complete -c zps -f
 complete -c zps -n "not __fish_seen_subcommand_from $commands" -a "$commands"
 
@@ -33,14 +37,26 @@ complete -c zps -n "__fish_seen_subcommand_from publish" -s p -l partition -x -d
 complete -c zps -n "__fish_seen_subcommand_from publish" -l partitions -x -d 'partitions of a new topic'
 complete -c zps -n "__fish_seen_subcommand_from publish" -l schema -r -F -d 'schema file'
 complete -c zps -n "__fish_seen_subcommand_from publish" -l subject -x -d 'subject'
+complete -c zps -n "__fish_seen_subcommand_from publish" -l from-json -d 'lines of consume --json'
+complete -c zps -n "__fish_seen_subcommand_from publish" -l keep-partitions -d 'with --from-json: keep partitions'
 complete -c zps -n "__fish_seen_subcommand_from consume" -s f -l follow -d 'keep waiting'
-complete -c zps -n "__fish_seen_subcommand_from consume" -s o -l offset -x -a "beginning end" -d 'start'
+complete -c zps -n "__fish_seen_subcommand_from consume" -s o -l offset -x -a "beginning end @-15m @-1h" -d 'start'
+complete -c zps -n "__fish_seen_subcommand_from consume" -l until -x -d 'stop after time'
 complete -c zps -n "__fish_seen_subcommand_from consume" -s n -l max-messages -x -d 'exit after n'
+complete -c zps -n "__fish_seen_subcommand_from consume" -s p -l partition -x -d 'partition'
+complete -c zps -n "__fish_seen_subcommand_from consume count" -l regex -x -d 'topics matching'
+complete -c zps -n "__fish_seen_subcommand_from consume" -l key -x -d 'only this key'
+complete -c zps -n "__fish_seen_subcommand_from consume" -l header -x -d 'only with header'
+complete -c zps -n "__fish_seen_subcommand_from consume" -l type -x -d 'only this type'
+complete -c zps -n "__fish_seen_subcommand_from consume" -l grep -x -d 'only values matching'
 complete -c zps -n "__fish_seen_subcommand_from consume" -l format -x -d 'template'
 complete -c zps -n "__fish_seen_subcommand_from count" -l expect -x -d 'expected count'
 complete -c zps -n "__fish_seen_subcommand_from count" -l wait -x -d 'wait for --expect'
 complete -c zps -n "__fish_seen_subcommand_from reset" -s y -l yes -d 'no confirmation'
 complete -c zps -n "__fish_seen_subcommand_from topics" -l all -d 'include internal topics'
+complete -c zps -n "__fish_seen_subcommand_from topics groups; and not __fish_seen_subcommand_from describe" -a describe
+complete -c zps -n "__fish_seen_subcommand_from topics; and __fish_seen_subcommand_from describe" -a "(__zps_topics)"
+complete -c zps -n "__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from describe" -a "(__zps_groups)"
 complete -c zps -n "__fish_seen_subcommand_from daemon" -a "start stop status run"
 complete -c zps -n "__fish_seen_subcommand_from daemon" -l retention-messages -x -d 'messages per partition'
 complete -c zps -n "__fish_seen_subcommand_from daemon" -l retention-bytes -x -d 'bytes per partition'

@@ -7,6 +7,12 @@ _zps_topics() {
   _describe 'topic' topics
 }
 
+_zps_groups() {
+  local -a groups
+  groups=(${(f)"$(ZPS_NO_AUTOSTART=1 zps groups --timeout 500ms 2>/dev/null | cut -f1)"})
+  _describe 'group' groups
+}
+
 _zps() {
   local -a global
   global=(
@@ -27,7 +33,7 @@ _zps() {
   _arguments -C $global \
     '(- :)'{-h,--help}'[show help]' \
     '(- :)'{-V,--version}'[show version]' \
-    '1:command:(publish consume count reset topics daemon completion)' \
+    '1:command:(publish consume count reset topics groups daemon completion)' \
     '*::arg:->args'
   case $state in
     args)
@@ -37,16 +43,21 @@ _zps() {
             '(-K --key-delimiter)'{-K,--key-delimiter}'[key delimiter]:delimiter:' '(-t --type)'{-t,--type}'[message type]:type:' \
             '*'{-H,--header}'[header name=value]:header:' '(-p --partition)'{-p,--partition}'[partition]:n:' \
             '--partitions[partitions of a new topic]:n:' '--schema[schema file]:file:_files' '--subject[subject]:subject:' \
+            '--from-json[lines of consume --json]' '--keep-partitions[with --from-json: keep partitions]' \
             '1:topic:_zps_topics' '*:value:' ;;
         consume)
-          _arguments $global '(-f --follow)'{-f,--follow}'[keep waiting]' '(-o --offset)'{-o,--offset}'[start]:offset:(beginning end)' \
-            '(-n --max-messages)'{-n,--max-messages}'[exit after n]:n:' '--format[template]:template:' '1:topic:_zps_topics' ;;
+          _arguments $global '(-f --follow)'{-f,--follow}'[keep waiting]' '(-o --offset)'{-o,--offset}'[start]:offset:(beginning end @-15m @-1h)' \
+            '--until[stop after time]:time:' '(-n --max-messages)'{-n,--max-messages}'[exit after n]:n:' '*'{-p,--partition}'[partition]:n:' \
+            '--regex[topics matching]:pattern:' '--key[only this key]:key:' '*--header[only with header]:header:' '--type[only this type]:type:' \
+            '--grep[only values matching]:pattern:' '--format[template]:template:' '*:topic:_zps_topics' ;;
         count)
-          _arguments $global '--expect[expected count]:n:' '--wait[wait for --expect]:duration:' '*:topic:_zps_topics' ;;
+          _arguments $global '--expect[expected count]:n:' '--wait[wait for --expect]:duration:' '--regex[topics matching]:pattern:' '*:topic:_zps_topics' ;;
         reset)
           _arguments $global '(-y --yes)'{-y,--yes}'[no confirmation]' '*:topic:_zps_topics' ;;
         topics)
-          _arguments $global '--all[include internal topics]' ;;
+          _arguments $global '--all[include internal topics]' '1:action:(describe)' '2:topic:_zps_topics' ;;
+        groups)
+          _arguments $global '1:action:(describe)' '2:group:_zps_groups' ;;
         daemon)
           _arguments $global '--retention-messages[messages per partition]:n:' '--retention-bytes[bytes per partition]:size:' \
             '--max-memory[memory cap]:size:' '1:action:(start stop status run)' ;;

@@ -165,7 +165,10 @@ describe('zps completion', () => {
       source completions/zps.bash
       COMP_WORDS=(zps co); COMP_CWORD=1; _zps; echo "commands: \${COMPREPLY[*]}"
       COMP_WORDS=(zps consume --fo); COMP_CWORD=2; _zps; echo "flags: \${COMPREPLY[*]}"
-      COMP_WORDS=(zps consume ${t.slice(0, 10)}); COMP_CWORD=2; _zps; echo "topics: \${COMPREPLY[*]}"`;
+      COMP_WORDS=(zps consume ${t.slice(0, 10)}); COMP_CWORD=2; _zps; echo "topics: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps consume --gr); COMP_CWORD=2; _zps; echo "filters: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps topics d); COMP_CWORD=2; _zps; echo "actions: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps topics describe ${t.slice(0, 10)}); COMP_CWORD=3; _zps; echo "described: \${COMPREPLY[*]}"`;
     // as installed: a `zps` on the PATH
     const bin = mkdtempSync(join(tmpdir(), 'zps-bin-'));
     symlinkSync(ZPS_BIN, join(bin, 'zps'));
@@ -177,5 +180,8 @@ describe('zps completion', () => {
     expect(result.stdout).toContain('commands: consume count completion');
     expect(result.stdout).toContain('flags: --follow --format');
     expect(result.stdout).toContain(`topics: ${t}`);
+    expect(result.stdout).toContain('filters: --grep');
+    expect(result.stdout).toContain('actions: describe');
+    expect(result.stdout).toContain(`described: ${t}`);
   });
 });
