@@ -57,6 +57,20 @@ export class Writer {
     return this;
   }
 
+  uint16(value: number): this {
+    this.ensure(2);
+    this.view.setUint16(this.at, value);
+    this.at += 2;
+    return this;
+  }
+
+  float64(value: number): this {
+    this.ensure(8);
+    this.view.setFloat64(this.at, value);
+    this.at += 8;
+    return this;
+  }
+
   uint32(value: number): this {
     this.ensure(4);
     this.view.setUint32(this.at, value);
@@ -187,6 +201,20 @@ export class Reader {
 
   uint32(): number {
     return this.view.getUint32(this.need(4));
+  }
+
+  uint16(): number {
+    return this.view.getUint16(this.need(2));
+  }
+
+  float64(): number {
+    return this.view.getFloat64(this.need(8));
+  }
+
+  /** The next `length` bytes, as a view of the buffer. */
+  take(length: number): Buffer {
+    const at = this.need(length);
+    return this.buffer.subarray(at, at + length);
   }
 
   int64(): number {
