@@ -3,6 +3,7 @@
  * beats the first set environment variable, which beats the default (CONTRACT §1). The result is
  * one typed object with one name per setting, which the factory, the drivers and the commands read.
  */
+import { type ListenAddress, parseListenAddress } from './daemon/kafka/address.js';
 import { accessSync, constants } from 'node:fs';
 import { defaultSocketPath } from './daemon/paths.js';
 import type { BrokerLimits } from './memory/broker.js';
@@ -37,6 +38,8 @@ export interface FactoryOptions {
   tls?: boolean | { ca?: string };
   /** Local mode: limits of a daemon this factory starts. */
   daemonLimits?: Partial<BrokerLimits>;
+  /** Local mode: a daemon this factory starts also answers Kafka clients here (default: ZPS_KAFKA_LISTEN), as 127.0.0.1:9092. */
+  daemonKafkaListen?: string;
   /** Kafka mode: kafkajs warnings on stderr. */
   verbose?: boolean;
   /** Local mode: called when this factory is about to start the daemon. */
@@ -57,6 +60,8 @@ export interface Settings {
   inProcess: boolean;
   autostart: boolean;
   daemonLimits: Partial<BrokerLimits>;
+  /** Where a daemon these settings start answers Kafka clients. */
+  daemonKafka?: ListenAddress;
   timeoutMs: number;
   retry: RetryOptions;
   onError: ErrorCallback;
@@ -107,6 +112,7 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
     inProcess: options.inProcess ?? false,
     autostart: options.autostart ?? env.ZPS_NO_AUTOSTART !== '1',
     daemonLimits: options.daemonLimits ?? {},
+    daemonKafka: environment === 'local' ? kafkaListen(options.daemonKafkaListen, env) : undefined,
     timeoutMs: options.timeoutMs ?? (timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(timeout[0], 'timeout')),
     retry: options.retry ?? {},
     onError: options.onError ?? defaultOnError,
@@ -189,4 +195,11 @@ export function parseDuration(text: string, what = 'duration'): number {
   const match = DURATION.exec(text.trim());
   if (!match) throw usageError(`invalid ${what} '${text}': use a number with a unit, as 250ms, 10s or 2m`);
   return Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
+}
+
+/** The Kafka listener of a daemon that local mode starts: the option, else ZPS_KAFKA_LISTEN. */
+function kafkaListen(option: string | undefined, env: NodeJS.ProcessEnv): ListenAddress | undefined {
+  if (option !== undefined) return parseListenAddress(option, 'daemonKafkaListen');
+  const value = env.ZPS_KAFKA_LISTEN;
+  return value === undefined || value === '' ? undefined : parseListenAddress(value, 'ZPS_KAFKA_LISTEN');
 }

@@ -33,6 +33,7 @@ const HINTS: Record<ErrorReason, string> = {
   'no-schema-registry': 'set --schema-registry or ZPS_SCHEMA_REGISTRY',
   'schema-needs-kafka': 'set --env and --schema-registry',
   'memory-full': 'raise the daemon\'s --max-memory, lower its retention, or free space with "zps reset"',
+  'group-on-kafka-door': "use another group name, or stop the group's Kafka clients first",
 };
 
 export function exitCodeOf(error: unknown): ExitCode {

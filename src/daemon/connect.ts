@@ -1,20 +1,20 @@
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BrokerLimits } from '../memory/broker.js';
 import { packageFile } from '../package-files.js';
 import { ZpsError } from '../pubsub/errors.js';
 import { DaemonClient } from './client.js';
 import type { Lock } from './lock.js';
 import { daemonPaths, prepareSocketDir, type DaemonPaths } from './paths.js';
+import type { DaemonConfig } from './run.js';
 
 export interface ConnectOptions {
   socket: string;
   /** Start a daemon when none answers (ZPS_NO_AUTOSTART=1 turns it off). */
   autostart: boolean;
   timeoutMs: number;
-  /** Limits for a daemon this call starts. */
-  limits?: Partial<BrokerLimits>;
+  /** How to start a daemon, when this call starts one. */
+  daemon?: DaemonConfig;
   /** Called once when this call is about to start a daemon (to show a spinner). */
   onStarting?: () => (() => void) | undefined;
 }
@@ -65,7 +65,7 @@ async function startUnderLock(paths: DaemonPaths, lock: Lock, options: ConnectOp
     }
     const started = options.onStarting?.();
     try {
-      return await waitForDaemon(paths, await spawnDaemon(paths, options.limits ?? {}), deadline);
+      return await waitForDaemon(paths, await spawnDaemon(paths, options.daemon ?? { limits: {} }), deadline);
     } finally {
       started?.();
     }
@@ -87,12 +87,12 @@ async function waitForDaemon(paths: DaemonPaths, child: ChildProcess, deadline: 
   throw startTimeout(paths);
 }
 
-async function spawnDaemon(paths: DaemonPaths, limits: Partial<BrokerLimits>): Promise<ChildProcess> {
+async function spawnDaemon(paths: DaemonPaths, config: DaemonConfig): Promise<ChildProcess> {
   const { spawn } = await import('node:child_process'); // only the first command of a session needs it
   const log = openSync(paths.log, 'a', 0o600);
   try {
     const main = fileURLToPath(packageFile('dist/daemon/main.js'));
-    const child = spawn(process.execPath, [main, paths.socket, JSON.stringify(limits)], {
+    const child = spawn(process.execPath, [main, paths.socket, JSON.stringify(config)], {
       detached: true,
       stdio: ['ignore', log, log],
       cwd: '/',

@@ -1,12 +1,12 @@
 /**
  * Entry point of the background daemon that autostart spawns: no CLI framework to load, so the
  * first command of a session waits as little as possible.
- * Usage: node main.js <socket> <limits as JSON>
+ * Usage: node main.js <socket> <DaemonConfig as JSON>
  */
-import { runDaemon } from './run.js';
+import { type DaemonConfig, runDaemon } from './run.js';
 
-const [socket, limits] = process.argv.slice(2);
-runDaemon({ socket: socket!, limits: limits ? (JSON.parse(limits) as object) : {} }).then(
+const [socket, config] = process.argv.slice(2);
+runDaemon({ socket: socket!, ...(config ? (JSON.parse(config) as DaemonConfig) : { limits: {} }) }).then(
   () => process.exit(0),
   (error: Error) => {
     process.stderr.write(`zps daemon: ${error.message}\n`);

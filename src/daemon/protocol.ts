@@ -19,7 +19,7 @@ import type { ErrorCode, ErrorReason } from '../pubsub/errors.js';
 import type { AckRun } from '../pubsub/record-batch.js';
 import type { StartOffset, TopicSummary } from '../pubsub/types.js';
 
-export const PROTOCOL_VERSION = 7;
+export const PROTOCOL_VERSION = 8;
 
 /** Larger frames close the connection: no legitimate batch comes near it. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -50,6 +50,8 @@ export interface DaemonStatus {
   protocol: number;
   startedAt: number;
   socket: string;
+  /** The Kafka listener's address, or null without one. */
+  kafka: string | null;
   stats: BrokerStats;
   requests: number;
   rssBytes: number;

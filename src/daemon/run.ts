@@ -6,10 +6,17 @@ import { DaemonClient } from './client.js';
 import { tryLock } from './lock.js';
 import { daemonPaths, prepareSocketDir } from './paths.js';
 import { DaemonServer } from './server.js';
+import { type ListenAddress, formatListenAddress } from './kafka/address.js';
 
-export interface DaemonOptions {
-  socket: string;
+/** How a daemon is started: what a command passes to the daemon it spawns. */
+export interface DaemonConfig {
   limits: Partial<BrokerLimits>;
+  /** Also answer Kafka clients on this address. */
+  kafka?: ListenAddress;
+}
+
+export interface DaemonOptions extends DaemonConfig {
+  socket: string;
 }
 
 /** Runs the daemon in this process until it is asked to stop or gets SIGTERM/SIGINT. */
@@ -17,7 +24,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const paths = daemonPaths(options.socket);
   prepareSocketDir(paths.socket);
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} [${process.pid}] ${line}\n`);
-  const server = new DaemonServer(new MemoryBroker(options.limits), paths.socket, log);
+  const broker = new MemoryBroker(options.limits);
+  const server = new DaemonServer(broker, paths.socket, log);
   try {
     await server.listen();
   } catch (error) {
@@ -25,7 +33,17 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     await takeOverStaleSocket(paths.socket, paths.lockFile);
     await server.listen();
   }
-  log(`zps daemon ${VERSION} listening on ${paths.socket}`);
+  // the Kafka door opens after the socket is ours: a second daemon must not take the port first
+  const { openKafkaDoor } = options.kafka ? await import('./kafka/open.js') : { openKafkaDoor: undefined };
+  const kafka =
+    openKafkaDoor && options.kafka
+      ? await openKafkaDoor(broker, options.kafka, log).catch(async (error) => {
+          await server.close();
+          throw error;
+        })
+      : undefined;
+  if (kafka) server.kafkaAddress = formatListenAddress(kafka.address);
+  log(`zps daemon ${VERSION} listening on ${paths.socket}${kafka ? ` and for Kafka clients on ${server.kafkaAddress}` : ''}`);
   process.on('uncaughtException', (error) => log(`internal error, still serving: ${error.stack ?? error}`));
 
   const signalled = new Promise<void>((resolve) => {
@@ -33,6 +51,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     process.once('SIGINT', resolve);
   });
   await Promise.race([server.whenShutdownRequested(), signalled]);
+  await kafka?.close();
   await server.close();
   log('stopped');
 }

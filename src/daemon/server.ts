@@ -44,6 +44,8 @@ export class DaemonServer {
   /** Requests served since start: shows in status, and lets tests see that publishes are batched. */
   private requests = 0;
   private onShutdown: () => void = () => {};
+  /** Where the daemon also answers Kafka clients, when it does. */
+  kafkaAddress: string | null = null;
 
   constructor(
     broker: MemoryBroker,
@@ -155,6 +157,7 @@ export class DaemonServer {
       protocol: PROTOCOL_VERSION,
       startedAt: this.startedAt,
       socket: this.socketPath,
+      kafka: this.kafkaAddress,
       stats: await this.service.stats(),
       requests: this.requests,
       rssBytes: process.memoryUsage.rss(),

@@ -30,7 +30,7 @@ export class LocalDriver implements Driver {
           socket: settings.socket,
           autostart: settings.autostart,
           timeoutMs: settings.timeoutMs,
-          limits: settings.daemonLimits,
+          daemon: { limits: settings.daemonLimits, kafka: settings.daemonKafka },
           onStarting: settings.onDaemonStarting,
         });
     return this.connection;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ZpsError, usageError } from '../pubsub/errors.js';
 import { checkBatchRecord, formatBytes, validateTopicName } from '../pubsub/limits.js';
 import { Partitioner, checkPartition } from '../pubsub/partitioner.js';
@@ -56,6 +57,19 @@ export interface BrokerStats {
 
 interface Topic {
   readonly logs: PartitionLog[];
+  /** Kafka's topic id: a new one each time the topic is created. */
+  readonly id: Buffer;
+}
+
+/**
+ * Groups whose members are Kafka clients on the daemon's Kafka listener (its classic-protocol
+ * coordinator). A group has members on one door at a time; committed offsets are shared.
+ */
+export interface ForeignGroups {
+  /** The group's state and members, or undefined when no Kafka client is a member. */
+  describe(group: string): Pick<GroupInfo, 'state' | 'members'> | undefined;
+  /** Groups with Kafka clients as members. */
+  names(): string[];
 }
 
 /**
@@ -69,6 +83,8 @@ export class MemoryBroker {
   private readonly watchers = new Map<string, Set<() => void>>();
   private totalBytes = 0;
   private memberSeq = 0;
+  /** Set by a host that also answers Kafka clients (see ForeignGroups). */
+  foreignGroups: ForeignGroups | undefined;
   /** Where records that name no partition go: the one place every producer's keyless records round robin. */
   private readonly partitioner = new Partitioner();
   readonly limits: BrokerLimits;
@@ -116,7 +132,7 @@ export class MemoryBroker {
       });
     }
     const topic = existing ?? this.addTopic(topicName, partitionCount);
-    const timestamp = Date.now();
+    const now = Date.now();
     // A large batch's values stay together in one buffer of their own: one copy, none per message.
     const packed = batch.packedValues();
     const keep = packed.bytes.byteLength >= KEEP_BATCH_BYTES;
@@ -129,7 +145,7 @@ export class MemoryBroker {
       const key = batch.key(i);
       const partition = batch.partition(i) ?? this.partitioner.choose(topicName, key, partitionCount);
       const log = topic.logs[partition]!;
-      const offset = log.append(timestamp, key, batch.headers(i), sizes[i]!, values, packed.starts[i]!, batch.valueLength(i), keep);
+      const offset = log.append(batch.timestamp?.(i) ?? now, key, batch.headers(i), sizes[i]!, values, packed.starts[i]!, batch.valueLength(i), keep);
       touched.add(log);
       if (run !== undefined && run[0] === partition && run[1] + run[2] === offset) run[2]++;
       else acks.push((run = [partition, offset, 1]));
@@ -170,6 +186,20 @@ export class MemoryBroker {
     return batches;
   }
 
+  /** Drops a partition's records before `offset` (at most its end), as Kafka's DeleteRecords; returns its new start. */
+  deleteRecords(topicName: string, partition: number, offset: number): number {
+    const log = this.topics.get(topicName)?.logs[partition];
+    if (!log) throw new ZpsError(`no partition ${partition} in topic ${topicName}`, { code: 'not-found' });
+    this.totalBytes -= log.deleteBefore(Math.min(offset, log.endOffset));
+    this.notify(topicName);
+    return log.startOffset;
+  }
+
+  /** The topic's Kafka id (16 bytes), or undefined when it does not exist. */
+  topicId(topicName: string): Buffer | undefined {
+    return this.topics.get(topicName)?.id;
+  }
+
   count(topicName: string): number {
     return this.topics.get(topicName)?.logs.reduce((sum, log) => sum + log.count, 0) ?? 0;
   }
@@ -179,15 +209,28 @@ export class MemoryBroker {
     return [...(this.groups.get(groupName)?.committed.get(topicName) ?? [])];
   }
 
+  /** Commits for a group as a whole, no member needed (Kafka clients commit through their own coordinator). */
+  commitOffsets(groupName: string, topicName: string, offsets: ReadonlyArray<readonly [partition: number, offset: number]>): void {
+    let group = this.groups.get(groupName);
+    if (!group) this.groups.set(groupName, (group = new Group()));
+    for (const [partition, offset] of offsets) group.commit(topicName, partition, offset);
+  }
+
+  /** True when zps's own consumers are members of the group. */
+  hasMembers(groupName: string): boolean {
+    return (this.groups.get(groupName)?.subscriptions.size ?? 0) > 0;
+  }
+
   /** Every group's name, in name order. */
   listGroups(): string[] {
-    return [...this.groups.keys()].sort();
+    return [...new Set([...this.groups.keys(), ...(this.foreignGroups?.names() ?? [])])].sort();
   }
 
   /** A group as Kafka's DescribeGroups and OffsetFetch tell of it: Stable with members, else Empty. */
   describeGroup(groupName: string): GroupInfo | undefined {
     const group = this.groups.get(groupName);
-    if (!group) return undefined;
+    const foreign = this.foreignGroups?.describe(groupName);
+    if (!group) return foreign && { group: groupName, ...foreign, committed: [] };
     const members: GroupInfo['members'] = [];
     for (const [topic, subscription] of group.subscriptions) {
       for (const member of subscription.members) {
@@ -196,6 +239,7 @@ export class MemoryBroker {
       }
     }
     const committed = [...group.committed].flatMap(([topic, offsets]) => [...offsets].map(([partition, offset]) => ({ topic, partition, offset })));
+    if (foreign) return { group: groupName, ...foreign, committed };
     return { group: groupName, state: members.length > 0 ? 'Stable' : 'Empty', members, committed };
   }
 
@@ -208,6 +252,11 @@ export class MemoryBroker {
   /** Joins `group` on `topic`; a group new to the topic starts at `start`, fixed now. */
   join(groupName: string, topicName: string, start: StartOffset): string {
     validateTopicName(topicName);
+    if (this.foreignGroups?.describe(groupName)?.members.length) {
+      throw new ZpsError(`group ${groupName} has Kafka clients as members: a group has members on one door of the daemon at a time`, {
+        reason: 'group-on-kafka-door',
+      });
+    }
     let group = this.groups.get(groupName);
     if (!group) this.groups.set(groupName, (group = new Group()));
     if (!group.committed.has(topicName) && !group.startAt.has(topicName)) {
@@ -346,7 +395,7 @@ export class MemoryBroker {
   }
 
   private addTopic(name: string, partitions: number): Topic {
-    const topic: Topic = { logs: Array.from({ length: partitions }, (_, partition) => new PartitionLog(name, partition)) };
+    const topic: Topic = { logs: Array.from({ length: partitions }, (_, partition) => new PartitionLog(name, partition)), id: randomBytes(16) };
     this.topics.set(name, topic);
     for (const group of this.groups.values()) {
       if (group.subscriptions.has(name)) this.rebalance(group, name);

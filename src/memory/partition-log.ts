@@ -131,17 +131,26 @@ export class PartitionLog {
   /** Drops the oldest records until both limits hold; returns the bytes freed. */
   trim(maxMessages: number, maxBytes: number): number {
     let freed = 0;
-    while (this.count > 0 && (this.count > maxMessages || this.bytes > maxBytes)) {
-      const slot = this.head++;
-      const size = this.sizes[slot]!;
-      this.bytes -= size;
-      freed += size;
-      if (this.keys) this.keys[slot] = null;
-      if (this.headerSets) this.headerSets[slot] = NO_HEADERS;
-      const chunk = this.chunks.get(this.chunkIds[slot]!)!;
-      if (--chunk.live === 0 && chunk !== this.current && chunk !== this.kept) this.chunks.delete(chunk.id);
-    }
+    while (this.count > 0 && (this.count > maxMessages || this.bytes > maxBytes)) freed += this.dropOldest();
     return freed;
+  }
+
+  /** Drops the records before `offset` (Kafka's DeleteRecords); returns the bytes freed. */
+  deleteBefore(offset: number): number {
+    let freed = 0;
+    while (this.count > 0 && this.startOffset < offset) freed += this.dropOldest();
+    return freed;
+  }
+
+  private dropOldest(): number {
+    const slot = this.head++;
+    const size = this.sizes[slot]!;
+    this.bytes -= size;
+    if (this.keys) this.keys[slot] = null;
+    if (this.headerSets) this.headerSets[slot] = NO_HEADERS;
+    const chunk = this.chunks.get(this.chunkIds[slot]!)!;
+    if (--chunk.live === 0 && chunk !== this.current && chunk !== this.kept) this.chunks.delete(chunk.id);
+    return size;
   }
 
   /** Notes where the value is: in the kept buffer, or copied into the current chunk or one of its own. */

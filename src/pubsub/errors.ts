@@ -31,7 +31,8 @@ export type ErrorReason =
   | 'registry-unreachable'
   | 'no-schema-registry'
   | 'schema-needs-kafka'
-  | 'memory-full';
+  | 'memory-full'
+  | 'group-on-kafka-door';
 
 export interface ZpsErrorOptions {
   code?: ErrorCode;

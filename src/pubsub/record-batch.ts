@@ -20,6 +20,8 @@ export interface RecordBatch {
   valueLength(i: number): number;
   /** Every value in one buffer, copied by runs (or not at all, when they already are). */
   packedValues(): PackedValues;
+  /** When the record was made (a Kafka client's CreateTime); without it the broker stamps its clock. */
+  timestamp?(i: number): number;
 }
 
 /** Shared by every record without headers (frozen: it is handed to every reader of one). */

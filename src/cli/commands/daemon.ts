@@ -3,32 +3,37 @@ import type { DaemonClient } from '../../daemon/client.js';
 import { connectDaemon, tryConnect } from '../../daemon/connect.js';
 import { daemonPaths, prepareSocketDir } from '../../daemon/paths.js';
 import type { BrokerLimits } from '../../memory/broker.js';
+import { DEFAULT_KAFKA_LISTEN, parseListenAddress } from '../../daemon/kafka/address.js';
+import type { DaemonConfig } from '../../daemon/run.js';
 import { ZpsError } from '../../pubsub/errors.js';
 import { formatBytes } from '../../pubsub/limits.js';
 import type { CliContext } from '../context.js';
 import { parseSize, parseWholeNumber } from '../parse.js';
 import type { ActionRunner } from '../program.js';
 
-interface LimitFlags {
+interface DaemonFlags {
   retentionMessages?: string;
   retentionBytes?: string;
   maxMemory?: string;
+  /** true: the default address. */
+  kafka?: string | true;
 }
 
 export function register(program: Command, run: ActionRunner): void {
   const daemon = program.command('daemon').description('manage the local daemon that hosts the in-memory broker');
-  const withLimits = (command: Command) =>
+  const withOptions = (command: Command) =>
     command
       .option('--retention-messages <n>', 'keep at most n messages per partition (oldest dropped first)')
       .option('--retention-bytes <size>', 'keep at most this many bytes per partition, as 64MiB')
-      .option('--max-memory <size>', 'refuse publishes past this much stored data, as 1GiB (default 2GiB)');
-  withLimits(daemon.command('start').description('start the daemon in the background (no-op when running)')).action(
-    run(async (ctx, command) => start(ctx, limitsFrom(command.opts<LimitFlags>()))),
+      .option('--max-memory <size>', 'refuse publishes past this much stored data, as 1GiB (default 2GiB)')
+      .option('--kafka [address]', `also answer Kafka clients on this loopback address (default ${DEFAULT_KAFKA_LISTEN}; env ZPS_KAFKA_LISTEN)`);
+  withOptions(daemon.command('start').description('start the daemon in the background (no-op when running)')).action(
+    run(async (ctx, command) => start(ctx, configFrom(ctx, command.opts<DaemonFlags>()))),
   );
-  withLimits(daemon.command('run').description('run the daemon in the foreground, logging to stderr')).action(
+  withOptions(daemon.command('run').description('run the daemon in the foreground, logging to stderr')).action(
     run(async (ctx, command) => {
       const { runDaemon } = await import('../../daemon/run.js'); // the server, only where it runs
-      await runDaemon({ socket: socketOf(ctx), limits: limitsFrom(command.opts<LimitFlags>()) });
+      await runDaemon({ socket: socketOf(ctx), ...configFrom(ctx, command.opts<DaemonFlags>()) });
     }),
   );
   daemon.command('stop').description('stop the daemon (its messages are lost)').action(run(stop));
@@ -39,25 +44,37 @@ function socketOf(ctx: CliContext): string {
   return daemonPaths(ctx.settings.socket).socket;
 }
 
-function limitsFrom(flags: LimitFlags): Partial<BrokerLimits> {
+/** The daemon's limits and Kafka listener: the flags, else ZPS_KAFKA_LISTEN (in the settings). */
+function configFrom(ctx: CliContext, flags: DaemonFlags): DaemonConfig {
   const limits: Partial<BrokerLimits> = {};
   if (flags.retentionMessages !== undefined) limits.retentionMessages = parseWholeNumber(flags.retentionMessages, 'retention', 1);
   if (flags.retentionBytes !== undefined) limits.retentionBytes = parseSize(flags.retentionBytes, 'retention size');
   if (flags.maxMemory !== undefined) limits.maxMemoryBytes = parseSize(flags.maxMemory, 'memory cap');
-  return limits;
+  const kafka = flags.kafka === undefined ? ctx.settings.daemonKafka : parseListenAddress(flags.kafka === true ? DEFAULT_KAFKA_LISTEN : flags.kafka, '--kafka');
+  return { limits, kafka };
 }
 
-async function start(ctx: CliContext, limits: Partial<BrokerLimits>): Promise<void> {
+async function start(ctx: CliContext, config: DaemonConfig): Promise<void> {
   const socket = socketOf(ctx);
   const client = await connectDaemon({
     socket,
     autostart: true,
     timeoutMs: ctx.settings.timeoutMs,
-    limits,
+    daemon: config,
     onStarting: ctx.onDaemonStarting,
   });
-  client.close();
-  ctx.tell(`zps daemon running (pid ${client.hello.pid}) on ${socket}`);
+  try {
+    const { kafka } = await client.status();
+    // a daemon already running keeps its doors: say so rather than pretend the listener is there
+    if (config.kafka && kafka === null) {
+      throw new ZpsError(`the zps daemon (pid ${client.hello.pid}) on ${socket} is running without a Kafka listener`, {
+        hint: 'stop it with "zps daemon stop", then start it with --kafka',
+      });
+    }
+    ctx.tell(`zps daemon running (pid ${client.hello.pid}) on ${socket}${kafka ? `, Kafka clients on ${kafka}` : ''}`);
+  } finally {
+    client.close();
+  }
 }
 
 /** A client of the running daemon, or undefined when none answers (never starts one). */
@@ -95,6 +112,7 @@ async function status(ctx: CliContext): Promise<void> {
           protocol: s.protocol,
           uptimeMs,
           socket: s.socket,
+          kafka: s.kafka,
           topics: s.stats.topics,
           messages: s.stats.messages,
           groups: s.stats.groups,
@@ -111,6 +129,7 @@ async function status(ctx: CliContext): Promise<void> {
       ['version', s.version],
       ['uptime', formatUptime(uptimeMs)],
       ['socket', s.socket],
+      ['kafka', s.kafka ?? 'off (start the daemon with --kafka to answer Kafka clients)'],
       ['topics', String(s.stats.topics)],
       ['messages', String(s.stats.messages)],
       ['groups', String(s.stats.groups)],

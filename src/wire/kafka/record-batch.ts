@@ -57,9 +57,10 @@ export interface BatchProducer {
 export const NO_PRODUCER: BatchProducer = { producerId: -1, producerEpoch: -1, baseSequence: -1 };
 
 /**
- * One uncompressed batch of records `indexes` of `records` (in that order), stamped with
- * `timestamp`, offsets from 0 (the broker assigns them), for `producer`. `packed`: the records'
- * values packed once for every batch made of them.
+ * One uncompressed batch of records `indexes` of `records` (in that order), for `producer`.
+ * `timestamp`: the batch's base timestamp, every record's unless the records have their own (a
+ * broker's stored records). Offsets count from `baseOffset` (0 for a producer: the broker assigns
+ * them). `packed`: the records' values packed once for every batch made of them.
  */
 export function encodeRecordBatch(
   records: RecordBatch,
@@ -67,14 +68,24 @@ export function encodeRecordBatch(
   timestamp: number,
   producer: BatchProducer = NO_PRODUCER,
   packed: PackedValues = records.packedValues(),
+  baseOffset = 0,
 ): Buffer {
   let size = RECORD_BATCH_HEADER_BYTES;
   const bodies = new Float64Array(indexes.length);
+  const stamp = records.timestamp?.bind(records);
+  const deltas = stamp ? new Float64Array(indexes.length) : undefined;
+  let maxTimestamp = timestamp;
   for (let n = 0; n < indexes.length; n++) {
     const i = indexes[n]!;
     const key = records.key(i);
     const valueLength = records.valueLength(i);
-    let body = 1 + 1 + varintBytes(n) + (key === null ? 1 : varintBytes(key.byteLength) + key.byteLength);
+    let delta = 0;
+    if (stamp) {
+      const at = stamp(i);
+      delta = deltas![n] = at - timestamp;
+      if (at > maxTimestamp) maxTimestamp = at;
+    }
+    let body = 1 + varintBytes(delta) + varintBytes(n) + (key === null ? 1 : varintBytes(key.byteLength) + key.byteLength);
     body += varintBytes(valueLength) + Math.max(valueLength, 0);
     const headers = records.headers(i);
     body += varintBytes(headers.length);
@@ -88,14 +99,14 @@ export function encodeRecordBatch(
   }
   const out = Buffer.allocUnsafe(size);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  setInt64(view, 0, 0);
+  setInt64(view, 0, baseOffset);
   view.setInt32(BATCH_LENGTH, size - LOG_OVERHEAD);
   view.setInt32(LEADER_EPOCH, -1);
   view.setInt8(MAGIC_AT, MAGIC);
   view.setInt16(ATTRIBUTES, 0);
   view.setInt32(LAST_OFFSET_DELTA, indexes.length - 1);
   setInt64(view, BASE_TIMESTAMP, timestamp);
-  setInt64(view, MAX_TIMESTAMP, timestamp);
+  setInt64(view, MAX_TIMESTAMP, maxTimestamp);
   setInt64(view, PRODUCER_ID, producer.producerId);
   view.setInt16(PRODUCER_EPOCH, producer.producerEpoch);
   view.setInt32(BASE_SEQUENCE, producer.baseSequence);
@@ -106,7 +117,8 @@ export function encodeRecordBatch(
     const i = indexes[n]!;
     at = writeVarint(out, at, bodies[n]!);
     out[at++] = 0; // attributes
-    out[at++] = 0; // timestamp delta: every record has the batch's timestamp
+    if (deltas) at = writeVarint(out, at, deltas[n]!);
+    else out[at++] = 0; // timestamp delta: every record has the batch's timestamp
     at = writeVarint(out, at, n);
     const key = records.key(i);
     if (key === null)

@@ -1,0 +1,194 @@
+/**
+ * The daemon's Kafka door: a TCP listener on a loopback address speaking Kafka's wire protocol.
+ * Each connection reads size-prefixed requests, hands each to its API's handler and writes the
+ * responses in request order (a long-polling Fetch holds back the ones after it, as Kafka does).
+ * A connection that sends what is not a Kafka request is closed; the daemon and other clients go on.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { Reader, Writer } from '../../wire/kafka/bytes.js';
+import type { Message } from '../../wire/kafka/definition.js';
+import { ErrorCode } from '../../wire/kafka/messages.js';
+import type { ListenAddress } from './address.js';
+import { API_VERSIONS_KEY, SERVED_APIS, advertisedVersions, type ServedApi } from './apis.js';
+
+/** Kafka's socket.request.max.bytes: a bigger frame closes the connection. */
+export const MAX_REQUEST_BYTES = 100 * 1024 * 1024;
+
+export interface RequestContext {
+  version: number;
+  clientId: string | null;
+  clientHost: string;
+  /** Aborted when the connection closes: long polls give up. */
+  signal: AbortSignal;
+}
+
+/** A response message, or null for none (a Produce with acks=0). */
+export type Handler = (request: Message, context: RequestContext) => Message | null | Promise<Message | null>;
+
+type Log = (line: string) => void;
+
+export class KafkaListener {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly handlers: ReadonlyMap<number, Handler>,
+    private readonly log: Log,
+  ) {
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  /** Listens; resolves with the address bound (the port chosen when 0 was asked). */
+  listen(address: ListenAddress): Promise<ListenAddress> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host: address.host, port: address.port, exclusive: true }, () => {
+        this.server.off('error', reject);
+        const bound = this.server.address();
+        resolve({ host: address.host, port: typeof bound === 'object' && bound ? bound.port : address.port });
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    return closed;
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    const closed = new AbortController();
+    const responses = new ResponseQueue(socket, (error) => this.log(`kafka: closing a connection whose request failed: ${error.stack ?? error}`));
+    const frames = new FrameReader();
+    const clientHost = `/${socket.remoteAddress ?? '127.0.0.1'}`;
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        for (const frame of frames.push(chunk)) this.serve(frame, responses, clientHost, closed.signal);
+      } catch (error) {
+        this.log(`kafka: closing a connection from ${socket.remotePort}: ${(error as Error).message}`);
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => {}); // 'close' follows
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      closed.abort();
+    });
+  }
+
+  private serve(frame: Buffer, responses: ResponseQueue, clientHost: string, signal: AbortSignal): void {
+    const reader = new Reader(frame);
+    const apiKey = reader.int16();
+    const version = reader.int16();
+    const correlationId = reader.int32();
+    const clientId = reader.string();
+    const api = SERVED_APIS.get(apiKey);
+    if (!api) throw new Error(`unknown API key ${apiKey}`);
+    if (version < api.served[0] || version > api.served[1]) {
+      if (apiKey !== API_VERSIONS_KEY) throw new Error(`${api.name} v${version} is not served (${api.served[0]}-${api.served[1]})`);
+      // answered in v0, whose format every client reads, with the range to retry within
+      const response = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: advertisedVersions() };
+      responses.add(Promise.resolve(encodeResponse(api, 0, correlationId, response)));
+      return;
+    }
+    const flexible = version >= api.request.flexible.lowest;
+    if (flexible) skipTaggedFields(reader);
+    const request = api.request.read(reader, version);
+    const handler = this.handlers.get(apiKey)!;
+    const answer = Promise.resolve()
+      .then(() => handler(request, { version, clientId, clientHost, signal }))
+      .then((response) => response && encodeResponse(api, version, correlationId, response));
+    responses.add(answer);
+  }
+}
+
+/** Response header v0 (correlation id) below the flexible versions and for ApiVersions always; v1 adds tagged fields. */
+function encodeResponse(api: ServedApi, version: number, correlationId: number, response: Message): Buffer {
+  const writer = new Writer(256);
+  const sizeAt = writer.reserve32();
+  writer.int32(correlationId);
+  if (api.key !== API_VERSIONS_KEY && version >= api.response.flexible.lowest) writer.uvarint(0);
+  api.response.write(writer, response, version);
+  const bytes = writer.finish();
+  writer.setInt32At(sizeAt, bytes.byteLength - 4);
+  return bytes;
+}
+
+function skipTaggedFields(reader: Reader): void {
+  const count = reader.uvarint();
+  for (let i = 0; i < count; i++) {
+    reader.uvarint(); // tag
+    reader.skip(reader.uvarint());
+  }
+}
+
+/** Splits a byte stream into Kafka request frames, concatenating a frame's chunks once. */
+class FrameReader {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  push(chunk: Buffer): Buffer[] {
+    this.chunks.push(chunk);
+    this.buffered += chunk.byteLength;
+    const frames: Buffer[] = [];
+    for (;;) {
+      if (this.buffered < 4) break;
+      const head = this.chunks[0]!.byteLength >= 4 ? this.chunks[0]! : this.joined();
+      const size = head.readInt32BE(0);
+      if (size < 8 || size > MAX_REQUEST_BYTES) throw new Error(`a frame of ${size} bytes is not a Kafka request`);
+      if (this.buffered < 4 + size) break;
+      const bytes = this.chunks[0]!.byteLength >= 4 + size ? this.chunks[0]! : this.joined();
+      frames.push(bytes.subarray(4, 4 + size));
+      this.chunks[0] = bytes.subarray(4 + size);
+      this.buffered -= 4 + size;
+      if (this.chunks[0].byteLength === 0) this.chunks.shift();
+    }
+    return frames;
+  }
+
+  private joined(): Buffer {
+    const all = Buffer.concat(this.chunks);
+    this.chunks = [all];
+    return all;
+  }
+}
+
+/** Writes responses in the order their requests came, each as soon as those before it are out. */
+class ResponseQueue {
+  private readonly pending: Array<{ bytes: Buffer | null | undefined; failed?: Error }> = [];
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly onFailure: (error: Error) => void,
+  ) {}
+
+  add(response: Promise<Buffer | null>): void {
+    const slot: { bytes: Buffer | null | undefined; failed?: Error } = { bytes: undefined };
+    this.pending.push(slot);
+    response.then(
+      (bytes) => {
+        slot.bytes = bytes;
+        this.flush();
+      },
+      (error: Error) => {
+        slot.failed = error;
+        this.flush();
+      },
+    );
+  }
+
+  private flush(): void {
+    while (this.pending.length > 0 && (this.pending[0]!.bytes !== undefined || this.pending[0]!.failed)) {
+      const slot = this.pending.shift()!;
+      if (slot.failed) {
+        // a handler's own failure: Kafka closes such a connection too; the client reconnects
+        this.onFailure(slot.failed);
+        this.socket.destroy();
+        return;
+      }
+      if (slot.bytes && !this.socket.destroyed) this.socket.write(slot.bytes);
+    }
+  }
+}
