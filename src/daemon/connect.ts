@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { packageFile } from '../package-files.js';
 import { ZpsError } from '../pubsub/errors.js';
@@ -81,7 +81,7 @@ async function waitForDaemon(paths: DaemonPaths, child: ChildProcess, deadline: 
     const client = await tryConnect(paths.socket);
     if (client?.compatible) return client;
     client?.close();
-    if (exited) throw new ZpsError(`the local daemon failed to start`, { hint: `see its log: ${paths.log}` });
+    if (exited) throw new ZpsError(`the local daemon failed to start${lastWords(paths.log)}`, { hint: `see its log: ${paths.log}` });
     await delay(RETRY_MS);
   }
   throw startTimeout(paths);
@@ -101,6 +101,16 @@ async function spawnDaemon(paths: DaemonPaths, config: DaemonConfig): Promise<Ch
     return child;
   } finally {
     closeSync(log);
+  }
+}
+
+/** What a daemon that failed to start said last (its "zps daemon: ..." line), as ": why". */
+function lastWords(log: string): string {
+  try {
+    const line = readFileSync(log, 'utf8').trimEnd().split('\n').at(-1) ?? '';
+    return line.startsWith('zps daemon: ') ? `: ${line.slice('zps daemon: '.length)}` : '';
+  } catch {
+    return '';
   }
 }
 

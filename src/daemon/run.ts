@@ -43,6 +43,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         })
       : undefined;
   if (kafka) server.kafkaAddress = formatListenAddress(kafka.address);
+  server.serve();
   log(`zps daemon ${VERSION} listening on ${paths.socket}${kafka ? ` and for Kafka clients on ${server.kafkaAddress}` : ''}`);
   process.on('uncaughtException', (error) => log(`internal error, still serving: ${error.stack ?? error}`));
 

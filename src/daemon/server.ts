@@ -46,6 +46,9 @@ export class DaemonServer {
   private onShutdown: () => void = () => {};
   /** Where the daemon also answers Kafka clients, when it does. */
   kafkaAddress: string | null = null;
+  /** Requests wait for this: a client that connects early must not see a daemon half set up. */
+  private setReady: () => void = () => {};
+  private ready: Promise<void> | undefined = new Promise((resolve) => (this.setReady = resolve));
 
   constructor(
     broker: MemoryBroker,
@@ -67,6 +70,12 @@ export class DaemonServer {
     });
   }
 
+  /** Starts answering requests (those that came before were held). */
+  serve(): void {
+    this.ready = undefined;
+    this.setReady();
+  }
+
   /** Resolves when a client asked for shutdown (after the reply went out). */
   whenShutdownRequested(): Promise<void> {
     return new Promise((resolve) => (this.onShutdown = resolve));
@@ -85,6 +94,10 @@ export class DaemonServer {
 
   private accept(socket: Socket): void {
     this.connections.add(socket);
+    if (this.ready) {
+      socket.pause();
+      void this.ready.then(() => socket.resume());
+    }
     const connection: Connection = { greeted: false, members: new Set(), waits: new Map() };
     const decoder = new FrameDecoder();
     socket.on('data', (chunk: Buffer) => {

@@ -164,7 +164,8 @@ export class ClassicGroup {
     if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (generation !== this.generation) return ErrorCode.ILLEGAL_GENERATION;
     this.keepAlive(member);
-    return this.state === 'PreparingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
+    // as Kafka: members commit what they read while a rebalance gathers them, not before they synced
+    return this.state === 'CompletingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
   }
 
   leave(memberId: string): number {

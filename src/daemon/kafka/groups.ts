@@ -49,7 +49,7 @@ export function groupHandlers(door: Door): Handlers {
         throttleTimeMs: 0,
         errorCode,
         generationId: -1,
-        protocolName: null,
+        protocolName: version >= 7 ? null : '',
         leader: '',
         memberId: request.memberId,
         members: [],
@@ -67,7 +67,8 @@ export function groupHandlers(door: Door): Handlers {
         protocols: items(request.protocols).map((p) => ({ name: p.name as string, metadata: p.metadata as Buffer })),
         requireKnownMemberId: version >= 4,
       });
-      return { throttleTimeMs: 0, ...result };
+      // the protocol's name may be null only from v7; before, a failed join names none as ''
+      return { throttleTimeMs: 0, ...result, protocolName: result.protocolName ?? (version >= 7 ? null : '') };
     },
 
     SyncGroup: async (request) => {
