@@ -198,7 +198,8 @@ describe('the wire, request by request', () => {
       const producer = { producerId: init!.producerId as number, producerEpoch: 0, baseSequence: 0 };
       const first = await wire.request(0, 9, produceRequest(t, batchOf(['a', 'b'], producer)));
       const again = await wire.request(0, 9, produceRequest(t, batchOf(['a', 'b'], producer)));
-      const partition = (response: Record<string, unknown> | undefined) => (response!.responses as Array<{ partitionResponses: unknown[] }>)[0]!.partitionResponses[0];
+      const partition = (response: Record<string, unknown> | undefined) =>
+        (response!.responses as Array<{ partitionResponses: unknown[] }>)[0]!.partitionResponses[0];
       expect(partition(first)).toMatchObject({ errorCode: 0, baseOffset: 1 });
       expect(partition(again)).toMatchObject({ errorCode: 0, baseOffset: 1 });
       const gap = await wire.request(0, 9, produceRequest(t, batchOf(['c'], { ...producer, baseSequence: 5 })));
