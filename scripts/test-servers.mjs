@@ -39,7 +39,7 @@ function log(line) {
 }
 
 function fetchServers() {
-  if (!existsSync(kafkaLibs) || readdirSync(kafkaLibs).length === 0) {
+  if (!existsSync(kafkaLibs) || !readdirSync(kafkaLibs).some((name) => name.startsWith('kafka-tools-4'))) {
     log('fetching Apache Kafka from Maven Central');
     execFileSync('mvn', ['-q', '-B', '-f', join(root, 'scripts/kafka/pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${kafkaLibs}`], {
       stdio: 'inherit',

@@ -1,0 +1,26 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const python = `${root}.cache/python/bin/python`;
+const requirements = `${root}test/clients/requirements.txt`;
+
+/** The Python with confluent-kafka (from PyPI, pinned in test/clients/requirements.txt), made on first use. */
+export function pythonWithKafkaClient(): string {
+  const ready = existsSync(python) && spawnSync(python, ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status === 0;
+  if (!ready) {
+    execFileSync('python3', ['-m', 'venv', `${root}.cache/python`], { stdio: 'inherit' });
+    execFileSync(python, ['-m', 'pip', 'install', '-q', '-r', requirements], { stdio: 'inherit' });
+  }
+  return python;
+}
+
+export const CLIENT_SCRIPTS = `${root}test/clients`;
+
+/** Runs one of Kafka's own Java tools (kafka-tools, fetched beside the test broker) to completion. */
+export function kafkaTool(mainClass: string, args: string[], timeoutMs = 60_000): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync('java', ['-Xmx256m', '-cp', `${root}.cache/kafka/libs/*`, mainClass, ...args], { encoding: 'utf8', timeout: timeoutMs });
+  if (result.error) throw result.error;
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}

@@ -1,0 +1,108 @@
+/**
+ * Issue 12: clients nobody here wrote use the daemon's Kafka listener as they use Kafka:
+ * confluent-kafka-python (librdkafka) and the Java client 4.1 through Kafka's own tools. In the
+ * kafka project because Kafka's tools come with the test broker's jars.
+ */
+import { spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_SCRIPTS, kafkaTool, pythonWithKafkaClient } from '../helpers/clients.js';
+import { kafkaDoorDaemon } from '../helpers/kafka-door.js';
+import { unique } from '../helpers/wait.js';
+import { zps } from '../helpers/zps.js';
+
+const door = kafkaDoorDaemon();
+const run = (args: string[], input?: string) => zps(door.socket(), args, { input });
+const lines = (text: string) => text.split('\n').filter(Boolean);
+
+describe('confluent-kafka-python against the daemon', () => {
+  let python: string;
+  beforeAll(() => {
+    python = pythonWithKafkaClient();
+  }, 120_000);
+
+  it('idempotent produce, a group of two (each message once), commits, seek, watermarks, delete_records', async () => {
+    const t = unique('py');
+    const group = unique('pyg');
+    const result = spawnSync(python, [`${CLIENT_SCRIPTS}/confluent_kafka_check.py`, door.address(), t, group], { encoding: 'utf8', timeout: 90_000 });
+    expect(result.status, result.stderr).toBe(0);
+    const seen = JSON.parse(result.stdout);
+    expect(seen).toMatchObject({
+      acked: 1000,
+      failed: [],
+      received: 1000,
+      distinct: 1000,
+      values_match_keys: true,
+      seek_first_offset: 5,
+      low_after_delete: [10],
+    });
+    expect(seen.per_member.every((n: number) => n > 0)).toBe(true);
+    expect(seen.committed).toEqual(seen.watermarks.map(([, high]: number[]) => high));
+    expect(seen.watermarks_after_delete).toEqual([10, seen.watermarks[0][1]]);
+    // the same broker from zps's side: counts, the group's lag, the records
+    expect((await run(['count', t])).stdout).toBe(`${1000 - 10}\n`);
+    expect((await run(['count', t, '-g', group])).stdout).toMatch(/^0\b/);
+    const values = lines((await run(['consume', t, '--format', '%k=%s\\n'])).stdout);
+    expect(values).toHaveLength(990);
+    expect(values.every((line) => /^k(\d+)=v\1$/.test(line))).toBe(true);
+  }, 120_000);
+});
+
+describe("the Java client (Kafka's own tools) against the daemon", () => {
+  it('VerifiableProducer → VerifiableConsumer: every acknowledged message consumed; ConsumerGroupCommand and TopicCommand', async () => {
+    const t = unique('java');
+    const group = unique('jg');
+    await run(['publish', t, '--partitions', '3'], '');
+    const produced = kafkaTool('org.apache.kafka.tools.VerifiableProducer', [
+      '--bootstrap-server',
+      door.address(),
+      '--topic',
+      t,
+      '--max-messages',
+      '1000',
+      '--acks',
+      '-1',
+    ]);
+    expect(produced.code, produced.stderr).toBe(0);
+    const producerEvents = lines(produced.stdout).map((l) => JSON.parse(l));
+    const acked = producerEvents.filter((e) => e.name === 'producer_send_success').map((e) => `${e.partition}:${e.offset}`);
+    expect(acked).toHaveLength(1000);
+    const consumed = kafkaTool('org.apache.kafka.tools.VerifiableConsumer', [
+      '--bootstrap-server',
+      door.address(),
+      '--topic',
+      t,
+      '--group-id',
+      group,
+      '--max-messages',
+      '1000',
+      '--reset-policy',
+      'earliest',
+    ]);
+    expect(consumed.code, consumed.stderr).toBe(0);
+    const records = lines(consumed.stdout)
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.name === 'records_consumed')
+      .flatMap((e) =>
+        e.partitions.flatMap((p: { partition: number; minOffset: number; maxOffset: number }) =>
+          Array.from({ length: p.maxOffset - p.minOffset + 1 }, (_, i) => `${p.partition}:${p.minOffset + i}`),
+        ),
+      );
+    expect(new Set(records)).toEqual(new Set(acked));
+    const described = kafkaTool('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', [
+      '--bootstrap-server',
+      door.address(),
+      '--describe',
+      '--group',
+      group,
+    ]);
+    expect(described.code, described.stderr).toBe(0);
+    const rows = lines(described.stdout).filter((l) => l.startsWith(group));
+    // a row per partition the group committed (those with messages), each with no lag
+    expect(rows.map((row) => row.split(/\s+/)[2]).sort()).toEqual([...new Set(acked.map((a) => a.split(':')[0]))].sort());
+    for (const row of rows) expect(row.split(/\s+/)[5]).toBe('0'); // LAG
+    expect((await run(['count', t, '-g', group])).stdout).toMatch(/^0\b/);
+    const listed = kafkaTool('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', door.address(), '--list']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(lines(listed.stdout)).toContain(t);
+  }, 120_000);
+});
