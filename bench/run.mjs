@@ -219,6 +219,7 @@ async function main() {
   );
   compare('Kafka consume', 'msg/s', kafkaSub, { name: 'kcat -C -e -o beginning', ...kcatSub }, '≥ 1.5×', (ratio) => ratio >= 1.5);
   await measureKafkaStart();
+  await measureKafkaListener(input, memory);
 
   report();
 }
@@ -256,6 +257,62 @@ async function measureKafkaStart() {
   compare('Kafka consume -n 1 (wall)', 'ms', zpsFirst, { name: 'kcat -C -c 1 -o beginning', ...kcatFirst }, '≤ 300 ms', () => zpsFirst.median <= 300);
 }
 
+/**
+ * The daemon's Kafka listener against Apache Kafka, kcat on both sides (issue 12): producing the
+ * lines (acks=all) and consuming them back, and the memory a message costs when Kafka clients
+ * produce it, against zps's own publishes.
+ */
+async function measureKafkaListener(input, zpsMemory) {
+  const doorEnv = { ...localEnv, ZPS_SOCKET: join(work, 'door.sock') };
+  zpsOut(['daemon', 'start', '--max-memory', '8GiB', '--kafka', '127.0.0.1:0'], doorEnv);
+  const door = JSON.parse(zpsOut(['daemon', 'status', '--json'], doorEnv)).kafka;
+  const [kafkaTopics, doorTopics] = [[], []];
+  const [kafkaPub, doorPub] = await alternate(
+    RUNS,
+    async (i) => {
+      const topic = `listener-bench-${Date.now()}-${i}`;
+      kafkaTopics.push(topic);
+      await createKafkaTopic(topic);
+      return MESSAGES / (await timed('kcat', ['-P', '-b', servers.brokers, '-t', topic, '-X', 'acks=all'], { input }));
+    },
+    async (i) => {
+      const topic = `listener-bench-${i}`;
+      doorTopics.push(topic);
+      execFileSync('kcat', ['-b', door, '-L', '-t', topic], { stdio: 'ignore' }); // created first (auto-create), as the Kafka one
+      const seconds = await timed('kcat', ['-P', '-b', door, '-t', topic, '-X', 'acks=all'], { input });
+      const count = Number(zpsOut(['count', topic], doorEnv));
+      if (count !== MESSAGES) throw new Error(`kcat into the listener stored ${count} of ${MESSAGES}`);
+      return MESSAGES / seconds;
+    },
+  );
+  compare(
+    'Kafka listener: kcat -P into the daemon',
+    'msg/s',
+    doorPub,
+    { name: 'kcat -P into Apache Kafka (acks=all)', ...kafkaPub },
+    '≥ 1×',
+    (ratio) => ratio >= 1,
+  );
+  const [kafkaSub, doorSub] = await alternate(
+    RUNS,
+    async (i) => MESSAGES / (await timed('kcat', ['-C', '-b', servers.brokers, '-t', kafkaTopics[i], '-e', '-o', 'beginning', '-q'])),
+    async (i) => MESSAGES / (await timed('kcat', ['-C', '-b', door, '-t', doorTopics[i], '-e', '-o', 'beginning', '-q'])),
+  );
+  compare('Kafka listener: kcat -C from the daemon', 'msg/s', doorSub, { name: 'kcat -C from Apache Kafka', ...kafkaSub }, '≥ 1×', (ratio) => ratio >= 1);
+  zpsOut(['daemon', 'stop'], doorEnv);
+  const memory = await measureDaemonMemory(true);
+  rows.push({
+    figure: 'Kafka listener: daemon memory per message',
+    unit: 'bytes',
+    zps: { median: memory, min: memory, max: memory },
+    reference: { name: 'zps publish into the daemon', median: zpsMemory, min: zpsMemory, max: zpsMemory },
+    ratio: memory / zpsMemory,
+    target: '≤ 1× (as zps publishes)',
+    met: memory <= zpsMemory * 1.05,
+  });
+  log(`listener memory: ${memory.toFixed(0)} bytes per message`);
+}
+
 async function createKafkaTopic(topic) {
   const { default: kafkajs } = await import('kafkajs');
   const admin = new kafkajs.Kafka({ brokers: [servers.brokers], logLevel: kafkajs.logLevel.NOTHING }).admin();
@@ -282,16 +339,19 @@ async function measureLatency() {
   return { median: result.p50, min: result.p50, max: result.max, p50: result.p50, p99: result.p99 };
 }
 
-async function measureDaemonMemory() {
-  const memSocket = join(work, 'memory.sock');
+/** The daemon's resident memory per stored message of ~100 bytes, published by zps or (`viaKafka`) by kcat through its Kafka listener. */
+async function measureDaemonMemory(viaKafka = false) {
+  const memSocket = join(work, viaKafka ? 'memory-kafka.sock' : 'memory.sock');
   const env = { ...localEnv, ZPS_SOCKET: memSocket };
-  zpsOut(['daemon', 'start', '--max-memory', '8GiB'], env);
-  const rss = () => JSON.parse(zpsOut(['daemon', 'status', '--json'], env)).rssBytes;
-  const empty = rss();
+  zpsOut(['daemon', 'start', '--max-memory', '8GiB', ...(viaKafka ? ['--kafka', '127.0.0.1:0'] : [])], env);
+  const status = () => JSON.parse(zpsOut(['daemon', 'status', '--json'], env));
+  const empty = status().rssBytes;
   const input = join(work, 'hundred.ndjson');
   makeInput(input, MESSAGES, 40); // ~100 bytes each
-  await zps(['publish', 'memory'], { env, input });
-  const full = rss();
+  if (viaKafka) await timed('kcat', ['-P', '-b', status().kafka, '-t', 'memory'], { input });
+  else await zps(['publish', 'memory'], { env, input });
+  if (Number(zpsOut(['count', 'memory'], env)) !== MESSAGES) throw new Error('the memory figure stored too few messages');
+  const full = status().rssBytes;
   zpsOut(['daemon', 'stop'], env);
   rmSync(input, { force: true });
   return (full - empty) / MESSAGES;

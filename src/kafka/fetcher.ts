@@ -71,7 +71,7 @@ export async function fetchPartitions(
         topic,
         partition: answer.partitionIndex,
         fetchOffset,
-        abortedTransactions: answer.abortedTransactions,
+        abortedTransactions: answer.abortedTransactions ?? undefined,
       });
       fetched.push({ partition: answer.partitionIndex, errorCode: 0, records, nextOffset });
     }

@@ -164,12 +164,12 @@ export class KafkaProducer {
       transactionalId: null,
       acks: -1,
       timeoutMs: this.settings.timeoutMs,
-      topics: [{ name: topic, partitions: [{ index: partition, records: bytes }] }],
+      topicData: [{ name: topic, partitionData: [{ index: partition, records: bytes }] }],
     };
     const response = callBroker(broker, Produce, request, this.settings.timeoutMs + 5_000, bytes.byteLength + 128);
     return {
       answer: response.then((decoded) => {
-        const answer = decoded.topics[0]?.partitions[0];
+        const answer = decoded.responses[0]?.partitionResponses[0];
         if (!answer) throw new ZpsError(`Kafka answered a produce to ${topic}[${partition}] without it`);
         return { errorCode: answer.errorCode, baseOffset: answer.baseOffset };
       }),

@@ -1,23 +1,21 @@
 /**
  * Produce and InitProducerId of the Kafka door. A partition's record batch is checked whole
  * (one batch, magic 2, its CRC-32C, every record decodable, compressed or not) before any record
- * is stored, so nothing is half-written; idempotent producers' sequences are checked as Kafka does.
+ * is stored, so nothing is half-written, and stored from its own bytes (ProducedBatch: no object per
+ * record); idempotent producers' sequences are checked as Kafka does.
  */
 import { MAX_BATCH_BYTES } from '../../memory/broker.js';
 import { ZpsError } from '../../pubsub/errors.js';
-import { outgoingBatch, type RecordBatch } from '../../pubsub/record-batch.js';
 import { CompressionError } from '../../wire/compression.js';
 import { MalformedKafkaError } from '../../wire/kafka/bytes.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
-import { batchHeader, decodeRecordBatches } from '../../wire/kafka/record-batch.js';
+import { ProducedBatch } from '../../wire/kafka/record-batch.js';
 import { type Door, type Handlers, items } from './door.js';
 import { ProducerSequences } from './producer-sequences.js';
 
 const TRANSACTIONAL = 0x10;
 const CONTROL = 0x20;
-/** baseOffset and batchLength, before what batchLength counts. */
-const LOG_OVERHEAD = 12;
 
 export function produceHandlers(door: Door): Handlers {
   const sequences = new ProducerSequences();
@@ -35,30 +33,24 @@ export function produceHandlers(door: Door): Handlers {
     const partitions = door.broker.partitionOffsets(topic);
     if (!partitions || partition < 0 || partition >= partitions.length)
       return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${partition} in topic ${topic}`);
-    if (!bytes || bytes.byteLength < LOG_OVERHEAD) return result(ErrorCode.CORRUPT_MESSAGE, 'no record batch');
+    if (!bytes) return result(ErrorCode.CORRUPT_MESSAGE, 'no record batch');
     if (bytes.byteLength > MAX_BATCH_BYTES) {
       return result(ErrorCode.MESSAGE_TOO_LARGE, `record batch of ${bytes.byteLength} bytes is over max.message.bytes (${MAX_BATCH_BYTES})`);
     }
-    const header = batchHeader(bytes);
-    if (header.batchLength + LOG_OVERHEAD !== bytes.byteLength)
-      return result(ErrorCode.INVALID_RECORD, 'a produce request carries exactly one record batch per partition');
-    if (header.magic !== 2) return result(ErrorCode.INVALID_RECORD, `record batch of magic ${header.magic}: only magic 2 is accepted`);
-    if (header.attributes & (TRANSACTIONAL | CONTROL)) return result(ErrorCode.INVALID_RECORD, "transactions are not supported by zps's local broker");
-    let records: RecordBatch;
+    let batch: ProducedBatch;
     try {
-      const decoded = decodeRecordBatches(bytes, { topic, partition, fetchOffset: 0, verifyCrc: true }).records;
-      if (decoded.length !== header.recordCount || header.lastOffsetDelta !== header.recordCount - 1)
-        throw new MalformedKafkaError('record count does not match the batch header');
-      records = { ...outgoingBatch(decoded), timestamp: (i) => decoded[i]!.timestamp };
+      batch = ProducedBatch.read(bytes, partition);
     } catch (error) {
       if (error instanceof MalformedKafkaError || error instanceof CompressionError) return result(ErrorCode.CORRUPT_MESSAGE, error.message);
       throw error;
     }
+    const { header } = batch;
+    if (header.attributes & (TRANSACTIONAL | CONTROL)) return result(ErrorCode.INVALID_RECORD, "transactions are not supported by zps's local broker");
     const sequence = sequences.check(header, topic, partition);
     if (sequence.errorCode !== undefined) return result(sequence.errorCode, sequence.message);
     if (sequence.duplicateOf !== undefined) return result(ErrorCode.NONE, null, sequence.duplicateOf);
     try {
-      const baseOffset = door.broker.produce(topic, records)[0]?.[1] ?? -1;
+      const baseOffset = door.broker.produce(topic, batch)[0]?.[1] ?? -1;
       sequence.stored?.(baseOffset);
       return result(ErrorCode.NONE, null, baseOffset);
     } catch (error) {

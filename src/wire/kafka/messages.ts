@@ -1,180 +1,124 @@
 /**
- * The Kafka requests and responses zps sends itself, in their non-flexible versions (the ones a
- * request header v1 carries): Produce 3-8, Fetch 4-11, OffsetCommit 2-7, InitProducerId 0-1. Field by field as in
- * Kafka's message definitions (clients/src/main/resources/common/message/*.json).
+ * The Kafka requests and responses zps's Kafka driver sends itself, in their non-flexible versions
+ * (the ones a request header v1 carries, which kafkajs writes): Produce 3-8, Fetch 4-11,
+ * OffsetCommit 2-7, InitProducerId 0-1. Their codecs are Kafka's own definitions compiled
+ * (definition.ts), the same ones the daemon's Kafka listener serves with; the interfaces type the
+ * fields zps reads and writes (a field left out is written as its default).
  */
-import { array, bytes, field, int8, int16, int32, int64, nullableString, string, struct, type Type, type Value } from './schema.js';
+import type { Reader, Writer } from './bytes.js';
+import { compileMessage } from './definition.js';
+import { DEFINITIONS } from './definitions.js';
 
-export const ProduceRequest = struct({
-  transactionalId: field(nullableString, 3),
-  acks: field(int16),
-  timeoutMs: field(int32),
-  topics: field(
-    array(
-      struct({
-        name: field(string),
-        partitions: field(array(struct({ index: field(int32), records: field(bytes) }))),
-      }),
-    ),
-  ),
-});
-export type ProduceRequest = Value<typeof ProduceRequest.fields>;
+export interface ProduceRequest {
+  transactionalId: string | null;
+  acks: number;
+  timeoutMs: number;
+  topicData: Array<{ name: string; partitionData: Array<{ index: number; records: Buffer | null }> }>;
+}
 
-export const ProduceResponse = struct({
-  topics: field(
-    array(
-      struct({
-        name: field(string),
-        partitions: field(
-          array(
-            struct({
-              index: field(int32),
-              errorCode: field(int16),
-              baseOffset: field(int64),
-              logAppendTimeMs: field(int64, 2),
-              logStartOffset: field(int64, 5),
-              recordErrors: field(array(struct({ batchIndex: field(int32), message: field(nullableString) })), 8),
-              errorMessage: field(nullableString, 8),
-            }),
-          ),
-        ),
-      }),
-    ),
-  ),
-  throttleTimeMs: field(int32, 1),
-});
-export type ProduceResponse = Value<typeof ProduceResponse.fields>;
+export interface ProduceResponse {
+  responses: Array<{
+    name: string;
+    partitionResponses: Array<{ index: number; errorCode: number; baseOffset: number; logStartOffset: number; errorMessage: string | null }>;
+  }>;
+  throttleTimeMs: number;
+}
 
-export const FetchRequest = struct({
-  replicaId: field(int32),
-  maxWaitMs: field(int32),
-  minBytes: field(int32),
-  maxBytes: field(int32, 3),
-  isolationLevel: field(int8, 4),
-  sessionId: field(int32, 7),
-  sessionEpoch: field(int32, 7),
-  topics: field(
-    array(
-      struct({
-        topic: field(string),
-        partitions: field(
-          array(
-            struct({
-              partition: field(int32),
-              currentLeaderEpoch: field(int32, 9),
-              fetchOffset: field(int64),
-              logStartOffset: field(int64, 5),
-              partitionMaxBytes: field(int32),
-            }),
-          ),
-        ),
-      }),
-    ),
-  ),
-  forgottenTopicsData: field(array(struct({ topic: field(string), partitions: field(array(int32)) })), 7),
-  rackId: field(string, 11),
-});
-export type FetchRequest = Value<typeof FetchRequest.fields>;
+export interface FetchRequest {
+  replicaId: number;
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+  isolationLevel: number;
+  sessionId: number;
+  sessionEpoch: number;
+  topics: Array<{
+    topic: string;
+    partitions: Array<{ partition: number; currentLeaderEpoch: number; fetchOffset: number; logStartOffset: number; partitionMaxBytes: number }>;
+  }>;
+  forgottenTopicsData: Array<{ topic: string; partitions: number[] }>;
+  rackId: string;
+}
 
-export const FetchResponse = struct({
-  throttleTimeMs: field(int32, 1),
-  errorCode: field(int16, 7),
-  sessionId: field(int32, 7),
-  responses: field(
-    array(
-      struct({
-        topic: field(string),
-        partitions: field(
-          array(
-            struct({
-              partitionIndex: field(int32),
-              errorCode: field(int16),
-              highWatermark: field(int64),
-              lastStableOffset: field(int64, 4),
-              logStartOffset: field(int64, 5),
-              abortedTransactions: field(array(struct({ producerId: field(int64), firstOffset: field(int64) })), 4),
-              preferredReadReplica: field(int32, 11),
-              records: field(bytes),
-            }),
-          ),
-        ),
-      }),
-    ),
-  ),
-});
-export type FetchResponse = Value<typeof FetchResponse.fields>;
+export interface FetchResponse {
+  throttleTimeMs: number;
+  errorCode: number;
+  sessionId: number;
+  responses: Array<{
+    topic: string;
+    partitions: Array<{
+      partitionIndex: number;
+      errorCode: number;
+      highWatermark: number;
+      lastStableOffset: number;
+      logStartOffset: number;
+      /** Null when the broker has none to tell (read_uncommitted). */
+      abortedTransactions: Array<{ producerId: number; firstOffset: number }> | null;
+      preferredReadReplica: number;
+      records: Buffer | null;
+    }>;
+  }>;
+}
 
-export const OffsetCommitRequest = struct({
-  groupId: field(string),
-  generationIdOrMemberEpoch: field(int32, 1),
-  memberId: field(string, 1),
-  groupInstanceId: field(nullableString, 7),
-  retentionTimeMs: field(int64, 2, 4),
-  topics: field(
-    array(
-      struct({
-        name: field(string),
-        partitions: field(
-          array(
-            struct({
-              partitionIndex: field(int32),
-              committedOffset: field(int64),
-              committedLeaderEpoch: field(int32, 6),
-              committedMetadata: field(nullableString),
-            }),
-          ),
-        ),
-      }),
-    ),
-  ),
-});
-export type OffsetCommitRequest = Value<typeof OffsetCommitRequest.fields>;
+export interface OffsetCommitRequest {
+  groupId: string;
+  generationIdOrMemberEpoch: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  retentionTimeMs: number;
+  topics: Array<{
+    name: string;
+    partitions: Array<{ partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }>;
+  }>;
+}
 
-export const OffsetCommitResponse = struct({
-  throttleTimeMs: field(int32, 3),
-  topics: field(array(struct({ name: field(string), partitions: field(array(struct({ partitionIndex: field(int32), errorCode: field(int16) }))) }))),
-});
-export type OffsetCommitResponse = Value<typeof OffsetCommitResponse.fields>;
+export interface OffsetCommitResponse {
+  throttleTimeMs: number;
+  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>;
+}
 
-export const InitProducerIdRequest = struct({
-  transactionalId: field(nullableString),
-  transactionTimeoutMs: field(int32),
-});
-export type InitProducerIdRequest = Value<typeof InitProducerIdRequest.fields>;
+export interface InitProducerIdRequest {
+  transactionalId: string | null;
+  transactionTimeoutMs: number;
+}
 
-export const InitProducerIdResponse = struct({
-  throttleTimeMs: field(int32),
-  errorCode: field(int16),
-  producerId: field(int64),
-  producerEpoch: field(int16),
-});
-export type InitProducerIdResponse = Value<typeof InitProducerIdResponse.fields>;
+export interface InitProducerIdResponse {
+  throttleTimeMs: number;
+  errorCode: number;
+  producerId: number;
+  producerEpoch: number;
+}
+
+/** A compiled message, typed as the interface of its fields. */
+export interface Codec<T> {
+  write(writer: Writer, value: T, version: number): void;
+  read(reader: Reader, version: number): T;
+}
 
 /** An API as zps speaks it: its key and name, the versions zps writes, its request and response. */
 export interface Api<Request, Response> {
   key: number;
   name: string;
   versions: readonly [lowest: number, highest: number];
-  request: Type<Request>;
-  response: Type<Response>;
+  request: Codec<Request>;
+  response: Codec<Response>;
 }
 
-export const Produce: Api<ProduceRequest, ProduceResponse> = { key: 0, name: 'Produce', versions: [3, 8], request: ProduceRequest, response: ProduceResponse };
-export const Fetch: Api<FetchRequest, FetchResponse> = { key: 1, name: 'Fetch', versions: [4, 11], request: FetchRequest, response: FetchResponse };
-export const OffsetCommit: Api<OffsetCommitRequest, OffsetCommitResponse> = {
-  key: 8,
-  name: 'OffsetCommit',
-  versions: [2, 7],
-  request: OffsetCommitRequest,
-  response: OffsetCommitResponse,
-};
-export const InitProducerId: Api<InitProducerIdRequest, InitProducerIdResponse> = {
-  key: 22,
-  name: 'InitProducerId',
-  versions: [0, 1],
-  request: InitProducerIdRequest,
-  response: InitProducerIdResponse,
-};
+function api<Request, Response>(name: string, versions: readonly [number, number]): Api<Request, Response> {
+  const request = DEFINITIONS[`${name}Request`]!;
+  return {
+    key: request.apiKey!,
+    name,
+    versions,
+    request: compileMessage(request) as unknown as Codec<Request>,
+    response: compileMessage(DEFINITIONS[`${name}Response`]!) as unknown as Codec<Response>,
+  };
+}
+
+export const Produce = api<ProduceRequest, ProduceResponse>('Produce', [3, 8]);
+export const Fetch = api<FetchRequest, FetchResponse>('Fetch', [4, 11]);
+export const OffsetCommit = api<OffsetCommitRequest, OffsetCommitResponse>('OffsetCommit', [2, 7]);
+export const InitProducerId = api<InitProducerIdRequest, InitProducerIdResponse>('InitProducerId', [0, 1]);
 
 /** Kafka's error codes zps acts on by name. */
 export const ErrorCode = {

@@ -18,7 +18,7 @@
 import { NO_HEADERS, type RecordBatch } from '../../pubsub/record-batch.js';
 import type { DeliveredRecord, RecordHeader } from '../../pubsub/types.js';
 import { decompress } from '../compression.js';
-import type { PackedValues } from '../packed-values.js';
+import { type PackedValues, packRanges } from '../packed-values.js';
 import { RECORD_BATCH_HEADER_BYTES, varintBytes } from '../record-batch-size.js';
 import { MalformedKafkaError } from './bytes.js';
 import { crc32c } from './crc32c.js';
@@ -229,55 +229,106 @@ function readRecords(
   out: DeliveredRecord[],
 ): void {
   const { topic, partition, fetchOffset } = options;
+  const scanned = scanRecords(bytes, start, end, count);
+  for (let n = 0; n < count; n++) {
+    const offset = baseOffset + scanned.offsetDeltas[n]!;
+    if (offset < fetchOffset) continue;
+    const keyLength = scanned.keyLengths[n]!;
+    const valueAt = scanned.valueStarts[n]!;
+    const valueLength = scanned.valueLengths[n]!;
+    out.push({
+      topic,
+      partition,
+      offset,
+      timestamp: fixedTimestamp ? baseTimestamp : baseTimestamp + scanned.timestampDeltas[n]!,
+      key: keyLength < 0 ? null : bytes.subarray(scanned.keyStarts[n], scanned.keyStarts[n]! + keyLength),
+      headers: scanned.headerCounts[n] === 0 ? NO_HEADERS : readHeaders(bytes, scanned.headersAt[n]!, scanned.ends[n]!),
+      value: valueLength < 0 ? null : bytes.subarray(valueAt, valueAt + valueLength),
+    });
+  }
+}
+
+/** Where each field of a batch's records lies, found in one pass, checked against the records' bounds. */
+export interface ScannedRecords {
+  offsetDeltas: Float64Array;
+  timestampDeltas: Float64Array;
+  keyStarts: Uint32Array;
+  /** -1: a null key. */
+  keyLengths: Int32Array;
+  valueStarts: Uint32Array;
+  /** -1: a null value (a tombstone). */
+  valueLengths: Int32Array;
+  /** Where the header count is, and how many headers. */
+  headersAt: Uint32Array;
+  headerCounts: Uint32Array;
+  /** Bytes of header names and values, as the message size limit counts them. */
+  headerBytes: Uint32Array;
+  /** Where each record ends. */
+  ends: Uint32Array;
+}
+
+/** Scans `count` records in bytes [start, end); throws MalformedKafkaError when one overruns. */
+export function scanRecords(bytes: Buffer, start: number, end: number, count: number): ScannedRecords {
+  if (count < 0 || count > end - start) throw new MalformedKafkaError(`${count} records in ${end - start} bytes`);
+  const scanned: ScannedRecords = {
+    offsetDeltas: new Float64Array(count),
+    timestampDeltas: new Float64Array(count),
+    keyStarts: new Uint32Array(count),
+    keyLengths: new Int32Array(count),
+    valueStarts: new Uint32Array(count),
+    valueLengths: new Int32Array(count),
+    headersAt: new Uint32Array(count),
+    headerCounts: new Uint32Array(count),
+    headerBytes: new Uint32Array(count),
+    ends: new Uint32Array(count),
+  };
   const cursor = { at: start };
   for (let n = 0; n < count; n++) {
     const length = readVarint(bytes, cursor, end);
-    let at = cursor.at;
-    const recordEnd = at + length;
+    const recordEnd = cursor.at + length;
     if (recordEnd > end || length < 0) throw cutShort();
-    at++; // attributes
-    cursor.at = at;
-    const timestampDelta = readVarint(bytes, cursor, recordEnd);
-    const offset = baseOffset + readVarint(bytes, cursor, recordEnd);
+    cursor.at++; // attributes
+    scanned.timestampDeltas[n] = readVarint(bytes, cursor, recordEnd);
+    scanned.offsetDeltas[n] = readVarint(bytes, cursor, recordEnd);
     const keyLength = readVarint(bytes, cursor, recordEnd);
-    at = cursor.at;
-    let key: Buffer | null = null;
-    if (keyLength >= 0) {
-      if (at + keyLength > recordEnd) throw cutShort();
-      key = bytes.subarray(at, (at += keyLength));
-    }
-    cursor.at = at;
+    scanned.keyStarts[n] = cursor.at;
+    scanned.keyLengths[n] = keyLength;
+    if (keyLength > 0 && (cursor.at += keyLength) > recordEnd) throw cutShort();
     const valueLength = readVarint(bytes, cursor, recordEnd);
-    at = cursor.at;
-    let value: Buffer | null = null;
-    if (valueLength >= 0) {
-      if (at + valueLength > recordEnd) throw cutShort();
-      value = bytes.subarray(at, (at += valueLength));
-    }
-    cursor.at = at;
+    scanned.valueStarts[n] = cursor.at;
+    scanned.valueLengths[n] = valueLength;
+    if (valueLength > 0 && (cursor.at += valueLength) > recordEnd) throw cutShort();
+    scanned.headersAt[n] = cursor.at;
     const headerCount = readVarint(bytes, cursor, recordEnd);
-    let headers = NO_HEADERS;
-    if (headerCount > 0) {
-      const list: RecordHeader[] = new Array(headerCount);
-      for (let h = 0; h < headerCount; h++) {
-        const nameLength = readVarint(bytes, cursor, recordEnd);
-        if (nameLength < 0 || cursor.at + nameLength > recordEnd) throw cutShort();
-        const name = bytes.toString('utf8', cursor.at, cursor.at + nameLength);
-        cursor.at += nameLength;
-        const headerLength = readVarint(bytes, cursor, recordEnd);
-        let headerValue: Buffer | null = null;
-        if (headerLength >= 0) {
-          if (cursor.at + headerLength > recordEnd) throw cutShort();
-          headerValue = bytes.subarray(cursor.at, (cursor.at += headerLength));
-        }
-        list[h] = [name, headerValue];
-      }
-      headers = list;
+    if (headerCount < 0) throw cutShort();
+    scanned.headerCounts[n] = headerCount;
+    let headerBytes = 0;
+    for (let h = 0; h < headerCount; h++) {
+      const nameLength = readVarint(bytes, cursor, recordEnd);
+      if (nameLength < 0 || (cursor.at += nameLength) > recordEnd) throw cutShort();
+      const valueBytes = readVarint(bytes, cursor, recordEnd);
+      if (valueBytes > 0 && (cursor.at += valueBytes) > recordEnd) throw cutShort();
+      headerBytes += nameLength + Math.max(valueBytes, 0);
     }
+    scanned.headerBytes[n] = headerBytes;
+    scanned.ends[n] = recordEnd;
     cursor.at = recordEnd;
-    if (offset < fetchOffset) continue;
-    out.push({ topic, partition, offset, timestamp: fixedTimestamp ? baseTimestamp : baseTimestamp + timestampDelta, key, headers, value });
   }
+  return scanned;
+}
+
+/** The headers whose count is at `at` (already checked by scanRecords): values are views of the bytes. */
+export function readHeaders(bytes: Buffer, at: number, end: number): RecordHeader[] {
+  const cursor = { at };
+  const count = readVarint(bytes, cursor, end);
+  const headers: RecordHeader[] = new Array(count);
+  for (let h = 0; h < count; h++) {
+    const nameLength = readVarint(bytes, cursor, end);
+    const name = bytes.toString('utf8', cursor.at, (cursor.at += nameLength));
+    const valueLength = readVarint(bytes, cursor, end);
+    headers[h] = [name, valueLength < 0 ? null : bytes.subarray(cursor.at, (cursor.at += valueLength))];
+  }
+  return headers;
 }
 
 function cutShort(): MalformedKafkaError {
@@ -363,4 +414,76 @@ export function batchHeader(bytes: Buffer, at = 0) {
     baseSequence: view.getInt32(at + BASE_SEQUENCE),
     recordCount: view.getInt32(at + RECORD_COUNT),
   };
+}
+
+/**
+ * One produced record batch read in place, as a broker stores it: checked whole when read (magic 2,
+ * CRC-32C, every record within its bounds, decompressed when compressed), then each record's key,
+ * value and headers are views of its bytes and its timestamp is the producer's. No object per record.
+ */
+export class ProducedBatch implements RecordBatch {
+  readonly length: number;
+
+  private constructor(
+    readonly header: ReturnType<typeof batchHeader>,
+    private readonly index: number,
+    private readonly body: Buffer,
+    private readonly scanned: ScannedRecords,
+  ) {
+    this.length = header.recordCount;
+  }
+
+  /** The one batch that is `bytes`, for partition `partition`; throws MalformedKafkaError or CompressionError. */
+  static read(bytes: Buffer, partition: number): ProducedBatch {
+    if (bytes.byteLength < RECORD_BATCH_HEADER_BYTES) throw new MalformedKafkaError('record batch cut short');
+    const header = batchHeader(bytes);
+    if (header.magic !== MAGIC) throw new MalformedKafkaError(`record batch of magic ${header.magic}: only magic 2 is supported`);
+    if (header.batchLength + LOG_OVERHEAD !== bytes.byteLength) throw new MalformedKafkaError('not exactly one record batch');
+    if (header.crc !== crc32c(bytes, ATTRIBUTES, bytes.byteLength)) throw new MalformedKafkaError('record batch fails its CRC');
+    if (header.lastOffsetDelta !== header.recordCount - 1) throw new MalformedKafkaError('record count does not match the last offset delta');
+    const codec = header.attributes & COMPRESSION_MASK;
+    const body = codec === 0 ? bytes.subarray(RECORD_BATCH_HEADER_BYTES) : decompress(codec, bytes.subarray(RECORD_BATCH_HEADER_BYTES));
+    const scanned = scanRecords(body, 0, body.byteLength, header.recordCount);
+    for (let n = 0; n < header.recordCount; n++) if (scanned.offsetDeltas[n] !== n) throw new MalformedKafkaError('record offsets are not consecutive');
+    return new ProducedBatch(header, partition, body, scanned);
+  }
+
+  partition(): number {
+    return this.index;
+  }
+
+  key(i: number): Buffer | null {
+    const length = this.scanned.keyLengths[i]!;
+    return length < 0 ? null : this.body.subarray(this.scanned.keyStarts[i], this.scanned.keyStarts[i]! + length);
+  }
+
+  headers(i: number): RecordHeader[] | typeof NO_HEADERS {
+    return this.scanned.headerCounts[i] === 0 ? NO_HEADERS : readHeaders(this.body, this.scanned.headersAt[i]!, this.scanned.ends[i]!);
+  }
+
+  size(i: number): number {
+    return Math.max(this.scanned.keyLengths[i]!, 0) + Math.max(this.scanned.valueLengths[i]!, 0) + this.scanned.headerBytes[i]!;
+  }
+
+  value(i: number): Buffer | null {
+    const length = this.scanned.valueLengths[i]!;
+    return length < 0 ? null : this.body.subarray(this.scanned.valueStarts[i], this.scanned.valueStarts[i]! + length);
+  }
+
+  valueLength(i: number): number {
+    return this.scanned.valueLengths[i]!;
+  }
+
+  timestamp(i: number): number {
+    const { attributes, baseTimestamp, maxTimestamp } = this.header;
+    return (attributes & LOG_APPEND_TIME) !== 0 ? maxTimestamp : baseTimestamp + this.scanned.timestampDeltas[i]!;
+  }
+
+  /** The values lie a few bytes apart in the batch: packed with one copy per run, most often one. */
+  packedValues(): PackedValues {
+    const { valueStarts, valueLengths } = this.scanned;
+    const ends = new Uint32Array(this.length);
+    for (let i = 0; i < this.length; i++) ends[i] = valueStarts[i]! + Math.max(valueLengths[i]!, 0);
+    return packRanges(this.length, [this.body], new Uint32Array(this.length), valueStarts, ends);
+  }
 }
