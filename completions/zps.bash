@@ -34,7 +34,7 @@ _zps() {
     reset) flags="-y --yes" ;;
     topics) flags="--all" ;;
     groups) flags="" ;;
-    daemon) flags="--retention-messages --retention-bytes --max-memory" ;;
+    daemon) flags="--retention-messages --retention-bytes --max-memory --kafka" ;;
     completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return ;;
     "") COMPREPLY=($(compgen -W "$commands $global" -- "$cur")); return ;;
   esac

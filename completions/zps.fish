@@ -61,4 +61,5 @@ complete -c zps -n "__fish_seen_subcommand_from daemon" -a "start stop status ru
 complete -c zps -n "__fish_seen_subcommand_from daemon" -l retention-messages -x -d 'messages per partition'
 complete -c zps -n "__fish_seen_subcommand_from daemon" -l retention-bytes -x -d 'bytes per partition'
 complete -c zps -n "__fish_seen_subcommand_from daemon" -l max-memory -x -d 'memory cap'
+complete -c zps -n "__fish_seen_subcommand_from daemon" -l kafka -d 'also answer Kafka clients on a loopback address'
 complete -c zps -n "__fish_seen_subcommand_from completion" -a "bash zsh fish"

@@ -60,7 +60,7 @@ _zps() {
           _arguments $global '1:action:(describe)' '2:group:_zps_groups' ;;
         daemon)
           _arguments $global '--retention-messages[messages per partition]:n:' '--retention-bytes[bytes per partition]:size:' \
-            '--max-memory[memory cap]:size:' '1:action:(start stop status run)' ;;
+            '--max-memory[memory cap]:size:' '--kafka[also answer Kafka clients on a loopback address]::address:' '1:action:(start stop status run)' ;;
         completion)
           _arguments '1:shell:(bash zsh fish)' ;;
       esac ;;

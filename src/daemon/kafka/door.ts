@@ -7,7 +7,6 @@ import type { Handler } from './listener.js';
 export interface Door {
   broker: MemoryBroker;
   advertised: ListenAddress;
-  log: (line: string) => void;
 }
 
 /** The door is a cluster of one broker: node 0, leader of every partition, its own coordinator. */

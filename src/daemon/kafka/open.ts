@@ -17,7 +17,7 @@ export interface KafkaDoor {
 
 /** Opens the broker's Kafka door on `address`: every served API answered by its handler. */
 export async function openKafkaDoor(broker: MemoryBroker, address: ListenAddress, log: (line: string) => void): Promise<KafkaDoor> {
-  const door: Door = { broker, advertised: address, log };
+  const door: Door = { broker, advertised: address };
   const byName = { ...topicHandlers(door), ...produceHandlers(door), ...fetchHandlers(door), ...groupHandlers(door) };
   const handlers = new Map<number, Handler>(Object.entries(byName).map(([name, handler]) => [API_KEYS[name]!, handler]));
   for (const api of SERVED_APIS.values()) if (!handlers.has(api.key)) throw new Error(`no handler for ${api.name}`);

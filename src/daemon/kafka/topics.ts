@@ -23,7 +23,7 @@ export function topicHandlers(door: Door): Handlers {
   const { broker } = door;
   const partitionsOf = (topic: string) => broker.partitionOffsets(topic)?.length;
 
-  const describeTopic = (name: string, version: number): Message => {
+  const describeTopic = (name: string): Message => {
     const count = partitionsOf(name)!;
     return {
       errorCode: ErrorCode.NONE,
@@ -39,7 +39,6 @@ export function topicHandlers(door: Door): Handlers {
         isrNodes: [NODE_ID],
         offlineReplicas: [],
       })),
-      topicAuthorizedOperations: version >= 8 ? -2_147_483_648 : 0,
     };
   };
 
@@ -59,7 +58,7 @@ export function topicHandlers(door: Door): Handlers {
           if (!autoCreate) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, partitions: [] };
           broker.createTopic(name, DEFAULT_PARTITIONS);
         }
-        return describeTopic(name, version);
+        return describeTopic(name);
       });
       return {
         throttleTimeMs: 0,
