@@ -119,8 +119,7 @@ export class MemoryBroker {
     let batchBytes = 0;
     const sizes = new Float64Array(batch.length);
     for (let i = 0; i < batch.length; i++) {
-      checkBatchRecord(topicName, MAX_BATCH_BYTES, batch, i);
-      const size = batch.size(i);
+      const size = checkBatchRecord(topicName, MAX_BATCH_BYTES, batch, i);
       const partition = batch.partition(i);
       if (partition !== undefined) checkPartition(topicName, partition, partitionCount);
       sizes[i] = size + RECORD_OVERHEAD_BYTES;
@@ -136,17 +135,19 @@ export class MemoryBroker {
     // A large batch's values stay together in one buffer of their own: one copy, none per message.
     const packed = batch.packedValues();
     const keep = packed.bytes.byteLength >= KEEP_BATCH_BYTES;
-    const values = keep ? Buffer.allocUnsafeSlow(packed.bytes.byteLength) : packed.bytes;
-    if (keep) values.set(packed.bytes);
+    const copy = keep && !packed.owned;
+    const values = copy ? Buffer.allocUnsafeSlow(packed.bytes.byteLength) : packed.bytes;
+    if (copy) values.set(packed.bytes);
     const acks: AckRun[] = [];
     let run: AckRun | undefined;
     const touched = new Set<PartitionLog>();
+    let last: PartitionLog | undefined;
     for (let i = 0; i < batch.length; i++) {
       const key = batch.key(i);
       const partition = batch.partition(i) ?? this.partitioner.choose(topicName, key, partitionCount);
       const log = topic.logs[partition]!;
       const offset = log.append(batch.timestamp?.(i) ?? now, key, batch.headers(i), sizes[i]!, values, packed.starts[i]!, batch.valueLength(i), keep);
-      touched.add(log);
+      if (log !== last) touched.add((last = log));
       if (run !== undefined && run[0] === partition && run[1] + run[2] === offset) run[2]++;
       else acks.push((run = [partition, offset, 1]));
     }

@@ -53,12 +53,13 @@ const NEAR_LIMIT_BYTES = 4096;
 
 /**
  * checkRecordFits for record i of a batch, reading its key and headers only near the limit: far
- * below it a record's batch overhead cannot matter.
+ * below it a record's batch overhead cannot matter. Returns the record's size.
  */
-export function checkBatchRecord(topic: string, maxBatchBytes: number, batch: RecordBatch, i: number): void {
+export function checkBatchRecord(topic: string, maxBatchBytes: number, batch: RecordBatch, i: number): number {
   const size = batch.size(i);
   checkMessageSize(size);
   if (size > maxBatchBytes - NEAR_LIMIT_BYTES) checkRecordFits(topic, maxBatchBytes, batch.key(i), batch.valueLength(i), batch.headers(i));
+  return size;
 }
 
 export function checkMessageSize(size: number): void {

@@ -10,6 +10,8 @@ export interface PackedValues {
   /** Value i is bytes [starts[i], starts[i] + valueLength(i)); bytes between values are not values. */
   bytes: Buffer;
   starts: Uint32Array;
+  /** `bytes` is a buffer of its own that nothing else holds (not a slice of a pool): a store may keep it as it is. */
+  owned?: boolean;
 }
 
 /** Bytes between two values that are copied along rather than starting a new run (a newline, say). */
@@ -62,5 +64,6 @@ export function packRanges(count: number, sources: readonly Uint8Array[], source
   }
   const bytes = Buffer.allocUnsafe(size);
   for (let r = 0; r < runs.length; r += 4) bytes.set(sources[runs[r]!]!.subarray(runs[r + 1], runs[r + 2]), runs[r + 3]);
-  return { bytes, starts: packedStarts };
+  // Node hands out buffers under half its pool size as slices of a shared pool
+  return { bytes, starts: packedStarts, owned: size >= Buffer.poolSize >>> 1 };
 }
