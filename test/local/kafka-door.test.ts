@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../dist/wire/kafka/record-batch.js';
 import { outgoingBatch } from '../../dist/pubsub/record-batch.js';
@@ -250,6 +251,18 @@ describe('the wire, request by request', () => {
       expect(await unacked).toBeUndefined(); // no response came for it before the connection closed
     } finally {
       wire.close();
+    }
+  });
+
+  it('a transactional producer (kafkajs) is refused at once with the documented code, never left hanging', async () => {
+    const kafka = new kafkajs.Kafka({ brokers: [door.address()], logLevel: kafkajs.logLevel.NOTHING });
+    const producer = kafka.producer({ transactionalId: unique('tx'), idempotent: true, maxInFlightRequests: 1 });
+    try {
+      await producer.connect();
+      // kafkajs reports the coordinator it could not find (FindCoordinator answered 43 at once)
+      await expect(producer.transaction()).rejects.toThrow(/coordinator/i);
+    } finally {
+      await producer.disconnect();
     }
   });
 
