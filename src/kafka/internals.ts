@@ -187,3 +187,28 @@ export function callBroker<Request, Response>(
     requestTimeout: timeoutMs,
   }) as Promise<Response>;
 }
+
+interface RequestQueuePrototype {
+  scheduleCheckPendingRequests(this: { pending: unknown[]; throttledUntil: number }): void;
+  zps?: true;
+}
+
+/**
+ * kafkajs's request queue schedules a look at its pending requests after every response, even
+ * with none pending and no throttle, with a negative delay (its `throttledUntil` starts at -1):
+ * Node 23 and later print a TimeoutNegativeWarning on stderr for each. That look has nothing to
+ * do, so it is skipped; with requests pending or a throttle, kafkajs schedules as it always did.
+ */
+export function installRequestQueueFix(): void {
+  const require = createRequire(import.meta.url);
+  const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as { prototype: RequestQueuePrototype };
+  const prototype = RequestQueue.prototype;
+  if (prototype.zps) return;
+  const schedule = prototype.scheduleCheckPendingRequests;
+  if (typeof schedule !== 'function') throw new Error("kafkajs's internals are not what zps expects (no RequestQueue.scheduleCheckPendingRequests)");
+  prototype.scheduleCheckPendingRequests = function (this: { pending: unknown[]; throttledUntil: number }) {
+    if (this.pending.length === 0 && this.throttledUntil <= Date.now()) return;
+    schedule.call(this);
+  };
+  prototype.zps = true;
+}
