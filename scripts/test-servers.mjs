@@ -298,6 +298,8 @@ export async function spareBroker(name, basePort) {
   formatBroker(broker);
   const pidFile = join(broker.runDir, 'kafka.pid');
   const start = async () => {
+    // something else answering there (a daemon's Kafka listener, say) would pass for this broker
+    if (await portOpen(broker.brokers)) throw new Error(`${broker.brokers} is already taken: the spare broker ${name} needs it`);
     launchBroker(broker);
     await waitUntil(() => kafkaAnswers(broker.brokers), `Kafka on ${broker.brokers}`, 120_000, pidFile);
   };
