@@ -69,6 +69,10 @@ export class KafkaDriver implements Driver {
     return this.admin.listOffsets(topic, atTime);
   }
 
+  prepareToSend(): void {
+    this.producer.prepare();
+  }
+
   async send(topic: string, records: RecordBatch): Promise<AckRun[]> {
     const info = (await (this.topics.get(topic) ?? this.describeTopic(topic))) ?? (await this.createTopic(topic, 1));
     return this.producer.send(topic, records, info);

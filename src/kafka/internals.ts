@@ -21,6 +21,8 @@ export interface Cluster {
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
   findBroker(options: { nodeId: string }): Promise<Broker>;
   findGroupCoordinator(options: { groupId: string }): Promise<Broker & { nodeId: number }>;
+  /** A broker of the cluster (its controller as metadata names it), for requests any broker answers. */
+  findControllerBroker(): Promise<Broker>;
 }
 
 interface ProtocolRequest {

@@ -6,7 +6,7 @@ import { ErrorCode, InitProducerId, Produce, RETRIABLE_ERRORS, type ProduceReque
 import { encodeRecordBatch, type BatchProducer } from '../wire/kafka/record-batch.js';
 import { RECORD_BATCH_HEADER_BYTES, recordBytes } from '../wire/record-batch-size.js';
 import { kafkaError, type KafkaSettings } from './connection.js';
-import { brokerOf, call, callBroker, type Cluster } from './internals.js';
+import { brokerOf, callBroker, type Cluster } from './internals.js';
 
 /** At most this many batches of one partition are on their way at once (Kafka's limit for idempotence). */
 const MAX_IN_FLIGHT_PER_PARTITION = 5;
@@ -65,6 +65,11 @@ export class KafkaProducer {
     private readonly settings: KafkaSettings,
     private readonly partitioner: Partitioner,
   ) {}
+
+  /** Connects and asks for the producer id now (a failure here is met again by the first send). */
+  prepare(): void {
+    this.idempotence().catch(() => {});
+  }
 
   async send(topic: string, records: RecordBatch, info: TopicInfo): Promise<AckRun[]> {
     const { producerId, producerEpoch } = await this.idempotence(topic);
@@ -184,15 +189,22 @@ export class KafkaProducer {
     return kafkaError(error, this.settings, `publish to ${batch.topic}[${batch.partition}]`, batch.topic);
   }
 
-  /** The producer id and epoch of this producer, asked once (again while the broker says it is busy). */
-  private idempotence(topic: string): Promise<BatchProducer> {
+  /**
+   * The producer id and epoch of this producer, asked once (again while the broker says it is
+   * busy) of any broker: a producer without a transactional id needs no coordinator. `topic`
+   * names what a failure is reported against.
+   */
+  private idempotence(topic?: string): Promise<BatchProducer> {
     this.producer ??= (async () => {
       const cluster = await this.cluster();
-      await cluster.addTargetTopic(topic);
       const deadline = Date.now() + this.settings.timeoutMs;
       for (let backoff = RETRY_BACKOFF_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_BACKOFF_MS.max)) {
-        const nodeId = leaderOf(cluster, topic, 0);
-        const answer = await call(cluster, nodeId, InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000 }, this.settings.timeoutMs);
+        // the controller as the metadata names it: asked first when none is loaded yet
+        const broker = await cluster.findControllerBroker().catch(async () => {
+          await cluster.refreshMetadata();
+          return cluster.findControllerBroker();
+        });
+        const answer = await callBroker(broker, InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000 }, this.settings.timeoutMs);
         if (answer.errorCode === ErrorCode.NONE) return { producerId: answer.producerId, producerEpoch: answer.producerEpoch, baseSequence: 0 };
         // a broker just started loads its producer ids first
         if (!COORDINATOR_BUSY.has(answer.errorCode) || Date.now() + backoff > deadline) {
@@ -202,9 +214,11 @@ export class KafkaProducer {
       }
     })().catch((error: unknown) => {
       this.producer = undefined;
-      throw kafkaError(error, this.settings, `publish to ${topic}`, topic);
+      throw error;
     });
-    return this.producer;
+    return this.producer.catch((error: unknown) => {
+      throw kafkaError(error, this.settings, topic ? `publish to ${topic}` : 'publish', topic);
+    });
   }
 }
 

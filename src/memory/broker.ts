@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { ZpsError, usageError } from '../pubsub/errors.js';
 import { checkBatchRecord, formatBytes, validateTopicName } from '../pubsub/limits.js';
 import { Partitioner, checkPartition } from '../pubsub/partitioner.js';
@@ -396,7 +395,7 @@ export class MemoryBroker {
   }
 
   private addTopic(name: string, partitions: number): Topic {
-    const topic: Topic = { logs: Array.from({ length: partitions }, (_, partition) => new PartitionLog(name, partition)), id: randomBytes(16) };
+    const topic: Topic = { logs: Array.from({ length: partitions }, (_, partition) => new PartitionLog(name, partition)), id: newTopicId() };
     this.topics.set(name, topic);
     for (const group of this.groups.values()) {
       if (group.subscriptions.has(name)) this.rebalance(group, name);
@@ -448,4 +447,9 @@ export class MemoryBroker {
 
 function isRecordArray(records: readonly OutgoingRecord[] | RecordBatch): records is readonly OutgoingRecord[] {
   return Array.isArray(records);
+}
+
+/** A random topic id. Global Web Crypto: node:crypto is not loaded where no topic is made (every CLI start). */
+function newTopicId(): Buffer {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(16)).buffer);
 }

@@ -133,6 +133,9 @@ export interface Driver {
    */
   send(topic: string, records: RecordBatch): Promise<AckRun[]>;
 
+  /** A hint that sends are coming: what they need first (Kafka: a producer id) may be asked now, while the topic is described. */
+  prepareToSend?(): void;
+
   /** Records from each partition at or after the given offsets, without a group, waiting up to `waitMs`. */
   fetch(topic: string, positions: ReadonlyArray<readonly [partition: number, offset: number]>, options: WaitOptions): Promise<PartitionRecords[]>;
 

@@ -38,7 +38,10 @@ export class DriverSender implements RecordSender {
     let info = this.topics.get(topic);
     if (!info) {
       validateTopicName(topic);
-      info = this.driver().then(async (driver) => (await driver.describeTopic(topic)) ?? driver.createTopic(topic, partitionsIfNew));
+      info = this.driver().then(async (driver) => {
+        driver.prepareToSend?.();
+        return (await driver.describeTopic(topic)) ?? driver.createTopic(topic, partitionsIfNew);
+      });
       info.catch(() => this.topics.delete(topic));
       this.topics.set(topic, info);
     }

@@ -14,7 +14,15 @@ describe("kafkajs's internals that zps uses (src/kafka/internals.ts)", () => {
 
   it('are where kafkajs 2.2.4 has them', () => {
     const cluster = createCluster(new kafkajs.Kafka({ brokers: ['127.0.0.1:1'], logLevel: kafkajs.logLevel.NOTHING }));
-    for (const method of ['connect', 'disconnect', 'addTargetTopic', 'refreshMetadata', 'findLeaderForPartitions', 'findBroker'] as const) {
+    for (const method of [
+      'connect',
+      'disconnect',
+      'addTargetTopic',
+      'refreshMetadata',
+      'findLeaderForPartitions',
+      'findBroker',
+      'findControllerBroker',
+    ] as const) {
       expect(typeof cluster[method], method).toBe('function');
     }
     const internal = cluster as unknown as { addMultipleTargetTopics: unknown; findTopicPartitionMetadata: unknown };

@@ -5,6 +5,7 @@ import { daemonPaths, prepareSocketDir } from '../../daemon/paths.js';
 import type { BrokerLimits } from '../../memory/broker.js';
 import { DEFAULT_KAFKA_LISTEN, parseListenAddress } from '../../daemon/kafka/address.js';
 import type { DaemonConfig } from '../../daemon/run.js';
+import { packageFile } from '../../package-files.js';
 import { ZpsError } from '../../pubsub/errors.js';
 import { formatBytes } from '../../pubsub/limits.js';
 import type { CliContext } from '../context.js';
@@ -32,7 +33,9 @@ export function register(program: Command, run: ActionRunner): void {
   );
   withOptions(daemon.command('run').description('run the daemon in the foreground, logging to stderr')).action(
     run(async (ctx, command) => {
-      const { runDaemon } = await import('../../daemon/run.js'); // the server, only where it runs
+      // the server, its Kafka door and their codecs, loaded only where they run: a path the CLI
+      // bundle does not follow, so they stay out of what every command parses at start
+      const { runDaemon } = (await import(packageFile('dist/daemon/run.js').href)) as typeof import('../../daemon/run.js');
       await runDaemon({ socket: socketOf(ctx), ...configFrom(ctx, command.opts<DaemonFlags>()) });
     }),
   );

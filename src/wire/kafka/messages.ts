@@ -6,8 +6,8 @@
  * fields zps reads and writes (a field left out is written as its default).
  */
 import type { Reader, Writer } from './bytes.js';
-import { compileMessage } from './definition.js';
-import { DEFINITIONS } from './definitions.js';
+import { compileMessage, type MessageDefinition } from './definition.js';
+import * as definitions from './definitions.js';
 
 export interface ProduceRequest {
   transactionalId: string | null;
@@ -104,21 +104,35 @@ export interface Api<Request, Response> {
   response: Codec<Response>;
 }
 
-function api<Request, Response>(name: string, versions: readonly [number, number]): Api<Request, Response> {
-  const request = DEFINITIONS[`${name}Request`]!;
+function api<Request, Response>(
+  name: string,
+  versions: readonly [number, number],
+  request: MessageDefinition,
+  response: MessageDefinition,
+): Api<Request, Response> {
   return {
     key: request.apiKey!,
     name,
     versions,
     request: compileMessage(request) as unknown as Codec<Request>,
-    response: compileMessage(DEFINITIONS[`${name}Response`]!) as unknown as Codec<Response>,
+    response: compileMessage(response) as unknown as Codec<Response>,
   };
 }
 
-export const Produce = api<ProduceRequest, ProduceResponse>('Produce', [3, 8]);
-export const Fetch = api<FetchRequest, FetchResponse>('Fetch', [4, 11]);
-export const OffsetCommit = api<OffsetCommitRequest, OffsetCommitResponse>('OffsetCommit', [2, 7]);
-export const InitProducerId = api<InitProducerIdRequest, InitProducerIdResponse>('InitProducerId', [0, 1]);
+export const Produce = api<ProduceRequest, ProduceResponse>('Produce', [3, 8], definitions.ProduceRequest, definitions.ProduceResponse);
+export const Fetch = api<FetchRequest, FetchResponse>('Fetch', [4, 11], definitions.FetchRequest, definitions.FetchResponse);
+export const OffsetCommit = api<OffsetCommitRequest, OffsetCommitResponse>(
+  'OffsetCommit',
+  [2, 7],
+  definitions.OffsetCommitRequest,
+  definitions.OffsetCommitResponse,
+);
+export const InitProducerId = api<InitProducerIdRequest, InitProducerIdResponse>(
+  'InitProducerId',
+  [0, 1],
+  definitions.InitProducerIdRequest,
+  definitions.InitProducerIdResponse,
+);
 
 /** Kafka's error codes zps acts on by name. */
 export const ErrorCode = {
