@@ -18,7 +18,7 @@
 import { NO_HEADERS, type RecordBatch } from '../../pubsub/record-batch.js';
 import type { DeliveredRecord, RecordHeader } from '../../pubsub/types.js';
 import { decompress } from '../compression.js';
-import { type PackedValues, packRanges } from '../packed-values.js';
+import type { PackedValues } from '../packed-values.js';
 import { RECORD_BATCH_HEADER_BYTES, varintBytes } from '../record-batch-size.js';
 import { MalformedKafkaError } from './bytes.js';
 import { crc32c } from './crc32c.js';
@@ -479,11 +479,12 @@ export class ProducedBatch implements RecordBatch {
     return (attributes & LOG_APPEND_TIME) !== 0 ? maxTimestamp : baseTimestamp + this.scanned.timestampDeltas[i]!;
   }
 
-  /** The values lie a few bytes apart in the batch: packed with one copy per run, most often one. */
+  /**
+   * The values where they are: in the batch's records, a few bytes of framing apart (what packing
+   * would copy along anyway, for records without long keys or headers). A decompressed body is a
+   * buffer of its own; an uncompressed one is part of the request, which a store copies once.
+   */
   packedValues(): PackedValues {
-    const { valueStarts, valueLengths } = this.scanned;
-    const ends = new Uint32Array(this.length);
-    for (let i = 0; i < this.length; i++) ends[i] = valueStarts[i]! + Math.max(valueLengths[i]!, 0);
-    return packRanges(this.length, [this.body], new Uint32Array(this.length), valueStarts, ends);
+    return { bytes: this.body, starts: this.scanned.valueStarts, owned: (this.header.attributes & COMPRESSION_MASK) !== 0 };
   }
 }
