@@ -16,7 +16,7 @@
  * of decoded records are views of the fetched (or decompressed) bytes, never copies.
  */
 import { NO_HEADERS, type RecordBatch } from '../../pubsub/record-batch.js';
-import type { DeliveredRecord, RecordHeader } from '../../pubsub/types.js';
+import type { DeliveredRecord, RecordHeader, RecordHeaders } from '../../pubsub/types.js';
 import { decompress } from '../compression.js';
 import type { PackedValues } from '../packed-values.js';
 import { RECORD_BATCH_HEADER_BYTES, varintBytes } from '../record-batch-size.js';
@@ -242,7 +242,7 @@ function readRecords(
       offset,
       timestamp: fixedTimestamp ? baseTimestamp : baseTimestamp + scanned.timestampDeltas[n]!,
       key: keyLength < 0 ? null : bytes.subarray(scanned.keyStarts[n], scanned.keyStarts[n]! + keyLength),
-      headers: scanned.headerCounts[n] === 0 ? NO_HEADERS : readHeaders(bytes, scanned.headersAt[n]!, scanned.ends[n]!),
+      headers: headersOf(bytes, scanned, n, end),
       value: valueLength < 0 ? null : bytes.subarray(valueAt, valueAt + valueLength),
     });
   }
@@ -258,13 +258,11 @@ export interface ScannedRecords {
   valueStarts: Uint32Array;
   /** -1: a null value (a tombstone). */
   valueLengths: Int32Array;
-  /** Where the header count is, and how many headers. */
-  headersAt: Uint32Array;
-  headerCounts: Uint32Array;
-  /** Bytes of header names and values, as the message size limit counts them. */
-  headerBytes: Uint32Array;
-  /** Where each record ends. */
-  ends: Uint32Array;
+  /**
+   * Where each record's header count is, and the bytes of its header names and values (as the
+   * message size limit counts them); made at the first record with headers (most batches have none).
+   */
+  headers?: { at: Uint32Array; bytes: Uint32Array };
 }
 
 /** Scans `count` records in bytes [start, end); throws MalformedKafkaError when one overruns. */
@@ -277,10 +275,6 @@ export function scanRecords(bytes: Buffer, start: number, end: number, count: nu
     keyLengths: new Int32Array(count),
     valueStarts: new Uint32Array(count),
     valueLengths: new Int32Array(count),
-    headersAt: new Uint32Array(count),
-    headerCounts: new Uint32Array(count),
-    headerBytes: new Uint32Array(count),
-    ends: new Uint32Array(count),
   };
   const cursor = { at: start };
   for (let n = 0; n < count; n++) {
@@ -298,10 +292,15 @@ export function scanRecords(bytes: Buffer, start: number, end: number, count: nu
     scanned.valueStarts[n] = cursor.at;
     scanned.valueLengths[n] = valueLength;
     if (valueLength > 0 && (cursor.at += valueLength) > recordEnd) throw cutShort();
-    scanned.headersAt[n] = cursor.at;
+    const headersAt = cursor.at;
     const headerCount = readVarint(bytes, cursor, recordEnd);
     if (headerCount < 0) throw cutShort();
-    scanned.headerCounts[n] = headerCount;
+    if (headerCount === 0) {
+      cursor.at = recordEnd;
+      continue;
+    }
+    scanned.headers ??= { at: new Uint32Array(count), bytes: new Uint32Array(count) };
+    scanned.headers.at[n] = headersAt;
     let headerBytes = 0;
     for (let h = 0; h < headerCount; h++) {
       const nameLength = readVarint(bytes, cursor, recordEnd);
@@ -310,11 +309,16 @@ export function scanRecords(bytes: Buffer, start: number, end: number, count: nu
       if (valueBytes > 0 && (cursor.at += valueBytes) > recordEnd) throw cutShort();
       headerBytes += nameLength + Math.max(valueBytes, 0);
     }
-    scanned.headerBytes[n] = headerBytes;
-    scanned.ends[n] = recordEnd;
+    scanned.headers.bytes[n] = headerBytes;
     cursor.at = recordEnd;
   }
   return scanned;
+}
+
+/** Record n's headers, read where scanRecords found them (`end`: the end of the scanned bytes). */
+function headersOf(bytes: Buffer, scanned: ScannedRecords, n: number, end: number): RecordHeaders {
+  const at = scanned.headers?.at[n];
+  return at ? readHeaders(bytes, at, end) : NO_HEADERS;
 }
 
 /** The headers whose count is at `at` (already checked by scanRecords): values are views of the bytes. */
@@ -457,12 +461,12 @@ export class ProducedBatch implements RecordBatch {
     return length < 0 ? null : this.body.subarray(this.scanned.keyStarts[i], this.scanned.keyStarts[i]! + length);
   }
 
-  headers(i: number): RecordHeader[] | typeof NO_HEADERS {
-    return this.scanned.headerCounts[i] === 0 ? NO_HEADERS : readHeaders(this.body, this.scanned.headersAt[i]!, this.scanned.ends[i]!);
+  headers(i: number): RecordHeaders {
+    return headersOf(this.body, this.scanned, i, this.body.byteLength);
   }
 
   size(i: number): number {
-    return Math.max(this.scanned.keyLengths[i]!, 0) + Math.max(this.scanned.valueLengths[i]!, 0) + this.scanned.headerBytes[i]!;
+    return Math.max(this.scanned.keyLengths[i]!, 0) + Math.max(this.scanned.valueLengths[i]!, 0) + (this.scanned.headers?.bytes[i] ?? 0);
   }
 
   value(i: number): Buffer | null {
