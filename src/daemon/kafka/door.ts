@@ -1,4 +1,4 @@
-import type { MemoryBroker } from '../../memory/broker.js';
+import type { MemoryBroker, PartitionOffsets } from '../../memory/broker.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import type { ListenAddress } from './address.js';
 import type { Handler } from './listener.js';
@@ -19,4 +19,28 @@ export type Handlers = Record<string, Handler>;
 /** Items of a request's array field, typed loosely: each handler reads the fields its API has. */
 export function items(value: unknown): Message[] {
   return (value as Message[] | null) ?? [];
+}
+
+/**
+ * A request of topics and their partitions answered partition by partition, each topic under the
+ * field names its API uses: `answer` gets the topic, the partition asked, that partition's offsets
+ * (undefined when it does not exist) and the request's entry for it.
+ */
+export function eachPartition(
+  broker: MemoryBroker,
+  topics: unknown,
+  names: { topic: string; partition: string },
+  answer: (topic: string, partition: number, at: PartitionOffsets | undefined, asked: Message) => Message,
+): Message[] {
+  return items(topics).map((topic) => {
+    const name = topic[names.topic] as string;
+    const offsets = broker.partitionOffsets(name);
+    return {
+      [names.topic]: name,
+      partitions: items(topic.partitions).map((asked) => {
+        const partition = asked[names.partition] as number;
+        return answer(name, partition, offsets?.[partition], asked);
+      }),
+    };
+  });
 }

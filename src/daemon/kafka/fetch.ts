@@ -7,7 +7,7 @@ import type { MemoryBroker } from '../../memory/broker.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
 import { NO_PRODUCER, encodeRecordBatch } from '../../wire/kafka/record-batch.js';
-import { type Door, type Handlers, LEADER_EPOCH, items } from './door.js';
+import { type Door, type Handlers, LEADER_EPOCH, eachPartition, items } from './door.js';
 
 const EMPTY = Buffer.alloc(0);
 const READ_COMMITTED = 1;
@@ -38,61 +38,36 @@ export function fetchHandlers(door: Door): Handlers {
 
     ListOffsets: (request) => ({
       throttleTimeMs: 0,
-      topics: items(request.topics).map((topic) => {
-        const name = topic.name as string;
-        const offsets = broker.partitionOffsets(name);
-        return {
-          name,
-          partitions: items(topic.partitions).map((p) => {
-            const partitionIndex = p.partitionIndex as number;
-            const at = offsets?.[partitionIndex];
-            if (!at) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1, offset: -1, leaderEpoch: -1 };
-            const found = (offset: number, timestamp = -1) => ({ partitionIndex, errorCode: ErrorCode.NONE, timestamp, offset, leaderEpoch: LEADER_EPOCH });
-            const asked = p.timestamp as number;
-            if (asked === LATEST) return found(at.end);
-            if (asked === EARLIEST) return found(at.start);
-            const offset = asked === MAX_TIMESTAMP ? at.end - 1 : broker.partitionOffsets(name, asked)![partitionIndex]!.atTime!;
-            // none stored at or after the time: Kafka answers offset -1
-            if (offset < at.start || offset >= at.end) return found(-1);
-            return found(offset, timestampAt(broker, name, partitionIndex, offset));
-          }),
-        };
+      topics: eachPartition(broker, request.topics, { topic: 'name', partition: 'partitionIndex' }, (name, partitionIndex, at, p) => {
+        if (!at) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1, offset: -1, leaderEpoch: -1 };
+        const found = (offset: number, timestamp = -1) => ({ partitionIndex, errorCode: ErrorCode.NONE, timestamp, offset, leaderEpoch: LEADER_EPOCH });
+        const asked = p.timestamp as number;
+        if (asked === LATEST) return found(at.end);
+        if (asked === EARLIEST) return found(at.start);
+        const offset = asked === MAX_TIMESTAMP ? at.end - 1 : broker.partitionOffsets(name, asked)![partitionIndex]!.atTime!;
+        // none stored at or after the time: Kafka answers offset -1
+        if (offset < at.start || offset >= at.end) return found(-1);
+        return found(offset, timestampAt(broker, name, partitionIndex, offset));
       }),
     }),
 
     OffsetForLeaderEpoch: (request) => ({
       throttleTimeMs: 0,
-      topics: items(request.topics).map((topic) => {
-        const offsets = broker.partitionOffsets(topic.topic as string);
-        return {
-          topic: topic.topic,
-          partitions: items(topic.partitions).map((p) => {
-            const at = offsets?.[p.partition as number];
-            // one leader epoch for the whole life of a partition: its end is the epoch's end
-            return at
-              ? { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: LEADER_EPOCH, endOffset: at.end }
-              : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, leaderEpoch: -1, endOffset: -1 };
-          }),
-        };
-      }),
+      // one leader epoch for the whole life of a partition: its end is the epoch's end
+      topics: eachPartition(broker, request.topics, { topic: 'topic', partition: 'partition' }, (_, partition, at) =>
+        at
+          ? { errorCode: ErrorCode.NONE, partition, leaderEpoch: LEADER_EPOCH, endOffset: at.end }
+          : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition, leaderEpoch: -1, endOffset: -1 },
+      ),
     }),
 
     DeleteRecords: (request) => ({
       throttleTimeMs: 0,
-      topics: items(request.topics).map((topic) => {
-        const name = topic.name as string;
-        const offsets = broker.partitionOffsets(name);
-        return {
-          name,
-          partitions: items(topic.partitions).map((p) => {
-            const partitionIndex = p.partitionIndex as number;
-            const at = offsets?.[partitionIndex];
-            if (!at) return { partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-            const before = p.offset === -1 ? at.end : (p.offset as number);
-            if (before < 0 || before > at.end) return { partitionIndex, lowWatermark: -1, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
-            return { partitionIndex, lowWatermark: broker.deleteRecords(name, partitionIndex, before), errorCode: ErrorCode.NONE };
-          }),
-        };
+      topics: eachPartition(broker, request.topics, { topic: 'name', partition: 'partitionIndex' }, (name, partitionIndex, at, p) => {
+        if (!at) return { partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        const before = p.offset === -1 ? at.end : (p.offset as number);
+        if (before < 0 || before > at.end) return { partitionIndex, lowWatermark: -1, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+        return { partitionIndex, lowWatermark: broker.deleteRecords(name, partitionIndex, before), errorCode: ErrorCode.NONE };
       }),
     }),
   };
@@ -109,45 +84,32 @@ interface ReadResult {
 function readTopics(broker: MemoryBroker, topics: Message[], maxBytes: number, readCommitted: boolean): ReadResult {
   let bytes = 0;
   let failed = false;
-  const responses = topics.map((topic) => {
-    const name = topic.topic as string;
-    const offsets = broker.partitionOffsets(name);
-    return {
-      topic: name,
-      partitions: items(topic.partitions).map((p) => {
-        const partitionIndex = p.partition as number;
-        const at = offsets?.[partitionIndex];
-        const answer = (errorCode: number, records: Buffer) => ({
-          partitionIndex,
-          errorCode,
-          highWatermark: at?.end ?? -1,
-          lastStableOffset: at?.end ?? -1,
-          logStartOffset: at?.start ?? -1,
-          abortedTransactions: readCommitted ? [] : null,
-          preferredReadReplica: -1,
-          records,
-        });
-        const fetchOffset = p.fetchOffset as number;
-        if (!at) {
-          failed = true;
-          return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, EMPTY);
-        }
-        if (fetchOffset < at.start || fetchOffset > at.end) {
-          failed = true;
-          return answer(ErrorCode.OFFSET_OUT_OF_RANGE, EMPTY);
-        }
-        // past the request's limit only the first partition with records still gets some (Kafka's rule)
-        const budget = bytes === 0 ? (p.partitionMaxBytes as number) : Math.min(p.partitionMaxBytes as number, maxBytes - bytes);
-        if (budget <= 0 || fetchOffset === at.end) return answer(ErrorCode.NONE, EMPTY);
-        const slice = broker.fetch(name, [[partitionIndex, fetchOffset]], Number.POSITIVE_INFINITY, budget)[0]?.slice;
-        if (!slice) return answer(ErrorCode.NONE, EMPTY);
-        const indexes = new Uint32Array(slice.length);
-        for (let i = 0; i < indexes.length; i++) indexes[i] = i;
-        const records = encodeRecordBatch(slice, indexes, slice.timestamp(0), NO_PRODUCER, undefined, slice.offset(0));
-        bytes += records.byteLength;
-        return answer(ErrorCode.NONE, records);
-      }),
-    };
+  const responses = eachPartition(broker, topics, { topic: 'topic', partition: 'partition' }, (name, partitionIndex, at, p) => {
+    const answer = (errorCode: number, records: Buffer) => ({
+      partitionIndex,
+      errorCode,
+      highWatermark: at?.end ?? -1,
+      lastStableOffset: at?.end ?? -1,
+      logStartOffset: at?.start ?? -1,
+      abortedTransactions: readCommitted ? [] : null,
+      preferredReadReplica: -1,
+      records,
+    });
+    const fetchOffset = p.fetchOffset as number;
+    if (!at || fetchOffset < at.start || fetchOffset > at.end) {
+      failed = true;
+      return answer(at ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, EMPTY);
+    }
+    // past the request's limit only the first partition with records still gets some (Kafka's rule)
+    const budget = bytes === 0 ? (p.partitionMaxBytes as number) : Math.min(p.partitionMaxBytes as number, maxBytes - bytes);
+    if (budget <= 0 || fetchOffset === at.end) return answer(ErrorCode.NONE, EMPTY);
+    const slice = broker.fetch(name, [[partitionIndex, fetchOffset]], Number.POSITIVE_INFINITY, budget)[0]?.slice;
+    if (!slice) return answer(ErrorCode.NONE, EMPTY);
+    const indexes = new Uint32Array(slice.length);
+    for (let i = 0; i < indexes.length; i++) indexes[i] = i;
+    const records = encodeRecordBatch(slice, indexes, slice.timestamp(0), NO_PRODUCER, undefined, slice.offset(0));
+    bytes += records.byteLength;
+    return answer(ErrorCode.NONE, records);
   });
   return { responses, bytes, failed };
 }

@@ -10,7 +10,7 @@ import type { GroupInfo } from '../../pubsub/driver.js';
 import { Reader, Writer } from '../../wire/kafka/bytes.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
-import { type Door, type Handlers, NODE_ID, items } from './door.js';
+import { type Door, type Handlers, NODE_ID, eachPartition, items } from './door.js';
 import { ClassicGroup, type GroupState } from './group-coordinator.js';
 
 const GROUP_KEY = 0;
@@ -103,18 +103,11 @@ export function groupHandlers(door: Door): Handlers {
       const refusal = group ? group.checkCommit(memberId, generation) : generation < 0 && memberId === '' ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
       return {
         throttleTimeMs: 0,
-        topics: items(request.topics).map((topic) => {
-          const offsets = broker.partitionOffsets(topic.name as string);
-          return {
-            name: topic.name,
-            partitions: items(topic.partitions).map((p) => {
-              const partitionIndex = p.partitionIndex as number;
-              if (refusal !== ErrorCode.NONE) return { partitionIndex, errorCode: refusal };
-              if (!offsets?.[partitionIndex]) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-              broker.commitOffsets(name, topic.name as string, [[partitionIndex, p.committedOffset as number]]);
-              return { partitionIndex, errorCode: ErrorCode.NONE };
-            }),
-          };
+        topics: eachPartition(broker, request.topics, { topic: 'name', partition: 'partitionIndex' }, (topic, partitionIndex, at, p) => {
+          if (refusal !== ErrorCode.NONE) return { partitionIndex, errorCode: refusal };
+          if (!at) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+          broker.commitOffsets(name, topic, [[partitionIndex, p.committedOffset as number]]);
+          return { partitionIndex, errorCode: ErrorCode.NONE };
         }),
       };
     },
