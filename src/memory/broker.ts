@@ -140,15 +140,26 @@ export class MemoryBroker {
     const acks: AckRun[] = [];
     let run: AckRun | undefined;
     const touched = new Set<PartitionLog>();
-    let last: PartitionLog | undefined;
-    for (let i = 0; i < batch.length; i++) {
-      const key = batch.key(i);
-      const partition = batch.partition(i) ?? this.partitioner.choose(topicName, key, partitionCount);
+    const partitionOf = new Int32Array(batch.length);
+    for (let i = 0; i < batch.length; i++) partitionOf[i] = batch.partition(i) ?? this.partitioner.choose(topicName, batch.key(i), partitionCount);
+    for (let i = 0; i < batch.length; ) {
+      const partition = partitionOf[i]!;
       const log = topic.logs[partition]!;
-      const offset = log.append(batch.timestamp?.(i) ?? now, key, batch.headers(i), sizes[i]!, values, packed.starts[i]!, batch.valueLength(i), keep);
-      if (log !== last) touched.add((last = log));
-      if (run !== undefined && run[0] === partition && run[1] + run[2] === offset) run[2]++;
-      else acks.push((run = [partition, offset, 1]));
+      touched.add(log);
+      // a run of records of one partition: kept values go in at once
+      let end = i + 1;
+      while (end < batch.length && partitionOf[end] === partition) end++;
+      // (offsets in a partition are consecutive: the run starts at the end it found)
+      const first = log.endOffset;
+      if (keep) log.appendKept(batch, i, end, values, packed.starts, sizes, now);
+      else {
+        for (let n = i; n < end; n++) {
+          log.append(batch.timestamp?.(n) ?? now, batch.key(n), batch.headers(n), sizes[n]!, values, packed.starts[n]!, batch.valueLength(n), false);
+        }
+      }
+      if (run !== undefined && run[0] === partition && run[1] + run[2] === first) run[2] += end - i;
+      else acks.push((run = [partition, first, end - i]));
+      i = end;
     }
     this.totalBytes += batchBytes;
     for (const log of touched) {

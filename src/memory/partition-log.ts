@@ -1,6 +1,6 @@
 import type { RecordHeaders } from '../pubsub/types.js';
 import { widened, type Column } from '../wire/columns.js';
-import { NO_HEADERS } from '../pubsub/record-batch.js';
+import { NO_HEADERS, type RecordBatch } from '../pubsub/record-batch.js';
 import { LogSlice } from './log-slice.js';
 
 /** Per-record bookkeeping charged on top of key, value and headers, so the cap tracks real memory. */
@@ -87,17 +87,55 @@ export class PartitionLog {
    * into the log's chunks.
    */
   append(timestamp: number, key: Buffer | null, headers: RecordHeaders, size: number, values: Buffer, start: number, length: number, keep: boolean): number {
-    if (this.tail === this.timestamps.length) this.makeRoom();
+    if (this.tail === this.timestamps.length) this.makeRoom(1);
     const slot = this.tail++;
     this.timestamps[slot] = timestamp;
     this.sizes[slot] = size;
+    this.noteKeyAndHeaders(slot, key, headers);
+    this.store(slot, values, start, length, keep);
+    this.bytes += size;
+    return this.slotBase + slot;
+  }
+
+  /**
+   * append() for records [from, to) of `batch`, whose values lie at `starts` of `values`, a large
+   * batch's buffer of its own that the log keeps as it is: room made once, the columns filled in
+   * one pass; their offsets follow the log's end. `sizes`: what each record is charged; `now`: the
+   * timestamp of records without their own.
+   */
+  appendKept(batch: RecordBatch, from: number, to: number, values: Buffer, starts: Uint32Array, sizes: Float64Array, now: number): void {
+    const count = to - from;
+    if (this.tail + count > this.timestamps.length) this.makeRoom(count);
+    const first = this.tail;
+    this.tail += count;
+    if (this.kept?.buffer !== values) {
+      if (this.kept?.live === 0) this.chunks.delete(this.kept.id);
+      this.kept = this.newChunk(values);
+    }
+    const chunk = this.kept;
+    const stamped = batch.timestamp !== undefined;
+    let bytes = 0;
+    for (let i = from, slot = first; i < to; i++, slot++) {
+      this.timestamps[slot] = stamped ? batch.timestamp!(i) : now;
+      const size = sizes[i]!;
+      this.sizes[slot] = size;
+      bytes += size;
+      const length = batch.valueLength(i);
+      this.valueStarts[slot] = starts[i]!;
+      this.valueLengths[slot] = length < 0 ? NULL_VALUE : length;
+      this.chunkIds[slot] = chunk.id;
+      this.noteKeyAndHeaders(slot, batch.key(i), batch.headers(i));
+    }
+    chunk.live += count;
+    this.bytes += bytes;
+  }
+
+  /** Keys and headers go in arrays made at the first record that has one (see keys). */
+  private noteKeyAndHeaders(slot: number, key: Buffer | null, headers: RecordHeaders): void {
     if (key !== null || this.keys) (this.keys ??= new Array<string | null>(slot).fill(null)).push(key?.toString('latin1') ?? null);
     if (headers.length > 0 || this.headerSets) {
       (this.headerSets ??= new Array<RecordHeaders>(slot).fill(NO_HEADERS)).push(headers.length === 0 ? NO_HEADERS : headers);
     }
-    this.store(slot, values, start, length, keep);
-    this.bytes += size;
-    return this.slotBase + slot;
   }
 
   /**
@@ -187,11 +225,15 @@ export class PartitionLog {
     return chunk;
   }
 
-  /** Moves the live slots to the front, into columns twice as long when they are more than half full. */
-  private makeRoom(): void {
+  /**
+   * Makes room for `extra` more slots: moves the live slots to the front, into columns twice as
+   * long (or as long as needed) when they would be more than half full.
+   */
+  private makeRoom(extra: number): void {
     const live = this.count;
     const capacity = this.timestamps.length;
-    const size = live * 2 >= capacity ? Math.max(FIRST_CAPACITY, capacity * 2) : capacity;
+    const needed = live + extra;
+    const size = needed * 2 > capacity + 1 ? Math.max(FIRST_CAPACITY, capacity * 2, needed) : capacity;
     const { head, tail } = this;
     this.timestamps = moved(this.timestamps, head, tail, size);
     this.valueStarts = moved(this.valueStarts, head, tail, size);

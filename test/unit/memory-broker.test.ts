@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBroker } from '../../src/memory/broker.js';
 import { partitionForKey } from '../../src/wire/murmur2.js';
-import { expandAcks } from '../../src/pubsub/record-batch.js';
+import { expandAcks, outgoingBatch } from '../../src/pubsub/record-batch.js';
 import type { ZpsError } from '../../src/pubsub/errors.js';
 import { MAX_MESSAGE_BYTES } from '../../src/pubsub/limits.js';
 import type { OutgoingRecord } from '../../src/pubsub/types.js';
@@ -171,5 +171,47 @@ describe('memory broker: groups', () => {
     broker.reset();
     expect(broker.listTopics()).toEqual([]);
     expect(broker.stats()).toMatchObject({ topics: 0, messages: 0, bytes: 0, groups: 0 });
+  });
+});
+
+describe('memory broker: a large batch kept whole', () => {
+  it('stores runs of partitions from the kept buffer: keys, headers, tombstones, timestamps, offsets and acks as given', () => {
+    const broker = new MemoryBroker({ retentionMessages: 150 });
+    broker.createTopic('big', 3);
+    const records: OutgoingRecord[] = Array.from({ length: 300 }, (_, i) => ({
+      key: i % 7 === 0 ? Buffer.from(`k${i}`) : null,
+      value: i % 11 === 0 ? null : Buffer.from(`value-${i}-${'x'.repeat(40)}`),
+      headers: i % 5 === 0 ? [['h', Buffer.from(String(i))]] : [],
+      partition: Math.floor(i / 50) % 3, // runs of 50: 0, 1, 2, 0, 1, 2
+    }));
+    const stamped = Object.assign(outgoingBatch(records), { timestamp: (i: number) => 1_700_000_000_000 + i });
+    expect(broker.produce('big', stamped)).toEqual([
+      [0, 0, 50],
+      [1, 0, 50],
+      [2, 0, 50],
+      [0, 50, 50],
+      [1, 50, 50],
+      [2, 50, 50],
+    ]);
+    for (const partition of [0, 1, 2]) {
+      const read = broker.fetch('big', [[partition, 0]], 1000, Infinity).flatMap((batch) => batch.slice.toRecords());
+      const sent = records.map((r, i) => ({ r, i })).filter(({ r }) => r.partition === partition);
+      expect(read.map((r) => [r.offset, r.timestamp, r.key?.toString() ?? null, r.value?.toString() ?? null, r.headers.map(([n, v]) => `${n}=${v}`)])).toEqual(
+        sent.map(({ r, i }, offset) => [
+          offset,
+          1_700_000_000_000 + i,
+          r.key?.toString() ?? null,
+          r.value?.toString() ?? null,
+          r.headers.map(([n, v]) => `${n}=${v}`),
+        ]),
+      );
+    }
+    // retention trims kept records as any others
+    broker.produce('big', Object.assign(outgoingBatch(records), { timestamp: () => 1 }));
+    expect(broker.partitionOffsets('big')!.map((p) => [p.start, p.end])).toEqual([
+      [50, 200],
+      [50, 200],
+      [50, 200],
+    ]);
   });
 });
