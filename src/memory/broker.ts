@@ -117,10 +117,13 @@ export class MemoryBroker {
     }
     let batchBytes = 0;
     const sizes = new Float64Array(batch.length);
+    /** Each record's partition; -1 until the partitioner picks one (once the batch is accepted). */
+    const partitionOf = new Int32Array(batch.length);
     for (let i = 0; i < batch.length; i++) {
       const size = checkBatchRecord(topicName, MAX_BATCH_BYTES, batch, i);
       const partition = batch.partition(i);
       if (partition !== undefined) checkPartition(topicName, partition, partitionCount);
+      partitionOf[i] = partition ?? -1;
       sizes[i] = size + RECORD_OVERHEAD_BYTES;
       batchBytes += sizes[i]!;
     }
@@ -140,8 +143,7 @@ export class MemoryBroker {
     const acks: AckRun[] = [];
     let run: AckRun | undefined;
     const touched = new Set<PartitionLog>();
-    const partitionOf = new Int32Array(batch.length);
-    for (let i = 0; i < batch.length; i++) partitionOf[i] = batch.partition(i) ?? this.partitioner.choose(topicName, batch.key(i), partitionCount);
+    for (let i = 0; i < batch.length; i++) if (partitionOf[i]! < 0) partitionOf[i] = this.partitioner.choose(topicName, batch.key(i), partitionCount);
     for (let i = 0; i < batch.length; ) {
       const partition = partitionOf[i]!;
       const log = topic.logs[partition]!;
@@ -177,6 +179,11 @@ export class MemoryBroker {
       end: log.endOffset,
       ...(atTime === undefined ? {} : { atTime: log.offsetAtTime(atTime) }),
     }));
+  }
+
+  /** The first offset of a partition stored at or after `timestamp` (its end when none was), as ListOffsets by time. */
+  offsetAtTime(topicName: string, partition: number, timestamp: number): number | undefined {
+    return this.topics.get(topicName)?.logs[partition]?.offsetAtTime(timestamp);
   }
 
   /** Reads from several partitions of a topic, up to maxRecords in all. */

@@ -108,11 +108,7 @@ export class PartitionLog {
     if (this.tail + count > this.timestamps.length) this.makeRoom(count);
     const first = this.tail;
     this.tail += count;
-    if (this.kept?.buffer !== values) {
-      if (this.kept?.live === 0) this.chunks.delete(this.kept.id);
-      this.kept = this.newChunk(values);
-    }
-    const chunk = this.kept;
+    const chunk = this.keptChunk(values);
     const stamped = batch.timestamp !== undefined;
     let bytes = 0;
     for (let i = from, slot = first; i < to; i++, slot++) {
@@ -195,13 +191,8 @@ export class PartitionLog {
   private store(slot: number, values: Buffer, start: number, valueLength: number, keep: boolean): void {
     const length = Math.max(valueLength, 0); // a tombstone takes no bytes
     let chunk: Chunk;
-    if (keep) {
-      if (this.kept?.buffer !== values) {
-        if (this.kept?.live === 0) this.chunks.delete(this.kept.id);
-        this.kept = this.newChunk(values);
-      }
-      chunk = this.kept;
-    } else {
+    if (keep) chunk = this.keptChunk(values);
+    else {
       const current = this.current;
       if (length > CHUNK_BYTES / 4) chunk = this.newChunk(Buffer.allocUnsafeSlow(length));
       else if (!current || current.used + length > current.buffer.byteLength) {
@@ -217,6 +208,15 @@ export class PartitionLog {
     this.valueLengths[slot] = valueLength < 0 ? NULL_VALUE : valueLength;
     this.chunkIds[slot] = chunk.id;
     chunk.live++;
+  }
+
+  /** The chunk of a large batch's own buffer: the last one kept, or a new one (the last freed if nothing lives in it). */
+  private keptChunk(values: Buffer): Chunk {
+    if (this.kept?.buffer !== values) {
+      if (this.kept?.live === 0) this.chunks.delete(this.kept.id);
+      this.kept = this.newChunk(values);
+    }
+    return this.kept;
   }
 
   private newChunk(buffer: Buffer): Chunk {

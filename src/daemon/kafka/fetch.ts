@@ -44,7 +44,7 @@ export function fetchHandlers(door: Door): Handlers {
         const asked = p.timestamp as number;
         if (asked === LATEST) return found(at.end);
         if (asked === EARLIEST) return found(at.start);
-        const offset = asked === MAX_TIMESTAMP ? at.end - 1 : broker.partitionOffsets(name, asked)![partitionIndex]!.atTime!;
+        const offset = asked === MAX_TIMESTAMP ? at.end - 1 : broker.offsetAtTime(name, partitionIndex, asked)!;
         // none stored at or after the time: Kafka answers offset -1
         if (offset < at.start || offset >= at.end) return found(-1);
         return found(offset, timestampAt(broker, name, partitionIndex, offset));

@@ -63,6 +63,10 @@ export interface SyncResult {
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
+function failedJoin(errorCode: number, memberId: string): JoinResult {
+  return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId, members: [] };
+}
+
 export class ClassicGroup {
   state: GroupState = 'Empty';
   generation = 0;
@@ -77,15 +81,7 @@ export class ClassicGroup {
   constructor(readonly name: string) {}
 
   join(request: JoinRequest): Promise<JoinResult> | JoinResult {
-    const fail = (errorCode: number, memberId = request.memberId): JoinResult => ({
-      errorCode,
-      generationId: -1,
-      protocolType: null,
-      protocolName: null,
-      leader: '',
-      memberId,
-      members: [],
-    });
+    const fail = (errorCode: number, memberId = request.memberId) => failedJoin(errorCode, memberId);
     if (this.members.size > 0 && this.protocolType !== request.protocolType) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     if (request.protocols.length === 0) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     let id = request.memberId;
@@ -197,15 +193,7 @@ export class ClassicGroup {
   private remove(member: Member): void {
     clearTimeout(member.sessionTimer);
     this.members.delete(member.id);
-    member.joining?.({
-      errorCode: ErrorCode.UNKNOWN_MEMBER_ID,
-      generationId: -1,
-      protocolType: null,
-      protocolName: null,
-      leader: '',
-      memberId: member.id,
-      members: [],
-    });
+    member.joining?.(failedJoin(ErrorCode.UNKNOWN_MEMBER_ID, member.id));
     member.syncing?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, protocolType: null, protocolName: null, assignment: EMPTY });
     if (this.leader === member.id) this.leader = null;
     if (this.members.size === 0) {

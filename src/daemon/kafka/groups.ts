@@ -113,24 +113,27 @@ export function groupHandlers(door: Door): Handlers {
     },
 
     OffsetFetch: (request) => {
-      const committed = broker.describeGroup(request.groupId as string)?.committed ?? [];
+      const group = request.groupId as string;
       const asked = request.topics as Message[] | null;
-      const wanted = asked
-        ? asked.map((t) => ({ name: t.name as string, partitions: t.partitionIndexes as number[] }))
-        : [...new Set(committed.map((c) => c.topic))].map((name) => ({ name, partitions: committed.filter((c) => c.topic === name).map((c) => c.partition) }));
+      // no topics named: every topic the group committed
+      const names = asked ? asked.map((t) => t.name as string) : [...new Set((broker.describeGroup(group)?.committed ?? []).map((c) => c.topic))];
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
-        topics: wanted.map(({ name, partitions }) => ({
-          name,
-          partitions: partitions.map((partitionIndex) => ({
-            partitionIndex,
-            committedOffset: committed.find((c) => c.topic === name && c.partition === partitionIndex)?.offset ?? -1,
-            committedLeaderEpoch: -1,
-            metadata: '',
-            errorCode: ErrorCode.NONE,
-          })),
-        })),
+        topics: names.map((name, t) => {
+          const committed = new Map(broker.committed(group, name));
+          const partitions = asked ? (asked[t]!.partitionIndexes as number[]) : [...committed.keys()];
+          return {
+            name,
+            partitions: partitions.map((partitionIndex) => ({
+              partitionIndex,
+              committedOffset: committed.get(partitionIndex) ?? -1,
+              committedLeaderEpoch: -1,
+              metadata: '',
+              errorCode: ErrorCode.NONE,
+            })),
+          };
+        }),
       };
     },
 

@@ -14,9 +14,6 @@ import { ProducedBatch } from '../../wire/kafka/record-batch.js';
 import { type Door, type Handlers, items } from './door.js';
 import { ProducerSequences } from './producer-sequences.js';
 
-const TRANSACTIONAL = 0x10;
-const CONTROL = 0x20;
-
 export function produceHandlers(door: Door): Handlers {
   const sequences = new ProducerSequences();
 
@@ -44,9 +41,8 @@ export function produceHandlers(door: Door): Handlers {
       if (error instanceof MalformedKafkaError || error instanceof CompressionError) return result(ErrorCode.CORRUPT_MESSAGE, error.message);
       throw error;
     }
-    const { header } = batch;
-    if (header.attributes & (TRANSACTIONAL | CONTROL)) return result(ErrorCode.INVALID_RECORD, "transactions are not supported by zps's local broker");
-    const sequence = sequences.check(header, topic, partition);
+    if (batch.transactional) return result(ErrorCode.INVALID_RECORD, "transactions are not supported by zps's local broker");
+    const sequence = sequences.check(batch.header, topic, partition);
     if (sequence.errorCode !== undefined) return result(sequence.errorCode, sequence.message);
     if (sequence.duplicateOf !== undefined) return result(ErrorCode.NONE, null, sequence.duplicateOf);
     try {

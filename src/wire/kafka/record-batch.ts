@@ -452,6 +452,11 @@ export class ProducedBatch implements RecordBatch {
     return new ProducedBatch(header, partition, body, scanned);
   }
 
+  /** Part of a transaction, or a transaction's marker (a control batch). */
+  get transactional(): boolean {
+    return (this.header.attributes & (TRANSACTIONAL | CONTROL)) !== 0;
+  }
+
   partition(): number {
     return this.index;
   }
