@@ -3,6 +3,7 @@
  * its streams and what they are (terminals or pipes), its environment, and its interrupts. main.ts
  * gives the process's; tests give a double (test-io.ts) and run commands in-process.
  */
+import { createReadStream, fstatSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 
 export interface OutStream extends Writable {
@@ -21,8 +22,11 @@ export interface Io {
 }
 
 export function processIo(): Io {
+  let stdin: Io['stdin'] | undefined;
   return {
-    stdin: process.stdin,
+    get stdin() {
+      return (stdin ??= standardInput());
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
@@ -35,4 +39,18 @@ export function processIo(): Io {
       };
     },
   };
+}
+
+/**
+ * Standard input. A file given with `<` is read a MiB at a time: process.stdin reads a file in
+ * 64 KiB requests to libuv's thread pool, and a million lines took 800 of them. Pipes and
+ * terminals stay process.stdin (read as data comes, without the thread pool).
+ */
+function standardInput(): Io['stdin'] {
+  try {
+    if (fstatSync(0).isFile()) return createReadStream('', { fd: 0, highWaterMark: 1 << 20, autoClose: false });
+  } catch {
+    // no standard input to look at: process.stdin says so in its own way
+  }
+  return process.stdin;
 }

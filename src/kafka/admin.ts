@@ -1,11 +1,9 @@
 import type { Admin as KafkaAdminClient } from 'kafkajs';
-import type { GroupInfo, PartitionOffsets, TopicInfo, TopicPlacement } from '../pubsub/driver.js';
+import type { GroupInfo, PartitionOffsets, TopicPlacement } from '../pubsub/driver.js';
 import { usageError } from '../pubsub/errors.js';
-import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
+import { TOPIC_RESOURCE } from '../wire/kafka/messages.js';
 import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 
-/** kafkajs's ConfigResourceTypes.TOPIC (the enum lives in kafkajs, which is loaded on demand). */
-const TOPIC_RESOURCE = 2;
 /** The topic settings `zps topics describe` shows. */
 const PLACEMENT_CONFIGS = ['retention.ms', 'retention.bytes', 'cleanup.policy', 'max.message.bytes'];
 
@@ -41,18 +39,8 @@ export class KafkaAdmin {
     return withDeadline(this.settings, what, async () => work(await this.admin()), topic);
   }
 
-  async describeTopic(topic: string): Promise<TopicInfo | undefined> {
-    return this.run(
-      `describe ${topic}`,
-      async (admin) => {
-        const partitions = await this.partitionCount(admin, topic);
-        return partitions === undefined ? undefined : { partitions, maxBatchBytes: await this.maxMessageBytes(admin, topic) };
-      },
-      topic,
-    );
-  }
-
-  async createTopic(topic: string, partitions: number): Promise<TopicInfo> {
+  /** Creates the topic unless it exists, and waits for its leaders. */
+  async createTopic(topic: string, partitions: number): Promise<void> {
     await this.run(
       `create topic ${topic}`,
       async (admin) => {
@@ -66,9 +54,6 @@ export class KafkaAdmin {
       },
       topic,
     );
-    const info = await this.describeTopic(topic);
-    if (!info) throw new Error(`topic ${topic} was created but is not known yet`);
-    return info;
   }
 
   async listTopics(): Promise<string[]> {
@@ -183,16 +168,6 @@ export class KafkaAdmin {
       if (unknownTopic(error)) return undefined;
       throw error;
     }
-  }
-
-  /** The topic's max.message.bytes: the largest record batch the broker takes for it. */
-  private async maxMessageBytes(admin: KafkaAdminClient, topic: string): Promise<number> {
-    const { resources } = await admin.describeConfigs({
-      resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['max.message.bytes'] }],
-      includeSynonyms: false,
-    });
-    const value = Number(resources[0]?.configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue);
-    return Number.isFinite(value) && value > 0 ? value : KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
   }
 
   /**

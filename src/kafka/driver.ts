@@ -1,16 +1,18 @@
 import type { Driver, GroupInfo, GroupMember, PartitionOffsets, PartitionRecords, TopicInfo, TopicPlacement, WaitOptions } from '../pubsub/driver.js';
+import { ZpsError } from '../pubsub/errors.js';
 import { resolveStart } from '../pubsub/offsets.js';
 import { Partitioner } from '../pubsub/partitioner.js';
 import type { AckRun, RecordBatch } from '../pubsub/record-batch.js';
 import type { StartOffset } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
 import { KafkaAdmin } from './admin.js';
-import { createKafka, kafkaError, type KafkaClient, type KafkaSettings } from './connection.js';
+import { createKafka, kafkaError, withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 import { KafkaGroupMember } from './group-member.js';
 import { fetchPartitions, type FetchedPartition } from './fetcher.js';
 import { call, coordinatorOf, createCluster, type Cluster } from './internals.js';
 import { OffsetCommit } from '../wire/kafka/messages.js';
 import { KafkaProducer } from './producer.js';
+import { describeTopicFor } from './topic-metadata.js';
 
 /** Kafka's error codes a read gets past by asking the metadata again (a leader moved, a topic recreated). */
 const METADATA_ERRORS = new Set([3, 5, 6, 74, 75, 100]); // unknown topic/partition, leader not available, not leader, fenced/unknown epoch, unknown topic id
@@ -49,15 +51,21 @@ export class KafkaDriver implements Driver {
   }
 
   describeTopic(topic: string): Promise<TopicInfo | undefined> {
-    const info = this.admin.describeTopic(topic);
+    const info = withDeadline(
+      this.settings,
+      `describe ${topic}`,
+      async () => describeTopicFor(await this.connectedCluster(), topic, this.settings.timeoutMs),
+      topic,
+    );
     this.topics.set(topic, info);
     info.catch(() => this.topics.delete(topic));
     return info;
   }
 
   async createTopic(topic: string, partitions: number): Promise<TopicInfo> {
-    const info = await this.admin.createTopic(topic, partitions);
-    this.topics.set(topic, Promise.resolve(info));
+    await this.admin.createTopic(topic, partitions);
+    const info = await this.describeTopic(topic);
+    if (!info) throw new ZpsError(`topic ${topic} was created but is not known yet`, { retriable: true });
     return info;
   }
 

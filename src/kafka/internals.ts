@@ -21,8 +21,6 @@ export interface Cluster {
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
   findBroker(options: { nodeId: string }): Promise<Broker>;
   findGroupCoordinator(options: { groupId: string }): Promise<Broker & { nodeId: number }>;
-  /** A broker of the cluster (its controller as metadata names it), for requests any broker answers. */
-  findControllerBroker(): Promise<Broker>;
 }
 
 interface ProtocolRequest {
@@ -149,6 +147,17 @@ export async function call<Request, Response>(
   timeoutMs: number,
 ): Promise<Response> {
   return callBroker(await cluster.findBroker({ nodeId }), api, request, timeoutMs);
+}
+
+/**
+ * A connected broker of the cluster, for requests any broker answers: the one connect() reached
+ * before any metadata is asked (so a publish's first requests share its first round trip).
+ */
+export function anyBroker(cluster: Cluster): Promise<Broker> {
+  const pool = (cluster as unknown as { brokerPool?: { findConnectedBroker?(): Promise<Broker> } }).brokerPool;
+  if (typeof pool?.findConnectedBroker !== 'function')
+    throw new Error("kafkajs's internals are not what zps expects (no brokerPool.findConnectedBroker): it needs kafkajs 2.2.4 exactly");
+  return pool.findConnectedBroker();
 }
 
 /** The broker of a node, connected. */

@@ -1,12 +1,12 @@
 import type { TopicInfo } from '../pubsub/driver.js';
 import { ZpsError, codeOf, describeError } from '../pubsub/errors.js';
-import type { Partitioner } from '../pubsub/partitioner.js';
+import { checkPartition, type Partitioner } from '../pubsub/partitioner.js';
 import { ackRuns, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
-import { ErrorCode, InitProducerId, Produce, RETRIABLE_ERRORS, type ProduceRequest } from '../wire/kafka/messages.js';
+import { brokerError, ErrorCode, InitProducerId, Produce, RETRIABLE_ERRORS, type ProduceRequest } from '../wire/kafka/messages.js';
 import { encodeRecordBatch, type BatchProducer } from '../wire/kafka/record-batch.js';
 import { RECORD_BATCH_HEADER_BYTES, recordBytes } from '../wire/record-batch-size.js';
 import { kafkaError, type KafkaSettings } from './connection.js';
-import { brokerOf, callBroker, type Cluster } from './internals.js';
+import { anyBroker, brokerOf, callBroker, type Cluster } from './internals.js';
 
 /** At most this many batches of one partition are on their way at once (Kafka's limit for idempotence). */
 const MAX_IN_FLIGHT_PER_PARTITION = 5;
@@ -73,30 +73,21 @@ export class KafkaProducer {
 
   async send(topic: string, records: RecordBatch, info: TopicInfo): Promise<AckRun[]> {
     const { producerId, producerEpoch } = await this.idempotence(topic);
-    const partitionOf = new Int32Array(records.length); // all 0 for a topic of one partition
-    if (info.partitions > 1) {
-      for (let i = 0; i < records.length; i++) partitionOf[i] = records.partition(i) ?? this.partitioner.choose(topic, records.key(i), info.partitions);
-    }
-    const offsets = new Float64Array(records.length);
+    const groups = groupByPartition(topic, records, info.partitions, (i) => this.partitioner.choose(topic, records.key(i), info.partitions));
     const packed = records.packedValues();
     const timestamp = Date.now();
-    const sent: Array<Promise<void>> = [];
+    const stored: Array<Promise<StoredBatch>> = [];
     // Partitions, then batches of each that fit the topic's max.message.bytes, sequences in order.
-    for (const [partition, indexes] of groupByPartition(partitionOf, info.partitions)) {
+    for (const [partition, indexes] of groups) {
       const lane = this.lane(topic, partition);
       for (const batch of splitBatches(records, indexes, info.maxBatchBytes)) {
         const baseSequence = lane.nextSequence;
         lane.nextSequence = (lane.nextSequence + batch.length) % 0x8000_0000;
         const bytes = encodeRecordBatch(records, batch, timestamp, { producerId, producerEpoch, baseSequence }, packed);
-        sent.push(
-          this.sendBatch(lane, { topic, partition, bytes, baseSequence }).then((baseOffset) => {
-            for (let n = 0; n < batch.length; n++) offsets[batch[n]!] = baseOffset + n;
-          }),
-        );
+        stored.push(this.sendBatch(lane, { topic, partition, bytes, baseSequence }).then((baseOffset) => ({ partition, indexes: batch, baseOffset })));
       }
     }
-    await settleAll(sent);
-    return ackRuns(partitionOf, offsets);
+    return ackRunsOf(records.length, await settleAll(stored), groups.length === 1);
   }
 
   async close(): Promise<void> {}
@@ -183,32 +174,27 @@ export class KafkaProducer {
 
   private failed(batch: Sending, answer: ProduceAnswer): ZpsError {
     if (answer.error !== undefined) return kafkaError(answer.error, this.settings, '', batch.topic);
-    const error = Object.assign(new Error(`Kafka error ${answer.errorCode} producing to ${batch.topic}[${batch.partition}]`), {
-      type: ERROR_NAMES[answer.errorCode],
-    });
+    const error = brokerError(answer.errorCode, `producing to ${batch.topic}[${batch.partition}]`);
     return kafkaError(error, this.settings, `publish to ${batch.topic}[${batch.partition}]`, batch.topic);
   }
 
   /**
    * The producer id and epoch of this producer, asked once (again while the broker says it is
-   * busy) of any broker: a producer without a transactional id needs no coordinator. `topic`
-   * names what a failure is reported against.
+   * busy) of any broker: a producer without a transactional id needs no coordinator, so it is
+   * asked of the first broker connected, beside the topic's metadata. `topic` names what a
+   * failure is reported against.
    */
   private idempotence(topic?: string): Promise<BatchProducer> {
     this.producer ??= (async () => {
       const cluster = await this.cluster();
       const deadline = Date.now() + this.settings.timeoutMs;
       for (let backoff = RETRY_BACKOFF_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_BACKOFF_MS.max)) {
-        // the controller as the metadata names it: asked first when none is loaded yet
-        const broker = await cluster.findControllerBroker().catch(async () => {
-          await cluster.refreshMetadata();
-          return cluster.findControllerBroker();
-        });
+        const broker = await anyBroker(cluster);
         const answer = await callBroker(broker, InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000 }, this.settings.timeoutMs);
         if (answer.errorCode === ErrorCode.NONE) return { producerId: answer.producerId, producerEpoch: answer.producerEpoch, baseSequence: 0 };
         // a broker just started loads its producer ids first
         if (!COORDINATOR_BUSY.has(answer.errorCode) || Date.now() + backoff > deadline) {
-          throw Object.assign(new Error(`Kafka error ${answer.errorCode} to InitProducerId`), { type: ERROR_NAMES[answer.errorCode] });
+          throw brokerError(answer.errorCode, 'to InitProducerId');
         }
         await new Promise((resolve) => setTimeout(resolve, backoff));
       }
@@ -238,9 +224,6 @@ interface ProduceAnswer {
   error?: unknown;
 }
 
-/** kafkajs's names of the error codes kafkaError speaks of. */
-const ERROR_NAMES: Record<number, string> = Object.fromEntries(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
-
 function leaderOf(cluster: Cluster, topic: string, partition: number): string {
   const leaders = cluster.findLeaderForPartitions(topic, [partition]);
   const nodeId = Object.keys(leaders)[0];
@@ -255,20 +238,65 @@ function notSent(failure: unknown): ZpsError {
 }
 
 /** Waits for every promise, then throws the first failure, if any (no rejection is left unobserved). */
-async function settleAll(promises: Array<Promise<void>>): Promise<void> {
+async function settleAll<T>(promises: Array<Promise<T>>): Promise<T[]> {
   const results = await Promise.allSettled(promises);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
-/** Each partition's record indexes, in record order. */
-function groupByPartition(partitionOf: Int32Array, partitions: number): Array<[number, Uint32Array]> {
+/** A batch the broker stored: its records (indexes into the send's records) from `baseOffset` on. */
+interface StoredBatch {
+  partition: number;
+  indexes: Uint32Array;
+  baseOffset: number;
+}
+
+/**
+ * The acks of a send in record order: a run per batch when the batches hold the records in order
+ * (one partition), else gathered record by record.
+ */
+function ackRunsOf(count: number, stored: StoredBatch[], inRecordOrder: boolean): AckRun[] {
+  if (inRecordOrder) return stored.map(({ partition, indexes, baseOffset }) => [partition, baseOffset, indexes.length]);
+  const partitions = new Int32Array(count);
+  const offsets = new Float64Array(count);
+  for (const { partition, indexes, baseOffset } of stored) {
+    for (let n = 0; n < indexes.length; n++) {
+      partitions[indexes[n]!] = partition;
+      offsets[indexes[n]!] = baseOffset + n;
+    }
+  }
+  return ackRuns(partitions, offsets);
+}
+
+/**
+ * Each partition's record indexes, in record order: a record's own partition (which must exist),
+ * else `choose`'s (murmur2 of its key, round robin without). A topic of one partition takes them
+ * all in order.
+ */
+function groupByPartition(topic: string, records: RecordBatch, partitions: number, choose: (i: number) => number): Array<[number, Uint32Array]> {
+  const count = records.length;
+  if (partitions === 1) {
+    const all = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+      const own = records.partition(i);
+      if (own !== undefined && own !== 0) checkPartition(topic, own, partitions);
+      all[i] = i;
+    }
+    return [[0, all]];
+  }
+  const partitionOf = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const own = records.partition(i);
+    if (own !== undefined) checkPartition(topic, own, partitions);
+    partitionOf[i] = own ?? choose(i);
+  }
   const starts = new Uint32Array(partitions + 1);
   for (const partition of partitionOf) starts[partition + 1]!++;
   for (let p = 0; p < partitions; p++) starts[p + 1]! += starts[p]!;
-  const order = new Uint32Array(partitionOf.length);
+  const order = new Uint32Array(count);
   const next = starts.slice(0, partitions);
-  for (let i = 0; i < partitionOf.length; i++) order[next[partitionOf[i]!]!++] = i;
+  for (let i = 0; i < count; i++) order[next[partitionOf[i]!]!++] = i;
   const groups: Array<[number, Uint32Array]> = [];
   for (let p = 0; p < partitions; p++) if (starts[p + 1]! > starts[p]!) groups.push([p, order.subarray(starts[p], starts[p + 1])]);
   return groups;

@@ -42,24 +42,36 @@ export function headerBytes(headers: RecordHeaders): number {
 export function checkRecordFits(topic: string, maxBatchBytes: number, key: Uint8Array | null, valueLength: number, headers: RecordHeaders): void {
   const size = (key?.byteLength ?? 0) + Math.max(valueLength, 0) + headerBytes(headers);
   checkMessageSize(size);
-  const batchBytes = singleRecordBatchBytes(key?.byteLength ?? -1, valueLength, headers);
-  if (batchBytes > maxBatchBytes) {
-    throw tooLargeError(`message is ${size} bytes, ${batchBytes} as a record batch: over the max.message.bytes of ${topic} (${maxBatchBytes} bytes)`);
-  }
+  if (nearLimit(size, headers, maxBatchBytes)) checkBatchFits(topic, maxBatchBytes, size, key, valueLength, headers);
 }
 
-/** More than a record batch's overhead for any record with fewer than 600 headers. */
-const NEAR_LIMIT_BYTES = 4096;
-
 /**
- * checkRecordFits for record i of a batch, reading its key and headers only near the limit: far
- * below it a record's batch overhead cannot matter. Returns the record's size.
+ * checkRecordFits for record i of a batch, reading its key and headers only near the limit.
+ * Returns the record's size.
  */
 export function checkBatchRecord(topic: string, maxBatchBytes: number, batch: RecordBatch, i: number): number {
   const size = batch.size(i);
   checkMessageSize(size);
-  if (size > maxBatchBytes - NEAR_LIMIT_BYTES) checkRecordFits(topic, maxBatchBytes, batch.key(i), batch.valueLength(i), batch.headers(i));
+  const headers = batch.headers(i);
+  if (nearLimit(size, headers, maxBatchBytes)) checkBatchFits(topic, maxBatchBytes, size, batch.key(i), batch.valueLength(i), headers);
   return size;
+}
+
+/** More than a record batch's overhead, apart from the length prefixes of its headers. */
+const NEAR_LIMIT_BYTES = 4096;
+/** The most a header's two length prefixes take. */
+const HEADER_PREFIX_BYTES = 10;
+
+/** Whether a record's batch overhead could matter: far below the limit it cannot, and is not counted (per line of a publish). */
+function nearLimit(size: number, headers: RecordHeaders, maxBatchBytes: number): boolean {
+  return size + headers.length * HEADER_PREFIX_BYTES > maxBatchBytes - NEAR_LIMIT_BYTES;
+}
+
+function checkBatchFits(topic: string, maxBatchBytes: number, size: number, key: Uint8Array | null, valueLength: number, headers: RecordHeaders): void {
+  const batchBytes = singleRecordBatchBytes(key?.byteLength ?? -1, valueLength, headers);
+  if (batchBytes > maxBatchBytes) {
+    throw tooLargeError(`message is ${size} bytes, ${batchBytes} as a record batch: over the max.message.bytes of ${topic} (${maxBatchBytes} bytes)`);
+  }
 }
 
 export function checkMessageSize(size: number): void {

@@ -19,6 +19,7 @@ export class DriverSender implements RecordSender {
     return {
       partitions,
       check: (key, valueLength, headers) => checkRecordFits(topic, maxBatchBytes, key, valueLength, headers),
+      send: async (records) => (await this.driver()).send(topic, records),
     };
   }
 

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { collect, privateSocket, RunningZps, spawnZps, zps, zpsRaw } from '../helpers/zps.js';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanEnv, collect, privateSocket, RunningZps, spawnZps, ZPS_BIN, zps, zpsRaw } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 let socket: string;
@@ -70,6 +73,28 @@ describe('zps publish and consume', () => {
       [null, 'no-delimiter', null],
       ['user-3', 'a:b', null],
     ]);
+  });
+
+  it('publishes a file given as stdin (read a MiB at a time) from where the shell left it, every line whole', async () => {
+    const t = unique('t');
+    const dir = mkdtempSync(join(tmpdir(), 'zps-stdin-'));
+    const file = join(dir, 'lines.ndjson');
+    // 60,000 lines of 1 to 200 bytes (~6 MiB): lines cross every read's end
+    const all = Array.from({ length: 60_000 }, (_, i) => `{"n":${i},"p":"${'é'.repeat(i % 100)}"}`);
+    writeFileSync(file, `${all.join('\n')}\n`);
+    const fd = openSync(file, 'r');
+    try {
+      // the shell reads the first line itself: zps must start where it stopped, not at the file's start
+      const child = spawn('sh', ['-c', 'read -r first; exec "$0" "$1" publish "$2"', process.execPath, ZPS_BIN, t], {
+        env: cleanEnv({ ZPS_SOCKET: socket }),
+        stdio: [fd, 'pipe', 'pipe'],
+      });
+      expect(await collect(child)).toMatchObject({ code: 0, stderr: '' });
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(lines((await run(['consume', t])).stdout)).toEqual(all.slice(1));
   });
 
   it('publishes stdin lines as they come, without waiting for a batch to fill (tail -f | zps publish)', async () => {

@@ -21,11 +21,16 @@ describe("kafkajs's internals that zps uses (src/kafka/internals.ts)", () => {
       'refreshMetadata',
       'findLeaderForPartitions',
       'findBroker',
-      'findControllerBroker',
+      'findGroupCoordinator',
     ] as const) {
       expect(typeof cluster[method], method).toBe('function');
     }
-    const internal = cluster as unknown as { addMultipleTargetTopics: unknown; findTopicPartitionMetadata: unknown };
+    const internal = cluster as unknown as {
+      addMultipleTargetTopics: unknown;
+      findTopicPartitionMetadata: unknown;
+      brokerPool: { findConnectedBroker: unknown };
+    };
+    expect(typeof internal.brokerPool.findConnectedBroker).toBe('function');
     expect(typeof internal.addMultipleTargetTopics).toBe('function');
     expect(typeof internal.findTopicPartitionMetadata).toBe('function');
   });

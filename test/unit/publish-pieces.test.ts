@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ZpsError, tooLargeError } from '../../src/pubsub/errors.js';
 import type { AckRun, RecordBatch } from '../../src/pubsub/record-batch.js';
-import type { PreparedTopic, RecordSender } from '../../src/pubsub/types.js';
+import type { PreparedTopic } from '../../src/pubsub/types.js';
 import { lineEncoder } from '../../src/cli/publish/line-encoder.js';
 import { PipelinedSender } from '../../src/cli/publish/pipelined-sender.js';
 
@@ -34,34 +34,29 @@ describe('the line encoder', () => {
   });
 });
 
-/** A sender that stores batches in memory, failing the batches whose numbers are given. */
-function fakeSender(failing: number[] = []): RecordSender & { sent: string[][] } {
+/** A prepared topic that stores batches in memory, failing the batches whose numbers are given. */
+function fakeTopic(failing: number[] = []): PreparedTopic & { sent: string[][] } {
   let next = 0;
   const sent: string[][] = [];
   return {
     sent,
-    prepare: async () => prepared,
-    async send(_topic: string, records: RecordBatch): Promise<AckRun[]> {
+    partitions: 1,
+    check: (_key, valueLength) => {
+      if (valueLength > 100) throw tooLargeError(`message is ${valueLength} bytes`);
+    },
+    async send(records: RecordBatch): Promise<AckRun[]> {
       const n = next++;
       await new Promise((resolve) => setImmediate(resolve));
       if (failing.includes(n)) throw new ZpsError(`batch ${n} refused`);
       sent.push(Array.from({ length: records.length }, (_, i) => records.value(i)!.toString()));
       return [[0, 0, records.length]];
     },
-    close: async () => {},
   };
 }
 
-const prepared: PreparedTopic = {
-  partitions: 1,
-  check: (_key, valueLength) => {
-    if (valueLength > 100) throw tooLargeError(`message is ${valueLength} bytes`);
-  },
-};
-
-async function pipe(sender: RecordSender, count: number, bad?: number) {
+async function pipe(prepared: PreparedTopic, count: number, bad?: number) {
   let inputEnded = false;
-  const pipeline = new PipelinedSender(sender, 't', prepared, { kind: 'line', headers: [], partitions: 1 });
+  const pipeline = new PipelinedSender('t', prepared, { kind: 'line', headers: [] });
   const encode = lineEncoder({ key: null, tombstones: false, raw: false });
   for (let position = 1; position <= count; position++) {
     const line = Buffer.from(position === bad ? 'x'.repeat(200) : `m${position}`);
@@ -80,33 +75,33 @@ async function pipe(sender: RecordSender, count: number, bad?: number) {
 
 describe('the pipelined sender', () => {
   it('sends batches of up to 8,000 messages, in order', async () => {
-    const sender = fakeSender();
-    expect(await pipe(sender, 20_000)).toEqual({ published: 20_000, batches: 3 });
-    expect(sender.sent.map((batch) => batch.length)).toEqual([8_000, 8_000, 4_000]);
-    expect(sender.sent.flat()).toEqual(Array.from({ length: 20_000 }, (_, i) => `m${i + 1}`));
+    const topic = fakeTopic();
+    expect(await pipe(topic, 20_000)).toEqual({ published: 20_000, batches: 3 });
+    expect(topic.sent.map((batch) => batch.length)).toEqual([8_000, 8_000, 4_000]);
+    expect(topic.sent.flat()).toEqual(Array.from({ length: 20_000 }, (_, i) => `m${i + 1}`));
   });
 
   it('publishes what comes before a bad line, nothing after, and says so', async () => {
-    const sender = fakeSender();
-    const error = (await pipe(sender, 1_500, 1_200).catch((e: unknown) => e)) as ZpsError;
+    const topic = fakeTopic();
+    const error = (await pipe(topic, 1_500, 1_200).catch((e: unknown) => e)) as ZpsError;
     expect(error.message).toBe('publish to t failed at line 1200: message is 200 bytes');
     expect(error.code).toBe('too-large');
     expect(error.hint).toBe('1199 messages published before the failure; line 1200 and what follows it were not published');
-    expect(sender.sent.flat()).toHaveLength(1_199);
+    expect(topic.sent.flat()).toHaveLength(1_199);
   });
 
   it('names exactly what was not published when batches behind a refused one were stored', async () => {
     // batch 1 refused, batches 2 to 4 (in flight behind it) stored, nothing sent after that
-    const sender = fakeSender([1]);
-    const error = (await pipe(sender, 100_000).catch((e: unknown) => e)) as ZpsError;
+    const topic = fakeTopic([1]);
+    const error = (await pipe(topic, 100_000).catch((e: unknown) => e)) as ZpsError;
     expect(error.message).toBe('publish to t failed at line 8001: batch 1 refused');
     expect(error.hint).toBe('not published: lines 8001-16000 and from line 40001 on; every other message was');
-    expect(sender.sent.flat()).toEqual(Array.from({ length: 32_000 }, (_, i) => `m${i < 8_000 ? i + 1 : i + 8_001}`));
+    expect(topic.sent.flat()).toEqual(Array.from({ length: 32_000 }, (_, i) => `m${i < 8_000 ? i + 1 : i + 8_001}`));
   });
 
   it('names the lines never sent when the input ended behind a refused batch', async () => {
-    const sender = fakeSender([0, 2]);
-    const error = (await pipe(sender, 20_000).catch((e: unknown) => e)) as ZpsError;
+    const topic = fakeTopic([0, 2]);
+    const error = (await pipe(topic, 20_000).catch((e: unknown) => e)) as ZpsError;
     expect(error.hint).toBe('not published: lines 1-8000, 16001-20000; every other message was');
   });
 });

@@ -98,11 +98,10 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
     }
   }
 
-  const pipeline = new PipelinedSender(sender, topic, prepared, {
+  const pipeline = new PipelinedSender(topic, prepared, {
     kind,
     headers,
     partition,
-    partitions: prepared.partitions,
     onAcks: ctx.json
       ? async (batch, acks) => {
           let i = 0;

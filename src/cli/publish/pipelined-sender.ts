@@ -2,7 +2,7 @@ import { ZpsError, codeOf, describeError } from '../../pubsub/errors.js';
 import { plural } from '../../pubsub/limits.js';
 import { checkPartition } from '../../pubsub/partitioner.js';
 import { ackedCount, type AckRun } from '../../pubsub/record-batch.js';
-import type { PreparedTopic, RecordHeaders, RecordSender } from '../../pubsub/types.js';
+import type { PreparedTopic, RecordHeaders } from '../../pubsub/types.js';
 import type { EncodedLine } from './line-encoder.js';
 import { LineBatch } from './line-batch.js';
 
@@ -17,8 +17,6 @@ export interface PipelineOptions {
   kind: InputKind;
   headers: RecordHeaders;
   partition?: number;
-  /** Partitions of the topic, if this publish creates it. */
-  partitions: number;
   /** Called with each batch's acks, in order, once they are all in. */
   onAcks?: (batch: LineBatch, acks: readonly AckRun[]) => Promise<void> | void;
 }
@@ -55,7 +53,6 @@ export class PipelinedSender {
   private lastAdded = 0;
 
   constructor(
-    private readonly sender: RecordSender,
     private readonly topic: string,
     private readonly prepared: PreparedTopic,
     private readonly options: PipelineOptions,
@@ -75,7 +72,8 @@ export class PipelinedSender {
     }
     const length = message.end - message.start;
     this.prepared.check(message.key, message.tombstone ? -1 : length, message.headers ?? this.options.headers);
-    if (message.partition !== undefined) checkPartition(this.topic, message.partition, this.prepared.partitions);
+    const partition = message.partition ?? this.options.partition;
+    if (partition !== undefined) checkPartition(this.topic, partition, this.prepared.partitions);
     if (this.batch.length > 0 && (this.batch.length >= BATCH_RECORDS || this.batch.bytes + length > BATCH_BYTES)) this.send();
     this.batch.add(message.bytes, message.start, message.end, message.key, position, message.tombstone, message);
     this.lastAdded = position;
@@ -129,7 +127,7 @@ export class PipelinedSender {
 
   private send(): void {
     if (this.batch.length === 0) return;
-    const acks = this.sender.send(this.topic, this.batch, { partitions: this.options.partitions });
+    const acks = this.prepared.send(this.batch); // each message was checked as it was added
     this.batches++;
     acks.catch(() => {}); // observed in settleOldest
     this.inFlight.push({ batch: this.batch, acks });

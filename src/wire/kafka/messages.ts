@@ -1,7 +1,7 @@
 /**
  * The Kafka requests and responses zps's Kafka driver sends itself, in their non-flexible versions
  * (the ones a request header v1 carries, which kafkajs writes): Produce 3-8, Fetch 4-11,
- * OffsetCommit 2-7, InitProducerId 0-1. Their codecs are Kafka's own definitions compiled
+ * OffsetCommit 2-7, InitProducerId 0-1, Metadata 4-8, DescribeConfigs 1-3. Their codecs are Kafka's own definitions compiled
  * (definition.ts), the same ones the daemon's Kafka listener serves with; the interfaces type the
  * fields zps reads and writes (a field left out is written as its default).
  */
@@ -89,6 +89,35 @@ export interface InitProducerIdResponse {
   producerEpoch: number;
 }
 
+export interface MetadataRequest {
+  topics: Array<{ name: string }> | null;
+  allowAutoTopicCreation: boolean;
+  includeClusterAuthorizedOperations: boolean;
+  includeTopicAuthorizedOperations: boolean;
+}
+
+export interface MetadataResponse {
+  controllerId: number;
+  topics: Array<{
+    errorCode: number;
+    name: string;
+    partitions: Array<{ errorCode: number; partitionIndex: number; leaderId: number }>;
+  }>;
+}
+
+export interface DescribeConfigsRequest {
+  resources: Array<{ resourceType: number; resourceName: string; configurationKeys: string[] | null }>;
+  includeSynonyms: boolean;
+  includeDocumentation: boolean;
+}
+
+export interface DescribeConfigsResponse {
+  results: Array<{ errorCode: number; resourceName: string; configs: Array<{ name: string; value: string | null }> }>;
+}
+
+/** DescribeConfigs's resource type of a topic. */
+export const TOPIC_RESOURCE = 2;
+
 /** A compiled message, typed as the interface of its fields. */
 export interface Codec<T> {
   write(writer: Writer, value: T, version: number): void;
@@ -133,6 +162,13 @@ export const InitProducerId = api<InitProducerIdRequest, InitProducerIdResponse>
   definitions.InitProducerIdRequest,
   definitions.InitProducerIdResponse,
 );
+export const Metadata = api<MetadataRequest, MetadataResponse>('Metadata', [4, 8], definitions.MetadataRequest, definitions.MetadataResponse);
+export const DescribeConfigs = api<DescribeConfigsRequest, DescribeConfigsResponse>(
+  'DescribeConfigs',
+  [1, 3],
+  definitions.DescribeConfigsRequest,
+  definitions.DescribeConfigsResponse,
+);
 
 /** Kafka's error codes zps acts on by name. */
 export const ErrorCode = {
@@ -151,6 +187,7 @@ export const ErrorCode = {
   NOT_ENOUGH_REPLICAS: 19,
   NOT_ENOUGH_REPLICAS_AFTER_APPEND: 20,
   RECORD_LIST_TOO_LARGE: 18,
+  TOPIC_AUTHORIZATION_FAILED: 29,
   OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
   DUPLICATE_SEQUENCE_NUMBER: 46,
   INVALID_PRODUCER_EPOCH: 47,
@@ -178,6 +215,16 @@ export const ErrorCode = {
   MEMBER_ID_REQUIRED: 79,
   INVALID_RECORD: 87,
 } as const;
+
+const ERROR_NAMES: Record<number, string> = Object.fromEntries(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
+
+/**
+ * An error for a code the broker answered, with its name as kafkajs's `type` (what the Kafka
+ * driver's error messages go by) and whether sending again may cure it.
+ */
+export function brokerError(code: number, what: string): Error & { type?: string; retriable: boolean } {
+  return Object.assign(new Error(`Kafka error ${code} ${what}`), { type: ERROR_NAMES[code], retriable: RETRIABLE_ERRORS.has(code) });
+}
 
 /** Errors the broker may give to a request that succeeds when sent again (to the new leader, say). */
 export const RETRIABLE_ERRORS: ReadonlySet<number> = new Set([
