@@ -186,8 +186,17 @@ export class MemoryBroker {
     return this.topics.get(topicName)?.logs[partition]?.offsetAtTime(timestamp);
   }
 
-  /** Reads from several partitions of a topic, up to maxRecords in all. */
-  fetch(topicName: string, positions: ReadonlyArray<readonly [partition: number, offset: number]>, maxRecords: number, maxBytes: number): PartitionSlice[] {
+  /**
+   * Reads from several partitions of a topic, up to maxRecords in all and about maxBytes from each,
+   * a record counted as its key, value and headers plus `overheadBytes` (PartitionLog.slice).
+   */
+  fetch(
+    topicName: string,
+    positions: ReadonlyArray<readonly [partition: number, offset: number]>,
+    maxRecords: number,
+    maxBytes: number,
+    overheadBytes?: number,
+  ): PartitionSlice[] {
     const topic = this.topics.get(topicName);
     if (!topic) return [];
     const batches: PartitionSlice[] = [];
@@ -195,7 +204,7 @@ export class MemoryBroker {
     for (const [partition, offset] of positions) {
       const log = topic.logs[partition];
       if (!log || budget <= 0) continue;
-      const slice = log.slice(offset, budget, maxBytes);
+      const slice = log.slice(offset, budget, maxBytes, overheadBytes);
       if (slice.length > 0) {
         batches.push({ partition, slice });
         budget -= slice.length;

@@ -136,13 +136,15 @@ export class PartitionLog {
 
   /**
    * Records from `offset` on (clamped to the start), at most `maxRecords` and about `maxBytes`
-   * (always at least one when there is one).
+   * (always at least one when there is one), each counted as its key, value and headers plus
+   * `overheadBytes`: the reader's encoding of a record, not what it costs in memory.
    */
-  slice(offset: number, maxRecords: number, maxBytes: number): LogSlice {
+  slice(offset: number, maxRecords: number, maxBytes: number, overheadBytes = RECORD_OVERHEAD_BYTES): LogSlice {
     const from = Math.max(offset - this.slotBase, this.head);
     let to = from;
     let bytes = 0;
-    while (to < this.tail && to - from < maxRecords && (bytes < maxBytes || to === from)) bytes += this.sizes[to++]!;
+    const extra = overheadBytes - RECORD_OVERHEAD_BYTES;
+    while (to < this.tail && to - from < maxRecords && (bytes < maxBytes || to === from)) bytes += this.sizes[to++]! + extra;
     const valueBuffers: Buffer[] = new Array(to - from);
     let chunk: Chunk | undefined;
     for (let slot = from; slot < to; slot++) {

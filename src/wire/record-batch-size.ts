@@ -15,6 +15,12 @@ export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 /** baseOffset, length, leader epoch, magic, crc, attributes, lastOffsetDelta, two timestamps, producer id/epoch, base sequence, count */
 export const RECORD_BATCH_HEADER_BYTES = 8 + 4 + 4 + 1 + 4 + 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4;
 
+/**
+ * About what a record takes in a batch beyond its key, value and header bytes (its length,
+ * attributes, deltas and length prefixes, with few headers): what a fetch of a given size holds.
+ */
+export const RECORD_FRAMING_BYTES = 12;
+
 /** Bytes of a zigzag varint. */
 export function varintBytes(value: number): number {
   let zigzag = value >= 0 ? value * 2 : -value * 2 - 1;

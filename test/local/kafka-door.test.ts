@@ -216,6 +216,32 @@ describe('the wire, request by request', () => {
     }
   });
 
+  it("a fetch of small records is about the partition's max bytes, as Kafka's (not what they cost in memory)", async () => {
+    const t = unique('fill');
+    const input = Array.from({ length: 40_000 }, (_, i) => `{"id":${i},"user":"u-${i % 100}","ok":true}`);
+    await run(['publish', t], `${input.join('\n')}\n`);
+    const wire = await KafkaWire.open(door.address());
+    try {
+      const fetched = await wire.request(1, 11, {
+        replicaId: -1,
+        maxWaitMs: 500,
+        minBytes: 1,
+        maxBytes: 50_000_000,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [{ topic: t, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1_048_576 }] }],
+        forgottenTopicsData: [],
+        rackId: '',
+      });
+      const records = (fetched!.responses as Array<{ partitions: Array<{ records: Buffer }> }>)[0]!.partitions[0]!.records;
+      expect(records.byteLength).toBeGreaterThan(0.85 * 1_048_576);
+      expect(records.byteLength).toBeLessThan(1.1 * 1_048_576);
+    } finally {
+      wire.close();
+    }
+  });
+
   it('acks=0 gets no response; responses keep request order behind a long-polling fetch', async () => {
     const t = unique('order');
     await run(['publish', t], 'first\n');

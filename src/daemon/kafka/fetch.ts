@@ -7,6 +7,7 @@ import type { MemoryBroker } from '../../memory/broker.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
 import { NO_PRODUCER, encodeRecordBatch } from '../../wire/kafka/record-batch.js';
+import { RECORD_FRAMING_BYTES } from '../../wire/record-batch-size.js';
 import { type Door, type Handlers, LEADER_EPOCH, eachPartition, items } from './door.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -103,7 +104,7 @@ function readTopics(broker: MemoryBroker, topics: Message[], maxBytes: number, r
     // past the request's limit only the first partition with records still gets some (Kafka's rule)
     const budget = bytes === 0 ? (p.partitionMaxBytes as number) : Math.min(p.partitionMaxBytes as number, maxBytes - bytes);
     if (budget <= 0 || fetchOffset === at.end) return answer(ErrorCode.NONE, EMPTY);
-    const slice = broker.fetch(name, [[partitionIndex, fetchOffset]], Number.POSITIVE_INFINITY, budget)[0]?.slice;
+    const slice = broker.fetch(name, [[partitionIndex, fetchOffset]], Number.POSITIVE_INFINITY, budget, RECORD_FRAMING_BYTES)[0]?.slice;
     if (!slice) return answer(ErrorCode.NONE, EMPTY);
     const indexes = new Uint32Array(slice.length);
     for (let i = 0; i < indexes.length; i++) indexes[i] = i;
