@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { encodeRecordBatch } from '../../dist/wire/kafka/record-batch.js';
+import { decodeRecordBatches, encodeRecordBatch } from '../../dist/wire/kafka/record-batch.js';
 import { outgoingBatch } from '../../dist/pubsub/record-batch.js';
 import { kafkaDoorDaemon } from '../helpers/kafka-door.js';
 import { KafkaWire } from '../helpers/kafka-wire.js';
@@ -237,6 +237,47 @@ describe('the wire, request by request', () => {
       const records = (fetched!.responses as Array<{ partitions: Array<{ records: Buffer }> }>)[0]!.partitions[0]!.records;
       expect(records.byteLength).toBeGreaterThan(0.85 * 1_048_576);
       expect(records.byteLength).toBeLessThan(1.1 * 1_048_576);
+    } finally {
+      wire.close();
+    }
+  });
+
+  it("what a reader gets ahead of time (read-ahead) is what it would get asked afresh, and never a recreated topic's old records", async () => {
+    const t = unique('ahead');
+    const lineOf = (i: number, tag: string) => `{"n":${i},"tag":"${tag}","pad":"${'p'.repeat(i % 50)}"}`;
+    const publish = (tag: string) => run(['publish', t], `${Array.from({ length: 40_000 }, (_, i) => lineOf(i, tag)).join('\n')}\n`);
+    await publish('old');
+    const wire = await KafkaWire.open(door.address());
+    const fetchAt = async (offset: number) => {
+      const fetched = await wire.request(1, 11, {
+        replicaId: -1,
+        maxWaitMs: 100,
+        minBytes: 1,
+        maxBytes: 50_000_000,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [{ topic: t, partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: 262_144 }] }],
+        forgottenTopicsData: [],
+        rackId: '',
+      });
+      return (fetched!.responses as Array<{ partitions: Array<{ errorCode: number; records: Buffer }> }>)[0]!.partitions[0]!;
+    };
+    const values = (records: Buffer) => decodeRecordBatches(records, { topic: t, partition: 0, fetchOffset: 0 }).records;
+    try {
+      const first = values((await fetchAt(0)).records);
+      const next = first[first.length - 1]!.offset + 1;
+      const ahead = (await fetchAt(next)).records; // encoded while the first answer was on its way
+      const afresh = (await fetchAt(next)).records; // the read-ahead was taken: this one is encoded now
+      expect(ahead.equals(afresh)).toBe(true);
+      expect(values(ahead)[0]).toMatchObject({ offset: next });
+      expect(values(ahead)[0]!.value!.toString()).toBe(lineOf(next, 'old'));
+      // read ahead again, then the topic deleted and made anew with other records
+      await fetchAt(0);
+      expect(await wire.request(20, 4, { topicNames: [t], timeoutMs: 1_000 })).toMatchObject({ responses: [{ name: t, errorCode: 0 }] });
+      await publish('new');
+      const after = values((await fetchAt(next)).records);
+      expect(after[0]!.value!.toString()).toBe(lineOf(next, 'new'));
     } finally {
       wire.close();
     }

@@ -1,7 +1,8 @@
 /**
  * Reading APIs of the Kafka door: Fetch (long polling on the broker's watches), ListOffsets,
  * OffsetForLeaderEpoch and DeleteRecords. A partition's records go out as one record batch encoded
- * from the log's columns, starting at the offset asked for.
+ * from the log's columns, starting at the offset asked for (encoded ahead for a reader going
+ * through a partition in order: read-ahead.ts).
  */
 import type { MemoryBroker } from '../../memory/broker.js';
 import type { Message } from '../../wire/kafka/definition.js';
@@ -9,6 +10,7 @@ import { ErrorCode } from '../../wire/kafka/messages.js';
 import { NO_PRODUCER, encodeRecordBatch } from '../../wire/kafka/record-batch.js';
 import { RECORD_FRAMING_BYTES } from '../../wire/record-batch-size.js';
 import { type Door, type Handlers, LEADER_EPOCH, eachPartition, items } from './door.js';
+import { type EncodedRecords, ReadAhead } from './read-ahead.js';
 
 const EMPTY = Buffer.alloc(0);
 const READ_COMMITTED = 1;
@@ -18,12 +20,13 @@ const MAX_TIMESTAMP = -3;
 
 export function fetchHandlers(door: Door): Handlers {
   const { broker } = door;
+  const readAhead = new ReadAhead(broker);
 
   return {
     Fetch: async (request, { signal }) => {
       const topics = items(request.topics);
       const deadline = Date.now() + (request.maxWaitMs as number);
-      const read = () => readTopics(broker, topics, request.maxBytes as number, request.isolationLevel === READ_COMMITTED);
+      const read = () => readTopics(broker, readAhead, topics, request.maxBytes as number, request.isolationLevel === READ_COMMITTED);
       let result = read();
       while (result.bytes < (request.minBytes as number) && !result.failed && Date.now() < deadline && !signal.aborted) {
         await nextChange(
@@ -82,7 +85,7 @@ interface ReadResult {
 }
 
 /** Each partition's records from its fetch offset, within its own limit and the request's. */
-function readTopics(broker: MemoryBroker, topics: Message[], maxBytes: number, readCommitted: boolean): ReadResult {
+function readTopics(broker: MemoryBroker, readAhead: ReadAhead, topics: Message[], maxBytes: number, readCommitted: boolean): ReadResult {
   let bytes = 0;
   let failed = false;
   const responses = eachPartition(broker, topics, { topic: 'topic', partition: 'partition' }, (name, partitionIndex, at, p) => {
@@ -104,15 +107,23 @@ function readTopics(broker: MemoryBroker, topics: Message[], maxBytes: number, r
     // past the request's limit only the first partition with records still gets some (Kafka's rule)
     const budget = bytes === 0 ? (p.partitionMaxBytes as number) : Math.min(p.partitionMaxBytes as number, maxBytes - bytes);
     if (budget <= 0 || fetchOffset === at.end) return answer(ErrorCode.NONE, EMPTY);
-    const slice = broker.fetch(name, [[partitionIndex, fetchOffset]], Number.POSITIVE_INFINITY, budget, RECORD_FRAMING_BYTES)[0]?.slice;
-    if (!slice) return answer(ErrorCode.NONE, EMPTY);
-    const indexes = new Uint32Array(slice.length);
-    for (let i = 0; i < indexes.length; i++) indexes[i] = i;
-    const records = encodeRecordBatch(slice, indexes, slice.timestamp(0), NO_PRODUCER, undefined, slice.offset(0));
-    bytes += records.byteLength;
-    return answer(ErrorCode.NONE, records);
+    const encode = (offset: number) => () => encodedRecords(broker, name, partitionIndex, offset, budget);
+    const encoded = readAhead.take(name, partitionIndex, fetchOffset, budget) ?? encode(fetchOffset)();
+    if (!encoded) return answer(ErrorCode.NONE, EMPTY);
+    if (encoded.next < at.end) readAhead.prepare(name, partitionIndex, encoded.next, budget, encode(encoded.next));
+    bytes += encoded.records.byteLength;
+    return answer(ErrorCode.NONE, encoded.records);
   });
   return { responses, bytes, failed };
+}
+
+/** A partition's records from `offset` (none when it is not in the log), about `budget` bytes, as one record batch. */
+function encodedRecords(broker: MemoryBroker, topic: string, partition: number, offset: number, budget: number): EncodedRecords | undefined {
+  const slice = broker.fetch(topic, [[partition, offset]], Number.POSITIVE_INFINITY, budget, RECORD_FRAMING_BYTES)[0]?.slice;
+  if (!slice || slice.offset(0) !== offset) return undefined;
+  const indexes = new Uint32Array(slice.length);
+  for (let i = 0; i < indexes.length; i++) indexes[i] = i;
+  return { records: encodeRecordBatch(slice, indexes, slice.timestamp(0), NO_PRODUCER, undefined, offset), next: offset + slice.length };
 }
 
 function timestampAt(broker: MemoryBroker, topic: string, partition: number, offset: number): number {
