@@ -6,9 +6,19 @@
  * Invariants: every function is pure (bytes in, bytes out) and throws CompressionError on input
  * that is not what it claims to be, never returns a partial result.
  */
-import { gunzipSync } from 'node:zlib';
-import { decompress as zstdDecompress } from 'fzstd';
-import { uncompress as snappyUncompress } from 'snappyjs';
+import { createRequire } from 'node:module';
+
+/**
+ * The decoders are loaded on first use (7 ms together): a command that meets no compressed batch,
+ * and every local command, never loads them.
+ */
+const load = createRequire(import.meta.url);
+let zlib: typeof import('node:zlib') | undefined;
+let zstd: typeof import('fzstd') | undefined;
+let snappyjs: typeof import('snappyjs') | undefined;
+const gunzipSync = (data: Uint8Array) => (zlib ??= load('node:zlib') as typeof import('node:zlib')).gunzipSync(data);
+const zstdDecompress = (data: Uint8Array) => (zstd ??= load('fzstd') as typeof import('fzstd')).decompress(data);
+const snappyUncompress = (data: Uint8Array) => (snappyjs ??= load('snappyjs') as typeof import('snappyjs')).uncompress(data);
 
 export const Compression = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
 export type CompressionCodec = (typeof Compression)[keyof typeof Compression];
