@@ -1,6 +1,6 @@
 import type { RecordHeaders } from '../pubsub/types.js';
 import { widened, type Column } from '../wire/columns.js';
-import { NO_HEADERS, type RecordBatch } from '../pubsub/record-batch.js';
+import { NO_HEADERS, type PlainRecords, type RecordBatch } from '../pubsub/record-batch.js';
 import { LogSlice } from './log-slice.js';
 
 /** Per-record bookkeeping charged on top of key, value and headers, so the cap tracks real memory. */
@@ -109,6 +109,12 @@ export class PartitionLog {
     const first = this.tail;
     this.tail += count;
     const chunk = this.keptChunk(values);
+    chunk.live += count;
+    const plain = batch.plain?.();
+    if (plain) {
+      this.appendPlain(plain, from, to, first, starts, sizes, now, chunk.id);
+      return;
+    }
     const stamped = batch.timestamp !== undefined;
     let bytes = 0;
     for (let i = from, slot = first; i < to; i++, slot++) {
@@ -122,8 +128,32 @@ export class PartitionLog {
       this.chunkIds[slot] = chunk.id;
       this.noteKeyAndHeaders(slot, batch.key(i), batch.headers(i));
     }
-    chunk.live += count;
     this.bytes += bytes;
+  }
+
+  /** appendKept() of records without keys or headers: column by column, no call per record. */
+  private appendPlain(
+    plain: PlainRecords,
+    from: number,
+    to: number,
+    first: number,
+    starts: Uint32Array,
+    sizes: Float64Array,
+    now: number,
+    chunkId: number,
+  ): void {
+    const end = first + (to - from);
+    if (plain.timestamps) this.timestamps.set(plain.timestamps.subarray(from, to), first);
+    else this.timestamps.fill(now, first, end);
+    this.sizes.set(sizes.subarray(from, to), first);
+    this.valueStarts.set(starts.subarray(from, to), first);
+    this.valueLengths.set(plain.valueLengths.subarray(from, to), first); // a tombstone's -1 is NULL_VALUE as an unsigned
+    this.chunkIds.fill(chunkId, first, end);
+    for (let slot = first; slot < end; slot++) {
+      this.bytes += this.sizes[slot]!;
+      if (this.keys) this.keys.push(null);
+      if (this.headerSets) this.headerSets.push(NO_HEADERS);
+    }
   }
 
   /** Keys and headers go in arrays made at the first record that has one (see keys). */

@@ -22,6 +22,19 @@ export interface RecordBatch {
   packedValues(): PackedValues;
   /** When the record was made (a Kafka client's CreateTime); without it the broker stamps its clock. */
   timestamp?(i: number): number;
+  /**
+   * The records as columns, when none of them has a key or headers (most bulk input): a store may
+   * then take them column by column instead of record by record.
+   */
+  plain?(): PlainRecords | undefined;
+}
+
+/** Records without keys or headers, as columns (RecordBatch.plain). */
+export interface PlainRecords {
+  /** Each value's length, -1 for a tombstone; value i is at packedValues().starts[i]. */
+  valueLengths: Int32Array;
+  /** Each record's own timestamp, when they have one (timestamp()). */
+  timestamps?: Float64Array;
 }
 
 /** Shared by every record without headers (frozen: it is handed to every reader of one). */

@@ -15,7 +15,7 @@
  * within the values section), so reading it later cannot overrun; it reads the bytes in place and
  * keeps nothing else. Numbers are big-endian.
  */
-import { NO_HEADERS, type RecordBatch } from '../pubsub/record-batch.js';
+import { NO_HEADERS, type PlainRecords, type RecordBatch } from '../pubsub/record-batch.js';
 import type { PackedValues } from './packed-values.js';
 import type { DeliveredRecord, RecordHeader, RecordHeaders } from '../pubsub/types.js';
 
@@ -100,6 +100,8 @@ export class WireRecords implements RecordBatch {
   private readonly valuesAt: number;
   private readonly bytes: Buffer;
   private readonly view: DataView;
+  /** No record has a key or headers. */
+  private readonly isPlain: boolean;
 
   /** Throws MalformedRecordsError unless `bytes` is a well-formed record list. */
   constructor(bytes: unknown) {
@@ -115,14 +117,17 @@ export class WireRecords implements RecordBatch {
     this.valueStarts = new Uint32Array(count);
     this.valueLengths = new Int32Array(count);
     let at = 4;
+    let plain = true;
     for (let i = 0; i < count; i++) {
       this.starts[i] = at;
       if (at + RECORD_HEAD_BYTES > end) throw truncated();
       this.valueStarts[i] = view.getUint32(at + VALUE_START_AT);
       this.valueLengths[i] = nullableLength(view.getInt32(at + VALUE_LENGTH_AT));
-      at += RECORD_HEAD_BYTES + Math.max(nullableLength(view.getInt32(at + KEY_LENGTH_AT)), 0);
+      const keyLength = nullableLength(view.getInt32(at + KEY_LENGTH_AT));
+      at += RECORD_HEAD_BYTES + Math.max(keyLength, 0);
       if (at + 2 > end) throw truncated();
       const headerCount = view.getUint16(at);
+      if (keyLength >= 0 || headerCount > 0) plain = false;
       at += 2;
       for (let h = 0; h < headerCount; h++) {
         if (at + 2 > end) throw truncated();
@@ -133,6 +138,7 @@ export class WireRecords implements RecordBatch {
       if (at > end) throw truncated();
     }
     this.valuesAt = at;
+    this.isPlain = plain;
     for (let i = 0; i < count; i++) {
       if (this.valueStarts[i]! + Math.max(this.valueLengths[i]!, 0) > end - at) throw new MalformedRecordsError('value out of bounds');
     }
@@ -188,6 +194,10 @@ export class WireRecords implements RecordBatch {
 
   packedValues(): PackedValues {
     return { bytes: this.bytes.subarray(this.valuesAt), starts: this.valueStarts };
+  }
+
+  plain(): PlainRecords | undefined {
+    return this.isPlain ? { valueLengths: this.valueLengths } : undefined;
   }
 
   /** A fetch reply's records of one partition, as delivered to readers; bytes are views into the list. */

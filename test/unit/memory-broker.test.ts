@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBroker } from '../../src/memory/broker.js';
+import { encodeRecordBatch, ProducedBatch } from '../../src/wire/kafka/record-batch.js';
 import { partitionForKey } from '../../src/wire/murmur2.js';
 import { expandAcks, outgoingBatch } from '../../src/pubsub/record-batch.js';
 import type { ZpsError } from '../../src/pubsub/errors.js';
@@ -213,5 +214,34 @@ describe('memory broker: a large batch kept whole', () => {
       [50, 200],
       [50, 200],
     ]);
+  });
+
+  it('stores a producer batch without keys or headers column by column: values, tombstones, timestamps, after keyed records', () => {
+    const broker = new MemoryBroker();
+    broker.produce('plain', [{ key: Buffer.from('k'), value: Buffer.from('keyed'), headers: [['h', Buffer.from('v')]] }]);
+    const plain: OutgoingRecord[] = Array.from({ length: 200 }, (_, i) => ({
+      key: null,
+      value: i % 13 === 0 ? null : Buffer.from(`plain-${i}-${'y'.repeat(30)}`),
+      headers: [],
+    }));
+    const batch = ProducedBatch.read(
+      encodeRecordBatch(
+        outgoingBatch(plain),
+        plain.map((_, i) => i),
+        1_700_000_000_000,
+      ),
+      0,
+    );
+    expect(batch.plain()).toBeDefined(); // the column path is the one taken
+    expect(broker.produce('plain', batch)).toEqual([[0, 1, 200]]);
+    const read = broker.fetch('plain', [[0, 0]], 1000, Infinity).flatMap((b) => b.slice.toRecords());
+    expect(read.map((r) => [r.offset, r.key?.toString() ?? null, r.value?.toString() ?? null, r.headers.length])).toEqual([
+      [0, 'k', 'keyed', 1],
+      ...plain.map((r, i) => [i + 1, null, r.value?.toString() ?? null, 0]),
+    ]);
+    expect(read.slice(1).every((r) => r.timestamp === 1_700_000_000_000)).toBe(true);
+    // what the memory cap counts: key, value and header bytes and the per-record overhead of each
+    const overhead = 96;
+    expect(broker.stats().bytes).toBe(1 + 5 + 2 + overhead + plain.reduce((sum, r) => sum + (r.value?.byteLength ?? 0) + overhead, 0));
   });
 });

@@ -15,7 +15,7 @@
  * and ignores a last batch cut short (a fetch may end inside one); keys, values and header values
  * of decoded records are views of the fetched (or decompressed) bytes, never copies.
  */
-import { NO_HEADERS, type RecordBatch } from '../../pubsub/record-batch.js';
+import { NO_HEADERS, type PlainRecords, type RecordBatch } from '../../pubsub/record-batch.js';
 import type { DeliveredRecord, RecordHeader, RecordHeaders } from '../../pubsub/types.js';
 import { decompress } from '../compression.js';
 import type { PackedValues } from '../packed-values.js';
@@ -486,6 +486,17 @@ export class ProducedBatch implements RecordBatch {
   timestamp(i: number): number {
     const { attributes, baseTimestamp, maxTimestamp } = this.header;
     return (attributes & LOG_APPEND_TIME) !== 0 ? maxTimestamp : baseTimestamp + this.scanned.timestampDeltas[i]!;
+  }
+
+  plain(): PlainRecords | undefined {
+    const { headers, keyLengths, valueLengths, timestampDeltas } = this.scanned;
+    if (headers) return undefined;
+    for (let i = 0; i < keyLengths.length; i++) if (keyLengths[i]! >= 0) return undefined;
+    const timestamps = new Float64Array(this.length);
+    const { attributes, baseTimestamp, maxTimestamp } = this.header;
+    if ((attributes & LOG_APPEND_TIME) !== 0) timestamps.fill(maxTimestamp);
+    else for (let i = 0; i < timestamps.length; i++) timestamps[i] = baseTimestamp + timestampDeltas[i]!;
+    return { valueLengths, timestamps };
   }
 
   /**
