@@ -18,6 +18,16 @@ export function pythonWithKafkaClient(): string {
 
 export const CLIENT_SCRIPTS = `${root}test/clients`;
 
+/**
+ * The franz-go check (test/clients/franz-go, franz-go pinned in its go.mod and go.sum, fetched from
+ * the Go module proxy), built on first use; go's build cache makes later builds instant.
+ */
+export function franzGoCheck(): string {
+  const binary = `${root}.cache/go/franz-go-check`;
+  execFileSync('go', ['build', '-o', binary, '.'], { cwd: `${CLIENT_SCRIPTS}/franz-go`, stdio: 'inherit' });
+  return binary;
+}
+
 /** Runs one of Kafka's own Java tools (kafka-tools, fetched beside the test broker) to completion. */
 export function kafkaTool(mainClass: string, args: string[], timeoutMs = 60_000): { code: number | null; stdout: string; stderr: string } {
   const result = spawnSync('java', ['-Xmx256m', '-cp', `${root}.cache/kafka/libs/*`, mainClass, ...args], { encoding: 'utf8', timeout: timeoutMs });

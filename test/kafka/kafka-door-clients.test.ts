@@ -1,11 +1,12 @@
 /**
  * Issue 12: clients nobody here wrote use the daemon's Kafka listener as they use Kafka:
- * confluent-kafka-python (librdkafka) and the Java client 4.1 through Kafka's own tools. In the
- * kafka project because Kafka's tools come with the test broker's jars.
+ * confluent-kafka-python (librdkafka), franz-go (Go) and the Java client 4.1 through Kafka's own
+ * tools. In the kafka project because Kafka's tools come with the test broker's jars.
  */
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_SCRIPTS, kafkaTool, pythonWithKafkaClient } from '../helpers/clients.js';
+import { CLIENT_SCRIPTS, franzGoCheck, kafkaTool, pythonWithKafkaClient } from '../helpers/clients.js';
+import { partitionForKey } from '../../dist/wire/murmur2.js';
 import { kafkaDoorDaemon } from '../helpers/kafka-door.js';
 import { unique } from '../helpers/wait.js';
 import { zps } from '../helpers/zps.js';
@@ -44,6 +45,43 @@ describe('confluent-kafka-python against the daemon', () => {
     const values = lines((await run(['consume', t, '--format', '%k=%s\\n'])).stdout);
     expect(values).toHaveLength(990);
     expect(values.every((line) => /^k(\d+)=v\1$/.test(line))).toBe(true);
+  }, 120_000);
+});
+
+describe('franz-go against the daemon', () => {
+  let check: string;
+  beforeAll(() => {
+    check = franzGoCheck();
+  }, 300_000);
+
+  it("with kgo's defaults (idempotent, snappy, classic groups): a group of two sees each record once, commits; keys land where zps puts them", async () => {
+    const t = unique('go');
+    const group = unique('gog');
+    const result = spawnSync(check, [door.address(), t, group], { encoding: 'utf8', timeout: 90_000 });
+    expect(result.status, result.stderr).toBe(0);
+    const seen = JSON.parse(result.stdout);
+    expect(seen).toMatchObject({
+      acked: 3000,
+      failed: [],
+      received: 3000,
+      distinct: 3000,
+      tombstones: 6,
+      headers_match: true,
+      values_match_keys: true,
+    });
+    expect(Object.keys(seen.compressions)).toEqual(['2']); // every batch snappy-compressed
+    expect(seen.per_member.every((n: number) => n > 0)).toBe(true);
+    expect(seen.committed).toEqual(seen.ends);
+    // the same records from zps's side: in the partitions murmur2 gives their keys, header and tombstones kept
+    expect((await run(['count', t, '-g', group])).stdout).toMatch(/^0\b/);
+    const read = lines((await run(['consume', t, '--format', '%p %k %h %S\\n'])).stdout).map((line) => line.split(' '));
+    expect(read).toHaveLength(3000);
+    for (const [partition, key, header, size] of read) {
+      const n = key!.slice(1);
+      expect(Number(partition)).toBe(partitionForKey(Buffer.from(key!), 3));
+      expect(header).toBe(`n=${n}`);
+      expect(size).toBe(Number(n) % 500 === 7 ? '-1' : String(`v${n}`.length));
+    }
   }, 120_000);
 });
 
