@@ -1,7 +1,9 @@
 import type { MemoryBroker } from '../../memory/broker.js';
 
-/** Answers kept at once; each is about a fetch's partition limit (1 MiB by default). */
+/** Answers kept at once, each at most MAX_AHEAD_BYTES: the read-ahead holds 16 MiB at the most, outside the memory cap. */
 const MAX_READY = 8;
+/** Fetches asking more of a partition (zps's own reader asks 8 MiB) are not read ahead; clients' default is 1 MiB. */
+const MAX_AHEAD_BYTES = 2 * 1024 * 1024;
 
 /** A partition's records from one offset, encoded for a fetch, and the offset after them. */
 export interface EncodedRecords {
@@ -34,7 +36,7 @@ export class ReadAhead {
   /** Encodes the records of a fetch from `offset` once the answer being sent has gone out. */
   prepare(topic: string, partition: number, offset: number, budget: number, encode: () => EncodedRecords | undefined): void {
     const key = keyOf(topic, partition, offset, budget);
-    if (this.ready.has(key)) return;
+    if (budget > MAX_AHEAD_BYTES || this.ready.has(key)) return;
     setImmediate(() => {
       const topicId = this.broker.topicId(topic);
       const encoded = topicId && !this.ready.has(key) ? encode() : undefined;
