@@ -1,5 +1,4 @@
 import type { Driver, GroupInfo, GroupMember, PartitionOffsets, PartitionRecords, TopicInfo, TopicPlacement, WaitOptions } from '../pubsub/driver.js';
-import { ZpsError } from '../pubsub/errors.js';
 import { resolveStart } from '../pubsub/offsets.js';
 import { Partitioner } from '../pubsub/partitioner.js';
 import type { AckRun, RecordBatch } from '../pubsub/record-batch.js';
@@ -51,21 +50,32 @@ export class KafkaDriver implements Driver {
   }
 
   describeTopic(topic: string): Promise<TopicInfo | undefined> {
-    const info = withDeadline(
-      this.settings,
-      `describe ${topic}`,
-      async () => describeTopicFor(await this.connectedCluster(), topic, this.settings.timeoutMs),
-      topic,
-    );
-    this.topics.set(topic, info);
-    info.catch(() => this.topics.delete(topic));
-    return info;
+    return this.describe(topic, false);
   }
 
   async createTopic(topic: string, partitions: number): Promise<TopicInfo> {
     await this.admin.createTopic(topic, partitions);
-    const info = await this.describeTopic(topic);
-    if (!info) throw new ZpsError(`topic ${topic} was created but is not known yet`, { retriable: true });
+    return (await this.describe(topic, true))!;
+  }
+
+  /**
+   * The topic's partitions and limit, asked on the producer's connection (topic-metadata.ts) and
+   * kept for send(). `created`: the topic was just made, and a broker's metadata may trail the
+   * controller's for a moment, so it is asked again until it is known.
+   */
+  private describe(topic: string, created: boolean): Promise<TopicInfo | undefined> {
+    const info = withDeadline(
+      this.settings,
+      `describe ${topic}`,
+      async () => {
+        const described = await describeTopicFor(await this.connectedCluster(), topic, this.settings.timeoutMs);
+        if (!described && created) throw Object.assign(new Error(`topic ${topic} was created but is not known yet`), { retriable: true });
+        return described;
+      },
+      topic,
+    );
+    this.topics.set(topic, info);
+    info.catch(() => this.topics.delete(topic));
     return info;
   }
 
