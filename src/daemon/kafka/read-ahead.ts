@@ -39,8 +39,9 @@ export class ReadAhead {
     if (budget > MAX_AHEAD_BYTES || this.ready.has(key)) return;
     setImmediate(() => {
       const topicId = this.broker.topicId(topic);
-      const encoded = topicId && !this.ready.has(key) ? encode() : undefined;
-      if (!topicId || !encoded) return;
+      if (!topicId || this.ready.has(key)) return;
+      const encoded = encode();
+      if (!encoded) return;
       if (this.ready.size >= MAX_READY) this.ready.delete(this.ready.keys().next().value!);
       this.ready.set(key, { topicId, encoded });
     });
