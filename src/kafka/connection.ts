@@ -88,16 +88,16 @@ export async function groupMember(kafka: KafkaClient, groupId: string, options: 
 }
 
 /** Kafka's error codes (kafkajs's `type`) in zps's words; the broker's own wording stays under --verbose. */
-const PROTOCOL_ERRORS: Record<string, (topic: string) => string> = {
-  UNKNOWN_TOPIC_OR_PARTITION: (topic) => `topic ${topic} does not exist`,
-  TOPIC_AUTHORIZATION_FAILED: (topic) => `not allowed to use topic ${topic}`,
+const PROTOCOL_ERRORS: Record<string, (topic: string | undefined) => string> = {
+  UNKNOWN_TOPIC_OR_PARTITION: (topic) => (topic === undefined ? 'the topic does not exist' : `topic ${topic} does not exist`),
+  TOPIC_AUTHORIZATION_FAILED: (topic) => `not allowed to use ${topic === undefined ? 'the topic' : `topic ${topic}`}`,
   GROUP_AUTHORIZATION_FAILED: () => 'not allowed to use the consumer group',
-  MESSAGE_TOO_LARGE: (topic) => `a record batch is over the max.message.bytes of ${topic}`,
-  RECORD_LIST_TOO_LARGE: (topic) => `a record batch is over the max.message.bytes of ${topic}`,
-  NOT_ENOUGH_REPLICAS: (topic) => `not enough in-sync replicas of ${topic} to acknowledge`,
-  NOT_ENOUGH_REPLICAS_AFTER_APPEND: (topic) => `not enough in-sync replicas of ${topic} acknowledged`,
-  INVALID_REPLICATION_FACTOR: (topic) => `cannot create ${topic}: its replication factor is more than the brokers`,
-  POLICY_VIOLATION: (topic) => `the brokers' policy refuses this for ${topic}`,
+  MESSAGE_TOO_LARGE: (topic = 'the topic') => `a record batch is over the max.message.bytes of ${topic}`,
+  RECORD_LIST_TOO_LARGE: (topic = 'the topic') => `a record batch is over the max.message.bytes of ${topic}`,
+  NOT_ENOUGH_REPLICAS: (topic = 'the topic') => `not enough in-sync replicas of ${topic} to acknowledge`,
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND: (topic = 'the topic') => `not enough in-sync replicas of ${topic} acknowledged`,
+  INVALID_REPLICATION_FACTOR: (topic = 'the topic') => `cannot create ${topic}: its replication factor is more than the brokers`,
+  POLICY_VIOLATION: (topic = 'the topic') => `the brokers' policy refuses this for ${topic}`,
 };
 
 const TLS_ERROR = /SELF_SIGNED|self[- ]signed|certificate|UNABLE_TO_VERIFY|CERT_|unable to (get|verify)/i;
@@ -139,7 +139,7 @@ export function kafkaError(error: unknown, settings: KafkaSettings, what?: strin
   return new ZpsError(`${prefix || `Kafka at ${brokers}: `}${message}`, { retriable: Boolean((error as { retriable?: boolean }).retriable), cause: error });
 }
 
-function protocolError(type: string, error: unknown, brokers: string, prefix: string, topic = 'the topic'): ZpsError {
+function protocolError(type: string, error: unknown, brokers: string, prefix: string, topic: string | undefined): ZpsError {
   const code = type === 'UNKNOWN_TOPIC_OR_PARTITION' ? 'not-found' : type.endsWith('AUTHORIZATION_FAILED') ? 'auth' : 'failed';
   return new ZpsError(`${prefix}${PROTOCOL_ERRORS[type]!(topic)} on ${brokers}`, { code, cause: error });
 }

@@ -144,6 +144,12 @@ describe('zps on Kafka: count, topics, reset', () => {
     expect((await kz(['count', t, '--expect', '9', '--wait', '500ms'])).code).toBe(3);
   });
 
+  it('a topic that does not exist counts 0, and lags 0 with -g, as in local mode (issue 17.11)', async () => {
+    const missing = unique('nosuch');
+    expect(await kz(['count', missing, '-g', unique('g')])).toMatchObject({ code: 0, stdout: '0\n', stderr: '' });
+    expect(await kz(['count', missing])).toMatchObject({ code: 0, stdout: '0\n', stderr: '' });
+  });
+
   it('lists internal topics only with --all', async () => {
     const t = unique('k');
     await kz(['publish', t, 'a']);

@@ -57,6 +57,10 @@ describe('zps count', () => {
       stderr: `zps: expected 0 messages of lag for group ${g} in ${t}, found 2\n`,
     });
   });
+
+  it('the lag of a topic that does not exist is 0, as its count (issue 17.11)', async () => {
+    expect(await run(['count', unique('nosuch'), '-g', unique('g')])).toMatchObject({ code: 0, stdout: '0\n', stderr: '' });
+  });
 });
 
 describe('zps topics and reset', () => {
