@@ -91,6 +91,11 @@ export class CliContext {
     return this.settings.environment === 'local';
   }
 
+  /** Where a topic was looked for, for errors: ` on <brokers>` on Kafka, nothing in local mode. */
+  get onBrokers(): string {
+    return this.isLocal ? '' : ` on ${this.settings.brokers.join(',')}`;
+  }
+
   /** Shows "starting the local daemon" on a TTY; returns the function that ends it. */
   readonly onDaemonStarting = (): (() => void) => {
     const spinner = this.ui.spinner('starting the local daemon');

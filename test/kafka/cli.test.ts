@@ -172,6 +172,19 @@ describe('zps on Kafka: count, topics, reset', () => {
     expect((await kz(['consume', t, '--format', '%o:%s'])).stdout).toBe('2:c'); // the topic stays, offsets go on
   });
 
+  it('reset of a topic that does not exist is exit 1 naming it, and resets nothing (issue 17.15)', async () => {
+    const [t, missing] = [unique('k'), unique('nosuch')];
+    await kz(['publish', t, 'a']);
+    const brokers = process.env.ZPS_TEST_BROKERS!;
+    expect(await kz(['reset', missing, '--yes'])).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `zps: cannot reset: topic ${missing} does not exist on ${brokers}\n`,
+    });
+    expect((await kz(['reset', t, missing, '--yes'])).code).toBe(1);
+    expect((await kz(['count', t])).stdout).toBe('1\n');
+  });
+
   it('8 concurrent publishers lose nothing', async () => {
     const t = unique('k');
     await kz(['publish', t, '--partitions', '2', 'seed']);

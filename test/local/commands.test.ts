@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -94,6 +94,31 @@ describe('zps topics and reset', () => {
       expect((await z(['topics'])).stdout).toBe('');
     } finally {
       isolated.cleanup();
+    }
+  });
+
+  it('reset of a topic that does not exist is exit 1 and resets nothing (issue 17.15)', async () => {
+    const t = unique('t');
+    await run(['publish', t, 'a']);
+    expect(await run(['reset', 'nosuch', '--yes'])).toMatchObject({ code: 1, stdout: '', stderr: 'zps: cannot reset: topic nosuch does not exist\n' });
+    expect(await run(['reset', t, 'nosuch'])).toMatchObject({ code: 1, stderr: 'zps: cannot reset: topic nosuch does not exist\nnothing was reset\n' });
+    expect((await run(['count', t])).stdout).toBe('1\n');
+  });
+});
+
+describe('zps daemon status and stop', () => {
+  it('create nothing when no daemon runs: status is exit 1, stop exit 0 (issue 17.15)', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'zps-none-'));
+    const missing = join(parent, 'nonexist-dir', 'x.sock');
+    try {
+      const status = await zps(missing, ['daemon', 'status']);
+      expect(status).toMatchObject({ code: 1, stdout: '' });
+      expect(status.stderr.split('\n')[0]).toBe(`zps: no zps daemon is running on ${missing}`);
+      expect(await zps(missing, ['daemon', 'stop'])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+      expect(await zps(missing, ['count', 't'], { env: { ZPS_NO_AUTOSTART: '1' } })).toMatchObject({ code: 1 });
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
     }
   });
 });

@@ -62,8 +62,7 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
     .openReader({ topic, group: ctx.settings.group, start, follow, partitions: flags.partition, until })
     .catch((error: unknown) => {
       if (!(error instanceof ZpsError && error.code === 'not-found') || flags.regex !== undefined) throw error;
-      const where = ctx.isLocal ? '' : ` on ${ctx.settings.brokers.join(',')}`;
-      throw new ZpsError(`${error.message}${where}`, {
+      throw new ZpsError(`${error.message}${ctx.onBrokers}`, {
         code: 'not-found',
         hint: 'a topic is created by its first publish; --follow waits for it',
       });
