@@ -171,6 +171,24 @@ describe('bad usage', () => {
     expect(await zps(socket, ['consume', t, '-n', '2'], { env: { ZPS_TIMEOUT: '300ms' } })).toMatchObject({ code: 3, stdout: 'one\n' });
   });
 
+  it("a command's usage errors point to its help; another tool's word for a command gets a suggestion (issue 17.19)", async () => {
+    expect(await zps(socket, ['consume', 't', '--bogus'])).toMatchObject({ code: 2, stderr: "zps: unknown option '--bogus'\nsee 'zps consume --help'\n" });
+    expect((await zps(socket, ['daemon', 'status', '--bogus'])).stderr).toBe("zps: unknown option '--bogus'\nsee 'zps daemon status --help'\n");
+    expect(await zps(socket, ['produce', 't', 'x'])).toMatchObject({
+      code: 2,
+      stderr: "zps: unknown command 'produce': did you mean publish?\nsee 'zps --help'\n",
+    });
+    expect((await zps(socket, ['consum', 't'])).stderr).toBe("zps: unknown command 'consum': did you mean consume?\nsee 'zps --help'\n");
+  });
+
+  it('no command prints the help on stderr, exit 2 (issue 17.19)', async () => {
+    for (const args of [[], ['-g', 'g'], ['daemon']]) {
+      const none = await zps(socket, args);
+      expect(none).toMatchObject({ code: 2, stdout: '' });
+      expect(none.stderr).toMatch(/^Usage: zps /);
+    }
+  });
+
   it('--help and --version exit 0 on stdout', async () => {
     const help = await zps(socket, ['--help']);
     expect(help.code).toBe(0);
