@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { privateSocket, ZPS_BIN, zps } from '../helpers/zps.js';
+import { privateSocket, RunningZps, ZPS_BIN, zps } from '../helpers/zps.js';
 import { unique } from '../helpers/wait.js';
 
 let socket: string;
@@ -149,6 +149,7 @@ describe('bad usage', () => {
     ['reset everything outside local', ['reset', '-e', 'production'], /^zps: name the topics to reset/],
     ['invalid sasl mechanism', ['topics', '--sasl-mechanism', 'kerberos'], /^zps: invalid SASL mechanism 'kerberos'/],
     ['invalid max-memory', ['daemon', 'start', '--max-memory', 'lots'], /^zps: invalid memory cap 'lots'/],
+    ['--timeout with --follow', ['consume', 't', '-f', '--timeout', '1s'], /^zps: --timeout does not go with --follow: a follow runs until Ctrl-C$/],
   ];
   it.each(cases)('%s exits 2 with a one-line error', async (name, args, pattern) => {
     const env = name === 'invalid duration in env' ? { ZPS_TIMEOUT: 'soon' } : {};
@@ -187,6 +188,20 @@ describe('bad usage', () => {
       expect(none).toMatchObject({ code: 2, stdout: '' });
       expect(none.stderr).toMatch(/^Usage: zps /);
     }
+  });
+
+  it('-f with --timeout on the command line is refused; ZPS_TIMEOUT does not end a follow (issue 17.18)', async () => {
+    const t = unique('t');
+    await zps(socket, ['publish', t, 'one']);
+    const refused = await zps(socket, ['consume', t, '-f', '--timeout', '1s']);
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr.split('\n')[1]).toMatch(/-n <count>.*--until/);
+    const following = new RunningZps(socket, ['consume', t, '-f'], { ZPS_TIMEOUT: '300ms' });
+    await following.waitForLines(1);
+    await zps(socket, ['publish', t, 'two']);
+    expect(await following.waitForLines(2)).toEqual(['one', 'two']); // not refused: it follows
+    following.child.kill('SIGINT');
+    expect((await following.result).code).toBe(0);
   });
 
   it('--help and --version exit 0 on stdout', async () => {
