@@ -27,15 +27,15 @@ const OTHER_TOOLS_WORDS: Record<string, string> = { produce: 'publish', producer
 
 /**
  * commander's error in zps's one-line form, its spelling suggestion on the line (`unknown command
- * 'consum': did you mean consume?`); another tool's word for a command gets one too.
+ * 'consum': did you mean consume?`); at the top level, another tool's word for a command gets one too.
  */
-function errorLine(text: string): string {
+function errorLine(text: string, topLevel: boolean): string {
   const line = text
     .replace(/^error: /, '')
     .trim()
     .replace(/\s*\(Did you mean (.*)\?\)$/, ': did you mean $1?');
   const word = /^unknown command '([^']*)'$/.exec(line)?.[1];
-  return word !== undefined && Object.hasOwn(OTHER_TOOLS_WORDS, word) ? `${line}: did you mean ${OTHER_TOOLS_WORDS[word]}?` : line;
+  return topLevel && word !== undefined && Object.hasOwn(OTHER_TOOLS_WORDS, word) ? `${line}: did you mean ${OTHER_TOOLS_WORDS[word]}?` : line;
 }
 
 /**
@@ -66,7 +66,7 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
   program.configureOutput({
     writeOut: (text) => io.stdout.write(text),
     writeErr: (text) => io.stderr.write(text),
-    outputError: (text, write) => write(`zps: ${errorLine(text)}\n`),
+    outputError: (text, write) => write(`zps: ${errorLine(text, true)}\n`),
   });
   const run: ActionRunner =
     (action) =>
@@ -84,6 +84,7 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
   for (const module of [publish, consume, count, reset, topics, groups, daemon, completion]) module.register(program, run);
   // each command's usage errors point to its own help
   for (const command of commandsUnder(program)) {
+    command.configureOutput({ outputError: (text, write) => write(`zps: ${errorLine(text, false)}\n`) });
     command.exitOverride((error) => {
       state.usageOf ??= commandPath(command);
       throw error;

@@ -180,6 +180,7 @@ describe('bad usage', () => {
       stderr: "zps: unknown command 'produce': did you mean publish?\nsee 'zps --help'\n",
     });
     expect((await zps(socket, ['consum', 't'])).stderr).toBe("zps: unknown command 'consum': did you mean consume?\nsee 'zps --help'\n");
+    expect((await zps(socket, ['daemon', 'produce'])).stderr).toBe("zps: unknown command 'produce'\nsee 'zps daemon --help'\n");
   });
 
   it('no command prints the help on stderr, exit 2 (issue 17.19)', async () => {
