@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * What `npm test` needs besides Node, checked before anything runs (it is the first step of the
- * script): the Kafka tests fetch and run Apache Kafka with Java 17 and Maven, and check the Kafka
- * listener with kcat, confluent-kafka-python (a venv of python3) and franz-go (built with go).
- * Prints one line per missing tool, saying how to get it, and exits 1; silent when all are there.
+ * What `npm test` needs, checked before anything runs (it is the first step of the script): Node
+ * 20 or newer (`engines`); Java 17 and Maven, with which the Kafka tests fetch and run Apache
+ * Kafka; kcat, python3 with venv (confluent-kafka-python) and go (franz-go), the other Kafka
+ * clients the listener is checked with. Prints one line per missing tool, saying how to get it,
+ * and exits 1; silent when all are there.
  */
 import { spawnSync } from 'node:child_process';
 
@@ -29,6 +30,11 @@ function problem({ command, args, atLeast }) {
 }
 
 let missing = 0;
+const node = Number(process.versions.node.split('.')[0]);
+if (node < 20) {
+  missing++;
+  process.stderr.write(`npm test needs Node 20 or newer: this is ${process.version}; install it from https://nodejs.org/\n`);
+}
 for (const prerequisite of PREREQUISITES) {
   const why = problem(prerequisite);
   if (why === undefined) continue;
