@@ -35,6 +35,8 @@ export class CliContext {
   readonly out: Output;
   /** Whether --timeout or ZPS_TIMEOUT was given, which turns waits into deadlines. */
   readonly timeoutGiven: boolean;
+  /** Whether --timeout itself was given: ZPS_TIMEOUT, set for a whole job, asks for no deadline of its own. */
+  readonly timeoutFlag: boolean;
   private factoryInstance: ToolsFactory | undefined;
 
   /** Settings from flags and environment; colors need an (async) look at the terminal. */
@@ -73,7 +75,8 @@ export class CliContext {
       FLAG_NAMES,
     );
     this.settings = settings;
-    this.timeoutGiven = options.timeout !== undefined || Boolean(env.ZPS_TIMEOUT);
+    this.timeoutFlag = options.timeout !== undefined;
+    this.timeoutGiven = this.timeoutFlag || Boolean(env.ZPS_TIMEOUT);
     if (this.verbose) for (const note of notes) this.note(note);
   }
 
@@ -89,6 +92,11 @@ export class CliContext {
 
   get isLocal(): boolean {
     return this.settings.environment === 'local';
+  }
+
+  /** Where a topic was looked for, for errors: ` on <brokers>` on Kafka, nothing in local mode. */
+  get onBrokers(): string {
+    return this.isLocal ? '' : ` on ${this.settings.brokers.join(',')}`;
   }
 
   /** Shows "starting the local daemon" on a TTY; returns the function that ends it. */

@@ -34,20 +34,36 @@ export const plainFormatter: RecordFormatter = (record, out) => {
 };
 
 /**
+ * Control characters a terminal would act on (C0 but tab, newline and carriage return; DEL; C1):
+ * from the wire they could clear the screen, move the cursor or retitle the window.
+ */
+const TERMINAL_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/;
+
+/** The bytes' text when a terminal shows it as it is (UTF-8 without control characters), else undefined. */
+function terminalText(bytes: Buffer): string | undefined {
+  const text = utf8Text(bytes);
+  return text === undefined || TERMINAL_CONTROL.test(text) ? undefined : text;
+}
+
+/**
  * For a person at a terminal: partition/offset (the topic first when several are read), the key,
- * the type and headers, dimmed and colored, then the value.
+ * the type and headers, dimmed and colored, then the value. Every field from the wire, names too,
+ * prints as its text only when that holds no control characters, else as `base64:…`.
  */
 export function ttyFormatter(colors: Colors, options: { topic: boolean } = { topic: false }): RecordFormatter {
-  const bytesText = (bytes: Buffer) => utf8Text(bytes) ?? `base64:${bytes.toString('base64')}`;
+  const bytesText = (bytes: Buffer) => terminalText(bytes) ?? `base64:${bytes.toString('base64')}`;
+  const nameText = (name: string) => (TERMINAL_CONTROL.test(name) ? bytesText(Buffer.from(name)) : name);
   return (record, out) => {
-    out.write(`${colors.dim(`${options.topic ? `${record.topic} ` : ''}${record.partition}/${record.offset}`)} `);
+    out.write(`${colors.dim(`${options.topic ? `${nameText(record.topic)} ` : ''}${record.partition}/${record.offset}`)} `);
     if (record.key !== null) out.write(`${colors.cyan(bytesText(record.key))} `);
     const { type, headers } = splitType(record.headers);
-    if (type !== undefined) out.write(`${colors.dim(`[${type}]`)} `);
-    if (headers.length > 0) out.write(`${colors.dim(headers.map(([name, value]) => (value === null ? name : `${name}=${bytesText(value)}`)).join(','))} `);
+    if (type !== undefined) out.write(`${colors.dim(`[${nameText(type)}]`)} `);
+    if (headers.length > 0) {
+      out.write(`${colors.dim(headers.map(([name, value]) => (value === null ? nameText(name) : `${nameText(name)}=${bytesText(value)}`)).join(','))} `);
+    }
     const value = record.value;
     if (value === null) out.write(colors.dim('(tombstone)'));
-    else if (isJsonValue(value) || isText(value)) writeValue(value, out);
+    else if (terminalText(value) !== undefined) writeValue(value, out);
     else out.write(colors.dim(`base64:${value.toString('base64')}`));
     out.writeByte(NEWLINE);
   };

@@ -18,6 +18,24 @@ export type ActionRunner = (action: CommandAction) => (...args: unknown[]) => Pr
 /** What a run learned of itself that its error report needs (set once the flags are parsed). */
 export interface RunState {
   verbose: boolean;
+  /** The command whose flags or arguments were wrong (`zps consume`), for the hint to its help. */
+  usageOf?: string;
+}
+
+/** Other tools' words for zps's commands (kcat, rpk, Kafka's console tools): too far for commander's spelling suggestions. */
+const OTHER_TOOLS_WORDS: Record<string, string> = { produce: 'publish', producer: 'publish', subscribe: 'consume', consumer: 'consume' };
+
+/**
+ * commander's error in zps's one-line form, its spelling suggestion on the line (`unknown command
+ * 'consum': did you mean consume?`); at the top level, another tool's word for a command gets one too.
+ */
+function errorLine(text: string, topLevel: boolean): string {
+  const line = text
+    .replace(/^error: /, '')
+    .trim()
+    .replace(/\s*\(Did you mean (.*)\?\)$/, ': did you mean $1?');
+  const word = /^unknown command '([^']*)'$/.exec(line)?.[1];
+  return topLevel && word !== undefined && Object.hasOwn(OTHER_TOOLS_WORDS, word) ? `${line}: did you mean ${OTHER_TOOLS_WORDS[word]}?` : line;
 }
 
 /**
@@ -48,7 +66,7 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
   program.configureOutput({
     writeOut: (text) => io.stdout.write(text),
     writeErr: (text) => io.stderr.write(text),
-    outputError: (text, write) => write(`zps: ${text.replace(/^error: /, '').trim()}\n`),
+    outputError: (text, write) => write(`zps: ${errorLine(text, true)}\n`),
   });
   const run: ActionRunner =
     (action) =>
@@ -64,5 +82,21 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
       }
     };
   for (const module of [publish, consume, count, reset, topics, groups, daemon, completion]) module.register(program, run);
+  // each command's usage errors point to its own help
+  for (const command of commandsUnder(program)) {
+    command.configureOutput({ outputError: (text, write) => write(`zps: ${errorLine(text, false)}\n`) });
+    command.exitOverride((error) => {
+      state.usageOf ??= commandPath(command);
+      throw error;
+    });
+  }
   return program;
+}
+
+function commandsUnder(command: Command): Command[] {
+  return command.commands.flatMap((sub) => [sub, ...commandsUnder(sub)]);
+}
+
+function commandPath(command: Command): string {
+  return command.parent ? `${commandPath(command.parent)} ${command.name()}` : command.name();
 }

@@ -19,8 +19,11 @@ export async function runZps(argv: string[], io: Io, tools?: ToolsBuilder): Prom
     return ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
-      io.stderr.write(`run 'zps --help' for usage\n`);
+      // help asked for, or shown (on stderr, exit 2) because no command was given
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+        return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      }
+      io.stderr.write(`see '${state.usageOf ?? 'zps'} --help'\n`);
       return ExitCode.usage;
     }
     return report(error, state.verbose, io);

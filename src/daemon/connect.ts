@@ -5,7 +5,7 @@ import { packageFile } from '../package-files.js';
 import { ZpsError } from '../pubsub/errors.js';
 import { DaemonClient } from './client.js';
 import type { Lock } from './lock.js';
-import { daemonPaths, prepareSocketDir, type DaemonPaths } from './paths.js';
+import { daemonPaths, prepareSocketDir, socketDirExists, type DaemonPaths } from './paths.js';
 import type { DaemonConfig } from './run.js';
 
 export interface ConnectOptions {
@@ -28,9 +28,10 @@ const RETRY_MS = 15;
  */
 export async function connectDaemon(options: ConnectOptions): Promise<DaemonClient> {
   const paths = daemonPaths(options.socket);
-  prepareSocketDir(paths.socket);
+  // Without autostart nothing is created: no daemon, no directory for one.
+  if (options.autostart) prepareSocketDir(paths.socket);
   const deadline = Date.now() + options.timeoutMs;
-  const existing = await tryConnect(paths.socket);
+  const existing = options.autostart || socketDirExists(paths.socket) ? await tryConnect(paths.socket) : undefined;
   if (existing?.compatible) return existing;
   if (!options.autostart) {
     existing?.close();

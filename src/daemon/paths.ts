@@ -37,10 +37,7 @@ export function daemonPaths(socket: string): DaemonPaths {
  * pose as the daemon.
  */
 export function prepareSocketDir(socket: string): void {
-  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
-    throw usageError(`socket path is too long (${Buffer.byteLength(socket)} bytes, at most ${MAX_SOCKET_PATH_BYTES}): ${socket}`, 'socket-path-too-long');
-  }
-  const dir = dirname(socket);
+  const dir = dirname(checkSocketLength(socket));
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch (error) {
@@ -48,6 +45,32 @@ export function prepareSocketDir(socket: string): void {
       throw new ZpsError(`cannot create socket directory ${dir}: ${(error as Error).message}`);
     }
   }
+  checkSocketDir(dir);
+}
+
+/**
+ * Whether the socket's directory exists, checked as prepareSocketDir checks it, creating nothing:
+ * for commands that only look for a running daemon (status, stop).
+ */
+export function socketDirExists(socket: string): boolean {
+  const dir = dirname(checkSocketLength(socket));
+  try {
+    checkSocketDir(dir);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+function checkSocketLength(socket: string): string {
+  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
+    throw usageError(`socket path is too long (${Buffer.byteLength(socket)} bytes, at most ${MAX_SOCKET_PATH_BYTES}): ${socket}`, 'socket-path-too-long');
+  }
+  return socket;
+}
+
+function checkSocketDir(dir: string): void {
   const stat = lstatSync(dir);
   if (stat.isSymbolicLink()) throw unsafeDir(dir, 'it is a symbolic link');
   if (!stat.isDirectory()) throw unsafeDir(dir, 'it is not a directory');

@@ -65,14 +65,18 @@ export class KafkaAdmin {
   }
 
   async committedOffsets(group: string, topic: string): Promise<Map<number, number>> {
-    return this.run(`read offsets of group ${group}`, async (admin) => {
-      const [result] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-      const committed = new Map<number, number>();
-      for (const { partition, offset } of result?.partitions ?? []) {
-        if (Number(offset) >= 0) committed.set(partition, Number(offset));
-      }
-      return committed;
-    });
+    return this.run(
+      `read offsets of group ${group}`,
+      async (admin) => {
+        const [result] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        const committed = new Map<number, number>();
+        for (const { partition, offset } of result?.partitions ?? []) {
+          if (Number(offset) >= 0) committed.set(partition, Number(offset));
+        }
+        return committed;
+      },
+      topic,
+    );
   }
 
   /** Sets a group's offsets; only possible while the group has no live member. */

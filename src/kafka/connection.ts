@@ -44,6 +44,13 @@ function registerDecompression(kafkajs: typeof import('kafkajs'), compression: t
   }
 }
 
+/**
+ * The last connection error kafkajs logged for a driver's settings (`connect ECONNREFUSED
+ * 127.0.0.1:9092`): kafkajs retries connecting and says why only once it gives up, so a deadline
+ * that runs out first reports this as its cause instead of "no answer".
+ */
+const connectionErrors = new WeakMap<KafkaSettings, { at: number; message: string }>();
+
 function kafkaConfig(settings: KafkaSettings, logLevel: typeof import('kafkajs').logLevel): KafkaConfig {
   const config: KafkaConfig = {
     clientId: 'zps',
@@ -52,12 +59,15 @@ function kafkaConfig(settings: KafkaSettings, logLevel: typeof import('kafkajs')
     authenticationTimeout: Math.min(settings.timeoutMs, 5_000),
     requestTimeout: Math.max(settings.timeoutMs, 1_000),
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 },
-    logLevel: settings.verbose ? logLevel.WARN : logLevel.NOTHING,
-    // --verbose: kafkajs's own warnings, one plain line each, on stderr
+    // errors always, for the connection errors a deadline reports (connectionErrors)
+    logLevel: settings.verbose ? logLevel.WARN : logLevel.ERROR,
     logCreator:
       () =>
-      ({ log }) =>
-        process.stderr.write(`zps: kafkajs: ${log.message}\n`),
+      ({ namespace, log }) => {
+        if (namespace === 'Connection' && typeof log.broker === 'string') connectionErrors.set(settings, { at: Date.now(), message: String(log.message) });
+        // --verbose: kafkajs's own warnings, one plain line each, on stderr
+        if (settings.verbose) process.stderr.write(`zps: kafkajs: ${log.message}\n`);
+      },
   };
   if (settings.tls) config.ssl = settings.tls.ca ? { ca: [readFileSync(settings.tls.ca, 'utf8')] } : true;
   if (settings.sasl) {
@@ -88,17 +98,24 @@ export async function groupMember(kafka: KafkaClient, groupId: string, options: 
 }
 
 /** Kafka's error codes (kafkajs's `type`) in zps's words; the broker's own wording stays under --verbose. */
-const PROTOCOL_ERRORS: Record<string, (topic: string) => string> = {
-  UNKNOWN_TOPIC_OR_PARTITION: (topic) => `topic ${topic} does not exist`,
-  TOPIC_AUTHORIZATION_FAILED: (topic) => `not allowed to use topic ${topic}`,
+const PROTOCOL_ERRORS: Record<string, (topic: string | undefined) => string> = {
+  UNKNOWN_TOPIC_OR_PARTITION: (topic) => (topic === undefined ? 'the topic does not exist' : `topic ${topic} does not exist`),
+  TOPIC_AUTHORIZATION_FAILED: (topic) => `not allowed to use ${topic === undefined ? 'the topic' : `topic ${topic}`}`,
   GROUP_AUTHORIZATION_FAILED: () => 'not allowed to use the consumer group',
-  MESSAGE_TOO_LARGE: (topic) => `a record batch is over the max.message.bytes of ${topic}`,
-  RECORD_LIST_TOO_LARGE: (topic) => `a record batch is over the max.message.bytes of ${topic}`,
-  NOT_ENOUGH_REPLICAS: (topic) => `not enough in-sync replicas of ${topic} to acknowledge`,
-  NOT_ENOUGH_REPLICAS_AFTER_APPEND: (topic) => `not enough in-sync replicas of ${topic} acknowledged`,
-  INVALID_REPLICATION_FACTOR: (topic) => `cannot create ${topic}: its replication factor is more than the brokers`,
-  POLICY_VIOLATION: (topic) => `the brokers' policy refuses this for ${topic}`,
+  MESSAGE_TOO_LARGE: (topic = 'the topic') => `a record batch is over the max.message.bytes of ${topic}`,
+  RECORD_LIST_TOO_LARGE: (topic = 'the topic') => `a record batch is over the max.message.bytes of ${topic}`,
+  NOT_ENOUGH_REPLICAS: (topic = 'the topic') => `not enough in-sync replicas of ${topic} to acknowledge`,
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND: (topic = 'the topic') => `not enough in-sync replicas of ${topic} acknowledged`,
+  INVALID_REPLICATION_FACTOR: (topic = 'the topic') => `cannot create ${topic}: its replication factor is more than the brokers`,
+  POLICY_VIOLATION: (topic = 'the topic') => `the brokers' policy refuses this for ${topic}`,
 };
+
+/** Node's words for a connection that failed (`Connection error: connect ECONNREFUSED h:p`), in a person's. */
+function connectFailure(message: string): string {
+  return message
+    .replace(/^(?:Connection error: )?connect ECONNREFUSED (\S+)$/, 'connection refused by $1')
+    .replace(/^(?:Connection error: )?getaddrinfo ENOTFOUND (\S+)$/, 'unknown host $1');
+}
 
 const TLS_ERROR = /SELF_SIGNED|self[- ]signed|certificate|UNABLE_TO_VERIFY|CERT_|unable to (get|verify)/i;
 
@@ -127,7 +144,7 @@ export function kafkaError(error: unknown, settings: KafkaSettings, what?: strin
   ) {
     const cause = protocolType(error);
     if (cause && PROTOCOL_ERRORS[cause]) return protocolError(cause, error, brokers, prefix, topic);
-    return new ZpsError(`cannot reach Kafka at ${brokers}: ${message}`, {
+    return new ZpsError(`cannot reach Kafka at ${brokers}: ${connectFailure(message)}`, {
       code: 'unavailable',
       retriable: true,
       reason: 'brokers-unreachable',
@@ -139,7 +156,7 @@ export function kafkaError(error: unknown, settings: KafkaSettings, what?: strin
   return new ZpsError(`${prefix || `Kafka at ${brokers}: `}${message}`, { retriable: Boolean((error as { retriable?: boolean }).retriable), cause: error });
 }
 
-function protocolError(type: string, error: unknown, brokers: string, prefix: string, topic = 'the topic'): ZpsError {
+function protocolError(type: string, error: unknown, brokers: string, prefix: string, topic: string | undefined): ZpsError {
   const code = type === 'UNKNOWN_TOPIC_OR_PARTITION' ? 'not-found' : type.endsWith('AUTHORIZATION_FAILED') ? 'auth' : 'failed';
   return new ZpsError(`${prefix}${PROTOCOL_ERRORS[type]!(topic)} on ${brokers}`, { code, cause: error });
 }
@@ -156,24 +173,26 @@ function protocolType(error: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
+/** A deadline that ran out: the connection error seen since `since` when there is one (connection refused, say), else no answer. */
+function noAnswer(settings: KafkaSettings, what: string, since: number): ZpsError {
+  const seen = connectionErrors.get(settings);
+  if (seen && seen.at >= since) return kafkaError(Object.assign(new Error(seen.message), { name: 'KafkaJSConnectionError' }), settings, what);
+  return new ZpsError(`${what ? `${what}: ` : ''}no answer from Kafka at ${settings.brokers.join(',')} within ${settings.timeoutMs} ms`, {
+    code: 'unavailable',
+    retriable: true,
+  });
+}
+
 /**
  * Runs `work` (described by `what` in errors; '' when the caller says it) within the command's timeout, trying again while kafkajs calls the error retriable
  * (a topic just created is not yet known to every broker component), and maps errors to one line.
  */
 export async function withDeadline<T>(settings: KafkaSettings, what: string, work: () => Promise<T>, topic?: string): Promise<T> {
-  const deadline = Date.now() + settings.timeoutMs;
+  const started = Date.now();
+  const deadline = started + settings.timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new ZpsError(`${what ? `${what}: ` : ''}no answer from Kafka at ${settings.brokers.join(',')} within ${settings.timeoutMs} ms`, {
-            code: 'unavailable',
-            retriable: true,
-          }),
-        ),
-      settings.timeoutMs,
-    );
+    timer = setTimeout(() => reject(noAnswer(settings, what, started)), settings.timeoutMs);
   });
   try {
     for (let backoff = 50; ; backoff = Math.min(backoff * 2, 1_000)) {

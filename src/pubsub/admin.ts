@@ -26,13 +26,17 @@ export class DriverAdmin implements Admin {
 
   /**
    * Messages of the topic the group has not committed: for each partition from the committed
-   * offset (or the start, for a partition the group never committed) to the end.
+   * offset (or the start, for a partition the group never committed) to the end. A topic that does
+   * not exist holds nothing to lag behind: 0, as its count (Kafka refuses to list the group's
+   * offsets of a topic it does not know).
    */
   async lag(group: string, topic: string): Promise<number> {
     validateTopicName(topic);
     const driver = await this.driver();
-    const [offsets, committed] = await Promise.all([driver.listOffsets(topic), driver.committedOffsets(group, topic)]);
-    return (offsets ?? []).reduce((sum, p) => sum + Math.max(0, p.end - Math.max(committed.get(p.partition) ?? p.start, p.start)), 0);
+    const offsets = await driver.listOffsets(topic);
+    if (!offsets) return 0;
+    const committed = await driver.committedOffsets(group, topic);
+    return offsets.reduce((sum, p) => sum + Math.max(0, p.end - Math.max(committed.get(p.partition) ?? p.start, p.start)), 0);
   }
 
   /** Topics by name with their counts; internal ones (names starting with _) only with `all`. */

@@ -144,6 +144,12 @@ describe('zps on Kafka: count, topics, reset', () => {
     expect((await kz(['count', t, '--expect', '9', '--wait', '500ms'])).code).toBe(3);
   });
 
+  it('a topic that does not exist counts 0, and lags 0 with -g, as in local mode (issue 17.11)', async () => {
+    const missing = unique('nosuch');
+    expect(await kz(['count', missing, '-g', unique('g')])).toMatchObject({ code: 0, stdout: '0\n', stderr: '' });
+    expect(await kz(['count', missing])).toMatchObject({ code: 0, stdout: '0\n', stderr: '' });
+  });
+
   it('lists internal topics only with --all', async () => {
     const t = unique('k');
     await kz(['publish', t, 'a']);
@@ -164,6 +170,19 @@ describe('zps on Kafka: count, topics, reset', () => {
     expect((await kz(['count', t, other])).stdout).toBe(`${t}\t0\n${other}\t1\n`);
     await kz(['publish', t, 'c']);
     expect((await kz(['consume', t, '--format', '%o:%s'])).stdout).toBe('2:c'); // the topic stays, offsets go on
+  });
+
+  it('reset of a topic that does not exist is exit 1 naming it, and resets nothing (issue 17.15)', async () => {
+    const [t, missing] = [unique('k'), unique('nosuch')];
+    await kz(['publish', t, 'a']);
+    const brokers = process.env.ZPS_TEST_BROKERS!;
+    expect(await kz(['reset', missing, '--yes'])).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `zps: cannot reset: topic ${missing} does not exist on ${brokers}\n`,
+    });
+    expect((await kz(['reset', t, missing, '--yes'])).code).toBe(1);
+    expect((await kz(['count', t])).stdout).toBe('1\n');
   });
 
   it('8 concurrent publishers lose nothing', async () => {
@@ -202,7 +221,8 @@ describe('zps on Kafka: failures', () => {
       expect(Date.now() - started).toBeLessThan(8_000);
       expect(result.code).toBe(1);
       const [first, ...rest] = lines(result.stderr);
-      expect(first).toMatch(/^zps: .*127\.0\.0\.1:1/);
+      // the cause, not "no answer within 2000 ms" (issue 17.18)
+      expect(first).toMatch(/^zps: .*127\.0\.0\.1:1.*: connection refused by 127\.0\.0\.1:1$/);
       expect(rest.length).toBeLessThanOrEqual(1);
     }
   });

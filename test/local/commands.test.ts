@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { privateSocket, ZPS_BIN, zps } from '../helpers/zps.js';
+import { privateSocket, RunningZps, ZPS_BIN, zps } from '../helpers/zps.js';
 import { unique } from '../helpers/wait.js';
 
 let socket: string;
@@ -57,6 +57,10 @@ describe('zps count', () => {
       stderr: `zps: expected 0 messages of lag for group ${g} in ${t}, found 2\n`,
     });
   });
+
+  it('the lag of a topic that does not exist is 0, as its count (issue 17.11)', async () => {
+    expect(await run(['count', unique('nosuch'), '-g', unique('g')])).toMatchObject({ code: 0, stdout: '0\n', stderr: '' });
+  });
 });
 
 describe('zps topics and reset', () => {
@@ -92,6 +96,31 @@ describe('zps topics and reset', () => {
       isolated.cleanup();
     }
   });
+
+  it('reset of a topic that does not exist is exit 1 and resets nothing (issue 17.15)', async () => {
+    const t = unique('t');
+    await run(['publish', t, 'a']);
+    expect(await run(['reset', 'nosuch', '--yes'])).toMatchObject({ code: 1, stdout: '', stderr: 'zps: cannot reset: topic nosuch does not exist\n' });
+    expect(await run(['reset', t, 'nosuch'])).toMatchObject({ code: 1, stderr: 'zps: cannot reset: topic nosuch does not exist\nnothing was reset\n' });
+    expect((await run(['count', t])).stdout).toBe('1\n');
+  });
+});
+
+describe('zps daemon status and stop', () => {
+  it('create nothing when no daemon runs: status is exit 1, stop exit 0 (issue 17.15)', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'zps-none-'));
+    const missing = join(parent, 'nonexist-dir', 'x.sock');
+    try {
+      const status = await zps(missing, ['daemon', 'status']);
+      expect(status).toMatchObject({ code: 1, stdout: '' });
+      expect(status.stderr.split('\n')[0]).toBe(`zps: no zps daemon is running on ${missing}`);
+      expect(await zps(missing, ['daemon', 'stop'])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+      expect(await zps(missing, ['count', 't'], { env: { ZPS_NO_AUTOSTART: '1' } })).toMatchObject({ code: 1 });
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('bad usage', () => {
@@ -120,6 +149,7 @@ describe('bad usage', () => {
     ['reset everything outside local', ['reset', '-e', 'production'], /^zps: name the topics to reset/],
     ['invalid sasl mechanism', ['topics', '--sasl-mechanism', 'kerberos'], /^zps: invalid SASL mechanism 'kerberos'/],
     ['invalid max-memory', ['daemon', 'start', '--max-memory', 'lots'], /^zps: invalid memory cap 'lots'/],
+    ['--timeout with --follow', ['consume', 't', '-f', '--timeout', '1s'], /^zps: --timeout does not go with --follow: a follow runs until Ctrl-C$/],
   ];
   it.each(cases)('%s exits 2 with a one-line error', async (name, args, pattern) => {
     const env = name === 'invalid duration in env' ? { ZPS_TIMEOUT: 'soon' } : {};
@@ -140,6 +170,39 @@ describe('bad usage', () => {
     await zps(socket, ['publish', t, 'one']);
     // ZPS_TIMEOUT is --timeout's environment form: it bounds the wait too
     expect(await zps(socket, ['consume', t, '-n', '2'], { env: { ZPS_TIMEOUT: '300ms' } })).toMatchObject({ code: 3, stdout: 'one\n' });
+  });
+
+  it("a command's usage errors point to its help; another tool's word for a command gets a suggestion (issue 17.19)", async () => {
+    expect(await zps(socket, ['consume', 't', '--bogus'])).toMatchObject({ code: 2, stderr: "zps: unknown option '--bogus'\nsee 'zps consume --help'\n" });
+    expect((await zps(socket, ['daemon', 'status', '--bogus'])).stderr).toBe("zps: unknown option '--bogus'\nsee 'zps daemon status --help'\n");
+    expect(await zps(socket, ['produce', 't', 'x'])).toMatchObject({
+      code: 2,
+      stderr: "zps: unknown command 'produce': did you mean publish?\nsee 'zps --help'\n",
+    });
+    expect((await zps(socket, ['consum', 't'])).stderr).toBe("zps: unknown command 'consum': did you mean consume?\nsee 'zps --help'\n");
+    expect((await zps(socket, ['daemon', 'produce'])).stderr).toBe("zps: unknown command 'produce'\nsee 'zps daemon --help'\n");
+  });
+
+  it('no command prints the help on stderr, exit 2 (issue 17.19)', async () => {
+    for (const args of [[], ['-g', 'g'], ['daemon']]) {
+      const none = await zps(socket, args);
+      expect(none).toMatchObject({ code: 2, stdout: '' });
+      expect(none.stderr).toMatch(/^Usage: zps /);
+    }
+  });
+
+  it('-f with --timeout on the command line is refused; ZPS_TIMEOUT does not end a follow (issue 17.18)', async () => {
+    const t = unique('t');
+    await zps(socket, ['publish', t, 'one']);
+    const refused = await zps(socket, ['consume', t, '-f', '--timeout', '1s']);
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr.split('\n')[1]).toMatch(/-n <count>.*--until/);
+    const following = new RunningZps(socket, ['consume', t, '-f'], { ZPS_TIMEOUT: '300ms' });
+    await following.waitForLines(1);
+    await zps(socket, ['publish', t, 'two']);
+    expect(await following.waitForLines(2)).toEqual(['one', 'two']); // not refused: it follows
+    following.child.kill('SIGINT');
+    expect((await following.result).code).toBe(0);
   });
 
   it('--help and --version exit 0 on stdout', async () => {

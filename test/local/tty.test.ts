@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, collect, privateSocket, ZPS_BIN, zps } from '../helpers/zps.js';
+import { cleanEnv, collect, privateSocket, ZPS_BIN, zps, zpsRaw } from '../helpers/zps.js';
 import { unique } from '../helpers/wait.js';
 
 let socket: string;
@@ -45,6 +45,18 @@ describe('on a terminal', () => {
     const several = await onTty(['consume', t, `${t}-2`]);
     expect(lines(several.stdout.replace(/\x1b\[[0-9;]*m/g, '')).sort()).toEqual([`${t} 0/0 user-7 [order] region=eu,trace=1 {"id":1}`, `${t}-2 0/0 plain`]);
     expect((await zps(socket, ['consume', t])).stdout).toBe('{"id":1}\n'); // a pipe stays as it was
+  });
+
+  it('escape sequences in keys, header names and values and the type never reach the terminal; a pipe keeps their bytes (issue 17.14)', async () => {
+    const t = unique('tty');
+    const [key, name, value, type] = ['k\x1b[2J', 'h\x1b[31m', 'v\x9b2J', 'ty\x1b]0;pwned\x07'];
+    await zps(socket, ['publish', t, '-k', key, '-t', type, '-H', `${name}=${value}`, '-H', 'plain=ok', 'clear\x1b[2Jed']);
+    const tty = await onTty(['consume', t, '--no-color']);
+    expect(tty.code).toBe(0);
+    expect(tty.stdout).not.toMatch(/\x1b|\x07|\u009b/);
+    const b64 = (text: string) => `base64:${Buffer.from(text).toString('base64')}`;
+    expect(tty.stdout.trim()).toBe(`0/0 ${b64(key)} [${b64(type)}] ${b64(name)}=${b64(value)},plain=ok ${b64('clear\x1b[2Jed')}`);
+    expect(await zpsRaw(socket, ['consume', t, '--format', '%k|%h|%y'])).toEqual(Buffer.from(`${key}|${name}=${value},plain=ok|${type}`));
   });
 
   it('NO_COLOR and --no-color turn colors off; FORCE_COLOR turns them on off a terminal', async () => {

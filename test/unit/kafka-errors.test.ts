@@ -17,6 +17,15 @@ describe("Kafka's errors in zps's words (issue 8.13)", () => {
       expect(mapped.code).toBe('not-found');
       expect(mapped.cause).toBe(error);
     }
+    // when the caller does not say which topic (issue 17.11: it read "topic the topic does not exist")
+    expect(kafkaError(cause, settings, 'read offsets of group g1').message).toBe('read offsets of group g1: the topic does not exist on k1:9092,k2:9092');
+  });
+
+  it('a refused connection and an unknown host are said in words', () => {
+    const refused = Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:1'), { name: 'KafkaJSConnectionError' });
+    expect(kafkaError(refused, settings).message).toBe('cannot reach Kafka at k1:9092,k2:9092: connection refused by 127.0.0.1:1');
+    const unknown = Object.assign(new Error('Connection error: getaddrinfo ENOTFOUND k1'), { name: 'KafkaJSConnectionError' });
+    expect(kafkaError(unknown, settings).message).toBe('cannot reach Kafka at k1:9092,k2:9092: unknown host k1');
   });
 
   it('a certificate the client does not trust is a TLS error, with the reason the CLI turns into --tls-ca', () => {

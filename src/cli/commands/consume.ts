@@ -23,7 +23,7 @@ export function register(program: Command, run: ActionRunner): void {
     .command('consume')
     .description('print the messages of topics, then exit at their end (or keep following)')
     .argument('[topic...]', 'topics to read (or --regex)')
-    .option('-f, --follow', 'keep waiting for new messages (Ctrl-C ends)')
+    .option('-f, --follow', 'keep waiting for new messages until Ctrl-C (or --until); not with --timeout')
     .option('-o, --offset <position>', 'where to start: beginning, end, <n>, -<n> for the last n per partition, or @<time>', 'beginning')
     .option('--until <time>', 'stop each partition at its first message after <time>')
     .option('-n, --max-messages <n>', 'exit after n messages, waiting for them: without limit, unless --timeout is given (then exit 3 when it runs out)')
@@ -46,6 +46,13 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
   const start = parseStartOffset(flags.offset);
   const until = flags.until === undefined ? undefined : parseTime(flags.until);
   const limit = flags.maxMessages === undefined ? undefined : parseWholeNumber(flags.maxMessages, 'message count', 1);
+  if (flags.follow && limit === undefined && ctx.timeoutFlag) {
+    // a follow has nothing to wait for that could run out: --timeout would only bound connecting, and look ignored
+    throw new ZpsError('--timeout does not go with --follow: a follow runs until Ctrl-C', {
+      code: 'usage',
+      hint: 'to stop, give -n <count> (with --timeout, exit 3 when they do not come in time) or --until <time>',
+    });
+  }
   const filter = recordFilter(flags);
   if (flags.format !== undefined && ctx.json) throw usageError('use either --format or --json, not both');
   const format: RecordFormatter =
@@ -62,8 +69,7 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
     .openReader({ topic, group: ctx.settings.group, start, follow, partitions: flags.partition, until })
     .catch((error: unknown) => {
       if (!(error instanceof ZpsError && error.code === 'not-found') || flags.regex !== undefined) throw error;
-      const where = ctx.isLocal ? '' : ` on ${ctx.settings.brokers.join(',')}`;
-      throw new ZpsError(`${error.message}${where}`, {
+      throw new ZpsError(`${error.message}${ctx.onBrokers}`, {
         code: 'not-found',
         hint: 'a topic is created by its first publish; --follow waits for it',
       });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { DaemonClient } from '../../daemon/client.js';
 import { connectDaemon, tryConnect } from '../../daemon/connect.js';
-import { daemonPaths, prepareSocketDir } from '../../daemon/paths.js';
+import { daemonPaths, socketDirExists } from '../../daemon/paths.js';
 import type { BrokerLimits } from '../../memory/broker.js';
 import { DEFAULT_KAFKA_LISTEN, parseListenAddress } from '../../daemon/kafka/address.js';
 import type { DaemonConfig } from '../../daemon/run.js';
@@ -80,11 +80,10 @@ async function start(ctx: CliContext, config: DaemonConfig): Promise<void> {
   }
 }
 
-/** A client of the running daemon, or undefined when none answers (never starts one). */
+/** A client of the running daemon, or undefined when none answers (never starts one, nor creates its directory). */
 async function running(ctx: CliContext): Promise<DaemonClient | undefined> {
   const socket = socketOf(ctx);
-  prepareSocketDir(socket);
-  return tryConnect(socket);
+  return socketDirExists(socket) ? tryConnect(socket) : undefined;
 }
 
 async function stop(ctx: CliContext): Promise<void> {

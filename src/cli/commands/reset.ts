@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { ZpsError, usageError } from '../../pubsub/errors.js';
 import { plural, validateTopicName } from '../../pubsub/limits.js';
+import type { Admin } from '../../pubsub/types.js';
 import type { CliContext } from '../context.js';
 import type { ActionRunner } from '../program.js';
 
@@ -16,17 +17,26 @@ export function register(program: Command, run: ActionRunner): void {
 
 async function reset(ctx: CliContext, topics: string[], yes: boolean): Promise<void> {
   topics.forEach(validateTopicName);
-  if (!ctx.isLocal) {
-    if (topics.length === 0) throw usageError('name the topics to reset: outside local mode zps never resets everything');
-    if (!yes) await confirm(ctx, `delete every message of ${topics.join(', ')} in ${ctx.settings.environment}?`);
-  }
-  await ctx
-    .factory()
-    .getAdmin()
-    .reset(topics.length === 0 ? undefined : topics);
+  if (!ctx.isLocal && topics.length === 0) throw usageError('name the topics to reset: outside local mode zps never resets everything');
+  const admin = ctx.factory().getAdmin();
+  await mustExist(ctx, admin, topics);
+  if (!ctx.isLocal && !yes) await confirm(ctx, `delete every message of ${topics.join(', ')} in ${ctx.settings.environment}?`);
+  await admin.reset(topics.length === 0 ? undefined : topics);
   if (ctx.ui.stderrIsTty) {
     const what = topics.length === 0 ? 'every topic and group' : plural(topics.length, 'topic');
     ctx.tell(`reset ${what}`);
+  }
+}
+
+/** A named topic that does not exist is an error in both modes, before anything is reset (as consume's). */
+async function mustExist(ctx: CliContext, admin: Admin, topics: string[]): Promise<void> {
+  const described = await Promise.all(topics.map((topic) => admin.describeTopic(topic)));
+  const missing = topics.find((_, i) => described[i] === undefined);
+  if (missing !== undefined) {
+    throw new ZpsError(`cannot reset: topic ${missing} does not exist${ctx.onBrokers}`, {
+      code: 'not-found',
+      hint: topics.length > 1 ? 'nothing was reset' : undefined,
+    });
   }
 }
 
