@@ -136,7 +136,7 @@ async function status(ctx: CliContext): Promise<void> {
       ['topics', String(s.stats.topics)],
       ['messages', String(s.stats.messages)],
       ['groups', String(s.stats.groups)],
-      ['memory', `${formatBytes(s.stats.bytes)} stored of ${formatBytes(s.stats.maxMemoryBytes)} allowed, ${formatBytes(s.rssBytes)} resident`],
+      ['memory', `${formatBytes(s.stats.bytes)} used of ${formatBytes(s.stats.maxMemoryBytes)} allowed, ${formatBytes(s.rssBytes)} resident`],
     ];
     for (const [name, value] of rows) ctx.out.line(`${ctx.ui.out.bold(name.padEnd(9))}${value}`);
   } finally {
