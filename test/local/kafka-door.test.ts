@@ -242,6 +242,40 @@ describe('the wire, request by request', () => {
     }
   });
 
+  it("a fetch asking for all there is gets at most Kafka's fetch.max.bytes (55 MiB), and the next fetch the rest", async () => {
+    const t = unique('capped-fetch');
+    const record = 1_000_000;
+    const total = 64; // 64 MB stored, more than the cap of 57,671,680 bytes
+    const lineOf = (i: number) => `${String(i).padStart(4, '0')}${'v'.repeat(record - 4)}`;
+    await run(['publish', t], `${Array.from({ length: total }, (_, i) => lineOf(i)).join('\n')}\n`);
+    const wire = await KafkaWire.open(door.address());
+    const fetchFrom = async (fetchOffset: number) => {
+      const fetched = await wire.request(1, 4, {
+        replicaId: -1,
+        maxWaitMs: 100,
+        minBytes: 1,
+        maxBytes: 2 ** 31 - 1,
+        isolationLevel: 0,
+        topics: [{ topic: t, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 2 ** 31 - 1 }] }],
+      });
+      const records = (fetched!.responses as Array<{ partitions: Array<{ records: Buffer }> }>)[0]!.partitions[0]!.records;
+      return { bytes: records.byteLength, records: decodeRecordBatches(records, { topic: t, partition: 0, fetchOffset }).records };
+    };
+    try {
+      const first = await fetchFrom(0);
+      expect(first.bytes).toBeLessThanOrEqual(55 * 1024 * 1024 + record + 100);
+      expect(first.bytes).toBeGreaterThan(50 * record);
+      const next = first.records.length;
+      expect(first.records.map((r) => r.offset)).toEqual(Array.from({ length: next }, (_, i) => i));
+      const rest = await fetchFrom(next);
+      expect(rest.records.map((r) => r.value!.subarray(0, 4).toString())).toEqual(
+        Array.from({ length: total - next }, (_, i) => String(next + i).padStart(4, '0')),
+      );
+    } finally {
+      wire.close();
+    }
+  }, 60_000);
+
   it("what a reader gets ahead of time (read-ahead) is what it would get asked afresh, and never a recreated topic's old records", async () => {
     const t = unique('ahead');
     const lineOf = (i: number, tag: string) => `{"n":${i},"tag":"${tag}","pad":"${'p'.repeat(i % 50)}"}`;

@@ -9,6 +9,7 @@ import { validateTopicName } from '../../pubsub/limits.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { advertisedVersions } from './apis.js';
+import { FETCH_MAX_BYTES } from './fetch.js';
 import { type Door, type Handlers, LEADER_EPOCH, NODE_ID, items } from './door.js';
 
 const CLUSTER_ID = 'zps-local-daemon';
@@ -218,6 +219,7 @@ function brokerConfigs(door: Door): Array<[string, string, number]> {
   return [
     ['auto.create.topics.enable', 'true', ConfigType.boolean],
     ['message.max.bytes', String(MAX_BATCH_BYTES), ConfigType.int],
+    ['fetch.max.bytes', String(FETCH_MAX_BYTES), ConfigType.int],
     ['num.partitions', String(DEFAULT_PARTITIONS), ConfigType.int],
     ['log.retention.bytes', limit(door.broker.limits.retentionBytes), ConfigType.long],
   ];
