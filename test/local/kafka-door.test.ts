@@ -8,6 +8,7 @@ import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { decodeRecordBatches, encodeRecordBatch } from '../../dist/wire/kafka/record-batch.js';
 import { outgoingBatch } from '../../dist/pubsub/record-batch.js';
+import { crc32c } from '../../dist/wire/kafka/crc32c.js';
 import { kafkaDoorDaemon } from '../helpers/kafka-door.js';
 import { KafkaWire } from '../helpers/kafka-wire.js';
 import { unique, waitFor } from '../helpers/wait.js';
@@ -211,6 +212,32 @@ describe('the wire, request by request', () => {
       // transactions are refused with the documented code, never a hang
       const transactional = await wire.request(22, 4, { transactionalId: 'tx', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
       expect(transactional).toMatchObject({ errorCode: 43 });
+    } finally {
+      wire.close();
+    }
+  });
+
+  it('a batch whose record count is not the records it holds is refused with INVALID_RECORD, as Kafka does, and nothing is stored', async () => {
+    const t = unique('count');
+    await run(['publish', t], 'before\n');
+    /** A valid batch of two records, then its count and last offset delta set, its CRC made anew. */
+    const declaring = (count: number, lastOffsetDelta = count - 1) => {
+      const batch = Buffer.from(batchOf(['a', 'b']));
+      batch.writeInt32BE(lastOffsetDelta, 23);
+      batch.writeInt32BE(count, 57);
+      batch.writeUInt32BE(crc32c(batch, 21, batch.byteLength), 17);
+      return batch;
+    };
+    const wire = await KafkaWire.open(door.address());
+    try {
+      const produce = async (batch: Buffer) =>
+        ((await wire.request(0, 9, produceRequest(t, batch)))!.responses as Array<{ partitionResponses: unknown[] }>)[0]!.partitionResponses[0];
+      expect(await produce(declaring(0))).toMatchObject({ errorCode: 87, errorMessage: 'record batch declares 0 records' });
+      expect(await produce(declaring(1))).toMatchObject({ errorCode: 87, errorMessage: 'record batch declares 1 records and holds more' });
+      expect(await produce(declaring(3))).toMatchObject({ errorCode: 87, errorMessage: 'record batch declares 3 records and holds 2' });
+      expect(await produce(declaring(2, 5))).toMatchObject({ errorCode: 87, errorMessage: 'record count does not match the last offset delta' });
+      expect(await produce(declaring(2))).toMatchObject({ errorCode: 0, baseOffset: 1 });
+      expect(lines((await run(['consume', t])).stdout)).toEqual(['before', 'a', 'b']);
     } finally {
       wire.close();
     }

@@ -10,7 +10,7 @@ import { CompressionError } from '../../wire/compression.js';
 import { MalformedKafkaError } from '../../wire/kafka/bytes.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
-import { ProducedBatch } from '../../wire/kafka/record-batch.js';
+import { ProducedBatch, RecordCountError } from '../../wire/kafka/record-batch.js';
 import { type Door, type Handlers, items } from './door.js';
 import { ProducerSequences } from './producer-sequences.js';
 
@@ -38,6 +38,7 @@ export function produceHandlers(door: Door): Handlers {
     try {
       batch = ProducedBatch.read(bytes, partition);
     } catch (error) {
+      if (error instanceof RecordCountError) return result(ErrorCode.INVALID_RECORD, error.message);
       if (error instanceof MalformedKafkaError || error instanceof CompressionError) return result(ErrorCode.CORRUPT_MESSAGE, error.message);
       throw error;
     }
