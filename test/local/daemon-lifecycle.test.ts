@@ -201,6 +201,38 @@ describe('zps daemon', () => {
     expect(await zps(socket, ['publish', 'wide-again', '--partitions', '2000', 'x'])).toMatchObject({ code: 0 });
   });
 
+  it('start against a running daemon with other limits or listener says so (exit 1) and changes nothing; with its own it is a no-op', async () => {
+    const { socket } = fresh();
+    expect(await zps(socket, ['daemon', 'start', '--retention-messages', '3', '--kafka', '127.0.0.1:0'])).toMatchObject({ code: 0 });
+    const { pid, kafka, maxMemoryBytes } = await statusOf(socket);
+    const hint = 'a running daemon keeps its own: stop it with "zps daemon stop" (its messages go with it), then start it with these';
+    const refused = (settings: string) => ({
+      code: 1,
+      stdout: '',
+      stderr: `zps: the zps daemon (pid ${pid}) on ${socket} is running with other settings: ${settings}\n${hint}\n`,
+    });
+    expect(await zps(socket, ['daemon', 'start', '--max-memory', '1MiB'])).toEqual({ ...refused('max memory 2 GiB (asked 1 MiB)'), signal: null });
+    expect(await zps(socket, ['daemon', 'start', '--retention-messages', '5', '--retention-bytes', '64MiB'])).toEqual({
+      ...refused('retention messages 3 (asked 5), retention bytes none (asked 64 MiB)'),
+      signal: null,
+    });
+    expect(await zps(socket, ['daemon', 'start', '--kafka', '127.0.0.1:1'])).toEqual({
+      ...refused(`Kafka listener ${kafka} (asked 127.0.0.1:1)`),
+      signal: null,
+    });
+    // the same settings, or none, or any port on its host: idempotent
+    expect(await zps(socket, ['daemon', 'start'])).toMatchObject({ code: 0, stderr: '' });
+    expect(await zps(socket, ['daemon', 'start', '--retention-messages', '3', '--kafka', kafka as string, '--max-memory', '2GiB'])).toMatchObject({
+      code: 0,
+      stderr: '',
+    });
+    expect(await zps(socket, ['daemon', 'start', '--kafka', '127.0.0.1:0'])).toMatchObject({ code: 0, stderr: '' });
+    // nothing changed: the same daemon, its cap and its retention
+    expect(await statusOf(socket)).toMatchObject({ pid, kafka, maxMemoryBytes });
+    await zps(socket, ['publish', 'r', '1', '2', '3', '4', '5']);
+    expect((await zps(socket, ['consume', 'r'])).stdout).toBe('3\n4\n5\n');
+  });
+
   it('--retention-messages keeps only the newest messages of each partition', async () => {
     const { socket } = fresh();
     await zps(socket, ['daemon', 'start', '--retention-messages', '3']);

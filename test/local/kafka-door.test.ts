@@ -51,7 +51,7 @@ describe('zps daemon --kafka', () => {
         expect(await zps(third.socket, ['daemon', 'start'])).toMatchObject({ code: 0 });
         const late = await zps(third.socket, ['daemon', 'start', '--kafka', '127.0.0.1:0']);
         expect(late.code).toBe(1);
-        expect(late.stderr).toMatch(/running without a Kafka listener/);
+        expect(late.stderr).toMatch(/ is running with other settings: no Kafka listener \(asked 127\.0\.0\.1:0\)\n/);
       } finally {
         third.cleanup();
       }
