@@ -46,6 +46,19 @@ describe('confluent-kafka-python against the daemon', () => {
     expect(values).toHaveLength(990);
     expect(values.every((line) => /^k(\d+)=v\1$/.test(line))).toBe(true);
   }, 120_000);
+
+  it('init_transactions fails at once with the reason, as a fatal error, not after its timeout', () => {
+    // the call's own timeout is 30 s: it returns when librdkafka gives up, which must be at once
+    const result = spawnSync(python, [`${CLIENT_SCRIPTS}/confluent_kafka_transactions.py`, door.address(), unique('tx')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const outcome = JSON.parse(result.stdout);
+    expect(outcome).toMatchObject({ initialized: false, fatal: true });
+    expect(outcome.error).toMatch(/Transactional Id authorization failed: transactions are not supported by zps's local broker/);
+    expect(outcome.seconds).toBeLessThan(2);
+  }, 60_000);
 });
 
 describe('franz-go against the daemon', () => {

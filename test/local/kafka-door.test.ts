@@ -211,7 +211,7 @@ describe('the wire, request by request', () => {
       expect(lines((await run(['consume', t])).stdout)).toEqual(['before', 'a', 'b', 'c']);
       // transactions are refused with the documented code, never a hang
       const transactional = await wire.request(22, 4, { transactionalId: 'tx', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
-      expect(transactional).toMatchObject({ errorCode: 43 });
+      expect(transactional).toMatchObject({ errorCode: 53 });
     } finally {
       wire.close();
     }
@@ -387,7 +387,7 @@ describe('the wire, request by request', () => {
     const producer = kafka.producer({ transactionalId: unique('tx'), idempotent: true, maxInFlightRequests: 1 });
     try {
       await producer.connect();
-      // kafkajs reports the coordinator it could not find (FindCoordinator answered 43 at once)
+      // kafkajs reports the coordinator it could not find (FindCoordinator answered 53 at once)
       await expect(producer.transaction()).rejects.toThrow(/coordinator/i);
     } finally {
       await producer.disconnect();
