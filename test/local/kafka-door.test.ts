@@ -156,19 +156,23 @@ describe('one broker, two doors (kcat)', () => {
     }
   }, 60_000);
 
-  it('the memory cap holds for Kafka clients: kcat is told, nothing is stored', async () => {
+  it('the memory cap holds for Kafka clients: kcat is told, nothing is stored, no topic made past it', async () => {
     const capped = privateSocket();
     try {
       const port = await freePort();
-      expect(await zps(capped.socket, ['daemon', 'start', '--kafka', `127.0.0.1:${port}`, '--max-memory', '4KiB'])).toMatchObject({ code: 0 });
-      const produced = spawnSync('kcat', ['-b', `127.0.0.1:${port}`, '-P', '-t', 'capped'], {
-        input: `${'x'.repeat(8000)}\n`,
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
+      // room for one topic of one partition (1 KiB each) and no 8 kB message
+      expect(await zps(capped.socket, ['daemon', 'start', '--kafka', `127.0.0.1:${port}`, '--max-memory', '3KiB'])).toMatchObject({ code: 0 });
+      const produce = (topic: string, input: string) =>
+        spawnSync('kcat', ['-b', `127.0.0.1:${port}`, '-P', '-t', topic], { input, encoding: 'utf8', timeout: 30_000 });
+      const produced = produce('capped', `${'x'.repeat(8000)}\n`);
       expect(produced.status).not.toBe(0);
       expect(produced.stderr).toMatch(/Policy violation/);
       expect((await zps(capped.socket, ['count', 'capped'])).stdout).toBe('0\n');
+      // a topic the metadata request would make does not fit: refused, not made
+      const another = produce('capped-too', 'small\n');
+      expect(another.status).not.toBe(0);
+      expect(another.stderr).toMatch(/Policy violation/);
+      expect((await zps(capped.socket, ['topics'])).stdout).toBe('capped\t0\n');
     } finally {
       capped.cleanup();
     }
