@@ -29,7 +29,7 @@ export function register(program: Command, run: ActionRunner): void {
       .option('--retention-bytes <size>', 'keep at most this many bytes per partition, as 64MiB')
       .option('--max-memory <size>', 'refuse publishes past this much stored data, as 1GiB (default 2GiB)')
       .option('--kafka [address]', `also answer Kafka clients on this loopback address (default ${DEFAULT_KAFKA_LISTEN}; env ZPS_KAFKA_LISTEN)`);
-  withOptions(daemon.command('start').description('start the daemon in the background (no-op when running)')).action(
+  withOptions(daemon.command('start').description('start the daemon in the background (no-op when it runs with these settings)')).action(
     run(async (ctx, command) => start(ctx, configFrom(ctx, command.opts<DaemonFlags>()))),
   );
   withOptions(daemon.command('run').description('run the daemon in the foreground, logging to stderr')).action(
