@@ -53,6 +53,8 @@ export interface DaemonStatus {
   /** The Kafka listener's address, or null without one. */
   kafka: string | null;
   stats: BrokerStats;
+  /** Its retention per partition, as it was started with (null: none). */
+  retention: { messages: number | null; bytes: number | null };
   requests: number;
   rssBytes: number;
 }

@@ -172,6 +172,7 @@ export class DaemonServer {
       socket: this.socketPath,
       kafka: this.kafkaAddress,
       stats: await this.service.stats(),
+      retention: { messages: finite(this.service.broker.limits.retentionMessages), bytes: finite(this.service.broker.limits.retentionBytes) },
       requests: this.requests,
       rssBytes: process.memoryUsage.rss(),
     }),
@@ -232,6 +233,10 @@ function checkRequest(message: unknown): Request {
 /** Each partition's records as one binary attachment (see records-codec.ts). */
 function encodeBatches(batches: PartitionSlice[]): EncodedBatch[] {
   return batches.map(({ partition, slice }) => ({ topic: slice.topic, partition, records: encodeRecords(slice, slice) }));
+}
+
+function finite(limit: number): number | null {
+  return Number.isFinite(limit) ? limit : null;
 }
 
 function toWireError(error: unknown): WireError {

@@ -9,6 +9,7 @@ import { Group, Subscription, desiredOwner, type Member } from './group.js';
 import type { LogSlice } from './log-slice.js';
 import { PartitionLog, RECORD_OVERHEAD_BYTES } from './partition-log.js';
 import { outgoingBatch, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
+import { MAX_TOPIC_PARTITIONS, oversizedCreation } from './topic-policy.js';
 
 /** Batches with at least this many bytes of values keep them in a buffer of their own. */
 const KEEP_BATCH_BYTES = 4 * 1024;
@@ -16,8 +17,17 @@ const KEEP_BATCH_BYTES = 4 * 1024;
 /** Every topic's max.message.bytes, as Kafka's default: a record must fit a record batch this big. */
 export const MAX_BATCH_BYTES = KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
 
+/**
+ * What a topic, each of its partitions and a group cost against the memory cap besides their
+ * messages: a little more than an empty one holds resident (measured), so no number of them takes
+ * the daemon past its cap.
+ */
+export const TOPIC_OVERHEAD_BYTES = 1024;
+export const PARTITION_OVERHEAD_BYTES = 1024;
+export const GROUP_OVERHEAD_BYTES = 1024;
+
 export interface BrokerLimits {
-  /** Bytes of stored messages past which publishes are refused. */
+  /** Bytes of stored messages and structures (topics, partitions, groups) past which publishes and new topics are refused. */
   maxMemoryBytes: number;
   /** Per partition, as Kafka's retention: the oldest messages go first. */
   retentionMessages: number;
@@ -80,7 +90,10 @@ export class MemoryBroker {
   private readonly groups = new Map<string, Group>();
   private readonly members = new Map<string, Member>();
   private readonly watchers = new Map<string, Set<() => void>>();
+  /** What the stored messages cost against the memory cap. */
   private totalBytes = 0;
+  /** What the topics and their partitions cost against it (groups are counted as they are). */
+  private structureBytes = 0;
   private memberSeq = 0;
   /** Set by a host that also answers Kafka clients (see ForeignGroups). */
   foreignGroups: ForeignGroups | undefined;
@@ -96,11 +109,25 @@ export class MemoryBroker {
   createTopic(topicName: string, partitions = 1): void {
     validateTopicName(topicName);
     if (!this.topics.has(topicName)) {
-      if (!Number.isInteger(partitions) || partitions < 1) {
-        throw usageError(`invalid partition count ${partitions}: use a whole number from 1`);
-      }
+      this.checkRoom(this.checkNewTopic(topicName, partitions));
       this.addTopic(topicName, partitions);
     }
+  }
+
+  /**
+   * Throws unless a topic of `partitions` is one Kafka would create (see topic-policy.ts); returns
+   * what it costs against the memory cap.
+   */
+  checkNewTopic(topicName: string, partitions: number): number {
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw usageError(`invalid partition count ${partitions}: use a whole number from 1`);
+    }
+    const refused = oversizedCreation([partitions]);
+    if (refused) {
+      const why = refused.charAt(0).toLowerCase() + refused.slice(1, -1);
+      throw new ZpsError(`cannot create topic ${topicName} with ${partitions} partitions: ${why} (Kafka creates at most ${MAX_TOPIC_PARTITIONS} a topic)`);
+    }
+    return topicBytes(partitions);
   }
 
   /**
@@ -112,9 +139,7 @@ export class MemoryBroker {
     const batch = isRecordArray(records) ? outgoingBatch(records) : records;
     const existing = this.topics.get(topicName);
     const partitionCount = existing?.logs.length ?? options.partitions ?? 1;
-    if (!Number.isInteger(partitionCount) || partitionCount < 1) {
-      throw usageError(`invalid partition count ${partitionCount}: use a whole number from 1`);
-    }
+    const newTopicBytes = existing ? 0 : this.checkNewTopic(topicName, partitionCount);
     let batchBytes = 0;
     const sizes = new Float64Array(batch.length);
     /** Each record's partition; -1 until the partitioner picks one (once the batch is accepted). */
@@ -127,11 +152,7 @@ export class MemoryBroker {
       sizes[i] = size + RECORD_OVERHEAD_BYTES;
       batchBytes += sizes[i]!;
     }
-    if (this.totalBytes + batchBytes > this.limits.maxMemoryBytes) {
-      throw new ZpsError(`broker memory is full: ${formatBytes(this.totalBytes)} of ${formatBytes(this.limits.maxMemoryBytes)} used`, {
-        reason: 'memory-full',
-      });
-    }
+    this.checkRoom(batchBytes + newTopicBytes);
     const topic = existing ?? this.addTopic(topicName, partitionCount);
     const now = Date.now();
     // A large batch's values stay together in one buffer of their own: one copy, none per message.
@@ -384,7 +405,10 @@ export class MemoryBroker {
     const names = topicNames ?? [...this.topics.keys()];
     for (const name of names) {
       const topic = this.topics.get(name);
-      if (topic) for (const log of topic.logs) this.totalBytes -= log.bytes;
+      if (topic) {
+        for (const log of topic.logs) this.totalBytes -= log.bytes;
+        this.structureBytes -= topicBytes(topic.logs.length);
+      }
       this.topics.delete(name);
       for (const group of this.groups.values()) {
         group.forgetTopic(name);
@@ -415,15 +439,29 @@ export class MemoryBroker {
     return {
       topics: this.topics.size,
       messages,
-      bytes: this.totalBytes,
+      bytes: this.usedBytes(),
       groups: this.groups.size,
       maxMemoryBytes: this.limits.maxMemoryBytes,
     };
   }
 
+  /** What counts against the memory cap: messages, topics and their partitions, and groups. */
+  private usedBytes(): number {
+    return this.totalBytes + this.structureBytes + this.groups.size * GROUP_OVERHEAD_BYTES;
+  }
+
+  /** Refuses what would take the broker past its memory cap (the daemon must never run out of memory). */
+  private checkRoom(bytes: number): void {
+    const used = this.usedBytes();
+    if (used + bytes > this.limits.maxMemoryBytes) {
+      throw new ZpsError(`broker memory is full: ${formatBytes(used)} of ${formatBytes(this.limits.maxMemoryBytes)} used`, { reason: 'memory-full' });
+    }
+  }
+
   private addTopic(name: string, partitions: number): Topic {
     const topic: Topic = { logs: Array.from({ length: partitions }, (_, partition) => new PartitionLog(name, partition)), id: newTopicId() };
     this.topics.set(name, topic);
+    this.structureBytes += topicBytes(partitions);
     for (const group of this.groups.values()) {
       if (group.subscriptions.has(name)) this.rebalance(group, name);
     }
@@ -470,6 +508,10 @@ export class MemoryBroker {
     this.watchers.delete(topicName);
     for (const listener of listeners) listener();
   }
+}
+
+function topicBytes(partitions: number): number {
+  return TOPIC_OVERHEAD_BYTES + partitions * PARTITION_OVERHEAD_BYTES;
 }
 
 function isRecordArray(records: readonly OutgoingRecord[] | RecordBatch): records is readonly OutgoingRecord[] {

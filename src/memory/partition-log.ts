@@ -18,6 +18,10 @@ const FIRST_CHUNK_BYTES = 4 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
 const FIRST_CAPACITY = 16;
 
+/** The columns of a log with no room yet, shared: a topic of many empty partitions costs little (makeRoom replaces them). */
+const NO_TIMESTAMPS = new Float64Array(0);
+const NO_SLOTS = new Uint32Array(0);
+
 interface Chunk {
   readonly id: number;
   readonly buffer: Buffer;
@@ -41,12 +45,12 @@ export class PartitionLog {
   private slotBase = 0;
   private head = 0;
   private tail = 0;
-  private timestamps = new Float64Array(0);
-  private valueStarts = new Uint32Array(0);
-  private valueLengths = new Uint32Array(0);
-  private chunkIds = new Uint32Array(0);
+  private timestamps = NO_TIMESTAMPS;
+  private valueStarts = NO_SLOTS;
+  private valueLengths = NO_SLOTS;
+  private chunkIds = NO_SLOTS;
   /** Bytes charged against the memory cap and byte retention. */
-  private sizes = new Uint32Array(0);
+  private sizes = NO_SLOTS;
   /**
    * Made on the first key or headers: until then every record has none, and a log of millions
    * of keyless messages holds no array the garbage collector must walk. Keys are kept as latin1

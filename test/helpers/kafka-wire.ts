@@ -7,7 +7,9 @@ import { Reader, Writer } from '../../dist/wire/kafka/bytes.js';
  * garbage): requests written with the compiled definitions, responses read back by correlation id.
  */
 export class KafkaWire {
-  private buffered = Buffer.alloc(0);
+  /** Bytes received and not yet read as frames: joined once a whole frame is there (a large frame comes in many chunks). */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
   /** Requests waiting for their response, by correlation id. */
   private readonly waiting = new Map<number, (frame: Buffer | undefined) => void>();
   /** A raw write waiting for whatever frame comes next. */
@@ -17,11 +19,17 @@ export class KafkaWire {
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.buffered = Buffer.concat([this.buffered, chunk]);
-      while (this.buffered.byteLength >= 4 && this.buffered.byteLength >= 4 + this.buffered.readInt32BE(0)) {
-        const size = this.buffered.readInt32BE(0);
-        const frame = this.buffered.subarray(4, 4 + size);
-        this.buffered = this.buffered.subarray(4 + size);
+      this.chunks.push(chunk);
+      this.buffered += chunk.byteLength;
+      for (;;) {
+        if (this.buffered < 4) break;
+        if (this.chunks[0]!.byteLength < 4) this.chunks = [Buffer.concat(this.chunks)];
+        const size = this.chunks[0]!.readInt32BE(0);
+        if (this.buffered < 4 + size) break;
+        const bytes = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+        const frame = bytes.subarray(4, 4 + size);
+        this.chunks = bytes.byteLength > 4 + size ? [bytes.subarray(4 + size)] : [];
+        this.buffered -= 4 + size;
         const raw = this.rawWaiting;
         this.rawWaiting = undefined;
         if (raw) raw(frame);

@@ -9,7 +9,7 @@ import { CLIENT_SCRIPTS, franzGoCheck, kafkaTool, pythonWithKafkaClient } from '
 import { partitionForKey } from '../../dist/wire/murmur2.js';
 import { kafkaDoorDaemon } from '../helpers/kafka-door.js';
 import { unique } from '../helpers/wait.js';
-import { zps } from '../helpers/zps.js';
+import { privateSocket, zps } from '../helpers/zps.js';
 
 const door = kafkaDoorDaemon();
 const run = (args: string[], input?: string) => zps(door.socket(), args, { input });
@@ -46,6 +46,19 @@ describe('confluent-kafka-python against the daemon', () => {
     expect(values).toHaveLength(990);
     expect(values.every((line) => /^k(\d+)=v\1$/.test(line))).toBe(true);
   }, 120_000);
+
+  it('init_transactions fails at once with the reason, as a fatal error, not after its timeout', () => {
+    // the call's own timeout is 30 s: it returns when librdkafka gives up, which must be at once
+    const result = spawnSync(python, [`${CLIENT_SCRIPTS}/confluent_kafka_transactions.py`, door.address(), unique('tx')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const outcome = JSON.parse(result.stdout);
+    expect(outcome).toMatchObject({ initialized: false, fatal: true });
+    expect(outcome.error).toMatch(/Transactional Id authorization failed: transactions are not supported by zps's local broker/);
+    expect(outcome.seconds).toBeLessThan(2);
+  }, 60_000);
 });
 
 describe('franz-go against the daemon', () => {
@@ -143,4 +156,30 @@ describe("the Java client (Kafka's own tools) against the daemon", () => {
     expect(listed.code, listed.stderr).toBe(0);
     expect(lines(listed.stdout)).toContain(t);
   }, 120_000);
+});
+
+describe("Kafka's TopicCommand against the daemon's limits", () => {
+  it("a huge partition count is refused as Kafka's controller refuses it, the memory cap counts partitions; the daemon and its messages stay", async () => {
+    const capped = privateSocket();
+    try {
+      expect(await zps(capped.socket, ['daemon', 'start', '--kafka', '127.0.0.1:0', '--max-memory', '10MiB'])).toMatchObject({ code: 0 });
+      expect(await zps(capped.socket, ['publish', 'kept', 'before'])).toMatchObject({ code: 0 });
+      const status = async () => JSON.parse((await zps(capped.socket, ['daemon', 'status', '--json'])).stdout);
+      const { pid, kafka } = await status();
+      const create = (topic: string, partitions: number) =>
+        kafkaTool('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', kafka, '--create', '--topic', topic, '--partitions', String(partitions)]);
+      const huge = create('boom', 5_000_000);
+      expect(huge.code).not.toBe(0);
+      expect(huge.stdout).toContain('Error while executing topic command : Excessively large number of partitions per request.');
+      expect(create('wide-1', 9999)).toMatchObject({ code: 0 });
+      // 1 KiB a partition: a second topic of 9,999 does not fit in 10 MiB
+      const full = create('wide-2', 9999);
+      expect(full.code).not.toBe(0);
+      expect(full.stdout).toMatch(/Error while executing topic command : broker memory is full: [\d.]+ MiB of 10 MiB used/);
+      expect(await status()).toMatchObject({ pid, topics: 2, messages: 1 });
+      expect((await zps(capped.socket, ['consume', 'kept'])).stdout).toBe('before\n');
+    } finally {
+      capped.cleanup();
+    }
+  }, 60_000);
 });

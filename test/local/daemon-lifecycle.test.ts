@@ -157,6 +157,82 @@ describe('zps daemon', () => {
     expect(await zps(socket, ['publish', 'full', 'fits-again'])).toMatchObject({ code: 0 });
   });
 
+  it("a huge partition count is refused at once as Kafka's controller refuses it; the daemon and its messages stay", async () => {
+    const { socket } = fresh();
+    expect(await zps(socket, ['publish', 'kept', 'before'])).toMatchObject({ code: 0 });
+    const { pid } = await statusOf(socket);
+    const huge = await zps(socket, ['publish', 'boom', '--partitions', '5000000', 'x']);
+    expect(huge.code).toBe(1);
+    expect(huge.stderr).toBe(
+      'zps: cannot create topic boom with 5000000 partitions: excessively large number of partitions per request (Kafka creates at most 9999 a topic)\n',
+    );
+    const oneTooMany = await zps(socket, ['publish', 'boom', '--partitions', '10000', 'x']);
+    expect(oneTooMany.code).toBe(1);
+    expect(oneTooMany.stderr).toMatch(/^zps: cannot create topic boom with 10000 partitions: unable to perform excessively large batch operation /);
+    expect(await zps(socket, ['publish', 'boom', '--partitions', '9999', 'x'])).toMatchObject({ code: 0 });
+    expect(await statusOf(socket)).toMatchObject({ pid, topics: 2, messages: 2 });
+    expect((await zps(socket, ['consume', 'kept'])).stdout).toBe('before\n');
+  });
+
+  it('--max-memory counts topics and partitions: past it a new topic is refused, the daemon and its messages stay', async () => {
+    const { socket } = fresh();
+    expect((await zps(socket, ['daemon', 'start', '--max-memory', '10MiB'])).code).toBe(0);
+    expect(await zps(socket, ['publish', 'kept', 'before'])).toMatchObject({ code: 0 });
+    const { pid } = await statusOf(socket);
+    // a topic and each of its partitions count 1 KiB: 10 MiB holds 5 topics of 2,000 partitions
+    let created = 0;
+    let refused: Awaited<ReturnType<typeof zps>> | undefined;
+    while (!refused && created < 20) {
+      const result = await zps(socket, ['publish', `wide-${created}`, '--partitions', '2000', 'x']);
+      if (result.code === 0) created++;
+      else refused = result;
+    }
+    expect(created).toBe(5);
+    expect(refused?.code).toBe(1);
+    expect(refused?.stderr.split('\n')[0]).toMatch(/^zps: broker memory is full: [\d.]+ MiB of 10 MiB used$/);
+    const status = await statusOf(socket);
+    expect(status).toMatchObject({ pid, topics: created + 1, messages: created + 1 });
+    expect(status.storedBytes).toBeGreaterThan(created * 2000 * 1024);
+    expect(status.storedBytes).toBeLessThanOrEqual(10 * 1024 ** 2);
+    expect((await zps(socket, ['daemon', 'status'])).stdout).toMatch(/memory\s+[\d.]+ MiB used of 10 MiB allowed/);
+    expect((await zps(socket, ['consume', 'kept'])).stdout).toBe('before\n');
+    // what the cap keeps free is free again once the topics are gone
+    expect(await zps(socket, ['reset', 'wide-0', 'wide-1'])).toMatchObject({ code: 0 });
+    expect(await zps(socket, ['publish', 'wide-again', '--partitions', '2000', 'x'])).toMatchObject({ code: 0 });
+  });
+
+  it('start against a running daemon with other limits or listener says so (exit 1) and changes nothing; with its own it is a no-op', async () => {
+    const { socket } = fresh();
+    expect(await zps(socket, ['daemon', 'start', '--retention-messages', '3', '--kafka', '127.0.0.1:0'])).toMatchObject({ code: 0 });
+    const { pid, kafka, maxMemoryBytes } = await statusOf(socket);
+    const hint = 'a running daemon keeps its own: stop it with "zps daemon stop" (its messages go with it), then start it with these';
+    const refused = (settings: string) => ({
+      code: 1,
+      stdout: '',
+      stderr: `zps: the zps daemon (pid ${pid}) on ${socket} is running with other settings: ${settings}\n${hint}\n`,
+    });
+    expect(await zps(socket, ['daemon', 'start', '--max-memory', '1MiB'])).toEqual({ ...refused('max memory 2 GiB (asked 1 MiB)'), signal: null });
+    expect(await zps(socket, ['daemon', 'start', '--retention-messages', '5', '--retention-bytes', '64MiB'])).toEqual({
+      ...refused('retention messages 3 (asked 5), retention bytes none (asked 64 MiB)'),
+      signal: null,
+    });
+    expect(await zps(socket, ['daemon', 'start', '--kafka', '127.0.0.1:1'])).toEqual({
+      ...refused(`Kafka listener ${kafka} (asked 127.0.0.1:1)`),
+      signal: null,
+    });
+    // the same settings, or none, or any port on its host: idempotent
+    expect(await zps(socket, ['daemon', 'start'])).toMatchObject({ code: 0, stderr: '' });
+    expect(await zps(socket, ['daemon', 'start', '--retention-messages', '3', '--kafka', kafka as string, '--max-memory', '2GiB'])).toMatchObject({
+      code: 0,
+      stderr: '',
+    });
+    expect(await zps(socket, ['daemon', 'start', '--kafka', '127.0.0.1:0'])).toMatchObject({ code: 0, stderr: '' });
+    // nothing changed: the same daemon, its cap and its retention
+    expect(await statusOf(socket)).toMatchObject({ pid, kafka, maxMemoryBytes });
+    await zps(socket, ['publish', 'r', '1', '2', '3', '4', '5']);
+    expect((await zps(socket, ['consume', 'r'])).stdout).toBe('3\n4\n5\n');
+  });
+
   it('--retention-messages keeps only the newest messages of each partition', async () => {
     const { socket } = fresh();
     await zps(socket, ['daemon', 'start', '--retention-messages', '3']);

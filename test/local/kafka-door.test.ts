@@ -8,6 +8,7 @@ import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { decodeRecordBatches, encodeRecordBatch } from '../../dist/wire/kafka/record-batch.js';
 import { outgoingBatch } from '../../dist/pubsub/record-batch.js';
+import { crc32c } from '../../dist/wire/kafka/crc32c.js';
 import { kafkaDoorDaemon } from '../helpers/kafka-door.js';
 import { KafkaWire } from '../helpers/kafka-wire.js';
 import { unique, waitFor } from '../helpers/wait.js';
@@ -50,7 +51,7 @@ describe('zps daemon --kafka', () => {
         expect(await zps(third.socket, ['daemon', 'start'])).toMatchObject({ code: 0 });
         const late = await zps(third.socket, ['daemon', 'start', '--kafka', '127.0.0.1:0']);
         expect(late.code).toBe(1);
-        expect(late.stderr).toMatch(/running without a Kafka listener/);
+        expect(late.stderr).toMatch(/ is running with other settings: no Kafka listener \(asked 127\.0\.0\.1:0\)\n/);
       } finally {
         third.cleanup();
       }
@@ -155,19 +156,23 @@ describe('one broker, two doors (kcat)', () => {
     }
   }, 60_000);
 
-  it('the memory cap holds for Kafka clients: kcat is told, nothing is stored', async () => {
+  it('the memory cap holds for Kafka clients: kcat is told, nothing is stored, no topic made past it', async () => {
     const capped = privateSocket();
     try {
       const port = await freePort();
-      expect(await zps(capped.socket, ['daemon', 'start', '--kafka', `127.0.0.1:${port}`, '--max-memory', '4KiB'])).toMatchObject({ code: 0 });
-      const produced = spawnSync('kcat', ['-b', `127.0.0.1:${port}`, '-P', '-t', 'capped'], {
-        input: `${'x'.repeat(8000)}\n`,
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
+      // room for one topic of one partition (1 KiB each) and no 8 kB message
+      expect(await zps(capped.socket, ['daemon', 'start', '--kafka', `127.0.0.1:${port}`, '--max-memory', '3KiB'])).toMatchObject({ code: 0 });
+      const produce = (topic: string, input: string) =>
+        spawnSync('kcat', ['-b', `127.0.0.1:${port}`, '-P', '-t', topic], { input, encoding: 'utf8', timeout: 30_000 });
+      const produced = produce('capped', `${'x'.repeat(8000)}\n`);
       expect(produced.status).not.toBe(0);
       expect(produced.stderr).toMatch(/Policy violation/);
       expect((await zps(capped.socket, ['count', 'capped'])).stdout).toBe('0\n');
+      // a topic the metadata request would make does not fit: refused, not made
+      const another = produce('capped-too', 'small\n');
+      expect(another.status).not.toBe(0);
+      expect(another.stderr).toMatch(/Policy violation/);
+      expect((await zps(capped.socket, ['topics'])).stdout).toBe('capped\t0\n');
     } finally {
       capped.cleanup();
     }
@@ -210,7 +215,33 @@ describe('the wire, request by request', () => {
       expect(lines((await run(['consume', t])).stdout)).toEqual(['before', 'a', 'b', 'c']);
       // transactions are refused with the documented code, never a hang
       const transactional = await wire.request(22, 4, { transactionalId: 'tx', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
-      expect(transactional).toMatchObject({ errorCode: 43 });
+      expect(transactional).toMatchObject({ errorCode: 53 });
+    } finally {
+      wire.close();
+    }
+  });
+
+  it('a batch whose record count is not the records it holds is refused with INVALID_RECORD, as Kafka does, and nothing is stored', async () => {
+    const t = unique('count');
+    await run(['publish', t], 'before\n');
+    /** A valid batch of two records, then its count and last offset delta set, its CRC made anew. */
+    const declaring = (count: number, lastOffsetDelta = count - 1) => {
+      const batch = Buffer.from(batchOf(['a', 'b']));
+      batch.writeInt32BE(lastOffsetDelta, 23);
+      batch.writeInt32BE(count, 57);
+      batch.writeUInt32BE(crc32c(batch, 21, batch.byteLength), 17);
+      return batch;
+    };
+    const wire = await KafkaWire.open(door.address());
+    try {
+      const produce = async (batch: Buffer) =>
+        ((await wire.request(0, 9, produceRequest(t, batch)))!.responses as Array<{ partitionResponses: unknown[] }>)[0]!.partitionResponses[0];
+      expect(await produce(declaring(0))).toMatchObject({ errorCode: 87, errorMessage: 'record batch declares 0 records' });
+      expect(await produce(declaring(1))).toMatchObject({ errorCode: 87, errorMessage: 'record batch declares 1 records and holds more' });
+      expect(await produce(declaring(3))).toMatchObject({ errorCode: 87, errorMessage: 'record batch declares 3 records and holds 2' });
+      expect(await produce(declaring(2, 5))).toMatchObject({ errorCode: 87, errorMessage: 'record count does not match the last offset delta' });
+      expect(await produce(declaring(2))).toMatchObject({ errorCode: 0, baseOffset: 1 });
+      expect(lines((await run(['consume', t])).stdout)).toEqual(['before', 'a', 'b']);
     } finally {
       wire.close();
     }
@@ -241,6 +272,40 @@ describe('the wire, request by request', () => {
       wire.close();
     }
   });
+
+  it("a fetch asking for all there is gets at most Kafka's fetch.max.bytes (55 MiB), and the next fetch the rest", async () => {
+    const t = unique('capped-fetch');
+    const record = 1_000_000;
+    const total = 64; // 64 MB stored, more than the cap of 57,671,680 bytes
+    const lineOf = (i: number) => `${String(i).padStart(4, '0')}${'v'.repeat(record - 4)}`;
+    await run(['publish', t], `${Array.from({ length: total }, (_, i) => lineOf(i)).join('\n')}\n`);
+    const wire = await KafkaWire.open(door.address());
+    const fetchFrom = async (fetchOffset: number) => {
+      const fetched = await wire.request(1, 4, {
+        replicaId: -1,
+        maxWaitMs: 100,
+        minBytes: 1,
+        maxBytes: 2 ** 31 - 1,
+        isolationLevel: 0,
+        topics: [{ topic: t, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 2 ** 31 - 1 }] }],
+      });
+      const records = (fetched!.responses as Array<{ partitions: Array<{ records: Buffer }> }>)[0]!.partitions[0]!.records;
+      return { bytes: records.byteLength, records: decodeRecordBatches(records, { topic: t, partition: 0, fetchOffset }).records };
+    };
+    try {
+      const first = await fetchFrom(0);
+      expect(first.bytes).toBeLessThanOrEqual(55 * 1024 * 1024 + record + 100);
+      expect(first.bytes).toBeGreaterThan(50 * record);
+      const next = first.records.length;
+      expect(first.records.map((r) => r.offset)).toEqual(Array.from({ length: next }, (_, i) => i));
+      const rest = await fetchFrom(next);
+      expect(rest.records.map((r) => r.value!.subarray(0, 4).toString())).toEqual(
+        Array.from({ length: total - next }, (_, i) => String(next + i).padStart(4, '0')),
+      );
+    } finally {
+      wire.close();
+    }
+  }, 60_000);
 
   it("what a reader gets ahead of time (read-ahead) is what it would get asked afresh, and never a recreated topic's old records", async () => {
     const t = unique('ahead');
@@ -326,7 +391,7 @@ describe('the wire, request by request', () => {
     const producer = kafka.producer({ transactionalId: unique('tx'), idempotent: true, maxInFlightRequests: 1 });
     try {
       await producer.connect();
-      // kafkajs reports the coordinator it could not find (FindCoordinator answered 43 at once)
+      // kafkajs reports the coordinator it could not find (FindCoordinator answered 53 at once)
       await expect(producer.transaction()).rejects.toThrow(/coordinator/i);
     } finally {
       await producer.disconnect();

@@ -3,7 +3,8 @@ import type { DaemonClient } from '../../daemon/client.js';
 import { connectDaemon, tryConnect } from '../../daemon/connect.js';
 import { daemonPaths, socketDirExists } from '../../daemon/paths.js';
 import type { BrokerLimits } from '../../memory/broker.js';
-import { DEFAULT_KAFKA_LISTEN, parseListenAddress } from '../../daemon/kafka/address.js';
+import { DEFAULT_KAFKA_LISTEN, formatListenAddress, parseListenAddress } from '../../daemon/kafka/address.js';
+import type { DaemonStatus } from '../../daemon/protocol.js';
 import type { DaemonConfig } from '../../daemon/run.js';
 import { packageFile } from '../../package-files.js';
 import { ZpsError } from '../../pubsub/errors.js';
@@ -28,7 +29,7 @@ export function register(program: Command, run: ActionRunner): void {
       .option('--retention-bytes <size>', 'keep at most this many bytes per partition, as 64MiB')
       .option('--max-memory <size>', 'refuse publishes past this much stored data, as 1GiB (default 2GiB)')
       .option('--kafka [address]', `also answer Kafka clients on this loopback address (default ${DEFAULT_KAFKA_LISTEN}; env ZPS_KAFKA_LISTEN)`);
-  withOptions(daemon.command('start').description('start the daemon in the background (no-op when running)')).action(
+  withOptions(daemon.command('start').description('start the daemon in the background (no-op when it runs with these settings)')).action(
     run(async (ctx, command) => start(ctx, configFrom(ctx, command.opts<DaemonFlags>()))),
   );
   withOptions(daemon.command('run').description('run the daemon in the foreground, logging to stderr')).action(
@@ -67,17 +68,38 @@ async function start(ctx: CliContext, config: DaemonConfig): Promise<void> {
     onStarting: ctx.onDaemonStarting,
   });
   try {
-    const { kafka } = await client.status();
-    // a daemon already running keeps its doors: say so rather than pretend the listener is there
-    if (config.kafka && kafka === null) {
-      throw new ZpsError(`the zps daemon (pid ${client.hello.pid}) on ${socket} is running without a Kafka listener`, {
-        hint: 'stop it with "zps daemon stop", then start it with --kafka',
+    const status = await client.status();
+    const { kafka } = status;
+    // a daemon already running keeps its limits and doors: say so rather than pretend it took them
+    const differences = settingsDifferences(config, status);
+    if (differences.length > 0) {
+      throw new ZpsError(`the zps daemon (pid ${client.hello.pid}) on ${socket} is running with other settings: ${differences.join(', ')}`, {
+        hint: 'a running daemon keeps its own: stop it with "zps daemon stop" (its messages go with it), then start it with these',
       });
     }
     ctx.tell(`zps daemon running (pid ${client.hello.pid}) on ${socket}${kafka ? `, Kafka clients on ${kafka}` : ''}`);
   } finally {
     client.close();
   }
+}
+
+/** What the running daemon has that differs from what was asked, each as "what it has (asked what)". */
+function settingsDifferences({ limits, kafka }: DaemonConfig, status: DaemonStatus): string[] {
+  const differences: string[] = [];
+  if (kafka) {
+    const running = status.kafka === null ? undefined : parseListenAddress(status.kafka, "the daemon's Kafka listener");
+    // port 0 asks for any free port on that host
+    const same = running?.host === kafka.host && (kafka.port === 0 || running.port === kafka.port);
+    if (!same) differences.push(`${running ? `Kafka listener ${status.kafka}` : 'no Kafka listener'} (asked ${formatListenAddress(kafka)})`);
+  }
+  const differ = (name: string, asked: number | undefined, has: number | null, format: (n: number) => string) => {
+    if (asked !== undefined && asked !== (has ?? Number.POSITIVE_INFINITY))
+      differences.push(`${name} ${has === null ? 'none' : format(has)} (asked ${format(asked)})`);
+  };
+  differ('max memory', limits.maxMemoryBytes, status.stats.maxMemoryBytes, formatBytes);
+  differ('retention messages', limits.retentionMessages, status.retention.messages, String);
+  differ('retention bytes', limits.retentionBytes, status.retention.bytes, formatBytes);
+  return differences;
 }
 
 /** A client of the running daemon, or undefined when none answers (never starts one, nor creates its directory). */
@@ -135,7 +157,7 @@ async function status(ctx: CliContext): Promise<void> {
       ['topics', String(s.stats.topics)],
       ['messages', String(s.stats.messages)],
       ['groups', String(s.stats.groups)],
-      ['memory', `${formatBytes(s.stats.bytes)} stored of ${formatBytes(s.stats.maxMemoryBytes)} allowed, ${formatBytes(s.rssBytes)} resident`],
+      ['memory', `${formatBytes(s.stats.bytes)} used of ${formatBytes(s.stats.maxMemoryBytes)} allowed, ${formatBytes(s.rssBytes)} resident`],
     ];
     for (const [name, value] of rows) ctx.out.line(`${ctx.ui.out.bold(name.padEnd(9))}${value}`);
   } finally {

@@ -1,5 +1,6 @@
 import type { MemoryBroker, PartitionOffsets } from '../../memory/broker.js';
 import type { Message } from '../../wire/kafka/definition.js';
+import { ErrorCode } from '../../wire/kafka/messages.js';
 import type { ListenAddress } from './address.js';
 import type { Handler } from './listener.js';
 
@@ -12,6 +13,16 @@ export interface Door {
 /** The door is a cluster of one broker: node 0, leader of every partition, its own coordinator. */
 export const NODE_ID = 0;
 export const LEADER_EPOCH = 0;
+
+/**
+ * Transactions are not kept. A transactional id is refused with an error every client takes as
+ * final at once (librdkafka retries most others until its timeout), with the reason where the
+ * response has room for it.
+ */
+export const TRANSACTIONS_REFUSED = {
+  errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+  errorMessage: "transactions are not supported by zps's local broker",
+} as const;
 
 /** Handlers by API name (see apis.ts for the versions). */
 export type Handlers = Record<string, Handler>;

@@ -17,6 +17,8 @@ const READ_COMMITTED = 1;
 const LATEST = -1;
 const EARLIEST = -2;
 const MAX_TIMESTAMP = -3;
+/** Kafka's fetch.max.bytes: a fetch answers at most this much whatever its max_bytes (a first record may exceed it, so a client always progresses). */
+export const FETCH_MAX_BYTES = 55 * 1024 * 1024;
 
 export function fetchHandlers(door: Door): Handlers {
   const { broker } = door;
@@ -26,7 +28,8 @@ export function fetchHandlers(door: Door): Handlers {
     Fetch: async (request, { signal }) => {
       const topics = items(request.topics);
       const deadline = Date.now() + (request.maxWaitMs as number);
-      const read = () => readTopics(broker, readAhead, topics, request.maxBytes as number, request.isolationLevel === READ_COMMITTED);
+      const maxBytes = Math.min(request.maxBytes as number, FETCH_MAX_BYTES);
+      const read = () => readTopics(broker, readAhead, topics, maxBytes, request.isolationLevel === READ_COMMITTED);
       let result = read();
       while (result.bytes < (request.minBytes as number) && !result.failed && Date.now() < deadline && !signal.aborted) {
         await nextChange(
@@ -104,8 +107,8 @@ function readTopics(broker: MemoryBroker, readAhead: ReadAhead, topics: Message[
       failed = true;
       return answer(at ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, EMPTY);
     }
-    // past the request's limit only the first partition with records still gets some (Kafka's rule)
-    const budget = bytes === 0 ? (p.partitionMaxBytes as number) : Math.min(p.partitionMaxBytes as number, maxBytes - bytes);
+    // within the partition's limit and what is left of the request's (a slice has at least one record)
+    const budget = Math.min(p.partitionMaxBytes as number, maxBytes - bytes);
     if (budget <= 0 || fetchOffset === at.end) return answer(ErrorCode.NONE, EMPTY);
     const encode = (offset: number) => () => encodedRecords(broker, name, partitionIndex, offset, budget);
     const encoded = readAhead.take(name, partitionIndex, fetchOffset, budget) ?? encode(fetchOffset)();

@@ -10,7 +10,7 @@ import type { GroupInfo } from '../../pubsub/driver.js';
 import { Reader, Writer } from '../../wire/kafka/bytes.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
-import { type Door, type Handlers, NODE_ID, eachPartition, items } from './door.js';
+import { type Door, type Handlers, NODE_ID, TRANSACTIONS_REFUSED, eachPartition, items } from './door.js';
 import { ClassicGroup, type GroupState } from './group-coordinator.js';
 
 const GROUP_KEY = 0;
@@ -30,16 +30,7 @@ export function groupHandlers(door: Door): Handlers {
   return {
     FindCoordinator: (request) => {
       // the daemon coordinates every group; transactions it does not keep
-      if ((request.keyType ?? GROUP_KEY) !== GROUP_KEY) {
-        return {
-          throttleTimeMs: 0,
-          errorCode: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
-          errorMessage: "transactions are not supported by zps's local broker",
-          nodeId: -1,
-          host: '',
-          port: -1,
-        };
-      }
+      if ((request.keyType ?? GROUP_KEY) !== GROUP_KEY) return { throttleTimeMs: 0, ...TRANSACTIONS_REFUSED, nodeId: -1, host: '', port: -1 };
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: NODE_ID, host: door.advertised.host, port: door.advertised.port };
     },
 

@@ -10,8 +10,8 @@ import { CompressionError } from '../../wire/compression.js';
 import { MalformedKafkaError } from '../../wire/kafka/bytes.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
-import { ProducedBatch } from '../../wire/kafka/record-batch.js';
-import { type Door, type Handlers, items } from './door.js';
+import { ProducedBatch, RecordCountError } from '../../wire/kafka/record-batch.js';
+import { type Door, type Handlers, TRANSACTIONS_REFUSED, items } from './door.js';
 import { ProducerSequences } from './producer-sequences.js';
 
 export function produceHandlers(door: Door): Handlers {
@@ -38,10 +38,11 @@ export function produceHandlers(door: Door): Handlers {
     try {
       batch = ProducedBatch.read(bytes, partition);
     } catch (error) {
+      if (error instanceof RecordCountError) return result(ErrorCode.INVALID_RECORD, error.message);
       if (error instanceof MalformedKafkaError || error instanceof CompressionError) return result(ErrorCode.CORRUPT_MESSAGE, error.message);
       throw error;
     }
-    if (batch.transactional) return result(ErrorCode.INVALID_RECORD, "transactions are not supported by zps's local broker");
+    if (batch.transactional) return result(ErrorCode.INVALID_RECORD, TRANSACTIONS_REFUSED.errorMessage);
     const sequence = sequences.check(batch.header, topic, partition);
     if (sequence.errorCode !== undefined) return result(sequence.errorCode, sequence.message);
     if (sequence.duplicateOf !== undefined) return result(ErrorCode.NONE, null, sequence.duplicateOf);
@@ -64,11 +65,7 @@ export function produceHandlers(door: Door): Handlers {
         return {
           responses: items(request.topicData).map((topic) => ({
             name: topic.name,
-            partitionResponses: items(topic.partitionData).map((p) => ({
-              index: p.index,
-              errorCode: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
-              baseOffset: -1,
-            })),
+            partitionResponses: items(topic.partitionData).map((p) => ({ index: p.index, ...TRANSACTIONS_REFUSED, baseOffset: -1 })),
           })),
         };
       }
@@ -80,9 +77,7 @@ export function produceHandlers(door: Door): Handlers {
     },
 
     InitProducerId: (request) => {
-      // transactions are not kept: refused as Kafka refused them on message formats without them
-      if (request.transactionalId !== null)
-        return { throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, producerId: -1, producerEpoch: -1 };
+      if (request.transactionalId !== null) return { throttleTimeMs: 0, errorCode: TRANSACTIONS_REFUSED.errorCode, producerId: -1, producerEpoch: -1 };
       const [producerId, producerEpoch] = sequences.initProducer(request.producerId as number, request.producerEpoch as number);
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch };
     },

@@ -3,10 +3,13 @@
  * of the Kafka door. Topics are the broker's own: what a Kafka client creates, zps sees.
  */
 import { MAX_BATCH_BYTES } from '../../memory/broker.js';
+import { oversizedCreation } from '../../memory/topic-policy.js';
+import { ZpsError } from '../../pubsub/errors.js';
 import { validateTopicName } from '../../pubsub/limits.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { advertisedVersions } from './apis.js';
+import { FETCH_MAX_BYTES } from './fetch.js';
 import { type Door, type Handlers, LEADER_EPOCH, NODE_ID, items } from './door.js';
 
 const CLUSTER_ID = 'zps-local-daemon';
@@ -42,6 +45,31 @@ export function topicHandlers(door: Door): Handlers {
     };
   };
 
+  /** One topic of a CreateTopics request: created (or with validateOnly checked), or refused in Kafka's words. */
+  const createTopic = (topic: Message, partitions: number, version: number, validateOnly: boolean, oversized: string | undefined): Message => {
+    const name = topic.name as string;
+    const fail = (errorCode: number, errorMessage: string) => ({ name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });
+    if (oversized) return fail(ErrorCode.POLICY_VIOLATION, oversized);
+    if (!isValidTopic(name)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `invalid topic name '${name}'`);
+    if (partitionsOf(name) !== undefined) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    if (!Number.isInteger(partitions) || partitions < 1) return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    const replication = topic.replicationFactor as number;
+    if (replication !== -1 && replication !== 1) {
+      return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replication} larger than available brokers: 1.`);
+    }
+    const refused = policyError(() => (validateOnly ? broker.checkNewTopic(name, partitions) : broker.createTopic(name, partitions)));
+    if (refused) return fail(ErrorCode.POLICY_VIOLATION, refused);
+    return {
+      name,
+      topicId: version >= 7 ? broker.topicId(name) : undefined,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      numPartitions: partitions,
+      replicationFactor: 1,
+      configs: [],
+    };
+  };
+
   return {
     ApiVersions: () => ({ errorCode: ErrorCode.NONE, apiKeys: advertisedVersions(), throttleTimeMs: 0 }),
 
@@ -56,7 +84,8 @@ export function topicHandlers(door: Door): Handlers {
         if (partitionsOf(name) === undefined) {
           if (!isValidTopic(name)) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name, partitions: [] };
           if (!autoCreate) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, partitions: [] };
-          broker.createTopic(name, DEFAULT_PARTITIONS);
+          const refused = policyError(() => broker.createTopic(name, DEFAULT_PARTITIONS));
+          if (refused) return { errorCode: ErrorCode.POLICY_VIOLATION, name, partitions: [] };
         }
         return describeTopic(name);
       });
@@ -70,32 +99,18 @@ export function topicHandlers(door: Door): Handlers {
       };
     },
 
-    CreateTopics: (request, { version }) => ({
-      throttleTimeMs: 0,
-      topics: items(request.topics).map((topic): Message => {
-        const name = topic.name as string;
+    CreateTopics: (request, { version }) => {
+      const asked = items(request.topics).map((topic) => {
         const assigned = items(topic.assignments).length;
-        const partitions = assigned > 0 ? assigned : topic.numPartitions === -1 ? DEFAULT_PARTITIONS : (topic.numPartitions as number);
-        const fail = (errorCode: number, errorMessage: string) => ({ name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });
-        if (!isValidTopic(name)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `invalid topic name '${name}'`);
-        if (partitionsOf(name) !== undefined) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
-        if (!Number.isInteger(partitions) || partitions < 1) return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
-        const replication = topic.replicationFactor as number;
-        if (replication !== -1 && replication !== 1) {
-          return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replication} larger than available brokers: 1.`);
-        }
-        if (!request.validateOnly) broker.createTopic(name, partitions);
-        return {
-          name,
-          topicId: version >= 7 ? broker.topicId(name) : undefined,
-          errorCode: ErrorCode.NONE,
-          errorMessage: null,
-          numPartitions: partitions,
-          replicationFactor: 1,
-          configs: [],
-        };
-      }),
-    }),
+        return { topic, partitions: assigned > 0 ? assigned : topic.numPartitions === -1 ? DEFAULT_PARTITIONS : (topic.numPartitions as number) };
+      });
+      // Kafka refuses every topic of a request whose partitions together are too many
+      const oversized = oversizedCreation(asked.map(({ partitions }) => Math.max(partitions, 0)));
+      return {
+        throttleTimeMs: 0,
+        topics: asked.map(({ topic, partitions }) => createTopic(topic, partitions, version, request.validateOnly === true, oversized)),
+      };
+    },
 
     DeleteTopics: (request, { version }) => {
       const asked =
@@ -165,6 +180,17 @@ export function topicHandlers(door: Door): Handlers {
   };
 }
 
+/** The message of the broker's refusal (its memory cap, Kafka's partition limits) to do `create`, or undefined when it did. */
+function policyError(create: () => unknown): string | undefined {
+  try {
+    create();
+    return undefined;
+  } catch (error) {
+    if (error instanceof ZpsError) return error.message;
+    throw error;
+  }
+}
+
 function isValidTopic(name: string): boolean {
   try {
     validateTopicName(name);
@@ -193,6 +219,7 @@ function brokerConfigs(door: Door): Array<[string, string, number]> {
   return [
     ['auto.create.topics.enable', 'true', ConfigType.boolean],
     ['message.max.bytes', String(MAX_BATCH_BYTES), ConfigType.int],
+    ['fetch.max.bytes', String(FETCH_MAX_BYTES), ConfigType.int],
     ['num.partitions', String(DEFAULT_PARTITIONS), ConfigType.int],
     ['log.retention.bytes', limit(door.broker.limits.retentionBytes), ConfigType.long],
   ];

@@ -263,7 +263,12 @@ export interface ScannedRecords {
    * message size limit counts them); made at the first record with headers (most batches have none).
    */
   headers?: { at: Uint32Array; bytes: Uint32Array };
+  /** Where the last record ends. */
+  end: number;
 }
+
+/** A batch whose declared record count is not the records it holds: Kafka answers INVALID_RECORD, not CORRUPT_MESSAGE. */
+export class RecordCountError extends MalformedKafkaError {}
 
 /** Scans `count` records in bytes [start, end); throws MalformedKafkaError when one overruns. */
 export function scanRecords(bytes: Buffer, start: number, end: number, count: number): ScannedRecords {
@@ -275,9 +280,11 @@ export function scanRecords(bytes: Buffer, start: number, end: number, count: nu
     keyLengths: new Int32Array(count),
     valueStarts: new Uint32Array(count),
     valueLengths: new Int32Array(count),
+    end: start,
   };
   const cursor = { at: start };
   for (let n = 0; n < count; n++) {
+    if (cursor.at >= end) throw new RecordCountError(`record batch declares ${count} records and holds ${n}`);
     const length = readVarint(bytes, cursor, end);
     const recordEnd = cursor.at + length;
     if (recordEnd > end || length < 0) throw cutShort();
@@ -312,6 +319,7 @@ export function scanRecords(bytes: Buffer, start: number, end: number, count: nu
     scanned.headers.bytes[n] = headerBytes;
     cursor.at = recordEnd;
   }
+  scanned.end = cursor.at;
   return scanned;
 }
 
@@ -444,10 +452,12 @@ export class ProducedBatch implements RecordBatch {
     if (header.magic !== MAGIC) throw new MalformedKafkaError(`record batch of magic ${header.magic}: only magic 2 is supported`);
     if (header.batchLength + LOG_OVERHEAD !== bytes.byteLength) throw new MalformedKafkaError('not exactly one record batch');
     if (header.crc !== crc32c(bytes, ATTRIBUTES, bytes.byteLength)) throw new MalformedKafkaError('record batch fails its CRC');
-    if (header.lastOffsetDelta !== header.recordCount - 1) throw new MalformedKafkaError('record count does not match the last offset delta');
+    if (header.recordCount < 1) throw new RecordCountError(`record batch declares ${header.recordCount} records`);
+    if (header.lastOffsetDelta !== header.recordCount - 1) throw new RecordCountError('record count does not match the last offset delta');
     const codec = header.attributes & COMPRESSION_MASK;
     const body = codec === 0 ? bytes.subarray(RECORD_BATCH_HEADER_BYTES) : decompress(codec, bytes.subarray(RECORD_BATCH_HEADER_BYTES));
     const scanned = scanRecords(body, 0, body.byteLength, header.recordCount);
+    if (scanned.end !== body.byteLength) throw new RecordCountError(`record batch declares ${header.recordCount} records and holds more`);
     for (let n = 0; n < header.recordCount; n++) if (scanned.offsetDeltas[n] !== n) throw new MalformedKafkaError('record offsets are not consecutive');
     return new ProducedBatch(header, partition, body, scanned);
   }
