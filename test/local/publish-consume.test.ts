@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanEnv, collect, privateSocket, RunningZps, spawnZps, ZPS_BIN, zps, zpsRaw } from '../helpers/zps.js';
+import { cleanEnv, collect, interruptedPublish, privateSocket, RunningZps, spawnZps, ZPS_BIN, zps, zpsRaw } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 let socket: string;
@@ -129,6 +129,21 @@ describe('zps publish and consume', () => {
       { topic: t, partition: 0, offset: 0, key: 'k' },
       { topic: t, partition: 0, offset: 1, key: 'k' },
     ]);
+  });
+
+  it('Ctrl-C stops reading, waits for the batches in flight, acks every stored message and says what was not published, exit 130 (issue 17.5)', async () => {
+    const t = unique('interrupted');
+    const result = await interruptedPublish(socket, t);
+    expect(result.code).toBe(130);
+    const offsets = lines(result.stdout).map((line) => JSON.parse(line).offset as number);
+    const published = offsets.length;
+    expect(offsets).toEqual(Array.from({ length: published }, (_, i) => i));
+    expect(result.stderr).toBe(
+      `zps: publish to ${t} stopped at line ${published + 1}: interrupted\n` +
+        `${published} messages published before the interrupt; line ${published + 1} and what follows it were not published\n`,
+    );
+    expect((await run(['count', t])).stdout).toBe(`${published}\n`);
+    expect(lines((await run(['consume', t, '-o', '-1'])).stdout)).toEqual([`{"i":${published - 1}}`]);
   });
 
   it('creates a topic with --partitions and publishes to an explicit partition', async () => {
