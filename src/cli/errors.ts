@@ -10,6 +10,8 @@ export const ExitCode = {
   failed: 1,
   usage: 2,
   timedOut: 3,
+  /** 128 + SIGINT, what a shell reports for a command Ctrl-C ended. */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -20,6 +22,7 @@ const EXIT_CODES: Record<ErrorCode, ExitCode> = {
   unavailable: ExitCode.failed,
   timeout: ExitCode.timedOut,
   auth: ExitCode.failed,
+  interrupted: ExitCode.interrupted,
   failed: ExitCode.failed,
 };
 

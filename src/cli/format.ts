@@ -7,7 +7,7 @@
 import { isText } from '../pubsub/codec.js';
 import { splitType, utf8Text } from '../pubsub/delivery.js';
 import { usageError } from '../pubsub/errors.js';
-import { compactJson, hasWhitespace, isJsonValue } from '../wire/json-text.js';
+import { compactJson, hasLineBreak, hasWhitespace, isJsonValue } from '../wire/json-text.js';
 import type { DeliveredRecord } from '../pubsub/types.js';
 import type { Output } from './output.js';
 import type { Colors } from './ui.js';
@@ -70,8 +70,8 @@ export function ttyFormatter(colors: Colors, options: { topic: boolean } = { top
 }
 
 /**
- * --json: the whole message as one NDJSON line. The value is the JSON it holds (its bytes, on one
- * line), else its text as a string, else {"base64": ...}; a tombstone's value is null, with
+ * --json: the whole message as one NDJSON line. The value is the JSON it holds (its very bytes, so
+ * that publish --from-json gives them back; compacted only when they span lines), else its text as a string, else {"base64": ...}; a tombstone's value is null, with
  * "tombstone": true. Keys and header values are strings, or {"base64": ...} when not UTF-8;
  * a header name that repeats maps to the array of its values, in order.
  */
@@ -91,7 +91,7 @@ export const jsonFormatter: RecordFormatter = (record, out) => {
   out.write(',"value":');
   const value = record.value;
   if (value === null) out.write('null,"tombstone":true');
-  else if (isJsonValue(value)) out.writeBytes(compactJson(value));
+  else if (isJsonValue(value)) out.writeBytes(hasLineBreak(value) ? compactJson(value) : value);
   else if (isText(value)) out.write(JSON.stringify(value.toString('utf8')));
   else out.write(JSON.stringify({ base64: value.toString('base64') }));
   out.write('}\n');

@@ -54,3 +54,14 @@ function standardInput(): Io['stdin'] {
   }
   return process.stdin;
 }
+
+/** The items of `source` until `stop` resolves; a read still waiting then (on stdin, say) is given up, not awaited. */
+export async function* until<T>(source: AsyncIterable<T>, stop: Promise<void>): AsyncGenerator<T> {
+  const items = source[Symbol.asyncIterator]();
+  const stopped = stop.then(() => undefined);
+  for (;;) {
+    const next = await Promise.race([items.next(), stopped]);
+    if (next === undefined || next.done) return;
+    yield next.value;
+  }
+}

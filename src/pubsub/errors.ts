@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'timeout'
   /** Authentication or authorization failed. */
   | 'auth'
+  /** The user stopped it (Ctrl-C). */
+  | 'interrupted'
   /** Anything else: the operation was refused or failed. */
   | 'failed';
 

@@ -242,6 +242,11 @@ export function hasWhitespace(bytes: Uint8Array): boolean {
   return false;
 }
 
+/** Whether the bytes hold a line break (`\n` or `\r`): JSON without one is already on one line, as it is. */
+export function hasLineBreak(bytes: Buffer): boolean {
+  return bytes.indexOf(0x0a) !== -1 || bytes.indexOf(0x0d) !== -1;
+}
+
 /**
  * A JSON value (bytes that isJsonValue accepts) on one line: the whitespace outside strings
  * removed, every other byte kept, so no number is re-encoded and no digit lost. The bytes

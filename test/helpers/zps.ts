@@ -114,3 +114,36 @@ export class RunningZps {
     return waitFor(() => (this.lines().length >= n ? this.lines() : undefined), `${n} lines of output`, timeoutMs);
   }
 }
+
+/** Feeds `{"i":n}` lines to a publish, paced, until told to stop; resolves how many it fed. */
+export function feeder(publisher: RunningZps, pace: { linesPerTick: number; tickMs: number }) {
+  let next = 0;
+  let stopped = false;
+  void publisher.result.then(() => (stopped = true));
+  publisher.child.stdin!.on('error', () => {});
+  const done = (async () => {
+    while (!stopped) {
+      const chunk = `${Array.from({ length: pace.linesPerTick }, () => `{"i":${next++}}`).join('\n')}\n`;
+      if (!publisher.child.stdin!.write(chunk)) {
+        await Promise.race([new Promise((resolve) => publisher.child.stdin!.once('drain', resolve)), publisher.result]);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pace.tickMs));
+    }
+    publisher.child.stdin!.end();
+    return next;
+  })();
+  return { fed: () => next, stop: () => (stopped = true), done };
+}
+
+/**
+ * `zps publish <topic> --json` fed `{"i":n}` lines as fast as it reads them for as long as it runs,
+ * and Ctrl-C'd (SIGINT) once an ack line is out: the publish is interrupted mid-stream, with
+ * batches in flight.
+ */
+export async function interruptedPublish(socket: string, topic: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  const publisher = new RunningZps(socket, ['publish', topic, '--json'], env);
+  feeder(publisher, { linesPerTick: 10_000, tickMs: 0 });
+  await publisher.waitForLines(1, 30_000);
+  publisher.child.kill('SIGINT');
+  return publisher.result;
+}

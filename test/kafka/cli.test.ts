@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { privateSocket, RunningZps, zps, type RunOptions } from '../helpers/zps.js';
+import { interruptedPublish, privateSocket, RunningZps, zps, type RunOptions } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 /** zps against the test broker, as a CI job would run it: environment from variables. */
@@ -35,6 +35,20 @@ describe('zps on Kafka: publish and consume', () => {
     expect((await kz(['count', t])).stdout).toBe('20000\n');
     const values = lines((await kz(['consume', t])).stdout).map((l) => JSON.parse(l).i as number);
     expect(values).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+  });
+
+  it('Ctrl-C mid-publish waits for the batches in flight: an ack line for every stored message, the report, exit 130 (issue 17.5)', async () => {
+    const t = unique('k');
+    const result = await interruptedPublish('/nonexistent/unused.sock', t, kafkaEnv());
+    expect(result.code).toBe(130);
+    const offsets = lines(result.stdout).map((line) => JSON.parse(line).offset as number);
+    const published = offsets.length;
+    expect(offsets).toEqual(Array.from({ length: published }, (_, i) => i));
+    expect(lines(result.stderr)).toEqual([
+      `zps: publish to ${t} stopped at line ${published + 1}: interrupted`,
+      `${published} messages published before the interrupt; line ${published + 1} and what follows it were not published`,
+    ]);
+    expect((await kz(['count', t])).stdout).toBe(`${published}\n`);
   });
 
   it("creates a topic with --partitions, keys go where Kafka's partitioner puts them, -p is checked", async () => {

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanEnv, collect, privateSocket, RunningZps, spawnZps, ZPS_BIN, zps, zpsRaw } from '../helpers/zps.js';
+import { cleanEnv, collect, interruptedPublish, privateSocket, RunningZps, spawnZps, ZPS_BIN, zps, zpsRaw } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 let socket: string;
@@ -28,11 +28,26 @@ describe('zps publish and consume', () => {
     expect(json).toEqual(['hello world', { a: 1, b: [1, 2] }, 42, null, 'quoted']);
   });
 
-  it('publishes each non-empty stdin line in order, with - or no value, CRLF tolerated', async () => {
+  it('publishes each non-empty stdin line in order, with - or no value', async () => {
     const t = unique('t');
-    expect((await run(['publish', t], 'one\n\ntwo\r\n{"n":3}\n\n')).code).toBe(0);
+    expect((await run(['publish', t], 'one\n\ntwo\n{"n":3}\n\n')).code).toBe(0);
     expect((await run(['publish', t, '-'], 'four\nfive')).code).toBe(0);
     expect((await run(['consume', t])).stdout).toBe('one\ntwo\n{"n":3}\nfour\nfive\n');
+  });
+
+  it('a line is the bytes between newlines: a CR is kept, as kcat keeps it, and only an empty line is skipped (issue 17.13)', async () => {
+    const t = unique('crlf');
+    expect(await run(['publish', t], 'a\r\n\r\n\nb')).toMatchObject({ code: 0, stderr: '' });
+    expect((await zpsBytes(['consume', t, '--format', '%s|'])).toString()).toBe('a\r|\r|b|');
+    const keyed = unique('crlf-keyed');
+    expect((await run(['publish', keyed, '-K', ':', '-Z'], 'k1:v\r\nk2:\r\nk3:\n')).code).toBe(0);
+    expect((await zpsBytes(['consume', keyed, '--format', '%k=%s(%S)|'])).toString()).toBe('k1=v\r(2)|k2=\r(1)|k3=(-1)|');
+    const replayed = unique('crlf-json');
+    expect(await run(['publish', replayed, '--from-json'], '{"key":"k","value":"x"}\r\n{"value":{"n": 1}}\r\n')).toMatchObject({ code: 0, stderr: '' });
+    expect(lines((await run(['consume', replayed, '--json'])).stdout).map((l) => l.replace(/^.*"key":/, ''))).toEqual([
+      '"k","type":null,"headers":{},"value":"x"}',
+      'null,"type":null,"headers":{},"value":{"n": 1}}',
+    ]);
   });
 
   it('publishes lines as their bytes: non-ASCII JSON stays JSON, a line that is not UTF-8 stays those bytes', async () => {
@@ -114,6 +129,21 @@ describe('zps publish and consume', () => {
       { topic: t, partition: 0, offset: 0, key: 'k' },
       { topic: t, partition: 0, offset: 1, key: 'k' },
     ]);
+  });
+
+  it('Ctrl-C stops reading, waits for the batches in flight, acks every stored message and says what was not published, exit 130 (issue 17.5)', async () => {
+    const t = unique('interrupted');
+    const result = await interruptedPublish(socket, t);
+    expect(result.code).toBe(130);
+    const offsets = lines(result.stdout).map((line) => JSON.parse(line).offset as number);
+    const published = offsets.length;
+    expect(offsets).toEqual(Array.from({ length: published }, (_, i) => i));
+    expect(result.stderr).toBe(
+      `zps: publish to ${t} stopped at line ${published + 1}: interrupted\n` +
+        `${published} messages published before the interrupt; line ${published + 1} and what follows it were not published\n`,
+    );
+    expect((await run(['count', t])).stdout).toBe(`${published}\n`);
+    expect(lines((await run(['consume', t, '-o', '-1'])).stdout)).toEqual([`{"i":${published - 1}}`]);
   });
 
   it('creates a topic with --partitions and publishes to an explicit partition', async () => {

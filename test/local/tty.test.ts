@@ -1,21 +1,25 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, collect, privateSocket, ZPS_BIN, zps, zpsRaw } from '../helpers/zps.js';
-import { unique } from '../helpers/wait.js';
+import { unique, waitFor } from '../helpers/wait.js';
 
 let socket: string;
 let cleanup: () => void;
 beforeAll(() => ({ socket, cleanup } = privateSocket()));
 afterAll(() => cleanup());
 
-/** Runs zps on a pseudo-terminal (util-linux script), as a person at a terminal would. */
-function onTty(args: string[], env: NodeJS.ProcessEnv = {}) {
+/** Starts zps on a pseudo-terminal (util-linux script), as a person at a terminal would; with `typing`, what is written to its stdin is typed on the terminal. */
+function spawnOnTty(args: string[], env: NodeJS.ProcessEnv = {}, typing = false) {
   const command = `stty cols 100 rows 30; ${[process.execPath, ZPS_BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')}`;
-  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+  return spawn('script', ['-qfec', command, '/dev/null'], {
     env: cleanEnv({ ZPS_SOCKET: socket, TERM: 'xterm-256color', ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [typing ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
-  return collect(child);
+}
+
+/** Runs zps on a pseudo-terminal to its end. */
+function onTty(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return collect(spawnOnTty(args, env));
 }
 
 const ANSI = /\x1b\[[0-9;]*m/;
@@ -73,6 +77,38 @@ describe('on a terminal', () => {
     const tty = await onTty(['publish', t, 'a', 'b', 'c']);
     expect(tty.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toContain(`published 3 messages to ${t}`);
     expect(await zps(socket, ['publish', t, 'd'])).toMatchObject({ stdout: '', stderr: '' });
+  });
+
+  it('publish reading a terminal says so; Ctrl-D ends it, Ctrl-C is exit 130 saying what was published (issue 17.17)', async () => {
+    const t = unique('tty');
+    const typed = async (keys: string[]) => {
+      const child = spawnOnTty(['publish', t], {}, true);
+      let seen = '';
+      child.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+      const result = collect(child);
+      await waitFor(() => seen.includes(`zps: reading messages for ${t} from stdin, one per line; Ctrl-D ends`), 'the note on the terminal');
+      for (const key of keys) {
+        const before = (await zps(socket, ['count', t])).stdout;
+        child.stdin!.write(key);
+        if (key.endsWith('\n')) await waitFor(async () => (await zps(socket, ['count', t])).stdout !== before, `${key} published`);
+      }
+      const done = await result;
+      child.stdin!.end();
+      return { code: done.code, output: lines(seen.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '').replaceAll('^C', '')) }; // ^C: the terminal's echo
+    };
+    const ended = await typed(['one\n', '\x04']);
+    expect(ended.code).toBe(0);
+    expect(ended.output.at(-1)).toBe(`published 1 message to ${t}`);
+    const interrupted = await typed(['two\n', 'three\n', '\x03']);
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.output.slice(-2)).toEqual([
+      `zps: publish to ${t} stopped at line 3: interrupted`,
+      '2 messages published before the interrupt; line 3 and what follows it were not published',
+    ]);
+    expect(lines((await zps(socket, ['consume', t])).stdout)).toEqual(['one', 'two', 'three']);
+    const nothing = await typed(['\x03']);
+    expect(nothing.code).toBe(130);
+    expect(nothing.output.slice(-2)).toEqual([`zps: publish to ${t} stopped at line 1: interrupted`, 'nothing was published']);
   });
 
   it('shows a spinner while starting the daemon, only on a terminal', async () => {

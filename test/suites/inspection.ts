@@ -158,6 +158,39 @@ export function describeInspection(mode: Mode): void {
       );
     });
 
+    it("publish --from-json keeps a value's JSON as it stands in the line, whitespace and all; bad base64 is exit 2 naming the line (issue 17.12)", async () => {
+      const source = unique('spaced-src');
+      const copy = unique('spaced-dst');
+      expect(await run(['publish', source, '{"a": 1}', '[1,\t2]', '{\n  "b": 2\n}'])).toMatchObject({ code: 0 }); // as another client writes JSON
+      const original = (await run(['consume', source, '--json'])).stdout;
+      expect(lines(original).map((line) => line.replace(/^.*"value":/, ''))).toEqual(['{"a": 1}}', '[1,\t2]}', '{"b":2}}']); // compacted only to fit one line
+      expect(await run(['publish', copy, '--from-json'], { input: original })).toMatchObject({ code: 0, stderr: '' });
+      expect((await run(['consume', copy, '--format', '%S '])).stdout).toBe('8 6 7 ');
+      const withoutTopic = (text: string) => text.replace(/"topic":"[^"]*",/g, '').replace(/"timestamp":\d+,/g, '');
+      expect(withoutTopic((await run(['consume', copy, '--json'])).stdout)).toBe(withoutTopic(original));
+      expect(await run(['publish', copy, '--from-json'], { input: '{"value": {"b" :  2 } }\n' })).toMatchObject({ code: 0 });
+      expect((await run(['consume', copy, '-o', '-1', '--format', '%S'])).stdout).toBe('11'); // {"b" :  2 }
+
+      const bad = async (input: string) => {
+        const result = await run(['publish', unique('bad-base64'), '--from-json'], { input });
+        return { code: result.code, stderr: lines(result.stderr).map((line) => line.replace(/publish to \S+/, 'publish to t')) };
+      };
+      expect(await bad('{"value":"ok"}\n{"value":{"base64":"!!!"}}\n')).toEqual({
+        code: 2,
+        stderr: [
+          'zps: publish to t failed at line 2: the value is not valid base64: "!!!"',
+          '1 message published before the failure; line 2 and what follows it were not published',
+        ],
+      });
+      expect(await bad('{"key":{"base64":"a"},"value":1}')).toEqual({
+        code: 2,
+        stderr: ['zps: publish to t failed at line 1: the key is not valid base64: "a"', 'nothing was published'],
+      });
+      expect((await bad('{"headers":{"h":{"base64":"@@@@"}},"value":1}')).stderr[0]).toBe(
+        'zps: publish to t failed at line 1: the header h is not valid base64: "@@@@"',
+      );
+    });
+
     it('topics describe: partitions with first and next offset and count (Kafka: leader, replicas, isr and settings)', async () => {
       const t = unique('describe');
       await run(['publish', t, '--partitions', '2', '-p', '1', 'a', 'b', 'c']);

@@ -14,17 +14,18 @@ const texts = (lines: InputLines): Array<[number, string]> =>
   Array.from({ length: lines.count }, (_, i) => [lines.positions[i]!, lines.buffer.toString('utf8', lines.starts[i], lines.ends[i])]);
 
 describe('stdin lines', () => {
-  it('splits on newlines, skips empty lines, strips CR, keeps line numbers', async () => {
-    expect(await linesOf(['a\n\nb\r\n', 'c'])).toEqual([
+  it('splits on newlines only, skips only empty lines, keeps CR, keeps line numbers', async () => {
+    expect(await linesOf(['a\n\nb\r\n\r\n', 'c'])).toEqual([
       [1, 'a'],
-      [3, 'b'],
-      [4, 'c'],
+      [3, 'b\r'],
+      [4, '\r'],
+      [5, 'c'],
     ]);
   });
 
   it('joins a line split across chunks, a CRLF split between them included', async () => {
     expect(await linesOf(['{"a":', '"long', ' value"}\r', '\nnext\n'])).toEqual([
-      [1, '{"a":"long value"}'],
+      [1, '{"a":"long value"}\r'],
       [2, 'next'],
     ]);
     expect(await linesOf(['x', 'y', 'z'])).toEqual([[1, 'xyz']]);

@@ -3,6 +3,7 @@ import { tooLargeError, usageError } from '../../pubsub/errors.js';
 import { MAX_MESSAGE_BYTES, plural, validateTopicName } from '../../pubsub/limits.js';
 import { TYPE_HEADER, type RecordHeader } from '../../pubsub/types.js';
 import type { CliContext } from '../context.js';
+import { until } from '../io.js';
 import { bytesJson } from '../format.js';
 import { collectHeader, parseWholeNumber } from '../parse.js';
 import type { ActionRunner } from '../program.js';
@@ -82,9 +83,14 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
     ctx.note(`topic ${topic} already exists with ${plural(prepared.partitions, 'partition')}: --partitions ${partitions} is ignored`);
   }
 
+  // Ctrl-C stops the reading (a read waiting for stdin is given up); what was read is published.
+  let interrupt!: () => void;
+  const interrupted = new Promise<void>((resolve) => (interrupt = resolve));
   const fromArguments = !(values.length === 0 || (values.length === 1 && values[0] === '-'));
   const kind: InputKind = fromArguments ? 'argument' : 'line';
-  const input: Iterable<InputLines> | AsyncIterable<InputLines> = fromArguments ? [argumentLines(values)] : inputLines(ctx.io.stdin, MAX_LINE_BYTES);
+  const input: Iterable<InputLines> | AsyncIterable<InputLines> = fromArguments
+    ? [argumentLines(values)]
+    : until(inputLines(ctx.io.stdin, MAX_LINE_BYTES), interrupted);
   if (fromArguments) {
     // Every argument is encoded and checked before any is sent: a bad one publishes nothing.
     const [lines] = input as InputLines[];
@@ -115,7 +121,22 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
         }
       : undefined,
   });
-  const { published, batches } = await pipeline.finish(await sendAll(input, encode, pipeline));
+  let reading = true;
+  const stopListening = ctx.io.onInterrupt(() => {
+    if (!reading) return; // all of the input is sent: what is left is waiting for its acks
+    pipeline.interrupt();
+    interrupt();
+  });
+  if (!fromArguments && ctx.io.stdin.isTTY) ctx.note(`reading messages for ${topic} from stdin, one per line; Ctrl-D ends`);
+  let outcome: { published: number; batches: number };
+  try {
+    const inputEnded = await sendAll(input, encode, pipeline);
+    reading = false;
+    outcome = await pipeline.finish(inputEnded);
+  } finally {
+    stopListening();
+  }
+  const { published, batches } = outcome;
   if (ctx.verbose) ctx.note(`published ${plural(published, 'message')} to ${topic} in ${plural(batches, 'batch')}`);
   else ctx.tell(`published ${plural(published, 'message')} to ${topic}`);
 }
@@ -142,7 +163,7 @@ async function sendAll(input: Iterable<InputLines> | AsyncIterable<InputLines>, 
     }
     pipeline.linger();
   }
-  return true;
+  return !pipeline.failed; // failed here only by an interrupt, which ended the input early
 }
 
 /** `keyDelimiter` → `key-delimiter`: a flag's name as typed. */

@@ -50,10 +50,10 @@ export function argumentLines(values: readonly string[]): InputLines {
 }
 
 const NEWLINE = 0x0a;
-const CR = 0x0d;
 
 /**
- * Splits a byte stream into lines: skips empty lines, strips a CR before the newline. Lines come
+ * Splits a byte stream into lines, the bytes between newlines: only `\n` separates (a `\r` before it
+ * is the line's, as kcat keeps it) and only an empty line is skipped. Lines come
  * a chunk read at a time, so a million lines cost thousands of awaits; each InputLines yielded is
  * valid until the next is asked for (its arrays are reused). A line split across chunks is
  * joined once its end arrives. A line longer than `maxLineBytes` is not kept: the moment it passes
@@ -67,7 +67,6 @@ export async function* inputLines(stream: AsyncIterable<Buffer | string>, maxLin
   const lines = new InputLines(Buffer.alloc(0));
   const add = (start: number, end: number) => {
     lineNumber++;
-    if (end > start && lines.buffer[end - 1] === CR) end--;
     if (end - start > maxLineBytes) lines.tooLong = { position: lineNumber, bytes: end - start };
     else if (end > start) lines.add(start, end, lineNumber);
   };

@@ -1,7 +1,7 @@
 /**
  * `publish --from-json`: a `consume --json` line back into the message it describes, so a topic can
  * be replayed or copied between environments. The value's bytes come back exactly: a JSON value
- * as its very bytes (no number re-encoded), a string as its text, {"base64": ...} as those bytes,
+ * as the very bytes it is in the line (its whitespace kept, no number re-encoded), a string as its text, {"base64": ...} as those bytes,
  * a tombstone as none. Key and header values: a string, {"base64": ...} or null; a header whose
  * value is an array is the name repeated, in order. The type goes back into the `zps-type` header.
  */
@@ -48,7 +48,7 @@ export function jsonLineDecoder(options: { keepPartitions: boolean }): LineEncod
     if (first === 0x22 || first === 0x7b) {
       // a string is the text it holds; {"base64": ...} the bytes it holds; any other object its JSON
       const value = field('value') as string | Record<string, unknown>;
-      const decoded = typeof value === 'string' ? Buffer.from(value) : isBase64Object(value) ? Buffer.from(value.base64, 'base64') : undefined;
+      const decoded = typeof value === 'string' ? Buffer.from(value) : isBase64Object(value) ? base64Bytes(value.base64, 'the value') : undefined;
       if (decoded) return { ...line, bytes: decoded, start: 0, end: decoded.byteLength };
     }
     return line;
@@ -59,8 +59,16 @@ export function jsonLineDecoder(options: { keepPartitions: boolean }): LineEncod
 function bytesOf(value: unknown, what: string): Buffer | null {
   if (value === null) return null;
   if (typeof value === 'string') return Buffer.from(value);
-  if (isBase64Object(value)) return Buffer.from(value.base64, 'base64');
+  if (isBase64Object(value)) return base64Bytes(value.base64, `the ${what}`);
   throw usageError(`the ${what} must be a string, {"base64": ...} or null`);
+}
+
+/** Standard base64 with its padding, as consume --json writes it (Buffer.from would skip what is not). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function base64Bytes(text: string, what: string): Buffer {
+  if (!BASE64.test(text)) throw usageError(`${what} is not valid base64: ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text)}`);
+  return Buffer.from(text, 'base64');
 }
 
 function isBase64Object(value: unknown): value is { base64: string } {

@@ -106,6 +106,14 @@ export class PipelinedSender {
   }
 
   /**
+   * Ctrl-C: the publish stops after the last message added (the input is read no further); finish
+   * sends what is batched, waits for every ack, and reports the stop as it reports a failure.
+   */
+  interrupt(): void {
+    this.fail(new ZpsError('interrupted', { code: 'interrupted' }), this.lastAdded + 1);
+  }
+
+  /**
    * Sends what is left, waits for every ack, and throws the report of a failure if there was one.
    * `inputEnded`: false when reading stopped at the failure, so input may follow that was never read.
    */
@@ -161,6 +169,7 @@ export function publishFailure(
   unsentFrom?: number,
 ): ZpsError {
   const label = itemLabel(kind, failure.position);
+  const interrupted = codeOf(failure.error) === 'interrupted';
   const before = outcomes.filter((o) => o.last < failure.position).reduce((sum, o) => sum + o.acked, 0);
   const storedAfter = outcomes.some((o) => o.first > failure.position && o.acked > 0);
   let hint: string;
@@ -182,8 +191,9 @@ export function publishFailure(
     const ranges = missing.map(([first, last]) => (first === last ? `${first}` : `${first}-${last}`)).join(', ');
     hint = `not published: ${ranges ? `${kind}s ${ranges}` : ''}${tail}; every other message was`;
   } else {
-    hint =
-      before === 0 ? 'nothing was published' : `${plural(before, 'message')} published before the failure; ${label} and what follows it were not published`;
+    const stop = interrupted ? 'the interrupt' : 'the failure';
+    hint = before === 0 ? 'nothing was published' : `${plural(before, 'message')} published before ${stop}; ${label} and what follows it were not published`;
   }
-  return new ZpsError(`publish to ${topic} failed at ${label}: ${describeError(failure.error)}`, { code: codeOf(failure.error), hint });
+  const head = `publish to ${topic} ${interrupted ? 'stopped' : 'failed'} at ${label}: ${describeError(failure.error)}`;
+  return new ZpsError(head, { code: codeOf(failure.error), hint });
 }
