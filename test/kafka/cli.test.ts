@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { privateSocket, RunningZps, zps, type RunOptions } from '../helpers/zps.js';
+import { privateSocket, readSlowly, RunningZps, spawnZps, zps, type RunOptions } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 /** zps against the test broker, as a CI job would run it: environment from variables. */
@@ -129,6 +129,26 @@ describe('zps on Kafka: leaving a group cleanly', () => {
     const next = await kz(['consume', t, '-g', g, '-n', '1', '--timeout', '20s']);
     expect(next.code).toBe(0);
     expect(Number(/^n(\d+) /.exec(next.stdout)?.[1])).toBe(30_000 - lag);
+  });
+
+  it('Ctrl-C with a slow reader on the pipe: stops at once, commits exactly the lines the reader got', async () => {
+    const t = unique('k');
+    const g = unique('g');
+    const total = 100_000;
+    await kz(['publish', t], { input: Array.from({ length: total }, (_, i) => `m${i}`).join('\n') });
+    const consumer = spawnZps('/nonexistent/unused.sock', ['consume', t, '-g', g, '-f', '--format', '%o %s\n'], kafkaEnv());
+    const reader = readSlowly(consumer, 120); // about 1,000 lines a second
+    await waitFor(() => lines(reader.text()).length >= 2_000, 'the reader to be well under way', 30_000);
+    const interruptedAt = Date.now();
+    consumer.kill('SIGINT');
+    await new Promise((resolve) => consumer.once('exit', resolve));
+    expect(Date.now() - interruptedAt).toBeLessThan(2_000);
+    const { code, stdout, stderr } = await reader.done;
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout.endsWith('\n')).toBe(true); // whole lines only
+    const printed = lines(stdout);
+    expect(printed.at(-1)).toBe(`${printed.length - 1} m${printed.length - 1}`);
+    expect((await kz(['count', t, '-g', g])).stdout).toBe(`${total - printed.length}\n`);
   });
 });
 
