@@ -1,5 +1,6 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { installOffsetResetFix } from '../../dist/kafka/internals.js';
 import { privateSocket, readSlowly, RunningZps, spawnZps, zps, type RunOptions } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
@@ -105,6 +106,18 @@ async function throwawayGroups(): Promise<string[]> {
   return groups.map((x) => x.groupId).filter((id) => id.startsWith('zps-consume-'));
 }
 
+/** The group's committed offset of partition 0, as Kafka's OffsetFetch answers it (-1: none). */
+async function committedOffset(group: string, topic: string): Promise<string | undefined> {
+  const admin = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return offsets?.partitions.find((p) => p.partition === 0)?.offset;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 describe('zps on Kafka: leaving a group cleanly', () => {
   it('Ctrl-C and a closed pipe commit what was printed and leave the group', async () => {
     const t = unique('k');
@@ -184,6 +197,38 @@ describe('zps on Kafka: count, topics, reset', () => {
     expect((await kz(['count', t, other])).stdout).toBe(`${t}\t0\n${other}\t1\n`);
     await kz(['publish', t, 'c']);
     expect((await kz(['consume', t, '--format', '%o:%s'])).stdout).toBe('2:c'); // the topic stays, offsets go on
+  });
+
+  it("a group's records deleted by reset: the group moves to the log start (auto.offset.reset), consume -g ends, no offset below 0 is committed", async () => {
+    const t = unique('k');
+    const g = unique('g');
+    await kz(['publish', t, 'a', 'b', 'c']);
+    expect((await kz(['consume', t, '-g', g, '-n', '1'])).stdout).toBe('a\n');
+    await kz(['reset', t, '--yes']);
+    expect(await zps('/nonexistent/unused.sock', ['consume', t, '-g', g], { env: kafkaEnv(), timeoutMs: 15_000 })).toMatchObject({ code: 0, stdout: '' });
+    expect(await committedOffset(g, t)).toBe('3');
+  });
+
+  it("a kafkajs member (zps's library consumers) whose records were deleted under it commits the log start, never kafkajs's -2", async () => {
+    const t = unique('k');
+    const g = unique('g');
+    await kz(['publish', t, 'a', 'b', 'c']);
+    const kafka = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.setOffsets({ groupId: g, topic: t, partitions: [{ partition: 0, offset: '1' }] });
+    await admin.disconnect();
+    await kz(['reset', t, '--yes']);
+    installOffsetResetFix();
+    const consumer = kafka.consumer({ groupId: g });
+    await consumer.connect();
+    await consumer.subscribe({ topic: t, fromBeginning: true });
+    await consumer.run({ eachMessage: async () => {} });
+    try {
+      expect(await waitFor(async () => ((await committedOffset(g, t)) === '1' ? undefined : committedOffset(g, t)), 'the reset offset', 20_000)).toBe('3');
+    } finally {
+      await consumer.disconnect();
+    }
   });
 
   it('8 concurrent publishers lose nothing', async () => {
