@@ -9,6 +9,7 @@ import { createTools } from '../../dist/index.js';
 // @ts-expect-error: a plain .mjs script, shared with `npm run kafka:up`
 import { spareBroker } from '../../scripts/test-servers.mjs';
 import { RunningZps, zps } from '../helpers/zps.js';
+import { feeder } from '../helpers/feeder.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 const NO_SOCKET = '/nonexistent/unused.sock';
@@ -19,26 +20,6 @@ beforeAll(async () => {
   broker = await spareBroker('faults', 19192);
 }, 180_000);
 afterAll(() => broker?.destroy());
-
-/** Feeds `{"i":n}` lines to a publish, paced, until told to stop; resolves how many it fed. */
-function feeder(publisher: RunningZps, pace: { linesPerTick: number; tickMs: number }) {
-  let next = 0;
-  let stopped = false;
-  void publisher.result.then(() => (stopped = true));
-  publisher.child.stdin!.on('error', () => {});
-  const done = (async () => {
-    while (!stopped) {
-      const chunk = `${Array.from({ length: pace.linesPerTick }, () => `{"i":${next++}}`).join('\n')}\n`;
-      if (!publisher.child.stdin!.write(chunk)) {
-        await Promise.race([new Promise((resolve) => publisher.child.stdin!.once('drain', resolve)), publisher.result]);
-      }
-      await new Promise((resolve) => setTimeout(resolve, pace.tickMs));
-    }
-    publisher.child.stdin!.end();
-    return next;
-  })();
-  return { fed: () => next, stop: () => (stopped = true), done };
-}
 
 /** Every `i` in the topic, with how many times it is there. */
 async function stored(topic: string): Promise<Map<number, number>> {
