@@ -308,6 +308,9 @@ export async function spareBroker(name, basePort) {
     brokers: broker.brokers,
     start,
     stop: () => stopProcess(pidFile),
+    /** Freezes the broker (SIGSTOP): connections stay open and nothing answers, as in a long GC pause. */
+    pause: () => process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGSTOP'),
+    resume: () => process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGCONT'),
     destroy: async () => {
       await stopProcess(pidFile);
       rmSync(broker.runDir, { recursive: true, force: true });

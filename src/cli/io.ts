@@ -19,10 +19,18 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** Calls `handler` at Ctrl-C or SIGTERM; returns the function that stops listening. */
   onInterrupt(handler: () => void): () => void;
+  /** At exit, drop what stdout has not yet written instead of draining it (it was not committed). */
+  dropUnwritten(): void;
 }
 
-export function processIo(): Io {
+/** The process's Io, which the exit looks at. */
+export interface ProcessIo extends Io {
+  readonly unwrittenDropped: boolean;
+}
+
+export function processIo(): ProcessIo {
   let stdin: Io['stdin'] | undefined;
+  let unwrittenDropped = false;
   return {
     get stdin() {
       return (stdin ??= standardInput());
@@ -37,6 +45,12 @@ export function processIo(): Io {
         process.off('SIGINT', handler);
         process.off('SIGTERM', handler);
       };
+    },
+    dropUnwritten() {
+      unwrittenDropped = true;
+    },
+    get unwrittenDropped() {
+      return unwrittenDropped;
     },
   };
 }

@@ -6,7 +6,9 @@ import { processIo } from './io.js';
 import { runZps } from './run.js';
 
 // No top-level await: the bundle is CommonJS (see scripts/bundle-cli.mjs).
-void runZps(process.argv, processIo()).then((code) => {
+const io = processIo();
+void runZps(process.argv, io).then((code) => {
+  if (io.unwrittenDropped) process.exit(code);
   // Let stdout drain (a pipe may still hold output), then exit even if a handle lingers.
   process.stdout.write('', () => process.exit(code));
 });

@@ -30,6 +30,7 @@ export function testIo(options: { input?: string | Buffer; env?: NodeJS.ProcessE
       handlers.add(handler);
       return () => handlers.delete(handler);
     },
+    dropUnwritten() {},
     output: () => ({ stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString() }),
     interrupt: () => {
       for (const handler of [...handlers]) handler();

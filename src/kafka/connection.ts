@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Consumer, ConsumerConfig, Kafka, KafkaConfig } from 'kafkajs';
 import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../settings.js';
-import { installRequestFraming, installRequestQueueFix } from './internals.js';
+import { installOffsetResetFix, installRequestFraming, installRequestQueueFix } from './internals.js';
 
 export type KafkaSettings = Pick<Settings, 'brokers' | 'sasl' | 'tls' | 'timeoutMs'> & { verbose?: boolean };
 
@@ -15,10 +15,11 @@ export function createKafka(settings: KafkaSettings): KafkaClient {
   return () => (client ??= loadKafkajs().then((kafkajs) => new kafkajs.Kafka(kafkaConfig(settings, kafkajs.logLevel))));
 }
 
-/** kafkajs, loaded with zps's request framing in front of its own, its request queue's fix, and zps's decompression registered. */
+/** kafkajs, loaded with zps's request framing in front of its own, its request queue's and offset reset's fixes, and zps's decompression registered. */
 async function loadKafkajs(): Promise<typeof import('kafkajs')> {
   installRequestFraming();
   installRequestQueueFix();
+  installOffsetResetFix();
   const [{ default: kafkajs }, compression] = await Promise.all([import('kafkajs'), import('../wire/compression.js')]);
   registerDecompression(kafkajs, compression);
   return kafkajs;

@@ -115,6 +115,18 @@ export class KafkaGroupMember implements GroupMember {
       this.fail(error); // a record zps cannot represent must end reading, never hang it
       return;
     }
+    // Printed already: the group lost this member while commits failed (a broker stall) and it
+    // joined again at the group's older offset. It goes on from what it printed, committed now.
+    const printed = this.committed.get(batch.partition);
+    if (printed !== undefined && records.length > 0 && records[0]!.offset < printed) {
+      const unseen = records.findIndex((record) => record.offset >= printed);
+      records = unseen < 0 ? [] : records.slice(unseen);
+      resolveOffset(String(Math.min(printed, Number(batch.lastOffset()) + 1) - 1));
+      if (records.length === 0) {
+        await commitOffsetsIfNecessary();
+        return;
+      }
+    }
     if (records.length === 0) return;
     const next = Number(batch.lastOffset()) + 1;
     const pending: Pending = { batch: { partition: batch.partition, records }, next, resolveOffset, handled: deferred() };

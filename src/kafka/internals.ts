@@ -223,3 +223,47 @@ export function installRequestQueueFix(): void {
   };
   prototype.zps = true;
 }
+
+interface OffsetManager {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  topicConfigurations: Record<string, object>;
+  cluster: {
+    fetchTopicsOffset(topics: object[]): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>;
+  };
+  getCoordinator(): Promise<{ offsetCommit(request: object): Promise<unknown> }>;
+  clearOffsets(topicPartition: { topic: string; partition: number }): void;
+}
+
+interface OffsetManagerPrototype {
+  setDefaultOffset(this: OffsetManager, topicPartition: { topic: string; partition: number }): Promise<void>;
+  zps?: true;
+}
+
+/**
+ * A group member whose position is out of range (its records were deleted) moves to the default
+ * offset; kafkajs commits that as its sentinel (-2 for the earliest), which other tools show as no
+ * offset at all. The offset it stands for is asked for first (ListOffsets) and committed instead.
+ */
+export function installOffsetResetFix(): void {
+  const require = createRequire(import.meta.url);
+  const OffsetManager = require('kafkajs/src/consumer/offsetManager/index.js') as { prototype: OffsetManagerPrototype };
+  const prototype = OffsetManager.prototype;
+  if (prototype.zps) return;
+  if (typeof prototype.setDefaultOffset !== 'function') throw new Error("kafkajs's internals are not what zps expects (no OffsetManager.setDefaultOffset)");
+  prototype.setDefaultOffset = async function (this: OffsetManager, { topic, partition }) {
+    const [resolved] = await this.cluster.fetchTopicsOffset([{ topic, ...this.topicConfigurations[topic], partitions: [{ partition }] }]);
+    const offset = resolved?.partitions.find((p) => p.partition === partition)?.offset;
+    if (offset === undefined) throw new Error(`no offset found for ${topic}[${partition}]`);
+    const coordinator = await this.getCoordinator();
+    await coordinator.offsetCommit({
+      groupId: this.groupId,
+      memberId: this.memberId,
+      groupGenerationId: this.generationId,
+      topics: [{ topic, partitions: [{ partition, offset }] }],
+    });
+    this.clearOffsets({ topic, partition });
+  };
+  prototype.zps = true;
+}

@@ -342,7 +342,10 @@ export class MemoryBroker {
       for (const [partition, position] of member.positions) {
         if (budget <= 0) break;
         if (member.revoking.has(partition)) continue;
-        const slice = topic.logs[partition]!.slice(position, budget, maxBytes);
+        const log = topic.logs[partition]!;
+        const from = readableFrom(log, position);
+        if (from !== position) member.positions.set(partition, from);
+        const slice = log.slice(from, budget, maxBytes);
         if (slice.length === 0) continue;
         member.positions.set(partition, slice.lastOffset + 1);
         batches.push({ partition, slice });
@@ -483,8 +486,7 @@ export class MemoryBroker {
         const owner = subscription.owners.get(partition);
         if (owner === undefined) {
           subscription.owners.set(partition, desired);
-          const position = group.positionFor(topicName, partition) ?? log.startOffset;
-          desired.positions.set(partition, Math.max(position, log.startOffset));
+          desired.positions.set(partition, readableFrom(log, group.positionFor(topicName, partition) ?? log.startOffset));
           desired.revoking.delete(partition);
         } else if (owner !== desired) {
           owner.revoking.add(partition);
@@ -512,6 +514,14 @@ export class MemoryBroker {
 
 function topicBytes(partitions: number): number {
   return TOPIC_OVERHEAD_BYTES + partitions * PARTITION_OVERHEAD_BYTES;
+}
+
+/**
+ * Where a member reads a partition from: `position`, unless its records were deleted (below the
+ * log's start) or it is past the end; then the log's start, as Kafka's auto.offset.reset=earliest.
+ */
+function readableFrom(log: PartitionLog, position: number): number {
+  return position < log.startOffset || position > log.endOffset ? log.startOffset : position;
 }
 
 function isRecordArray(records: readonly OutgoingRecord[] | RecordBatch): records is readonly OutgoingRecord[] {

@@ -16,6 +16,8 @@ import type { DeliveredRecord, Reader, ReaderOptions, StartOffset } from './type
 const FETCH = { maxRecords: 10_000, maxBytes: 512 * 1024 };
 /** How long one long poll waits before the reader looks again (new partitions, the end reached). */
 const WAIT_MS = 1_000;
+/** How long a follower waits before it reads again after a failure trying again may cure. */
+const RETRY_MS = { initial: 100, max: 2_000 };
 /** Without --follow a group reader waits only this long for records its partitions still hold. */
 const CATCH_UP_WAIT_MS = 200;
 
@@ -191,7 +193,24 @@ class DirectReader extends BaseReader {
     this.adopt(offsets, options.start);
   }
 
+  /**
+   * Following, a broker that stalls or restarts is waited for: a read that failed in a way trying
+   * again may cure (a request timed out, a connection lost) is tried again, backing off, for as
+   * long as it takes; kcat does the same.
+   */
   async next(): Promise<DeliveredRecord[] | null> {
+    for (let backoff = RETRY_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_MS.max)) {
+      try {
+        return await this.read();
+      } catch (error) {
+        this.ahead = undefined;
+        if (this.endAtOpen !== undefined || !(error instanceof ZpsError && error.retriable) || this.closed) throw error;
+      }
+      await pause(backoff, this.abort.signal);
+    }
+  }
+
+  private async read(): Promise<DeliveredRecord[] | null> {
     while (!this.closed && !this.reachedEnd()) {
       if (this.finished.size > 0 && this.positions.size === 0) break; // every partition went past `until`
       if (this.positions.size === 0) {

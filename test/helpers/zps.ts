@@ -147,3 +147,28 @@ export async function interruptedPublish(socket: string, topic: string, env: Nod
   publisher.child.kill('SIGINT');
   return publisher.result;
 }
+
+/**
+ * A slow reader of a pipe: takes `bytesPerTick` of the child's stdout every 10 ms (the pipe fills
+ * and the child waits on it), then the rest once the child exited. `text()` is what it read so
+ * far; `done` resolves how the child ended, with all it wrote.
+ */
+export function readSlowly(child: ChildProcess, bytesPerTick: number): { text: () => string; done: Promise<RunResult> } {
+  const stdout = child.stdout!;
+  const chunks: Buffer[] = [];
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setInterval(() => {
+    const chunk = stdout.read(Math.min(bytesPerTick, stdout.readableLength || bytesPerTick)) as Buffer | null;
+    if (chunk) chunks.push(chunk);
+  }, 10);
+  const done = new Promise<RunResult>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', () => {
+      clearInterval(timer);
+      stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    });
+    child.once('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(chunks).toString(), stderr }));
+  });
+  return { text: () => Buffer.concat(chunks).toString(), done };
+}

@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { interruptedPublish, privateSocket, RunningZps, zps, type RunOptions } from '../helpers/zps.js';
+import { installOffsetResetFix } from '../../dist/kafka/internals.js';
+import { interruptedPublish, privateSocket, readSlowly, RunningZps, spawnZps, zps, type RunOptions } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 /** zps against the test broker, as a CI job would run it: environment from variables. */
@@ -119,6 +120,18 @@ async function throwawayGroups(): Promise<string[]> {
   return groups.map((x) => x.groupId).filter((id) => id.startsWith('zps-consume-'));
 }
 
+/** The group's committed offset of partition 0, as Kafka's OffsetFetch answers it (-1: none). */
+async function committedOffset(group: string, topic: string): Promise<string | undefined> {
+  const admin = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return offsets?.partitions.find((p) => p.partition === 0)?.offset;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 describe('zps on Kafka: leaving a group cleanly', () => {
   it('Ctrl-C and a closed pipe commit what was printed and leave the group', async () => {
     const t = unique('k');
@@ -143,6 +156,26 @@ describe('zps on Kafka: leaving a group cleanly', () => {
     const next = await kz(['consume', t, '-g', g, '-n', '1', '--timeout', '20s']);
     expect(next.code).toBe(0);
     expect(Number(/^n(\d+) /.exec(next.stdout)?.[1])).toBe(30_000 - lag);
+  });
+
+  it('Ctrl-C with a slow reader on the pipe: stops at once, commits exactly the lines the reader got', async () => {
+    const t = unique('k');
+    const g = unique('g');
+    const total = 100_000;
+    await kz(['publish', t], { input: Array.from({ length: total }, (_, i) => `m${i}`).join('\n') });
+    const consumer = spawnZps('/nonexistent/unused.sock', ['consume', t, '-g', g, '-f', '--format', '%o %s\n'], kafkaEnv());
+    const reader = readSlowly(consumer, 120); // about 1,000 lines a second
+    await waitFor(() => lines(reader.text()).length >= 2_000, 'the reader to be well under way', 30_000);
+    const interruptedAt = Date.now();
+    consumer.kill('SIGINT');
+    await new Promise((resolve) => consumer.once('exit', resolve));
+    expect(Date.now() - interruptedAt).toBeLessThan(2_000);
+    const { code, stdout, stderr } = await reader.done;
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout.endsWith('\n')).toBe(true); // whole lines only
+    const printed = lines(stdout);
+    expect(printed.at(-1)).toBe(`${printed.length - 1} m${printed.length - 1}`);
+    expect((await kz(['count', t, '-g', g])).stdout).toBe(`${total - printed.length}\n`);
   });
 });
 
@@ -197,6 +230,38 @@ describe('zps on Kafka: count, topics, reset', () => {
     });
     expect((await kz(['reset', t, missing, '--yes'])).code).toBe(1);
     expect((await kz(['count', t])).stdout).toBe('1\n');
+  });
+
+  it("a group's records deleted by reset: the group moves to the log start (auto.offset.reset), consume -g ends, no offset below 0 is committed", async () => {
+    const t = unique('k');
+    const g = unique('g');
+    await kz(['publish', t, 'a', 'b', 'c']);
+    expect((await kz(['consume', t, '-g', g, '-n', '1'])).stdout).toBe('a\n');
+    await kz(['reset', t, '--yes']);
+    expect(await zps('/nonexistent/unused.sock', ['consume', t, '-g', g], { env: kafkaEnv(), timeoutMs: 15_000 })).toMatchObject({ code: 0, stdout: '' });
+    expect(await committedOffset(g, t)).toBe('3');
+  });
+
+  it("a kafkajs member (zps's library consumers) whose records were deleted under it commits the log start, never kafkajs's -2", async () => {
+    const t = unique('k');
+    const g = unique('g');
+    await kz(['publish', t, 'a', 'b', 'c']);
+    const kafka = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.setOffsets({ groupId: g, topic: t, partitions: [{ partition: 0, offset: '1' }] });
+    await admin.disconnect();
+    await kz(['reset', t, '--yes']);
+    installOffsetResetFix();
+    const consumer = kafka.consumer({ groupId: g });
+    await consumer.connect();
+    await consumer.subscribe({ topic: t, fromBeginning: true });
+    await consumer.run({ eachMessage: async () => {} });
+    try {
+      expect(await waitFor(async () => ((await committedOffset(g, t)) === '1' ? undefined : committedOffset(g, t)), 'the reset offset', 20_000)).toBe('3');
+    } finally {
+      await consumer.disconnect();
+    }
   });
 
   it('8 concurrent publishers lose nothing', async () => {

@@ -156,6 +156,23 @@ describe('one broker, two doors (kcat)', () => {
     }
   }, 60_000);
 
+  it("a group's offsets a Kafka client set out of range (records deleted, past the end) move to the log start, as on Kafka", async () => {
+    const [t, g] = [unique('door'), unique('g')];
+    await run(['publish', t, 'a', 'b', 'c', 'd']);
+    const admin = new kafkajs.Kafka({ brokers: [door.address()], logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.setOffsets({ groupId: g, topic: t, partitions: [{ partition: 0, offset: '10' }] });
+      expect(await run(['consume', t, '-g', g])).toMatchObject({ code: 0, stdout: 'a\nb\nc\nd\n' });
+      await admin.setOffsets({ groupId: g, topic: t, partitions: [{ partition: 0, offset: '1' }] });
+      await admin.deleteTopicRecords({ topic: t, partitions: [{ partition: 0, offset: '2' }] });
+      expect(await run(['consume', t, '-g', g])).toMatchObject({ code: 0, stdout: 'c\nd\n' });
+      expect((await run(['count', t, '-g', g])).stdout).toBe('0\n');
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('the memory cap holds for Kafka clients: kcat is told, nothing is stored, no topic made past it', async () => {
     const capped = privateSocket();
     try {

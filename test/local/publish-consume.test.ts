@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanEnv, collect, interruptedPublish, privateSocket, RunningZps, spawnZps, ZPS_BIN, zps, zpsRaw } from '../helpers/zps.js';
+import { cleanEnv, collect, interruptedPublish, privateSocket, readSlowly, RunningZps, spawnZps, ZPS_BIN, zps, zpsRaw } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 let socket: string;
@@ -307,6 +307,26 @@ describe('zps publish and consume', () => {
     expect((await run(['consume', t])).stdout).toBe('1\n2\n3\n4\n5\n');
     // ZPS_GROUP is the environment form
     expect((await zps(socket, ['consume', t], { env: { ZPS_GROUP: g } })).stdout).toBe('');
+  });
+
+  it('Ctrl-C with a slow reader on the pipe: stops at once, commits exactly the lines the reader got', async () => {
+    const t = unique('t');
+    const g = unique('g');
+    const total = 100_000;
+    await run(['publish', t], Array.from({ length: total }, (_, i) => `m${i}`).join('\n'));
+    const consumer = spawnZps(socket, ['consume', t, '-g', g, '-f', '--format', '%o %s\n']);
+    const reader = readSlowly(consumer, 120); // about 1,000 lines a second
+    await waitFor(() => lines(reader.text()).length >= 2_000, 'the reader to be well under way', 30_000);
+    const interruptedAt = Date.now();
+    consumer.kill('SIGINT');
+    await new Promise((resolve) => consumer.once('exit', resolve));
+    expect(Date.now() - interruptedAt).toBeLessThan(2_000);
+    const { code, stdout, stderr } = await reader.done;
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout.endsWith('\n')).toBe(true); // whole lines only
+    const printed = lines(stdout);
+    expect(printed.at(-1)).toBe(`${printed.length - 1} m${printed.length - 1}`);
+    expect((await run(['count', t, '-g', g])).stdout).toBe(`${total - printed.length}\n`);
   });
 
   it('a new group starts at --offset', async () => {

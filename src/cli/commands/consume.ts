@@ -75,10 +75,19 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
       });
     });
 
+  const printing: Printing = { printed: 0, undecodable: 0, limit, filter, format, chunk: FIRST_CHUNK, ends: [], interrupted: false };
   // Ctrl-C, a closed pipe and a deadline all end the same way: stop reading, commit what was printed.
+  // Ctrl-C also stops printing at once: what stdout has not yet taken is dropped, not committed. A
+  // batch being printed is marked done up to there before the reader closes (and commits).
   let timedOut = false;
+  let printingBatch = false;
   const stop = () => void reader.close();
-  const stopListening = ctx.io.onInterrupt(stop);
+  const stopListening = ctx.io.onInterrupt(() => {
+    printing.interrupted = true;
+    ctx.out.abandon();
+    ctx.io.dropUnwritten();
+    if (!printingBatch) stop();
+  });
   ctx.out.onClosed(stop);
   const deadline =
     limit !== undefined && ctx.timeoutGiven
@@ -90,13 +99,15 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
   const what = typeof topic === 'string' ? topic : several && flags.regex !== undefined ? `topics matching /${flags.regex}/` : topics.join(', ');
   const spinner = limit !== undefined ? ctx.ui.spinner(`waiting for ${plural(limit, 'message')} on ${what}`) : undefined;
 
-  const printing: Printing = { printed: 0, undecodable: 0, limit, filter, format, chunk: FIRST_CHUNK };
   try {
     while (limit === undefined || printing.printed < limit) {
       const batch = await reader.next();
-      if (batch === null || ctx.out.closed) break;
+      if (batch === null || ctx.out.closed || printing.interrupted) break;
       spinner?.stop();
+      printingBatch = true;
       await print(ctx, reader, batch, printing);
+      printingBatch = false;
+      if (printing.interrupted) break;
     }
   } finally {
     clearTimeout(deadline);
@@ -146,15 +157,22 @@ interface Printing {
   format: RecordFormatter;
   /** The size the next chunk of stdout reaches before it is written. */
   chunk: number;
+  /** Ctrl-C: printing stops after the write in flight, marking done what stdout took of it. */
+  interrupted: boolean;
+  /** Where each record of the chunk ends in it (bytes queued after it was formatted). */
+  ends: number[];
 }
 
 /**
  * Writes the records that pass the filter, in chunks, and marks each chunk's records (printed or
  * filtered out: all of them examined) done once stdout took them: when the reader of a pipe goes
- * away, what reached the pipe is committed, and nothing after it. Stops at the limit.
+ * away, what reached the pipe is committed, and nothing after it; at Ctrl-C, the records whose
+ * lines stdout took whole. Stops at the limit.
  */
 async function print(ctx: CliContext, reader: Reader, records: DeliveredRecord[], printing: Printing): Promise<void> {
   let chunkStart = 0;
+  const ends = printing.ends;
+  ends.length = 0;
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;
     const shown = printing.filter === undefined || printing.filter(record);
@@ -166,13 +184,24 @@ async function print(ctx: CliContext, reader: Reader, records: DeliveredRecord[]
       printing.format(record, ctx.out);
       printing.printed++;
     }
+    ends.push(ctx.out.queued);
     const full = printing.limit !== undefined && printing.printed >= printing.limit;
     if (ctx.out.queued < printing.chunk && i < records.length - 1 && !full) continue;
-    await ctx.out.flush();
+    let taken = await ctx.out.flush();
     if (ctx.out.closed) return;
-    markDone(reader, records, chunkStart, i);
+    if (printing.interrupted) {
+      // a line cut short by Ctrl-C is finished, so the reader gets whole lines only
+      const cut = ends.findIndex((end) => end > taken);
+      if (cut >= 0 && taken > (cut === 0 ? 0 : ends[cut - 1]!)) taken = ctx.out.finishAbandoned(ends[cut]!);
+    }
+    let last = i;
+    while (last >= chunkStart && ends[last - chunkStart]! > taken) last--;
+    if (last >= chunkStart) markDone(reader, records, chunkStart, last);
+    if (printing.interrupted) return;
     chunkStart = i + 1;
-    printing.chunk = Math.min(printing.chunk * 2, MAX_CHUNK);
+    ends.length = 0;
+    // A reader slower than zps gets writes a pipe takes whole or not at all (at most PIPE_BUF bytes).
+    printing.chunk = ctx.out.keptUp ? Math.min(printing.chunk * 2, MAX_CHUNK) : FIRST_CHUNK;
     if (full) return;
   }
 }
