@@ -153,7 +153,7 @@ export async function interruptedPublish(socket: string, topic: string, env: Nod
  * and the child waits on it), then the rest once the child exited. `text()` is what it read so
  * far; `done` resolves how the child ended, with all it wrote.
  */
-export function readSlowly(child: ChildProcess, bytesPerTick: number): { text: () => string; done: Promise<RunResult> } {
+function readSlowly(child: ChildProcess, bytesPerTick: number): { text: () => string; done: Promise<RunResult> } {
   const stdout = child.stdout!;
   const chunks: Buffer[] = [];
   let stderr = '';
@@ -171,4 +171,19 @@ export function readSlowly(child: ChildProcess, bytesPerTick: number): { text: (
     child.once('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(chunks).toString(), stderr }));
   });
   return { text: () => Buffer.concat(chunks).toString(), done };
+}
+
+/**
+ * Ctrl-C (SIGINT) to a `consume` whose pipe is read at about 1,000 lines a second, once the reader
+ * got 2,000 lines: resolves how it ended, the lines the reader got, and how long it took to exit.
+ */
+export async function interruptSlowlyRead(consumer: ChildProcess): Promise<RunResult & { printed: string[]; exitMs: number }> {
+  const reader = readSlowly(consumer, 120);
+  await waitFor(() => (reader.text().split('\n').length > 2_000 ? true : undefined), 'the reader to be well under way', 30_000);
+  const interruptedAt = Date.now();
+  consumer.kill('SIGINT');
+  await new Promise((resolve) => consumer.once('exit', resolve));
+  const exitMs = Date.now() - interruptedAt;
+  const result = await reader.done;
+  return { ...result, printed: result.stdout.split('\n').filter(Boolean), exitMs };
 }
