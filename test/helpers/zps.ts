@@ -149,24 +149,29 @@ export async function interruptedPublish(socket: string, topic: string, env: Nod
 }
 
 /**
- * A slow reader of a pipe: takes `bytesPerTick` of the child's stdout every 10 ms (the pipe fills
- * and the child waits on it), then the rest once the child exited. `text()` is what it read so
- * far; `done` resolves how the child ended, with all it wrote.
+ * A slow reader of a pipe: after each chunk it takes, it pauses as long as reading `bytesPerTick`
+ * every 10 ms would take (the pipe fills and the child waits on it), and once the child exited it
+ * reads the rest at once. `text()` is what it read so far; `done` resolves how the child ended,
+ * with all it wrote. (Pausing the stream, not read(n) on a timer: mixing read(n) with a 'data'
+ * listener added later lost buffered bytes.)
  */
 function readSlowly(child: ChildProcess, bytesPerTick: number): { text: () => string; done: Promise<RunResult> } {
   const stdout = child.stdout!;
   const chunks: Buffer[] = [];
   let stderr = '';
+  let exited = false;
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setInterval(() => {
-    const chunk = stdout.read(Math.min(bytesPerTick, stdout.readableLength || bytesPerTick)) as Buffer | null;
-    if (chunk) chunks.push(chunk);
-  }, 10);
+  stdout.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    if (exited) return;
+    stdout.pause();
+    setTimeout(() => stdout.resume(), Math.ceil(chunk.byteLength / bytesPerTick) * 10);
+  });
   const done = new Promise<RunResult>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', () => {
-      clearInterval(timer);
-      stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+      exited = true;
+      stdout.resume();
     });
     child.once('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(chunks).toString(), stderr }));
   });

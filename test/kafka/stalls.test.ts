@@ -35,8 +35,9 @@ describe('a broker that stalls or restarts under a consumer', () => {
   it('consume -f without a group outlives a stall past its request timeout and a restart, and prints what comes after', async () => {
     const t = unique('stall');
     await publish(t, 'before');
-    // --timeout 2s: a fetch times out after its 1 s long poll plus 2 s, so a 5 s stall outlasts it
-    const follower = new RunningZps(NO_SOCKET, ['consume', t, '-f', '--timeout', '2s'], env());
+    // a 2 s timeout (ZPS_TIMEOUT: `-f` takes no --timeout flag): a fetch times out after its 1 s
+    // long poll plus 2 s, so a 5 s stall outlasts it
+    const follower = new RunningZps(NO_SOCKET, ['consume', t, '-f'], { ...env(), ZPS_TIMEOUT: '2s' });
     await follower.waitForLines(1, 30_000);
     await frozenFor(5_000);
     await publish(t, 'after-stall');
