@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, privateSocket } from '../helpers/zps.js';
@@ -17,7 +17,13 @@ let installWarnings = '';
 
 // Packed without scripts: `prepack` would rebuild the dist/ that the other test files are running.
 beforeAll(() => {
-  const [pack] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work, '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
+  const [pack] = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', work, '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   packed = pack.files.map((file: { path: string }) => file.path).sort();
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'empty', version: '1.0.0', type: 'module' }));
@@ -43,7 +49,7 @@ function filesLoadedBy(file: string): string[] {
   const text = readFileSync(join(installed, file), 'utf8');
   // the bundle's relative import() strings are commander's JSDoc types, not imports
   const relative = file === 'dist/zps.cjs' ? [] : [...text.matchAll(/(?:\bfrom|\bimport\(|\brequire\()\s*['"](\.\.?\/[^'"]+)['"]/g)];
-  const loaded = relative.map((match) => posix.join(dirname(file), match[1]!));
+  const loaded = relative.map((match) => posix.join(posix.dirname(file), match[1]!));
   for (const match of text.matchAll(/packageFile\(\s*['"]([^'"]+)['"]\s*\)/g)) loaded.push(match[1]!);
   return loaded.map((path) => (file.endsWith('.d.ts') ? path.replace(/\.js$/, '.d.ts') : path));
 }
@@ -84,7 +90,8 @@ describe('npm pack', () => {
     expect(npx('publish', 'greetings', 'hello')).toMatchObject({ status: 0, stderr: '' });
     expect(npx('consume', 'greetings')).toMatchObject({ status: 0, stdout: 'hello\n' });
     const { pid } = JSON.parse(npx('daemon', 'status', '--json').stdout);
-    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain(join(installed, 'dist', 'daemon', 'main.js'));
+    const daemonCommand = spawnSync('ps', ['-ww', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).stdout;
+    expect(daemonCommand).toContain(realpathSync(join(installed, 'dist', 'daemon', 'main.js')));
     expect(npx('completion', 'fish').stdout).toContain('complete -c zps');
     const library = spawnSync(
       process.execPath,
