@@ -16,5 +16,5 @@ const bundle = await rolldown({
   external: (id) => external.some((name) => id === name || id.startsWith(`${name}/`)),
   logLevel: 'warn',
 });
-await bundle.write({ file: `${root}dist/zps.cjs`, format: 'cjs', codeSplitting: false, sourcemap: true });
+await bundle.write({ file: `${root}dist/zps.cjs`, format: 'cjs', codeSplitting: false });
 await bundle.close();

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The APIs of docs KAFKA-WIRE.md, by the names of their definition files. */
+/** The APIs zps speaks (the daemon's Kafka listener serves them all: src/daemon/kafka/apis.ts), by the names of their definition files. */
 export const APIS = [
   'Produce',
   'Fetch',

@@ -19,8 +19,8 @@ export interface MemoryBrokerHelpers {
 }
 
 /**
- * The seed's testing helpers for local mode, on the broker local factories use: the daemon
- * (default, same socket resolution as createFactory) or, with `inProcess: true`, this process's.
+ * Helpers for tests of applications in local mode (count, lag, reset), on the broker local factories
+ * use: the daemon (default, same socket resolution as createFactory) or, with `inProcess: true`, this process's.
  */
 export function getMemoryBroker(options: Pick<FactoryOptions, 'inProcess' | 'socketPath' | 'autostart' | 'timeoutMs'> = {}): MemoryBrokerHelpers {
   const factory = createFactory({ ...options, environment: 'local' });

@@ -1,6 +1,6 @@
 /**
  * Every setting of zps, resolved once: an explicit value (a library option, or the CLI's flag)
- * beats the first set environment variable, which beats the default (CONTRACT §1). The result is
+ * beats the first set environment variable, which beats the default (README, Settings). The result is
  * one typed object with one name per setting, which the factory, the drivers and the commands read.
  */
 import { type ListenAddress, parseListenAddress } from './daemon/kafka/address.js';

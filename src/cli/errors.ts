@@ -1,6 +1,6 @@
 /**
  * Exit codes and hints: the one place that turns what an error means into what the `zps` command
- * does about it (CONTRACT §2). The library's errors carry a code and a reason; only here do they
+ * does about it (README, Exit codes). The library's errors carry a code and a reason; only here do they
  * become an exit code and a line naming the flags that would help.
  */
 import { ZpsError, type ErrorCode, type ErrorReason } from '../pubsub/errors.js';

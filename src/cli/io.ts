@@ -1,7 +1,7 @@
 /**
  * Everything a command takes from the outside world, in one object, as the GitHub CLI's IOStreams:
  * its streams and what they are (terminals or pipes), its environment, and its interrupts. main.ts
- * gives the process's; tests give a double (test-io.ts) and run commands in-process.
+ * gives the process's; tests give a double (test/helpers/test-io.ts) and run commands in-process.
  */
 import { createReadStream, fstatSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';

@@ -1,6 +1,6 @@
 /**
  * One run of the `zps` command: parses the flags, runs the command, and turns every error into one
- * line on stderr and an exit code, once (CONTRACT §2). main.ts runs it on the process; tests run it
+ * line on stderr and an exit code, once (README, Exit codes). main.ts runs it on the process; tests run it
  * in-process on a test Io.
  */
 import { CommanderError } from 'commander';

@@ -7,7 +7,7 @@
  *
  * A Buffer inside the message is written to the attachments and replaced in the JSON by
  * {"$b":[start,length]}; record lists (produce, fetch, poll) travel as one such Buffer each, in the
- * binary layout of records-codec.ts. Requests are {id, op, args}; replies {id, result} or {id, error}.
+ * binary layout of src/wire/daemon-records.ts. Requests are {id, op, args}; replies {id, result} or {id, error}.
  * The first request on a connection must be `hello`; `hello` and `shutdown` never change shape,
  * so any version of zps can recognise and replace a daemon speaking another protocol.
  */
@@ -31,7 +31,7 @@ export interface WireWait {
   waitMs: number;
 }
 
-/** One partition's records as one binary attachment (records-codec.ts). */
+/** One partition's records as one binary attachment (src/wire/daemon-records.ts). */
 export interface EncodedBatch {
   topic: string;
   partition: number;

@@ -230,7 +230,7 @@ function checkRequest(message: unknown): Request {
   return request;
 }
 
-/** Each partition's records as one binary attachment (see records-codec.ts). */
+/** Each partition's records as one binary attachment (src/wire/daemon-records.ts). */
 function encodeBatches(batches: PartitionSlice[]): EncodedBatch[] {
   return batches.map(({ partition, slice }) => ({ topic: slice.topic, partition, records: encodeRecords(slice, slice) }));
 }

@@ -38,7 +38,7 @@ describe('zps on Kafka: publish and consume', () => {
     expect(values).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
   });
 
-  it('Ctrl-C mid-publish waits for the batches in flight: an ack line for every stored message, the report, exit 130 (issue 17.5)', async () => {
+  it('Ctrl-C mid-publish waits for the batches in flight: an ack line for every stored message, the report, exit 130', async () => {
     const t = unique('k');
     const result = await interruptedPublish('/nonexistent/unused.sock', t, kafkaEnv());
     expect(result.code).toBe(130);
@@ -186,7 +186,7 @@ describe('zps on Kafka: count, topics, reset', () => {
     expect((await kz(['count', t, '--expect', '9', '--wait', '500ms'])).code).toBe(3);
   });
 
-  it('a topic that does not exist counts 0, and lags 0 with -g, as in local mode (issue 17.11)', async () => {
+  it('a topic that does not exist counts 0, and lags 0 with -g, as in local mode', async () => {
     const missing = unique('nosuch');
     expect(await kz(['count', missing, '-g', unique('g')])).toMatchObject({ code: 0, stdout: '0\n', stderr: '' });
     expect(await kz(['count', missing])).toMatchObject({ code: 0, stdout: '0\n', stderr: '' });
@@ -214,7 +214,7 @@ describe('zps on Kafka: count, topics, reset', () => {
     expect((await kz(['consume', t, '--format', '%o:%s'])).stdout).toBe('2:c'); // the topic stays, offsets go on
   });
 
-  it('reset of a topic that does not exist is exit 1 naming it, and resets nothing (issue 17.15)', async () => {
+  it('reset of a topic that does not exist is exit 1 naming it, and resets nothing', async () => {
     const [t, missing] = [unique('k'), unique('nosuch')];
     await kz(['publish', t, 'a']);
     const brokers = process.env.ZPS_TEST_BROKERS!;

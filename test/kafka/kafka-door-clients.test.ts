@@ -1,5 +1,5 @@
 /**
- * Issue 12: clients nobody here wrote use the daemon's Kafka listener as they use Kafka:
+ * Clients nobody here wrote use the daemon's Kafka listener as they use Kafka:
  * confluent-kafka-python (librdkafka), franz-go (Go) and the Java client 4.1 through Kafka's own
  * tools. In the kafka project because Kafka's tools come with the test broker's jars.
  */

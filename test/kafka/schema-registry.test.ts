@@ -102,7 +102,7 @@ describe('zps on Kafka with a schema registry', () => {
     expect(asked.filter((a) => a.includes(`/schemas/ids/${id}`))).toHaveLength(1);
   });
 
-  it('an unknown schema id is reported, the record printed as stored, the rest printed, exit 1 at the end (issue 8.7)', async () => {
+  it('an unknown schema id is reported, the record printed as stored, the rest printed, exit 1 at the end', async () => {
     const t = unique('unknown-id');
     const producer = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING }).producer();
     const admin = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING }).admin();

@@ -58,7 +58,7 @@ describe('zps count', () => {
     });
   });
 
-  it('the lag of a topic that does not exist is 0, as its count (issue 17.11)', async () => {
+  it('the lag of a topic that does not exist is 0, as its count', async () => {
     expect(await run(['count', unique('nosuch'), '-g', unique('g')])).toMatchObject({ code: 0, stdout: '0\n', stderr: '' });
   });
 });
@@ -97,7 +97,7 @@ describe('zps topics and reset', () => {
     }
   });
 
-  it('reset of a topic that does not exist is exit 1 and resets nothing (issue 17.15)', async () => {
+  it('reset of a topic that does not exist is exit 1 and resets nothing', async () => {
     const t = unique('t');
     await run(['publish', t, 'a']);
     expect(await run(['reset', 'nosuch', '--yes'])).toMatchObject({ code: 1, stdout: '', stderr: 'zps: cannot reset: topic nosuch does not exist\n' });
@@ -107,7 +107,7 @@ describe('zps topics and reset', () => {
 });
 
 describe('zps daemon status and stop', () => {
-  it('create nothing when no daemon runs: status is exit 1, stop exit 0 (issue 17.15)', async () => {
+  it('create nothing when no daemon runs: status is exit 1, stop exit 0', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'zps-none-'));
     const missing = join(parent, 'nonexist-dir', 'x.sock');
     try {
@@ -162,7 +162,7 @@ describe('bad usage', () => {
     expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
   });
 
-  it('consume --help says -n waits without limit unless --timeout is given (issue 8.9)', async () => {
+  it('consume --help says -n waits without limit unless --timeout is given', async () => {
     const help = await zps(socket, ['consume', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout.replace(/\s+/g, ' ')).toContain('exit after n messages, waiting for them: without limit, unless --timeout is given');
@@ -172,7 +172,7 @@ describe('bad usage', () => {
     expect(await zps(socket, ['consume', t, '-n', '2'], { env: { ZPS_TIMEOUT: '300ms' } })).toMatchObject({ code: 3, stdout: 'one\n' });
   });
 
-  it("a command's usage errors point to its help; another tool's word for a command gets a suggestion (issue 17.19)", async () => {
+  it("a command's usage errors point to its help; another tool's word for a command gets a suggestion", async () => {
     expect(await zps(socket, ['consume', 't', '--bogus'])).toMatchObject({ code: 2, stderr: "zps: unknown option '--bogus'\nsee 'zps consume --help'\n" });
     expect((await zps(socket, ['daemon', 'status', '--bogus'])).stderr).toBe("zps: unknown option '--bogus'\nsee 'zps daemon status --help'\n");
     expect(await zps(socket, ['produce', 't', 'x'])).toMatchObject({
@@ -183,7 +183,7 @@ describe('bad usage', () => {
     expect((await zps(socket, ['daemon', 'produce'])).stderr).toBe("zps: unknown command 'produce'\nsee 'zps daemon --help'\n");
   });
 
-  it('no command prints the help on stderr, exit 2 (issue 17.19)', async () => {
+  it('no command prints the help on stderr, exit 2', async () => {
     for (const args of [[], ['-g', 'g'], ['daemon']]) {
       const none = await zps(socket, args);
       expect(none).toMatchObject({ code: 2, stdout: '' });
@@ -191,7 +191,7 @@ describe('bad usage', () => {
     }
   });
 
-  it('-f with --timeout on the command line is refused; ZPS_TIMEOUT does not end a follow (issue 17.18)', async () => {
+  it('-f with --timeout on the command line is refused; ZPS_TIMEOUT does not end a follow', async () => {
     const t = unique('t');
     await zps(socket, ['publish', t, 'one']);
     const refused = await zps(socket, ['consume', t, '-f', '--timeout', '1s']);

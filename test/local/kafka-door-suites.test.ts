@@ -1,5 +1,5 @@
 /**
- * Issue 12: the Kafka-mode suites (kafkajs through zps, and kcat as the other client) pointed at
+ * The Kafka-mode suites (kafkajs through zps, and kcat as the other client) pointed at
  * the daemon's Kafka listener instead of Apache Kafka: the daemon must pass what Kafka passes.
  */
 import { beforeAll, describe } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Issue 12: the daemon's Kafka listener, proved by kcat (librdkafka) and by bare requests: one
+ * The daemon's Kafka listener, proved by kcat (librdkafka) and by bare requests: one
  * broker behind two doors, groups, idempotence, long polls, limits, and frames that are not Kafka.
  */
 import { spawn, spawnSync } from 'node:child_process';

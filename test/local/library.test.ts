@@ -57,7 +57,7 @@ describe('the library in local mode', () => {
     expect((await zps(socket, ['count', t, '-g', 'readers'])).stdout).toBe('0\n');
   });
 
-  it("getMemoryBroker() gives the seed's helpers over the daemon", async () => {
+  it("getMemoryBroker() counts and resets the daemon's topics", async () => {
     const t = unique('helpers');
     await zps(socket, ['publish', t, 'a', 'b']);
     const broker = getMemoryBroker({ socketPath: socket });

@@ -1,37 +1,98 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, privateSocket } from '../helpers/zps.js';
 
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const version: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 const work = mkdtempSync(join(tmpdir(), 'zps-pack-'));
+const project = join(work, 'project');
+const installed = join(project, 'node_modules', 'zps');
 const daemon = privateSocket();
+let packed: string[] = [];
+let installWarnings = '';
+
+// Packed without scripts: `prepack` would rebuild the dist/ that the other test files are running.
+beforeAll(() => {
+  const [pack] = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', work, '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  packed = pack.files.map((file: { path: string }) => file.path).sort();
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'empty', version: '1.0.0', type: 'module' }));
+  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', join(work, pack.filename)], { cwd: project, encoding: 'utf8' });
+  expect(install.status, install.stderr).toBe(0);
+  installWarnings = install.stderr;
+}, 120_000);
+
 afterAll(() => {
   daemon.cleanup();
   rmSync(work, { recursive: true, force: true });
 });
 
+/** The compiled modules outside the CLI (which ships as the bundle dist/zps.cjs), with their types. */
+function libraryAndDaemonModules(): string[] {
+  return (readdirSync(join(root, 'dist'), { recursive: true }) as string[])
+    .filter((path) => /\.(js|d\.ts)$/.test(path) && !path.startsWith('cli/'))
+    .map((path) => `dist/${path}`);
+}
+
+/** The package files a shipped file loads: relative imports and requires, and package-root paths given to packageFile(). */
+function filesLoadedBy(file: string): string[] {
+  const text = readFileSync(join(installed, file), 'utf8');
+  // the bundle's relative import() strings are commander's JSDoc types, not imports
+  const relative = file === 'dist/zps.cjs' ? [] : [...text.matchAll(/(?:\bfrom|\bimport\(|\brequire\()\s*['"](\.\.?\/[^'"]+)['"]/g)];
+  const loaded = relative.map((match) => posix.join(posix.dirname(file), match[1]!));
+  for (const match of text.matchAll(/packageFile\(\s*['"]([^'"]+)['"]\s*\)/g)) loaded.push(match[1]!);
+  return loaded.map((path) => (file.endsWith('.d.ts') ? path.replace(/\.js$/, '.d.ts') : path));
+}
+
 describe('npm pack', () => {
-  it('gives a package that installs in an empty folder and runs, as command and as library', () => {
-    execFileSync('npm', ['pack', '--pack-destination', work, '--ignore-scripts'], { stdio: 'ignore' });
-    const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
-    const project = join(work, 'project');
-    execFileSync('mkdir', [project]);
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'empty', version: '1.0.0', type: 'module' }));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', join(work, tarball)], { cwd: project, stdio: 'ignore' });
+  it('ships the CLI bundle, the library and daemon modules with their types, completions, README and LICENSE, and nothing else', () => {
+    const expected = [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'bin/zps.cjs',
+      'dist/zps.cjs',
+      ...readdirSync(join(root, 'completions')).map((name) => `completions/${name}`),
+      ...libraryAndDaemonModules(),
+    ].sort();
+    expect(packed).toEqual(expected);
+    expect(packed.filter((path) => path.endsWith('.map') || /test/.test(path) || path.startsWith('dist/cli/'))).toEqual([]);
+  });
+
+  it('ships every file its shipped code loads', () => {
+    const missing = packed
+      .filter((file) => /\.(c?js|d\.ts)$/.test(file))
+      .flatMap((file) => filesLoadedBy(file).map((path) => ({ file, path })))
+      .filter(({ path }) => !existsSync(join(installed, path)));
+    expect(missing).toEqual([]);
+    expect(filesLoadedBy('dist/daemon/connect.js')).toContain('dist/daemon/main.js');
+  });
+
+  it('installs in an empty folder without a warning about its own scripts', () => {
+    expect(installWarnings).not.toContain('zps@');
+    expect(installWarnings).not.toMatch(/prepare|prepack/);
+  });
+
+  it('runs as a command, starting its own daemon from the installed package, and as a library', () => {
     const env = cleanEnv({ ZPS_SOCKET: daemon.socket });
     const npx = (...args: string[]) => spawnSync('npx', ['--no-install', 'zps', ...args], { cwd: project, env, encoding: 'utf8' });
+    expect(npx('--version')).toMatchObject({ status: 0, stdout: `${version}\n` });
     expect(npx('publish', 'greetings', 'hello')).toMatchObject({ status: 0, stderr: '' });
     expect(npx('consume', 'greetings')).toMatchObject({ status: 0, stdout: 'hello\n' });
+    const { pid } = JSON.parse(npx('daemon', 'status', '--json').stdout);
+    const daemonCommand = spawnSync('ps', ['-ww', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).stdout;
+    expect(daemonCommand).toContain(realpathSync(join(installed, 'dist', 'daemon', 'main.js')));
     expect(npx('completion', 'fish').stdout).toContain('complete -c zps');
-    // bin/zps.js, the entry point of the documented layout, is the same command
-    const installed = join(project, 'node_modules', 'zps', 'bin', 'zps.js');
-    expect(spawnSync(process.execPath, [installed, 'consume', 'greetings'], { cwd: project, env, encoding: 'utf8' })).toMatchObject({
-      status: 0,
-      stdout: 'hello\n',
-    });
-    expect(spawnSync(process.execPath, [installed, '--version'], { encoding: 'utf8' }).stdout).toBe(`${npx('--version').stdout}`);
     const library = spawnSync(
       process.execPath,
       [
@@ -42,5 +103,26 @@ describe('npm pack', () => {
       { cwd: project, env, encoding: 'utf8' },
     );
     expect(library).toMatchObject({ status: 0, stdout: '1\n' });
-  }, 120_000);
+  }, 60_000);
+
+  it("gives TypeScript users the library's types through its exports", () => {
+    const program = [
+      "import { createFactory, type PubSubFactory } from 'zps';",
+      "const factory: PubSubFactory = createFactory({ environment: 'local' });",
+      '// @ts-expect-error: the options are an object (an error only if the types were found)',
+      "createFactory('local');",
+      'await factory.close();',
+    ].join('\n');
+    writeFileSync(join(project, 'check.ts'), program);
+    const tsc = spawnSync(
+      process.execPath,
+      [
+        join(root, 'node_modules/typescript/bin/tsc'),
+        ...['--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--skipLibCheck'],
+        ...['--typeRoots', join(root, 'node_modules/@types'), '--types', 'node', 'check.ts'],
+      ],
+      { cwd: project, encoding: 'utf8' },
+    );
+    expect(tsc).toMatchObject({ status: 0, stdout: '' });
+  }, 30_000);
 });

@@ -29,7 +29,7 @@ function pathWithout(left: string): string {
 
 const check = (env: NodeJS.ProcessEnv) => spawnSync(process.execPath, [script], { env, encoding: 'utf8' });
 
-describe('npm test checks its prerequisites first (issue 17.16)', () => {
+describe('npm test checks its prerequisites first', () => {
   it('says in one line which tool is missing and how to get it, exit 1; silent when all are there', () => {
     const withoutKcat = check({ ...process.env, PATH: pathWithout('kcat') });
     expect(withoutKcat.status).toBe(1);

@@ -40,7 +40,7 @@ describe('on a terminal', () => {
     expect((await zps(socket, ['consume', t])).stdout).toBe('hello\n');
   });
 
-  it('shows the type and headers after the key, and the topic when several are read (issue 11.7)', async () => {
+  it('shows the type and headers after the key, and the topic when several are read', async () => {
     const t = unique('tty');
     await zps(socket, ['publish', t, '-k', 'user-7', '-t', 'order', '-H', 'region=eu', '-H', 'trace=1', '{"id": 1}']);
     await zps(socket, ['publish', `${t}-2`, 'plain']);
@@ -51,7 +51,7 @@ describe('on a terminal', () => {
     expect((await zps(socket, ['consume', t])).stdout).toBe('{"id":1}\n'); // a pipe stays as it was
   });
 
-  it('escape sequences in keys, header names and values and the type never reach the terminal; a pipe keeps their bytes (issue 17.14)', async () => {
+  it('escape sequences in keys, header names and values and the type never reach the terminal; a pipe keeps their bytes', async () => {
     const t = unique('tty');
     const [key, name, value, type] = ['k\x1b[2J', 'h\x1b[31m', 'v\x9b2J', 'ty\x1b]0;pwned\x07'];
     await zps(socket, ['publish', t, '-k', key, '-t', type, '-H', `${name}=${value}`, '-H', 'plain=ok', 'clear\x1b[2Jed']);
@@ -79,7 +79,7 @@ describe('on a terminal', () => {
     expect(await zps(socket, ['publish', t, 'd'])).toMatchObject({ stdout: '', stderr: '' });
   });
 
-  it('publish reading a terminal says so; Ctrl-D ends it, Ctrl-C is exit 130 saying what was published (issue 17.17)', async () => {
+  it('publish reading a terminal says so; Ctrl-D ends it, Ctrl-C is exit 130 saying what was published', async () => {
     const t = unique('tty');
     const typed = async (keys: string[]) => {
       const child = spawnOnTty(['publish', t], {}, true);

@@ -1,5 +1,5 @@
 /**
- * Issue 8: records come out exactly as they went in, whoever wrote them, and the defects found on a
+ * Records come out exactly as they went in, whoever wrote them, and the defects found on a
  * broker with Kafka's default settings stay fixed. Each case runs in local mode and on Kafka, where
  * kcat (librdkafka) writes records the way other clients do.
  */
@@ -44,9 +44,9 @@ function kcatShell(args: string, input: Buffer): void {
   if (result.status !== 0) throw new Error(`kcat ${args} failed: ${result.stderr}`);
 }
 
-/** The cases of issue 8 that hold in both modes: records come out as they went in. */
+/** The cases that hold in both modes: records come out as they went in. */
 export function describeFidelity(mode: Mode): void {
-  describe(`records as bytes, ${mode.name} mode (issue 8)`, () => {
+  describe(`records as bytes, ${mode.name} mode`, () => {
     const socketOf = ownSocket();
     const run = (args: string[], options: RunOptions = {}) => zps(socketOf(), args, { timeoutMs: 60_000, ...options, env: { ...mode.env(), ...options.env } });
     const bytes = (args: string[], options: RunOptions = {}) => zpsRaw(socketOf(), args, { ...options, env: { ...mode.env(), ...options.env } });
@@ -255,7 +255,7 @@ export function describeFidelity(mode: Mode): void {
 
 /** Kafka only: records kcat wrote, topic limits, brokers that do not answer, settings. */
 export function describeOtherClients(): void {
-  describe('records other Kafka clients wrote (issue 8)', () => {
+  describe('records other Kafka clients wrote', () => {
     const socketOf = ownSocket();
     const env = () => ({ ZPS_ENV: 'test', ZPS_BROKERS: process.env.ZPS_TEST_BROKERS! });
     const kz = (args: string[], options: RunOptions = {}) => zps(socketOf(), args, { timeoutMs: 60_000, ...options, env: { ...env(), ...options.env } });

@@ -1,5 +1,5 @@
 /**
- * Issue 11: the inspection kcat, kaf and rpk users reach for, the same in both modes: partitions,
+ * The inspection kcat, kaf and rpk users reach for, the same in both modes: partitions,
  * time, several topics, filters. Run by test/local/inspection.test.ts and test/kafka/inspection.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import type { Mode } from './fidelity.js';
 const lines = (text: string) => text.split('\n').filter(Boolean);
 
 export function describeInspection(mode: Mode): void {
-  describe(`inspection, ${mode.name} mode (issue 11)`, () => {
+  describe(`inspection, ${mode.name} mode`, () => {
     let socket: string;
     let cleanup: () => void;
     beforeAll(() => ({ socket, cleanup } = privateSocket()));
@@ -158,7 +158,7 @@ export function describeInspection(mode: Mode): void {
       );
     });
 
-    it("publish --from-json keeps a value's JSON as it stands in the line, whitespace and all; bad base64 is exit 2 naming the line (issue 17.12)", async () => {
+    it("publish --from-json keeps a value's JSON as it stands in the line, whitespace and all; bad base64 is exit 2 naming the line", async () => {
       const source = unique('spaced-src');
       const copy = unique('spaced-dst');
       expect(await run(['publish', source, '{"a": 1}', '[1,\t2]', '{\n  "b": 2\n}'])).toMatchObject({ code: 0 }); // as another client writes JSON

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toolsFor } from '../../src/factory.js';
-import { testIo } from '../../src/cli/test-io.js';
+import { testIo } from '../helpers/test-io.js';
 import { runZps } from '../../src/cli/run.js';
 import { unique } from '../helpers/wait.js';
 

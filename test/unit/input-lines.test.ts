@@ -48,7 +48,7 @@ describe('stdin lines', () => {
     expect((await linesOf([many.join('\n')])).map(([, text]) => text)).toEqual(many);
   });
 
-  it('refuses a line over the limit as soon as it passes it, counting it to its end without keeping it (issue 8.10)', async () => {
+  it('refuses a line over the limit as soon as it passes it, counting it to its end without keeping it', async () => {
     const chunk = Buffer.alloc(64 * 1024, 0x78);
     let read = 0;
     const stream = (async function* () {

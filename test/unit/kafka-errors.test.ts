@@ -6,7 +6,7 @@ const settings = { brokers: ['k1:9092', 'k2:9092'], timeoutMs: 1000 };
 /** Errors shaped as kafkajs throws them, wrapped as its retrier wraps them. */
 const protocolError = (type: string, message: string) => Object.assign(new Error(message), { name: 'KafkaJSProtocolError', type, retriable: true });
 
-describe("Kafka's errors in zps's words (issue 8.13)", () => {
+describe("Kafka's errors in zps's words", () => {
   it("an unknown topic names the topic and the brokers, kafkajs's wording kept as the cause", () => {
     const cause = protocolError('UNKNOWN_TOPIC_OR_PARTITION', 'This server does not host this topic-partition');
     const wrapped = Object.assign(new Error(cause.message), { name: 'KafkaJSNumberOfRetriesExceeded', originalError: cause });

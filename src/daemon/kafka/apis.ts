@@ -1,7 +1,9 @@
 /**
- * The Kafka APIs the daemon answers, with the versions it tells clients in ApiVersions (the floors
- * librdkafka before 2.11 matches exactly, see KAFKA-WIRE.md) and the versions it serves. Requests
- * and responses are Kafka's own definitions, compiled (src/wire/kafka/definition.ts).
+ * The Kafka APIs the daemon answers, with the versions it tells clients in ApiVersions (librdkafka before
+ * 2.11.1 enables features only when these include exact versions: v0 of ApiVersions, FindCoordinator,
+ * the group APIs and InitProducerId; ListOffsets 1; OffsetFetch 1; Produce 3 and 7; Fetch 4 and 10)
+ * and the versions it serves. Requests and responses are Kafka's own definitions, compiled
+ * (src/wire/kafka/definition.ts).
  */
 import { type MessageType, compileMessage } from '../../wire/kafka/definition.js';
 import { DEFINITIONS } from '../../wire/kafka/definitions.js';

@@ -1,6 +1,6 @@
-/** The test double of Io: commands run in-process on streams in memory (never loaded by the zps command). */
+/** The test double of Io: commands run in-process on streams in memory (test/unit/commands.test.ts). */
 import { PassThrough, Readable } from 'node:stream';
-import type { Io, OutStream } from './io.js';
+import type { Io, OutStream } from '../../src/cli/io.js';
 
 export interface TestIo extends Io {
   /** What the command wrote to stdout and stderr so far. */
