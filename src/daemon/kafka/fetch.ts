@@ -1,5 +1,5 @@
 /**
- * Reading APIs of the Kafka door: Fetch (long polling on the broker's watches), ListOffsets,
+ * Reading APIs of the Kafka listener: Fetch (long polling on the broker's watches), ListOffsets,
  * OffsetForLeaderEpoch and DeleteRecords. A partition's records go out as one record batch encoded
  * from the log's columns, starting at the offset asked for (encoded ahead for a reader going
  * through a partition in order: read-ahead.ts).
@@ -9,7 +9,7 @@ import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
 import { NO_PRODUCER, encodeRecordBatch } from '../../wire/kafka/record-batch.js';
 import { RECORD_FRAMING_BYTES } from '../../wire/record-batch-size.js';
-import { type Door, type Handlers, LEADER_EPOCH, eachPartition, items } from './door.js';
+import { type ListenerContext, type Handlers, LEADER_EPOCH, eachPartition, items } from './handlers.js';
 import { type EncodedRecords, ReadAhead } from './read-ahead.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -20,8 +20,8 @@ const MAX_TIMESTAMP = -3;
 /** Kafka's fetch.max.bytes: a fetch answers at most this much whatever its max_bytes (a first record may exceed it, so a client always progresses). */
 export const FETCH_MAX_BYTES = 55 * 1024 * 1024;
 
-export function fetchHandlers(door: Door): Handlers {
-  const { broker } = door;
+export function fetchHandlers(listener: ListenerContext): Handlers {
+  const { broker } = listener;
   const readAhead = new ReadAhead(broker);
 
   return {

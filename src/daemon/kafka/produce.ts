@@ -1,5 +1,5 @@
 /**
- * Produce and InitProducerId of the Kafka door. A partition's record batch is checked whole
+ * Produce and InitProducerId of the Kafka listener. A partition's record batch is checked whole
  * (one batch, magic 2, its CRC-32C, every record decodable, compressed or not) before any record
  * is stored, so nothing is half-written, and stored from its own bytes (ProducedBatch: no object per
  * record); idempotent producers' sequences are checked as Kafka does.
@@ -11,10 +11,10 @@ import { MalformedKafkaError } from '../../wire/kafka/bytes.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
 import { ProducedBatch, RecordCountError } from '../../wire/kafka/record-batch.js';
-import { type Door, type Handlers, TRANSACTIONS_REFUSED, items } from './door.js';
+import { type ListenerContext, type Handlers, TRANSACTIONS_REFUSED, items } from './handlers.js';
 import { ProducerSequences } from './producer-sequences.js';
 
-export function produceHandlers(door: Door): Handlers {
+export function produceHandlers(listener: ListenerContext): Handlers {
   const sequences = new ProducerSequences();
 
   const producePartition = (topic: string, partition: number, bytes: Buffer | null): Message => {
@@ -23,11 +23,11 @@ export function produceHandlers(door: Door): Handlers {
       errorCode,
       baseOffset,
       logAppendTimeMs: -1,
-      logStartOffset: door.broker.partitionOffsets(topic)?.[partition]?.start ?? -1,
+      logStartOffset: listener.broker.partitionOffsets(topic)?.[partition]?.start ?? -1,
       recordErrors: [],
       errorMessage,
     });
-    const partitions = door.broker.partitionOffsets(topic);
+    const partitions = listener.broker.partitionOffsets(topic);
     if (!partitions || partition < 0 || partition >= partitions.length)
       return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${partition} in topic ${topic}`);
     if (!bytes) return result(ErrorCode.CORRUPT_MESSAGE, 'no record batch');
@@ -47,7 +47,7 @@ export function produceHandlers(door: Door): Handlers {
     if (sequence.errorCode !== undefined) return result(sequence.errorCode, sequence.message);
     if (sequence.duplicateOf !== undefined) return result(ErrorCode.NONE, null, sequence.duplicateOf);
     try {
-      const baseOffset = door.broker.produce(topic, batch)[0]?.[1] ?? -1;
+      const baseOffset = listener.broker.produce(topic, batch)[0]?.[1] ?? -1;
       sequence.stored?.(baseOffset);
       return result(ErrorCode.NONE, null, baseOffset);
     } catch (error) {

@@ -1,5 +1,5 @@
 /**
- * The daemon's Kafka door: a TCP listener on a loopback address speaking Kafka's wire protocol.
+ * The Kafka listener's TCP server: a loopback address speaking Kafka's wire protocol.
  * Each connection reads size-prefixed requests, hands each to its API's handler and writes the
  * responses in request order (a long-polling Fetch holds back the ones after it, as Kafka does).
  * A connection that sends what is not a Kafka request is closed; the daemon and other clients go on.
@@ -27,7 +27,7 @@ export type Handler = (request: Message, context: RequestContext) => Message | n
 
 type Log = (line: string) => void;
 
-export class KafkaListener {
+export class KafkaServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
 

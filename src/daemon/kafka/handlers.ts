@@ -2,15 +2,15 @@ import type { MemoryBroker, PartitionOffsets } from '../../memory/broker.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
 import type { ListenAddress } from './address.js';
-import type { Handler } from './listener.js';
+import type { Handler } from './server.js';
 
-/** What every handler of the Kafka door reaches: the one broker, and the address clients are told. */
-export interface Door {
+/** What every handler of the Kafka listener reaches: the one broker, and the address clients are told. */
+export interface ListenerContext {
   broker: MemoryBroker;
   advertised: ListenAddress;
 }
 
-/** The door is a cluster of one broker: node 0, leader of every partition, its own coordinator. */
+/** The listener is a cluster of one broker: node 0, leader of every partition, its own coordinator. */
 export const NODE_ID = 0;
 export const LEADER_EPOCH = 0;
 
