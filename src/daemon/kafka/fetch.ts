@@ -9,7 +9,7 @@ import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
 import { NO_PRODUCER, encodeRecordBatch } from '../../wire/kafka/record-batch.js';
 import { RECORD_FRAMING_BYTES } from '../../wire/record-batch-size.js';
-import { type ListenerContext, type Handlers, LEADER_EPOCH, eachPartition, items } from './handlers.js';
+import { type ListenerContext, type Handlers, LEADER_EPOCH, eachPartition, items, leaderOf } from './handlers.js';
 import { type EncodedRecords, ReadAhead } from './read-ahead.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -25,11 +25,12 @@ export function fetchHandlers(listener: ListenerContext): Handlers {
   const readAhead = new ReadAhead(broker);
 
   return {
-    Fetch: async (request, { signal }) => {
+    Fetch: async (request, { signal, node }) => {
       const topics = items(request.topics);
       const deadline = Date.now() + (request.maxWaitMs as number);
       const maxBytes = Math.min(request.maxBytes as number, FETCH_MAX_BYTES);
-      const read = () => readTopics(broker, readAhead, topics, maxBytes, request.isolationLevel === READ_COMMITTED);
+      const led = (topic: string, partition: number) => leaderOf(listener, topic, partition) === node;
+      const read = () => readTopics(broker, readAhead, topics, maxBytes, request.isolationLevel === READ_COMMITTED, led);
       let result = read();
       while (result.bytes < (request.minBytes as number) && !result.failed && Date.now() < deadline && !signal.aborted) {
         await nextChange(
@@ -87,8 +88,15 @@ interface ReadResult {
   failed: boolean;
 }
 
-/** Each partition's records from its fetch offset, within its own limit and the request's. */
-function readTopics(broker: MemoryBroker, readAhead: ReadAhead, topics: Message[], maxBytes: number, readCommitted: boolean): ReadResult {
+/** Each partition's records from its fetch offset, within its own limit and the request's; those the node does not lead (`led`) are refused. */
+function readTopics(
+  broker: MemoryBroker,
+  readAhead: ReadAhead,
+  topics: Message[],
+  maxBytes: number,
+  readCommitted: boolean,
+  led: (topic: string, partition: number) => boolean,
+): ReadResult {
   let bytes = 0;
   let failed = false;
   const responses = eachPartition(broker, topics, { topic: 'topic', partition: 'partition' }, (name, partitionIndex, at, p) => {
@@ -106,6 +114,10 @@ function readTopics(broker: MemoryBroker, readAhead: ReadAhead, topics: Message[
     if (!at || fetchOffset < at.start || fetchOffset > at.end) {
       failed = true;
       return answer(at ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, EMPTY);
+    }
+    if (!led(name, partitionIndex)) {
+      failed = true;
+      return answer(ErrorCode.NOT_LEADER_OR_FOLLOWER, EMPTY);
     }
     // within the partition's limit and what is left of the request's (a slice has at least one record)
     const budget = Math.min(p.partitionMaxBytes as number, maxBytes - bytes);

@@ -10,7 +10,7 @@ import { ErrorCode } from '../../wire/kafka/messages.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { advertisedVersions } from './apis.js';
 import { FETCH_MAX_BYTES } from './fetch.js';
-import { type ListenerContext, type Handlers, LEADER_EPOCH, NODE_ID, items } from './handlers.js';
+import { type ListenerContext, type Handlers, LEADER_EPOCH, NODE_ID, items, leaderOf } from './handlers.js';
 
 const CLUSTER_ID = 'zps-local-daemon';
 /** Kafka's num.partitions: what an auto-created topic or CreateTopics with -1 gets. */
@@ -33,15 +33,18 @@ export function topicHandlers(listener: ListenerContext): Handlers {
       name,
       topicId: broker.topicId(name),
       isInternal: false,
-      partitions: Array.from({ length: count }, (_, partitionIndex) => ({
-        errorCode: ErrorCode.NONE,
-        partitionIndex,
-        leaderId: NODE_ID,
-        leaderEpoch: LEADER_EPOCH,
-        replicaNodes: [NODE_ID],
-        isrNodes: [NODE_ID],
-        offlineReplicas: [],
-      })),
+      partitions: Array.from({ length: count }, (_, partitionIndex) => {
+        const leaderId = leaderOf(listener, name, partitionIndex);
+        return {
+          errorCode: ErrorCode.NONE,
+          partitionIndex,
+          leaderId,
+          leaderEpoch: LEADER_EPOCH,
+          replicaNodes: [leaderId],
+          isrNodes: [leaderId],
+          offlineReplicas: [],
+        };
+      }),
     };
   };
 
@@ -91,7 +94,7 @@ export function topicHandlers(listener: ListenerContext): Handlers {
       });
       return {
         throttleTimeMs: 0,
-        brokers: [{ nodeId: NODE_ID, host: listener.advertised.host, port: listener.advertised.port, rack: null }],
+        brokers: [listener.advertised, ...listener.moreNodes].map(({ host, port }, nodeId) => ({ nodeId, host, port, rack: null })),
         clusterId: CLUSTER_ID,
         controllerId: NODE_ID,
         topics,
