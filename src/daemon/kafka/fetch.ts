@@ -111,13 +111,13 @@ function readTopics(
       records,
     });
     const fetchOffset = p.fetchOffset as number;
+    if (at && !led(name, partitionIndex)) {
+      failed = true;
+      return answer(ErrorCode.NOT_LEADER_OR_FOLLOWER, EMPTY);
+    }
     if (!at || fetchOffset < at.start || fetchOffset > at.end) {
       failed = true;
       return answer(at ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, EMPTY);
-    }
-    if (!led(name, partitionIndex)) {
-      failed = true;
-      return answer(ErrorCode.NOT_LEADER_OR_FOLLOWER, EMPTY);
     }
     // within the partition's limit and what is left of the request's (a slice has at least one record)
     const budget = Math.min(p.partitionMaxBytes as number, maxBytes - bytes);
