@@ -33,11 +33,11 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     await takeOverStaleSocket(paths.socket, paths.lockFile);
     await server.listen();
   }
-  // the Kafka door opens after the socket is ours: a second daemon must not take the port first
-  const { openKafkaDoor } = options.kafka ? await import('./kafka/open.js') : { openKafkaDoor: undefined };
+  // the Kafka listener opens after the socket is ours: a second daemon must not take the port first
+  const { openKafkaListener } = options.kafka ? await import('./kafka/open.js') : { openKafkaListener: undefined };
   const kafka =
-    openKafkaDoor && options.kafka
-      ? await openKafkaDoor(broker, options.kafka, log).catch(async (error) => {
+    openKafkaListener && options.kafka
+      ? await openKafkaListener(broker, options.kafka, log).catch(async (error) => {
           await server.close();
           throw error;
         })

@@ -34,7 +34,7 @@ export function register(program: Command, run: ActionRunner): void {
   );
   withOptions(daemon.command('run').description('run the daemon in the foreground, logging to stderr')).action(
     run(async (ctx, command) => {
-      // the server, its Kafka door and their codecs, loaded only where they run: a path the CLI
+      // the server, its Kafka listener and their codecs, loaded only where they run: a path the CLI
       // bundle does not follow, so they stay out of what every command parses at start
       const { runDaemon } = (await import(packageFile('dist/daemon/run.js').href)) as typeof import('../../daemon/run.js');
       await runDaemon({ socket: socketOf(ctx), ...configFrom(ctx, command.opts<DaemonFlags>()) });

@@ -11,7 +11,7 @@ export interface ListenAddress {
 
 /**
  * A Kafka listener's address: `host:port`, `[v6]:port` or a port alone (on 127.0.0.1). Loopback
- * only: the daemon's Unix socket is owner-only, and this door must not open the broker to the
+ * only: the daemon's Unix socket is owner-only, and this listener must not open the broker to the
  * network. `localhost` becomes 127.0.0.1, the address clients are told (librdkafka may resolve
  * `localhost` to ::1). Port 0 picks a free port (status shows which).
  */

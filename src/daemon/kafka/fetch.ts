@@ -1,5 +1,5 @@
 /**
- * Reading APIs of the Kafka door: Fetch (long polling on the broker's watches), ListOffsets,
+ * Reading APIs of the Kafka listener: Fetch (long polling on the broker's watches), ListOffsets,
  * OffsetForLeaderEpoch and DeleteRecords. A partition's records go out as one record batch encoded
  * from the log's columns, starting at the offset asked for (encoded ahead for a reader going
  * through a partition in order: read-ahead.ts).
@@ -9,7 +9,7 @@ import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
 import { NO_PRODUCER, encodeRecordBatch } from '../../wire/kafka/record-batch.js';
 import { RECORD_FRAMING_BYTES } from '../../wire/record-batch-size.js';
-import { type Door, type Handlers, LEADER_EPOCH, eachPartition, items } from './door.js';
+import { type ListenerContext, type Handlers, LEADER_EPOCH, eachPartition, items, leaderOf } from './handlers.js';
 import { type EncodedRecords, ReadAhead } from './read-ahead.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -20,16 +20,17 @@ const MAX_TIMESTAMP = -3;
 /** Kafka's fetch.max.bytes: a fetch answers at most this much whatever its max_bytes (a first record may exceed it, so a client always progresses). */
 export const FETCH_MAX_BYTES = 55 * 1024 * 1024;
 
-export function fetchHandlers(door: Door): Handlers {
-  const { broker } = door;
+export function fetchHandlers(listener: ListenerContext): Handlers {
+  const { broker } = listener;
   const readAhead = new ReadAhead(broker);
 
   return {
-    Fetch: async (request, { signal }) => {
+    Fetch: async (request, { signal, node }) => {
       const topics = items(request.topics);
       const deadline = Date.now() + (request.maxWaitMs as number);
       const maxBytes = Math.min(request.maxBytes as number, FETCH_MAX_BYTES);
-      const read = () => readTopics(broker, readAhead, topics, maxBytes, request.isolationLevel === READ_COMMITTED);
+      const led = (topic: string, partition: number) => leaderOf(listener, topic, partition) === node;
+      const read = () => readTopics(broker, readAhead, topics, maxBytes, request.isolationLevel === READ_COMMITTED, led);
       let result = read();
       while (result.bytes < (request.minBytes as number) && !result.failed && Date.now() < deadline && !signal.aborted) {
         await nextChange(
@@ -87,8 +88,15 @@ interface ReadResult {
   failed: boolean;
 }
 
-/** Each partition's records from its fetch offset, within its own limit and the request's. */
-function readTopics(broker: MemoryBroker, readAhead: ReadAhead, topics: Message[], maxBytes: number, readCommitted: boolean): ReadResult {
+/** Each partition's records from its fetch offset, within its own limit and the request's; those the node does not lead (`led`) are refused. */
+function readTopics(
+  broker: MemoryBroker,
+  readAhead: ReadAhead,
+  topics: Message[],
+  maxBytes: number,
+  readCommitted: boolean,
+  led: (topic: string, partition: number) => boolean,
+): ReadResult {
   let bytes = 0;
   let failed = false;
   const responses = eachPartition(broker, topics, { topic: 'topic', partition: 'partition' }, (name, partitionIndex, at, p) => {
@@ -103,6 +111,10 @@ function readTopics(broker: MemoryBroker, readAhead: ReadAhead, topics: Message[
       records,
     });
     const fetchOffset = p.fetchOffset as number;
+    if (at && !led(name, partitionIndex)) {
+      failed = true;
+      return answer(ErrorCode.NOT_LEADER_OR_FOLLOWER, EMPTY);
+    }
     if (!at || fetchOffset < at.start || fetchOffset > at.end) {
       failed = true;
       return answer(at ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, EMPTY);

@@ -1,5 +1,5 @@
 /**
- * The group APIs of the Kafka door: the coordinator's (FindCoordinator, JoinGroup, SyncGroup,
+ * The group APIs of the Kafka listener: the coordinator's (FindCoordinator, JoinGroup, SyncGroup,
  * Heartbeat, LeaveGroup), offsets (OffsetCommit, OffsetFetch, kept in the memory broker so zps's
  * own commands see them) and the tools' (DescribeGroups, ListGroups). A group has members on one
  * door at a time: a Kafka client joining a group zps consumers are in gets
@@ -10,15 +10,15 @@ import type { GroupInfo } from '../../pubsub/driver.js';
 import { Reader, Writer } from '../../wire/kafka/bytes.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
-import { type Door, type Handlers, NODE_ID, TRANSACTIONS_REFUSED, eachPartition, items } from './door.js';
+import { type ListenerContext, type Handlers, NODE_ID, TRANSACTIONS_REFUSED, eachPartition, items } from './handlers.js';
 import { ClassicGroup, type GroupState } from './group-coordinator.js';
 
 const GROUP_KEY = 0;
 const CONSUMER_PROTOCOL = 'consumer';
 const UNKNOWN_OPERATIONS = -2_147_483_648;
 
-export function groupHandlers(door: Door): Handlers {
-  const { broker } = door;
+export function groupHandlers(listener: ListenerContext): Handlers {
+  const { broker } = listener;
   const groups = new Map<string, ClassicGroup>();
   const groupOf = (name: string) => {
     let group = groups.get(name);
@@ -31,7 +31,14 @@ export function groupHandlers(door: Door): Handlers {
     FindCoordinator: (request) => {
       // the daemon coordinates every group; transactions it does not keep
       if ((request.keyType ?? GROUP_KEY) !== GROUP_KEY) return { throttleTimeMs: 0, ...TRANSACTIONS_REFUSED, nodeId: -1, host: '', port: -1 };
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: NODE_ID, host: door.advertised.host, port: door.advertised.port };
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        nodeId: NODE_ID,
+        host: listener.advertised.host,
+        port: listener.advertised.port,
+      };
     },
 
     JoinGroup: async (request, { version, clientId, clientHost }) => {

@@ -2,29 +2,42 @@ import type { MemoryBroker } from '../../memory/broker.js';
 import { ZpsError } from '../../pubsub/errors.js';
 import { type ListenAddress, formatListenAddress } from './address.js';
 import { API_KEYS, SERVED_APIS } from './apis.js';
-import type { Door } from './door.js';
+import { Faults } from './faults.js';
+import type { ListenerContext } from './handlers.js';
 import { fetchHandlers } from './fetch.js';
 import { groupHandlers } from './groups.js';
-import { type Handler, KafkaListener } from './listener.js';
+import { type Handler, KafkaServer } from './server.js';
 import { produceHandlers } from './produce.js';
 import { topicHandlers } from './topics.js';
 
-export interface KafkaDoor {
+export interface KafkaListener {
   /** The address bound, as clients are told it. */
   address: ListenAddress;
   close(): Promise<void>;
+  /** For tests: faults the listener shows its clients. */
+  faults: Faults;
+  /** For tests: `node` (of those opened, see openKafkaListener) leads the partition from now on. */
+  moveLeader(topic: string, partition: number, node: number): void;
 }
 
-/** Opens the broker's Kafka door on `address`: every served API answered by its handler. */
-export async function openKafkaDoor(broker: MemoryBroker, address: ListenAddress, log: (line: string) => void): Promise<KafkaDoor> {
-  const door: Door = { broker, advertised: address };
-  const byName = { ...topicHandlers(door), ...produceHandlers(door), ...fetchHandlers(door), ...groupHandlers(door) };
+/**
+ * Opens the broker's Kafka listener on `address`: every served API answered by its handler. A
+ * test may ask for more `nodes`, each on a free port of the same host, all serving the one broker,
+ * so that a partition's leader can move.
+ */
+export async function openKafkaListener(broker: MemoryBroker, address: ListenAddress, log: (line: string) => void, nodes = 1): Promise<KafkaListener> {
+  const context: ListenerContext = { broker, advertised: address, moreNodes: [], movedLeaders: new Map() };
+  const byName = { ...topicHandlers(context), ...produceHandlers(context), ...fetchHandlers(context), ...groupHandlers(context) };
   const handlers = new Map<number, Handler>(Object.entries(byName).map(([name, handler]) => [API_KEYS[name]!, handler]));
   for (const api of SERVED_APIS.values()) if (!handlers.has(api.key)) throw new Error(`no handler for ${api.name}`);
-  const listener = new KafkaListener(handlers, log);
+  const faults = new Faults();
+  const servers = Array.from({ length: nodes }, (_, node) => new KafkaServer(handlers, log, node, faults));
+  const close = () => Promise.all(servers.map((server) => server.close())).then(() => {});
   try {
-    door.advertised = await listener.listen(address);
+    context.advertised = await servers[0]!.listen(address);
+    for (const server of servers.slice(1)) context.moreNodes.push(await server.listen({ host: address.host, port: 0 }));
   } catch (error) {
+    await close();
     const code = (error as NodeJS.ErrnoException).code;
     const why =
       code === 'EADDRINUSE'
@@ -34,5 +47,13 @@ export async function openKafkaDoor(broker: MemoryBroker, address: ListenAddress
           : `cannot be listened on: ${(error as Error).message}`;
     throw new ZpsError(`the Kafka listener's address ${formatListenAddress(address)} ${why}`);
   }
-  return { address: door.advertised, close: () => listener.close() };
+  return {
+    address: context.advertised,
+    close,
+    faults,
+    moveLeader: (topic, partition, node) => {
+      if (!Number.isInteger(node) || node < 0 || node >= nodes) throw new Error(`no node ${node}: the listener has ${nodes}`);
+      context.movedLeaders.set(`${topic}/${partition}`, node);
+    },
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * Produce and InitProducerId of the Kafka door. A partition's record batch is checked whole
+ * Produce and InitProducerId of the Kafka listener. A partition's record batch is checked whole
  * (one batch, magic 2, its CRC-32C, every record decodable, compressed or not) before any record
  * is stored, so nothing is half-written, and stored from its own bytes (ProducedBatch: no object per
  * record); idempotent producers' sequences are checked as Kafka does.
@@ -11,25 +11,26 @@ import { MalformedKafkaError } from '../../wire/kafka/bytes.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
 import { ProducedBatch, RecordCountError } from '../../wire/kafka/record-batch.js';
-import { type Door, type Handlers, TRANSACTIONS_REFUSED, items } from './door.js';
+import { type ListenerContext, type Handlers, TRANSACTIONS_REFUSED, items, leaderOf } from './handlers.js';
 import { ProducerSequences } from './producer-sequences.js';
 
-export function produceHandlers(door: Door): Handlers {
+export function produceHandlers(listener: ListenerContext): Handlers {
   const sequences = new ProducerSequences();
 
-  const producePartition = (topic: string, partition: number, bytes: Buffer | null): Message => {
+  const producePartition = (topic: string, partition: number, bytes: Buffer | null, node: number): Message => {
     const result = (errorCode: number, errorMessage: string | null = null, baseOffset = -1): Message => ({
       index: partition,
       errorCode,
       baseOffset,
       logAppendTimeMs: -1,
-      logStartOffset: door.broker.partitionOffsets(topic)?.[partition]?.start ?? -1,
+      logStartOffset: listener.broker.partitionOffsets(topic)?.[partition]?.start ?? -1,
       recordErrors: [],
       errorMessage,
     });
-    const partitions = door.broker.partitionOffsets(topic);
+    const partitions = listener.broker.partitionOffsets(topic);
     if (!partitions || partition < 0 || partition >= partitions.length)
       return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${partition} in topic ${topic}`);
+    if (leaderOf(listener, topic, partition) !== node) return result(ErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${node} does not lead ${topic}[${partition}]`);
     if (!bytes) return result(ErrorCode.CORRUPT_MESSAGE, 'no record batch');
     if (bytes.byteLength > MAX_BATCH_BYTES) {
       return result(ErrorCode.MESSAGE_TOO_LARGE, `record batch of ${bytes.byteLength} bytes is over max.message.bytes (${MAX_BATCH_BYTES})`);
@@ -47,7 +48,7 @@ export function produceHandlers(door: Door): Handlers {
     if (sequence.errorCode !== undefined) return result(sequence.errorCode, sequence.message);
     if (sequence.duplicateOf !== undefined) return result(ErrorCode.NONE, null, sequence.duplicateOf);
     try {
-      const baseOffset = door.broker.produce(topic, batch)[0]?.[1] ?? -1;
+      const baseOffset = listener.broker.produce(topic, batch)[0]?.[1] ?? -1;
       sequence.stored?.(baseOffset);
       return result(ErrorCode.NONE, null, baseOffset);
     } catch (error) {
@@ -60,7 +61,7 @@ export function produceHandlers(door: Door): Handlers {
   };
 
   return {
-    Produce: (request) => {
+    Produce: (request, { node }) => {
       if (request.transactionalId !== null) {
         return {
           responses: items(request.topicData).map((topic) => ({
@@ -71,7 +72,7 @@ export function produceHandlers(door: Door): Handlers {
       }
       const responses = items(request.topicData).map((topic) => ({
         name: topic.name,
-        partitionResponses: items(topic.partitionData).map((p) => producePartition(topic.name as string, p.index as number, p.records as Buffer | null)),
+        partitionResponses: items(topic.partitionData).map((p) => producePartition(topic.name as string, p.index as number, p.records as Buffer | null, node)),
       }));
       return request.acks === 0 ? null : { responses, throttleTimeMs: 0 };
     },

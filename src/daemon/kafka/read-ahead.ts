@@ -12,7 +12,7 @@ export interface EncodedRecords {
 }
 
 /**
- * Read-ahead for readers going through a partition in order. The door encodes a fetch's records
+ * Read-ahead for readers going through a partition in order. The listener encodes a fetch's records
  * from the log's columns, which takes it about as long as the client takes to read them (Kafka
  * sends what it stored without looking at it): so while a reader reads one answer, the records
  * after it are encoded for the fetch it sends next, within the same limit. Records before a

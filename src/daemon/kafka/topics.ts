@@ -1,6 +1,6 @@
 /**
  * ApiVersions, Metadata and the topic admin APIs (CreateTopics, DeleteTopics, DescribeConfigs)
- * of the Kafka door. Topics are the broker's own: what a Kafka client creates, zps sees.
+ * of the Kafka listener. Topics are the broker's own: what a Kafka client creates, zps sees.
  */
 import { MAX_BATCH_BYTES } from '../../memory/broker.js';
 import { oversizedCreation } from '../../memory/topic-policy.js';
@@ -10,7 +10,7 @@ import { ErrorCode } from '../../wire/kafka/messages.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { advertisedVersions } from './apis.js';
 import { FETCH_MAX_BYTES } from './fetch.js';
-import { type Door, type Handlers, LEADER_EPOCH, NODE_ID, items } from './door.js';
+import { type ListenerContext, type Handlers, LEADER_EPOCH, NODE_ID, items, leaderOf } from './handlers.js';
 
 const CLUSTER_ID = 'zps-local-daemon';
 /** Kafka's num.partitions: what an auto-created topic or CreateTopics with -1 gets. */
@@ -22,8 +22,8 @@ const DEFAULT_CONFIG = 5;
 const STATIC_BROKER_CONFIG = 4;
 const ConfigType = { boolean: 1, string: 2, int: 3, long: 5 } as const;
 
-export function topicHandlers(door: Door): Handlers {
-  const { broker } = door;
+export function topicHandlers(listener: ListenerContext): Handlers {
+  const { broker } = listener;
   const partitionsOf = (topic: string) => broker.partitionOffsets(topic)?.length;
 
   const describeTopic = (name: string): Message => {
@@ -33,15 +33,18 @@ export function topicHandlers(door: Door): Handlers {
       name,
       topicId: broker.topicId(name),
       isInternal: false,
-      partitions: Array.from({ length: count }, (_, partitionIndex) => ({
-        errorCode: ErrorCode.NONE,
-        partitionIndex,
-        leaderId: NODE_ID,
-        leaderEpoch: LEADER_EPOCH,
-        replicaNodes: [NODE_ID],
-        isrNodes: [NODE_ID],
-        offlineReplicas: [],
-      })),
+      partitions: Array.from({ length: count }, (_, partitionIndex) => {
+        const leaderId = leaderOf(listener, name, partitionIndex);
+        return {
+          errorCode: ErrorCode.NONE,
+          partitionIndex,
+          leaderId,
+          leaderEpoch: LEADER_EPOCH,
+          replicaNodes: [leaderId],
+          isrNodes: [leaderId],
+          offlineReplicas: [],
+        };
+      }),
     };
   };
 
@@ -91,7 +94,7 @@ export function topicHandlers(door: Door): Handlers {
       });
       return {
         throttleTimeMs: 0,
-        brokers: [{ nodeId: NODE_ID, host: door.advertised.host, port: door.advertised.port, rack: null }],
+        brokers: [listener.advertised, ...listener.moreNodes].map(({ host, port }, nodeId) => ({ nodeId, host, port, rack: null })),
         clusterId: CLUSTER_ID,
         controllerId: NODE_ID,
         topics,
@@ -152,9 +155,9 @@ export function topicHandlers(door: Door): Handlers {
         let configs: Array<[string, string, number]>;
         if (type === TOPIC_RESOURCE) {
           if (partitionsOf(name) === undefined) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`, []);
-          configs = topicConfigs(door);
+          configs = topicConfigs(listener);
         } else if (type === BROKER_RESOURCE) {
-          configs = brokerConfigs(door);
+          configs = brokerConfigs(listener);
         } else {
           return result(ErrorCode.INVALID_REQUEST, `resource type ${type} is not described by zps's local broker`, []);
         }
@@ -203,7 +206,7 @@ function isValidTopic(name: string): boolean {
 const limit = (value: number) => (Number.isFinite(value) ? String(value) : '-1');
 
 /** The settings that hold for every topic of the daemon, under Kafka's names. */
-function topicConfigs({ broker }: Door): Array<[string, string, number]> {
+function topicConfigs({ broker }: ListenerContext): Array<[string, string, number]> {
   return [
     ['cleanup.policy', 'delete', ConfigType.string],
     ['compression.type', 'producer', ConfigType.string],
@@ -215,12 +218,12 @@ function topicConfigs({ broker }: Door): Array<[string, string, number]> {
   ];
 }
 
-function brokerConfigs(door: Door): Array<[string, string, number]> {
+function brokerConfigs(listener: ListenerContext): Array<[string, string, number]> {
   return [
     ['auto.create.topics.enable', 'true', ConfigType.boolean],
     ['message.max.bytes', String(MAX_BATCH_BYTES), ConfigType.int],
     ['fetch.max.bytes', String(FETCH_MAX_BYTES), ConfigType.int],
     ['num.partitions', String(DEFAULT_PARTITIONS), ConfigType.int],
-    ['log.retention.bytes', limit(door.broker.limits.retentionBytes), ConfigType.long],
+    ['log.retention.bytes', limit(listener.broker.limits.retentionBytes), ConfigType.long],
   ];
 }

@@ -2,7 +2,7 @@
 // producer compressing with snappy, and the classic group protocol. It produces keyed records
 // (a header on each, a tombstone among them) to a topic of 3 partitions, reads them back in a
 // group of two members (each record once), commits, and prints what it saw as JSON for the test
-// (test/kafka/kafka-door-clients.test.ts) to check.
+// (test/kafka/kafka-listener-foreign-clients.test.ts) to check.
 package main
 
 import (

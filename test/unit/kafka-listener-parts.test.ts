@@ -1,5 +1,5 @@
 /**
- * The pieces of the daemon's Kafka door that need no socket: listen addresses, idempotent
+ * The pieces of the daemon's Kafka listener that need no socket: listen addresses, idempotent
  * producers' sequences, the classic group protocol's state machine, and a produced batch read in place.
  */
 import { gzipSync } from 'node:zlib';

@@ -4,21 +4,21 @@
  */
 import { beforeAll, describe } from 'vitest';
 import { createTools } from '../../dist/index.js';
-import { kafkaDoorDaemon } from '../helpers/kafka-door.js';
+import { kafkaListenerDaemon } from '../helpers/kafka-listener-daemon.js';
 import { describeConformance } from '../suites/conformance.js';
 import { describeFidelity, KAFKA } from '../suites/fidelity.js';
 import { describeInspection } from '../suites/inspection.js';
 
-const door = kafkaDoorDaemon();
+const listener = kafkaListenerDaemon();
 // the suites' Kafka mode and their kcat read the brokers from here (this file's process only)
 beforeAll(() => {
-  process.env.ZPS_TEST_BROKERS = door.address();
+  process.env.ZPS_TEST_BROKERS = listener.address();
 });
 
 describe("the daemon's Kafka listener, through kafkajs", () => {
   describeConformance(() => ({
     name: 'kafka',
-    factory: (options) => createTools({ environment: 'test', kafkaBrokers: [door.address()], timeoutMs: 20_000, ...options }),
+    factory: (options) => createTools({ environment: 'test', kafkaBrokers: [listener.address()], timeoutMs: 20_000, ...options }),
     caps: { deliveryTimeoutMs: 30_000, resetKeepsOffsets: true },
   }));
 });

@@ -7,12 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_SCRIPTS, franzGoCheck, kafkaTool, pythonWithKafkaClient } from '../helpers/clients.js';
 import { partitionForKey } from '../../dist/wire/murmur2.js';
-import { kafkaDoorDaemon } from '../helpers/kafka-door.js';
+import { kafkaListenerDaemon } from '../helpers/kafka-listener-daemon.js';
 import { unique } from '../helpers/wait.js';
 import { privateSocket, zps } from '../helpers/zps.js';
 
-const door = kafkaDoorDaemon();
-const run = (args: string[], input?: string) => zps(door.socket(), args, { input });
+const listener = kafkaListenerDaemon();
+const run = (args: string[], input?: string) => zps(listener.socket(), args, { input });
 const lines = (text: string) => text.split('\n').filter(Boolean);
 
 describe('confluent-kafka-python against the daemon', () => {
@@ -24,7 +24,7 @@ describe('confluent-kafka-python against the daemon', () => {
   it('idempotent produce, a group of two (each message once), commits, seek, watermarks, delete_records', async () => {
     const t = unique('py');
     const group = unique('pyg');
-    const result = spawnSync(python, [`${CLIENT_SCRIPTS}/confluent_kafka_check.py`, door.address(), t, group], { encoding: 'utf8', timeout: 90_000 });
+    const result = spawnSync(python, [`${CLIENT_SCRIPTS}/confluent_kafka_check.py`, listener.address(), t, group], { encoding: 'utf8', timeout: 90_000 });
     expect(result.status, result.stderr).toBe(0);
     const seen = JSON.parse(result.stdout);
     expect(seen).toMatchObject({
@@ -49,7 +49,7 @@ describe('confluent-kafka-python against the daemon', () => {
 
   it('init_transactions fails at once with the reason, as a fatal error, not after its timeout', () => {
     // the call's own timeout is 30 s: it returns when librdkafka gives up, which must be at once
-    const result = spawnSync(python, [`${CLIENT_SCRIPTS}/confluent_kafka_transactions.py`, door.address(), unique('tx')], {
+    const result = spawnSync(python, [`${CLIENT_SCRIPTS}/confluent_kafka_transactions.py`, listener.address(), unique('tx')], {
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -70,7 +70,7 @@ describe('franz-go against the daemon', () => {
   it("with kgo's defaults (idempotent, snappy, classic groups): a group of two sees each record once, commits; keys land where zps puts them", async () => {
     const t = unique('go');
     const group = unique('gog');
-    const result = spawnSync(check, [door.address(), t, group], { encoding: 'utf8', timeout: 90_000 });
+    const result = spawnSync(check, [listener.address(), t, group], { encoding: 'utf8', timeout: 90_000 });
     expect(result.status, result.stderr).toBe(0);
     const seen = JSON.parse(result.stdout);
     expect(seen).toMatchObject({
@@ -105,7 +105,7 @@ describe("the Java client (Kafka's own tools) against the daemon", () => {
     await run(['publish', t, '--partitions', '3'], '');
     const produced = kafkaTool('org.apache.kafka.tools.VerifiableProducer', [
       '--bootstrap-server',
-      door.address(),
+      listener.address(),
       '--topic',
       t,
       '--max-messages',
@@ -119,7 +119,7 @@ describe("the Java client (Kafka's own tools) against the daemon", () => {
     expect(acked).toHaveLength(1000);
     const consumed = kafkaTool('org.apache.kafka.tools.VerifiableConsumer', [
       '--bootstrap-server',
-      door.address(),
+      listener.address(),
       '--topic',
       t,
       '--group-id',
@@ -141,7 +141,7 @@ describe("the Java client (Kafka's own tools) against the daemon", () => {
     expect(new Set(records)).toEqual(new Set(acked));
     const described = kafkaTool('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', [
       '--bootstrap-server',
-      door.address(),
+      listener.address(),
       '--describe',
       '--group',
       group,
@@ -152,7 +152,7 @@ describe("the Java client (Kafka's own tools) against the daemon", () => {
     expect(rows.map((row) => row.split(/\s+/)[2]).sort()).toEqual([...new Set(acked.map((a) => a.split(':')[0]))].sort());
     for (const row of rows) expect(row.split(/\s+/)[5]).toBe('0'); // LAG
     expect((await run(['count', t, '-g', group])).stdout).toMatch(/^0\b/);
-    const listed = kafkaTool('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', door.address(), '--list']);
+    const listed = kafkaTool('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', listener.address(), '--list']);
     expect(listed.code, listed.stderr).toBe(0);
     expect(lines(listed.stdout)).toContain(t);
   }, 120_000);

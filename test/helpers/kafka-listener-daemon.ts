@@ -5,7 +5,7 @@ import { privateSocket, zps } from './zps.js';
  * A daemon of its own answering Kafka clients on a free loopback port, for the file's tests; its
  * address (host:port) once started. Local-mode commands of the tests use other daemons.
  */
-export function kafkaDoorDaemon(): { address: () => string; socket: () => string } {
+export function kafkaListenerDaemon(): { address: () => string; socket: () => string } {
   let address = '';
   let own: ReturnType<typeof privateSocket>;
   beforeAll(async () => {

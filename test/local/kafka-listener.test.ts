@@ -9,17 +9,17 @@ import { describe, expect, it } from 'vitest';
 import { decodeRecordBatches, encodeRecordBatch } from '../../dist/wire/kafka/record-batch.js';
 import { outgoingBatch } from '../../dist/pubsub/record-batch.js';
 import { crc32c } from '../../dist/wire/kafka/crc32c.js';
-import { kafkaDoorDaemon } from '../helpers/kafka-door.js';
+import { kafkaListenerDaemon } from '../helpers/kafka-listener-daemon.js';
 import { KafkaWire } from '../helpers/kafka-wire.js';
 import { unique, waitFor } from '../helpers/wait.js';
 import { privateSocket, RunningZps, zps, zpsRaw } from '../helpers/zps.js';
 
-const door = kafkaDoorDaemon();
-const run = (args: string[], input?: string) => zps(door.socket(), args, { input });
+const listener = kafkaListenerDaemon();
+const run = (args: string[], input?: string) => zps(listener.socket(), args, { input });
 const lines = (text: string) => text.split('\n').filter(Boolean);
 
 function kcat(args: string[], input?: string | Buffer): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync('kcat', ['-b', door.address(), ...args], { input, timeout: 30_000, encoding: 'utf8' });
+  const result = spawnSync('kcat', ['-b', listener.address(), ...args], { input, timeout: 30_000, encoding: 'utf8' });
   if (result.error) throw new Error(`kcat could not run (install Debian's kcat): ${result.error.message}`);
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -66,7 +66,7 @@ describe('one broker, two doors (kcat)', () => {
     const t = unique('listed');
     await run(['publish', t, '--partitions', '3'], 'a\nb\n');
     const listed = kcat(['-L', '-t', t]).stdout;
-    expect(listed).toContain(`broker 0 at ${door.address()}`);
+    expect(listed).toContain(`broker 0 at ${listener.address()}`);
     expect(listed).toContain(`topic "${t}" with 3 partitions`);
   });
 
@@ -102,7 +102,7 @@ describe('one broker, two doors (kcat)', () => {
     expect(await run(['publish', t, '--from-json'], `${input}\n`)).toMatchObject({ code: 0 });
     const read = kcat(['-C', '-t', t, '-e', '-q', '-f', '%o|%k|%h|%s|%S\\n']).stdout;
     expect(lines(read)).toEqual(['0|a|trace=x1|plain text|10', `1|b|zps-type=order|{"id":"12345678901234567890"}|29`, '2||||-1']);
-    const bytes = await zpsRaw(door.socket(), ['consume', t, '-n', '1', '--format', '%s']);
+    const bytes = await zpsRaw(listener.socket(), ['consume', t, '-n', '1', '--format', '%s']);
     expect(bytes.toString()).toBe('plain text');
     const end = kcat(['-Q', '-t', `${t}:0:-1`]).stdout;
     expect(end).toContain(`${t} [0] offset 3`);
@@ -114,7 +114,7 @@ describe('one broker, two doors (kcat)', () => {
     const group = unique('g');
     await run(['publish', t, '--partitions', '4'], '');
     const members = [0, 1].map(() => {
-      const child = spawn('kcat', ['-b', door.address(), '-u', '-G', group, t, '-o', 'beginning', '-f', '%s\\n', '-X', 'auto.commit.interval.ms=100'], {
+      const child = spawn('kcat', ['-b', listener.address(), '-u', '-G', group, t, '-o', 'beginning', '-f', '%s\\n', '-X', 'auto.commit.interval.ms=100'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const out = { stdout: '', stderr: '' };
@@ -145,7 +145,7 @@ describe('one broker, two doors (kcat)', () => {
       for (const { child } of members) child.kill('SIGTERM');
     }
     const zpsGroup = unique('zg');
-    const zpsMember = new RunningZps(door.socket(), ['consume', t, '-g', zpsGroup, '-f']);
+    const zpsMember = new RunningZps(listener.socket(), ['consume', t, '-g', zpsGroup, '-f']);
     try {
       await waitFor(async () => JSON.parse((await run(['groups', 'describe', zpsGroup, '--json'])).stdout || '{}').members?.length === 1, 'the zps member');
       const refused = kcat(['-G', zpsGroup, t, '-e', '-X', 'session.timeout.ms=6000']);
@@ -159,7 +159,7 @@ describe('one broker, two doors (kcat)', () => {
   it("a group's offsets a Kafka client set out of range (records deleted, past the end) move to the log start, as on Kafka", async () => {
     const [t, g] = [unique('door'), unique('g')];
     await run(['publish', t, 'a', 'b', 'c', 'd']);
-    const admin = new kafkajs.Kafka({ brokers: [door.address()], logLevel: kafkajs.logLevel.NOTHING }).admin();
+    const admin = new kafkajs.Kafka({ brokers: [listener.address()], logLevel: kafkajs.logLevel.NOTHING }).admin();
     await admin.connect();
     try {
       await admin.setOffsets({ groupId: g, topic: t, partitions: [{ partition: 0, offset: '10' }] });
@@ -214,7 +214,7 @@ describe('the wire, request by request', () => {
   it('an idempotent batch sent twice is stored once and answered with its first offset; a gap is refused', async () => {
     const t = unique('idem');
     await run(['publish', t], 'before\n');
-    const wire = await KafkaWire.open(door.address());
+    const wire = await KafkaWire.open(listener.address());
     try {
       const init = await wire.request(22, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
       expect(init).toMatchObject({ errorCode: 0, producerEpoch: 0 });
@@ -249,7 +249,7 @@ describe('the wire, request by request', () => {
       batch.writeUInt32BE(crc32c(batch, 21, batch.byteLength), 17);
       return batch;
     };
-    const wire = await KafkaWire.open(door.address());
+    const wire = await KafkaWire.open(listener.address());
     try {
       const produce = async (batch: Buffer) =>
         ((await wire.request(0, 9, produceRequest(t, batch)))!.responses as Array<{ partitionResponses: unknown[] }>)[0]!.partitionResponses[0];
@@ -268,7 +268,7 @@ describe('the wire, request by request', () => {
     const t = unique('fill');
     const input = Array.from({ length: 40_000 }, (_, i) => `{"id":${i},"user":"u-${i % 100}","ok":true}`);
     await run(['publish', t], `${input.join('\n')}\n`);
-    const wire = await KafkaWire.open(door.address());
+    const wire = await KafkaWire.open(listener.address());
     try {
       const fetched = await wire.request(1, 11, {
         replicaId: -1,
@@ -296,7 +296,7 @@ describe('the wire, request by request', () => {
     const total = 64; // 64 MB stored, more than the cap of 57,671,680 bytes
     const lineOf = (i: number) => `${String(i).padStart(4, '0')}${'v'.repeat(record - 4)}`;
     await run(['publish', t], `${Array.from({ length: total }, (_, i) => lineOf(i)).join('\n')}\n`);
-    const wire = await KafkaWire.open(door.address());
+    const wire = await KafkaWire.open(listener.address());
     const fetchFrom = async (fetchOffset: number) => {
       const fetched = await wire.request(1, 4, {
         replicaId: -1,
@@ -329,7 +329,7 @@ describe('the wire, request by request', () => {
     const lineOf = (i: number, tag: string) => `{"n":${i},"tag":"${tag}","pad":"${'p'.repeat(i % 50)}"}`;
     const publish = (tag: string) => run(['publish', t], `${Array.from({ length: 40_000 }, (_, i) => lineOf(i, tag)).join('\n')}\n`);
     await publish('old');
-    const wire = await KafkaWire.open(door.address());
+    const wire = await KafkaWire.open(listener.address());
     const fetchAt = async (offset: number) => {
       const fetched = await wire.request(1, 11, {
         replicaId: -1,
@@ -368,7 +368,7 @@ describe('the wire, request by request', () => {
   it('acks=0 gets no response; responses keep request order behind a long-polling fetch', async () => {
     const t = unique('order');
     await run(['publish', t], 'first\n');
-    const wire = await KafkaWire.open(door.address());
+    const wire = await KafkaWire.open(listener.address());
     try {
       const unacked = wire.request(0, 7, produceRequest(t, batchOf(['unacked']), 0));
       const fetch = wire.request(1, 11, {
@@ -404,7 +404,7 @@ describe('the wire, request by request', () => {
   });
 
   it('a transactional producer (kafkajs) is refused at once with the documented code, never left hanging', async () => {
-    const kafka = new kafkajs.Kafka({ brokers: [door.address()], logLevel: kafkajs.logLevel.NOTHING });
+    const kafka = new kafkajs.Kafka({ brokers: [listener.address()], logLevel: kafkajs.logLevel.NOTHING });
     const producer = kafka.producer({ transactionalId: unique('tx'), idempotent: true, maxInFlightRequests: 1 });
     try {
       await producer.connect();
@@ -416,7 +416,7 @@ describe('the wire, request by request', () => {
   });
 
   it('ApiVersions of a version it does not know is answered in v0 with the range to retry in', async () => {
-    const wire = await KafkaWire.open(door.address());
+    const wire = await KafkaWire.open(listener.address());
     try {
       const frame = Buffer.alloc(4 + 2 + 2 + 4 + 2);
       frame.writeInt32BE(frame.byteLength - 4, 0);
@@ -450,12 +450,12 @@ describe('the wire, request by request', () => {
       frameOf(Buffer.from([0, 3, 0, 12, 0, 0, 0, 1, 0xff, 0xff, 0, 5])), // Metadata v12 cut short
     ];
     for (const bytes of hostile) {
-      const wire = await KafkaWire.open(door.address());
+      const wire = await KafkaWire.open(listener.address());
       await wire.raw(bytes);
       await wire.whenClosed();
     }
     // a client that vanishes in the middle of a request
-    const vanishing = await KafkaWire.open(door.address());
+    const vanishing = await KafkaWire.open(listener.address());
     vanishing.socket.write(frameOf(Buffer.alloc(64)).subarray(0, 30));
     vanishing.close();
     // random frames, and valid requests with bytes flipped
@@ -469,7 +469,7 @@ describe('the wire, request by request', () => {
         bytes = Buffer.from(valid[i % valid.length]!);
         for (let flips = 0; flips < 3; flips++) bytes[4 + Math.floor(random() * (bytes.byteLength - 4))] = Math.floor(random() * 256);
       }
-      const wire = await KafkaWire.open(door.address());
+      const wire = await KafkaWire.open(listener.address());
       wire.socket.write(bytes);
       // answered or closed: either way the daemon goes on (a response to a mutated request may be an error)
       await Promise.race([wire.whenClosed(), new Promise((resolve) => setTimeout(resolve, 20))]);
@@ -489,7 +489,7 @@ function frameOf(body: Buffer): Buffer {
 /** Well-formed requests of several APIs, as bytes, for the fuzzer to mutate. */
 async function validRequests(topic: string): Promise<Buffer[]> {
   const frames: Buffer[] = [];
-  const recorder = await KafkaWire.open(door.address());
+  const recorder = await KafkaWire.open(listener.address());
   const write = recorder.socket.write.bind(recorder.socket);
   recorder.socket.write = ((bytes: Buffer) => {
     frames.push(Buffer.from(bytes));

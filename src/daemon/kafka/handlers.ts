@@ -2,17 +2,27 @@ import type { MemoryBroker, PartitionOffsets } from '../../memory/broker.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
 import type { ListenAddress } from './address.js';
-import type { Handler } from './listener.js';
+import type { Handler } from './server.js';
 
-/** What every handler of the Kafka door reaches: the one broker, and the address clients are told. */
-export interface Door {
+/** What every handler of the Kafka listener reaches: the one broker, and the addresses clients are told. */
+export interface ListenerContext {
   broker: MemoryBroker;
+  /** Node 0's, the daemon's only node. */
   advertised: ListenAddress;
+  /** Nodes 1 and on, each a port onto the same broker: only tests open them, to move leaders there. */
+  moreNodes: ListenAddress[];
+  /** Partitions (`topic/partition`) a test moved to another node; the leader epoch stays (no client here checks it). */
+  movedLeaders: Map<string, number>;
 }
 
-/** The door is a cluster of one broker: node 0, leader of every partition, its own coordinator. */
+/** Node 0: the controller and every group's coordinator, and leader of each partition no test moved. */
 export const NODE_ID = 0;
 export const LEADER_EPOCH = 0;
+
+/** The node leading a partition: node 0 unless a test moved it. */
+export function leaderOf(listener: ListenerContext, topic: string, partition: number): number {
+  return listener.movedLeaders.get(`${topic}/${partition}`) ?? NODE_ID;
+}
 
 /**
  * Transactions are not kept. A transactional id is refused with an error every client takes as

@@ -1,5 +1,5 @@
 /**
- * The daemon's Kafka door: a TCP listener on a loopback address speaking Kafka's wire protocol.
+ * The Kafka listener's TCP server: a loopback address speaking Kafka's wire protocol.
  * Each connection reads size-prefixed requests, hands each to its API's handler and writes the
  * responses in request order (a long-polling Fetch holds back the ones after it, as Kafka does).
  * A connection that sends what is not a Kafka request is closed; the daemon and other clients go on.
@@ -10,6 +10,7 @@ import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
 import type { ListenAddress } from './address.js';
 import { API_VERSIONS_KEY, SERVED_APIS, advertisedVersions, type ServedApi } from './apis.js';
+import type { Faults } from './faults.js';
 
 /** Kafka's socket.request.max.bytes: a bigger frame closes the connection. */
 export const MAX_REQUEST_BYTES = 100 * 1024 * 1024;
@@ -20,6 +21,8 @@ export interface RequestContext {
   clientHost: string;
   /** Aborted when the connection closes: long polls give up. */
   signal: AbortSignal;
+  /** The node the request came to (more than node 0 only in tests: faults.ts). */
+  node: number;
 }
 
 /** A response message, or null for none (a Produce with acks=0). */
@@ -27,13 +30,15 @@ export type Handler = (request: Message, context: RequestContext) => Message | n
 
 type Log = (line: string) => void;
 
-export class KafkaListener {
+export class KafkaServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
 
   constructor(
     private readonly handlers: ReadonlyMap<number, Handler>,
     private readonly log: Log,
+    private readonly node: number,
+    private readonly faults: Faults,
   ) {
     this.server = createServer((socket) => this.accept(socket));
   }
@@ -97,12 +102,17 @@ export class KafkaListener {
     if (flexible) skipTaggedFields(reader);
     const request = api.request.read(reader, version);
     const handler = this.handlers.get(apiKey)!;
-    const answer = Promise.resolve()
-      .then(() => handler(request, { version, clientId, clientHost, signal }))
-      .then((response) => response && encodeResponse(api, version, correlationId, response));
+    const context = { version, clientId, clientHost, signal, node: this.node };
+    const fault = this.faults.decide(api.name, request, context);
+    const answer = (fault?.delayMs ? new Promise((resolve) => setTimeout(resolve, fault.delayMs)) : Promise.resolve())
+      .then(() => fault?.respond ?? handler(request, context))
+      .then((response) => (fault?.drop ? DROP : response && encodeResponse(api, version, correlationId, response)));
     responses.add(answer);
   }
 }
+
+/** In place of a response: the connection closes there (a fault a test asked for). */
+const DROP = Symbol('drop');
 
 /** Response header v0 (correlation id) below the flexible versions and for ApiVersions always; v1 adds tagged fields. */
 function encodeResponse(api: ServedApi, version: number, correlationId: number, response: Message): Buffer {
@@ -155,17 +165,19 @@ class FrameReader {
   }
 }
 
+type Response = Buffer | typeof DROP | null;
+
 /** Writes responses in the order their requests came, each as soon as those before it are out. */
 class ResponseQueue {
-  private readonly pending: Array<{ bytes: Buffer | null | undefined; failed?: Error }> = [];
+  private readonly pending: Array<{ bytes: Response | undefined; failed?: Error }> = [];
 
   constructor(
     private readonly socket: Socket,
     private readonly onFailure: (error: Error) => void,
   ) {}
 
-  add(response: Promise<Buffer | null>): void {
-    const slot: { bytes: Buffer | null | undefined; failed?: Error } = { bytes: undefined };
+  add(response: Promise<Response>): void {
+    const slot: { bytes: Response | undefined; failed?: Error } = { bytes: undefined };
     this.pending.push(slot);
     response.then(
       (bytes) => {
@@ -182,9 +194,9 @@ class ResponseQueue {
   private flush(): void {
     while (this.pending.length > 0 && (this.pending[0]!.bytes !== undefined || this.pending[0]!.failed)) {
       const slot = this.pending.shift()!;
-      if (slot.failed) {
+      if (slot.failed || slot.bytes === DROP) {
         // a handler's own failure: Kafka closes such a connection too; the client reconnects
-        this.onFailure(slot.failed);
+        if (slot.failed) this.onFailure(slot.failed);
         this.socket.destroy();
         return;
       }
