@@ -20,17 +20,17 @@ const ADVERTISED_FROM: Partial<Record<ApiName, number>> = {
   Produce: 0,
 };
 
-export const API_VERSIONS_KEY = 18;
-
 function servedApi<Name extends ApiName>(name: Name): ServedApi<Name> {
   const { versions, request, response } = API_DEFINITIONS[name];
   return { ...compileApi(name, versions, request, response), advertised: [ADVERTISED_FROM[name] ?? versions[0], versions[1]] };
 }
 
-/** Every served API by name (each entry the API of its key: the cast only says so to TypeScript). */
+/** Every served API by name (Object.fromEntries forgets which name holds which API: the casts restore it). */
 export const SERVED = Object.fromEntries((Object.keys(API_DEFINITIONS) as ApiName[]).map((name) => [name, servedApi(name)])) as {
   readonly [Name in ApiName]: ServedApi<Name>;
 };
+
+export const API_VERSIONS_KEY = SERVED.ApiVersions.key;
 
 /** Every served API by key. */
 export const SERVED_APIS: ReadonlyMap<number, ServedApi> = new Map(Object.values(SERVED).map((api) => [api.key, api]));
