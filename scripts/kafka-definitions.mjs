@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 /**
- * Writes src/wire/kafka/definitions.ts: Kafka's own message definitions (the JSON files in the
- * kafka-clients jar, common/message/*.json) for the APIs zps speaks, as data. The codec compiles
- * them (src/wire/kafka/definition.ts), so no field or flexible-version detail is typed by hand.
+ * Writes, from the kafka-clients jar, what zps knows of Kafka's protocol:
+ * - src/wire/kafka/definitions.ts: Kafka's own message definitions (the jar's common/message/*.json)
+ *   for the APIs zps speaks, as data. The codec compiles them (src/wire/kafka/definition.ts), so no
+ *   field or flexible-version detail is typed by hand.
+ * - src/wire/kafka/message-types.ts: the TypeScript type of each of those messages, over the
+ *   versions zps speaks, as the compiled codec reads it (every field, camelCase).
+ * - src/wire/kafka/errors.ts: Kafka's whole error table (org.apache.kafka.common.protocol.Errors),
+ *   read by scripts/kafka/KafkaErrors.java run with the jar.
  *   node scripts/kafka-definitions.mjs [path/to/kafka-clients.jar]
  * Default jar: the one scripts/test-servers.mjs fetched into .cache/kafka/libs.
  */
@@ -13,29 +18,40 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The APIs zps speaks (the daemon's Kafka listener serves them all: src/daemon/kafka/apis.ts), by the names of their definition files. */
-export const APIS = [
-  'Produce',
-  'Fetch',
-  'ListOffsets',
-  'Metadata',
-  'OffsetCommit',
-  'OffsetFetch',
-  'FindCoordinator',
-  'JoinGroup',
-  'Heartbeat',
-  'LeaveGroup',
-  'SyncGroup',
-  'DescribeGroups',
-  'ListGroups',
-  'ApiVersions',
-  'CreateTopics',
-  'DeleteTopics',
-  'DeleteRecords',
-  'InitProducerId',
-  'OffsetForLeaderEpoch',
-  'DescribeConfigs',
-];
+/**
+ * The APIs zps speaks, by the names of their definition files, with the versions it speaks: the
+ * daemon's Kafka listener serves these (src/daemon/kafka/apis.ts), and zps's Kafka driver writes
+ * versions within them (src/wire/kafka/messages.ts).
+ */
+const APIS = {
+  Produce: [3, 11],
+  Fetch: [4, 12],
+  ListOffsets: [1, 7],
+  Metadata: [0, 12],
+  OffsetCommit: [2, 8],
+  OffsetFetch: [1, 7],
+  FindCoordinator: [0, 3],
+  JoinGroup: [0, 7],
+  Heartbeat: [0, 4],
+  LeaveGroup: [0, 4],
+  SyncGroup: [0, 5],
+  DescribeGroups: [0, 5],
+  ListGroups: [0, 4],
+  ApiVersions: [0, 4],
+  CreateTopics: [2, 7],
+  DeleteTopics: [1, 6],
+  DeleteRecords: [0, 2],
+  InitProducerId: [0, 4],
+  OffsetForLeaderEpoch: [2, 4],
+  DescribeConfigs: [1, 4],
+};
+
+/** The generated files, relative to the repository. */
+const OUTPUTS = {
+  definitions: 'src/wire/kafka/definitions.ts',
+  types: 'src/wire/kafka/message-types.ts',
+  errors: 'src/wire/kafka/errors.ts',
+};
 
 export function defaultJar() {
   const libs = join(root, '.cache', 'kafka', 'libs');
@@ -44,36 +60,202 @@ export function defaultJar() {
   return join(libs, jar);
 }
 
-/** A definition file without its comments and its prose (`about`), which the codec does not need. */
-function definition(jar, name) {
+const kafkaVersion = (jar) => /kafka-clients-([\d.]+)\.jar$/.exec(jar)?.[1] ?? 'unknown';
+
+/** A definition file without its comments. */
+function definitionWithProse(jar, name) {
   const text = execFileSync('unzip', ['-p', jar, `common/message/${name}.json`], { encoding: 'utf8' });
-  const json = JSON.parse(text.replace(/^\s*\/\/.*$/gm, ''));
-  return JSON.parse(JSON.stringify(json, (key, value) => (key === 'about' ? undefined : value)));
+  return JSON.parse(text.replace(/^\s*\/\/.*$/gm, ''));
 }
 
-export function definitionsSource(jar) {
-  const version = /kafka-clients-([\d.]+)\.jar$/.exec(jar)?.[1] ?? 'unknown';
-  const defs = {
-    RequestHeader: definition(jar, 'RequestHeader'),
-    ResponseHeader: definition(jar, 'ResponseHeader'),
-    ...Object.fromEntries(APIS.flatMap((api) => [`${api}Request`, `${api}Response`].map((name) => [name, definition(jar, name)]))),
-  };
-  // one constant each, so a bundle takes only the messages its code names (the CLI: the client's four)
+/** ...and without its prose (`about`), which the codec does not need. */
+function withoutProse(definition) {
+  return JSON.parse(JSON.stringify(definition, (key, value) => (key === 'about' ? undefined : value)));
+}
+
+/** Every message zps speaks, with the versions it speaks of each (the headers: all of theirs). */
+function messages(jar) {
+  const all = [
+    ['RequestHeader', undefined],
+    ['ResponseHeader', undefined],
+    ...Object.entries(APIS).flatMap(([api, versions]) => [`${api}Request`, `${api}Response`].map((name) => [name, versions])),
+  ];
+  return all.map(([name, versions]) => {
+    const definition = definitionWithProse(jar, name);
+    return { name, definition, versions: versions ?? versionRange(definition.validVersions) };
+  });
+}
+
+function definitionsSource(all, version) {
+  // one constant each, so a bundle takes only the messages its code names (the CLI: the client's)
   return [
     `// Generated by scripts/kafka-definitions.mjs from kafka-clients ${version}'s common/message/*.json: do not edit.`,
-    "import type { MessageDefinition } from './definition.js';",
+    "import type { ApiDefinition, MessageDefinition } from './definition.js';",
+    "import type { ApiName } from './message-types.js';",
     '',
     `export const KAFKA_VERSION = '${version}';`,
     '',
-    ...Object.entries(defs).map(([name, def]) => `export const ${name}: MessageDefinition = ${JSON.stringify(def)};`),
+    ...all.map(({ name, definition }) => `export const ${name}: MessageDefinition<'${name}'> = ${JSON.stringify(withoutProse(definition))};`),
     '',
-    `export const DEFINITIONS: Record<string, MessageDefinition> = { ${Object.keys(defs).join(', ')} };`,
+    `export const DEFINITIONS: Record<string, MessageDefinition> = { ${all.map(({ name }) => name).join(', ')} };`,
+    '',
+    '/** Each API zps speaks: the versions it speaks (lowest, highest), its request and its response. */',
+    'export const API_DEFINITIONS: { readonly [Name in ApiName]: ApiDefinition<Name> } = {',
+    ...Object.entries(APIS).map(
+      ([api, [lowest, highest]]) => `  ${api}: { versions: [${lowest}, ${highest}], request: ${api}Request, response: ${api}Response },`,
+    ),
+    '};',
     '',
   ].join('\n');
 }
 
+/** Versions as Kafka writes them ("3+", "1-4", "2", "none"), as [lowest, highest]. */
+function versionRange(text) {
+  if (text === 'none') return [1, 0];
+  if (text.endsWith('+')) return [Number(text.slice(0, -1)), Number.POSITIVE_INFINITY];
+  const [lowest, highest = lowest] = text.split('-');
+  return [Number(lowest), Number(highest)];
+}
+
+/** Whether versions written as `text` meet the range [lowest, highest]. */
+function meets(text, [lowest, highest]) {
+  if (text === undefined) return false;
+  const [from, to] = versionRange(text);
+  return from <= highest && to >= lowest;
+}
+
+const PRIMITIVE_TYPES = {
+  int8: 'number',
+  int16: 'number',
+  int32: 'number',
+  int64: 'number',
+  uint16: 'number',
+  float64: 'number',
+  bool: 'boolean',
+  string: 'string',
+  uuid: 'Buffer',
+  // read as null when the length is -1, in any version
+  bytes: 'Buffer | null',
+  records: 'Buffer | null',
+};
+
+/**
+ * The interfaces of a message over `versions`: the message's, then one per struct, named
+ * message + struct (FetchResponse + PartitionData). A field the versions lack is left out; one
+ * nullable in any of them may be null.
+ */
+function messageInterfaces({ name, definition, versions }, declared) {
+  const api = name.replace(/(Request|Response|Header)$/, '');
+  // MetadataResponseTopic as it is, DescribeConfigsResult as DescribeConfigsResponseResult, PartitionData as FetchResponsePartitionData
+  const structName = (struct) =>
+    struct.startsWith(name) ? struct : `${name}${new RegExp(`^${api}(?=[A-Z])`).test(struct) ? struct.slice(api.length) : struct}`;
+  const common = new Map((definition.commonStructs ?? []).map((struct) => [struct.name, struct.fields]));
+  const interfaces = [];
+  const mine = new Set();
+  const declare = (typeName, fields, about) => {
+    if (mine.has(typeName)) return;
+    // interfaces of one name merge in TypeScript: two structs must not share one
+    if (declared.has(typeName)) throw new Error(`two messages' structs are named ${typeName}`);
+    mine.add(typeName);
+    declared.add(typeName);
+    const lines = fields
+      .filter((field) => meets(field.versions, versions))
+      .map((field) => {
+        const type = fieldType(field);
+        const nullable = meets(field.nullableVersions, versions) && !type.endsWith('| null') ? ' | null' : '';
+        const doc = field.about ? `  /** ${field.about.replace(/\*\//g, '* /')} */\n` : '';
+        return `${doc}  ${field.name.charAt(0).toLowerCase()}${field.name.slice(1)}: ${type}${nullable};`;
+      });
+    interfaces.push(`${about ? `/** ${about} */\n` : ''}export interface ${typeName} {\n${lines.join('\n')}\n}`);
+  };
+  const fieldType = (field) => {
+    const element = field.type.replace(/^\[\]/, '');
+    const array = field.type.startsWith('[]');
+    let type = PRIMITIVE_TYPES[element];
+    if (!type) {
+      type = structName(element);
+      declare(type, field.fields ?? common.get(element), undefined);
+    } else if (array && type.includes('|')) {
+      type = `(${type})`;
+    }
+    return array ? `${type}[]` : type;
+  };
+  const [lowest, highest] = versions;
+  declare(name, definition.fields, `${name} v${lowest}-${highest === Number.POSITIVE_INFINITY ? '' : highest}`);
+  // the message first, its structs after
+  return [interfaces.at(-1) ?? '', ...interfaces.slice(0, -1)].filter((text) => text !== '');
+}
+
+function typesSource(all, version) {
+  const apis = Object.keys(APIS);
+  const declared = new Set();
+  return [
+    `// Generated by scripts/kafka-definitions.mjs from kafka-clients ${version}'s common/message/*.json: do not edit.`,
+    '',
+    ...all.flatMap((message) => messageInterfaces(message, declared).map((text) => `${text}\n`)),
+    '/** Each message by its name, as definitions.ts names its definition. */',
+    `export interface MessageTypes {\n${all.map(({ name }) => `  ${name}: ${name};`).join('\n')}\n}`,
+    '',
+    '/** The APIs zps speaks. */',
+    `export type ApiName = ${apis.map((api) => `'${api}'`).join(' | ')};`,
+    '',
+  ].join('\n');
+}
+
+/** Kafka's error table, as its Errors enum has it: code, name, whether retriable, message. */
+function errors(jar) {
+  const classpath = [jar, join(dirname(jar), '*')].join(':');
+  const program = join(root, 'scripts', 'kafka', 'KafkaErrors.java');
+  const text = execFileSync('java', ['-cp', classpath, program], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [code, name, retriable, message] = line.split('\t');
+      return { code: Number(code), name, retriable: retriable === 'true', message };
+    });
+}
+
+function errorsSource(table, version) {
+  return [
+    `// Generated by scripts/kafka-definitions.mjs from kafka-clients ${version}'s org.apache.kafka.common.protocol.Errors: do not edit.`,
+    '',
+    "/** Kafka's error codes by name. */",
+    'export const ErrorCode = {',
+    ...table.map(({ code, name }) => `  ${name}: ${code},`),
+    '} as const;',
+    '',
+    'export type ErrorName = keyof typeof ErrorCode;',
+    '',
+    'export interface KafkaErrorInfo {',
+    '  name: ErrorName;',
+    "  /** Kafka's clients send again on this error (its exception is a RetriableException). */",
+    '  retriable: boolean;',
+    '  message: string;',
+    '}',
+    '',
+    "/** Kafka's errors by code (an object, so a bundle that does not name it leaves it out). */",
+    'export const KAFKA_ERRORS: Readonly<Record<number, KafkaErrorInfo>> = {',
+    ...table.map(({ code, name, retriable, message }) => `  '${code}': { name: '${name}', retriable: ${retriable}, message: ${JSON.stringify(message)} },`),
+    '};',
+    '',
+  ].join('\n');
+}
+
+/** Every generated file's text, by its path in the repository. */
+export function generated(jar) {
+  const all = messages(jar);
+  const version = kafkaVersion(jar);
+  return {
+    [OUTPUTS.definitions]: definitionsSource(all, version),
+    [OUTPUTS.types]: typesSource(all, version),
+    [OUTPUTS.errors]: errorsSource(errors(jar), version),
+  };
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const out = join(root, 'src', 'wire', 'kafka', 'definitions.ts');
-  writeFileSync(out, definitionsSource(process.argv[2] ?? defaultJar()));
-  process.stdout.write(`wrote ${out}\n`);
+  for (const [path, text] of Object.entries(generated(process.argv[2] ?? defaultJar()))) {
+    writeFileSync(join(root, path), text);
+    process.stdout.write(`wrote ${path}\n`);
+  }
 }

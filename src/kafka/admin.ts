@@ -1,6 +1,7 @@
 import type { Admin as KafkaAdminClient } from 'kafkajs';
 import type { GroupInfo, PartitionOffsets, TopicPlacement } from '../pubsub/driver.js';
 import { usageError } from '../pubsub/errors.js';
+import type { ErrorName } from '../wire/kafka/errors.js';
 import { TOPIC_RESOURCE } from '../wire/kafka/messages.js';
 import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 
@@ -200,7 +201,8 @@ export class KafkaAdmin {
   }
 }
 
-function hasCode(error: unknown, type: string): boolean {
+/** Whether kafkajs's error (or one it wraps) is Kafka's error `type`. */
+function hasCode(error: unknown, type: ErrorName): boolean {
   const e = error as { type?: string; errors?: unknown[] };
   return e.type === type || (Array.isArray(e.errors) && e.errors.some((inner) => hasCode(inner, type)));
 }

@@ -9,13 +9,20 @@ import { createKafka, kafkaError, withDeadline, type KafkaClient, type KafkaSett
 import { KafkaGroupMember } from './group-member.js';
 import { fetchPartitions, type FetchedPartition } from './fetcher.js';
 import { call, coordinatorOf, createCluster, type Cluster } from './internals.js';
+import { ErrorCode } from '../wire/kafka/errors.js';
 import { OffsetCommit } from '../wire/kafka/messages.js';
 import { KafkaProducer } from './producer.js';
 import { describeTopicFor } from './topic-metadata.js';
 
 /** Kafka's error codes a read gets past by asking the metadata again (a leader moved, a topic recreated). */
-const METADATA_ERRORS = new Set([3, 5, 6, 74, 75, 100]); // unknown topic/partition, leader not available, not leader, fenced/unknown epoch, unknown topic id
-const OFFSET_OUT_OF_RANGE = 1;
+const METADATA_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_TOPIC_ID,
+]);
 /** How long a topic that does not exist yet is waited for between looks. */
 const TOPIC_POLL_MS = 500;
 
@@ -140,12 +147,12 @@ export class KafkaDriver implements Driver {
       for (const fetched of partitions) {
         const position = asked.get(fetched.partition);
         if (position === undefined || offsets.get(fetched.partition) !== position) continue; // asked at another position
-        if (fetched.errorCode === OFFSET_OUT_OF_RANGE) {
+        if (fetched.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
           const start = (await this.listOffsets(topic))?.find((p) => p.partition === fetched.partition)?.start ?? 0;
           batches.push({ partition: fetched.partition, records: [], next: start });
         } else if (METADATA_ERRORS.has(fetched.errorCode)) {
           await cluster.refreshMetadata().catch(() => {});
-        } else if (fetched.errorCode !== 0) {
+        } else if (fetched.errorCode !== ErrorCode.NONE) {
           throw kafkaError(Object.assign(new Error(`Kafka error code ${fetched.errorCode}`)), this.settings, `read ${topic}`, topic);
         } else if (fetched.records.length > 0 || (fetched.nextOffset ?? position) > position) {
           const records = fetched.records;
@@ -272,7 +279,7 @@ export class KafkaDriver implements Driver {
         },
         this.settings.timeoutMs,
       );
-      return response.topics.every((t) => t.partitions.every((p) => p.errorCode === 0));
+      return response.topics.every((t) => t.partitions.every((p) => p.errorCode === ErrorCode.NONE));
     } catch {
       return false; // the member seeks instead
     }

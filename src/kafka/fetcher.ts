@@ -1,4 +1,5 @@
 import type { DeliveredRecord } from '../pubsub/types.js';
+import { ErrorCode } from '../wire/kafka/errors.js';
 import { Fetch } from '../wire/kafka/messages.js';
 import { decodeRecordBatches } from '../wire/kafka/record-batch.js';
 import { call, type Cluster } from './internals.js';
@@ -6,7 +7,7 @@ import { call, type Cluster } from './internals.js';
 /** One partition's answer to a Fetch. */
 export interface FetchedPartition {
   partition: number;
-  /** Kafka's error code; 0: none. */
+  /** Kafka's error code (ErrorCode.NONE: none). */
   errorCode: number;
   /** Records at or after the offset asked for; control records and aborted transactions left out. */
   records: DeliveredRecord[];
@@ -63,7 +64,7 @@ export async function fetchPartitions(
     for (const answer of answered) {
       const fetchOffset = asked.get(answer.partitionIndex);
       if (fetchOffset === undefined) continue;
-      if (answer.errorCode !== 0 || answer.records === null) {
+      if (answer.errorCode !== ErrorCode.NONE || answer.records === null) {
         fetched.push({ partition: answer.partitionIndex, errorCode: answer.errorCode, records: [], nextOffset: undefined });
         continue;
       }
@@ -73,7 +74,7 @@ export async function fetchPartitions(
         fetchOffset,
         abortedTransactions: answer.abortedTransactions ?? undefined,
       });
-      fetched.push({ partition: answer.partitionIndex, errorCode: 0, records, nextOffset });
+      fetched.push({ partition: answer.partitionIndex, errorCode: ErrorCode.NONE, records, nextOffset });
     }
   }
   return fetched;

@@ -5,11 +5,12 @@
  * through a partition in order: read-ahead.ts).
  */
 import type { MemoryBroker } from '../../memory/broker.js';
-import type { Message } from '../../wire/kafka/definition.js';
-import { ErrorCode } from '../../wire/kafka/messages.js';
+import { ErrorCode } from '../../wire/kafka/errors.js';
+import type { Writable } from '../../wire/kafka/definition.js';
+import type { FetchRequestTopic, FetchResponseFetchableTopicResponse } from '../../wire/kafka/message-types.js';
 import { NO_PRODUCER, encodeRecordBatch } from '../../wire/kafka/record-batch.js';
 import { RECORD_FRAMING_BYTES } from '../../wire/record-batch-size.js';
-import { type ListenerContext, type Handlers, LEADER_EPOCH, eachPartition, items, leaderOf } from './handlers.js';
+import { type ListenerContext, type Handlers, LEADER_EPOCH, eachPartition, leaderOf } from './handlers.js';
 import { type EncodedRecords, ReadAhead } from './read-ahead.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -26,16 +27,16 @@ export function fetchHandlers(listener: ListenerContext): Handlers {
 
   return {
     Fetch: async (request, { signal, node }) => {
-      const topics = items(request.topics);
-      const deadline = Date.now() + (request.maxWaitMs as number);
-      const maxBytes = Math.min(request.maxBytes as number, FETCH_MAX_BYTES);
+      const { topics } = request;
+      const deadline = Date.now() + request.maxWaitMs;
+      const maxBytes = Math.min(request.maxBytes, FETCH_MAX_BYTES);
       const led = (topic: string, partition: number) => leaderOf(listener, topic, partition) === node;
       const read = () => readTopics(broker, readAhead, topics, maxBytes, request.isolationLevel === READ_COMMITTED, led);
       let result = read();
-      while (result.bytes < (request.minBytes as number) && !result.failed && Date.now() < deadline && !signal.aborted) {
+      while (result.bytes < request.minBytes && !result.failed && Date.now() < deadline && !signal.aborted) {
         await nextChange(
           broker,
-          topics.map((t) => t.topic as string),
+          topics.map((t) => t.topic),
           deadline - Date.now(),
           signal,
         );
@@ -49,7 +50,7 @@ export function fetchHandlers(listener: ListenerContext): Handlers {
       topics: eachPartition(broker, request.topics, { topic: 'name', partition: 'partitionIndex' }, (name, partitionIndex, at, p) => {
         if (!at) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1, offset: -1, leaderEpoch: -1 };
         const found = (offset: number, timestamp = -1) => ({ partitionIndex, errorCode: ErrorCode.NONE, timestamp, offset, leaderEpoch: LEADER_EPOCH });
-        const asked = p.timestamp as number;
+        const asked = p.timestamp;
         if (asked === LATEST) return found(at.end);
         if (asked === EARLIEST) return found(at.start);
         const offset = asked === MAX_TIMESTAMP ? at.end - 1 : broker.offsetAtTime(name, partitionIndex, asked)!;
@@ -73,7 +74,7 @@ export function fetchHandlers(listener: ListenerContext): Handlers {
       throttleTimeMs: 0,
       topics: eachPartition(broker, request.topics, { topic: 'name', partition: 'partitionIndex' }, (name, partitionIndex, at, p) => {
         if (!at) return { partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-        const before = p.offset === -1 ? at.end : (p.offset as number);
+        const before = p.offset === -1 ? at.end : p.offset;
         if (before < 0 || before > at.end) return { partitionIndex, lowWatermark: -1, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
         return { partitionIndex, lowWatermark: broker.deleteRecords(name, partitionIndex, before), errorCode: ErrorCode.NONE };
       }),
@@ -82,7 +83,7 @@ export function fetchHandlers(listener: ListenerContext): Handlers {
 }
 
 interface ReadResult {
-  responses: Message[];
+  responses: Writable<FetchResponseFetchableTopicResponse>[];
   bytes: number;
   /** A partition answered with an error: the client must hear it now, not after max_wait. */
   failed: boolean;
@@ -92,7 +93,7 @@ interface ReadResult {
 function readTopics(
   broker: MemoryBroker,
   readAhead: ReadAhead,
-  topics: Message[],
+  topics: FetchRequestTopic[],
   maxBytes: number,
   readCommitted: boolean,
   led: (topic: string, partition: number) => boolean,
@@ -110,7 +111,7 @@ function readTopics(
       preferredReadReplica: -1,
       records,
     });
-    const fetchOffset = p.fetchOffset as number;
+    const { fetchOffset } = p;
     if (at && !led(name, partitionIndex)) {
       failed = true;
       return answer(ErrorCode.NOT_LEADER_OR_FOLLOWER, EMPTY);
@@ -120,7 +121,7 @@ function readTopics(
       return answer(at ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, EMPTY);
     }
     // within the partition's limit and what is left of the request's (a slice has at least one record)
-    const budget = Math.min(p.partitionMaxBytes as number, maxBytes - bytes);
+    const budget = Math.min(p.partitionMaxBytes, maxBytes - bytes);
     if (budget <= 0 || fetchOffset === at.end) return answer(ErrorCode.NONE, EMPTY);
     const encode = (offset: number) => () => encodedRecords(broker, name, partitionIndex, offset, budget);
     const encoded = readAhead.take(name, partitionIndex, fetchOffset, budget) ?? encode(fetchOffset)();

@@ -6,7 +6,7 @@
  * Committed offsets are not kept here but in the memory broker, shared with zps's own consumers.
  */
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from '../../wire/kafka/messages.js';
+import { ErrorCode } from '../../wire/kafka/errors.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable';
 

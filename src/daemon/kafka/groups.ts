@@ -9,7 +9,7 @@ import type { ForeignGroups, MemoryBroker } from '../../memory/broker.js';
 import type { GroupInfo } from '../../pubsub/driver.js';
 import { Reader, Writer } from '../../wire/kafka/bytes.js';
 import type { Message } from '../../wire/kafka/definition.js';
-import { ErrorCode } from '../../wire/kafka/messages.js';
+import { ErrorCode } from '../../wire/kafka/errors.js';
 import { type ListenerContext, type Handlers, NODE_ID, TRANSACTIONS_REFUSED, eachPartition, items } from './handlers.js';
 import { ClassicGroup, type GroupState } from './group-coordinator.js';
 
@@ -87,7 +87,7 @@ export function groupHandlers(listener: ListenerContext): Handlers {
       const group = groups.get(request.groupId as string);
       const leaving =
         version >= 3
-          ? items(request.members).map((m) => ({ memberId: m.memberId as string, groupInstanceId: m.groupInstanceId }))
+          ? items(request.members).map((m) => ({ memberId: m.memberId as string, groupInstanceId: m.groupInstanceId as string | null }))
           : [{ memberId: request.memberId as string, groupInstanceId: null }];
       const members = leaving.map((m) => ({ ...m, errorCode: group?.leave(m.memberId) ?? ErrorCode.UNKNOWN_MEMBER_ID }));
       return { throttleTimeMs: 0, errorCode: version >= 3 ? ErrorCode.NONE : members[0]!.errorCode, members };

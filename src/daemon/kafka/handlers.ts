@@ -1,8 +1,7 @@
 import type { MemoryBroker, PartitionOffsets } from '../../memory/broker.js';
 import type { Message } from '../../wire/kafka/definition.js';
-import { ErrorCode } from '../../wire/kafka/messages.js';
+import { ErrorCode } from '../../wire/kafka/errors.js';
 import type { ListenAddress } from './address.js';
-import type { Handler } from './server.js';
 
 /** What every handler of the Kafka listener reaches: the one broker, and the addresses clients are told. */
 export interface ListenerContext {
@@ -34,8 +33,7 @@ export const TRANSACTIONS_REFUSED = {
   errorMessage: "transactions are not supported by zps's local broker",
 } as const;
 
-/** Handlers by API name (see apis.ts for the versions). */
-export type Handlers = Record<string, Handler>;
+export type { Handlers } from './server.js';
 
 /** Items of a request's array field, typed loosely: each handler reads the fields its API has. */
 export function items(value: unknown): Message[] {
@@ -47,21 +45,20 @@ export function items(value: unknown): Message[] {
  * field names its API uses: `answer` gets the topic, the partition asked, that partition's offsets
  * (undefined when it does not exist) and the request's entry for it.
  */
-export function eachPartition(
+export function eachPartition<TopicKey extends string, PartitionKey extends string, Asked extends Record<PartitionKey, number>, Answer>(
   broker: MemoryBroker,
-  topics: unknown,
-  names: { topic: string; partition: string },
-  answer: (topic: string, partition: number, at: PartitionOffsets | undefined, asked: Message) => Message,
-): Message[] {
-  return items(topics).map((topic) => {
-    const name = topic[names.topic] as string;
+  topics: ReadonlyArray<Record<TopicKey, string> & { partitions: readonly Asked[] }>,
+  names: { topic: TopicKey; partition: PartitionKey },
+  answer: (topic: string, partition: number, at: PartitionOffsets | undefined, asked: Asked) => Answer,
+): Array<Record<TopicKey, string> & { partitions: Answer[] }> {
+  return topics.map((topic) => {
+    const name = topic[names.topic];
     const offsets = broker.partitionOffsets(name);
-    return {
-      [names.topic]: name,
-      partitions: items(topic.partitions).map((asked) => {
-        const partition = asked[names.partition] as number;
-        return answer(name, partition, offsets?.[partition], asked);
-      }),
-    };
+    const partitions = topic.partitions.map((asked) => {
+      const partition = asked[names.partition];
+      return answer(name, partition, offsets?.[partition], asked);
+    });
+    // TypeScript widens a computed key to a string index: it is the key `names.topic`
+    return { [names.topic]: name, partitions } as Record<TopicKey, string> & { partitions: Answer[] };
   });
 }

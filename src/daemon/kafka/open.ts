@@ -1,12 +1,11 @@
 import type { MemoryBroker } from '../../memory/broker.js';
 import { ZpsError } from '../../pubsub/errors.js';
 import { type ListenAddress, formatListenAddress } from './address.js';
-import { API_KEYS, SERVED_APIS } from './apis.js';
 import { Faults } from './faults.js';
 import type { ListenerContext } from './handlers.js';
 import { fetchHandlers } from './fetch.js';
 import { groupHandlers } from './groups.js';
-import { type Handler, KafkaServer } from './server.js';
+import { type Handlers, KafkaServer } from './server.js';
 import { produceHandlers } from './produce.js';
 import { topicHandlers } from './topics.js';
 
@@ -27,9 +26,7 @@ export interface KafkaListener {
  */
 export async function openKafkaListener(broker: MemoryBroker, address: ListenAddress, log: (line: string) => void, nodes = 1): Promise<KafkaListener> {
   const context: ListenerContext = { broker, advertised: address, moreNodes: [], movedLeaders: new Map() };
-  const byName = { ...topicHandlers(context), ...produceHandlers(context), ...fetchHandlers(context), ...groupHandlers(context) };
-  const handlers = new Map<number, Handler>(Object.entries(byName).map(([name, handler]) => [API_KEYS[name]!, handler]));
-  for (const api of SERVED_APIS.values()) if (!handlers.has(api.key)) throw new Error(`no handler for ${api.name}`);
+  const handlers: Handlers = { ...topicHandlers(context), ...produceHandlers(context), ...fetchHandlers(context), ...groupHandlers(context) };
   const faults = new Faults();
   const servers = Array.from({ length: nodes }, (_, node) => new KafkaServer(handlers, log, node, faults));
   const close = () => Promise.all(servers.map((server) => server.close())).then(() => {});

@@ -6,10 +6,11 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { Reader, Writer } from '../../wire/kafka/bytes.js';
-import type { Message } from '../../wire/kafka/definition.js';
-import { ErrorCode } from '../../wire/kafka/messages.js';
+import type { RequestOf, ResponseOf, Writable } from '../../wire/kafka/definition.js';
+import { ErrorCode } from '../../wire/kafka/errors.js';
+import type { ApiName } from '../../wire/kafka/message-types.js';
 import type { ListenAddress } from './address.js';
-import { API_VERSIONS_KEY, SERVED_APIS, advertisedVersions, type ServedApi } from './apis.js';
+import { API_VERSIONS_KEY, SERVED, SERVED_APIS, advertisedVersions, type ServedApi } from './apis.js';
 import type { Faults } from './faults.js';
 
 /** Kafka's socket.request.max.bytes: a bigger frame closes the connection. */
@@ -25,8 +26,13 @@ export interface RequestContext {
   node: number;
 }
 
-/** A response message, or null for none (a Produce with acks=0). */
-export type Handler = (request: Message, context: RequestContext) => Message | null | Promise<Message | null>;
+/** An API's response, or null for none (a Produce with acks=0). */
+export type Reply<Name extends ApiName> = Writable<ResponseOf<Name>> | null;
+
+export type Handler<Name extends ApiName> = (request: RequestOf<Name>, context: RequestContext) => Reply<Name> | Promise<Reply<Name>>;
+
+/** Handlers by API name: all of them for a listener, some for each of the modules that answer them. */
+export type Handlers = { [Name in ApiName]?: Handler<Name> };
 
 type Log = (line: string) => void;
 
@@ -35,11 +41,12 @@ export class KafkaServer {
   private readonly sockets = new Set<Socket>();
 
   constructor(
-    private readonly handlers: ReadonlyMap<number, Handler>,
+    private readonly handlers: Handlers,
     private readonly log: Log,
     private readonly node: number,
     private readonly faults: Faults,
   ) {
+    for (const api of SERVED_APIS.values()) if (!handlers[api.name]) throw new Error(`no handler for ${api.name}`);
     this.server = createServer((socket) => this.accept(socket));
   }
 
@@ -91,23 +98,28 @@ export class KafkaServer {
     const clientId = reader.string();
     const api = SERVED_APIS.get(apiKey);
     if (!api) throw new Error(`unknown API key ${apiKey}`);
-    if (version < api.served[0] || version > api.served[1]) {
-      if (apiKey !== API_VERSIONS_KEY) throw new Error(`${api.name} v${version} is not served (${api.served[0]}-${api.served[1]})`);
+    if (version < api.versions[0] || version > api.versions[1]) {
+      if (apiKey !== API_VERSIONS_KEY) throw new Error(`${api.name} v${version} is not served (${api.versions[0]}-${api.versions[1]})`);
       // answered in v0, whose format every client reads, with the range to retry within
       const response = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: advertisedVersions() };
-      responses.add(Promise.resolve(encodeResponse(api, 0, correlationId, response)));
+      responses.add(Promise.resolve(encodeResponse(SERVED.ApiVersions, 0, correlationId, response)));
       return;
     }
+    responses.add(this.answer(api.name, reader, correlationId, { version, clientId, clientHost, signal, node: this.node }));
+  }
+
+  /** The answer to a request of API `name` (one name types the request, its handler and its response). */
+  private answer<Name extends ApiName>(name: Name, reader: Reader, correlationId: number, context: RequestContext): Promise<Response> {
+    const api = SERVED[name];
+    const { version } = context;
     const flexible = version >= api.request.flexible.lowest;
     if (flexible) skipTaggedFields(reader);
     const request = api.request.read(reader, version);
-    const handler = this.handlers.get(apiKey)!;
-    const context = { version, clientId, clientHost, signal, node: this.node };
-    const fault = this.faults.decide(api.name, request, context);
-    const answer = (fault?.delayMs ? new Promise((resolve) => setTimeout(resolve, fault.delayMs)) : Promise.resolve())
+    const handler = this.handlers[name]!; // each there, as the constructor checked
+    const fault = this.faults.decide(name, request, context);
+    return (fault?.delayMs ? new Promise((resolve) => setTimeout(resolve, fault.delayMs)) : Promise.resolve())
       .then(() => fault?.respond ?? handler(request, context))
       .then((response) => (fault?.drop ? DROP : response && encodeResponse(api, version, correlationId, response)));
-    responses.add(answer);
   }
 }
 
@@ -115,7 +127,7 @@ export class KafkaServer {
 const DROP = Symbol('drop');
 
 /** Response header v0 (correlation id) below the flexible versions and for ApiVersions always; v1 adds tagged fields. */
-function encodeResponse(api: ServedApi, version: number, correlationId: number, response: Message): Buffer {
+function encodeResponse<Name extends ApiName>(api: ServedApi<Name>, version: number, correlationId: number, response: Writable<ResponseOf<Name>>): Buffer {
   const writer = new Writer(256);
   const sizeAt = writer.reserve32();
   writer.int32(correlationId);

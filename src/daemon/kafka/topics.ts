@@ -6,16 +6,24 @@ import { MAX_BATCH_BYTES } from '../../memory/broker.js';
 import { oversizedCreation } from '../../memory/topic-policy.js';
 import { ZpsError } from '../../pubsub/errors.js';
 import { validateTopicName } from '../../pubsub/limits.js';
-import { ErrorCode } from '../../wire/kafka/messages.js';
-import type { Message } from '../../wire/kafka/definition.js';
+import type { Writable } from '../../wire/kafka/definition.js';
+import { ErrorCode } from '../../wire/kafka/errors.js';
+import type {
+  CreateTopicsRequestCreatableTopic,
+  CreateTopicsResponseCreatableTopicResult,
+  DescribeConfigsResponseResourceResult,
+  DescribeConfigsResponseResult,
+  MetadataResponseTopic,
+} from '../../wire/kafka/message-types.js';
+import { TOPIC_RESOURCE } from '../../wire/kafka/messages.js';
 import { advertisedVersions } from './apis.js';
 import { FETCH_MAX_BYTES } from './fetch.js';
-import { type ListenerContext, type Handlers, LEADER_EPOCH, NODE_ID, items, leaderOf } from './handlers.js';
+import { type ListenerContext, type Handlers, LEADER_EPOCH, NODE_ID, leaderOf } from './handlers.js';
 
 const CLUSTER_ID = 'zps-local-daemon';
 /** Kafka's num.partitions: what an auto-created topic or CreateTopics with -1 gets. */
 const DEFAULT_PARTITIONS = 1;
-const TOPIC_RESOURCE = 2;
+/** DescribeConfigs's resource type of the broker. */
 const BROKER_RESOURCE = 4;
 /** DescribeConfigs' config sources and types. */
 const DEFAULT_CONFIG = 5;
@@ -26,7 +34,7 @@ export function topicHandlers(listener: ListenerContext): Handlers {
   const { broker } = listener;
   const partitionsOf = (topic: string) => broker.partitionOffsets(topic)?.length;
 
-  const describeTopic = (name: string): Message => {
+  const describeTopic = (name: string): Writable<MetadataResponseTopic> => {
     const count = partitionsOf(name)!;
     return {
       errorCode: ErrorCode.NONE,
@@ -49,14 +57,20 @@ export function topicHandlers(listener: ListenerContext): Handlers {
   };
 
   /** One topic of a CreateTopics request: created (or with validateOnly checked), or refused in Kafka's words. */
-  const createTopic = (topic: Message, partitions: number, version: number, validateOnly: boolean, oversized: string | undefined): Message => {
-    const name = topic.name as string;
+  const createTopic = (
+    topic: CreateTopicsRequestCreatableTopic,
+    partitions: number,
+    version: number,
+    validateOnly: boolean,
+    oversized: string | undefined,
+  ): Writable<CreateTopicsResponseCreatableTopicResult> => {
+    const { name } = topic;
     const fail = (errorCode: number, errorMessage: string) => ({ name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });
     if (oversized) return fail(ErrorCode.POLICY_VIOLATION, oversized);
     if (!isValidTopic(name)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `invalid topic name '${name}'`);
     if (partitionsOf(name) !== undefined) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
     if (!Number.isInteger(partitions) || partitions < 1) return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
-    const replication = topic.replicationFactor as number;
+    const replication = topic.replicationFactor;
     if (replication !== -1 && replication !== 1) {
       return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replication} larger than available brokers: 1.`);
     }
@@ -77,12 +91,12 @@ export function topicHandlers(listener: ListenerContext): Handlers {
     ApiVersions: () => ({ errorCode: ErrorCode.NONE, apiKeys: advertisedVersions(), throttleTimeMs: 0 }),
 
     Metadata: (request, { version }) => {
-      const asked = request.topics as Message[] | null;
+      const asked = request.topics;
       const all = asked === null || (version === 0 && asked.length === 0);
       // Kafka's auto.create.topics.enable defaults to true; clients ask for it from v4 (consumers do not)
       const autoCreate = !all && (version < 4 || request.allowAutoTopicCreation === true);
-      const names = all ? broker.listTopics().map((t) => t.topic) : asked.map((t) => t.name as string | null);
-      const topics = names.map((name): Message => {
+      const names = all ? broker.listTopics().map((t) => t.topic) : asked.map((t) => t.name);
+      const topics = names.map((name): Writable<MetadataResponseTopic> => {
         if (name === null) return { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name, partitions: [] };
         if (partitionsOf(name) === undefined) {
           if (!isValidTopic(name)) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name, partitions: [] };
@@ -103,23 +117,20 @@ export function topicHandlers(listener: ListenerContext): Handlers {
     },
 
     CreateTopics: (request, { version }) => {
-      const asked = items(request.topics).map((topic) => {
-        const assigned = items(topic.assignments).length;
-        return { topic, partitions: assigned > 0 ? assigned : topic.numPartitions === -1 ? DEFAULT_PARTITIONS : (topic.numPartitions as number) };
+      const asked = request.topics.map((topic) => {
+        const assigned = topic.assignments.length;
+        return { topic, partitions: assigned > 0 ? assigned : topic.numPartitions === -1 ? DEFAULT_PARTITIONS : topic.numPartitions };
       });
       // Kafka refuses every topic of a request whose partitions together are too many
       const oversized = oversizedCreation(asked.map(({ partitions }) => Math.max(partitions, 0)));
       return {
         throttleTimeMs: 0,
-        topics: asked.map(({ topic, partitions }) => createTopic(topic, partitions, version, request.validateOnly === true, oversized)),
+        topics: asked.map(({ topic, partitions }) => createTopic(topic, partitions, version, request.validateOnly, oversized)),
       };
     },
 
     DeleteTopics: (request, { version }) => {
-      const asked =
-        version >= 6
-          ? items(request.topics).map((t) => ({ name: t.name as string | null, id: t.topicId as Buffer }))
-          : (request.topicNames as string[]).map((name) => ({ name, id: undefined }));
+      const asked = version >= 6 ? request.topics.map((t) => ({ name: t.name, id: t.topicId })) : request.topicNames.map((name) => ({ name, id: undefined }));
       return {
         throttleTimeMs: 0,
         responses: asked.map(({ name: given, id }) => {
@@ -141,11 +152,13 @@ export function topicHandlers(listener: ListenerContext): Handlers {
 
     DescribeConfigs: (request) => ({
       throttleTimeMs: 0,
-      results: items(request.resources).map((resource): Message => {
-        const type = resource.resourceType as number;
-        const name = resource.resourceName as string;
-        const wanted = resource.configurationKeys as string[] | null;
-        const result = (errorCode: number, errorMessage: string | null, configs: Message[]) => ({
+      results: request.resources.map((resource) => {
+        const { resourceType: type, resourceName: name, configurationKeys: wanted } = resource;
+        const result = (
+          errorCode: number,
+          errorMessage: string | null,
+          configs: Writable<DescribeConfigsResponseResourceResult>[],
+        ): Writable<DescribeConfigsResponseResult> => ({
           errorCode,
           errorMessage,
           resourceType: type,
