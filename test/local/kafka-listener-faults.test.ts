@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTools } from '../../dist/index.js';
 import { openKafkaListener, type KafkaListener } from '../../dist/daemon/kafka/open.js';
 import { MemoryBroker } from '../../dist/memory/broker.js';
-import { ErrorCode } from '../../dist/wire/kafka/messages.js';
+import { ErrorCode } from '../../dist/wire/kafka/errors.js';
 import type { DeliveredRecord, Reader, ToolsFactory } from '../../dist/index.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
