@@ -3,10 +3,13 @@
  * members join (JoinGroup), the leader's assignment is handed out (SyncGroup), members stay by
  * heartbeating within their session timeout, and any join, leave or expiry starts a rebalance.
  * The rebalance delay is 0 (Kafka's group.initial.rebalance.delay.ms is for clusters of many).
- * Committed offsets are not kept here but in the memory broker, shared with zps's own consumers.
+ * Committed offsets are not kept here but in the group's record (group.ts), shared with zps's own
+ * consumers; the coordinator (group-coordinator.ts) keeps one of these per group Kafka clients joined.
  */
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from '../../wire/kafka/messages.js';
+import { ErrorCode } from '../wire/kafka/messages.js';
+import { decodeAssignment } from './consumer-protocol.js';
+import type { MemberDescription } from './group.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable';
 
@@ -63,7 +66,7 @@ export interface SyncResult {
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
-function failedJoin(errorCode: number, memberId: string): JoinResult {
+export function failedJoin(errorCode: number, memberId: string): JoinResult {
   return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId, members: [] };
 }
 
@@ -77,8 +80,6 @@ export class ClassicGroup {
   /** Ids handed out with MEMBER_ID_REQUIRED, not yet joined. */
   readonly pendingIds = new Set<string>();
   private rebalanceTimer: NodeJS.Timeout | undefined;
-
-  constructor(readonly name: string) {}
 
   join(request: JoinRequest): Promise<JoinResult> | JoinResult {
     const fail = (errorCode: number, memberId = request.memberId) => failedJoin(errorCode, memberId);
@@ -172,14 +173,15 @@ export class ClassicGroup {
   }
 
   /** Members and what they were given, for DescribeGroups and `zps groups`. */
-  describe() {
+  describe(): MemberDescription[] {
     return [...this.members.values()].map((m) => ({
-      memberId: m.id,
-      groupInstanceId: m.instanceId,
+      id: m.id,
+      instanceId: m.instanceId,
       clientId: m.clientId,
-      clientHost: m.clientHost,
-      memberMetadata: m.protocols.find((p) => p.name === this.protocol)?.metadata ?? EMPTY,
-      memberAssignment: m.assignment,
+      host: m.clientHost,
+      partitions: decodeAssignment(m.assignment),
+      metadata: m.protocols.find((p) => p.name === this.protocol)?.metadata ?? EMPTY,
+      assignment: m.assignment,
     }));
   }
 
