@@ -144,6 +144,7 @@ export class GroupCoordinator {
     const group = this.group(groupName);
     if (!group.committed.has(topicName) && !group.startAt.has(topicName)) {
       const offsets = this.topics.partitionOffsets(topicName, start.kind === 'time' ? start.timestamp : undefined) ?? [];
+      // nothing committed on the topic yet: every partition starts at `start`
       const positions = startingOffsets(offsets, new Map(), start);
       group.startAt.set(topicName, positions);
       for (const [partition, offset] of positions) group.commit(topicName, partition, offset);
