@@ -9,6 +9,8 @@
 import type { Kafka } from 'kafkajs';
 import { createRequire } from 'node:module';
 import { Reader, Writer } from '../wire/kafka/bytes.js';
+import type { RequestOf, ResponseOf, Writable } from '../wire/kafka/definition.js';
+import type { ApiName } from '../wire/kafka/message-types.js';
 import type { Api } from '../wire/kafka/messages.js';
 
 /** The parts of kafkajs's Cluster zps calls. */
@@ -139,13 +141,13 @@ export function installRequestFraming(): void {
  * connection to it (authenticated, TLS), in the highest version of `api` both speak; kafkajs
  * writes the request header (v1: so only non-flexible versions) and hands back the response body.
  */
-export async function call<Request, Response>(
+export async function call<Name extends ApiName>(
   cluster: Cluster,
   nodeId: string,
-  api: Api<Request, Response>,
-  request: Request,
+  api: Api<Name>,
+  request: Writable<RequestOf<Name>>,
   timeoutMs: number,
-): Promise<Response> {
+): Promise<ResponseOf<Name>> {
   return callBroker(await cluster.findBroker({ nodeId }), api, request, timeoutMs);
 }
 
@@ -170,13 +172,13 @@ export function brokerOf(cluster: Cluster, nodeId: string): Promise<Broker> {
  * handed over one after another are written in that order (what keeps a partition's batches in
  * sequence order). `sizeHint`: about how many bytes the request takes.
  */
-export function callBroker<Request, Response>(
+export function callBroker<Name extends ApiName>(
   broker: Broker,
-  api: Api<Request, Response>,
-  request: Request,
+  api: Api<Name>,
+  request: Writable<RequestOf<Name>>,
   timeoutMs: number,
   sizeHint = 128,
-): Promise<Response> {
+): Promise<ResponseOf<Name>> {
   const range = broker.versions?.[api.key];
   const [lowest, highest] = api.versions;
   if (!range || range.maxVersion < lowest || range.minVersion > highest) {
@@ -196,7 +198,7 @@ export function callBroker<Request, Response>(
     },
     response: { decode: async (payload: Buffer) => api.response.read(new Reader(payload), version), parse: async (decoded: unknown) => decoded },
     requestTimeout: timeoutMs,
-  }) as Promise<Response>;
+  }) as Promise<ResponseOf<Name>>; // what decode returned
 }
 
 interface RequestQueuePrototype {

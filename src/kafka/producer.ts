@@ -2,7 +2,10 @@ import type { TopicInfo } from '../pubsub/driver.js';
 import { ZpsError, codeOf, describeError } from '../pubsub/errors.js';
 import { checkPartition, type Partitioner } from '../pubsub/partitioner.js';
 import { ackRuns, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
-import { brokerError, ErrorCode, InitProducerId, Produce, RETRIABLE_ERRORS, type ProduceRequest } from '../wire/kafka/messages.js';
+import { ErrorCode } from '../wire/kafka/errors.js';
+import type { Writable } from '../wire/kafka/definition.js';
+import type { ProduceRequest } from '../wire/kafka/message-types.js';
+import { brokerError, InitProducerId, Produce, RETRIABLE_ERRORS } from '../wire/kafka/messages.js';
 import { encodeRecordBatch, type BatchProducer } from '../wire/kafka/record-batch.js';
 import { RECORD_BATCH_HEADER_BYTES, recordBytes } from '../wire/record-batch-size.js';
 import { kafkaError, type KafkaSettings } from './connection.js';
@@ -156,7 +159,7 @@ export class KafkaProducer {
     await cluster.addTargetTopic(topic); // its metadata, asked once
     const leader = leaderOf(cluster, topic, partition);
     const broker = await brokerOf(cluster, leader);
-    const request: ProduceRequest = {
+    const request: Writable<ProduceRequest> = {
       transactionalId: null,
       acks: -1,
       timeoutMs: this.settings.timeoutMs,

@@ -1,5 +1,7 @@
 import type { TopicInfo } from '../pubsub/driver.js';
-import { brokerError, DescribeConfigs, ErrorCode, Metadata, TOPIC_RESOURCE } from '../wire/kafka/messages.js';
+import { ErrorCode } from '../wire/kafka/errors.js';
+import type { DescribeConfigsResponseResult } from '../wire/kafka/message-types.js';
+import { brokerError, DescribeConfigs, Metadata, TOPIC_RESOURCE } from '../wire/kafka/messages.js';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
 import { anyBroker, callBroker, type Cluster } from './internals.js';
 
@@ -46,7 +48,7 @@ export async function describeTopicFor(cluster: Cluster, topic: string, timeoutM
  * allowed to write but not to read configs gets Kafka's default; a batch over the topic's own
  * limit is then refused by the broker with MESSAGE_TOO_LARGE, which the publish reports.
  */
-function maxMessageBytes(result: { errorCode: number; configs: Array<{ name: string; value: string | null }> } | undefined): number {
+function maxMessageBytes(result: DescribeConfigsResponseResult | undefined): number {
   if (result?.errorCode !== ErrorCode.NONE) return KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
   const value = Number(result.configs.find((config) => config.name === MAX_MESSAGE_BYTES)?.value);
   return Number.isFinite(value) && value > 0 ? value : KAFKA_DEFAULT_MAX_MESSAGE_BYTES;

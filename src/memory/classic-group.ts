@@ -7,7 +7,7 @@
  * consumers; the coordinator (group-coordinator.ts) keeps one of these per group Kafka clients joined.
  */
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from '../wire/kafka/messages.js';
+import { ErrorCode } from '../wire/kafka/errors.js';
 import { decodeAssignment } from './consumer-protocol.js';
 import type { MemberDescription } from './group.js';
 

@@ -10,7 +10,7 @@ import type { GroupInfo, PartitionOffsets, PartitionRecords } from '../pubsub/dr
 import { validateTopicName } from '../pubsub/limits.js';
 import { startingOffsets } from '../pubsub/offsets.js';
 import type { StartOffset } from '../pubsub/types.js';
-import { ErrorCode } from '../wire/kafka/messages.js';
+import { ErrorCode } from '../wire/kafka/errors.js';
 import type { PartitionSlice } from './log-slice.js';
 import type { PartitionLog } from './partition-log.js';
 import { ClassicGroup, type JoinRequest, type JoinResult, failedJoin } from './classic-group.js';

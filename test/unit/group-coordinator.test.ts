@@ -10,7 +10,7 @@ import { ClassicGroup } from '../../src/memory/classic-group.js';
 import { decodeAssignment, encodeAssignment } from '../../src/memory/consumer-protocol.js';
 import type { ZpsError } from '../../src/pubsub/errors.js';
 import type { OutgoingRecord } from '../../src/pubsub/types.js';
-import { ErrorCode } from '../../src/wire/kafka/messages.js';
+import { ErrorCode } from '../../src/wire/kafka/errors.js';
 
 const record = (value: string, key: string | null = null, partition?: number): OutgoingRecord => ({
   key: key === null ? null : Buffer.from(key),

@@ -1,13 +1,18 @@
 /**
  * Kafka's message definitions compiled (src/wire/kafka/definition.ts): every message zps speaks,
  * in every valid version, reads back what was written; and the bytes are the ones kafkajs's
- * encoders write.
+ * encoders write. The generated files are what scripts/kafka-definitions.mjs writes from the jar.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Reader, Writer } from '../../src/wire/kafka/bytes.js';
 import { compileMessage, versionRange, type FieldDefinition, type Message } from '../../src/wire/kafka/definition.js';
 import { DEFINITIONS } from '../../src/wire/kafka/definitions.js';
+import { ErrorCode, KAFKA_ERRORS } from '../../src/wire/kafka/errors.js';
+import { defaultJar, generated } from '../../scripts/kafka-definitions.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -94,6 +99,34 @@ describe("Kafka's message definitions, compiled", () => {
       .raw(Buffer.from([1, 2, 3]));
     const read = response.read(new Reader(writer.finish()), 3);
     expect(read).toMatchObject({ errorCode: 0, apiKeys: [], throttleTimeMs: 0, finalizedFeaturesEpoch: 42, supportedFeatures: [] });
+  });
+});
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const libs = join(root, '.cache', 'kafka', 'libs');
+/** The jar npm run kafka:up fetches; the check of the generated files needs it (and Java). */
+const jarPresent = existsSync(libs) && readdirSync(libs).some((name) => /^kafka-clients-[\d.]+\.jar$/.test(name));
+
+describe('the generated files', () => {
+  it.skipIf(!jarPresent)(
+    'are what scripts/kafka-definitions.mjs writes from the kafka-clients jar',
+    () => {
+      const files: Record<string, string> = generated(defaultJar());
+      expect(Object.keys(files).length).toBe(3);
+      for (const [path, text] of Object.entries(files)) expect(readFileSync(join(root, path), 'utf8'), `${path}: run npm run kafka:definitions`).toBe(text);
+    },
+    30_000,
+  ); // Java reads the error table
+
+  it("hold Kafka's whole error table, each code once, the names zps acts on among them", () => {
+    const codes = Object.values(ErrorCode);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(Object.keys(KAFKA_ERRORS).length).toBe(codes.length);
+    for (const [name, code] of Object.entries(ErrorCode)) expect(KAFKA_ERRORS[code]?.name).toBe(name);
+    expect(KAFKA_ERRORS[ErrorCode.NOT_LEADER_OR_FOLLOWER]).toMatchObject({ name: 'NOT_LEADER_OR_FOLLOWER', retriable: true });
+    expect(KAFKA_ERRORS[ErrorCode.TOPIC_AUTHORIZATION_FAILED]).toMatchObject({ name: 'TOPIC_AUTHORIZATION_FAILED', retriable: false });
+    expect(ErrorCode.UNKNOWN_SERVER_ERROR).toBe(-1);
+    expect(ErrorCode.SHARE_SESSION_LIMIT_REACHED).toBe(133);
   });
 });
 

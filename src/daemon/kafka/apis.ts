@@ -1,67 +1,39 @@
 /**
  * The Kafka APIs the daemon answers, with the versions it tells clients in ApiVersions (the floors
- * librdkafka before 2.11 matches exactly, see KAFKA-WIRE.md) and the versions it serves. Requests
- * and responses are Kafka's own definitions, compiled (src/wire/kafka/definition.ts).
+ * librdkafka before 2.11 matches exactly) and the versions it serves: those zps speaks
+ * (scripts/kafka-definitions.mjs lists them). Requests and responses are Kafka's own definitions,
+ * compiled (src/wire/kafka/definition.ts) and typed with their generated interfaces.
  */
-import { type MessageType, compileMessage } from '../../wire/kafka/definition.js';
-import { DEFINITIONS } from '../../wire/kafka/definitions.js';
+import { API_DEFINITIONS } from '../../wire/kafka/definitions.js';
+import type { ApiName } from '../../wire/kafka/message-types.js';
+import { type Api, compileApi } from '../../wire/kafka/messages.js';
 
-export interface ServedApi {
-  key: number;
-  name: string;
+/** An API served: its `versions` are answered; another closes the connection, as Kafka does (ApiVersions excepted). */
+export interface ServedApi<Name extends ApiName = ApiName> extends Api<Name> {
   /** The range told in ApiVersions. */
   advertised: readonly [number, number];
-  /** The versions answered; another closes the connection, as Kafka does (ApiVersions excepted). */
-  served: readonly [number, number];
-  request: MessageType;
-  response: MessageType;
 }
 
-/** name, lowest and highest version served, and the lowest advertised where it is lower. */
-const TABLE: ReadonlyArray<readonly [name: string, lowest: number, highest: number, advertisedFrom?: number]> = [
+/** The lowest version advertised where it is below the lowest served. */
+const ADVERTISED_FROM: Partial<Record<ApiName, number>> = {
   // librdkafka before 2.11 turns compression off unless Produce v0 is advertised (librdkafka #4956)
-  ['Produce', 3, 11, 0],
-  ['Fetch', 4, 12],
-  ['ListOffsets', 1, 7],
-  ['Metadata', 0, 12],
-  ['OffsetCommit', 2, 8],
-  ['OffsetFetch', 1, 7],
-  ['FindCoordinator', 0, 3],
-  ['JoinGroup', 0, 7],
-  ['Heartbeat', 0, 4],
-  ['LeaveGroup', 0, 4],
-  ['SyncGroup', 0, 5],
-  ['DescribeGroups', 0, 5],
-  ['ListGroups', 0, 4],
-  ['ApiVersions', 0, 4],
-  ['CreateTopics', 2, 7],
-  ['DeleteTopics', 1, 6],
-  ['DeleteRecords', 0, 2],
-  ['InitProducerId', 0, 4],
-  ['OffsetForLeaderEpoch', 2, 4],
-  ['DescribeConfigs', 1, 4],
-];
+  Produce: 0,
+};
 
 export const API_VERSIONS_KEY = 18;
 
-/** Every served API by key. */
-export const SERVED_APIS: ReadonlyMap<number, ServedApi> = new Map(
-  TABLE.map(([name, lowest, highest, advertisedFrom = lowest]) => {
-    const request = DEFINITIONS[`${name}Request`]!;
-    const api: ServedApi = {
-      key: request.apiKey!,
-      name,
-      advertised: [advertisedFrom, highest],
-      served: [lowest, highest],
-      request: compileMessage(request),
-      response: compileMessage(DEFINITIONS[`${name}Response`]!),
-    };
-    return [api.key, api];
-  }),
-);
+function servedApi<Name extends ApiName>(name: Name): ServedApi<Name> {
+  const { versions, request, response } = API_DEFINITIONS[name];
+  return { ...compileApi(name, versions, request, response), advertised: [ADVERTISED_FROM[name] ?? versions[0], versions[1]] };
+}
 
-/** Keys of APIs by name, for handlers' tables. */
-export const API_KEYS = Object.fromEntries([...SERVED_APIS.values()].map((api) => [api.name, api.key])) as Record<string, number>;
+/** Every served API by name (each entry the API of its key: the cast only says so to TypeScript). */
+export const SERVED = Object.fromEntries((Object.keys(API_DEFINITIONS) as ApiName[]).map((name) => [name, servedApi(name)])) as {
+  readonly [Name in ApiName]: ServedApi<Name>;
+};
+
+/** Every served API by key. */
+export const SERVED_APIS: ReadonlyMap<number, ServedApi> = new Map(Object.values(SERVED).map((api) => [api.key, api]));
 
 /** The ApiVersions response's list. */
 export function advertisedVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }> {

@@ -1,8 +1,7 @@
 import type { MemoryBroker, PartitionOffsets } from '../../memory/broker.js';
 import type { Message } from '../../wire/kafka/definition.js';
-import { ErrorCode } from '../../wire/kafka/messages.js';
+import { ErrorCode } from '../../wire/kafka/errors.js';
 import type { ListenAddress } from './address.js';
-import type { Handler } from './listener.js';
 
 /** What every handler of the Kafka door reaches: the one broker, and the address clients are told. */
 export interface Door {
@@ -24,8 +23,7 @@ export const TRANSACTIONS_REFUSED = {
   errorMessage: "transactions are not supported by zps's local broker",
 } as const;
 
-/** Handlers by API name (see apis.ts for the versions). */
-export type Handlers = Record<string, Handler>;
+export type { Handlers } from './listener.js';
 
 /** Items of a request's array field, typed loosely: each handler reads the fields its API has. */
 export function items(value: unknown): Message[] {

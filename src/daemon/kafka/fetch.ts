@@ -6,7 +6,7 @@
  */
 import type { MemoryBroker } from '../../memory/broker.js';
 import type { Message } from '../../wire/kafka/definition.js';
-import { ErrorCode } from '../../wire/kafka/messages.js';
+import { ErrorCode } from '../../wire/kafka/errors.js';
 import { NO_PRODUCER, encodeRecordBatch } from '../../wire/kafka/record-batch.js';
 import { RECORD_FRAMING_BYTES } from '../../wire/record-batch-size.js';
 import { type Door, type Handlers, LEADER_EPOCH, eachPartition, items } from './door.js';

@@ -6,7 +6,7 @@
  */
 import type { GroupCoordinator } from '../../memory/group-coordinator.js';
 import type { Message } from '../../wire/kafka/definition.js';
-import { ErrorCode } from '../../wire/kafka/messages.js';
+import { ErrorCode } from '../../wire/kafka/errors.js';
 import { type Door, type Handlers, NODE_ID, TRANSACTIONS_REFUSED, eachPartition, items } from './door.js';
 
 const GROUP_KEY = 0;
@@ -69,7 +69,7 @@ export function groupHandlers(door: Door): Handlers {
       const group = groups.classic(request.groupId as string);
       const leaving =
         version >= 3
-          ? items(request.members).map((m) => ({ memberId: m.memberId as string, groupInstanceId: m.groupInstanceId }))
+          ? items(request.members).map((m) => ({ memberId: m.memberId as string, groupInstanceId: m.groupInstanceId as string | null }))
           : [{ memberId: request.memberId as string, groupInstanceId: null }];
       const members = leaving.map((m) => ({ ...m, errorCode: group?.leave(m.memberId) ?? ErrorCode.UNKNOWN_MEMBER_ID }));
       return { throttleTimeMs: 0, errorCode: version >= 3 ? ErrorCode.NONE : members[0]!.errorCode, members };

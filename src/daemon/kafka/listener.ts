@@ -6,10 +6,11 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { Reader, Writer } from '../../wire/kafka/bytes.js';
-import type { Message } from '../../wire/kafka/definition.js';
-import { ErrorCode } from '../../wire/kafka/messages.js';
+import type { RequestOf, ResponseOf, Writable } from '../../wire/kafka/definition.js';
+import { ErrorCode } from '../../wire/kafka/errors.js';
+import type { ApiName } from '../../wire/kafka/message-types.js';
 import type { ListenAddress } from './address.js';
-import { API_VERSIONS_KEY, SERVED_APIS, advertisedVersions, type ServedApi } from './apis.js';
+import { API_VERSIONS_KEY, SERVED, SERVED_APIS, advertisedVersions, type ServedApi } from './apis.js';
 
 /** Kafka's socket.request.max.bytes: a bigger frame closes the connection. */
 export const MAX_REQUEST_BYTES = 100 * 1024 * 1024;
@@ -22,8 +23,13 @@ export interface RequestContext {
   signal: AbortSignal;
 }
 
-/** A response message, or null for none (a Produce with acks=0). */
-export type Handler = (request: Message, context: RequestContext) => Message | null | Promise<Message | null>;
+/** An API's response, or null for none (a Produce with acks=0). */
+export type Reply<Name extends ApiName> = Writable<ResponseOf<Name>> | null;
+
+export type Handler<Name extends ApiName> = (request: RequestOf<Name>, context: RequestContext) => Reply<Name> | Promise<Reply<Name>>;
+
+/** Handlers by API name: all of them for a listener, some for each of the modules that answer them. */
+export type Handlers = { [Name in ApiName]?: Handler<Name> };
 
 type Log = (line: string) => void;
 
@@ -32,9 +38,10 @@ export class KafkaListener {
   private readonly sockets = new Set<Socket>();
 
   constructor(
-    private readonly handlers: ReadonlyMap<number, Handler>,
+    private readonly handlers: Handlers,
     private readonly log: Log,
   ) {
+    for (const api of SERVED_APIS.values()) if (!handlers[api.name]) throw new Error(`no handler for ${api.name}`);
     this.server = createServer((socket) => this.accept(socket));
   }
 
@@ -86,26 +93,32 @@ export class KafkaListener {
     const clientId = reader.string();
     const api = SERVED_APIS.get(apiKey);
     if (!api) throw new Error(`unknown API key ${apiKey}`);
-    if (version < api.served[0] || version > api.served[1]) {
-      if (apiKey !== API_VERSIONS_KEY) throw new Error(`${api.name} v${version} is not served (${api.served[0]}-${api.served[1]})`);
+    if (version < api.versions[0] || version > api.versions[1]) {
+      if (apiKey !== API_VERSIONS_KEY) throw new Error(`${api.name} v${version} is not served (${api.versions[0]}-${api.versions[1]})`);
       // answered in v0, whose format every client reads, with the range to retry within
       const response = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: advertisedVersions() };
-      responses.add(Promise.resolve(encodeResponse(api, 0, correlationId, response)));
+      responses.add(Promise.resolve(encodeResponse(SERVED.ApiVersions, 0, correlationId, response)));
       return;
     }
+    responses.add(this.answer(api.name, reader, correlationId, { version, clientId, clientHost, signal }));
+  }
+
+  /** The answer to a request of API `name` (one name types the request, its handler and its response). */
+  private answer<Name extends ApiName>(name: Name, reader: Reader, correlationId: number, context: RequestContext): Promise<Buffer | null> {
+    const api = SERVED[name];
+    const { version } = context;
     const flexible = version >= api.request.flexible.lowest;
     if (flexible) skipTaggedFields(reader);
     const request = api.request.read(reader, version);
-    const handler = this.handlers.get(apiKey)!;
-    const answer = Promise.resolve()
-      .then(() => handler(request, { version, clientId, clientHost, signal }))
+    const handler = this.handlers[name]!; // each there, as the constructor checked
+    return Promise.resolve()
+      .then(() => handler(request, context))
       .then((response) => response && encodeResponse(api, version, correlationId, response));
-    responses.add(answer);
   }
 }
 
 /** Response header v0 (correlation id) below the flexible versions and for ApiVersions always; v1 adds tagged fields. */
-function encodeResponse(api: ServedApi, version: number, correlationId: number, response: Message): Buffer {
+function encodeResponse<Name extends ApiName>(api: ServedApi<Name>, version: number, correlationId: number, response: Writable<ResponseOf<Name>>): Buffer {
   const writer = new Writer(256);
   const sizeAt = writer.reserve32();
   writer.int32(correlationId);

@@ -1,11 +1,10 @@
 import type { MemoryBroker } from '../../memory/broker.js';
 import { ZpsError } from '../../pubsub/errors.js';
 import { type ListenAddress, formatListenAddress } from './address.js';
-import { API_KEYS, SERVED_APIS } from './apis.js';
 import type { Door } from './door.js';
 import { fetchHandlers } from './fetch.js';
 import { groupHandlers } from './groups.js';
-import { type Handler, KafkaListener } from './listener.js';
+import { type Handlers, KafkaListener } from './listener.js';
 import { produceHandlers } from './produce.js';
 import { topicHandlers } from './topics.js';
 
@@ -18,9 +17,7 @@ export interface KafkaDoor {
 /** Opens the broker's Kafka door on `address`: every served API answered by its handler. */
 export async function openKafkaDoor(broker: MemoryBroker, address: ListenAddress, log: (line: string) => void): Promise<KafkaDoor> {
   const door: Door = { broker, advertised: address };
-  const byName = { ...topicHandlers(door), ...produceHandlers(door), ...fetchHandlers(door), ...groupHandlers(door) };
-  const handlers = new Map<number, Handler>(Object.entries(byName).map(([name, handler]) => [API_KEYS[name]!, handler]));
-  for (const api of SERVED_APIS.values()) if (!handlers.has(api.key)) throw new Error(`no handler for ${api.name}`);
+  const handlers: Handlers = { ...topicHandlers(door), ...produceHandlers(door), ...fetchHandlers(door), ...groupHandlers(door) };
   const listener = new KafkaListener(handlers, log);
   try {
     door.advertised = await listener.listen(address);

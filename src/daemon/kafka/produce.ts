@@ -8,17 +8,18 @@ import { MAX_BATCH_BYTES } from '../../memory/broker.js';
 import { ZpsError } from '../../pubsub/errors.js';
 import { CompressionError } from '../../wire/compression.js';
 import { MalformedKafkaError } from '../../wire/kafka/bytes.js';
-import type { Message } from '../../wire/kafka/definition.js';
-import { ErrorCode } from '../../wire/kafka/messages.js';
+import type { Writable } from '../../wire/kafka/definition.js';
+import { ErrorCode } from '../../wire/kafka/errors.js';
+import type { ProduceResponsePartitionProduceResponse } from '../../wire/kafka/message-types.js';
 import { ProducedBatch, RecordCountError } from '../../wire/kafka/record-batch.js';
-import { type Door, type Handlers, TRANSACTIONS_REFUSED, items } from './door.js';
+import { type Door, type Handlers, TRANSACTIONS_REFUSED } from './door.js';
 import { ProducerSequences } from './producer-sequences.js';
 
 export function produceHandlers(door: Door): Handlers {
   const sequences = new ProducerSequences();
 
-  const producePartition = (topic: string, partition: number, bytes: Buffer | null): Message => {
-    const result = (errorCode: number, errorMessage: string | null = null, baseOffset = -1): Message => ({
+  const producePartition = (topic: string, partition: number, bytes: Buffer | null): Writable<ProduceResponsePartitionProduceResponse> => {
+    const result = (errorCode: number, errorMessage: string | null = null, baseOffset = -1): Writable<ProduceResponsePartitionProduceResponse> => ({
       index: partition,
       errorCode,
       baseOffset,
@@ -63,22 +64,22 @@ export function produceHandlers(door: Door): Handlers {
     Produce: (request) => {
       if (request.transactionalId !== null) {
         return {
-          responses: items(request.topicData).map((topic) => ({
+          responses: request.topicData.map((topic) => ({
             name: topic.name,
-            partitionResponses: items(topic.partitionData).map((p) => ({ index: p.index, ...TRANSACTIONS_REFUSED, baseOffset: -1 })),
+            partitionResponses: topic.partitionData.map((p) => ({ index: p.index, ...TRANSACTIONS_REFUSED, baseOffset: -1 })),
           })),
         };
       }
-      const responses = items(request.topicData).map((topic) => ({
+      const responses = request.topicData.map((topic) => ({
         name: topic.name,
-        partitionResponses: items(topic.partitionData).map((p) => producePartition(topic.name as string, p.index as number, p.records as Buffer | null)),
+        partitionResponses: topic.partitionData.map((p) => producePartition(topic.name, p.index, p.records)),
       }));
       return request.acks === 0 ? null : { responses, throttleTimeMs: 0 };
     },
 
     InitProducerId: (request) => {
       if (request.transactionalId !== null) return { throttleTimeMs: 0, errorCode: TRANSACTIONS_REFUSED.errorCode, producerId: -1, producerEpoch: -1 };
-      const [producerId, producerEpoch] = sequences.initProducer(request.producerId as number, request.producerEpoch as number);
+      const [producerId, producerEpoch] = sequences.initProducer(request.producerId, request.producerEpoch);
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch };
     },
   };

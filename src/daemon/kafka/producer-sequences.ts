@@ -3,7 +3,7 @@
  * the next sequence expected and the last five batches stored, so a batch sent again (its ack was
  * lost) is answered with its first offset instead of being stored twice, and a gap is refused.
  */
-import { ErrorCode } from '../../wire/kafka/messages.js';
+import { ErrorCode } from '../../wire/kafka/errors.js';
 
 const KEPT_BATCHES = 5;
 const SEQUENCE_WRAP = 2 ** 31;

@@ -6,7 +6,7 @@ import { MAX_BATCH_BYTES } from '../../memory/broker.js';
 import { oversizedCreation } from '../../memory/topic-policy.js';
 import { ZpsError } from '../../pubsub/errors.js';
 import { validateTopicName } from '../../pubsub/limits.js';
-import { ErrorCode } from '../../wire/kafka/messages.js';
+import { ErrorCode } from '../../wire/kafka/errors.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { advertisedVersions } from './apis.js';
 import { FETCH_MAX_BYTES } from './fetch.js';

@@ -6,13 +6,15 @@
  *
  * Messages are plain objects whose keys are the fields' names in camelCase (ErrorCode → errorCode);
  * arrays of structs are arrays of such objects. A field a version lacks reads as its default;
- * a field missing from an object being written is written as its default.
+ * a field missing from an object being written is written as its default. A definition of
+ * definitions.ts compiles to a codec typed with its message's interface of message-types.ts.
  *
  * Invariants: pure; encoding writes exactly what the version has, in order, tagged fields in
  * ascending tag order, only when they differ from their default; decoding reads only inside the
  * Reader's bounds and skips tagged fields it does not know.
  */
 import { MalformedKafkaError, Reader, Writer } from './bytes.js';
+import type { ApiName, MessageTypes } from './message-types.js';
 
 export interface FieldDefinition {
   name: string;
@@ -27,10 +29,11 @@ export interface FieldDefinition {
   [other: string]: unknown;
 }
 
-export interface MessageDefinition {
+/** A definition file's contents; `name` ties a generated one to its type in message-types.ts. */
+export interface MessageDefinition<Name extends string = string> {
   apiKey?: number;
   type: string;
-  name: string;
+  name: Name;
   validVersions: string;
   flexibleVersions: string;
   fields: FieldDefinition[];
@@ -39,6 +42,29 @@ export interface MessageDefinition {
 }
 
 export type Message = Record<string, unknown>;
+
+/** The type of the message named `Name`: its generated interface, or any message for another name. */
+export type MessageOf<Name extends string> = Name extends keyof MessageTypes ? MessageTypes[Name] : Message;
+
+/** The request and the response of the API named `Name` (RequestOf<'Fetch'>: FetchRequest). */
+export type RequestOf<Name extends ApiName> = MessageOf<`${Name}Request`>;
+export type ResponseOf<Name extends ApiName> = MessageOf<`${Name}Response`>;
+
+/** An API as definitions.ts gives it: the versions zps speaks (lowest, highest), its request's and response's definitions. */
+export interface ApiDefinition<Name extends ApiName> {
+  versions: readonly [lowest: number, highest: number];
+  request: MessageDefinition<`${Name}Request`>;
+  response: MessageDefinition<`${Name}Response`>;
+}
+
+/** What may be written for a message of type T: any field left out is written as its default. */
+export type Writable<T> = T extends Uint8Array
+  ? T
+  : T extends ReadonlyArray<infer Item>
+    ? ReadonlyArray<Writable<Item>>
+    : T extends object
+      ? { [Key in keyof T]?: Writable<T[Key]> }
+      : T;
 
 /** Versions as Kafka writes them: "3+", "1-4", "2", "none". */
 export interface VersionRange {
@@ -56,12 +82,12 @@ export function versionRange(text: string): VersionRange {
 const within = (range: VersionRange | undefined, version: number) => range !== undefined && version >= range.lowest && version <= range.highest;
 
 /** A compiled message: read and write any of its valid versions. */
-export interface MessageType {
+export interface MessageType<T = Message> {
   readonly name: string;
   readonly versions: VersionRange;
   readonly flexible: VersionRange;
-  read(reader: Reader, version: number): Message;
-  write(writer: Writer, message: Message, version: number): void;
+  read(reader: Reader, version: number): T;
+  write(writer: Writer, message: Writable<T>, version: number): void;
 }
 
 interface CompiledField {
@@ -82,7 +108,12 @@ type Kind = { primitive: Primitive } | { struct: true } | { array: Kind };
 const PRIMITIVES = new Set<string>(['int8', 'int16', 'int32', 'int64', 'uint16', 'float64', 'bool', 'string', 'bytes', 'records', 'uuid']);
 const ZERO_UUID = Buffer.alloc(16);
 
-export function compileMessage(definition: MessageDefinition): MessageType {
+/**
+ * The casts are where the generic codec meets the generated types: a message read has every field
+ * of its definition, as message-types.ts types them (test/unit/kafka-definitions.test.ts reads back
+ * every version of every message).
+ */
+export function compileMessage<Name extends string>(definition: MessageDefinition<Name>): MessageType<MessageOf<Name>> {
   const common = new Map((definition.commonStructs ?? []).map((struct) => [struct.name, struct.fields]));
   const fields = compileFields(definition.fields, common);
   const versions = versionRange(definition.validVersions);
@@ -91,8 +122,8 @@ export function compileMessage(definition: MessageDefinition): MessageType {
     name: definition.name,
     versions,
     flexible,
-    read: (reader, version) => readStruct(reader, fields, version, within(flexible, version)),
-    write: (writer, message, version) => writeStruct(writer, fields, message, version, within(flexible, version)),
+    read: (reader, version) => readStruct(reader, fields, version, within(flexible, version)) as MessageOf<Name>,
+    write: (writer, message, version) => writeStruct(writer, fields, message as Message, version, within(flexible, version)),
   };
 }
 
