@@ -15,7 +15,8 @@ export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' 
 
 export interface Protocol {
   name: string;
-  metadata: Buffer;
+  /** Null as the codec types every bytes field; a request always has it (it is not nullable). */
+  metadata: Buffer | null;
 }
 
 interface Member {
@@ -54,7 +55,7 @@ export interface JoinResult {
   protocolName: string | null;
   leader: string;
   memberId: string;
-  members: Array<{ memberId: string; groupInstanceId: string | null; metadata: Buffer }>;
+  members: Array<{ memberId: string; groupInstanceId: string | null; metadata: Buffer | null }>;
 }
 
 export interface SyncResult {
@@ -120,7 +121,7 @@ export class ClassicGroup {
     return joined;
   }
 
-  sync(memberId: string, generation: number, assignments: Array<{ memberId: string; assignment: Buffer }>): Promise<SyncResult> | SyncResult {
+  sync(memberId: string, generation: number, assignments: ReadonlyArray<{ memberId: string; assignment: Buffer | null }>): Promise<SyncResult> | SyncResult {
     const answer = (errorCode: number, assignment = EMPTY): SyncResult => ({
       errorCode,
       protocolType: this.protocolType,

@@ -5,9 +5,8 @@
  * (OffsetCommit, OffsetFetch) and the tools' (DescribeGroups, ListGroups).
  */
 import type { GroupCoordinator } from '../../memory/group-coordinator.js';
-import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/errors.js';
-import { type Door, type Handlers, NODE_ID, TRANSACTIONS_REFUSED, eachPartition, items } from './door.js';
+import { type Door, type Handlers, NODE_ID, TRANSACTIONS_REFUSED, eachPartition } from './door.js';
 
 const GROUP_KEY = 0;
 const UNKNOWN_OPERATIONS = -2_147_483_648;
@@ -24,7 +23,7 @@ export function groupHandlers(door: Door): Handlers {
     },
 
     JoinGroup: async (request, { version, clientId, clientHost }) => {
-      const name = request.groupId as string;
+      const name = request.groupId;
       const refused = (errorCode: number) => ({
         throttleTimeMs: 0,
         errorCode,
@@ -36,14 +35,14 @@ export function groupHandlers(door: Door): Handlers {
       });
       if (name === '') return refused(ErrorCode.INVALID_GROUP_ID);
       const result = await groups.joinClassic(name, {
-        memberId: request.memberId as string,
-        instanceId: (request.groupInstanceId as string | null) ?? null,
+        memberId: request.memberId,
+        instanceId: request.groupInstanceId,
         clientId: clientId ?? '',
         clientHost,
-        sessionTimeoutMs: request.sessionTimeoutMs as number,
-        rebalanceTimeoutMs: version >= 1 ? (request.rebalanceTimeoutMs as number) : (request.sessionTimeoutMs as number),
-        protocolType: request.protocolType as string,
-        protocols: items(request.protocols).map((p) => ({ name: p.name as string, metadata: p.metadata as Buffer })),
+        sessionTimeoutMs: request.sessionTimeoutMs,
+        rebalanceTimeoutMs: version >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
+        protocolType: request.protocolType,
+        protocols: request.protocols,
         requireKnownMemberId: version >= 4,
       });
       // the protocol's name may be null only from v7; before, a failed join names none as ''
@@ -51,35 +50,28 @@ export function groupHandlers(door: Door): Handlers {
     },
 
     SyncGroup: async (request) => {
-      const group = groups.classic(request.groupId as string);
-      const assignments = items(request.assignments).map((a) => ({ memberId: a.memberId as string, assignment: a.assignment as Buffer }));
+      const group = groups.classic(request.groupId);
       const result = group
-        ? await group.sync(request.memberId as string, request.generationId as number, assignments)
+        ? await group.sync(request.memberId, request.generationId, request.assignments)
         : { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
       return { throttleTimeMs: 0, ...result };
     },
 
     Heartbeat: (request) => ({
       throttleTimeMs: 0,
-      errorCode:
-        groups.classic(request.groupId as string)?.heartbeat(request.memberId as string, request.generationId as number) ?? ErrorCode.UNKNOWN_MEMBER_ID,
+      errorCode: groups.classic(request.groupId)?.heartbeat(request.memberId, request.generationId) ?? ErrorCode.UNKNOWN_MEMBER_ID,
     }),
 
     LeaveGroup: (request, { version }) => {
-      const group = groups.classic(request.groupId as string);
-      const leaving =
-        version >= 3
-          ? items(request.members).map((m) => ({ memberId: m.memberId as string, groupInstanceId: m.groupInstanceId as string | null }))
-          : [{ memberId: request.memberId as string, groupInstanceId: null }];
+      const group = groups.classic(request.groupId);
+      const leaving = version >= 3 ? request.members : [{ memberId: request.memberId, groupInstanceId: null }];
       const members = leaving.map((m) => ({ ...m, errorCode: group?.leave(m.memberId) ?? ErrorCode.UNKNOWN_MEMBER_ID }));
       return { throttleTimeMs: 0, errorCode: version >= 3 ? ErrorCode.NONE : members[0]!.errorCode, members };
     },
 
     OffsetCommit: (request) => {
-      const name = request.groupId as string;
+      const { groupId: name, memberId, generationIdOrMemberEpoch: generation } = request;
       const group = groups.classic(name);
-      const memberId = request.memberId as string;
-      const generation = request.generationIdOrMemberEpoch as number;
       const refusal = group ? group.checkCommit(memberId, generation) : generation < 0 && memberId === '' ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
       return {
         throttleTimeMs: 0,
@@ -93,16 +85,15 @@ export function groupHandlers(door: Door): Handlers {
     },
 
     OffsetFetch: (request) => {
-      const group = request.groupId as string;
-      const asked = request.topics as Message[] | null;
+      const { groupId: group, topics: asked } = request;
       // no topics named: every topic the group committed
-      const names = asked ? asked.map((t) => t.name as string) : [...new Set((groups.describe(group)?.committed ?? []).map((c) => c.topic))];
+      const names = asked ? asked.map((t) => t.name) : [...new Set((groups.describe(group)?.committed ?? []).map((c) => c.topic))];
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
         topics: names.map((name, t) => {
           const committed = new Map(groups.committed(group, name));
-          const partitions = asked ? (asked[t]!.partitionIndexes as number[]) : [...committed.keys()];
+          const partitions = asked ? asked[t]!.partitionIndexes : [...committed.keys()];
           return {
             name,
             partitions: partitions.map((partitionIndex) => ({
@@ -119,11 +110,11 @@ export function groupHandlers(door: Door): Handlers {
 
     DescribeGroups: (request) => ({
       throttleTimeMs: 0,
-      groups: (request.groups as string[]).map((name) => describeGroup(groups, name)),
+      groups: request.groups.map((name) => describeGroup(groups, name)),
     }),
 
     ListGroups: (request) => {
-      const states = ((request.statesFilter as string[] | undefined) ?? []).map((s) => s.toLowerCase());
+      const states = request.statesFilter.map((s) => s.toLowerCase());
       const listed = groups.list().map((name) => {
         const described = describeGroup(groups, name);
         return { groupId: name, protocolType: described.protocolType, groupState: described.groupState, groupType: 'classic' };
