@@ -49,7 +49,7 @@ export interface PollResult<Batch = PartitionRecords> {
 type Offsets = ReadonlyArray<readonly [partition: number, offset: number]>;
 
 const CONSUMER_PROTOCOL = 'consumer';
-/** What zps's own members are told as: they share partitions round robin, one topic each. */
+/** The assignor Kafka's tools are told zps's own members use. */
 const LOCAL_ASSIGNOR = 'range';
 
 export class GroupCoordinator {
