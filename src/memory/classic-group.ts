@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../wire/kafka/errors.js';
+import type { JoinGroupResponse, SyncGroupResponse } from '../wire/kafka/message-types.js';
 import { decodeAssignment } from './consumer-protocol.js';
 import type { MemberDescription } from './group.js';
 
@@ -48,22 +49,9 @@ export interface JoinRequest {
   requireKnownMemberId: boolean;
 }
 
-export interface JoinResult {
-  errorCode: number;
-  generationId: number;
-  protocolType: string | null;
-  protocolName: string | null;
-  leader: string;
-  memberId: string;
-  members: Array<{ memberId: string; groupInstanceId: string | null; metadata: Buffer | null }>;
-}
-
-export interface SyncResult {
-  errorCode: number;
-  protocolType: string | null;
-  protocolName: string | null;
-  assignment: Buffer;
-}
+/** JoinGroup's and SyncGroup's answers, but for the throttle time the listener adds. */
+export type JoinResult = Omit<JoinGroupResponse, 'throttleTimeMs'>;
+export type SyncResult = Omit<SyncGroupResponse, 'throttleTimeMs'>;
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
