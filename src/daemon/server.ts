@@ -1,6 +1,7 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { MemoryBroker, PartitionSlice } from '../memory/broker.js';
+import type { MemoryBroker } from '../memory/broker.js';
+import type { PartitionSlice } from '../memory/log-slice.js';
 import { InProcessService } from '../memory/service.js';
 import { ZpsError } from '../pubsub/errors.js';
 import { VERSION } from '../version.js';

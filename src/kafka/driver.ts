@@ -1,5 +1,5 @@
 import type { Driver, GroupInfo, GroupMember, PartitionOffsets, PartitionRecords, TopicInfo, TopicPlacement, WaitOptions } from '../pubsub/driver.js';
-import { resolveStart } from '../pubsub/offsets.js';
+import { startingOffsets } from '../pubsub/offsets.js';
 import { Partitioner } from '../pubsub/partitioner.js';
 import type { AckRun, RecordBatch } from '../pubsub/record-batch.js';
 import type { StartOffset } from '../pubsub/types.js';
@@ -203,14 +203,8 @@ export class KafkaDriver implements Driver {
     this.members.add(member);
     const begin = async (offsets: PartitionOffsets[], from: StartOffset) => {
       const committed = await this.admin.committedOffsets(group, topic);
-      const starts = new Map<number, number>();
-      for (const p of offsets) {
-        const at = committed.get(p.partition);
-        if (at === undefined) starts.set(p.partition, resolveStart(p, from));
-        // records deleted (zps reset, retention) or an offset past the end: the log's start, as
-        // Kafka's auto.offset.reset=earliest, committed now rather than kafkajs's sentinel -2
-        else if (at < p.start || at > p.end) starts.set(p.partition, p.start);
-      }
+      // committed now rather than left to kafkajs's sentinel -2 for out-of-range offsets
+      const starts = startingOffsets(offsets, committed, from);
       // Committed now, the group starts there whoever joins first; only a group with members
       // running refuses it, and then this member seeks there when it is assigned the partitions.
       const sought = (await this.commitWithoutMembership(group, topic, starts)) ? new Map<number, number>() : starts;

@@ -2,11 +2,10 @@ import { ZpsError, usageError } from '../pubsub/errors.js';
 import { checkBatchRecord, formatBytes, validateTopicName } from '../pubsub/limits.js';
 import { Partitioner, checkPartition } from '../pubsub/partitioner.js';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
-import { resolveStart } from '../pubsub/offsets.js';
-import type { PartitionOffsets, PartitionRecords, GroupInfo } from '../pubsub/driver.js';
-import type { OutgoingRecord, StartOffset, TopicSummary } from '../pubsub/types.js';
-import { Group, Subscription, desiredOwner, type Member } from './group.js';
-import type { LogSlice } from './log-slice.js';
+import type { PartitionOffsets } from '../pubsub/driver.js';
+import type { OutgoingRecord, TopicSummary } from '../pubsub/types.js';
+import { GroupCoordinator } from './group-coordinator.js';
+import type { PartitionSlice } from './log-slice.js';
 import { PartitionLog, RECORD_OVERHEAD_BYTES } from './partition-log.js';
 import { outgoingBatch, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
 import { MAX_TOPIC_PARTITIONS, oversizedCreation } from './topic-policy.js';
@@ -42,20 +41,6 @@ export const DEFAULT_LIMITS: BrokerLimits = {
 
 export type { PartitionOffsets };
 
-/** Records of one partition, as the broker reads them (see LogSlice). */
-export interface PartitionSlice {
-  partition: number;
-  slice: LogSlice;
-}
-
-export interface PollResult<Batch = PartitionRecords> {
-  batches: Batch[];
-  /** Partitions the member must release: finish what it holds, commit, then call release(). */
-  revoked: number[];
-  /** The partitions the member owns, with the offset its next poll reads from. */
-  positions: Array<[number, number]>;
-}
-
 export interface BrokerStats {
   topics: number;
   messages: number;
@@ -71,32 +56,22 @@ interface Topic {
 }
 
 /**
- * Groups whose members are Kafka clients on the daemon's Kafka listener (its classic-protocol
- * coordinator). A group has members on one door at a time; committed offsets are shared.
- */
-export interface ForeignGroups {
-  /** The group's state and members, or undefined when no Kafka client is a member. */
-  describe(group: string): Pick<GroupInfo, 'state' | 'members'> | undefined;
-  /** Groups with Kafka clients as members. */
-  names(): string[];
-}
-
-/**
  * The in-memory broker: Kafka's model (partitioned append-only logs, consumer groups with committed
  * offsets and partitions shared among members) with no I/O, so it can live in-process or in the daemon.
+ * It keeps the logs; its groups, whichever door their members come through, are its coordinator's.
  */
 export class MemoryBroker {
   private readonly topics = new Map<string, Topic>();
-  private readonly groups = new Map<string, Group>();
-  private readonly members = new Map<string, Member>();
   private readonly watchers = new Map<string, Set<() => void>>();
   /** What the stored messages cost against the memory cap. */
   private totalBytes = 0;
   /** What the topics and their partitions cost against it (groups are counted as they are). */
   private structureBytes = 0;
-  private memberSeq = 0;
-  /** Set by a host that also answers Kafka clients (see ForeignGroups). */
-  foreignGroups: ForeignGroups | undefined;
+  readonly groups = new GroupCoordinator({
+    logs: (topic) => this.topics.get(topic)?.logs,
+    partitionOffsets: (topic, atTime) => this.partitionOffsets(topic, atTime),
+    changed: (topic) => this.notify(topic),
+  });
   /** Where records that name no partition go: the one place every producer's keyless records round robin. */
   private readonly partitioner = new Partitioner();
   readonly limits: BrokerLimits;
@@ -252,140 +227,10 @@ export class MemoryBroker {
     return this.topics.get(topicName)?.logs.reduce((sum, log) => sum + log.count, 0) ?? 0;
   }
 
-  /** The group's committed offset of each partition of the topic that has one. */
-  committed(groupName: string, topicName: string): Array<[number, number]> {
-    return [...(this.groups.get(groupName)?.committed.get(topicName) ?? [])];
-  }
-
-  /** Commits for a group as a whole, no member needed (Kafka clients commit through their own coordinator). */
-  commitOffsets(groupName: string, topicName: string, offsets: ReadonlyArray<readonly [partition: number, offset: number]>): void {
-    let group = this.groups.get(groupName);
-    if (!group) this.groups.set(groupName, (group = new Group()));
-    for (const [partition, offset] of offsets) group.commit(topicName, partition, offset);
-  }
-
-  /** True when zps's own consumers are members of the group. */
-  hasMembers(groupName: string): boolean {
-    return (this.groups.get(groupName)?.subscriptions.size ?? 0) > 0;
-  }
-
-  /** Every group's name, in name order. */
-  listGroups(): string[] {
-    return [...new Set([...this.groups.keys(), ...(this.foreignGroups?.names() ?? [])])].sort();
-  }
-
-  /** A group as Kafka's DescribeGroups and OffsetFetch tell of it: Stable with members, else Empty. */
-  describeGroup(groupName: string): GroupInfo | undefined {
-    const group = this.groups.get(groupName);
-    const foreign = this.foreignGroups?.describe(groupName);
-    if (!group) return foreign && { group: groupName, ...foreign, committed: [] };
-    const members: GroupInfo['members'] = [];
-    for (const [topic, subscription] of group.subscriptions) {
-      for (const member of subscription.members) {
-        const owned = [...subscription.owners].filter(([, owner]) => owner === member).map(([partition]) => partition);
-        members.push({ id: member.id, clientId: 'zps', host: 'local', partitions: [{ topic, partitions: owned.sort((a, b) => a - b) }] });
-      }
-    }
-    const committed = [...group.committed].flatMap(([topic, offsets]) => [...offsets].map(([partition, offset]) => ({ topic, partition, offset })));
-    if (foreign) return { group: groupName, ...foreign, committed };
-    return { group: groupName, state: members.length > 0 ? 'Stable' : 'Empty', members, committed };
-  }
-
   listTopics(): TopicSummary[] {
     return [...this.topics.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([topic, { logs }]) => ({ topic, count: this.count(topic), partitions: logs.length }));
-  }
-
-  /** Joins `group` on `topic`; a group new to the topic starts at `start`, fixed now. */
-  join(groupName: string, topicName: string, start: StartOffset): string {
-    validateTopicName(topicName);
-    if (this.foreignGroups?.describe(groupName)?.members.length) {
-      throw new ZpsError(`group ${groupName} has Kafka clients as members: a group has members on one door of the daemon at a time`, {
-        reason: 'group-on-kafka-door',
-      });
-    }
-    let group = this.groups.get(groupName);
-    if (!group) this.groups.set(groupName, (group = new Group()));
-    if (!group.committed.has(topicName) && !group.startAt.has(topicName)) {
-      const positions = new Map<number, number>();
-      this.topics.get(topicName)?.logs.forEach((log, partition) => {
-        const atTime = start.kind === 'time' ? log.offsetAtTime(start.timestamp) : undefined;
-        positions.set(partition, resolveStart({ start: log.startOffset, end: log.endOffset, atTime }, start));
-      });
-      group.startAt.set(topicName, positions);
-      // committed at once, as zps's Kafka driver does: the group's lag and offsets say where it starts
-      for (const [partition, offset] of positions) group.commit(topicName, partition, offset);
-    }
-    let subscription = group.subscriptions.get(topicName);
-    if (!subscription) group.subscriptions.set(topicName, (subscription = new Subscription()));
-    const member: Member = {
-      id: `m${++this.memberSeq}`,
-      group: groupName,
-      topic: topicName,
-      positions: new Map(),
-      revoking: new Set(),
-    };
-    subscription.members.push(member);
-    this.members.set(member.id, member);
-    this.rebalance(groupName, topicName);
-    return member.id;
-  }
-
-  /** The member's next records from the partitions it owns, and what it must release. */
-  poll(memberId: string, maxRecords: number, maxBytes: number): PollResult<PartitionSlice> {
-    const member = this.member(memberId);
-    const topic = this.topics.get(member.topic);
-    const batches: PartitionSlice[] = [];
-    if (topic) {
-      let budget = maxRecords;
-      for (const [partition, position] of member.positions) {
-        if (budget <= 0) break;
-        if (member.revoking.has(partition)) continue;
-        const log = topic.logs[partition]!;
-        const from = readableFrom(log, position);
-        if (from !== position) member.positions.set(partition, from);
-        const slice = log.slice(from, budget, maxBytes);
-        if (slice.length === 0) continue;
-        member.positions.set(partition, slice.lastOffset + 1);
-        batches.push({ partition, slice });
-        budget -= slice.length;
-      }
-    }
-    return { batches, revoked: [...member.revoking], positions: [...member.positions] };
-  }
-
-  /** Commits offsets of partitions the member owns; commits for partitions it lost are ignored. */
-  commit(memberId: string, offsets: ReadonlyArray<readonly [partition: number, offset: number]>): void {
-    const member = this.member(memberId);
-    const group = this.groups.get(member.group)!;
-    for (const [partition, offset] of offsets) {
-      if (member.positions.has(partition)) group.commit(member.topic, partition, offset);
-    }
-  }
-
-  /** Gives up revoked partitions so their new owners start at the committed offsets. */
-  release(memberId: string, partitions: readonly number[]): void {
-    const member = this.member(memberId);
-    for (const partition of partitions) {
-      if (!member.revoking.has(partition)) continue;
-      member.revoking.delete(partition);
-      member.positions.delete(partition);
-      this.groups.get(member.group)?.subscriptions.get(member.topic)?.owners.delete(partition);
-    }
-    this.rebalance(member.group, member.topic);
-  }
-
-  leave(memberId: string): void {
-    const member = this.members.get(memberId);
-    if (!member) return;
-    this.members.delete(memberId);
-    const group = this.groups.get(member.group)!;
-    const subscription = group.subscriptions.get(member.topic)!;
-    subscription.members.splice(subscription.members.indexOf(member), 1);
-    for (const partition of member.positions.keys()) subscription.owners.delete(partition);
-    if (subscription.members.length === 0) group.subscriptions.delete(member.topic);
-    this.rebalance(member.group, member.topic);
   }
 
   /** Calls `listener` once, at the next change to the topic (messages, ownership, deletion). */
@@ -399,10 +244,6 @@ export class MemoryBroker {
     };
   }
 
-  memberTopic(memberId: string): string {
-    return this.member(memberId).topic;
-  }
-
   /** Drops the named topics with their groups' offsets, or with no names every topic and group. */
   reset(topicNames?: readonly string[]): void {
     const names = topicNames ?? [...this.topics.keys()];
@@ -413,26 +254,8 @@ export class MemoryBroker {
         this.structureBytes -= topicBytes(topic.logs.length);
       }
       this.topics.delete(name);
-      for (const group of this.groups.values()) {
-        group.forgetTopic(name);
-        // Live members keep their subscription and start over when the topic comes back.
-        const subscription = group.subscriptions.get(name);
-        if (subscription) {
-          subscription.owners.clear();
-          for (const member of subscription.members) {
-            member.positions.clear();
-            member.revoking.clear();
-          }
-        }
-      }
     }
-    if (!topicNames) {
-      for (const group of this.groups.values()) {
-        group.committed.clear();
-        group.startAt.clear();
-      }
-    }
-    for (const [name, group] of this.groups) if (group.isEmpty) this.groups.delete(name);
+    this.groups.reset(topicNames);
     for (const name of names) this.notify(name);
   }
 
@@ -465,43 +288,9 @@ export class MemoryBroker {
     const topic: Topic = { logs: Array.from({ length: partitions }, (_, partition) => new PartitionLog(name, partition)), id: newTopicId() };
     this.topics.set(name, topic);
     this.structureBytes += topicBytes(partitions);
-    for (const group of this.groups.values()) {
-      if (group.subscriptions.has(name)) this.rebalance(group, name);
-    }
+    this.groups.topicCreated(name);
     this.notify(name);
     return topic;
-  }
-
-  /**
-   * Moves partitions toward the round-robin assignment. A partition changes hands only after its
-   * owner released it (having committed what it handled), so no two members ever read it at once.
-   */
-  private rebalance(groupOrName: Group | string, topicName: string): void {
-    const group = typeof groupOrName === 'string' ? this.groups.get(groupOrName) : groupOrName;
-    const subscription = group?.subscriptions.get(topicName);
-    const topic = this.topics.get(topicName);
-    if (group && subscription && topic) {
-      topic.logs.forEach((log, partition) => {
-        const desired = desiredOwner(partition, subscription.members)!;
-        const owner = subscription.owners.get(partition);
-        if (owner === undefined) {
-          subscription.owners.set(partition, desired);
-          desired.positions.set(partition, readableFrom(log, group.positionFor(topicName, partition) ?? log.startOffset));
-          desired.revoking.delete(partition);
-        } else if (owner !== desired) {
-          owner.revoking.add(partition);
-        } else {
-          owner.revoking.delete(partition);
-        }
-      });
-    }
-    this.notify(topicName);
-  }
-
-  private member(memberId: string): Member {
-    const member = this.members.get(memberId);
-    if (!member) throw new ZpsError(`unknown group member ${memberId}: it left or was never joined`);
-    return member;
   }
 
   private notify(topicName: string): void {
@@ -514,14 +303,6 @@ export class MemoryBroker {
 
 function topicBytes(partitions: number): number {
   return TOPIC_OVERHEAD_BYTES + partitions * PARTITION_OVERHEAD_BYTES;
-}
-
-/**
- * Where a member reads a partition from: `position`, unless its records were deleted (below the
- * log's start) or it is past the end; then the log's start, as Kafka's auto.offset.reset=earliest.
- */
-function readableFrom(log: PartitionLog, position: number): number {
-  return position < log.startOffset || position > log.endOffset ? log.startOffset : position;
 }
 
 function isRecordArray(records: readonly OutgoingRecord[] | RecordBatch): records is readonly OutgoingRecord[] {

@@ -1,8 +1,25 @@
 /**
- * Consumer-group state of the memory broker, modelled on Kafka's: committed offsets per partition,
- * and for each subscribed topic the members and which member owns which partition.
+ * One consumer group as the coordinator (group-coordinator.ts) keeps it, modelled on Kafka's: committed
+ * offsets per partition, whichever door the members came through, and the members of one door:
+ * zps's own consumers (for each subscribed topic, who owns which partition) or Kafka clients (the
+ * classic protocol's state, classic-group.ts).
  */
+import type { ClassicGroup } from './classic-group.js';
+import type { AssignedPartitions } from './consumer-protocol.js';
 
+/** A member of either door as a group's description tells it: Kafka's DescribeGroups fields, and its partitions. */
+export interface MemberDescription {
+  id: string;
+  instanceId: string | null;
+  clientId: string;
+  host: string;
+  partitions: AssignedPartitions;
+  /** Its protocol metadata and assignment, as Kafka clients read them. */
+  metadata: Buffer;
+  assignment: Buffer;
+}
+
+/** A zps consumer in a group: one topic, read from the partitions it owns. */
 export interface Member {
   readonly id: string;
   readonly group: string;
@@ -17,6 +34,15 @@ export class Subscription {
   /** In join order: the assignment is a pure function of this list. */
   readonly members: Member[] = [];
   readonly owners = new Map<number, Member>();
+
+  /** Forgets who owns what: the members start over when their topic comes back. */
+  restart(): void {
+    this.owners.clear();
+    for (const member of this.members) {
+      member.positions.clear();
+      member.revoking.clear();
+    }
+  }
 }
 
 export class Group {
@@ -24,7 +50,10 @@ export class Group {
   readonly committed = new Map<string, Map<number, number>>();
   /** Where partitions with no commit start, fixed when the group first subscribed to the topic. */
   readonly startAt = new Map<string, Map<number, number>>();
+  /** zps's own consumers, by topic. */
   readonly subscriptions = new Map<string, Subscription>();
+  /** Kafka clients' membership, made when the first one joins. */
+  classic: ClassicGroup | undefined;
 
   positionFor(topic: string, partition: number): number | undefined {
     return this.committed.get(topic)?.get(partition) ?? this.startAt.get(topic)?.get(partition);
@@ -41,8 +70,17 @@ export class Group {
     this.startAt.delete(topic);
   }
 
+  get hasLocalMembers(): boolean {
+    return this.subscriptions.size > 0;
+  }
+
+  get hasKafkaMembers(): boolean {
+    return (this.classic?.members.size ?? 0) > 0;
+  }
+
+  /** Nothing to tell of: no member on either door, no offsets. */
   get isEmpty(): boolean {
-    return this.subscriptions.size === 0 && this.committed.size === 0 && this.startAt.size === 0;
+    return !this.hasLocalMembers && !this.hasKafkaMembers && this.committed.size === 0 && this.startAt.size === 0;
   }
 }
 

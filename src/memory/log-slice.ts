@@ -109,3 +109,9 @@ export class LogSlice implements RecordBatch {
     return records;
   }
 }
+
+/** Records of one partition, as the broker reads them. */
+export interface PartitionSlice {
+  partition: number;
+  slice: LogSlice;
+}

@@ -1,7 +1,9 @@
 import type { GroupInfo, PartitionOffsets, PartitionRecords, WaitOptions } from '../pubsub/driver.js';
 import type { AckRun, RecordBatch } from '../pubsub/record-batch.js';
 import type { StartOffset, TopicSummary } from '../pubsub/types.js';
-import type { BrokerStats, MemoryBroker, PartitionSlice, PollResult } from './broker.js';
+import type { BrokerStats, MemoryBroker } from './broker.js';
+import type { PollResult } from './group-coordinator.js';
+import type { PartitionSlice } from './log-slice.js';
 
 /** A partition and an offset in it. */
 export type Position = [partition: number, offset: number];
@@ -65,15 +67,15 @@ export class InProcessService implements BrokerService {
   }
 
   async committed(group: string, topic: string) {
-    return this.broker.committed(group, topic);
+    return this.broker.groups.committed(group, topic);
   }
 
   async listGroups() {
-    return this.broker.listGroups();
+    return this.broker.groups.list();
   }
 
   async describeGroup(group: string) {
-    return this.broker.describeGroup(group) ?? null;
+    return this.broker.groups.info(group) ?? null;
   }
 
   async listTopics() {
@@ -85,7 +87,7 @@ export class InProcessService implements BrokerService {
   }
 
   async join(group: string, topic: string, start: StartOffset) {
-    return this.broker.join(group, topic, start);
+    return this.broker.groups.join(group, topic, start);
   }
 
   async poll(memberId: string, commits: Position[], options: WaitOptions) {
@@ -95,23 +97,23 @@ export class InProcessService implements BrokerService {
 
   /** poll() as the broker reads it (see fetchSlices). */
   pollSlices(memberId: string, commits: Position[], options: WaitOptions): Promise<PollResult<PartitionSlice>> {
-    this.broker.commit(memberId, commits);
+    this.broker.groups.commit(memberId, commits);
     return this.longPoll(
-      this.broker.memberTopic(memberId),
-      () => this.broker.poll(memberId, options.maxRecords, options.maxBytes),
+      this.broker.groups.memberTopic(memberId),
+      () => this.broker.groups.poll(memberId, options.maxRecords, options.maxBytes),
       (result) => result.batches.length > 0 || result.revoked.length > 0,
       options,
     );
   }
 
   async release(memberId: string, commits: Position[], partitions: number[]) {
-    this.broker.commit(memberId, commits);
-    this.broker.release(memberId, partitions);
+    this.broker.groups.commit(memberId, commits);
+    this.broker.groups.release(memberId, partitions);
   }
 
   async leave(memberId: string, commits: Position[]) {
-    this.broker.commit(memberId, commits);
-    this.broker.leave(memberId);
+    this.broker.groups.commit(memberId, commits);
+    this.broker.groups.leave(memberId);
   }
 
   async stats() {

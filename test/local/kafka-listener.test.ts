@@ -156,6 +156,56 @@ describe('one broker, two doors (kcat)', () => {
     }
   }, 60_000);
 
+  it('a group is told the same on both doors: zps groups describe and a Kafka admin (DescribeGroups, ListGroups), whichever door its members came through', async () => {
+    const t = unique('told');
+    const [zpsGroup, kafkaGroup] = [unique('zg'), unique('kg')];
+    await run(['publish', t, '--partitions', '3'], '');
+    const kafka = new kafkajs.Kafka({ brokers: [door.address()], clientId: 'told-client', logLevel: kafkajs.logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    /** The members as zps's commands tell them: id, client, host and partitions. */
+    const toldByZps = async (group: string) => {
+      const described = JSON.parse((await run(['groups', 'describe', group, '--json'])).stdout || '{}');
+      return described.members?.length === 1 && described.members[0].partitions.length > 0 ? described : undefined;
+    };
+    /** The same from Kafka's DescribeGroups, the assignment decoded as Kafka's consumer protocol. */
+    const toldByKafka = async (group: string) => {
+      const [described] = (await admin.describeGroups([group])).groups;
+      const members = described!.members.map((m) => ({
+        id: m.memberId,
+        clientId: m.clientId,
+        host: m.clientHost,
+        partitions: Object.entries(kafkajs.AssignerProtocol.MemberAssignment.decode(m.memberAssignment)!.assignment).map(([topic, partitions]) => ({
+          topic,
+          partitions,
+        })),
+      }));
+      return { state: described!.state, protocolType: described!.protocolType, members };
+    };
+    const zpsMember = new RunningZps(door.socket(), ['consume', t, '-g', zpsGroup, '-f']);
+    const consumer = kafka.consumer({ groupId: kafkaGroup });
+    try {
+      const byZps = await waitFor(() => toldByZps(zpsGroup), 'the zps member with its partitions');
+      expect(byZps.members[0]).toMatchObject({ clientId: 'zps', partitions: [{ topic: t, partitions: [0, 1, 2] }] });
+      expect(await toldByKafka(zpsGroup)).toEqual({ state: byZps.state, protocolType: 'consumer', members: byZps.members });
+      await consumer.connect();
+      await consumer.subscribe({ topic: t, fromBeginning: true });
+      await consumer.run({ eachMessage: async () => {} });
+      const kafkaByZps = await waitFor(() => toldByZps(kafkaGroup), 'the Kafka client with its partitions', 30_000);
+      expect(kafkaByZps.members[0]).toMatchObject({ clientId: 'told-client', partitions: [{ topic: t, partitions: [0, 1, 2] }] });
+      expect(await toldByKafka(kafkaGroup)).toEqual({ state: kafkaByZps.state, protocolType: 'consumer', members: kafkaByZps.members });
+      const listed = (await admin.listGroups()).groups.filter((g) => g.groupId === zpsGroup || g.groupId === kafkaGroup);
+      expect(listed.sort((a, b) => a.groupId.localeCompare(b.groupId))).toEqual(
+        [kafkaGroup, zpsGroup].sort().map((groupId) => ({ groupId, protocolType: 'consumer' })),
+      );
+    } finally {
+      await consumer.disconnect();
+      await admin.disconnect();
+      zpsMember.child.kill('SIGINT');
+      await zpsMember.result;
+    }
+  }, 60_000);
+
   it("a group's offsets a Kafka client set out of range (records deleted, past the end) move to the log start, as on Kafka", async () => {
     const [t, g] = [unique('door'), unique('g')];
     await run(['publish', t, 'a', 'b', 'c', 'd']);

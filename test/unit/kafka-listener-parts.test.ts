@@ -1,11 +1,10 @@
 /**
  * The pieces of the daemon's Kafka listener that need no socket: listen addresses, idempotent
- * producers' sequences, the classic group protocol's state machine, and a produced batch read in place.
+ * producers' sequences, and a produced batch read in place.
  */
 import { gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseListenAddress } from '../../src/daemon/kafka/address.js';
-import { ClassicGroup, type JoinRequest } from '../../src/daemon/kafka/group-coordinator.js';
 import { ProducerSequences } from '../../src/daemon/kafka/producer-sequences.js';
 import { outgoingBatch } from '../../src/pubsub/record-batch.js';
 import { ErrorCode } from '../../src/wire/kafka/errors.js';
@@ -53,85 +52,6 @@ describe('idempotent producers', () => {
     expect(sequences.check(batch(id, 5, 1, 0), 't', 0).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
     expect(sequences.check(batch(id, 0, 1, 1), 't', 0).stored).toBeDefined(); // a new epoch starts at 0
     expect(sequences.check(batch(-1, -1, 1), 't', 0)).toEqual({}); // not idempotent: not checked
-  });
-});
-
-describe('the classic group protocol', () => {
-  afterEach(() => vi.useRealTimers());
-  const joiner = (memberId: string, protocols = ['range']): JoinRequest => ({
-    memberId,
-    instanceId: null,
-    clientId: 'c',
-    clientHost: '/127.0.0.1',
-    sessionTimeoutMs: 10_000,
-    rebalanceTimeoutMs: 30_000,
-    protocolType: 'consumer',
-    protocols: protocols.map((name) => ({ name, metadata: Buffer.from(name) })),
-    requireKnownMemberId: true,
-  });
-
-  it('a new member gets its id first, joins, and the leader assigns through SyncGroup', async () => {
-    const group = new ClassicGroup('g');
-    const first = await group.join(joiner(''));
-    expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
-    const joined = await group.join(joiner(first.memberId));
-    expect(joined).toMatchObject({ errorCode: 0, generationId: 1, leader: first.memberId, protocolName: 'range' });
-    expect(joined.members.map((m) => m.memberId)).toEqual([first.memberId]);
-    const synced = await group.sync(first.memberId, 1, [{ memberId: first.memberId, assignment: Buffer.from('all') }]);
-    expect(synced).toMatchObject({ errorCode: 0, assignment: Buffer.from('all') });
-    expect(group.state).toBe('Stable');
-    expect(group.heartbeat(first.memberId, 1)).toBe(0);
-    expect(group.heartbeat(first.memberId, 0)).toBe(ErrorCode.ILLEGAL_GENERATION);
-    expect(group.heartbeat('stranger', 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-  });
-
-  it('a second member starts a rebalance: the first hears it by heartbeat, may commit, rejoins; both get the new generation', async () => {
-    const group = new ClassicGroup('g');
-    const a = (await group.join(joiner(''))).memberId;
-    await group.join(joiner(a));
-    await group.sync(a, 1, [{ memberId: a, assignment: Buffer.from('a') }]);
-    const b = (await group.join(joiner(''))).memberId;
-    const bJoined = group.join(joiner(b));
-    expect(group.state).toBe('PreparingRebalance');
-    expect(group.heartbeat(a, 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
-    expect(group.checkCommit(a, 1)).toBe(0); // what it read before giving its partitions up
-    const aJoined = await group.join(joiner(a));
-    expect((await bJoined).generationId).toBe(2);
-    expect(aJoined).toMatchObject({ generationId: 2, leader: a });
-    expect(aJoined.members).toHaveLength(2);
-    const bSynced = group.sync(b, 2, []);
-    expect(group.checkCommit(b, 2)).toBe(ErrorCode.REBALANCE_IN_PROGRESS); // assignments not handed out yet
-    await group.sync(a, 2, [
-      { memberId: a, assignment: Buffer.from('a') },
-      { memberId: b, assignment: Buffer.from('b') },
-    ]);
-    expect((await bSynced).assignment).toEqual(Buffer.from('b'));
-  });
-
-  it('refuses a member whose protocols no other member speaks, and another protocol type', async () => {
-    const group = new ClassicGroup('g');
-    const a = (await group.join(joiner(''))).memberId;
-    await group.join(joiner(a, ['range']));
-    expect((await group.join(joiner('', ['sticky']))).errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
-    const other = { ...joiner('', ['cooperative-sticky']), requireKnownMemberId: false };
-    expect((await group.join(other)).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    expect((await group.join({ ...joiner(a), protocolType: 'connect' })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-  });
-
-  it('a member that stops heartbeating is dropped after its session timeout; the group empties', async () => {
-    vi.useFakeTimers();
-    const group = new ClassicGroup('g');
-    const a = (await group.join(joiner(''))).memberId;
-    await group.join(joiner(a));
-    await group.sync(a, 1, [{ memberId: a, assignment: Buffer.alloc(0) }]);
-    vi.advanceTimersByTime(9_000);
-    expect(group.heartbeat(a, 1)).toBe(0);
-    vi.advanceTimersByTime(9_000);
-    expect(group.members.size).toBe(1); // the heartbeat kept it
-    vi.advanceTimersByTime(11_000);
-    expect(group.members.size).toBe(0);
-    expect(group.state).toBe('Empty');
-    expect(group.leave(a)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 });
 

@@ -1,5 +1,4 @@
 import type { MemoryBroker, PartitionOffsets } from '../../memory/broker.js';
-import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/errors.js';
 import type { ListenAddress } from './address.js';
 
@@ -34,11 +33,6 @@ export const TRANSACTIONS_REFUSED = {
 } as const;
 
 export type { Handlers } from './server.js';
-
-/** Items of a request's array field, typed loosely: each handler reads the fields its API has. */
-export function items(value: unknown): Message[] {
-  return (value as Message[] | null) ?? [];
-}
 
 /**
  * A request of topics and their partitions answered partition by partition, each topic under the

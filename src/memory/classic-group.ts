@@ -3,16 +3,21 @@
  * members join (JoinGroup), the leader's assignment is handed out (SyncGroup), members stay by
  * heartbeating within their session timeout, and any join, leave or expiry starts a rebalance.
  * The rebalance delay is 0 (Kafka's group.initial.rebalance.delay.ms is for clusters of many).
- * Committed offsets are not kept here but in the memory broker, shared with zps's own consumers.
+ * Committed offsets are not kept here but in the group's record (group.ts), shared with zps's own
+ * consumers; the coordinator (group-coordinator.ts) keeps one of these per group Kafka clients joined.
  */
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from '../../wire/kafka/errors.js';
+import { ErrorCode } from '../wire/kafka/errors.js';
+import type { JoinGroupResponse, SyncGroupResponse } from '../wire/kafka/message-types.js';
+import { decodeAssignment } from './consumer-protocol.js';
+import type { MemberDescription } from './group.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable';
 
 export interface Protocol {
   name: string;
-  metadata: Buffer;
+  /** Null as the codec types every bytes field; a request always has it (it is not nullable). */
+  metadata: Buffer | null;
 }
 
 interface Member {
@@ -44,26 +49,13 @@ export interface JoinRequest {
   requireKnownMemberId: boolean;
 }
 
-export interface JoinResult {
-  errorCode: number;
-  generationId: number;
-  protocolType: string | null;
-  protocolName: string | null;
-  leader: string;
-  memberId: string;
-  members: Array<{ memberId: string; groupInstanceId: string | null; metadata: Buffer }>;
-}
-
-export interface SyncResult {
-  errorCode: number;
-  protocolType: string | null;
-  protocolName: string | null;
-  assignment: Buffer;
-}
+/** JoinGroup's and SyncGroup's answers, but for the throttle time the listener adds. */
+export type JoinResult = Omit<JoinGroupResponse, 'throttleTimeMs'>;
+export type SyncResult = Omit<SyncGroupResponse, 'throttleTimeMs'>;
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
-function failedJoin(errorCode: number, memberId: string): JoinResult {
+export function failedJoin(errorCode: number, memberId: string): JoinResult {
   return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId, members: [] };
 }
 
@@ -77,8 +69,6 @@ export class ClassicGroup {
   /** Ids handed out with MEMBER_ID_REQUIRED, not yet joined. */
   readonly pendingIds = new Set<string>();
   private rebalanceTimer: NodeJS.Timeout | undefined;
-
-  constructor(readonly name: string) {}
 
   join(request: JoinRequest): Promise<JoinResult> | JoinResult {
     const fail = (errorCode: number, memberId = request.memberId) => failedJoin(errorCode, memberId);
@@ -119,7 +109,7 @@ export class ClassicGroup {
     return joined;
   }
 
-  sync(memberId: string, generation: number, assignments: Array<{ memberId: string; assignment: Buffer }>): Promise<SyncResult> | SyncResult {
+  sync(memberId: string, generation: number, assignments: ReadonlyArray<{ memberId: string; assignment: Buffer | null }>): Promise<SyncResult> | SyncResult {
     const answer = (errorCode: number, assignment = EMPTY): SyncResult => ({
       errorCode,
       protocolType: this.protocolType,
@@ -172,14 +162,15 @@ export class ClassicGroup {
   }
 
   /** Members and what they were given, for DescribeGroups and `zps groups`. */
-  describe() {
+  describe(): MemberDescription[] {
     return [...this.members.values()].map((m) => ({
-      memberId: m.id,
-      groupInstanceId: m.instanceId,
+      id: m.id,
+      instanceId: m.instanceId,
       clientId: m.clientId,
-      clientHost: m.clientHost,
-      memberMetadata: m.protocols.find((p) => p.name === this.protocol)?.metadata ?? EMPTY,
-      memberAssignment: m.assignment,
+      host: m.clientHost,
+      partitions: decodeAssignment(m.assignment),
+      metadata: m.protocols.find((p) => p.name === this.protocol)?.metadata ?? EMPTY,
+      assignment: m.assignment,
     }));
   }
 
