@@ -160,7 +160,7 @@ describe('one broker, two doors (kcat)', () => {
     const t = unique('told');
     const [zpsGroup, kafkaGroup] = [unique('zg'), unique('kg')];
     await run(['publish', t, '--partitions', '3'], '');
-    const kafka = new kafkajs.Kafka({ brokers: [door.address()], clientId: 'told-client', logLevel: kafkajs.logLevel.NOTHING });
+    const kafka = new kafkajs.Kafka({ brokers: [listener.address()], clientId: 'told-client', logLevel: kafkajs.logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     /** The members as zps's commands tell them: id, client, host and partitions. */
@@ -182,7 +182,7 @@ describe('one broker, two doors (kcat)', () => {
       }));
       return { state: described!.state, protocolType: described!.protocolType, members };
     };
-    const zpsMember = new RunningZps(door.socket(), ['consume', t, '-g', zpsGroup, '-f']);
+    const zpsMember = new RunningZps(listener.socket(), ['consume', t, '-g', zpsGroup, '-f']);
     const consumer = kafka.consumer({ groupId: kafkaGroup });
     try {
       const byZps = await waitFor(() => toldByZps(zpsGroup), 'the zps member with its partitions');
