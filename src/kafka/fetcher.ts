@@ -1,4 +1,4 @@
-import type { DeliveredRecord } from '../pubsub/types.js';
+import type { DeliveredRecord } from '../records/record.js';
 import { Fetch } from '../wire/kafka/messages.js';
 import { decodeRecordBatches } from '../wire/kafka/record-batch.js';
 import { call, type Cluster } from './internals.js';

@@ -1,7 +1,7 @@
 import type { TopicInfo } from '../pubsub/driver.js';
 import { ZpsError, codeOf, describeError } from '../pubsub/errors.js';
 import { checkPartition, type Partitioner } from '../pubsub/partitioner.js';
-import { ackRuns, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
+import { ackRuns, type AckRun, type RecordBatch } from '../records/record-batch.js';
 import { brokerError, ErrorCode, InitProducerId, Produce, RETRIABLE_ERRORS, type ProduceRequest } from '../wire/kafka/messages.js';
 import { encodeRecordBatch, type BatchProducer } from '../wire/kafka/record-batch.js';
 import { RECORD_BATCH_HEADER_BYTES, recordBytes } from '../wire/record-batch-size.js';

@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
 import type { SchemaRegistry as RegistryCodec } from '../pubsub/factory.js';
-import type { DeliveredRecord } from '../pubsub/types.js';
+import type { DeliveredRecord } from '../records/record.js';
 
 /** A value encoder for one registered schema: throws a usage error naming the field that does not fit. */
 export type ValueEncoder = (value: unknown) => Buffer;

@@ -3,7 +3,7 @@ import { connectDaemon } from '../daemon/connect.js';
 import { MAX_BATCH_BYTES } from '../memory/broker.js';
 import type { BrokerService } from '../memory/service.js';
 import type { Driver, GroupMember, PollResult, TopicInfo, WaitOptions, GroupInfo } from '../pubsub/driver.js';
-import type { RecordBatch } from '../pubsub/record-batch.js';
+import type { RecordBatch } from '../records/record-batch.js';
 import type { StartOffset } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
 

@@ -4,11 +4,12 @@ import { Partitioner, checkPartition } from '../pubsub/partitioner.js';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
 import { resolveStart } from '../pubsub/offsets.js';
 import type { PartitionOffsets, PartitionRecords, GroupInfo } from '../pubsub/driver.js';
-import type { OutgoingRecord, StartOffset, TopicSummary } from '../pubsub/types.js';
+import type { StartOffset, TopicSummary } from '../pubsub/types.js';
+import type { OutgoingRecord } from '../records/record.js';
 import { Group, Subscription, desiredOwner, type Member } from './group.js';
 import type { LogSlice } from './log-slice.js';
 import { PartitionLog, RECORD_OVERHEAD_BYTES } from './partition-log.js';
-import { outgoingBatch, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
+import { outgoingBatch, type AckRun, type RecordBatch } from '../records/record-batch.js';
 import { MAX_TOPIC_PARTITIONS, oversizedCreation } from './topic-policy.js';
 
 /** Batches with at least this many bytes of values keep them in a buffer of their own. */

@@ -1,5 +1,5 @@
 import type { GroupInfo, PartitionOffsets, PartitionRecords, WaitOptions } from '../pubsub/driver.js';
-import type { AckRun, RecordBatch } from '../pubsub/record-batch.js';
+import type { AckRun, RecordBatch } from '../records/record-batch.js';
 import type { StartOffset, TopicSummary } from '../pubsub/types.js';
 import type { BrokerStats, MemoryBroker, PartitionSlice, PollResult } from './broker.js';
 

@@ -3,7 +3,8 @@ import type { Driver, GroupMember } from './driver.js';
 import { describeError } from './errors.js';
 import { validateTopicName } from './limits.js';
 import { handleWithRetry, type ErrorCallback, type RetryOptions } from './retry.js';
-import type { ConsumeOptions, Consumer, DeliveredRecord, MessageHandler, StartOffset } from './types.js';
+import type { ConsumeOptions, Consumer, MessageHandler, StartOffset } from './types.js';
+import type { DeliveredRecord } from '../records/record.js';
 
 /** Turns a record's stored value into the one handlers see (the schema registry's framing, say). */
 export type RecordDecoder = (record: DeliveredRecord) => Promise<DeliveredRecord>;

@@ -7,8 +7,9 @@
  *
  * Errors are ZpsErrors with a code; `retriable` ones (a connection lost) may succeed when tried again.
  */
-import type { AckRun, RecordBatch } from './record-batch.js';
-import type { DeliveredRecord, StartOffset } from './types.js';
+import type { AckRun, RecordBatch } from '../records/record-batch.js';
+import type { StartOffset } from './types.js';
+import type { DeliveredRecord } from '../records/record.js';
 
 /** What a driver knows of a topic. */
 export interface TopicInfo {

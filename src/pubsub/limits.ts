@@ -1,7 +1,7 @@
 import { tooLargeError, usageError } from './errors.js';
 import { singleRecordBatchBytes } from '../wire/record-batch-size.js';
-import type { RecordBatch } from './record-batch.js';
-import type { RecordHeaders } from './types.js';
+import type { RecordBatch } from '../records/record-batch.js';
+import { headerBytes, type RecordHeaders } from '../records/record.js';
 
 /** Largest message (value + key + headers) accepted in every environment, as Kafka's default. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -22,17 +22,6 @@ export function validateTopicName(topic: string): string {
     throw usageError(`invalid topic name '${truncate(topic, 60)}': ${why}`);
   }
   return topic;
-}
-
-/** What the size limit counts of a message: key, value, and header names and values, in bytes. */
-export function messageSize(key: Uint8Array | null, value: Uint8Array | null, headers: RecordHeaders): number {
-  return (key?.byteLength ?? 0) + (value?.byteLength ?? 0) + headerBytes(headers);
-}
-
-export function headerBytes(headers: RecordHeaders): number {
-  let size = 0;
-  for (const [name, value] of headers) size += Buffer.byteLength(name) + (value?.byteLength ?? 0);
-  return size;
 }
 
 /**

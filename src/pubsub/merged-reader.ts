@@ -1,4 +1,5 @@
-import type { DeliveredRecord, Reader } from './types.js';
+import type { Reader } from './types.js';
+import type { DeliveredRecord } from '../records/record.js';
 
 /**
  * Several topics' readers read as one (`zps consume t1 t2`, `--regex`): batches in the order they

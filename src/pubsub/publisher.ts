@@ -1,9 +1,10 @@
 import { encodeJson } from './codec.js';
 import { ZpsError } from './errors.js';
-import { checkMessageSize, messageSize, validateTopicName } from './limits.js';
-import { expandAcks, outgoingBatch } from './record-batch.js';
+import { checkMessageSize, validateTopicName } from './limits.js';
+import { messageSize, type OutgoingRecord } from '../records/record.js';
+import { expandAcks, outgoingBatch } from '../records/record-batch.js';
 import { recordHeaders } from './delivery.js';
-import { TYPE_HEADER, type OutgoingRecord, type PublishOptions, type PublishResult, type Publisher, type RecordSender } from './types.js';
+import { TYPE_HEADER, type PublishOptions, type PublishResult, type Publisher, type RecordSender } from './types.js';
 
 interface Pending {
   record: OutgoingRecord;

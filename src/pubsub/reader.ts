@@ -5,7 +5,8 @@ import { validateTopicName } from './limits.js';
 import { resolveStart } from './offsets.js';
 import { checkPartition } from './partitioner.js';
 import { MergedReader } from './merged-reader.js';
-import type { DeliveredRecord, Reader, ReaderOptions, StartOffset } from './types.js';
+import type { Reader, ReaderOptions, StartOffset } from './types.js';
+import type { DeliveredRecord } from '../records/record.js';
 
 /**
  * 512 KiB a fetch: one fetch's records die young, in V8's new space, while the next is gathered.

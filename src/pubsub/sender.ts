@@ -1,7 +1,7 @@
 import type { Driver, TopicInfo } from './driver.js';
 import { checkBatchRecord, checkRecordFits, validateTopicName } from './limits.js';
 import { checkPartition } from './partitioner.js';
-import type { AckRun, RecordBatch } from './record-batch.js';
+import type { AckRun, RecordBatch } from '../records/record-batch.js';
 import type { PreparedTopic, RecordSender } from './types.js';
 
 /**

@@ -1,30 +1,15 @@
 /** The portable pub/sub API: what every implementation (in-process, daemon, Kafka) provides. */
-import type { AckRun, RecordBatch } from './record-batch.js';
+import type { AckRun, RecordBatch } from '../records/record-batch.js';
+import type { DeliveredRecord, RecordHeaders, RecordPosition } from '../records/record.js';
 
 /** The headers library consumers read: each name's value as UTF-8 text (the last one, when a name repeats). */
 export type Headers = Record<string, string>;
-
-/**
- * A header as Kafka carries it: a name and bytes, or null. Names may repeat and order matters,
- * so records hold their headers as a list of these.
- */
-export type RecordHeader = readonly [name: string, value: Buffer | null];
-export type RecordHeaders = readonly RecordHeader[];
 
 /** Headers a library publisher accepts: an object, or [name, value] pairs (names may repeat). */
 export type HeadersInput = Record<string, string> | ReadonlyArray<readonly [string, string | Buffer | null]>;
 
 /** The message type travels as this header in every environment (Kafka included). */
 export const TYPE_HEADER = 'zps-type';
-
-/** Where a stored message is, and when it was stored. */
-export interface RecordPosition {
-  topic: string;
-  partition: number;
-  offset: number;
-  /** Milliseconds since the epoch, set by the broker when the message was stored (or by its producer). */
-  timestamp: number;
-}
 
 export interface MessageMeta extends RecordPosition {
   /** The key as UTF-8 text (see rawKey for keys that are not text). */
@@ -85,31 +70,6 @@ export interface Consumer {
 export interface ConsumerFactory {
   /** A consumer in the factory's consumer group, or in `group` when given. */
   create(options?: { group?: string }): Consumer;
-}
-
-/** A message on its way to the broker, as bytes: a null value is a tombstone. */
-export interface OutgoingRecord {
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: RecordHeaders;
-  partition?: number;
-}
-
-/** A message read back from the broker, as the bytes it was stored as. */
-export interface DeliveredRecord extends RecordPosition {
-  key: Buffer | null;
-  /** All headers, the type header included. */
-  headers: RecordHeaders;
-  /** Null for a tombstone. */
-  value: Buffer | null;
-  /** Why the value could not be decoded (an unknown schema id, say): it is then left as stored. */
-  undecodable?: string;
-}
-
-/** Where the broker stored one record of a batch. */
-export interface RecordAck {
-  partition: number;
-  offset: number;
 }
 
 /** Where a reader starts in each partition: kcat's -o beginning|end|N|-N, or @time (its first message at or after it). */

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseListenAddress } from '../../src/daemon/kafka/address.js';
 import { ClassicGroup, type JoinRequest } from '../../src/daemon/kafka/group-coordinator.js';
 import { ProducerSequences } from '../../src/daemon/kafka/producer-sequences.js';
-import { outgoingBatch } from '../../src/pubsub/record-batch.js';
+import { outgoingBatch } from '../../src/records/record-batch.js';
 import { ErrorCode } from '../../src/wire/kafka/messages.js';
 import { encodeRecordBatch, ProducedBatch } from '../../src/wire/kafka/record-batch.js';
 import { crc32c } from '../../src/wire/kafka/crc32c.js';

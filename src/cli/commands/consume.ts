@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ZpsError, timeoutError, usageError } from '../../pubsub/errors.js';
 import { plural, validateTopicName } from '../../pubsub/limits.js';
-import type { DeliveredRecord, Reader } from '../../pubsub/types.js';
+import type { Reader } from '../../pubsub/types.js';
+import type { DeliveredRecord } from '../../records/record.js';
 import type { CliContext } from '../context.js';
 import { jsonFormatter, plainFormatter, templateFormatter, ttyFormatter, type RecordFormatter } from '../format.js';
 import { recordFilter, type FilterFlags, type RecordFilter } from '../filters.js';

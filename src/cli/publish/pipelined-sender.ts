@@ -1,8 +1,9 @@
 import { ZpsError, codeOf, describeError } from '../../pubsub/errors.js';
 import { plural } from '../../pubsub/limits.js';
 import { checkPartition } from '../../pubsub/partitioner.js';
-import { ackedCount, type AckRun } from '../../pubsub/record-batch.js';
-import type { PreparedTopic, RecordHeaders } from '../../pubsub/types.js';
+import { ackedCount, type AckRun } from '../../records/record-batch.js';
+import type { PreparedTopic } from '../../pubsub/types.js';
+import type { RecordHeaders } from '../../records/record.js';
 import type { EncodedLine } from './line-encoder.js';
 import { LineBatch } from './line-batch.js';
 
