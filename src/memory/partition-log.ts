@@ -182,7 +182,8 @@ export class PartitionLog {
     const valueBuffers: Buffer[] = new Array(to - from);
     let chunk: Chunk | undefined;
     for (let slot = from; slot < to; slot++) {
-      if (chunk?.id !== this.chunkIds[slot]) chunk = this.chunks.get(this.chunkIds[slot]!)!;
+      const id = this.chunkIds[slot]!;
+      if (chunk?.id !== id) chunk = this.chunks.get(id)!;
       valueBuffers[slot - from] = chunk.buffer;
     }
     return new LogSlice({
