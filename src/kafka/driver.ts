@@ -1,4 +1,5 @@
 import type { Driver, GroupInfo, GroupMember, PartitionOffsets, PartitionRecords, TopicInfo, TopicPlacement, WaitOptions } from '../pubsub/driver.js';
+import { Lazy } from '../pubsub/lazy.js';
 import { resolveStart } from '../pubsub/offsets.js';
 import { Partitioner } from '../pubsub/partitioner.js';
 import type { AckRun, RecordBatch } from '../records/record-batch.js';
@@ -35,9 +36,8 @@ export class KafkaDriver implements Driver {
   private readonly kafka: KafkaClient;
   private readonly admin: KafkaAdmin;
   private readonly producer: KafkaProducer;
-  private readonly topics = new Map<string, Promise<TopicInfo | undefined>>();
   private readonly members = new Set<KafkaGroupMember>();
-  private cluster: Promise<Cluster> | undefined;
+  private readonly cluster = new Lazy(() => this.connect());
   /** Fetches in flight per topic and leader: a call returns as soon as one leader has records. */
   private readonly inFlight = new Map<string, { asked: Map<number, number>; answer: Promise<LeaderAnswer> }>();
   private readonly settings: KafkaSettings;
@@ -46,7 +46,7 @@ export class KafkaDriver implements Driver {
     this.settings = { brokers: settings.brokers, sasl: settings.sasl, tls: settings.tls, timeoutMs: settings.timeoutMs, verbose: settings.verbose };
     this.kafka = createKafka(this.settings);
     this.admin = new KafkaAdmin(this.kafka, this.settings);
-    this.producer = new KafkaProducer(() => this.connectedCluster(), this.settings, new Partitioner(() => Math.floor(Math.random() * 1024)));
+    this.producer = new KafkaProducer(() => this.cluster.get(), this.settings, new Partitioner(() => Math.floor(Math.random() * 1024)));
   }
 
   describeTopic(topic: string): Promise<TopicInfo | undefined> {
@@ -59,24 +59,21 @@ export class KafkaDriver implements Driver {
   }
 
   /**
-   * The topic's partitions and limit, asked on the producer's connection (topic-metadata.ts) and
-   * kept for send(). `created`: the topic was just made, and a broker's metadata may trail the
-   * controller's for a moment, so it is asked again until it is known.
+   * The topic's partitions and limit, asked on the producer's connection (topic-metadata.ts).
+   * `created`: the topic was just made, and a broker's metadata may trail the controller's for a
+   * moment, so it is asked again until it is known.
    */
   private describe(topic: string, created: boolean): Promise<TopicInfo | undefined> {
-    const info = withDeadline(
+    return withDeadline(
       this.settings,
       `describe ${topic}`,
       async () => {
-        const described = await describeTopicFor(await this.connectedCluster(), topic, this.settings.timeoutMs);
+        const described = await describeTopicFor(await this.cluster.get(), topic, this.settings.timeoutMs);
         if (!described && created) throw Object.assign(new Error(`topic ${topic} was created but is not known yet`), { retriable: true });
         return described;
       },
       topic,
     );
-    this.topics.set(topic, info);
-    info.catch(() => this.topics.delete(topic));
-    return info;
   }
 
   listTopics(): Promise<string[]> {
@@ -91,8 +88,7 @@ export class KafkaDriver implements Driver {
     this.producer.prepare();
   }
 
-  async send(topic: string, records: RecordBatch): Promise<AckRun[]> {
-    const info = (await (this.topics.get(topic) ?? this.describeTopic(topic))) ?? (await this.createTopic(topic, 1));
+  send(topic: string, records: RecordBatch, info: TopicInfo): Promise<AckRun[]> {
     return this.producer.send(topic, records, info);
   }
 
@@ -104,7 +100,7 @@ export class KafkaDriver implements Driver {
    */
   async fetch(topic: string, positions: ReadonlyArray<readonly [number, number]>, options: WaitOptions): Promise<PartitionRecords[]> {
     if (positions.length === 0 || options.signal?.aborted) return [];
-    const cluster = await this.connectedCluster();
+    const cluster = await this.cluster.get();
     const offsets = new Map(positions.map(([partition, offset]) => [partition, offset]));
     let leaders: Record<string, number[]>;
     try {
@@ -245,7 +241,7 @@ export class KafkaDriver implements Driver {
    */
   private async commitWithoutMembership(group: string, topic: string, offsets: Map<number, number>): Promise<boolean> {
     if (offsets.size === 0) return true;
-    const cluster = await this.connectedCluster();
+    const cluster = await this.cluster.get();
     try {
       const coordinator = await coordinatorOf(cluster, group);
       const response = await call(
@@ -286,28 +282,18 @@ export class KafkaDriver implements Driver {
     await Promise.all([...this.members].map((member) => member.leave()));
     await this.producer.close().catch(() => {});
     await this.admin.close().catch(() => {});
-    const cluster = await this.cluster?.catch(() => undefined);
-    this.cluster = undefined;
+    const cluster = await this.cluster.release();
     // not awaited: kafkajs waits for a long poll in flight to end, up to its wait (the CLI exits at once)
     void cluster?.disconnect().catch(() => {});
   }
 
-  private connectedCluster(): Promise<Cluster> {
-    if (!this.cluster) {
-      const cluster = (async () => {
-        const created = createCluster(await this.kafka());
-        try {
-          await created.connect();
-        } catch (error) {
-          throw kafkaError(error, this.settings);
-        }
-        return created;
-      })();
-      cluster.catch(() => {
-        if (this.cluster === cluster) this.cluster = undefined;
-      });
-      this.cluster = cluster;
+  private async connect(): Promise<Cluster> {
+    const cluster = createCluster(await this.kafka());
+    try {
+      await cluster.connect();
+    } catch (error) {
+      throw kafkaError(error, this.settings);
     }
-    return this.cluster;
+    return cluster;
   }
 }

@@ -130,9 +130,10 @@ export interface Driver {
    * driver's partitioner picks (murmur2 of the key; round robin without). Resolves once every
    * record is stored (Kafka: acknowledged by all in-sync replicas), with runs of acks covering
    * the records in batch order. Batches sent one after another are stored in that order per partition; a batch
-   * that fails stores nothing of a partition that failed.
+   * that fails stores nothing of a partition that failed. `info` is the topic as described or
+   * created by this driver (the sender keeps it): what Kafka's record batches must fit.
    */
-  send(topic: string, records: RecordBatch): Promise<AckRun[]>;
+  send(topic: string, records: RecordBatch, info: TopicInfo): Promise<AckRun[]>;
 
   /** A hint that sends are coming: what they need first (Kafka: a producer id) may be asked now, while the topic is described. */
   prepareToSend?(): void;
