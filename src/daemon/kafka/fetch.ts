@@ -5,6 +5,7 @@
  * through a partition in order: read-ahead.ts).
  */
 import type { MemoryBroker } from '../../memory/broker.js';
+import { longPoll } from '../../memory/long-poll.js';
 import type { Message } from '../../wire/kafka/definition.js';
 import { ErrorCode } from '../../wire/kafka/messages.js';
 import { NO_PRODUCER, encodeRecordBatch } from '../../wire/kafka/record-batch.js';
@@ -27,19 +28,15 @@ export function fetchHandlers(door: Door): Handlers {
   return {
     Fetch: async (request, { signal }) => {
       const topics = items(request.topics);
-      const deadline = Date.now() + (request.maxWaitMs as number);
       const maxBytes = Math.min(request.maxBytes as number, FETCH_MAX_BYTES);
-      const read = () => readTopics(broker, readAhead, topics, maxBytes, request.isolationLevel === READ_COMMITTED);
-      let result = read();
-      while (result.bytes < (request.minBytes as number) && !result.failed && Date.now() < deadline && !signal.aborted) {
-        await nextChange(
-          broker,
-          topics.map((t) => t.topic as string),
-          deadline - Date.now(),
-          signal,
-        );
-        result = read();
-      }
+      const result = await longPoll(
+        broker,
+        topics.map((t) => t.topic as string),
+        () => readTopics(broker, readAhead, topics, maxBytes, request.isolationLevel === READ_COMMITTED),
+        (read) => read.bytes >= (request.minBytes as number) || read.failed,
+        request.maxWaitMs as number,
+        signal,
+      );
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses };
     },
 
@@ -131,19 +128,4 @@ function encodedRecords(broker: MemoryBroker, topic: string, partition: number, 
 
 function timestampAt(broker: MemoryBroker, topic: string, partition: number, offset: number): number {
   return broker.fetch(topic, [[partition, offset]], 1, 1)[0]?.slice.timestamp(0) ?? -1;
-}
-
-/** Resolves at the next change to any of the topics, after `ms`, or when aborted. */
-function nextChange(broker: MemoryBroker, topics: string[], ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const unwatch = topics.map((topic) => broker.watch(topic, done));
-    const timer = setTimeout(done, Math.max(ms, 0));
-    signal.addEventListener('abort', done);
-    function done() {
-      clearTimeout(timer);
-      for (const stop of unwatch) stop();
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
