@@ -8,44 +8,34 @@ import type { Settings } from '../settings.js';
 import { KafkaAdmin } from './admin.js';
 import { createKafka, kafkaError, withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 import { KafkaGroupMember } from './group-member.js';
-import { fetchPartitions, type FetchedPartition } from './fetcher.js';
+import { KafkaFetcher } from './fetcher.js';
 import { call, coordinatorOf, createCluster, type Cluster } from './internals.js';
 import { OffsetCommit } from '../wire/kafka/messages.js';
 import { KafkaProducer } from './producer.js';
 import { describeTopicFor } from './topic-metadata.js';
 
-/** Kafka's error codes a read gets past by asking the metadata again (a leader moved, a topic recreated). */
-const METADATA_ERRORS = new Set([3, 5, 6, 74, 75, 100]); // unknown topic/partition, leader not available, not leader, fenced/unknown epoch, unknown topic id
-const OFFSET_OUT_OF_RANGE = 1;
 /** How long a topic that does not exist yet is waited for between looks. */
 const TOPIC_POLL_MS = 500;
 
-/** One leader's answer to a Fetch, with the offsets it was asked for. */
-interface LeaderAnswer {
-  key: string;
-  asked: Map<number, number>;
-  partitions: FetchedPartition[];
-}
-
 /**
  * Kafka mode's driver: kafkajs for connections (SASL, TLS), metadata, admin, the idempotent
- * producer and consumer groups; reads without a group are Fetch requests of zps's own over
- * kafkajs's connections (internals.ts), so `zps consume` joins no group.
+ * producer and consumer groups; reads without a group are Fetch requests of zps's own
+ * (fetcher.ts) over kafkajs's connections (internals.ts), so `zps consume` joins no group.
  */
 export class KafkaDriver implements Driver {
   private readonly kafka: KafkaClient;
   private readonly admin: KafkaAdmin;
   private readonly producer: KafkaProducer;
+  private readonly fetcher: KafkaFetcher;
   private readonly members = new Set<KafkaGroupMember>();
   private readonly cluster = new Lazy(() => this.connect());
-  /** Fetches in flight per topic and leader: a call returns as soon as one leader has records. */
-  private readonly inFlight = new Map<string, { asked: Map<number, number>; answer: Promise<LeaderAnswer> }>();
   private readonly settings: KafkaSettings;
 
   constructor(settings: Settings) {
     this.settings = { brokers: settings.brokers, sasl: settings.sasl, tls: settings.tls, timeoutMs: settings.timeoutMs, verbose: settings.verbose };
     this.kafka = createKafka(this.settings);
     this.admin = new KafkaAdmin(this.kafka, this.settings);
+    this.fetcher = new KafkaFetcher(() => this.cluster.get(), this.settings, this.admin);
     this.producer = new KafkaProducer(() => this.cluster.get(), this.settings, new Partitioner(() => Math.floor(Math.random() * 1024)));
   }
 
@@ -92,93 +82,8 @@ export class KafkaDriver implements Driver {
     return this.producer.send(topic, records, info);
   }
 
-  /**
-   * Fetches from each partition's leader, at once; returns as soon as one leader answers with
-   * records (the others' answers are kept for the next call, and used if still current). Errors
-   * that new metadata cures are answered with nothing, and the metadata asked again; a position out
-   * of range (records deleted, the topic recreated) moves to the partition's start.
-   */
-  async fetch(topic: string, positions: ReadonlyArray<readonly [number, number]>, options: WaitOptions): Promise<PartitionRecords[]> {
-    if (positions.length === 0 || options.signal?.aborted) return [];
-    const cluster = await this.cluster.get();
-    const offsets = new Map(positions.map(([partition, offset]) => [partition, offset]));
-    let leaders: Record<string, number[]>;
-    try {
-      await cluster.addTargetTopic(topic);
-      leaders = cluster.findLeaderForPartitions(topic, [...offsets.keys()]);
-    } catch (error) {
-      if (!(error as { retriable?: boolean }).retriable && (error as Error).name !== 'KafkaJSError')
-        throw kafkaError(error, this.settings, `read ${topic}`, topic);
-      await cluster.refreshMetadata().catch(() => {});
-      return [];
-    }
-    const requests = Object.entries(leaders).map(([nodeId, partitions]) => this.fetchFrom(cluster, topic, nodeId, partitions, offsets, options));
-    const never = new Promise<never>(() => {});
-    // removed after the race: a listener left on the reader's signal would keep every answer alive
-    let onAbort = () => {};
-    const aborted = new Promise<LeaderAnswer[]>((resolve) => (onAbort = () => resolve([])));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    let answered: LeaderAnswer[];
-    try {
-      answered = await Promise.race([
-        ...requests.map((request) => request.then((answer) => (answer.partitions.some((p) => p.records.length > 0) ? [answer] : never))),
-        Promise.all(requests),
-        aborted,
-      ]);
-    } catch (error) {
-      throw kafkaError(error, this.settings, `read ${topic}`, topic);
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-    }
-    const batches: PartitionRecords[] = [];
-    for (const { key, asked, partitions } of answered) {
-      if (this.inFlight.get(key)?.asked === asked) this.inFlight.delete(key);
-      for (const fetched of partitions) {
-        const position = asked.get(fetched.partition);
-        if (position === undefined || offsets.get(fetched.partition) !== position) continue; // asked at another position
-        if (fetched.errorCode === OFFSET_OUT_OF_RANGE) {
-          const start = (await this.listOffsets(topic))?.find((p) => p.partition === fetched.partition)?.start ?? 0;
-          batches.push({ partition: fetched.partition, records: [], next: start });
-        } else if (METADATA_ERRORS.has(fetched.errorCode)) {
-          await cluster.refreshMetadata().catch(() => {});
-        } else if (fetched.errorCode !== 0) {
-          throw kafkaError(Object.assign(new Error(`Kafka error code ${fetched.errorCode}`)), this.settings, `read ${topic}`, topic);
-        } else if (fetched.records.length > 0 || (fetched.nextOffset ?? position) > position) {
-          const records = fetched.records;
-          const after = records.length > 0 ? records[records.length - 1]!.offset + 1 : position;
-          const next = fetched.nextOffset !== undefined && fetched.nextOffset > after ? fetched.nextOffset : undefined;
-          batches.push({ partition: fetched.partition, records, ...(next === undefined ? {} : { next }) });
-        }
-      }
-    }
-    return batches;
-  }
-
-  /** The leader's answer for these partitions: one in flight from an earlier call, or a new request. */
-  private fetchFrom(
-    cluster: Cluster,
-    topic: string,
-    nodeId: string,
-    partitions: number[],
-    offsets: Map<number, number>,
-    options: WaitOptions,
-  ): Promise<LeaderAnswer> {
-    const key = `${topic}/${nodeId}`;
-    const pending = this.inFlight.get(key);
-    if (pending) return pending.answer;
-    const asked = new Map(partitions.map((partition) => [partition, offsets.get(partition)!]));
-    const answer = fetchPartitions(
-      cluster,
-      nodeId,
-      topic,
-      partitions.map((partition) => ({ partition, offset: asked.get(partition)! })),
-      { maxWaitMs: options.waitMs, maxBytes: options.maxBytes, partitionMaxBytes: options.maxBytes, requestTimeoutMs: this.settings.timeoutMs },
-    ).then((fetched) => ({ key, asked, partitions: fetched }));
-    answer.catch(() => {
-      if (this.inFlight.get(key)?.asked === asked) this.inFlight.delete(key);
-    });
-    this.inFlight.set(key, { asked, answer });
-    return answer;
+  fetch(topic: string, positions: ReadonlyArray<readonly [number, number]>, options: WaitOptions): Promise<PartitionRecords[]> {
+    return this.fetcher.fetch(topic, positions, options);
   }
 
   /**
