@@ -1,9 +1,10 @@
 import { ZpsError, usageError } from '../pubsub/errors.js';
-import { checkBatchRecord, formatBytes, validateTopicName } from '../pubsub/limits.js';
+import { checkBatchRecord, validateTopicName } from '../pubsub/limits.js';
+import { formatBytes } from '../pubsub/wording.js';
 import { Partitioner, checkPartition } from '../pubsub/partitioner.js';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
 import { resolveStart } from '../pubsub/offsets.js';
-import type { PartitionOffsets, PartitionRecords, GroupInfo } from '../pubsub/driver.js';
+import type { PartitionOffsets, GroupInfo, PollResult } from '../pubsub/driver.js';
 import type { StartOffset, TopicSummary } from '../pubsub/types.js';
 import type { OutgoingRecord } from '../records/record.js';
 import { Group, Subscription, desiredOwner, type Member } from './group.js';
@@ -47,14 +48,6 @@ export type { PartitionOffsets };
 export interface PartitionSlice {
   partition: number;
   slice: LogSlice;
-}
-
-export interface PollResult<Batch = PartitionRecords> {
-  batches: Batch[];
-  /** Partitions the member must release: finish what it holds, commit, then call release(). */
-  revoked: number[];
-  /** The partitions the member owns, with the offset its next poll reads from. */
-  positions: Array<[number, number]>;
 }
 
 export interface BrokerStats {

@@ -1,7 +1,7 @@
-import type { GroupInfo, PartitionOffsets, PartitionRecords, WaitOptions } from '../pubsub/driver.js';
+import type { GroupInfo, PartitionOffsets, PartitionRecords, PollResult, WaitOptions } from '../pubsub/driver.js';
 import type { AckRun, RecordBatch } from '../records/record-batch.js';
 import type { StartOffset, TopicSummary } from '../pubsub/types.js';
-import type { BrokerStats, MemoryBroker, PartitionSlice, PollResult } from './broker.js';
+import type { BrokerStats, MemoryBroker, PartitionSlice } from './broker.js';
 import { longPoll } from './long-poll.js';
 
 /** A partition and an offset in it. */

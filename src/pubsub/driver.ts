@@ -75,8 +75,9 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-export interface PollResult {
-  batches: PartitionRecords[];
+/** What a group member's poll gets: its records (as a driver hands them out, or as the memory broker reads them), and what changed of its partitions. */
+export interface PollResult<Batch = PartitionRecords> {
+  batches: Batch[];
   /**
    * Partitions taken from this member (another member joined, say). The caller finishes and
    * commits what it holds of them, then calls release(); records of them it has not handled are

@@ -7,7 +7,7 @@ import { BatchingPublisher } from './publisher.js';
 import { openReader } from './reader.js';
 import type { ErrorCallback, RetryOptions } from './retry.js';
 import { DriverSender } from './sender.js';
-import type { Admin, Consumer, ConsumerFactory, PublisherFactory, Reader, ReaderOptions, RecordSender, ToolsFactory } from './types.js';
+import type { Admin, Consumer, ConsumerFactory, PublisherFactory, RecordReader, ReaderOptions, RecordSender, ToolsFactory } from './types.js';
 
 /** A Confluent-compatible schema registry, where one is configured (Kafka). */
 export interface SchemaRegistry {
@@ -40,7 +40,7 @@ export interface FactorySettings {
 export class Factory implements ToolsFactory {
   readonly environment: string;
   private readonly publishers = new Set<{ close(): Promise<void> }>();
-  private readonly closables = new Set<Consumer | Reader>();
+  private readonly closables = new Set<Consumer | RecordReader>();
   private readonly loaded: Lazy<Driver>;
   private readonly schemas: Lazy<SchemaRegistry> | undefined;
   private readonly sender: RecordSender;
@@ -91,7 +91,7 @@ export class Factory implements ToolsFactory {
     return this.sender;
   }
 
-  async openReader(options: ReaderOptions): Promise<Reader> {
+  async openReader(options: ReaderOptions): Promise<RecordReader> {
     const reader = await openReader(await this.driver(), options, this.decoder());
     this.closables.add(reader);
     return reader;

@@ -1,4 +1,5 @@
 import { tooLargeError, usageError } from './errors.js';
+import { formatBytes } from './wording.js';
 import { singleRecordBatchBytes } from '../wire/record-batch-size.js';
 import type { RecordBatch } from '../records/record-batch.js';
 import { headerBytes, type RecordHeaders } from '../records/record.js';
@@ -68,18 +69,6 @@ export function checkMessageSize(size: number): void {
   if (size > MAX_MESSAGE_BYTES) {
     throw tooLargeError(`message is ${size} bytes, over the ${formatBytes(MAX_MESSAGE_BYTES)} limit (${MAX_MESSAGE_BYTES} bytes)`);
   }
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1).replace(/\.0$/, '')} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(1).replace(/\.0$/, '')} GiB`;
-}
-
-/** "1 message", "3 messages", "2 batches". */
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : word.endsWith('ch') ? 'es' : 's'}`;
 }
 
 function truncate(text: string, max: number): string {

@@ -98,7 +98,7 @@ export interface ReaderOptions {
 }
 
 /** A low-level cursor over one topic, for tools that print messages (zps consume). */
-export interface Reader {
+export interface RecordReader {
   /** The next batch; null once finished (end reached without follow, or closed). */
   next(): Promise<DeliveredRecord[] | null>;
   /** Records that this record and all before it in its partition are done (committed with a group). */
@@ -191,7 +191,7 @@ export interface PubSubFactory {
 /** The tools API, what the zps command is made of: raw batches of bytes and cursors over topics. */
 export interface ToolsFactory extends PubSubFactory {
   getSender(): RecordSender;
-  openReader(options: ReaderOptions): Promise<Reader>;
+  openReader(options: ReaderOptions): Promise<RecordReader>;
   /** Registers a schema file (.avsc, .json) under the subject; encodes values with it (Kafka with a registry). */
   valueEncoder(schemaFile: string, subject: string): Promise<(value: unknown) => Buffer>;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { tooLargeError, usageError } from '../../pubsub/errors.js';
-import { MAX_MESSAGE_BYTES, plural, validateTopicName } from '../../pubsub/limits.js';
+import { MAX_MESSAGE_BYTES, validateTopicName } from '../../pubsub/limits.js';
+import { plural } from '../../pubsub/wording.js';
 import { TYPE_HEADER } from '../../pubsub/types.js';
 import type { RecordHeader } from '../../records/record.js';
 import type { CliContext } from '../context.js';

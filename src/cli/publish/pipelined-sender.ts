@@ -1,6 +1,6 @@
 import { BATCH_RECORDS, LINGER_MS, batchIsFull } from '../../pubsub/batching.js';
 import { ZpsError, codeOf, describeError } from '../../pubsub/errors.js';
-import { plural } from '../../pubsub/limits.js';
+import { plural } from '../../pubsub/wording.js';
 import { checkPartition } from '../../pubsub/partitioner.js';
 import { ackedCount, type AckRun } from '../../records/record-batch.js';
 import type { PreparedTopic } from '../../pubsub/types.js';
