@@ -68,4 +68,10 @@ describe('folders of src/', () => {
     );
     expect(described).toEqual([]);
   });
+
+  it('keep the record model a leaf: src/records/ imports no other folder', () => {
+    const graph = folderGraph();
+    expect(graph.get('wire/')?.has('records/')).toBe(true); // the folder is there, and used
+    expect([...(graph.get('records/')?.keys() ?? [])]).toEqual([]);
+  });
 });
