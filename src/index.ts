@@ -6,7 +6,8 @@ export { ZpsError, isZpsError, type ErrorCode, type ErrorReason } from './pubsub
 export { MAX_MESSAGE_BYTES } from './pubsub/limits.js';
 export type { RetryOptions, ErrorCallback } from './pubsub/retry.js';
 export type * from './pubsub/types.js';
-export type { RecordBatch } from './pubsub/record-batch.js';
+export type * from './records/record.js';
+export type { RecordBatch } from './records/record-batch.js';
 export { TYPE_HEADER } from './pubsub/types.js';
 
 export interface MemoryBrokerHelpers {

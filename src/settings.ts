@@ -30,7 +30,10 @@ export interface FactoryOptions {
   timeoutMs?: number;
   /** Redelivery of messages whose handler threw. */
   retry?: RetryOptions;
-  /** Gets the error of a message whose handler failed every attempt (default: logged to stderr). */
+  /**
+   * Gets the error of a message whose handler failed every attempt, and a consumer's own errors
+   * (without message and meta); default: one line on stderr.
+   */
   onError?: ErrorCallback;
   /** Kafka SASL (default: ZPS_SASL_MECHANISM with ZPS_SASL_USERNAME / ZPS_SASL_PASSWORD). */
   sasl?: { mechanism: string; username?: string; password?: string };

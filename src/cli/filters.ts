@@ -5,7 +5,7 @@
  */
 import { splitType } from '../pubsub/delivery.js';
 import { usageError } from '../pubsub/errors.js';
-import type { DeliveredRecord, RecordHeader } from '../pubsub/types.js';
+import type { DeliveredRecord, RecordHeader } from '../records/record.js';
 import { printedValue } from './format.js';
 
 export interface FilterFlags {

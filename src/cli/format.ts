@@ -8,7 +8,7 @@ import { isText } from '../pubsub/codec.js';
 import { splitType, utf8Text } from '../pubsub/delivery.js';
 import { usageError } from '../pubsub/errors.js';
 import { compactJson, hasLineBreak, hasWhitespace, isJsonValue } from '../wire/json-text.js';
-import type { DeliveredRecord } from '../pubsub/types.js';
+import type { DeliveredRecord } from '../records/record.js';
 import type { Output } from './output.js';
 import type { Colors } from './ui.js';
 

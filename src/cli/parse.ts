@@ -1,6 +1,7 @@
 /** Parsers for flag values: each turns bad input into a one-line usage error (exit 2). */
 import { usageError } from '../pubsub/errors.js';
-import type { RecordHeader, StartOffset } from '../pubsub/types.js';
+import type { StartOffset } from '../pubsub/types.js';
+import type { RecordHeader } from '../records/record.js';
 
 export function parseWholeNumber(text: string, what: string, min = 0): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) < min || !Number.isSafeInteger(Number(text))) {

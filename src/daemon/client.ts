@@ -3,7 +3,7 @@ import type { BrokerStats } from '../memory/broker.js';
 import type { BrokerService, Position } from '../memory/service.js';
 import type { PartitionRecords, WaitOptions } from '../pubsub/driver.js';
 import { ZpsError } from '../pubsub/errors.js';
-import type { AckRun, RecordBatch } from '../pubsub/record-batch.js';
+import type { AckRun, RecordBatch } from '../records/record-batch.js';
 import type { StartOffset } from '../pubsub/types.js';
 import { VERSION } from '../version.js';
 import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type EncodedBatch, type Hello, type Operation, type Operations, type Reply } from './protocol.js';

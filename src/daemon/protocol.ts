@@ -16,7 +16,7 @@ import type { BrokerStats } from '../memory/broker.js';
 import type { Position } from '../memory/service.js';
 import type { GroupInfo, PartitionOffsets } from '../pubsub/driver.js';
 import type { ErrorCode, ErrorReason } from '../pubsub/errors.js';
-import type { AckRun } from '../pubsub/record-batch.js';
+import type { AckRun } from '../records/record-batch.js';
 import type { StartOffset, TopicSummary } from '../pubsub/types.js';
 
 export const PROTOCOL_VERSION = 8;

@@ -1,5 +1,6 @@
 import type { Admin as KafkaAdminClient } from 'kafkajs';
 import type { GroupInfo, PartitionOffsets, TopicPlacement } from '../pubsub/driver.js';
+import { Lazy } from '../pubsub/lazy.js';
 import { usageError } from '../pubsub/errors.js';
 import type { ErrorName } from '../wire/kafka/errors.js';
 import { TOPIC_RESOURCE } from '../wire/kafka/messages.js';
@@ -13,31 +14,20 @@ const PLACEMENT_CONFIGS = ['retention.ms', 'retention.bytes', 'cleanup.policy', 
  * driver's metadata half. Every call gives up within the command's timeout and speaks zps's words.
  */
 export class KafkaAdmin {
-  private client: Promise<KafkaAdminClient> | undefined;
+  /** Connected on first use; a connection that failed is tried again by the next call. */
+  private readonly client = new Lazy(async () => {
+    const admin = (await this.kafka()).admin();
+    await admin.connect();
+    return admin;
+  });
 
   constructor(
     private readonly kafka: KafkaClient,
     private readonly settings: KafkaSettings,
   ) {}
 
-  /** Connected on first use; a connection that failed is tried again by the next call. */
-  private admin(): Promise<KafkaAdminClient> {
-    if (!this.client) {
-      const client = (async () => {
-        const admin = (await this.kafka()).admin();
-        await admin.connect();
-        return admin;
-      })();
-      client.catch(() => {
-        if (this.client === client) this.client = undefined;
-      });
-      this.client = client;
-    }
-    return this.client;
-  }
-
   private run<T>(what: string, work: (admin: KafkaAdminClient) => Promise<T>, topic?: string): Promise<T> {
-    return withDeadline(this.settings, what, async () => work(await this.admin()), topic);
+    return withDeadline(this.settings, what, async () => work(await this.client.get()), topic);
   }
 
   /** Creates the topic unless it exists, and waits for its leaders. */
@@ -104,9 +94,7 @@ export class KafkaAdmin {
   }
 
   async close(): Promise<void> {
-    const admin = await this.client?.catch(() => undefined);
-    this.client = undefined;
-    await admin?.disconnect();
+    await (await this.client.release())?.disconnect();
   }
 
   /** Leaders, replicas and in-sync replicas of each partition, and the settings users ask about. */

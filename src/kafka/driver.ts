@@ -1,59 +1,43 @@
 import type { Driver, GroupInfo, GroupMember, PartitionOffsets, PartitionRecords, TopicInfo, TopicPlacement, WaitOptions } from '../pubsub/driver.js';
+import { Lazy } from '../pubsub/lazy.js';
 import { startingOffsets } from '../pubsub/offsets.js';
 import { Partitioner } from '../pubsub/partitioner.js';
-import type { AckRun, RecordBatch } from '../pubsub/record-batch.js';
+import type { AckRun, RecordBatch } from '../records/record-batch.js';
 import type { StartOffset } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
 import { KafkaAdmin } from './admin.js';
 import { createKafka, kafkaError, withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 import { KafkaGroupMember } from './group-member.js';
-import { fetchPartitions, type FetchedPartition } from './fetcher.js';
+import { KafkaFetcher } from './fetcher.js';
 import { call, coordinatorOf, createCluster, type Cluster } from './internals.js';
 import { ErrorCode } from '../wire/kafka/errors.js';
 import { OffsetCommit } from '../wire/kafka/messages.js';
 import { KafkaProducer } from './producer.js';
 import { describeTopicFor } from './topic-metadata.js';
 
-/** Kafka's error codes a read gets past by asking the metadata again (a leader moved, a topic recreated). */
-const METADATA_ERRORS: ReadonlySet<number> = new Set([
-  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-  ErrorCode.LEADER_NOT_AVAILABLE,
-  ErrorCode.NOT_LEADER_OR_FOLLOWER,
-  ErrorCode.FENCED_LEADER_EPOCH,
-  ErrorCode.UNKNOWN_LEADER_EPOCH,
-  ErrorCode.UNKNOWN_TOPIC_ID,
-]);
 /** How long a topic that does not exist yet is waited for between looks. */
 const TOPIC_POLL_MS = 500;
 
-/** One leader's answer to a Fetch, with the offsets it was asked for. */
-interface LeaderAnswer {
-  key: string;
-  asked: Map<number, number>;
-  partitions: FetchedPartition[];
-}
-
 /**
  * Kafka mode's driver: kafkajs for connections (SASL, TLS), metadata, admin, the idempotent
- * producer and consumer groups; reads without a group are Fetch requests of zps's own over
- * kafkajs's connections (internals.ts), so `zps consume` joins no group.
+ * producer and consumer groups; reads without a group are Fetch requests of zps's own
+ * (fetcher.ts) over kafkajs's connections (internals.ts), so `zps consume` joins no group.
  */
 export class KafkaDriver implements Driver {
   private readonly kafka: KafkaClient;
   private readonly admin: KafkaAdmin;
   private readonly producer: KafkaProducer;
-  private readonly topics = new Map<string, Promise<TopicInfo | undefined>>();
+  private readonly fetcher: KafkaFetcher;
   private readonly members = new Set<KafkaGroupMember>();
-  private cluster: Promise<Cluster> | undefined;
-  /** Fetches in flight per topic and leader: a call returns as soon as one leader has records. */
-  private readonly inFlight = new Map<string, { asked: Map<number, number>; answer: Promise<LeaderAnswer> }>();
+  private readonly cluster = new Lazy(() => this.connect());
   private readonly settings: KafkaSettings;
 
   constructor(settings: Settings) {
     this.settings = { brokers: settings.brokers, sasl: settings.sasl, tls: settings.tls, timeoutMs: settings.timeoutMs, verbose: settings.verbose };
     this.kafka = createKafka(this.settings);
     this.admin = new KafkaAdmin(this.kafka, this.settings);
-    this.producer = new KafkaProducer(() => this.connectedCluster(), this.settings, new Partitioner(() => Math.floor(Math.random() * 1024)));
+    this.fetcher = new KafkaFetcher(() => this.cluster.get(), this.settings, this.admin);
+    this.producer = new KafkaProducer(() => this.cluster.get(), this.settings, new Partitioner(() => Math.floor(Math.random() * 1024)));
   }
 
   describeTopic(topic: string): Promise<TopicInfo | undefined> {
@@ -66,24 +50,21 @@ export class KafkaDriver implements Driver {
   }
 
   /**
-   * The topic's partitions and limit, asked on the producer's connection (topic-metadata.ts) and
-   * kept for send(). `created`: the topic was just made, and a broker's metadata may trail the
-   * controller's for a moment, so it is asked again until it is known.
+   * The topic's partitions and limit, asked on the producer's connection (topic-metadata.ts).
+   * `created`: the topic was just made, and a broker's metadata may trail the controller's for a
+   * moment, so it is asked again until it is known.
    */
   private describe(topic: string, created: boolean): Promise<TopicInfo | undefined> {
-    const info = withDeadline(
+    return withDeadline(
       this.settings,
       `describe ${topic}`,
       async () => {
-        const described = await describeTopicFor(await this.connectedCluster(), topic, this.settings.timeoutMs);
+        const described = await describeTopicFor(await this.cluster.get(), topic, this.settings.timeoutMs);
         if (!described && created) throw Object.assign(new Error(`topic ${topic} was created but is not known yet`), { retriable: true });
         return described;
       },
       topic,
     );
-    this.topics.set(topic, info);
-    info.catch(() => this.topics.delete(topic));
-    return info;
   }
 
   listTopics(): Promise<string[]> {
@@ -98,98 +79,12 @@ export class KafkaDriver implements Driver {
     this.producer.prepare();
   }
 
-  async send(topic: string, records: RecordBatch): Promise<AckRun[]> {
-    const info = (await (this.topics.get(topic) ?? this.describeTopic(topic))) ?? (await this.createTopic(topic, 1));
+  send(topic: string, records: RecordBatch, info: TopicInfo): Promise<AckRun[]> {
     return this.producer.send(topic, records, info);
   }
 
-  /**
-   * Fetches from each partition's leader, at once; returns as soon as one leader answers with
-   * records (the others' answers are kept for the next call, and used if still current). Errors
-   * that new metadata cures are answered with nothing, and the metadata asked again; a position out
-   * of range (records deleted, the topic recreated) moves to the partition's start.
-   */
-  async fetch(topic: string, positions: ReadonlyArray<readonly [number, number]>, options: WaitOptions): Promise<PartitionRecords[]> {
-    if (positions.length === 0 || options.signal?.aborted) return [];
-    const cluster = await this.connectedCluster();
-    const offsets = new Map(positions.map(([partition, offset]) => [partition, offset]));
-    let leaders: Record<string, number[]>;
-    try {
-      await cluster.addTargetTopic(topic);
-      leaders = cluster.findLeaderForPartitions(topic, [...offsets.keys()]);
-    } catch (error) {
-      if (!(error as { retriable?: boolean }).retriable && (error as Error).name !== 'KafkaJSError')
-        throw kafkaError(error, this.settings, `read ${topic}`, topic);
-      await cluster.refreshMetadata().catch(() => {});
-      return [];
-    }
-    const requests = Object.entries(leaders).map(([nodeId, partitions]) => this.fetchFrom(cluster, topic, nodeId, partitions, offsets, options));
-    const never = new Promise<never>(() => {});
-    // removed after the race: a listener left on the reader's signal would keep every answer alive
-    let onAbort = () => {};
-    const aborted = new Promise<LeaderAnswer[]>((resolve) => (onAbort = () => resolve([])));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    let answered: LeaderAnswer[];
-    try {
-      answered = await Promise.race([
-        ...requests.map((request) => request.then((answer) => (answer.partitions.some((p) => p.records.length > 0) ? [answer] : never))),
-        Promise.all(requests),
-        aborted,
-      ]);
-    } catch (error) {
-      throw kafkaError(error, this.settings, `read ${topic}`, topic);
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-    }
-    const batches: PartitionRecords[] = [];
-    for (const { key, asked, partitions } of answered) {
-      if (this.inFlight.get(key)?.asked === asked) this.inFlight.delete(key);
-      for (const fetched of partitions) {
-        const position = asked.get(fetched.partition);
-        if (position === undefined || offsets.get(fetched.partition) !== position) continue; // asked at another position
-        if (fetched.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
-          const start = (await this.listOffsets(topic))?.find((p) => p.partition === fetched.partition)?.start ?? 0;
-          batches.push({ partition: fetched.partition, records: [], next: start });
-        } else if (METADATA_ERRORS.has(fetched.errorCode)) {
-          await cluster.refreshMetadata().catch(() => {});
-        } else if (fetched.errorCode !== ErrorCode.NONE) {
-          throw kafkaError(Object.assign(new Error(`Kafka error code ${fetched.errorCode}`)), this.settings, `read ${topic}`, topic);
-        } else if (fetched.records.length > 0 || (fetched.nextOffset ?? position) > position) {
-          const records = fetched.records;
-          const after = records.length > 0 ? records[records.length - 1]!.offset + 1 : position;
-          const next = fetched.nextOffset !== undefined && fetched.nextOffset > after ? fetched.nextOffset : undefined;
-          batches.push({ partition: fetched.partition, records, ...(next === undefined ? {} : { next }) });
-        }
-      }
-    }
-    return batches;
-  }
-
-  /** The leader's answer for these partitions: one in flight from an earlier call, or a new request. */
-  private fetchFrom(
-    cluster: Cluster,
-    topic: string,
-    nodeId: string,
-    partitions: number[],
-    offsets: Map<number, number>,
-    options: WaitOptions,
-  ): Promise<LeaderAnswer> {
-    const key = `${topic}/${nodeId}`;
-    const pending = this.inFlight.get(key);
-    if (pending) return pending.answer;
-    const asked = new Map(partitions.map((partition) => [partition, offsets.get(partition)!]));
-    const answer = fetchPartitions(
-      cluster,
-      nodeId,
-      topic,
-      partitions.map((partition) => ({ partition, offset: asked.get(partition)! })),
-      { maxWaitMs: options.waitMs, maxBytes: options.maxBytes, partitionMaxBytes: options.maxBytes, requestTimeoutMs: this.settings.timeoutMs },
-    ).then((fetched) => ({ key, asked, partitions: fetched }));
-    answer.catch(() => {
-      if (this.inFlight.get(key)?.asked === asked) this.inFlight.delete(key);
-    });
-    this.inFlight.set(key, { asked, answer });
-    return answer;
+  fetch(topic: string, positions: ReadonlyArray<readonly [number, number]>, options: WaitOptions): Promise<PartitionRecords[]> {
+    return this.fetcher.fetch(topic, positions, options);
   }
 
   /**
@@ -246,7 +141,7 @@ export class KafkaDriver implements Driver {
    */
   private async commitWithoutMembership(group: string, topic: string, offsets: Map<number, number>): Promise<boolean> {
     if (offsets.size === 0) return true;
-    const cluster = await this.connectedCluster();
+    const cluster = await this.cluster.get();
     try {
       const coordinator = await coordinatorOf(cluster, group);
       const response = await call(
@@ -287,28 +182,18 @@ export class KafkaDriver implements Driver {
     await Promise.all([...this.members].map((member) => member.leave()));
     await this.producer.close().catch(() => {});
     await this.admin.close().catch(() => {});
-    const cluster = await this.cluster?.catch(() => undefined);
-    this.cluster = undefined;
+    const cluster = await this.cluster.release();
     // not awaited: kafkajs waits for a long poll in flight to end, up to its wait (the CLI exits at once)
     void cluster?.disconnect().catch(() => {});
   }
 
-  private connectedCluster(): Promise<Cluster> {
-    if (!this.cluster) {
-      const cluster = (async () => {
-        const created = createCluster(await this.kafka());
-        try {
-          await created.connect();
-        } catch (error) {
-          throw kafkaError(error, this.settings);
-        }
-        return created;
-      })();
-      cluster.catch(() => {
-        if (this.cluster === cluster) this.cluster = undefined;
-      });
-      this.cluster = cluster;
+  private async connect(): Promise<Cluster> {
+    const cluster = createCluster(await this.kafka());
+    try {
+      await cluster.connect();
+    } catch (error) {
+      throw kafkaError(error, this.settings);
     }
-    return this.cluster;
+    return cluster;
   }
 }

@@ -1,13 +1,138 @@
-import type { DeliveredRecord } from '../pubsub/types.js';
+import type { PartitionRecords, WaitOptions } from '../pubsub/driver.js';
+import type { DeliveredRecord } from '../records/record.js';
 import { ErrorCode } from '../wire/kafka/errors.js';
 import { Fetch } from '../wire/kafka/messages.js';
 import { decodeRecordBatches } from '../wire/kafka/record-batch.js';
+import type { KafkaAdmin } from './admin.js';
+import { kafkaError, type KafkaSettings } from './connection.js';
 import { call, type Cluster } from './internals.js';
 
+/** Kafka's error codes a read gets past by asking the metadata again (a leader moved, a topic recreated). */
+const METADATA_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_TOPIC_ID,
+]);
+
+/** One leader's answer to a Fetch, with the offsets it was asked for. */
+interface LeaderAnswer {
+  key: string;
+  asked: Map<number, number>;
+  partitions: FetchedPartition[];
+}
+
+/**
+ * The Kafka driver's reads without a group: Fetch requests of zps's own (encoded and decoded by
+ * zps's codec, records into objects whose bytes are views of the answer) to each partition's
+ * leader, over kafkajs's connections.
+ */
+export class KafkaFetcher {
+  /** Fetches in flight per topic and leader: a call returns as soon as one leader has records. */
+  private readonly inFlight = new Map<string, { asked: Map<number, number>; answer: Promise<LeaderAnswer> }>();
+
+  constructor(
+    private readonly cluster: () => Promise<Cluster>,
+    private readonly settings: KafkaSettings,
+    private readonly admin: KafkaAdmin,
+  ) {}
+
+  /**
+   * Fetches from each partition's leader, at once; returns as soon as one leader answers with
+   * records (the others' answers are kept for the next call, and used if still current). Errors
+   * that new metadata cures are answered with nothing, and the metadata asked again; a position out
+   * of range (records deleted, the topic recreated) moves to the partition's start.
+   */
+  async fetch(topic: string, positions: ReadonlyArray<readonly [number, number]>, options: WaitOptions): Promise<PartitionRecords[]> {
+    if (positions.length === 0 || options.signal?.aborted) return [];
+    const cluster = await this.cluster();
+    const offsets = new Map(positions.map(([partition, offset]) => [partition, offset]));
+    let leaders: Record<string, number[]>;
+    try {
+      await cluster.addTargetTopic(topic);
+      leaders = cluster.findLeaderForPartitions(topic, [...offsets.keys()]);
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable && (error as Error).name !== 'KafkaJSError')
+        throw kafkaError(error, this.settings, `read ${topic}`, topic);
+      await cluster.refreshMetadata().catch(() => {});
+      return [];
+    }
+    const requests = Object.entries(leaders).map(([nodeId, partitions]) => this.fetchFrom(cluster, topic, nodeId, partitions, offsets, options));
+    const never = new Promise<never>(() => {});
+    // removed after the race: a listener left on the reader's signal would keep every answer alive
+    let onAbort = () => {};
+    const aborted = new Promise<LeaderAnswer[]>((resolve) => (onAbort = () => resolve([])));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    let answered: LeaderAnswer[];
+    try {
+      answered = await Promise.race([
+        ...requests.map((request) => request.then((answer) => (answer.partitions.some((p) => p.records.length > 0) ? [answer] : never))),
+        Promise.all(requests),
+        aborted,
+      ]);
+    } catch (error) {
+      throw kafkaError(error, this.settings, `read ${topic}`, topic);
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    const batches: PartitionRecords[] = [];
+    for (const { key, asked, partitions } of answered) {
+      if (this.inFlight.get(key)?.asked === asked) this.inFlight.delete(key);
+      for (const fetched of partitions) {
+        const position = asked.get(fetched.partition);
+        if (position === undefined || offsets.get(fetched.partition) !== position) continue; // asked at another position
+        if (fetched.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+          const start = (await this.admin.listOffsets(topic))?.find((p) => p.partition === fetched.partition)?.start ?? 0;
+          batches.push({ partition: fetched.partition, records: [], next: start });
+        } else if (METADATA_ERRORS.has(fetched.errorCode)) {
+          await cluster.refreshMetadata().catch(() => {});
+        } else if (fetched.errorCode !== ErrorCode.NONE) {
+          throw kafkaError(Object.assign(new Error(`Kafka error code ${fetched.errorCode}`)), this.settings, `read ${topic}`, topic);
+        } else if (fetched.records.length > 0 || (fetched.nextOffset ?? position) > position) {
+          const records = fetched.records;
+          const after = records.length > 0 ? records[records.length - 1]!.offset + 1 : position;
+          const next = fetched.nextOffset !== undefined && fetched.nextOffset > after ? fetched.nextOffset : undefined;
+          batches.push({ partition: fetched.partition, records, ...(next === undefined ? {} : { next }) });
+        }
+      }
+    }
+    return batches;
+  }
+
+  /** The leader's answer for these partitions: one in flight from an earlier call, or a new request. */
+  private fetchFrom(
+    cluster: Cluster,
+    topic: string,
+    nodeId: string,
+    partitions: number[],
+    offsets: Map<number, number>,
+    options: WaitOptions,
+  ): Promise<LeaderAnswer> {
+    const key = `${topic}/${nodeId}`;
+    const pending = this.inFlight.get(key);
+    if (pending) return pending.answer;
+    const asked = new Map(partitions.map((partition) => [partition, offsets.get(partition)!]));
+    const answer = fetchPartitions(
+      cluster,
+      nodeId,
+      topic,
+      partitions.map((partition) => ({ partition, offset: asked.get(partition)! })),
+      { maxWaitMs: options.waitMs, maxBytes: options.maxBytes, partitionMaxBytes: options.maxBytes, requestTimeoutMs: this.settings.timeoutMs },
+    ).then((fetched) => ({ key, asked, partitions: fetched }));
+    answer.catch(() => {
+      if (this.inFlight.get(key)?.asked === asked) this.inFlight.delete(key);
+    });
+    this.inFlight.set(key, { asked, answer });
+    return answer;
+  }
+}
+
 /** One partition's answer to a Fetch. */
-export interface FetchedPartition {
+interface FetchedPartition {
   partition: number;
-  /** Kafka's error code (ErrorCode.NONE: none). */
+  /** Kafka's error code; 0: none. */
   errorCode: number;
   /** Records at or after the offset asked for; control records and aborted transactions left out. */
   records: DeliveredRecord[];
@@ -18,11 +143,10 @@ export interface FetchedPartition {
 const READ_COMMITTED = 1;
 
 /**
- * A Fetch request of zps's own to one broker for partitions of one topic: encoded and decoded by
- * zps's codec (records into objects whose bytes are views of the answer), sent over kafkajs's
- * connection. Each partition's error comes back with that partition; the others' records are kept.
+ * One Fetch request to one broker for partitions of one topic. Each partition's error comes back
+ * with that partition; the others' records are kept.
  */
-export async function fetchPartitions(
+async function fetchPartitions(
   cluster: Cluster,
   nodeId: string,
   topic: string,
@@ -64,7 +188,7 @@ export async function fetchPartitions(
     for (const answer of answered) {
       const fetchOffset = asked.get(answer.partitionIndex);
       if (fetchOffset === undefined) continue;
-      if (answer.errorCode !== ErrorCode.NONE || answer.records === null) {
+      if (answer.errorCode !== 0 || answer.records === null) {
         fetched.push({ partition: answer.partitionIndex, errorCode: answer.errorCode, records: [], nextOffset: undefined });
         continue;
       }
@@ -74,7 +198,7 @@ export async function fetchPartitions(
         fetchOffset,
         abortedTransactions: answer.abortedTransactions ?? undefined,
       });
-      fetched.push({ partition: answer.partitionIndex, errorCode: ErrorCode.NONE, records, nextOffset });
+      fetched.push({ partition: answer.partitionIndex, errorCode: 0, records, nextOffset });
     }
   }
   return fetched;

@@ -1,6 +1,6 @@
 import type { Consumer as KafkajsConsumer, EachBatchPayload } from 'kafkajs';
 import type { GroupMember, PartitionRecords, PollResult, WaitOptions } from '../pubsub/driver.js';
-import type { DeliveredRecord } from '../pubsub/types.js';
+import type { DeliveredRecord } from '../records/record.js';
 import type { KafkaAdmin } from './admin.js';
 import { subscriptionRoundRobin } from './assigner.js';
 import { groupMember, withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';

@@ -1,7 +1,8 @@
 import type { TopicInfo } from '../pubsub/driver.js';
 import { ZpsError, codeOf, describeError } from '../pubsub/errors.js';
+import { Lazy } from '../pubsub/lazy.js';
 import { checkPartition, type Partitioner } from '../pubsub/partitioner.js';
-import { ackRuns, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
+import { ackRuns, type AckRun, type RecordBatch } from '../records/record-batch.js';
 import { ErrorCode } from '../wire/kafka/errors.js';
 import type { Writable } from '../wire/kafka/definition.js';
 import type { ProduceRequest } from '../wire/kafka/message-types.js';
@@ -60,7 +61,7 @@ class Lane {
  * fails its send, and nothing after it in that partition is sent.
  */
 export class KafkaProducer {
-  private producer: Promise<BatchProducer> | undefined;
+  private readonly producer = new Lazy(() => this.initProducerId());
   private readonly lanes = new Map<string, Lane>();
 
   constructor(
@@ -188,26 +189,24 @@ export class KafkaProducer {
    * failure is reported against.
    */
   private idempotence(topic?: string): Promise<BatchProducer> {
-    this.producer ??= (async () => {
-      const cluster = await this.cluster();
-      const deadline = Date.now() + this.settings.timeoutMs;
-      for (let backoff = RETRY_BACKOFF_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_BACKOFF_MS.max)) {
-        const broker = await anyBroker(cluster);
-        const answer = await callBroker(broker, InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000 }, this.settings.timeoutMs);
-        if (answer.errorCode === ErrorCode.NONE) return { producerId: answer.producerId, producerEpoch: answer.producerEpoch, baseSequence: 0 };
-        // a broker just started loads its producer ids first
-        if (!COORDINATOR_BUSY.has(answer.errorCode) || Date.now() + backoff > deadline) {
-          throw brokerError(answer.errorCode, 'to InitProducerId');
-        }
-        await new Promise((resolve) => setTimeout(resolve, backoff));
-      }
-    })().catch((error: unknown) => {
-      this.producer = undefined;
-      throw error;
-    });
-    return this.producer.catch((error: unknown) => {
+    return this.producer.get().catch((error: unknown) => {
       throw kafkaError(error, this.settings, topic ? `publish to ${topic}` : 'publish', topic);
     });
+  }
+
+  private async initProducerId(): Promise<BatchProducer> {
+    const cluster = await this.cluster();
+    const deadline = Date.now() + this.settings.timeoutMs;
+    for (let backoff = RETRY_BACKOFF_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_BACKOFF_MS.max)) {
+      const broker = await anyBroker(cluster);
+      const answer = await callBroker(broker, InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000 }, this.settings.timeoutMs);
+      if (answer.errorCode === ErrorCode.NONE) return { producerId: answer.producerId, producerEpoch: answer.producerEpoch, baseSequence: 0 };
+      // a broker just started loads its producer ids first
+      if (!COORDINATOR_BUSY.has(answer.errorCode) || Date.now() + backoff > deadline) {
+        throw brokerError(answer.errorCode, 'to InitProducerId');
+      }
+      await new Promise((resolve) => setTimeout(resolve, backoff));
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { DeliveredRecord, RecordHeader } from '../pubsub/types.js';
+import type { DeliveredRecord, RecordHeader } from '../records/record.js';
 
 /**
  * A kafkajs message as zps sees it: bytes as they came (null keys, values and header values kept),

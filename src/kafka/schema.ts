@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
 import type { SchemaRegistry as RegistryCodec } from '../pubsub/factory.js';
-import type { DeliveredRecord } from '../pubsub/types.js';
+import { Lazy, LazyMap } from '../pubsub/lazy.js';
+import type { DeliveredRecord } from '../records/record.js';
 
 /** A value encoder for one registered schema: throws a usage error naming the field that does not fit. */
 export type ValueEncoder = (value: unknown) => Buffer;
@@ -26,8 +26,10 @@ const SCHEMA_TYPES: Record<string, 'AVRO' | 'JSON'> = { '.avsc': 'AVRO', '.json'
  * wrote them, asking the registry once per schema id.
  */
 export class SchemaCodec implements RegistryCodec {
-  private client: Promise<SchemaRegistry> | undefined;
-  private readonly schemas = new Map<number, Promise<SchemaInstance>>();
+  // loaded only when a schema is in play: Avro, JSON Schema and protobuf support weigh a lot
+  private readonly client = new Lazy(() => import('@kafkajs/confluent-schema-registry').then(({ SchemaRegistry }) => new SchemaRegistry({ host: this.url })));
+  /** One registry request per schema id, however many messages use it. */
+  private readonly schemas = new LazyMap<number, SchemaInstance>();
 
   constructor(readonly url: string) {}
 
@@ -41,7 +43,7 @@ export class SchemaCodec implements RegistryCodec {
     } catch (error) {
       throw usageError(`cannot read schema file ${file}: ${describeError(error)}`);
     }
-    const registry = await this.registry();
+    const registry = await this.client.get();
     // The registry API directly: the library's register() also insists on a compatibility level,
     // which fails on registries that answer another level for existing subjects.
     const id = await this.call(`register ${file} under ${subject}`, async () => {
@@ -71,26 +73,16 @@ export class SchemaCodec implements RegistryCodec {
     if (value === null || value.length < 5 || value[0] !== 0) return record;
     const id = value.readInt32BE(1);
     await this.schema(id);
-    const registry = await this.registry();
+    const registry = await this.client.get();
     const decoded = await this.call(`decode ${record.topic}[${record.partition}]@${record.offset} (schema ${id})`, () => registry.decode(value));
     return { ...record, value: Buffer.from(JSON.stringify(decoded, (_key, v) => (typeof v === 'bigint' ? v.toString() : v))) };
   }
 
-  /** One registry request per schema id, however many messages use it. */
   private schema(id: number): Promise<SchemaInstance> {
-    let schema = this.schemas.get(id);
-    if (!schema) {
-      schema = this.registry().then((registry) => this.call(`read schema ${id}`, async () => (await registry.getSchema(id)) as unknown as SchemaInstance));
-      schema.catch(() => this.schemas.delete(id));
-      this.schemas.set(id, schema);
-    }
-    return schema;
-  }
-
-  private registry(): Promise<SchemaRegistry> {
-    // loaded only when a schema is in play: Avro, JSON Schema and protobuf support weigh a lot
-    this.client ??= import('@kafkajs/confluent-schema-registry').then(({ SchemaRegistry }) => new SchemaRegistry({ host: this.url }));
-    return this.client;
+    return this.schemas.get(id, async () => {
+      const registry = await this.client.get();
+      return this.call(`read schema ${id}`, async () => (await registry.getSchema(id)) as unknown as SchemaInstance);
+    });
   }
 
   private async call<T>(what: string, work: () => Promise<T>): Promise<T> {

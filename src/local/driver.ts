@@ -2,8 +2,9 @@ import { DaemonClient } from '../daemon/client.js';
 import { connectDaemon } from '../daemon/connect.js';
 import { MAX_BATCH_BYTES } from '../memory/broker.js';
 import type { BrokerService } from '../memory/service.js';
+import { Lazy } from '../pubsub/lazy.js';
 import type { Driver, GroupMember, PollResult, TopicInfo, WaitOptions, GroupInfo } from '../pubsub/driver.js';
-import type { RecordBatch } from '../pubsub/record-batch.js';
+import type { RecordBatch } from '../records/record-batch.js';
 import type { StartOffset } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
 
@@ -13,18 +14,22 @@ import type { Settings } from '../settings.js';
  * daemon's protocol carries call for call.
  */
 export class LocalDriver implements Driver {
-  private connection: Promise<BrokerService> | undefined;
+  private readonly connection = new Lazy(() => this.connect());
 
   constructor(private readonly settings: Settings) {}
 
   /** The broker service, connecting (and connecting again after the daemon went away) on demand. */
   private async service(): Promise<BrokerService> {
-    if (this.connection) {
-      const current = await this.connection.catch(() => undefined);
-      if (current && !(current instanceof DaemonClient && current.isClosed)) return current;
-    }
+    const kept = this.connection.get();
+    const service = await kept;
+    if (!(service instanceof DaemonClient && service.isClosed)) return service;
+    this.connection.forget(kept);
+    return this.connection.get();
+  }
+
+  private connect(): Promise<BrokerService> {
     const { settings } = this;
-    this.connection = settings.inProcess
+    return settings.inProcess
       ? import('./in-process.js').then(({ inProcessService }) => inProcessService()) // the broker code, only where it runs
       : connectDaemon({
           socket: settings.socket,
@@ -33,7 +38,6 @@ export class LocalDriver implements Driver {
           daemon: { limits: settings.daemonLimits, kafka: settings.daemonKafka },
           onStarting: settings.onDaemonStarting,
         });
-    return this.connection;
   }
 
   async describeTopic(topic: string): Promise<TopicInfo | undefined> {
@@ -93,9 +97,7 @@ export class LocalDriver implements Driver {
   }
 
   async close(): Promise<void> {
-    const service = await this.connection?.catch(() => undefined);
-    this.connection = undefined;
-    await service?.close();
+    await (await this.connection.release())?.close();
   }
 }
 

@@ -1,13 +1,15 @@
 import { ZpsError, usageError } from '../pubsub/errors.js';
-import { checkBatchRecord, formatBytes, validateTopicName } from '../pubsub/limits.js';
+import { checkBatchRecord, validateTopicName } from '../pubsub/limits.js';
+import { formatBytes } from '../pubsub/wording.js';
 import { Partitioner, checkPartition } from '../pubsub/partitioner.js';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
 import type { PartitionOffsets } from '../pubsub/driver.js';
-import type { OutgoingRecord, TopicSummary } from '../pubsub/types.js';
+import type { TopicSummary } from '../pubsub/types.js';
+import type { OutgoingRecord } from '../records/record.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import type { PartitionSlice } from './log-slice.js';
 import { PartitionLog, RECORD_OVERHEAD_BYTES } from './partition-log.js';
-import { outgoingBatch, type AckRun, type RecordBatch } from '../pubsub/record-batch.js';
+import { outgoingBatch, type AckRun, type RecordBatch } from '../records/record-batch.js';
 import { MAX_TOPIC_PARTITIONS, oversizedCreation } from './topic-policy.js';
 
 /** Batches with at least this many bytes of values keep them in a buffer of their own. */

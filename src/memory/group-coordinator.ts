@@ -6,7 +6,7 @@
  * time: the first to join decides until its members are gone.
  */
 import { ZpsError } from '../pubsub/errors.js';
-import type { GroupInfo, PartitionOffsets, PartitionRecords } from '../pubsub/driver.js';
+import type { GroupInfo, PartitionOffsets, PollResult } from '../pubsub/driver.js';
 import { validateTopicName } from '../pubsub/limits.js';
 import { startingOffsets } from '../pubsub/offsets.js';
 import type { StartOffset } from '../pubsub/types.js';
@@ -36,14 +36,6 @@ export interface GroupDescription {
   protocol: string;
   members: MemberDescription[];
   committed: GroupInfo['committed'];
-}
-
-export interface PollResult<Batch = PartitionRecords> {
-  batches: Batch[];
-  /** Partitions the member must release: finish what it holds, commit, then call release(). */
-  revoked: number[];
-  /** The partitions the member owns, with the offset its next poll reads from. */
-  positions: Array<[number, number]>;
 }
 
 type Offsets = ReadonlyArray<readonly [partition: number, offset: number]>;

@@ -1,7 +1,6 @@
-import { messageSize } from '../pubsub/limits.js';
-import { NO_HEADERS, type RecordBatch } from '../pubsub/record-batch.js';
-import { packValues, type PackedValues } from '../wire/packed-values.js';
-import type { DeliveredRecord, RecordHeaders } from '../pubsub/types.js';
+import { messageSize, NO_HEADERS, type DeliveredRecord, type RecordHeaders } from '../records/record.js';
+import type { RecordBatch } from '../records/record-batch.js';
+import { packValues, type PackedValues } from '../records/packed-values.js';
 import { NULL_VALUE } from './partition-log.js';
 
 /** What a slice copies out of its log, so later appends and trims of the log cannot change it. */

@@ -1,6 +1,6 @@
-import type { RecordHeaders } from '../pubsub/types.js';
+import { NO_HEADERS, type RecordHeaders } from '../records/record.js';
 import { widened, type Column } from '../wire/columns.js';
-import { NO_HEADERS, type PlainRecords, type RecordBatch } from '../pubsub/record-batch.js';
+import type { PlainRecords, RecordBatch } from '../records/record-batch.js';
 import { LogSlice } from './log-slice.js';
 
 /** Per-record bookkeeping charged on top of key, value and headers, so the cap tracks real memory. */
@@ -182,7 +182,8 @@ export class PartitionLog {
     const valueBuffers: Buffer[] = new Array(to - from);
     let chunk: Chunk | undefined;
     for (let slot = from; slot < to; slot++) {
-      if (chunk?.id !== this.chunkIds[slot]) chunk = this.chunks.get(this.chunkIds[slot]!)!;
+      const id = this.chunkIds[slot]!;
+      if (chunk?.id !== id) chunk = this.chunks.get(id)!;
       valueBuffers[slot - from] = chunk.buffer;
     }
     return new LogSlice({

@@ -1,9 +1,9 @@
-import type { GroupInfo, PartitionOffsets, PartitionRecords, WaitOptions } from '../pubsub/driver.js';
-import type { AckRun, RecordBatch } from '../pubsub/record-batch.js';
+import type { GroupInfo, PartitionOffsets, PartitionRecords, PollResult, WaitOptions } from '../pubsub/driver.js';
+import type { AckRun, RecordBatch } from '../records/record-batch.js';
 import type { StartOffset, TopicSummary } from '../pubsub/types.js';
 import type { BrokerStats, MemoryBroker } from './broker.js';
-import type { PollResult } from './group-coordinator.js';
 import type { PartitionSlice } from './log-slice.js';
+import { longPoll } from './long-poll.js';
 
 /** A partition and an offset in it. */
 export type Position = [partition: number, offset: number];
@@ -58,11 +58,13 @@ export class InProcessService implements BrokerService {
 
   /** fetch() as the broker reads it: slices the daemon encodes without making a record object. */
   fetchSlices(topic: string, positions: Position[], options: WaitOptions): Promise<PartitionSlice[]> {
-    return this.longPoll(
-      topic,
+    return longPoll(
+      this.broker,
+      [topic],
       () => this.broker.fetch(topic, positions, options.maxRecords, options.maxBytes),
       (batches) => batches.length > 0,
-      options,
+      options.waitMs,
+      options.signal,
     );
   }
 
@@ -98,11 +100,13 @@ export class InProcessService implements BrokerService {
   /** poll() as the broker reads it (see fetchSlices). */
   pollSlices(memberId: string, commits: Position[], options: WaitOptions): Promise<PollResult<PartitionSlice>> {
     this.broker.groups.commit(memberId, commits);
-    return this.longPoll(
-      this.broker.groups.memberTopic(memberId),
+    return longPoll(
+      this.broker,
+      [this.broker.groups.memberTopic(memberId)],
       () => this.broker.groups.poll(memberId, options.maxRecords, options.maxBytes),
       (result) => result.batches.length > 0 || result.revoked.length > 0,
-      options,
+      options.waitMs,
+      options.signal,
     );
   }
 
@@ -121,36 +125,6 @@ export class InProcessService implements BrokerService {
   }
 
   async close() {}
-
-  /** Tries now; if there is nothing, again at each change of the topic until waitMs or abort. */
-  private longPoll<T>(topic: string, attempt: () => T, ready: (result: T) => boolean, options: WaitOptions): Promise<T> {
-    const first = attempt();
-    if (ready(first) || options.waitMs <= 0 || options.signal?.aborted) return Promise.resolve(first);
-    return new Promise<T>((resolve, reject) => {
-      let unwatch = () => {};
-      const finish = (settle: () => void) => {
-        clearTimeout(timer);
-        unwatch();
-        options.signal?.removeEventListener('abort', onAbort);
-        settle();
-      };
-      const retry = (final: boolean) => {
-        let result: T;
-        try {
-          result = attempt();
-        } catch (error) {
-          finish(() => reject(error));
-          return;
-        }
-        if (final || ready(result)) finish(() => resolve(result));
-        else unwatch = this.broker.watch(topic, () => retry(false));
-      };
-      const onAbort = () => retry(true);
-      const timer = setTimeout(onAbort, options.waitMs);
-      options.signal?.addEventListener('abort', onAbort);
-      unwatch = this.broker.watch(topic, () => retry(false));
-    });
-  }
 }
 
 function asRecords(slices: PartitionSlice[]): PartitionRecords[] {

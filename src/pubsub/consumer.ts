@@ -1,9 +1,10 @@
 import { decodeRecord, matchesType, metaOf } from './delivery.js';
 import type { Driver, GroupMember } from './driver.js';
-import { describeError } from './errors.js';
+import { ZpsError, codeOf, describeError } from './errors.js';
 import { validateTopicName } from './limits.js';
-import { handleWithRetry, type ErrorCallback, type RetryOptions } from './retry.js';
-import type { ConsumeOptions, Consumer, DeliveredRecord, MessageHandler, StartOffset } from './types.js';
+import { handleWithRetry, report, type ErrorCallback, type RetryOptions } from './retry.js';
+import type { ConsumeOptions, Consumer, MessageHandler, StartOffset } from './types.js';
+import type { DeliveredRecord } from '../records/record.js';
 
 /** Turns a record's stored value into the one handlers see (the schema registry's framing, say). */
 export type RecordDecoder = (record: DeliveredRecord) => Promise<DeliveredRecord>;
@@ -80,7 +81,8 @@ export class DriverConsumer implements Consumer {
         return;
       } catch (error) {
         if (this.closing) return;
-        process.stderr.write(`zps: consumer of ${subscription.topic} stopped, joining its group again: ${describeError(error)}\n`);
+        const why = `consumer of ${subscription.topic} stopped, joining its group again: ${describeError(error)}`;
+        report(this.options.onError, new ZpsError(why, { code: codeOf(error), retriable: true, cause: error }));
         await member.leave().catch(() => {});
       }
       for (;;) {
@@ -109,7 +111,7 @@ export class DriverConsumer implements Consumer {
             const { message, meta } = decodeRecord(record);
             const settled = await handleWithRetry(
               () => handler(message, meta),
-              (error) => this.options.onError(error, message, meta),
+              (error) => report(this.options.onError, error, message, meta),
               this.options.retry,
               closing,
             );
@@ -129,7 +131,7 @@ export class DriverConsumer implements Consumer {
     try {
       return await this.options.decode(record);
     } catch (error) {
-      this.options.onError(error, record.value, metaOf(record));
+      report(this.options.onError, error, record.value, metaOf(record));
       return undefined;
     }
   }

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { decodeValue } from './codec.js';
-import { NO_HEADERS } from './record-batch.js';
-import { TYPE_HEADER, type DeliveredRecord, type Headers, type HeadersInput, type MessageMeta, type RecordHeader, type RecordHeaders } from './types.js';
+import { NO_HEADERS, type DeliveredRecord, type RecordHeader, type RecordHeaders } from '../records/record.js';
+import { TYPE_HEADER, type Headers, type HeadersInput, type MessageMeta } from './types.js';
 
 /**
  * Splits the type header from the others, as every consumer and printer shows them. The first

@@ -7,8 +7,9 @@
  *
  * Errors are ZpsErrors with a code; `retriable` ones (a connection lost) may succeed when tried again.
  */
-import type { AckRun, RecordBatch } from './record-batch.js';
-import type { DeliveredRecord, StartOffset } from './types.js';
+import type { AckRun, RecordBatch } from '../records/record-batch.js';
+import type { StartOffset } from './types.js';
+import type { DeliveredRecord } from '../records/record.js';
 
 /** What a driver knows of a topic. */
 export interface TopicInfo {
@@ -74,8 +75,9 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-export interface PollResult {
-  batches: PartitionRecords[];
+/** What a group member's poll gets: its records (as a driver hands them out, or as the memory broker reads them), and what changed of its partitions. */
+export interface PollResult<Batch = PartitionRecords> {
+  batches: Batch[];
   /**
    * Partitions taken from this member (another member joined, say). The caller finishes and
    * commits what it holds of them, then calls release(); records of them it has not handled are
@@ -129,9 +131,10 @@ export interface Driver {
    * driver's partitioner picks (murmur2 of the key; round robin without). Resolves once every
    * record is stored (Kafka: acknowledged by all in-sync replicas), with runs of acks covering
    * the records in batch order. Batches sent one after another are stored in that order per partition; a batch
-   * that fails stores nothing of a partition that failed.
+   * that fails stores nothing of a partition that failed. `info` is the topic as described or
+   * created by this driver (the sender keeps it): what Kafka's record batches must fit.
    */
-  send(topic: string, records: RecordBatch): Promise<AckRun[]>;
+  send(topic: string, records: RecordBatch, info: TopicInfo): Promise<AckRun[]>;
 
   /** A hint that sends are coming: what they need first (Kafka: a producer id) may be asked now, while the topic is described. */
   prepareToSend?(): void;

@@ -2,11 +2,12 @@ import { DriverAdmin } from './admin.js';
 import { DriverConsumer, type RecordDecoder } from './consumer.js';
 import type { Driver } from './driver.js';
 import { usageError } from './errors.js';
+import { Lazy } from './lazy.js';
 import { BatchingPublisher } from './publisher.js';
 import { openReader } from './reader.js';
 import type { ErrorCallback, RetryOptions } from './retry.js';
 import { DriverSender } from './sender.js';
-import type { Admin, Consumer, ConsumerFactory, PublisherFactory, Reader, ReaderOptions, RecordSender, ToolsFactory } from './types.js';
+import type { Admin, Consumer, ConsumerFactory, PublisherFactory, RecordReader, ReaderOptions, RecordSender, ToolsFactory } from './types.js';
 
 /** A Confluent-compatible schema registry, where one is configured (Kafka). */
 export interface SchemaRegistry {
@@ -39,29 +40,23 @@ export interface FactorySettings {
 export class Factory implements ToolsFactory {
   readonly environment: string;
   private readonly publishers = new Set<{ close(): Promise<void> }>();
-  private readonly closables = new Set<Consumer | Reader>();
-  private loaded: Promise<Driver> | undefined;
-  private schemas: Promise<SchemaRegistry> | undefined;
+  private readonly closables = new Set<Consumer | RecordReader>();
+  private readonly loaded: Lazy<Driver>;
+  private readonly schemas: Lazy<SchemaRegistry> | undefined;
   private readonly sender: RecordSender;
 
   constructor(
     private readonly settings: FactorySettings,
-    private readonly backend: Backend,
+    backend: Backend,
   ) {
     this.environment = settings.environment;
+    this.loaded = new Lazy(() => backend.driver());
+    const { schemas } = backend;
+    this.schemas = schemas && new Lazy(() => schemas());
     this.sender = new DriverSender(this.driver);
   }
 
-  private readonly driver = (): Promise<Driver> => {
-    if (!this.loaded) {
-      const loaded = this.backend.driver();
-      loaded.catch(() => {
-        if (this.loaded === loaded) this.loaded = undefined; // the next call tries again
-      });
-      this.loaded = loaded;
-    }
-    return this.loaded;
-  };
+  private readonly driver = (): Promise<Driver> => this.loaded.get();
 
   getPublisherFactory(): PublisherFactory {
     return {
@@ -96,37 +91,31 @@ export class Factory implements ToolsFactory {
     return this.sender;
   }
 
-  async openReader(options: ReaderOptions): Promise<Reader> {
+  async openReader(options: ReaderOptions): Promise<RecordReader> {
     const reader = await openReader(await this.driver(), options, this.decoder());
     this.closables.add(reader);
     return reader;
   }
 
   async valueEncoder(schemaFile: string, subject: string): Promise<(value: unknown) => Buffer> {
-    if (!this.backend.schemas) {
+    if (!this.schemas) {
       throw this.environment === 'local'
         ? usageError('encoding with a schema needs Kafka with a schema registry', 'schema-needs-kafka')
         : usageError('encoding with a schema needs a schema registry', 'no-schema-registry');
     }
-    return (await this.registry()).encoderFor(schemaFile, subject);
+    return (await this.schemas.get()).encoderFor(schemaFile, subject);
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.publishers].map((publisher) => publisher.close()));
     await Promise.all([...this.closables].map((closable) => closable.close()));
-    const driver = await this.loaded?.catch(() => undefined);
-    this.loaded = undefined;
-    await driver?.close();
+    await (await this.loaded.release())?.close();
   }
 
   /** Decodes registry-framed values, when a registry is configured. */
   private decoder(): RecordDecoder | undefined {
-    if (!this.backend.schemas) return undefined;
-    return async (record) => (await this.registry()).decode(record);
-  }
-
-  private registry(): Promise<SchemaRegistry> {
-    this.schemas ??= this.backend.schemas!();
-    return this.schemas;
+    const { schemas } = this;
+    if (!schemas) return undefined;
+    return async (record) => (await schemas.get()).decode(record);
   }
 }

@@ -1,7 +1,8 @@
 import { tooLargeError, usageError } from './errors.js';
+import { formatBytes } from './wording.js';
 import { singleRecordBatchBytes } from '../wire/record-batch-size.js';
-import type { RecordBatch } from './record-batch.js';
-import type { RecordHeaders } from './types.js';
+import type { RecordBatch } from '../records/record-batch.js';
+import { headerBytes, type RecordHeaders } from '../records/record.js';
 
 /** Largest message (value + key + headers) accepted in every environment, as Kafka's default. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -22,17 +23,6 @@ export function validateTopicName(topic: string): string {
     throw usageError(`invalid topic name '${truncate(topic, 60)}': ${why}`);
   }
   return topic;
-}
-
-/** What the size limit counts of a message: key, value, and header names and values, in bytes. */
-export function messageSize(key: Uint8Array | null, value: Uint8Array | null, headers: RecordHeaders): number {
-  return (key?.byteLength ?? 0) + (value?.byteLength ?? 0) + headerBytes(headers);
-}
-
-export function headerBytes(headers: RecordHeaders): number {
-  let size = 0;
-  for (const [name, value] of headers) size += Buffer.byteLength(name) + (value?.byteLength ?? 0);
-  return size;
 }
 
 /**
@@ -79,18 +69,6 @@ export function checkMessageSize(size: number): void {
   if (size > MAX_MESSAGE_BYTES) {
     throw tooLargeError(`message is ${size} bytes, over the ${formatBytes(MAX_MESSAGE_BYTES)} limit (${MAX_MESSAGE_BYTES} bytes)`);
   }
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1).replace(/\.0$/, '')} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(1).replace(/\.0$/, '')} GiB`;
-}
-
-/** "1 message", "3 messages", "2 batches". */
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : word.endsWith('ch') ? 'es' : 's'}`;
 }
 
 function truncate(text: string, max: number): string {

@@ -1,4 +1,5 @@
-import type { DeliveredRecord, Reader } from './types.js';
+import type { RecordReader } from './types.js';
+import type { DeliveredRecord } from '../records/record.js';
 
 /**
  * Several topics' readers read as one (`zps consume t1 t2`, `--regex`): batches in the order they
@@ -6,12 +7,12 @@ import type { DeliveredRecord, Reader } from './types.js';
  * quiet one. Done when every reader is, unless more may be added (a pattern followed); then it
  * waits for them.
  */
-export class MergedReader implements Reader {
-  private readonly readers = new Map<string, Reader>();
+export class MergedReader implements RecordReader {
+  private readonly readers = new Map<string, RecordReader>();
   /** Readers that reached their end: closed with the rest (a group reader leaves its group then). */
-  private readonly ended: Reader[] = [];
+  private readonly ended: RecordReader[] = [];
   private readonly endedTopics = new Set<string>();
-  private readonly pending = new Map<Reader, Promise<{ reader: Reader; batch: DeliveredRecord[] | null }>>();
+  private readonly pending = new Map<RecordReader, Promise<{ reader: RecordReader; batch: DeliveredRecord[] | null }>>();
   private wake: (() => void) | undefined;
   private closed = false;
 
@@ -22,7 +23,7 @@ export class MergedReader implements Reader {
   ) {}
 
   /** Reads `topic` through `reader` from now on. */
-  add(topic: string, reader: Reader): void {
+  add(topic: string, reader: RecordReader): void {
     if (this.closed) {
       void reader.close();
       return;

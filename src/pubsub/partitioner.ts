@@ -1,6 +1,6 @@
 import { partitionForKey } from '../wire/murmur2.js';
 import { usageError } from './errors.js';
-import { plural } from './limits.js';
+import { plural } from './wording.js';
 
 /** Throws the usage error of a record that names a partition the topic does not have. */
 export function checkPartition(topic: string, partition: number, partitions: number): void {

@@ -1,9 +1,11 @@
+import { batchIsFull } from './batching.js';
 import { encodeJson } from './codec.js';
 import { ZpsError } from './errors.js';
-import { checkMessageSize, messageSize, validateTopicName } from './limits.js';
-import { expandAcks, outgoingBatch } from './record-batch.js';
+import { checkMessageSize, validateTopicName } from './limits.js';
+import { messageSize, type OutgoingRecord } from '../records/record.js';
+import { expandAcks, outgoingBatch } from '../records/record-batch.js';
 import { recordHeaders } from './delivery.js';
-import { TYPE_HEADER, type OutgoingRecord, type PublishOptions, type PublishResult, type Publisher, type RecordSender } from './types.js';
+import { TYPE_HEADER, type PublishOptions, type PublishResult, type Publisher, type RecordSender } from './types.js';
 
 interface Pending {
   record: OutgoingRecord;
@@ -12,13 +14,10 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-const MAX_BATCH_RECORDS = 1000;
-/** A batch is sent once its messages hold this much: a tick of large publishes makes several. */
-const MAX_BATCH_BYTES = 1024 * 1024;
-
 /**
  * The library's Publisher over any RecordSender: JSON-encodes values, adds the type header, and
- * gathers the publishes made in the same tick into one batch (one round trip for many awaits).
+ * gathers the publishes made in the same tick into one batch (one round trip for many awaits; a
+ * tick of many or large publishes makes several, as batching.ts says).
  */
 export class BatchingPublisher implements Publisher {
   private queue: Pending[] = [];
@@ -51,10 +50,10 @@ export class BatchingPublisher implements Publisher {
     }
     const textKey = key === null || typeof key === 'string' ? key : key.toString('utf8');
     return new Promise((resolve, reject) => {
+      if (batchIsFull(this.queue.length, this.queuedBytes, size)) this.flush();
       this.queue.push({ record, key: textKey, resolve, reject });
       this.queuedBytes += size;
-      if (this.queue.length >= MAX_BATCH_RECORDS || this.queuedBytes >= MAX_BATCH_BYTES) this.flush();
-      else if (!this.flushScheduled) {
+      if (!this.flushScheduled) {
         this.flushScheduled = true;
         queueMicrotask(() => this.flush());
       }

@@ -5,7 +5,8 @@ import { validateTopicName } from './limits.js';
 import { resolveStart } from './offsets.js';
 import { checkPartition } from './partitioner.js';
 import { MergedReader } from './merged-reader.js';
-import type { DeliveredRecord, Reader, ReaderOptions, StartOffset } from './types.js';
+import type { RecordReader, ReaderOptions, StartOffset } from './types.js';
+import type { DeliveredRecord } from '../records/record.js';
 
 /**
  * 512 KiB a fetch: one fetch's records die young, in V8's new space, while the next is gathered.
@@ -28,7 +29,7 @@ const CATCH_UP_WAIT_MS = 200;
  * is then an error, while a follower waits for it and reads it from its start. Values framed for
  * the schema registry are decoded; one that cannot be is marked `undecodable` and left as stored.
  */
-export async function openReader(driver: Driver, options: ReaderOptions, decode?: RecordDecoder): Promise<Reader> {
+export async function openReader(driver: Driver, options: ReaderOptions, decode?: RecordDecoder): Promise<RecordReader> {
   const { topic } = options;
   if (typeof topic === 'string') return openTopicReader(driver, { ...options, topic }, decode);
   if (topic instanceof RegExp) return openPatternReader(driver, topic, options, decode);
@@ -46,7 +47,7 @@ export async function openReader(driver: Driver, options: ReaderOptions, decode?
  * The topics whose names match `pattern`, read together; following, topics created later that
  * match are read too, from their beginning, as soon as they are seen (they are looked for every second).
  */
-async function openPatternReader(driver: Driver, pattern: RegExp, options: ReaderOptions, decode?: RecordDecoder): Promise<Reader> {
+async function openPatternReader(driver: Driver, pattern: RegExp, options: ReaderOptions, decode?: RecordDecoder): Promise<RecordReader> {
   const matching = async () => (await driver.listTopics()).filter((name) => pattern.test(name)).sort();
   const first = await matching();
   if (first.length === 0 && !options.follow) throw new ZpsError(`no topic matches /${pattern.source}/`, { code: 'not-found' });
@@ -85,7 +86,7 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function openTopicReader(driver: Driver, options: ReaderOptions & { topic: string }, decode?: RecordDecoder): Promise<Reader> {
+async function openTopicReader(driver: Driver, options: ReaderOptions & { topic: string }, decode?: RecordDecoder): Promise<RecordReader> {
   validateTopicName(options.topic);
   if (options.partitions && options.group !== undefined) throw usageError('a group assigns its members their partitions: use either --partition or --group');
   const all = await driver.listOffsets(options.topic, options.start.kind === 'time' ? options.start.timestamp : undefined);
@@ -118,7 +119,7 @@ function undecodableMarked(decode: RecordDecoder): RecordDecoder {
     });
 }
 
-abstract class BaseReader implements Reader {
+abstract class BaseReader implements RecordReader {
   protected readonly abort = new AbortController();
   protected readonly endAtOpen: Map<number, number> | undefined;
   private readonly until: number | undefined;

@@ -1,7 +1,8 @@
 import type { Driver, TopicInfo } from './driver.js';
 import { checkBatchRecord, checkRecordFits, validateTopicName } from './limits.js';
+import { LazyMap } from './lazy.js';
 import { checkPartition } from './partitioner.js';
-import type { AckRun, RecordBatch } from './record-batch.js';
+import type { AckRun, RecordBatch } from '../records/record-batch.js';
 import type { PreparedTopic, RecordSender } from './types.js';
 
 /**
@@ -10,42 +11,37 @@ import type { PreparedTopic, RecordSender } from './types.js';
  * every environment. Topics are created on first send; what is known of a topic is kept.
  */
 export class DriverSender implements RecordSender {
-  private readonly topics = new Map<string, Promise<TopicInfo>>();
+  private readonly topics = new LazyMap<string, TopicInfo>();
 
   constructor(private readonly driver: () => Promise<Driver>) {}
 
   async prepare(topic: string, options: { partitions?: number } = {}): Promise<PreparedTopic> {
-    const { partitions, maxBatchBytes } = await this.topic(topic, options.partitions);
+    const info = await this.topic(topic, options.partitions);
     return {
-      partitions,
-      check: (key, valueLength, headers) => checkRecordFits(topic, maxBatchBytes, key, valueLength, headers),
-      send: async (records) => (await this.driver()).send(topic, records),
+      partitions: info.partitions,
+      check: (key, valueLength, headers) => checkRecordFits(topic, info.maxBatchBytes, key, valueLength, headers),
+      send: async (records) => (await this.driver()).send(topic, records, info),
     };
   }
 
   async send(topic: string, records: RecordBatch, options: { partitions?: number } = {}): Promise<AckRun[]> {
-    const { partitions, maxBatchBytes } = await this.topic(topic, options.partitions);
+    const info = await this.topic(topic, options.partitions);
     for (let i = 0; i < records.length; i++) {
       const partition = records.partition(i);
-      if (partition !== undefined) checkPartition(topic, partition, partitions);
-      checkBatchRecord(topic, maxBatchBytes, records, i);
+      if (partition !== undefined) checkPartition(topic, partition, info.partitions);
+      checkBatchRecord(topic, info.maxBatchBytes, records, i);
     }
-    return (await this.driver()).send(topic, records);
+    return (await this.driver()).send(topic, records, info);
   }
 
   async close(): Promise<void> {}
 
   private topic(topic: string, partitionsIfNew = 1): Promise<TopicInfo> {
-    let info = this.topics.get(topic);
-    if (!info) {
+    return this.topics.get(topic, async () => {
       validateTopicName(topic);
-      info = this.driver().then(async (driver) => {
-        driver.prepareToSend?.();
-        return (await driver.describeTopic(topic)) ?? driver.createTopic(topic, partitionsIfNew);
-      });
-      info.catch(() => this.topics.delete(topic));
-      this.topics.set(topic, info);
-    }
-    return info;
+      const driver = await this.driver();
+      driver.prepareToSend?.();
+      return (await driver.describeTopic(topic)) ?? driver.createTopic(topic, partitionsIfNew);
+    });
   }
 }

@@ -1,30 +1,15 @@
 /** The portable pub/sub API: what every implementation (in-process, daemon, Kafka) provides. */
-import type { AckRun, RecordBatch } from './record-batch.js';
+import type { AckRun, RecordBatch } from '../records/record-batch.js';
+import type { DeliveredRecord, RecordHeaders, RecordPosition } from '../records/record.js';
 
 /** The headers library consumers read: each name's value as UTF-8 text (the last one, when a name repeats). */
 export type Headers = Record<string, string>;
-
-/**
- * A header as Kafka carries it: a name and bytes, or null. Names may repeat and order matters,
- * so records hold their headers as a list of these.
- */
-export type RecordHeader = readonly [name: string, value: Buffer | null];
-export type RecordHeaders = readonly RecordHeader[];
 
 /** Headers a library publisher accepts: an object, or [name, value] pairs (names may repeat). */
 export type HeadersInput = Record<string, string> | ReadonlyArray<readonly [string, string | Buffer | null]>;
 
 /** The message type travels as this header in every environment (Kafka included). */
 export const TYPE_HEADER = 'zps-type';
-
-/** Where a stored message is, and when it was stored. */
-export interface RecordPosition {
-  topic: string;
-  partition: number;
-  offset: number;
-  /** Milliseconds since the epoch, set by the broker when the message was stored (or by its producer). */
-  timestamp: number;
-}
 
 export interface MessageMeta extends RecordPosition {
   /** The key as UTF-8 text (see rawKey for keys that are not text). */
@@ -87,31 +72,6 @@ export interface ConsumerFactory {
   create(options?: { group?: string }): Consumer;
 }
 
-/** A message on its way to the broker, as bytes: a null value is a tombstone. */
-export interface OutgoingRecord {
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: RecordHeaders;
-  partition?: number;
-}
-
-/** A message read back from the broker, as the bytes it was stored as. */
-export interface DeliveredRecord extends RecordPosition {
-  key: Buffer | null;
-  /** All headers, the type header included. */
-  headers: RecordHeaders;
-  /** Null for a tombstone. */
-  value: Buffer | null;
-  /** Why the value could not be decoded (an unknown schema id, say): it is then left as stored. */
-  undecodable?: string;
-}
-
-/** Where the broker stored one record of a batch. */
-export interface RecordAck {
-  partition: number;
-  offset: number;
-}
-
 /** Where a reader starts in each partition: kcat's -o beginning|end|N|-N, or @time (its first message at or after it). */
 export type StartOffset =
   | { kind: 'beginning' }
@@ -138,7 +98,7 @@ export interface ReaderOptions {
 }
 
 /** A low-level cursor over one topic, for tools that print messages (zps consume). */
-export interface Reader {
+export interface RecordReader {
   /** The next batch; null once finished (end reached without follow, or closed). */
   next(): Promise<DeliveredRecord[] | null>;
   /** Records that this record and all before it in its partition are done (committed with a group). */
@@ -231,7 +191,7 @@ export interface PubSubFactory {
 /** The tools API, what the zps command is made of: raw batches of bytes and cursors over topics. */
 export interface ToolsFactory extends PubSubFactory {
   getSender(): RecordSender;
-  openReader(options: ReaderOptions): Promise<Reader>;
+  openReader(options: ReaderOptions): Promise<RecordReader>;
   /** Registers a schema file (.avsc, .json) under the subject; encodes values with it (Kafka with a registry). */
   valueEncoder(schemaFile: string, subject: string): Promise<(value: unknown) => Buffer>;
 }

@@ -15,9 +15,9 @@
  * within the values section), so reading it later cannot overrun; it reads the bytes in place and
  * keeps nothing else. Numbers are big-endian.
  */
-import { NO_HEADERS, type PlainRecords, type RecordBatch } from '../pubsub/record-batch.js';
-import type { PackedValues } from './packed-values.js';
-import type { DeliveredRecord, RecordHeader, RecordHeaders } from '../pubsub/types.js';
+import type { PlainRecords, RecordBatch } from '../records/record-batch.js';
+import { NO_HEADERS, type DeliveredRecord, type RecordHeader, type RecordHeaders } from '../records/record.js';
+import type { PackedValues } from '../records/packed-values.js';
 
 /** What a fetch reply adds to each record: where it was stored, and its key as the log keeps it. */
 export interface StoredRecords {

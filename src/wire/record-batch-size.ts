@@ -7,7 +7,7 @@
  *             keyLength varint, key, valueLength varint, value, headerCount varint,
  *             (nameLength varint, name, valueLength varint, value)*
  */
-import type { RecordHeaders } from '../pubsub/types.js';
+import type { RecordHeaders } from '../records/record.js';
 
 /** Kafka's default message.max.bytes: the largest record batch a topic takes unless configured otherwise. */
 export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;

@@ -2,7 +2,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../dist/daemon/protocol.js';
 import { encodeRecords } from '../../dist/wire/daemon-records.js';
-import { outgoingBatch } from '../../dist/pubsub/record-batch.js';
+import { outgoingBatch } from '../../dist/records/record-batch.js';
 import { privateSocket, zps } from '../helpers/zps.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { decodeRecordBatches, encodeRecordBatch } from '../../dist/wire/kafka/record-batch.js';
-import { outgoingBatch } from '../../dist/pubsub/record-batch.js';
+import { outgoingBatch } from '../../dist/records/record-batch.js';
 import { crc32c } from '../../dist/wire/kafka/crc32c.js';
 import { kafkaListenerDaemon } from '../helpers/kafka-listener-daemon.js';
 import { KafkaWire } from '../helpers/kafka-wire.js';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createFactory, getMemoryBroker, ZpsError } from '../../dist/index.js';
 import { collect, cleanEnv, privateSocket, RunningZps, zps } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
@@ -12,12 +12,17 @@ afterAll(() => cleanup());
 
 const INDEX = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 
-/** Runs a small app in its own process, as a user's service would. */
-function app(source: string, env: NodeJS.ProcessEnv = {}) {
+/** Starts a small app in its own process, as a user's service would. */
+function startApp(source: string, env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, ['--input-type=module', '-e', source.replaceAll('ZPS_INDEX', JSON.stringify(INDEX))], {
     env: cleanEnv({ ZPS_SOCKET: socket, ...env }),
   });
-  return collect(child);
+  return { child, result: collect(child) };
+}
+
+/** Runs a small app to its end. */
+function app(source: string, env: NodeJS.ProcessEnv = {}) {
+  return startApp(source, env).result;
 }
 
 describe('the library in local mode', () => {
@@ -117,17 +122,23 @@ describe('the library in local mode', () => {
 });
 
 describe('a library consumer when the daemon dies', () => {
-  it('reconnects, restarting the daemon, and keeps consuming', async () => {
+  it('reconnects, restarting the daemon, keeps consuming, and tells onError (not stderr) that it joins its group again', async () => {
     const own = privateSocket();
-    const factory = createFactory({ environment: 'local', socketPath: own.socket, consumerGroup: 'survivor' });
+    const reported: Array<{ error: unknown; message: unknown; meta: unknown }> = [];
+    const factory = createFactory({
+      environment: 'local',
+      socketPath: own.socket,
+      consumerGroup: 'survivor',
+      onError: (error, message, meta) => void reported.push({ error, message, meta }),
+    });
+    const stderr = vi.spyOn(process.stderr, 'write');
     const received: unknown[] = [];
     const consumer = factory.getConsumerFactory().create();
     await consumer.consume('t', (m) => void received.push(m), undefined, { fromBeginning: true });
     const publisher = await factory.getPublisherFactory().create('t');
     await publisher.publish(null, 'before');
     await waitFor(() => received.length === 1, 'the first message');
-    const { pid } = JSON.parse((await zps(own.socket, ['daemon', 'status', '--json'])).stdout);
-    process.kill(pid, 'SIGKILL');
+    await killDaemon(own.socket);
     // the next publish restarts the daemon; the consumer rejoins the new one
     await waitFor(
       async () => {
@@ -138,7 +149,46 @@ describe('a library consumer when the daemon dies', () => {
       15_000,
     );
     expect(received[0]).toBe('before');
+    expect(reported[0]).toMatchObject({ message: undefined, meta: undefined });
+    expect(reported[0]!.error).toBeInstanceOf(ZpsError);
+    expect(reported[0]!.error).toMatchObject({ retriable: true, message: expect.stringMatching(/^consumer of t stopped, joining its group again: /) });
+    expect(stderr.mock.calls.filter(([text]) => String(text).includes('zps:'))).toEqual([]);
+    stderr.mockRestore();
     await factory.close();
     own.cleanup();
   });
+
+  it('without onError, says on stderr, in one line, that it joins its group again', async () => {
+    const own = privateSocket();
+    const t = unique('rejoin');
+    const consumer = startApp(
+      `
+      import { createFactory } from ZPS_INDEX;
+      const factory = createFactory({ consumerGroup: 'survivor' });
+      const consumer = factory.getConsumerFactory().create();
+      await new Promise(async (done) => {
+        await consumer.consume(${JSON.stringify(t)}, (message) => {
+          console.log(message);
+          if (message === 'after') done();
+        }, undefined, { fromBeginning: true });
+      });
+      await factory.close();`,
+      { ZPS_SOCKET: own.socket },
+    );
+    let printed = '';
+    consumer.child.stdout!.on('data', (chunk: string) => (printed += chunk));
+    await zps(own.socket, ['publish', t, 'before']);
+    await waitFor(() => printed.includes('before'), 'the first message');
+    await killDaemon(own.socket);
+    await zps(own.socket, ['publish', t, 'after']); // restarts the daemon; the consumer rejoins it
+    const result = await consumer.result;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^zps: consumer of rejoin-\S+ stopped, joining its group again: .+\n$/);
+    own.cleanup();
+  });
 });
+
+async function killDaemon(socketPath: string): Promise<void> {
+  const { pid } = JSON.parse((await zps(socketPath, ['daemon', 'status', '--json'])).stdout);
+  process.kill(pid, 'SIGKILL');
+}

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveredRecord, FactoryOptions, MessageMeta, PubSubFactory, ToolsFactory } from '../../src/index.js';
 import { unique, waitFor } from '../helpers/wait.js';
-import { expandAcks } from '../../src/pubsub/record-batch.js';
+import { expandAcks } from '../../src/records/record-batch.js';
 
 export interface Capabilities {
   /** How long a scenario may wait for a delivery (Kafka's group joins are slower). */

@@ -5,8 +5,8 @@
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { outgoingBatch } from '../../src/pubsub/record-batch.js';
-import type { OutgoingRecord } from '../../src/pubsub/types.js';
+import { outgoingBatch } from '../../src/records/record-batch.js';
+import type { OutgoingRecord } from '../../src/records/record.js';
 import { Reader, Writer } from '../../src/wire/kafka/bytes.js';
 import { crc32c } from '../../src/wire/kafka/crc32c.js';
 import { Fetch, Produce } from '../../src/wire/kafka/messages.js';

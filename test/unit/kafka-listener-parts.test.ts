@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseListenAddress } from '../../src/daemon/kafka/address.js';
 import { ProducerSequences } from '../../src/daemon/kafka/producer-sequences.js';
-import { outgoingBatch } from '../../src/pubsub/record-batch.js';
+import { outgoingBatch } from '../../src/records/record-batch.js';
 import { ErrorCode } from '../../src/wire/kafka/errors.js';
 import { encodeRecordBatch, ProducedBatch } from '../../src/wire/kafka/record-batch.js';
 import { crc32c } from '../../src/wire/kafka/crc32c.js';

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBroker } from '../../src/memory/broker.js';
 import { encodeRecordBatch, ProducedBatch } from '../../src/wire/kafka/record-batch.js';
 import { partitionForKey } from '../../src/wire/murmur2.js';
-import { expandAcks, outgoingBatch } from '../../src/pubsub/record-batch.js';
+import { expandAcks, outgoingBatch } from '../../src/records/record-batch.js';
 import type { ZpsError } from '../../src/pubsub/errors.js';
 import { MAX_MESSAGE_BYTES } from '../../src/pubsub/limits.js';
-import type { OutgoingRecord } from '../../src/pubsub/types.js';
+import type { OutgoingRecord } from '../../src/records/record.js';
 
 const record = (value: string, key: string | null = null, partition?: number): OutgoingRecord => ({
   key: key === null ? null : Buffer.from(key),

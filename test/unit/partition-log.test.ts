@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PartitionLog } from '../../src/memory/partition-log.js';
-import type { RecordHeaders } from '../../src/pubsub/types.js';
+import type { RecordHeaders } from '../../src/records/record.js';
 
 /**
  * Appends a value copied into the log's chunks, or (every 7th) kept in a buffer of its own, behind

@@ -1,7 +1,7 @@
 /** The pieces of `zps publish`, each on its own: the line encoder, and the pipelined sender. */
 import { describe, expect, it } from 'vitest';
 import { ZpsError, tooLargeError } from '../../src/pubsub/errors.js';
-import type { AckRun, RecordBatch } from '../../src/pubsub/record-batch.js';
+import type { AckRun, RecordBatch } from '../../src/records/record-batch.js';
 import type { PreparedTopic } from '../../src/pubsub/types.js';
 import { lineEncoder } from '../../src/cli/publish/line-encoder.js';
 import { PipelinedSender } from '../../src/cli/publish/pipelined-sender.js';

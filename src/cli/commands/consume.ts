@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { ZpsError, timeoutError, usageError } from '../../pubsub/errors.js';
-import { plural, validateTopicName } from '../../pubsub/limits.js';
-import type { DeliveredRecord, Reader } from '../../pubsub/types.js';
+import { validateTopicName } from '../../pubsub/limits.js';
+import { plural } from '../../pubsub/wording.js';
+import type { RecordReader } from '../../pubsub/types.js';
+import type { DeliveredRecord } from '../../records/record.js';
 import type { CliContext } from '../context.js';
 import { jsonFormatter, plainFormatter, templateFormatter, ttyFormatter, type RecordFormatter } from '../format.js';
 import { recordFilter, type FilterFlags, type RecordFilter } from '../filters.js';
@@ -131,7 +133,7 @@ function topicPattern(source: string): RegExp {
 }
 
 /** Marks records [from, to] done: the last of each partition is enough (all before it are done too). */
-function markDone(reader: Reader, records: DeliveredRecord[], from: number, to: number): void {
+function markDone(reader: RecordReader, records: DeliveredRecord[], from: number, to: number): void {
   const marked = new Set<number>();
   for (let j = to; j >= from; j--) {
     const record = records[j]!;
@@ -169,7 +171,7 @@ interface Printing {
  * away, what reached the pipe is committed, and nothing after it; at Ctrl-C, the records whose
  * lines stdout took whole. Stops at the limit.
  */
-async function print(ctx: CliContext, reader: Reader, records: DeliveredRecord[], printing: Printing): Promise<void> {
+async function print(ctx: CliContext, reader: RecordReader, records: DeliveredRecord[], printing: Printing): Promise<void> {
   let chunkStart = 0;
   const ends = printing.ends;
   ends.length = 0;

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ZpsError, describeError, timeoutError, usageError } from '../../pubsub/errors.js';
 import { parseDuration } from '../../settings.js';
-import { plural, validateTopicName } from '../../pubsub/limits.js';
+import { validateTopicName } from '../../pubsub/limits.js';
+import { plural } from '../../pubsub/wording.js';
 import type { CliContext } from '../context.js';
 import { parseWholeNumber } from '../parse.js';
 import type { ActionRunner } from '../program.js';

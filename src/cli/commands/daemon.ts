@@ -8,7 +8,7 @@ import type { DaemonStatus } from '../../daemon/protocol.js';
 import type { DaemonConfig } from '../../daemon/run.js';
 import { packageFile } from '../../package-files.js';
 import { ZpsError } from '../../pubsub/errors.js';
-import { formatBytes } from '../../pubsub/limits.js';
+import { formatBytes } from '../../pubsub/wording.js';
 import type { CliContext } from '../context.js';
 import { parseSize, parseWholeNumber } from '../parse.js';
 import type { ActionRunner } from '../program.js';

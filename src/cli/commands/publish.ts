@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { tooLargeError, usageError } from '../../pubsub/errors.js';
-import { MAX_MESSAGE_BYTES, plural, validateTopicName } from '../../pubsub/limits.js';
-import { TYPE_HEADER, type RecordHeader } from '../../pubsub/types.js';
+import { MAX_MESSAGE_BYTES, validateTopicName } from '../../pubsub/limits.js';
+import { plural } from '../../pubsub/wording.js';
+import { TYPE_HEADER } from '../../pubsub/types.js';
+import type { RecordHeader } from '../../records/record.js';
 import type { CliContext } from '../context.js';
 import { until } from '../io.js';
 import { bytesJson } from '../format.js';

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { ZpsError, usageError } from '../../pubsub/errors.js';
-import { plural, validateTopicName } from '../../pubsub/limits.js';
+import { validateTopicName } from '../../pubsub/limits.js';
+import { plural } from '../../pubsub/wording.js';
 import type { Admin } from '../../pubsub/types.js';
 import type { CliContext } from '../context.js';
 import type { ActionRunner } from '../program.js';

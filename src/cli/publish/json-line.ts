@@ -6,7 +6,8 @@
  * value is an array is the name repeated, in order. The type goes back into the `zps-type` header.
  */
 import { usageError } from '../../pubsub/errors.js';
-import { TYPE_HEADER, type RecordHeader } from '../../pubsub/types.js';
+import { TYPE_HEADER } from '../../pubsub/types.js';
+import type { RecordHeader } from '../../records/record.js';
 import { objectMembers } from '../../wire/json-text.js';
 import type { EncodedLine, LineEncoder } from './line-encoder.js';
 

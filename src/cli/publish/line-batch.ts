@@ -1,8 +1,7 @@
 import { widened } from '../../wire/columns.js';
-import { headerBytes } from '../../pubsub/limits.js';
-import type { RecordBatch } from '../../pubsub/record-batch.js';
-import { packRanges, type PackedValues } from '../../wire/packed-values.js';
-import type { RecordHeaders } from '../../pubsub/types.js';
+import { headerBytes, type RecordHeaders } from '../../records/record.js';
+import type { RecordBatch } from '../../records/record-batch.js';
+import { packRanges, type PackedValues } from '../../records/packed-values.js';
 
 /**
  * A batch of `zps publish` messages held as ranges of the buffers their lines were read into: a

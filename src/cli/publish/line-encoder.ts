@@ -1,4 +1,4 @@
-import type { RecordHeaders } from '../../pubsub/types.js';
+import type { RecordHeaders } from '../../records/record.js';
 import { isJsonValue } from '../../wire/json-text.js';
 
 /** How `zps publish` turns a line (or a value argument) into a message. */

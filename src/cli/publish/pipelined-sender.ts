@@ -1,8 +1,10 @@
+import { BATCH_RECORDS, LINGER_MS, batchIsFull } from '../../pubsub/batching.js';
 import { ZpsError, codeOf, describeError } from '../../pubsub/errors.js';
-import { plural } from '../../pubsub/limits.js';
+import { plural } from '../../pubsub/wording.js';
 import { checkPartition } from '../../pubsub/partitioner.js';
-import { ackedCount, type AckRun } from '../../pubsub/record-batch.js';
-import type { PreparedTopic, RecordHeaders } from '../../pubsub/types.js';
+import { ackedCount, type AckRun } from '../../records/record-batch.js';
+import type { PreparedTopic } from '../../pubsub/types.js';
+import type { RecordHeaders } from '../../records/record.js';
 import type { EncodedLine } from './line-encoder.js';
 import { LineBatch } from './line-batch.js';
 
@@ -21,11 +23,6 @@ export interface PipelineOptions {
   onAcks?: (batch: LineBatch, acks: readonly AckRun[]) => Promise<void> | void;
 }
 
-/** 8,000 (of ~60 bytes) measured fastest: fewer requests, and per-batch costs spread thinner. */
-const BATCH_RECORDS = 8_000;
-const BATCH_BYTES = 1024 * 1024;
-/** How long a part batch waits for more input before it goes (librdkafka's linger.ms). */
-const LINGER_MS = 5;
 /** Batches sent before the oldest must be acknowledged: overlaps reading input with storing it. */
 const MAX_IN_FLIGHT = 4;
 
@@ -36,9 +33,9 @@ interface Failure {
 }
 
 /**
- * Sends messages in batches of up to 8,000 messages or 1 MiB, several in flight at once, in order;
- * a part batch goes once input pauses for LINGER_MS (a `tail -f` is published as it grows);
- * stops at the first failure and says exactly what was published. A message is checked (its size)
+ * Sends messages in batches (src/pubsub/batching.ts: up to 8,000 messages or 1 MiB), several in
+ * flight at once, in order; a part batch goes once input pauses for LINGER_MS (a `tail -f` is
+ * published as it grows); stops at the first failure and says exactly what was published. A message is checked (its size)
  * as it is added, so one the broker could never take is refused before anything of it is sent.
  */
 export class PipelinedSender {
@@ -74,7 +71,7 @@ export class PipelinedSender {
     this.prepared.check(message.key, message.tombstone ? -1 : length, message.headers ?? this.options.headers);
     const partition = message.partition ?? this.options.partition;
     if (partition !== undefined) checkPartition(this.topic, partition, this.prepared.partitions);
-    if (this.batch.length > 0 && (this.batch.length >= BATCH_RECORDS || this.batch.bytes + length > BATCH_BYTES)) this.send();
+    if (batchIsFull(this.batch.length, this.batch.bytes, length)) this.send();
     this.batch.add(message.bytes, message.start, message.end, message.key, position, message.tombstone, message);
     this.lastAdded = position;
   }

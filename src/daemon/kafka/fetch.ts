@@ -5,6 +5,7 @@
  * through a partition in order: read-ahead.ts).
  */
 import type { MemoryBroker } from '../../memory/broker.js';
+import { longPoll } from '../../memory/long-poll.js';
 import { ErrorCode } from '../../wire/kafka/errors.js';
 import type { Writable } from '../../wire/kafka/definition.js';
 import type { FetchRequestTopic, FetchResponseFetchableTopicResponse } from '../../wire/kafka/message-types.js';
@@ -28,20 +29,16 @@ export function fetchHandlers(listener: ListenerContext): Handlers {
   return {
     Fetch: async (request, { signal, node }) => {
       const { topics } = request;
-      const deadline = Date.now() + request.maxWaitMs;
       const maxBytes = Math.min(request.maxBytes, FETCH_MAX_BYTES);
       const led = (topic: string, partition: number) => leaderOf(listener, topic, partition) === node;
-      const read = () => readTopics(broker, readAhead, topics, maxBytes, request.isolationLevel === READ_COMMITTED, led);
-      let result = read();
-      while (result.bytes < request.minBytes && !result.failed && Date.now() < deadline && !signal.aborted) {
-        await nextChange(
-          broker,
-          topics.map((t) => t.topic),
-          deadline - Date.now(),
-          signal,
-        );
-        result = read();
-      }
+      const result = await longPoll(
+        broker,
+        topics.map((t) => t.topic),
+        () => readTopics(broker, readAhead, topics, maxBytes, request.isolationLevel === READ_COMMITTED, led),
+        (read) => read.bytes >= request.minBytes || read.failed,
+        request.maxWaitMs,
+        signal,
+      );
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses };
     },
 
@@ -144,19 +141,4 @@ function encodedRecords(broker: MemoryBroker, topic: string, partition: number, 
 
 function timestampAt(broker: MemoryBroker, topic: string, partition: number, offset: number): number {
   return broker.fetch(topic, [[partition, offset]], 1, 1)[0]?.slice.timestamp(0) ?? -1;
-}
-
-/** Resolves at the next change to any of the topics, after `ms`, or when aborted. */
-function nextChange(broker: MemoryBroker, topics: string[], ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const unwatch = topics.map((topic) => broker.watch(topic, done));
-    const timer = setTimeout(done, Math.max(ms, 0));
-    signal.addEventListener('abort', done);
-    function done() {
-      clearTimeout(timer);
-      for (const stop of unwatch) stop();
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

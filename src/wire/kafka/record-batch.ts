@@ -15,10 +15,10 @@
  * and ignores a last batch cut short (a fetch may end inside one); keys, values and header values
  * of decoded records are views of the fetched (or decompressed) bytes, never copies.
  */
-import { NO_HEADERS, type PlainRecords, type RecordBatch } from '../../pubsub/record-batch.js';
-import type { DeliveredRecord, RecordHeader, RecordHeaders } from '../../pubsub/types.js';
+import type { PlainRecords, RecordBatch } from '../../records/record-batch.js';
+import { NO_HEADERS, type DeliveredRecord, type RecordHeader, type RecordHeaders } from '../../records/record.js';
 import { decompress } from '../compression.js';
-import type { PackedValues } from '../packed-values.js';
+import type { PackedValues } from '../../records/packed-values.js';
 import { RECORD_BATCH_HEADER_BYTES, varintBytes } from '../record-batch-size.js';
 import { MalformedKafkaError } from './bytes.js';
 import { crc32c } from './crc32c.js';

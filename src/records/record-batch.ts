@@ -1,6 +1,5 @@
-import { packValues, type PackedValues } from '../wire/packed-values.js';
-import { messageSize } from './limits.js';
-import type { OutgoingRecord, RecordAck, RecordHeaders } from './types.js';
+import { packValues, type PackedValues } from './packed-values.js';
+import { messageSize, type OutgoingRecord, type RecordAck, type RecordHeaders } from './record.js';
 
 /**
  * Records to publish, however they are held: objects (the library), ranges of the lines `zps
@@ -36,9 +35,6 @@ export interface PlainRecords {
   /** Each record's own timestamp, when they have one (timestamp()). */
   timestamps?: Float64Array;
 }
-
-/** Shared by every record without headers (frozen: it is handed to every reader of one). */
-export const NO_HEADERS: RecordHeaders = Object.freeze([]) as RecordHeaders;
 
 const EMPTY = Buffer.alloc(0);
 
