@@ -74,6 +74,27 @@ export class KafkaWire {
     return api.response.read(reader, version);
   }
 
+  /** One partition's answer to a Fetch (v11) from `fetchOffset`, within the request's and the partition's byte limits. */
+  async fetchPartition(
+    topic: string,
+    fetchOffset: number,
+    limits: { maxWaitMs: number; maxBytes: number; partitionMaxBytes: number },
+  ): Promise<{ errorCode: number; records: Buffer }> {
+    const fetched = await this.request(1, 11, {
+      replicaId: -1,
+      maxWaitMs: limits.maxWaitMs,
+      minBytes: 1,
+      maxBytes: limits.maxBytes,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: limits.partitionMaxBytes }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    return (fetched!.responses as Array<{ partitions: Array<{ errorCode: number; records: Buffer }> }>)[0]!.partitions[0]!;
+  }
+
   /** Writes raw bytes; resolves with the next frame, or undefined when the daemon closed the connection. */
   raw(bytes: Buffer): Promise<Buffer | undefined> {
     const response = new Promise<Buffer | undefined>((resolve) => (this.closed ? resolve(undefined) : (this.rawWaiting = resolve)));

@@ -320,19 +320,7 @@ describe('the wire, request by request', () => {
     await run(['publish', t], `${input.join('\n')}\n`);
     const wire = await KafkaWire.open(listener.address());
     try {
-      const fetched = await wire.request(1, 11, {
-        replicaId: -1,
-        maxWaitMs: 500,
-        minBytes: 1,
-        maxBytes: 50_000_000,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [{ topic: t, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1_048_576 }] }],
-        forgottenTopicsData: [],
-        rackId: '',
-      });
-      const records = (fetched!.responses as Array<{ partitions: Array<{ records: Buffer }> }>)[0]!.partitions[0]!.records;
+      const { records } = await wire.fetchPartition(t, 0, { maxWaitMs: 500, maxBytes: 50_000_000, partitionMaxBytes: 1_048_576 });
       expect(records.byteLength).toBeGreaterThan(0.85 * 1_048_576);
       expect(records.byteLength).toBeLessThan(1.1 * 1_048_576);
     } finally {
@@ -348,15 +336,7 @@ describe('the wire, request by request', () => {
     await run(['publish', t], `${Array.from({ length: total }, (_, i) => lineOf(i)).join('\n')}\n`);
     const wire = await KafkaWire.open(listener.address());
     const fetchFrom = async (fetchOffset: number) => {
-      const fetched = await wire.request(1, 4, {
-        replicaId: -1,
-        maxWaitMs: 100,
-        minBytes: 1,
-        maxBytes: 2 ** 31 - 1,
-        isolationLevel: 0,
-        topics: [{ topic: t, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 2 ** 31 - 1 }] }],
-      });
-      const records = (fetched!.responses as Array<{ partitions: Array<{ records: Buffer }> }>)[0]!.partitions[0]!.records;
+      const { records } = await wire.fetchPartition(t, fetchOffset, { maxWaitMs: 100, maxBytes: 2 ** 31 - 1, partitionMaxBytes: 2 ** 31 - 1 });
       return { bytes: records.byteLength, records: decodeRecordBatches(records, { topic: t, partition: 0, fetchOffset }).records };
     };
     try {
@@ -380,21 +360,7 @@ describe('the wire, request by request', () => {
     const publish = (tag: string) => run(['publish', t], `${Array.from({ length: 40_000 }, (_, i) => lineOf(i, tag)).join('\n')}\n`);
     await publish('old');
     const wire = await KafkaWire.open(listener.address());
-    const fetchAt = async (offset: number) => {
-      const fetched = await wire.request(1, 11, {
-        replicaId: -1,
-        maxWaitMs: 100,
-        minBytes: 1,
-        maxBytes: 50_000_000,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [{ topic: t, partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: 262_144 }] }],
-        forgottenTopicsData: [],
-        rackId: '',
-      });
-      return (fetched!.responses as Array<{ partitions: Array<{ errorCode: number; records: Buffer }> }>)[0]!.partitions[0]!;
-    };
+    const fetchAt = (offset: number) => wire.fetchPartition(t, offset, { maxWaitMs: 100, maxBytes: 50_000_000, partitionMaxBytes: 262_144 });
     const values = (records: Buffer) => decodeRecordBatches(records, { topic: t, partition: 0, fetchOffset: 0 }).records;
     try {
       const first = values((await fetchAt(0)).records);
