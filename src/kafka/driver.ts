@@ -10,7 +10,7 @@ import { createKafka, kafkaError, withDeadline, type KafkaClient, type KafkaSett
 import { KafkaGroupMember } from './group-member.js';
 import { KafkaFetcher } from './fetcher.js';
 import { call, coordinatorOf, createCluster, type Cluster } from './internals.js';
-import { ErrorCode } from '../wire/kafka/errors.js';
+import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import { OffsetCommit } from '../wire/kafka/messages.js';
 import { KafkaProducer } from './producer.js';
 import { describeTopicFor } from './topic-metadata.js';
@@ -168,7 +168,7 @@ export class KafkaDriver implements Driver {
         },
         this.settings.timeoutMs,
       );
-      return response.topics.every((t) => t.partitions.every((p) => p.errorCode === ErrorCode.NONE));
+      return response.topics.every((t) => t.partitions.every((p) => p.errorCode === KafkaErrorCode.NONE));
     } catch {
       return false; // the member seeks instead
     }

@@ -1,6 +1,6 @@
 import type { PartitionRecords, WaitOptions } from '../pubsub/driver.js';
 import type { DeliveredRecord } from '../records/record.js';
-import { ErrorCode } from '../wire/kafka/errors.js';
+import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import { Fetch } from '../wire/kafka/messages.js';
 import { decodeRecordBatches } from '../wire/kafka/record-batch.js';
 import type { KafkaAdmin } from './admin.js';
@@ -9,12 +9,12 @@ import { call, type Cluster } from './internals.js';
 
 /** Kafka's error codes a read gets past by asking the metadata again (a leader moved, a topic recreated). */
 const METADATA_ERRORS: ReadonlySet<number> = new Set([
-  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-  ErrorCode.LEADER_NOT_AVAILABLE,
-  ErrorCode.NOT_LEADER_OR_FOLLOWER,
-  ErrorCode.FENCED_LEADER_EPOCH,
-  ErrorCode.UNKNOWN_LEADER_EPOCH,
-  ErrorCode.UNKNOWN_TOPIC_ID,
+  KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  KafkaErrorCode.LEADER_NOT_AVAILABLE,
+  KafkaErrorCode.NOT_LEADER_OR_FOLLOWER,
+  KafkaErrorCode.FENCED_LEADER_EPOCH,
+  KafkaErrorCode.UNKNOWN_LEADER_EPOCH,
+  KafkaErrorCode.UNKNOWN_TOPIC_ID,
 ]);
 
 /** One leader's answer to a Fetch, with the offsets it was asked for. */
@@ -83,12 +83,12 @@ export class KafkaFetcher {
       for (const fetched of partitions) {
         const position = asked.get(fetched.partition);
         if (position === undefined || offsets.get(fetched.partition) !== position) continue; // asked at another position
-        if (fetched.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+        if (fetched.errorCode === KafkaErrorCode.OFFSET_OUT_OF_RANGE) {
           const start = (await this.admin.listOffsets(topic))?.find((p) => p.partition === fetched.partition)?.start ?? 0;
           batches.push({ partition: fetched.partition, records: [], next: start });
         } else if (METADATA_ERRORS.has(fetched.errorCode)) {
           await cluster.refreshMetadata().catch(() => {});
-        } else if (fetched.errorCode !== ErrorCode.NONE) {
+        } else if (fetched.errorCode !== KafkaErrorCode.NONE) {
           throw kafkaError(Object.assign(new Error(`Kafka error code ${fetched.errorCode}`)), this.settings, `read ${topic}`, topic);
         } else if (fetched.records.length > 0 || (fetched.nextOffset ?? position) > position) {
           const records = fetched.records;

@@ -3,7 +3,7 @@ import { ZpsError, codeOf, describeError } from '../pubsub/errors.js';
 import { Lazy } from '../pubsub/lazy.js';
 import { checkPartition, type Partitioner } from '../pubsub/partitioner.js';
 import { ackRuns, type AckRun, type RecordBatch } from '../records/record-batch.js';
-import { ErrorCode } from '../wire/kafka/errors.js';
+import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import type { Writable } from '../wire/kafka/definition.js';
 import type { ProduceRequest } from '../wire/kafka/message-types.js';
 import { brokerError, InitProducerId, Produce, RETRIABLE_ERRORS } from '../wire/kafka/messages.js';
@@ -111,9 +111,9 @@ export class KafkaProducer {
       if (lane.failure) throw notSent(lane.failure);
       const first = await this.produce(lane, batch).then(
         (answer) => answer,
-        (error: unknown) => ({ errorCode: ErrorCode.NETWORK_EXCEPTION, baseOffset: -1, error }),
+        (error: unknown) => ({ errorCode: KafkaErrorCode.NETWORK_EXCEPTION, baseOffset: -1, error }),
       );
-      if (first.errorCode === ErrorCode.NONE) return first.baseOffset;
+      if (first.errorCode === KafkaErrorCode.NONE) return first.baseOffset;
       // Sent again, in order behind the partition's other batches sent again; the broker drops a duplicate.
       const resent = lane.resending.then(() => this.resend(lane, batch, first));
       lane.resending = resent.catch(() => {});
@@ -132,14 +132,14 @@ export class KafkaProducer {
       if (lane.failure) throw notSent(lane.failure);
       const retriable =
         RETRIABLE_ERRORS.has(answer.errorCode) ||
-        answer.errorCode === ErrorCode.NETWORK_EXCEPTION ||
+        answer.errorCode === KafkaErrorCode.NETWORK_EXCEPTION ||
         // a batch behind one that failed: it goes again once that one went
-        answer.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER;
+        answer.errorCode === KafkaErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER;
       if (!retriable || Date.now() + backoff > deadline) throw this.failed(batch, answer);
       await new Promise((resolve) => setTimeout(resolve, backoff));
       await (await this.cluster()).refreshMetadata().catch(() => {});
-      answer = await this.produce(lane, batch).catch((error: unknown) => ({ errorCode: ErrorCode.NETWORK_EXCEPTION, baseOffset: -1, error }));
-      if (answer.errorCode === ErrorCode.NONE) return answer.baseOffset;
+      answer = await this.produce(lane, batch).catch((error: unknown) => ({ errorCode: KafkaErrorCode.NETWORK_EXCEPTION, baseOffset: -1, error }));
+      if (answer.errorCode === KafkaErrorCode.NONE) return answer.baseOffset;
     }
   }
 
@@ -200,7 +200,7 @@ export class KafkaProducer {
     for (let backoff = RETRY_BACKOFF_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_BACKOFF_MS.max)) {
       const broker = await anyBroker(cluster);
       const answer = await callBroker(broker, InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000 }, this.settings.timeoutMs);
-      if (answer.errorCode === ErrorCode.NONE) return { producerId: answer.producerId, producerEpoch: answer.producerEpoch, baseSequence: 0 };
+      if (answer.errorCode === KafkaErrorCode.NONE) return { producerId: answer.producerId, producerEpoch: answer.producerEpoch, baseSequence: 0 };
       // a broker just started loads its producer ids first
       if (!COORDINATOR_BUSY.has(answer.errorCode) || Date.now() + backoff > deadline) {
         throw brokerError(answer.errorCode, 'to InitProducerId');
@@ -212,11 +212,11 @@ export class KafkaProducer {
 
 /** InitProducerId's answers while the broker gets ready: asked again. */
 const COORDINATOR_BUSY: ReadonlySet<number> = new Set([
-  ErrorCode.REQUEST_TIMED_OUT,
-  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
-  ErrorCode.COORDINATOR_NOT_AVAILABLE,
-  ErrorCode.NOT_COORDINATOR,
-  ErrorCode.NOT_ENOUGH_REPLICAS,
+  KafkaErrorCode.REQUEST_TIMED_OUT,
+  KafkaErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+  KafkaErrorCode.COORDINATOR_NOT_AVAILABLE,
+  KafkaErrorCode.NOT_COORDINATOR,
+  KafkaErrorCode.NOT_ENOUGH_REPLICAS,
 ]);
 
 interface ProduceAnswer {

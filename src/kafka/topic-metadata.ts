@@ -1,5 +1,5 @@
 import type { TopicInfo } from '../pubsub/driver.js';
-import { ErrorCode } from '../wire/kafka/errors.js';
+import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import type { DescribeConfigsResponseResult } from '../wire/kafka/message-types.js';
 import { brokerError, DescribeConfigs, Metadata, TOPIC_RESOURCE } from '../wire/kafka/messages.js';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
@@ -34,10 +34,10 @@ export async function describeTopicFor(cluster: Cluster, topic: string, timeoutM
     ),
   ]);
   const described = metadata.topics.find((t) => t.name === topic);
-  if (!described || described.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return undefined;
+  if (!described || described.errorCode === KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return undefined;
   // a topic just created may have no leaders yet: LEADER_NOT_AVAILABLE is retriable, asked again
-  if (described.errorCode !== ErrorCode.NONE) throw brokerError(described.errorCode, `describing ${topic}`);
-  if (described.partitions.length === 0) throw brokerError(ErrorCode.LEADER_NOT_AVAILABLE, `describing ${topic}: no partitions yet`);
+  if (described.errorCode !== KafkaErrorCode.NONE) throw brokerError(described.errorCode, `describing ${topic}`);
+  if (described.partitions.length === 0) throw brokerError(KafkaErrorCode.LEADER_NOT_AVAILABLE, `describing ${topic}: no partitions yet`);
   // The producer's metadata of the topic (its leaders), asked now while the configs are read.
   void cluster.addTargetTopic(topic).catch(() => {});
   return { partitions: described.partitions.length, maxBatchBytes: maxMessageBytes(configs.results[0]) };
@@ -49,7 +49,7 @@ export async function describeTopicFor(cluster: Cluster, topic: string, timeoutM
  * limit is then refused by the broker with MESSAGE_TOO_LARGE, which the publish reports.
  */
 function maxMessageBytes(result: DescribeConfigsResponseResult | undefined): number {
-  if (result?.errorCode !== ErrorCode.NONE) return KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+  if (result?.errorCode !== KafkaErrorCode.NONE) return KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
   const value = Number(result.configs.find((config) => config.name === MAX_MESSAGE_BYTES)?.value);
   return Number.isFinite(value) && value > 0 ? value : KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
 }

@@ -7,7 +7,7 @@
  * consumers; the coordinator (group-coordinator.ts) keeps one of these per group Kafka clients joined.
  */
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from '../wire/kafka/errors.js';
+import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import type { JoinGroupResponse, SyncGroupResponse } from '../wire/kafka/message-types.js';
 import { decodeAssignment } from './consumer-protocol.js';
 import type { MemberDescription } from './group.js';
@@ -72,21 +72,21 @@ export class ClassicGroup {
 
   join(request: JoinRequest): Promise<JoinResult> | JoinResult {
     const fail = (errorCode: number, memberId = request.memberId) => failedJoin(errorCode, memberId);
-    if (this.members.size > 0 && this.protocolType !== request.protocolType) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    if (request.protocols.length === 0) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    if (this.members.size > 0 && this.protocolType !== request.protocolType) return fail(KafkaErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    if (request.protocols.length === 0) return fail(KafkaErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     let id = request.memberId;
     if (id === '') {
       id = `${request.clientId}-${randomUUID()}`;
       if (request.requireKnownMemberId) {
         this.pendingIds.add(id);
-        return fail(ErrorCode.MEMBER_ID_REQUIRED, id);
+        return fail(KafkaErrorCode.MEMBER_ID_REQUIRED, id);
       }
     } else if (!this.members.has(id) && !this.pendingIds.delete(id)) {
-      return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+      return fail(KafkaErrorCode.UNKNOWN_MEMBER_ID);
     }
     const others = [...this.members.values()].filter((m) => m.id !== id);
     if (others.length > 0 && !request.protocols.some((p) => others.every((m) => m.protocols.some((q) => q.name === p.name)))) {
-      return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+      return fail(KafkaErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     }
     const member = this.members.get(id) ?? { id, assignment: EMPTY, ...request };
     Object.assign(member, {
@@ -101,7 +101,7 @@ export class ClassicGroup {
     this.protocolType = request.protocolType;
     this.keepAlive(member);
     const joined = new Promise<JoinResult>((resolve) => {
-      member.joining?.(fail(ErrorCode.UNKNOWN_MEMBER_ID)); // a JoinGroup it sent before, superseded
+      member.joining?.(fail(KafkaErrorCode.UNKNOWN_MEMBER_ID)); // a JoinGroup it sent before, superseded
       member.joining = resolve;
     });
     this.prepareRebalance();
@@ -117,18 +117,18 @@ export class ClassicGroup {
       assignment,
     });
     const member = this.members.get(memberId);
-    if (!member) return answer(ErrorCode.UNKNOWN_MEMBER_ID);
-    if (generation !== this.generation) return answer(ErrorCode.ILLEGAL_GENERATION);
-    if (this.state === 'PreparingRebalance') return answer(ErrorCode.REBALANCE_IN_PROGRESS);
+    if (!member) return answer(KafkaErrorCode.UNKNOWN_MEMBER_ID);
+    if (generation !== this.generation) return answer(KafkaErrorCode.ILLEGAL_GENERATION);
+    if (this.state === 'PreparingRebalance') return answer(KafkaErrorCode.REBALANCE_IN_PROGRESS);
     this.keepAlive(member);
-    if (this.state === 'Stable') return answer(ErrorCode.NONE, member.assignment);
+    if (this.state === 'Stable') return answer(KafkaErrorCode.NONE, member.assignment);
     const synced = new Promise<SyncResult>((resolve) => (member.syncing = resolve));
     if (memberId === this.leader) {
       const given = new Map(assignments.map((a) => [a.memberId, a.assignment]));
       for (const m of this.members.values()) m.assignment = given.get(m.id) ?? EMPTY;
       this.state = 'Stable';
       for (const m of this.members.values()) {
-        m.syncing?.(answer(ErrorCode.NONE, m.assignment));
+        m.syncing?.(answer(KafkaErrorCode.NONE, m.assignment));
         m.syncing = undefined;
       }
     }
@@ -137,28 +137,28 @@ export class ClassicGroup {
 
   heartbeat(memberId: string, generation: number): number {
     const member = this.members.get(memberId);
-    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (generation !== this.generation) return ErrorCode.ILLEGAL_GENERATION;
+    if (!member) return KafkaErrorCode.UNKNOWN_MEMBER_ID;
+    if (generation !== this.generation) return KafkaErrorCode.ILLEGAL_GENERATION;
     this.keepAlive(member);
-    return this.state === 'PreparingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
+    return this.state === 'PreparingRebalance' ? KafkaErrorCode.REBALANCE_IN_PROGRESS : KafkaErrorCode.NONE;
   }
 
   /** Whether a member of this generation may commit now (an error code when not). */
   checkCommit(memberId: string, generation: number): number {
-    if (generation < 0 && memberId === '') return ErrorCode.NONE; // a commit from outside the group (assign mode)
+    if (generation < 0 && memberId === '') return KafkaErrorCode.NONE; // a commit from outside the group (assign mode)
     const member = this.members.get(memberId);
-    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (generation !== this.generation) return ErrorCode.ILLEGAL_GENERATION;
+    if (!member) return KafkaErrorCode.UNKNOWN_MEMBER_ID;
+    if (generation !== this.generation) return KafkaErrorCode.ILLEGAL_GENERATION;
     this.keepAlive(member);
     // as Kafka: members commit what they read while a rebalance gathers them, not before they synced
-    return this.state === 'CompletingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
+    return this.state === 'CompletingRebalance' ? KafkaErrorCode.REBALANCE_IN_PROGRESS : KafkaErrorCode.NONE;
   }
 
   leave(memberId: string): number {
     const member = this.members.get(memberId);
-    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (!member) return KafkaErrorCode.UNKNOWN_MEMBER_ID;
     this.remove(member);
-    return ErrorCode.NONE;
+    return KafkaErrorCode.NONE;
   }
 
   /** Members and what they were given, for DescribeGroups and `zps groups`. */
@@ -184,8 +184,8 @@ export class ClassicGroup {
   private remove(member: Member): void {
     clearTimeout(member.sessionTimer);
     this.members.delete(member.id);
-    member.joining?.(failedJoin(ErrorCode.UNKNOWN_MEMBER_ID, member.id));
-    member.syncing?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, protocolType: null, protocolName: null, assignment: EMPTY });
+    member.joining?.(failedJoin(KafkaErrorCode.UNKNOWN_MEMBER_ID, member.id));
+    member.syncing?.({ errorCode: KafkaErrorCode.UNKNOWN_MEMBER_ID, protocolType: null, protocolName: null, assignment: EMPTY });
     if (this.leader === member.id) this.leader = null;
     if (this.members.size === 0) {
       clearTimeout(this.rebalanceTimer);
@@ -202,7 +202,7 @@ export class ClassicGroup {
   private prepareRebalance(): void {
     if (this.state === 'PreparingRebalance') return;
     for (const m of this.members.values()) {
-      m.syncing?.({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS, protocolType: this.protocolType, protocolName: this.protocol, assignment: EMPTY });
+      m.syncing?.({ errorCode: KafkaErrorCode.REBALANCE_IN_PROGRESS, protocolType: this.protocolType, protocolName: this.protocol, assignment: EMPTY });
       m.syncing = undefined;
     }
     this.state = 'PreparingRebalance';
@@ -236,7 +236,7 @@ export class ClassicGroup {
       const resolve = m.joining!;
       m.joining = undefined;
       resolve({
-        errorCode: ErrorCode.NONE,
+        errorCode: KafkaErrorCode.NONE,
         generationId: this.generation,
         protocolType: this.protocolType,
         protocolName: this.protocol,

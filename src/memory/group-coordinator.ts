@@ -10,7 +10,7 @@ import type { GroupInfo, PartitionOffsets, PollResult } from '../pubsub/driver.j
 import { validateTopicName } from '../pubsub/limits.js';
 import { startingOffsets } from '../pubsub/offsets.js';
 import type { StartOffset } from '../pubsub/types.js';
-import { ErrorCode } from '../wire/kafka/errors.js';
+import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import type { PartitionSlice } from './log-slice.js';
 import type { PartitionLog } from './partition-log.js';
 import { ClassicGroup, type JoinRequest, type JoinResult, failedJoin } from './classic-group.js';
@@ -216,7 +216,7 @@ export class GroupCoordinator {
   /** JoinGroup: refused as Kafka refuses a group of another protocol while zps's own consumers are in it. */
   joinClassic(groupName: string, request: JoinRequest): Promise<JoinResult> | JoinResult {
     const group = this.group(groupName);
-    if (group.hasLocalMembers) return failedJoin(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, request.memberId);
+    if (group.hasLocalMembers) return failedJoin(KafkaErrorCode.INCONSISTENT_GROUP_PROTOCOL, request.memberId);
     group.classic ??= new ClassicGroup();
     return group.classic.join(request);
   }

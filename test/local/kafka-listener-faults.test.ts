@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTools } from '../../dist/index.js';
 import { openKafkaListener, type KafkaListener } from '../../dist/daemon/kafka/open.js';
 import { MemoryBroker } from '../../dist/memory/broker.js';
-import { ErrorCode } from '../../dist/wire/kafka/errors.js';
+import { KafkaErrorCode } from '../../dist/wire/kafka/errors.js';
 import type { DeliveredRecord, Reader, ToolsFactory } from '../../dist/index.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
@@ -77,7 +77,7 @@ describe("zps's Kafka mode against the listener's faults", () => {
     await publisher.publish(null, -1); // the topic and the producer id, before the faults
     let produces = 0;
     const stopCounting = listener.faults.control('Produce', () => void produces++, true);
-    listener.faults.failProduce(ErrorCode.NOT_LEADER_OR_FOLLOWER, 3);
+    listener.faults.failProduce(KafkaErrorCode.NOT_LEADER_OR_FOLLOWER, 3);
     listener.faults.dropConnection('Produce', 6);
     const acks: Array<Promise<{ offset: number }>> = [];
     for (let i = 0; i < 2_000; i++) {
@@ -135,7 +135,7 @@ describe("zps's Kafka mode against the listener's faults", () => {
           throttleTimeMs: 0,
           topics: items(request.topics).map((t) => ({
             name: t.name,
-            partitions: items(t.partitions).map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.REBALANCE_IN_PROGRESS })),
+            partitions: items(t.partitions).map((p) => ({ partitionIndex: p.partitionIndex, errorCode: KafkaErrorCode.REBALANCE_IN_PROGRESS })),
           })),
         },
       }),

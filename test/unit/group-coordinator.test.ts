@@ -10,7 +10,7 @@ import { ClassicGroup } from '../../src/memory/classic-group.js';
 import { decodeAssignment, encodeAssignment } from '../../src/memory/consumer-protocol.js';
 import type { ZpsError } from '../../src/pubsub/errors.js';
 import type { OutgoingRecord } from '../../src/pubsub/types.js';
-import { ErrorCode } from '../../src/wire/kafka/errors.js';
+import { KafkaErrorCode } from '../../src/wire/kafka/errors.js';
 
 const record = (value: string, key: string | null = null, partition?: number): OutgoingRecord => ({
   key: key === null ? null : Buffer.from(key),
@@ -102,7 +102,7 @@ describe('the classic group protocol', () => {
   it('a new member gets its id first, joins, and the leader assigns through SyncGroup', async () => {
     const group = new ClassicGroup();
     const first = await group.join(joiner(''));
-    expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    expect(first.errorCode).toBe(KafkaErrorCode.MEMBER_ID_REQUIRED);
     const joined = await group.join(joiner(first.memberId));
     expect(joined).toMatchObject({ errorCode: 0, generationId: 1, leader: first.memberId, protocolName: 'range' });
     expect(joined.members.map((m) => m.memberId)).toEqual([first.memberId]);
@@ -110,8 +110,8 @@ describe('the classic group protocol', () => {
     expect(synced).toMatchObject({ errorCode: 0, assignment: Buffer.from('all') });
     expect(group.state).toBe('Stable');
     expect(group.heartbeat(first.memberId, 1)).toBe(0);
-    expect(group.heartbeat(first.memberId, 0)).toBe(ErrorCode.ILLEGAL_GENERATION);
-    expect(group.heartbeat('stranger', 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(group.heartbeat(first.memberId, 0)).toBe(KafkaErrorCode.ILLEGAL_GENERATION);
+    expect(group.heartbeat('stranger', 1)).toBe(KafkaErrorCode.UNKNOWN_MEMBER_ID);
   });
 
   it('a second member starts a rebalance: the first hears it by heartbeat, may commit, rejoins; both get the new generation', async () => {
@@ -122,14 +122,14 @@ describe('the classic group protocol', () => {
     const b = (await group.join(joiner(''))).memberId;
     const bJoined = group.join(joiner(b));
     expect(group.state).toBe('PreparingRebalance');
-    expect(group.heartbeat(a, 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(group.heartbeat(a, 1)).toBe(KafkaErrorCode.REBALANCE_IN_PROGRESS);
     expect(group.checkCommit(a, 1)).toBe(0); // what it read before giving its partitions up
     const aJoined = await group.join(joiner(a));
     expect((await bJoined).generationId).toBe(2);
     expect(aJoined).toMatchObject({ generationId: 2, leader: a });
     expect(aJoined.members).toHaveLength(2);
     const bSynced = group.sync(b, 2, []);
-    expect(group.checkCommit(b, 2)).toBe(ErrorCode.REBALANCE_IN_PROGRESS); // assignments not handed out yet
+    expect(group.checkCommit(b, 2)).toBe(KafkaErrorCode.REBALANCE_IN_PROGRESS); // assignments not handed out yet
     await group.sync(a, 2, [
       { memberId: a, assignment: Buffer.from('a') },
       { memberId: b, assignment: Buffer.from('b') },
@@ -141,10 +141,10 @@ describe('the classic group protocol', () => {
     const group = new ClassicGroup();
     const a = (await group.join(joiner(''))).memberId;
     await group.join(joiner(a, ['range']));
-    expect((await group.join(joiner('', ['sticky']))).errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    expect((await group.join(joiner('', ['sticky']))).errorCode).toBe(KafkaErrorCode.MEMBER_ID_REQUIRED);
     const other = { ...joiner('', ['cooperative-sticky']), requireKnownMemberId: false };
-    expect((await group.join(other)).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    expect((await group.join({ ...joiner(a), protocolType: 'connect' })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect((await group.join(other)).errorCode).toBe(KafkaErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect((await group.join({ ...joiner(a), protocolType: 'connect' })).errorCode).toBe(KafkaErrorCode.INCONSISTENT_GROUP_PROTOCOL);
   });
 
   it('a member that stops heartbeating is dropped after its session timeout; the group empties', async () => {
@@ -160,7 +160,7 @@ describe('the classic group protocol', () => {
     vi.advanceTimersByTime(11_000);
     expect(group.members.size).toBe(0);
     expect(group.state).toBe('Empty');
-    expect(group.leave(a)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(group.leave(a)).toBe(KafkaErrorCode.UNKNOWN_MEMBER_ID);
   });
 });
 
@@ -168,8 +168,8 @@ describe('the group coordinator: both doors', () => {
   /** A Kafka client in group `g`, given `assignment` by SyncGroup as its group's leader. */
   async function kafkaMember(broker: MemoryBroker, assignment: Buffer): Promise<string> {
     const id = (await broker.groups.joinClassic('g', joiner(''))).memberId;
-    expect((await broker.groups.joinClassic('g', joiner(id))).errorCode).toBe(ErrorCode.NONE);
-    expect((await broker.groups.classic('g')!.sync(id, 1, [{ memberId: id, assignment }])).errorCode).toBe(ErrorCode.NONE);
+    expect((await broker.groups.joinClassic('g', joiner(id))).errorCode).toBe(KafkaErrorCode.NONE);
+    expect((await broker.groups.classic('g')!.sync(id, 1, [{ memberId: id, assignment }])).errorCode).toBe(KafkaErrorCode.NONE);
     return id;
   }
 
@@ -177,7 +177,7 @@ describe('the group coordinator: both doors', () => {
     const broker = new MemoryBroker();
     broker.createTopic('t', 2);
     const local = broker.groups.join('g', 't', { kind: 'beginning' });
-    expect(await broker.groups.joinClassic('g', joiner(''))).toMatchObject({ errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL, generationId: -1 });
+    expect(await broker.groups.joinClassic('g', joiner(''))).toMatchObject({ errorCode: KafkaErrorCode.INCONSISTENT_GROUP_PROTOCOL, generationId: -1 });
     broker.groups.leave(local);
     const kafka = await kafkaMember(broker, Buffer.alloc(0));
     let refused: ZpsError | undefined;
@@ -187,7 +187,7 @@ describe('the group coordinator: both doors', () => {
       refused = error as ZpsError;
     }
     expect(refused).toMatchObject({ reason: 'group-on-kafka-door', message: expect.stringMatching(/^group g has Kafka clients as members/) });
-    expect(broker.groups.classic('g')!.leave(kafka)).toBe(ErrorCode.NONE);
+    expect(broker.groups.classic('g')!.leave(kafka)).toBe(KafkaErrorCode.NONE);
     expect(broker.groups.poll(broker.groups.join('g', 't', { kind: 'beginning' }), 10, Infinity).positions).toEqual([
       [0, 0],
       [1, 0],

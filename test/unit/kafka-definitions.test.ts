@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Reader, Writer } from '../../src/wire/kafka/bytes.js';
 import { compileMessage, versionRange, type FieldDefinition, type Message } from '../../src/wire/kafka/definition.js';
 import { DEFINITIONS } from '../../src/wire/kafka/definitions.js';
-import { ErrorCode, KAFKA_ERRORS } from '../../src/wire/kafka/errors.js';
+import { KafkaErrorCode, KAFKA_ERRORS } from '../../src/wire/kafka/errors.js';
 import { defaultJar, generated } from '../../scripts/kafka-definitions.mjs';
 
 const require = createRequire(import.meta.url);
@@ -119,14 +119,14 @@ describe('the generated files', () => {
   ); // Java reads the error table
 
   it("hold Kafka's whole error table, each code once, the names zps acts on among them", () => {
-    const codes = Object.values(ErrorCode);
+    const codes = Object.values(KafkaErrorCode);
     expect(new Set(codes).size).toBe(codes.length);
     expect(Object.keys(KAFKA_ERRORS).length).toBe(codes.length);
-    for (const [name, code] of Object.entries(ErrorCode)) expect(KAFKA_ERRORS[code]?.name).toBe(name);
-    expect(KAFKA_ERRORS[ErrorCode.NOT_LEADER_OR_FOLLOWER]).toMatchObject({ name: 'NOT_LEADER_OR_FOLLOWER', retriable: true });
-    expect(KAFKA_ERRORS[ErrorCode.TOPIC_AUTHORIZATION_FAILED]).toMatchObject({ name: 'TOPIC_AUTHORIZATION_FAILED', retriable: false });
-    expect(ErrorCode.UNKNOWN_SERVER_ERROR).toBe(-1);
-    expect(ErrorCode.SHARE_SESSION_LIMIT_REACHED).toBe(133);
+    for (const [name, code] of Object.entries(KafkaErrorCode)) expect(KAFKA_ERRORS[code]?.name).toBe(name);
+    expect(KAFKA_ERRORS[KafkaErrorCode.NOT_LEADER_OR_FOLLOWER]).toMatchObject({ name: 'NOT_LEADER_OR_FOLLOWER', retriable: true });
+    expect(KAFKA_ERRORS[KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED]).toMatchObject({ name: 'TOPIC_AUTHORIZATION_FAILED', retriable: false });
+    expect(KafkaErrorCode.UNKNOWN_SERVER_ERROR).toBe(-1);
+    expect(KafkaErrorCode.SHARE_SESSION_LIMIT_REACHED).toBe(133);
   });
 });
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseListenAddress } from '../../src/daemon/kafka/address.js';
 import { ProducerSequences } from '../../src/daemon/kafka/producer-sequences.js';
 import { outgoingBatch } from '../../src/records/record-batch.js';
-import { ErrorCode } from '../../src/wire/kafka/errors.js';
+import { KafkaErrorCode } from '../../src/wire/kafka/errors.js';
 import { encodeRecordBatch, ProducedBatch } from '../../src/wire/kafka/record-batch.js';
 import { crc32c } from '../../src/wire/kafka/crc32c.js';
 
@@ -43,13 +43,13 @@ describe('idempotent producers', () => {
     const first = sequences.check(batch(id, 0, 3), 't', 0);
     first.stored!(10);
     expect(sequences.check(batch(id, 0, 3), 't', 0)).toEqual({ duplicateOf: 10 });
-    expect(sequences.check(batch(id, 5, 1), 't', 0).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    expect(sequences.check(batch(id, 5, 1), 't', 0).errorCode).toBe(KafkaErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     sequences.check(batch(id, 3, 2), 't', 0).stored!(13);
     expect(sequences.check(batch(id, 0, 1), 't', 1).stored).toBeDefined(); // partitions count on their own
-    expect(sequences.check(batch(id + 999, 0, 1), 't', 0).errorCode).toBe(ErrorCode.UNKNOWN_PRODUCER_ID);
+    expect(sequences.check(batch(id + 999, 0, 1), 't', 0).errorCode).toBe(KafkaErrorCode.UNKNOWN_PRODUCER_ID);
     const [sameId, epoch] = sequences.initProducer(id, 0);
     expect([sameId, epoch]).toEqual([id, 1]);
-    expect(sequences.check(batch(id, 5, 1, 0), 't', 0).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect(sequences.check(batch(id, 5, 1, 0), 't', 0).errorCode).toBe(KafkaErrorCode.INVALID_PRODUCER_EPOCH);
     expect(sequences.check(batch(id, 0, 1, 1), 't', 0).stored).toBeDefined(); // a new epoch starts at 0
     expect(sequences.check(batch(-1, -1, 1), 't', 0)).toEqual({}); // not idempotent: not checked
   });

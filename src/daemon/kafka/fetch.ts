@@ -6,7 +6,7 @@
  */
 import type { MemoryBroker } from '../../memory/broker.js';
 import { longPoll } from '../../memory/long-poll.js';
-import { ErrorCode } from '../../wire/kafka/errors.js';
+import { KafkaErrorCode } from '../../wire/kafka/errors.js';
 import type { Writable } from '../../wire/kafka/definition.js';
 import type { FetchRequestTopic, FetchResponseFetchableTopicResponse } from '../../wire/kafka/message-types.js';
 import { NO_PRODUCER, encodeRecordBatch } from '../../wire/kafka/record-batch.js';
@@ -39,14 +39,14 @@ export function fetchHandlers(listener: ListenerContext): Handlers {
         request.maxWaitMs,
         signal,
       );
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses };
+      return { throttleTimeMs: 0, errorCode: KafkaErrorCode.NONE, sessionId: 0, responses: result.responses };
     },
 
     ListOffsets: (request) => ({
       throttleTimeMs: 0,
       topics: eachPartition(broker, request.topics, { topic: 'name', partition: 'partitionIndex' }, (name, partitionIndex, at, p) => {
-        if (!at) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1, offset: -1, leaderEpoch: -1 };
-        const found = (offset: number, timestamp = -1) => ({ partitionIndex, errorCode: ErrorCode.NONE, timestamp, offset, leaderEpoch: LEADER_EPOCH });
+        if (!at) return { partitionIndex, errorCode: KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1, offset: -1, leaderEpoch: -1 };
+        const found = (offset: number, timestamp = -1) => ({ partitionIndex, errorCode: KafkaErrorCode.NONE, timestamp, offset, leaderEpoch: LEADER_EPOCH });
         const asked = p.timestamp;
         if (asked === LATEST) return found(at.end);
         if (asked === EARLIEST) return found(at.start);
@@ -62,18 +62,18 @@ export function fetchHandlers(listener: ListenerContext): Handlers {
       // one leader epoch for the whole life of a partition: its end is the epoch's end
       topics: eachPartition(broker, request.topics, { topic: 'topic', partition: 'partition' }, (_, partition, at) =>
         at
-          ? { errorCode: ErrorCode.NONE, partition, leaderEpoch: LEADER_EPOCH, endOffset: at.end }
-          : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition, leaderEpoch: -1, endOffset: -1 },
+          ? { errorCode: KafkaErrorCode.NONE, partition, leaderEpoch: LEADER_EPOCH, endOffset: at.end }
+          : { errorCode: KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition, leaderEpoch: -1, endOffset: -1 },
       ),
     }),
 
     DeleteRecords: (request) => ({
       throttleTimeMs: 0,
       topics: eachPartition(broker, request.topics, { topic: 'name', partition: 'partitionIndex' }, (name, partitionIndex, at, p) => {
-        if (!at) return { partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        if (!at) return { partitionIndex, lowWatermark: -1, errorCode: KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
         const before = p.offset === -1 ? at.end : p.offset;
-        if (before < 0 || before > at.end) return { partitionIndex, lowWatermark: -1, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
-        return { partitionIndex, lowWatermark: broker.deleteRecords(name, partitionIndex, before), errorCode: ErrorCode.NONE };
+        if (before < 0 || before > at.end) return { partitionIndex, lowWatermark: -1, errorCode: KafkaErrorCode.OFFSET_OUT_OF_RANGE };
+        return { partitionIndex, lowWatermark: broker.deleteRecords(name, partitionIndex, before), errorCode: KafkaErrorCode.NONE };
       }),
     }),
   };
@@ -111,21 +111,21 @@ function readTopics(
     const { fetchOffset } = p;
     if (at && !led(name, partitionIndex)) {
       failed = true;
-      return answer(ErrorCode.NOT_LEADER_OR_FOLLOWER, EMPTY);
+      return answer(KafkaErrorCode.NOT_LEADER_OR_FOLLOWER, EMPTY);
     }
     if (!at || fetchOffset < at.start || fetchOffset > at.end) {
       failed = true;
-      return answer(at ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, EMPTY);
+      return answer(at ? KafkaErrorCode.OFFSET_OUT_OF_RANGE : KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION, EMPTY);
     }
     // within the partition's limit and what is left of the request's (a slice has at least one record)
     const budget = Math.min(p.partitionMaxBytes, maxBytes - bytes);
-    if (budget <= 0 || fetchOffset === at.end) return answer(ErrorCode.NONE, EMPTY);
+    if (budget <= 0 || fetchOffset === at.end) return answer(KafkaErrorCode.NONE, EMPTY);
     const encode = (offset: number) => () => encodedRecords(broker, name, partitionIndex, offset, budget);
     const encoded = readAhead.take(name, partitionIndex, fetchOffset, budget) ?? encode(fetchOffset)();
-    if (!encoded) return answer(ErrorCode.NONE, EMPTY);
+    if (!encoded) return answer(KafkaErrorCode.NONE, EMPTY);
     if (encoded.next < at.end) readAhead.prepare(name, partitionIndex, encoded.next, budget, encode(encoded.next));
     bytes += encoded.records.byteLength;
-    return answer(ErrorCode.NONE, encoded.records);
+    return answer(KafkaErrorCode.NONE, encoded.records);
   });
   return { responses, bytes, failed };
 }

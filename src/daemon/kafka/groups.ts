@@ -5,7 +5,7 @@
  * (OffsetCommit, OffsetFetch) and the tools' (DescribeGroups, ListGroups).
  */
 import type { GroupCoordinator } from '../../memory/group-coordinator.js';
-import { ErrorCode } from '../../wire/kafka/errors.js';
+import { KafkaErrorCode } from '../../wire/kafka/errors.js';
 import { type ListenerContext, type Handlers, NODE_ID, TRANSACTIONS_REFUSED, eachPartition } from './handlers.js';
 
 const GROUP_KEY = 0;
@@ -21,7 +21,7 @@ export function groupHandlers(listener: ListenerContext): Handlers {
       if ((request.keyType ?? GROUP_KEY) !== GROUP_KEY) return { throttleTimeMs: 0, ...TRANSACTIONS_REFUSED, nodeId: -1, host: '', port: -1 };
       return {
         throttleTimeMs: 0,
-        errorCode: ErrorCode.NONE,
+        errorCode: KafkaErrorCode.NONE,
         errorMessage: null,
         nodeId: NODE_ID,
         host: listener.advertised.host,
@@ -40,7 +40,7 @@ export function groupHandlers(listener: ListenerContext): Handlers {
         memberId: request.memberId,
         members: [],
       });
-      if (name === '') return refused(ErrorCode.INVALID_GROUP_ID);
+      if (name === '') return refused(KafkaErrorCode.INVALID_GROUP_ID);
       const result = await groups.joinClassic(name, {
         memberId: request.memberId,
         instanceId: request.groupInstanceId,
@@ -60,33 +60,37 @@ export function groupHandlers(listener: ListenerContext): Handlers {
       const group = groups.classic(request.groupId);
       const result = group
         ? await group.sync(request.memberId, request.generationId, request.assignments)
-        : { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
+        : { errorCode: KafkaErrorCode.UNKNOWN_MEMBER_ID, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
       return { throttleTimeMs: 0, ...result };
     },
 
     Heartbeat: (request) => ({
       throttleTimeMs: 0,
-      errorCode: groups.classic(request.groupId)?.heartbeat(request.memberId, request.generationId) ?? ErrorCode.UNKNOWN_MEMBER_ID,
+      errorCode: groups.classic(request.groupId)?.heartbeat(request.memberId, request.generationId) ?? KafkaErrorCode.UNKNOWN_MEMBER_ID,
     }),
 
     LeaveGroup: (request, { version }) => {
       const group = groups.classic(request.groupId);
       const leaving = version >= 3 ? request.members : [{ memberId: request.memberId, groupInstanceId: null }];
-      const members = leaving.map((m) => ({ ...m, errorCode: group?.leave(m.memberId) ?? ErrorCode.UNKNOWN_MEMBER_ID }));
-      return { throttleTimeMs: 0, errorCode: version >= 3 ? ErrorCode.NONE : members[0]!.errorCode, members };
+      const members = leaving.map((m) => ({ ...m, errorCode: group?.leave(m.memberId) ?? KafkaErrorCode.UNKNOWN_MEMBER_ID }));
+      return { throttleTimeMs: 0, errorCode: version >= 3 ? KafkaErrorCode.NONE : members[0]!.errorCode, members };
     },
 
     OffsetCommit: (request) => {
       const { groupId: name, memberId, generationIdOrMemberEpoch: generation } = request;
       const group = groups.classic(name);
-      const refusal = group ? group.checkCommit(memberId, generation) : generation < 0 && memberId === '' ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+      const refusal = group
+        ? group.checkCommit(memberId, generation)
+        : generation < 0 && memberId === ''
+          ? KafkaErrorCode.NONE
+          : KafkaErrorCode.UNKNOWN_MEMBER_ID;
       return {
         throttleTimeMs: 0,
         topics: eachPartition(broker, request.topics, { topic: 'name', partition: 'partitionIndex' }, (topic, partitionIndex, at, p) => {
-          if (refusal !== ErrorCode.NONE) return { partitionIndex, errorCode: refusal };
-          if (!at) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+          if (refusal !== KafkaErrorCode.NONE) return { partitionIndex, errorCode: refusal };
+          if (!at) return { partitionIndex, errorCode: KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
           groups.commitOffsets(name, topic, [[partitionIndex, p.committedOffset as number]]);
-          return { partitionIndex, errorCode: ErrorCode.NONE };
+          return { partitionIndex, errorCode: KafkaErrorCode.NONE };
         }),
       };
     },
@@ -97,7 +101,7 @@ export function groupHandlers(listener: ListenerContext): Handlers {
       const names = asked ? asked.map((t) => t.name) : [...new Set((groups.describe(group)?.committed ?? []).map((c) => c.topic))];
       return {
         throttleTimeMs: 0,
-        errorCode: ErrorCode.NONE,
+        errorCode: KafkaErrorCode.NONE,
         topics: names.map((name, t) => {
           const committed = new Map(groups.committed(group, name));
           const partitions = asked ? asked[t]!.partitionIndexes : [...committed.keys()];
@@ -108,7 +112,7 @@ export function groupHandlers(listener: ListenerContext): Handlers {
               committedOffset: committed.get(partitionIndex) ?? -1,
               committedLeaderEpoch: -1,
               metadata: '',
-              errorCode: ErrorCode.NONE,
+              errorCode: KafkaErrorCode.NONE,
             })),
           };
         }),
@@ -126,7 +130,11 @@ export function groupHandlers(listener: ListenerContext): Handlers {
         const described = describeGroup(groups, name);
         return { groupId: name, protocolType: described.protocolType, groupState: described.groupState, groupType: 'classic' };
       });
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: listed.filter((g) => states.length === 0 || states.includes(g.groupState.toLowerCase())) };
+      return {
+        throttleTimeMs: 0,
+        errorCode: KafkaErrorCode.NONE,
+        groups: listed.filter((g) => states.length === 0 || states.includes(g.groupState.toLowerCase())),
+      };
     },
   };
 }
@@ -135,7 +143,7 @@ export function groupHandlers(listener: ListenerContext): Handlers {
 function describeGroup(groups: GroupCoordinator, name: string) {
   const described = groups.describe(name);
   return {
-    errorCode: ErrorCode.NONE,
+    errorCode: KafkaErrorCode.NONE,
     groupId: name,
     groupState: described?.state ?? 'Dead',
     protocolType: described?.protocolType ?? '',

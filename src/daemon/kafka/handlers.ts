@@ -1,5 +1,5 @@
 import type { MemoryBroker, PartitionOffsets } from '../../memory/broker.js';
-import { ErrorCode } from '../../wire/kafka/errors.js';
+import { KafkaErrorCode } from '../../wire/kafka/errors.js';
 import type { ListenAddress } from './address.js';
 
 /** What every handler of the Kafka listener reaches: the one broker, and the addresses clients are told. */
@@ -28,7 +28,7 @@ export function leaderOf(listener: ListenerContext, topic: string, partition: nu
  * response has room for it.
  */
 export const TRANSACTIONS_REFUSED = {
-  errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+  errorCode: KafkaErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
   errorMessage: "transactions are not supported by zps's local broker",
 } as const;
 

@@ -9,7 +9,7 @@ import { ZpsError } from '../../pubsub/errors.js';
 import { CompressionError } from '../../wire/compression.js';
 import { MalformedKafkaError } from '../../wire/kafka/bytes.js';
 import type { Writable } from '../../wire/kafka/definition.js';
-import { ErrorCode } from '../../wire/kafka/errors.js';
+import { KafkaErrorCode } from '../../wire/kafka/errors.js';
 import type { ProduceResponsePartitionProduceResponse } from '../../wire/kafka/message-types.js';
 import { ProducedBatch, RecordCountError } from '../../wire/kafka/record-batch.js';
 import { type ListenerContext, type Handlers, TRANSACTIONS_REFUSED, leaderOf } from './handlers.js';
@@ -30,33 +30,38 @@ export function produceHandlers(listener: ListenerContext): Handlers {
     });
     const partitions = listener.broker.partitionOffsets(topic);
     if (!partitions || partition < 0 || partition >= partitions.length)
-      return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${partition} in topic ${topic}`);
-    if (leaderOf(listener, topic, partition) !== node) return result(ErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${node} does not lead ${topic}[${partition}]`);
-    if (!bytes) return result(ErrorCode.CORRUPT_MESSAGE, 'no record batch');
+      return result(KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${partition} in topic ${topic}`);
+    if (leaderOf(listener, topic, partition) !== node)
+      return result(KafkaErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${node} does not lead ${topic}[${partition}]`);
+    if (!bytes) return result(KafkaErrorCode.CORRUPT_MESSAGE, 'no record batch');
     if (bytes.byteLength > MAX_BATCH_BYTES) {
-      return result(ErrorCode.MESSAGE_TOO_LARGE, `record batch of ${bytes.byteLength} bytes is over max.message.bytes (${MAX_BATCH_BYTES})`);
+      return result(KafkaErrorCode.MESSAGE_TOO_LARGE, `record batch of ${bytes.byteLength} bytes is over max.message.bytes (${MAX_BATCH_BYTES})`);
     }
     let batch: ProducedBatch;
     try {
       batch = ProducedBatch.read(bytes, partition);
     } catch (error) {
-      if (error instanceof RecordCountError) return result(ErrorCode.INVALID_RECORD, error.message);
-      if (error instanceof MalformedKafkaError || error instanceof CompressionError) return result(ErrorCode.CORRUPT_MESSAGE, error.message);
+      if (error instanceof RecordCountError) return result(KafkaErrorCode.INVALID_RECORD, error.message);
+      if (error instanceof MalformedKafkaError || error instanceof CompressionError) return result(KafkaErrorCode.CORRUPT_MESSAGE, error.message);
       throw error;
     }
-    if (batch.transactional) return result(ErrorCode.INVALID_RECORD, TRANSACTIONS_REFUSED.errorMessage);
+    if (batch.transactional) return result(KafkaErrorCode.INVALID_RECORD, TRANSACTIONS_REFUSED.errorMessage);
     const sequence = sequences.check(batch.header, topic, partition);
     if (sequence.errorCode !== undefined) return result(sequence.errorCode, sequence.message);
-    if (sequence.duplicateOf !== undefined) return result(ErrorCode.NONE, null, sequence.duplicateOf);
+    if (sequence.duplicateOf !== undefined) return result(KafkaErrorCode.NONE, null, sequence.duplicateOf);
     try {
       const baseOffset = listener.broker.produce(topic, batch)[0]?.[1] ?? -1;
       sequence.stored?.(baseOffset);
-      return result(ErrorCode.NONE, null, baseOffset);
+      return result(KafkaErrorCode.NONE, null, baseOffset);
     } catch (error) {
       if (!(error instanceof ZpsError)) throw error;
       // the memory cap and size limits, told in Kafka's words: the client reports the message
       const errorCode =
-        error.code === 'too-large' ? ErrorCode.MESSAGE_TOO_LARGE : error.reason === 'memory-full' ? ErrorCode.POLICY_VIOLATION : ErrorCode.INVALID_RECORD;
+        error.code === 'too-large'
+          ? KafkaErrorCode.MESSAGE_TOO_LARGE
+          : error.reason === 'memory-full'
+            ? KafkaErrorCode.POLICY_VIOLATION
+            : KafkaErrorCode.INVALID_RECORD;
       return result(errorCode, error.message);
     }
   };
@@ -81,7 +86,7 @@ export function produceHandlers(listener: ListenerContext): Handlers {
     InitProducerId: (request) => {
       if (request.transactionalId !== null) return { throttleTimeMs: 0, errorCode: TRANSACTIONS_REFUSED.errorCode, producerId: -1, producerEpoch: -1 };
       const [producerId, producerEpoch] = sequences.initProducer(request.producerId, request.producerEpoch);
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch };
+      return { throttleTimeMs: 0, errorCode: KafkaErrorCode.NONE, producerId, producerEpoch };
     },
   };
 }

@@ -3,7 +3,7 @@
  * the next sequence expected and the last five batches stored, so a batch sent again (its ack was
  * lost) is answered with its first offset instead of being stored twice, and a gap is refused.
  */
-import { ErrorCode } from '../../wire/kafka/errors.js';
+import { KafkaErrorCode } from '../../wire/kafka/errors.js';
 
 const KEPT_BATCHES = 5;
 const SEQUENCE_WRAP = 2 ** 31;
@@ -48,9 +48,9 @@ export class ProducerSequences {
   check(batch: { producerId: number; producerEpoch: number; baseSequence: number; recordCount: number }, topic: string, partition: number): SequenceCheck {
     if (batch.producerId < 0) return {};
     const producer = this.producers.get(batch.producerId);
-    if (!producer) return { errorCode: ErrorCode.UNKNOWN_PRODUCER_ID, message: `producer id ${batch.producerId} is unknown to this broker` };
+    if (!producer) return { errorCode: KafkaErrorCode.UNKNOWN_PRODUCER_ID, message: `producer id ${batch.producerId} is unknown to this broker` };
     if (batch.producerEpoch < producer.epoch)
-      return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `epoch ${batch.producerEpoch} is older than ${producer.epoch}` };
+      return { errorCode: KafkaErrorCode.INVALID_PRODUCER_EPOCH, message: `epoch ${batch.producerEpoch} is older than ${producer.epoch}` };
     if (batch.producerEpoch > producer.epoch) {
       producer.epoch = batch.producerEpoch;
       producer.partitions.clear();
@@ -63,7 +63,7 @@ export class ProducerSequences {
     if (duplicate) return { duplicateOf: duplicate.baseOffset };
     const expected = state?.next ?? 0;
     if (first !== expected) {
-      return { errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `sequence ${first} where ${expected} was expected` };
+      return { errorCode: KafkaErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `sequence ${first} where ${expected} was expected` };
     }
     return {
       stored: (baseOffset) => {

@@ -7,7 +7,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Reader, Writer } from '../../wire/kafka/bytes.js';
 import type { RequestOf, ResponseOf, Writable } from '../../wire/kafka/definition.js';
-import { ErrorCode } from '../../wire/kafka/errors.js';
+import { KafkaErrorCode } from '../../wire/kafka/errors.js';
 import type { ApiName } from '../../wire/kafka/message-types.js';
 import type { ListenAddress } from './address.js';
 import { API_VERSIONS_KEY, SERVED, SERVED_APIS, advertisedVersions, type ServedApi } from './apis.js';
@@ -101,7 +101,7 @@ export class KafkaServer {
     if (version < api.versions[0] || version > api.versions[1]) {
       if (apiKey !== API_VERSIONS_KEY) throw new Error(`${api.name} v${version} is not served (${api.versions[0]}-${api.versions[1]})`);
       // answered in v0, whose format every client reads, with the range to retry within
-      const response = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: advertisedVersions() };
+      const response = { errorCode: KafkaErrorCode.UNSUPPORTED_VERSION, apiKeys: advertisedVersions() };
       responses.add(Promise.resolve(encodeResponse(SERVED.ApiVersions, 0, correlationId, response)));
       return;
     }

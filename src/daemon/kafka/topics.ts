@@ -7,7 +7,7 @@ import { oversizedCreation } from '../../memory/topic-policy.js';
 import { ZpsError } from '../../pubsub/errors.js';
 import { validateTopicName } from '../../pubsub/limits.js';
 import type { Writable } from '../../wire/kafka/definition.js';
-import { ErrorCode } from '../../wire/kafka/errors.js';
+import { KafkaErrorCode } from '../../wire/kafka/errors.js';
 import type {
   CreateTopicsRequestCreatableTopic,
   CreateTopicsResponseCreatableTopicResult,
@@ -37,14 +37,14 @@ export function topicHandlers(listener: ListenerContext): Handlers {
   const describeTopic = (name: string): Writable<MetadataResponseTopic> => {
     const count = partitionsOf(name)!;
     return {
-      errorCode: ErrorCode.NONE,
+      errorCode: KafkaErrorCode.NONE,
       name,
       topicId: broker.topicId(name),
       isInternal: false,
       partitions: Array.from({ length: count }, (_, partitionIndex) => {
         const leaderId = leaderOf(listener, name, partitionIndex);
         return {
-          errorCode: ErrorCode.NONE,
+          errorCode: KafkaErrorCode.NONE,
           partitionIndex,
           leaderId,
           leaderEpoch: LEADER_EPOCH,
@@ -66,20 +66,20 @@ export function topicHandlers(listener: ListenerContext): Handlers {
   ): Writable<CreateTopicsResponseCreatableTopicResult> => {
     const { name } = topic;
     const fail = (errorCode: number, errorMessage: string) => ({ name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });
-    if (oversized) return fail(ErrorCode.POLICY_VIOLATION, oversized);
-    if (!isValidTopic(name)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `invalid topic name '${name}'`);
-    if (partitionsOf(name) !== undefined) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
-    if (!Number.isInteger(partitions) || partitions < 1) return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    if (oversized) return fail(KafkaErrorCode.POLICY_VIOLATION, oversized);
+    if (!isValidTopic(name)) return fail(KafkaErrorCode.INVALID_TOPIC_EXCEPTION, `invalid topic name '${name}'`);
+    if (partitionsOf(name) !== undefined) return fail(KafkaErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    if (!Number.isInteger(partitions) || partitions < 1) return fail(KafkaErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
     const replication = topic.replicationFactor;
     if (replication !== -1 && replication !== 1) {
-      return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replication} larger than available brokers: 1.`);
+      return fail(KafkaErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replication} larger than available brokers: 1.`);
     }
     const refused = policyError(() => (validateOnly ? broker.checkNewTopic(name, partitions) : broker.createTopic(name, partitions)));
-    if (refused) return fail(ErrorCode.POLICY_VIOLATION, refused);
+    if (refused) return fail(KafkaErrorCode.POLICY_VIOLATION, refused);
     return {
       name,
       topicId: version >= 7 ? broker.topicId(name) : undefined,
-      errorCode: ErrorCode.NONE,
+      errorCode: KafkaErrorCode.NONE,
       errorMessage: null,
       numPartitions: partitions,
       replicationFactor: 1,
@@ -88,7 +88,7 @@ export function topicHandlers(listener: ListenerContext): Handlers {
   };
 
   return {
-    ApiVersions: () => ({ errorCode: ErrorCode.NONE, apiKeys: advertisedVersions(), throttleTimeMs: 0 }),
+    ApiVersions: () => ({ errorCode: KafkaErrorCode.NONE, apiKeys: advertisedVersions(), throttleTimeMs: 0 }),
 
     Metadata: (request, { version }) => {
       const asked = request.topics;
@@ -97,12 +97,12 @@ export function topicHandlers(listener: ListenerContext): Handlers {
       const autoCreate = !all && (version < 4 || request.allowAutoTopicCreation === true);
       const names = all ? broker.listTopics().map((t) => t.topic) : asked.map((t) => t.name);
       const topics = names.map((name): Writable<MetadataResponseTopic> => {
-        if (name === null) return { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name, partitions: [] };
+        if (name === null) return { errorCode: KafkaErrorCode.UNKNOWN_TOPIC_ID, name, partitions: [] };
         if (partitionsOf(name) === undefined) {
-          if (!isValidTopic(name)) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name, partitions: [] };
-          if (!autoCreate) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, partitions: [] };
+          if (!isValidTopic(name)) return { errorCode: KafkaErrorCode.INVALID_TOPIC_EXCEPTION, name, partitions: [] };
+          if (!autoCreate) return { errorCode: KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, partitions: [] };
           const refused = policyError(() => broker.createTopic(name, DEFAULT_PARTITIONS));
-          if (refused) return { errorCode: ErrorCode.POLICY_VIOLATION, name, partitions: [] };
+          if (refused) return { errorCode: KafkaErrorCode.POLICY_VIOLATION, name, partitions: [] };
         }
         return describeTopic(name);
       });
@@ -139,13 +139,13 @@ export function topicHandlers(listener: ListenerContext): Handlers {
             return {
               name: given,
               topicId: id,
-              errorCode: given === null ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              errorCode: given === null ? KafkaErrorCode.UNKNOWN_TOPIC_ID : KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
               errorMessage: null,
             };
           }
           const topicId = broker.topicId(name);
           broker.reset([name]);
-          return { name, topicId, errorCode: ErrorCode.NONE, errorMessage: null };
+          return { name, topicId, errorCode: KafkaErrorCode.NONE, errorMessage: null };
         }),
       };
     },
@@ -167,16 +167,16 @@ export function topicHandlers(listener: ListenerContext): Handlers {
         });
         let configs: Array<[string, string, number]>;
         if (type === TOPIC_RESOURCE) {
-          if (partitionsOf(name) === undefined) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`, []);
+          if (partitionsOf(name) === undefined) return result(KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`, []);
           configs = topicConfigs(listener);
         } else if (type === BROKER_RESOURCE) {
           configs = brokerConfigs(listener);
         } else {
-          return result(ErrorCode.INVALID_REQUEST, `resource type ${type} is not described by zps's local broker`, []);
+          return result(KafkaErrorCode.INVALID_REQUEST, `resource type ${type} is not described by zps's local broker`, []);
         }
         const source = type === TOPIC_RESOURCE ? DEFAULT_CONFIG : STATIC_BROKER_CONFIG;
         return result(
-          ErrorCode.NONE,
+          KafkaErrorCode.NONE,
           null,
           configs
             .filter(([key]) => wanted === null || wanted.includes(key))

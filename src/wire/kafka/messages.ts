@@ -7,7 +7,7 @@
  */
 import { compileMessage, type MessageDefinition, type MessageType, type RequestOf, type ResponseOf } from './definition.js';
 import * as definitions from './definitions.js';
-import { ErrorCode } from './errors.js';
+import { KafkaErrorCode } from './errors.js';
 import type { ApiName } from './message-types.js';
 
 /** DescribeConfigs's resource type of a topic. */
@@ -39,7 +39,7 @@ export const InitProducerId = compileApi('InitProducerId', [0, 1], definitions.I
 export const Metadata = compileApi('Metadata', [4, 8], definitions.MetadataRequest, definitions.MetadataResponse);
 export const DescribeConfigs = compileApi('DescribeConfigs', [1, 3], definitions.DescribeConfigsRequest, definitions.DescribeConfigsResponse);
 
-const ERROR_NAMES: Record<number, string> = Object.fromEntries(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
+const ERROR_NAMES: Record<number, string> = Object.fromEntries(Object.entries(KafkaErrorCode).map(([name, code]) => [code, name]));
 
 /**
  * An error for a code the broker answered, with its name as kafkajs's `type` (what the Kafka
@@ -55,15 +55,15 @@ export function brokerError(code: number, what: string): Error & { type?: string
  * retried where a coordinator is asked).
  */
 export const RETRIABLE_ERRORS: ReadonlySet<number> = new Set([
-  ErrorCode.CORRUPT_MESSAGE,
-  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-  ErrorCode.LEADER_NOT_AVAILABLE,
-  ErrorCode.NOT_LEADER_OR_FOLLOWER,
-  ErrorCode.REQUEST_TIMED_OUT,
-  ErrorCode.NETWORK_EXCEPTION,
-  ErrorCode.NOT_ENOUGH_REPLICAS,
-  ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
-  ErrorCode.KAFKA_STORAGE_ERROR,
-  ErrorCode.FENCED_LEADER_EPOCH,
-  ErrorCode.UNKNOWN_LEADER_EPOCH,
+  KafkaErrorCode.CORRUPT_MESSAGE,
+  KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  KafkaErrorCode.LEADER_NOT_AVAILABLE,
+  KafkaErrorCode.NOT_LEADER_OR_FOLLOWER,
+  KafkaErrorCode.REQUEST_TIMED_OUT,
+  KafkaErrorCode.NETWORK_EXCEPTION,
+  KafkaErrorCode.NOT_ENOUGH_REPLICAS,
+  KafkaErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+  KafkaErrorCode.KAFKA_STORAGE_ERROR,
+  KafkaErrorCode.FENCED_LEADER_EPOCH,
+  KafkaErrorCode.UNKNOWN_LEADER_EPOCH,
 ]);
