@@ -295,7 +295,7 @@ describe('zps on Kafka: failures', () => {
       expect(Date.now() - started).toBeLessThan(8_000);
       expect(result.code).toBe(1);
       const [first, ...rest] = lines(result.stderr);
-      // the cause, not "no answer within 2000 ms" (issue 17.18)
+      // the cause, not "no answer within 2000 ms"
       expect(first).toMatch(/^zps: .*127\.0\.0\.1:1.*: connection refused by 127\.0\.0\.1:1$/);
       expect(rest.length).toBeLessThanOrEqual(1);
     }
@@ -343,7 +343,7 @@ describe('zps on Kafka: failures', () => {
     expect(untrusted.code).toBe(1);
     const [error, hint] = untrusted.stderr.split('\n');
     expect(error).toMatch(/^zps: .*127\.0\.0\.1:19095.*(certificate|self.signed)/i);
-    expect(hint).toMatch(/--tls-ca/); // not --brokers (issue 8.11)
+    expect(hint).toMatch(/--tls-ca/); // the hint names the CA flag, not --brokers
   });
 });
 

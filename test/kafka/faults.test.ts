@@ -70,7 +70,7 @@ describe('faults on a broker of the test own', () => {
     expect(error).toMatch(new RegExp(`^zps: publish to ${topic} failed at line \\d+: `));
     expect(report).toMatch(new RegExp(`^${acked} messages published before the failure; line \\d+ and what follows it were not published`));
 
-    // count --wait keeps trying while the broker is down: the condition is the count (issue 8.8)
+    // count --wait keeps trying while the broker is down: the condition is the count
     const counter = new RunningZps(NO_SOCKET, ['count', 'after-restart', '--expect', '1', '--wait', '180s'], env());
     await broker.start();
     expect(await zps(NO_SOCKET, ['publish', 'after-restart', 'x'], { env: env(), timeoutMs: 60_000 })).toMatchObject({ code: 0 });

@@ -138,7 +138,7 @@ describe('zps daemon', () => {
     const lines = Array.from({ length: total }, (_, i) => `{"i":${i},"pad":"${'p'.repeat(40)}"}`).join('\n');
     const result = await zps(socket, ['publish', 'full'], { input: lines });
     expect(result.code).toBe(1);
-    // said once: the batches in flight behind the refused one are covered by the report (issue 8.11)
+    // said once: the batches in flight behind the refused one are covered by the report
     const [error, hint, ...rest] = result.stderr.split('\n');
     expect(error).toMatch(/^zps: publish to full failed at line \d+: broker memory is full: .* of 4 MiB used$/);
     expect(rest.filter(Boolean)).toEqual([]);

@@ -17,7 +17,7 @@ describe("Kafka's errors in zps's words", () => {
       expect(mapped.code).toBe('not-found');
       expect(mapped.cause).toBe(error);
     }
-    // when the caller does not say which topic (issue 17.11: it read "topic the topic does not exist")
+    // when the caller does not say which topic (it once read "topic the topic does not exist")
     expect(kafkaError(cause, settings, 'read offsets of group g1').message).toBe('read offsets of group g1: the topic does not exist on k1:9092,k2:9092');
   });
 
