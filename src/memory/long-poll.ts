@@ -4,8 +4,12 @@ import type { MemoryBroker } from './broker.js';
  * Long polling on the broker, for the daemon's readers and its Kafka listener's Fetch: `attempt`
  * now, and again at each change to one of `topics`, until its result is `ready`, `waitMs` has
  * passed or `signal` aborted; then the last attempt's result (an attempt that throws ends the wait).
+ *
+ * Each attempt runs synchronously where its cause fires (the change, the timer, the abort), never a
+ * tick later: a group member's poll aborted by its client answers before the leave that follows it
+ * in the same read of the socket makes the member unknown.
  */
-export async function longPoll<T>(
+export function longPoll<T>(
   broker: MemoryBroker,
   topics: readonly string[],
   attempt: () => T,
@@ -13,26 +17,37 @@ export async function longPoll<T>(
   waitMs: number,
   signal?: AbortSignal,
 ): Promise<T> {
-  const deadline = Date.now() + waitMs;
-  let result = attempt();
-  while (!ready(result) && Date.now() < deadline && !signal?.aborted) {
-    await nextChange(broker, topics, deadline - Date.now(), signal);
-    result = attempt();
-  }
-  return result;
-}
-
-/** Resolves at the next change to any of the topics, after `ms`, or when aborted. */
-function nextChange(broker: MemoryBroker, topics: readonly string[], ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const unwatch = topics.map((topic) => broker.watch(topic, done));
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done);
-    function done() {
-      clearTimeout(timer);
+  const first = attempt();
+  if (ready(first) || waitMs <= 0 || signal?.aborted) return Promise.resolve(first);
+  return new Promise<T>((resolve, reject) => {
+    let unwatch: Array<() => void> = [];
+    const watch = () => {
+      unwatch = topics.map((topic) => broker.watch(topic, () => retry(false)));
+    };
+    const stopWatching = () => {
       for (const stop of unwatch) stop();
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
+      unwatch = [];
+    };
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      settle();
+    };
+    const retry = (final: boolean) => {
+      stopWatching();
+      let result: T;
+      try {
+        result = attempt();
+      } catch (error) {
+        finish(() => reject(error));
+        return;
+      }
+      if (final || ready(result)) finish(() => resolve(result));
+      else watch();
+    };
+    const onAbort = () => retry(true);
+    const timer = setTimeout(onAbort, waitMs);
+    signal?.addEventListener('abort', onAbort);
+    watch();
   });
 }

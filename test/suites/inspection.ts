@@ -233,7 +233,8 @@ export function describeInspection(mode: Mode): void {
       const listed = lines((await run(['groups'])).stdout).find((line) => line.startsWith(`${g}\t`));
       expect(listed).toBe(`${g}\tStable\t1\t${t}\t0`);
       follower.child.kill('SIGINT');
-      expect(await follower.result).toMatchObject({ code: 0 });
+      const ended = await follower.result;
+      expect(ended, ended.stderr).toMatchObject({ code: 0 });
       await run(['publish', t, '-K', ':', 'e:5']);
       const left = await waitFor(
         async () => {
