@@ -56,7 +56,7 @@ describe('TLS client certificates (a listener requiring one)', () => {
     expect(consumed.stderr).not.toContain(password);
   });
 
-  it('publishes with a PKCS#12 keystore given to the library, read back by the CLI', async () => {
+  it('publishes with a PKCS#12 keystore and a PEM truststore given to the library, read back by the CLI', async () => {
     const t = unique('mtls-keystore');
     const { ca, clientKeystore, password } = files();
     const factory = createFactory({
@@ -72,6 +72,22 @@ describe('TLS client certificates (a listener requiring one)', () => {
       await factory.close();
     }
     expect(await mz(['consume', t, ...withPemCertificate()])).toMatchObject({ code: 0, stdout: '"from-keystore"\n' });
+  });
+
+  it("a keystore's wrong password is an error naming the keystore", async () => {
+    const { ca, clientKeystore } = files();
+    const factory = createFactory({
+      environment: 'test',
+      kafkaBrokers: [mtls()],
+      tls: { ca, keystore: clientKeystore, keystorePassword: 'not-it' },
+      timeoutMs: 10_000,
+    });
+    const publish = async () => (await factory.getPublisherFactory().create(unique('mtls-keystore'))).publish('k', 'never');
+    try {
+      await expect(publish()).rejects.toThrow(`cannot open the keystore ${clientKeystore}: wrong password`);
+    } finally {
+      await factory.close();
+    }
   });
 
   it('no certificate: one line saying none was given, exit 1, within the timeout', async () => {
