@@ -24,6 +24,8 @@ _zps() {
     '--sasl-mechanism[SASL mechanism]:mechanism:(plain scram-sha-256 scram-sha-512)'
     '--tls[use TLS]'
     '--tls-ca[CA certificate]:file:_files'
+    '--tls-cert[client certificate (PEM)]:file:_files'
+    '--tls-key[client key (PEM)]:file:_files'
     '--timeout[give up after]:duration:'
     '--json[NDJSON output]'
     '--no-color[no colors]'

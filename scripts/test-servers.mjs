@@ -2,8 +2,9 @@
 /**
  * The real servers the Kafka tests run against, fetched from Maven Central into .cache/ and run
  * on loopback ports: an Apache Kafka 4 broker in KRaft mode (a plaintext listener, a SASL one
- * whose SCRAM users are created at format time, and a TLS one with a self-signed key made then)
- * and Apicurio Registry with its Confluent-compatible API.
+ * whose SCRAM users are created at format time, and the TLS shapes of managed clusters: TLS, TLS
+ * requiring a client certificate, SASL PLAIN over TLS, with a test CA made then) and Apicurio
+ * Registry with its Confluent-compatible API.
  *
  *   node scripts/test-servers.mjs up      fetch if needed, start, wait until both really answer
  *   node scripts/test-servers.mjs down    stop them
@@ -23,15 +24,70 @@ const apicurioVersion = '3.0.9';
 const apicurioDir = join(cache, 'apicurio');
 const apicurioJar = join(apicurioDir, `apicurio-registry-app-${apicurioVersion}-runner.jar`);
 
+const saslUser = 'zps';
+const saslPassword = 'zps-secret';
+
+/**
+ * The certificates of a broker's TLS listeners, made with openssl and keytool in its run directory
+ * (their keystores' and the encrypted key's password is the SASL password).
+ */
+export function tlsFiles(runDir) {
+  return {
+    /** The test CA, which signed the broker's and the client's certificates. */
+    ca: join(runDir, 'ca.pem'),
+    /** The CA in a PKCS#12 truststore, as keytool makes it. */
+    truststore: join(runDir, 'truststore.p12'),
+    clientCert: join(runDir, 'client.pem'),
+    clientKey: join(runDir, 'client.key'),
+    clientKeyEncrypted: join(runDir, 'client-encrypted.key'),
+    /** The client's key, certificate and CA in a PKCS#12 keystore. */
+    clientKeystore: join(runDir, 'client.p12'),
+    /** A client certificate and key from another CA, which the brokers refuse. */
+    foreignCert: join(runDir, 'foreign-client.pem'),
+    foreignKey: join(runDir, 'foreign-client.key'),
+    password: saslPassword,
+  };
+}
+
+/**
+ * A broker's addresses from its base port: plaintext there, its controller one above, and with
+ * `secured`, SASL (PLAIN/SCRAM) at +2, TLS at +3, TLS requiring a client certificate at +4 and
+ * SASL PLAIN over TLS at +5.
+ */
+function brokerAt(runDir, basePort, secured) {
+  const at = (offset) => `127.0.0.1:${basePort + offset}`;
+  const addresses = { brokers: at(0), controller: at(1) };
+  if (!secured) return { runDir, ...addresses, listeners: [] };
+  const secure = { saslBrokers: at(2), tlsBrokers: at(3), mtlsBrokers: at(4), saslSslBrokers: at(5) };
+  return {
+    runDir,
+    ...addresses,
+    ...secure,
+    tls: tlsFiles(runDir),
+    listeners: [
+      ['SASL_PLAINTEXT', secure.saslBrokers],
+      ['SSL', secure.tlsBrokers],
+      ['MTLS', secure.mtlsBrokers],
+      ['SASL_SSL', secure.saslSslBrokers],
+    ],
+  };
+}
+
+/** The main test broker, shared by every Kafka test. */
+const mainBroker = brokerAt(kafkaRun, 19092, true);
+
 export const servers = {
-  brokers: '127.0.0.1:19092',
-  saslBrokers: '127.0.0.1:19094',
-  controller: '127.0.0.1:19093',
+  brokers: mainBroker.brokers,
+  saslBrokers: mainBroker.saslBrokers,
+  controller: mainBroker.controller,
   registry: 'http://127.0.0.1:18081/apis/ccompat/v7',
-  tlsBrokers: '127.0.0.1:19095',
-  tlsCa: join(kafkaRun, 'ca.pem'),
-  saslUser: 'zps',
-  saslPassword: 'zps-secret',
+  tlsBrokers: mainBroker.tlsBrokers,
+  mtlsBrokers: mainBroker.mtlsBrokers,
+  saslSslBrokers: mainBroker.saslSslBrokers,
+  tlsCa: mainBroker.tls.ca,
+  tls: mainBroker.tls,
+  saslUser,
+  saslPassword,
 };
 
 function log(line) {
@@ -129,23 +185,65 @@ function java(args, runDir, name) {
   writeFileSync(join(runDir, `${name}.pid`), String(child.pid));
 }
 
-/** The main test broker: plaintext, SASL (SCRAM-SHA-256/512 and PLAIN) and TLS listeners. */
-const mainBroker = {
-  runDir: kafkaRun,
-  brokers: servers.brokers,
-  controller: servers.controller,
-  extraListeners: [
-    ['SASL_PLAINTEXT', servers.saslBrokers],
-    ['SSL', servers.tlsBrokers],
-  ],
-};
+function openssl(dir, ...args) {
+  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+}
 
-/** Writes the broker's configuration and formats fresh storage (SCRAM users and TLS key created here). */
+/** A key and a certificate for `subject`, signed by the CA `caName` (`<caName>.pem`, `.key`) in `dir`. */
+function signedCertificate(dir, name, caName, subject, extensions) {
+  writeFileSync(join(dir, `${name}.ext`), `${extensions}\n`);
+  openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
+  const ca = ['-CA', `${caName}.pem`, '-CAkey', `${caName}.key`, '-CAcreateserial'];
+  openssl(dir, 'x509', '-req', '-in', `${name}.csr`, ...ca, '-days', '3650', '-out', `${name}.pem`, '-extfile', `${name}.ext`);
+  rmSync(join(dir, `${name}.csr`));
+  rmSync(join(dir, `${name}.ext`));
+}
+
+/**
+ * A fresh test CA, the broker's key and certificate (for 127.0.0.1 and localhost) in a PKCS#12
+ * keystore, the client's certificate and key in each shape clients take them, and a client
+ * certificate from another CA. Returns the broker's TLS settings, the same for each TLS listener.
+ */
+function makeCertificates(dir, files) {
+  const pass = `pass:${files.password}`;
+  for (const ca of ['ca', 'foreign-ca']) {
+    openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${ca}.key`, '-out', `${ca}.pem`, '-days', '3650', '-subj', `/CN=zps test ${ca}`);
+  }
+  signedCertificate(dir, 'broker', 'ca', '/CN=localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth');
+  signedCertificate(dir, 'client', 'ca', '/CN=zps-client', 'extendedKeyUsage=clientAuth');
+  signedCertificate(dir, 'foreign-client', 'foreign-ca', '/CN=zps-client', 'extendedKeyUsage=clientAuth');
+  openssl(dir, 'pkey', '-in', 'client.key', '-aes256', '-passout', pass, '-out', files.clientKeyEncrypted);
+  for (const [name, keystore] of [
+    ['broker', 'broker.p12'],
+    ['client', files.clientKeystore],
+  ]) {
+    openssl(dir, 'pkcs12', '-export', '-in', `${name}.pem`, '-inkey', `${name}.key`, '-certfile', 'ca.pem', '-name', name, '-passout', pass, '-out', keystore);
+  }
+  rmSync(files.truststore, { force: true });
+  execFileSync(
+    'keytool',
+    ['-importcert', '-noprompt', '-alias', 'ca', '-file', files.ca, '-keystore', files.truststore, '-storetype', 'PKCS12', '-storepass', files.password],
+    {
+      stdio: 'ignore',
+    },
+  );
+  return [
+    `ssl.keystore.location=${join(dir, 'broker.p12')}`,
+    'ssl.keystore.type=PKCS12',
+    `ssl.keystore.password=${files.password}`,
+    `ssl.key.password=${files.password}`,
+    // whom a listener requiring client certificates trusts
+    `ssl.truststore.location=${files.ca}`,
+    'ssl.truststore.type=PEM',
+  ];
+}
+
+/** Writes the broker's configuration and formats fresh storage (SCRAM users and certificates created here). */
 function formatBroker(broker) {
   mkdirSync(broker.runDir, { recursive: true });
   const data = join(broker.runDir, 'data');
   rmSync(data, { recursive: true, force: true });
-  const listeners = [['PLAINTEXT', broker.brokers], ...broker.extraListeners];
+  const listeners = [['PLAINTEXT', broker.brokers], ...broker.listeners];
   const lines = [
     'process.roles=broker,controller',
     'node.id=1',
@@ -154,7 +252,7 @@ function formatBroker(broker) {
     `advertised.listeners=${listeners.map(([name, address]) => `${name}://${address}`).join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL',
     `log.dirs=${data}`,
     // Kafka's defaults everywhere else (auto.create.topics.enable=true, group.initial.rebalance.delay.ms=3000,
     // message.max.bytes=1048588, 50 offsets partitions): tests see what real clusters do. A single node
@@ -166,57 +264,23 @@ function formatBroker(broker) {
     'share.coordinator.state.topic.min.isr=1',
   ];
   const format = [];
-  if (broker.extraListeners.some(([name]) => name === 'SASL_PLAINTEXT')) {
+  if (broker.tls) {
+    const plain = `org.apache.kafka.common.security.plain.PlainLoginModule required user_${saslUser}="${saslPassword}";`;
     const scram = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
     lines.push(
       'sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
       `listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=${scram}`,
       `listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=${scram}`,
-      `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${servers.saslUser}="${servers.saslPassword}";`,
+      `listener.name.sasl_plaintext.plain.sasl.jaas.config=${plain}`,
+      // Confluent Cloud's shape: PLAIN only, over TLS
+      'listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN',
+      `listener.name.sasl_ssl.plain.sasl.jaas.config=${plain}`,
+      ...makeCertificates(broker.runDir, broker.tls),
+      'listener.name.mtls.ssl.client.auth=required',
     );
     for (const mechanism of ['SCRAM-SHA-256', 'SCRAM-SHA-512']) {
-      format.push('--add-scram', `${mechanism}=[name=${servers.saslUser},password=${servers.saslPassword}]`);
+      format.push('--add-scram', `${mechanism}=[name=${saslUser},password=${saslPassword}]`);
     }
-  }
-  if (broker.extraListeners.some(([name]) => name === 'SSL')) {
-    const keystore = join(broker.runDir, 'broker.p12');
-    rmSync(keystore, { force: true });
-    execFileSync(
-      'keytool',
-      [
-        '-genkeypair',
-        '-alias',
-        'broker',
-        '-keyalg',
-        'RSA',
-        '-keysize',
-        '2048',
-        '-validity',
-        '3650',
-        '-dname',
-        'CN=localhost',
-        '-ext',
-        'SAN=ip:127.0.0.1,dns:localhost',
-        '-keystore',
-        keystore,
-        '-storetype',
-        'PKCS12',
-        '-storepass',
-        servers.saslPassword,
-        '-keypass',
-        servers.saslPassword,
-      ],
-      { stdio: 'ignore' },
-    );
-    execFileSync('keytool', ['-exportcert', '-alias', 'broker', '-keystore', keystore, '-storepass', servers.saslPassword, '-rfc', '-file', servers.tlsCa], {
-      stdio: 'ignore',
-    });
-    lines.push(
-      `listener.name.ssl.ssl.keystore.location=${keystore}`,
-      'listener.name.ssl.ssl.keystore.type=PKCS12',
-      `listener.name.ssl.ssl.keystore.password=${servers.saslPassword}`,
-      `listener.name.ssl.ssl.key.password=${servers.saslPassword}`,
-    );
   }
   writeFileSync(join(broker.runDir, 'server.properties'), `${lines.join('\n')}\n`);
   writeFileSync(
@@ -284,17 +348,13 @@ async function stopProcess(pidFile) {
 }
 
 /**
- * A broker of its own, plaintext only, for tests that stop and restart one (the shared broker
- * must stay up for the others). `basePort` and `basePort + 1` are its broker and controller ports.
+ * A broker of its own, for tests that stop and restart one (the shared broker must stay up for
+ * the others). `basePort` and `basePort + 1` are its broker and controller ports; with `secured`,
+ * it has the shared broker's SASL and TLS listeners too, at the same offsets from `basePort`.
  */
-export async function spareBroker(name, basePort) {
+export async function spareBroker(name, basePort, { secured = false } = {}) {
   fetchServers();
-  const broker = {
-    runDir: join(cache, 'kafka', `run-${name}`),
-    brokers: `127.0.0.1:${basePort}`,
-    controller: `127.0.0.1:${basePort + 1}`,
-    extraListeners: [],
-  };
+  const broker = brokerAt(join(cache, 'kafka', `run-${name}`), basePort, secured);
   formatBroker(broker);
   const pidFile = join(broker.runDir, 'kafka.pid');
   const start = async () => {
@@ -305,7 +365,7 @@ export async function spareBroker(name, basePort) {
   };
   await start();
   return {
-    brokers: broker.brokers,
+    ...broker,
     start,
     stop: () => stopProcess(pidFile),
     /** Freezes the broker (SIGSTOP): connections stay open and nothing answers, as in a long GC pause. */
@@ -342,7 +402,7 @@ export async function up() {
     registry || waitUntil(registryAnswers, 'the schema registry', 120_000, join(kafkaRun, 'registry.pid')),
   ]);
   log(
-    `Kafka on ${servers.brokers} (SASL on ${servers.saslBrokers}, TLS on ${servers.tlsBrokers}), registry on ${servers.registry}, up in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+    `Kafka on ${servers.brokers} (SASL on ${servers.saslBrokers}, TLS on ${servers.tlsBrokers}, TLS with client certificates on ${servers.mtlsBrokers}, SASL_SSL on ${servers.saslSslBrokers}), registry on ${servers.registry}, up in ${((Date.now() - started) / 1000).toFixed(1)}s`,
   );
   return true;
 }

@@ -13,6 +13,26 @@ import { defaultOnError, type ErrorCallback, type RetryOptions } from './pubsub/
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
 
+/** Kafka TLS: whom to trust, and the client's certificate for brokers that ask for one. File paths. */
+export interface TlsOptions {
+  /** The CA certificate(s) that signed the brokers' (PEM). */
+  ca?: string;
+  /** The client certificate (PEM), with its key. */
+  cert?: string;
+  /** The client certificate's private key (PEM), encrypted or not. */
+  key?: string;
+  /** The passphrase of an encrypted `key`. */
+  keyPassword?: string;
+  /** The client certificate and key in a PKCS#12 keystore, instead of `cert` and `key`. */
+  keystore?: string;
+  keystorePassword?: string;
+  /** The CA certificate(s) to trust, as a PEM file (as `ca`). */
+  truststore?: string;
+  truststorePassword?: string;
+  /** Whether the brokers' certificates must name the host connected to (default true). */
+  checkHostname?: boolean;
+}
+
 /** What a library user (or the CLI, from its flags) may give; everything is optional. */
 export interface FactoryOptions {
   /** `local` (the default, or ZPS_ENV / ENV): the memory broker; anything else: Kafka. */
@@ -37,8 +57,8 @@ export interface FactoryOptions {
   onError?: ErrorCallback;
   /** Kafka SASL (default: ZPS_SASL_MECHANISM with ZPS_SASL_USERNAME / ZPS_SASL_PASSWORD). */
   sasl?: { mechanism: string; username?: string; password?: string };
-  /** Kafka TLS (default: ZPS_TLS, ZPS_TLS_CA). */
-  tls?: boolean | { ca?: string };
+  /** Kafka TLS (default: ZPS_TLS, ZPS_TLS_CA, ZPS_TLS_CERT, ZPS_TLS_KEY, ZPS_TLS_KEY_PASSWORD). */
+  tls?: boolean | TlsOptions;
   /** Local mode: limits of a daemon this factory starts. */
   daemonLimits?: Partial<BrokerLimits>;
   /** Local mode: a daemon this factory starts also answers Kafka clients here (default: ZPS_KAFKA_LISTEN), as 127.0.0.1:9092. */
@@ -56,7 +76,7 @@ export interface Settings {
   brokers: string[];
   schemaRegistryUrl?: string;
   sasl?: { mechanism: SaslMechanism; username: string; password: string };
-  tls?: { ca?: string };
+  tls?: TlsOptions;
   /** The consumer group of consumers created without one (and of `zps consume` with ZPS_GROUP). */
   group?: string;
   socket: string;
@@ -84,9 +104,18 @@ export interface OptionNames {
   kafkaBrokers: string;
   socketPath: string;
   tlsCa: string;
+  tlsCert: string;
+  tlsKey: string;
 }
 
-const LIBRARY_NAMES: OptionNames = { environment: 'environment', kafkaBrokers: 'kafkaBrokers', socketPath: 'socketPath', tlsCa: 'tls.ca' };
+const LIBRARY_NAMES: OptionNames = {
+  environment: 'environment',
+  kafkaBrokers: 'kafkaBrokers',
+  socketPath: 'socketPath',
+  tlsCa: 'tls.ca',
+  tlsCert: 'tls.cert',
+  tlsKey: 'tls.key',
+};
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -139,17 +168,47 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
   const brokers =
     options.kafkaBrokers !== undefined ? ([options.kafkaBrokers.join(','), names.kafkaBrokers] as const) : fromEnv('ZPS_BROKERS', 'KAFKA_BROKERS');
   if (brokers !== undefined) settings.brokers = parseBrokers(brokers[0], brokers[1]);
-  const tlsOption = typeof options.tls === 'object' ? options.tls : undefined;
-  const [tlsCa, tlsCaFrom] = tlsOption?.ca !== undefined ? [tlsOption.ca, names.tlsCa] : (fromEnv('ZPS_TLS_CA') ?? [undefined, '']);
-  if (tlsCa !== undefined) {
-    try {
-      accessSync(tlsCa, constants.R_OK);
-    } catch (error) {
-      throw usageError(`cannot read the CA certificate ${tlsCa} given by ${tlsCaFrom}: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
-    }
-  }
-  if (options.tls === true || tlsOption || isTrue(env.ZPS_TLS) || tlsCa !== undefined) settings.tls = { ca: tlsCa };
+  settings.tls = resolveTls(options.tls, env, names, fromEnv);
   return { settings, notes };
+}
+
+/**
+ * Kafka TLS: on when asked for, or when any of its files is given. Each file must be readable
+ * (a usage error naming it and where it came from); keys are decrypted when connecting.
+ */
+function resolveTls(
+  option: FactoryOptions['tls'],
+  env: NodeJS.ProcessEnv,
+  names: OptionNames,
+  fromEnv: (...variables: string[]) => [string, string] | undefined,
+): TlsOptions | undefined {
+  const given = typeof option === 'object' ? option : {};
+  const tls: TlsOptions = { ...given };
+  const files: [keyof TlsOptions, string, string, string | undefined][] = [
+    ['ca', 'CA certificate', names.tlsCa, 'ZPS_TLS_CA'],
+    ['cert', 'client certificate', names.tlsCert, 'ZPS_TLS_CERT'],
+    ['key', 'client key', names.tlsKey, 'ZPS_TLS_KEY'],
+    ['keystore', 'keystore', 'tls.keystore', undefined],
+    ['truststore', 'truststore', 'tls.truststore', undefined],
+  ];
+  for (const [field, what, optionName, variable] of files) {
+    const [file, from] = given[field] !== undefined ? [given[field] as string, optionName] : ((variable && fromEnv(variable)) ?? [undefined, '']);
+    if (file === undefined) continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (error) {
+      throw usageError(`cannot read the ${what} ${file} given by ${from}: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
+    }
+    (tls as Record<string, unknown>)[field] = file;
+  }
+  if (tls.cert !== undefined && tls.key === undefined)
+    throw usageError(`the client certificate ${tls.cert} needs its key: give it with ${names.tlsKey} (ZPS_TLS_KEY)`);
+  if (tls.key !== undefined && tls.cert === undefined)
+    throw usageError(`the client key ${tls.key} needs its certificate: give it with ${names.tlsCert} (ZPS_TLS_CERT)`);
+  tls.keyPassword ??= fromEnv('ZPS_TLS_KEY_PASSWORD')?.[0];
+  const anyFile = files.some(([field]) => tls[field] !== undefined);
+  if (!(option === true || typeof option === 'object' || isTrue(env.ZPS_TLS) || anyFile)) return undefined;
+  return Object.fromEntries(Object.entries(tls).filter(([, value]) => value !== undefined)) as TlsOptions;
 }
 
 /**

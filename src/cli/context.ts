@@ -1,7 +1,7 @@
 import { toolsFor } from '../factory.js';
 import type { Io } from './io.js';
 import type { ToolsFactory } from '../pubsub/types.js';
-import { parseDuration, resolveSettings, type Settings } from '../settings.js';
+import { parseDuration, resolveSettings, type Settings, type TlsOptions } from '../settings.js';
 import { Output } from './output.js';
 import { createUi, type Ui } from './ui.js';
 
@@ -14,6 +14,8 @@ export interface GlobalOptions {
   saslMechanism?: string;
   tls?: boolean;
   tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   timeout?: string;
   json?: boolean;
   verbose?: boolean;
@@ -24,7 +26,13 @@ export interface GlobalOptions {
 export type ToolsBuilder = (settings: Settings) => ToolsFactory;
 
 /** The CLI's names for the settings, in its errors. */
-const FLAG_NAMES = { environment: '--env', kafkaBrokers: '--brokers', socketPath: '--socket', tlsCa: '--tls-ca' };
+const FLAG_NAMES = { environment: '--env', kafkaBrokers: '--brokers', socketPath: '--socket', tlsCa: '--tls-ca', tlsCert: '--tls-cert', tlsKey: '--tls-key' };
+
+/** --tls-ca, --tls-cert and --tls-key, which turn TLS on; else --tls. */
+function tlsFlags(options: GlobalOptions): boolean | TlsOptions | undefined {
+  const files = { ca: options.tlsCa, cert: options.tlsCert, key: options.tlsKey };
+  return Object.values(files).some((file) => file !== undefined) ? files : options.tls;
+}
 
 /** What a command needs from the outside world, built once from flags and environment. */
 export class CliContext {
@@ -66,7 +74,7 @@ export class CliContext {
         consumerGroup: options.group,
         socketPath: options.socket,
         sasl: options.saslMechanism === undefined ? undefined : { mechanism: options.saslMechanism },
-        tls: options.tlsCa !== undefined ? { ca: options.tlsCa } : options.tls,
+        tls: tlsFlags(options),
         timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
         verbose: this.verbose,
         onDaemonStarting: this.onDaemonStarting,

@@ -32,6 +32,7 @@ const HINTS: Record<ErrorReason, string> = {
   'socket-dir-unsafe': 'use a directory only you can access (chmod 700), or another --socket',
   'brokers-unreachable': 'check --brokers (ZPS_BROKERS) and that the brokers are up',
   'tls-untrusted': "give the CA that signed the brokers' certificates with --tls-ca (ZPS_TLS_CA), or check that it is that one",
+  'tls-client-refused': 'give a client certificate signed by a CA the brokers trust, with --tls-cert and --tls-key (ZPS_TLS_CERT, ZPS_TLS_KEY)',
   'registry-unreachable': 'check --schema-registry (ZPS_SCHEMA_REGISTRY) and that the registry is up',
   'no-schema-registry': 'set --schema-registry or ZPS_SCHEMA_REGISTRY',
   'schema-needs-kafka': 'set --env and --schema-registry',

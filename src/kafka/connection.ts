@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Consumer, ConsumerConfig, Kafka, KafkaConfig } from 'kafkajs';
 import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../settings.js';
 import { installOffsetResetFix, installRequestFraming, installRequestQueueFix } from './internals.js';
+import { tlsConnectionOptions } from './tls.js';
 
 export type KafkaSettings = Pick<Settings, 'brokers' | 'sasl' | 'tls' | 'timeoutMs'> & { verbose?: boolean };
 
@@ -70,7 +70,7 @@ function kafkaConfig(settings: KafkaSettings, logLevel: typeof import('kafkajs')
         if (settings.verbose) process.stderr.write(`zps: kafkajs: ${log.message}\n`);
       },
   };
-  if (settings.tls) config.ssl = settings.tls.ca ? { ca: [readFileSync(settings.tls.ca, 'utf8')] } : true;
+  if (settings.tls) config.ssl = tlsConnectionOptions(settings.tls);
   if (settings.sasl) {
     config.sasl = {
       mechanism: settings.sasl.mechanism,
@@ -118,6 +118,9 @@ function connectFailure(message: string): string {
     .replace(/^(?:Connection error: )?getaddrinfo ENOTFOUND (\S+)$/, 'unknown host $1');
 }
 
+/** A TLS alert by which brokers refuse the client's certificate, or its absence. */
+const CLIENT_CERTIFICATE_REFUSED = /alert (bad certificate|certificate (?:unknown|required|revoked|expired|unsupported)|unknown ca|access denied)/i;
+
 const TLS_ERROR = /SELF_SIGNED|self[- ]signed|certificate|UNABLE_TO_VERIFY|CERT_|unable to (get|verify)/i;
 
 /**
@@ -135,6 +138,13 @@ export function kafkaError(error: unknown, settings: KafkaSettings, what?: strin
       code: 'auth',
       cause: error,
     });
+  }
+  const refused = CLIENT_CERTIFICATE_REFUSED.exec(message);
+  if (refused) {
+    const certificate = settings.tls?.cert ?? settings.tls?.keystore;
+    const why =
+      certificate === undefined ? 'the brokers require a client certificate and none was given' : `the brokers refused the client certificate ${certificate}`;
+    return new ZpsError(`${prefix}TLS with ${brokers} failed: ${why} (${refused[0]})`, { code: 'auth', reason: 'tls-client-refused', cause: error });
   }
   if (TLS_ERROR.test(message) || TLS_ERROR.test(String((error as { code?: string }).code))) {
     return new ZpsError(`${prefix}TLS with ${brokers} failed: ${message}`, { code: 'auth', reason: 'tls-untrusted', cause: error });

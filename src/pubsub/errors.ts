@@ -30,6 +30,7 @@ export type ErrorReason =
   | 'socket-dir-unsafe'
   | 'brokers-unreachable'
   | 'tls-untrusted'
+  | 'tls-client-refused'
   | 'registry-unreachable'
   | 'no-schema-registry'
   | 'schema-needs-kafka'

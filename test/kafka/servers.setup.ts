@@ -14,6 +14,11 @@ export default async function setup(): Promise<() => Promise<void>> {
   process.env.ZPS_TEST_REGISTRY = servers.registry;
   process.env.ZPS_TEST_SASL_USER = servers.saslUser;
   process.env.ZPS_TEST_SASL_PASSWORD = servers.saslPassword;
+  // Already set: the client-certificate tests run against another broker with these listeners
+  // (a spare one, from spareBroker(name, basePort, { secured: true })).
+  process.env.ZPS_TEST_MTLS_BROKERS ??= servers.mtlsBrokers;
+  process.env.ZPS_TEST_SASL_SSL_BROKERS ??= servers.saslSslBrokers;
+  process.env.ZPS_TEST_TLS_FILES ??= JSON.stringify(servers.tls);
   return async () => {
     if (started) await down();
   };
