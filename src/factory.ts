@@ -16,7 +16,9 @@ export function createFactory(options: FactoryOptions = {}): PubSubFactory {
 
 /** The tools API as well (senders of raw batches, readers from offsets): what the zps command uses. */
 export function createTools(options: FactoryOptions = {}): ToolsFactory {
-  return toolsFor(resolveSettings(options).settings);
+  const { settings, warnings } = resolveSettings(options);
+  for (const warning of warnings) process.stderr.write(`zps: ${warning}\n`);
+  return toolsFor(settings);
 }
 
 /** The factory for settings already resolved (the CLI resolves them itself, to name its flags). */
@@ -32,6 +34,6 @@ function backendFor(settings: Settings): Backend {
   return {
     driver: async () => new (await import('./kafka/driver.js')).KafkaDriver(settings),
     // loaded only when a schema is in play: Avro, JSON Schema and protobuf support weigh a lot
-    ...(registry ? { schemas: async () => new (await import('./kafka/schema.js')).SchemaCodec(registry) } : {}),
+    ...(registry ? { schemas: async () => new (await import('./kafka/schema.js')).SchemaCodec(registry, settings.schemaRegistryAuth) } : {}),
   };
 }

@@ -1,17 +1,23 @@
 /**
  * Every setting of zps, resolved once: an explicit value (a library option, or the CLI's flag)
- * beats the first set environment variable, which beats the default (README, Settings). The result is
- * one typed object with one name per setting, which the factory, the drivers and the commands read.
+ * beats a client property (`-X`, then the properties file), which beats the first set environment
+ * variable, which beats the default (README, Settings). The result is one typed object with one
+ * name per setting, which the factory, the drivers and the commands read.
  */
 import { type ListenAddress, parseListenAddress } from './daemon/kafka/address.js';
 import { accessSync, constants } from 'node:fs';
 import { defaultSocketPath } from './daemon/paths.js';
 import type { BrokerLimits } from './memory/broker.js';
+import { ClientProperties, notYetSupported, parseJaasConfig } from './properties/client.js';
 import { describeError, usageError } from './pubsub/errors.js';
 import { defaultOnError, type ErrorCallback, type RetryOptions } from './pubsub/retry.js';
 
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+/** Mechanisms Kafka clients name that zps does not speak yet: a usage error saying so, not "invalid". */
+const SASL_NOT_YET = ['oauthbearer', 'aws-msk-iam'];
+
+const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 
 /** What a library user (or the CLI, from its flags) may give; everything is optional. */
 export interface FactoryOptions {
@@ -20,6 +26,13 @@ export interface FactoryOptions {
   kafkaBrokers?: string[];
   consumerGroup?: string;
   schemaRegistryUrl?: string;
+  /**
+   * Kafka client properties by their Java/librdkafka names (`{ 'security.protocol': 'SASL_SSL' }`):
+   * below the options above, above `propertiesFile` (the CLI's `-X`).
+   */
+  properties?: Record<string, string>;
+  /** A `.properties` file of client properties (default: ZPS_PROPERTIES; the CLI's `--properties`). */
+  propertiesFile?: string;
   /** Local mode: keep the broker in this process instead of the shared daemon (unit tests). */
   inProcess?: boolean;
   /** Local mode: the daemon's socket (default: ZPS_SOCKET, then the per-user default). */
@@ -49,14 +62,33 @@ export interface FactoryOptions {
   onDaemonStarting?: () => (() => void) | undefined;
 }
 
+/** Kafka TLS: the CA to trust, the client's certificate, and whether the brokers' host names are checked. */
+export interface TlsSettings {
+  ca?: string;
+  /** The client certificate and its key (PEM files), the key's passphrase. */
+  cert?: string;
+  key?: string;
+  keyPassword?: string;
+  /** A PKCS#12 keystore (certificate and key) and its password. */
+  keystore?: string;
+  keystorePassword?: string;
+  /** A truststore (PKCS#12 or PEM) of the CAs to trust, and its password. */
+  truststore?: string;
+  truststorePassword?: string;
+  /** false: the brokers' certificates are not checked against their host names (ssl.endpoint.identification.algorithm empty). */
+  checkHostname?: boolean;
+}
+
 /** The resolved settings: every one decided, each under one name. */
 export interface Settings {
   /** `local`, or the name of a Kafka environment. */
   environment: string;
   brokers: string[];
   schemaRegistryUrl?: string;
+  /** The registry's HTTP basic auth (basic.auth.user.info). */
+  schemaRegistryAuth?: { username: string; password: string };
   sasl?: { mechanism: SaslMechanism; username: string; password: string };
-  tls?: { ca?: string };
+  tls?: TlsSettings;
   /** The consumer group of consumers created without one (and of `zps consume` with ZPS_GROUP). */
   group?: string;
   socket: string;
@@ -76,6 +108,8 @@ export interface ResolvedSettings {
   settings: Settings;
   /** What --verbose tells about the resolution (an environment variable ignored, say). */
   notes: string[];
+  /** What stderr always tells (a properties file others can read holds a secret, say). */
+  warnings: string[];
 }
 
 /** How the caller names each option in errors: the CLI names its flags, the library its options. */
@@ -84,23 +118,49 @@ export interface OptionNames {
   kafkaBrokers: string;
   socketPath: string;
   tlsCa: string;
+  saslMechanism: string;
+  properties: string;
+  propertiesFile: string;
 }
 
-const LIBRARY_NAMES: OptionNames = { environment: 'environment', kafkaBrokers: 'kafkaBrokers', socketPath: 'socketPath', tlsCa: 'tls.ca' };
+const LIBRARY_NAMES: OptionNames = {
+  environment: 'environment',
+  kafkaBrokers: 'kafkaBrokers',
+  socketPath: 'socketPath',
+  tlsCa: 'tls.ca',
+  saslMechanism: 'sasl.mechanism',
+  properties: 'properties',
+  propertiesFile: 'propertiesFile',
+};
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** A value and where it came from (a flag, `bootstrap.servers in -X`, an environment variable). */
+type Sourced = readonly [value: string, from: string];
+
 /**
- * Resolves the options against the environment. Values that cannot work are usage errors naming
- * where they came from; Kafka's settings are checked only for Kafka environments.
+ * Resolves the options against the client properties and the environment. Values that cannot
+ * work are usage errors naming where they came from; Kafka's settings are checked only for Kafka environments.
  */
 export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.ProcessEnv = process.env, names: OptionNames = LIBRARY_NAMES): ResolvedSettings {
   const notes: string[] = [];
+  const warnings: string[] = [];
   /** The first of these environment variables that is set (and not empty), with its name. */
-  const fromEnv = (...variables: string[]): [string, string] | undefined => {
+  const fromEnv = (...variables: string[]): Sourced | undefined => {
     const name = variables.find((n) => env[n] !== undefined && env[n] !== '');
     return name === undefined ? undefined : [env[name]!, name];
   };
+  const file = options.propertiesFile !== undefined ? ([options.propertiesFile, names.propertiesFile] as const) : fromEnv('ZPS_PROPERTIES');
+  const properties = ClientProperties.load({ properties: options.properties, propertiesName: names.properties, file: file && [file[0], file[1]] }, warnings);
+  const unused = properties.unused();
+  if (unused.length > 0) notes.push(`client properties not used by zps: ${unused.join(', ')}`);
+  /**
+   * The option, else the first of these client properties, else the first set environment variable.
+   * Contexts go here: a context named by --context between the properties and the environment, the
+   * one named by ZPS_CONTEXT (or the current one) after the environment.
+   */
+  const pick = (option: string | undefined, optionName: string, propertyNames: string[], variables: string[]): Sourced | undefined =>
+    option !== undefined ? [option, optionName] : (properties.get(...propertyNames) ?? fromEnv(...variables));
   const [environment, environmentFrom] = pickEnvironment(options.environment, names.environment, env, notes);
   if (environment === '') throw usageError(`${environmentFrom} is empty: name an environment (local, or any other name for Kafka)`);
   const [socket, socketFrom] = options.socketPath !== undefined ? [options.socketPath, names.socketPath] : (fromEnv('ZPS_SOCKET') ?? [undefined, '']);
@@ -109,8 +169,8 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
   const settings: Settings = {
     environment,
     brokers: ['localhost:9092'],
-    schemaRegistryUrl: options.schemaRegistryUrl ?? fromEnv('ZPS_SCHEMA_REGISTRY', 'SCHEMA_REGISTRY_URL')?.[0],
-    group: options.consumerGroup ?? fromEnv('ZPS_GROUP')?.[0],
+    schemaRegistryUrl: pick(options.schemaRegistryUrl, 'schemaRegistryUrl', ['schema.registry.url'], ['ZPS_SCHEMA_REGISTRY', 'SCHEMA_REGISTRY_URL'])?.[0],
+    group: pick(options.consumerGroup, 'consumerGroup', ['group.id'], ['ZPS_GROUP'])?.[0],
     socket: socket ?? defaultSocketPath(env),
     inProcess: options.inProcess ?? false,
     autostart: options.autostart ?? env.ZPS_NO_AUTOSTART !== '1',
@@ -122,25 +182,29 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
     verbose: options.verbose ?? false,
     onDaemonStarting: options.onDaemonStarting,
   };
-  const mechanism = options.sasl?.mechanism ?? fromEnv('ZPS_SASL_MECHANISM')?.[0];
-  if (mechanism !== undefined) {
-    const lower = mechanism.toLowerCase();
-    if (!(SASL_MECHANISMS as readonly string[]).includes(lower)) {
-      throw usageError(`invalid SASL mechanism '${mechanism}': use ${SASL_MECHANISMS.join(', ')}`);
-    }
+  const protocol = securityProtocol(properties);
+  const mechanism = pick(options.sasl?.mechanism, names.saslMechanism, ['sasl.mechanism', 'sasl.mechanisms'], ['ZPS_SASL_MECHANISM']);
+  // security.protocol decides, as in Java clients, unless a flag (option) asks for SASL itself
+  const saslOn = protocol ? protocol[0].startsWith('SASL_') || options.sasl !== undefined : mechanism !== undefined;
+  if (saslOn) {
+    if (mechanism === undefined)
+      throw usageError(`security.protocol=${protocol![0]} in ${protocol![1]} needs sasl.mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`);
+    const jaas = properties.find((layer, from) =>
+      layer.has('sasl.jaas.config') ? parseJaasConfig(layer.get('sasl.jaas.config')!, `sasl.jaas.config in ${from}`) : undefined,
+    );
     settings.sasl = {
-      mechanism: lower as SaslMechanism,
-      username: options.sasl?.username ?? fromEnv('ZPS_SASL_USERNAME', 'KAFKA_USERNAME')?.[0] ?? '',
-      password: options.sasl?.password ?? fromEnv('ZPS_SASL_PASSWORD', 'KAFKA_PASSWORD')?.[0] ?? '',
+      mechanism: saslMechanism(...mechanism),
+      username: options.sasl?.username ?? properties.get('sasl.username')?.[0] ?? jaas?.username ?? fromEnv('ZPS_SASL_USERNAME', 'KAFKA_USERNAME')?.[0] ?? '',
+      password: options.sasl?.password ?? properties.get('sasl.password')?.[0] ?? jaas?.password ?? fromEnv('ZPS_SASL_PASSWORD', 'KAFKA_PASSWORD')?.[0] ?? '',
     };
   }
-  if (environment === 'local') return { settings, notes };
+  if (environment === 'local') return { settings, notes, warnings };
 
-  const brokers =
-    options.kafkaBrokers !== undefined ? ([options.kafkaBrokers.join(','), names.kafkaBrokers] as const) : fromEnv('ZPS_BROKERS', 'KAFKA_BROKERS');
+  const brokers = pick(options.kafkaBrokers?.join(','), names.kafkaBrokers, ['bootstrap.servers', 'metadata.broker.list'], ['ZPS_BROKERS', 'KAFKA_BROKERS']);
   if (brokers !== undefined) settings.brokers = parseBrokers(brokers[0], brokers[1]);
+  settings.schemaRegistryAuth = registryAuth(properties);
   const tlsOption = typeof options.tls === 'object' ? options.tls : undefined;
-  const [tlsCa, tlsCaFrom] = tlsOption?.ca !== undefined ? [tlsOption.ca, names.tlsCa] : (fromEnv('ZPS_TLS_CA') ?? [undefined, '']);
+  const [tlsCa, tlsCaFrom] = pick(tlsOption?.ca, names.tlsCa, ['ssl.ca.location'], ['ZPS_TLS_CA']) ?? [undefined, ''];
   if (tlsCa !== undefined) {
     try {
       accessSync(tlsCa, constants.R_OK);
@@ -148,8 +212,65 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
       throw usageError(`cannot read the CA certificate ${tlsCa} given by ${tlsCaFrom}: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
     }
   }
-  if (options.tls === true || tlsOption || isTrue(env.ZPS_TLS) || tlsCa !== undefined) settings.tls = { ca: tlsCa };
-  return { settings, notes };
+  const tlsOn = options.tls === true || tlsOption !== undefined || (protocol ? protocol[0].endsWith('SSL') : isTrue(env.ZPS_TLS) || tlsCa !== undefined);
+  if (tlsOn) settings.tls = { ca: tlsCa, ...tlsProperties(properties, warnings) };
+  return { settings, notes, warnings };
+}
+
+function securityProtocol(properties: ClientProperties): Sourced | undefined {
+  const protocol = properties.get('security.protocol');
+  if (protocol === undefined) return undefined;
+  const [upper, layer] = [protocol[0].toUpperCase(), protocol[1].replace(/^security\.protocol in /, '')];
+  if (!SECURITY_PROTOCOLS.includes(upper)) throw usageError(`invalid security.protocol '${protocol[0]}' in ${layer}: use ${SECURITY_PROTOCOLS.join(', ')}`);
+  return [upper, layer];
+}
+
+/** `plain`, `SCRAM-SHA-256`, `AWS_MSK_IAM`: the flag's and Kafka's spellings alike. */
+function saslMechanism(name: string, from: string): SaslMechanism {
+  const lower = name.toLowerCase().replaceAll('_', '-');
+  if (SASL_NOT_YET.includes(lower)) throw notYetSupported(lower, from);
+  if (!(SASL_MECHANISMS as readonly string[]).includes(lower)) {
+    throw usageError(`invalid SASL mechanism '${name}' in ${from}: use ${SASL_MECHANISMS.join(', ')}`);
+  }
+  return lower as SaslMechanism;
+}
+
+/** The Java property names of the TLS client certificate, keystore and truststore, by their field in TlsSettings. */
+const TLS_PROPERTIES = {
+  cert: 'ssl.certificate.location',
+  key: 'ssl.key.location',
+  keyPassword: 'ssl.key.password',
+  keystore: 'ssl.keystore.location',
+  keystorePassword: 'ssl.keystore.password',
+  truststore: 'ssl.truststore.location',
+  truststorePassword: 'ssl.truststore.password',
+} as const;
+
+function tlsProperties(properties: ClientProperties, warnings: string[]): Omit<TlsSettings, 'ca'> {
+  const tls: Omit<TlsSettings, 'ca'> = {};
+  for (const [field, name] of Object.entries(TLS_PROPERTIES) as [keyof typeof TLS_PROPERTIES, string][]) {
+    const value = properties.get(name)?.[0];
+    if (value !== undefined) tls[field] = value;
+  }
+  const identification = properties.get('ssl.endpoint.identification.algorithm');
+  if (identification !== undefined) {
+    const [algorithm, from] = identification;
+    if (algorithm === '') {
+      tls.checkHostname = false;
+      warnings.push(`${from} is empty: the brokers' certificates are not checked against their host names`);
+    } else if (algorithm.toLowerCase() !== 'https') throw usageError(`invalid ${from} '${algorithm}': use https, or nothing for no host name check`);
+  }
+  return tls;
+}
+
+/** basic.auth.user.info (`user:password`), the schema registry's HTTP basic auth. */
+function registryAuth(properties: ClientProperties): Settings['schemaRegistryAuth'] {
+  const info = properties.get('schema.registry.basic.auth.user.info', 'basic.auth.user.info');
+  if (info === undefined) return undefined;
+  const colon = info[0].indexOf(':');
+  // the value is a secret: the error names where it is, never what it is
+  if (colon < 0) throw usageError(`invalid ${info[1]}: use user:password`);
+  return { username: info[0].slice(0, colon), password: info[0].slice(colon + 1) };
 }
 
 /**

@@ -70,7 +70,10 @@ function kafkaConfig(settings: KafkaSettings, logLevel: typeof import('kafkajs')
         if (settings.verbose) process.stderr.write(`zps: kafkajs: ${log.message}\n`);
       },
   };
-  if (settings.tls) config.ssl = settings.tls.ca ? { ca: [readFileSync(settings.tls.ca, 'utf8')] } : true;
+  if (settings.tls) {
+    config.ssl = settings.tls.ca ? { ca: [readFileSync(settings.tls.ca, 'utf8')] } : {};
+    if (settings.tls.checkHostname === false) config.ssl.checkServerIdentity = () => undefined;
+  }
   if (settings.sasl) {
     config.sasl = {
       mechanism: settings.sasl.mechanism,

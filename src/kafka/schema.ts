@@ -27,11 +27,17 @@ const SCHEMA_TYPES: Record<string, 'AVRO' | 'JSON'> = { '.avsc': 'AVRO', '.json'
  */
 export class SchemaCodec implements RegistryCodec {
   // loaded only when a schema is in play: Avro, JSON Schema and protobuf support weigh a lot
-  private readonly client = new Lazy(() => import('@kafkajs/confluent-schema-registry').then(({ SchemaRegistry }) => new SchemaRegistry({ host: this.url })));
+  private readonly client = new Lazy(() =>
+    import('@kafkajs/confluent-schema-registry').then(({ SchemaRegistry }) => new SchemaRegistry({ host: this.url, auth: this.auth })),
+  );
   /** One registry request per schema id, however many messages use it. */
   private readonly schemas = new LazyMap<number, SchemaInstance>();
 
-  constructor(readonly url: string) {}
+  /** `auth`: HTTP basic auth, as basic.auth.user.info gives it. */
+  constructor(
+    readonly url: string,
+    private readonly auth?: { username: string; password: string },
+  ) {}
 
   /** Registers the schema file under `subject` and returns an encoder for it. */
   async encoderFor(file: string, subject: string): Promise<ValueEncoder> {

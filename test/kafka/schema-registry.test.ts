@@ -18,10 +18,13 @@ const values = (text: string) => lines(text).map((l) => JSON.parse(l).value);
 let proxy: Server;
 let proxyUrl: string;
 const asked: string[] = [];
+/** The Authorization header of each request the proxy passed on. */
+const authorizations: (string | undefined)[] = [];
 beforeAll(async () => {
   const target = new URL(process.env.ZPS_TEST_REGISTRY!);
   proxy = createServer((req, res) => {
     asked.push(`${req.method} ${req.url}`);
+    authorizations.push(req.headers.authorization);
     const upstream = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (reply) => {
       res.writeHead(reply.statusCode ?? 502, reply.headers);
       reply.pipe(res);
@@ -100,6 +103,20 @@ describe('zps on Kafka with a schema registry', () => {
     expect(decoded.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, n) => ({ n })));
     expect(decoded.slice(50)).toEqual([{ plain: 'json' }, 'just text']);
     expect(asked.filter((a) => a.includes(`/schemas/ids/${id}`))).toHaveLength(1);
+  });
+
+  it('schema.registry.url and basic.auth.user.info from client properties: the registry gets basic auth, the secret is never printed', async () => {
+    const t = unique('props');
+    authorizations.length = 0;
+    // -X beats ZPS_SCHEMA_REGISTRY, which kz sets to the registry itself
+    const properties = ['-X', `schema.registry.url=${proxyUrl}`, '-X', 'basic.auth.user.info=reg-user:reg-Secret-77'];
+    const published = await kz(['publish', t, '--schema', 'test/fixtures/order.avsc', ...properties, '--verbose'], {
+      input: '{"id":1,"customer":"c-1","total":2.5}\n',
+    });
+    expect(published.code).toBe(0);
+    expect(published.stdout + published.stderr).not.toContain('reg-Secret-77');
+    expect(authorizations.length).toBeGreaterThan(0);
+    expect(new Set(authorizations)).toEqual(new Set([`Basic ${Buffer.from('reg-user:reg-Secret-77').toString('base64')}`]));
   });
 
   it('an unknown schema id is reported, the record printed as stored, the rest printed, exit 1 at the end', async () => {
