@@ -24,6 +24,8 @@ _zps() {
     '--sasl-mechanism[SASL mechanism]:mechanism:(plain scram-sha-256 scram-sha-512)'
     '--tls[use TLS]'
     '--tls-ca[CA certificate]:file:_files'
+    '(-F --properties)'{-F,--properties}'[Kafka client properties file]:file:_files'
+    '*'{-X,--property}'[Kafka client property]:name=value:'
     '--timeout[give up after]:duration:'
     '--json[NDJSON output]'
     '--no-color[no colors]'
