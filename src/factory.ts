@@ -16,9 +16,8 @@ export function createFactory(options: FactoryOptions = {}): PubSubFactory {
 
 /** The tools API as well (senders of raw batches, readers from offsets): what the zps command uses. */
 export function createTools(options: FactoryOptions = {}): ToolsFactory {
-  const { settings, warnings } = resolveSettings(options);
-  for (const warning of warnings) process.stderr.write(`zps: ${warning}\n`);
-  return toolsFor(settings);
+  // the library writes nothing to stderr: the warnings are the CLI's to show
+  return toolsFor(resolveSettings(options).settings);
 }
 
 /** The factory for settings already resolved (the CLI resolves them itself, to name its flags). */
