@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createFactory } from '../../dist/index.js';
 import { unique } from '../helpers/wait.js';
 import { zps, type RunOptions } from '../helpers/zps.js';
 
@@ -77,5 +78,25 @@ describe('client properties against the real broker', () => {
     const untrusted = await kz(['count', t, ...tls.slice(0, 4), '--timeout', '5s']);
     expect(untrusted.code).toBe(1);
     expect(untrusted.stderr).toMatch(/^zps: .*TLS with 127\.0\.0\.1:19095 failed/);
+  });
+
+  it('the library takes the same: properties (as -X) and propertiesFile (as -F), the option beating the file', async () => {
+    const t = unique('props');
+    const file = propertiesFile('library.properties', ['bootstrap.servers=127.0.0.1:1', 'security.protocol=SASL_PLAINTEXT', 'sasl.mechanism=PLAIN']);
+    const factory = createFactory({
+      environment: 'test',
+      propertiesFile: file,
+      properties: { 'bootstrap.servers': process.env.ZPS_TEST_SASL_BROKERS!, 'sasl.username': user(), 'sasl.password': password() },
+    });
+    try {
+      await (await factory.getPublisherFactory().create(t, 'm')).publish(null, { from: 'library' });
+    } finally {
+      await factory.close();
+    }
+    const x = ['-X', `sasl.username=${user()}`, '-X', `sasl.password=${password()}`, '-X', `bootstrap.servers=${process.env.ZPS_TEST_SASL_BROKERS}`];
+    expect(await kz(['consume', t, '-F', file, ...x])).toMatchObject({ code: 0, stdout: '{"from":"library"}\n' });
+    expect(() => createFactory({ environment: 'test', properties: { 'sasl.mechansim': 'PLAIN' } })).toThrow(
+      "unknown client property 'sasl.mechansim' in properties: did you mean sasl.mechanism?",
+    );
   });
 });
