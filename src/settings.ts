@@ -7,6 +7,7 @@
 import { type ListenAddress, parseListenAddress } from './daemon/kafka/address.js';
 import { accessSync, constants } from 'node:fs';
 import { defaultSocketPath } from './daemon/paths.js';
+import type { RegistryAccess } from './kafka/schema.js';
 import type { BrokerLimits } from './memory/broker.js';
 import { ClientProperties, notYetSupported, parseJaasConfig } from './properties/client.js';
 import { describeError, usageError } from './pubsub/errors.js';
@@ -85,8 +86,8 @@ export interface Settings {
   environment: string;
   brokers: string[];
   schemaRegistryUrl?: string;
-  /** The registry's HTTP basic auth (basic.auth.user.info). */
-  schemaRegistryAuth?: { username: string; password: string };
+  /** The registry's HTTP basic auth (basic.auth.user.info) and HTTPS CA (schema.registry.ssl.ca.location). */
+  schemaRegistryAccess?: RegistryAccess;
   sasl?: { mechanism: SaslMechanism; username: string; password: string };
   tls?: TlsSettings;
   /** The consumer group of consumers created without one (and of `zps consume` with ZPS_GROUP). */
@@ -202,19 +203,24 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
 
   const brokers = pick(options.kafkaBrokers?.join(','), names.kafkaBrokers, ['bootstrap.servers', 'metadata.broker.list'], ['ZPS_BROKERS', 'KAFKA_BROKERS']);
   if (brokers !== undefined) settings.brokers = parseBrokers(brokers[0], brokers[1]);
-  settings.schemaRegistryAuth = registryAuth(properties);
+  const registryCa = properties.get('schema.registry.ssl.ca.location');
+  if (registryCa !== undefined) checkReadable(...registryCa);
+  settings.schemaRegistryAccess = { auth: registryAuth(properties), ca: registryCa?.[0] };
   const tlsOption = typeof options.tls === 'object' ? options.tls : undefined;
   const [tlsCa, tlsCaFrom] = pick(tlsOption?.ca, names.tlsCa, ['ssl.ca.location'], ['ZPS_TLS_CA']) ?? [undefined, ''];
-  if (tlsCa !== undefined) {
-    try {
-      accessSync(tlsCa, constants.R_OK);
-    } catch (error) {
-      throw usageError(`cannot read the CA certificate ${tlsCa} given by ${tlsCaFrom}: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
-    }
-  }
+  if (tlsCa !== undefined) checkReadable(tlsCa, tlsCaFrom);
   const tlsOn = options.tls === true || tlsOption !== undefined || (protocol ? protocol[0].endsWith('SSL') : isTrue(env.ZPS_TLS) || tlsCa !== undefined);
   if (tlsOn) settings.tls = { ca: tlsCa, ...tlsProperties(properties, warnings) };
   return { settings, notes, warnings };
+}
+
+/** A CA certificate file that cannot be read is a usage error naming where it was given. */
+function checkReadable(file: string, from: string): void {
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (error) {
+    throw usageError(`cannot read the CA certificate ${file} given by ${from}: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
+  }
 }
 
 function securityProtocol(properties: ClientProperties): Sourced | undefined {
@@ -264,7 +270,7 @@ function tlsProperties(properties: ClientProperties, warnings: string[]): Omit<T
 }
 
 /** basic.auth.user.info (`user:password`), the schema registry's HTTP basic auth. */
-function registryAuth(properties: ClientProperties): Settings['schemaRegistryAuth'] {
+function registryAuth(properties: ClientProperties): RegistryAccess['auth'] {
   const info = properties.get('schema.registry.basic.auth.user.info', 'basic.auth.user.info');
   if (info === undefined) return undefined;
   const colon = info[0].indexOf(':');

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
 import { extname } from 'node:path';
 import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
 import type { SchemaRegistry as RegistryCodec } from '../pubsub/factory.js';
@@ -18,6 +19,12 @@ interface RegistryApi {
   api: { Subject: { register(request: { subject: string; body: { schemaType?: string; schema: string } }): Promise<{ data(): unknown }> } };
 }
 
+/** How to reach the registry: HTTP basic auth (basic.auth.user.info), the CA of its HTTPS certificate. */
+export interface RegistryAccess {
+  auth?: { username: string; password: string };
+  ca?: string;
+}
+
 const SCHEMA_TYPES: Record<string, 'AVRO' | 'JSON'> = { '.avsc': 'AVRO', '.json': 'JSON' };
 
 /**
@@ -28,16 +35,22 @@ const SCHEMA_TYPES: Record<string, 'AVRO' | 'JSON'> = { '.avsc': 'AVRO', '.json'
 export class SchemaCodec implements RegistryCodec {
   // loaded only when a schema is in play: Avro, JSON Schema and protobuf support weigh a lot
   private readonly client = new Lazy(() =>
-    import('@kafkajs/confluent-schema-registry').then(({ SchemaRegistry }) => new SchemaRegistry({ host: this.url, auth: this.auth })),
+    import('@kafkajs/confluent-schema-registry').then(
+      ({ SchemaRegistry }) => new SchemaRegistry({ host: this.url, auth: this.access.auth, agent: this.agent() }),
+    ),
   );
   /** One registry request per schema id, however many messages use it. */
   private readonly schemas = new LazyMap<number, SchemaInstance>();
 
-  /** `auth`: HTTP basic auth, as basic.auth.user.info gives it. */
   constructor(
     readonly url: string,
-    private readonly auth?: { username: string; password: string },
+    private readonly access: RegistryAccess = {},
   ) {}
+
+  /** An HTTPS agent trusting the registry's CA, when one is given. */
+  private agent(): Agent | undefined {
+    return this.access.ca === undefined ? undefined : new Agent({ ca: readFileSync(this.access.ca, 'utf8') });
+  }
 
   /** Registers the schema file under `subject` and returns an encoder for it. */
   async encoderFor(file: string, subject: string): Promise<ValueEncoder> {

@@ -33,6 +33,7 @@ export const USED_PROPERTIES: ReadonlySet<string> = new Set([
   'schema.registry.url',
   'basic.auth.user.info',
   'schema.registry.basic.auth.user.info',
+  'schema.registry.ssl.ca.location',
 ]);
 
 /** Names whose values are secrets: never printed, and a file holding one should be the owner's alone. */

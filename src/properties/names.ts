@@ -52,7 +52,7 @@ topic.metadata.refresh.fast.interval.ms topic.metadata.refresh.interval.ms topic
 const SCHEMA_REGISTRY_CLIENTS = `auto.register.schemas basic.auth.credentials.source bearer.auth.credentials.source
 bearer.auth.identity.pool.id bearer.auth.logical.cluster bearer.auth.token key.subject.name.strategy
 latest.compatibility.strict max.schemas.per.subject normalize.schemas schema.registry.basic.auth.credentials.source
-schema.registry.ssl.ca.location schema.registry.ssl.certificate.location schema.registry.ssl.key.location
+schema.registry.ssl.certificate.location schema.registry.ssl.key.location
 schema.registry.ssl.key.password schema.registry.ssl.keystore.location schema.registry.ssl.keystore.password
 schema.registry.ssl.truststore.location schema.registry.ssl.truststore.password specific.avro.reader
 use.latest.version use.schema.id value.subject.name.strategy`;

@@ -110,7 +110,7 @@ describe('precedence: option, -X (properties), properties file, environment, def
     );
     expect(settings.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'u', password: 'p' });
     expect(settings.tls).toEqual({ ca: undefined, cert: 'c.pem', key: 'k.pem', keystore: 'ks.p12', truststorePassword: 'tp' });
-    expect(settings.schemaRegistryAuth).toEqual({ username: 'reg', password: 'secret:with:colons' });
+    expect(settings.schemaRegistryAccess).toEqual({ auth: { username: 'reg', password: 'secret:with:colons' }, ca: undefined });
     const plaintext = resolveSettings({ properties: { 'security.protocol': 'PLAINTEXT' } }, { ...env, ZPS_TLS: '1', ZPS_SASL_MECHANISM: 'plain' });
     expect(plaintext.settings.tls).toBeUndefined();
     expect(plaintext.settings.sasl).toBeUndefined();
