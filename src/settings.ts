@@ -7,7 +7,6 @@
 import { type ListenAddress, parseListenAddress } from './daemon/kafka/address.js';
 import { accessSync, constants } from 'node:fs';
 import { defaultSocketPath } from './daemon/paths.js';
-import type { RegistryAccess } from './kafka/schema.js';
 import type { BrokerLimits } from './memory/broker.js';
 import { ClientProperties, notYetSupported, parseJaasConfig } from './properties/client.js';
 import { describeError, usageError } from './pubsub/errors.js';
@@ -78,6 +77,12 @@ export interface TlsSettings {
   truststorePassword?: string;
   /** false: the brokers' certificates are not checked against their host names (ssl.endpoint.identification.algorithm empty). */
   checkHostname?: boolean;
+}
+
+/** How to reach the schema registry: HTTP basic auth (basic.auth.user.info), the CA of its HTTPS certificate. */
+export interface RegistryAccess {
+  auth?: { username: string; password: string };
+  ca?: string;
 }
 
 /** The resolved settings: every one decided, each under one name. */

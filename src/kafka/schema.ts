@@ -5,6 +5,7 @@ import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
 import type { SchemaRegistry as RegistryCodec } from '../pubsub/factory.js';
 import { Lazy, LazyMap } from '../pubsub/lazy.js';
 import type { DeliveredRecord } from '../records/record.js';
+import type { RegistryAccess } from '../settings.js';
 
 /** A value encoder for one registered schema: throws a usage error naming the field that does not fit. */
 export type ValueEncoder = (value: unknown) => Buffer;
@@ -17,12 +18,6 @@ interface SchemaInstance {
 /** The part of the library's (private) REST client used to register without its compatibility check. */
 interface RegistryApi {
   api: { Subject: { register(request: { subject: string; body: { schemaType?: string; schema: string } }): Promise<{ data(): unknown }> } };
-}
-
-/** How to reach the registry: HTTP basic auth (basic.auth.user.info), the CA of its HTTPS certificate. */
-export interface RegistryAccess {
-  auth?: { username: string; password: string };
-  ca?: string;
 }
 
 const SCHEMA_TYPES: Record<string, 'AVRO' | 'JSON'> = { '.avsc': 'AVRO', '.json': 'JSON' };
