@@ -26,6 +26,8 @@ _zps() {
     '--tls-ca[CA certificate]:file:_files'
     '--tls-cert[client certificate (PEM)]:file:_files'
     '--tls-key[client key (PEM)]:file:_files'
+    '(-F --properties)'{-F,--properties}'[Kafka client properties file]:file:_files'
+    '*'{-X,--property}'[Kafka client property]:name=value:'
     '--timeout[give up after]:duration:'
     '--json[NDJSON output]'
     '--no-color[no colors]'

@@ -16,6 +16,7 @@ export function createFactory(options: FactoryOptions = {}): PubSubFactory {
 
 /** The tools API as well (senders of raw batches, readers from offsets): what the zps command uses. */
 export function createTools(options: FactoryOptions = {}): ToolsFactory {
+  // the library writes nothing to stderr: the warnings are the CLI's to show
   return toolsFor(resolveSettings(options).settings);
 }
 
@@ -32,6 +33,6 @@ function backendFor(settings: Settings): Backend {
   return {
     driver: async () => new (await import('./kafka/driver.js')).KafkaDriver(settings),
     // loaded only when a schema is in play: Avro, JSON Schema and protobuf support weigh a lot
-    ...(registry ? { schemas: async () => new (await import('./kafka/schema.js')).SchemaCodec(registry) } : {}),
+    ...(registry ? { schemas: async () => new (await import('./kafka/schema.js')).SchemaCodec(registry, settings.schemaRegistryAccess) } : {}),
   };
 }

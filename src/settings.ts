@@ -1,17 +1,23 @@
 /**
  * Every setting of zps, resolved once: an explicit value (a library option, or the CLI's flag)
- * beats the first set environment variable, which beats the default (README, Settings). The result is
- * one typed object with one name per setting, which the factory, the drivers and the commands read.
+ * beats a client property (`-X`, then the properties file), which beats the first set environment
+ * variable, which beats the default (README, Settings). The result is one typed object with one
+ * name per setting, which the factory, the drivers and the commands read.
  */
 import { type ListenAddress, parseListenAddress } from './daemon/kafka/address.js';
 import { accessSync, constants } from 'node:fs';
 import { defaultSocketPath } from './daemon/paths.js';
 import type { BrokerLimits } from './memory/broker.js';
+import { ClientProperties, notYetSupported, parseJaasConfig } from './properties/client.js';
 import { describeError, usageError } from './pubsub/errors.js';
 import { defaultOnError, type ErrorCallback, type RetryOptions } from './pubsub/retry.js';
 
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+/** Mechanisms Kafka clients name that zps does not speak yet: a usage error saying so, not "invalid". */
+const SASL_NOT_YET = ['oauthbearer', 'aws-msk-iam'];
+
+const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 
 /** Kafka TLS: whom to trust, and the client's certificate for brokers that ask for one. File paths. */
 export interface TlsOptions {
@@ -40,6 +46,13 @@ export interface FactoryOptions {
   kafkaBrokers?: string[];
   consumerGroup?: string;
   schemaRegistryUrl?: string;
+  /**
+   * Kafka client properties by their Java/librdkafka names (`{ 'security.protocol': 'SASL_SSL' }`):
+   * below the options above, above `propertiesFile` (the CLI's `-X`).
+   */
+  properties?: Record<string, string>;
+  /** A `.properties` file of client properties (default: ZPS_PROPERTIES; the CLI's `--properties`). */
+  propertiesFile?: string;
   /** Local mode: keep the broker in this process instead of the shared daemon (unit tests). */
   inProcess?: boolean;
   /** Local mode: the daemon's socket (default: ZPS_SOCKET, then the per-user default). */
@@ -69,12 +82,20 @@ export interface FactoryOptions {
   onDaemonStarting?: () => (() => void) | undefined;
 }
 
+/** How to reach the schema registry: HTTP basic auth (basic.auth.user.info), the CA of its HTTPS certificate. */
+export interface RegistryAccess {
+  auth?: { username: string; password: string };
+  ca?: string;
+}
+
 /** The resolved settings: every one decided, each under one name. */
 export interface Settings {
   /** `local`, or the name of a Kafka environment. */
   environment: string;
   brokers: string[];
   schemaRegistryUrl?: string;
+  /** The registry's HTTP basic auth (basic.auth.user.info) and HTTPS CA (schema.registry.ssl.ca.location). */
+  schemaRegistryAccess?: RegistryAccess;
   sasl?: { mechanism: SaslMechanism; username: string; password: string };
   tls?: TlsOptions;
   /** The consumer group of consumers created without one (and of `zps consume` with ZPS_GROUP). */
@@ -96,6 +117,8 @@ export interface ResolvedSettings {
   settings: Settings;
   /** What --verbose tells about the resolution (an environment variable ignored, say). */
   notes: string[];
+  /** What stderr always tells (a properties file others can read holds a secret, say). */
+  warnings: string[];
 }
 
 /** How the caller names each option in errors: the CLI names its flags, the library its options. */
@@ -106,6 +129,9 @@ export interface OptionNames {
   tlsCa: string;
   tlsCert: string;
   tlsKey: string;
+  saslMechanism: string;
+  properties: string;
+  propertiesFile: string;
 }
 
 const LIBRARY_NAMES: OptionNames = {
@@ -115,21 +141,42 @@ const LIBRARY_NAMES: OptionNames = {
   tlsCa: 'tls.ca',
   tlsCert: 'tls.cert',
   tlsKey: 'tls.key',
+  saslMechanism: 'sasl.mechanism',
+  properties: 'properties',
+  propertiesFile: 'propertiesFile',
 };
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** A value and where it came from (a flag, `bootstrap.servers in -X`, an environment variable). */
+type Sourced = readonly [value: string, from: string];
+
+/** A setting from its option, else the first of its client properties, else the first of its environment variables. */
+type Pick = (option: string | undefined, optionName: string, propertyNames: string[], variables: string[]) => Sourced | undefined;
+
 /**
- * Resolves the options against the environment. Values that cannot work are usage errors naming
- * where they came from; Kafka's settings are checked only for Kafka environments.
+ * Resolves the options against the client properties and the environment. Values that cannot
+ * work are usage errors naming where they came from; Kafka's settings are checked only for Kafka environments.
  */
 export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.ProcessEnv = process.env, names: OptionNames = LIBRARY_NAMES): ResolvedSettings {
   const notes: string[] = [];
+  const warnings: string[] = [];
   /** The first of these environment variables that is set (and not empty), with its name. */
-  const fromEnv = (...variables: string[]): [string, string] | undefined => {
+  const fromEnv = (...variables: string[]): Sourced | undefined => {
     const name = variables.find((n) => env[n] !== undefined && env[n] !== '');
     return name === undefined ? undefined : [env[name]!, name];
   };
+  const file = options.propertiesFile !== undefined ? ([options.propertiesFile, names.propertiesFile] as const) : fromEnv('ZPS_PROPERTIES');
+  const properties = ClientProperties.load({ properties: options.properties, propertiesName: names.properties, file: file && [file[0], file[1]] }, warnings);
+  const unused = properties.unused();
+  if (unused.length > 0) notes.push(`client properties not used by zps: ${unused.join(', ')}`);
+  /**
+   * The option, else the first of these client properties, else the first set environment variable.
+   * Contexts go here: a context named by --context between the properties and the environment, the
+   * one named by ZPS_CONTEXT (or the current one) after the environment.
+   */
+  const pick: Pick = (option, optionName, propertyNames, variables) =>
+    option !== undefined ? [option, optionName] : (properties.get(...propertyNames) ?? fromEnv(...variables));
   const [environment, environmentFrom] = pickEnvironment(options.environment, names.environment, env, notes);
   if (environment === '') throw usageError(`${environmentFrom} is empty: name an environment (local, or any other name for Kafka)`);
   const [socket, socketFrom] = options.socketPath !== undefined ? [options.socketPath, names.socketPath] : (fromEnv('ZPS_SOCKET') ?? [undefined, '']);
@@ -138,8 +185,8 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
   const settings: Settings = {
     environment,
     brokers: ['localhost:9092'],
-    schemaRegistryUrl: options.schemaRegistryUrl ?? fromEnv('ZPS_SCHEMA_REGISTRY', 'SCHEMA_REGISTRY_URL')?.[0],
-    group: options.consumerGroup ?? fromEnv('ZPS_GROUP')?.[0],
+    schemaRegistryUrl: pick(options.schemaRegistryUrl, 'schemaRegistryUrl', ['schema.registry.url'], ['ZPS_SCHEMA_REGISTRY', 'SCHEMA_REGISTRY_URL'])?.[0],
+    group: pick(options.consumerGroup, 'consumerGroup', ['group.id'], ['ZPS_GROUP'])?.[0],
     socket: socket ?? defaultSocketPath(env),
     inProcess: options.inProcess ?? false,
     autostart: options.autostart ?? env.ZPS_NO_AUTOSTART !== '1',
@@ -151,63 +198,124 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
     verbose: options.verbose ?? false,
     onDaemonStarting: options.onDaemonStarting,
   };
-  const mechanism = options.sasl?.mechanism ?? fromEnv('ZPS_SASL_MECHANISM')?.[0];
-  if (mechanism !== undefined) {
-    const lower = mechanism.toLowerCase();
-    if (!(SASL_MECHANISMS as readonly string[]).includes(lower)) {
-      throw usageError(`invalid SASL mechanism '${mechanism}': use ${SASL_MECHANISMS.join(', ')}`);
-    }
+  const protocol = securityProtocol(properties);
+  const mechanism = pick(options.sasl?.mechanism, names.saslMechanism, ['sasl.mechanism', 'sasl.mechanisms'], ['ZPS_SASL_MECHANISM']);
+  // security.protocol decides, as in Java clients, unless a flag (option) asks for SASL itself
+  const saslOn = protocol ? protocol[0].startsWith('SASL_') || options.sasl !== undefined : mechanism !== undefined;
+  if (saslOn) {
+    if (mechanism === undefined)
+      throw usageError(`security.protocol=${protocol![0]} in ${protocol![1]} needs sasl.mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`);
+    const jaas = properties.find((layer, from) =>
+      layer.has('sasl.jaas.config') ? parseJaasConfig(layer.get('sasl.jaas.config')!, `sasl.jaas.config in ${from}`) : undefined,
+    );
     settings.sasl = {
-      mechanism: lower as SaslMechanism,
-      username: options.sasl?.username ?? fromEnv('ZPS_SASL_USERNAME', 'KAFKA_USERNAME')?.[0] ?? '',
-      password: options.sasl?.password ?? fromEnv('ZPS_SASL_PASSWORD', 'KAFKA_PASSWORD')?.[0] ?? '',
+      mechanism: saslMechanism(...mechanism),
+      username: options.sasl?.username ?? properties.get('sasl.username')?.[0] ?? jaas?.username ?? fromEnv('ZPS_SASL_USERNAME', 'KAFKA_USERNAME')?.[0] ?? '',
+      password: options.sasl?.password ?? properties.get('sasl.password')?.[0] ?? jaas?.password ?? fromEnv('ZPS_SASL_PASSWORD', 'KAFKA_PASSWORD')?.[0] ?? '',
     };
   }
-  if (environment === 'local') return { settings, notes };
+  if (environment === 'local') return { settings, notes, warnings };
 
-  const brokers =
-    options.kafkaBrokers !== undefined ? ([options.kafkaBrokers.join(','), names.kafkaBrokers] as const) : fromEnv('ZPS_BROKERS', 'KAFKA_BROKERS');
+  const brokers = pick(options.kafkaBrokers?.join(','), names.kafkaBrokers, ['bootstrap.servers', 'metadata.broker.list'], ['ZPS_BROKERS', 'KAFKA_BROKERS']);
   if (brokers !== undefined) settings.brokers = parseBrokers(brokers[0], brokers[1]);
-  settings.tls = resolveTls(options.tls, env, names, fromEnv);
-  return { settings, notes };
+  const registryCa = properties.get('schema.registry.ssl.ca.location');
+  if (registryCa !== undefined) checkReadable(registryCa[0], "the registry's CA certificate", registryCa[1]);
+  settings.schemaRegistryAccess = { auth: registryAuth(properties), ca: registryCa?.[0] };
+  settings.tls = resolveTls(options.tls, names, pick, protocol, env, properties, warnings);
+  return { settings, notes, warnings };
 }
 
+/** A file that cannot be read is a usage error naming what it is and where it was given. */
+function checkReadable(file: string, what: string, from: string): void {
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (error) {
+    throw usageError(`cannot read the ${what} ${file} given by ${from}: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
+  }
+}
+
+function securityProtocol(properties: ClientProperties): Sourced | undefined {
+  const protocol = properties.get('security.protocol');
+  if (protocol === undefined) return undefined;
+  const [upper, layer] = [protocol[0].toUpperCase(), protocol[1].replace(/^security\.protocol in /, '')];
+  if (!SECURITY_PROTOCOLS.includes(upper)) throw usageError(`invalid security.protocol '${protocol[0]}' in ${layer}: use ${SECURITY_PROTOCOLS.join(', ')}`);
+  return [upper, layer];
+}
+
+/** `plain`, `SCRAM-SHA-256`, `AWS_MSK_IAM`: the flag's and Kafka's spellings alike. */
+function saslMechanism(name: string, from: string): SaslMechanism {
+  const lower = name.toLowerCase().replaceAll('_', '-');
+  if (SASL_NOT_YET.includes(lower)) throw notYetSupported(lower, from);
+  if (!(SASL_MECHANISMS as readonly string[]).includes(lower)) {
+    throw usageError(`invalid SASL mechanism '${name}' in ${from}: use ${SASL_MECHANISMS.join(', ')}`);
+  }
+  return lower as SaslMechanism;
+}
+
+/** A host name check turned off by ssl.endpoint.identification.algorithm= (said on stderr), else undefined: on. */
+function hostnameCheck(properties: ClientProperties, warnings: string[]): false | undefined {
+  const identification = properties.get('ssl.endpoint.identification.algorithm');
+  if (identification === undefined) return undefined;
+  const [algorithm, from] = identification;
+  if (algorithm.toLowerCase() === 'https') return undefined;
+  if (algorithm !== '') throw usageError(`invalid ${from} '${algorithm}': use https, or nothing for no host name check`);
+  warnings.push(`${from} is empty: the brokers' certificates are not checked against their host names`);
+  return false;
+}
+
+/** basic.auth.user.info (`user:password`), the schema registry's HTTP basic auth. */
+function registryAuth(properties: ClientProperties): RegistryAccess['auth'] {
+  const info = properties.get('schema.registry.basic.auth.user.info', 'basic.auth.user.info');
+  if (info === undefined) return undefined;
+  const colon = info[0].indexOf(':');
+  // the value is a secret: the error names where it is, never what it is
+  if (colon < 0) throw usageError(`invalid ${info[1]}: use user:password`);
+  return { username: info[0].slice(0, colon), password: info[0].slice(colon + 1) };
+}
+
+/** The TLS files: [field, what it is, its option's name, its client property, its environment variable]. */
+const TLS_FILES = [
+  ['ca', 'CA certificate', 'tlsCa', 'ssl.ca.location', 'ZPS_TLS_CA'],
+  ['cert', 'client certificate', 'tlsCert', 'ssl.certificate.location', 'ZPS_TLS_CERT'],
+  ['key', 'client key', 'tlsKey', 'ssl.key.location', 'ZPS_TLS_KEY'],
+  ['keystore', 'keystore', undefined, 'ssl.keystore.location', undefined],
+  ['truststore', 'truststore', undefined, 'ssl.truststore.location', undefined],
+] as const;
+
 /**
- * Kafka TLS: on when asked for, or when any of its files is given. Each file must be readable
- * (a usage error naming it and where it came from); keys are decrypted when connecting.
+ * Kafka TLS: on when asked for (an option or flag, security.protocol, ZPS_TLS) or when any of its
+ * files is given, each from its option, else its client property, else its variable. Each file
+ * must be readable (a usage error naming it and where it came from); keys are decrypted when
+ * connecting. security.protocol, when given, decides alone whether TLS is on, as in Java clients.
  */
 function resolveTls(
   option: FactoryOptions['tls'],
-  env: NodeJS.ProcessEnv,
   names: OptionNames,
-  fromEnv: (...variables: string[]) => [string, string] | undefined,
+  pick: Pick,
+  protocol: Sourced | undefined,
+  env: NodeJS.ProcessEnv,
+  properties: ClientProperties,
+  warnings: string[],
 ): TlsOptions | undefined {
   const given = typeof option === 'object' ? option : {};
   const tls: TlsOptions = { ...given };
-  const files: [keyof TlsOptions, string, string, string | undefined][] = [
-    ['ca', 'CA certificate', names.tlsCa, 'ZPS_TLS_CA'],
-    ['cert', 'client certificate', names.tlsCert, 'ZPS_TLS_CERT'],
-    ['key', 'client key', names.tlsKey, 'ZPS_TLS_KEY'],
-    ['keystore', 'keystore', 'tls.keystore', undefined],
-    ['truststore', 'truststore', 'tls.truststore', undefined],
-  ];
-  for (const [field, what, optionName, variable] of files) {
-    const [file, from] = given[field] !== undefined ? [given[field] as string, optionName] : ((variable && fromEnv(variable)) ?? [undefined, '']);
-    if (file === undefined) continue;
-    try {
-      accessSync(file, constants.R_OK);
-    } catch (error) {
-      throw usageError(`cannot read the ${what} ${file} given by ${from}: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
-    }
-    (tls as Record<string, unknown>)[field] = file;
+  for (const [field, what, optionKey, property, variable] of TLS_FILES) {
+    const found = pick(given[field], optionKey ? names[optionKey] : `tls.${field}`, [property], variable ? [variable] : []);
+    if (found === undefined) continue;
+    checkReadable(found[0], what, found[1]);
+    tls[field] = found[0];
   }
   if (tls.cert !== undefined && tls.key === undefined)
     throw usageError(`the client certificate ${tls.cert} needs its key: give it with ${names.tlsKey} (ZPS_TLS_KEY)`);
   if (tls.key !== undefined && tls.cert === undefined)
     throw usageError(`the client key ${tls.key} needs its certificate: give it with ${names.tlsCert} (ZPS_TLS_CERT)`);
-  tls.keyPassword ??= fromEnv('ZPS_TLS_KEY_PASSWORD')?.[0];
-  const anyFile = files.some(([field]) => tls[field] !== undefined);
-  if (!(option === true || typeof option === 'object' || isTrue(env.ZPS_TLS) || anyFile)) return undefined;
+  tls.keyPassword ??= pick(undefined, '', ['ssl.key.password'], ['ZPS_TLS_KEY_PASSWORD'])?.[0];
+  tls.keystorePassword ??= properties.get('ssl.keystore.password')?.[0];
+  tls.truststorePassword ??= properties.get('ssl.truststore.password')?.[0];
+  tls.checkHostname ??= hostnameCheck(properties, warnings);
+  const anyFile = TLS_FILES.some(([field]) => tls[field] !== undefined);
+  const on = option === true || typeof option === 'object' || (protocol ? protocol[0].endsWith('SSL') : isTrue(env.ZPS_TLS) || anyFile);
+  if (!on) return undefined;
   return Object.fromEntries(Object.entries(tls).filter(([, value]) => value !== undefined)) as TlsOptions;
 }
 

@@ -1,6 +1,7 @@
 import { toolsFor } from '../factory.js';
 import type { Io } from './io.js';
 import type { ToolsFactory } from '../pubsub/types.js';
+import { usageError } from '../pubsub/errors.js';
 import { parseDuration, resolveSettings, type Settings, type TlsOptions } from '../settings.js';
 import { Output } from './output.js';
 import { createUi, type Ui } from './ui.js';
@@ -16,17 +17,44 @@ export interface GlobalOptions {
   tlsCa?: string;
   tlsCert?: string;
   tlsKey?: string;
+  /** -F: a client properties file. */
+  properties?: string;
+  /** -X: client properties, as given (`name=value`). */
+  property?: string[];
   timeout?: string;
   json?: boolean;
   verbose?: boolean;
   color?: boolean;
 }
 
+/** `-X name=value` flags as properties (a later one for the same name wins, as in kcat). */
+function propertyPairs(flags: string[]): Record<string, string> {
+  const properties: Record<string, string> = {};
+  for (const flag of flags) {
+    const equals = flag.indexOf('=');
+    // the value may be a secret: an error quotes the flag only when it has none
+    if (equals < 0) throw usageError(`invalid -X '${flag}': use -X name=value`);
+    if (equals === 0) throw usageError(`invalid -X: no name before '=': use -X name=value`);
+    properties[flag.slice(0, equals).trim()] = flag.slice(equals + 1);
+  }
+  return properties;
+}
+
 /** Makes the factory of resolved settings (toolsFor; tests give one over an in-process broker). */
 export type ToolsBuilder = (settings: Settings) => ToolsFactory;
 
 /** The CLI's names for the settings, in its errors. */
-const FLAG_NAMES = { environment: '--env', kafkaBrokers: '--brokers', socketPath: '--socket', tlsCa: '--tls-ca', tlsCert: '--tls-cert', tlsKey: '--tls-key' };
+const FLAG_NAMES = {
+  environment: '--env',
+  kafkaBrokers: '--brokers',
+  socketPath: '--socket',
+  tlsCa: '--tls-ca',
+  tlsCert: '--tls-cert',
+  tlsKey: '--tls-key',
+  saslMechanism: '--sasl-mechanism',
+  properties: '-X',
+  propertiesFile: '--properties',
+};
 
 /** --tls-ca, --tls-cert and --tls-key, which turn TLS on; else --tls. */
 function tlsFlags(options: GlobalOptions): boolean | TlsOptions | undefined {
@@ -63,7 +91,7 @@ export class CliContext {
     this.verbose = options.verbose ?? false;
     this.ui = ui;
     this.out = new Output(io.stdout);
-    const { settings, notes } = resolveSettings(
+    const { settings, notes, warnings } = resolveSettings(
       {
         environment: options.env,
         kafkaBrokers: options.brokers
@@ -75,6 +103,8 @@ export class CliContext {
         socketPath: options.socket,
         sasl: options.saslMechanism === undefined ? undefined : { mechanism: options.saslMechanism },
         tls: tlsFlags(options),
+        properties: options.property && propertyPairs(options.property),
+        propertiesFile: options.properties,
         timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
         verbose: this.verbose,
         onDaemonStarting: this.onDaemonStarting,
@@ -85,6 +115,7 @@ export class CliContext {
     this.settings = settings;
     this.timeoutFlag = options.timeout !== undefined;
     this.timeoutGiven = this.timeoutFlag || Boolean(env.ZPS_TIMEOUT);
+    for (const warning of warnings) this.note(warning);
     if (this.verbose) for (const note of notes) this.note(note);
   }
 

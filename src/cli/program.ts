@@ -52,11 +52,16 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
     .option('-r, --schema-registry <url>', 'Confluent-compatible schema registry URL')
     .option('-g, --group <id>', 'consumer group')
     .option('--socket <path>', 'local daemon socket')
-    .option('--sasl-mechanism <mechanism>', 'plain, scram-sha-256 or scram-sha-512 (credentials from ZPS_SASL_USERNAME, ZPS_SASL_PASSWORD)')
+    .option(
+      '--sasl-mechanism <mechanism>',
+      'plain, scram-sha-256 or scram-sha-512 (credentials from ZPS_SASL_USERNAME, ZPS_SASL_PASSWORD, or -X sasl.username=...)',
+    )
     .option('--tls', 'connect to Kafka with TLS')
     .option('--tls-ca <file>', 'CA certificate for TLS')
     .option('--tls-cert <file>', 'client certificate for TLS (PEM)')
     .option('--tls-key <file>', "the client certificate's key (PEM; an encrypted key's passphrase from ZPS_TLS_KEY_PASSWORD)")
+    .option('-F, --properties <file>', 'Kafka client properties file (client.properties: bootstrap.servers, security.protocol, sasl.*, ssl.*, ...)')
+    .option('-X, --property <name=value>', 'a Kafka client property (repeatable), as in kcat', (value: string, previous: string[] = []) => [...previous, value])
     .option('--timeout <duration>', 'give up after this long, as 250ms, 10s, 2m (default 10s)')
     .option('--json', 'one JSON object per line on stdout')
     .option('--no-color', 'no colors')

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
 import { extname } from 'node:path';
 import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
 import type { SchemaRegistry as RegistryCodec } from '../pubsub/factory.js';
 import { Lazy, LazyMap } from '../pubsub/lazy.js';
 import type { DeliveredRecord } from '../records/record.js';
+import type { RegistryAccess } from '../settings.js';
 
 /** A value encoder for one registered schema: throws a usage error naming the field that does not fit. */
 export type ValueEncoder = (value: unknown) => Buffer;
@@ -27,11 +29,23 @@ const SCHEMA_TYPES: Record<string, 'AVRO' | 'JSON'> = { '.avsc': 'AVRO', '.json'
  */
 export class SchemaCodec implements RegistryCodec {
   // loaded only when a schema is in play: Avro, JSON Schema and protobuf support weigh a lot
-  private readonly client = new Lazy(() => import('@kafkajs/confluent-schema-registry').then(({ SchemaRegistry }) => new SchemaRegistry({ host: this.url })));
+  private readonly client = new Lazy(() =>
+    import('@kafkajs/confluent-schema-registry').then(
+      ({ SchemaRegistry }) => new SchemaRegistry({ host: this.url, auth: this.access.auth, agent: this.agent() }),
+    ),
+  );
   /** One registry request per schema id, however many messages use it. */
   private readonly schemas = new LazyMap<number, SchemaInstance>();
 
-  constructor(readonly url: string) {}
+  constructor(
+    readonly url: string,
+    private readonly access: RegistryAccess = {},
+  ) {}
+
+  /** An HTTPS agent trusting the registry's CA, when one is given. */
+  private agent(): Agent | undefined {
+    return this.access.ca === undefined ? undefined : new Agent({ ca: readFileSync(this.access.ca, 'utf8') });
+  }
 
   /** Registers the schema file under `subject` and returns an encoder for it. */
   async encoderFor(file: string, subject: string): Promise<ValueEncoder> {

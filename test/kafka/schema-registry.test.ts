@@ -1,4 +1,9 @@
-import { createServer, request, type Server } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,25 +19,62 @@ const kz = (args: string[], options: RunOptions = {}) =>
 const lines = (text: string) => text.split('\n').filter(Boolean);
 const values = (text: string) => lines(text).map((l) => JSON.parse(l).value);
 
-/** A pass-through proxy to the registry that counts what it is asked, to check schema caching. */
+/** A pass-through proxy to the registry that counts what it is asked, to check schema caching; the same over HTTPS. */
 let proxy: Server;
 let proxyUrl: string;
+let httpsProxy: Server;
+let httpsProxyUrl: string;
+/** The HTTPS proxy's certificate (self-signed, for 127.0.0.1), made by openssl. */
+const httpsCa = join(mkdtempSync(join(tmpdir(), 'zps-registry-tls-')), 'cert.pem');
 const asked: string[] = [];
+/** The Authorization header of each request the proxy passed on. */
+const authorizations: (string | undefined)[] = [];
 beforeAll(async () => {
   const target = new URL(process.env.ZPS_TEST_REGISTRY!);
-  proxy = createServer((req, res) => {
+  const passOn = (req: IncomingMessage, res: ServerResponse) => {
     asked.push(`${req.method} ${req.url}`);
+    authorizations.push(req.headers.authorization);
     const upstream = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (reply) => {
       res.writeHead(reply.statusCode ?? 502, reply.headers);
       reply.pipe(res);
     });
     req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const { port } = proxy.address() as { port: number };
-  proxyUrl = `http://127.0.0.1:${port}${target.pathname}`;
+  };
+  const key = httpsCa.replace(/cert\.pem$/, 'key.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      httpsCa,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  proxy = createServer(passOn);
+  httpsProxy = createHttpsServer({ key: readFileSync(key), cert: readFileSync(httpsCa) }, passOn);
+  const listen = async (server: Server, scheme: string) => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `${scheme}://127.0.0.1:${(server.address() as { port: number }).port}${target.pathname}`;
+  };
+  proxyUrl = await listen(proxy, 'http');
+  httpsProxyUrl = await listen(httpsProxy, 'https');
 });
-afterAll(() => proxy.close());
+afterAll(() => {
+  proxy.close();
+  httpsProxy.close();
+});
 
 describe('zps on Kafka with a schema registry', () => {
   it('--schema .avsc registers under <topic>-value, encodes in Confluent wire format, and consume decodes', async () => {
@@ -100,6 +142,30 @@ describe('zps on Kafka with a schema registry', () => {
     expect(decoded.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, n) => ({ n })));
     expect(decoded.slice(50)).toEqual([{ plain: 'json' }, 'just text']);
     expect(asked.filter((a) => a.includes(`/schemas/ids/${id}`))).toHaveLength(1);
+  });
+
+  it('schema.registry.url and basic.auth.user.info from client properties: the registry gets basic auth, the secret is never printed', async () => {
+    const t = unique('props');
+    authorizations.length = 0;
+    // -X beats ZPS_SCHEMA_REGISTRY, which kz sets to the registry itself
+    const properties = ['-X', `schema.registry.url=${proxyUrl}`, '-X', 'basic.auth.user.info=reg-user:reg-Secret-77'];
+    const published = await kz(['publish', t, '--schema', 'test/fixtures/order.avsc', ...properties, '--verbose'], {
+      input: '{"id":1,"customer":"c-1","total":2.5}\n',
+    });
+    expect(published.code).toBe(0);
+    expect(published.stdout + published.stderr).not.toContain('reg-Secret-77');
+    expect(authorizations.length).toBeGreaterThan(0);
+    expect(new Set(authorizations)).toEqual(new Set([`Basic ${Buffer.from('reg-user:reg-Secret-77').toString('base64')}`]));
+  });
+
+  it('schema.registry.ssl.ca.location trusts a registry served over HTTPS; without it the certificate is refused', async () => {
+    const t = unique('props');
+    const input = '{"id":1,"customer":"c-1","total":2.5}\n';
+    const https = ['--schema', 'test/fixtures/order.avsc', '-X', `schema.registry.url=${httpsProxyUrl}`];
+    expect(await kz(['publish', t, ...https, '-X', `schema.registry.ssl.ca.location=${httpsCa}`], { input })).toMatchObject({ code: 0, stderr: '' });
+    const untrusted = await kz(['publish', t, ...https], { input });
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toMatch(/^zps: .*(self.signed|certificate)/im);
   });
 
   it('an unknown schema id is reported, the record printed as stored, the rest printed, exit 1 at the end', async () => {

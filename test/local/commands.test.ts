@@ -231,7 +231,9 @@ describe('zps completion', () => {
       COMP_WORDS=(zps consume ${t.slice(0, 10)}); COMP_CWORD=2; _zps; echo "topics: \${COMPREPLY[*]}"
       COMP_WORDS=(zps consume --gr); COMP_CWORD=2; _zps; echo "filters: \${COMPREPLY[*]}"
       COMP_WORDS=(zps topics d); COMP_CWORD=2; _zps; echo "actions: \${COMPREPLY[*]}"
-      COMP_WORDS=(zps topics describe ${t.slice(0, 10)}); COMP_CWORD=3; _zps; echo "described: \${COMPREPLY[*]}"`;
+      COMP_WORDS=(zps topics describe ${t.slice(0, 10)}); COMP_CWORD=3; _zps; echo "described: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps topics --prop); COMP_CWORD=2; _zps; echo "properties: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps topics -F completions/zps.ba); COMP_CWORD=3; _zps; echo "file: \${COMPREPLY[*]}"`;
     // as installed: a `zps` on the PATH
     const bin = mkdtempSync(join(tmpdir(), 'zps-bin-'));
     symlinkSync(ZPS_BIN, join(bin, 'zps'));
@@ -246,5 +248,7 @@ describe('zps completion', () => {
     expect(result.stdout).toContain('filters: --grep');
     expect(result.stdout).toContain('actions: describe');
     expect(result.stdout).toContain(`described: ${t}`);
+    expect(result.stdout).toContain('properties: --properties --property');
+    expect(result.stdout).toContain('file: completions/zps.bash');
   });
 });

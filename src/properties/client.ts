@@ -1,0 +1,151 @@
+/**
+ * Client properties: the names Kafka users already have in their client.properties, from `-X`
+ * (the library's `properties`) and a properties file (`--properties`, ZPS_PROPERTIES). They are
+ * one more source that src/settings.ts consults, each value with where it came from.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { describeError, usageError } from '../pubsub/errors.js';
+import { closestName, UNUSED_PROPERTIES } from './names.js';
+import { parseProperties } from './parse.js';
+
+/** The names zps reads (src/settings.ts says what each sets). */
+export const USED_PROPERTIES: ReadonlySet<string> = new Set([
+  'bootstrap.servers',
+  'metadata.broker.list',
+  'group.id',
+  'security.protocol',
+  'sasl.mechanism',
+  'sasl.mechanisms',
+  'sasl.jaas.config',
+  'sasl.username',
+  'sasl.password',
+  'ssl.ca.location',
+  'ssl.certificate.location',
+  'ssl.key.location',
+  'ssl.key.password',
+  'ssl.keystore.location',
+  'ssl.keystore.password',
+  'ssl.keystore.type',
+  'ssl.truststore.location',
+  'ssl.truststore.password',
+  'ssl.truststore.type',
+  'ssl.endpoint.identification.algorithm',
+  'schema.registry.url',
+  'basic.auth.user.info',
+  'schema.registry.basic.auth.user.info',
+  'schema.registry.ssl.ca.location',
+]);
+
+/** Names whose values are secrets: never printed, and a file holding one should be the owner's alone. */
+const SECRET = /password|secret|jaas|user\.info|token$|key\.pem|keystore\.key|^ssl_key$/;
+
+/** One source of properties: `-X`, or a file. */
+interface PropertyLayer {
+  /** How errors name it: `-X`, or the file's path. */
+  from: string;
+  properties: Map<string, string>;
+}
+
+/** Where the caller's properties come from, and its names for them in errors. */
+export interface PropertySources {
+  properties?: Record<string, string>;
+  propertiesName: string;
+  file?: [path: string, from: string];
+}
+
+export class ClientProperties {
+  private constructor(private readonly layers: PropertyLayer[]) {}
+
+  /**
+   * The explicit properties, then the file's: every name checked (a name no Kafka client knows is
+   * a usage error with the closest known one), and a file others can read while it holds a secret warned of.
+   */
+  static load(sources: PropertySources, warnings: string[]): ClientProperties {
+    const layers: PropertyLayer[] = [];
+    if (sources.properties) layers.push({ from: sources.propertiesName, properties: new Map(Object.entries(sources.properties)) });
+    if (sources.file) layers.push(readFile(...sources.file, warnings));
+    for (const { from, properties } of layers) {
+      for (const name of properties.keys()) {
+        if (USED_PROPERTIES.has(name) || UNUSED_PROPERTIES.has(name)) continue;
+        const near = closestName(name, [...USED_PROPERTIES, ...UNUSED_PROPERTIES]);
+        throw usageError(`unknown client property '${name}' in ${from}${near ? `: did you mean ${near}?` : ''}`);
+      }
+    }
+    return new ClientProperties(layers);
+  }
+
+  /** The first of `names` set in the first layer that sets one, and where: `bootstrap.servers in -X`. */
+  get(...names: string[]): [value: string, from: string] | undefined {
+    return this.find((properties, from) => {
+      const name = names.find((n) => properties.has(n));
+      return name === undefined ? undefined : [properties.get(name)!, `${name} in ${from}`];
+    });
+  }
+
+  /** What `derive` makes of the first layer it makes something of (a value read from sasl.jaas.config, say). */
+  find<T>(derive: (properties: ReadonlyMap<string, string>, from: string) => T | undefined): T | undefined {
+    for (const { properties, from } of this.layers) {
+      const found = derive(properties, from);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  /** The names given that zps does not use, for --verbose. */
+  unused(): string[] {
+    return [...new Set(this.layers.flatMap(({ properties }) => [...properties.keys()].filter((name) => !USED_PROPERTIES.has(name))))];
+  }
+}
+
+function readFile(path: string, from: string, warnings: string[]): PropertyLayer {
+  let text: string;
+  let mode: number;
+  try {
+    text = readFileSync(path, 'utf8');
+    mode = statSync(path).mode;
+  } catch (error) {
+    throw usageError(`cannot read the properties file ${path} given by ${from}: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
+  }
+  const properties = parseProperties(text, path);
+  const secret = [...properties.keys()].find((name) => SECRET.test(name));
+  if (secret !== undefined && (mode & 0o044) !== 0) {
+    warnings.push(`the properties file ${path} holds a secret (${secret}) and others can read it: chmod 600 ${path}`);
+  }
+  return { from: path, properties };
+}
+
+/** The user name and password of a PLAIN or SCRAM login module in sasl.jaas.config. */
+export interface JaasLogin {
+  module: 'plain' | 'scram';
+  username?: string;
+  password?: string;
+}
+
+const LOGIN_MODULES: Record<string, JaasLogin['module'] | 'oauthbearer' | 'aws-msk-iam'> = {
+  'org.apache.kafka.common.security.plain.PlainLoginModule': 'plain',
+  'org.apache.kafka.common.security.scram.ScramLoginModule': 'scram',
+  'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule': 'oauthbearer',
+  'software.amazon.msk.auth.iam.IAMLoginModule': 'aws-msk-iam',
+};
+
+/**
+ * `<LoginModule class> required key="value" ...;` as Java's JAAS configuration parser reads one
+ * entry; `from` names it in errors (which never quote the value: it holds a password).
+ */
+export function parseJaasConfig(text: string, from: string): JaasLogin {
+  const match = /^\s*([\w.$]+)\s+(required|requisite|sufficient|optional)\b([^;]*);?\s*$/.exec(text);
+  if (!match) throw usageError(`cannot read ${from}: use <LoginModule> required username="..." password="...";`);
+  const module = LOGIN_MODULES[match[1]!];
+  if (module === undefined) throw usageError(`unknown login module ${match[1]} in ${from}: use PlainLoginModule or ScramLoginModule`);
+  if (module === 'oauthbearer' || module === 'aws-msk-iam') throw notYetSupported(module, from);
+  const options = new Map<string, string>();
+  for (const [, name, , quoted, bare] of match[3]!.matchAll(/([\w.-]+)\s*=\s*("((?:[^"\\]|\\.)*)"|([^\s"]+))/g)) {
+    options.set(name!, quoted === undefined ? bare! : quoted.replace(/\\(.)/g, '$1'));
+  }
+  return { module, username: options.get('username'), password: options.get('password') };
+}
+
+/** A SASL mechanism the contract names that zps cannot speak yet: exit 2 saying so. */
+export function notYetSupported(mechanism: string, from: string) {
+  return usageError(`SASL ${mechanism.toUpperCase().replaceAll('-', '_')} (${from}) is not supported by zps yet: use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`);
+}
