@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFactory } from '../../dist/index.js';
 import { unique } from '../helpers/wait.js';
@@ -54,6 +57,35 @@ describe('TLS client certificates (a listener requiring one)', () => {
     const consumed = await mz(['consume', t, '--verbose'], { env });
     expect(consumed).toMatchObject({ code: 0, stdout: 'encrypted-key\n' });
     expect(consumed.stderr).not.toContain(password);
+  });
+
+  it("takes the certificate from a Java client.properties (PEM, encrypted key) and a PKCS#12 keystore from -X, as Kafka's tools name them", async () => {
+    const t = unique('mtls-properties');
+    const { ca, clientCert, clientKeyEncrypted, clientKeystore, password } = files();
+    const dir = mkdtempSync(join(tmpdir(), 'zps-mtls-'));
+    const properties = join(dir, 'client.properties');
+    writeFileSync(
+      properties,
+      [
+        `bootstrap.servers=${mtls()}`,
+        'security.protocol=SSL',
+        `ssl.ca.location=${ca}`,
+        `ssl.certificate.location=${clientCert}`,
+        `ssl.key.location=${clientKeyEncrypted}`,
+        `ssl.key.password=${password}`,
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    const env = { ZPS_ENV: 'test' };
+    const published = await zps('/nonexistent/unused.sock', ['publish', t, '-F', properties, 'from-properties'], { env, timeoutMs: 60_000 });
+    expect(published).toMatchObject({ code: 0, stderr: '' });
+    const keystore = ['-X', `bootstrap.servers=${mtls()}`, '-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${ca}`];
+    keystore.push('-X', `ssl.keystore.location=${clientKeystore}`, '-X', 'ssl.keystore.type=PKCS12', '-X', `ssl.keystore.password=${password}`);
+    const consumed = await zps('/nonexistent/unused.sock', ['consume', t, ...keystore, '--verbose'], { env, timeoutMs: 60_000 });
+    expect(consumed).toMatchObject({ code: 0, stdout: 'from-properties\n' });
+    expect(`${consumed.stdout}${consumed.stderr}`).not.toContain(password);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('publishes with a PKCS#12 keystore and a PEM truststore given to the library, read back by the CLI', async () => {
