@@ -73,6 +73,12 @@ describe('precedence: option, -X (properties), properties file, environment, def
   const file = join(dir, 'client.properties');
   writeFileSync(file, 'bootstrap.servers=file:9092\nschema.registry.url=http://file:8081\ngroup.id=file-group\n');
   chmodSync(file, 0o600);
+  /** A file in the test's directory (TLS files must be readable; their content is read only when connecting). */
+  const tlsFile = (name: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, '');
+    return path;
+  };
   const env = { ZPS_ENV: 'k', ZPS_BROKERS: 'env:9092', ZPS_SCHEMA_REGISTRY: 'http://env:8081', ZPS_GROUP: 'env-group' };
   const brokers = (options: Parameters<typeof resolveSettings>[0], environment: NodeJS.ProcessEnv = env) =>
     resolveSettings(options, environment).settings.brokers;
@@ -99,9 +105,9 @@ describe('precedence: option, -X (properties), properties file, environment, def
           'security.protocol': 'sasl_ssl',
           'sasl.mechanisms': 'SCRAM-SHA-512',
           'sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="p";',
-          'ssl.certificate.location': 'c.pem',
-          'ssl.key.location': 'k.pem',
-          'ssl.keystore.location': 'ks.p12',
+          'ssl.certificate.location': tlsFile('c.pem'),
+          'ssl.key.location': tlsFile('k.pem'),
+          'ssl.keystore.location': tlsFile('ks.p12'),
           'ssl.truststore.password': 'tp',
           'basic.auth.user.info': 'reg:secret:with:colons',
         },
@@ -109,11 +115,18 @@ describe('precedence: option, -X (properties), properties file, environment, def
       { ...env, ZPS_SASL_USERNAME: 'env-user' },
     );
     expect(settings.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'u', password: 'p' });
-    expect(settings.tls).toEqual({ ca: undefined, cert: 'c.pem', key: 'k.pem', keystore: 'ks.p12', truststorePassword: 'tp' });
+    expect(settings.tls).toEqual({ cert: tlsFile('c.pem'), key: tlsFile('k.pem'), keystore: tlsFile('ks.p12'), truststorePassword: 'tp' });
     expect(settings.schemaRegistryAccess).toEqual({ auth: { username: 'reg', password: 'secret:with:colons' }, ca: undefined });
     const plaintext = resolveSettings({ properties: { 'security.protocol': 'PLAINTEXT' } }, { ...env, ZPS_TLS: '1', ZPS_SASL_MECHANISM: 'plain' });
     expect(plaintext.settings.tls).toBeUndefined();
     expect(plaintext.settings.sasl).toBeUndefined();
+  });
+
+  it('a TLS file from a property that cannot be read is a usage error naming the file and the property', () => {
+    const missing = join(dir, 'missing.pem');
+    expect(() => resolveSettings({ properties: { 'security.protocol': 'SSL', 'ssl.certificate.location': missing } }, env)).toThrow(
+      `cannot read the client certificate ${missing} given by ssl.certificate.location in properties: ENOENT`,
+    );
   });
 
   it('an empty ssl.endpoint.identification.algorithm turns the host name check off and warns; unused names are notes', () => {
