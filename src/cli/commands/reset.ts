@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { createInterface } from 'node:readline/promises';
 import { ZpsError, usageError } from '../../pubsub/errors.js';
 import { validateTopicName } from '../../pubsub/limits.js';
 import { plural } from '../../pubsub/wording.js';
 import type { Admin } from '../../pubsub/types.js';
+import { confirm } from '../confirm.js';
 import type { CliContext } from '../context.js';
 import type { ActionRunner } from '../program.js';
 
@@ -21,7 +21,7 @@ async function reset(ctx: CliContext, topics: string[], yes: boolean): Promise<v
   if (!ctx.isLocal && topics.length === 0) throw usageError('name the topics to reset: outside local mode zps never resets everything');
   const admin = ctx.factory().getAdmin();
   await mustExist(ctx, admin, topics);
-  if (!ctx.isLocal && !yes) await confirm(ctx, `delete every message of ${topics.join(', ')} in ${ctx.settings.environment}?`);
+  if (!ctx.isLocal && !yes) await confirm(ctx, 'reset', `delete every message of ${topics.join(', ')} in ${ctx.settings.environment}?`);
   await admin.reset(topics.length === 0 ? undefined : topics);
   if (ctx.ui.stderrIsTty) {
     const what = topics.length === 0 ? 'every topic and group' : plural(topics.length, 'topic');
@@ -38,18 +38,5 @@ async function mustExist(ctx: CliContext, admin: Admin, topics: string[]): Promi
       code: 'not-found',
       hint: topics.length > 1 ? 'nothing was reset' : undefined,
     });
-  }
-}
-
-async function confirm(ctx: CliContext, question: string): Promise<void> {
-  if (!ctx.io.stdin.isTTY || !ctx.io.stderr.isTTY) {
-    throw new ZpsError('refusing to reset without confirmation', { code: 'usage', hint: 'pass --yes to confirm from a script' });
-  }
-  const prompt = createInterface({ input: ctx.io.stdin, output: ctx.io.stderr });
-  try {
-    const answer = await prompt.question(`${question} [y/N] `);
-    if (!/^y(es)?$/i.test(answer.trim())) throw new ZpsError('reset cancelled');
-  } finally {
-    prompt.close();
   }
 }
