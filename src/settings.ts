@@ -32,9 +32,13 @@ export interface TlsOptions {
   /** The client certificate and key in a PKCS#12 keystore, instead of `cert` and `key`. */
   keystore?: string;
   keystorePassword?: string;
-  /** The CA certificate(s) to trust, as a PEM file (as `ca`). */
+  /** The CA certificate(s) to trust, in a PEM file or a PKCS#12 truststore (as keytool makes it). */
   truststore?: string;
   truststorePassword?: string;
+  /** The keystore's type: PKCS12, the only one Node reads (JKS is refused with how to convert it). */
+  keystoreType?: string;
+  /** The truststore's type, PKCS12 or PEM; without it, the file's own. */
+  truststoreType?: string;
   /** Whether the brokers' certificates must name the host connected to (default true). */
   checkHostname?: boolean;
 }
@@ -312,6 +316,8 @@ function resolveTls(
   tls.keyPassword ??= pick(undefined, '', ['ssl.key.password'], ['ZPS_TLS_KEY_PASSWORD'])?.[0];
   tls.keystorePassword ??= properties.get('ssl.keystore.password')?.[0];
   tls.truststorePassword ??= properties.get('ssl.truststore.password')?.[0];
+  tls.keystoreType ??= properties.get('ssl.keystore.type')?.[0];
+  tls.truststoreType ??= properties.get('ssl.truststore.type')?.[0];
   tls.checkHostname ??= hostnameCheck(properties, warnings);
   const anyFile = TLS_FILES.some(([field]) => tls[field] !== undefined);
   const on = option === true || typeof option === 'object' || (protocol ? protocol[0].endsWith('SSL') : isTrue(env.ZPS_TLS) || anyFile);

@@ -106,6 +106,20 @@ describe('TLS client certificates (a listener requiring one)', () => {
     expect(await mz(['consume', t, ...withPemCertificate()])).toMatchObject({ code: 0, stdout: '"from-keystore"\n' });
   });
 
+  it("trusts the CA from keytool's PKCS#12 truststore (ssl.truststore.*), and names its wrong or missing password", async () => {
+    const t = unique('mtls-truststore');
+    const { truststore, password } = files();
+    const trust = ['-X', 'security.protocol=SSL', '-X', `ssl.truststore.location=${truststore}`, '-X', 'ssl.truststore.type=PKCS12'];
+    const env = { ZPS_TLS_CA: '' };
+    const published = await mz(['publish', t, ...withPemCertificate(), ...trust, '-X', `ssl.truststore.password=${password}`, 'trusted-by-p12'], { env });
+    expect(published).toMatchObject({ code: 0, stderr: '' });
+    expect(await mz(['consume', t, ...withPemCertificate()])).toMatchObject({ code: 0, stdout: 'trusted-by-p12\n' });
+    const wrong = await mz(['count', t, ...withPemCertificate(), ...trust, '-X', 'ssl.truststore.password=not-it'], { env });
+    expect(wrong).toMatchObject({ code: 1, stdout: '', stderr: `zps: cannot open the truststore ${truststore}: wrong password\n` });
+    const missing = await mz(['count', t, ...withPemCertificate(), ...trust], { env });
+    expect(missing).toMatchObject({ code: 2, stdout: '', stderr: `zps: cannot open the truststore ${truststore}: it needs ssl.truststore.password\n` });
+  });
+
   it("a keystore's wrong password is an error naming the keystore", async () => {
     const { ca, clientKeystore } = files();
     const factory = createFactory({

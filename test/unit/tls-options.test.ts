@@ -15,11 +15,32 @@ describe("TLS settings as Node's connection options", () => {
     expect(unchecked('kafka.example.com', { subject: { CN: 'elsewhere' } } as unknown as PeerCertificate)).toBeUndefined();
   });
 
-  it('a truststore that is not PEM is a usage error naming it, with the conversion to PEM', () => {
+  it('a truststore that is neither PEM nor PKCS#12 is a usage error naming it', () => {
     const truststore = join(dir, 'truststore.p12');
     writeFileSync(truststore, Buffer.from([0x30, 0x82, 0x04, 0x00]));
     expect(() => tlsConnectionOptions({ truststore })).toThrow(
-      expect.objectContaining({ code: 'usage', message: expect.stringContaining(`the CA file ${truststore} holds no PEM certificate`) }),
+      expect.objectContaining({ code: 'usage', message: expect.stringContaining(`the truststore ${truststore} is neither PEM nor PKCS#12`) }),
     );
+  });
+
+  it('a CA file that is not PEM is a usage error pointing to ssl.truststore.location', () => {
+    const ca = join(dir, 'ca.der');
+    writeFileSync(ca, Buffer.from([0x30, 0x82, 0x04, 0x00]));
+    expect(() => tlsConnectionOptions({ ca })).toThrow(
+      expect.objectContaining({ code: 'usage', message: expect.stringContaining(`the CA file ${ca} holds no PEM certificate`) }),
+    );
+  });
+
+  it('JKS stores are refused with the keytool line that converts them', () => {
+    const store = join(dir, 'store.jks');
+    writeFileSync(store, 'x');
+    for (const options of [
+      { truststore: store, truststoreType: 'JKS' },
+      { keystore: store, keystoreType: 'jks' },
+    ]) {
+      expect(() => tlsConnectionOptions(options)).toThrow(
+        expect.objectContaining({ code: 'usage', message: expect.stringMatching(/=(JKS|jks) is not supported for .*store\.jks: use PKCS12.*keytool -importkeystore/) }),
+      );
+    }
   });
 });
