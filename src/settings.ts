@@ -86,10 +86,14 @@ export interface FactoryOptions {
   onDaemonStarting?: () => (() => void) | undefined;
 }
 
-/** How to reach the schema registry: HTTP basic auth (basic.auth.user.info), the CA of its HTTPS certificate. */
+/** How to reach the schema registry: its credentials and its TLS (the registry clients' properties). */
 export interface RegistryAccess {
+  /** HTTP basic auth (basic.auth.user.info, or the SASL credentials with basic.auth.credentials.source=SASL_INHERIT). */
   auth?: { username: string; password: string };
-  ca?: string;
+  /** A bearer token (bearer.auth.token), with Confluent Cloud's logical cluster and identity pool. */
+  bearer?: { token: string; logicalCluster?: string; identityPoolId?: string };
+  /** HTTPS: the CA to trust, a client certificate (schema.registry.ssl.*, as Kafka's ssl.*). */
+  tls?: TlsOptions;
 }
 
 /** The resolved settings: every one decided, each under one name. */
@@ -222,10 +226,8 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
 
   const brokers = pick(options.kafkaBrokers?.join(','), names.kafkaBrokers, ['bootstrap.servers', 'metadata.broker.list'], ['ZPS_BROKERS', 'KAFKA_BROKERS']);
   if (brokers !== undefined) settings.brokers = parseBrokers(brokers[0], brokers[1]);
-  const registryCa = properties.get('schema.registry.ssl.ca.location');
-  if (registryCa !== undefined) checkReadable(registryCa[0], "the registry's CA certificate", registryCa[1]);
-  settings.schemaRegistryAccess = { auth: registryAuth(properties), ca: registryCa?.[0] };
   settings.tls = resolveTls(options.tls, names, pick, protocol, env, properties, warnings);
+  settings.schemaRegistryAccess = registryAccess(properties, settings.sasl, warnings);
   return { settings, notes, warnings };
 }
 
@@ -257,8 +259,8 @@ function saslMechanism(name: string, from: string): SaslMechanism {
 }
 
 /** A host name check turned off by ssl.endpoint.identification.algorithm= (said on stderr), else undefined: on. */
-function hostnameCheck(properties: ClientProperties, warnings: string[]): false | undefined {
-  const identification = properties.get('ssl.endpoint.identification.algorithm');
+function hostnameCheck(properties: ClientProperties, warnings: string[], property = 'ssl.endpoint.identification.algorithm'): false | undefined {
+  const identification = properties.get(property);
   if (identification === undefined) return undefined;
   const [algorithm, from] = identification;
   if (algorithm.toLowerCase() === 'https') return undefined;
@@ -267,14 +269,64 @@ function hostnameCheck(properties: ClientProperties, warnings: string[]): false 
   return false;
 }
 
-/** basic.auth.user.info (`user:password`), the schema registry's HTTP basic auth. */
-function registryAuth(properties: ClientProperties): RegistryAccess['auth'] {
+/** The schema registry's credentials and TLS, from the properties the Confluent registry clients take. */
+function registryAccess(properties: ClientProperties, sasl: Settings['sasl'], warnings: string[]): RegistryAccess {
+  const access: RegistryAccess = { auth: registryAuth(properties, sasl), bearer: registryBearer(properties) };
+  if (access.auth && access.bearer) throw usageError('the schema registry takes basic.auth.user.info or bearer.auth.token, not both');
+  const tls: TlsOptions = {};
+  for (const [field, what, , property] of TLS_FILES) {
+    const found = properties.get(`schema.registry.${property}`);
+    if (found === undefined) continue;
+    checkReadable(found[0], `registry's ${what}`, found[1]);
+    tls[field] = found[0];
+  }
+  tls.keyPassword = properties.get('schema.registry.ssl.key.password')?.[0];
+  tls.keystorePassword = properties.get('schema.registry.ssl.keystore.password')?.[0];
+  tls.truststorePassword = properties.get('schema.registry.ssl.truststore.password')?.[0];
+  tls.keystoreType = properties.get('schema.registry.ssl.keystore.type')?.[0];
+  tls.truststoreType = properties.get('schema.registry.ssl.truststore.type')?.[0];
+  tls.checkHostname = hostnameCheck(properties, warnings, 'schema.registry.ssl.endpoint.identification.algorithm');
+  if ((tls.cert === undefined) !== (tls.key === undefined))
+    throw usageError("the registry's client certificate needs schema.registry.ssl.certificate.location and schema.registry.ssl.key.location both");
+  const given = Object.fromEntries(Object.entries(tls).filter(([, value]) => value !== undefined)) as TlsOptions;
+  if (Object.keys(given).length > 0) access.tls = given;
+  return access;
+}
+
+/**
+ * HTTP basic auth: basic.auth.user.info (`user:password`) with basic.auth.credentials.source
+ * USER_INFO (the default), or the Kafka SASL credentials with SASL_INHERIT, as Confluent's clients.
+ */
+function registryAuth(properties: ClientProperties, sasl: Settings['sasl']): RegistryAccess['auth'] {
+  const source = properties.get('schema.registry.basic.auth.credentials.source', 'basic.auth.credentials.source');
+  const kind = source?.[0].toUpperCase();
+  if (kind === 'SASL_INHERIT') {
+    if (sasl === undefined) throw usageError(`${source![1]} is SASL_INHERIT, but no SASL credentials are set`);
+    return { username: sasl.username, password: sasl.password };
+  }
+  if (source !== undefined && kind !== 'USER_INFO') throw usageError(`invalid ${source[1]} '${source[0]}': use USER_INFO or SASL_INHERIT`);
   const info = properties.get('schema.registry.basic.auth.user.info', 'basic.auth.user.info');
   if (info === undefined) return undefined;
   const colon = info[0].indexOf(':');
   // the value is a secret: the error names where it is, never what it is
   if (colon < 0) throw usageError(`invalid ${info[1]}: use user:password`);
   return { username: info[0].slice(0, colon), password: info[0].slice(colon + 1) };
+}
+
+/** bearer.auth.credentials.source=STATIC_TOKEN with bearer.auth.token (and Confluent Cloud's headers). */
+function registryBearer(properties: ClientProperties): RegistryAccess['bearer'] {
+  const source = properties.get('bearer.auth.credentials.source');
+  const token = properties.get('bearer.auth.token');
+  if (source === undefined && token === undefined) return undefined;
+  if (source !== undefined && source[0].toUpperCase() !== 'STATIC_TOKEN') {
+    throw usageError(`invalid ${source[1]} '${source[0]}': zps takes STATIC_TOKEN, with bearer.auth.token`);
+  }
+  if (token === undefined || token[0] === '') throw usageError('bearer.auth.credentials.source=STATIC_TOKEN needs bearer.auth.token');
+  return {
+    token: token[0],
+    logicalCluster: properties.get('bearer.auth.logical.cluster')?.[0],
+    identityPoolId: properties.get('bearer.auth.identity.pool.id')?.[0],
+  };
 }
 
 /** The TLS files: [field, what it is, its option's name, its client property, its environment variable]. */

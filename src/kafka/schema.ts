@@ -6,6 +6,10 @@ import type { SchemaRegistry as RegistryCodec } from '../pubsub/factory.js';
 import { Lazy, LazyMap } from '../pubsub/lazy.js';
 import type { DeliveredRecord } from '../records/record.js';
 import type { RegistryAccess } from '../settings.js';
+import { tlsConnectionOptions } from './tls.js';
+
+/** What the registry client is made with. */
+type RegistryArgs = ConstructorParameters<typeof import('@kafkajs/confluent-schema-registry').SchemaRegistry>[0];
 
 /** A value encoder for one registered schema: throws a usage error naming the field that does not fit. */
 export type ValueEncoder = (value: unknown) => Buffer;
@@ -31,7 +35,8 @@ export class SchemaCodec implements RegistryCodec {
   // loaded only when a schema is in play: Avro, JSON Schema and protobuf support weigh a lot
   private readonly client = new Lazy(() =>
     import('@kafkajs/confluent-schema-registry').then(
-      ({ SchemaRegistry }) => new SchemaRegistry({ host: this.url, auth: this.access.auth, agent: this.agent() }),
+      ({ SchemaRegistry }) =>
+        new SchemaRegistry({ host: this.url, auth: this.access.auth, agent: this.agent(), middlewares: bearerHeaders(this.access.bearer) }),
     ),
   );
   /** One registry request per schema id, however many messages use it. */
@@ -42,9 +47,9 @@ export class SchemaCodec implements RegistryCodec {
     private readonly access: RegistryAccess = {},
   ) {}
 
-  /** An HTTPS agent trusting the registry's CA, when one is given. */
+  /** An HTTPS agent with the registry's TLS settings (its CA, a client certificate), when some are given. */
   private agent(): Agent | undefined {
-    return this.access.ca === undefined ? undefined : new Agent({ ca: readFileSync(this.access.ca, 'utf8') });
+    return this.access.tls === undefined ? undefined : new Agent(tlsConnectionOptions(this.access.tls));
   }
 
   /** Registers the schema file under `subject` and returns an encoder for it. */
@@ -117,4 +122,13 @@ export class SchemaCodec implements RegistryCodec {
       throw new ZpsError(`${what}: schema registry at ${this.url}: ${message}`);
     }
   }
+}
+
+/** The registry's bearer token on every request, with Confluent Cloud's logical cluster and identity pool headers. */
+function bearerHeaders(bearer: RegistryAccess['bearer']): RegistryArgs['middlewares'] {
+  if (bearer === undefined) return [];
+  const headers: Record<string, string> = { Authorization: `Bearer ${bearer.token}` };
+  if (bearer.logicalCluster !== undefined) headers['target-sr-cluster'] = bearer.logicalCluster;
+  if (bearer.identityPoolId !== undefined) headers['Confluent-Identity-Pool-Id'] = bearer.identityPoolId;
+  return [() => ({ prepareRequest: async (next) => (await next()).enhance({ headers }) })];
 }

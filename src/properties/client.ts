@@ -33,7 +33,23 @@ export const USED_PROPERTIES: ReadonlySet<string> = new Set([
   'schema.registry.url',
   'basic.auth.user.info',
   'schema.registry.basic.auth.user.info',
+  'schema.registry.basic.auth.credentials.source',
+  'basic.auth.credentials.source',
+  'bearer.auth.credentials.source',
+  'bearer.auth.token',
+  'bearer.auth.logical.cluster',
+  'bearer.auth.identity.pool.id',
   'schema.registry.ssl.ca.location',
+  'schema.registry.ssl.certificate.location',
+  'schema.registry.ssl.key.location',
+  'schema.registry.ssl.key.password',
+  'schema.registry.ssl.keystore.location',
+  'schema.registry.ssl.keystore.password',
+  'schema.registry.ssl.keystore.type',
+  'schema.registry.ssl.truststore.location',
+  'schema.registry.ssl.truststore.password',
+  'schema.registry.ssl.truststore.type',
+  'schema.registry.ssl.endpoint.identification.algorithm',
 ]);
 
 /** Names whose values are secrets: never printed, and a file holding one should be the owner's alone. */

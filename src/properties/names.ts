@@ -49,12 +49,9 @@ ssl.engine.id ssl.engine.location ssl.key.pem ssl.providers ssl.sigalgs.list ssl
 sticky.partitioning.linger.ms topic.blacklist topic.metadata.propagation.max.ms
 topic.metadata.refresh.fast.interval.ms topic.metadata.refresh.interval.ms topic.metadata.refresh.sparse`;
 
-const SCHEMA_REGISTRY_CLIENTS = `auto.register.schemas basic.auth.credentials.source bearer.auth.credentials.source
-bearer.auth.identity.pool.id bearer.auth.logical.cluster bearer.auth.token key.subject.name.strategy
-latest.compatibility.strict max.schemas.per.subject normalize.schemas schema.registry.basic.auth.credentials.source
-schema.registry.ssl.certificate.location schema.registry.ssl.key.location
-schema.registry.ssl.key.password schema.registry.ssl.keystore.location schema.registry.ssl.keystore.password
-schema.registry.ssl.truststore.location schema.registry.ssl.truststore.password specific.avro.reader
+const SCHEMA_REGISTRY_CLIENTS = `auto.register.schemas bearer.auth.client.id bearer.auth.client.secret
+bearer.auth.issuer.endpoint.url bearer.auth.scope bearer.auth.scope.claim.name bearer.auth.sub.claim.name
+key.subject.name.strategy latest.compatibility.strict max.schemas.per.subject normalize.schemas specific.avro.reader
 use.latest.version use.schema.id value.subject.name.strategy`;
 
 /** Accepted, and named under --verbose as not used by zps. */

@@ -24,16 +24,22 @@ let proxy: Server;
 let proxyUrl: string;
 let httpsProxy: Server;
 let httpsProxyUrl: string;
+/** The same over HTTPS requiring a client certificate signed by the test CA. */
+let mtlsProxy: Server;
+let mtlsProxyUrl: string;
 /** The HTTPS proxy's certificate (self-signed, for 127.0.0.1), made by openssl. */
 const httpsCa = join(mkdtempSync(join(tmpdir(), 'zps-registry-tls-')), 'cert.pem');
 const asked: string[] = [];
 /** The Authorization header of each request the proxy passed on. */
 const authorizations: (string | undefined)[] = [];
+/** The target-sr-cluster header (Confluent Cloud's logical cluster) of each request passed on. */
+const logicalClusters: (string | string[] | undefined)[] = [];
 beforeAll(async () => {
   const target = new URL(process.env.ZPS_TEST_REGISTRY!);
   const passOn = (req: IncomingMessage, res: ServerResponse) => {
     asked.push(`${req.method} ${req.url}`);
     authorizations.push(req.headers.authorization);
+    logicalClusters.push(req.headers['target-sr-cluster']);
     const upstream = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (reply) => {
       res.writeHead(reply.statusCode ?? 502, reply.headers);
       reply.pipe(res);
@@ -70,11 +76,18 @@ beforeAll(async () => {
   };
   proxyUrl = await listen(proxy, 'http');
   httpsProxyUrl = await listen(httpsProxy, 'https');
+  const clientCa = readFileSync(tlsFiles().ca);
+  mtlsProxy = createHttpsServer({ key: readFileSync(key), cert: readFileSync(httpsCa), ca: clientCa, requestCert: true, rejectUnauthorized: true }, passOn);
+  mtlsProxyUrl = await listen(mtlsProxy, 'https');
 });
 afterAll(() => {
   proxy.close();
   httpsProxy.close();
+  mtlsProxy.close();
 });
+/** The test CA and the client certificates servers.setup.ts names. */
+const tlsFiles = () =>
+  JSON.parse(process.env.ZPS_TEST_TLS_FILES!) as { ca: string; clientCert: string; clientKeyEncrypted: string; clientKeystore: string; password: string };
 
 describe('zps on Kafka with a schema registry', () => {
   it('--schema .avsc registers under <topic>-value, encodes in Confluent wire format, and consume decodes', async () => {
@@ -166,6 +179,44 @@ describe('zps on Kafka with a schema registry', () => {
     const untrusted = await kz(['publish', t, ...https], { input });
     expect(untrusted.code).toBe(1);
     expect(untrusted.stderr).toMatch(/^zps: .*(self.signed|certificate)/im);
+  });
+
+  it("a registry that requires a client certificate gets one from schema.registry.ssl.* (encrypted PEM key, PKCS#12 keystore); without one it refuses", async () => {
+    const t = unique('registry-mtls');
+    const input = '{"id":1,"customer":"c-1","total":2.5}\n';
+    const { clientCert, clientKeyEncrypted, clientKeystore, password } = tlsFiles();
+    const https = ['--schema', 'test/fixtures/order.avsc', '-X', `schema.registry.url=${mtlsProxyUrl}`, '-X', `schema.registry.ssl.ca.location=${httpsCa}`];
+    const pem = ['-X', `schema.registry.ssl.certificate.location=${clientCert}`, '-X', `schema.registry.ssl.key.location=${clientKeyEncrypted}`];
+    const published = await kz(['publish', t, ...https, ...pem, '-X', `schema.registry.ssl.key.password=${password}`, '--verbose'], { input });
+    expect(published).toMatchObject({ code: 0 });
+    expect(published.stderr).not.toContain(password);
+    const keystore = ['-X', `schema.registry.ssl.keystore.location=${clientKeystore}`, '-X', `schema.registry.ssl.keystore.password=${password}`];
+    expect(await kz(['publish', t, ...https, ...keystore], { input })).toMatchObject({ code: 0, stderr: '' });
+    const consumed = await kz(['consume', t, ...https.slice(2), ...keystore]);
+    expect(lines(consumed.stdout).map((line) => JSON.parse(line))).toEqual([
+      { id: 1, customer: 'c-1', total: 2.5 },
+      { id: 1, customer: 'c-1', total: 2.5 },
+    ]);
+    const refused = await kz(['publish', t, ...https], { input });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^zps: .*schema registry/m);
+  });
+
+  it('bearer.auth.token goes to the registry as a bearer token with the logical cluster header, and is never printed', async () => {
+    const t = unique('registry-bearer');
+    authorizations.length = 0;
+    logicalClusters.length = 0;
+    const bearer = ['-X', 'bearer.auth.credentials.source=STATIC_TOKEN', '-X', 'bearer.auth.token=tok-Secret-99', '-X', 'bearer.auth.logical.cluster=lsrc-12'];
+    const published = await kz(['publish', t, '--schema', 'test/fixtures/order.avsc', '-X', `schema.registry.url=${proxyUrl}`, ...bearer, '--verbose'], {
+      input: '{"id":1,"customer":"c-1","total":2.5}\n',
+    });
+    expect(published.code).toBe(0);
+    expect(published.stdout + published.stderr).not.toContain('tok-Secret-99');
+    expect(authorizations.length).toBeGreaterThan(0);
+    expect(new Set(authorizations)).toEqual(new Set(['Bearer tok-Secret-99']));
+    expect(new Set(logicalClusters)).toEqual(new Set(['lsrc-12']));
+    const both = await kz(['publish', t, 'x', ...bearer, '-X', 'basic.auth.user.info=u:p']);
+    expect(both).toMatchObject({ code: 2, stderr: 'zps: the schema registry takes basic.auth.user.info or bearer.auth.token, not both\n' });
   });
 
   it('an unknown schema id is reported, the record printed as stored, the rest printed, exit 1 at the end', async () => {
