@@ -181,7 +181,7 @@ describe('zps on Kafka with a schema registry', () => {
     expect(untrusted.stderr).toMatch(/^zps: .*(self.signed|certificate)/im);
   });
 
-  it("a registry that requires a client certificate gets one from schema.registry.ssl.* (encrypted PEM key, PKCS#12 keystore); without one it refuses", async () => {
+  it('a registry that requires a client certificate gets one from schema.registry.ssl.* (encrypted PEM key, PKCS#12 keystore); without one it refuses', async () => {
     const t = unique('registry-mtls');
     const input = '{"id":1,"customer":"c-1","total":2.5}\n';
     const { clientCert, clientKeyEncrypted, clientKeystore, password } = tlsFiles();

@@ -39,7 +39,10 @@ describe("TLS settings as Node's connection options", () => {
       { keystore: store, keystoreType: 'jks' },
     ]) {
       expect(() => tlsConnectionOptions(options)).toThrow(
-        expect.objectContaining({ code: 'usage', message: expect.stringMatching(/=(JKS|jks) is not supported for .*store\.jks: use PKCS12.*keytool -importkeystore/) }),
+        expect.objectContaining({
+          code: 'usage',
+          message: expect.stringMatching(/=(JKS|jks) is not supported for .*store\.jks: use PKCS12.*keytool -importkeystore/),
+        }),
       );
     }
   });
