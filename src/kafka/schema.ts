@@ -94,7 +94,7 @@ export class SchemaCodec implements RegistryCodec {
     return (value) => {
       const paths: string[] = [];
       if (!schema.isValid(value, { errorHook: (path) => paths.push(path.join('.').replace(/^\//, '').replaceAll('/', '.')) })) {
-        const field = paths[0] ? `field '${paths[0]}'` : 'the value';
+        const field = paths[0] ? `field '${paths[0]}'` : subject.endsWith('-key') ? 'the key' : 'the value';
         throw usageError(`${field} does not match the schema of subject ${subject}`);
       }
       const header = Buffer.alloc(5); // magic byte 0, then the schema id
