@@ -161,24 +161,26 @@ export class SchemaCodec implements RegistryCodec {
     const headers: Record<string, string> = { Accept: 'application/vnd.schemaregistry.v1+json, application/json', ...bearerHeaderValues(this.access.bearer) };
     const { auth } = this.access;
     if (auth) headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-    return this.call(what, () =>
-      new Promise<T>((resolve, reject) => {
-        const request = url.protocol === 'https:' ? httpsRequest(url, { headers, agent: this.agent() }) : httpRequest(url, { headers });
-        request.on('error', reject);
-        request.on('response', (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            const status = response.statusCode ?? 0;
-            if (status >= 200 && status < 300) return resolve(JSON.parse(text) as T);
-            const message = (/^\s*\{/.test(text) && (JSON.parse(text) as { message?: string }).message) || text.slice(0, 200);
-            reject(Object.assign(new Error(message), { status }));
+    return this.call(
+      what,
+      () =>
+        new Promise<T>((resolve, reject) => {
+          const request = url.protocol === 'https:' ? httpsRequest(url, { headers, agent: this.agent() }) : httpRequest(url, { headers });
+          request.on('error', reject);
+          request.on('response', (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('error', reject);
+            response.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              const status = response.statusCode ?? 0;
+              if (status >= 200 && status < 300) return resolve(JSON.parse(text) as T);
+              const message = (/^\s*\{/.test(text) && (JSON.parse(text) as { message?: string }).message) || text.slice(0, 200);
+              reject(Object.assign(new Error(message), { status }));
+            });
           });
-        });
-        request.end();
-      }),
+          request.end();
+        }),
     );
   }
 

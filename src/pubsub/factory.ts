@@ -38,11 +38,7 @@ export interface SchemaRegistry {
    * Registers the schema file under the subject, with its references ('latest': the subject's
    * latest version); the encoder throws a usage error naming the field that does not fit.
    */
-  encoderFor(
-    file: string,
-    subject: string,
-    references?: SchemaReferenceSpec[],
-  ): Promise<(value: unknown) => Buffer>;
+  encoderFor(file: string, subject: string, references?: SchemaReferenceSpec[]): Promise<(value: unknown) => Buffer>;
   /** The record with a registry-framed value and key decoded (as JSON); others as they are. */
   decode: RecordDecoder;
   /** The registry's subjects, sorted. */

@@ -53,7 +53,7 @@ export function register(program: Command, run: ActionRunner): void {
     .option('--subject <name>', 'Kafka: schema registry subject (default <topic>-value)')
     .option(
       '--schema-reference <name=subject[:version]>',
-      "with --schema: a type the schema names, registered under another subject (version: a number, or latest); repeatable",
+      'with --schema: a type the schema names, registered under another subject (version: a number, or latest); repeatable',
       collectSchemaReference,
     )
     .option('--key-schema <file>', 'Kafka: encode the keys (-k, -K; JSON, else a string) with this schema, subject <topic>-key')
