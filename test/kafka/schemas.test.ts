@@ -119,6 +119,11 @@ describe('zps schemas', () => {
     } finally {
       local.cleanup();
     }
+    expect(await kz(['schemas'], { env: { ZPS_SCHEMA_REGISTRY: 'http://127.0.0.1:1/registry' } })).toMatchObject({
+      code: 1,
+      stderr:
+        'zps: list the subjects: cannot reach the schema registry at http://127.0.0.1:1/registry\ncheck --schema-registry (ZPS_SCHEMA_REGISTRY) and that the registry is up\n',
+    });
     // zps's own version stays -V, and --version before a command
     expect((await kz(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
@@ -152,6 +157,15 @@ describe('framed keys and references', () => {
     const raw = records((await kz(['consume', t, '-n', '1', '--json'], { env: { ZPS_SCHEMA_REGISTRY: '' } })).stdout)[0]!.key as string | { base64: string };
     const key = typeof raw === 'string' ? Buffer.from(raw) : Buffer.from(raw.base64, 'base64');
     expect([key[0], key.readInt32BE(1)]).toEqual([0, latest.id]);
+
+    // a key framed with that known id whose bytes do not decode with its schema prints as stored too
+    const truncated = Buffer.concat([key.subarray(0, 5), Buffer.from([0xff]), Buffer.from('|after\n')]);
+    expect((await kz(['publish', t, '-K', '|'], { input: truncated })).code).toBe(0);
+    const last = await kz(['consume', t, '-o', '-1', '--json']);
+    expect(last).toMatchObject({ code: 0, stderr: '' });
+    expect(records(last.stdout).map(({ key, value }) => ({ key, value }))).toEqual([
+      { key: { base64: Buffer.concat([key.subarray(0, 5), Buffer.from([0xff])]).toString('base64') }, value: 'after' },
+    ]);
   });
 
   it('a key that does not fit the key schema is exit 2 naming the field; --key-schema needs keys', async () => {
