@@ -109,8 +109,9 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
 function leaveSchemasVersionFlag(program: Command): void {
   const parseOptions = program.parseOptions.bind(program);
   program.parseOptions = (args) => {
-    const at = args.indexOf('schemas');
-    const flag = at < 0 ? -1 : args.findIndex((arg, i) => i > at && (arg === '--version' || arg.startsWith('--version=')));
+    const at = args.findIndex((arg) => program.commands.some((command) => command.name() === arg));
+    if (args[at] !== 'schemas') return parseOptions(args);
+    const flag = args.findIndex((arg, i) => i > at && (arg === '--version' || arg.startsWith('--version=')));
     if (flag < 0) return parseOptions(args);
     const length = args[flag] === '--version' ? 2 : 1;
     const parsed = parseOptions([...args.slice(0, flag), ...args.slice(flag + length)]);
