@@ -109,7 +109,8 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
 function leaveSchemasVersionFlag(program: Command): void {
   const parseOptions = program.parseOptions.bind(program);
   program.parseOptions = (args) => {
-    const at = args.findIndex((arg) => program.commands.some((command) => command.name() === arg));
+    const names = new Set(program.commands.map((command) => command.name()));
+    const at = args.findIndex((arg) => names.has(arg));
     if (args[at] !== 'schemas') return parseOptions(args);
     const flag = args.findIndex((arg, i) => i > at && (arg === '--version' || arg.startsWith('--version=')));
     if (flag < 0) return parseOptions(args);
