@@ -7,6 +7,10 @@ _zps_groups() {
   ZPS_NO_AUTOSTART=1 zps groups --timeout 500ms 2>/dev/null | cut -f1
 }
 
+_zps_subjects() {
+  zps schemas --timeout 500ms 2>/dev/null
+}
+
 _zps() {
   local cur prev words cword
   cur="${COMP_WORDS[COMP_CWORD]}"
@@ -52,6 +56,8 @@ _zps() {
     COMPREPLY=($(compgen -W "describe" -- "$cur"))
   elif [[ "$command" == groups && "$prev" == describe ]]; then
     COMPREPLY=($(compgen -W "$(_zps_groups)" -- "$cur"))
+  elif [[ "$command" == schemas && "$prev" == schemas ]]; then
+    COMPREPLY=($(compgen -W "$(_zps_subjects)" -- "$cur"))
   elif [[ "$command" == publish || "$command" == consume || "$command" == count || "$command" == reset ]]; then
     COMPREPLY=($(compgen -W "$(_zps_topics)" -- "$cur"))
   fi

@@ -7,6 +7,10 @@ function __zps_groups
     env ZPS_NO_AUTOSTART=1 zps groups --timeout 500ms 2>/dev/null | cut -f1
 end
 
+function __zps_subjects
+    zps schemas --timeout 500ms 2>/dev/null
+end
+
 set -l commands publish consume count reset topics groups schemas daemon completion
 complete -c zps -f
 complete -c zps -n "not __fish_seen_subcommand_from $commands" -a "$commands"
@@ -63,6 +67,7 @@ complete -c zps -n "__fish_seen_subcommand_from topics" -l all -d 'include inter
 complete -c zps -n "__fish_seen_subcommand_from topics groups; and not __fish_seen_subcommand_from describe" -a describe
 complete -c zps -n "__fish_seen_subcommand_from topics; and __fish_seen_subcommand_from describe" -a "(__zps_topics)"
 complete -c zps -n "__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from describe" -a "(__zps_groups)"
+complete -c zps -n "__fish_seen_subcommand_from schemas" -a "(__zps_subjects)"
 complete -c zps -n "__fish_seen_subcommand_from schemas" -l version -x -a latest -d 'that version of the subject'
 complete -c zps -n "__fish_seen_subcommand_from daemon" -a "start stop status run"
 complete -c zps -n "__fish_seen_subcommand_from daemon" -l retention-messages -x -d 'messages per partition'

@@ -13,6 +13,12 @@ _zps_groups() {
   _describe 'group' groups
 }
 
+_zps_subjects() {
+  local -a subjects
+  subjects=(${(f)"$(zps schemas --timeout 500ms 2>/dev/null)"})
+  _describe 'subject' subjects
+}
+
 _zps() {
   local -a global
   global=(
@@ -64,7 +70,7 @@ _zps() {
         groups)
           _arguments $global '1:action:(describe)' '2:group:_zps_groups' ;;
         schemas)
-          _arguments $global '--version[that version of the subject]:version:(latest)' '1:subject:' ;;
+          _arguments $global '--version[that version of the subject]:version:(latest)' '1:subject:_zps_subjects' ;;
         daemon)
           _arguments $global '--retention-messages[messages per partition]:n:' '--retention-bytes[bytes per partition]:size:' \
             '--max-memory[memory cap]:size:' '--kafka[also answer Kafka clients on a loopback address]::address:' '1:action:(start stop status run)' ;;

@@ -52,6 +52,8 @@ export class SchemaCodec implements RegistryCodec {
   constructor(
     readonly url: string,
     private readonly access: RegistryAccess = {},
+    /** How long a listing (zps schemas) waits for the registry's answer: --timeout. */
+    private readonly timeoutMs?: number,
   ) {}
 
   /** An HTTPS agent with the registry's TLS settings (its CA, a client certificate), when some are given. */
@@ -167,6 +169,7 @@ export class SchemaCodec implements RegistryCodec {
         new Promise<T>((resolve, reject) => {
           const request = url.protocol === 'https:' ? httpsRequest(url, { headers, agent: this.agent() }) : httpRequest(url, { headers });
           request.on('error', reject);
+          if (this.timeoutMs !== undefined) request.setTimeout(this.timeoutMs, () => request.destroy(new Error('ETIMEDOUT: no answer')));
           request.on('response', (response) => {
             const chunks: Buffer[] = [];
             response.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,8 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { CLIENT_SCRIPTS, pythonWithKafkaClient } from '../helpers/clients.js';
 import { unique } from '../helpers/wait.js';
-import { privateSocket, zps, type RunOptions } from '../helpers/zps.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { privateSocket, ZPS_BIN, zps, type RunOptions } from '../helpers/zps.js';
 
 const brokers = process.env.ZPS_TEST_BROKERS!;
 const registry = process.env.ZPS_TEST_REGISTRY!;
@@ -94,6 +98,23 @@ describe('zps schemas', () => {
     ]);
   });
 
+  it('the bash completion completes subjects from the registry', async () => {
+    const t = unique('schemas-complete');
+    await registerSchema(`${t}-value`, { type: 'string' });
+    const bin = mkdtempSync(join(tmpdir(), 'zps-bin-'));
+    symlinkSync(ZPS_BIN, join(bin, 'zps'));
+    try {
+      const script = `source completions/zps.bash; COMP_WORDS=(zps schemas ${t}); COMP_CWORD=2; _zps; echo "\${COMPREPLY[*]}"`;
+      const result = spawnSync('bash', ['-c', script], {
+        encoding: 'utf8',
+        env: { ...process.env, ZPS_ENV: 'test', ZPS_BROKERS: brokers, ZPS_SCHEMA_REGISTRY: registry, PATH: `${bin}:${process.env.PATH}` },
+      });
+      expect(result.stdout).toBe(`${t}-value\n`);
+    } finally {
+      rmSync(bin, { recursive: true });
+    }
+  });
+
   it('errors: unknown subject or version exit 1; bad usage, no registry, local mode exit 2', async () => {
     const t = unique('schemas-none');
     expect(await kz(['schemas', t])).toMatchObject({ code: 1, stdout: '', stderr: `zps: subject ${t}: unknown to the schema registry at ${registry}\n` });
@@ -124,6 +145,21 @@ describe('zps schemas', () => {
       stderr:
         'zps: list the subjects: cannot reach the schema registry at http://127.0.0.1:1/registry\ncheck --schema-registry (ZPS_SCHEMA_REGISTRY) and that the registry is up\n',
     });
+    // a registry that takes the connection and never answers: --timeout bounds the wait
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}/registry`;
+      const started = Date.now();
+      const result = await kz(['schemas', '--timeout', '500ms'], { env: { ZPS_SCHEMA_REGISTRY: url } });
+      expect(result).toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(new RegExp(`^zps: list the subjects: cannot reach the schema registry at ${url}\n`)),
+      });
+      expect(Date.now() - started).toBeLessThan(8_000);
+    } finally {
+      silent.close();
+    }
     // zps's own version stays -V, and --version before a command
     expect((await kz(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
