@@ -177,9 +177,14 @@ export class SchemaCodec implements RegistryCodec {
             response.on('end', () => {
               const text = Buffer.concat(chunks).toString('utf8');
               const status = response.statusCode ?? 0;
-              if (status >= 200 && status < 300) return resolve(JSON.parse(text) as T);
-              const message = (/^\s*\{/.test(text) && (JSON.parse(text) as { message?: string }).message) || text.slice(0, 200);
-              reject(Object.assign(new Error(message), { status }));
+              const json = parsedOrUndefined(text);
+              if (status >= 200 && status < 300) {
+                if (json === undefined) reject(new Error(`answered ${status} with no JSON: ${text.slice(0, 200)}`));
+                else resolve(json as T);
+              } else {
+                const message = (json as { message?: unknown } | undefined)?.message;
+                reject(Object.assign(new Error(typeof message === 'string' ? message : text.slice(0, 200)), { status }));
+              }
             });
           });
           request.end();
@@ -217,6 +222,14 @@ export class SchemaCodec implements RegistryCodec {
 /** Bytes in the Confluent wire format: magic byte 0, then a 4-byte schema id (and a payload). */
 function isFramed(bytes: Buffer | null): bytes is Buffer {
   return bytes !== null && bytes.length >= 5 && bytes[0] === 0;
+}
+
+function parsedOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A decoded value as JSON text (64-bit integers as decimal strings). */
