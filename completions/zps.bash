@@ -7,33 +7,39 @@ _zps_groups() {
   ZPS_NO_AUTOSTART=1 zps groups --timeout 500ms 2>/dev/null | cut -f1
 }
 
+_zps_subjects() {
+  zps schemas --timeout 500ms 2>/dev/null
+}
+
 _zps() {
   local cur prev words cword
   cur="${COMP_WORDS[COMP_CWORD]}"
   prev="${COMP_WORDS[COMP_CWORD-1]}"
-  local commands="publish consume count reset topics groups daemon completion"
+  local commands="publish consume count reset topics groups schemas daemon completion"
   local global="-e --env -b --brokers --bootstrap-server -r --schema-registry -g --group --socket --sasl-mechanism --tls --tls-ca --tls-cert --tls-key -F --properties -X --property --timeout --json --no-color --verbose -h --help -V --version"
   local command="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      publish|consume|count|reset|topics|groups|daemon|completion) command="${COMP_WORDS[i]}"; break ;;
+      publish|consume|count|reset|topics|groups|schemas|daemon|completion) command="${COMP_WORDS[i]}"; break ;;
     esac
   done
   case "$prev" in
     -e|--env) COMPREPLY=($(compgen -W "local production" -- "$cur")); return ;;
     --sasl-mechanism) COMPREPLY=($(compgen -W "plain scram-sha-256 scram-sha-512" -- "$cur")); return ;;
     -o|--offset) COMPREPLY=($(compgen -W "beginning end @-15m @-1h" -- "$cur")); return ;;
-    --socket|--tls-ca|--tls-cert|--tls-key|--schema|-F|--properties) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    -b|--brokers|--bootstrap-server|-r|--schema-registry|-g|--group|--timeout|-X|--property|-k|--key|-K|--key-delimiter|-t|--type|-H|--header|-p|--partition|--partitions|--subject|-n|--max-messages|--format|--expect|--wait|--retention-messages|--retention-bytes|--max-memory|--until|--regex|--grep) return ;;
+    --version) [[ "$command" == schemas ]] && COMPREPLY=($(compgen -W "latest" -- "$cur")); return ;;
+    --socket|--tls-ca|--tls-cert|--tls-key|--schema|--key-schema|-F|--properties) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    -b|--brokers|--bootstrap-server|-r|--schema-registry|-g|--group|--timeout|-X|--property|-k|--key|-K|--key-delimiter|-t|--type|-H|--header|-p|--partition|--partitions|--subject|--schema-reference|-n|--max-messages|--format|--expect|--wait|--retention-messages|--retention-bytes|--max-memory|--until|--regex|--grep) return ;;
   esac
   local flags
   case "$command" in
-    publish) flags="--raw -k --key -K --key-delimiter -Z --tombstone -t --type -H --header -p --partition --partitions --schema --subject --from-json --keep-partitions" ;;
+    publish) flags="--raw -k --key -K --key-delimiter -Z --tombstone -t --type -H --header -p --partition --partitions --schema --subject --schema-reference --key-schema --from-json --keep-partitions" ;;
     consume) flags="-f --follow -o --offset --until -n --max-messages -p --partition --regex --key --header --type --grep --format" ;;
     count) flags="--expect --wait --regex" ;;
     reset) flags="-y --yes" ;;
     topics) flags="--all" ;;
     groups) flags="" ;;
+    schemas) flags="--version" ;;
     daemon) flags="--retention-messages --retention-bytes --max-memory --kafka" ;;
     completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return ;;
     "") COMPREPLY=($(compgen -W "$commands $global" -- "$cur")); return ;;
@@ -50,6 +56,8 @@ _zps() {
     COMPREPLY=($(compgen -W "describe" -- "$cur"))
   elif [[ "$command" == groups && "$prev" == describe ]]; then
     COMPREPLY=($(compgen -W "$(_zps_groups)" -- "$cur"))
+  elif [[ "$command" == schemas && "$prev" == schemas ]]; then
+    COMPREPLY=($(compgen -W "$(_zps_subjects)" -- "$cur"))
   elif [[ "$command" == publish || "$command" == consume || "$command" == count || "$command" == reset ]]; then
     COMPREPLY=($(compgen -W "$(_zps_topics)" -- "$cur"))
   fi

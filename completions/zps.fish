@@ -7,7 +7,11 @@ function __zps_groups
     env ZPS_NO_AUTOSTART=1 zps groups --timeout 500ms 2>/dev/null | cut -f1
 end
 
-set -l commands publish consume count reset topics groups daemon completion
+function __zps_subjects
+    zps schemas --timeout 500ms 2>/dev/null
+end
+
+set -l commands publish consume count reset topics groups schemas daemon completion
 complete -c zps -f
 complete -c zps -n "not __fish_seen_subcommand_from $commands" -a "$commands"
 
@@ -41,6 +45,8 @@ complete -c zps -n "__fish_seen_subcommand_from publish" -s p -l partition -x -d
 complete -c zps -n "__fish_seen_subcommand_from publish" -l partitions -x -d 'partitions of a new topic'
 complete -c zps -n "__fish_seen_subcommand_from publish" -l schema -r -F -d 'schema file'
 complete -c zps -n "__fish_seen_subcommand_from publish" -l subject -x -d 'subject'
+complete -c zps -n "__fish_seen_subcommand_from publish" -l schema-reference -x -d 'reference name=subject[:version]'
+complete -c zps -n "__fish_seen_subcommand_from publish" -l key-schema -r -F -d 'key schema file'
 complete -c zps -n "__fish_seen_subcommand_from publish" -l from-json -d 'lines of consume --json'
 complete -c zps -n "__fish_seen_subcommand_from publish" -l keep-partitions -d 'with --from-json: keep partitions'
 complete -c zps -n "__fish_seen_subcommand_from consume" -s f -l follow -d 'keep waiting'
@@ -61,6 +67,8 @@ complete -c zps -n "__fish_seen_subcommand_from topics" -l all -d 'include inter
 complete -c zps -n "__fish_seen_subcommand_from topics groups; and not __fish_seen_subcommand_from describe" -a describe
 complete -c zps -n "__fish_seen_subcommand_from topics; and __fish_seen_subcommand_from describe" -a "(__zps_topics)"
 complete -c zps -n "__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from describe" -a "(__zps_groups)"
+complete -c zps -n "__fish_seen_subcommand_from schemas" -a "(__zps_subjects)"
+complete -c zps -n "__fish_seen_subcommand_from schemas" -l version -x -a latest -d 'that version of the subject'
 complete -c zps -n "__fish_seen_subcommand_from daemon" -a "start stop status run"
 complete -c zps -n "__fish_seen_subcommand_from daemon" -l retention-messages -x -d 'messages per partition'
 complete -c zps -n "__fish_seen_subcommand_from daemon" -l retention-bytes -x -d 'bytes per partition'

@@ -13,6 +13,12 @@ _zps_groups() {
   _describe 'group' groups
 }
 
+_zps_subjects() {
+  local -a subjects
+  subjects=(${(f)"$(zps schemas --timeout 500ms 2>/dev/null)"})
+  _describe 'subject' subjects
+}
+
 _zps() {
   local -a global
   global=(
@@ -37,7 +43,7 @@ _zps() {
   _arguments -C $global \
     '(- :)'{-h,--help}'[show help]' \
     '(- :)'{-V,--version}'[show version]' \
-    '1:command:(publish consume count reset topics groups daemon completion)' \
+    '1:command:(publish consume count reset topics groups schemas daemon completion)' \
     '*::arg:->args'
   case $state in
     args)
@@ -47,6 +53,7 @@ _zps() {
             '(-K --key-delimiter)'{-K,--key-delimiter}'[key delimiter]:delimiter:' '(-t --type)'{-t,--type}'[message type]:type:' \
             '*'{-H,--header}'[header name=value]:header:' '(-p --partition)'{-p,--partition}'[partition]:n:' \
             '--partitions[partitions of a new topic]:n:' '--schema[schema file]:file:_files' '--subject[subject]:subject:' \
+            '*--schema-reference[reference name=subject\[:version\]]:reference:' '--key-schema[key schema file]:file:_files' \
             '--from-json[lines of consume --json]' '--keep-partitions[with --from-json: keep partitions]' \
             '1:topic:_zps_topics' '*:value:' ;;
         consume)
@@ -62,6 +69,8 @@ _zps() {
           _arguments $global '--all[include internal topics]' '1:action:(describe)' '2:topic:_zps_topics' ;;
         groups)
           _arguments $global '1:action:(describe)' '2:group:_zps_groups' ;;
+        schemas)
+          _arguments $global '--version[that version of the subject]:version:(latest)' '1:subject:_zps_subjects' ;;
         daemon)
           _arguments $global '--retention-messages[messages per partition]:n:' '--retention-bytes[bytes per partition]:size:' \
             '--max-memory[memory cap]:size:' '--kafka[also answer Kafka clients on a loopback address]::address:' '1:action:(start stop status run)' ;;

@@ -33,6 +33,8 @@ function backendFor(settings: Settings): Backend {
   return {
     driver: async () => new (await import('./kafka/driver.js')).KafkaDriver(settings),
     // loaded only when a schema is in play: Avro, JSON Schema and protobuf support weigh a lot
-    ...(registry ? { schemas: async () => new (await import('./kafka/schema.js')).SchemaCodec(registry, settings.schemaRegistryAccess) } : {}),
+    ...(registry
+      ? { schemas: async () => new (await import('./kafka/schema.js')).SchemaCodec(registry, settings.schemaRegistryAccess, settings.timeoutMs) }
+      : {}),
   };
 }

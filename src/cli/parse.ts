@@ -1,6 +1,7 @@
 /** Parsers for flag values: each turns bad input into a one-line usage error (exit 2). */
 import { usageError } from '../pubsub/errors.js';
 import type { StartOffset } from '../pubsub/types.js';
+import type { SchemaReferenceSpec } from '../pubsub/factory.js';
 import type { RecordHeader } from '../records/record.js';
 
 export function parseWholeNumber(text: string, what: string, min = 0): number {
@@ -54,6 +55,14 @@ export function collectHeader(text: string, headers: RecordHeader[] = []): Recor
   const at = text.search(/[=:]/);
   if (at <= 0) throw usageError(`invalid header '${text}': use name=value`);
   return [...headers, [text.slice(0, at), Buffer.from(text.slice(at + 1))]];
+}
+
+/** `name=subject[:version]` (version a number or latest, the default), repeatable: a schema's reference to another subject. */
+export function collectSchemaReference(text: string, references: SchemaReferenceSpec[] = []): SchemaReferenceSpec[] {
+  const match = /^([^=]+)=(.+?)(?::([1-9][0-9]*|latest))?$/.exec(text);
+  if (!match) throw usageError(`invalid schema reference '${text}': use name=subject or name=subject:version`);
+  const [, name, subject, version] = match as unknown as [string, string, string, string | undefined];
+  return [...references, { name, subject, version: version === undefined || version === 'latest' ? 'latest' : Number(version) }];
 }
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i;

@@ -9,6 +9,7 @@ import * as daemon from './commands/daemon.js';
 import * as groups from './commands/groups.js';
 import * as publish from './commands/publish.js';
 import * as reset from './commands/reset.js';
+import * as schemas from './commands/schemas.js';
 import * as topics from './commands/topics.js';
 
 export type CommandAction = (ctx: CliContext, command: Command) => Promise<void>;
@@ -88,7 +89,8 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
         await ctx.close();
       }
     };
-  for (const module of [publish, consume, count, reset, topics, groups, daemon, completion]) module.register(program, run);
+  for (const module of [publish, consume, count, reset, topics, groups, schemas, daemon, completion]) module.register(program, run);
+  leaveSchemasVersionFlag(program);
   // each command's usage errors point to its own help
   for (const command of commandsUnder(program)) {
     command.configureOutput({ outputError: (text, write) => write(`zps: ${errorLine(text, false)}\n`) });
@@ -98,6 +100,24 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
     });
   }
   return program;
+}
+
+/**
+ * commander takes a program's flag wherever it is on the line, so zps's own --version would print
+ * the version for `zps schemas <subject> --version 3`: after `schemas`, --version (and its value) is that command's.
+ */
+function leaveSchemasVersionFlag(program: Command): void {
+  const parseOptions = program.parseOptions.bind(program);
+  program.parseOptions = (args) => {
+    const names = new Set(program.commands.map((command) => command.name()));
+    const at = args.findIndex((arg) => names.has(arg));
+    if (args[at] !== 'schemas') return parseOptions(args);
+    const flag = args.findIndex((arg, i) => i > at && (arg === '--version' || arg.startsWith('--version=')));
+    if (flag < 0) return parseOptions(args);
+    const length = args[flag] === '--version' ? 2 : 1;
+    const parsed = parseOptions([...args.slice(0, flag), ...args.slice(flag + length)]);
+    return { operands: parsed.operands, unknown: [...parsed.unknown, ...args.slice(flag, flag + length)] };
+  };
 }
 
 function commandsUnder(command: Command): Command[] {

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { Agent, request as httpsRequest } from 'node:https';
 import { extname } from 'node:path';
 import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
-import type { SchemaRegistry as RegistryCodec } from '../pubsub/factory.js';
+import type { RegisteredSchema, SchemaReference, SchemaReferenceSpec, SchemaRegistry as RegistryCodec } from '../pubsub/factory.js';
 import { Lazy, LazyMap } from '../pubsub/lazy.js';
 import type { DeliveredRecord } from '../records/record.js';
 import type { RegistryAccess } from '../settings.js';
@@ -21,7 +22,11 @@ interface SchemaInstance {
 
 /** The part of the library's (private) REST client used to register without its compatibility check. */
 interface RegistryApi {
-  api: { Subject: { register(request: { subject: string; body: { schemaType?: string; schema: string } }): Promise<{ data(): unknown }> } };
+  api: {
+    Subject: {
+      register(request: { subject: string; body: { schemaType?: string; schema: string; references?: SchemaReference[] } }): Promise<{ data(): unknown }>;
+    };
+  };
 }
 
 const SCHEMA_TYPES: Record<string, 'AVRO' | 'JSON'> = { '.avsc': 'AVRO', '.json': 'JSON' };
@@ -41,10 +46,14 @@ export class SchemaCodec implements RegistryCodec {
   );
   /** One registry request per schema id, however many messages use it. */
   private readonly schemas = new LazyMap<number, SchemaInstance>();
+  /** Ids that framed-looking keys named and the registry does not know: their keys are raw bytes, not asked about again. */
+  private readonly unknownKeyIds = new Set<number>();
 
   constructor(
     readonly url: string,
     private readonly access: RegistryAccess = {},
+    /** How long a listing (zps schemas) waits for the registry's answer: --timeout. */
+    private readonly timeoutMs?: number,
   ) {}
 
   /** An HTTPS agent with the registry's TLS settings (its CA, a client certificate), when some are given. */
@@ -52,8 +61,11 @@ export class SchemaCodec implements RegistryCodec {
     return this.access.tls === undefined ? undefined : new Agent(tlsConnectionOptions(this.access.tls));
   }
 
-  /** Registers the schema file under `subject` and returns an encoder for it. */
-  async encoderFor(file: string, subject: string): Promise<ValueEncoder> {
+  /**
+   * Registers the schema file under `subject`, with references to schemas registered under other
+   * subjects (a reference's version 'latest' is fixed to the number it is now), and returns an encoder for it.
+   */
+  async encoderFor(file: string, subject: string, references: SchemaReferenceSpec[] = []): Promise<ValueEncoder> {
     const schemaType = SCHEMA_TYPES[extname(file).toLowerCase()];
     if (!schemaType) throw usageError(`schema file ${file}: use .avsc (Avro) or .json (JSON Schema)`);
     let text: string;
@@ -62,6 +74,13 @@ export class SchemaCodec implements RegistryCodec {
     } catch (error) {
       throw usageError(`cannot read schema file ${file}: ${describeError(error)}`);
     }
+    const pinned: SchemaReference[] = await Promise.all(
+      references.map(async ({ name, subject, version }) => ({
+        name,
+        subject,
+        version: version === 'latest' ? (await this.registered(subject, 'latest')).version : version,
+      })),
+    );
     const registry = await this.client.get();
     // The registry API directly: the library's register() also insists on a compatibility level,
     // which fails on registries that answer another level for existing subjects.
@@ -69,7 +88,7 @@ export class SchemaCodec implements RegistryCodec {
       const { api } = registry as unknown as RegistryApi;
       const response = await api.Subject.register({
         subject,
-        body: { schemaType: schemaType === 'AVRO' ? undefined : schemaType, schema: text },
+        body: { schemaType: schemaType === 'AVRO' ? undefined : schemaType, schema: text, ...(pinned.length > 0 ? { references: pinned } : {}) },
       });
       return (response.data() as { id: number }).id;
     });
@@ -77,7 +96,7 @@ export class SchemaCodec implements RegistryCodec {
     return (value) => {
       const paths: string[] = [];
       if (!schema.isValid(value, { errorHook: (path) => paths.push(path.join('.').replace(/^\//, '').replaceAll('/', '.')) })) {
-        const field = paths[0] ? `field '${paths[0]}'` : 'the value';
+        const field = paths[0] ? `field '${paths[0]}'` : subject.endsWith('-key') ? 'the key' : 'the value';
         throw usageError(`${field} does not match the schema of subject ${subject}`);
       }
       const header = Buffer.alloc(5); // magic byte 0, then the schema id
@@ -86,15 +105,91 @@ export class SchemaCodec implements RegistryCodec {
     };
   }
 
-  /** A record whose Confluent-framed value is replaced by its decoded value as JSON. */
+  /**
+   * A record whose Confluent-framed value and key are replaced by their decoded values as JSON. A
+   * value that looks framed must decode (else the record is undecodable); a key is decoded only
+   * when its schema id is one the registry knows and its bytes decode with that schema, else it
+   * stays as stored: a key is often raw bytes that merely start with a 0 (a big-endian number).
+   */
   async decode(record: DeliveredRecord): Promise<DeliveredRecord> {
-    const value = record.value;
-    if (value === null || value.length < 5 || value[0] !== 0) return record;
-    const id = value.readInt32BE(1);
+    const where = `${record.topic}[${record.partition}]@${record.offset}`;
+    const key = isFramed(record.key) ? await this.decodeKey(record.key, where) : record.key;
+    const value = isFramed(record.value) ? asJson(await this.decodeFramed(record.value, where)) : record.value;
+    return key === record.key && value === record.value ? record : { ...record, key, value };
+  }
+
+  /** The key decoded as JSON, or as it is when it is not framed by a schema of the registry. */
+  private async decodeKey(key: Buffer, where: string): Promise<Buffer> {
+    const id = key.readInt32BE(1);
+    if (this.unknownKeyIds.has(id)) return key;
+    try {
+      return asJson(await this.decodeFramed(key, `the key of ${where}`));
+    } catch (error) {
+      if (!(error instanceof ZpsError)) return key;
+      if (error.retriable) throw error; // the registry could not be asked
+      if (error.code === 'not-found') this.unknownKeyIds.add(id);
+      return key;
+    }
+  }
+
+  /** The payload of Confluent-framed bytes (magic byte 0, schema id, payload), decoded with its schema, fetched once per id. */
+  private async decodeFramed(bytes: Buffer, what: string): Promise<unknown> {
+    const id = bytes.readInt32BE(1);
     await this.schema(id);
     const registry = await this.client.get();
-    const decoded = await this.call(`decode ${record.topic}[${record.partition}]@${record.offset} (schema ${id})`, () => registry.decode(value));
-    return { ...record, value: Buffer.from(JSON.stringify(decoded, (_key, v) => (typeof v === 'bigint' ? v.toString() : v))) };
+    return this.call(`decode ${what} (schema ${id})`, () => registry.decode(bytes));
+  }
+
+  async subjects(): Promise<string[]> {
+    return (await this.get<string[]>('list the subjects', '/subjects')).sort();
+  }
+
+  async versions(subject: string): Promise<number[]> {
+    return this.get<number[]>(`subject ${subject}`, `/subjects/${encodeURIComponent(subject)}/versions`);
+  }
+
+  async registered(subject: string, version: number | 'latest'): Promise<RegisteredSchema> {
+    const found = await this.get<RegisteredSchema & { schemaType?: string }>(
+      `subject ${subject} version ${version}`,
+      `/subjects/${encodeURIComponent(subject)}/versions/${version}`,
+    );
+    // the registry leaves the type out for Avro, the first format it had
+    return { subject, version: found.version, id: found.id, type: found.schemaType ?? 'AVRO', schema: found.schema, references: found.references ?? [] };
+  }
+
+  /** A GET of the registry's REST API, with its credentials and TLS settings; the registry client has no call to list versions. */
+  private get<T>(what: string, path: string): Promise<T> {
+    const url = new URL(`${this.url.replace(/\/$/, '')}${path}`);
+    const headers: Record<string, string> = { Accept: 'application/vnd.schemaregistry.v1+json, application/json', ...bearerHeaderValues(this.access.bearer) };
+    const { auth } = this.access;
+    if (auth) headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+    return this.call(
+      what,
+      () =>
+        new Promise<T>((resolve, reject) => {
+          const request = url.protocol === 'https:' ? httpsRequest(url, { headers, agent: this.agent() }) : httpRequest(url, { headers });
+          request.on('error', reject);
+          if (this.timeoutMs !== undefined) request.setTimeout(this.timeoutMs, () => request.destroy(new Error('ETIMEDOUT: no answer')));
+          request.on('response', (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('error', reject);
+            response.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              const status = response.statusCode ?? 0;
+              const json = parsedOrUndefined(text);
+              if (status >= 200 && status < 300) {
+                if (json === undefined) reject(new Error(`answered ${status} with no JSON: ${text.slice(0, 200)}`));
+                else resolve(json as T);
+              } else {
+                const message = (json as { message?: unknown } | undefined)?.message;
+                reject(Object.assign(new Error(typeof message === 'string' ? message : text.slice(0, 200)), { status }));
+              }
+            });
+          });
+          request.end();
+        }),
+    );
   }
 
   private schema(id: number): Promise<SchemaInstance> {
@@ -124,11 +219,35 @@ export class SchemaCodec implements RegistryCodec {
   }
 }
 
+/** Bytes in the Confluent wire format: magic byte 0, then a 4-byte schema id (and a payload). */
+function isFramed(bytes: Buffer | null): bytes is Buffer {
+  return bytes !== null && bytes.length >= 5 && bytes[0] === 0;
+}
+
+function parsedOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A decoded value as JSON text (64-bit integers as decimal strings). */
+function asJson(decoded: unknown): Buffer {
+  return Buffer.from(JSON.stringify(decoded, (_key, v) => (typeof v === 'bigint' ? v.toString() : v)));
+}
+
 /** The registry's bearer token on every request, with Confluent Cloud's logical cluster and identity pool headers. */
 function bearerHeaders(bearer: RegistryAccess['bearer']): RegistryArgs['middlewares'] {
   if (bearer === undefined) return [];
+  const headers = bearerHeaderValues(bearer);
+  return [() => ({ prepareRequest: async (next) => (await next()).enhance({ headers }) })];
+}
+
+function bearerHeaderValues(bearer: RegistryAccess['bearer']): Record<string, string> {
+  if (bearer === undefined) return {};
   const headers: Record<string, string> = { Authorization: `Bearer ${bearer.token}` };
   if (bearer.logicalCluster !== undefined) headers['target-sr-cluster'] = bearer.logicalCluster;
   if (bearer.identityPoolId !== undefined) headers['Confluent-Identity-Pool-Id'] = bearer.identityPoolId;
-  return [() => ({ prepareRequest: async (next) => (await next()).enhance({ headers }) })];
+  return headers;
 }

@@ -9,12 +9,44 @@ import type { ErrorCallback, RetryOptions } from './retry.js';
 import { DriverSender } from './sender.js';
 import type { Admin, Consumer, ConsumerFactory, PublisherFactory, RecordReader, ReaderOptions, RecordSender, ToolsFactory } from './types.js';
 
+/** A schema registered under another subject that a schema names (an Avro type, a JSON Schema `$ref`, a Protobuf import). */
+export interface SchemaReference {
+  /** The name the schema uses for it: the Avro type's full name, the JSON Schema `$ref`, the imported .proto file. */
+  name: string;
+  subject: string;
+  version: number;
+}
+
+/** A reference as given: its version may be 'latest', the subject's latest version when the schema is registered. */
+export type SchemaReferenceSpec = Omit<SchemaReference, 'version'> & { version: number | 'latest' };
+
+/** One version of a subject, as the registry has it. */
+export interface RegisteredSchema {
+  subject: string;
+  version: number;
+  id: number;
+  /** AVRO, JSON or PROTOBUF. */
+  type: string;
+  /** The schema's text. */
+  schema: string;
+  references: SchemaReference[];
+}
+
 /** A Confluent-compatible schema registry, where one is configured (Kafka). */
 export interface SchemaRegistry {
-  /** Registers the schema file under the subject; the encoder throws a usage error naming the field that does not fit. */
-  encoderFor(file: string, subject: string): Promise<(value: unknown) => Buffer>;
-  /** The record with a registry-framed value decoded (as JSON); others as they are. */
+  /**
+   * Registers the schema file under the subject, with its references ('latest': the subject's
+   * latest version); the encoder throws a usage error naming the field that does not fit.
+   */
+  encoderFor(file: string, subject: string, references?: SchemaReferenceSpec[]): Promise<(value: unknown) => Buffer>;
+  /** The record with a registry-framed value and key decoded (as JSON); others as they are. */
   decode: RecordDecoder;
+  /** The registry's subjects, sorted. */
+  subjects(): Promise<string[]>;
+  /** The versions of a subject (a not-found error when the registry has no such subject). */
+  versions(subject: string): Promise<number[]>;
+  /** One version of a subject: its schema, type, id and references. */
+  registered(subject: string, version: number | 'latest'): Promise<RegisteredSchema>;
 }
 
 /** What an environment brings: its driver and, maybe, a schema registry; each loaded on first use. */
@@ -97,13 +129,17 @@ export class Factory implements ToolsFactory {
     return reader;
   }
 
-  async valueEncoder(schemaFile: string, subject: string): Promise<(value: unknown) => Buffer> {
+  async valueEncoder(schemaFile: string, subject: string, references?: SchemaReferenceSpec[]): Promise<(value: unknown) => Buffer> {
+    return (await this.schemaRegistry('encoding with a schema')).encoderFor(schemaFile, subject, references);
+  }
+
+  async schemaRegistry(what = 'the schema registry'): Promise<SchemaRegistry> {
     if (!this.schemas) {
       throw this.environment === 'local'
-        ? usageError('encoding with a schema needs Kafka with a schema registry', 'schema-needs-kafka')
-        : usageError('encoding with a schema needs a schema registry', 'no-schema-registry');
+        ? usageError(`${what} needs Kafka with a schema registry: local mode has none`, 'schema-needs-kafka')
+        : usageError(`${what} needs a schema registry`, 'no-schema-registry');
     }
-    return (await this.schemas.get()).encoderFor(schemaFile, subject);
+    return this.schemas.get();
   }
 
   async close(): Promise<void> {

@@ -169,6 +169,10 @@ describe('zps on Kafka with a schema registry', () => {
     expect(published.stdout + published.stderr).not.toContain('reg-Secret-77');
     expect(authorizations.length).toBeGreaterThan(0);
     expect(new Set(authorizations)).toEqual(new Set([`Basic ${Buffer.from('reg-user:reg-Secret-77').toString('base64')}`]));
+    // zps schemas asks the registry with the same credentials
+    authorizations.length = 0;
+    expect(await kz(['schemas', `${t}-value`, ...properties])).toMatchObject({ code: 0, stdout: '1\n' });
+    expect(authorizations).toEqual([`Basic ${Buffer.from('reg-user:reg-Secret-77').toString('base64')}`]);
   });
 
   it('schema.registry.ssl.ca.location trusts a registry served over HTTPS; without it the certificate is refused', async () => {
@@ -197,6 +201,9 @@ describe('zps on Kafka with a schema registry', () => {
       { id: 1, customer: 'c-1', total: 2.5 },
       { id: 1, customer: 'c-1', total: 2.5 },
     ]);
+    const shown = await kz(['schemas', `${t}-value`, '--version', 'latest', ...https.slice(2), ...keystore]);
+    expect(shown).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^subject ${t}-value version 1: id \\d+, AVRO\n`)) });
+    expect((await kz(['schemas', `${t}-value`, ...https.slice(2)])).code).toBe(1);
     const refused = await kz(['publish', t, ...https], { input });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^zps: .*schema registry/m);
@@ -215,6 +222,10 @@ describe('zps on Kafka with a schema registry', () => {
     expect(authorizations.length).toBeGreaterThan(0);
     expect(new Set(authorizations)).toEqual(new Set(['Bearer tok-Secret-99']));
     expect(new Set(logicalClusters)).toEqual(new Set(['lsrc-12']));
+    authorizations.length = 0;
+    logicalClusters.length = 0;
+    expect(await kz(['schemas', `${t}-value`, '-X', `schema.registry.url=${proxyUrl}`, ...bearer])).toMatchObject({ code: 0, stdout: '1\n' });
+    expect([authorizations, logicalClusters]).toEqual([['Bearer tok-Secret-99'], ['lsrc-12']]);
     const both = await kz(['publish', t, 'x', ...bearer, '-X', 'basic.auth.user.info=u:p']);
     expect(both).toMatchObject({ code: 2, stderr: 'zps: the schema registry takes basic.auth.user.info or bearer.auth.token, not both\n' });
   });

@@ -233,7 +233,9 @@ describe('zps completion', () => {
       COMP_WORDS=(zps topics d); COMP_CWORD=2; _zps; echo "actions: \${COMPREPLY[*]}"
       COMP_WORDS=(zps topics describe ${t.slice(0, 10)}); COMP_CWORD=3; _zps; echo "described: \${COMPREPLY[*]}"
       COMP_WORDS=(zps topics --prop); COMP_CWORD=2; _zps; echo "properties: \${COMPREPLY[*]}"
-      COMP_WORDS=(zps topics -F completions/zps.ba); COMP_CWORD=3; _zps; echo "file: \${COMPREPLY[*]}"`;
+      COMP_WORDS=(zps topics -F completions/zps.ba); COMP_CWORD=3; _zps; echo "file: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps publish t --key-s); COMP_CWORD=3; _zps; echo "key schema: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps schemas s --version l); COMP_CWORD=4; _zps; echo "schema version: \${COMPREPLY[*]}"`;
     // as installed: a `zps` on the PATH
     const bin = mkdtempSync(join(tmpdir(), 'zps-bin-'));
     symlinkSync(ZPS_BIN, join(bin, 'zps'));
@@ -250,5 +252,7 @@ describe('zps completion', () => {
     expect(result.stdout).toContain(`described: ${t}`);
     expect(result.stdout).toContain('properties: --properties --property');
     expect(result.stdout).toContain('file: completions/zps.bash');
+    expect(result.stdout).toContain('key schema: --key-schema\n');
+    expect(result.stdout).toContain('schema version: latest\n');
   });
 });

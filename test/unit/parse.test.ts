@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectPartitions, parseStartOffset, parseTime } from '../../src/cli/parse.js';
+import { collectPartitions, collectSchemaReference, parseStartOffset, parseTime } from '../../src/cli/parse.js';
 
 describe('times (-o @<time>, --until)', () => {
   const now = Date.UTC(2026, 10, 27, 12, 0, 0);
@@ -31,5 +31,23 @@ describe('-p', () => {
     expect(collectPartitions('3', collectPartitions('0,2'))).toEqual([0, 2, 3]);
     expect(collectPartitions('1,1')).toEqual([1]);
     expect(() => collectPartitions('a')).toThrow(/invalid partition/);
+  });
+});
+
+describe('--schema-reference', () => {
+  it('takes name=subject with an optional :version (a number or latest, the default), repeatable', () => {
+    const references = ['zps.test.Address=addresses-value', 'address.json=a:b:3', 'x=s:latest'].reduce(
+      (all: ReturnType<typeof collectSchemaReference>, text) => collectSchemaReference(text, all),
+      [],
+    );
+    expect(references).toEqual([
+      { name: 'zps.test.Address', subject: 'addresses-value', version: 'latest' },
+      { name: 'address.json', subject: 'a:b', version: 3 },
+      { name: 'x', subject: 's', version: 'latest' },
+    ]);
+  });
+
+  it('refuses a reference without a subject', () => {
+    for (const text of ['Address', '=subject', 'Address=']) expect(() => collectSchemaReference(text), text).toThrow(/invalid schema reference/);
   });
 });

@@ -32,6 +32,21 @@ describe('the line encoder', () => {
     lineEncoder({ key: null, tombstones: false, raw: true, schema })(line, 0, line.length);
     expect(seen).toEqual([{ n: 1 }, '{"n":1}']);
   });
+
+  it('gives a key schema each key parsed as JSON (else its text), a fixed -k key once', () => {
+    const seen: unknown[] = [];
+    const keySchema = (key: unknown) => {
+      seen.push(key);
+      return Buffer.from(`K${seen.length}`);
+    };
+    const split = lineEncoder({ key: null, delimiter: Buffer.from('|'), tombstones: false, raw: true, keySchema });
+    const keys = ['{"id":1}|v', 'plain|v', 'no key'].map((line) => split(Buffer.from(line), 0, line.length).key?.toString() ?? null);
+    expect(keys).toEqual(['K1', 'K2', null]);
+    const fixed = lineEncoder({ key: Buffer.from('7'), tombstones: false, raw: false, keySchema });
+    const line = Buffer.from('v');
+    expect([fixed(line, 0, 1).key?.toString(), fixed(line, 0, 1).key?.toString()]).toEqual(['K3', 'K3']);
+    expect(seen).toEqual([{ id: 1 }, 'plain', 7]);
+  });
 });
 
 /** A prepared topic that stores batches in memory, failing the batches whose numbers are given. */

@@ -7,7 +7,8 @@ import type { RecordHeader } from '../../records/record.js';
 import type { CliContext } from '../context.js';
 import { until } from '../io.js';
 import { bytesJson } from '../format.js';
-import { collectHeader, parseWholeNumber } from '../parse.js';
+import type { SchemaReferenceSpec } from '../../pubsub/factory.js';
+import { collectHeader, collectSchemaReference, parseWholeNumber } from '../parse.js';
 import type { ActionRunner } from '../program.js';
 import { argumentLines, inputLines, type InputLines } from '../publish/input-lines.js';
 import { jsonLineDecoder } from '../publish/json-line.js';
@@ -25,6 +26,8 @@ interface PublishFlags {
   tombstone?: boolean;
   schema?: string;
   subject?: string;
+  schemaReference?: SchemaReferenceSpec[];
+  keySchema?: string;
   fromJson?: boolean;
   keepPartitions?: boolean;
 }
@@ -48,6 +51,12 @@ export function register(program: Command, run: ActionRunner): void {
     .option('--partitions <n>', 'partitions of the topic when this publish creates it (default 1)')
     .option('--schema <file>', 'Kafka: encode with this Avro (.avsc) or JSON Schema (.json) file')
     .option('--subject <name>', 'Kafka: schema registry subject (default <topic>-value)')
+    .option(
+      '--schema-reference <name=subject[:version]>',
+      'with --schema: a type the schema names, registered under another subject (version: a number, or latest); repeatable',
+      collectSchemaReference,
+    )
+    .option('--key-schema <file>', 'Kafka: encode the keys (-k, -K; JSON, else a string) with this schema, subject <topic>-key')
     .option('--from-json', 'each line is a consume --json line: publish its key, type, headers and value as they were')
     .option('--keep-partitions', "with --from-json: publish each message to its line's partition")
     .action(run(async (ctx, command) => publish(ctx, command.args[0]!, command.args.slice(1), command.opts<PublishFlags>())));
@@ -60,11 +69,18 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
   if (flags.key !== undefined && flags.keyDelimiter !== undefined) throw usageError('use either --key or --key-delimiter, not both');
   if (flags.keyDelimiter === '') throw usageError('--key-delimiter must not be empty');
   if (flags.subject !== undefined && flags.schema === undefined) throw usageError('--subject goes with --schema');
-  if (flags.schema !== undefined && ctx.isLocal) throw usageError('--schema needs Kafka with a schema registry', 'schema-needs-kafka');
-  if (flags.schema !== undefined && !ctx.settings.schemaRegistryUrl) throw usageError('--schema needs a schema registry', 'no-schema-registry');
+  if (flags.schemaReference !== undefined && flags.schema === undefined) throw usageError('--schema-reference goes with --schema');
+  for (const flag of ['schema', 'keySchema'] as const) {
+    if (flags[flag] === undefined) continue;
+    if (ctx.isLocal) throw usageError(`--${kebab(flag)} needs Kafka with a schema registry`, 'schema-needs-kafka');
+    if (!ctx.settings.schemaRegistryUrl) throw usageError(`--${kebab(flag)} needs a schema registry`, 'no-schema-registry');
+  }
+  if (flags.keySchema !== undefined && flags.key === undefined && flags.keyDelimiter === undefined) {
+    throw usageError('--key-schema encodes keys: give them with -k or -K');
+  }
   if (flags.keepPartitions && !flags.fromJson) throw usageError('--keep-partitions goes with --from-json');
   if (flags.fromJson) {
-    const clashing = (['key', 'keyDelimiter', 'type', 'header', 'tombstone', 'schema', 'raw'] as const).find((name) => flags[name] !== undefined);
+    const clashing = (['key', 'keyDelimiter', 'type', 'header', 'tombstone', 'schema', 'keySchema', 'raw'] as const).find((name) => flags[name] !== undefined);
     if (clashing) throw usageError(`--from-json takes keys, types, headers and values from each line: drop --${kebab(clashing)}`);
     if (flags.keepPartitions && flags.partition !== undefined) throw usageError('use either --keep-partitions or --partition');
   }
@@ -76,8 +92,10 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
         key: flags.key === undefined ? null : Buffer.from(flags.key),
         delimiter: flags.keyDelimiter === undefined ? undefined : Buffer.from(flags.keyDelimiter),
         tombstones: flags.tombstone ?? false,
-        schema: flags.schema === undefined ? undefined : await ctx.factory().valueEncoder(flags.schema, flags.subject ?? `${topic}-value`),
+        schema:
+          flags.schema === undefined ? undefined : await ctx.factory().valueEncoder(flags.schema, flags.subject ?? `${topic}-value`, flags.schemaReference),
         raw: flags.raw ?? false,
+        keySchema: flags.keySchema === undefined ? undefined : await ctx.factory().valueEncoder(flags.keySchema, `${topic}-key`),
       });
   const sender = ctx.factory().getSender();
   const prepared = await sender.prepare(topic, { partitions });

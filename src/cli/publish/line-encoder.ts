@@ -13,6 +13,8 @@ export interface LineEncoding {
   schema?: (value: unknown) => Buffer;
   /** --raw: with a schema, the value is given as the string it is. */
   raw: boolean;
+  /** --key-schema: encodes each key (parsed as JSON, else taken as a string); throws naming the field that does not fit. */
+  keySchema?: (key: unknown) => Buffer;
 }
 
 /** A line's message: its key, and its value as bytes [start, end) of `bytes` (a tombstone: null). */
@@ -37,13 +39,15 @@ export type LineEncoder = (bytes: Buffer, start: number, end: number) => Encoded
 
 export function lineEncoder(encoding: LineEncoding): LineEncoder {
   const line: EncodedLine = { key: null, bytes: Buffer.alloc(0), start: 0, end: 0, tombstone: false };
-  const { delimiter, schema } = encoding;
+  const { delimiter, schema, keySchema } = encoding;
+  const encodeKey = (key: Buffer) => (keySchema === undefined ? key : keySchema(parseValue(key, 0, key.byteLength)));
+  const fixedKey = encoding.key === null ? null : encodeKey(encoding.key); // -k: encoded once
   return (bytes, start, end) => {
-    line.key = encoding.key;
+    line.key = fixedKey;
     if (delimiter !== undefined) {
       const at = bytes.subarray(start, end).indexOf(delimiter);
       if (at >= 0) {
-        line.key = bytes.subarray(start, start + at);
+        line.key = encodeKey(bytes.subarray(start, start + at));
         start += at + delimiter.length;
       }
     }
