@@ -6,6 +6,7 @@ import type { SchemaRegistry as RegistryCodec } from '../pubsub/factory.js';
 import { Lazy, LazyMap } from '../pubsub/lazy.js';
 import type { DeliveredRecord } from '../records/record.js';
 import type { RegistryAccess } from '../settings.js';
+import type { ProtobufOptions, ProtobufRegistry, RegistryEntry } from './protobuf/registry.js';
 import { tlsConnectionOptions } from './tls.js';
 
 /** What the registry client is made with. */
@@ -21,7 +22,20 @@ interface SchemaInstance {
 
 /** The part of the library's (private) REST client used to register without its compatibility check. */
 interface RegistryApi {
-  api: { Subject: { register(request: { subject: string; body: { schemaType?: string; schema: string } }): Promise<{ data(): unknown }> } };
+  api: {
+    Subject: {
+      register(request: { subject: string; body: RegistrationBody }): Promise<{ data(): unknown }>;
+      registered(request: { subject: string; body: RegistrationBody }): Promise<{ data(): unknown }>;
+      version(request: { subject: string; version: number }): Promise<{ data(): unknown }>;
+    };
+    Schema: { find(request: { id: number }): Promise<{ data(): unknown }> };
+  };
+}
+
+interface RegistrationBody {
+  schemaType?: string;
+  schema: string;
+  references?: { name: string; subject: string; version: number }[];
 }
 
 const SCHEMA_TYPES: Record<string, 'AVRO' | 'JSON'> = { '.avsc': 'AVRO', '.json': 'JSON' };
@@ -41,6 +55,8 @@ export class SchemaCodec implements RegistryCodec {
   );
   /** One registry request per schema id, however many messages use it. */
   private readonly schemas = new LazyMap<number, SchemaInstance>();
+  /** Per schema id, its Protobuf decoder; null for the other formats (the registry client's). */
+  private readonly protobufDecoders = new LazyMap<number, ((framed: Buffer) => unknown) | null>();
 
   constructor(
     readonly url: string,
@@ -52,10 +68,11 @@ export class SchemaCodec implements RegistryCodec {
     return this.access.tls === undefined ? undefined : new Agent(tlsConnectionOptions(this.access.tls));
   }
 
-  /** Registers the schema file under `subject` and returns an encoder for it. */
-  async encoderFor(file: string, subject: string): Promise<ValueEncoder> {
+  /** Registers the schema file under `subject` and returns an encoder for it (`protobuf`: the message of a .proto, its import paths). */
+  async encoderFor(file: string, subject: string, protobuf: ProtobufOptions = {}): Promise<ValueEncoder> {
+    if (extname(file).toLowerCase() === '.proto') return (await import('./protobuf/registry.js')).protobufEncoder(file, subject, protobuf, this.protobufRegistry());
     const schemaType = SCHEMA_TYPES[extname(file).toLowerCase()];
-    if (!schemaType) throw usageError(`schema file ${file}: use .avsc (Avro) or .json (JSON Schema)`);
+    if (!schemaType) throw usageError(`schema file ${file}: use .avsc (Avro), .json (JSON Schema) or .proto (Protobuf)`);
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -91,10 +108,44 @@ export class SchemaCodec implements RegistryCodec {
     const value = record.value;
     if (value === null || value.length < 5 || value[0] !== 0) return record;
     const id = value.readInt32BE(1);
+    const what = `decode ${record.topic}[${record.partition}]@${record.offset} (schema ${id})`;
+    const protobuf = await this.protobufDecoder(id);
+    if (protobuf) return { ...record, value: Buffer.from(JSON.stringify(await this.call(what, async () => protobuf(value)))) };
     await this.schema(id);
     const registry = await this.client.get();
-    const decoded = await this.call(`decode ${record.topic}[${record.partition}]@${record.offset} (schema ${id})`, () => registry.decode(value));
+    const decoded = await this.call(what, () => registry.decode(value));
     return { ...record, value: Buffer.from(JSON.stringify(decoded, (_key, v) => (typeof v === 'bigint' ? v.toString() : v))) };
+  }
+
+  /** The decoder of a Protobuf schema id (null for other formats): Confluent's framing, which the registry client does not read. */
+  private protobufDecoder(id: number): Promise<((framed: Buffer) => unknown) | null> {
+    return this.protobufDecoders.get(id, async () => {
+      const found = await this.call(`read schema ${id}`, async () => (await this.api()).Schema.find({ id }));
+      const entry = found.data() as RegistryEntry & { schemaType?: string };
+      if (entry.schemaType !== 'PROTOBUF') return null;
+      return (await import('./protobuf/registry.js')).protobufDecoder(id, entry, this.protobufRegistry());
+    });
+  }
+
+  private protobufRegistry(): ProtobufRegistry {
+    return {
+      register: async (subject, schema, references) => {
+        const body = { schemaType: 'PROTOBUF', schema, ...(references.length > 0 ? { references } : {}) };
+        return this.call(`register ${subject}`, async () => {
+          const api = await this.api();
+          const { id } = (await api.Subject.register({ subject, body })).data() as { id: number };
+          const { version } = (await api.Subject.registered({ subject, body })).data() as { version: number };
+          return { id, version };
+        });
+      },
+      version: (subject, version) =>
+        this.call(`read ${subject} version ${version}`, async () => (await (await this.api()).Subject.version({ subject, version })).data() as RegistryEntry),
+    };
+  }
+
+  /** The registry's REST API (the registry client's, private): registering without its compatibility check, raw schemas. */
+  private async api(): Promise<RegistryApi['api']> {
+    return ((await this.client.get()) as unknown as RegistryApi).api;
   }
 
   private schema(id: number): Promise<SchemaInstance> {

@@ -12,7 +12,7 @@ import type { Admin, Consumer, ConsumerFactory, PublisherFactory, RecordReader, 
 /** A Confluent-compatible schema registry, where one is configured (Kafka). */
 export interface SchemaRegistry {
   /** Registers the schema file under the subject; the encoder throws a usage error naming the field that does not fit. */
-  encoderFor(file: string, subject: string): Promise<(value: unknown) => Buffer>;
+  encoderFor(file: string, subject: string, protobuf?: { message?: string; protoPaths?: string[] }): Promise<(value: unknown) => Buffer>;
   /** The record with a registry-framed value decoded (as JSON); others as they are. */
   decode: RecordDecoder;
 }
@@ -97,13 +97,13 @@ export class Factory implements ToolsFactory {
     return reader;
   }
 
-  async valueEncoder(schemaFile: string, subject: string): Promise<(value: unknown) => Buffer> {
+  async valueEncoder(schemaFile: string, subject: string, protobuf?: { message?: string; protoPaths?: string[] }): Promise<(value: unknown) => Buffer> {
     if (!this.schemas) {
       throw this.environment === 'local'
         ? usageError('encoding with a schema needs Kafka with a schema registry', 'schema-needs-kafka')
         : usageError('encoding with a schema needs a schema registry', 'no-schema-registry');
     }
-    return (await this.schemas.get()).encoderFor(schemaFile, subject);
+    return (await this.schemas.get()).encoderFor(schemaFile, subject, protobuf);
   }
 
   async close(): Promise<void> {

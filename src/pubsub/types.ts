@@ -192,6 +192,6 @@ export interface PubSubFactory {
 export interface ToolsFactory extends PubSubFactory {
   getSender(): RecordSender;
   openReader(options: ReaderOptions): Promise<RecordReader>;
-  /** Registers a schema file (.avsc, .json) under the subject; encodes values with it (Kafka with a registry). */
-  valueEncoder(schemaFile: string, subject: string): Promise<(value: unknown) => Buffer>;
+  /** Registers a schema file (.avsc, .json, .proto with its message and import paths) under the subject; encodes values with it (Kafka with a registry). */
+  valueEncoder(schemaFile: string, subject: string, protobuf?: { message?: string; protoPaths?: string[] }): Promise<(value: unknown) => Buffer>;
 }

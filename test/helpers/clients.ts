@@ -1,17 +1,24 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const python = `${root}.cache/python/bin/python`;
 const requirements = `${root}test/clients/requirements.txt`;
+/** The requirements the venv was last installed with: a change to them installs again. */
+const installed = `${root}.cache/python/requirements.txt`;
 
-/** The Python with confluent-kafka (from PyPI, pinned in test/clients/requirements.txt), made on first use. */
+/**
+ * The Python with confluent-kafka and its Protobuf extras (from PyPI, pinned in
+ * test/clients/requirements.txt), made on first use and brought up to date when the requirements change.
+ */
 export function pythonWithKafkaClient(): string {
-  const ready = existsSync(python) && spawnSync(python, ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status === 0;
+  const wanted = readFileSync(requirements, 'utf8');
+  const ready = existsSync(python) && existsSync(installed) && readFileSync(installed, 'utf8') === wanted;
   if (!ready) {
-    execFileSync('python3', ['-m', 'venv', `${root}.cache/python`], { stdio: 'inherit' });
+    if (!existsSync(python)) execFileSync('python3', ['-m', 'venv', `${root}.cache/python`], { stdio: 'inherit' });
     execFileSync(python, ['-m', 'pip', 'install', '-q', '-r', requirements], { stdio: 'inherit' });
+    writeFileSync(installed, wanted);
   }
   return python;
 }

@@ -7,7 +7,8 @@ import type { RecordHeader } from '../../records/record.js';
 import type { CliContext } from '../context.js';
 import { until } from '../io.js';
 import { bytesJson } from '../format.js';
-import { collectHeader, parseWholeNumber } from '../parse.js';
+import { collectHeader, collectValue, parseWholeNumber } from '../parse.js';
+import type { ProtobufOptions } from '../../kafka/protobuf/registry.js';
 import type { ActionRunner } from '../program.js';
 import { argumentLines, inputLines, type InputLines } from '../publish/input-lines.js';
 import { jsonLineDecoder } from '../publish/json-line.js';
@@ -25,6 +26,9 @@ interface PublishFlags {
   tombstone?: boolean;
   schema?: string;
   subject?: string;
+  proto?: string;
+  message?: string;
+  protoPath?: string[];
   fromJson?: boolean;
   keepPartitions?: boolean;
 }
@@ -46,8 +50,11 @@ export function register(program: Command, run: ActionRunner): void {
     .option('-H, --header <name=value>', 'header of every message (repeatable; a name may repeat)', collectHeader)
     .option('-p, --partition <n>', 'publish to this partition')
     .option('--partitions <n>', 'partitions of the topic when this publish creates it (default 1)')
-    .option('--schema <file>', 'Kafka: encode with this Avro (.avsc) or JSON Schema (.json) file')
+    .option('--schema <file>', 'Kafka: encode with this Avro (.avsc), JSON Schema (.json) or Protobuf (.proto) file')
     .option('--subject <name>', 'Kafka: schema registry subject (default <topic>-value)')
+    .option('--message <name>', "Protobuf: the message (full name) values are, default the file's first")
+    .option('--proto <file>', 'encode values (Protobuf JSON) as plain Protobuf messages of --message, without a registry')
+    .option('--proto-path <dir>', 'Protobuf: a directory imports are looked up in (repeatable)', collectValue)
     .option('--from-json', 'each line is a consume --json line: publish its key, type, headers and value as they were')
     .option('--keep-partitions', "with --from-json: publish each message to its line's partition")
     .action(run(async (ctx, command) => publish(ctx, command.args[0]!, command.args.slice(1), command.opts<PublishFlags>())));
@@ -63,8 +70,9 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
   if (flags.schema !== undefined && ctx.isLocal) throw usageError('--schema needs Kafka with a schema registry', 'schema-needs-kafka');
   if (flags.schema !== undefined && !ctx.settings.schemaRegistryUrl) throw usageError('--schema needs a schema registry', 'no-schema-registry');
   if (flags.keepPartitions && !flags.fromJson) throw usageError('--keep-partitions goes with --from-json');
+  const protobuf = protobufFlags(flags);
   if (flags.fromJson) {
-    const clashing = (['key', 'keyDelimiter', 'type', 'header', 'tombstone', 'schema', 'raw'] as const).find((name) => flags[name] !== undefined);
+    const clashing = (['key', 'keyDelimiter', 'type', 'header', 'tombstone', 'schema', 'proto', 'raw'] as const).find((name) => flags[name] !== undefined);
     if (clashing) throw usageError(`--from-json takes keys, types, headers and values from each line: drop --${kebab(clashing)}`);
     if (flags.keepPartitions && flags.partition !== undefined) throw usageError('use either --keep-partitions or --partition');
   }
@@ -76,7 +84,12 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
         key: flags.key === undefined ? null : Buffer.from(flags.key),
         delimiter: flags.keyDelimiter === undefined ? undefined : Buffer.from(flags.keyDelimiter),
         tombstones: flags.tombstone ?? false,
-        schema: flags.schema === undefined ? undefined : await ctx.factory().valueEncoder(flags.schema, flags.subject ?? `${topic}-value`),
+        schema:
+          flags.proto !== undefined
+            ? (await (await import('../../kafka/protobuf/registry.js')).plainProtobuf(flags.proto, protobuf)).encode
+            : flags.schema === undefined
+              ? undefined
+              : await ctx.factory().valueEncoder(flags.schema, flags.subject ?? `${topic}-value`, protobuf),
         raw: flags.raw ?? false,
       });
   const sender = ctx.factory().getSender();
@@ -166,6 +179,14 @@ async function sendAll(input: Iterable<InputLines> | AsyncIterable<InputLines>, 
     pipeline.linger();
   }
   return !pipeline.failed; // failed here only by an interrupt, which ended the input early
+}
+
+/** --message and --proto-path, which go with a .proto given to --schema or --proto. */
+function protobufFlags(flags: PublishFlags): ProtobufOptions {
+  if (flags.proto !== undefined && flags.schema !== undefined) throw usageError('use either --schema (with a registry) or --proto (plain Protobuf), not both');
+  const proto = flags.proto ?? (flags.schema?.toLowerCase().endsWith('.proto') ? flags.schema : undefined);
+  if (proto === undefined && (flags.message !== undefined || flags.protoPath !== undefined)) throw usageError('--message and --proto-path go with a .proto file (--schema or --proto)');
+  return { message: flags.message, protoPaths: flags.protoPath };
 }
 
 /** `keyDelimiter` → `key-delimiter`: a flag's name as typed. */
