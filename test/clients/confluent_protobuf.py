@@ -18,8 +18,6 @@ from google.protobuf import json_format
 mode, bootstrap, registry_url, classes, topic, module, name = sys.argv[1:8]
 sys.path.insert(0, classes)
 message_type = getattr(importlib.import_module(module), name)
-for part in sys.argv[8:9] if mode == "produce" else []:
-    pass
 context = SerializationContext(topic, MessageField.VALUE)
 registry = SchemaRegistryClient({"url": registry_url})
 

@@ -135,18 +135,18 @@ export class JsonMapping {
   }
 
   private valueJson(value: Record<string, unknown>): Json {
-    const kind = ['null_value', 'number_value', 'string_value', 'bool_value', 'struct_value', 'list_value'].find((k) => Object.hasOwn(value, k) && value[k] != null);
+    const kind = ['nullValue', 'numberValue', 'stringValue', 'boolValue', 'structValue', 'listValue'].find((k) => Object.hasOwn(value, k) && value[k] != null);
     switch (kind) {
-      case 'number_value': {
+      case 'numberValue': {
         const n = value[kind] as number;
         return Number.isFinite(n) ? n : String(n);
       }
-      case 'string_value':
-      case 'bool_value':
+      case 'stringValue':
+      case 'boolValue':
         return value[kind] as Json;
-      case 'struct_value':
+      case 'structValue':
         return this.wellKnownToJson(this.wellKnown('Struct'), value[kind] as Record<string, unknown>)!;
-      case 'list_value':
+      case 'listValue':
         return this.wellKnownToJson(this.wellKnown('ListValue'), value[kind] as Record<string, unknown>)!;
       default:
         return null;
@@ -292,12 +292,12 @@ export class JsonMapping {
   }
 
   private valueFromAnyJson(json: unknown): Record<string, unknown> {
-    if (json === null) return { null_value: 0 };
-    if (typeof json === 'number') return { number_value: json };
-    if (typeof json === 'string') return { string_value: json };
-    if (typeof json === 'boolean') return { bool_value: json };
-    if (Array.isArray(json)) return { list_value: { values: json.map((v) => this.valueFromAnyJson(v)) } };
-    return { struct_value: { fields: Object.fromEntries(Object.entries(json as object).map(([k, v]) => [k, this.valueFromAnyJson(v)])) } };
+    if (json === null) return { nullValue: 0 };
+    if (typeof json === 'number') return { numberValue: json };
+    if (typeof json === 'string') return { stringValue: json };
+    if (typeof json === 'boolean') return { boolValue: json };
+    if (Array.isArray(json)) return { listValue: { values: json.map((v) => this.valueFromAnyJson(v)) } };
+    return { structValue: { fields: Object.fromEntries(Object.entries(json as object).map(([k, v]) => [k, this.valueFromAnyJson(v)])) } };
   }
 
   private long(n: number): Long {
