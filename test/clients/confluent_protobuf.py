@@ -17,11 +17,13 @@ from google.protobuf import json_format
 
 mode, bootstrap, registry_url, classes, topic, module, name = sys.argv[1:8]
 sys.path.insert(0, classes)
-message_type = getattr(importlib.import_module(module), name)
+message_type = importlib.import_module(module)
+for part in name.split("."):  # a nested message: Outer.Inner
+    message_type = getattr(message_type, part)
 context = SerializationContext(topic, MessageField.VALUE)
-registry = SchemaRegistryClient({"url": registry_url})
 
 if mode == "produce":
+    registry = SchemaRegistryClient({"url": registry_url})
     serialize = ProtobufSerializer(message_type, registry, {"use.deprecated.format": False})
     producer = Producer({"bootstrap.servers": bootstrap})
     for line in sys.stdin:
