@@ -28,8 +28,15 @@ interface RegistryApi {
       registered(request: { subject: string; body: RegistrationBody }): Promise<{ data(): unknown }>;
       version(request: { subject: string; version: number }): Promise<{ data(): unknown }>;
     };
-    Schema: { find(request: { id: number }): Promise<{ data(): unknown }> };
+    Schema: { find(request: { id: number }): Promise<RegistryResponse> };
   };
+}
+
+type RegistryResponse = { data(): unknown };
+
+/** The registry client's requests in flight, by schema id (it asks for an id only when none is). */
+interface ClientInternals {
+  cacheMissRequests: Record<number, Promise<RegistryResponse>>;
 }
 
 interface RegistrationBody {
@@ -55,6 +62,7 @@ export class SchemaCodec implements RegistryCodec {
   );
   /** One registry request per schema id, however many messages use it. */
   private readonly schemas = new LazyMap<number, SchemaInstance>();
+  private readonly answers = new LazyMap<number, RegistryResponse>();
   /** Per schema id, its Protobuf decoder; null for the other formats (the registry client's). */
   private readonly protobufDecoders = new LazyMap<number, ((framed: Buffer) => unknown) | null>();
 
@@ -120,8 +128,7 @@ export class SchemaCodec implements RegistryCodec {
   /** The decoder of a Protobuf schema id (null for other formats): Confluent's framing, which the registry client does not read. */
   private protobufDecoder(id: number): Promise<((framed: Buffer) => unknown) | null> {
     return this.protobufDecoders.get(id, async () => {
-      const found = await this.call(`read schema ${id}`, async () => (await this.api()).Schema.find({ id }));
-      const entry = found.data() as RegistryEntry & { schemaType?: string };
+      const entry = (await this.found(id)).data() as RegistryEntry & { schemaType?: string };
       if (entry.schemaType !== 'PROTOBUF') return null;
       return (await import('./protobuf/registry.js')).protobufDecoder(id, entry, this.protobufRegistry());
     });
@@ -151,8 +158,23 @@ export class SchemaCodec implements RegistryCodec {
   private schema(id: number): Promise<SchemaInstance> {
     return this.schemas.get(id, async () => {
       const registry = await this.client.get();
-      return this.call(`read schema ${id}`, async () => (await registry.getSchema(id)) as unknown as SchemaInstance);
+      const found = await this.found(id);
+      return this.call(`read schema ${id}`, async () => {
+        // the registry client is handed the answer already had, as if its own request for it were in flight
+        const pending = (registry as unknown as ClientInternals).cacheMissRequests;
+        pending[id] = Promise.resolve(found);
+        try {
+          return (await registry.getSchema(id)) as unknown as SchemaInstance;
+        } finally {
+          delete pending[id];
+        }
+      });
     });
+  }
+
+  /** The registry's answer for a schema id, asked once: Protobuf's is read here, the other formats by the registry client. */
+  private found(id: number): Promise<RegistryResponse> {
+    return this.answers.get(id, () => this.call(`read schema ${id}`, async () => (await this.api()).Schema.find({ id })));
   }
 
   private async call<T>(what: string, work: () => Promise<T>): Promise<T> {
