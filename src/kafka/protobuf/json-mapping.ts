@@ -26,6 +26,25 @@ const INT32_TYPES: Record<string, [number, number]> = {
 };
 const WRAPPERS = new Set(['DoubleValue', 'FloatValue', 'Int64Value', 'UInt64Value', 'Int32Value', 'UInt32Value', 'BoolValue', 'StringValue', 'BytesValue'].map((name) => `.google.protobuf.${name}`));
 
+/** The well-known types with a JSON form of their own (beside the wrappers). */
+const WELL_KNOWN_FORMS = new Set(['Timestamp', 'Duration', 'Struct', 'Value', 'ListValue', 'FieldMask', 'Empty', 'Any'].map((name) => `.google.protobuf.${name}`));
+
+interface TypePlan {
+  fields: FieldPlan[];
+  /** Printed in a form of its own (Timestamp, Duration, Struct, wrappers...). */
+  wellKnown: boolean;
+}
+
+interface FieldPlan {
+  field: Protobuf.Field;
+  /** Its name in JSON. */
+  name: string;
+  /** A map field read from a descriptor: the entry type. */
+  entryType: Protobuf.Type | undefined;
+  /** Printed when set even at its default (oneof members, optional, messages, proto2). */
+  presence: boolean;
+}
+
 /** The field's name in JSON: json_name when given, else protoc's lowerCamelCase of its name. */
 export function jsonName(field: Protobuf.Field): string {
   const given = field.options?.json_name as string | undefined;
@@ -34,6 +53,7 @@ export function jsonName(field: Protobuf.Field): string {
 
 /** Converts between Protobuf messages (as protobufjs decodes and encodes them) and their JSON mapping. */
 export class JsonMapping {
+  private readonly plans = new WeakMap<Protobuf.Type, TypePlan>();
   /** Struct and ListValue, for the Values that hold them. */
   private readonly wellKnownTypes: Protobuf.Root;
 
@@ -51,38 +71,48 @@ export class JsonMapping {
   // ---- message → JSON ----
 
   toJson(type: Protobuf.Type, message: Record<string, unknown>): Json {
-    const special = this.wellKnownToJson(type, message);
-    if (special !== undefined) return special;
+    const plan = this.plan(type);
+    if (plan.wellKnown) return this.wellKnownToJson(type, message)!;
     const out: Record<string, Json> = {};
-    for (const field of type.fieldsArray) {
+    for (const { field, name, entryType, presence } of plan.fields) {
       const value = message[field.name];
       const own = Object.hasOwn(message, field.name) && value !== null && value !== undefined;
       if (!own) continue;
-      const entryType = this.mapEntry(field);
       if (field.map || entryType) {
         const entries = field.map ? Object.entries(value as Record<string, unknown>) : (value as Record<string, unknown>[]).map((e) => [e.key, e.value] as const);
         if (entries.length === 0) continue;
         const object: Record<string, Json> = {};
         const valueField = entryType?.fields.value ?? field;
         for (const [key, item] of entries) object[this.mapKey(field, entryType, key)] = this.valueToJson(valueField, item);
-        out[jsonName(field)] = object;
+        out[name] = object;
       } else if (field.repeated) {
         const items = value as unknown[];
         if (items.length === 0) continue;
-        out[jsonName(field)] = items.map((item) => this.valueToJson(field, item));
+        out[name] = items.map((item) => this.valueToJson(field, item));
       } else {
-        if (!field.hasPresence && this.isDefault(value)) continue;
-        out[jsonName(field)] = this.valueToJson(field, value);
+        if (!presence && this.isDefault(value)) continue;
+        out[name] = this.valueToJson(field, value);
       }
     }
     return out;
+  }
+
+  /** What printing each field of the type needs, worked out once per type. */
+  private plan(type: Protobuf.Type): TypePlan {
+    let plan = this.plans.get(type);
+    if (!plan) {
+      const fields = type.fieldsArray.map((field) => ({ field, name: jsonName(field), entryType: this.mapEntry(field), presence: field.hasPresence }));
+      plan = { fields, wellKnown: this.isWellKnown(type) && (WRAPPERS.has(type.fullName) || WELL_KNOWN_FORMS.has(type.fullName)) };
+      this.plans.set(type, plan);
+    }
+    return plan;
   }
 
   private valueToJson(field: Protobuf.Field, value: unknown): Json {
     const resolved = field.resolvedType;
     if (resolved instanceof this.protobuf.Type) return this.toJson(resolved, value as Record<string, unknown>);
     if (resolved instanceof this.protobuf.Enum) {
-      if (resolved.fullName === '.google.protobuf.NullValue') return null;
+      if (resolved.name === 'NullValue' && resolved.fullName === '.google.protobuf.NullValue') return null;
       return resolved.valuesById[value as number] ?? (value as number);
     }
     return scalarToJson(field.type, value);

@@ -34,6 +34,8 @@ export async function loadProtobuf(): Promise<typeof Protobuf> {
  */
 export class ProtoSchema {
   private readonly mapping: JsonMapping;
+  /** The message types framed values named, by their indexes. */
+  private readonly framedTypes = new Map<string, Protobuf.Type>();
 
   private constructor(
     readonly protobuf: typeof Protobuf,
@@ -95,9 +97,15 @@ export class ProtoSchema {
 
   /** The message at the indexes of a framed value. */
   messageAt(indexes: number[]): Protobuf.Type {
-    const name = messageAt(this.layout, indexes);
-    if (name === undefined) throw new ZpsError(`${this.what} has no message at indexes [${indexes.join(', ')}]`);
-    return this.root.lookupType(name);
+    const key = indexes.join(',');
+    let type = this.framedTypes.get(key);
+    if (type === undefined) {
+      const name = messageAt(this.layout, indexes);
+      if (name === undefined) throw new ZpsError(`${this.what} has no message at indexes [${indexes.join(', ')}]`);
+      type = this.root.lookupType(name);
+      this.framedTypes.set(key, type);
+    }
+    return type;
   }
 
   /** The Protobuf bytes of a value given in the JSON mapping; throws a usage error naming the field that does not fit. */
