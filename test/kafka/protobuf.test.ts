@@ -22,6 +22,7 @@ const kz = (args: string[], options: RunOptions = {}) =>
   });
 const protos = `${CLIENT_SCRIPTS}/protobuf`;
 const orders = `${protos}/orders.proto`;
+const extras = `${protos}/extras.proto`;
 const parsedLines = (text: string) => text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
 
 /** An Order with every kind of field: int64 beyond 2^53, a Timestamp, a map, repeated nested messages with an imported one, an enum, a oneof, bytes. */
@@ -47,12 +48,24 @@ let classes: string;
 beforeAll(() => {
   python = pythonWithKafkaClient();
   classes = mkdtempSync(join(tmpdir(), 'zps-protobuf-classes-'));
-  execFileSync(python, ['-m', 'grpc_tools.protoc', `-I${protos}`, `--python_out=${classes}`, orders, `${protos}/common/money.proto`]);
+  execFileSync(python, ['-m', 'grpc_tools.protoc', `-I${protos}`, `--python_out=${classes}`, orders, `${protos}/common/money.proto`, extras]);
 }, 300_000);
 
-/** Confluent's ProtobufSerializer writes each JSON value as `message` to the topic. */
-function pythonProduces(topic: string, message: string, values: unknown[]): void {
-  const result = spawnSync(python, [`${CLIENT_SCRIPTS}/confluent_protobuf.py`, 'produce', brokers(), registry(), classes, topic, 'orders_pb2', message], {
+/** Well-known types (Any of a message of the imported file), and a presence-tracking field at its default. */
+const extra = {
+  took: '-1.500s',
+  maybeBig: '9007199254740993',
+  note: '',
+  attributes: { list: [1, 'x', null, { nested: true }] },
+  detail: { '@type': 'type.googleapis.com/shop.Header', id: 'inside-any' },
+  at: '1969-12-31T23:59:59Z',
+  zero: 0,
+  header: {},
+};
+
+/** Confluent's ProtobufSerializer writes each JSON value as `message` (of `module`, orders_pb2 unless given) to the topic. */
+function pythonProduces(topic: string, message: string, values: unknown[], module = 'orders_pb2'): void {
+  const result = spawnSync(python, [`${CLIENT_SCRIPTS}/confluent_protobuf.py`, 'produce', brokers(), registry(), classes, topic, module, message], {
     input: values.map((v) => JSON.stringify(v)).join('\n'),
     encoding: 'utf8',
     timeout: 60_000,
@@ -62,8 +75,8 @@ function pythonProduces(topic: string, message: string, values: unknown[]): void
 }
 
 /** Confluent's ProtobufDeserializer reads `count` values as `message`, printed with every field (defaults too). */
-function pythonConsumes(topic: string, message: string, count: number): unknown[] {
-  const result = spawnSync(python, [`${CLIENT_SCRIPTS}/confluent_protobuf.py`, 'consume', brokers(), registry(), classes, topic, 'orders_pb2', message, String(count)], {
+function pythonConsumes(topic: string, message: string, count: number, module = 'orders_pb2'): unknown[] {
+  const result = spawnSync(python, [`${CLIENT_SCRIPTS}/confluent_protobuf.py`, 'consume', brokers(), registry(), classes, topic, module, message, String(count)], {
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -129,6 +142,22 @@ describe("Protobuf with Confluent's serializers", () => {
     expect(pythonConsumes(headerTopic, 'Header', 1)).toEqual([{ id: 'h' }]);
     // and zps reads both back
     expect(parsedLines((await kz(['consume', topic])).stdout)).toEqual([line]);
+  }, 120_000);
+
+  it('well-known types and references of references, both ways', async () => {
+    const fromPython = unique('proto-wkt-from-python');
+    pythonProduces(fromPython, 'Extras', [extra], 'extras_pb2');
+    const read = await kz(['consume', fromPython]);
+    expect(read.stderr).toBe('');
+    expect(parsedLines(read.stdout)).toEqual([extra]);
+
+    const toPython = unique('proto-wkt-to-python');
+    expect((await kz(['publish', toPython, '--schema', extras, JSON.stringify(extra)])).code).toBe(0);
+    expect(pythonConsumes(toPython, 'Extras', 1, 'extras_pb2')).toEqual([{ ...extra, header: { id: '' } }]); // Python prints defaults
+    const subject = await registered(`/subjects/${toPython}-value/versions/latest`);
+    expect(subject.references).toEqual([{ name: 'orders.proto', subject: 'orders.proto', version: expect.any(Number) }]);
+    const imported = await registered(`/subjects/orders.proto/versions/${(subject.references as { version: number }[])[0]!.version}`);
+    expect(imported.references).toEqual([{ name: 'common/money.proto', subject: 'common/money.proto', version: expect.any(Number) }]);
   }, 120_000);
 
   it('a value that does not fit is exit 2 naming the field, and nothing is published', async () => {
