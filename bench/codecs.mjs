@@ -184,12 +184,20 @@ async function registryDecodeRows(count) {
   });
   const { protobufDecoder } = await dist('kafka/protobuf/registry.js');
   const { writeMessageIndexes } = await dist('kafka/protobuf/message-indexes.js');
-  const proto = 'syntax = "proto3"; message Order { string id = 1; string user = 2; double amount = 3; int64 count = 4; bool ok = 5; repeated string tags = 6; }';
+  const proto =
+    'syntax = "proto3"; message Order { string id = 1; string user = 2; double amount = 3; int64 count = 4; bool ok = 5; repeated string tags = 6; }';
   const decodeProtobuf = await protobufDecoder(1, { schema: proto }, { version: async () => ({ schema: '' }), register: async () => ({ id: 1, version: 1 }) });
   const protobuf = (await import('protobufjs')).default;
   const protoType = protobuf.parse(proto, { keepCase: true }).root.lookupType('Order');
   const header = Buffer.from([0, 0, 0, 0, 1]);
-  const orders = Array.from({ length: count }, (_, i) => ({ id: `o-${i}`, user: `u-${i % 10_000}`, amount: (i % 997) / 10, count: i, ok: true, tags: ['a', 'b'] }));
+  const orders = Array.from({ length: count }, (_, i) => ({
+    id: `o-${i}`,
+    user: `u-${i % 10_000}`,
+    amount: (i % 997) / 10,
+    count: i,
+    ok: true,
+    tags: ['a', 'b'],
+  }));
   const avroValues = orders.map((order) => Buffer.concat([header, avro.toBuffer(order)]));
   const protobufValues = orders.map((order) => Buffer.concat([header, writeMessageIndexes([0]), protoType.encode(order).finish()]));
   const bytesOf = (values) => values.reduce((sum, value) => sum + value.length, 0);

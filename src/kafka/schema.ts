@@ -78,7 +78,8 @@ export class SchemaCodec implements RegistryCodec {
 
   /** Registers the schema file under `subject` and returns an encoder for it (`protobuf`: the message of a .proto, its import paths). */
   async encoderFor(file: string, subject: string, protobuf: ProtobufOptions = {}): Promise<ValueEncoder> {
-    if (extname(file).toLowerCase() === '.proto') return (await import('./protobuf/registry.js')).protobufEncoder(file, subject, protobuf, this.protobufRegistry());
+    if (extname(file).toLowerCase() === '.proto')
+      return (await import('./protobuf/registry.js')).protobufEncoder(file, subject, protobuf, this.protobufRegistry());
     const schemaType = SCHEMA_TYPES[extname(file).toLowerCase()];
     if (!schemaType) throw usageError(`schema file ${file}: use .avsc (Avro), .json (JSON Schema) or .proto (Protobuf)`);
     let text: string;
@@ -130,7 +131,13 @@ export class SchemaCodec implements RegistryCodec {
     return this.protobufDecoders.get(id, async () => {
       const entry = (await this.found(id)).data() as RegistryEntry & { schemaType?: string };
       if (entry.schemaType !== 'PROTOBUF') return null;
-      return (await import('./protobuf/registry.js')).protobufDecoder(id, entry, this.protobufRegistry());
+      // a schema id's content never changes: one that cannot be read is kept as such, not asked again per value
+      return (await import('./protobuf/registry.js')).protobufDecoder(id, entry, this.protobufRegistry()).catch((error: unknown) => {
+        if (error instanceof ZpsError && error.retriable) throw error;
+        return () => {
+          throw error;
+        };
+      });
     });
   }
 

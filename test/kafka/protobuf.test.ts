@@ -23,7 +23,11 @@ const kz = (args: string[], options: RunOptions = {}) =>
 const protos = `${CLIENT_SCRIPTS}/protobuf`;
 const orders = `${protos}/orders.proto`;
 const extras = `${protos}/extras.proto`;
-const parsedLines = (text: string) => text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
+const parsedLines = (text: string) =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as unknown);
 
 /** An Order with every kind of field: int64 beyond 2^53, a Timestamp, a map, repeated nested messages with an imported one, an enum, a oneof, bytes. */
 const order = {
@@ -76,10 +80,14 @@ function pythonProduces(topic: string, message: string, values: unknown[], modul
 
 /** Confluent's ProtobufDeserializer reads `count` values as `message`, printed with every field (defaults too). */
 function pythonConsumes(topic: string, message: string, count: number, module = 'orders_pb2'): unknown[] {
-  const result = spawnSync(python, [`${CLIENT_SCRIPTS}/confluent_protobuf.py`, 'consume', brokers(), registry(), classes, topic, module, message, String(count)], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const result = spawnSync(
+    python,
+    [`${CLIENT_SCRIPTS}/confluent_protobuf.py`, 'consume', brokers(), registry(), classes, topic, module, message, String(count)],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
   expect(result.status, result.stderr).toBe(0);
   return parsedLines(result.stdout);
 }
@@ -105,7 +113,12 @@ describe("Protobuf with Confluent's serializers", () => {
       { sku: 'nested', quantity: 7, price: { currency: 'USD', units: '5' } },
       { id: 'first-of-the-file' },
     ];
-    expect(result.stdout.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { value: unknown }).value)).toEqual(expected);
+    expect(
+      result.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { value: unknown }).value),
+    ).toEqual(expected);
     // the printed text itself (a map's entries come in the order the writer put them)
     const plain = await kz(['consume', topic]);
     const printed = plain.stdout.split('\n').filter(Boolean);
@@ -115,7 +128,16 @@ describe("Protobuf with Confluent's serializers", () => {
 
   it('the Python deserializer reads every field of what zps publish --schema wrote; imports are registered as references', async () => {
     const topic = unique('proto-to-python');
-    const published = await kz(['publish', topic, '--schema', orders, '--message', 'shop.Order', JSON.stringify(order), JSON.stringify({ orderId: 'o-2', email: 'a@b.c' })]);
+    const published = await kz([
+      'publish',
+      topic,
+      '--schema',
+      orders,
+      '--message',
+      'shop.Order',
+      JSON.stringify(order),
+      JSON.stringify({ orderId: 'o-2', email: 'a@b.c' }),
+    ]);
     expect(published.stderr).toBe('');
     expect(published.code).toBe(0);
     expect(pythonConsumes(topic, 'Order', 2)).toEqual([

@@ -54,7 +54,11 @@ describe('message layout of a .proto file', () => {
 
   it('suggests a message of the file for an unknown one', async () => {
     const protobuf = await loadProtobuf();
-    const schema = await ProtoSchema.build(protobuf, [{ name: 'x.proto', content: text.replace('option (custom) = { text: "message Fake {" };', '') }], 'x.proto');
+    const schema = await ProtoSchema.build(
+      protobuf,
+      [{ name: 'x.proto', content: text.replace('option (custom) = { text: "message Fake {" };', '') }],
+      'x.proto',
+    );
     expect(() => schema.message('a.b.Secnd')).toThrow(/no message a\.b\.Secnd: did you mean a\.b\.Second\?/);
     expect(schema.message(undefined).indexes).toEqual([0]);
   });

@@ -62,7 +62,8 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
       hint: 'to stop, give -n <count> (with --timeout, exit 3 when they do not come in time) or --until <time>',
     });
   }
-  if (flags.proto === undefined && (flags.message !== undefined || flags.protoPath !== undefined)) throw usageError('--message and --proto-path go with --proto');
+  if (flags.proto === undefined && (flags.message !== undefined || flags.protoPath !== undefined))
+    throw usageError('--message and --proto-path go with --proto');
   const plainProtobuf = flags.proto === undefined ? undefined : await protobufDecoder(flags.proto, { message: flags.message, protoPaths: flags.protoPath });
   const filter = recordFilter(flags);
   if (flags.format !== undefined && ctx.json) throw usageError('use either --format or --json, not both');

@@ -185,7 +185,8 @@ async function sendAll(input: Iterable<InputLines> | AsyncIterable<InputLines>, 
 function protobufFlags(flags: PublishFlags): ProtobufOptions {
   if (flags.proto !== undefined && flags.schema !== undefined) throw usageError('use either --schema (with a registry) or --proto (plain Protobuf), not both');
   const proto = flags.proto ?? (flags.schema?.toLowerCase().endsWith('.proto') ? flags.schema : undefined);
-  if (proto === undefined && (flags.message !== undefined || flags.protoPath !== undefined)) throw usageError('--message and --proto-path go with a .proto file (--schema or --proto)');
+  if (proto === undefined && (flags.message !== undefined || flags.protoPath !== undefined))
+    throw usageError('--message and --proto-path go with a .proto file (--schema or --proto)');
   return { message: flags.message, protoPaths: flags.protoPath };
 }
 

@@ -24,10 +24,16 @@ const INT32_TYPES: Record<string, [number, number]> = {
   uint32: [0, 2 ** 32 - 1],
   fixed32: [0, 2 ** 32 - 1],
 };
-const WRAPPERS = new Set(['DoubleValue', 'FloatValue', 'Int64Value', 'UInt64Value', 'Int32Value', 'UInt32Value', 'BoolValue', 'StringValue', 'BytesValue'].map((name) => `.google.protobuf.${name}`));
+const WRAPPERS = new Set(
+  ['DoubleValue', 'FloatValue', 'Int64Value', 'UInt64Value', 'Int32Value', 'UInt32Value', 'BoolValue', 'StringValue', 'BytesValue'].map(
+    (name) => `.google.protobuf.${name}`,
+  ),
+);
 
 /** The well-known types with a JSON form of their own (beside the wrappers). */
-const WELL_KNOWN_FORMS = new Set(['Timestamp', 'Duration', 'Struct', 'Value', 'ListValue', 'FieldMask', 'Empty', 'Any'].map((name) => `.google.protobuf.${name}`));
+const WELL_KNOWN_FORMS = new Set(
+  ['Timestamp', 'Duration', 'Struct', 'Value', 'ListValue', 'FieldMask', 'Empty', 'Any'].map((name) => `.google.protobuf.${name}`),
+);
 
 interface TypePlan {
   fields: FieldPlan[];
@@ -79,7 +85,9 @@ export class JsonMapping {
       const own = Object.hasOwn(message, field.name) && value !== null && value !== undefined;
       if (!own) continue;
       if (field.map || entryType) {
-        const entries = field.map ? Object.entries(value as Record<string, unknown>) : (value as Record<string, unknown>[]).map((e) => [e.key, e.value] as const);
+        const entries = field.map
+          ? Object.entries(value as Record<string, unknown>)
+          : (value as Record<string, unknown>[]).map((e) => [e.key, e.value] as const);
         if (entries.length === 0) continue;
         const object: Record<string, Json> = {};
         const valueField = entryType?.fields.value ?? field;
@@ -121,7 +129,9 @@ export class JsonMapping {
   private mapKey(field: Protobuf.Field, entryType: Protobuf.Type | undefined, key: unknown): string {
     const keyType = entryType?.fields.key?.type ?? (field as unknown as Protobuf.MapField).keyType;
     if (LONG_TYPES.has(keyType) && typeof key === 'string' && field.map && key.length === 8) {
-      return this.protobuf.util.LongBits.fromHash(key).toLong(keyType.startsWith('u') || keyType === 'fixed64').toString();
+      return this.protobuf.util.LongBits.fromHash(key)
+        .toLong(keyType.startsWith('u') || keyType === 'fixed64')
+        .toString();
     }
     return String(scalarToJson(keyType, key));
   }
@@ -216,8 +226,12 @@ export class JsonMapping {
         if (typeof value !== 'object' || Array.isArray(value)) throw misfit(at, 'expected an object (a map)');
         const keyType = entryType?.fields.key?.type ?? (field as unknown as Protobuf.MapField).keyType;
         const valueField = entryType?.fields.value ?? field;
-        const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => [this.keyFromJson(keyType, k, `${at}.${k}`), this.valueFromJson(valueField, v, `${at}.${k}`)] as const);
-        out[field.name] = entryType ? entries.map(([k, v]) => ({ key: k, value: v })) : Object.fromEntries(entries.map(([k, v]) => [mapKeyString(this.protobuf, keyType, k), v]));
+        const entries = Object.entries(value as Record<string, unknown>).map(
+          ([k, v]) => [this.keyFromJson(keyType, k, `${at}.${k}`), this.valueFromJson(valueField, v, `${at}.${k}`)] as const,
+        );
+        out[field.name] = entryType
+          ? entries.map(([k, v]) => ({ key: k, value: v }))
+          : Object.fromEntries(entries.map(([k, v]) => [mapKeyString(this.protobuf, keyType, k), v]));
       } else if (field.repeated) {
         if (!Array.isArray(value)) throw misfit(at, 'expected an array');
         out[field.name] = value.map((item, i) => this.valueFromJson(field, item, `${at}[${i}]`));

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type * as Protobuf from 'protobufjs';
 import { describeError, usageError, ZpsError } from '../../pubsub/errors.js';
 import { descriptorLayout, indexesOf, messageAt, messageNames, textLayout, type FileLayout } from './file-layout.js';
@@ -126,7 +126,11 @@ export class ProtoSchema {
  * A .proto file and every file it imports, dependencies first: imports are looked up beside the
  * file, then under each proto path; the well-known types (google/protobuf/) come with protobufjs.
  */
-export function protoSourcesFromDisk(protobuf: typeof Protobuf, file: string, protoPaths: string[]): { sources: ProtoSource[]; imports: Map<string, string[]> } {
+export function protoSourcesFromDisk(
+  protobuf: typeof Protobuf,
+  file: string,
+  protoPaths: string[],
+): { sources: ProtoSource[]; imports: Map<string, string[]> } {
   const sources: ProtoSource[] = [];
   const imports = new Map<string, string[]>();
   const visit = (name: string, path: string, from: string | undefined) => {
@@ -153,14 +157,7 @@ export function protoSourcesFromDisk(protobuf: typeof Protobuf, file: string, pr
 }
 
 function findImport(name: string, directories: string[]): string | undefined {
-  for (const directory of directories) {
-    const path = join(directory, name);
-    try {
-      readFileSync(path);
-      return path;
-    } catch {}
-  }
-  return undefined;
+  return directories.map((directory) => join(directory, name)).find((path) => existsSync(path));
 }
 
 /** A registry's Protobuf schema held as a base64 FileDescriptorProto (as Confluent's Python serializer registers it), not as .proto text. */
