@@ -5,11 +5,14 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_SCRIPTS, pythonWithKafkaClient } from '../helpers/clients.js';
-import { unique } from '../helpers/wait.js';
+import { createFactory } from '../../dist/index.js';
+import { unique, waitFor } from '../helpers/wait.js';
 import { zps, type RunOptions } from '../helpers/zps.js';
 
 const brokers = () => process.env.ZPS_TEST_BROKERS!;
@@ -164,6 +167,50 @@ describe("Protobuf with Confluent's serializers", () => {
     expect(pythonConsumes(headerTopic, 'Header', 1)).toEqual([{ id: 'h' }]);
     // and zps reads both back
     expect(parsedLines((await kz(['consume', topic])).stdout)).toEqual([line]);
+  }, 120_000);
+
+  it('asks the registry once per schema id and once per reference, however many values use them', async () => {
+    const topic = unique('proto-once');
+    pythonProduces(topic, 'Order', [order, order, { orderId: 'o-3' }]);
+    const target = new URL(registry());
+    const asked: string[] = [];
+    const proxy = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      const upstream = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (reply) => {
+        res.writeHead(reply.statusCode ?? 502, reply.headers);
+        reply.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${target.pathname}`;
+      const result = await kz(['consume', topic], { env: { ZPS_SCHEMA_REGISTRY: url } });
+      expect(parsedLines(result.stdout)).toHaveLength(3);
+      expect(asked.filter((path) => path.includes('/schemas/ids/'))).toHaveLength(1);
+      expect(asked.filter((path) => path.includes('/subjects/common%2Fmoney.proto/versions/'))).toHaveLength(1);
+    } finally {
+      proxy.close();
+    }
+  }, 120_000);
+
+  it("library consumers get the Python serializer's values decoded, in the JSON mapping", async () => {
+    const topic = unique('proto-library');
+    pythonProduces(topic, 'Order', [order]);
+    const factory = createFactory({
+      environment: 'test',
+      kafkaBrokers: brokers().split(','),
+      schemaRegistryUrl: registry(),
+      consumerGroup: unique('proto-group'),
+    });
+    try {
+      const received: unknown[] = [];
+      const consumer = factory.getConsumerFactory().create();
+      await consumer.consume(topic, async (message) => void received.push(message), undefined, { fromBeginning: true });
+      expect(await waitFor(() => received[0], 'the decoded order', 30_000)).toEqual(order);
+    } finally {
+      await factory.close();
+    }
   }, 120_000);
 
   it('well-known types and references of references, both ways', async () => {
