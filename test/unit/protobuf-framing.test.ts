@@ -66,10 +66,18 @@ describe('message layout of a .proto file', () => {
   it('encodes and decodes the JSON mapping, naming the field that does not fit', async () => {
     const protobuf = await loadProtobuf();
     const source = `syntax = "proto3"; import "google/protobuf/duration.proto"; import "google/protobuf/struct.proto"; import "google/protobuf/wrappers.proto";
-      message M { uint64 big = 1; google.protobuf.Duration took = 2; google.protobuf.Struct extra = 3; google.protobuf.Int64Value maybe = 4; repeated M children = 5; float f = 6; }`;
+      message M { uint64 big = 1; google.protobuf.Duration took = 2; google.protobuf.Struct extra = 3; google.protobuf.Int64Value maybe = 4; repeated M children = 5; float f = 6; map<int64, string> names = 7; map<bool, M> flags = 8; }`;
     const schema = await ProtoSchema.build(protobuf, [{ name: 'm.proto', content: source }], 'm.proto');
     const { type } = schema.message('M');
-    const value = { big: '18446744073709551615', took: '-1.500s', extra: { a: [1, 'x', null, { b: true }] }, maybe: '0', children: [{ f: 'NaN' }] };
+    const value = {
+      big: '18446744073709551615',
+      took: '-1.500s',
+      extra: { a: [1, 'x', null, { b: true }] },
+      maybe: '0',
+      children: [{ f: 'NaN' }],
+      names: { '-5': 'minus five', '9007199254740993': 'big' },
+      flags: { true: { f: 1.5 }, false: {} },
+    };
     expect(schema.decode(type, schema.encode(type, value))).toEqual(value);
     expect(() => schema.encode(type, { children: [{ f: 'x' }] })).toThrow("field 'children[0].f' does not fit: expected a float");
     expect(() => schema.encode(type, { big: '-1' })).toThrow("field 'big' does not fit: -1 is out of range for uint64");

@@ -231,7 +231,7 @@ export class JsonMapping {
         );
         out[field.name] = entryType
           ? entries.map(([k, v]) => ({ key: k, value: v }))
-          : Object.fromEntries(entries.map(([k, v]) => [mapKeyString(this.protobuf, keyType, k), v]));
+          : Object.fromEntries(entries.map(([k, v]) => [mapKeyString(keyType, k), v]));
       } else if (field.repeated) {
         if (!Array.isArray(value)) throw misfit(at, 'expected an array');
         out[field.name] = value.map((item, i) => this.valueFromJson(field, item, `${at}[${i}]`));
@@ -370,9 +370,12 @@ function misfit(path: string, why: string) {
   return usageError(`${path ? `field '${path}'` : 'the value'} does not fit: ${why}`);
 }
 
-/** A 64-bit map key as protobufjs's map objects index them (an 8-character hash). */
-function mapKeyString(protobuf: typeof Protobuf, keyType: string, key: unknown): string {
-  return LONG_TYPES.has(keyType) ? protobuf.util.longToHash(key as Long) : String(key);
+/**
+ * A map key as protobufjs's encoder takes it from an object's keys: 64-bit ones in decimal (it
+ * parses them), and false as "" (it writes a key as a bool by its truth, and "false" is truthy).
+ */
+function mapKeyString(keyType: string, key: unknown): string {
+  return keyType === 'bool' ? (key ? 'true' : '') : String(key);
 }
 
 function scalarToJson(type: string, value: unknown): Json {
