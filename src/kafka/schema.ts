@@ -20,7 +20,7 @@ interface SchemaInstance {
   isValid(value: unknown, options: { errorHook: (path: string[], ...rest: unknown[]) => void }): boolean;
 }
 
-/** The part of the library's (private) REST client used to register without its compatibility check. */
+/** The part of the library's (private) REST client used to register without its compatibility check, and to read schemas as stored. */
 interface RegistryApi {
   api: {
     Subject: {
@@ -62,6 +62,7 @@ export class SchemaCodec implements RegistryCodec {
   );
   /** One registry request per schema id, however many messages use it. */
   private readonly schemas = new LazyMap<number, SchemaInstance>();
+  /** The registry's answer for each schema id, which tells its format. */
   private readonly answers = new LazyMap<number, RegistryResponse>();
   /** Per schema id, its Protobuf decoder; null for the other formats (the registry client's). */
   private readonly protobufDecoders = new LazyMap<number, ((framed: Buffer) => unknown) | null>();
@@ -119,7 +120,13 @@ export class SchemaCodec implements RegistryCodec {
     const id = value.readInt32BE(1);
     const what = `decode ${record.topic}[${record.partition}]@${record.offset} (schema ${id})`;
     const protobuf = await this.protobufDecoder(id);
-    if (protobuf) return { ...record, value: Buffer.from(JSON.stringify(await this.call(what, async () => protobuf(value)))) };
+    if (protobuf) {
+      try {
+        return { ...record, value: Buffer.from(JSON.stringify(protobuf(value))) };
+      } catch (error) {
+        throw new ZpsError(`${what}: ${describeError(error)}`);
+      }
+    }
     await this.schema(id);
     const registry = await this.client.get();
     const decoded = await this.call(what, () => registry.decode(value));
