@@ -43,6 +43,16 @@ describe('message layout of a .proto file', () => {
       message Last {}
     }`;
 
+  it('counts a proto2 group as a nested message, in a oneof too', async () => {
+    const layout = textLayout(
+      await loadProtobuf(),
+      `syntax = "proto2"; message A { oneof choice { group G = 1 { optional int32 x = 2; } } optional group H = 3 { message I {} } message J {} }`,
+    );
+    expect(indexesOf(layout, 'A.G')).toEqual([0, 0]);
+    expect(indexesOf(layout, 'A.H.I')).toEqual([0, 1, 0]);
+    expect(indexesOf(layout, 'A.J')).toEqual([0, 2]);
+  });
+
   it('counts nested messages with the map entries protoc makes, where they are declared', async () => {
     const layout = textLayout(await loadProtobuf(), text);
     expect(messageAt(layout, [0])).toBe('a.b.First');

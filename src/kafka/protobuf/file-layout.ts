@@ -20,7 +20,7 @@ export interface MessageLayout {
 export function textLayout(protobuf: typeof Protobuf, text: string): FileLayout {
   const tokens = protobuf.tokenize(text, false);
   const layout: FileLayout = { package: '', messages: [] };
-  // the open blocks: a message's, or any other (enum, oneof, service, an option's value)
+  // the open blocks: a message's (or a oneof's, which stands for its message), or any other (enum, service, an option's value)
   const blocks: (MessageLayout | null)[] = [];
   const inMessageScope = () => blocks.length === 0 || blocks[blocks.length - 1] !== null;
   const add = (message: MessageLayout) => {
@@ -40,6 +40,11 @@ export function textLayout(protobuf: typeof Protobuf, text: string): FileLayout 
       tokens.next();
       add(message);
       blocks.push(message);
+    } else if (token === 'oneof' && blocks.length > 0 && inMessageScope() && tokens.peek() !== '=') {
+      tokens.next(); // its name; a oneof's groups are its message's nested types
+      if (tokens.peek() !== '{') continue;
+      tokens.next();
+      blocks.push(blocks[blocks.length - 1]!);
     } else if (token === 'map' && blocks.length > 0 && inMessageScope() && tokens.peek() === '<') {
       while (tokens.next() !== '>') {}
       add({ name: `${pascalCase(tokens.next() ?? '')}Entry`, nested: [] });
