@@ -160,7 +160,57 @@ export async function codecBench(count = 200_000) {
     1_000_000 / lz4Out,
     1_000_000,
   );
+  rows.push(...(await registryDecodeRows(count / 4)));
   return rows;
+}
+
+/**
+ * A registry-framed value to its JSON text, as consume does it: Avro with avsc (what the registry
+ * client decodes with), Protobuf with zps's own framing and JSON mapping over protobufjs.
+ */
+async function registryDecodeRows(count) {
+  const require = createRequire(join(root, 'package.json'));
+  const avro = require('avsc').Type.forSchema({
+    type: 'record',
+    name: 'Order',
+    fields: [
+      { name: 'id', type: 'string' },
+      { name: 'user', type: 'string' },
+      { name: 'amount', type: 'double' },
+      { name: 'count', type: 'long' },
+      { name: 'ok', type: 'boolean' },
+      { name: 'tags', type: { type: 'array', items: 'string' } },
+    ],
+  });
+  const { protobufDecoder } = await dist('kafka/protobuf/registry.js');
+  const { writeMessageIndexes } = await dist('kafka/protobuf/message-indexes.js');
+  const proto =
+    'syntax = "proto3"; message Order { string id = 1; string user = 2; double amount = 3; int64 count = 4; bool ok = 5; repeated string tags = 6; }';
+  const decodeProtobuf = await protobufDecoder(1, { schema: proto }, { version: async () => ({ schema: '' }), register: async () => ({ id: 1, version: 1 }) });
+  const protobuf = (await import('protobufjs')).default;
+  const protoType = protobuf.parse(proto, { keepCase: true }).root.lookupType('Order');
+  const header = Buffer.from([0, 0, 0, 0, 1]);
+  const orders = Array.from({ length: count }, (_, i) => ({
+    id: `o-${i}`,
+    user: `u-${i % 10_000}`,
+    amount: (i % 997) / 10,
+    count: i,
+    ok: true,
+    tags: ['a', 'b'],
+  }));
+  const avroValues = orders.map((order) => Buffer.concat([header, avro.toBuffer(order)]));
+  const protobufValues = orders.map((order) => Buffer.concat([header, writeMessageIndexes([0]), protoType.encode(order).finish()]));
+  const bytesOf = (values) => values.reduce((sum, value) => sum + value.length, 0);
+  const decodeRow = (figure, values, decode) => {
+    const seconds = time(() => {
+      for (const value of values) JSON.stringify(decode(value));
+    });
+    return { figure, perSecond: count / seconds, mbPerSecond: bytesOf(values) / seconds / 1e6 };
+  };
+  return [
+    decodeRow('registry value to JSON: Avro (avsc)', avroValues, (value) => avro.fromBuffer(value.subarray(5))),
+    decodeRow('registry value to JSON: Protobuf (message indexes, JSON mapping)', protobufValues, decodeProtobuf),
+  ];
 }
 
 export function codecTable(rows) {

@@ -28,13 +28,14 @@ _zps() {
     --sasl-mechanism) COMPREPLY=($(compgen -W "plain scram-sha-256 scram-sha-512" -- "$cur")); return ;;
     -o|--offset) COMPREPLY=($(compgen -W "beginning end @-15m @-1h" -- "$cur")); return ;;
     --version) [[ "$command" == schemas ]] && COMPREPLY=($(compgen -W "latest" -- "$cur")); return ;;
-    --socket|--tls-ca|--tls-cert|--tls-key|--schema|--key-schema|-F|--properties) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    -b|--brokers|--bootstrap-server|-r|--schema-registry|-g|--group|--timeout|-X|--property|-k|--key|-K|--key-delimiter|-t|--type|-H|--header|-p|--partition|--partitions|--subject|--schema-reference|-n|--max-messages|--format|--expect|--wait|--retention-messages|--retention-bytes|--max-memory|--until|--regex|--grep) return ;;
+    --socket|--tls-ca|--tls-cert|--tls-key|--schema|--key-schema|--proto|-F|--properties) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --proto-path) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+    -b|--brokers|--bootstrap-server|-r|--schema-registry|-g|--group|--timeout|-X|--property|-k|--key|-K|--key-delimiter|-t|--type|-H|--header|-p|--partition|--partitions|--subject|--schema-reference|--message|-n|--max-messages|--format|--expect|--wait|--retention-messages|--retention-bytes|--max-memory|--until|--regex|--grep) return ;;
   esac
   local flags
   case "$command" in
-    publish) flags="--raw -k --key -K --key-delimiter -Z --tombstone -t --type -H --header -p --partition --partitions --schema --subject --schema-reference --key-schema --from-json --keep-partitions" ;;
-    consume) flags="-f --follow -o --offset --until -n --max-messages -p --partition --regex --key --header --type --grep --format" ;;
+    publish) flags="--raw -k --key -K --key-delimiter -Z --tombstone -t --type -H --header -p --partition --partitions --schema --subject --schema-reference --key-schema --message --proto --proto-path --from-json --keep-partitions" ;;
+    consume) flags="-f --follow -o --offset --until -n --max-messages -p --partition --regex --key --header --type --grep --proto --message --proto-path --format" ;;
     count) flags="--expect --wait --regex" ;;
     reset) flags="-y --yes" ;;
     topics) flags="--all" ;;

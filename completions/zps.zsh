@@ -54,13 +54,15 @@ _zps() {
             '*'{-H,--header}'[header name=value]:header:' '(-p --partition)'{-p,--partition}'[partition]:n:' \
             '--partitions[partitions of a new topic]:n:' '--schema[schema file]:file:_files' '--subject[subject]:subject:' \
             '*--schema-reference[reference name=subject\[:version\]]:reference:' '--key-schema[key schema file]:file:_files' \
+            '--message[Protobuf message (full name)]:message:' '--proto[plain Protobuf: .proto file]:file:_files' '*--proto-path[Protobuf import directory]:dir:_files -/' \
             '--from-json[lines of consume --json]' '--keep-partitions[with --from-json: keep partitions]' \
             '1:topic:_zps_topics' '*:value:' ;;
         consume)
           _arguments $global '(-f --follow)'{-f,--follow}'[keep waiting]' '(-o --offset)'{-o,--offset}'[start]:offset:(beginning end @-15m @-1h)' \
             '--until[stop after time]:time:' '(-n --max-messages)'{-n,--max-messages}'[exit after n]:n:' '*'{-p,--partition}'[partition]:n:' \
             '--regex[topics matching]:pattern:' '--key[only this key]:key:' '*--header[only with header]:header:' '--type[only this type]:type:' \
-            '--grep[only values matching]:pattern:' '--format[template]:template:' '*:topic:_zps_topics' ;;
+            '--grep[only values matching]:pattern:' '--proto[plain Protobuf: .proto file]:file:_files' '--message[Protobuf message (full name)]:message:' \
+            '*--proto-path[Protobuf import directory]:dir:_files -/' '--format[template]:template:' '*:topic:_zps_topics' ;;
         count)
           _arguments $global '--expect[expected count]:n:' '--wait[wait for --expect]:duration:' '--regex[topics matching]:pattern:' '*:topic:_zps_topics' ;;
         reset)

@@ -51,6 +51,11 @@ export function collectPartitions(text: string, partitions: number[] = []): numb
 }
 
 /** `k=v` or `k:v`, repeatable; a repeated name is kept, in order, as Kafka allows. */
+/** A repeatable option's values, in order. */
+export function collectValue(value: string, all: string[] = []): string[] {
+  return [...all, value];
+}
+
 export function collectHeader(text: string, headers: RecordHeader[] = []): RecordHeader[] {
   const at = text.search(/[=:]/);
   if (at <= 0) throw usageError(`invalid header '${text}': use name=value`);

@@ -7,6 +7,7 @@ import type { RegisteredSchema, SchemaReference, SchemaReferenceSpec, SchemaRegi
 import { Lazy, LazyMap } from '../pubsub/lazy.js';
 import type { DeliveredRecord } from '../records/record.js';
 import type { RegistryAccess } from '../settings.js';
+import type { ProtobufOptions, ProtobufRegistry, RegistryEntry } from './protobuf/registry.js';
 import { tlsConnectionOptions } from './tls.js';
 
 /** What the registry client is made with. */
@@ -20,13 +21,29 @@ interface SchemaInstance {
   isValid(value: unknown, options: { errorHook: (path: string[], ...rest: unknown[]) => void }): boolean;
 }
 
-/** The part of the library's (private) REST client used to register without its compatibility check. */
+/** The part of the library's (private) REST client used to register without its compatibility check, and to read schemas as stored. */
 interface RegistryApi {
   api: {
     Subject: {
-      register(request: { subject: string; body: { schemaType?: string; schema: string; references?: SchemaReference[] } }): Promise<{ data(): unknown }>;
+      register(request: { subject: string; body: RegistrationBody }): Promise<{ data(): unknown }>;
+      registered(request: { subject: string; body: RegistrationBody }): Promise<{ data(): unknown }>;
+      version(request: { subject: string; version: number }): Promise<{ data(): unknown }>;
     };
+    Schema: { find(request: { id: number }): Promise<RegistryResponse> };
   };
+}
+
+type RegistryResponse = { data(): unknown };
+
+/** The registry client's requests in flight, by schema id (it asks for an id only when none is). */
+interface ClientInternals {
+  cacheMissRequests: Record<number, Promise<RegistryResponse>>;
+}
+
+interface RegistrationBody {
+  schemaType?: string;
+  schema: string;
+  references?: SchemaReference[];
 }
 
 const SCHEMA_TYPES: Record<string, 'AVRO' | 'JSON'> = { '.avsc': 'AVRO', '.json': 'JSON' };
@@ -48,6 +65,10 @@ export class SchemaCodec implements RegistryCodec {
   private readonly schemas = new LazyMap<number, SchemaInstance>();
   /** Ids that framed-looking keys named and the registry does not know: their keys are raw bytes, not asked about again. */
   private readonly unknownKeyIds = new Set<number>();
+  /** The registry's answer for each schema id, which tells its format. */
+  private readonly answers = new LazyMap<number, RegistryResponse>();
+  /** Per schema id, its Protobuf decoder; null for the other formats (the registry client's). */
+  private readonly protobufDecoders = new LazyMap<number, ((framed: Buffer) => unknown) | null>();
 
   constructor(
     readonly url: string,
@@ -63,11 +84,17 @@ export class SchemaCodec implements RegistryCodec {
 
   /**
    * Registers the schema file under `subject`, with references to schemas registered under other
-   * subjects (a reference's version 'latest' is fixed to the number it is now), and returns an encoder for it.
+   * subjects (a reference's version 'latest' is fixed to the number it is now), and returns an
+   * encoder for it. A .proto file registers its imports as references itself (`protobuf`: the
+   * message values are, the import paths).
    */
-  async encoderFor(file: string, subject: string, references: SchemaReferenceSpec[] = []): Promise<ValueEncoder> {
+  async encoderFor(file: string, subject: string, references: SchemaReferenceSpec[] = [], protobuf: ProtobufOptions = {}): Promise<ValueEncoder> {
+    if (extname(file).toLowerCase() === '.proto') {
+      if (references.length > 0) throw usageError('a .proto schema registers its imports as references itself: drop --schema-reference');
+      return (await import('./protobuf/registry.js')).protobufEncoder(file, subject, protobuf, this.protobufRegistry());
+    }
     const schemaType = SCHEMA_TYPES[extname(file).toLowerCase()];
-    if (!schemaType) throw usageError(`schema file ${file}: use .avsc (Avro) or .json (JSON Schema)`);
+    if (!schemaType) throw usageError(`schema file ${file}: use .avsc (Avro), .json (JSON Schema) or .proto (Protobuf)`);
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -135,6 +162,14 @@ export class SchemaCodec implements RegistryCodec {
   /** The payload of Confluent-framed bytes (magic byte 0, schema id, payload), decoded with its schema, fetched once per id. */
   private async decodeFramed(bytes: Buffer, what: string): Promise<unknown> {
     const id = bytes.readInt32BE(1);
+    const protobuf = await this.protobufDecoder(id);
+    if (protobuf) {
+      try {
+        return protobuf(bytes);
+      } catch (error) {
+        throw new ZpsError(`decode ${what} (schema ${id}): ${describeError(error)}`);
+      }
+    }
     await this.schema(id);
     const registry = await this.client.get();
     return this.call(`decode ${what} (schema ${id})`, () => registry.decode(bytes));
@@ -192,11 +227,62 @@ export class SchemaCodec implements RegistryCodec {
     );
   }
 
+  /** The decoder of a Protobuf schema id (null for other formats): Confluent's framing, which the registry client does not read. */
+  private protobufDecoder(id: number): Promise<((framed: Buffer) => unknown) | null> {
+    return this.protobufDecoders.get(id, async () => {
+      const entry = (await this.found(id)).data() as RegistryEntry & { schemaType?: string };
+      if (entry.schemaType !== 'PROTOBUF') return null;
+      // a schema id's content never changes: one that cannot be read is kept as such, not asked again per value
+      return (await import('./protobuf/registry.js')).protobufDecoder(id, entry, this.protobufRegistry()).catch((error: unknown) => {
+        if (error instanceof ZpsError && error.retriable) throw error;
+        return () => {
+          throw error;
+        };
+      });
+    });
+  }
+
+  private protobufRegistry(): ProtobufRegistry {
+    return {
+      register: async (subject, schema, references) => {
+        const body = { schemaType: 'PROTOBUF', schema, ...(references.length > 0 ? { references } : {}) };
+        return this.call(`register ${subject}`, async () => {
+          const api = await this.api();
+          const { id } = (await api.Subject.register({ subject, body })).data() as { id: number };
+          const { version } = (await api.Subject.registered({ subject, body })).data() as { version: number };
+          return { id, version };
+        });
+      },
+      version: (subject, version) =>
+        this.call(`read ${subject} version ${version}`, async () => (await (await this.api()).Subject.version({ subject, version })).data() as RegistryEntry),
+    };
+  }
+
+  /** The registry's REST API (the registry client's, private): registering without its compatibility check, raw schemas. */
+  private async api(): Promise<RegistryApi['api']> {
+    return ((await this.client.get()) as unknown as RegistryApi).api;
+  }
+
   private schema(id: number): Promise<SchemaInstance> {
     return this.schemas.get(id, async () => {
       const registry = await this.client.get();
-      return this.call(`read schema ${id}`, async () => (await registry.getSchema(id)) as unknown as SchemaInstance);
+      const found = await this.found(id);
+      return this.call(`read schema ${id}`, async () => {
+        // the registry client is handed the answer already had, as if its own request for it were in flight
+        const pending = (registry as unknown as ClientInternals).cacheMissRequests;
+        pending[id] = Promise.resolve(found);
+        try {
+          return (await registry.getSchema(id)) as unknown as SchemaInstance;
+        } finally {
+          delete pending[id];
+        }
+      });
     });
+  }
+
+  /** The registry's answer for a schema id, asked once: Protobuf's is read here, the other formats by the registry client. */
+  private found(id: number): Promise<RegistryResponse> {
+    return this.answers.get(id, () => this.call(`read schema ${id}`, async () => (await this.api()).Schema.find({ id })));
   }
 
   private async call<T>(what: string, work: () => Promise<T>): Promise<T> {

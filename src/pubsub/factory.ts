@@ -20,6 +20,12 @@ export interface SchemaReference {
 /** A reference as given: its version may be 'latest', the subject's latest version when the schema is registered. */
 export type SchemaReferenceSpec = Omit<SchemaReference, 'version'> & { version: number | 'latest' };
 
+/** A .proto schema's message (full name; default the file's first) and the directories its imports are looked up in. */
+export interface ProtobufSchemaOptions {
+  message?: string;
+  protoPaths?: string[];
+}
+
 /** One version of a subject, as the registry has it. */
 export interface RegisteredSchema {
   subject: string;
@@ -36,9 +42,10 @@ export interface RegisteredSchema {
 export interface SchemaRegistry {
   /**
    * Registers the schema file under the subject, with its references ('latest': the subject's
-   * latest version); the encoder throws a usage error naming the field that does not fit.
+   * latest version; a .proto registers its imports itself, `protobuf` names its message and import
+   * paths); the encoder throws a usage error naming the field that does not fit.
    */
-  encoderFor(file: string, subject: string, references?: SchemaReferenceSpec[]): Promise<(value: unknown) => Buffer>;
+  encoderFor(file: string, subject: string, references?: SchemaReferenceSpec[], protobuf?: ProtobufSchemaOptions): Promise<(value: unknown) => Buffer>;
   /** The record with a registry-framed value and key decoded (as JSON); others as they are. */
   decode: RecordDecoder;
   /** The registry's subjects, sorted. */
@@ -129,8 +136,13 @@ export class Factory implements ToolsFactory {
     return reader;
   }
 
-  async valueEncoder(schemaFile: string, subject: string, references?: SchemaReferenceSpec[]): Promise<(value: unknown) => Buffer> {
-    return (await this.schemaRegistry('encoding with a schema')).encoderFor(schemaFile, subject, references);
+  async valueEncoder(
+    schemaFile: string,
+    subject: string,
+    references?: SchemaReferenceSpec[],
+    protobuf?: ProtobufSchemaOptions,
+  ): Promise<(value: unknown) => Buffer> {
+    return (await this.schemaRegistry('encoding with a schema')).encoderFor(schemaFile, subject, references, protobuf);
   }
 
   async schemaRegistry(what = 'the schema registry'): Promise<SchemaRegistry> {

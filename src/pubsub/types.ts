@@ -1,7 +1,7 @@
 /** The portable pub/sub API: what every implementation (in-process, daemon, Kafka) provides. */
 import type { AckRun, RecordBatch } from '../records/record-batch.js';
 import type { DeliveredRecord, RecordHeaders, RecordPosition } from '../records/record.js';
-import type { SchemaReferenceSpec, SchemaRegistry } from './factory.js';
+import type { ProtobufSchemaOptions, SchemaReferenceSpec, SchemaRegistry } from './factory.js';
 
 /** The headers library consumers read: each name's value as UTF-8 text (the last one, when a name repeats). */
 export type Headers = Record<string, string>;
@@ -193,8 +193,8 @@ export interface PubSubFactory {
 export interface ToolsFactory extends PubSubFactory {
   getSender(): RecordSender;
   openReader(options: ReaderOptions): Promise<RecordReader>;
-  /** Registers a schema file (.avsc, .json) under the subject; encodes values with it (Kafka with a registry). */
-  valueEncoder(schemaFile: string, subject: string, references?: SchemaReferenceSpec[]): Promise<(value: unknown) => Buffer>;
+  /** Registers a schema file (.avsc, .json, .proto with its message and import paths) under the subject; encodes values with it (Kafka with a registry). */
+  valueEncoder(schemaFile: string, subject: string, references?: SchemaReferenceSpec[], protobuf?: ProtobufSchemaOptions): Promise<(value: unknown) => Buffer>;
   /** The schema registry (Kafka with one configured; else a usage error naming `what` needs it). */
   schemaRegistry(what?: string): Promise<SchemaRegistry>;
 }

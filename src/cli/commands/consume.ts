@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { ZpsError, timeoutError, usageError } from '../../pubsub/errors.js';
+import type { ProtobufOptions } from '../../kafka/protobuf/registry.js';
+import { ZpsError, describeError, timeoutError, usageError } from '../../pubsub/errors.js';
 import { validateTopicName } from '../../pubsub/limits.js';
 import { plural } from '../../pubsub/wording.js';
 import type { RecordReader } from '../../pubsub/types.js';
@@ -7,7 +8,7 @@ import type { DeliveredRecord } from '../../records/record.js';
 import type { CliContext } from '../context.js';
 import { jsonFormatter, plainFormatter, templateFormatter, ttyFormatter, type RecordFormatter } from '../format.js';
 import { recordFilter, type FilterFlags, type RecordFilter } from '../filters.js';
-import { collectPartitions, formatDuration, parseStartOffset, parseTime, parseWholeNumber } from '../parse.js';
+import { collectPartitions, collectValue, formatDuration, parseStartOffset, parseTime, parseWholeNumber } from '../parse.js';
 import type { ActionRunner } from '../program.js';
 
 interface ConsumeFlags extends FilterFlags {
@@ -18,6 +19,9 @@ interface ConsumeFlags extends FilterFlags {
   regex?: string;
   partition?: number[];
   until?: string;
+  proto?: string;
+  message?: string;
+  protoPath?: string[];
 }
 
 export function register(program: Command, run: ActionRunner): void {
@@ -32,9 +36,12 @@ export function register(program: Command, run: ActionRunner): void {
     .option('-p, --partition <n>', 'only this partition (repeatable, or 0,3)', collectPartitions)
     .option('--regex <pattern>', 'read every topic whose name matches (with -f, topics created later too)')
     .option('--key <key>', 'only messages with this key')
-    .option('--header <name[=value]>', 'only messages with this header (repeatable: all must match)', (value: string, all: string[] = []) => [...all, value])
+    .option('--header <name[=value]>', 'only messages with this header (repeatable: all must match)', collectValue)
     .option('--type <type>', 'only messages of this type')
     .option('--grep <pattern>', 'only messages whose value, as printed, matches this regular expression')
+    .option('--proto <file>', 'decode values as plain Protobuf messages of --message (no registry), printed in the JSON mapping')
+    .option('--message <name>', 'with --proto: the message (full name) values are')
+    .option('--proto-path <dir>', 'with --proto: a directory imports are looked up in (repeatable)', collectValue)
     .option('--format <template>', 'print each message as %t %p %o %k %s %T %y %h (\\n and \\t escapes)')
     .action(run(async (ctx, command) => consume(ctx, command.args, command.opts<ConsumeFlags>())));
 }
@@ -55,6 +62,9 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
       hint: 'to stop, give -n <count> (with --timeout, exit 3 when they do not come in time) or --until <time>',
     });
   }
+  if (flags.proto === undefined && (flags.message !== undefined || flags.protoPath !== undefined))
+    throw usageError('--message and --proto-path go with --proto');
+  const plainProtobuf = flags.proto === undefined ? undefined : await protobufDecoder(flags.proto, { message: flags.message, protoPaths: flags.protoPath });
   const filter = recordFilter(flags);
   if (flags.format !== undefined && ctx.json) throw usageError('use either --format or --json, not both');
   const format: RecordFormatter =
@@ -77,7 +87,7 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
       });
     });
 
-  const printing: Printing = { printed: 0, undecodable: 0, limit, filter, format, chunk: FIRST_CHUNK, ends: [], interrupted: false };
+  const printing: Printing = { printed: 0, undecodable: 0, limit, filter, format, decode: plainProtobuf, chunk: FIRST_CHUNK, ends: [], interrupted: false };
   // Ctrl-C, a closed pipe and a deadline all end the same way: stop reading, commit what was printed.
   // Ctrl-C also stops printing at once: what stdout has not yet taken is dropped, not committed. A
   // batch being printed is marked done up to there before the reader closes (and commits).
@@ -123,6 +133,19 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
   }
 }
 
+/** --proto: a record's value decoded from plain Protobuf to its JSON mapping; one that does not decode is marked undecodable. */
+async function protobufDecoder(file: string, options: ProtobufOptions): Promise<(record: DeliveredRecord) => DeliveredRecord> {
+  const { decode } = await (await import('../../kafka/protobuf/registry.js')).plainProtobuf(file, options);
+  return (record) => {
+    if (record.value === null || record.undecodable !== undefined) return record;
+    try {
+      return { ...record, value: Buffer.from(JSON.stringify(decode(record.value))) };
+    } catch (error) {
+      return { ...record, undecodable: `not a ${options.message} message: ${describeError(error)}` };
+    }
+  };
+}
+
 /** --regex's pattern, a usage error when it is not one. */
 function topicPattern(source: string): RegExp {
   try {
@@ -157,6 +180,8 @@ interface Printing {
   limit: number | undefined;
   filter: RecordFilter | undefined;
   format: RecordFormatter;
+  /** --proto: plain Protobuf values decoded before they are filtered and printed. */
+  decode: ((record: DeliveredRecord) => DeliveredRecord) | undefined;
   /** The size the next chunk of stdout reaches before it is written. */
   chunk: number;
   /** Ctrl-C: printing stops after the write in flight, marking done what stdout took of it. */
@@ -176,7 +201,7 @@ async function print(ctx: CliContext, reader: RecordReader, records: DeliveredRe
   const ends = printing.ends;
   ends.length = 0;
   for (let i = 0; i < records.length; i++) {
-    const record = records[i]!;
+    const record = printing.decode ? printing.decode(records[i]!) : records[i]!;
     const shown = printing.filter === undefined || printing.filter(record);
     if (shown) {
       if (record.undecodable !== undefined) {

@@ -7,8 +7,8 @@ import type { RecordHeader } from '../../records/record.js';
 import type { CliContext } from '../context.js';
 import { until } from '../io.js';
 import { bytesJson } from '../format.js';
-import type { SchemaReferenceSpec } from '../../pubsub/factory.js';
-import { collectHeader, collectSchemaReference, parseWholeNumber } from '../parse.js';
+import type { ProtobufSchemaOptions, SchemaReferenceSpec } from '../../pubsub/factory.js';
+import { collectHeader, collectSchemaReference, collectValue, parseWholeNumber } from '../parse.js';
 import type { ActionRunner } from '../program.js';
 import { argumentLines, inputLines, type InputLines } from '../publish/input-lines.js';
 import { jsonLineDecoder } from '../publish/json-line.js';
@@ -28,6 +28,9 @@ interface PublishFlags {
   subject?: string;
   schemaReference?: SchemaReferenceSpec[];
   keySchema?: string;
+  proto?: string;
+  message?: string;
+  protoPath?: string[];
   fromJson?: boolean;
   keepPartitions?: boolean;
 }
@@ -49,7 +52,7 @@ export function register(program: Command, run: ActionRunner): void {
     .option('-H, --header <name=value>', 'header of every message (repeatable; a name may repeat)', collectHeader)
     .option('-p, --partition <n>', 'publish to this partition')
     .option('--partitions <n>', 'partitions of the topic when this publish creates it (default 1)')
-    .option('--schema <file>', 'Kafka: encode with this Avro (.avsc) or JSON Schema (.json) file')
+    .option('--schema <file>', 'Kafka: encode with this Avro (.avsc), JSON Schema (.json) or Protobuf (.proto) file')
     .option('--subject <name>', 'Kafka: schema registry subject (default <topic>-value)')
     .option(
       '--schema-reference <name=subject[:version]>',
@@ -57,6 +60,9 @@ export function register(program: Command, run: ActionRunner): void {
       collectSchemaReference,
     )
     .option('--key-schema <file>', 'Kafka: encode the keys (-k, -K; JSON, else a string) with this schema, subject <topic>-key')
+    .option('--message <name>', "Protobuf: the message (full name) values are, default the file's first")
+    .option('--proto <file>', 'encode values (Protobuf JSON) as plain Protobuf messages of --message, without a registry')
+    .option('--proto-path <dir>', 'Protobuf: a directory imports are looked up in (repeatable)', collectValue)
     .option('--from-json', 'each line is a consume --json line: publish its key, type, headers and value as they were')
     .option('--keep-partitions', "with --from-json: publish each message to its line's partition")
     .action(run(async (ctx, command) => publish(ctx, command.args[0]!, command.args.slice(1), command.opts<PublishFlags>())));
@@ -79,8 +85,11 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
     throw usageError('--key-schema encodes keys: give them with -k or -K');
   }
   if (flags.keepPartitions && !flags.fromJson) throw usageError('--keep-partitions goes with --from-json');
+  const protobuf = protobufFlags(flags);
   if (flags.fromJson) {
-    const clashing = (['key', 'keyDelimiter', 'type', 'header', 'tombstone', 'schema', 'keySchema', 'raw'] as const).find((name) => flags[name] !== undefined);
+    const clashing = (['key', 'keyDelimiter', 'type', 'header', 'tombstone', 'schema', 'keySchema', 'proto', 'raw'] as const).find(
+      (name) => flags[name] !== undefined,
+    );
     if (clashing) throw usageError(`--from-json takes keys, types, headers and values from each line: drop --${kebab(clashing)}`);
     if (flags.keepPartitions && flags.partition !== undefined) throw usageError('use either --keep-partitions or --partition');
   }
@@ -93,7 +102,11 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
         delimiter: flags.keyDelimiter === undefined ? undefined : Buffer.from(flags.keyDelimiter),
         tombstones: flags.tombstone ?? false,
         schema:
-          flags.schema === undefined ? undefined : await ctx.factory().valueEncoder(flags.schema, flags.subject ?? `${topic}-value`, flags.schemaReference),
+          flags.proto !== undefined
+            ? (await (await import('../../kafka/protobuf/registry.js')).plainProtobuf(flags.proto, protobuf)).encode
+            : flags.schema === undefined
+              ? undefined
+              : await ctx.factory().valueEncoder(flags.schema, flags.subject ?? `${topic}-value`, flags.schemaReference, protobuf),
         raw: flags.raw ?? false,
         keySchema: flags.keySchema === undefined ? undefined : await ctx.factory().valueEncoder(flags.keySchema, `${topic}-key`),
       });
@@ -184,6 +197,15 @@ async function sendAll(input: Iterable<InputLines> | AsyncIterable<InputLines>, 
     pipeline.linger();
   }
   return !pipeline.failed; // failed here only by an interrupt, which ended the input early
+}
+
+/** --message and --proto-path, which go with a .proto given to --schema or --proto. */
+function protobufFlags(flags: PublishFlags): ProtobufSchemaOptions {
+  if (flags.proto !== undefined && flags.schema !== undefined) throw usageError('use either --schema (with a registry) or --proto (plain Protobuf), not both');
+  const proto = flags.proto ?? (flags.schema?.toLowerCase().endsWith('.proto') ? flags.schema : undefined);
+  if (proto === undefined && (flags.message !== undefined || flags.protoPath !== undefined))
+    throw usageError('--message and --proto-path go with a .proto file (--schema or --proto)');
+  return { message: flags.message, protoPaths: flags.protoPath };
 }
 
 /** `keyDelimiter` → `key-delimiter`: a flag's name as typed. */
