@@ -8,14 +8,10 @@ import { type ListenAddress, parseListenAddress } from './daemon/kafka/address.j
 import { accessSync, constants } from 'node:fs';
 import { defaultSocketPath } from './daemon/paths.js';
 import type { BrokerLimits } from './memory/broker.js';
-import { ClientProperties, notYetSupported, parseJaasConfig } from './properties/client.js';
+import { ClientProperties, parseJaasConfig } from './properties/client.js';
 import { describeError, usageError } from './pubsub/errors.js';
 import { defaultOnError, type ErrorCallback, type RetryOptions } from './pubsub/retry.js';
-
-export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
-export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
-/** Mechanisms Kafka clients name that zps does not speak yet: a usage error saying so, not "invalid". */
-const SASL_NOT_YET = ['oauthbearer', 'aws-msk-iam'];
+import { resolveSasl, type SaslOptions, type SaslSettings } from './settings/sasl.js';
 
 const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 
@@ -68,8 +64,11 @@ export interface FactoryOptions {
    * (without message and meta); default: one line on stderr.
    */
   onError?: ErrorCallback;
-  /** Kafka SASL (default: ZPS_SASL_MECHANISM with ZPS_SASL_USERNAME / ZPS_SASL_PASSWORD). */
-  sasl?: { mechanism: string; username?: string; password?: string };
+  /**
+   * Kafka SASL (default: ZPS_SASL_MECHANISM with ZPS_SASL_USERNAME / ZPS_SASL_PASSWORD; OAUTHBEARER's
+   * token from ZPS_SASL_TOKEN or ZPS_SASL_TOKEN_COMMAND, or the sasl.oauthbearer.* properties).
+   */
+  sasl?: SaslOptions;
   /** Kafka TLS (default: ZPS_TLS, ZPS_TLS_CA, ZPS_TLS_CERT, ZPS_TLS_KEY, ZPS_TLS_KEY_PASSWORD). */
   tls?: boolean | TlsOptions;
   /** Local mode: limits of a daemon this factory starts. */
@@ -96,7 +95,7 @@ export interface Settings {
   schemaRegistryUrl?: string;
   /** The registry's HTTP basic auth (basic.auth.user.info) and HTTPS CA (schema.registry.ssl.ca.location). */
   schemaRegistryAccess?: RegistryAccess;
-  sasl?: { mechanism: SaslMechanism; username: string; password: string };
+  sasl?: SaslSettings;
   tls?: TlsOptions;
   /** The consumer group of consumers created without one (and of `zps consume` with ZPS_GROUP). */
   group?: string;
@@ -130,6 +129,7 @@ export interface OptionNames {
   tlsCert: string;
   tlsKey: string;
   saslMechanism: string;
+  saslTokenCommand: string;
   properties: string;
   propertiesFile: string;
 }
@@ -142,6 +142,7 @@ const LIBRARY_NAMES: OptionNames = {
   tlsCert: 'tls.cert',
   tlsKey: 'tls.key',
   saslMechanism: 'sasl.mechanism',
+  saslTokenCommand: 'sasl.tokenCommand',
   properties: 'properties',
   propertiesFile: 'propertiesFile',
 };
@@ -199,20 +200,23 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
     onDaemonStarting: options.onDaemonStarting,
   };
   const protocol = securityProtocol(properties);
-  const mechanism = pick(options.sasl?.mechanism, names.saslMechanism, ['sasl.mechanism', 'sasl.mechanisms'], ['ZPS_SASL_MECHANISM']);
+  const tokenOption = options.sasl?.tokenCommand !== undefined ? names.saslTokenCommand : options.sasl?.token !== undefined ? 'sasl.token' : undefined;
+  const mechanism =
+    pick(options.sasl?.mechanism, names.saslMechanism, ['sasl.mechanism', 'sasl.mechanisms'], ['ZPS_SASL_MECHANISM']) ??
+    (tokenOption === undefined ? undefined : (['oauthbearer', tokenOption] as const));
   // security.protocol decides, as in Java clients, unless a flag (option) asks for SASL itself
   const saslOn = protocol ? protocol[0].startsWith('SASL_') || options.sasl !== undefined : mechanism !== undefined;
   if (saslOn) {
     if (mechanism === undefined)
-      throw usageError(`security.protocol=${protocol![0]} in ${protocol![1]} needs sasl.mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`);
+      throw usageError(
+        `security.protocol=${protocol![0]} in ${protocol![1]} needs sasl.mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER or AWS_MSK_IAM`,
+      );
     const jaas = properties.find((layer, from) =>
-      layer.has('sasl.jaas.config') ? parseJaasConfig(layer.get('sasl.jaas.config')!, `sasl.jaas.config in ${from}`) : undefined,
+      layer.has('sasl.jaas.config')
+        ? { ...parseJaasConfig(layer.get('sasl.jaas.config')!, `sasl.jaas.config in ${from}`), from: `sasl.jaas.config in ${from}` }
+        : undefined,
     );
-    settings.sasl = {
-      mechanism: saslMechanism(...mechanism),
-      username: options.sasl?.username ?? properties.get('sasl.username')?.[0] ?? jaas?.username ?? fromEnv('ZPS_SASL_USERNAME', 'KAFKA_USERNAME')?.[0] ?? '',
-      password: options.sasl?.password ?? properties.get('sasl.password')?.[0] ?? jaas?.password ?? fromEnv('ZPS_SASL_PASSWORD', 'KAFKA_PASSWORD')?.[0] ?? '',
-    };
+    settings.sasl = resolveSasl(mechanism, options.sasl, { pick, jaas, names });
   }
   if (environment === 'local') return { settings, notes, warnings };
 
@@ -240,16 +244,6 @@ function securityProtocol(properties: ClientProperties): Sourced | undefined {
   const [upper, layer] = [protocol[0].toUpperCase(), protocol[1].replace(/^security\.protocol in /, '')];
   if (!SECURITY_PROTOCOLS.includes(upper)) throw usageError(`invalid security.protocol '${protocol[0]}' in ${layer}: use ${SECURITY_PROTOCOLS.join(', ')}`);
   return [upper, layer];
-}
-
-/** `plain`, `SCRAM-SHA-256`, `AWS_MSK_IAM`: the flag's and Kafka's spellings alike. */
-function saslMechanism(name: string, from: string): SaslMechanism {
-  const lower = name.toLowerCase().replaceAll('_', '-');
-  if (SASL_NOT_YET.includes(lower)) throw notYetSupported(lower, from);
-  if (!(SASL_MECHANISMS as readonly string[]).includes(lower)) {
-    throw usageError(`invalid SASL mechanism '${name}' in ${from}: use ${SASL_MECHANISMS.join(', ')}`);
-  }
-  return lower as SaslMechanism;
 }
 
 /** A host name check turned off by ssl.endpoint.identification.algorithm= (said on stderr), else undefined: on. */

@@ -1,7 +1,9 @@
 import type { Consumer, ConsumerConfig, Kafka, KafkaConfig } from 'kafkajs';
 import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../settings.js';
+import { describeCredentials } from '../settings/sasl.js';
 import { installOffsetResetFix, installRequestFraming, installRequestQueueFix } from './internals.js';
+import { oauthBearerProvider } from './oauth.js';
 import { tlsConnectionOptions } from './tls.js';
 
 export type KafkaSettings = Pick<Settings, 'brokers' | 'sasl' | 'tls' | 'timeoutMs'> & { verbose?: boolean };
@@ -71,14 +73,20 @@ function kafkaConfig(settings: KafkaSettings, logLevel: typeof import('kafkajs')
       },
   };
   if (settings.tls) config.ssl = tlsConnectionOptions(settings.tls);
-  if (settings.sasl) {
-    config.sasl = {
-      mechanism: settings.sasl.mechanism,
-      username: settings.sasl.username,
-      password: settings.sasl.password,
-    } as KafkaConfig['sasl'];
-  }
+  config.sasl = saslConfig(settings);
   return config;
+}
+
+/**
+ * kafkajs's SASL settings, which every connection (producer, admin, group members) takes from the
+ * client: MSK IAM goes as OAUTHBEARER with AWS's signed token, as AWS documents for non-Java clients.
+ */
+function saslConfig({ sasl, brokers, timeoutMs }: KafkaSettings): KafkaConfig['sasl'] {
+  if (sasl === undefined) return undefined;
+  if (sasl.mechanism === 'oauthbearer' || sasl.mechanism === 'aws-msk-iam') {
+    return { mechanism: 'oauthbearer', oauthBearerProvider: oauthBearerProvider(sasl, brokers, timeoutMs) };
+  }
+  return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as KafkaConfig['sasl'];
 }
 
 /**
@@ -128,13 +136,14 @@ const TLS_ERROR = /SELF_SIGNED|self[- ]signed|certificate|UNABLE_TO_VERIFY|CERT_
  * kafkajs messages do not carry. kafkajs's own wording is the cause, shown with --verbose.
  */
 export function kafkaError(error: unknown, settings: KafkaSettings, what?: string, topic?: string): ZpsError {
-  if (error instanceof ZpsError) return error;
+  const own = ownError(error);
+  if (own) return own;
   const name = (error as { name?: string }).name ?? '';
   const brokers = settings.brokers.join(',');
   const message = describeError(error);
   const prefix = what ? `${what}: ` : '';
   if (name === 'KafkaJSSASLAuthenticationError' || /SASL|authentication/i.test(message)) {
-    return new ZpsError(`authentication failed at ${brokers}${settings.sasl ? ` for user ${settings.sasl.username}` : ''}: ${message}`, {
+    return new ZpsError(`authentication failed at ${brokers}${settings.sasl ? ` with ${describeCredentials(settings.sasl)}` : ''}: ${message}`, {
       code: 'auth',
       cause: error,
     });
@@ -170,6 +179,14 @@ export function kafkaError(error: unknown, settings: KafkaSettings, what?: strin
 function protocolError(type: string, error: unknown, brokers: string, prefix: string, topic: string | undefined): ZpsError {
   const code = type === 'UNKNOWN_TOPIC_OR_PARTITION' ? 'not-found' : type.endsWith('AUTHORIZATION_FAILED') ? 'auth' : 'failed';
   return new ZpsError(`${prefix}${PROTOCOL_ERRORS[type]!(topic)} on ${brokers}`, { code, cause: error });
+}
+
+/** zps's own error inside kafkajs's wrapping (a token that could not be fetched when connecting, say). */
+function ownError(error: unknown, depth = 0): ZpsError | undefined {
+  if (error instanceof ZpsError) return error;
+  if (error === null || typeof error !== 'object' || depth > 5) return undefined;
+  const e = error as { originalError?: unknown; cause?: unknown };
+  return ownError(e.originalError, depth + 1) ?? ownError(e.cause, depth + 1);
 }
 
 /** The Kafka error code behind a kafkajs error, however deep it is wrapped (retries, aggregates). */
