@@ -3,7 +3,7 @@ import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../settings.js';
 import { describeCredentials } from '../settings/sasl.js';
 import { installOffsetResetFix, installRequestFraming, installRequestQueueFix } from './internals.js';
-import { oauthBearerProvider } from './oauth.js';
+import { oauthBearerAuthenticator, oauthBearerProvider } from './oauth.js';
 import { tlsConnectionOptions } from './tls.js';
 
 export type KafkaSettings = Pick<Settings, 'brokers' | 'sasl' | 'tls' | 'timeoutMs'> & { verbose?: boolean };
@@ -14,7 +14,7 @@ export type KafkaClient = () => Promise<Kafka>;
 /** A kafkajs client whose retries fit inside the command's --timeout, silent unless verbose. */
 export function createKafka(settings: KafkaSettings): KafkaClient {
   let client: Promise<Kafka> | undefined;
-  return () => (client ??= loadKafkajs().then((kafkajs) => new kafkajs.Kafka(kafkaConfig(settings, kafkajs.logLevel))));
+  return () => (client ??= loadKafkajs().then((kafkajs) => new kafkajs.Kafka(kafkaConfig(settings, kafkajs))));
 }
 
 /** kafkajs, loaded with zps's request framing in front of its own, its request queue's and offset reset's fixes, and zps's decompression registered. */
@@ -54,7 +54,8 @@ function registerDecompression(kafkajs: typeof import('kafkajs'), compression: t
  */
 const connectionErrors = new WeakMap<KafkaSettings, { at: number; message: string }>();
 
-function kafkaConfig(settings: KafkaSettings, logLevel: typeof import('kafkajs').logLevel): KafkaConfig {
+function kafkaConfig(settings: KafkaSettings, kafkajs: typeof import('kafkajs')): KafkaConfig {
+  const { logLevel } = kafkajs;
   const config: KafkaConfig = {
     clientId: 'zps',
     brokers: settings.brokers,
@@ -73,7 +74,7 @@ function kafkaConfig(settings: KafkaSettings, logLevel: typeof import('kafkajs')
       },
   };
   if (settings.tls) config.ssl = tlsConnectionOptions(settings.tls);
-  config.sasl = saslConfig(settings);
+  config.sasl = saslConfig(settings, kafkajs);
   return config;
 }
 
@@ -81,10 +82,14 @@ function kafkaConfig(settings: KafkaSettings, logLevel: typeof import('kafkajs')
  * kafkajs's SASL settings, which every connection (producer, admin, group members) takes from the
  * client: MSK IAM goes as OAUTHBEARER with AWS's signed token, as AWS documents for non-Java clients.
  */
-function saslConfig({ sasl, brokers, timeoutMs }: KafkaSettings): KafkaConfig['sasl'] {
+function saslConfig({ sasl, brokers, timeoutMs }: KafkaSettings, kafkajs: typeof import('kafkajs')): KafkaConfig['sasl'] {
   if (sasl === undefined) return undefined;
   if (sasl.mechanism === 'oauthbearer' || sasl.mechanism === 'aws-msk-iam') {
-    return { mechanism: 'oauthbearer', oauthBearerProvider: oauthBearerProvider(sasl, brokers, timeoutMs) };
+    const provider = oauthBearerProvider(sasl, brokers, timeoutMs);
+    // kafkajs's own class (its typings omit the message), which kafkajs does not retry
+    const SaslError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
+    const refused = (message: string) => new SaslError(message);
+    return { mechanism: 'oauthbearer', authenticationProvider: oauthBearerAuthenticator(provider, refused) };
   }
   return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as KafkaConfig['sasl'];
 }

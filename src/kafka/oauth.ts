@@ -174,3 +174,49 @@ export function oauthBearerProvider(
     return { value: token.value };
   };
 }
+
+const SOH = '\u0001';
+
+/** SASL bytes as kafkajs's SaslAuthenticate carries them: length first. */
+function saslBytes(text: string): Buffer {
+  const body = Buffer.from(text, 'utf8');
+  const bytes = Buffer.alloc(4 + body.length);
+  bytes.writeInt32BE(body.length);
+  body.copy(bytes, 4);
+  return bytes;
+}
+
+/** The client's first (and only) OAUTHBEARER message (RFC 7628 3.1), as Kafka's Java client sends it. */
+export function clientFirstMessage(token: string): string {
+  return `n,,${SOH}auth=Bearer ${token}${SOH}${SOH}`;
+}
+
+/**
+ * kafkajs's OAUTHBEARER authenticator, with the half kafkajs's own lacks: a broker refuses a token
+ * by answering with an error (RFC 7628 3.2.2, `{"status":"invalid_token"}`) that the client
+ * acknowledges before the broker fails the exchange. kafkajs took that answer for success and the
+ * broker then closed the connection, which read as "cannot reach Kafka" after every retry.
+ */
+export function oauthBearerAuthenticator(
+  provider: () => Promise<{ value: string }>,
+  refused: (message: string) => Error,
+): NonNullable<import('kafkajs').Mechanism['authenticationProvider']> {
+  return ({ saslAuthenticate }) => ({
+    authenticate: async () => {
+      const { value } = await provider();
+      const answer = await saslAuthenticate<string>({
+        request: { encode: () => saslBytes(clientFirstMessage(value)) },
+        response: { decode: (raw) => raw.subarray(4), parse: (data) => data.toString('utf8') },
+      });
+      if (!answer) return;
+      await saslAuthenticate({ request: { encode: () => saslBytes(SOH) } }).catch(() => undefined);
+      let status = answer;
+      try {
+        status = String((JSON.parse(answer) as { status?: unknown }).status ?? answer);
+      } catch {
+        // not the JSON of RFC 7628: the answer as it is
+      }
+      throw refused(`the brokers refused the token (${status})`);
+    },
+  });
+}

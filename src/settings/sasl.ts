@@ -115,7 +115,7 @@ function clientCredentials([endpoint, from]: Sourced, pick: Pick, jaas: SaslSour
 
 /** How errors name the credentials of these settings: `user app`, `the token from ZPS_SASL_TOKEN`, `AWS MSK IAM`. */
 export function describeCredentials(sasl: SaslSettings): string {
-  if (sasl.mechanism === 'oauthbearer') return `OAUTHBEARER with the token from ${sasl.token.from}`;
+  if (sasl.mechanism === 'oauthbearer') return `the OAUTHBEARER token from ${sasl.token.from}`;
   if (sasl.mechanism === 'aws-msk-iam') return 'AWS MSK IAM';
   return `user ${sasl.username}`;
 }
