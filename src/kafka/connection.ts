@@ -3,7 +3,7 @@ import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../settings.js';
 import { describeCredentials } from '../settings/sasl.js';
 import { installOffsetResetFix, installRequestFraming, installRequestQueueFix } from './internals.js';
-import { oauthBearerAuthenticator, oauthBearerProvider } from './oauth.js';
+import { oauthBearerAuthenticator, oauthBearerProvider, REAUTHENTICATION_THRESHOLD_MS } from './oauth.js';
 import { tlsConnectionOptions } from './tls.js';
 
 export type KafkaSettings = Pick<Settings, 'brokers' | 'sasl' | 'tls' | 'timeoutMs'> & { verbose?: boolean };
@@ -61,6 +61,7 @@ function kafkaConfig(settings: KafkaSettings, kafkajs: typeof import('kafkajs'))
     brokers: settings.brokers,
     connectionTimeout: Math.min(settings.timeoutMs, 5_000),
     authenticationTimeout: Math.min(settings.timeoutMs, 5_000),
+    reauthenticationThreshold: REAUTHENTICATION_THRESHOLD_MS,
     requestTimeout: Math.max(settings.timeoutMs, 1_000),
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 },
     // errors always, for the connection errors a deadline reports (connectionErrors)

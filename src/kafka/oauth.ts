@@ -1,8 +1,8 @@
 /**
  * OAUTHBEARER tokens for kafkajs, which asks for one on each new connection and again before a
  * session the broker limited (KIP-368) ends. Each source's token is cached per process and fetched
- * again once 80% of its lifetime has passed, as Java clients' refresh window does; a token whose
- * expiry is unknown (not a JWT) is kept. Errors are one line naming the source, never the token or secret.
+ * again before it expires (refreshTime); a token whose expiry is unknown (not a JWT) is kept.
+ * Errors are one line naming the source, never the token or secret.
  */
 import { spawn } from 'node:child_process';
 import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
@@ -154,6 +154,22 @@ function fetchToken(
   }
 }
 
+/**
+ * kafkajs authenticates a connection again this long before its session (the token's life, when
+ * the broker sets connections.max.reauth.ms) ends; the broker refuses that more than once a second.
+ */
+export const REAUTHENTICATION_THRESHOLD_MS = 10_000;
+
+/**
+ * When a token is fetched again: once 80% of its life has passed, as Java clients' refresh window,
+ * and at the latest 15 s before it expires, so that kafkajs, authenticating again 10 s before a
+ * session ends, gets one that outlives that (else it would go again at once, with the same token).
+ */
+function refreshTime(token: BearerToken, now: number): number {
+  if (token.expiresAt === undefined) return Number.POSITIVE_INFINITY;
+  return Math.min(now + 0.8 * (token.expiresAt - now), token.expiresAt - REAUTHENTICATION_THRESHOLD_MS - 5_000);
+}
+
 /** kafkajs's oauthBearerProvider: the cached token while it is fresh, else a new one (one fetch at a time). */
 export function oauthBearerProvider(
   sasl: Extract<SaslSettings, { mechanism: 'oauthbearer' | 'aws-msk-iam' }>,
@@ -169,8 +185,7 @@ export function oauthBearerProvider(
       pending = undefined;
     });
     const token = await pending;
-    const now = Date.now();
-    current = { token, refreshAt: token.expiresAt === undefined ? Number.POSITIVE_INFINITY : now + 0.8 * (token.expiresAt - now) };
+    current = { token, refreshAt: refreshTime(token, Date.now()) };
     return { value: token.value };
   };
 }

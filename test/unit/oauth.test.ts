@@ -1,4 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clientFirstMessage, jwtExpiry, oauthBearerProvider, regionOfBrokers, unsecuredToken } from '../../src/kafka/oauth.js';
 import { parseJaasConfig } from '../../src/properties/client.js';
@@ -84,20 +87,21 @@ describe('OAUTHBEARER tokens', () => {
     expect(expiresAt).toBe(1_700_003_600_000);
   });
 
-  it('runs the token command once while its token is fresh, and again once 80% of its lifetime has passed', async () => {
-    const counter = `/tmp/zps-token-runs-${process.pid}-${Date.now()}`;
-    // each run appends a line and prints a JWT valid for 1 s
-    const command = `echo run >> ${counter}; node -e "const e=s=>Buffer.from(JSON.stringify(s)).toString('base64url');console.log(e({alg:'none'})+'.'+e({exp:Date.now()/1000+1})+'.')"`;
-    const provider = oauthBearerProvider({ mechanism: 'oauthbearer', token: { kind: 'command', command, from: 'test' } }, [], 5_000);
-    const first = await provider();
-    expect((await provider()).value).toBe(first.value);
-    const { readFileSync, rmSync } = await import('node:fs');
-    expect(readFileSync(counter, 'utf8')).toBe('run\n');
-    const refreshAt = jwtExpiry(first.value)!;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, refreshAt - Date.now())));
-    await provider();
-    expect(readFileSync(counter, 'utf8')).toBe('run\nrun\n');
-    rmSync(counter);
+  it('runs the token command again only when its token nears expiry (15 s before, for kafkajs to authenticate again)', async () => {
+    const runs = async (lifetime: number) => {
+      const counter = join(mkdtempSync(join(tmpdir(), 'zps-token-')), 'runs');
+      // each run appends a line and prints a JWT valid for `lifetime` seconds
+      const print = `node -e "const e=s=>Buffer.from(JSON.stringify(s)).toString('base64url');console.log(e({alg:'none'})+'.'+e({exp:Date.now()/1000+${lifetime}})+'.')"`;
+      const provider = oauthBearerProvider(
+        { mechanism: 'oauthbearer', token: { kind: 'command', command: `echo run >> ${counter}; ${print}`, from: 'test' } },
+        [],
+        5_000,
+      );
+      const tokens = new Set([(await provider()).value, (await provider()).value]);
+      return { tokens: tokens.size, runs: readFileSync(counter, 'utf8').split('\n').filter(Boolean).length };
+    };
+    expect(await runs(3600)).toEqual({ tokens: 1, runs: 1 });
+    expect(await runs(10)).toEqual({ tokens: 2, runs: 2 });
   });
 
   it('sends the token in the client-first message of RFC 7628, as kafkajs and Java clients do', async () => {
