@@ -200,6 +200,8 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
     onDaemonStarting: options.onDaemonStarting,
   };
   const protocol = securityProtocol(properties);
+  // local mode has no SASL: a shell's ZPS_SASL_* for Kafka must not stop local commands
+  if (environment === 'local') return { settings, notes, warnings };
   const tokenOption = options.sasl?.tokenCommand !== undefined ? names.saslTokenCommand : options.sasl?.token !== undefined ? 'sasl.token' : undefined;
   const mechanism =
     pick(options.sasl?.mechanism, names.saslMechanism, ['sasl.mechanism', 'sasl.mechanisms'], ['ZPS_SASL_MECHANISM']) ??
@@ -218,7 +220,6 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
     );
     settings.sasl = resolveSasl(mechanism, options.sasl, { pick, jaas, names });
   }
-  if (environment === 'local') return { settings, notes, warnings };
 
   const brokers = pick(options.kafkaBrokers?.join(','), names.kafkaBrokers, ['bootstrap.servers', 'metadata.broker.list'], ['ZPS_BROKERS', 'KAFKA_BROKERS']);
   if (brokers !== undefined) settings.brokers = parseBrokers(brokers[0], brokers[1]);

@@ -149,7 +149,7 @@ export function kafkaError(error: unknown, settings: KafkaSettings, what?: strin
   const message = describeError(error);
   const prefix = what ? `${what}: ` : '';
   if (name === 'KafkaJSSASLAuthenticationError' || /SASL|authentication/i.test(message)) {
-    return new ZpsError(`authentication failed at ${brokers}${settings.sasl ? ` with ${describeCredentials(settings.sasl)}` : ''}: ${message}`, {
+    return new ZpsError(`authentication failed at ${brokers}${settings.sasl ? ` ${describeCredentials(settings.sasl)}` : ''}: ${message}`, {
       code: 'auth',
       cause: error,
     });

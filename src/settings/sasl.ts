@@ -113,9 +113,9 @@ function clientCredentials([endpoint, from]: Sourced, pick: Pick, jaas: SaslSour
   return { kind: 'client-credentials', endpoint, clientId, clientSecret, scope: property(['sasl.oauthbearer.scope'], jaas?.scope), from };
 }
 
-/** How errors name the credentials of these settings: `user app`, `the token from ZPS_SASL_TOKEN`, `AWS MSK IAM`. */
+/** How errors name the credentials of these settings: `for user app`, `with the OAUTHBEARER token from ZPS_SASL_TOKEN`, `with AWS MSK IAM`. */
 export function describeCredentials(sasl: SaslSettings): string {
-  if (sasl.mechanism === 'oauthbearer') return `the OAUTHBEARER token from ${sasl.token.from}`;
-  if (sasl.mechanism === 'aws-msk-iam') return 'AWS MSK IAM';
-  return `user ${sasl.username}`;
+  if (sasl.mechanism === 'oauthbearer') return `with the OAUTHBEARER token from ${sasl.token.from}`;
+  if (sasl.mechanism === 'aws-msk-iam') return 'with AWS MSK IAM';
+  return `for user ${sasl.username}`;
 }

@@ -60,6 +60,10 @@ describe('OAUTHBEARER settings', () => {
     expect(token({ sasl: { mechanism: 'aws-msk-iam' } }, { AWS_DEFAULT_REGION: 'eu-west-1' })).toEqual({ mechanism: 'aws-msk-iam', region: 'eu-west-1' });
   });
 
+  it('is not resolved in local mode: a shell set up for Kafka does not stop local commands', () => {
+    expect(resolveSettings({}, { ZPS_SASL_MECHANISM: 'OAUTHBEARER' }).settings.sasl).toBeUndefined();
+  });
+
   it('is a usage error naming the ways to give a token when none is given, and the missing client secret', () => {
     expect(() => resolveSettings({ properties: { 'sasl.mechanism': 'OAUTHBEARER' } }, env)).toThrow(
       /^SASL OAUTHBEARER \(sasl\.mechanism in properties\) needs a token: give it in ZPS_SASL_TOKEN, a command printing it with sasl\.tokenCommand \(ZPS_SASL_TOKEN_COMMAND\), OAuth client credentials/,
