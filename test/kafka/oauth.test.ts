@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createFactory } from '../../dist/index.js';
 // @ts-expect-error: a plain .mjs script, shared with the test servers
 import { oauthClient } from '../../scripts/oauth-fixture.mjs';
 import { unique, waitFor } from '../helpers/wait.js';
@@ -74,6 +75,17 @@ describe('OAUTHBEARER against the real broker', () => {
     const consumed = await run(jwks(), ['consume', t, '-F', file, '-g', unique('oauth-group'), '-n', '1', '--verbose']);
     expect(consumed).toMatchObject({ code: 0, stdout: 'by-client-credentials\n' });
     expect(consumed.stderr).not.toContain(client.secret);
+  });
+
+  it('the library takes a token command as its sasl option', async () => {
+    const t = unique('oauth-library');
+    const factory = createFactory({ environment: 'test', kafkaBrokers: [jwks()], sasl: { tokenCommand: printToken(300) }, timeoutMs: 30_000 });
+    try {
+      await (await factory.getPublisherFactory().create(t)).publish('k', 'from-library');
+    } finally {
+      await factory.close();
+    }
+    expect(await run(jwks(), ['consume', t, '--sasl-token-command', printToken(300)])).toMatchObject({ code: 0, stdout: '"from-library"\n' });
   });
 
   it('a consume --follow keeps reading after its first token expired: its connections get a new token (kafkajs authenticates again)', async () => {
