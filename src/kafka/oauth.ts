@@ -43,19 +43,39 @@ function staticToken(token: string, from: string): BearerToken {
   return { value: token, expiresAt };
 }
 
-/** Runs the token command in the shell: its stdout, trimmed, is the token; a failure names its exit status and last stderr line. */
+/**
+ * Runs the token command in the shell: its stdout, trimmed, is the token; a failure names its exit
+ * status and last stderr line. It runs in a process group of its own, all of which a timeout ends
+ * (a shell's `sleep` would otherwise hold its output open).
+ */
 function commandToken(command: string, from: string, timeoutMs: number): Promise<BearerToken> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, { shell: true, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    const child = spawn(command, { shell: true, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      child.stdout.destroy();
+      child.stderr.destroy();
+      reject(authFailure(`the token command of ${from} printed no token within ${timeoutMs} ms`));
+    }, timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', (error) => reject(authFailure(`the token command of ${from} failed: ${describeError(error)}`)));
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(authFailure(`the token command of ${from} failed: ${describeError(error)}`));
+    });
     child.on('close', (status, signal) => {
+      clearTimeout(timer);
       const said = Buffer.concat(stderr).toString('utf8').trim().split('\n').at(-1);
-      const why = status === null ? `killed by ${signal}${signal === 'SIGTERM' ? ` after ${timeoutMs} ms` : ''}` : `exit status ${status}`;
-      if (status !== 0) return reject(authFailure(`the token command of ${from} failed (${why})${said ? `: ${said}` : ''}`));
+      if (status !== 0)
+        return reject(
+          authFailure(`the token command of ${from} failed (${status === null ? `killed by ${signal}` : `exit status ${status}`})${said ? `: ${said}` : ''}`),
+        );
       const token = Buffer.concat(stdout).toString('utf8').trim();
       if (token === '') return reject(authFailure(`the token command of ${from} printed no token`));
       try {
@@ -134,12 +154,16 @@ async function mskToken(sasl: Extract<SaslSettings, { mechanism: 'aws-msk-iam' }
   }
 }
 
-/** Where these settings' tokens come from, as one function kafkajs calls. */
+/**
+ * Where these settings' tokens come from, as one function kafkajs calls. A command or a token
+ * endpoint gets most of the command's timeout, so that its own error is told, not "no answer from Kafka".
+ */
 function fetchToken(
   sasl: Extract<SaslSettings, { mechanism: 'oauthbearer' | 'aws-msk-iam' }>,
   brokers: string[],
-  timeoutMs: number,
+  commandTimeoutMs: number,
 ): () => Promise<BearerToken> {
+  const timeoutMs = Math.round(commandTimeoutMs * 0.8);
   if (sasl.mechanism === 'aws-msk-iam') return () => mskToken(sasl, brokers);
   const source = sasl.token;
   switch (source.kind) {

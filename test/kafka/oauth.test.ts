@@ -143,6 +143,11 @@ describe('OAUTHBEARER failures: one line, exit code, within the timeout', () => 
       stdout: '',
       stderr: 'zps: the token command of --sasl-token-command failed (exit status 4): no session, log in first\n',
     });
+    // one that hangs (a shell waiting on its child) is ended with its children, within the timeout
+    const started = Date.now();
+    const hung = await run(jwks(), ['topics', '--sasl-token-command', 'sleep 60', '--timeout', '2s']);
+    expect(hung).toMatchObject({ code: 1, stderr: 'zps: the token command of --sasl-token-command printed no token within 1600 ms\n' });
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('no token source: exit 2 naming the ways to give one', async () => {
