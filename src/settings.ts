@@ -11,7 +11,7 @@ import type { BrokerLimits } from './memory/broker.js';
 import { ClientProperties, parseJaasConfig } from './properties/client.js';
 import { describeError, usageError } from './pubsub/errors.js';
 import { defaultOnError, type ErrorCallback, type RetryOptions } from './pubsub/retry.js';
-import { resolveSasl, type SaslOptions, type SaslSettings } from './settings/sasl.js';
+import { resolveSasl, type SaslOptions, type SaslSettings, saslMechanism } from './settings/sasl.js';
 
 const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 
@@ -200,12 +200,14 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
     onDaemonStarting: options.onDaemonStarting,
   };
   const protocol = securityProtocol(properties);
-  // local mode has no SASL: a shell's ZPS_SASL_* for Kafka must not stop local commands
-  if (environment === 'local') return { settings, notes, warnings };
   const tokenOption = options.sasl?.tokenCommand !== undefined ? names.saslTokenCommand : options.sasl?.token !== undefined ? 'sasl.token' : undefined;
   const mechanism =
     pick(options.sasl?.mechanism, names.saslMechanism, ['sasl.mechanism', 'sasl.mechanisms'], ['ZPS_SASL_MECHANISM']) ??
     (tokenOption === undefined ? undefined : (['oauthbearer', tokenOption] as const));
+  // a mechanism no Kafka client knows is exit 2 in every environment
+  if (mechanism !== undefined) saslMechanism(...mechanism);
+  // local mode has no SASL: a shell's OAUTHBEARER settings for Kafka must not stop local commands
+  if (environment === 'local') return { settings, notes, warnings };
   // security.protocol decides, as in Java clients, unless a flag (option) asks for SASL itself
   const saslOn = protocol ? protocol[0].startsWith('SASL_') || options.sasl !== undefined : mechanism !== undefined;
   if (saslOn) {
