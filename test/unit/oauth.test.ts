@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clientFirstMessage, jwtExpiry, oauthBearerProvider, regionOfBrokers, unsecuredToken } from '../../src/kafka/oauth.js';
+import { clientFirstMessage, jwtExpiry, oauthBearerAuthenticator, oauthBearerProvider, regionOfBrokers, unsecuredToken } from '../../src/kafka/oauth.js';
 import { parseJaasConfig } from '../../src/properties/client.js';
 import { resolveSettings } from '../../src/settings.js';
 
@@ -117,6 +117,46 @@ describe('OAUTHBEARER tokens', () => {
   });
 });
 
+/**
+ * Runs zps's OAUTHBEARER authenticator with kafkajs's side played by `answers` (the broker's SASL
+ * bytes to each message, '' for success); resolves the messages it sent, rejects with its error.
+ */
+async function authenticate(provider: () => Promise<{ value: string }>, answers: string[], sent: string[] = []): Promise<string[]> {
+  const authenticator = oauthBearerAuthenticator(provider, (message) => new Error(message));
+  const saslAuthenticate = async ({
+    request,
+    response,
+  }: {
+    request: { encode: () => Buffer | Promise<Buffer> };
+    response?: { decode: (raw: Buffer) => Buffer | Promise<Buffer>; parse: (data: Buffer) => unknown };
+  }) => {
+    const bytes = await request.encode();
+    expect(bytes.readInt32BE(0)).toBe(bytes.length - 4);
+    sent.push(bytes.subarray(4).toString('utf8'));
+    const answer = Buffer.from(answers[sent.length - 1] ?? '');
+    if (!response) return undefined;
+    const framed = Buffer.concat([Buffer.alloc(4), answer]);
+    framed.writeInt32BE(answer.length);
+    return response.parse(await response.decode(framed));
+  };
+  await authenticator({ host: 'h', port: 1, logger: undefined as never, saslAuthenticate: saslAuthenticate as never }).authenticate();
+  return sent;
+}
+
+describe("zps's OAUTHBEARER authenticator (RFC 7628)", () => {
+  const provider = async () => ({ value: 'tok.en.' });
+
+  it('sends the token once and is done when the broker answers nothing', async () => {
+    expect(await authenticate(provider, [''])).toEqual(['n,,\u0001auth=Bearer tok.en.\u0001\u0001']);
+  });
+
+  it("answers a refusal with %x01, as RFC 7628 asks, and fails with the broker's status", async () => {
+    const sent: string[] = [];
+    await expect(authenticate(provider, ['{"status":"invalid_token"}', ''], sent)).rejects.toThrow('the brokers refused the token (invalid_token)');
+    expect(sent).toEqual(['n,,\u0001auth=Bearer tok.en.\u0001\u0001', '\u0001']);
+  });
+});
+
 describe('AWS MSK IAM token (AWS signer, checked against the SigV4 rules)', () => {
   const credentials = {
     AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
@@ -175,5 +215,9 @@ describe('AWS MSK IAM token (AWS signer, checked against the SigV4 rules)', () =
     let key: Buffer = hmac(`AWS4${credentials.AWS_SECRET_ACCESS_KEY}`, date.slice(0, 8));
     for (const part of ['eu-west-1', 'kafka-cluster', 'aws4_request']) key = hmac(key, part);
     expect(query.get('X-Amz-Signature')).toBe(createHmac('sha256', key).update(stringToSign).digest('hex'));
+
+    // that very token is what the authenticator sends in its client-first message
+    const sent = await authenticate(provider, ['']);
+    expect(sent).toEqual([`n,,\u0001auth=Bearer ${value}\u0001\u0001`]);
   });
 });
