@@ -90,7 +90,8 @@ function saslConfig({ sasl, brokers, timeoutMs }: KafkaSettings, kafkajs: typeof
     // kafkajs's own class (its typings omit the message), which kafkajs does not retry
     const SaslError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
     const refused = (message: string) => new SaslError(message);
-    return { mechanism: 'oauthbearer', authenticationProvider: oauthBearerAuthenticator(provider, refused) };
+    const extensions = sasl.mechanism === 'oauthbearer' ? sasl.extensions : undefined;
+    return { mechanism: 'oauthbearer', authenticationProvider: oauthBearerAuthenticator(provider, refused, extensions) };
   }
   return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as KafkaConfig['sasl'];
 }

@@ -225,9 +225,10 @@ function saslBytes(text: string): Buffer {
   return bytes;
 }
 
-/** The client's first (and only) OAUTHBEARER message (RFC 7628 3.1), as Kafka's Java client sends it. */
-export function clientFirstMessage(token: string): string {
-  return `n,,${SOH}auth=Bearer ${token}${SOH}${SOH}`;
+/** The client's first (and only) OAUTHBEARER message (RFC 7628 3.1), with its SASL extensions, as Kafka's Java client sends it. */
+export function clientFirstMessage(token: string, extensions: Record<string, string> = {}): string {
+  const listed = Object.entries(extensions).map(([name, value]) => `${SOH}${name}=${value}`);
+  return `n,,${SOH}auth=Bearer ${token}${listed.join('')}${SOH}${SOH}`;
 }
 
 /**
@@ -239,12 +240,13 @@ export function clientFirstMessage(token: string): string {
 export function oauthBearerAuthenticator(
   provider: () => Promise<{ value: string }>,
   refused: (message: string) => Error,
+  extensions?: Record<string, string>,
 ): NonNullable<import('kafkajs').Mechanism['authenticationProvider']> {
   return ({ saslAuthenticate }) => ({
     authenticate: async () => {
       const { value } = await provider();
       const answer = await saslAuthenticate<string>({
-        request: { encode: () => saslBytes(clientFirstMessage(value)) },
+        request: { encode: () => saslBytes(clientFirstMessage(value, extensions)) },
         response: { decode: (raw) => raw.subarray(4), parse: (data) => data.toString('utf8') },
       });
       if (!answer) return;

@@ -25,6 +25,7 @@ export const USED_PROPERTIES: ReadonlySet<string> = new Set([
   'sasl.oauthbearer.client.credentials.client.id',
   'sasl.oauthbearer.client.credentials.client.secret',
   'sasl.oauthbearer.scope',
+  'sasl.oauthbearer.extensions',
   'ssl.ca.location',
   'ssl.certificate.location',
   'ssl.key.location',
@@ -132,6 +133,8 @@ export interface JaasLogin {
   scope?: string;
   /** OAUTHBEARER's unsecured login (test clusters): the token's `sub`. */
   unsecuredSub?: string;
+  /** OAUTHBEARER's SASL extensions, from `extension_<name>="value"` options (Confluent Cloud's logicalCluster, identityPoolId). */
+  extensions?: Record<string, string>;
   /** AWS MSK IAM: a profile of the AWS config files instead of the default credential chain. */
   awsProfileName?: string;
 }
@@ -167,5 +170,11 @@ export function parseJaasConfig(text: string, from: string): JaasLogin {
     scope: options.get('scope'),
     unsecuredSub: options.get('unsecuredLoginStringClaim_sub'),
     awsProfileName: options.get('awsProfileName'),
+    extensions: extensionsOf(options),
   };
+}
+
+function extensionsOf(options: Map<string, string>): Record<string, string> | undefined {
+  const extensions = [...options].filter(([name]) => name.startsWith('extension_')).map(([name, value]) => [name.slice('extension_'.length), value]);
+  return extensions.length === 0 ? undefined : Object.fromEntries(extensions);
 }

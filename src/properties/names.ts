@@ -41,7 +41,7 @@ message.timeout.ms partitioner plugin.library.paths queue.buffering.backpressure
 queue.buffering.max.messages queue.buffering.max.ms queued.max.messages.kbytes queued.min.messages
 receive.message.max.bytes reconnect.backoff.jitter.ms request.required.acks sasl.kerberos.keytab
 sasl.kerberos.principal sasl.oauthbearer.config
-sasl.oauthbearer.extensions sasl.oauthbearer.method
+sasl.oauthbearer.method
 socket.keepalive.enable socket.max.fails socket.nagle.disable socket.receive.buffer.bytes socket.send.buffer.bytes
 socket.timeout.ms ssl.ca.certificate.stores ssl.ca.pem ssl.certificate.pem ssl.crl.location ssl.curves.list
 ssl.engine.id ssl.engine.location ssl.key.pem ssl.providers ssl.sigalgs.list ssl_key statistics.interval.ms

@@ -19,7 +19,8 @@ export type TokenSource =
 
 export type SaslSettings =
   | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
-  | { mechanism: 'oauthbearer'; token: TokenSource }
+  /** `extensions`: SASL extensions sent with the token (Confluent Cloud's logicalCluster and identityPoolId). */
+  | { mechanism: 'oauthbearer'; token: TokenSource; extensions?: Record<string, string> }
   /** `region` from AWS_REGION or AWS_DEFAULT_REGION, else the brokers' host names tell it when connecting. */
   | { mechanism: 'aws-msk-iam'; region?: string; profile?: string };
 
@@ -56,7 +57,9 @@ export function saslMechanism(name: string, from: string): SaslMechanism {
 
 export function resolveSasl(mechanism: Sourced, option: SaslOptions | undefined, { pick, jaas, names }: SaslSources): SaslSettings {
   const name = saslMechanism(...mechanism);
-  if (name === 'oauthbearer') return { mechanism: name, token: tokenSource(mechanism[1], option, pick, jaas, names.saslTokenCommand) };
+  if (name === 'oauthbearer') {
+    return { mechanism: name, token: tokenSource(mechanism[1], option, pick, jaas, names.saslTokenCommand), extensions: saslExtensions(pick, jaas) };
+  }
   if (name === 'aws-msk-iam') {
     return { mechanism: name, region: pick(undefined, '', [], ['AWS_REGION', 'AWS_DEFAULT_REGION'])?.[0], profile: jaas?.awsProfileName };
   }
@@ -98,6 +101,23 @@ function tokenSource(mechanismFrom: string, option: SaslOptions | undefined, pic
     );
   }
   return best[1];
+}
+
+/** OAUTHBEARER's SASL extensions: librdkafka's `sasl.oauthbearer.extensions` (`name=value,...`), else sasl.jaas.config's `extension_<name>`. */
+function saslExtensions(pick: Pick, jaas: SaslSources['jaas']): Record<string, string> | undefined {
+  const listed = pick(undefined, '', ['sasl.oauthbearer.extensions'], []);
+  const pairs = listed?.[0].split(',').map((pair): [string, string] => {
+    const equals = pair.indexOf('=');
+    return equals < 0 ? [pair.trim(), ''] : [pair.slice(0, equals).trim(), pair.slice(equals + 1).trim()];
+  });
+  const extensions = pairs ? Object.fromEntries(pairs) : jaas?.extensions;
+  for (const [name, value] of Object.entries(extensions ?? {})) {
+    // RFC 7628 3.1: names are letters (auth is the token's), values printable ASCII
+    if (!/^[A-Za-z]+$/.test(name) || name === 'auth' || !/^[\x21-\x7E \t]+$/.test(value)) {
+      throw usageError(`invalid OAUTHBEARER extension '${name}' in ${listed?.[1] ?? jaas?.from}: use name=value, the name letters only`);
+    }
+  }
+  return extensions;
 }
 
 /** OIDC client credentials: the endpoint, and the client's id, secret and scope from their properties or from sasl.jaas.config (as Java clients take them). */

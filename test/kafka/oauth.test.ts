@@ -62,9 +62,11 @@ describe('OAUTHBEARER against the real broker', () => {
     expect(await run(jwks(), ['consume', t, ...command])).toMatchObject({ code: 0, stdout: 'from-command\n', stderr: '' });
   });
 
-  it('gets tokens by OAuth client credentials (-X, and a Java sasl.jaas.config), for group consumers too, the secret never printed', async () => {
+  it('gets tokens by OAuth client credentials (-X with SASL extensions, and a Java sasl.jaas.config), for group consumers too, the secret never printed', async () => {
     const t = unique('oauth-oidc');
+    // with SASL extensions, as Confluent Cloud asks for (the broker parses them, and accepts any)
     const x = ['--sasl-mechanism', 'oauthbearer', '-X', `sasl.oauthbearer.token.endpoint.url=${tokenUrl()}`, ...credentials];
+    x.push('-X', 'sasl.oauthbearer.extensions=logicalCluster=lkc-1,identityPoolId=pool-2');
     expect(await run(jwks(), ['publish', t, ...x, 'by-client-credentials'])).toMatchObject({ code: 0, stderr: '' });
     const file = propertiesFile('oidc.properties', [
       'security.protocol=SASL_PLAINTEXT',

@@ -20,6 +20,9 @@ describe('OAUTHBEARER settings', () => {
       scope: 'kafka',
     });
     expect(parseJaasConfig(`${OAUTH_LOGIN} unsecuredLoginStringClaim_sub="alice";`, 'x')).toMatchObject({ unsecuredSub: 'alice' });
+    expect(parseJaasConfig(`${OAUTH_LOGIN} clientId="a" extension_logicalCluster="lkc-1" extension_identityPoolId="pool-2";`, 'x')).toMatchObject({
+      extensions: { logicalCluster: 'lkc-1', identityPoolId: 'pool-2' },
+    });
     expect(parseJaasConfig('software.amazon.msk.auth.iam.IAMLoginModule required awsProfileName="dev";', 'x')).toMatchObject({
       module: 'aws-msk-iam',
       awsProfileName: 'dev',
@@ -58,6 +61,18 @@ describe('OAUTHBEARER settings', () => {
       from: 'sasl.jaas.config in properties',
     });
     expect(token({ sasl: { mechanism: 'aws-msk-iam' } }, { AWS_DEFAULT_REGION: 'eu-west-1' })).toEqual({ mechanism: 'aws-msk-iam', region: 'eu-west-1' });
+  });
+
+  it("takes SASL extensions from librdkafka's sasl.oauthbearer.extensions, else sasl.jaas.config's extension_ options", () => {
+    const sasl = (properties: Record<string, string>) =>
+      resolveSettings({ properties: { 'sasl.mechanism': 'OAUTHBEARER', ...properties } }, { ...env, ZPS_SASL_TOKEN: 't' }).settings.sasl;
+    expect(sasl({ 'sasl.oauthbearer.extensions': 'logicalCluster=lkc-1, identityPoolId=pool=2' })).toMatchObject({
+      extensions: { logicalCluster: 'lkc-1', identityPoolId: 'pool=2' },
+    });
+    expect(sasl({ 'sasl.jaas.config': `${OAUTH_LOGIN} extension_logicalCluster="lkc-1";` })).toMatchObject({ extensions: { logicalCluster: 'lkc-1' } });
+    expect(() => sasl({ 'sasl.oauthbearer.extensions': 'auth=x' })).toThrow(
+      "invalid OAUTHBEARER extension 'auth' in sasl.oauthbearer.extensions in properties: use name=value, the name letters only",
+    );
   });
 
   it('is not resolved in local mode: a shell set up for Kafka does not stop local commands', () => {
@@ -114,6 +129,9 @@ describe('OAUTHBEARER tokens', () => {
     };
     const theirs = await (await kafkajsRequest.default({}, { value: 'tok.en.' })).encode();
     expect(theirs.subarray(4).toString()).toBe(clientFirstMessage('tok.en.'));
+    const extensions = { logicalCluster: 'lkc-1', identityPoolId: 'pool-2' };
+    const withExtensions = await (await kafkajsRequest.default({}, { value: 'tok.en.', extensions } as { value: string })).encode();
+    expect(withExtensions.subarray(4).toString()).toBe(clientFirstMessage('tok.en.', extensions));
   });
 });
 
