@@ -16,7 +16,7 @@ _zps() {
   cur="${COMP_WORDS[COMP_CWORD]}"
   prev="${COMP_WORDS[COMP_CWORD-1]}"
   local commands="publish consume count reset topics groups schemas daemon completion"
-  local global="-e --env -b --brokers --bootstrap-server -r --schema-registry -g --group --socket --sasl-mechanism --tls --tls-ca --tls-cert --tls-key -F --properties -X --property --timeout --json --no-color --verbose -h --help -V --version"
+  local global="-e --env -b --brokers --bootstrap-server -r --schema-registry -g --group --socket --sasl-mechanism --sasl-token-command --tls --tls-ca --tls-cert --tls-key -F --properties -X --property --timeout --json --no-color --verbose -h --help -V --version"
   local command="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
@@ -25,12 +25,12 @@ _zps() {
   done
   case "$prev" in
     -e|--env) COMPREPLY=($(compgen -W "local production" -- "$cur")); return ;;
-    --sasl-mechanism) COMPREPLY=($(compgen -W "plain scram-sha-256 scram-sha-512" -- "$cur")); return ;;
+    --sasl-mechanism) COMPREPLY=($(compgen -W "plain scram-sha-256 scram-sha-512 oauthbearer aws-msk-iam" -- "$cur")); return ;;
     -o|--offset) COMPREPLY=($(compgen -W "beginning end @-15m @-1h" -- "$cur")); return ;;
     --version) [[ "$command" == schemas ]] && COMPREPLY=($(compgen -W "latest" -- "$cur")); return ;;
     --socket|--tls-ca|--tls-cert|--tls-key|--schema|--key-schema|--proto|-F|--properties) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --proto-path) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    -b|--brokers|--bootstrap-server|-r|--schema-registry|-g|--group|--timeout|-X|--property|-k|--key|-K|--key-delimiter|-t|--type|-H|--header|-p|--partition|--partitions|--subject|--schema-reference|--message|-n|--max-messages|--format|--expect|--wait|--retention-messages|--retention-bytes|--max-memory|--until|--regex|--grep) return ;;
+    -b|--brokers|--bootstrap-server|-r|--schema-registry|-g|--group|--timeout|--sasl-token-command|-X|--property|-k|--key|-K|--key-delimiter|-t|--type|-H|--header|-p|--partition|--partitions|--subject|--schema-reference|--message|-n|--max-messages|--format|--expect|--wait|--retention-messages|--retention-bytes|--max-memory|--until|--regex|--grep) return ;;
   esac
   local flags
   case "$command" in

@@ -2,13 +2,14 @@
 // CommonJS file, dist/zps.cjs, which bin/zps.cjs requires. Node 20 loads ES modules one file at a
 // time through an asynchronous loader that a CommonJS entry does not even start: one CommonJS
 // file brings `zps count` from ~95 ms to ~45 ms over `node -e 0` (bench/RESULTS.md).
-// Packages that only some commands load (kafkajs, the registry client, protobufjs, chalk, ora) stay
-// outside and are still imported on demand. The library (dist/index.js) and the daemon stay unbundled.
+// Packages that only some commands load (kafkajs, the registry client, protobufjs, chalk, ora, AWS's
+// MSK IAM signer) stay outside and are still imported on demand. The library (dist/index.js) and the
+// daemon stay unbundled.
 import { rolldown } from 'rolldown';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const external = ['kafkajs', '@kafkajs/confluent-schema-registry', 'protobufjs', 'chalk', 'ora', 'fzstd', 'snappyjs'];
+const external = ['kafkajs', '@kafkajs/confluent-schema-registry', 'protobufjs', 'chalk', 'ora', 'fzstd', 'snappyjs', 'aws-msk-iam-sasl-signer-js'];
 
 const bundle = await rolldown({
   input: `${root}dist/cli/main.js`,

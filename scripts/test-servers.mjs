@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, wri
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { oauthAudience, oauthClient, oauthIssuer } from './oauth-fixture.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cache = join(root, '.cache');
@@ -51,24 +52,36 @@ export function tlsFiles(runDir) {
 
 /**
  * A broker's addresses from its base port: plaintext there, its controller one above, and with
- * `secured`, SASL (PLAIN/SCRAM) at +2, TLS at +3, TLS requiring a client certificate at +4 and
- * SASL PLAIN over TLS at +5.
+ * `secured`, SASL (PLAIN/SCRAM) at +2, TLS at +3, TLS requiring a client certificate at +4,
+ * SASL PLAIN over TLS at +5, OAUTHBEARER with Kafka's unsecured validator at +6, OAUTHBEARER
+ * validated against the OAuth fixture's keys at +7, and that fixture (scripts/oauth-fixture.mjs) at +8.
  */
 function brokerAt(runDir, basePort, secured) {
   const at = (offset) => `127.0.0.1:${basePort + offset}`;
   const addresses = { brokers: at(0), controller: at(1) };
   if (!secured) return { runDir, ...addresses, listeners: [] };
-  const secure = { saslBrokers: at(2), tlsBrokers: at(3), mtlsBrokers: at(4), saslSslBrokers: at(5) };
+  const secure = {
+    saslBrokers: at(2),
+    tlsBrokers: at(3),
+    mtlsBrokers: at(4),
+    saslSslBrokers: at(5),
+    oauthUnsecuredBrokers: at(6),
+    oauthJwksBrokers: at(7),
+  };
+  const issuer = oauthIssuer(basePort + 8);
   return {
     runDir,
     ...addresses,
     ...secure,
     tls: tlsFiles(runDir),
+    oauth: { port: basePort + 8, issuer, tokenUrl: `${issuer}/token`, jwksUrl: `${issuer}/jwks`, audience: oauthAudience, client: oauthClient },
     listeners: [
       ['SASL_PLAINTEXT', secure.saslBrokers],
       ['SSL', secure.tlsBrokers],
       ['MTLS', secure.mtlsBrokers],
       ['SASL_SSL', secure.saslSslBrokers],
+      ['OAUTH', secure.oauthUnsecuredBrokers],
+      ['OAUTH_JWKS', secure.oauthJwksBrokers],
     ],
   };
 }
@@ -84,6 +97,9 @@ export const servers = {
   tlsBrokers: mainBroker.tlsBrokers,
   mtlsBrokers: mainBroker.mtlsBrokers,
   saslSslBrokers: mainBroker.saslSslBrokers,
+  oauthUnsecuredBrokers: mainBroker.oauthUnsecuredBrokers,
+  oauthJwksBrokers: mainBroker.oauthJwksBrokers,
+  oauth: mainBroker.oauth,
   tlsCa: mainBroker.tls.ca,
   tls: mainBroker.tls,
   saslUser,
@@ -238,6 +254,42 @@ function makeCertificates(dir, files) {
   ];
 }
 
+/**
+ * The OAUTHBEARER listeners: OAUTH takes the unsigned tokens of Kafka's unsecured login (test
+ * clusters), OAUTH_JWKS takes the fixture's signed tokens for its audience and issuer. OAUTH_JWKS
+ * asks clients to authenticate again before their token expires (KIP-368), as a managed cluster's
+ * listener does, so an expired token ends a session.
+ */
+function oauthListeners(oauth) {
+  const login = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;';
+  return [
+    'listener.name.oauth.sasl.enabled.mechanisms=OAUTHBEARER',
+    `listener.name.oauth.oauthbearer.sasl.jaas.config=${login.replace(';', ' unsecuredLoginStringClaim_sub="broker";')}`,
+    'listener.name.oauth_jwks.sasl.enabled.mechanisms=OAUTHBEARER',
+    `listener.name.oauth_jwks.oauthbearer.sasl.jaas.config=${login}`,
+    'listener.name.oauth_jwks.oauthbearer.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler',
+    `listener.name.oauth_jwks.oauthbearer.sasl.oauthbearer.jwks.endpoint.url=${oauth.jwksUrl}`,
+    `listener.name.oauth_jwks.oauthbearer.sasl.oauthbearer.expected.audience=${oauth.audience}`,
+    `listener.name.oauth_jwks.oauthbearer.sasl.oauthbearer.expected.issuer=${oauth.issuer}`,
+    'listener.name.oauth_jwks.oauthbearer.connections.max.reauth.ms=3600000',
+  ];
+}
+
+/** Starts the OAuth fixture of a secured broker unless it answers already (it must, before the broker starts). */
+async function startOauthFixture(broker) {
+  if (!broker.oauth || (await portOpen(`127.0.0.1:${broker.oauth.port}`))) return;
+  mkdirSync(broker.runDir, { recursive: true });
+  const logFd = openSync(join(broker.runDir, 'oauth.log'), 'w');
+  const child = spawn(process.execPath, [join(root, 'scripts/oauth-fixture.mjs'), String(broker.oauth.port)], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+  });
+  child.unref();
+  const pidFile = join(broker.runDir, 'oauth.pid');
+  writeFileSync(pidFile, String(child.pid));
+  await waitUntil(() => portOpen(`127.0.0.1:${broker.oauth.port}`), 'the OAuth fixture', 10_000, pidFile);
+}
+
 /** Writes the broker's configuration and formats fresh storage (SCRAM users and certificates created here). */
 function formatBroker(broker) {
   mkdirSync(broker.runDir, { recursive: true });
@@ -252,7 +304,7 @@ function formatBroker(broker) {
     `advertised.listeners=${listeners.map(([name, address]) => `${name}://${address}`).join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL,OAUTH:SASL_PLAINTEXT,OAUTH_JWKS:SASL_PLAINTEXT',
     `log.dirs=${data}`,
     // Kafka's defaults everywhere else (auto.create.topics.enable=true, group.initial.rebalance.delay.ms=3000,
     // message.max.bytes=1048588, 50 offsets partitions): tests see what real clusters do. A single node
@@ -277,6 +329,7 @@ function formatBroker(broker) {
       `listener.name.sasl_ssl.plain.sasl.jaas.config=${plain}`,
       ...makeCertificates(broker.runDir, broker.tls),
       'listener.name.mtls.ssl.client.auth=required',
+      ...oauthListeners(broker.oauth),
     );
     for (const mechanism of ['SCRAM-SHA-256', 'SCRAM-SHA-512']) {
       format.push('--add-scram', `${mechanism}=[name=${saslUser},password=${saslPassword}]`);
@@ -322,6 +375,8 @@ function launchBroker(broker) {
       '-Xms256m',
       '-Xmx512m',
       '-XX:+UseSerialGC',
+      // Kafka 4 fetches OAuth keys and tokens only from the URLs listed here
+      ...(broker.oauth ? [`-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=${broker.oauth.jwksUrl},${broker.oauth.tokenUrl}`] : []),
       '-cp',
       `${kafkaLibs}/*`,
       `-Dlog4j2.configurationFile=${join(broker.runDir, 'log4j2.properties')}`,
@@ -360,6 +415,7 @@ export async function spareBroker(name, basePort, { secured = false } = {}) {
   const start = async () => {
     // something else answering there (a daemon's Kafka listener, say) would pass for this broker
     if (await portOpen(broker.brokers)) throw new Error(`${broker.brokers} is already taken: the spare broker ${name} needs it`);
+    await startOauthFixture(broker);
     launchBroker(broker);
     await waitUntil(() => kafkaAnswers(broker.brokers), `Kafka on ${broker.brokers}`, 120_000, pidFile);
   };
@@ -372,7 +428,7 @@ export async function spareBroker(name, basePort, { secured = false } = {}) {
     pause: () => process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGSTOP'),
     resume: () => process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGCONT'),
     destroy: async () => {
-      await stopProcess(pidFile);
+      await Promise.all([stopProcess(pidFile), stopProcess(join(broker.runDir, 'oauth.pid'))]);
       rmSync(broker.runDir, { recursive: true, force: true });
     },
   };
@@ -393,6 +449,7 @@ export async function up() {
   fetchServers();
   const started = Date.now();
   if (!kafka) {
+    await startOauthFixture(mainBroker);
     formatBroker(mainBroker);
     launchBroker(mainBroker);
   }
@@ -402,13 +459,13 @@ export async function up() {
     registry || waitUntil(registryAnswers, 'the schema registry', 120_000, join(kafkaRun, 'registry.pid')),
   ]);
   log(
-    `Kafka on ${servers.brokers} (SASL on ${servers.saslBrokers}, TLS on ${servers.tlsBrokers}, TLS with client certificates on ${servers.mtlsBrokers}, SASL_SSL on ${servers.saslSslBrokers}), registry on ${servers.registry}, up in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+    `Kafka on ${servers.brokers} (SASL on ${servers.saslBrokers}, TLS on ${servers.tlsBrokers}, TLS with client certificates on ${servers.mtlsBrokers}, SASL_SSL on ${servers.saslSslBrokers}, OAUTHBEARER on ${servers.oauthUnsecuredBrokers} and ${servers.oauthJwksBrokers} with tokens from ${servers.oauth.tokenUrl}), registry on ${servers.registry}, up in ${((Date.now() - started) / 1000).toFixed(1)}s`,
   );
   return true;
 }
 
 export async function down() {
-  await Promise.all(['kafka', 'registry'].map((name) => stopProcess(join(kafkaRun, `${name}.pid`))));
+  await Promise.all(['kafka', 'registry', 'oauth'].map((name) => stopProcess(join(kafkaRun, `${name}.pid`))));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -8,14 +8,10 @@ import { type ListenAddress, parseListenAddress } from './daemon/kafka/address.j
 import { accessSync, constants } from 'node:fs';
 import { defaultSocketPath } from './daemon/paths.js';
 import type { BrokerLimits } from './memory/broker.js';
-import { ClientProperties, notYetSupported, parseJaasConfig } from './properties/client.js';
+import { ClientProperties, parseJaasConfig } from './properties/client.js';
 import { describeError, usageError } from './pubsub/errors.js';
 import { defaultOnError, type ErrorCallback, type RetryOptions } from './pubsub/retry.js';
-
-export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
-export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
-/** Mechanisms Kafka clients name that zps does not speak yet: a usage error saying so, not "invalid". */
-const SASL_NOT_YET = ['oauthbearer', 'aws-msk-iam'];
+import { resolveSasl, type SaslOptions, type SaslSettings, saslMechanism } from './settings/sasl.js';
 
 const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 
@@ -72,8 +68,11 @@ export interface FactoryOptions {
    * (without message and meta); default: one line on stderr.
    */
   onError?: ErrorCallback;
-  /** Kafka SASL (default: ZPS_SASL_MECHANISM with ZPS_SASL_USERNAME / ZPS_SASL_PASSWORD). */
-  sasl?: { mechanism: string; username?: string; password?: string };
+  /**
+   * Kafka SASL (default: ZPS_SASL_MECHANISM with ZPS_SASL_USERNAME / ZPS_SASL_PASSWORD; OAUTHBEARER's
+   * token from ZPS_SASL_TOKEN or ZPS_SASL_TOKEN_COMMAND, or the sasl.oauthbearer.* properties).
+   */
+  sasl?: SaslOptions;
   /** Kafka TLS (default: ZPS_TLS, ZPS_TLS_CA, ZPS_TLS_CERT, ZPS_TLS_KEY, ZPS_TLS_KEY_PASSWORD). */
   tls?: boolean | TlsOptions;
   /** Local mode: limits of a daemon this factory starts. */
@@ -104,7 +103,7 @@ export interface Settings {
   schemaRegistryUrl?: string;
   /** The registry's HTTP basic auth (basic.auth.user.info) and HTTPS CA (schema.registry.ssl.ca.location). */
   schemaRegistryAccess?: RegistryAccess;
-  sasl?: { mechanism: SaslMechanism; username: string; password: string };
+  sasl?: SaslSettings;
   tls?: TlsOptions;
   /** The consumer group of consumers created without one (and of `zps consume` with ZPS_GROUP). */
   group?: string;
@@ -138,6 +137,7 @@ export interface OptionNames {
   tlsCert: string;
   tlsKey: string;
   saslMechanism: string;
+  saslTokenCommand: string;
   properties: string;
   propertiesFile: string;
 }
@@ -150,6 +150,7 @@ const LIBRARY_NAMES: OptionNames = {
   tlsCert: 'tls.cert',
   tlsKey: 'tls.key',
   saslMechanism: 'sasl.mechanism',
+  saslTokenCommand: 'sasl.tokenCommand',
   properties: 'properties',
   propertiesFile: 'propertiesFile',
 };
@@ -207,22 +208,28 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
     onDaemonStarting: options.onDaemonStarting,
   };
   const protocol = securityProtocol(properties);
-  const mechanism = pick(options.sasl?.mechanism, names.saslMechanism, ['sasl.mechanism', 'sasl.mechanisms'], ['ZPS_SASL_MECHANISM']);
+  const tokenOption = options.sasl?.tokenCommand !== undefined ? names.saslTokenCommand : options.sasl?.token !== undefined ? 'sasl.token' : undefined;
+  const mechanism =
+    pick(options.sasl?.mechanism, names.saslMechanism, ['sasl.mechanism', 'sasl.mechanisms'], ['ZPS_SASL_MECHANISM']) ??
+    (tokenOption === undefined ? undefined : (['oauthbearer', tokenOption] as const));
+  // a mechanism no Kafka client knows is exit 2 in every environment
+  if (mechanism !== undefined) saslMechanism(...mechanism);
+  // local mode has no SASL: a shell's OAUTHBEARER settings for Kafka must not stop local commands
+  if (environment === 'local') return { settings, notes, warnings };
   // security.protocol decides, as in Java clients, unless a flag (option) asks for SASL itself
   const saslOn = protocol ? protocol[0].startsWith('SASL_') || options.sasl !== undefined : mechanism !== undefined;
   if (saslOn) {
     if (mechanism === undefined)
-      throw usageError(`security.protocol=${protocol![0]} in ${protocol![1]} needs sasl.mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`);
+      throw usageError(
+        `security.protocol=${protocol![0]} in ${protocol![1]} needs sasl.mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER or AWS_MSK_IAM`,
+      );
     const jaas = properties.find((layer, from) =>
-      layer.has('sasl.jaas.config') ? parseJaasConfig(layer.get('sasl.jaas.config')!, `sasl.jaas.config in ${from}`) : undefined,
+      layer.has('sasl.jaas.config')
+        ? { ...parseJaasConfig(layer.get('sasl.jaas.config')!, `sasl.jaas.config in ${from}`), from: `sasl.jaas.config in ${from}` }
+        : undefined,
     );
-    settings.sasl = {
-      mechanism: saslMechanism(...mechanism),
-      username: options.sasl?.username ?? properties.get('sasl.username')?.[0] ?? jaas?.username ?? fromEnv('ZPS_SASL_USERNAME', 'KAFKA_USERNAME')?.[0] ?? '',
-      password: options.sasl?.password ?? properties.get('sasl.password')?.[0] ?? jaas?.password ?? fromEnv('ZPS_SASL_PASSWORD', 'KAFKA_PASSWORD')?.[0] ?? '',
-    };
+    settings.sasl = resolveSasl(mechanism, options.sasl, { pick, jaas, names });
   }
-  if (environment === 'local') return { settings, notes, warnings };
 
   const brokers = pick(options.kafkaBrokers?.join(','), names.kafkaBrokers, ['bootstrap.servers', 'metadata.broker.list'], ['ZPS_BROKERS', 'KAFKA_BROKERS']);
   if (brokers !== undefined) settings.brokers = parseBrokers(brokers[0], brokers[1]);
@@ -246,16 +253,6 @@ function securityProtocol(properties: ClientProperties): Sourced | undefined {
   const [upper, layer] = [protocol[0].toUpperCase(), protocol[1].replace(/^security\.protocol in /, '')];
   if (!SECURITY_PROTOCOLS.includes(upper)) throw usageError(`invalid security.protocol '${protocol[0]}' in ${layer}: use ${SECURITY_PROTOCOLS.join(', ')}`);
   return [upper, layer];
-}
-
-/** `plain`, `SCRAM-SHA-256`, `AWS_MSK_IAM`: the flag's and Kafka's spellings alike. */
-function saslMechanism(name: string, from: string): SaslMechanism {
-  const lower = name.toLowerCase().replaceAll('_', '-');
-  if (SASL_NOT_YET.includes(lower)) throw notYetSupported(lower, from);
-  if (!(SASL_MECHANISMS as readonly string[]).includes(lower)) {
-    throw usageError(`invalid SASL mechanism '${name}' in ${from}: use ${SASL_MECHANISMS.join(', ')}`);
-  }
-  return lower as SaslMechanism;
 }
 
 /** A host name check turned off by ssl.endpoint.identification.algorithm= (said on stderr), else undefined: on. */
@@ -301,7 +298,7 @@ function registryAuth(properties: ClientProperties, sasl: Settings['sasl']): Reg
   const source = properties.get('schema.registry.basic.auth.credentials.source', 'basic.auth.credentials.source');
   const kind = source?.[0].toUpperCase();
   if (kind === 'SASL_INHERIT') {
-    if (sasl === undefined) throw usageError(`${source![1]} is SASL_INHERIT, but no SASL credentials are set`);
+    if (sasl === undefined || !('username' in sasl)) throw usageError(`${source![1]} is SASL_INHERIT, but no SASL user and password are set`);
     return { username: sasl.username, password: sasl.password };
   }
   if (source !== undefined && kind !== 'USER_INFO') throw usageError(`invalid ${source[1]} '${source[0]}': use USER_INFO or SASL_INHERIT`);

@@ -3,6 +3,7 @@ import type { Io } from './io.js';
 import type { ToolsFactory } from '../pubsub/types.js';
 import { usageError } from '../pubsub/errors.js';
 import { parseDuration, resolveSettings, type Settings, type TlsOptions } from '../settings.js';
+import type { SaslOptions } from '../settings/sasl.js';
 import { Output } from './output.js';
 import { createUi, type Ui } from './ui.js';
 
@@ -13,6 +14,7 @@ export interface GlobalOptions {
   group?: string;
   socket?: string;
   saslMechanism?: string;
+  saslTokenCommand?: string;
   tls?: boolean;
   tlsCa?: string;
   tlsCert?: string;
@@ -52,9 +54,16 @@ const FLAG_NAMES = {
   tlsCert: '--tls-cert',
   tlsKey: '--tls-key',
   saslMechanism: '--sasl-mechanism',
+  saslTokenCommand: '--sasl-token-command',
   properties: '-X',
   propertiesFile: '--properties',
 };
+
+/** --sasl-mechanism and --sasl-token-command. */
+function saslFlags(options: GlobalOptions): SaslOptions | undefined {
+  if (options.saslMechanism === undefined && options.saslTokenCommand === undefined) return undefined;
+  return { mechanism: options.saslMechanism, tokenCommand: options.saslTokenCommand };
+}
 
 /** --tls-ca, --tls-cert and --tls-key, which turn TLS on; else --tls. */
 function tlsFlags(options: GlobalOptions): boolean | TlsOptions | undefined {
@@ -101,7 +110,7 @@ export class CliContext {
         schemaRegistryUrl: options.schemaRegistry,
         consumerGroup: options.group,
         socketPath: options.socket,
-        sasl: options.saslMechanism === undefined ? undefined : { mechanism: options.saslMechanism },
+        sasl: saslFlags(options),
         tls: tlsFlags(options),
         properties: options.property && propertyPairs(options.property),
         propertiesFile: options.properties,

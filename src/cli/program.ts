@@ -55,8 +55,9 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
     .option('--socket <path>', 'local daemon socket')
     .option(
       '--sasl-mechanism <mechanism>',
-      'plain, scram-sha-256 or scram-sha-512 (credentials from ZPS_SASL_USERNAME, ZPS_SASL_PASSWORD, or -X sasl.username=...)',
+      'plain, scram-sha-256, scram-sha-512 (credentials from ZPS_SASL_USERNAME, ZPS_SASL_PASSWORD, or -X sasl.username=...), oauthbearer or aws-msk-iam',
     )
+    .option('--sasl-token-command <cmd>', 'OAUTHBEARER: a shell command printing the token, run again before it expires')
     .option('--tls', 'connect to Kafka with TLS')
     .option('--tls-ca <file>', 'CA certificate for TLS')
     .option('--tls-cert <file>', 'client certificate for TLS (PEM)')

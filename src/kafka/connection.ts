@@ -1,7 +1,9 @@
 import type { Consumer, ConsumerConfig, Kafka, KafkaConfig } from 'kafkajs';
 import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../settings.js';
+import { describeCredentials } from '../settings/sasl.js';
 import { installOffsetResetFix, installRequestFraming, installRequestQueueFix } from './internals.js';
+import { oauthBearerAuthenticator, oauthBearerProvider, REAUTHENTICATION_THRESHOLD_MS } from './oauth.js';
 import { tlsConnectionOptions } from './tls.js';
 
 export type KafkaSettings = Pick<Settings, 'brokers' | 'sasl' | 'tls' | 'timeoutMs'> & { verbose?: boolean };
@@ -12,7 +14,7 @@ export type KafkaClient = () => Promise<Kafka>;
 /** A kafkajs client whose retries fit inside the command's --timeout, silent unless verbose. */
 export function createKafka(settings: KafkaSettings): KafkaClient {
   let client: Promise<Kafka> | undefined;
-  return () => (client ??= loadKafkajs().then((kafkajs) => new kafkajs.Kafka(kafkaConfig(settings, kafkajs.logLevel))));
+  return () => (client ??= loadKafkajs().then((kafkajs) => new kafkajs.Kafka(kafkaConfig(settings, kafkajs))));
 }
 
 /** kafkajs, loaded with zps's request framing in front of its own, its request queue's and offset reset's fixes, and zps's decompression registered. */
@@ -52,12 +54,14 @@ function registerDecompression(kafkajs: typeof import('kafkajs'), compression: t
  */
 const connectionErrors = new WeakMap<KafkaSettings, { at: number; message: string }>();
 
-function kafkaConfig(settings: KafkaSettings, logLevel: typeof import('kafkajs').logLevel): KafkaConfig {
+function kafkaConfig(settings: KafkaSettings, kafkajs: typeof import('kafkajs')): KafkaConfig {
+  const { logLevel } = kafkajs;
   const config: KafkaConfig = {
     clientId: 'zps',
     brokers: settings.brokers,
     connectionTimeout: Math.min(settings.timeoutMs, 5_000),
     authenticationTimeout: Math.min(settings.timeoutMs, 5_000),
+    reauthenticationThreshold: REAUTHENTICATION_THRESHOLD_MS,
     requestTimeout: Math.max(settings.timeoutMs, 1_000),
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 },
     // errors always, for the connection errors a deadline reports (connectionErrors)
@@ -71,14 +75,25 @@ function kafkaConfig(settings: KafkaSettings, logLevel: typeof import('kafkajs')
       },
   };
   if (settings.tls) config.ssl = tlsConnectionOptions(settings.tls);
-  if (settings.sasl) {
-    config.sasl = {
-      mechanism: settings.sasl.mechanism,
-      username: settings.sasl.username,
-      password: settings.sasl.password,
-    } as KafkaConfig['sasl'];
-  }
+  config.sasl = saslConfig(settings, kafkajs);
   return config;
+}
+
+/**
+ * kafkajs's SASL settings, which every connection (producer, admin, group members) takes from the
+ * client: MSK IAM goes as OAUTHBEARER with AWS's signed token, as AWS documents for non-Java clients.
+ */
+function saslConfig({ sasl, brokers, timeoutMs }: KafkaSettings, kafkajs: typeof import('kafkajs')): KafkaConfig['sasl'] {
+  if (sasl === undefined) return undefined;
+  if (sasl.mechanism === 'oauthbearer' || sasl.mechanism === 'aws-msk-iam') {
+    const provider = oauthBearerProvider(sasl, brokers, timeoutMs);
+    // kafkajs's own class (its typings omit the message), which kafkajs does not retry
+    const SaslError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
+    const refused = (message: string) => new SaslError(message);
+    const extensions = sasl.mechanism === 'oauthbearer' ? sasl.extensions : undefined;
+    return { mechanism: 'oauthbearer', authenticationProvider: oauthBearerAuthenticator(provider, refused, extensions) };
+  }
+  return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as KafkaConfig['sasl'];
 }
 
 /**
@@ -128,13 +143,14 @@ const TLS_ERROR = /SELF_SIGNED|self[- ]signed|certificate|UNABLE_TO_VERIFY|CERT_
  * kafkajs messages do not carry. kafkajs's own wording is the cause, shown with --verbose.
  */
 export function kafkaError(error: unknown, settings: KafkaSettings, what?: string, topic?: string): ZpsError {
-  if (error instanceof ZpsError) return error;
+  const own = ownError(error);
+  if (own) return own;
   const name = (error as { name?: string }).name ?? '';
   const brokers = settings.brokers.join(',');
   const message = describeError(error);
   const prefix = what ? `${what}: ` : '';
   if (name === 'KafkaJSSASLAuthenticationError' || /SASL|authentication/i.test(message)) {
-    return new ZpsError(`authentication failed at ${brokers}${settings.sasl ? ` for user ${settings.sasl.username}` : ''}: ${message}`, {
+    return new ZpsError(`authentication failed at ${brokers}${settings.sasl ? ` ${describeCredentials(settings.sasl)}` : ''}: ${message}`, {
       code: 'auth',
       cause: error,
     });
@@ -170,6 +186,14 @@ export function kafkaError(error: unknown, settings: KafkaSettings, what?: strin
 function protocolError(type: string, error: unknown, brokers: string, prefix: string, topic: string | undefined): ZpsError {
   const code = type === 'UNKNOWN_TOPIC_OR_PARTITION' ? 'not-found' : type.endsWith('AUTHORIZATION_FAILED') ? 'auth' : 'failed';
   return new ZpsError(`${prefix}${PROTOCOL_ERRORS[type]!(topic)} on ${brokers}`, { code, cause: error });
+}
+
+/** zps's own error inside kafkajs's wrapping (a token that could not be fetched when connecting, say). */
+function ownError(error: unknown, depth = 0): ZpsError | undefined {
+  if (error instanceof ZpsError) return error;
+  if (error === null || typeof error !== 'object' || depth > 5) return undefined;
+  const e = error as { originalError?: unknown; cause?: unknown };
+  return ownError(e.originalError, depth + 1) ?? ownError(e.cause, depth + 1);
 }
 
 /** The Kafka error code behind a kafkajs error, however deep it is wrapped (retries, aggregates). */

@@ -19,6 +19,13 @@ export const USED_PROPERTIES: ReadonlySet<string> = new Set([
   'sasl.jaas.config',
   'sasl.username',
   'sasl.password',
+  'sasl.oauthbearer.token.endpoint.url',
+  'sasl.oauthbearer.client.id',
+  'sasl.oauthbearer.client.secret',
+  'sasl.oauthbearer.client.credentials.client.id',
+  'sasl.oauthbearer.client.credentials.client.secret',
+  'sasl.oauthbearer.scope',
+  'sasl.oauthbearer.extensions',
   'ssl.ca.location',
   'ssl.certificate.location',
   'ssl.key.location',
@@ -130,14 +137,25 @@ function readFile(path: string, from: string, warnings: string[]): PropertyLayer
   return { from: path, properties };
 }
 
-/** The user name and password of a PLAIN or SCRAM login module in sasl.jaas.config. */
+/** The options zps reads from a login module in sasl.jaas.config. */
 export interface JaasLogin {
-  module: 'plain' | 'scram';
+  module: 'plain' | 'scram' | 'oauthbearer' | 'aws-msk-iam';
+  /** PLAIN, SCRAM. */
   username?: string;
   password?: string;
+  /** OAUTHBEARER with OAuth client credentials, as Java clients take them. */
+  clientId?: string;
+  clientSecret?: string;
+  scope?: string;
+  /** OAUTHBEARER's unsecured login (test clusters): the token's `sub`. */
+  unsecuredSub?: string;
+  /** OAUTHBEARER's SASL extensions, from `extension_<name>="value"` options (Confluent Cloud's logicalCluster, identityPoolId). */
+  extensions?: Record<string, string>;
+  /** AWS MSK IAM: a profile of the AWS config files instead of the default credential chain. */
+  awsProfileName?: string;
 }
 
-const LOGIN_MODULES: Record<string, JaasLogin['module'] | 'oauthbearer' | 'aws-msk-iam'> = {
+const LOGIN_MODULES: Record<string, JaasLogin['module']> = {
   'org.apache.kafka.common.security.plain.PlainLoginModule': 'plain',
   'org.apache.kafka.common.security.scram.ScramLoginModule': 'scram',
   'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule': 'oauthbearer',
@@ -152,16 +170,27 @@ export function parseJaasConfig(text: string, from: string): JaasLogin {
   const match = /^\s*([\w.$]+)\s+(required|requisite|sufficient|optional)\b([^;]*);?\s*$/.exec(text);
   if (!match) throw usageError(`cannot read ${from}: use <LoginModule> required username="..." password="...";`);
   const module = LOGIN_MODULES[match[1]!];
-  if (module === undefined) throw usageError(`unknown login module ${match[1]} in ${from}: use PlainLoginModule or ScramLoginModule`);
-  if (module === 'oauthbearer' || module === 'aws-msk-iam') throw notYetSupported(module, from);
+  if (module === undefined) {
+    throw usageError(`unknown login module ${match[1]} in ${from}: use PlainLoginModule, ScramLoginModule, OAuthBearerLoginModule or IAMLoginModule`);
+  }
   const options = new Map<string, string>();
   for (const [, name, , quoted, bare] of match[3]!.matchAll(/([\w.-]+)\s*=\s*("((?:[^"\\]|\\.)*)"|([^\s"]+))/g)) {
     options.set(name!, quoted === undefined ? bare! : quoted.replace(/\\(.)/g, '$1'));
   }
-  return { module, username: options.get('username'), password: options.get('password') };
+  return {
+    module,
+    username: options.get('username'),
+    password: options.get('password'),
+    clientId: options.get('clientId'),
+    clientSecret: options.get('clientSecret'),
+    scope: options.get('scope'),
+    unsecuredSub: options.get('unsecuredLoginStringClaim_sub'),
+    awsProfileName: options.get('awsProfileName'),
+    extensions: extensionsOf(options),
+  };
 }
 
-/** A SASL mechanism the contract names that zps cannot speak yet: exit 2 saying so. */
-export function notYetSupported(mechanism: string, from: string) {
-  return usageError(`SASL ${mechanism.toUpperCase().replaceAll('-', '_')} (${from}) is not supported by zps yet: use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`);
+function extensionsOf(options: Map<string, string>): Record<string, string> | undefined {
+  const extensions = [...options].filter(([name]) => name.startsWith('extension_')).map(([name, value]) => [name.slice('extension_'.length), value]);
+  return extensions.length === 0 ? undefined : Object.fromEntries(extensions);
 }

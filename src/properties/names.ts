@@ -22,7 +22,6 @@ sasl.login.callback.handler.class sasl.login.class sasl.login.connect.timeout.ms
 sasl.login.refresh.buffer.seconds sasl.login.refresh.min.period.seconds sasl.login.refresh.window.factor
 sasl.login.refresh.window.jitter sasl.login.retry.backoff.max.ms sasl.login.retry.backoff.ms
 sasl.oauthbearer.assertion.algorithm sasl.oauthbearer.assertion.file sasl.oauthbearer.clock.skew.seconds
-sasl.oauthbearer.client.credentials.client.id sasl.oauthbearer.client.credentials.client.secret
 sasl.oauthbearer.expected.audience sasl.oauthbearer.expected.issuer sasl.oauthbearer.header.urlencode
 sasl.oauthbearer.jwks.endpoint.refresh.ms sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms
 sasl.oauthbearer.jwks.endpoint.retry.backoff.ms sasl.oauthbearer.jwks.endpoint.url sasl.oauthbearer.jwt.retriever.class
@@ -41,8 +40,8 @@ log.thread.name log_level max.in.flight message.copy.max.bytes message.max.bytes
 message.timeout.ms partitioner plugin.library.paths queue.buffering.backpressure.threshold queue.buffering.max.kbytes
 queue.buffering.max.messages queue.buffering.max.ms queued.max.messages.kbytes queued.min.messages
 receive.message.max.bytes reconnect.backoff.jitter.ms request.required.acks sasl.kerberos.keytab
-sasl.kerberos.principal sasl.oauthbearer.client.id sasl.oauthbearer.client.secret sasl.oauthbearer.config
-sasl.oauthbearer.extensions sasl.oauthbearer.method sasl.oauthbearer.scope sasl.oauthbearer.token.endpoint.url
+sasl.kerberos.principal sasl.oauthbearer.config
+sasl.oauthbearer.method
 socket.keepalive.enable socket.max.fails socket.nagle.disable socket.receive.buffer.bytes socket.send.buffer.bytes
 socket.timeout.ms ssl.ca.certificate.stores ssl.ca.pem ssl.certificate.pem ssl.crl.location ssl.curves.list
 ssl.engine.id ssl.engine.location ssl.key.pem ssl.providers ssl.sigalgs.list ssl_key statistics.interval.ms

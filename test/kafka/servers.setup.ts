@@ -14,11 +14,15 @@ export default async function setup(): Promise<() => Promise<void>> {
   process.env.ZPS_TEST_REGISTRY = servers.registry;
   process.env.ZPS_TEST_SASL_USER = servers.saslUser;
   process.env.ZPS_TEST_SASL_PASSWORD = servers.saslPassword;
-  // Already set: the client-certificate tests run against another broker with these listeners
+  // Already set: the client-certificate and OAuth tests run against another broker with these listeners
   // (a spare one, from spareBroker(name, basePort, { secured: true })).
   process.env.ZPS_TEST_MTLS_BROKERS ??= servers.mtlsBrokers;
   process.env.ZPS_TEST_SASL_SSL_BROKERS ??= servers.saslSslBrokers;
   process.env.ZPS_TEST_TLS_FILES ??= JSON.stringify(servers.tls);
+  process.env.ZPS_TEST_OAUTH_UNSECURED_BROKERS ??= servers.oauthUnsecuredBrokers;
+  process.env.ZPS_TEST_OAUTH_JWKS_BROKERS ??= servers.oauthJwksBrokers;
+  process.env.ZPS_TEST_OAUTH_TOKEN_URL ??= servers.oauth.tokenUrl;
+  process.env.ZPS_TEST_OAUTH_ISSUER ??= servers.oauth.issuer;
   return async () => {
     if (started) await down();
   };

@@ -59,15 +59,14 @@ describe('client properties: failures are one line, exit 2', () => {
       /^zps: cannot read the properties file \/nonexistent\/client\.properties given by --properties: ENOENT$/,
     ],
     [
-      'OAUTHBEARER',
+      'OAUTHBEARER without a token',
       ['-X', 'security.protocol=SASL_SSL', '-X', 'sasl.mechanism=OAUTHBEARER'],
-      /^zps: SASL OAUTHBEARER \(sasl\.mechanism in -X\) is not supported by zps yet: use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512$/,
+      /^zps: SASL OAUTHBEARER \(sasl\.mechanism in -X\) needs a token: give it in ZPS_SASL_TOKEN, a command printing it with --sasl-token-command \(ZPS_SASL_TOKEN_COMMAND\), OAuth client credentials with sasl\.oauthbearer\.token\.endpoint\.url, or unsecuredLoginStringClaim_sub in sasl\.jaas\.config \(test clusters\)$/,
     ],
-    ['AWS MSK IAM by flag', ['--sasl-mechanism', 'aws-msk-iam'], /^zps: SASL AWS_MSK_IAM \(--sasl-mechanism\) is not supported by zps yet/],
     [
       'SASL without a mechanism',
       ['-X', 'security.protocol=SASL_SSL'],
-      /^zps: security\.protocol=SASL_SSL in -X needs sasl\.mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512$/,
+      /^zps: security\.protocol=SASL_SSL in -X needs sasl\.mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER or AWS_MSK_IAM$/,
     ],
     [
       'a bad identification algorithm',

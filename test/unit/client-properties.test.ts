@@ -57,11 +57,7 @@ describe('sasl.jaas.config', () => {
     });
   });
 
-  it('OAUTHBEARER and MSK IAM login modules are known but not supported yet; others and garbage are usage errors that never quote the value', () => {
-    expect(() => parseJaasConfig('org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;', 'sasl.jaas.config in -X')).toThrow(
-      /^SASL OAUTHBEARER \(sasl\.jaas\.config in -X\) is not supported by zps yet/,
-    );
-    expect(() => parseJaasConfig('software.amazon.msk.auth.iam.IAMLoginModule required;', 'f')).toThrow(/^SASL AWS_MSK_IAM \(f\) is not supported/);
+  it('other login modules and garbage are usage errors that never quote the value', () => {
     expect(() => parseJaasConfig('com.example.Login required password="hunter2";', 'f')).toThrow(/^unknown login module com\.example\.Login in f/);
     expect(() => parseJaasConfig('password="hunter2"', 'f')).toThrow(/^cannot read f: use/);
     expect(() => parseJaasConfig('password="hunter2"', 'f')).not.toThrow(/hunter2/);
@@ -150,6 +146,8 @@ describe('precedence: option, -X (properties), properties file, environment, def
       /^invalid security\.protocol 'TLS' in properties: use PLAINTEXT/,
     );
     expect(() => resolveSettings({ properties: { 'security.protocol': 'SASL_SSL' } }, env)).toThrow(/needs sasl\.mechanism/);
-    expect(() => resolveSettings({ properties: { 'sasl.mechanism': 'AWS_MSK_IAM' } }, env)).toThrow(/^SASL AWS_MSK_IAM .* not supported by zps yet/);
+    expect(() => resolveSettings({ properties: { 'sasl.mechanism': 'GSSAPI' } }, env)).toThrow(
+      "invalid SASL mechanism 'GSSAPI' in sasl.mechanism in properties: use plain, scram-sha-256, scram-sha-512, oauthbearer, aws-msk-iam",
+    );
   });
 });
