@@ -3,15 +3,15 @@ import { Lazy } from '../pubsub/lazy.js';
 import { startingOffsets } from '../pubsub/offsets.js';
 import { Partitioner } from '../pubsub/partitioner.js';
 import type { AckRun, RecordBatch } from '../records/record-batch.js';
-import type { StartOffset } from '../pubsub/types.js';
+import type { ClusterDescription, StartOffset } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
 import { KafkaAdmin } from './admin.js';
 import { createKafka, kafkaError, withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 import { KafkaGroupMember } from './group-member.js';
 import { KafkaFetcher } from './fetcher.js';
-import { call, coordinatorOf, createCluster, type Cluster } from './internals.js';
+import { anyBroker, call, callBroker, coordinatorOf, createCluster, type Cluster } from './internals.js';
 import { KafkaErrorCode } from '../wire/kafka/errors.js';
-import { OffsetCommit } from '../wire/kafka/messages.js';
+import { brokerError, Metadata, OffsetCommit, OffsetDelete } from '../wire/kafka/messages.js';
 import { KafkaProducer } from './producer.js';
 import { describeTopicFor } from './topic-metadata.js';
 
@@ -133,6 +133,51 @@ export class KafkaDriver implements Driver {
 
   describeGroup(group: string): Promise<GroupInfo | undefined> {
     return this.admin.describeGroup(group);
+  }
+
+  // administration: groups and cluster
+
+  setCommittedOffsets(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<void> {
+    return this.admin.setGroupOffsets(group, topic, new Map(offsets));
+  }
+
+  deleteGroup(group: string): Promise<void> {
+    return this.admin.deleteGroup(group);
+  }
+
+  /** Kafka's OffsetDelete (kafkajs has none), sent to the group's coordinator for the partitions the group committed. */
+  async deleteGroupOffsets(group: string, topic: string): Promise<void> {
+    const partitions = [...(await this.admin.committedOffsets(group, topic)).keys()];
+    if (partitions.length === 0) return;
+    await withDeadline(this.settings, `delete offsets on ${topic} of group ${group}`, async () => {
+      const cluster = await this.cluster.get();
+      const response = await call(
+        cluster,
+        await coordinatorOf(cluster, group),
+        OffsetDelete,
+        { groupId: group, topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }] },
+        this.settings.timeoutMs,
+      );
+      const code = [response.errorCode, ...response.topics.flatMap((t) => t.partitions.map((p) => p.errorCode))].find((c) => c !== KafkaErrorCode.NONE);
+      if (code !== undefined) throw brokerError(code, `deleting offsets on ${topic} of group ${group}`);
+    });
+  }
+
+  /** From Metadata (kafkajs's describeCluster leaves out the racks). */
+  async describeCluster(): Promise<ClusterDescription> {
+    return withDeadline(this.settings, 'describe the cluster', async () => {
+      const metadata = await callBroker(
+        await anyBroker(await this.cluster.get()),
+        Metadata,
+        { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false },
+        this.settings.timeoutMs,
+      );
+      return {
+        clusterId: metadata.clusterId ?? '',
+        controller: metadata.controllerId,
+        brokers: metadata.brokers.map((b) => ({ id: b.nodeId, address: `${b.host}:${b.port}`, rack: b.rack })).sort((a, b) => a.id - b.id),
+      };
+    });
   }
 
   /**
