@@ -137,8 +137,9 @@ export class KafkaDriver implements Driver {
 
   // administration: groups and cluster
 
+  /** Kafka refuses an admin's commit while the group has members (kafkajs's setOffsets would join the group, slowly). */
   setCommittedOffsets(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<void> {
-    return this.admin.setGroupOffsets(group, topic, new Map(offsets));
+    return withDeadline(this.settings, `set offsets of group ${group}`, () => this.commitAsAdmin(group, topic, offsets), topic);
   }
 
   deleteGroup(group: string): Promise<void> {
@@ -184,39 +185,43 @@ export class KafkaDriver implements Driver {
    * Commits offsets for a group as a client outside it may (generation -1): accepted while the
    * group has no member running. Resolves whether every offset was committed.
    */
-  private async commitWithoutMembership(group: string, topic: string, offsets: Map<number, number>): Promise<boolean> {
-    if (offsets.size === 0) return true;
+  private async commitWithoutMembership(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<boolean> {
+    return this.commitAsAdmin(group, topic, offsets).then(
+      () => true,
+      () => false, // the member seeks instead
+    );
+  }
+
+  /** The OffsetCommit an admin sends (generation -1, no member id: Kafka's own tools' reset); throws the first partition's error. */
+  private async commitAsAdmin(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<void> {
+    if (offsets.size === 0) return;
     const cluster = await this.cluster.get();
-    try {
-      const coordinator = await coordinatorOf(cluster, group);
-      const response = await call(
-        cluster,
-        coordinator,
-        OffsetCommit,
-        {
-          groupId: group,
-          generationIdOrMemberEpoch: -1,
-          memberId: '',
-          groupInstanceId: null,
-          retentionTimeMs: -1,
-          topics: [
-            {
-              name: topic,
-              partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({
-                partitionIndex,
-                committedOffset,
-                committedLeaderEpoch: -1,
-                committedMetadata: null,
-              })),
-            },
-          ],
-        },
-        this.settings.timeoutMs,
-      );
-      return response.topics.every((t) => t.partitions.every((p) => p.errorCode === KafkaErrorCode.NONE));
-    } catch {
-      return false; // the member seeks instead
-    }
+    const response = await call(
+      cluster,
+      await coordinatorOf(cluster, group),
+      OffsetCommit,
+      {
+        groupId: group,
+        generationIdOrMemberEpoch: -1,
+        memberId: '',
+        groupInstanceId: null,
+        retentionTimeMs: -1,
+        topics: [
+          {
+            name: topic,
+            partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({
+              partitionIndex,
+              committedOffset,
+              committedLeaderEpoch: -1,
+              committedMetadata: null,
+            })),
+          },
+        ],
+      },
+      this.settings.timeoutMs,
+    );
+    const code = response.topics.flatMap((t) => t.partitions.map((p) => p.errorCode)).find((c) => c !== KafkaErrorCode.NONE);
+    if (code !== undefined) throw brokerError(code, `committing offsets of group ${group} on ${topic}`);
   }
 
   reset(topics?: readonly string[]): Promise<void> {
