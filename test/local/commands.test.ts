@@ -233,7 +233,11 @@ describe('zps completion', () => {
       COMP_WORDS=(zps topics d); COMP_CWORD=2; _zps; echo "actions: \${COMPREPLY[*]}"
       COMP_WORDS=(zps topics describe ${t.slice(0, 10)}); COMP_CWORD=3; _zps; echo "described: \${COMPREPLY[*]}"
       COMP_WORDS=(zps topics --prop); COMP_CWORD=2; _zps; echo "properties: \${COMPREPLY[*]}"
-      COMP_WORDS=(zps topics -F completions/zps.ba); COMP_CWORD=3; _zps; echo "file: \${COMPREPLY[*]}"`;
+      COMP_WORDS=(zps topics -F completions/zps.ba); COMP_CWORD=3; _zps; echo "file: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps groups re); COMP_CWORD=2; _zps; echo "group actions: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps groups reset g --to-e); COMP_CWORD=4; _zps; echo "reset flags: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps groups reset g --topic ${t.slice(0, 10)}); COMP_CWORD=5; _zps; echo "reset topics: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps cl); COMP_CWORD=1; _zps; echo "cluster: \${COMPREPLY[*]}"`;
     // as installed: a `zps` on the PATH
     const bin = mkdtempSync(join(tmpdir(), 'zps-bin-'));
     symlinkSync(ZPS_BIN, join(bin, 'zps'));
@@ -250,5 +254,9 @@ describe('zps completion', () => {
     expect(result.stdout).toContain(`described: ${t}`);
     expect(result.stdout).toContain('properties: --properties --property');
     expect(result.stdout).toContain('file: completions/zps.bash');
+    expect(result.stdout).toContain('group actions: reset');
+    expect(result.stdout).toContain('reset flags: --to-earliest');
+    expect(result.stdout).toContain(`reset topics: ${t}`);
+    expect(result.stdout).toContain('cluster: cluster');
   });
 });
