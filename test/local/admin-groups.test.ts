@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { consumerGroups, describedOffsets } from '../helpers/clients.js';
 import { kafkaListenerDaemon } from '../helpers/kafka-listener-daemon.js';
 import { unique, waitFor } from '../helpers/wait.js';
-import { RunningZps, zps } from '../helpers/zps.js';
+import { collect, RunningZps, spawnZpsOnTty, zps } from '../helpers/zps.js';
 
 const listener = kafkaListenerDaemon();
 const run = (args: string[], input?: string) => zps(listener.socket(), args, { input, timeoutMs: 60_000 });
@@ -64,6 +64,26 @@ describe('zps groups reset and delete on the daemon', () => {
       ]),
     );
   }, 120_000);
+
+  it('on a terminal the plan is a table, and says nothing changed', async () => {
+    const { topic, group } = await readByGroup();
+    const tty = await collect(spawnZpsOnTty(listener.socket(), ['groups', 'reset', group, '--topic', topic, '--to-offset', '1']));
+    expect(tty.code).toBe(0);
+    const shown = tty.stdout
+      .replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '')
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter(Boolean);
+    // the note is on stderr, the same terminal: in either order
+    const note = 'nothing changed: --execute applies the plan';
+    expect(shown).toContain(note);
+    expect(shown.filter((line) => line !== note)).toEqual([
+      `topic${' '.repeat(topic.length - 3)}partition  committed  new`,
+      `${topic}  0          3          1`,
+      `${topic}  1          1          1`,
+    ]);
+    expect(await committedByZps(group)).toEqual({ 0: 3, 1: 1 });
+  });
 
   it("kafka-consumer-groups' --reset-offsets --execute, --delete-offsets and --delete on the listener show in zps groups", async () => {
     const { topic, group } = await readByGroup();
