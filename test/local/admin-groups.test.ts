@@ -135,6 +135,10 @@ describe('zps groups reset and delete on the daemon', () => {
     expect(await run(['groups', 'reset', group, '--topic', topic])).toMatchObject({ code: 2 });
     expect((await run(['groups', 'reset', group, '--topic', topic, '--to-earliest', '--to-latest'])).stderr).toMatch(/^zps: name exactly one of --to-earliest/);
     expect(await run(['groups', 'reset', group, '--to-earliest'])).toMatchObject({ code: 2 });
+    expect(await run(['groups', 'rest', group])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^zps: unknown groups command 'rest': use describe, reset or delete\n/),
+    });
     expect(await run(['groups', 'reset', group, '--topic', topic, '--to-time', 'yesterday'])).toMatchObject({ code: 2 });
   }, 120_000);
 });

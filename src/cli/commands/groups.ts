@@ -13,7 +13,16 @@ export function register(program: Command, run: ActionRunner): void {
   const groups = program
     .command('groups')
     .description('list consumer groups with state, members, topics and lag; describe, reset or delete one')
-    .action(run(async (ctx) => list(ctx)));
+    .argument('[command...]', 'describe, reset or delete (none: list the groups)')
+    .usage('[options] [command]')
+    .action(
+      run(async (ctx, command) => {
+        // a subcommand runs its own action: an argument here is none of them
+        const [action] = command.args;
+        if (action !== undefined) throw usageError(`unknown groups command '${action}': use describe, reset or delete`);
+        return list(ctx);
+      }),
+    );
   groups
     .command('describe')
     .description('per partition the committed offset, the end and the lag, and each member with its partitions')
