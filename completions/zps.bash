@@ -15,15 +15,17 @@ _zps() {
   local cur prev words cword
   cur="${COMP_WORDS[COMP_CWORD]}"
   prev="${COMP_WORDS[COMP_CWORD-1]}"
-  local commands="publish consume count reset topics groups schemas daemon completion"
+  local commands="publish consume count reset topics groups schemas cluster daemon completion"
   local global="-e --env -b --brokers --bootstrap-server -r --schema-registry -g --group --socket --sasl-mechanism --sasl-token-command --tls --tls-ca --tls-cert --tls-key -F --properties -X --property --timeout --json --no-color --verbose -h --help -V --version"
   local command="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      publish|consume|count|reset|topics|groups|schemas|daemon|completion) command="${COMP_WORDS[i]}"; break ;;
+      publish|consume|count|reset|topics|groups|schemas|cluster|daemon|completion) command="${COMP_WORDS[i]}"; break ;;
     esac
   done
   case "$prev" in
+    --topic) COMPREPLY=($(compgen -W "$(_zps_topics)" -- "$cur")); return ;;
+    --to-offset|--to-time|--shift-by) return ;;
     -e|--env) COMPREPLY=($(compgen -W "local production" -- "$cur")); return ;;
     --sasl-mechanism) COMPREPLY=($(compgen -W "plain scram-sha-256 scram-sha-512 oauthbearer aws-msk-iam" -- "$cur")); return ;;
     -o|--offset) COMPREPLY=($(compgen -W "beginning end @-15m @-1h" -- "$cur")); return ;;
@@ -39,8 +41,9 @@ _zps() {
     count) flags="--expect --wait --regex" ;;
     reset) flags="-y --yes" ;;
     topics) flags="--all" ;;
-    groups) flags="" ;;
+    groups) flags="--topic --all-topics --to-earliest --to-latest --to-offset --to-time --shift-by -p --partition --execute -y --yes" ;;
     schemas) flags="--version" ;;
+    cluster) flags="" ;;
     daemon) flags="--retention-messages --retention-bytes --max-memory --kafka" ;;
     completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return ;;
     "") COMPREPLY=($(compgen -W "$commands $global" -- "$cur")); return ;;
@@ -54,8 +57,8 @@ _zps() {
   elif [[ "$command" == topics && "$prev" == describe ]]; then
     COMPREPLY=($(compgen -W "$(_zps_topics)" -- "$cur"))
   elif [[ "$command" == groups && "$prev" == groups ]]; then
-    COMPREPLY=($(compgen -W "describe" -- "$cur"))
-  elif [[ "$command" == groups && "$prev" == describe ]]; then
+    COMPREPLY=($(compgen -W "describe reset delete" -- "$cur"))
+  elif [[ "$command" == groups ]]; then
     COMPREPLY=($(compgen -W "$(_zps_groups)" -- "$cur"))
   elif [[ "$command" == schemas && "$prev" == schemas ]]; then
     COMPREPLY=($(compgen -W "$(_zps_subjects)" -- "$cur"))

@@ -11,7 +11,7 @@ function __zps_subjects
     zps schemas --timeout 500ms 2>/dev/null
 end
 
-set -l commands publish consume count reset topics groups schemas daemon completion
+set -l commands publish consume count reset topics groups schemas cluster daemon completion
 complete -c zps -f
 complete -c zps -n "not __fish_seen_subcommand_from $commands" -a "$commands"
 
@@ -68,9 +68,20 @@ complete -c zps -n "__fish_seen_subcommand_from count" -l expect -x -d 'expected
 complete -c zps -n "__fish_seen_subcommand_from count" -l wait -x -d 'wait for --expect'
 complete -c zps -n "__fish_seen_subcommand_from reset" -s y -l yes -d 'no confirmation'
 complete -c zps -n "__fish_seen_subcommand_from topics" -l all -d 'include internal topics'
-complete -c zps -n "__fish_seen_subcommand_from topics groups; and not __fish_seen_subcommand_from describe" -a describe
+complete -c zps -n "__fish_seen_subcommand_from topics; and not __fish_seen_subcommand_from describe" -a describe
 complete -c zps -n "__fish_seen_subcommand_from topics; and __fish_seen_subcommand_from describe" -a "(__zps_topics)"
-complete -c zps -n "__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from describe" -a "(__zps_groups)"
+complete -c zps -n "__fish_seen_subcommand_from groups; and not __fish_seen_subcommand_from describe reset delete" -a "describe reset delete"
+complete -c zps -n "__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from describe reset delete" -a "(__zps_groups)"
+complete -c zps -n "__fish_seen_subcommand_from groups" -l topic -x -a "(__zps_topics)" -d 'topic'
+complete -c zps -n "__fish_seen_subcommand_from groups" -l all-topics -d 'every topic the group committed on'
+complete -c zps -n "__fish_seen_subcommand_from groups" -l to-earliest -d 'reset to the first offset'
+complete -c zps -n "__fish_seen_subcommand_from groups" -l to-latest -d 'reset to the end'
+complete -c zps -n "__fish_seen_subcommand_from groups" -l to-offset -x -d 'reset to this offset'
+complete -c zps -n "__fish_seen_subcommand_from groups" -l to-time -x -d 'reset to the first offset at or after'
+complete -c zps -n "__fish_seen_subcommand_from groups" -l shift-by -x -d 'move the committed offset by'
+complete -c zps -n "__fish_seen_subcommand_from groups" -s p -l partition -x -d 'partition'
+complete -c zps -n "__fish_seen_subcommand_from groups" -l execute -d 'apply the reset'
+complete -c zps -n "__fish_seen_subcommand_from groups" -s y -l yes -d 'no confirmation'
 complete -c zps -n "__fish_seen_subcommand_from schemas" -a "(__zps_subjects)"
 complete -c zps -n "__fish_seen_subcommand_from schemas" -l version -x -a latest -d 'that version of the subject'
 complete -c zps -n "__fish_seen_subcommand_from daemon" -a "start stop status run"

@@ -44,7 +44,7 @@ _zps() {
   _arguments -C $global \
     '(- :)'{-h,--help}'[show help]' \
     '(- :)'{-V,--version}'[show version]' \
-    '1:command:(publish consume count reset topics groups schemas daemon completion)' \
+    '1:command:(publish consume count reset topics groups schemas cluster daemon completion)' \
     '*::arg:->args'
   case $state in
     args)
@@ -71,9 +71,15 @@ _zps() {
         topics)
           _arguments $global '--all[include internal topics]' '1:action:(describe)' '2:topic:_zps_topics' ;;
         groups)
-          _arguments $global '1:action:(describe)' '2:group:_zps_groups' ;;
+          _arguments $global '*--topic[topic]:topic:_zps_topics' '--all-topics[every topic the group committed on]' \
+            '--to-earliest[reset to the first offset]' '--to-latest[reset to the end]' '--to-offset[reset to this offset]:n:' \
+            '--to-time[reset to the first offset at or after]:time:' '--shift-by[move the committed offset by]:n:' \
+            '*'{-p,--partition}'[partition]:n:' '--execute[apply the reset]' '(-y --yes)'{-y,--yes}'[no confirmation]' \
+            '1:action:(describe reset delete)' '*:group:_zps_groups' ;;
         schemas)
           _arguments $global '--version[that version of the subject]:version:(latest)' '1:subject:_zps_subjects' ;;
+        cluster)
+          _arguments $global ;;
         daemon)
           _arguments $global '--retention-messages[messages per partition]:n:' '--retention-bytes[bytes per partition]:size:' \
             '--max-memory[memory cap]:size:' '--kafka[also answer Kafka clients on a loopback address]::address:' '1:action:(start stop status run)' ;;

@@ -44,6 +44,9 @@ const APIS = {
   InitProducerId: [0, 4],
   OffsetForLeaderEpoch: [2, 4],
   DescribeConfigs: [1, 4],
+  DeleteGroups: [0, 2],
+  OffsetDelete: [0, 0],
+  DescribeCluster: [0, 1],
 };
 
 /** The generated files, relative to the repository. */

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { CliContext, type ToolsBuilder } from './context.js';
 import type { Io } from './io.js';
+import * as cluster from './commands/cluster.js';
 import * as completion from './commands/completion.js';
 import * as consume from './commands/consume.js';
 import * as count from './commands/count.js';
@@ -90,7 +91,7 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
         await ctx.close();
       }
     };
-  for (const module of [publish, consume, count, reset, topics, groups, schemas, daemon, completion]) module.register(program, run);
+  for (const module of [publish, consume, count, reset, topics, groups, schemas, cluster, daemon, completion]) module.register(program, run);
   leaveSchemasVersionFlag(program);
   // each command's usage errors point to its own help
   for (const command of commandsUnder(program)) {

@@ -133,6 +133,22 @@ export class DaemonClient implements BrokerService {
     await this.call('reset', topics === undefined ? [] : [topics]);
   }
 
+  async setCommittedOffsets(group: string, topic: string, offsets: Position[]) {
+    await this.call('setCommittedOffsets', [group, topic, offsets]);
+  }
+
+  async deleteGroup(group: string) {
+    await this.call('deleteGroup', [group]);
+  }
+
+  async deleteGroupOffsets(group: string, topic: string) {
+    await this.call('deleteGroupOffsets', [group, topic]);
+  }
+
+  cluster() {
+    return this.call('cluster', []);
+  }
+
   join(group: string, topic: string, start: StartOffset) {
     return this.call('join', [group, topic, start]);
   }

@@ -17,9 +17,9 @@ import type { Position } from '../memory/service.js';
 import type { GroupInfo, PartitionOffsets } from '../pubsub/driver.js';
 import type { ErrorCode, ErrorReason } from '../pubsub/errors.js';
 import type { AckRun } from '../records/record-batch.js';
-import type { StartOffset, TopicSummary } from '../pubsub/types.js';
+import type { ClusterDescription, StartOffset, TopicSummary } from '../pubsub/types.js';
 
-export const PROTOCOL_VERSION = 8;
+export const PROTOCOL_VERSION = 9;
 
 /** Larger frames close the connection: no legitimate batch comes near it. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -75,6 +75,10 @@ export interface Operations {
   listGroups: { args: []; result: string[] };
   describeGroup: { args: [group: string]; result: GroupInfo | null };
   reset: { args: [topics?: string[]]; result: null };
+  setCommittedOffsets: { args: [group: string, topic: string, offsets: Position[]]; result: null };
+  deleteGroup: { args: [group: string]; result: null };
+  deleteGroupOffsets: { args: [group: string, topic: string]; result: null };
+  cluster: { args: []; result: ClusterDescription };
   join: { args: [group: string, topic: string, start: StartOffset]; result: string };
   poll: { args: [memberId: string, commits: Position[], wait: WireWait]; result: { batches: EncodedBatch[]; revoked: number[]; positions: Position[] } };
   release: { args: [memberId: string, commits: Position[], partitions: number[]]; result: null };

@@ -2,7 +2,7 @@ import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { MemoryBroker } from '../memory/broker.js';
 import type { PartitionSlice } from '../memory/log-slice.js';
-import { InProcessService } from '../memory/service.js';
+import { InProcessService, localCluster } from '../memory/service.js';
 import { ZpsError } from '../pubsub/errors.js';
 import { VERSION } from '../version.js';
 import {
@@ -146,6 +146,19 @@ export class DaemonServer {
       await this.service.reset(topics);
       return null;
     },
+    setCommittedOffsets: async ([group, topic, offsets]) => {
+      await this.service.setCommittedOffsets(group, topic, offsets);
+      return null;
+    },
+    deleteGroup: async ([group]) => {
+      await this.service.deleteGroup(group);
+      return null;
+    },
+    deleteGroupOffsets: async ([group, topic]) => {
+      await this.service.deleteGroupOffsets(group, topic);
+      return null;
+    },
+    cluster: async () => localCluster(this.service.broker.clusterId, this.socketPath, this.kafkaAddress),
     join: async ([group, topic, start], { connection }) => {
       const member = await this.service.join(group, topic, start);
       connection.members.add(member);

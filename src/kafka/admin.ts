@@ -78,6 +78,11 @@ export class KafkaAdmin {
     );
   }
 
+  /** Deletes the group; Kafka refuses one with members (NON_EMPTY_GROUP). */
+  async deleteGroup(group: string): Promise<void> {
+    await this.run(`delete group ${group}`, (admin) => admin.deleteGroups([group]));
+  }
+
   /** Deletes every record up to the end offsets of the named topics; the topics and their offsets stay. */
   async reset(topics?: readonly string[]): Promise<void> {
     if (!topics || topics.length === 0) throw usageError('name the topics to reset: outside local mode zps never resets everything');

@@ -3,15 +3,15 @@ import { Lazy } from '../pubsub/lazy.js';
 import { startingOffsets } from '../pubsub/offsets.js';
 import { Partitioner } from '../pubsub/partitioner.js';
 import type { AckRun, RecordBatch } from '../records/record-batch.js';
-import type { StartOffset } from '../pubsub/types.js';
+import type { ClusterDescription, StartOffset } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
 import { KafkaAdmin } from './admin.js';
 import { createKafka, kafkaError, withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 import { KafkaGroupMember } from './group-member.js';
 import { KafkaFetcher } from './fetcher.js';
-import { call, coordinatorOf, createCluster, type Cluster } from './internals.js';
+import { anyBroker, call, callBroker, coordinatorOf, createCluster, type Cluster } from './internals.js';
 import { KafkaErrorCode } from '../wire/kafka/errors.js';
-import { OffsetCommit } from '../wire/kafka/messages.js';
+import { brokerError, Metadata, OffsetCommit, OffsetDelete } from '../wire/kafka/messages.js';
 import { KafkaProducer } from './producer.js';
 import { describeTopicFor } from './topic-metadata.js';
 
@@ -135,43 +135,93 @@ export class KafkaDriver implements Driver {
     return this.admin.describeGroup(group);
   }
 
+  // administration: groups and cluster
+
+  /** Kafka refuses an admin's commit while the group has members (kafkajs's setOffsets would join the group, slowly). */
+  setCommittedOffsets(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<void> {
+    return withDeadline(this.settings, `set offsets of group ${group}`, () => this.commitAsAdmin(group, topic, offsets), topic);
+  }
+
+  deleteGroup(group: string): Promise<void> {
+    return this.admin.deleteGroup(group);
+  }
+
+  /** Kafka's OffsetDelete (kafkajs has none), sent to the group's coordinator for the partitions the group committed. */
+  async deleteGroupOffsets(group: string, topic: string): Promise<void> {
+    const partitions = [...(await this.admin.committedOffsets(group, topic)).keys()];
+    if (partitions.length === 0) return;
+    await withDeadline(this.settings, `delete offsets on ${topic} of group ${group}`, async () => {
+      const cluster = await this.cluster.get();
+      const response = await call(
+        cluster,
+        await coordinatorOf(cluster, group),
+        OffsetDelete,
+        { groupId: group, topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }] },
+        this.settings.timeoutMs,
+      );
+      const code = [response.errorCode, ...response.topics.flatMap((t) => t.partitions.map((p) => p.errorCode))].find((c) => c !== KafkaErrorCode.NONE);
+      if (code !== undefined) throw brokerError(code, `deleting offsets on ${topic} of group ${group}`);
+    });
+  }
+
+  /** From Metadata (kafkajs's describeCluster leaves out the racks). */
+  async describeCluster(): Promise<ClusterDescription> {
+    return withDeadline(this.settings, 'describe the cluster', async () => {
+      const metadata = await callBroker(
+        await anyBroker(await this.cluster.get()),
+        Metadata,
+        { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false },
+        this.settings.timeoutMs,
+      );
+      return {
+        clusterId: metadata.clusterId ?? '',
+        controller: metadata.controllerId,
+        brokers: metadata.brokers.map((b) => ({ id: b.nodeId, address: `${b.host}:${b.port}`, rack: b.rack })).sort((a, b) => a.id - b.id),
+      };
+    });
+  }
+
   /**
    * Commits offsets for a group as a client outside it may (generation -1): accepted while the
    * group has no member running. Resolves whether every offset was committed.
    */
-  private async commitWithoutMembership(group: string, topic: string, offsets: Map<number, number>): Promise<boolean> {
-    if (offsets.size === 0) return true;
+  private async commitWithoutMembership(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<boolean> {
+    return this.commitAsAdmin(group, topic, offsets).then(
+      () => true,
+      () => false, // the member seeks instead
+    );
+  }
+
+  /** The OffsetCommit an admin sends (generation -1, no member id: Kafka's own tools' reset); throws the first partition's error. */
+  private async commitAsAdmin(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<void> {
+    if (offsets.size === 0) return;
     const cluster = await this.cluster.get();
-    try {
-      const coordinator = await coordinatorOf(cluster, group);
-      const response = await call(
-        cluster,
-        coordinator,
-        OffsetCommit,
-        {
-          groupId: group,
-          generationIdOrMemberEpoch: -1,
-          memberId: '',
-          groupInstanceId: null,
-          retentionTimeMs: -1,
-          topics: [
-            {
-              name: topic,
-              partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({
-                partitionIndex,
-                committedOffset,
-                committedLeaderEpoch: -1,
-                committedMetadata: null,
-              })),
-            },
-          ],
-        },
-        this.settings.timeoutMs,
-      );
-      return response.topics.every((t) => t.partitions.every((p) => p.errorCode === KafkaErrorCode.NONE));
-    } catch {
-      return false; // the member seeks instead
-    }
+    const response = await call(
+      cluster,
+      await coordinatorOf(cluster, group),
+      OffsetCommit,
+      {
+        groupId: group,
+        generationIdOrMemberEpoch: -1,
+        memberId: '',
+        groupInstanceId: null,
+        retentionTimeMs: -1,
+        topics: [
+          {
+            name: topic,
+            partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({
+              partitionIndex,
+              committedOffset,
+              committedLeaderEpoch: -1,
+              committedMetadata: null,
+            })),
+          },
+        ],
+      },
+      this.settings.timeoutMs,
+    );
+    const code = response.topics.flatMap((t) => t.partitions.map((p) => p.errorCode)).find((c) => c !== KafkaErrorCode.NONE);
+    if (code !== undefined) throw brokerError(code, `committing offsets of group ${group} on ${topic}`);
   }
 
   reset(topics?: readonly string[]): Promise<void> {

@@ -5,7 +5,7 @@ import type { BrokerService } from '../memory/service.js';
 import { Lazy } from '../pubsub/lazy.js';
 import type { Driver, GroupMember, PollResult, TopicInfo, WaitOptions, GroupInfo } from '../pubsub/driver.js';
 import type { RecordBatch } from '../records/record-batch.js';
-import type { StartOffset } from '../pubsub/types.js';
+import type { ClusterDescription, StartOffset } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
 
 /**
@@ -90,6 +90,24 @@ export class LocalDriver implements Driver {
 
   async describeGroup(group: string): Promise<GroupInfo | undefined> {
     return (await (await this.service()).describeGroup(group)) ?? undefined;
+  }
+
+  // administration: groups and cluster
+
+  async setCommittedOffsets(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<void> {
+    await (await this.service()).setCommittedOffsets(group, topic, [...offsets]);
+  }
+
+  async deleteGroup(group: string): Promise<void> {
+    await (await this.service()).deleteGroup(group);
+  }
+
+  async deleteGroupOffsets(group: string, topic: string): Promise<void> {
+    await (await this.service()).deleteGroupOffsets(group, topic);
+  }
+
+  async describeCluster(): Promise<ClusterDescription> {
+    return (await this.service()).cluster();
   }
 
   async reset(topics?: readonly string[]): Promise<void> {

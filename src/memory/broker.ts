@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ZpsError, usageError } from '../pubsub/errors.js';
 import { checkBatchRecord, validateTopicName } from '../pubsub/limits.js';
 import { formatBytes } from '../pubsub/wording.js';
@@ -77,6 +78,8 @@ export class MemoryBroker {
   /** Where records that name no partition go: the one place every producer's keyless records round robin. */
   private readonly partitioner = new Partitioner();
   readonly limits: BrokerLimits;
+  /** Told to Kafka clients and by `zps cluster`: one per broker, so per daemon run (22 characters of base64url, as Kafka's). */
+  readonly clusterId = randomBytes(16).toString('base64url');
 
   constructor(limits: Partial<BrokerLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };

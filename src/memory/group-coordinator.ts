@@ -5,7 +5,7 @@
  * one store of committed offsets; the broker keeps the logs. A group has members on one door at a
  * time: the first to join decides until its members are gone.
  */
-import { ZpsError } from '../pubsub/errors.js';
+import { ZpsError, activeGroupError } from '../pubsub/errors.js';
 import type { GroupInfo, PartitionOffsets, PollResult } from '../pubsub/driver.js';
 import { validateTopicName } from '../pubsub/limits.js';
 import { startingOffsets } from '../pubsub/offsets.js';
@@ -121,6 +121,48 @@ export class GroupCoordinator {
     if (!described) return undefined;
     const { group, state, members, committed } = described;
     return { group, state, members: members.map(({ id, clientId, host, partitions }) => ({ id, clientId, host, partitions })), committed };
+  }
+
+  // Administration: a group changed from outside it (zps groups reset and delete, Kafka's admin APIs).
+
+  /** Sets the group's offsets on the topic, as an admin does: only while no member is in the group. */
+  setOffsets(groupName: string, topicName: string, offsets: Offsets): void {
+    this.mustBeInactive(groupName, 'set offsets of');
+    this.commitOffsets(groupName, topicName, offsets);
+  }
+
+  /** Deletes the group and its offsets; a missing group is not-found, one with members refused. */
+  deleteGroup(groupName: string): void {
+    this.mustExist(groupName);
+    this.mustBeInactive(groupName, 'delete');
+    this.groups.delete(groupName);
+  }
+
+  /** Deletes the group's offsets on the topic (only of `partitions` when given); refused while the group has members. */
+  deleteOffsets(groupName: string, topicName: string, partitions?: readonly number[]): void {
+    const group = this.mustExist(groupName);
+    this.mustBeInactive(groupName, `delete offsets on ${topicName} of`);
+    if (partitions) for (const partition of partitions) group.forgetPartition(topicName, partition);
+    else group.forgetTopic(topicName);
+    if (group.isEmpty) this.groups.delete(groupName);
+  }
+
+  /** Whether the group has members on either door. */
+  isActive(groupName: string): boolean {
+    const group = this.groups.get(groupName);
+    return group !== undefined && (group.hasLocalMembers || group.hasKafkaMembers);
+  }
+
+  private mustExist(groupName: string): Group {
+    const group = this.groups.get(groupName);
+    if (!group || group.isEmpty) throw new ZpsError(`group ${groupName} does not exist`, { code: 'not-found' });
+    return group;
+  }
+
+  /** Refuses to change a group its members are reading: they would not see the change (Kafka refuses too). */
+  private mustBeInactive(groupName: string, action: string): void {
+    const members = this.describe(groupName)?.members ?? [];
+    if (members.length > 0) throw activeGroupError(groupName, action, members);
   }
 
   // zps's own consumers (the daemon's protocol).

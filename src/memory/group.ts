@@ -70,6 +70,14 @@ export class Group {
     this.startAt.delete(topic);
   }
 
+  forgetPartition(topic: string, partition: number): void {
+    for (const offsets of [this.committed, this.startAt]) {
+      const ofTopic = offsets.get(topic);
+      ofTopic?.delete(partition);
+      if (ofTopic?.size === 0) offsets.delete(topic);
+    }
+  }
+
   get hasLocalMembers(): boolean {
     return this.subscriptions.size > 0;
   }

@@ -1,6 +1,6 @@
 import type { GroupInfo, PartitionOffsets, PartitionRecords, PollResult, WaitOptions } from '../pubsub/driver.js';
 import type { AckRun, RecordBatch } from '../records/record-batch.js';
-import type { StartOffset, TopicSummary } from '../pubsub/types.js';
+import type { ClusterDescription, StartOffset, TopicSummary } from '../pubsub/types.js';
 import type { BrokerStats, MemoryBroker } from './broker.js';
 import type { PartitionSlice } from './log-slice.js';
 import { longPoll } from './long-poll.js';
@@ -25,6 +25,12 @@ export interface BrokerService {
   listGroups(): Promise<string[]>;
   describeGroup(group: string): Promise<GroupInfo | null>;
   reset(topics?: string[]): Promise<void>;
+  // administration: groups and cluster
+  setCommittedOffsets(group: string, topic: string, offsets: Position[]): Promise<void>;
+  deleteGroup(group: string): Promise<void>;
+  deleteGroupOffsets(group: string, topic: string): Promise<void>;
+  /** The broker as one node; the daemon tells its socket and Kafka listener. */
+  cluster(): Promise<ClusterDescription>;
   join(group: string, topic: string, start: StartOffset): Promise<string>;
   /** Commits `commits` first, then long-polls the member's partitions. */
   poll(memberId: string, commits: Position[], options: WaitOptions): Promise<PollResult>;
@@ -88,6 +94,22 @@ export class InProcessService implements BrokerService {
     this.broker.reset(topics);
   }
 
+  async setCommittedOffsets(group: string, topic: string, offsets: Position[]) {
+    this.broker.groups.setOffsets(group, topic, offsets);
+  }
+
+  async deleteGroup(group: string) {
+    this.broker.groups.deleteGroup(group);
+  }
+
+  async deleteGroupOffsets(group: string, topic: string) {
+    this.broker.groups.deleteOffsets(group, topic);
+  }
+
+  async cluster(): Promise<ClusterDescription> {
+    return localCluster(this.broker.clusterId, 'in-process', null);
+  }
+
   async join(group: string, topic: string, start: StartOffset) {
     return this.broker.groups.join(group, topic, start);
   }
@@ -125,6 +147,11 @@ export class InProcessService implements BrokerService {
   }
 
   async close() {}
+}
+
+/** The memory broker as a cluster of one node, the controller, at `address` (the daemon's socket). */
+export function localCluster(clusterId: string, address: string, kafka: string | null): ClusterDescription {
+  return { clusterId, controller: 0, brokers: [{ id: 0, address, rack: null, kafka }] };
 }
 
 function asRecords(slices: PartitionSlice[]): PartitionRecords[] {

@@ -1,7 +1,17 @@
 import type { Driver, PartitionOffsets } from './driver.js';
-import { usageError } from './errors.js';
+import { ZpsError, activeGroupError, usageError } from './errors.js';
 import { validateTopicName } from './limits.js';
-import type { Admin, GroupDescription, GroupSummary, TopicDescription, TopicSummary } from './types.js';
+import type {
+  Admin,
+  ClusterDescription,
+  GroupDescription,
+  GroupSummary,
+  OffsetResetOptions,
+  OffsetResetPlan,
+  OffsetTarget,
+  TopicDescription,
+  TopicSummary,
+} from './types.js';
 
 /** Messages a partition holds. */
 const held = (p: PartitionOffsets) => p.end - p.start;
@@ -109,5 +119,74 @@ export class DriverAdmin implements Admin {
   async reset(topics?: string[]): Promise<void> {
     topics?.forEach(validateTopicName);
     await (await this.driver()).reset(topics);
+  }
+
+  // administration: groups and cluster
+
+  /**
+   * As Kafka's kafka-consumer-groups --reset-offsets: the named topics' partitions (or `partitions`
+   * of them), or with no topics the partitions the group committed; each new offset within the
+   * partition's [start, end]. Applied only with `execute`, and only while the group has no member.
+   */
+  async resetGroupOffsets(group: string, options: OffsetResetOptions): Promise<OffsetResetPlan[]> {
+    options.topics?.forEach(validateTopicName);
+    const driver = await this.driver();
+    const info = await driver.describeGroup(group);
+    if (info && info.members.length > 0) throw activeGroupError(group, 'reset offsets of', info.members);
+    const committed = new Map((info?.committed ?? []).map((c) => [`${c.topic}/${c.partition}`, c.offset]));
+    const topics = options.topics ?? [...new Set(info?.committed.map((c) => c.topic))].sort();
+    const plan: OffsetResetPlan[] = [];
+    for (const topic of topics) {
+      const offsets = await driver.listOffsets(topic, options.to.kind === 'time' ? options.to.timestamp : undefined);
+      if (!offsets) throw new ZpsError(`cannot reset offsets of group ${group}: topic ${topic} does not exist`, { code: 'not-found' });
+      for (const partition of options.partitions ?? []) {
+        if (!offsets.some((p) => p.partition === partition)) throw usageError(`topic ${topic} has no partition ${partition} (it has ${offsets.length})`);
+      }
+      for (const p of offsets) {
+        const now = committed.get(`${topic}/${p.partition}`) ?? null;
+        if (options.partitions ? !options.partitions.includes(p.partition) : !options.topics && now === null) continue;
+        const wanted = targetOffset(options.to, p, now, `${topic}/${p.partition}`);
+        plan.push({ topic, partition: p.partition, committed: now, offset: Math.min(Math.max(wanted, p.start), p.end) });
+      }
+    }
+    if (options.execute) {
+      for (const topic of topics) {
+        const offsets = new Map(plan.filter((p) => p.topic === topic).map((p) => [p.partition, p.offset]));
+        if (offsets.size > 0) await driver.setCommittedOffsets(group, topic, offsets);
+      }
+    }
+    return plan;
+  }
+
+  async deleteGroup(group: string, options: { topic?: string } = {}): Promise<void> {
+    if (options.topic !== undefined) validateTopicName(options.topic);
+    const driver = await this.driver();
+    const info = await driver.describeGroup(group);
+    if (!info) throw new ZpsError(`group ${group} does not exist`, { code: 'not-found' });
+    if (info.members.length > 0) throw activeGroupError(group, options.topic === undefined ? 'delete' : `delete offsets on ${options.topic} of`, info.members);
+    if (options.topic === undefined) await driver.deleteGroup(group);
+    else await driver.deleteGroupOffsets(group, options.topic);
+  }
+
+  async cluster(): Promise<ClusterDescription> {
+    return (await this.driver()).describeCluster();
+  }
+}
+
+/** The offset a reset asks for, before it is brought within the partition's offsets. */
+function targetOffset(to: OffsetTarget, offsets: PartitionOffsets, committed: number | null, partition: string): number {
+  switch (to.kind) {
+    case 'earliest':
+      return offsets.start;
+    case 'latest':
+      return offsets.end;
+    case 'offset':
+      return to.offset;
+    case 'time':
+      return offsets.atTime ?? offsets.end;
+    case 'shift':
+      // as Kafka's tool: a shift is from the committed offset, which the partition must have
+      if (committed === null) throw new ZpsError(`cannot shift the offset of ${partition}: the group has no committed offset there`);
+      return committed + to.by;
   }
 }

@@ -8,7 +8,7 @@
  * Errors are ZpsErrors with a code; `retriable` ones (a connection lost) may succeed when tried again.
  */
 import type { AckRun, RecordBatch } from '../records/record-batch.js';
-import type { StartOffset } from './types.js';
+import type { ClusterDescription, StartOffset } from './types.js';
 import type { DeliveredRecord } from '../records/record.js';
 
 /** What a driver knows of a topic. */
@@ -156,6 +156,20 @@ export interface Driver {
 
   /** The group's state, members and committed offsets; undefined when there is no such group. */
   describeGroup(group: string): Promise<GroupInfo | undefined>;
+
+  // administration: groups and cluster
+
+  /** Sets the group's committed offsets on the topic; refused while the group has active members. */
+  setCommittedOffsets(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<void>;
+
+  /** Deletes the group (its offsets, every topic); refused while it has active members. */
+  deleteGroup(group: string): Promise<void>;
+
+  /** Deletes the group's committed offsets on the topic (Kafka's OffsetDelete); refused while members read it. */
+  deleteGroupOffsets(group: string, topic: string): Promise<void>;
+
+  /** The cluster's id, brokers and controller. */
+  describeCluster(): Promise<ClusterDescription>;
 
   /**
    * Deletes messages: the named topics' records and their groups' offsets (Kafka: the records up to

@@ -75,6 +75,14 @@ export function timeoutError(message: string): ZpsError {
   return new ZpsError(message, { code: 'timeout' });
 }
 
+/** The refusal to change a group with members, naming them as `zps groups describe` does. */
+export function activeGroupError(groupName: string, action: string, members: ReadonlyArray<{ id: string; clientId: string; host: string }>): ZpsError {
+  const named = members.map((m) => `${m.id} (${m.clientId}@${m.host})`).join(', ');
+  return new ZpsError(`cannot ${action} group ${groupName}: it has active members: ${named}`, {
+    hint: 'stop its consumers first: a group is changed only while it has no member',
+  });
+}
+
 export function isZpsError(error: unknown): error is ZpsError {
   return error instanceof ZpsError;
 }

@@ -161,6 +161,38 @@ export interface GroupDescription {
   members: Array<{ id: string; clientId: string; host: string; partitions: Array<{ topic: string; partitions: number[] }> }>;
 }
 
+/** Where `groups reset` moves a group's offsets (Kafka's --to-earliest, --to-latest, --to-offset, --to-datetime, --shift-by). */
+export type OffsetTarget =
+  | { kind: 'earliest' }
+  | { kind: 'latest' }
+  | { kind: 'offset'; offset: number }
+  | { kind: 'time'; timestamp: number }
+  | { kind: 'shift'; by: number };
+
+export interface OffsetResetOptions {
+  /** These topics (every partition, or `partitions`); none: the topics the group has committed offsets on. */
+  topics?: readonly string[];
+  to: OffsetTarget;
+  partitions?: readonly number[];
+  /** Apply the plan; without, only tell it. */
+  execute?: boolean;
+}
+
+/** One partition of a reset's plan: its committed offset now (null: none) and the new one, within [start, end]. */
+export interface OffsetResetPlan {
+  topic: string;
+  partition: number;
+  committed: number | null;
+  offset: number;
+}
+
+export interface ClusterDescription {
+  clusterId: string;
+  controller: number;
+  /** Kafka: host:port of each broker; local: the daemon's socket, and its Kafka listener's address (null without one). */
+  brokers: Array<{ id: number; address: string; rack: string | null; kafka?: string | null }>;
+}
+
 export interface Admin {
   /** Creates the topic with that many partitions; an existing topic is left as it is. */
   createTopic(topic: string, options: { partitions: number }): Promise<void>;
@@ -177,6 +209,15 @@ export interface Admin {
   describeGroup(group: string): Promise<GroupDescription | undefined>;
   /** Drops the topics' messages and groups' offsets; no topic: everything (local only). */
   reset(topics?: string[]): Promise<void>;
+
+  // administration: groups and cluster
+
+  /** The plan of moving the group's offsets, applied with `execute`; refused while the group has active members. */
+  resetGroupOffsets(group: string, options: OffsetResetOptions): Promise<OffsetResetPlan[]>;
+  /** Deletes the group, or with `topic` only its committed offsets on that topic; refused while it has active members. */
+  deleteGroup(group: string, options?: { topic?: string }): Promise<void>;
+  /** The cluster's id, brokers and controller. */
+  cluster(): Promise<ClusterDescription>;
 }
 
 /** The application API: publishers, consumers, and topic administration. */

@@ -41,3 +41,21 @@ export function kafkaTool(mainClass: string, args: string[], timeoutMs = 60_000)
   if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+const CONSUMER_GROUP_COMMAND = 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand';
+
+/** Kafka's kafka-consumer-groups (ConsumerGroupCommand) against `bootstrap`. */
+export function consumerGroups(bootstrap: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
+  return kafkaTool(CONSUMER_GROUP_COMMAND, ['--bootstrap-server', bootstrap, ...args]);
+}
+
+/** The group's committed offsets on the topic as kafka-consumer-groups --describe tells them: partition → offset (null: '-'). */
+export function describedOffsets(bootstrap: string, group: string, topic: string): Map<number, number | null> {
+  const described = consumerGroups(bootstrap, ['--describe', '--group', group]);
+  if (described.code !== 0) throw new Error(`kafka-consumer-groups --describe failed: ${described.stderr}`);
+  const rows = described.stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cells) => cells[0] === group && cells[1] === topic);
+  return new Map(rows.map((cells) => [Number(cells[2]), cells[3] === '-' ? null : Number(cells[3])]));
+}

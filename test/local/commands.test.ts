@@ -235,7 +235,11 @@ describe('zps completion', () => {
       COMP_WORDS=(zps topics --prop); COMP_CWORD=2; _zps; echo "properties: \${COMPREPLY[*]}"
       COMP_WORDS=(zps topics -F completions/zps.ba); COMP_CWORD=3; _zps; echo "file: \${COMPREPLY[*]}"
       COMP_WORDS=(zps publish t --key-s); COMP_CWORD=3; _zps; echo "key schema: \${COMPREPLY[*]}"
-      COMP_WORDS=(zps schemas s --version l); COMP_CWORD=4; _zps; echo "schema version: \${COMPREPLY[*]}"`;
+      COMP_WORDS=(zps schemas s --version l); COMP_CWORD=4; _zps; echo "schema version: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps groups re); COMP_CWORD=2; _zps; echo "group actions: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps groups reset g --to-e); COMP_CWORD=4; _zps; echo "reset flags: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps groups reset g --topic ${t.slice(0, 10)}); COMP_CWORD=5; _zps; echo "reset topics: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps cl); COMP_CWORD=1; _zps; echo "cluster: \${COMPREPLY[*]}"`;
     // as installed: a `zps` on the PATH
     const bin = mkdtempSync(join(tmpdir(), 'zps-bin-'));
     symlinkSync(ZPS_BIN, join(bin, 'zps'));
@@ -254,5 +258,9 @@ describe('zps completion', () => {
     expect(result.stdout).toContain('file: completions/zps.bash');
     expect(result.stdout).toContain('key schema: --key-schema\n');
     expect(result.stdout).toContain('schema version: latest\n');
+    expect(result.stdout).toContain('group actions: reset');
+    expect(result.stdout).toContain('reset flags: --to-earliest');
+    expect(result.stdout).toContain(`reset topics: ${t}`);
+    expect(result.stdout).toContain('cluster: cluster');
   });
 });

@@ -245,4 +245,24 @@ describe('the group coordinator: both doors', () => {
     expect(broker.groups.describe('g')).toBeUndefined();
     expect(broker.groups.list()).toEqual([]);
   });
+
+  it("an admin's changes (set offsets, delete offsets of a partition, delete the group) wait until the group has no member on either door", async () => {
+    const broker = new MemoryBroker();
+    broker.createTopic('t', 2);
+    const id = await kafkaMember(broker, encodeAssignment([{ topic: 't', partitions: [0, 1] }]));
+    const refused = { message: `cannot set offsets of group g: it has active members: ${id} (c@/127.0.0.1)` };
+    expect(() => broker.groups.setOffsets('g', 't', [[0, 1]])).toThrow(refused.message);
+    expect(() => broker.groups.deleteGroup('g')).toThrow(/^cannot delete group g: it has active members/);
+    expect(broker.groups.isActive('g')).toBe(true);
+    broker.groups.classic('g')!.leave(id);
+    broker.groups.setOffsets('g', 't', [
+      [0, 1],
+      [1, 0],
+    ]);
+    broker.groups.deleteOffsets('g', 't', [0]);
+    expect(broker.groups.committed('g', 't')).toEqual([[1, 0]]);
+    broker.groups.deleteGroup('g');
+    expect(broker.groups.describe('g')).toBeUndefined();
+    expect(() => broker.groups.deleteGroup('g')).toThrow('group g does not exist');
+  });
 });

@@ -2,7 +2,8 @@
  * The group APIs of the Kafka listener, as a client of the broker's group coordinator
  * (memory/group-coordinator.ts, which keeps one door per group and the one offset store): the
  * coordinator's (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup), offsets
- * (OffsetCommit, OffsetFetch) and the tools' (DescribeGroups, ListGroups).
+ * (OffsetCommit, OffsetFetch) and the tools' (DescribeGroups, ListGroups, DeleteGroups, OffsetDelete,
+ * and DescribeCluster: the daemon as one broker).
  */
 import type { GroupCoordinator } from '../../memory/group-coordinator.js';
 import { KafkaErrorCode } from '../../wire/kafka/errors.js';
@@ -118,6 +119,49 @@ export function groupHandlers(listener: ListenerContext): Handlers {
         }),
       };
     },
+
+    // administration: groups and cluster
+
+    DeleteGroups: (request) => ({
+      throttleTimeMs: 0,
+      results: request.groupsNames.map((groupId) => {
+        if (groups.describe(groupId) === undefined) return { groupId, errorCode: KafkaErrorCode.GROUP_ID_NOT_FOUND };
+        if (groups.isActive(groupId)) return { groupId, errorCode: KafkaErrorCode.NON_EMPTY_GROUP };
+        groups.deleteGroup(groupId);
+        return { groupId, errorCode: KafkaErrorCode.NONE };
+      }),
+    }),
+
+    OffsetDelete: (request) => {
+      const { groupId, topics } = request;
+      const topLevel = groups.describe(groupId) === undefined ? KafkaErrorCode.GROUP_ID_NOT_FOUND : KafkaErrorCode.NONE;
+      const active = groups.isActive(groupId);
+      return {
+        throttleTimeMs: 0,
+        errorCode: topLevel,
+        topics:
+          topLevel !== KafkaErrorCode.NONE
+            ? []
+            : eachPartition(broker, topics, { topic: 'name', partition: 'partitionIndex' }, (topic, partitionIndex, at) => {
+                if (!at) return { partitionIndex, errorCode: KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+                // stricter than Kafka, which refuses only members subscribed to the topic
+                if (active) return { partitionIndex, errorCode: KafkaErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+                if (groups.describe(groupId)) groups.deleteOffsets(groupId, topic, [partitionIndex]);
+                return { partitionIndex, errorCode: KafkaErrorCode.NONE };
+              }),
+      };
+    },
+
+    DescribeCluster: (request) => ({
+      throttleTimeMs: 0,
+      errorCode: KafkaErrorCode.NONE,
+      errorMessage: null,
+      endpointType: request.endpointType,
+      clusterId: broker.clusterId,
+      controllerId: NODE_ID,
+      brokers: [listener.advertised, ...listener.moreNodes].map(({ host, port }, brokerId) => ({ brokerId, host, port, rack: null })),
+      clusterAuthorizedOperations: UNKNOWN_OPERATIONS,
+    }),
 
     DescribeGroups: (request) => ({
       throttleTimeMs: 0,

@@ -20,7 +20,6 @@ import { advertisedVersions } from './apis.js';
 import { FETCH_MAX_BYTES } from './fetch.js';
 import { type ListenerContext, type Handlers, LEADER_EPOCH, NODE_ID, leaderOf } from './handlers.js';
 
-const CLUSTER_ID = 'zps-local-daemon';
 /** Kafka's num.partitions: what an auto-created topic or CreateTopics with -1 gets. */
 const DEFAULT_PARTITIONS = 1;
 /** DescribeConfigs's resource type of the broker. */
@@ -109,7 +108,7 @@ export function topicHandlers(listener: ListenerContext): Handlers {
       return {
         throttleTimeMs: 0,
         brokers: [listener.advertised, ...listener.moreNodes].map(({ host, port }, nodeId) => ({ nodeId, host, port, rack: null })),
-        clusterId: CLUSTER_ID,
+        clusterId: broker.clusterId,
         controllerId: NODE_ID,
         topics,
         clusterAuthorizedOperations: -2_147_483_648,

@@ -1067,6 +1067,110 @@ export interface DescribeConfigsResponseResult {
   configs: DescribeConfigsResponseResourceResult[];
 }
 
+/** DeleteGroupsRequest v0-2 */
+export interface DeleteGroupsRequest {
+  /** The group names to delete. */
+  groupsNames: string[];
+}
+
+/** DeleteGroupsResponse v0-2 */
+export interface DeleteGroupsResponse {
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  throttleTimeMs: number;
+  /** The deletion results. */
+  results: DeleteGroupsResponseDeletableGroupResult[];
+}
+
+export interface DeleteGroupsResponseDeletableGroupResult {
+  /** The group id. */
+  groupId: string;
+  /** The deletion error, or 0 if the deletion succeeded. */
+  errorCode: number;
+}
+
+/** OffsetDeleteRequest v0-0 */
+export interface OffsetDeleteRequest {
+  /** The unique group identifier. */
+  groupId: string;
+  /** The topics to delete offsets for. */
+  topics: OffsetDeleteRequestTopic[];
+}
+
+export interface OffsetDeleteRequestPartition {
+  /** The partition index. */
+  partitionIndex: number;
+}
+
+export interface OffsetDeleteRequestTopic {
+  /** The topic name. */
+  name: string;
+  /** Each partition to delete offsets for. */
+  partitions: OffsetDeleteRequestPartition[];
+}
+
+/** OffsetDeleteResponse v0-0 */
+export interface OffsetDeleteResponse {
+  /** The top-level error code, or 0 if there was no error. */
+  errorCode: number;
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  throttleTimeMs: number;
+  /** The responses for each topic. */
+  topics: OffsetDeleteResponseTopic[];
+}
+
+export interface OffsetDeleteResponsePartition {
+  /** The partition index. */
+  partitionIndex: number;
+  /** The error code, or 0 if there was no error. */
+  errorCode: number;
+}
+
+export interface OffsetDeleteResponseTopic {
+  /** The topic name. */
+  name: string;
+  /** The responses for each partition in the topic. */
+  partitions: OffsetDeleteResponsePartition[];
+}
+
+/** DescribeClusterRequest v0-1 */
+export interface DescribeClusterRequest {
+  /** Whether to include cluster authorized operations. */
+  includeClusterAuthorizedOperations: boolean;
+  /** The endpoint type to describe. 1=brokers, 2=controllers. */
+  endpointType: number;
+}
+
+/** DescribeClusterResponse v0-1 */
+export interface DescribeClusterResponse {
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  throttleTimeMs: number;
+  /** The top-level error code, or 0 if there was no error. */
+  errorCode: number;
+  /** The top-level error message, or null if there was no error. */
+  errorMessage: string | null;
+  /** The endpoint type that was described. 1=brokers, 2=controllers. */
+  endpointType: number;
+  /** The cluster ID that responding broker belongs to. */
+  clusterId: string;
+  /** The ID of the controller broker. */
+  controllerId: number;
+  /** Each broker in the response. */
+  brokers: DescribeClusterResponseBroker[];
+  /** 32-bit bitfield to represent authorized operations for this cluster. */
+  clusterAuthorizedOperations: number;
+}
+
+export interface DescribeClusterResponseBroker {
+  /** The broker ID. */
+  brokerId: number;
+  /** The broker hostname. */
+  host: string;
+  /** The broker port. */
+  port: number;
+  /** The rack of the broker, or null if it has not been assigned to a rack. */
+  rack: string | null;
+}
+
 /** Each message by its name, as definitions.ts names its definition. */
 export interface MessageTypes {
   RequestHeader: RequestHeader;
@@ -1111,7 +1215,13 @@ export interface MessageTypes {
   OffsetForLeaderEpochResponse: OffsetForLeaderEpochResponse;
   DescribeConfigsRequest: DescribeConfigsRequest;
   DescribeConfigsResponse: DescribeConfigsResponse;
+  DeleteGroupsRequest: DeleteGroupsRequest;
+  DeleteGroupsResponse: DeleteGroupsResponse;
+  OffsetDeleteRequest: OffsetDeleteRequest;
+  OffsetDeleteResponse: OffsetDeleteResponse;
+  DescribeClusterRequest: DescribeClusterRequest;
+  DescribeClusterResponse: DescribeClusterResponse;
 }
 
 /** The APIs zps speaks. */
-export type ApiName = 'Produce' | 'Fetch' | 'ListOffsets' | 'Metadata' | 'OffsetCommit' | 'OffsetFetch' | 'FindCoordinator' | 'JoinGroup' | 'Heartbeat' | 'LeaveGroup' | 'SyncGroup' | 'DescribeGroups' | 'ListGroups' | 'ApiVersions' | 'CreateTopics' | 'DeleteTopics' | 'DeleteRecords' | 'InitProducerId' | 'OffsetForLeaderEpoch' | 'DescribeConfigs';
+export type ApiName = 'Produce' | 'Fetch' | 'ListOffsets' | 'Metadata' | 'OffsetCommit' | 'OffsetFetch' | 'FindCoordinator' | 'JoinGroup' | 'Heartbeat' | 'LeaveGroup' | 'SyncGroup' | 'DescribeGroups' | 'ListGroups' | 'ApiVersions' | 'CreateTopics' | 'DeleteTopics' | 'DeleteRecords' | 'InitProducerId' | 'OffsetForLeaderEpoch' | 'DescribeConfigs' | 'DeleteGroups' | 'OffsetDelete' | 'DescribeCluster';

@@ -37,6 +37,7 @@ export const Fetch = compileApi('Fetch', [4, 11], definitions.FetchRequest, defi
 export const OffsetCommit = compileApi('OffsetCommit', [2, 7], definitions.OffsetCommitRequest, definitions.OffsetCommitResponse);
 export const InitProducerId = compileApi('InitProducerId', [0, 1], definitions.InitProducerIdRequest, definitions.InitProducerIdResponse);
 export const Metadata = compileApi('Metadata', [4, 8], definitions.MetadataRequest, definitions.MetadataResponse);
+export const OffsetDelete = compileApi('OffsetDelete', [0, 0], definitions.OffsetDeleteRequest, definitions.OffsetDeleteResponse);
 export const DescribeConfigs = compileApi('DescribeConfigs', [1, 3], definitions.DescribeConfigsRequest, definitions.DescribeConfigsResponse);
 
 const ERROR_NAMES: Record<number, string> = Object.fromEntries(Object.entries(KafkaErrorCode).map(([name, code]) => [code, name]));
