@@ -44,6 +44,9 @@ const APIS = {
   InitProducerId: [0, 4],
   OffsetForLeaderEpoch: [2, 4],
   DescribeConfigs: [1, 4],
+  AlterConfigs: [0, 2],
+  CreatePartitions: [0, 3],
+  IncrementalAlterConfigs: [0, 1],
 };
 
 /** The generated files, relative to the repository. */

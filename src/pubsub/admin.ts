@@ -1,7 +1,11 @@
 import type { Driver, PartitionOffsets } from './driver.js';
-import { usageError } from './errors.js';
-import { validateTopicName } from './limits.js';
-import type { Admin, GroupDescription, GroupSummary, TopicDescription, TopicSummary } from './types.js';
+import { ZpsError, usageError } from './errors.js';
+import { partitionsOnlyGrow, validateTopicName } from './limits.js';
+import type { Admin, GroupDescription, GroupSummary, NewTopic, TopicChange, TopicDescription, TopicSummary } from './types.js';
+
+function checkCount(what: string, n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw usageError(`invalid ${what} ${n}: use a whole number from 1`);
+}
 
 /** Messages a partition holds. */
 const held = (p: PartitionOffsets) => p.end - p.start;
@@ -109,5 +113,32 @@ export class DriverAdmin implements Admin {
   async reset(topics?: string[]): Promise<void> {
     topics?.forEach(validateTopicName);
     await (await this.driver()).reset(topics);
+  }
+
+  // administration: topics
+  async createTopicWith(topic: string, spec: NewTopic): Promise<boolean> {
+    validateTopicName(topic);
+    checkCount('partition count', spec.partitions);
+    if (spec.replicationFactor !== undefined) checkCount('replication factor', spec.replicationFactor);
+    return (await this.driver()).createTopicWith(topic, spec);
+  }
+
+  /** Checks what it can before the broker is asked: the topic exists, partitions grow, no setting named twice. */
+  async alterTopic(topic: string, change: TopicChange): Promise<void> {
+    validateTopicName(topic);
+    if (change.partitions !== undefined) checkCount('partition count', change.partitions);
+    const named = [...Object.keys(change.set ?? {}), ...(change.unset ?? [])];
+    const twice = named.find((name, i) => named.indexOf(name) !== i);
+    if (twice !== undefined) throw usageError(`setting ${twice} is named twice: set or unset it once`);
+    const driver = await this.driver();
+    const info = await driver.describeTopic(topic);
+    if (!info) throw new ZpsError(`cannot change topic ${topic}: it does not exist`, { code: 'not-found' });
+    if (change.partitions !== undefined && change.partitions <= info.partitions) throw partitionsOnlyGrow(topic, change.partitions, info.partitions);
+    await driver.alterTopic(topic, change);
+  }
+
+  async deleteTopic(topic: string): Promise<boolean> {
+    validateTopicName(topic);
+    return (await this.driver()).deleteTopic(topic);
   }
 }

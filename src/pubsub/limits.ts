@@ -1,4 +1,4 @@
-import { tooLargeError, usageError } from './errors.js';
+import { tooLargeError, usageError, type ZpsError } from './errors.js';
 import { formatBytes } from './wording.js';
 import { singleRecordBatchBytes } from '../wire/record-batch-size.js';
 import type { RecordBatch } from '../records/record-batch.js';
@@ -39,6 +39,11 @@ export function checkRecordFits(topic: string, maxBatchBytes: number, key: Uint8
  * checkRecordFits for record i of a batch, reading its key and headers only near the limit.
  * Returns the record's size.
  */
+/** The refusal of a partition count that does not grow the topic (Kafka's partitions only grow). */
+export function partitionsOnlyGrow(topic: string, asked: number, current: number): ZpsError {
+  return usageError(`cannot change topic ${topic} to ${asked} partitions: it has ${current}, and partitions only grow`);
+}
+
 export function checkBatchRecord(topic: string, maxBatchBytes: number, batch: RecordBatch, i: number): number {
   const size = batch.size(i);
   checkMessageSize(size);
