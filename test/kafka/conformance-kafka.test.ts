@@ -1,11 +1,14 @@
 import { describe } from 'vitest';
 import { createTools } from '../../dist/index.js';
-import { describeConformance } from '../suites/conformance.js';
+import { describeAdminTopics } from '../suites/admin-topics.js';
+import { describeConformance, type ConformanceTarget } from '../suites/conformance.js';
 
 describe('Kafka', () => {
-  describeConformance(() => ({
+  const target = (): ConformanceTarget => ({
     name: 'kafka',
     factory: (options) => createTools({ environment: 'test', kafkaBrokers: [process.env.ZPS_TEST_BROKERS!], timeoutMs: 20_000, ...options }),
     caps: { deliveryTimeoutMs: 30_000, resetKeepsOffsets: true },
-  }));
+  });
+  describeConformance(target);
+  describeAdminTopics(target);
 });

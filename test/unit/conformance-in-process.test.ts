@@ -1,11 +1,14 @@
 import { describe } from 'vitest';
 import { createTools } from '../../src/index.js';
-import { describeConformance } from '../suites/conformance.js';
+import { describeAdminTopics } from '../suites/admin-topics.js';
+import { describeConformance, type ConformanceTarget } from '../suites/conformance.js';
 
 describe('in-process broker', () => {
-  describeConformance(() => ({
+  const target = (): ConformanceTarget => ({
     name: 'in-process',
     factory: (options) => createTools({ environment: 'local', inProcess: true, ...options }),
     caps: { deliveryTimeoutMs: 10_000, resetKeepsOffsets: false },
-  }));
+  });
+  describeConformance(target);
+  describeAdminTopics(target);
 });
