@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnOnTty as spawnOnTerminal } from '../helpers/tty.js';
 import { cleanEnv, collect, privateSocket, ZPS_BIN, zps, zpsRaw } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
@@ -8,13 +9,9 @@ let cleanup: () => void;
 beforeAll(() => ({ socket, cleanup } = privateSocket()));
 afterAll(() => cleanup());
 
-/** Starts zps on a pseudo-terminal (util-linux script), as a person at a terminal would; with `typing`, what is written to its stdin is typed on the terminal. */
+/** zps on a pseudo-terminal (helpers/tty.ts), with this file's daemon. */
 function spawnOnTty(args: string[], env: NodeJS.ProcessEnv = {}, typing = false) {
-  const command = `stty cols 100 rows 30; ${[process.execPath, ZPS_BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')}`;
-  return spawn('script', ['-qfec', command, '/dev/null'], {
-    env: cleanEnv({ ZPS_SOCKET: socket, TERM: 'xterm-256color', ...env }),
-    stdio: [typing ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-  });
+  return spawnOnTerminal(args, { ZPS_SOCKET: socket, ...env }, typing);
 }
 
 /** Runs zps on a pseudo-terminal to its end. */
