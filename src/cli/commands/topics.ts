@@ -159,7 +159,8 @@ async function remove(ctx: CliContext, topics: string[], options: { yes?: boolea
   }
   if (existing.length === 0) return;
   if (!ctx.isLocal && !options.yes) {
-    await confirm(ctx, 'delete', `delete ${plural(existing.length, 'topic')} (${existing.join(', ')}) and every message in them in ${ctx.settings.environment}?`);
+    const topicsNamed = `${existing.length === 1 ? 'topic' : 'topics'} ${existing.join(', ')}`;
+    await confirm(ctx, 'delete', `delete ${topicsNamed} with every message in ${ctx.settings.environment}?`);
   }
   for (const topic of existing) {
     // gone meanwhile: what --if-exists accepts, and otherwise the same failure as one missing at the start
