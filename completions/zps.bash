@@ -24,7 +24,7 @@ _zps() {
     --sasl-mechanism) COMPREPLY=($(compgen -W "plain scram-sha-256 scram-sha-512" -- "$cur")); return ;;
     -o|--offset) COMPREPLY=($(compgen -W "beginning end @-15m @-1h" -- "$cur")); return ;;
     --socket|--tls-ca|--tls-cert|--tls-key|--schema|-F|--properties) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    -b|--brokers|--bootstrap-server|-r|--schema-registry|-g|--group|--timeout|-X|--property|-k|--key|-K|--key-delimiter|-t|--type|-H|--header|-p|--partition|--partitions|--subject|-n|--max-messages|--format|--expect|--wait|--retention-messages|--retention-bytes|--max-memory|--until|--regex|--grep) return ;;
+    -b|--brokers|--bootstrap-server|-r|--schema-registry|-g|--group|--timeout|-X|--property|-k|--key|-K|--key-delimiter|-t|--type|-H|--header|-p|--partition|--partitions|--subject|-n|--max-messages|--format|--expect|--wait|--retention-messages|--retention-bytes|--max-memory|--until|--regex|--grep|--replication-factor|-c|--config|--set|--unset) return ;;
   esac
   local flags
   case "$command" in
@@ -32,7 +32,7 @@ _zps() {
     consume) flags="-f --follow -o --offset --until -n --max-messages -p --partition --regex --key --header --type --grep --format" ;;
     count) flags="--expect --wait --regex" ;;
     reset) flags="-y --yes" ;;
-    topics) flags="--all" ;;
+    topics) flags="--all -p --partitions --replication-factor -c --config --if-not-exists --set --unset -y --yes --if-exists" ;;
     groups) flags="" ;;
     daemon) flags="--retention-messages --retention-bytes --max-memory --kafka" ;;
     completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return ;;
@@ -43,8 +43,8 @@ _zps() {
   elif [[ "$command" == daemon ]]; then
     COMPREPLY=($(compgen -W "start stop status run" -- "$cur"))
   elif [[ "$command" == topics && "$prev" == topics ]]; then
-    COMPREPLY=($(compgen -W "describe" -- "$cur"))
-  elif [[ "$command" == topics && "$prev" == describe ]]; then
+    COMPREPLY=($(compgen -W "describe create alter delete" -- "$cur"))
+  elif [[ "$command" == topics && ( "$prev" == describe || "$prev" == alter || " ${COMP_WORDS[*]} " == *" delete "* ) ]]; then
     COMPREPLY=($(compgen -W "$(_zps_topics)" -- "$cur"))
   elif [[ "$command" == groups && "$prev" == groups ]]; then
     COMPREPLY=($(compgen -W "describe" -- "$cur"))
