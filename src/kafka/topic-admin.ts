@@ -66,7 +66,8 @@ export async function growPartitions(cluster: Cluster, topic: string, count: num
     timeoutMs,
   );
   const result = results.find((r) => r.name === topic);
-  if (result && result.errorCode !== KafkaErrorCode.NONE) throw refusal(`cannot grow topic ${topic} to ${count} partitions`, result.errorCode, result.errorMessage);
+  if (result && result.errorCode !== KafkaErrorCode.NONE)
+    throw refusal(`cannot grow topic ${topic} to ${count} partitions`, result.errorCode, result.errorMessage);
 }
 
 /** Sets and removes the topic's settings, the others left as they are. */

@@ -11,7 +11,7 @@ import type { PartitionSlice } from './log-slice.js';
 import { PartitionLog, RECORD_OVERHEAD_BYTES } from './partition-log.js';
 import { outgoingBatch, type AckRun, type RecordBatch } from '../records/record-batch.js';
 import { MAX_TOPIC_PARTITIONS, oversizedCreation } from './topic-policy.js';
-import { DEFAULT_TOPIC_LIMITS, checkTopicConfig, topicLimits, type TopicLimits } from './topic-configs.js';
+import { DEFAULT_TOPIC_LIMITS, checkTopicConfig, checkTopicConfigName, topicLimits, type TopicLimits } from './topic-configs.js';
 
 /** Batches with at least this many bytes of values keep them in a buffer of their own. */
 const KEEP_BATCH_BYTES = 4 * 1024;
@@ -60,7 +60,6 @@ interface Topic {
   configs: Map<string, string>;
   limits: TopicLimits;
 }
-
 
 /**
  * The in-memory broker: Kafka's model (partitioned append-only logs, consumer groups with committed
@@ -203,7 +202,7 @@ export class MemoryBroker {
     const configs = new Map(topic.configs);
     for (const [name, value] of Object.entries(change.set ?? {})) configs.set(name, checkTopicConfig(topicName, name, value));
     for (const name of change.unset ?? []) {
-      checkTopicConfig(topicName, name, DEFAULT_CONFIG_VALUES[name] ?? '');
+      checkTopicConfigName(topicName, name);
       configs.delete(name);
     }
     const { partitions } = change;
@@ -212,7 +211,8 @@ export class MemoryBroker {
       if (!Number.isInteger(partitions) || partitions <= current) {
         throw partitionsOnlyGrow(topicName, partitions, current);
       }
-      if (partitions > MAX_TOPIC_PARTITIONS) throw new ZpsError(`cannot grow topic ${topicName} to ${partitions} partitions: Kafka allows at most ${MAX_TOPIC_PARTITIONS}`);
+      if (partitions > MAX_TOPIC_PARTITIONS)
+        throw new ZpsError(`cannot grow topic ${topicName} to ${partitions} partitions: Kafka allows at most ${MAX_TOPIC_PARTITIONS}`);
       this.checkRoom((partitions - current) * PARTITION_OVERHEAD_BYTES);
     }
     if (validateOnly) return;
@@ -401,9 +401,6 @@ export class MemoryBroker {
     for (const listener of listeners) listener();
   }
 }
-
-/** What a removed setting goes back to, to check its name by (any value of the right kind). */
-const DEFAULT_CONFIG_VALUES: Record<string, string> = { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1', 'max.message.bytes': '1' };
 
 function topicBytes(partitions: number): number {
   return TOPIC_OVERHEAD_BYTES + partitions * PARTITION_OVERHEAD_BYTES;

@@ -37,12 +37,16 @@ export const DEFAULT_TOPIC_LIMITS: TopicLimits = {
   maxMessageBytes: KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
 };
 
+/** Throws (usage) unless `name` is one of Kafka's topic settings, naming the closest when it is not. */
+export function checkTopicConfigName(topic: string, name: string): void {
+  if (KNOWN.includes(name)) return;
+  const close = closestName(name, KNOWN);
+  throw usageError(`cannot set ${name} on topic ${topic}: Kafka has no topic setting ${name}${close ? ` (did you mean ${close}?)` : ''}`);
+}
+
 /** Throws (usage) unless local mode takes `name=value` as Kafka would; returns the value as stored. */
 export function checkTopicConfig(topic: string, name: string, value: string): string {
-  if (!KNOWN.includes(name)) {
-    const close = closestName(name, KNOWN);
-    throw usageError(`cannot set ${name} on topic ${topic}: Kafka has no topic setting ${name}${close ? ` (did you mean ${close}?)` : ''}`);
-  }
+  checkTopicConfigName(topic, name);
   if (REFUSED_CONFIGS.includes(name)) throw usageError(`cannot set ${name} on topic ${topic}: local mode cannot honour it`);
   const number = (min: number) => {
     const parsed = /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;

@@ -19,7 +19,20 @@ const brokers = () => process.env.ZPS_TEST_BROKERS!;
 describe('zps topics create, alter, delete on Kafka', () => {
   it('creates with settings, grows partitions, sets and unsets; Kafka tools read each change back', async () => {
     const t = unique('kadmin');
-    const created = await kz(['topics', 'create', t, '-p', '2', '--replication-factor', '1', '-c', 'retention.ms=60000', '-c', 'max.message.bytes=4000', '--json']);
+    const created = await kz([
+      'topics',
+      'create',
+      t,
+      '-p',
+      '2',
+      '--replication-factor',
+      '1',
+      '-c',
+      'retention.ms=60000',
+      '-c',
+      'max.message.bytes=4000',
+      '--json',
+    ]);
     expect(created).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(created.stdout)).toMatchObject({ topic: t, created: true, partitions: 2 });
     const described = topicCommand('--describe', '--topic', t);
@@ -31,7 +44,10 @@ describe('zps topics create, alter, delete on Kafka', () => {
     });
     expect(await kz(['topics', 'create', t, '--if-not-exists'])).toMatchObject({ code: 0, stdout: '' });
 
-    expect(await kz(['topics', 'alter', t, '--partitions', '3', '--set', 'retention.bytes=100000', '--unset', 'retention.ms'])).toMatchObject({ code: 0, stderr: '' });
+    expect(await kz(['topics', 'alter', t, '--partitions', '3', '--set', 'retention.bytes=100000', '--unset', 'retention.ms'])).toMatchObject({
+      code: 0,
+      stderr: '',
+    });
     const configs = configCommand('--describe', '--entity-name', t);
     expect(configs.stdout).toContain('retention.bytes=100000 sensitive=false');
     expect(configs.stdout).toContain('max.message.bytes=4000 sensitive=false');
@@ -66,7 +82,10 @@ describe('zps topics create, alter, delete on Kafka', () => {
       stderr: expect.stringContaining('Invalid value soon for configuration retention.ms'),
     });
     const missing = unique('kadmin-missing');
-    expect(await kz(['topics', 'alter', missing, '--partitions', '3'])).toMatchObject({ code: 1, stderr: `zps: cannot change topic ${missing}: it does not exist\n` });
+    expect(await kz(['topics', 'alter', missing, '--partitions', '3'])).toMatchObject({
+      code: 1,
+      stderr: `zps: cannot change topic ${missing}: it does not exist\n`,
+    });
     expect(await kz(['topics', 'delete', missing, '--yes'])).toMatchObject({
       code: 1,
       stderr: `zps: cannot delete: topic ${missing} does not exist on ${brokers()}\npass --if-exists to accept a missing topic\n`,
@@ -77,7 +96,10 @@ describe('zps topics create, alter, delete on Kafka', () => {
   it('deletes only after --yes in a script; "no" on a terminal keeps the topic', async () => {
     const t = unique('kadmin-delete');
     await kz(['publish', t, 'one', 'two']);
-    expect(await kz(['topics', 'delete', t])).toMatchObject({ code: 2, stderr: 'zps: refusing to delete without confirmation\npass --yes to confirm from a script\n' });
+    expect(await kz(['topics', 'delete', t])).toMatchObject({
+      code: 2,
+      stderr: 'zps: refusing to delete without confirmation\npass --yes to confirm from a script\n',
+    });
     const asked = spawnOnTty(['topics', 'delete', t], kafkaEnv(), true);
     const answered = collect(asked);
     let seen = '';

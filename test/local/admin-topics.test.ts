@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { kafkaTool } from '../helpers/clients.js';
 import { kafkaListenerDaemon } from '../helpers/kafka-listener-daemon.js';
@@ -29,7 +30,10 @@ describe('zps topics create, alter, delete on the local daemon', () => {
     expect(created).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(created.stdout)).toEqual({ topic: t, created: true, partitions: 2, configs: { 'retention.ms': '60000', 'max.message.bytes': '4000' } });
     expect(describedByKafka(t)).toMatch(/PartitionCount: 2\s.*Configs: max\.message\.bytes=4000,retention\.ms=60000/);
-    expect(await run(['topics', 'create', t])).toMatchObject({ code: 1, stderr: `zps: cannot create topic ${t}: it already exists\npass --if-not-exists to accept an existing topic\n` });
+    expect(await run(['topics', 'create', t])).toMatchObject({
+      code: 1,
+      stderr: `zps: cannot create topic ${t}: it already exists\npass --if-not-exists to accept an existing topic\n`,
+    });
     expect(await run(['topics', 'create', t, '--if-not-exists', '--json'])).toMatchObject({ code: 0, stdout: '' });
 
     const altered = await run(['topics', 'alter', t, '--partitions', '3', '--set', 'retention.bytes=100000', '--unset', 'retention.ms', '--json']);
@@ -60,13 +64,28 @@ describe('zps topics create, alter, delete on the local daemon', () => {
     expect(await run(['topics', 'describe', t])).toMatchObject({ code: 1, stderr: `zps: topic ${t} does not exist\n` });
   });
 
+  it("a topic's max.message.bytes holds at the Kafka door too (kcat)", async () => {
+    const t = unique('admin-max');
+    expect((await run(['topics', 'create', t, '-c', 'max.message.bytes=2000'])).code).toBe(0);
+    const large = spawnSync('kcat', ['-P', '-b', daemon.address(), '-t', t], { input: `${'x'.repeat(3000)}\n`, encoding: 'utf8', timeout: 30_000 });
+    expect(large.status).toBe(1);
+    expect(large.stderr).toContain('Message size too large');
+    expect(spawnSync('kcat', ['-P', '-b', daemon.address(), '-t', t], { input: 'small\n', timeout: 30_000 }).status).toBe(0);
+    expect((await run(['count', t])).stdout).toBe('1\n');
+  });
+
   it('deletes topics without asking (local mode), and a deleted topic starts again from offset 0', async () => {
     const [a, b] = [unique('admin-del'), unique('admin-del')];
     await run(['publish', a, 'one', 'two']);
     await run(['publish', b, 'one']);
     const deleted = await run(['topics', 'delete', a, b, '--json']);
     expect(deleted).toMatchObject({ code: 0, stderr: '' });
-    expect(deleted.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+    expect(
+      deleted.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
       { topic: a, deleted: true },
       { topic: b, deleted: true },
     ]);
@@ -84,7 +103,9 @@ describe('zps topics create, alter, delete on the local daemon', () => {
     });
     expect(await run(['topics', 'create', unique('admin-refused'), '-c', 'retention.mss=1'])).toMatchObject({
       code: 2,
-      stderr: expect.stringMatching(/^zps: cannot set retention\.mss on topic \S+: Kafka has no topic setting retention\.mss \(did you mean retention\.ms\?\)\n/),
+      stderr: expect.stringMatching(
+        /^zps: cannot set retention\.mss on topic \S+: Kafka has no topic setting retention\.mss \(did you mean retention\.ms\?\)\n/,
+      ),
     });
     expect(await run(['topics', 'alter', t, '--set', 'cleanup.policy=compact'])).toMatchObject({
       code: 2,
@@ -95,7 +116,10 @@ describe('zps topics create, alter, delete on the local daemon', () => {
       stderr: expect.stringContaining('local mode cannot honour it'),
     });
     const missing = unique('admin-missing');
-    expect(await run(['topics', 'alter', missing, '--partitions', '5'])).toMatchObject({ code: 1, stderr: `zps: cannot change topic ${missing}: it does not exist\n` });
+    expect(await run(['topics', 'alter', missing, '--partitions', '5'])).toMatchObject({
+      code: 1,
+      stderr: `zps: cannot change topic ${missing}: it does not exist\n`,
+    });
     expect(await run(['topics', 'delete', t, missing])).toMatchObject({
       code: 1,
       stderr: `zps: cannot delete: topic ${missing} does not exist\nnothing was deleted; pass --if-exists to skip missing topics\n`,

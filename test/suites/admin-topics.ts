@@ -122,7 +122,10 @@ const scenarios: Record<string, Scenario> = {
       message: expect.stringContaining('retention.mss'),
     });
     await admin.createTopicWith(topic, { partitions: 1 });
-    await expect(admin.alterTopic(topic, { set: { 'retention.ms': 'soon' } })).rejects.toMatchObject({ code: 'usage', message: expect.stringContaining('retention.ms') });
+    await expect(admin.alterTopic(topic, { set: { 'retention.ms': 'soon' } })).rejects.toMatchObject({
+      code: 'usage',
+      message: expect.stringContaining('retention.ms'),
+    });
     if (!isKafka(target)) {
       await expect(admin.alterTopic(topic, { set: { 'cleanup.policy': 'compact' } })).rejects.toMatchObject({
         code: 'usage',

@@ -25,12 +25,12 @@ export function register(program: Command, run: ActionRunner): void {
     );
   topicsCommand
     .command('describe')
-    .description('a topic\'s partitions with their offsets (and on Kafka replicas) and its settings')
+    .description("a topic's partitions with their offsets (and on Kafka replicas) and its settings")
     .argument('<topic>', 'the topic to describe')
     .action(run(async (ctx, command) => describe(ctx, command.args[0]!)));
   topicsCommand
     .command('create')
-    .description('create a topic with settings under Kafka\'s names (exit 1 when it exists)')
+    .description("create a topic with settings under Kafka's names (exit 1 when it exists)")
     .argument('<topic>', 'the topic to create')
     .option('-p, --partitions <n>', 'partitions (default 1)')
     .option('--replication-factor <n>', "copies of each partition (Kafka; default: the brokers')")
@@ -39,7 +39,7 @@ export function register(program: Command, run: ActionRunner): void {
     .action(run(async (ctx, command) => create(ctx, command.args[0]!, command.opts())));
   topicsCommand
     .command('alter')
-    .description('grow a topic\'s partitions, set or remove its settings')
+    .description("grow a topic's partitions, set or remove its settings")
     .argument('<topic>', 'the topic to change')
     .option('--partitions <n>', 'the new partition count (only more: partitions never shrink)')
     .option('--set <name=value>', 'set a topic setting (repeatable)', collect)
@@ -47,7 +47,7 @@ export function register(program: Command, run: ActionRunner): void {
     .action(run(async (ctx, command) => alter(ctx, command.args[0]!, command.opts())));
   topicsCommand
     .command('delete')
-    .description('delete topics, their messages and their groups\' offsets of them')
+    .description("delete topics, their messages and their groups' offsets of them")
     .argument('<topic...>', 'the topics to delete')
     .option('-y, --yes', 'do not ask for confirmation (needed outside local mode when stdin is not a terminal)')
     .option('--if-exists', 'exit 0 when a topic does not exist')
@@ -139,7 +139,10 @@ async function alter(ctx: CliContext, topic: string, options: { partitions?: str
   const set = settings('--set', options.set);
   const unset = options.unset ?? [];
   if (partitions === undefined && Object.keys(set).length === 0 && unset.length === 0) throw usageError('name a change: --partitions, --set or --unset');
-  await ctx.factory().getAdmin().alterTopic(topic, { ...(partitions === undefined ? {} : { partitions }), set, unset });
+  await ctx
+    .factory()
+    .getAdmin()
+    .alterTopic(topic, { ...(partitions === undefined ? {} : { partitions }), set, unset });
   if (ctx.json) ctx.out.line(JSON.stringify({ topic, altered: true, ...(partitions === undefined ? {} : { partitions }), set, unset }));
   ctx.tell(`changed topic ${topic}`);
 }
@@ -164,7 +167,8 @@ async function remove(ctx: CliContext, topics: string[], options: { yes?: boolea
   }
   for (const topic of existing) {
     // gone meanwhile: what --if-exists accepts, and otherwise the same failure as one missing at the start
-    if (!(await admin.deleteTopic(topic)) && !options.ifExists) throw new ZpsError(`cannot delete: topic ${topic} does not exist${ctx.onBrokers}`, { code: 'not-found' });
+    if (!(await admin.deleteTopic(topic)) && !options.ifExists)
+      throw new ZpsError(`cannot delete: topic ${topic} does not exist${ctx.onBrokers}`, { code: 'not-found' });
     if (ctx.json) ctx.out.line(JSON.stringify({ topic, deleted: true }));
   }
   ctx.tell(`deleted ${plural(existing.length, 'topic')}`);

@@ -27,7 +27,13 @@ export interface KafkaListener {
  */
 export async function openKafkaListener(broker: MemoryBroker, address: ListenAddress, log: (line: string) => void, nodes = 1): Promise<KafkaListener> {
   const context: ListenerContext = { broker, advertised: address, moreNodes: [], movedLeaders: new Map() };
-  const handlers: Handlers = { ...topicHandlers(context), ...topicChangeHandlers(context), ...produceHandlers(context), ...fetchHandlers(context), ...groupHandlers(context) };
+  const handlers: Handlers = {
+    ...topicHandlers(context),
+    ...topicChangeHandlers(context),
+    ...produceHandlers(context),
+    ...fetchHandlers(context),
+    ...groupHandlers(context),
+  };
   const faults = new Faults();
   const servers = Array.from({ length: nodes }, (_, node) => new KafkaServer(handlers, log, node, faults));
   const close = () => Promise.all(servers.map((server) => server.close())).then(() => {});

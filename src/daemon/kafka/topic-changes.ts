@@ -74,7 +74,11 @@ export function topicChangeHandlers({ broker }: ListenerContext): Handlers {
             for (const { name, configOperation, value } of configs) {
               if (configOperation === SET) set[name] = value ?? '';
               else if (configOperation === DELETE) unset.push(name);
-              else return { errorCode: KafkaErrorCode.INVALID_CONFIG, errorMessage: `cannot append to or subtract from ${name}: it is not a list in zps's local broker` };
+              else
+                return {
+                  errorCode: KafkaErrorCode.INVALID_CONFIG,
+                  errorMessage: `cannot append to or subtract from ${name}: it is not a list in zps's local broker`,
+                };
             }
             return { set, unset };
           },
