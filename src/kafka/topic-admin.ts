@@ -8,6 +8,7 @@ import { ZpsError, usageError } from '../pubsub/errors.js';
 import type { NewTopic, TopicChange } from '../pubsub/types.js';
 import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import { CreatePartitions, CreateTopics, DeleteTopics, IncrementalAlterConfigs, TOPIC_RESOURCE, brokerError } from '../wire/kafka/messages.js';
+import { closestTopicConfig } from '../memory/topic-configs.js';
 import { anyBroker, callBroker, type Cluster } from './internals.js';
 
 /** IncrementalAlterConfigs' operations. */
@@ -26,7 +27,11 @@ const USAGE_ERRORS: ReadonlySet<number> = new Set([
 /** A broker's answer for one topic as zps's error: what failed, then the broker's reason (its own words name the setting). */
 function refusal(what: string, errorCode: number, errorMessage: string | null | undefined): Error {
   if (errorCode === KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return new ZpsError(`${what}: the topic does not exist`, { code: 'not-found' });
-  if (USAGE_ERRORS.has(errorCode)) return usageError(`${what}: ${errorMessage ?? brokerError(errorCode, '').type ?? `Kafka error ${errorCode}`}`);
+  if (USAGE_ERRORS.has(errorCode)) {
+    const reason = errorMessage ?? brokerError(errorCode, '').type ?? `Kafka error ${errorCode}`;
+    const unknown = /^Unknown topic config name: (\S+)$/.exec(reason)?.[1];
+    return usageError(`${what}: ${reason}${unknown === undefined ? '' : closestTopicConfig(unknown)}`);
+  }
   // others (a controller moving, say) go through kafkaError, which knows the retriable ones and the authorization failures
   return brokerError(errorCode, errorMessage ?? what);
 }

@@ -37,11 +37,15 @@ export const DEFAULT_TOPIC_LIMITS: TopicLimits = {
   maxMessageBytes: KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
 };
 
+/** ` (did you mean retention.ms?)` for a name close to one of Kafka's topic settings, else nothing. */
+export function closestTopicConfig(name: string): string {
+  const close = closestName(name, KNOWN);
+  return close ? ` (did you mean ${close}?)` : '';
+}
+
 /** Throws (usage) unless `name` is one of Kafka's topic settings, naming the closest when it is not. */
 export function checkTopicConfigName(topic: string, name: string): void {
-  if (KNOWN.includes(name)) return;
-  const close = closestName(name, KNOWN);
-  throw usageError(`cannot set ${name} on topic ${topic}: Kafka has no topic setting ${name}${close ? ` (did you mean ${close}?)` : ''}`);
+  if (!KNOWN.includes(name)) throw usageError(`cannot set ${name} on topic ${topic}: Kafka has no topic setting ${name}${closestTopicConfig(name)}`);
 }
 
 /** Throws (usage) unless local mode takes `name=value` as Kafka would; returns the value as stored. */

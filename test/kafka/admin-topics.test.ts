@@ -75,7 +75,7 @@ describe('zps topics create, alter, delete on Kafka', () => {
     });
     expect(await kz(['topics', 'alter', t, '--set', 'retention.mss=5'])).toMatchObject({
       code: 2,
-      stderr: `zps: cannot change the settings of topic ${t}: Unknown topic config name: retention.mss\n`,
+      stderr: `zps: cannot change the settings of topic ${t}: Unknown topic config name: retention.mss (did you mean retention.ms?)\n`,
     });
     expect(await kz(['topics', 'create', unique('kadmin-refused'), '-c', 'retention.ms=soon'])).toMatchObject({
       code: 2,
