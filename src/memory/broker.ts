@@ -88,11 +88,7 @@ export class MemoryBroker {
 
   /** Creates the topic unless it exists (then its partition count stays as it is, as in Kafka). */
   createTopic(topicName: string, partitions = 1): void {
-    validateTopicName(topicName);
-    if (!this.topics.has(topicName)) {
-      this.checkRoom(this.checkNewTopic(topicName, partitions));
-      this.addTopic(topicName, partitions);
-    }
+    this.createTopicWith(topicName, partitions);
   }
 
   /**
@@ -166,11 +162,7 @@ export class MemoryBroker {
       i = end;
     }
     this.totalBytes += batchBytes;
-    const retentionBytes = Math.min(this.limits.retentionBytes, topic.limits.retentionBytes);
-    for (const log of touched) {
-      this.totalBytes -= log.trim(this.limits.retentionMessages, retentionBytes);
-    }
-    this.expire(topicName);
+    this.applyRetention(topicName, touched);
     this.notify(topicName);
     return acks;
   }
@@ -223,8 +215,7 @@ export class MemoryBroker {
       this.structureBytes += (partitions - current) * PARTITION_OVERHEAD_BYTES;
       this.groups.topicCreated(topicName); // its groups share the new partitions out, as on a new topic
     }
-    for (const log of topic.logs) this.totalBytes -= log.trim(this.limits.retentionMessages, Math.min(this.limits.retentionBytes, topic.limits.retentionBytes));
-    this.expire(topicName);
+    this.applyRetention(topicName, topic.logs);
     this.notify(topicName);
   }
 
@@ -244,6 +235,14 @@ export class MemoryBroker {
   /** The largest record batch the topic takes (its max.message.bytes). */
   maxBatchBytes(topicName: string): number {
     return this.topics.get(topicName)?.limits.maxMessageBytes ?? MAX_BATCH_BYTES;
+  }
+
+  /** Trims `logs` of the topic to the daemon's retention and the topic's retention.bytes (the lower holds), then applies its retention.ms. */
+  private applyRetention(topicName: string, logs: Iterable<PartitionLog>): void {
+    const topic = this.topics.get(topicName)!;
+    const retentionBytes = Math.min(this.limits.retentionBytes, topic.limits.retentionBytes);
+    for (const log of logs) this.totalBytes -= log.trim(this.limits.retentionMessages, retentionBytes);
+    this.expire(topicName);
   }
 
   /**

@@ -1,5 +1,6 @@
 /**
- * ApiVersions, Metadata and the topic admin APIs (CreateTopics, DeleteTopics, DescribeConfigs)
+ * ApiVersions, Metadata and the topic admin APIs (CreateTopics, DeleteTopics, DescribeConfigs; those that
+ * change a topic are topic-changes.ts's)
  * of the Kafka listener. Topics are the broker's own: what a Kafka client creates, zps sees.
  */
 import { MAX_BATCH_BYTES } from '../../memory/broker.js';
