@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { kafkaTool } from '../helpers/clients.js';
 import { kafkaListenerDaemon } from '../helpers/kafka-listener-daemon.js';
@@ -62,6 +63,24 @@ describe('zps topics create, alter, delete on the local daemon', () => {
     expect(compact.stdout + compact.stderr).toContain('InvalidConfigurationException: cannot set cleanup.policy=compact');
     expect(topicCommand('--delete', '--topic', t).code).toBe(0);
     expect(await run(['topics', 'describe', t])).toMatchObject({ code: 1, stderr: `zps: topic ${t} does not exist\n` });
+  });
+
+  it("AlterConfigs (kafkajs's admin) replaces a topic's whole set of settings; validateOnly changes nothing", async () => {
+    const t = unique('admin-alterconfigs');
+    await run(['topics', 'create', t, '-c', 'retention.ms=60000', '-c', 'segment.ms=3600000']);
+    const admin = new kafkajs.Kafka({ brokers: [daemon.address()], logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const resources = [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: t, configEntries: [{ name: 'retention.bytes', value: '7000' }] }];
+      await admin.alterConfigs({ resources, validateOnly: true });
+      expect(JSON.parse((await run(['topics', 'describe', t, '--json'])).stdout).configs).toEqual({ 'retention.ms': '60000', 'segment.ms': '3600000' });
+      await admin.alterConfigs({ resources, validateOnly: false });
+      expect(JSON.parse((await run(['topics', 'describe', t, '--json'])).stdout).configs).toEqual({ 'retention.bytes': '7000' });
+      const refused = [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: t, configEntries: [{ name: 'retention.mss', value: '1' }] }];
+      await expect(admin.alterConfigs({ resources: refused, validateOnly: false })).rejects.toMatchObject({ type: 'INVALID_CONFIG' });
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   it("a topic's max.message.bytes holds at the Kafka door too (kcat)", async () => {
