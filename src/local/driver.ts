@@ -2,6 +2,7 @@ import { DaemonClient } from '../daemon/client.js';
 import { connectDaemon } from '../daemon/connect.js';
 import { MAX_BATCH_BYTES } from '../memory/broker.js';
 import type { BrokerService } from '../memory/service.js';
+import { usageError } from '../pubsub/errors.js';
 import { Lazy } from '../pubsub/lazy.js';
 import type { Driver, GroupMember, PollResult, TopicInfo, TopicPlacement, WaitOptions, GroupInfo } from '../pubsub/driver.js';
 import type { RecordBatch } from '../records/record-batch.js';
@@ -99,7 +100,11 @@ export class LocalDriver implements Driver {
   }
 
   // administration: topics
+  /** One copy of each partition, as a one-broker cluster: a replication factor over 1 is refused, as Kafka refuses one over its brokers. */
   async createTopicWith(topic: string, spec: NewTopic): Promise<boolean> {
+    if ((spec.replicationFactor ?? 1) !== 1) {
+      throw usageError(`cannot create topic ${topic} with replication factor ${spec.replicationFactor}: local mode keeps one copy of each partition`);
+    }
     return (await this.service()).createTopicWith(topic, spec.partitions, spec.configs ?? {});
   }
 

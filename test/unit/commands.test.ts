@@ -77,6 +77,10 @@ describe('commands, in-process', () => {
     const t = unique('t');
     expect(await zps(['topics', 'create', t, '-p', '2', '-c', 'retention.bytes=5000'])).toMatchObject({ code: 0, stdout: '', stderr: '' });
     expect(await zps(['topics', 'create', t])).toMatchObject({ code: 1 });
+    expect(await zps(['topics', 'create', unique('t'), '--replication-factor', '3'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('local mode keeps one copy of each partition'),
+    });
     expect(await zps(['topics', 'create', unique('t'), '-p', 'many'])).toMatchObject({
       code: 2,
       stderr: "zps: invalid --partitions 'many': use a whole number from 1\n",
