@@ -16,7 +16,7 @@ const configCommand = (...args: string[]) =>
   kafkaTool('kafka.admin.ConfigCommand', ['--bootstrap-server', process.env.ZPS_TEST_BROKERS!, '--entity-type', 'topics', ...args]);
 const brokers = () => process.env.ZPS_TEST_BROKERS!;
 
-describe('zps topics create, alter, delete on Kafka', () => {
+describe('zps topics create, alter, delete on Kafka', { timeout: 120_000 }, () => {
   it('creates with settings, grows partitions, sets and unsets; Kafka tools read each change back', async () => {
     const t = unique('kadmin');
     const created = await kz([

@@ -24,7 +24,7 @@ function describedByKafka(topic: string): string {
   return described.stdout.split('\n')[0]!;
 }
 
-describe('zps topics create, alter, delete on the local daemon', () => {
+describe('zps topics create, alter, delete on the local daemon', { timeout: 120_000 }, () => {
   it('creates with settings, grows and changes them; Kafka tools read each change back', async () => {
     const t = unique('admin');
     const created = await run(['topics', 'create', t, '-p', '2', '-c', 'retention.ms=60000', '--config', 'max.message.bytes=4000', '--json']);
