@@ -3,6 +3,7 @@ import { ZpsError, usageError } from './errors.js';
 import { partitionsOnlyGrow, validateTopicName } from './limits.js';
 import type { Admin, GroupDescription, GroupSummary, NewTopic, TopicChange, TopicDescription, TopicSummary } from './types.js';
 
+/** A count of partitions or copies: a whole number from 1. */
 function checkCount(what: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) throw usageError(`invalid ${what} ${n}: use a whole number from 1`);
 }
@@ -16,9 +17,7 @@ export class DriverAdmin implements Admin {
 
   async createTopic(topic: string, options: { partitions: number }): Promise<void> {
     validateTopicName(topic);
-    if (!Number.isInteger(options.partitions) || options.partitions < 1) {
-      throw usageError(`invalid partition count ${options.partitions}: use a whole number from 1`);
-    }
+    checkCount('partition count', options.partitions);
     await (await this.driver()).createTopic(topic, options.partitions);
   }
 

@@ -35,15 +35,15 @@ export function checkRecordFits(topic: string, maxBatchBytes: number, key: Uint8
   if (nearLimit(size, headers, maxBatchBytes)) checkBatchFits(topic, maxBatchBytes, size, key, valueLength, headers);
 }
 
-/**
- * checkRecordFits for record i of a batch, reading its key and headers only near the limit.
- * Returns the record's size.
- */
 /** The refusal of a partition count that does not grow the topic (Kafka's partitions only grow). */
 export function partitionsOnlyGrow(topic: string, asked: number, current: number): ZpsError {
   return usageError(`cannot change topic ${topic} to ${asked} partitions: it has ${current}, and partitions only grow`);
 }
 
+/**
+ * checkRecordFits for record i of a batch, reading its key and headers only near the limit.
+ * Returns the record's size.
+ */
 export function checkBatchRecord(topic: string, maxBatchBytes: number, batch: RecordBatch, i: number): number {
   const size = batch.size(i);
   checkMessageSize(size);
