@@ -77,10 +77,13 @@ export class KafkaDriver implements Driver {
 
   async alterTopic(topic: string, change: TopicChange): Promise<void> {
     const { partitions } = change;
+    const { timeoutMs } = this.settings;
     if (partitions !== undefined) {
-      await this.request(`grow topic ${topic}`, topic, (cluster) => topicAdmin.growPartitions(cluster, topic, partitions, this.settings.timeoutMs));
+      // settings the brokers refuse must leave the partitions as they were: they are checked first
+      await this.request(`change topic ${topic}`, topic, (cluster) => topicAdmin.alterConfigs(cluster, topic, change, timeoutMs, true));
+      await this.request(`grow topic ${topic}`, topic, (cluster) => topicAdmin.growPartitions(cluster, topic, partitions, timeoutMs));
     }
-    await this.request(`change topic ${topic}`, topic, (cluster) => topicAdmin.alterConfigs(cluster, topic, change, this.settings.timeoutMs));
+    await this.request(`change topic ${topic}`, topic, (cluster) => topicAdmin.alterConfigs(cluster, topic, change, timeoutMs));
   }
 
   deleteTopic(topic: string): Promise<boolean> {

@@ -75,8 +75,8 @@ export async function growPartitions(cluster: Cluster, topic: string, count: num
     throw refusal(`cannot grow topic ${topic} to ${count} partitions`, result.errorCode, result.errorMessage);
 }
 
-/** Sets and removes the topic's settings, the others left as they are. */
-export async function alterConfigs(cluster: Cluster, topic: string, change: TopicChange, timeoutMs: number): Promise<void> {
+/** Sets and removes the topic's settings, the others left as they are (`validateOnly`: only checks them). */
+export async function alterConfigs(cluster: Cluster, topic: string, change: TopicChange, timeoutMs: number, validateOnly = false): Promise<void> {
   const configs = [
     ...Object.entries(change.set ?? {}).map(([name, value]) => ({ name, configOperation: SET, value })),
     ...(change.unset ?? []).map((name) => ({ name, configOperation: DELETE, value: null })),
@@ -85,7 +85,7 @@ export async function alterConfigs(cluster: Cluster, topic: string, change: Topi
   const { responses } = await callBroker(
     await anyBroker(cluster),
     IncrementalAlterConfigs,
-    { resources: [{ resourceType: TOPIC_RESOURCE, resourceName: topic, configs }], validateOnly: false },
+    { resources: [{ resourceType: TOPIC_RESOURCE, resourceName: topic, configs }], validateOnly },
     timeoutMs,
   );
   const result = responses[0];

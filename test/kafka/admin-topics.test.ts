@@ -77,6 +77,9 @@ describe('zps topics create, alter, delete on Kafka', { timeout: 120_000 }, () =
       code: 2,
       stderr: `zps: cannot change the settings of topic ${t}: Unknown topic config name: retention.mss (did you mean retention.ms?)\n`,
     });
+    // a refused setting leaves the partitions as they were
+    expect((await kz(['topics', 'alter', t, '--partitions', '3', '--set', 'retention.ms=soon'])).code).toBe(2);
+    expect(JSON.parse((await kz(['topics', 'describe', t, '--json'])).stdout).partitions).toHaveLength(2);
     expect(await kz(['topics', 'create', unique('kadmin-refused'), '-c', 'retention.ms=soon'])).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('Invalid value soon for configuration retention.ms'),
