@@ -32,7 +32,7 @@ _zps() {
     --version) [[ "$command" == schemas ]] && COMPREPLY=($(compgen -W "latest" -- "$cur")); return ;;
     --socket|--tls-ca|--tls-cert|--tls-key|--schema|--key-schema|--proto|-F|--properties) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --proto-path) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    -b|--brokers|--bootstrap-server|-r|--schema-registry|-g|--group|--timeout|--sasl-token-command|-X|--property|-k|--key|-K|--key-delimiter|-t|--type|-H|--header|-p|--partition|--partitions|--subject|--schema-reference|--message|-n|--max-messages|--format|--expect|--wait|--retention-messages|--retention-bytes|--max-memory|--until|--regex|--grep) return ;;
+    -b|--brokers|--bootstrap-server|-r|--schema-registry|-g|--group|--timeout|--sasl-token-command|-X|--property|-k|--key|-K|--key-delimiter|-t|--type|-H|--header|-p|--partition|--partitions|--subject|--schema-reference|--message|-n|--max-messages|--format|--expect|--wait|--retention-messages|--retention-bytes|--max-memory|--until|--regex|--grep|--replication-factor|-c|--config|--set|--unset) return ;;
   esac
   local flags
   case "$command" in
@@ -40,7 +40,7 @@ _zps() {
     consume) flags="-f --follow -o --offset --until -n --max-messages -p --partition --regex --key --header --type --grep --proto --message --proto-path --format" ;;
     count) flags="--expect --wait --regex" ;;
     reset) flags="-y --yes" ;;
-    topics) flags="--all" ;;
+    topics) flags="--all -p --partitions --replication-factor -c --config --if-not-exists --set --unset -y --yes --if-exists" ;;
     groups) flags="--topic --all-topics --to-earliest --to-latest --to-offset --to-time --shift-by -p --partition --execute -y --yes" ;;
     schemas) flags="--version" ;;
     cluster) flags="" ;;
@@ -53,8 +53,8 @@ _zps() {
   elif [[ "$command" == daemon ]]; then
     COMPREPLY=($(compgen -W "start stop status run" -- "$cur"))
   elif [[ "$command" == topics && "$prev" == topics ]]; then
-    COMPREPLY=($(compgen -W "describe" -- "$cur"))
-  elif [[ "$command" == topics && "$prev" == describe ]]; then
+    COMPREPLY=($(compgen -W "describe create alter delete" -- "$cur"))
+  elif [[ "$command" == topics && ( "$prev" == describe || "$prev" == alter || " ${COMP_WORDS[*]} " == *" delete "* ) ]]; then
     COMPREPLY=($(compgen -W "$(_zps_topics)" -- "$cur"))
   elif [[ "$command" == groups && "$prev" == groups ]]; then
     COMPREPLY=($(compgen -W "describe reset delete" -- "$cur"))

@@ -68,8 +68,17 @@ complete -c zps -n "__fish_seen_subcommand_from count" -l expect -x -d 'expected
 complete -c zps -n "__fish_seen_subcommand_from count" -l wait -x -d 'wait for --expect'
 complete -c zps -n "__fish_seen_subcommand_from reset" -s y -l yes -d 'no confirmation'
 complete -c zps -n "__fish_seen_subcommand_from topics" -l all -d 'include internal topics'
-complete -c zps -n "__fish_seen_subcommand_from topics; and not __fish_seen_subcommand_from describe" -a describe
-complete -c zps -n "__fish_seen_subcommand_from topics; and __fish_seen_subcommand_from describe" -a "(__zps_topics)"
+complete -c zps -n "__fish_seen_subcommand_from topics; and not __fish_seen_subcommand_from describe create alter delete" -a "describe create alter delete"
+complete -c zps -n "__fish_seen_subcommand_from topics; and __fish_seen_subcommand_from describe alter delete" -a "(__zps_topics)"
+complete -c zps -n "__fish_seen_subcommand_from topics; and __fish_seen_subcommand_from create" -s p -l partitions -x -d 'partitions'
+complete -c zps -n "__fish_seen_subcommand_from topics; and __fish_seen_subcommand_from create" -l replication-factor -x -d 'copies of each partition'
+complete -c zps -n "__fish_seen_subcommand_from topics; and __fish_seen_subcommand_from create" -s c -l config -x -d 'topic setting name=value'
+complete -c zps -n "__fish_seen_subcommand_from topics; and __fish_seen_subcommand_from create" -l if-not-exists -d 'exit 0 when it exists'
+complete -c zps -n "__fish_seen_subcommand_from topics; and __fish_seen_subcommand_from alter" -l partitions -x -d 'the new partition count'
+complete -c zps -n "__fish_seen_subcommand_from topics; and __fish_seen_subcommand_from alter" -l set -x -d 'set a topic setting name=value'
+complete -c zps -n "__fish_seen_subcommand_from topics; and __fish_seen_subcommand_from alter" -l unset -x -d 'remove a topic setting'
+complete -c zps -n "__fish_seen_subcommand_from topics; and __fish_seen_subcommand_from delete" -s y -l yes -d 'no confirmation'
+complete -c zps -n "__fish_seen_subcommand_from topics; and __fish_seen_subcommand_from delete" -l if-exists -d 'exit 0 when a topic is missing'
 complete -c zps -n "__fish_seen_subcommand_from groups; and not __fish_seen_subcommand_from describe reset delete" -a "describe reset delete"
 complete -c zps -n "__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from describe reset delete" -a "(__zps_groups)"
 complete -c zps -n "__fish_seen_subcommand_from groups" -l topic -x -a "(__zps_topics)" -d 'topic'

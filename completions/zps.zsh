@@ -69,7 +69,18 @@ _zps() {
         reset)
           _arguments $global '(-y --yes)'{-y,--yes}'[no confirmation]' '*:topic:_zps_topics' ;;
         topics)
-          _arguments $global '--all[include internal topics]' '1:action:(describe)' '2:topic:_zps_topics' ;;
+          case $words[2] in
+            create)
+              _arguments $global '(-p --partitions)'{-p,--partitions}'[partitions]:n:' '--replication-factor[copies of each partition]:n:' \
+                '*'{-c,--config}'[topic setting name=value]:setting:' '--if-not-exists[exit 0 when it exists]' '1:action:' '2:topic:' ;;
+            alter)
+              _arguments $global '--partitions[the new partition count]:n:' '*--set[set a topic setting name=value]:setting:' \
+                '*--unset[remove a topic setting]:name:' '1:action:' '2:topic:_zps_topics' ;;
+            delete)
+              _arguments $global '(-y --yes)'{-y,--yes}'[no confirmation]' '--if-exists[exit 0 when a topic is missing]' '1:action:' '*:topic:_zps_topics' ;;
+            *)
+              _arguments $global '--all[include internal topics]' '1:action:(describe create alter delete)' '2:topic:_zps_topics' ;;
+          esac ;;
         groups)
           _arguments $global '*--topic[topic]:topic:_zps_topics' '--all-topics[every topic the group committed on]' \
             '--to-earliest[reset to the first offset]' '--to-latest[reset to the end]' '--to-offset[reset to this offset]:n:' \

@@ -47,6 +47,9 @@ const APIS = {
   DeleteGroups: [0, 2],
   OffsetDelete: [0, 0],
   DescribeCluster: [0, 1],
+  AlterConfigs: [0, 2],
+  CreatePartitions: [0, 3],
+  IncrementalAlterConfigs: [0, 1],
 };
 
 /** The generated files, relative to the repository. */

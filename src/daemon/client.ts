@@ -4,7 +4,7 @@ import type { BrokerService, Position } from '../memory/service.js';
 import type { PartitionRecords, WaitOptions } from '../pubsub/driver.js';
 import { ZpsError } from '../pubsub/errors.js';
 import type { AckRun, RecordBatch } from '../records/record-batch.js';
-import type { StartOffset } from '../pubsub/types.js';
+import type { StartOffset, TopicChange } from '../pubsub/types.js';
 import { VERSION } from '../version.js';
 import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type EncodedBatch, type Hello, type Operation, type Operations, type Reply } from './protocol.js';
 import { WireRecords, encodeRecords } from '../wire/daemon-records.js';
@@ -147,6 +147,23 @@ export class DaemonClient implements BrokerService {
 
   cluster() {
     return this.call('cluster', []);
+  }
+
+  // administration: topics
+  createTopicWith(topic: string, partitions: number, configs: Record<string, string>) {
+    return this.call('createTopicWith', [topic, partitions, configs]);
+  }
+
+  async alterTopic(topic: string, change: TopicChange) {
+    await this.call('alterTopic', [topic, change]);
+  }
+
+  deleteTopic(topic: string) {
+    return this.call('deleteTopic', [topic]);
+  }
+
+  topicSettings(topic: string) {
+    return this.call('topicSettings', [topic]);
   }
 
   join(group: string, topic: string, start: StartOffset) {

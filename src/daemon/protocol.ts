@@ -13,11 +13,11 @@
  */
 
 import type { BrokerStats } from '../memory/broker.js';
-import type { Position } from '../memory/service.js';
+import type { Position, TopicSettings } from '../memory/service.js';
 import type { GroupInfo, PartitionOffsets } from '../pubsub/driver.js';
 import type { ErrorCode, ErrorReason } from '../pubsub/errors.js';
 import type { AckRun } from '../records/record-batch.js';
-import type { ClusterDescription, StartOffset, TopicSummary } from '../pubsub/types.js';
+import type { ClusterDescription, StartOffset, TopicChange, TopicSummary } from '../pubsub/types.js';
 
 export const PROTOCOL_VERSION = 9;
 
@@ -84,6 +84,11 @@ export interface Operations {
   release: { args: [memberId: string, commits: Position[], partitions: number[]]; result: null };
   leave: { args: [memberId: string, commits: Position[]]; result: null };
   stats: { args: []; result: BrokerStats };
+  // administration: topics
+  createTopicWith: { args: [topic: string, partitions: number, configs: Record<string, string>]; result: boolean };
+  alterTopic: { args: [topic: string, change: TopicChange]; result: null };
+  deleteTopic: { args: [topic: string]; result: boolean };
+  topicSettings: { args: [topic: string]; result: TopicSettings | null };
   status: { args: []; result: DaemonStatus };
   shutdown: { args: []; result: null };
   /** Ends the long poll of request `id` early; has no reply of its own. */

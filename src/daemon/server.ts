@@ -178,6 +178,14 @@ export class DaemonServer {
       return null;
     },
     stats: () => this.service.stats(),
+    // administration: topics
+    createTopicWith: ([topic, partitions, configs]) => this.service.createTopicWith(topic, partitions, configs),
+    alterTopic: async ([topic, change]) => {
+      await this.service.alterTopic(topic, change);
+      return null;
+    },
+    deleteTopic: ([topic]) => this.service.deleteTopic(topic),
+    topicSettings: ([topic]) => this.service.topicSettings(topic),
     status: async () => ({
       pid: process.pid,
       version: VERSION,

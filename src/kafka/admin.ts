@@ -6,7 +6,10 @@ import type { ErrorName } from '../wire/kafka/errors.js';
 import { TOPIC_RESOURCE } from '../wire/kafka/messages.js';
 import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 
-/** The topic settings `zps topics describe` shows. */
+/** DescribeConfigs' source of a setting set on the topic itself. */
+const TOPIC_CONFIG_SOURCE = 1;
+
+/** The topic settings `zps topics describe` shows, besides every one set on the topic. */
 const PLACEMENT_CONFIGS = ['retention.ms', 'retention.bytes', 'cleanup.policy', 'max.message.bytes'];
 
 /**
@@ -110,12 +113,14 @@ export class KafkaAdmin {
         if (!(await admin.listTopics()).includes(topic)) return undefined;
         const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
         const { resources } = await admin.describeConfigs({
-          resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: [...PLACEMENT_CONFIGS] }],
+          resources: [{ type: TOPIC_RESOURCE, name: topic }],
           includeSynonyms: false,
         });
         const configs: Record<string, string> = {};
-        for (const { configName, configValue } of resources[0]?.configEntries ?? [])
-          if (PLACEMENT_CONFIGS.includes(configName)) configs[configName] = configValue;
+        const shown = (resources[0]?.configEntries ?? [])
+          .filter(({ configName, configSource }) => PLACEMENT_CONFIGS.includes(configName) || configSource === TOPIC_CONFIG_SOURCE)
+          .sort((a, b) => (a.configName < b.configName ? -1 : 1));
+        for (const { configName, configValue } of shown) configs[configName] = configValue;
         const partitions = (topics[0]?.partitions ?? [])
           .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: [...p.replicas].sort((a, b) => a - b), isr: [...p.isr].sort((a, b) => a - b) }))
           .sort((a, b) => a.partition - b.partition);

@@ -3,7 +3,7 @@ import { Lazy } from '../pubsub/lazy.js';
 import { startingOffsets } from '../pubsub/offsets.js';
 import { Partitioner } from '../pubsub/partitioner.js';
 import type { AckRun, RecordBatch } from '../records/record-batch.js';
-import type { ClusterDescription, StartOffset } from '../pubsub/types.js';
+import type { ClusterDescription, NewTopic, StartOffset, TopicChange } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
 import { KafkaAdmin } from './admin.js';
 import { createKafka, kafkaError, withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
@@ -14,6 +14,7 @@ import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import { brokerError, Metadata, OffsetCommit, OffsetDelete } from '../wire/kafka/messages.js';
 import { KafkaProducer } from './producer.js';
 import { describeTopicFor } from './topic-metadata.js';
+import * as topicAdmin from './topic-admin.js';
 
 /** How long a topic that does not exist yet is waited for between looks. */
 const TOPIC_POLL_MS = 500;
@@ -65,6 +66,32 @@ export class KafkaDriver implements Driver {
       },
       topic,
     );
+  }
+
+  // administration: topics
+  async createTopicWith(topic: string, spec: NewTopic): Promise<boolean> {
+    const created = await this.request(`create topic ${topic}`, topic, (cluster) => topicAdmin.createTopic(cluster, topic, spec, this.settings.timeoutMs));
+    if (created) await this.describe(topic, true); // known to the broker zps publishes through before it says so
+    return created;
+  }
+
+  async alterTopic(topic: string, change: TopicChange): Promise<void> {
+    const { partitions } = change;
+    const { timeoutMs } = this.settings;
+    if (partitions !== undefined) {
+      // settings the brokers refuse must leave the partitions as they were: they are checked first
+      await this.request(`change topic ${topic}`, topic, (cluster) => topicAdmin.alterConfigs(cluster, topic, change, timeoutMs, true));
+      await this.request(`grow topic ${topic}`, topic, (cluster) => topicAdmin.growPartitions(cluster, topic, partitions, timeoutMs));
+    }
+    await this.request(`change topic ${topic}`, topic, (cluster) => topicAdmin.alterConfigs(cluster, topic, change, timeoutMs));
+  }
+
+  deleteTopic(topic: string): Promise<boolean> {
+    return this.request(`delete topic ${topic}`, topic, (cluster) => topicAdmin.deleteTopic(cluster, topic, this.settings.timeoutMs));
+  }
+
+  private request<T>(what: string, topic: string, work: (cluster: Cluster) => Promise<T>): Promise<T> {
+    return withDeadline(this.settings, what, async () => work(await this.cluster.get()), topic);
   }
 
   listTopics(): Promise<string[]> {

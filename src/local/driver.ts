@@ -2,10 +2,11 @@ import { DaemonClient } from '../daemon/client.js';
 import { connectDaemon } from '../daemon/connect.js';
 import { MAX_BATCH_BYTES } from '../memory/broker.js';
 import type { BrokerService } from '../memory/service.js';
+import { usageError } from '../pubsub/errors.js';
 import { Lazy } from '../pubsub/lazy.js';
-import type { Driver, GroupMember, PollResult, TopicInfo, WaitOptions, GroupInfo } from '../pubsub/driver.js';
+import type { Driver, GroupMember, PollResult, TopicInfo, TopicPlacement, WaitOptions, GroupInfo } from '../pubsub/driver.js';
 import type { RecordBatch } from '../records/record-batch.js';
-import type { ClusterDescription, StartOffset } from '../pubsub/types.js';
+import type { ClusterDescription, NewTopic, StartOffset, TopicChange } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
 
 /**
@@ -41,8 +42,9 @@ export class LocalDriver implements Driver {
   }
 
   async describeTopic(topic: string): Promise<TopicInfo | undefined> {
-    const offsets = await (await this.service()).partitionOffsets(topic);
-    return offsets ? { partitions: offsets.length, maxBatchBytes: MAX_BATCH_BYTES } : undefined;
+    const service = await this.service();
+    const [offsets, settings] = await Promise.all([service.partitionOffsets(topic), service.topicSettings(topic)]);
+    return offsets ? { partitions: offsets.length, maxBatchBytes: settings?.maxBatchBytes ?? MAX_BATCH_BYTES } : undefined;
   }
 
   async createTopic(topic: string, partitions: number): Promise<TopicInfo> {
@@ -79,9 +81,10 @@ export class LocalDriver implements Driver {
     return new Map(await (await this.service()).committed(group, topic));
   }
 
-  /** One copy, in the daemon, and no settings besides the daemon's own. */
-  async placement(): Promise<undefined> {
-    return undefined;
+  /** One copy, in the daemon: no replicas to show; the settings set on the topic. */
+  async placement(topic: string): Promise<TopicPlacement | undefined> {
+    const settings = await (await this.service()).topicSettings(topic);
+    return settings ? { partitions: [], configs: settings.configs } : undefined;
   }
 
   async listGroups(): Promise<string[]> {
@@ -112,6 +115,23 @@ export class LocalDriver implements Driver {
 
   async reset(topics?: readonly string[]): Promise<void> {
     await (await this.service()).reset(topics === undefined ? undefined : [...topics]);
+  }
+
+  // administration: topics
+  /** One copy of each partition, as a one-broker cluster: a replication factor over 1 is refused, as Kafka refuses one over its brokers. */
+  async createTopicWith(topic: string, spec: NewTopic): Promise<boolean> {
+    if ((spec.replicationFactor ?? 1) !== 1) {
+      throw usageError(`cannot create topic ${topic} with replication factor ${spec.replicationFactor}: local mode keeps one copy of each partition`);
+    }
+    return (await this.service()).createTopicWith(topic, spec.partitions, spec.configs ?? {});
+  }
+
+  async alterTopic(topic: string, change: TopicChange): Promise<void> {
+    await (await this.service()).alterTopic(topic, change);
+  }
+
+  async deleteTopic(topic: string): Promise<boolean> {
+    return (await this.service()).deleteTopic(topic);
   }
 
   async close(): Promise<void> {

@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { ZpsError, usageError } from '../pubsub/errors.js';
-import { checkBatchRecord, validateTopicName } from '../pubsub/limits.js';
+import { checkBatchRecord, partitionsOnlyGrow, validateTopicName } from '../pubsub/limits.js';
 import { formatBytes } from '../pubsub/wording.js';
 import { Partitioner, checkPartition } from '../pubsub/partitioner.js';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
 import type { PartitionOffsets } from '../pubsub/driver.js';
-import type { TopicSummary } from '../pubsub/types.js';
+import type { TopicChange, TopicSummary } from '../pubsub/types.js';
 import type { OutgoingRecord } from '../records/record.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import type { PartitionSlice } from './log-slice.js';
 import { PartitionLog, RECORD_OVERHEAD_BYTES } from './partition-log.js';
 import { outgoingBatch, type AckRun, type RecordBatch } from '../records/record-batch.js';
 import { MAX_TOPIC_PARTITIONS, oversizedCreation } from './topic-policy.js';
+import { DEFAULT_TOPIC_LIMITS, checkTopicConfig, checkTopicConfigName, topicLimits, type TopicLimits } from './topic-configs.js';
 
 /** Batches with at least this many bytes of values keep them in a buffer of their own. */
 const KEEP_BATCH_BYTES = 4 * 1024;
@@ -56,6 +57,9 @@ interface Topic {
   readonly logs: PartitionLog[];
   /** Kafka's topic id: a new one each time the topic is created. */
   readonly id: Buffer;
+  /** Its settings as set (Kafka's names), and the limits they put on it. */
+  configs: Map<string, string>;
+  limits: TopicLimits;
 }
 
 /**
@@ -87,11 +91,7 @@ export class MemoryBroker {
 
   /** Creates the topic unless it exists (then its partition count stays as it is, as in Kafka). */
   createTopic(topicName: string, partitions = 1): void {
-    validateTopicName(topicName);
-    if (!this.topics.has(topicName)) {
-      this.checkRoom(this.checkNewTopic(topicName, partitions));
-      this.addTopic(topicName, partitions);
-    }
+    this.createTopicWith(topicName, partitions);
   }
 
   /**
@@ -125,7 +125,7 @@ export class MemoryBroker {
     /** Each record's partition; -1 until the partitioner picks one (once the batch is accepted). */
     const partitionOf = new Int32Array(batch.length);
     for (let i = 0; i < batch.length; i++) {
-      const size = checkBatchRecord(topicName, MAX_BATCH_BYTES, batch, i);
+      const size = checkBatchRecord(topicName, existing?.limits.maxMessageBytes ?? MAX_BATCH_BYTES, batch, i);
       const partition = batch.partition(i);
       if (partition !== undefined) checkPartition(topicName, partition, partitionCount);
       partitionOf[i] = partition ?? -1;
@@ -165,15 +165,106 @@ export class MemoryBroker {
       i = end;
     }
     this.totalBytes += batchBytes;
-    for (const log of touched) {
-      this.totalBytes -= log.trim(this.limits.retentionMessages, this.limits.retentionBytes);
-    }
+    this.applyRetention(topicName, touched);
     this.notify(topicName);
     return acks;
   }
 
+  // administration: topics
+
+  /**
+   * Creates the topic with its settings (Kafka's names, checked as local mode takes them); false
+   * when it exists already (it then stays as it is).
+   */
+  createTopicWith(topicName: string, partitions: number, configs: Readonly<Record<string, string>> = {}): boolean {
+    validateTopicName(topicName);
+    if (this.topics.has(topicName)) return false;
+    const checked = new Map(Object.entries(configs).map(([name, value]) => [name, checkTopicConfig(topicName, name, value)]));
+    this.checkRoom(this.checkNewTopic(topicName, partitions));
+    const topic = this.addTopic(topicName, partitions);
+    topic.configs = checked;
+    topic.limits = topicLimits(checked);
+    return true;
+  }
+
+  /**
+   * Grows the topic's partitions (never shrinks them, as Kafka: keys then hash over the new count)
+   * and sets or removes settings; every part is checked before any is applied (`validateOnly`: none is).
+   */
+  alterTopic(topicName: string, change: TopicChange, validateOnly = false): void {
+    const topic = this.topics.get(topicName);
+    if (!topic) throw new ZpsError(`topic ${topicName} does not exist`, { code: 'not-found' });
+    const configs = new Map(topic.configs);
+    for (const [name, value] of Object.entries(change.set ?? {})) configs.set(name, checkTopicConfig(topicName, name, value));
+    for (const name of change.unset ?? []) {
+      checkTopicConfigName(topicName, name);
+      configs.delete(name);
+    }
+    const { partitions } = change;
+    const current = topic.logs.length;
+    if (partitions !== undefined) {
+      if (!Number.isInteger(partitions) || partitions <= current) {
+        throw partitionsOnlyGrow(topicName, partitions, current);
+      }
+      if (partitions > MAX_TOPIC_PARTITIONS)
+        throw new ZpsError(`cannot grow topic ${topicName} to ${partitions} partitions: Kafka allows at most ${MAX_TOPIC_PARTITIONS}`);
+      this.checkRoom((partitions - current) * PARTITION_OVERHEAD_BYTES);
+    }
+    if (validateOnly) return;
+    topic.configs = configs;
+    topic.limits = topicLimits(configs);
+    if (partitions !== undefined && partitions > current) {
+      for (let partition = current; partition < partitions; partition++) topic.logs.push(new PartitionLog(topicName, partition));
+      this.structureBytes += (partitions - current) * PARTITION_OVERHEAD_BYTES;
+      this.groups.topicCreated(topicName); // its groups share the new partitions out, as on a new topic
+    }
+    this.applyRetention(topicName, topic.logs);
+    this.notify(topicName);
+  }
+
+  /** Deletes the topic, its records and its groups' offsets of it, as Kafka; false when it does not exist. */
+  deleteTopic(topicName: string): boolean {
+    if (!this.topics.has(topicName)) return false;
+    this.reset([topicName]);
+    return true;
+  }
+
+  /** The topic's settings as set, or undefined when it does not exist. */
+  topicConfigs(topicName: string): Record<string, string> | undefined {
+    const topic = this.topics.get(topicName);
+    return topic && Object.fromEntries([...topic.configs].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  /** The largest record batch the topic takes (its max.message.bytes). */
+  maxBatchBytes(topicName: string): number {
+    return this.topics.get(topicName)?.limits.maxMessageBytes ?? MAX_BATCH_BYTES;
+  }
+
+  /** Trims `logs` of the topic to the daemon's retention and the topic's retention.bytes (the lower holds), then applies its retention.ms. */
+  private applyRetention(topicName: string, logs: Iterable<PartitionLog>): void {
+    const topic = this.topics.get(topicName)!;
+    const retentionBytes = Math.min(this.limits.retentionBytes, topic.limits.retentionBytes);
+    for (const log of logs) this.totalBytes -= log.trim(this.limits.retentionMessages, retentionBytes);
+    this.expire(topicName);
+  }
+
+  /**
+   * Drops records older than the topic's retention.ms, as Kafka's log cleaner does (by each record's
+   * timestamp). Done whenever the topic is read or written: what a reader sees is what a cleaner
+   * running at that moment would have left.
+   */
+  private expire(topicName: string): void {
+    const topic = this.topics.get(topicName);
+    if (!topic || topic.limits.retentionMs === Number.POSITIVE_INFINITY) return;
+    const before = Date.now() - topic.limits.retentionMs;
+    let freed = 0;
+    for (const log of topic.logs) freed += log.expireBefore(before);
+    if (freed > 0) this.totalBytes -= freed;
+  }
+
   /** With `atTime`, each partition's first offset stored at or after it too (its end when none), as Kafka's ListOffsets. */
   partitionOffsets(topicName: string, atTime?: number): PartitionOffsets[] | undefined {
+    this.expire(topicName);
     return this.topics.get(topicName)?.logs.map((log, partition) => ({
       partition,
       start: log.startOffset,
@@ -198,6 +289,7 @@ export class MemoryBroker {
     maxBytes: number,
     overheadBytes?: number,
   ): PartitionSlice[] {
+    this.expire(topicName);
     const topic = this.topics.get(topicName);
     if (!topic) return [];
     const batches: PartitionSlice[] = [];
@@ -229,6 +321,7 @@ export class MemoryBroker {
   }
 
   count(topicName: string): number {
+    this.expire(topicName);
     return this.topics.get(topicName)?.logs.reduce((sum, log) => sum + log.count, 0) ?? 0;
   }
 
@@ -290,7 +383,12 @@ export class MemoryBroker {
   }
 
   private addTopic(name: string, partitions: number): Topic {
-    const topic: Topic = { logs: Array.from({ length: partitions }, (_, partition) => new PartitionLog(name, partition)), id: newTopicId() };
+    const topic: Topic = {
+      logs: Array.from({ length: partitions }, (_, partition) => new PartitionLog(name, partition)),
+      id: newTopicId(),
+      configs: new Map(),
+      limits: DEFAULT_TOPIC_LIMITS,
+    };
     this.topics.set(name, topic);
     this.structureBytes += topicBytes(partitions);
     this.groups.topicCreated(name);

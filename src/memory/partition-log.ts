@@ -206,6 +206,13 @@ export class PartitionLog {
     return freed;
   }
 
+  /** Drops the records stored (or stamped) before `timestamp` from the front (Kafka's retention.ms); returns the bytes freed. */
+  expireBefore(timestamp: number): number {
+    let freed = 0;
+    while (this.count > 0 && this.timestamps[this.head]! < timestamp) freed += this.dropOldest();
+    return freed;
+  }
+
   /** Drops the records before `offset` (Kafka's DeleteRecords); returns the bytes freed. */
   deleteBefore(offset: number): number {
     let freed = 0;

@@ -1,9 +1,15 @@
 import type { GroupInfo, PartitionOffsets, PartitionRecords, PollResult, WaitOptions } from '../pubsub/driver.js';
 import type { AckRun, RecordBatch } from '../records/record-batch.js';
-import type { ClusterDescription, StartOffset, TopicSummary } from '../pubsub/types.js';
+import type { ClusterDescription, StartOffset, TopicChange, TopicSummary } from '../pubsub/types.js';
 import type { BrokerStats, MemoryBroker } from './broker.js';
 import type { PartitionSlice } from './log-slice.js';
 import { longPoll } from './long-poll.js';
+
+/** A topic's settings as set, and the largest record batch it takes. */
+export interface TopicSettings {
+  maxBatchBytes: number;
+  configs: Record<string, string>;
+}
 
 /** A partition and an offset in it. */
 export type Position = [partition: number, offset: number];
@@ -39,6 +45,15 @@ export interface BrokerService {
   /** Commits, then leaves the group. */
   leave(memberId: string, commits: Position[]): Promise<void>;
   stats(): Promise<BrokerStats>;
+  // administration: topics
+  /** Creates the topic with its settings; false when it exists (unchanged). */
+  createTopicWith(topic: string, partitions: number, configs: Record<string, string>): Promise<boolean>;
+  /** Grows partitions, sets and removes settings (MemoryBroker.alterTopic). */
+  alterTopic(topic: string, change: TopicChange): Promise<void>;
+  /** Deletes the topic with its groups' offsets of it; false when it does not exist. */
+  deleteTopic(topic: string): Promise<boolean>;
+  /** The topic's settings, or null when it does not exist. */
+  topicSettings(topic: string): Promise<TopicSettings | null>;
   /** Ends this connection to the broker (the broker and its messages stay). */
   close(): Promise<void>;
 }
@@ -144,6 +159,24 @@ export class InProcessService implements BrokerService {
 
   async stats() {
     return this.broker.stats();
+  }
+
+  // administration: topics
+  async createTopicWith(topic: string, partitions: number, configs: Record<string, string>) {
+    return this.broker.createTopicWith(topic, partitions, configs);
+  }
+
+  async alterTopic(topic: string, change: TopicChange) {
+    this.broker.alterTopic(topic, change);
+  }
+
+  async deleteTopic(topic: string) {
+    return this.broker.deleteTopic(topic);
+  }
+
+  async topicSettings(topic: string) {
+    const configs = this.broker.topicConfigs(topic);
+    return configs ? { maxBatchBytes: this.broker.maxBatchBytes(topic), configs } : null;
   }
 
   async close() {}

@@ -1,17 +1,24 @@
 import type { Driver, PartitionOffsets } from './driver.js';
 import { ZpsError, activeGroupError, usageError } from './errors.js';
-import { validateTopicName } from './limits.js';
+import { partitionsOnlyGrow, validateTopicName } from './limits.js';
 import type {
   Admin,
   ClusterDescription,
   GroupDescription,
   GroupSummary,
+  NewTopic,
   OffsetResetOptions,
   OffsetResetPlan,
   OffsetTarget,
+  TopicChange,
   TopicDescription,
   TopicSummary,
 } from './types.js';
+
+/** A count of partitions or copies: a whole number from 1. */
+function checkCount(what: string, n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw usageError(`invalid ${what} ${n}: use a whole number from 1`);
+}
 
 /** Messages a partition holds. */
 const held = (p: PartitionOffsets) => p.end - p.start;
@@ -22,9 +29,7 @@ export class DriverAdmin implements Admin {
 
   async createTopic(topic: string, options: { partitions: number }): Promise<void> {
     validateTopicName(topic);
-    if (!Number.isInteger(options.partitions) || options.partitions < 1) {
-      throw usageError(`invalid partition count ${options.partitions}: use a whole number from 1`);
-    }
+    checkCount('partition count', options.partitions);
     await (await this.driver()).createTopic(topic, options.partitions);
   }
 
@@ -170,6 +175,33 @@ export class DriverAdmin implements Admin {
 
   async cluster(): Promise<ClusterDescription> {
     return (await this.driver()).describeCluster();
+  }
+
+  // administration: topics
+  async createTopicWith(topic: string, spec: NewTopic): Promise<boolean> {
+    validateTopicName(topic);
+    checkCount('partition count', spec.partitions);
+    if (spec.replicationFactor !== undefined) checkCount('replication factor', spec.replicationFactor);
+    return (await this.driver()).createTopicWith(topic, spec);
+  }
+
+  /** Checks what it can before the broker is asked: the topic exists, partitions grow, no setting named twice. */
+  async alterTopic(topic: string, change: TopicChange): Promise<void> {
+    validateTopicName(topic);
+    if (change.partitions !== undefined) checkCount('partition count', change.partitions);
+    const named = [...Object.keys(change.set ?? {}), ...(change.unset ?? [])];
+    const twice = named.find((name, i) => named.indexOf(name) !== i);
+    if (twice !== undefined) throw usageError(`setting ${twice} is named twice: set or unset it once`);
+    const driver = await this.driver();
+    const info = await driver.describeTopic(topic);
+    if (!info) throw new ZpsError(`cannot change topic ${topic}: it does not exist`, { code: 'not-found' });
+    if (change.partitions !== undefined && change.partitions <= info.partitions) throw partitionsOnlyGrow(topic, change.partitions, info.partitions);
+    await driver.alterTopic(topic, change);
+  }
+
+  async deleteTopic(topic: string): Promise<boolean> {
+    validateTopicName(topic);
+    return (await this.driver()).deleteTopic(topic);
   }
 }
 

@@ -8,7 +8,7 @@
  * Errors are ZpsErrors with a code; `retriable` ones (a connection lost) may succeed when tried again.
  */
 import type { AckRun, RecordBatch } from '../records/record-batch.js';
-import type { ClusterDescription, StartOffset } from './types.js';
+import type { ClusterDescription, NewTopic, StartOffset, TopicChange } from './types.js';
 import type { DeliveredRecord } from '../records/record.js';
 
 /** What a driver knows of a topic. */
@@ -176,6 +176,14 @@ export interface Driver {
    * the end offsets; the topics and offsets stay). No topics: everything, where the backend allows.
    */
   reset(topics?: readonly string[]): Promise<void>;
+
+  // administration: topics
+  /** Creates the topic with its settings; false when it exists (unchanged). Settings the backend does not take are refused (usage), naming them. */
+  createTopicWith(topic: string, spec: NewTopic): Promise<boolean>;
+  /** Grows partitions and sets or removes settings; not-found for a missing topic, usage for fewer partitions or a setting refused. */
+  alterTopic(topic: string, change: TopicChange): Promise<void>;
+  /** Deletes the topic (its groups' offsets of it go too); false when it does not exist. */
+  deleteTopic(topic: string): Promise<boolean>;
 
   /** Closes its connections; members and waits in progress end. */
   close(): Promise<void>;

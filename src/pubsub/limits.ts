@@ -1,4 +1,4 @@
-import { tooLargeError, usageError } from './errors.js';
+import { tooLargeError, usageError, type ZpsError } from './errors.js';
 import { formatBytes } from './wording.js';
 import { singleRecordBatchBytes } from '../wire/record-batch-size.js';
 import type { RecordBatch } from '../records/record-batch.js';
@@ -33,6 +33,11 @@ export function checkRecordFits(topic: string, maxBatchBytes: number, key: Uint8
   const size = (key?.byteLength ?? 0) + Math.max(valueLength, 0) + headerBytes(headers);
   checkMessageSize(size);
   if (nearLimit(size, headers, maxBatchBytes)) checkBatchFits(topic, maxBatchBytes, size, key, valueLength, headers);
+}
+
+/** The refusal of a partition count that does not grow the topic (Kafka's partitions only grow). */
+export function partitionsOnlyGrow(topic: string, asked: number, current: number): ZpsError {
+  return usageError(`cannot change topic ${topic} to ${asked} partitions: it has ${current}, and partitions only grow`);
 }
 
 /**

@@ -139,8 +139,24 @@ export interface TopicSummary {
 export interface TopicDescription {
   topic: string;
   partitions: Array<{ partition: number; first: number; next: number; count: number; leader?: number; replicas?: number[]; isr?: number[] }>;
-  /** Kafka: retention.ms, retention.bytes, cleanup.policy, max.message.bytes. */
+  /** Settings: Kafka's retention.ms, retention.bytes, cleanup.policy, max.message.bytes and every one set on the topic; local mode's as set. */
   configs?: Record<string, string>;
+}
+
+// administration: topics
+
+/** A topic to create: partitions, copies (Kafka; the broker's default when absent) and settings under Kafka's names. */
+export interface NewTopic {
+  partitions: number;
+  replicationFactor?: number;
+  configs?: Record<string, string>;
+}
+
+/** A change to a topic: more partitions (never fewer), settings set, settings removed (back to the default). */
+export interface TopicChange {
+  partitions?: number;
+  set?: Record<string, string>;
+  unset?: string[];
 }
 
 export interface GroupSummary {
@@ -218,6 +234,14 @@ export interface Admin {
   deleteGroup(group: string, options?: { topic?: string }): Promise<void>;
   /** The cluster's id, brokers and controller. */
   cluster(): Promise<ClusterDescription>;
+
+  // administration: topics
+  /** Creates the topic with its settings; false when it exists (then it stays as it is). A setting the broker does not take is refused naming it. */
+  createTopicWith(topic: string, spec: NewTopic): Promise<boolean>;
+  /** Grows the topic's partitions (fewer or as many is a usage error) and sets or removes settings. */
+  alterTopic(topic: string, change: TopicChange): Promise<void>;
+  /** Deletes the topic, its records and its groups' offsets of it; false when it does not exist. */
+  deleteTopic(topic: string): Promise<boolean>;
 }
 
 /** The application API: publishers, consumers, and topic administration. */

@@ -74,15 +74,6 @@ export function spawnZps(socket: string, args: string[], env: NodeJS.ProcessEnv 
   });
 }
 
-/** Starts zps on a pseudo-terminal (util-linux script), as a person at a terminal would; with `typing`, what is written to its stdin is typed on the terminal. */
-export function spawnZpsOnTty(socket: string, args: string[], env: NodeJS.ProcessEnv = {}, typing = false): ChildProcess {
-  const command = `stty cols 100 rows 30; ${[process.execPath, ZPS_BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')}`;
-  return spawn('script', ['-qfec', command, '/dev/null'], {
-    env: cleanEnv({ ZPS_SOCKET: socket, TERM: 'xterm-256color', ...env }),
-    stdio: [typing ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-  });
-}
-
 export function collect(child: ChildProcess): Promise<RunResult> {
   let stdout = '';
   let stderr = '';

@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { consumerGroups, describedOffsets } from '../helpers/clients.js';
 import { unique, waitFor } from '../helpers/wait.js';
-import { collect, RunningZps, spawnZpsOnTty, zps, type RunOptions } from '../helpers/zps.js';
+import { spawnOnTty } from '../helpers/tty.js';
+import { collect, RunningZps, zps, type RunOptions } from '../helpers/zps.js';
 
 const brokers = () => process.env.ZPS_TEST_BROKERS!;
 const kafkaEnv = () => ({ ZPS_ENV: 'test', ZPS_BROKERS: brokers() });
@@ -56,7 +57,7 @@ describe('zps groups reset and delete on Kafka', () => {
     expect(script.code).toBe(2);
     expect(script.stderr).toMatch(/^zps: refusing to delete without confirmation\n.*--yes/);
 
-    const child = spawnZpsOnTty(UNUSED_SOCKET, ['groups', 'delete', group], kafkaEnv(), true);
+    const child = spawnOnTty(['groups', 'delete', group], { ZPS_SOCKET: UNUSED_SOCKET, ...kafkaEnv() }, true);
     let seen = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (seen += chunk));
     const answered = collect(child);

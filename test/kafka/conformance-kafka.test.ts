@@ -2,6 +2,8 @@ import { describe } from 'vitest';
 import { createTools } from '../../dist/index.js';
 import { describeAdminGroups } from '../suites/admin-groups.js';
 import { type ConformanceTarget, describeConformance } from '../suites/conformance.js';
+import { describeAdminTopics } from '../suites/admin-topics.js';
+import { describeConformance, type ConformanceTarget } from '../suites/conformance.js';
 
 describe('Kafka', () => {
   const target = (): ConformanceTarget => ({
@@ -11,4 +13,5 @@ describe('Kafka', () => {
   });
   describeConformance(target);
   describeAdminGroups(target);
+  describeAdminTopics(target);
 });

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { consumerGroups, describedOffsets } from '../helpers/clients.js';
 import { kafkaListenerDaemon } from '../helpers/kafka-listener-daemon.js';
 import { unique, waitFor } from '../helpers/wait.js';
-import { collect, RunningZps, spawnZpsOnTty, zps } from '../helpers/zps.js';
+import { spawnOnTty } from '../helpers/tty.js';
+import { collect, RunningZps, zps } from '../helpers/zps.js';
 
 const listener = kafkaListenerDaemon();
 const run = (args: string[], input?: string) => zps(listener.socket(), args, { input, timeoutMs: 60_000 });
@@ -67,7 +68,7 @@ describe('zps groups reset and delete on the daemon', () => {
 
   it('on a terminal the plan is a table, and says nothing changed', async () => {
     const { topic, group } = await readByGroup();
-    const tty = await collect(spawnZpsOnTty(listener.socket(), ['groups', 'reset', group, '--topic', topic, '--to-offset', '1']));
+    const tty = await collect(spawnOnTty(['groups', 'reset', group, '--topic', topic, '--to-offset', '1'], { ZPS_SOCKET: listener.socket() }));
     expect(tty.code).toBe(0);
     const shown = tty.stdout
       .replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '')

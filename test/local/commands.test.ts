@@ -232,6 +232,9 @@ describe('zps completion', () => {
       COMP_WORDS=(zps consume --gr); COMP_CWORD=2; _zps; echo "filters: \${COMPREPLY[*]}"
       COMP_WORDS=(zps topics d); COMP_CWORD=2; _zps; echo "actions: \${COMPREPLY[*]}"
       COMP_WORDS=(zps topics describe ${t.slice(0, 10)}); COMP_CWORD=3; _zps; echo "described: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps topics a); COMP_CWORD=2; _zps; echo "admin: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps topics delete x ${t.slice(0, 10)}); COMP_CWORD=4; _zps; echo "deleted: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps topics create x --if); COMP_CWORD=4; _zps; echo "if: \${COMPREPLY[*]}"
       COMP_WORDS=(zps topics --prop); COMP_CWORD=2; _zps; echo "properties: \${COMPREPLY[*]}"
       COMP_WORDS=(zps topics -F completions/zps.ba); COMP_CWORD=3; _zps; echo "file: \${COMPREPLY[*]}"
       COMP_WORDS=(zps publish t --key-s); COMP_CWORD=3; _zps; echo "key schema: \${COMPREPLY[*]}"
@@ -254,6 +257,9 @@ describe('zps completion', () => {
     expect(result.stdout).toContain('filters: --grep');
     expect(result.stdout).toContain('actions: describe');
     expect(result.stdout).toContain(`described: ${t}`);
+    expect(result.stdout).toContain('admin: alter');
+    expect(result.stdout).toContain(`deleted: ${t}`);
+    expect(result.stdout).toContain('if: --if-not-exists --if-exists');
     expect(result.stdout).toContain('properties: --properties --property');
     expect(result.stdout).toContain('file: completions/zps.bash');
     expect(result.stdout).toContain('key schema: --key-schema\n');

@@ -3,6 +3,8 @@ import { createTools } from '../../dist/index.js';
 import { privateSocket } from '../helpers/zps.js';
 import { describeAdminGroups } from '../suites/admin-groups.js';
 import { type ConformanceTarget, describeConformance } from '../suites/conformance.js';
+import { describeAdminTopics } from '../suites/admin-topics.js';
+import { describeConformance, type ConformanceTarget } from '../suites/conformance.js';
 
 describe('local daemon', () => {
   const daemon = privateSocket();
@@ -14,4 +16,5 @@ describe('local daemon', () => {
   });
   describeConformance(target);
   describeAdminGroups(target);
+  describeAdminTopics(target);
 });

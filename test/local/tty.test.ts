@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, collect, privateSocket, spawnZpsOnTty, ZPS_BIN, zps, zpsRaw } from '../helpers/zps.js';
+import { spawnOnTty as spawnOnTerminal } from '../helpers/tty.js';
+import { cleanEnv, collect, privateSocket, ZPS_BIN, zps, zpsRaw } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 let socket: string;
@@ -8,9 +9,9 @@ let cleanup: () => void;
 beforeAll(() => ({ socket, cleanup } = privateSocket()));
 afterAll(() => cleanup());
 
-/** zps on a pseudo-terminal, on this file's daemon. */
+/** zps on a pseudo-terminal (helpers/tty.ts), with this file's daemon. */
 function spawnOnTty(args: string[], env: NodeJS.ProcessEnv = {}, typing = false) {
-  return spawnZpsOnTty(socket, args, env, typing);
+  return spawnOnTerminal(args, { ZPS_SOCKET: socket, ...env }, typing);
 }
 
 /** Runs zps on a pseudo-terminal to its end. */

@@ -73,6 +73,36 @@ describe('commands, in-process', () => {
     expect((await zps(['count', t])).stdout).toBe('0\n');
   });
 
+  it('topics create, alter, delete: settings, growth, exit codes', async () => {
+    const t = unique('t');
+    expect(await zps(['topics', 'create', t, '-p', '2', '-c', 'retention.bytes=5000'])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(await zps(['topics', 'create', t])).toMatchObject({ code: 1 });
+    expect(await zps(['topics', 'create', unique('t'), '--replication-factor', '3'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('local mode keeps one copy of each partition'),
+    });
+    expect(await zps(['topics', 'create', unique('t'), '-p', 'many'])).toMatchObject({
+      code: 2,
+      stderr: "zps: invalid --partitions 'many': use a whole number from 1\n",
+    });
+    expect(await zps(['topics', 'create', unique('t'), '-c', 'retention.ms'])).toMatchObject({
+      code: 2,
+      stderr: "zps: invalid --config 'retention.ms': use name=value, as retention.ms=60000\n",
+    });
+    expect(await zps(['topics', 'alter', t, '--partitions', '3', '--set', 'max.message.bytes=3000', '--unset', 'retention.bytes'])).toMatchObject({ code: 0 });
+    expect(await zps(['topics', 'alter', t, '--set', 'retention.ms=1', '--unset', 'retention.ms'])).toMatchObject({
+      code: 2,
+      stderr: 'zps: setting retention.ms is named twice: set or unset it once\n',
+    });
+    expect((await zps(['topics', 'describe', t])).stdout).toMatch(new RegExp(`^topic ${t}: 3 partitions, 0 messages\n(.*\n){4}max.message.bytes=3000\n$`));
+    expect(await zps(['publish', t, 'x'.repeat(4000)])).toMatchObject({ code: 2 });
+    expect(await zps(['topics', 'delete', t, '--json'])).toMatchObject({ code: 0, stdout: `{"topic":"${t}","deleted":true}\n` });
+    expect(await zps(['topics', 'delete', t])).toMatchObject({
+      code: 1,
+      stderr: `zps: cannot delete: topic ${t} does not exist\npass --if-exists to accept a missing topic\n`,
+    });
+  });
+
   it('consume -f ends at an interrupt, exit 0', async () => {
     const t = unique('t');
     await zps(['publish', t, 'first']);

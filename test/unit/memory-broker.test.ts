@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryBroker } from '../../src/memory/broker.js';
+import { MemoryBroker, PARTITION_OVERHEAD_BYTES, TOPIC_OVERHEAD_BYTES } from '../../src/memory/broker.js';
 import { encodeRecordBatch, ProducedBatch } from '../../src/wire/kafka/record-batch.js';
 import { partitionForKey } from '../../src/wire/murmur2.js';
 import { expandAcks, outgoingBatch } from '../../src/records/record-batch.js';
@@ -181,5 +181,43 @@ describe('memory broker: a large batch kept whole', () => {
     const overhead = 96;
     const topic = 2 * 1024;
     expect(broker.stats().bytes).toBe(topic + 1 + 5 + 2 + overhead + plain.reduce((sum, r) => sum + (r.value?.byteLength ?? 0) + overhead, 0));
+  });
+});
+
+describe('memory broker: topic administration', () => {
+  it('retention.ms drops records older than it by their timestamps, at the next read', () => {
+    const broker = new MemoryBroker();
+    broker.createTopicWith('t', 1, { 'retention.ms': '60000' });
+    const old = Date.now() - 120_000;
+    const stamped = outgoingBatch([record('old'), record('new')]);
+    broker.produce('t', { ...stamped, timestamp: (i) => (i === 0 ? old : Date.now() - 30_000) }); // as a producer's CreateTime
+    expect(values(broker, 't')).toEqual(['new']);
+    expect(broker.partitionOffsets('t')).toEqual([{ partition: 0, start: 1, end: 2 }]);
+    broker.alterTopic('t', { set: { 'retention.ms': '10000' } });
+    expect(broker.count('t')).toBe(0);
+    expect(broker.stats().bytes).toBe(TOPIC_OVERHEAD_BYTES + PARTITION_OVERHEAD_BYTES); // the records' bytes are freed
+  });
+
+  it('a group member gets the partitions a topic grows by, from their beginning', () => {
+    const broker = new MemoryBroker();
+    broker.createTopicWith('t', 1);
+    const member = broker.groups.join('g', 't', { kind: 'beginning' });
+    expect(broker.groups.poll(member, 10, 1000).positions.map(([partition]) => partition)).toEqual([0]);
+    broker.alterTopic('t', { partitions: 3 });
+    broker.produce('t', [record('two', null, 2)]);
+    const polled = broker.groups.poll(member, 10, 1000);
+    expect(polled.positions.map(([partition]) => partition).sort()).toEqual([0, 1, 2]);
+    expect(polled.batches.map((b) => b.partition)).toEqual([2]);
+  });
+
+  it('checks every part of a change before applying any', () => {
+    const broker = new MemoryBroker();
+    broker.createTopicWith('t', 2, { 'retention.ms': '1000' });
+    expect(thrown(() => broker.alterTopic('t', { partitions: 4, set: { 'cleanup.policy': 'compact' } })).code).toBe('usage');
+    expect(broker.partitionOffsets('t')).toHaveLength(2);
+    expect(thrown(() => broker.alterTopic('t', { set: { 'retention.bytes': '10' }, partitions: 1 })).message).toContain('partitions only grow');
+    expect(broker.topicConfigs('t')).toEqual({ 'retention.ms': '1000' });
+    broker.alterTopic('t', { partitions: 4 }, true); // validate only
+    expect(broker.partitionOffsets('t')).toHaveLength(2);
   });
 });

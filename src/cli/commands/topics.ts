@@ -1,27 +1,57 @@
 import type { Command } from 'commander';
 import { ZpsError, usageError } from '../../pubsub/errors.js';
 import { validateTopicName } from '../../pubsub/limits.js';
-import type { TopicDescription } from '../../pubsub/types.js';
+import type { NewTopic, TopicDescription } from '../../pubsub/types.js';
+import { plural } from '../../pubsub/wording.js';
+import { confirm } from '../confirm.js';
 import type { CliContext } from '../context.js';
 import type { ActionRunner } from '../program.js';
 import { table } from '../table.js';
 
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 export function register(program: Command, run: ActionRunner): void {
-  program
+  const topicsCommand = program
     .command('topics')
-    .description('list topics with their message counts; topics describe <topic>: its partitions (and on Kafka replicas and settings)')
-    .argument('[describe]', 'describe one topic')
-    .argument('[topic]', 'the topic to describe')
+    .description('list topics with their message counts; describe, create, alter or delete one')
+    .argument('[action]', 'describe, create, alter or delete (see their help)')
     .option('--all', 'include internal topics (names starting with _)')
     .action(
       run(async (ctx, command) => {
-        const [action, topic] = command.args;
-        if (action === undefined) return topics(ctx, command.opts<{ all?: boolean }>().all ?? false);
-        if (action !== 'describe') throw usageError(`unknown topics action '${action}': use topics, or topics describe <topic>`);
-        if (topic === undefined) throw usageError('name the topic to describe');
-        return describe(ctx, topic);
+        const [action] = command.args;
+        if (action !== undefined) throw usageError(`unknown topics action '${action}': use topics, or topics describe|create|alter|delete <topic>`);
+        return topics(ctx, command.opts<{ all?: boolean }>().all ?? false);
       }),
     );
+  topicsCommand
+    .command('describe')
+    .description("a topic's partitions with their offsets (and on Kafka replicas) and its settings")
+    .argument('<topic>', 'the topic to describe')
+    .action(run(async (ctx, command) => describe(ctx, command.args[0]!)));
+  topicsCommand
+    .command('create')
+    .description("create a topic with settings under Kafka's names (exit 1 when it exists)")
+    .argument('<topic>', 'the topic to create')
+    .option('-p, --partitions <n>', 'partitions (default 1)')
+    .option('--replication-factor <n>', "copies of each partition (Kafka; default: the brokers')")
+    .option('-c, --config <name=value>', 'a topic setting, as kafka-topics --config (repeatable)', collect)
+    .option('--if-not-exists', 'exit 0 when the topic exists (it stays as it is)')
+    .action(run(async (ctx, command) => create(ctx, command.args[0]!, command.opts())));
+  topicsCommand
+    .command('alter')
+    .description("grow a topic's partitions, set or remove its settings")
+    .argument('<topic>', 'the topic to change')
+    .option('--partitions <n>', 'the new partition count (only more: partitions never shrink)')
+    .option('--set <name=value>', 'set a topic setting (repeatable)', collect)
+    .option('--unset <name>', 'remove a topic setting: back to the default (repeatable)', collect)
+    .action(run(async (ctx, command) => alter(ctx, command.args[0]!, command.opts())));
+  topicsCommand
+    .command('delete')
+    .description("delete topics, their messages and their groups' offsets of them")
+    .argument('<topic...>', 'the topics to delete')
+    .option('-y, --yes', 'do not ask for confirmation (needed outside local mode when stdin is not a terminal)')
+    .option('--if-exists', 'exit 0 when a topic does not exist')
+    .action(run(async (ctx, command) => remove(ctx, command.args, command.opts())));
 }
 
 async function topics(ctx: CliContext, all: boolean): Promise<void> {
@@ -60,4 +90,86 @@ function describeLines({ topic, partitions, configs }: TopicDescription): string
     ...table([header, ...rows]),
     ...Object.entries(configs ?? {}).map(([name, value]) => `${name}=${value}`),
   ];
+}
+
+// administration: topics
+
+/** A whole number from `min` given to `flag`. */
+function count(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw usageError(`invalid ${flag} '${value}': use a whole number from 1`);
+  return n;
+}
+
+/** `name=value` settings as an object; a setting named twice is refused. */
+function settings(flag: string, given: string[] = []): Record<string, string> {
+  const parsed: Record<string, string> = {};
+  for (const entry of given) {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw usageError(`invalid ${flag} '${entry}': use name=value, as retention.ms=60000`);
+    const name = entry.slice(0, at).trim();
+    if (Object.hasOwn(parsed, name)) throw usageError(`setting ${name} is given twice`);
+    parsed[name] = entry.slice(at + 1);
+  }
+  return parsed;
+}
+
+async function create(
+  ctx: CliContext,
+  topic: string,
+  options: { partitions?: string; replicationFactor?: string; config?: string[]; ifNotExists?: boolean },
+): Promise<void> {
+  validateTopicName(topic);
+  const spec: NewTopic = { partitions: count('--partitions', options.partitions) ?? 1, configs: settings('--config', options.config) };
+  const replicationFactor = count('--replication-factor', options.replicationFactor);
+  if (replicationFactor !== undefined) spec.replicationFactor = replicationFactor;
+  const created = await ctx.factory().getAdmin().createTopicWith(topic, spec);
+  if (!created) {
+    if (options.ifNotExists) return;
+    throw new ZpsError(`cannot create topic ${topic}: it already exists${ctx.onBrokers}`, { hint: 'pass --if-not-exists to accept an existing topic' });
+  }
+  if (ctx.json) ctx.out.line(JSON.stringify({ topic, created: true, partitions: spec.partitions, configs: spec.configs }));
+  ctx.tell(`created topic ${topic} with ${plural(spec.partitions, 'partition')}`);
+}
+
+async function alter(ctx: CliContext, topic: string, options: { partitions?: string; set?: string[]; unset?: string[] }): Promise<void> {
+  validateTopicName(topic);
+  const partitions = count('--partitions', options.partitions);
+  const set = settings('--set', options.set);
+  const unset = options.unset ?? [];
+  if (partitions === undefined && Object.keys(set).length === 0 && unset.length === 0) throw usageError('name a change: --partitions, --set or --unset');
+  await ctx
+    .factory()
+    .getAdmin()
+    .alterTopic(topic, { ...(partitions === undefined ? {} : { partitions }), set, unset });
+  if (ctx.json) ctx.out.line(JSON.stringify({ topic, altered: true, ...(partitions === undefined ? {} : { partitions }), set, unset }));
+  ctx.tell(`changed topic ${topic}`);
+}
+
+/** Every named topic must exist (unless --if-exists) before any is deleted; outside local mode a person confirms. */
+async function remove(ctx: CliContext, topics: string[], options: { yes?: boolean; ifExists?: boolean }): Promise<void> {
+  topics.forEach(validateTopicName);
+  const admin = ctx.factory().getAdmin();
+  const described = await Promise.all(topics.map((topic) => admin.describeTopic(topic)));
+  const existing = topics.filter((_, i) => described[i] !== undefined);
+  const missing = topics.find((_, i) => described[i] === undefined);
+  if (missing !== undefined && !options.ifExists) {
+    throw new ZpsError(`cannot delete: topic ${missing} does not exist${ctx.onBrokers}`, {
+      code: 'not-found',
+      hint: topics.length > 1 ? 'nothing was deleted; pass --if-exists to skip missing topics' : 'pass --if-exists to accept a missing topic',
+    });
+  }
+  if (existing.length === 0) return;
+  if (!ctx.isLocal && !options.yes) {
+    const topicsNamed = `${existing.length === 1 ? 'topic' : 'topics'} ${existing.join(', ')}`;
+    await confirm(ctx, 'delete', `delete ${topicsNamed} with every message in ${ctx.settings.environment}?`);
+  }
+  for (const topic of existing) {
+    // gone meanwhile: what --if-exists accepts, and otherwise the same failure as one missing at the start
+    if (!(await admin.deleteTopic(topic)) && !options.ifExists)
+      throw new ZpsError(`cannot delete: topic ${topic} does not exist${ctx.onBrokers}`, { code: 'not-found' });
+    if (ctx.json) ctx.out.line(JSON.stringify({ topic, deleted: true }));
+  }
+  ctx.tell(`deleted ${plural(existing.length, 'topic')}`);
 }

@@ -8,6 +8,7 @@ import { groupHandlers } from './groups.js';
 import { type Handlers, KafkaServer } from './server.js';
 import { produceHandlers } from './produce.js';
 import { topicHandlers } from './topics.js';
+import { topicChangeHandlers } from './topic-changes.js';
 
 export interface KafkaListener {
   /** The address bound, as clients are told it. */
@@ -26,7 +27,13 @@ export interface KafkaListener {
  */
 export async function openKafkaListener(broker: MemoryBroker, address: ListenAddress, log: (line: string) => void, nodes = 1): Promise<KafkaListener> {
   const context: ListenerContext = { broker, advertised: address, moreNodes: [], movedLeaders: new Map() };
-  const handlers: Handlers = { ...topicHandlers(context), ...produceHandlers(context), ...fetchHandlers(context), ...groupHandlers(context) };
+  const handlers: Handlers = {
+    ...topicHandlers(context),
+    ...topicChangeHandlers(context),
+    ...produceHandlers(context),
+    ...fetchHandlers(context),
+    ...groupHandlers(context),
+  };
   const faults = new Faults();
   const servers = Array.from({ length: nodes }, (_, node) => new KafkaServer(handlers, log, node, faults));
   const close = () => Promise.all(servers.map((server) => server.close())).then(() => {});

@@ -4,7 +4,6 @@
  * is stored, so nothing is half-written, and stored from its own bytes (ProducedBatch: no object per
  * record); idempotent producers' sequences are checked as Kafka does.
  */
-import { MAX_BATCH_BYTES } from '../../memory/broker.js';
 import { ZpsError } from '../../pubsub/errors.js';
 import { CompressionError } from '../../wire/compression.js';
 import { MalformedKafkaError } from '../../wire/kafka/bytes.js';
@@ -34,8 +33,9 @@ export function produceHandlers(listener: ListenerContext): Handlers {
     if (leaderOf(listener, topic, partition) !== node)
       return result(KafkaErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${node} does not lead ${topic}[${partition}]`);
     if (!bytes) return result(KafkaErrorCode.CORRUPT_MESSAGE, 'no record batch');
-    if (bytes.byteLength > MAX_BATCH_BYTES) {
-      return result(KafkaErrorCode.MESSAGE_TOO_LARGE, `record batch of ${bytes.byteLength} bytes is over max.message.bytes (${MAX_BATCH_BYTES})`);
+    const maxBatchBytes = listener.broker.maxBatchBytes(topic); // the topic's max.message.bytes
+    if (bytes.byteLength > maxBatchBytes) {
+      return result(KafkaErrorCode.MESSAGE_TOO_LARGE, `record batch of ${bytes.byteLength} bytes is over max.message.bytes (${maxBatchBytes})`);
     }
     let batch: ProducedBatch;
     try {

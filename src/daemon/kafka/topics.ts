@@ -1,9 +1,11 @@
 /**
- * ApiVersions, Metadata and the topic admin APIs (CreateTopics, DeleteTopics, DescribeConfigs)
+ * ApiVersions, Metadata and the topic admin APIs (CreateTopics, DeleteTopics, DescribeConfigs; those that
+ * change a topic are topic-changes.ts's)
  * of the Kafka listener. Topics are the broker's own: what a Kafka client creates, zps sees.
  */
 import { MAX_BATCH_BYTES } from '../../memory/broker.js';
 import { oversizedCreation } from '../../memory/topic-policy.js';
+import { checkTopicConfig } from '../../memory/topic-configs.js';
 import { ZpsError } from '../../pubsub/errors.js';
 import { validateTopicName } from '../../pubsub/limits.js';
 import type { Writable } from '../../wire/kafka/definition.js';
@@ -26,6 +28,7 @@ const DEFAULT_PARTITIONS = 1;
 const BROKER_RESOURCE = 4;
 /** DescribeConfigs' config sources and types. */
 const DEFAULT_CONFIG = 5;
+const TOPIC_CONFIG = 1;
 const STATIC_BROKER_CONFIG = 4;
 const ConfigType = { boolean: 1, string: 2, int: 3, long: 5 } as const;
 
@@ -73,8 +76,16 @@ export function topicHandlers(listener: ListenerContext): Handlers {
     if (replication !== -1 && replication !== 1) {
       return fail(KafkaErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replication} larger than available brokers: 1.`);
     }
-    const refused = policyError(() => (validateOnly ? broker.checkNewTopic(name, partitions) : broker.createTopic(name, partitions)));
-    if (refused) return fail(KafkaErrorCode.POLICY_VIOLATION, refused);
+    const configs = Object.fromEntries(topic.configs.map((config) => [config.name, config.value ?? '']));
+    try {
+      if (validateOnly) {
+        for (const [key, value] of Object.entries(configs)) checkTopicConfig(name, key, value);
+        broker.checkNewTopic(name, partitions);
+      } else broker.createTopicWith(name, partitions, configs);
+    } catch (error) {
+      if (!(error instanceof ZpsError)) throw error;
+      return fail(error.code === 'usage' ? KafkaErrorCode.INVALID_CONFIG : KafkaErrorCode.POLICY_VIOLATION, error.message);
+    }
     return {
       name,
       topicId: version >= 7 ? broker.topicId(name) : undefined,
@@ -164,10 +175,14 @@ export function topicHandlers(listener: ListenerContext): Handlers {
           resourceName: name,
           configs,
         });
-        let configs: Array<[string, string, number]>;
+        let configs: Array<[string, string, number, number?]>;
         if (type === TOPIC_RESOURCE) {
           if (partitionsOf(name) === undefined) return result(KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`, []);
-          configs = topicConfigs(listener);
+          const set = broker.topicConfigs(name) ?? {};
+          configs = [
+            ...topicConfigs(listener).filter(([key]) => !(key in set)),
+            ...Object.entries(set).map(([key, value]): [string, string, number, number] => [key, value, ConfigType.string, TOPIC_CONFIG]),
+          ].sort(([a], [b]) => (a < b ? -1 : 1));
         } else if (type === BROKER_RESOURCE) {
           configs = brokerConfigs(listener);
         } else {
@@ -179,11 +194,11 @@ export function topicHandlers(listener: ListenerContext): Handlers {
           null,
           configs
             .filter(([key]) => wanted === null || wanted.includes(key))
-            .map(([key, value, configType]) => ({
+            .map(([key, value, configType, configSource = source]) => ({
               name: key,
               value,
-              readOnly: true,
-              configSource: source,
+              readOnly: type !== TOPIC_RESOURCE,
+              configSource,
               isSensitive: false,
               synonyms: [],
               configType,

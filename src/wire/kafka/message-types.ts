@@ -1171,6 +1171,135 @@ export interface DescribeClusterResponseBroker {
   rack: string | null;
 }
 
+/** AlterConfigsRequest v0-2 */
+export interface AlterConfigsRequest {
+  /** The updates for each resource. */
+  resources: AlterConfigsRequestResource[];
+  /** True if we should validate the request, but not change the configurations. */
+  validateOnly: boolean;
+}
+
+export interface AlterConfigsRequestAlterableConfig {
+  /** The configuration key name. */
+  name: string;
+  /** The value to set for the configuration key. */
+  value: string | null;
+}
+
+export interface AlterConfigsRequestResource {
+  /** The resource type. */
+  resourceType: number;
+  /** The resource name. */
+  resourceName: string;
+  /** The configurations. */
+  configs: AlterConfigsRequestAlterableConfig[];
+}
+
+/** AlterConfigsResponse v0-2 */
+export interface AlterConfigsResponse {
+  /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  throttleTimeMs: number;
+  /** The responses for each resource. */
+  responses: AlterConfigsResponseResourceResponse[];
+}
+
+export interface AlterConfigsResponseResourceResponse {
+  /** The resource error code. */
+  errorCode: number;
+  /** The resource error message, or null if there was no error. */
+  errorMessage: string | null;
+  /** The resource type. */
+  resourceType: number;
+  /** The resource name. */
+  resourceName: string;
+}
+
+/** CreatePartitionsRequest v0-3 */
+export interface CreatePartitionsRequest {
+  /** Each topic that we want to create new partitions inside. */
+  topics: CreatePartitionsRequestTopic[];
+  /** The time in ms to wait for the partitions to be created. */
+  timeoutMs: number;
+  /** If true, then validate the request, but don't actually increase the number of partitions. */
+  validateOnly: boolean;
+}
+
+export interface CreatePartitionsRequestAssignment {
+  /** The assigned broker IDs. */
+  brokerIds: number[];
+}
+
+export interface CreatePartitionsRequestTopic {
+  /** The topic name. */
+  name: string;
+  /** The new partition count. */
+  count: number;
+  /** The new partition assignments. */
+  assignments: CreatePartitionsRequestAssignment[] | null;
+}
+
+/** CreatePartitionsResponse v0-3 */
+export interface CreatePartitionsResponse {
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  throttleTimeMs: number;
+  /** The partition creation results for each topic. */
+  results: CreatePartitionsResponseTopicResult[];
+}
+
+export interface CreatePartitionsResponseTopicResult {
+  /** The topic name. */
+  name: string;
+  /** The result error, or zero if there was no error. */
+  errorCode: number;
+  /** The result message, or null if there was no error. */
+  errorMessage: string | null;
+}
+
+/** IncrementalAlterConfigsRequest v0-1 */
+export interface IncrementalAlterConfigsRequest {
+  /** The incremental updates for each resource. */
+  resources: IncrementalAlterConfigsRequestAlterConfigsResource[];
+  /** True if we should validate the request, but not change the configurations. */
+  validateOnly: boolean;
+}
+
+export interface IncrementalAlterConfigsRequestAlterableConfig {
+  /** The configuration key name. */
+  name: string;
+  /** The type (Set, Delete, Append, Subtract) of operation. */
+  configOperation: number;
+  /** The value to set for the configuration key. */
+  value: string | null;
+}
+
+export interface IncrementalAlterConfigsRequestAlterConfigsResource {
+  /** The resource type. */
+  resourceType: number;
+  /** The resource name. */
+  resourceName: string;
+  /** The configurations. */
+  configs: IncrementalAlterConfigsRequestAlterableConfig[];
+}
+
+/** IncrementalAlterConfigsResponse v0-1 */
+export interface IncrementalAlterConfigsResponse {
+  /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  throttleTimeMs: number;
+  /** The responses for each resource. */
+  responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[];
+}
+
+export interface IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
+  /** The resource error code. */
+  errorCode: number;
+  /** The resource error message, or null if there was no error. */
+  errorMessage: string | null;
+  /** The resource type. */
+  resourceType: number;
+  /** The resource name. */
+  resourceName: string;
+}
+
 /** Each message by its name, as definitions.ts names its definition. */
 export interface MessageTypes {
   RequestHeader: RequestHeader;
@@ -1221,7 +1350,13 @@ export interface MessageTypes {
   OffsetDeleteResponse: OffsetDeleteResponse;
   DescribeClusterRequest: DescribeClusterRequest;
   DescribeClusterResponse: DescribeClusterResponse;
+  AlterConfigsRequest: AlterConfigsRequest;
+  AlterConfigsResponse: AlterConfigsResponse;
+  CreatePartitionsRequest: CreatePartitionsRequest;
+  CreatePartitionsResponse: CreatePartitionsResponse;
+  IncrementalAlterConfigsRequest: IncrementalAlterConfigsRequest;
+  IncrementalAlterConfigsResponse: IncrementalAlterConfigsResponse;
 }
 
 /** The APIs zps speaks. */
-export type ApiName = 'Produce' | 'Fetch' | 'ListOffsets' | 'Metadata' | 'OffsetCommit' | 'OffsetFetch' | 'FindCoordinator' | 'JoinGroup' | 'Heartbeat' | 'LeaveGroup' | 'SyncGroup' | 'DescribeGroups' | 'ListGroups' | 'ApiVersions' | 'CreateTopics' | 'DeleteTopics' | 'DeleteRecords' | 'InitProducerId' | 'OffsetForLeaderEpoch' | 'DescribeConfigs' | 'DeleteGroups' | 'OffsetDelete' | 'DescribeCluster';
+export type ApiName = 'Produce' | 'Fetch' | 'ListOffsets' | 'Metadata' | 'OffsetCommit' | 'OffsetFetch' | 'FindCoordinator' | 'JoinGroup' | 'Heartbeat' | 'LeaveGroup' | 'SyncGroup' | 'DescribeGroups' | 'ListGroups' | 'ApiVersions' | 'CreateTopics' | 'DeleteTopics' | 'DeleteRecords' | 'InitProducerId' | 'OffsetForLeaderEpoch' | 'DescribeConfigs' | 'DeleteGroups' | 'OffsetDelete' | 'DescribeCluster' | 'AlterConfigs' | 'CreatePartitions' | 'IncrementalAlterConfigs';

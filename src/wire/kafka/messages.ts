@@ -1,7 +1,8 @@
 /**
  * The Kafka requests and responses zps's Kafka driver sends itself, in their non-flexible versions
  * (the ones a request header v1 carries, which kafkajs writes): Produce 3-8, Fetch 4-11,
- * OffsetCommit 2-7, InitProducerId 0-1, Metadata 4-8, DescribeConfigs 1-3. Their codecs are Kafka's own definitions compiled
+ * OffsetCommit 2-7, InitProducerId 0-1, Metadata 4-8, DescribeConfigs 1-3,
+ * and for administration CreateTopics 2-4, CreatePartitions 0-1, IncrementalAlterConfigs 0, DeleteTopics 1-3. Their codecs are Kafka's own definitions compiled
  * (definition.ts), the same ones the daemon's Kafka listener serves with, typed with the generated
  * interfaces of message-types.ts (a field left out is written as its default).
  */
@@ -39,6 +40,16 @@ export const InitProducerId = compileApi('InitProducerId', [0, 1], definitions.I
 export const Metadata = compileApi('Metadata', [4, 8], definitions.MetadataRequest, definitions.MetadataResponse);
 export const OffsetDelete = compileApi('OffsetDelete', [0, 0], definitions.OffsetDeleteRequest, definitions.OffsetDeleteResponse);
 export const DescribeConfigs = compileApi('DescribeConfigs', [1, 3], definitions.DescribeConfigsRequest, definitions.DescribeConfigsResponse);
+// administration: topics
+export const CreateTopics = compileApi('CreateTopics', [2, 4], definitions.CreateTopicsRequest, definitions.CreateTopicsResponse);
+export const CreatePartitions = compileApi('CreatePartitions', [0, 1], definitions.CreatePartitionsRequest, definitions.CreatePartitionsResponse);
+export const IncrementalAlterConfigs = compileApi(
+  'IncrementalAlterConfigs',
+  [0, 0],
+  definitions.IncrementalAlterConfigsRequest,
+  definitions.IncrementalAlterConfigsResponse,
+);
+export const DeleteTopics = compileApi('DeleteTopics', [1, 3], definitions.DeleteTopicsRequest, definitions.DeleteTopicsResponse);
 
 const ERROR_NAMES: Record<number, string> = Object.fromEntries(Object.entries(KafkaErrorCode).map(([name, code]) => [code, name]));
 

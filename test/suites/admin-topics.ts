@@ -1,0 +1,156 @@
+/**
+ * Topic administration, run against every implementation (in-process, daemon, Kafka): topics
+ * created with settings, settings that take effect, partitions that only grow (keys then hash over
+ * the new count), a deleted topic created again from offset 0, and the refusals.
+ */
+import { describe, expect, it } from 'vitest';
+import type { PubSubFactory } from '../../src/index.js';
+import { partitionForKey } from '../../src/wire/murmur2.js';
+import { unique, waitFor } from '../helpers/wait.js';
+import type { ConformanceTarget } from './conformance.js';
+
+type Use = <F extends PubSubFactory>(factory: F) => F;
+type Scenario = (target: ConformanceTarget, use: Use) => Promise<void>;
+
+const isKafka = (target: ConformanceTarget) => target.name === 'kafka';
+
+const scenarios: Record<string, Scenario> = {
+  async 'a topic is created with its settings, once'(target, use) {
+    const admin = use(target.factory()).getAdmin();
+    const topic = unique('admin-create');
+    expect(await admin.createTopicWith(topic, { partitions: 2, configs: { 'retention.ms': '3600000', 'max.message.bytes': '50000' } })).toBe(true);
+    expect(await admin.createTopicWith(topic, { partitions: 5 })).toBe(false);
+    const described = await waitFor(() => admin.describeTopic(topic), 'the topic');
+    expect(described.partitions).toHaveLength(2);
+    expect(described.configs).toMatchObject({ 'retention.ms': '3600000', 'max.message.bytes': '50000' });
+  },
+
+  async 'max.message.bytes refuses a larger message'(target, use) {
+    const factory = use(target.factory());
+    const topic = unique('admin-max');
+    await factory.getAdmin().createTopicWith(topic, { partitions: 1, configs: { 'max.message.bytes': '2000' } });
+    const publisher = await factory.getPublisherFactory().create(topic);
+    await expect(publisher.publish(null, 'x'.repeat(3000))).rejects.toMatchObject({ code: 'too-large' });
+    await publisher.publish(null, 'small');
+    expect(await factory.getAdmin().count(topic)).toBe(1);
+  },
+
+  async 'retention.bytes and retention.ms take effect (Kafka: they read back)'(target, use) {
+    const factory = use(target.factory());
+    const admin = factory.getAdmin();
+    const bySize = unique('admin-retention-bytes');
+    await admin.createTopicWith(bySize, { partitions: 1, configs: { 'retention.bytes': '1000' } });
+    const byTime = unique('admin-retention-ms');
+    await admin.createTopicWith(byTime, { partitions: 1 });
+    if (isKafka(target)) {
+      await admin.alterTopic(byTime, { set: { 'retention.ms': '100' } });
+      expect((await admin.describeTopic(bySize))?.configs).toMatchObject({ 'retention.bytes': '1000' });
+      expect((await admin.describeTopic(byTime))?.configs).toMatchObject({ 'retention.ms': '100' });
+      return;
+    }
+    const publisher = await factory.getPublisherFactory().create(bySize);
+    for (let i = 0; i < 20; i++) await publisher.publish(null, 'x'.repeat(200));
+    const kept = await admin.count(bySize);
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(10);
+    const timed = await factory.getPublisherFactory().create(byTime);
+    await timed.publish(null, 'soon gone');
+    await timed.publish(null, 'soon gone too');
+    expect(await admin.count(byTime)).toBe(2);
+    await admin.alterTopic(byTime, { set: { 'retention.ms': '50' } });
+    await waitFor(async () => (await admin.count(byTime)) === 0, 'retention.ms to drop the messages');
+    const offsets = (await admin.describeTopic(byTime))!.partitions[0]!;
+    expect(offsets).toMatchObject({ first: 2, next: 2, count: 0 });
+    await admin.alterTopic(byTime, { unset: ['retention.ms'] });
+    expect((await admin.describeTopic(byTime))?.configs?.['retention.ms']).toBeUndefined();
+  },
+
+  async 'partitions only grow, and keys then hash over the new count'(target, use) {
+    const admin = use(target.factory()).getAdmin();
+    const topic = unique('admin-grow');
+    await admin.createTopicWith(topic, { partitions: 1 });
+    await expect(admin.alterTopic(topic, { partitions: 1 })).rejects.toMatchObject({ code: 'usage', message: expect.stringContaining('partitions only grow') });
+    await admin.alterTopic(topic, { partitions: 4 });
+    await expect(admin.alterTopic(topic, { partitions: 2 })).rejects.toMatchObject({ code: 'usage' });
+    await waitFor(async () => (await admin.describeTopic(topic))?.partitions.length === 4, '4 partitions');
+    // a publisher that learns the topic now, as a Kafka producer after its metadata refresh
+    const publisher = await use(target.factory()).getPublisherFactory().create(topic);
+    const keys = Array.from({ length: 12 }, (_, i) => `key-${i}`);
+    for (const key of keys) {
+      const ack = await publisher.publish(key, { key });
+      expect(ack.partition).toBe(partitionForKey(Buffer.from(key), 4));
+    }
+    expect(new Set(keys.map((key) => partitionForKey(Buffer.from(key), 4))).size).toBeGreaterThan(1);
+  },
+
+  async "a deleted topic is created again from offset 0, its groups' offsets gone"(target, use) {
+    const group = unique('admin-g');
+    const factory = use(target.factory({ consumerGroup: group }));
+    const admin = factory.getAdmin();
+    const topic = unique('admin-delete');
+    await admin.createTopicWith(topic, { partitions: 1 });
+    const publisher = await factory.getPublisherFactory().create(topic);
+    for (let i = 0; i < 3; i++) await publisher.publish(null, i);
+    await publisher.close();
+    const consumer = factory.getConsumerFactory().create();
+    let received = 0;
+    await consumer.consume(topic, () => void received++, undefined, { fromBeginning: true });
+    await waitFor(() => received === 3, '3 messages', target.caps.deliveryTimeoutMs);
+    await consumer.close();
+    await waitFor(async () => (await admin.lag(group, topic)) === 0, 'the commit', target.caps.deliveryTimeoutMs);
+    expect(await admin.deleteTopic(topic)).toBe(true);
+    expect(await admin.deleteTopic(topic)).toBe(false);
+    await waitFor(async () => (await admin.describeTopic(topic)) === undefined, 'the topic gone', target.caps.deliveryTimeoutMs);
+    await waitFor(() => admin.createTopicWith(topic, { partitions: 1 }).catch(() => false), 'the topic created again', target.caps.deliveryTimeoutMs);
+    const again = await use(target.factory()).getPublisherFactory().create(topic);
+    expect(await again.publish(null, 'first again')).toMatchObject({ partition: 0, offset: 0 });
+    await waitFor(
+      async () => !(await admin.describeGroup(group))?.partitions.some((p) => p.topic === topic && p.committed !== null),
+      "the group's offsets of the deleted topic gone",
+      target.caps.deliveryTimeoutMs,
+    );
+  },
+
+  async 'refusals: a missing topic, an unknown setting, compaction in local mode'(target, use) {
+    const admin = use(target.factory()).getAdmin();
+    const missing = unique('admin-missing');
+    await expect(admin.alterTopic(missing, { partitions: 3 })).rejects.toMatchObject({ code: 'not-found' });
+    expect(await admin.deleteTopic(missing)).toBe(false);
+    const topic = unique('admin-refusals');
+    await expect(admin.createTopicWith(topic, { partitions: 1, configs: { 'retention.mss': '1' } })).rejects.toMatchObject({
+      code: 'usage',
+      message: expect.stringContaining('retention.mss'),
+    });
+    await admin.createTopicWith(topic, { partitions: 1 });
+    await expect(admin.alterTopic(topic, { set: { 'retention.ms': 'soon' } })).rejects.toMatchObject({
+      code: 'usage',
+      message: expect.stringContaining('retention.ms'),
+    });
+    if (!isKafka(target)) {
+      await expect(admin.alterTopic(topic, { set: { 'cleanup.policy': 'compact' } })).rejects.toMatchObject({
+        code: 'usage',
+        message: expect.stringContaining('local mode cannot honour'),
+      });
+    }
+    expect((await admin.describeTopic(topic))?.configs?.['retention.ms'] ?? 'unset').not.toBe('soon');
+  },
+};
+
+/** Registers the topic administration suite for one implementation. */
+export function describeAdminTopics(target: () => ConformanceTarget): void {
+  describe('topic administration', () => {
+    for (const [name, scenario] of Object.entries(scenarios)) {
+      it(name, async () => {
+        const factories: PubSubFactory[] = [];
+        try {
+          await scenario(target(), (factory) => {
+            factories.push(factory);
+            return factory;
+          });
+        } finally {
+          await Promise.all(factories.map((f) => f.close()));
+        }
+      }, 60_000);
+    }
+  });
+}
