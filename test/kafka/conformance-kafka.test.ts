@@ -3,7 +3,6 @@ import { createTools } from '../../dist/index.js';
 import { describeAdminGroups } from '../suites/admin-groups.js';
 import { type ConformanceTarget, describeConformance } from '../suites/conformance.js';
 import { describeAdminTopics } from '../suites/admin-topics.js';
-import { describeConformance, type ConformanceTarget } from '../suites/conformance.js';
 
 describe('Kafka', () => {
   const target = (): ConformanceTarget => ({

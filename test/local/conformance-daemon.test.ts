@@ -4,7 +4,6 @@ import { privateSocket } from '../helpers/zps.js';
 import { describeAdminGroups } from '../suites/admin-groups.js';
 import { type ConformanceTarget, describeConformance } from '../suites/conformance.js';
 import { describeAdminTopics } from '../suites/admin-topics.js';
-import { describeConformance, type ConformanceTarget } from '../suites/conformance.js';
 
 describe('local daemon', () => {
   const daemon = privateSocket();
