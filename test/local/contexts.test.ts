@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanEnv, collect, privateSocket, zps } from '../helpers/zps.js';
+import { cleanEnv, collect, privateSocket, ZPS_BIN, zps } from '../helpers/zps.js';
 import { unique } from '../helpers/wait.js';
 
 /**
@@ -276,5 +276,22 @@ describe('contexts: the library', () => {
     const consumed = await run(['consume', t, '--context', 'shared', '--json', '--timeout', '5s']);
     expect(consumed.code).toBe(0);
     expect(JSON.parse(consumed.stdout.split('\n')[0]!)).toMatchObject({ topic: t, key: 'k', value: { by: 'app' } });
+  });
+});
+
+describe('contexts: completions', () => {
+  it('bash completes the context command, its actions, --context and the context names', () => {
+    const { config } = home('current = "prod"\n[contexts.prod]\nenv = "production"\n[contexts.prod.properties]\n"acks" = "all"\n[contexts.preview]\n');
+    const script = `
+      source completions/zps.bash
+      COMP_WORDS=(zps cont); COMP_CWORD=1; _zps; echo "command: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps context u); COMP_CWORD=2; _zps; echo "action: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps context use p); COMP_CWORD=3; _zps; echo "names: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps count t --context pr); COMP_CWORD=4; _zps; echo "flag: \${COMPREPLY[*]}"
+      COMP_WORDS=(zps context add x --sasl-password-); COMP_CWORD=4; _zps; echo "add: \${COMPREPLY[*]}"`;
+    const bin = mkdtempSync(join(tmpdir(), 'zps-bin-'));
+    symlinkSync(ZPS_BIN, join(bin, 'zps'));
+    const result = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: cleanEnv({ XDG_CONFIG_HOME: config, PATH: `${bin}:${process.env.PATH}` }) });
+    expect(result.stdout).toBe('command: context\naction: use\nnames: prod preview\nflag: prod preview\nadd: --sasl-password-env --sasl-password-command\n');
   });
 });
