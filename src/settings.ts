@@ -2,8 +2,8 @@
  * Every setting of zps, resolved once: an explicit value (a library option, or the CLI's flag)
  * beats a client property (`-X`, then the properties file), which beats the context named by
  * --context, which beats the first set environment variable, which beats the context named by
- * ZPS_CONTEXT (else the current one), which beats the default (README, Settings). The result is one typed object with one
- * name per setting, which the factory, the drivers and the commands read.
+ * ZPS_CONTEXT (else the current one), which beats the default (README, Settings). The result is
+ * one typed object with one name per setting, which the factory, the drivers and the commands read.
  */
 import { type ListenAddress, parseListenAddress } from './daemon/kafka/address.js';
 import { accessSync, constants } from 'node:fs';
@@ -214,7 +214,7 @@ export function resolveSettings(
     fromEnv: () => Sourced | undefined,
   ): Sourced | undefined => {
     const fromContext = (context: ContextLayer | undefined) =>
-      context && ((setting === undefined ? undefined : context.setting(setting)) ?? fromProperties(new Map(Object.entries(context.properties)), context.from));
+      context && ((setting === undefined ? undefined : context.setting(setting)) ?? fromProperties(context.propertyMap, context.from));
     const found =
       option !== undefined
         ? ([option, optionName] as const)

@@ -37,6 +37,9 @@ export type Sourced = readonly [value: string, from: string];
 export class ContextLayer {
   /** How sources name it: `context prod`. */
   readonly from: string;
+  /** The client properties of this context (checked by src/properties/client.ts like -X's), as text. */
+  readonly properties: Record<string, string>;
+  readonly propertyMap: ReadonlyMap<string, string>;
 
   constructor(
     readonly name: string,
@@ -47,7 +50,10 @@ export class ContextLayer {
   ) {
     this.from = `context ${name}`;
     for (const [key, value] of Object.entries(context)) {
-      if (key === 'properties') continue;
+      if (key === 'properties') {
+        if (!isTable(value)) throw usageError(`invalid properties in ${this.from}: use a [contexts.${name}.properties] table`);
+        continue;
+      }
       if (!(CONTEXT_SETTINGS as readonly string[]).includes(key)) {
         const near = closestName(key, CONTEXT_SETTINGS);
         throw usageError(`unknown setting '${key}' in ${this.from}${near ? `: did you mean ${near}?` : ''}`);
@@ -55,12 +61,8 @@ export class ContextLayer {
       if (typeof value === 'object' && !(isSecretSetting(key) && isReference(value)))
         throw usageError(`invalid ${key} in ${this.from}: ${isSecretSetting(key) ? 'use a value, { env = "NAME" } or { command = "..." }' : 'use a value'}`);
     }
-  }
-
-  /** The client properties of this context (checked by src/properties/client.ts like -X's). */
-  get properties(): Record<string, string> {
-    const properties = this.context.properties ?? {};
-    return Object.fromEntries(Object.entries(properties).map(([name, value]) => [name, String(value)]));
+    this.properties = Object.fromEntries(Object.entries(context.properties ?? {}).map(([property, value]) => [property, String(value)]));
+    this.propertyMap = new Map(Object.entries(this.properties));
   }
 
   /** The setting's value (`brokers in context prod`), a reference resolved now; undefined when the context lacks it. */
@@ -95,6 +97,10 @@ export class ContextLayer {
   }
 }
 
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
 function isReference(value: object): value is SecretReference {
   const keys = Object.keys(value);
   const [key] = keys;
@@ -124,7 +130,8 @@ export function contextLayers(
     if (given === undefined) return undefined;
     const [name, from] = given;
     const context = file?.contexts[name];
-    if (context === undefined || typeof context !== 'object') throw unknownContext(name, from, Object.keys(file?.contexts ?? {}));
+    if (context === undefined) throw unknownContext(name, from, Object.keys(file?.contexts ?? {}));
+    if (!isTable(context)) throw usageError(`invalid context ${name}: use a [contexts.${name}] table`);
     return new ContextLayer(name, context, env, resolveReferences);
   };
   return { named: layer(named), fallback: layer(fallback ?? (file?.current === undefined ? undefined : [file.current, 'current in the contexts file'])) };
