@@ -167,6 +167,36 @@ describe('contexts: precedence', () => {
     });
   });
 
+  it('a context gives every setting, and show says so for each', async () => {
+    const { config, show } = home('');
+    const pem = join(config, 'any.pem');
+    writeFileSync(pem, 'not checked until connecting\n');
+    const values: Record<string, string> = {
+      env: 'kafka',
+      brokers: 'k1:9092',
+      'schema-registry': 'http://registry:8081',
+      group: 'billing',
+      socket: join(config, 'zps.sock'),
+      'sasl-mechanism': 'scram-sha-256',
+      'sasl-username': 'app',
+      tls: 'true',
+      'tls-ca': pem,
+      'tls-cert': pem,
+      'tls-key': pem,
+      timeout: '3s',
+    };
+    const toml = Object.entries(values).map(([key, value]) => `${key} = ${key === 'tls' ? value : JSON.stringify(value)}`);
+    writeFileSync(
+      join(config, 'zps', 'config.toml'),
+      `[contexts.all]\n${toml.join('\n')}\nsasl-password = { env = "PW" }\ntls-key-password = { command = "exit 1" }\n`,
+      { mode: 0o600 },
+    );
+    const shown = await show(['all']);
+    for (const [setting, value] of Object.entries(values)) expect(shown[setting]).toEqual([value, `${setting} in context all`]);
+    expect(shown['sasl-password']).toEqual(['{ env = "PW" }', 'sasl-password in context all (environment variable)']);
+    expect(shown['tls-key-password']).toEqual(['{ command = "exit 1" }', 'tls-key-password in context all (command)']);
+  });
+
   it('the environment: -e beats the context, which beats ZPS_ENV only when named by --context', async () => {
     const { show } = home('current = "prod"\n[contexts.prod]\nenv = "production"\n');
     expect((await show([], { ZPS_ENV: 'staging' })).env).toEqual(['staging', 'ZPS_ENV']);
