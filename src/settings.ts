@@ -242,7 +242,7 @@ export function resolveSettings(
     autostart: options.autostart ?? env.ZPS_NO_AUTOSTART !== '1',
     daemonLimits: options.daemonLimits ?? {},
     daemonKafka: environment === 'local' ? kafkaListen(options.daemonKafkaListen, env) : undefined,
-    timeoutMs: options.timeoutMs ?? (timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(timeout[0], timeout[1])),
+    timeoutMs: options.timeoutMs ?? (timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(timeout[0], 'timeout')),
     retry: options.retry ?? {},
     onError: options.onError ?? defaultOnError,
     verbose: options.verbose ?? false,
