@@ -80,6 +80,27 @@ describe('zps context add, use, list, show, remove', () => {
     expect(readFileSync(file, 'utf8')).not.toMatch(/current =|\[contexts\.prod/);
   });
 
+  it('add copies a --properties file and -X in (-X beats the file), and stores file paths as absolute ones', async () => {
+    const { config, file, run, show } = home();
+    writeFileSync(join(config, 'client.properties'), 'bootstrap.servers=from-file:1\nacks=all\ngroup.id=file-group\n');
+    writeFileSync(join(config, 'ca.pem'), 'x');
+    // relative paths, from the directory the command runs in
+    const args = ['context', 'add', 'f', '-e', 'kafka', '-F', 'client.properties', '-X', 'group.id=x-group', '--tls-ca', 'ca.pem'];
+    const add = await collect(
+      spawn(process.execPath, [ZPS_BIN, ...args], { cwd: config, env: cleanEnv({ XDG_CONFIG_HOME: config }), stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
+    expect(add).toMatchObject({ code: 0, stderr: '' });
+    expect(readFileSync(file, 'utf8')).toContain(`tls-ca = "${join(config, 'ca.pem')}"`);
+    expect(await show(['f'])).toMatchObject({
+      brokers: ['from-file:1', 'bootstrap.servers in context f'],
+      group: ['x-group', 'group.id in context f'],
+      'tls-ca': [join(config, 'ca.pem'), 'tls-ca in context f'],
+    });
+    expect((await run(['context', 'add', 'g', '-F', join(config, 'missing.properties')])).stderr).toMatch(
+      /^zps: cannot read the properties file .*missing\.properties given by --properties: ENOENT\n$/,
+    );
+  });
+
   it('an unknown context is exit 2 with the closest name; adding over one is exit 1 unless --force', async () => {
     const { run } = home('[contexts.prod]\nenv = "production"\n');
     expect(await run(['context', 'use', 'prd'])).toMatchObject({
