@@ -11,7 +11,11 @@ function __zps_subjects
     zps schemas --timeout 500ms 2>/dev/null
 end
 
-set -l commands publish consume count reset topics groups schemas cluster daemon completion
+function __zps_contexts
+    zps context list 2>/dev/null | cut -c3- | cut -f1
+end
+
+set -l commands publish consume count reset topics groups schemas cluster daemon context completion
 complete -c zps -f
 complete -c zps -n "not __fish_seen_subcommand_from $commands" -a "$commands"
 
@@ -29,6 +33,7 @@ complete -c zps -l tls-cert -r -F -d 'client certificate (PEM)'
 complete -c zps -l tls-key -r -F -d 'client key (PEM)'
 complete -c zps -s F -l properties -r -F -d 'Kafka client properties file'
 complete -c zps -s X -l property -x -d 'Kafka client property name=value'
+complete -c zps -l context -x -a "(__zps_contexts)" -d 'a context of the contexts file'
 complete -c zps -l timeout -x -d 'give up after'
 complete -c zps -l json -d 'NDJSON output'
 complete -c zps -l no-color -d 'no colors'
@@ -98,4 +103,14 @@ complete -c zps -n "__fish_seen_subcommand_from daemon" -l retention-messages -x
 complete -c zps -n "__fish_seen_subcommand_from daemon" -l retention-bytes -x -d 'bytes per partition'
 complete -c zps -n "__fish_seen_subcommand_from daemon" -l max-memory -x -d 'memory cap'
 complete -c zps -n "__fish_seen_subcommand_from daemon" -l kafka -d 'also answer Kafka clients on a loopback address'
+set -l context_actions add use list show remove
+complete -c zps -n "__fish_seen_subcommand_from context; and not __fish_seen_subcommand_from $context_actions" -a "$context_actions"
+complete -c zps -n "__fish_seen_subcommand_from context; and __fish_seen_subcommand_from use show remove" -a "(__zps_contexts)"
+complete -c zps -n "__fish_seen_subcommand_from context; and __fish_seen_subcommand_from add" -l sasl-username -x -d 'SASL user name'
+complete -c zps -n "__fish_seen_subcommand_from context; and __fish_seen_subcommand_from add" -l sasl-password-env -x -d 'SASL password from this variable'
+complete -c zps -n "__fish_seen_subcommand_from context; and __fish_seen_subcommand_from add" -l sasl-password-command -x -d 'SASL password printed by this command'
+complete -c zps -n "__fish_seen_subcommand_from context; and __fish_seen_subcommand_from add" -l tls-key-password-env -x -d 'key passphrase from this variable'
+complete -c zps -n "__fish_seen_subcommand_from context; and __fish_seen_subcommand_from add" -l tls-key-password-command -x -d 'key passphrase printed by this command'
+complete -c zps -n "__fish_seen_subcommand_from context; and __fish_seen_subcommand_from add" -l store-secrets -d 'store secrets of -X and --properties as they are'
+complete -c zps -n "__fish_seen_subcommand_from context; and __fish_seen_subcommand_from add" -l force -d 'replace the context'
 complete -c zps -n "__fish_seen_subcommand_from completion" -a "bash zsh fish"

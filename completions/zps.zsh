@@ -19,6 +19,12 @@ _zps_subjects() {
   _describe 'subject' subjects
 }
 
+_zps_contexts() {
+  local -a contexts
+  contexts=(${(f)"$(zps context list 2>/dev/null | cut -c3- | cut -f1)"})
+  _describe 'context' contexts
+}
+
 _zps() {
   local -a global
   global=(
@@ -35,6 +41,7 @@ _zps() {
     '--tls-key[client key (PEM)]:file:_files'
     '(-F --properties)'{-F,--properties}'[Kafka client properties file]:file:_files'
     '*'{-X,--property}'[Kafka client property]:name=value:'
+    '--context[a context of the contexts file]:context:_zps_contexts'
     '--timeout[give up after]:duration:'
     '--json[NDJSON output]'
     '--no-color[no colors]'
@@ -44,7 +51,7 @@ _zps() {
   _arguments -C $global \
     '(- :)'{-h,--help}'[show help]' \
     '(- :)'{-V,--version}'[show version]' \
-    '1:command:(publish consume count reset topics groups schemas cluster daemon completion)' \
+    '1:command:(publish consume count reset topics groups schemas cluster daemon context completion)' \
     '*::arg:->args'
   case $state in
     args)
@@ -94,6 +101,11 @@ _zps() {
         daemon)
           _arguments $global '--retention-messages[messages per partition]:n:' '--retention-bytes[bytes per partition]:size:' \
             '--max-memory[memory cap]:size:' '--kafka[also answer Kafka clients on a loopback address]::address:' '1:action:(start stop status run)' ;;
+        context)
+          _arguments $global '--sasl-username[SASL user name]:name:' '--sasl-password-env[SASL password from this variable]:variable:_parameters' \
+            '--sasl-password-command[SASL password printed by this command]:command:' '--tls-key-password-env[key passphrase from this variable]:variable:_parameters' \
+            '--tls-key-password-command[key passphrase printed by this command]:command:' '--store-secrets[store secrets of -X and --properties as they are]' \
+            '--force[replace the context]' '1:action:(add use list show remove)' '2:context:_zps_contexts' ;;
         completion)
           _arguments '1:shell:(bash zsh fish)' ;;
       esac ;;

@@ -3,8 +3,9 @@
 // time through an asynchronous loader that a CommonJS entry does not even start: one CommonJS
 // file brings `zps count` from ~95 ms to ~45 ms over `node -e 0` (bench/RESULTS.md).
 // Packages that only some commands load (kafkajs, the registry client, protobufjs, chalk, ora, AWS's
-// MSK IAM signer) stay outside and are still imported on demand. The library (dist/index.js) and the
-// daemon stay unbundled.
+// MSK IAM signer) stay outside and are still imported on demand; so is smol-toml, which
+// src/contexts/file.ts requires only when a contexts file exists. The library (dist/index.js) and
+// the daemon stay unbundled.
 import { rolldown } from 'rolldown';
 import { fileURLToPath } from 'node:url';
 

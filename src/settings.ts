@@ -1,11 +1,14 @@
 /**
  * Every setting of zps, resolved once: an explicit value (a library option, or the CLI's flag)
- * beats a client property (`-X`, then the properties file), which beats the first set environment
- * variable, which beats the default (README, Settings). The result is one typed object with one
- * name per setting, which the factory, the drivers and the commands read.
+ * beats a client property (`-X`, then the properties file), which beats the context named by
+ * --context, which beats the first set environment variable, which beats the context named by
+ * ZPS_CONTEXT (else the current one), which beats the default (README, Settings). The result is
+ * one typed object with one name per setting, which the factory, the drivers and the commands read.
  */
 import { type ListenAddress, parseListenAddress } from './daemon/kafka/address.js';
 import { accessSync, constants } from 'node:fs';
+import { contextsPath, readContexts } from './contexts/file.js';
+import { type ContextLayer, contextLayers, type Sourced } from './contexts/layer.js';
 import { defaultSocketPath } from './daemon/paths.js';
 import type { BrokerLimits } from './memory/broker.js';
 import { ClientProperties, parseJaasConfig } from './properties/client.js';
@@ -53,6 +56,11 @@ export interface FactoryOptions {
   properties?: Record<string, string>;
   /** A `.properties` file of client properties (default: ZPS_PROPERTIES; the CLI's `--properties`). */
   propertiesFile?: string;
+  /**
+   * A context of the user's contexts file (`zps context add`): below the properties, above the
+   * environment variables; the one ZPS_CONTEXT names (else the current one) comes after them.
+   */
+  context?: string;
   /** Local mode: keep the broker in this process instead of the shared daemon (unit tests). */
   inProcess?: boolean;
   /** Local mode: the daemon's socket (default: ZPS_SOCKET, then the per-user default). */
@@ -126,6 +134,8 @@ export interface ResolvedSettings {
   notes: string[];
   /** What stderr always tells (a properties file others can read holds a secret, say). */
   warnings: string[];
+  /** Each setting given, by its flag name (`brokers`), with where it came from (`zps context show`). */
+  sources: Record<string, Sourced>;
 }
 
 /** How the caller names each option in errors: the CLI names its flags, the library its options. */
@@ -140,6 +150,9 @@ export interface OptionNames {
   saslTokenCommand: string;
   properties: string;
   propertiesFile: string;
+  context: string;
+  timeout: string;
+  tls: string;
 }
 
 const LIBRARY_NAMES: OptionNames = {
@@ -153,46 +166,83 @@ const LIBRARY_NAMES: OptionNames = {
   saslTokenCommand: 'sasl.tokenCommand',
   properties: 'properties',
   propertiesFile: 'propertiesFile',
+  context: 'context',
+  timeout: 'timeoutMs',
+  tls: 'tls',
 };
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** A value and where it came from (a flag, `bootstrap.servers in -X`, an environment variable). */
-type Sourced = readonly [value: string, from: string];
-
-/** A setting from its option, else the first of its client properties, else the first of its environment variables. */
+/** A setting from its option, else the first of its client properties, else a context's or the first of its environment variables. */
 type Pick = (option: string | undefined, optionName: string, propertyNames: string[], variables: string[]) => Sourced | undefined;
 
 /**
  * Resolves the options against the client properties and the environment. Values that cannot
  * work are usage errors naming where they came from; Kafka's settings are checked only for Kafka environments.
  */
-export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.ProcessEnv = process.env, names: OptionNames = LIBRARY_NAMES): ResolvedSettings {
+export function resolveSettings(
+  options: FactoryOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+  names: OptionNames = LIBRARY_NAMES,
+  /** False for `zps context show`: a context's secret references are shown, never resolved. */
+  resolveReferences = true,
+): ResolvedSettings {
   const notes: string[] = [];
   const warnings: string[] = [];
+  const sources: Record<string, Sourced> = {};
   /** The first of these environment variables that is set (and not empty), with its name. */
-  const fromEnv = (...variables: string[]): Sourced | undefined => {
+  const variable = (...variables: string[]): Sourced | undefined => {
     const name = variables.find((n) => env[n] !== undefined && env[n] !== '');
     return name === undefined ? undefined : [env[name]!, name];
   };
-  const file = options.propertiesFile !== undefined ? ([options.propertiesFile, names.propertiesFile] as const) : fromEnv('ZPS_PROPERTIES');
-  const properties = ClientProperties.load({ properties: options.properties, propertiesName: names.properties, file: file && [file[0], file[1]] }, warnings);
+  const contexts = loadContexts(options.context === undefined ? undefined : [options.context, names.context], env, resolveReferences);
+  const file = options.propertiesFile !== undefined ? ([options.propertiesFile, names.propertiesFile] as const) : variable('ZPS_PROPERTIES');
+  const properties = ClientProperties.load(
+    {
+      properties: options.properties,
+      propertiesName: names.properties,
+      file: file && [file[0], file[1]],
+      contexts: [contexts.named, contexts.fallback].filter((c) => c !== undefined).map((c) => ({ from: c.from, properties: c.properties })),
+    },
+    warnings,
+  );
+  const given = properties.given();
   const unused = properties.unused();
   if (unused.length > 0) notes.push(`client properties not used by zps: ${unused.join(', ')}`);
   /**
-   * The option, else the first of these client properties, else the first set environment variable.
-   * Contexts go here: a context named by --context between the properties and the environment, the
-   * one named by ZPS_CONTEXT (or the current one) after the environment.
+   * A setting (`brokers`) from its option, else -X and the file (what `fromProperties` finds in
+   * them), else the --context context, else its environment variables, else the ZPS_CONTEXT (or
+   * current) context; a context gives the setting itself, else what `fromProperties` finds in its
+   * properties. Where it came from is kept for `zps context show`.
    */
+  const layered = (
+    option: string | undefined,
+    optionName: string,
+    setting: string | undefined,
+    fromProperties: PropertiesReader,
+    fromEnv: () => Sourced | undefined,
+  ): Sourced | undefined => {
+    const fromContext = (context: ContextLayer | undefined) =>
+      context && ((setting === undefined ? undefined : context.setting(setting)) ?? fromProperties(context.propertyMap, context.from));
+    const found =
+      option !== undefined
+        ? ([option, optionName] as const)
+        : (given.find(fromProperties) ?? fromContext(contexts.named) ?? fromEnv() ?? fromContext(contexts.fallback));
+    if (found !== undefined && setting !== undefined) sources[setting] = found;
+    return found;
+  };
   const pick: Pick = (option, optionName, propertyNames, variables) =>
-    option !== undefined ? [option, optionName] : (properties.get(...propertyNames) ?? fromEnv(...variables));
-  const [environment, environmentFrom] = pickEnvironment(options.environment, names.environment, env, notes);
-  if (environment === '') throw usageError(`${environmentFrom} is empty: name an environment (local, or any other name for Kafka)`);
-  const [socket, socketFrom] = options.socketPath !== undefined ? [options.socketPath, names.socketPath] : (fromEnv('ZPS_SOCKET') ?? [undefined, '']);
+    layered(option, optionName, settingOf(variables), propertyReader(propertyNames), () => variable(...variables));
+  const [environment, environmentFrom] = layered(options.environment, names.environment, 'env', noProperties, () => environmentVariable(env, notes)) ?? [
+    'local',
+    'default',
+  ];
+  if (environment.trim() === '') throw usageError(`${environmentFrom} is empty: name an environment (local, or any other name for Kafka)`);
+  const [socket, socketFrom] = pick(options.socketPath, names.socketPath, [], ['ZPS_SOCKET']) ?? [undefined, ''];
   if (socket !== undefined && socket.trim() === '') throw usageError(`${socketFrom} is empty: give the path of the daemon's socket`);
-  const timeout = fromEnv('ZPS_TIMEOUT');
+  const timeout = pick(options.timeoutMs === undefined ? undefined : `${options.timeoutMs}ms`, names.timeout, [], ['ZPS_TIMEOUT']);
   const settings: Settings = {
-    environment,
+    environment: environment.trim(),
     brokers: ['localhost:9092'],
     schemaRegistryUrl: pick(options.schemaRegistryUrl, 'schemaRegistryUrl', ['schema.registry.url'], ['ZPS_SCHEMA_REGISTRY', 'SCHEMA_REGISTRY_URL'])?.[0],
     group: pick(options.consumerGroup, 'consumerGroup', ['group.id'], ['ZPS_GROUP'])?.[0],
@@ -215,7 +265,7 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
   // a mechanism no Kafka client knows is exit 2 in every environment
   if (mechanism !== undefined) saslMechanism(...mechanism);
   // local mode has no SASL: a shell's OAUTHBEARER settings for Kafka must not stop local commands
-  if (environment === 'local') return { settings, notes, warnings };
+  if (settings.environment === 'local') return { settings, notes, warnings, sources };
   // security.protocol decides, as in Java clients, unless a flag (option) asks for SASL itself
   const saslOn = protocol ? protocol[0].startsWith('SASL_') || options.sasl !== undefined : mechanism !== undefined;
   if (saslOn) {
@@ -228,14 +278,51 @@ export function resolveSettings(options: FactoryOptions = {}, env: NodeJS.Proces
         ? { ...parseJaasConfig(layer.get('sasl.jaas.config')!, `sasl.jaas.config in ${from}`), from: `sasl.jaas.config in ${from}` }
         : undefined,
     );
-    settings.sasl = resolveSasl(mechanism, options.sasl, { pick, jaas, names });
+    /** The credential from sasl.username (sasl.password), else from sasl.jaas.config, of one layer of properties. */
+    const fromLayer =
+      (field: 'username' | 'password'): PropertiesReader =>
+      (layer, from) => {
+        const named = propertyReader([`sasl.${field}`])(layer, from);
+        const login = layer.has('sasl.jaas.config') ? parseJaasConfig(layer.get('sasl.jaas.config')!, `sasl.jaas.config in ${from}`)[field] : undefined;
+        return named ?? (login === undefined ? undefined : [login, `sasl.jaas.config in ${from}`]);
+      };
+    const credential = (field: 'username' | 'password', option: string | undefined) => {
+      const variables = field === 'username' ? ['ZPS_SASL_USERNAME', 'KAFKA_USERNAME'] : ['ZPS_SASL_PASSWORD', 'KAFKA_PASSWORD'];
+      return layered(option, `sasl.${field}`, `sasl-${field}`, fromLayer(field), () => variable(...variables))?.[0] ?? '';
+    };
+    settings.sasl = resolveSasl(mechanism, options.sasl, { pick, jaas, credential, names });
   }
 
   const brokers = pick(options.kafkaBrokers?.join(','), names.kafkaBrokers, ['bootstrap.servers', 'metadata.broker.list'], ['ZPS_BROKERS', 'KAFKA_BROKERS']);
   if (brokers !== undefined) settings.brokers = parseBrokers(brokers[0], brokers[1]);
-  settings.tls = resolveTls(options.tls, names, pick, protocol, env, properties, warnings);
+  settings.tls = resolveTls(options.tls, names, pick, protocol, properties, warnings);
   settings.schemaRegistryAccess = registryAccess(properties, settings.sasl, warnings);
-  return { settings, notes, warnings };
+  return { settings, notes, warnings, sources };
+}
+
+/** What one layer of client properties says of a setting, and where (`bootstrap.servers in -X`). */
+type PropertiesReader = (properties: ReadonlyMap<string, string>, from: string) => Sourced | undefined;
+
+/** The first of these properties a layer sets. */
+function propertyReader(names: string[]): PropertiesReader {
+  return (properties, from) => {
+    const name = names.find((n) => properties.has(n));
+    return name === undefined ? undefined : [properties.get(name)!, `${name} in ${from}`];
+  };
+}
+const noProperties: PropertiesReader = () => undefined;
+
+/** A context's name for the setting of these variables: ZPS_SASL_PASSWORD is `sasl-password`, as its flag. */
+function settingOf(variables: string[]): string | undefined {
+  const zps = variables[0];
+  return zps?.startsWith('ZPS_') ? zps.slice(4).toLowerCase().replaceAll('_', '-') : undefined;
+}
+
+/** The contexts file's contexts this run consults: the one named (--context), and ZPS_CONTEXT's or the current one. */
+function loadContexts(named: [string, string] | undefined, env: NodeJS.ProcessEnv, resolveReferences: boolean) {
+  const fallback: [string, string] | undefined = env.ZPS_CONTEXT ? [env.ZPS_CONTEXT, 'ZPS_CONTEXT'] : undefined;
+  const file = readContexts(contextsPath(env));
+  return contextLayers(file, named, fallback, env, resolveReferences);
 }
 
 /** A file that cannot be read is a usage error naming what it is and where it was given. */
@@ -346,7 +433,6 @@ function resolveTls(
   names: OptionNames,
   pick: Pick,
   protocol: Sourced | undefined,
-  env: NodeJS.ProcessEnv,
   properties: ClientProperties,
   warnings: string[],
 ): TlsOptions | undefined {
@@ -369,23 +455,23 @@ function resolveTls(
   tls.truststoreType ??= properties.get('ssl.truststore.type')?.[0];
   tls.checkHostname ??= hostnameCheck(properties, warnings);
   const anyFile = TLS_FILES.some(([field]) => tls[field] !== undefined);
-  const on = option === true || typeof option === 'object' || (protocol ? protocol[0].endsWith('SSL') : isTrue(env.ZPS_TLS) || anyFile);
+  const asked = pick(option === true ? 'true' : undefined, names.tls, [], ['ZPS_TLS']);
+  const on = option === true || typeof option === 'object' || (protocol ? protocol[0].endsWith('SSL') : isTrue(asked?.[0]) || anyFile);
   if (!on) return undefined;
   return Object.fromEntries(Object.entries(tls).filter(([, value]) => value !== undefined)) as TlsOptions;
 }
 
 /**
- * The environment name: the option, else ZPS_ENV, else ENV, else local. ENV is also the POSIX
- * shell's startup-file variable (ENV=/root/.shrc): a value that looks like a path is not a name.
+ * The environment name from ZPS_ENV, else ENV. ENV is also the POSIX shell's startup-file
+ * variable (ENV=/root/.shrc): a value that looks like a path is not a name.
  */
-function pickEnvironment(explicit: string | undefined, name: string, env: NodeJS.ProcessEnv, notes: string[]): [string, string] {
-  if (explicit !== undefined) return [explicit.trim(), name];
-  if (env.ZPS_ENV) return [env.ZPS_ENV.trim(), 'ZPS_ENV'];
+function environmentVariable(env: NodeJS.ProcessEnv, notes: string[]): Sourced | undefined {
+  if (env.ZPS_ENV) return [env.ZPS_ENV, 'ZPS_ENV'];
   const fallback = env.ENV;
   if (fallback && looksLikePath(fallback)) {
     notes.push(`ignoring ENV=${fallback}: it looks like a path (the shell's startup file), not an environment name`);
-  } else if (fallback) return [fallback.trim(), 'ENV'];
-  return ['local', 'default'];
+  } else if (fallback) return [fallback, 'ENV'];
+  return undefined;
 }
 
 function looksLikePath(value: string): boolean {

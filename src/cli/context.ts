@@ -2,7 +2,7 @@ import { toolsFor } from '../factory.js';
 import type { Io } from './io.js';
 import type { ToolsFactory } from '../pubsub/types.js';
 import { usageError } from '../pubsub/errors.js';
-import { parseDuration, resolveSettings, type Settings, type TlsOptions } from '../settings.js';
+import { type FactoryOptions, parseDuration, resolveSettings, type Settings, type TlsOptions } from '../settings.js';
 import type { SaslOptions } from '../settings/sasl.js';
 import { Output } from './output.js';
 import { createUi, type Ui } from './ui.js';
@@ -24,13 +24,15 @@ export interface GlobalOptions {
   /** -X: client properties, as given (`name=value`). */
   property?: string[];
   timeout?: string;
+  /** A context of the contexts file (`zps context add`). */
+  context?: string;
   json?: boolean;
   verbose?: boolean;
   color?: boolean;
 }
 
 /** `-X name=value` flags as properties (a later one for the same name wins, as in kcat). */
-function propertyPairs(flags: string[]): Record<string, string> {
+export function propertyPairs(flags: string[]): Record<string, string> {
   const properties: Record<string, string> = {};
   for (const flag of flags) {
     const equals = flag.indexOf('=');
@@ -46,7 +48,7 @@ function propertyPairs(flags: string[]): Record<string, string> {
 export type ToolsBuilder = (settings: Settings) => ToolsFactory;
 
 /** The CLI's names for the settings, in its errors. */
-const FLAG_NAMES = {
+export const FLAG_NAMES = {
   environment: '--env',
   kafkaBrokers: '--brokers',
   socketPath: '--socket',
@@ -57,6 +59,9 @@ const FLAG_NAMES = {
   saslTokenCommand: '--sasl-token-command',
   properties: '-X',
   propertiesFile: '--properties',
+  context: '--context',
+  timeout: '--timeout',
+  tls: '--tls',
 };
 
 /** --sasl-mechanism and --sasl-token-command. */
@@ -69,6 +74,28 @@ function saslFlags(options: GlobalOptions): SaslOptions | undefined {
 function tlsFlags(options: GlobalOptions): boolean | TlsOptions | undefined {
   const files = { ca: options.tlsCa, cert: options.tlsCert, key: options.tlsKey };
   return Object.values(files).some((file) => file !== undefined) ? files : options.tls;
+}
+
+/** The global flags as the settings' options (`zps context show` resolves them as every command does). */
+export function flagSettings(options: GlobalOptions, verbose: boolean, onDaemonStarting?: () => () => void): FactoryOptions {
+  return {
+    environment: options.env,
+    kafkaBrokers: options.brokers
+      ?.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+    schemaRegistryUrl: options.schemaRegistry,
+    consumerGroup: options.group,
+    socketPath: options.socket,
+    sasl: saslFlags(options),
+    tls: tlsFlags(options),
+    properties: options.property && propertyPairs(options.property),
+    propertiesFile: options.properties,
+    context: options.context,
+    timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
+    verbose,
+    onDaemonStarting,
+  };
 }
 
 /** What a command needs from the outside world, built once from flags and environment. */
@@ -100,30 +127,11 @@ export class CliContext {
     this.verbose = options.verbose ?? false;
     this.ui = ui;
     this.out = new Output(io.stdout);
-    const { settings, notes, warnings } = resolveSettings(
-      {
-        environment: options.env,
-        kafkaBrokers: options.brokers
-          ?.split(',')
-          .map((b) => b.trim())
-          .filter(Boolean),
-        schemaRegistryUrl: options.schemaRegistry,
-        consumerGroup: options.group,
-        socketPath: options.socket,
-        sasl: saslFlags(options),
-        tls: tlsFlags(options),
-        properties: options.property && propertyPairs(options.property),
-        propertiesFile: options.properties,
-        timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
-        verbose: this.verbose,
-        onDaemonStarting: this.onDaemonStarting,
-      },
-      env,
-      FLAG_NAMES,
-    );
+    const { settings, notes, warnings, sources } = resolveSettings(flagSettings(options, this.verbose, this.onDaemonStarting), env, FLAG_NAMES);
     this.settings = settings;
     this.timeoutFlag = options.timeout !== undefined;
-    this.timeoutGiven = this.timeoutFlag || Boolean(env.ZPS_TIMEOUT);
+    // ZPS_TIMEOUT or a context's timeout, set for a whole job, also turns waits into deadlines
+    this.timeoutGiven = sources.timeout !== undefined;
     for (const warning of warnings) this.note(warning);
     if (this.verbose) for (const note of notes) this.note(note);
   }

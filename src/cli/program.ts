@@ -5,6 +5,7 @@ import type { Io } from './io.js';
 import * as cluster from './commands/cluster.js';
 import * as completion from './commands/completion.js';
 import * as consume from './commands/consume.js';
+import * as contexts from './commands/context.js';
 import * as count from './commands/count.js';
 import * as daemon from './commands/daemon.js';
 import * as groups from './commands/groups.js';
@@ -65,6 +66,7 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
     .option('--tls-key <file>', "the client certificate's key (PEM; an encrypted key's passphrase from ZPS_TLS_KEY_PASSWORD)")
     .option('-F, --properties <file>', 'Kafka client properties file (client.properties: bootstrap.servers, security.protocol, sasl.*, ssl.*, ...)')
     .option('-X, --property <name=value>', 'a Kafka client property (repeatable), as in kcat', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--context <name>', 'a context of ~/.config/zps/config.toml (zps context add; default: ZPS_CONTEXT, else the current one)')
     .option('--timeout <duration>', 'give up after this long, as 250ms, 10s, 2m (default 10s)')
     .option('--json', 'one JSON object per line on stdout')
     .option('--no-color', 'no colors')
@@ -92,6 +94,7 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
       }
     };
   for (const module of [publish, consume, count, reset, topics, groups, schemas, cluster, daemon, completion]) module.register(program, run);
+  contexts.register(program, io);
   leaveSchemasVersionFlag(program);
   // each command's usage errors point to its own help
   for (const command of commandsUnder(program)) {

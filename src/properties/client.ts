@@ -60,13 +60,15 @@ export const USED_PROPERTIES: ReadonlySet<string> = new Set([
 ]);
 
 /** Names whose values are secrets: never printed, and a file holding one should be the owner's alone. */
-const SECRET = /password|secret|jaas|user\.info|token$|key\.pem|keystore\.key|^ssl_key$/;
+export const SECRET = /password|secret|jaas|user\.info|token$|key\.pem|keystore\.key|^ssl_key$/;
 
-/** One source of properties: `-X`, or a file. */
+/** One source of properties: `-X`, a file, or a context. */
 interface PropertyLayer {
-  /** How errors name it: `-X`, or the file's path. */
+  /** How errors name it: `-X`, the file's path, or `context prod`. */
   from: string;
   properties: Map<string, string>;
+  /** A context's properties, which settings.ts consults in the context's place among the sources. */
+  context?: boolean;
 }
 
 /** Where the caller's properties come from, and its names for them in errors. */
@@ -74,6 +76,8 @@ export interface PropertySources {
   properties?: Record<string, string>;
   propertiesName: string;
   file?: [path: string, from: string];
+  /** The contexts' properties, after the file's: the one --context names, then the fallback one. */
+  contexts?: { from: string; properties: Record<string, string> }[];
 }
 
 export class ClientProperties {
@@ -87,6 +91,7 @@ export class ClientProperties {
     const layers: PropertyLayer[] = [];
     if (sources.properties) layers.push({ from: sources.propertiesName, properties: new Map(Object.entries(sources.properties)) });
     if (sources.file) layers.push(readFile(...sources.file, warnings));
+    for (const { from, properties } of sources.contexts ?? []) layers.push({ from, properties: new Map(Object.entries(properties)), context: true });
     for (const { from, properties } of layers) {
       for (const name of properties.keys()) {
         if (USED_PROPERTIES.has(name) || UNUSED_PROPERTIES.has(name)) continue;
@@ -112,6 +117,11 @@ export class ClientProperties {
       if (found !== undefined) return found;
     }
     return undefined;
+  }
+
+  /** The properties of -X and the file alone, without the contexts'. */
+  given(): ClientProperties {
+    return new ClientProperties(this.layers.filter((layer) => !layer.context));
   }
 
   /** The names given that zps does not use, for --verbose. */

@@ -43,6 +43,8 @@ type Pick = (option: string | undefined, optionName: string, propertyNames: stri
 export interface SaslSources {
   pick: Pick;
   jaas: (JaasLogin & { from: string }) | undefined;
+  /** The PLAIN/SCRAM user name or password: the option, else sasl.username (sasl.password) or sasl.jaas.config of the first source that has one. */
+  credential: (field: 'username' | 'password', option: string | undefined) => string;
   names: { saslMechanism: string; saslTokenCommand: string };
 }
 
@@ -55,7 +57,7 @@ export function saslMechanism(name: string, from: string): SaslMechanism {
   return lower as SaslMechanism;
 }
 
-export function resolveSasl(mechanism: Sourced, option: SaslOptions | undefined, { pick, jaas, names }: SaslSources): SaslSettings {
+export function resolveSasl(mechanism: Sourced, option: SaslOptions | undefined, { pick, jaas, credential, names }: SaslSources): SaslSettings {
   const name = saslMechanism(...mechanism);
   if (name === 'oauthbearer') {
     return { mechanism: name, token: tokenSource(mechanism[1], option, pick, jaas, names.saslTokenCommand), extensions: saslExtensions(pick, jaas) };
@@ -63,19 +65,7 @@ export function resolveSasl(mechanism: Sourced, option: SaslOptions | undefined,
   if (name === 'aws-msk-iam') {
     return { mechanism: name, region: pick(undefined, '', [], ['AWS_REGION', 'AWS_DEFAULT_REGION'])?.[0], profile: jaas?.awsProfileName };
   }
-  return {
-    mechanism: name,
-    username:
-      pick(option?.username, 'sasl.username', ['sasl.username'], [])?.[0] ??
-      jaas?.username ??
-      pick(undefined, '', [], ['ZPS_SASL_USERNAME', 'KAFKA_USERNAME'])?.[0] ??
-      '',
-    password:
-      pick(option?.password, 'sasl.password', ['sasl.password'], [])?.[0] ??
-      jaas?.password ??
-      pick(undefined, '', [], ['ZPS_SASL_PASSWORD', 'KAFKA_PASSWORD'])?.[0] ??
-      '',
-  };
+  return { mechanism: name, username: credential('username', option?.username), password: credential('password', option?.password) };
 }
 
 /**

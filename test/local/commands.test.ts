@@ -251,7 +251,7 @@ describe('zps completion', () => {
       env: { ...process.env, ZPS_SOCKET: socket, PATH: `${bin}:${process.env.PATH}` },
     });
     rmSync(bin, { recursive: true });
-    expect(result.stdout).toContain('commands: consume count completion');
+    expect(result.stdout).toContain('commands: consume count context completion');
     expect(result.stdout).toContain('flags: --follow --format');
     expect(result.stdout).toContain(`topics: ${t}`);
     expect(result.stdout).toContain('filters: --grep');
