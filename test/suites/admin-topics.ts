@@ -4,13 +4,9 @@
  * the new count), a deleted topic created again from offset 0, and the refusals.
  */
 import { describe, expect, it } from 'vitest';
-import type { PubSubFactory } from '../../src/index.js';
 import { partitionForKey } from '../../src/wire/murmur2.js';
 import { unique, waitFor } from '../helpers/wait.js';
-import type { ConformanceTarget } from './conformance.js';
-
-type Use = <F extends PubSubFactory>(factory: F) => F;
-type Scenario = (target: ConformanceTarget, use: Use) => Promise<void>;
+import { type ConformanceTarget, runScenario, type Scenario } from './conformance.js';
 
 const isKafka = (target: ConformanceTarget) => target.name === 'kafka';
 
@@ -140,17 +136,7 @@ const scenarios: Record<string, Scenario> = {
 export function describeAdminTopics(target: () => ConformanceTarget): void {
   describe('topic administration', () => {
     for (const [name, scenario] of Object.entries(scenarios)) {
-      it(name, async () => {
-        const factories: PubSubFactory[] = [];
-        try {
-          await scenario(target(), (factory) => {
-            factories.push(factory);
-            return factory;
-          });
-        } finally {
-          await Promise.all(factories.map((f) => f.close()));
-        }
-      }, 60_000);
+      it(name, () => runScenario(target(), scenario), 60_000);
     }
   });
 }

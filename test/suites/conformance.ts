@@ -25,7 +25,21 @@ interface Received {
   meta: MessageMeta;
 }
 
-type Scenario = (target: ConformanceTarget, use: <F extends PubSubFactory>(factory: F) => F) => Promise<void>;
+/** A scenario gets its target and `use`, which registers each factory it makes for closing at its end. */
+export type Scenario = (target: ConformanceTarget, use: <F extends PubSubFactory>(factory: F) => F) => Promise<void>;
+
+/** Runs a scenario on the target, closing every factory it used, whatever happens. */
+export async function runScenario(target: ConformanceTarget, scenario: Scenario): Promise<void> {
+  const factories: PubSubFactory[] = [];
+  try {
+    await scenario(target, (factory) => {
+      factories.push(factory);
+      return factory;
+    });
+  } finally {
+    await Promise.all(factories.map((f) => f.close()));
+  }
+}
 
 const FAST_RETRY = { maxAttempts: 3, initialBackoffMs: 5, maxBackoffMs: 20 };
 
@@ -484,17 +498,7 @@ const texts = (records: DeliveredRecord[]) => records.map((r) => r.value?.toStri
 
 /** Registers the suite for one implementation, plus its stress mode (ZPS_STRESS copies at once, default 3). */
 export function describeConformance(target: () => ConformanceTarget): void {
-  const run = async (scenario: Scenario) => {
-    const factories: PubSubFactory[] = [];
-    try {
-      await scenario(target(), (factory) => {
-        factories.push(factory);
-        return factory;
-      });
-    } finally {
-      await Promise.all(factories.map((f) => f.close()));
-    }
-  };
+  const run = (scenario: Scenario) => runScenario(target(), scenario);
   describe('conformance', () => {
     for (const [name, scenario] of Object.entries(scenarios)) it(name, () => run(scenario));
   });
