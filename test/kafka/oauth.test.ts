@@ -62,6 +62,17 @@ describe('OAUTHBEARER against the real broker', () => {
     expect(await run(jwks(), ['consume', t, ...command])).toMatchObject({ code: 0, stdout: 'from-command\n', stderr: '' });
   });
 
+  it('a context saved with --sasl-token-command (and nothing else of SASL) signs in with OAUTHBEARER', async () => {
+    const t = unique('oauth-context');
+    const env = { XDG_CONFIG_HOME: mkdtempSync(join(dir, 'config-')) };
+    const added = await run(jwks(), ['context', 'add', 'idp', '-e', 'test', '-b', jwks(), '--sasl-token-command', printToken(300)], { env });
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    // nothing of the cluster outside the context: ZPS_ENV and ZPS_BROKERS emptied
+    const only = { ...env, ZPS_ENV: '', ZPS_BROKERS: '' };
+    expect(await run(jwks(), ['publish', t, '--context', 'idp', 'in-context'], { env: only })).toMatchObject({ code: 0, stderr: '' });
+    expect(await run(jwks(), ['consume', t, '--context', 'idp'], { env: only })).toMatchObject({ code: 0, stdout: 'in-context\n', stderr: '' });
+  });
+
   it('gets tokens by OAuth client credentials (-X with SASL extensions, and a Java sasl.jaas.config), for group consumers too, the secret never printed', async () => {
     const t = unique('oauth-oidc');
     // with SASL extensions, as Confluent Cloud asks for (the broker parses them, and accepts any)

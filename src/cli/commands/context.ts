@@ -144,7 +144,9 @@ function add(env: NodeJS.ProcessEnv, name: string, options: Options & AddOptions
     'schema-registry': options.schemaRegistry,
     group: options.group,
     socket: absolute(options.socket),
-    'sasl-mechanism': options.saslMechanism,
+    // --sasl-token-command alone means OAUTHBEARER, as on any command
+    'sasl-mechanism': options.saslMechanism ?? (options.saslTokenCommand === undefined ? undefined : 'oauthbearer'),
+    'sasl-token-command': options.saslTokenCommand,
     'sasl-username': options.saslUsername,
     'sasl-password': reference('--sasl-password', options.saslPasswordEnv, options.saslPasswordCommand),
     tls: options.tls,
