@@ -14,7 +14,7 @@ import type { BrokerLimits } from './memory/broker.js';
 import { ClientProperties, parseJaasConfig } from './properties/client.js';
 import { describeError, usageError } from './pubsub/errors.js';
 import { defaultOnError, type ErrorCallback, type RetryOptions } from './pubsub/retry.js';
-import { resolveSasl, type SaslOptions, type SaslSettings, saslMechanism } from './settings/sasl.js';
+import { resolveSasl, type SaslOptions, type SaslSettings, saslMechanism, type TokenSource } from './settings/sasl.js';
 
 const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 
@@ -97,8 +97,8 @@ export interface FactoryOptions {
 export interface RegistryAccess {
   /** HTTP basic auth (basic.auth.user.info, or the SASL credentials with basic.auth.credentials.source=SASL_INHERIT). */
   auth?: { username: string; password: string };
-  /** A bearer token (bearer.auth.token), with Confluent Cloud's logical cluster and identity pool. */
-  bearer?: { token: string; logicalCluster?: string; identityPoolId?: string };
+  /** A bearer token (bearer.auth.token, or OAuth client credentials), with Confluent Cloud's logical cluster and identity pool. */
+  bearer?: { token: Extract<TokenSource, { kind: 'static' | 'client-credentials' }>; logicalCluster?: string; identityPoolId?: string };
   /** HTTPS: the CA to trust, a client certificate (schema.registry.ssl.*, as Kafka's ssl.*). */
   tls?: TlsOptions;
 }
@@ -397,19 +397,37 @@ function registryAuth(properties: ClientProperties, sasl: Settings['sasl']): Reg
   return { username: info[0].slice(0, colon), password: info[0].slice(colon + 1) };
 }
 
-/** bearer.auth.credentials.source=STATIC_TOKEN with bearer.auth.token (and Confluent Cloud's headers). */
+/**
+ * The registry's bearer token, as Confluent's registry clients take it: bearer.auth.credentials.source
+ * STATIC_TOKEN with bearer.auth.token, or OAUTHBEARER with OAuth client credentials
+ * (bearer.auth.issuer.endpoint.url, bearer.auth.client.id and .secret, bearer.auth.scope).
+ */
 function registryBearer(properties: ClientProperties): RegistryAccess['bearer'] {
   const source = properties.get('bearer.auth.credentials.source');
   const token = properties.get('bearer.auth.token');
   if (source === undefined && token === undefined) return undefined;
-  if (source !== undefined && source[0].toUpperCase() !== 'STATIC_TOKEN') {
-    throw usageError(`invalid ${source[1]} '${source[0]}': zps takes STATIC_TOKEN, with bearer.auth.token`);
+  const kind = source?.[0].toUpperCase() ?? 'STATIC_TOKEN';
+  const headers = { logicalCluster: properties.get('bearer.auth.logical.cluster')?.[0], identityPoolId: properties.get('bearer.auth.identity.pool.id')?.[0] };
+  if (kind === 'STATIC_TOKEN') {
+    if (token === undefined || token[0] === '') throw usageError('bearer.auth.credentials.source=STATIC_TOKEN needs bearer.auth.token');
+    return { token: { kind: 'static', token: token[0], from: token[1] }, ...headers };
   }
-  if (token === undefined || token[0] === '') throw usageError('bearer.auth.credentials.source=STATIC_TOKEN needs bearer.auth.token');
+  if (kind !== 'OAUTHBEARER') throw usageError(`invalid ${source![1]} '${source![0]}': use STATIC_TOKEN or OAUTHBEARER`);
+  const required = (name: string): Sourced => {
+    const found = properties.get(name);
+    if (found === undefined || found[0] === '') throw usageError(`bearer.auth.credentials.source=OAUTHBEARER needs ${name}`);
+    return found;
+  };
+  const [endpoint, clientId, clientSecret] = [
+    required('bearer.auth.issuer.endpoint.url'),
+    required('bearer.auth.client.id'),
+    required('bearer.auth.client.secret'),
+  ];
+  if (!/^https?:\/\//.test(endpoint[0])) throw usageError(`invalid ${endpoint[1]}: use an http:// or https:// URL`);
+  const scope = properties.get('bearer.auth.scope')?.[0];
   return {
-    token: token[0],
-    logicalCluster: properties.get('bearer.auth.logical.cluster')?.[0],
-    identityPoolId: properties.get('bearer.auth.identity.pool.id')?.[0],
+    token: { kind: 'client-credentials', endpoint: endpoint[0], clientId: clientId[0], clientSecret: clientSecret[0], scope, from: endpoint[1] },
+    ...headers,
   };
 }
 

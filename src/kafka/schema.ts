@@ -6,7 +6,7 @@ import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
 import type { RegisteredSchema, SchemaReference, SchemaReferenceSpec, SchemaRegistry as RegistryCodec } from '../pubsub/factory.js';
 import { Lazy, LazyMap } from '../pubsub/lazy.js';
 import type { DeliveredRecord } from '../records/record.js';
-import type { RegistryAccess } from '../settings.js';
+import { DEFAULT_TIMEOUT_MS, type RegistryAccess } from '../settings.js';
 import type { ProtobufOptions, ProtobufRegistry, RegistryEntry } from './protobuf/registry.js';
 import { tlsConnectionOptions } from './tls.js';
 
@@ -57,8 +57,7 @@ export class SchemaCodec implements RegistryCodec {
   // loaded only when a schema is in play: Avro, JSON Schema and protobuf support weigh a lot
   private readonly client = new Lazy(() =>
     import('@kafkajs/confluent-schema-registry').then(
-      ({ SchemaRegistry }) =>
-        new SchemaRegistry({ host: this.url, auth: this.access.auth, agent: this.agent(), middlewares: bearerHeaders(this.access.bearer) }),
+      ({ SchemaRegistry }) => new SchemaRegistry({ host: this.url, auth: this.access.auth, agent: this.agent(), middlewares: this.bearerMiddlewares() }),
     ),
   );
   /** One registry request per schema id, however many messages use it. */
@@ -76,6 +75,30 @@ export class SchemaCodec implements RegistryCodec {
     /** How long a listing (zps schemas) waits for the registry's answer: --timeout. */
     private readonly timeoutMs?: number,
   ) {}
+
+  /** The registry's bearer token, fetched (client credentials) and cached as Kafka's OAUTHBEARER tokens are. */
+  private readonly bearerToken = new Lazy(async () => {
+    const token = this.access.bearer?.token;
+    if (token === undefined) return undefined;
+    return (await import('./oauth.js')).oauthBearerProvider({ mechanism: 'oauthbearer', token }, [], this.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  });
+
+  /** The bearer token's headers, with Confluent Cloud's logical cluster and identity pool; none without a token. */
+  private async bearerHeaders(): Promise<Record<string, string>> {
+    const provider = await this.bearerToken.get();
+    const bearer = this.access.bearer;
+    if (provider === undefined || bearer === undefined) return {};
+    const headers: Record<string, string> = { Authorization: `Bearer ${(await provider()).value}` };
+    if (bearer.logicalCluster !== undefined) headers['target-sr-cluster'] = bearer.logicalCluster;
+    if (bearer.identityPoolId !== undefined) headers['Confluent-Identity-Pool-Id'] = bearer.identityPoolId;
+    return headers;
+  }
+
+  /** The registry client's requests carry the bearer token (refreshed before it expires). */
+  private bearerMiddlewares(): RegistryArgs['middlewares'] {
+    if (this.access.bearer === undefined) return [];
+    return [() => ({ prepareRequest: async (next) => (await next()).enhance({ headers: await this.bearerHeaders() }) })];
+  }
 
   /** An HTTPS agent with the registry's TLS settings (its CA, a client certificate), when some are given. */
   private agent(): Agent | undefined {
@@ -193,9 +216,9 @@ export class SchemaCodec implements RegistryCodec {
   }
 
   /** A GET of the registry's REST API, with its credentials and TLS settings; the registry client has no call to list versions. */
-  private get<T>(what: string, path: string): Promise<T> {
+  private async get<T>(what: string, path: string): Promise<T> {
     const url = new URL(`${this.url.replace(/\/$/, '')}${path}`);
-    const headers: Record<string, string> = { Accept: 'application/vnd.schemaregistry.v1+json, application/json', ...bearerHeaderValues(this.access.bearer) };
+    const headers: Record<string, string> = { Accept: 'application/vnd.schemaregistry.v1+json, application/json', ...(await this.bearerHeaders()) };
     const { auth } = this.access;
     if (auth) headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
     return this.call(
@@ -321,19 +344,4 @@ function parsedOrUndefined(text: string): unknown {
 /** A decoded value as JSON text (64-bit integers as decimal strings). */
 function asJson(decoded: unknown): Buffer {
   return Buffer.from(JSON.stringify(decoded, (_key, v) => (typeof v === 'bigint' ? v.toString() : v)));
-}
-
-/** The registry's bearer token on every request, with Confluent Cloud's logical cluster and identity pool headers. */
-function bearerHeaders(bearer: RegistryAccess['bearer']): RegistryArgs['middlewares'] {
-  if (bearer === undefined) return [];
-  const headers = bearerHeaderValues(bearer);
-  return [() => ({ prepareRequest: async (next) => (await next()).enhance({ headers }) })];
-}
-
-function bearerHeaderValues(bearer: RegistryAccess['bearer']): Record<string, string> {
-  if (bearer === undefined) return {};
-  const headers: Record<string, string> = { Authorization: `Bearer ${bearer.token}` };
-  if (bearer.logicalCluster !== undefined) headers['target-sr-cluster'] = bearer.logicalCluster;
-  if (bearer.identityPoolId !== undefined) headers['Confluent-Identity-Pool-Id'] = bearer.identityPoolId;
-  return headers;
 }

@@ -48,8 +48,7 @@ ssl.engine.id ssl.engine.location ssl.key.pem ssl.providers ssl.sigalgs.list ssl
 sticky.partitioning.linger.ms topic.blacklist topic.metadata.propagation.max.ms
 topic.metadata.refresh.fast.interval.ms topic.metadata.refresh.interval.ms topic.metadata.refresh.sparse`;
 
-const SCHEMA_REGISTRY_CLIENTS = `auto.register.schemas bearer.auth.client.id bearer.auth.client.secret
-bearer.auth.issuer.endpoint.url bearer.auth.scope bearer.auth.scope.claim.name bearer.auth.sub.claim.name
+const SCHEMA_REGISTRY_CLIENTS = `auto.register.schemas bearer.auth.scope.claim.name bearer.auth.sub.claim.name
 key.subject.name.strategy latest.compatibility.strict max.schemas.per.subject normalize.schemas specific.avro.reader
 use.latest.version use.schema.id value.subject.name.strategy`;
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oauthClient } from '../../scripts/oauth-fixture.mjs';
 import { zps, type RunOptions } from '../helpers/zps.js';
 import { unique } from '../helpers/wait.js';
 
@@ -228,6 +229,28 @@ describe('zps on Kafka with a schema registry', () => {
     expect([authorizations, logicalClusters]).toEqual([['Bearer tok-Secret-99'], ['lsrc-12']]);
     const both = await kz(['publish', t, 'x', ...bearer, '-X', 'basic.auth.user.info=u:p']);
     expect(both).toMatchObject({ code: 2, stderr: 'zps: the schema registry takes basic.auth.user.info or bearer.auth.token, not both\n' });
+  });
+
+  it('bearer.auth.credentials.source=OAUTHBEARER: the registry gets a token from the OAuth client credentials, once per run; the secret never printed', async () => {
+    const t = unique('registry-oauth');
+    authorizations.length = 0;
+    const oauth = [
+      ...['-X', 'bearer.auth.credentials.source=OAUTHBEARER', '-X', `bearer.auth.issuer.endpoint.url=${process.env.ZPS_TEST_OAUTH_TOKEN_URL}`],
+      ...['-X', `bearer.auth.client.id=${oauthClient.id}`, '-X', `bearer.auth.client.secret=${oauthClient.secret}`, '-X', 'bearer.auth.scope=registry'],
+    ];
+    const published = await kz(['publish', t, '--schema', 'test/fixtures/order.avsc', '-X', `schema.registry.url=${proxyUrl}`, ...oauth, '--verbose'], {
+      input: '{"id":1,"customer":"c-1","total":2.5}\n',
+    });
+    expect(published.code).toBe(0);
+    expect(published.stdout + published.stderr).not.toContain(oauthClient.secret);
+    expect(authorizations.length).toBeGreaterThan(1);
+    // one token (a JWT from the identity provider) for every request of the run
+    expect(new Set(authorizations).size).toBe(1);
+    expect(authorizations[0]).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    const wrong = await kz(['schemas', '-X', `schema.registry.url=${proxyUrl}`, ...oauth.slice(0, 6), '-X', 'bearer.auth.client.secret=not-it']);
+    expect(wrong).toMatchObject({ code: 1, stdout: '' });
+    expect(wrong.stderr).toMatch(/^zps: .*token endpoint .* refused client zps-client: HTTP 401/);
+    expect(wrong.stderr).not.toContain('not-it');
   });
 
   it('an unknown schema id is reported, the record printed as stored, the rest printed, exit 1 at the end', async () => {
