@@ -33,23 +33,6 @@ export class KafkaAdmin {
     return withDeadline(this.settings, what, async () => work(await this.client.get()), topic);
   }
 
-  /** Creates the topic unless it exists, and waits for its leaders. */
-  async createTopic(topic: string, partitions: number): Promise<void> {
-    await this.run(
-      `create topic ${topic}`,
-      async (admin) => {
-        if ((await this.partitionCount(admin, topic)) !== undefined) return;
-        try {
-          await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-        } catch (error) {
-          // created meanwhile by someone else: fine
-          if (!/already exists/i.test(String((error as Error).message)) && !hasCode(error, 'TOPIC_ALREADY_EXISTS')) throw error;
-        }
-      },
-      topic,
-    );
-  }
-
   async listTopics(): Promise<string[]> {
     return this.run('list topics', (admin) => admin.listTopics());
   }
@@ -160,17 +143,6 @@ export class KafkaAdmin {
       });
       return { group, state: described.state, members, committed };
     });
-  }
-
-  private async partitionCount(admin: KafkaAdminClient, topic: string): Promise<number | undefined> {
-    if (!(await admin.listTopics()).includes(topic)) return undefined; // kafkajs retries unknown topics for seconds
-    try {
-      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-      return topics[0]?.partitions.length;
-    } catch (error) {
-      if (unknownTopic(error)) return undefined;
-      throw error;
-    }
   }
 
   /**

@@ -89,8 +89,9 @@ describe('faults on a broker of the test own', () => {
     await admin.connect();
     await admin.deleteTopics({ topics: [topic] });
     await waitFor(async () => !(await admin.listTopics()).includes(topic), 'the topic to be gone', 30_000);
-    await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
     await admin.disconnect();
+    // zps's own create: kafkajs's waitForLeaders takes a metadata answer of the fresh topic for an error
+    expect(await zps(NO_SOCKET, ['topics', 'create', topic], { env: env() })).toMatchObject({ code: 0 });
     await zps(NO_SOCKET, ['publish', topic, 'new-1'], { env: env() });
     expect((await follower.waitForLines(4, 30_000)).slice(3)).toEqual(['new-1']);
     follower.child.kill('SIGINT');
