@@ -26,22 +26,18 @@ function runBundle(file) {
   if (dir) Module.enableCompileCache?.(path.join(dir, 'modules'));
   const hash = /^\/\/ zps bundle ([0-9a-f]+)\n/.exec(source)?.[1];
   const cacheFile = dir && hash && path.join(dir, `bundle-${hash}-${process.version}-${process.arch}.v8`);
-  let cachedData;
-  try {
-    if (cacheFile) cachedData = fs.readFileSync(cacheFile);
-  } catch {
-    // no cache yet
-  }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  const cachedData = cacheFile && readCache(fs, cacheFile);
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, zpsImport) {${source}\n})`, {
     filename: file,
     cachedData,
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   if (cacheFile && (!cachedData || script.cachedDataRejected)) process.once('exit', () => saveCache(fs, path, script, cacheFile));
   const bundleModule = new Module(file, module);
   bundleModule.filename = file;
   bundleModule.loaded = true;
-  script.runInThisContext()(bundleModule.exports, Module.createRequire(file), bundleModule, file, path.dirname(file));
+  // The bundle imports packages (bin/ and dist/ resolve them alike) and absolute URLs: through this import().
+  const zpsImport = (specifier) => import(specifier);
+  script.runInThisContext()(bundleModule.exports, Module.createRequire(file), bundleModule, file, path.dirname(file), zpsImport);
 }
 
 /** $XDG_CACHE_HOME/zps or ~/.cache/zps, made if missing; undefined (no cache) when it cannot be. */
@@ -57,11 +53,29 @@ function cacheDirectory(fs, path) {
   }
 }
 
+// V8 checks that a code cache fits the source and the Node version, not that its bytes are intact
+// (a damaged one can crash the process): the file starts with a SHA-1 (20 bytes) of the rest.
+function digestOf(data) {
+  return require('node:crypto').createHash('sha1').update(data).digest();
+}
+
+/** The code cache kept in `file`, or undefined when there is none or it is damaged. */
+function readCache(fs, file) {
+  try {
+    const bytes = fs.readFileSync(file);
+    const data = bytes.subarray(20);
+    return data.length > 0 && digestOf(data).equals(bytes.subarray(0, 20)) ? data : undefined;
+  } catch {
+    return undefined; // none yet
+  }
+}
+
 /** Writes the code cache whole or not at all (a rename), and keeps the caches of the last few bundles. */
 function saveCache(fs, path, script, cacheFile) {
   try {
     const temporary = `${cacheFile}.${process.pid}`;
-    fs.writeFileSync(temporary, script.createCachedData());
+    const data = script.createCachedData();
+    fs.writeFileSync(temporary, Buffer.concat([digestOf(data), data]));
     fs.renameSync(temporary, cacheFile);
     const dir = path.dirname(cacheFile);
     const others = fs

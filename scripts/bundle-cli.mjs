@@ -35,5 +35,11 @@ for (const id of lazyBuiltins) {
   if (!pattern.test(code)) throw new Error(`bundle-cli: no require of ${id} to make lazy`);
   code = code.replace(pattern, `$1lazyBuiltin("${id}");`);
 }
-code = `const lazyBuiltin = (id) => {\n\tlet loaded;\n\treturn new Proxy({}, { get: (_, key) => (loaded ??= require(id))[key] });\n};\n${code}`;
+// bin/zps.cjs compiles the bundle with vm.Script (for V8's code cache), where Node 20 refuses import()
+// without --experimental-vm-modules: it passes its own import() as zpsImport, which the bundle's
+// import() calls go through (a bundle required plainly keeps import()).
+code = code.replace(/(?<![\w$.])import\(/g, 'importModule(');
+code =
+  `const importModule = typeof zpsImport === "function" ? zpsImport : (specifier) => import(specifier);\n` +
+  `const lazyBuiltin = (id) => {\n\tlet loaded;\n\treturn new Proxy({}, { get: (_, key) => (loaded ??= require(id))[key] });\n};\n${code}`;
 writeFileSync(file, `// zps bundle ${createHash('sha256').update(code).digest('hex').slice(0, 16)}\n${code}`);
