@@ -23,7 +23,12 @@ function runBundle(file) {
   const Module = require('node:module');
   const source = fs.readFileSync(file, 'utf8');
   const dir = cacheDirectory(fs, path);
-  if (dir) Module.enableCompileCache?.(path.join(dir, 'modules'));
+  if (dir) {
+    // V8 checks that a code cache fits the source, the V8 version and its flags, but checks its
+    // bytes only with this flag (a damaged cache crashed the process): caches are written and read with it.
+    require('node:v8').setFlagsFromString('--verify-snapshot-checksum');
+    Module.enableCompileCache?.(path.join(dir, 'modules'));
+  }
   const hash = /^\/\/ zps bundle ([0-9a-f]+)\n/.exec(source)?.[1];
   const cacheFile = dir && hash && path.join(dir, `bundle-${hash}-${process.version}-${process.arch}.v8`);
   const cachedData = cacheFile && readCache(fs, cacheFile);
@@ -53,20 +58,12 @@ function cacheDirectory(fs, path) {
   }
 }
 
-// V8 checks that a code cache fits the source and the Node version, not that its bytes are intact
-// (a damaged one can crash the process): the file starts with a SHA-1 (20 bytes) of the rest.
-function digestOf(data) {
-  return require('node:crypto').createHash('sha1').update(data).digest();
-}
-
-/** The code cache kept in `file`, or undefined when there is none or it is damaged. */
+/** The code cache kept in `file`, or undefined when there is none yet. */
 function readCache(fs, file) {
   try {
-    const bytes = fs.readFileSync(file);
-    const data = bytes.subarray(20);
-    return data.length > 0 && digestOf(data).equals(bytes.subarray(0, 20)) ? data : undefined;
+    return fs.readFileSync(file);
   } catch {
-    return undefined; // none yet
+    return undefined;
   }
 }
 
@@ -74,8 +71,7 @@ function readCache(fs, file) {
 function saveCache(fs, path, script, cacheFile) {
   try {
     const temporary = `${cacheFile}.${process.pid}`;
-    const data = script.createCachedData();
-    fs.writeFileSync(temporary, Buffer.concat([digestOf(data), data]));
+    fs.writeFileSync(temporary, script.createCachedData());
     fs.renameSync(temporary, cacheFile);
     const dir = path.dirname(cacheFile);
     const others = fs
