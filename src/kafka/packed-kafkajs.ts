@@ -1,0 +1,67 @@
+/**
+ * kafkajs from its pack, dist/kafkajs.cjs (scripts/pack-kafkajs.mjs): one file to read and compile
+ * instead of ~140 modules to resolve, read and compile one by one (~50 ms of a Kafka command's
+ * start on Node 20). Each module is registered in require.cache under its real file name before it
+ * runs, as Node's require does, so the pack and plain require() share every module (zps's fixes in
+ * internals.ts patch some by file name, before kafkajs loads). Without a pack of the kafkajs
+ * installed (another version, a build without it), kafkajs loads as usual.
+ */
+import { createRequire, Module } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { packageFile } from '../package-files.js';
+
+type Kafkajs = typeof import('kafkajs');
+type ModuleFunction = (exports: unknown, require: (request: string) => unknown, module: Module, filename: string, dirname: string) => void;
+interface Pack {
+  version: string;
+  requires: Record<string, Record<string, string>>;
+  modules: Record<string, ModuleFunction>;
+}
+
+/** bin/zps.cjs's require with V8's code cache, in the CLI bundle only. */
+declare const zpsRequire: ((file: string) => unknown) | undefined;
+
+let loaded: Promise<Kafkajs> | undefined;
+
+/** kafkajs: from the pack when it matches the kafkajs installed, else imported. */
+export function loadKafkajsModule(): Promise<Kafkajs> {
+  loaded ??= Promise.resolve().then(() => packedKafkajs() ?? import('kafkajs').then((module) => module.default));
+  return loaded;
+}
+
+function packedKafkajs(): Kafkajs | undefined {
+  const require = createRequire(import.meta.url);
+  const packFile = fileURLToPath(packageFile('dist/kafkajs.cjs'));
+  let pack: Pack;
+  try {
+    pack = (typeof zpsRequire === 'function' ? zpsRequire : require)(packFile) as Pack;
+  } catch {
+    return undefined; // not packed
+  }
+  const kafkajsDir = dirname(require.resolve('kafkajs/package.json'));
+  if ((require(join(kafkajsDir, 'package.json')) as { version: string }).version !== pack.version) return undefined;
+  const load = (name: string): unknown => {
+    const filename = join(kafkajsDir, name);
+    const cached = require.cache[filename];
+    if (cached) return cached.exports;
+    const module = new Module(filename);
+    module.filename = filename;
+    require.cache[filename] = module;
+    const requires = pack.requires[name] ?? {};
+    let nodeRequire: NodeJS.Require | undefined;
+    const moduleRequire = (request: string): unknown => {
+      const target = requires[request];
+      return target === undefined ? (nodeRequire ??= createRequire(filename))(request) : load(target);
+    };
+    try {
+      pack.modules[name]!.call(module.exports, module.exports, moduleRequire, module, filename, dirname(filename));
+    } catch (error) {
+      delete require.cache[filename]; // as Node's require: a module that threw is not kept
+      throw error;
+    }
+    module.loaded = true;
+    return module.exports;
+  };
+  return load('index.js') as Kafkajs;
+}
