@@ -24,6 +24,15 @@ declare const zpsRequire: ((file: string) => unknown) | undefined;
 
 let loaded: Promise<Kafkajs> | undefined;
 
+/** Node built-ins that kafkajs requires up front but uses only for TLS and SCRAM (~10 ms to load): required on first use. */
+const onFirstUse = new Map(
+  ['tls', 'crypto'].map((id) => {
+    let module: Record<string | symbol, unknown> | undefined;
+    const require = createRequire(import.meta.url);
+    return [id, new Proxy({}, { get: (_, key) => (module ??= require(id) as Record<string | symbol, unknown>)[key] })];
+  }),
+);
+
 /** kafkajs: from the pack when it matches the kafkajs installed, else imported. */
 export function loadKafkajsModule(): Promise<Kafkajs> {
   loaded ??= Promise.resolve().then(() => packedKafkajs() ?? import('kafkajs').then((module) => module.default));
@@ -52,7 +61,8 @@ function packedKafkajs(): Kafkajs | undefined {
     let nodeRequire: NodeJS.Require | undefined;
     const moduleRequire = (request: string): unknown => {
       const target = requires[request];
-      return target === undefined ? (nodeRequire ??= createRequire(filename))(request) : load(target);
+      if (target !== undefined) return load(target);
+      return onFirstUse.get(request) ?? (nodeRequire ??= createRequire(filename))(request);
     };
     try {
       pack.modules[name]!.call(module.exports, module.exports, moduleRequire, module, filename, dirname(filename));
