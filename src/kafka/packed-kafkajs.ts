@@ -35,25 +35,40 @@ const onFirstUse = new Map(
 
 /** kafkajs: from the pack when it matches the kafkajs installed, else imported. */
 export function loadKafkajsModule(): Promise<Kafkajs> {
-  loaded ??= Promise.resolve().then(() => packedKafkajs() ?? import('kafkajs').then((module) => module.default));
+  loaded ??= Promise.resolve().then(() => {
+    const load = packLoader();
+    return load ? (load('index.js') as Kafkajs) : import('kafkajs').then((module) => module.default);
+  });
   return loaded;
 }
 
-function packedKafkajs(): Kafkajs | undefined {
+/** One of kafkajs's modules by its path inside kafkajs (`src/network/requestQueue/index.js`), from the pack when there is one. */
+export function requireKafkajsModule(name: string): unknown {
+  const load = packLoader();
+  return load ? load(name) : createRequire(import.meta.url)(`kafkajs/${name}`);
+}
+
+let loader: ((name: string) => unknown) | null | undefined;
+
+/** Loads a module of the pack by its path inside kafkajs, as Node's require would; null without a pack of the kafkajs installed. */
+function packLoader(): ((name: string) => unknown) | null {
+  if (loader !== undefined) return loader;
   const require = createRequire(import.meta.url);
   const packFile = fileURLToPath(packageFile('dist/kafkajs.cjs'));
   let pack: Pack;
   try {
     pack = (typeof zpsRequire === 'function' ? zpsRequire : require)(packFile) as Pack;
   } catch {
-    return undefined; // not packed
+    return (loader = null); // not packed
   }
   const kafkajsDir = dirname(require.resolve('kafkajs/package.json'));
-  if ((require(join(kafkajsDir, 'package.json')) as { version: string }).version !== pack.version) return undefined;
+  if ((require(join(kafkajsDir, 'package.json')) as { version: string }).version !== pack.version) return (loader = null);
   const load = (name: string): unknown => {
     const filename = join(kafkajsDir, name);
     const cached = require.cache[filename];
     if (cached) return cached.exports;
+    const run = pack.modules[name];
+    if (!run) return require(filename); // not one the pack holds
     const module = new Module(filename);
     module.filename = filename;
     require.cache[filename] = module;
@@ -65,7 +80,7 @@ function packedKafkajs(): Kafkajs | undefined {
       return onFirstUse.get(request) ?? (nodeRequire ??= createRequire(filename))(request);
     };
     try {
-      pack.modules[name]!.call(module.exports, module.exports, moduleRequire, module, filename, dirname(filename));
+      run.call(module.exports, module.exports, moduleRequire, module, filename, dirname(filename));
     } catch (error) {
       delete require.cache[filename]; // as Node's require: a module that threw is not kept
       throw error;
@@ -73,5 +88,5 @@ function packedKafkajs(): Kafkajs | undefined {
     module.loaded = true;
     return module.exports;
   };
-  return load('index.js') as Kafkajs;
+  return (loader = load);
 }
