@@ -73,11 +73,11 @@ function packLoader(): ((name: string) => unknown) | null {
     module.filename = filename;
     require.cache[filename] = module;
     const requires = pack.requires[name] ?? {};
-    let nodeRequire: NodeJS.Require | undefined;
     const moduleRequire = (request: string): unknown => {
       const target = requires[request];
       if (target !== undefined) return load(target);
-      return onFirstUse.get(request) ?? (nodeRequire ??= createRequire(filename))(request);
+      // a Node built-in, the same from anywhere (a require of its own per module costs ~0.2 ms), or kafkajs's package.json
+      return onFirstUse.get(request) ?? (request.startsWith('.') ? createRequire(filename) : require)(request);
     };
     try {
       run.call(module.exports, module.exports, moduleRequire, module, filename, dirname(filename));
