@@ -92,6 +92,52 @@ async function alternate(runs, a, b) {
   return [stats(as), stats(bs)];
 }
 
+/** Runs each of `measures` in turns, `runs` times, so that all meet the same conditions; their stats in order. */
+async function turns(runs, measures) {
+  const values = measures.map(() => []);
+  for (let i = 0; i < runs; i++) for (const [j, measure] of measures.entries()) values[j].push(await measure(i));
+  return values.map(stats);
+}
+
+const START_RUNS = 21;
+const ms = async (promise) => 1000 * (await promise);
+const nodeStart = () => ms(timed(process.execPath, ['-e', '0']));
+
+/** One-shot local commands (the daemon up) against `node -e 0`, in turns. */
+async function measureLocalStart(topic) {
+  const commands = [['count', topic], ['publish', topic, 'x'], ['consume', topic, '-n', '1'], ['--version']];
+  const [node, ...measured] = await turns(START_RUNS, [nodeStart, ...commands.map((args) => () => ms(zps(args, { env: localEnv })))]);
+  for (const [i, args] of commands.entries()) {
+    const figure = `cold start: zps ${args[0] === '--version' ? '--version' : `${args[0]}${args.length > 2 ? ` ${args.slice(2).join(' ')}` : ''} (daemon up)`}`;
+    compare(figure, 'ms', measured[i], { name: 'node -e 0', ...node }, '≤ 1.2×', (ratio) => ratio <= 1.2);
+  }
+}
+
+/** One-shot Kafka commands against `node -e 0` (the target) and kcat's nearest (listed), in turns. */
+async function measureKafkaOneShots() {
+  const topic = `bench-one-shot-${Date.now()}`;
+  await createKafkaTopic(topic);
+  const one = join(work, 'one.ndjson');
+  makeInput(one, 1);
+  await timed('kcat', ['-P', '-b', servers.brokers, '-t', topic], { input: one });
+  const kcat = (args, options) => ms(timed('kcat', ['-b', servers.brokers, ...args], options));
+  const commands = [
+    { args: ['count', topic], kcat: ['-L', '-t', topic], kcatName: 'kcat -L -t' },
+    { args: ['publish', topic, 'x'], kcat: ['-P', '-t', topic], kcatName: 'kcat -P (one line)', input: one },
+    { args: ['consume', topic, '-n', '1'], kcat: ['-C', '-t', topic, '-c', '1', '-o', 'beginning', '-q'], kcatName: 'kcat -C -c 1' },
+  ];
+  const [node, ...measured] = await turns(START_RUNS, [
+    nodeStart,
+    ...commands.flatMap((c) => [() => ms(zps(c.args, { env: kafkaEnv })), () => kcat(c.kcat, { input: c.input })]),
+  ]);
+  for (const [i, c] of commands.entries()) {
+    const [zpsStats, kcatStats] = [measured[2 * i], measured[2 * i + 1]];
+    const figure = `cold start: zps ${c.args[0]}${c.args.length > 2 ? ` ${c.args.slice(2).join(' ')}` : ''} (Kafka)`;
+    const reference = { ...node, name: `node -e 0 (${c.kcatName}: ${fmt(kcatStats.median, 1)} ms)` };
+    compare(figure, 'ms', zpsStats, reference, '≤ 1.5×', (ratio) => ratio <= 1.5);
+  }
+}
+
 const rows = [];
 let codecs = '';
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -157,13 +203,7 @@ async function main() {
   rmSync(consumed, { force: true });
 
   // --- cold start, against node itself
-  const COLD_RUNS = 21;
-  const nodeStart = await repeat(COLD_RUNS, async () => 1000 * (await timed(process.execPath, ['-e', '0'])));
-  const countStart = await repeat(COLD_RUNS, async () => 1000 * (await zps(['count', topics[0]], { env: localEnv })));
-  const versionStart = await repeat(COLD_RUNS, async () => 1000 * (await zps(['--version'], { env: localEnv })));
-  const nodeRef = { name: 'node -e 0', ...nodeStart };
-  compare('cold start: zps count (daemon up)', 'ms', countStart, nodeRef, '≤ 1.5×', (ratio) => ratio <= 1.5);
-  compare('cold start: zps --version', 'ms', versionStart, nodeRef, '≤ 1.5×', (ratio) => ratio <= 1.5);
+  await measureLocalStart(topics[0]);
 
   // --- latency: library publish in one process, handler in another
   const latency = await measureLatency();
@@ -219,6 +259,7 @@ async function main() {
   );
   compare('Kafka consume', 'msg/s', kafkaSub, { name: 'kcat -C -e -o beginning', ...kcatSub }, '≥ 1.5×', (ratio) => ratio >= 1.5);
   await measureKafkaStart();
+  await measureKafkaOneShots();
   await measureKafkaListener(input, memory);
 
   report();
@@ -397,7 +438,21 @@ function report() {
   log(`wrote ${results}`);
 }
 
-main()
+/** `node bench/run.mjs start`: the one-shot rows alone, printed and not written to RESULTS.md. */
+async function startOnly() {
+  const topic = 'bench-start';
+  zpsOut(['daemon', 'start'], localEnv);
+  zpsOut(['publish', topic, 'x'], localEnv);
+  await measureLocalStart(topic);
+  zpsOut(['daemon', 'stop'], localEnv);
+  await kafkaUp();
+  await measureKafkaOneShots();
+  process.stdout.write(
+    `\n${rows.map((r) => `| ${r.figure} | ${fmt(r.zps.median, 1)} ms (${fmt(r.zps.min, 1)} – ${fmt(r.zps.max, 1)}) | ${r.reference.name}: ${fmt(r.reference.median, 1)} ms | ${r.ratio.toFixed(2)}× | ${r.target} | ${r.met ? 'yes' : 'no'} |`).join('\n')}\n`,
+  );
+}
+
+(process.argv[2] === 'start' ? startOnly() : main())
   .catch((error) => {
     process.stderr.write(`bench: ${error.message}\n`);
     process.exitCode = 1;

@@ -5,6 +5,7 @@ import { usageError } from '../pubsub/errors.js';
 import type { ErrorName } from '../wire/kafka/errors.js';
 import { TOPIC_RESOURCE } from '../wire/kafka/messages.js';
 import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
+import { loadKafkajsModule } from './packed-kafkajs.js';
 
 /** DescribeConfigs' source of a setting set on the topic itself. */
 const TOPIC_CONFIG_SOURCE = 1;
@@ -125,7 +126,7 @@ export class KafkaAdmin {
 
   /** The group's state, members with their partitions, and committed offsets of every topic. */
   async describeGroup(group: string): Promise<GroupInfo | undefined> {
-    const { AssignerProtocol } = (await import('kafkajs')).default;
+    const { AssignerProtocol } = await loadKafkajsModule();
     return this.run(`describe group ${group}`, async (admin) => {
       const [described] = (await admin.describeGroups([group])).groups;
       const committed = (await admin.fetchOffsets({ groupId: group })).flatMap(({ topic, partitions }) =>

@@ -3,6 +3,7 @@ import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../settings.js';
 import { describeCredentials } from '../settings/sasl.js';
 import { installOffsetResetFix, installRequestFraming, installRequestQueueFix } from './internals.js';
+import { loadKafkajsModule } from './packed-kafkajs.js';
 import { oauthBearerAuthenticator, oauthBearerProvider, REAUTHENTICATION_THRESHOLD_MS } from './oauth.js';
 import { tlsConnectionOptions } from './tls.js';
 
@@ -22,7 +23,7 @@ async function loadKafkajs(): Promise<typeof import('kafkajs')> {
   installRequestFraming();
   installRequestQueueFix();
   installOffsetResetFix();
-  const [{ default: kafkajs }, compression] = await Promise.all([import('kafkajs'), import('../wire/compression.js')]);
+  const [kafkajs, compression] = await Promise.all([loadKafkajsModule(), import('../wire/compression.js')]);
   registerDecompression(kafkajs, compression);
   return kafkajs;
 }

@@ -4,6 +4,7 @@ import type { DeliveredRecord } from '../records/record.js';
 import type { KafkaAdmin } from './admin.js';
 import { subscriptionRoundRobin } from './assigner.js';
 import { groupMember, withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
+import { loadKafkajsModule } from './packed-kafkajs.js';
 import { toDelivered } from './records.js';
 
 /** Records handed to the caller, and what their eachBatch call waits for. */
@@ -55,7 +56,7 @@ export class KafkaGroupMember implements GroupMember {
   /** Joins: `starts` are where partitions without a committed offset begin (`initial`: every known partition's position). */
   async start(starts: Map<number, number>, initial: Map<number, number>): Promise<void> {
     for (const [partition, offset] of initial) this.positions.set(partition, offset);
-    const { default: kafkajs } = await import('kafkajs');
+    const kafkajs = await loadKafkajsModule();
     const consumer = await groupMember(this.kafka, this.group, {
       partitionAssigners: [subscriptionRoundRobin(kafkajs)],
       maxWaitTimeInMs: 250,

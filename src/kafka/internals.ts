@@ -12,6 +12,7 @@ import { Reader, Writer } from '../wire/kafka/bytes.js';
 import type { RequestOf, ResponseOf, Writable } from '../wire/kafka/definition.js';
 import type { ApiName } from '../wire/kafka/message-types.js';
 import type { Api } from '../wire/kafka/messages.js';
+import { requireKafkajsModule } from './packed-kafkajs.js';
 
 /** The parts of kafkajs's Cluster zps calls. */
 export interface Cluster {
@@ -123,7 +124,7 @@ export function frameInHeadroom(body: EncodedBody, apiKey: number, apiVersion: n
 export function installRequestFraming(): void {
   const require = createRequire(import.meta.url);
   const path = require.resolve('kafkajs/src/protocol/request.js');
-  const loaded = require(path) as FrameRequest & { zps?: true };
+  const loaded = requireKafkajsModule('src/protocol/request.js') as FrameRequest & { zps?: true };
   if (loaded.zps) return;
   const kafkajsFraming = loaded;
   const framing: FrameRequest & { zps?: true } = async ({ correlationId, clientId, request }) => {
@@ -213,8 +214,7 @@ interface RequestQueuePrototype {
  * do, so it is skipped; with requests pending or a throttle, kafkajs schedules as it always did.
  */
 export function installRequestQueueFix(): void {
-  const require = createRequire(import.meta.url);
-  const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as { prototype: RequestQueuePrototype };
+  const RequestQueue = requireKafkajsModule('src/network/requestQueue/index.js') as { prototype: RequestQueuePrototype };
   const prototype = RequestQueue.prototype;
   if (prototype.zps) return;
   const schedule = prototype.scheduleCheckPendingRequests;
@@ -249,8 +249,7 @@ interface OffsetManagerPrototype {
  * offset at all. The offset it stands for is asked for first (ListOffsets) and committed instead.
  */
 export function installOffsetResetFix(): void {
-  const require = createRequire(import.meta.url);
-  const OffsetManager = require('kafkajs/src/consumer/offsetManager/index.js') as { prototype: OffsetManagerPrototype };
+  const OffsetManager = requireKafkajsModule('src/consumer/offsetManager/index.js') as { prototype: OffsetManagerPrototype };
   const prototype = OffsetManager.prototype;
   if (prototype.zps) return;
   if (typeof prototype.setDefaultOffset !== 'function') throw new Error("kafkajs's internals are not what zps expects (no OffsetManager.setDefaultOffset)");

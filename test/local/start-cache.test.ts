@@ -1,0 +1,53 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unique } from '../helpers/wait.js';
+import { privateSocket, zps } from '../helpers/zps.js';
+
+let socket: string;
+let cleanup: () => void;
+let cacheHome: string;
+beforeAll(() => {
+  ({ socket, cleanup } = privateSocket());
+  cacheHome = mkdtempSync(join(tmpdir(), 'zps-cache-test-'));
+});
+afterAll(() => {
+  cleanup();
+  rmSync(cacheHome, { recursive: true, force: true });
+});
+
+const run = (args: string[], home = cacheHome) => zps(socket, args, { env: { XDG_CACHE_HOME: home } });
+const cacheFiles = () => readdirSync(join(cacheHome, 'zps')).filter((name) => name.endsWith('.v8'));
+
+describe("the bundle's code cache", () => {
+  const topic = unique('cached');
+
+  it('is written by the first run, in a directory only the user can access, and read as it is by the next', async () => {
+    expect(await run(['publish', topic, 'a', 'b'])).toMatchObject({ code: 0, stderr: '' });
+    expect(statSync(join(cacheHome, 'zps')).mode & 0o777).toBe(0o700);
+    const [file] = cacheFiles();
+    expect(file).toMatch(new RegExp(`^bundle-[0-9a-f]{16}-${process.version}-${process.arch}\\.v8$`));
+    const written = statSync(join(cacheHome, 'zps', file!)).mtimeMs;
+    expect(await run(['count', topic])).toMatchObject({ code: 0, stdout: '2\n', stderr: '' });
+    // a cache V8 refused, or one that did not pass its checksum, would have been written again
+    expect(statSync(join(cacheHome, 'zps', file!)).mtimeMs).toBe(written);
+    expect(cacheFiles()).toEqual([file]);
+  });
+
+  it('damaged, is not used, and is written again', async () => {
+    const file = join(cacheHome, 'zps', cacheFiles()[0]!);
+    const damaged = readFileSync(file);
+    for (let i = 100; i < damaged.length; i += 997) damaged[i]! ^= 0x5a;
+    writeFileSync(file, damaged);
+    expect(await run(['count', topic])).toMatchObject({ code: 0, stdout: '2\n', stderr: '' });
+    expect(readFileSync(file).equals(damaged)).toBe(false);
+    expect(await run(['count', topic])).toMatchObject({ code: 0, stdout: '2\n', stderr: '' });
+  });
+
+  it('is done without when the cache directory cannot be made', async () => {
+    const notADirectory = join(cacheHome, 'a-file');
+    writeFileSync(notADirectory, '');
+    expect(await run(['count', topic], notADirectory)).toMatchObject({ code: 0, stdout: '2\n', stderr: '' });
+  });
+});
