@@ -357,7 +357,7 @@ function hostnameCheck(properties: ClientProperties, warnings: string[], propert
 function registryAccess(properties: ClientProperties, sasl: Settings['sasl'], warnings: string[]): RegistryAccess {
   const access: RegistryAccess = { auth: registryAuth(properties, sasl), bearer: registryBearer(properties) };
   if (access.auth && access.bearer) throw usageError('the schema registry takes basic.auth.user.info or bearer.auth.token, not both');
-  const tls: TlsOptions = {};
+  const tls = storeProperties(properties, 'schema.registry.');
   for (const [field, what, , property] of TLS_FILES) {
     const found = properties.get(`schema.registry.${property}`);
     if (found === undefined) continue;
@@ -365,14 +365,10 @@ function registryAccess(properties: ClientProperties, sasl: Settings['sasl'], wa
     tls[field] = found[0];
   }
   tls.keyPassword = properties.get('schema.registry.ssl.key.password')?.[0];
-  tls.keystorePassword = properties.get('schema.registry.ssl.keystore.password')?.[0];
-  tls.truststorePassword = properties.get('schema.registry.ssl.truststore.password')?.[0];
-  tls.keystoreType = properties.get('schema.registry.ssl.keystore.type')?.[0];
-  tls.truststoreType = properties.get('schema.registry.ssl.truststore.type')?.[0];
   tls.checkHostname = hostnameCheck(properties, warnings, 'schema.registry.ssl.endpoint.identification.algorithm');
   if ((tls.cert === undefined) !== (tls.key === undefined))
     throw usageError("the registry's client certificate needs schema.registry.ssl.certificate.location and schema.registry.ssl.key.location both");
-  const given = Object.fromEntries(Object.entries(tls).filter(([, value]) => value !== undefined)) as TlsOptions;
+  const given = definedOnly(tls);
   if (Object.keys(given).length > 0) access.tls = given;
   return access;
 }
@@ -455,7 +451,7 @@ function resolveTls(
   warnings: string[],
 ): TlsOptions | undefined {
   const given = typeof option === 'object' ? option : {};
-  const tls: TlsOptions = { ...given };
+  const tls: TlsOptions = { ...storeProperties(properties, ''), ...definedOnly(given) };
   for (const [field, what, optionKey, property, variable] of TLS_FILES) {
     const found = pick(given[field], optionKey ? names[optionKey] : `tls.${field}`, [property], variable ? [variable] : []);
     if (found === undefined) continue;
@@ -467,15 +463,27 @@ function resolveTls(
   if (tls.key !== undefined && tls.cert === undefined)
     throw usageError(`the client key ${tls.key} needs its certificate: give it with ${names.tlsCert} (ZPS_TLS_CERT)`);
   tls.keyPassword ??= pick(undefined, '', ['ssl.key.password'], ['ZPS_TLS_KEY_PASSWORD'])?.[0];
-  tls.keystorePassword ??= properties.get('ssl.keystore.password')?.[0];
-  tls.truststorePassword ??= properties.get('ssl.truststore.password')?.[0];
-  tls.keystoreType ??= properties.get('ssl.keystore.type')?.[0];
-  tls.truststoreType ??= properties.get('ssl.truststore.type')?.[0];
   tls.checkHostname ??= hostnameCheck(properties, warnings);
   const anyFile = TLS_FILES.some(([field]) => tls[field] !== undefined);
   const asked = pick(option === true ? 'true' : undefined, names.tls, [], ['ZPS_TLS']);
   const on = option === true || typeof option === 'object' || (protocol ? protocol[0].endsWith('SSL') : isTrue(asked?.[0]) || anyFile);
   if (!on) return undefined;
+  return definedOnly(tls);
+}
+
+/** The passwords and types of a keystore and a truststore: `<prefix>ssl.*` (Kafka's, or the registry's `schema.registry.ssl.*`). */
+function storeProperties(properties: ClientProperties, prefix: string): TlsOptions {
+  const value = (name: string) => properties.get(`${prefix}ssl.${name}`)?.[0];
+  return {
+    keystorePassword: value('keystore.password'),
+    truststorePassword: value('truststore.password'),
+    keystoreType: value('keystore.type'),
+    truststoreType: value('truststore.type'),
+  };
+}
+
+/** The TLS options that are set. */
+function definedOnly(tls: TlsOptions): TlsOptions {
   return Object.fromEntries(Object.entries(tls).filter(([, value]) => value !== undefined)) as TlsOptions;
 }
 
