@@ -1,11 +1,22 @@
-import type { Admin as KafkaAdminClient } from 'kafkajs';
+import { decodeAssignment } from '../memory/consumer-protocol.js';
 import type { GroupInfo, PartitionOffsets, TopicPlacement } from '../pubsub/driver.js';
-import { Lazy } from '../pubsub/lazy.js';
 import { usageError } from '../pubsub/errors.js';
-import type { ErrorName } from '../wire/kafka/errors.js';
-import { TOPIC_RESOURCE } from '../wire/kafka/messages.js';
-import { withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
-import { loadKafkajsModule } from './packed-kafkajs.js';
+import { KafkaErrorCode } from '../wire/kafka/errors.js';
+import {
+  brokerError,
+  DeleteGroups,
+  DeleteRecords,
+  DescribeConfigs,
+  DescribeGroups,
+  ListGroups,
+  ListOffsets,
+  OffsetCommit,
+  OffsetFetch,
+  TOPIC_RESOURCE,
+} from '../wire/kafka/messages.js';
+import { withDeadline, type KafkaSettings } from './connection.js';
+import { anyBroker, call, callBroker, coordinatorOf, type Broker, type Cluster } from './internals.js';
+import { askMetadata, nodeBroker, partitionsByLeader, topicIn } from './topic-metadata.js';
 
 /** DescribeConfigs' source of a setting set on the topic itself. */
 const TOPIC_CONFIG_SOURCE = 1;
@@ -13,43 +24,70 @@ const TOPIC_CONFIG_SOURCE = 1;
 /** The topic settings `zps topics describe` shows, besides every one set on the topic. */
 const PLACEMENT_CONFIGS = ['retention.ms', 'retention.bytes', 'cleanup.policy', 'max.message.bytes'];
 
+/** ListOffsets' timestamps that stand for a partition's first offset and its end. */
+const EARLIEST = -2;
+const LATEST = -1;
+/** Offsets up to the last stable one: a transaction still open is not counted. */
+const READ_COMMITTED = 1;
+
 /**
- * Topics, offsets and groups through a kafkajs admin client, connected on first use: the Kafka
- * driver's metadata half. Every call gives up within the command's timeout and speaks zps's words.
+ * A coordinator moving or loading: the request goes again, to the coordinator found anew.
+ * (brokerError marks only the retriable errors of produce and metadata requests.)
+ */
+const COORDINATOR_ERRORS: ReadonlySet<number> = new Set([
+  KafkaErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+  KafkaErrorCode.COORDINATOR_NOT_AVAILABLE,
+  KafkaErrorCode.NOT_COORDINATOR,
+  KafkaErrorCode.UNSTABLE_OFFSET_COMMIT,
+]);
+
+/** A group coordinator's error; retriable when the coordinator moved or is loading. */
+function coordinatorError(code: number, what: string): Error {
+  const error = brokerError(code, what);
+  if (COORDINATOR_ERRORS.has(code)) error.retriable = true;
+  return error;
+}
+
+/** The first error among `codes`, thrown as a coordinator's. */
+function throwFirst(codes: readonly number[], what: string): void {
+  const code = codes.find((c) => c !== KafkaErrorCode.NONE);
+  if (code !== undefined) throw coordinatorError(code, what);
+}
+
+/**
+ * Topics, offsets and groups with zps's own requests over the driver's cluster: the Kafka driver's
+ * metadata half. Requests that wait on no answer go together; every call gives up within the
+ * command's timeout (asked again meanwhile when the error is retriable: a leader or a coordinator
+ * moved, a topic just created) and speaks zps's words.
  */
 export class KafkaAdmin {
-  /** Connected on first use; a connection that failed is tried again by the next call. */
-  private readonly client = new Lazy(async () => {
-    const admin = (await this.kafka()).admin();
-    await admin.connect();
-    return admin;
-  });
-
   constructor(
-    private readonly kafka: KafkaClient,
+    private readonly cluster: () => Promise<Cluster>,
     private readonly settings: KafkaSettings,
   ) {}
 
-  private run<T>(what: string, work: (admin: KafkaAdminClient) => Promise<T>, topic?: string): Promise<T> {
-    return withDeadline(this.settings, what, async () => work(await this.client.get()), topic);
+  private run<T>(what: string, work: (cluster: Cluster) => Promise<T>, topic?: string): Promise<T> {
+    return withDeadline(this.settings, what, async () => work(await this.cluster()), topic);
   }
 
   async listTopics(): Promise<string[]> {
-    return this.run('list topics', (admin) => admin.listTopics());
+    return this.run('list topics', async (cluster) => {
+      const metadata = await askMetadata(await anyBroker(cluster), null, this.settings.timeoutMs);
+      return metadata.topics.flatMap((t) => (t.name === null ? [] : [t.name]));
+    });
   }
 
   async listOffsets(topic: string, atTime?: number): Promise<PartitionOffsets[] | undefined> {
-    return this.run(`read offsets of ${topic}`, (admin) => this.offsetsOf(admin, topic, atTime), topic);
+    return this.run(`read offsets of ${topic}`, (cluster) => this.offsetsOf(cluster, topic, atTime), topic);
   }
 
   async committedOffsets(group: string, topic: string): Promise<Map<number, number>> {
     return this.run(
       `read offsets of group ${group}`,
-      async (admin) => {
-        const [result] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      async (cluster) => {
         const committed = new Map<number, number>();
-        for (const { partition, offset } of result?.partitions ?? []) {
-          if (Number(offset) >= 0) committed.set(partition, Number(offset));
+        for (const c of await this.committed(cluster, await coordinatorOf(cluster, group), group)) {
+          if (c.topic === topic) committed.set(c.partition, c.offset);
         }
         return committed;
       },
@@ -57,127 +95,235 @@ export class KafkaAdmin {
     );
   }
 
-  /** Sets a group's offsets; only possible while the group has no live member. */
-  async setGroupOffsets(group: string, topic: string, offsets: Map<number, number>): Promise<void> {
+  /**
+   * Commits a group's offsets as a client outside the group (generation -1, no member id: Kafka's
+   * own tools' reset); accepted only while the group has no member running.
+   */
+  async setGroupOffsets(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<void> {
     if (offsets.size === 0) return;
-    await this.run(`set offsets of group ${group}`, (admin) =>
-      admin.setOffsets({ groupId: group, topic, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset: String(offset) })) }),
+    await this.run(
+      `set offsets of group ${group}`,
+      async (cluster) => {
+        const response = await call(
+          cluster,
+          await coordinatorOf(cluster, group),
+          OffsetCommit,
+          {
+            groupId: group,
+            generationIdOrMemberEpoch: -1,
+            memberId: '',
+            groupInstanceId: null,
+            retentionTimeMs: -1,
+            topics: [
+              {
+                name: topic,
+                partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({
+                  partitionIndex,
+                  committedOffset,
+                  committedLeaderEpoch: -1,
+                  committedMetadata: null,
+                })),
+              },
+            ],
+          },
+          this.settings.timeoutMs,
+        );
+        throwFirst(
+          response.topics.flatMap((t) => t.partitions.map((p) => p.errorCode)),
+          `committing offsets of group ${group} on ${topic}`,
+        );
+      },
+      topic,
     );
   }
 
   /** Deletes the group; Kafka refuses one with members (NON_EMPTY_GROUP). */
   async deleteGroup(group: string): Promise<void> {
-    await this.run(`delete group ${group}`, (admin) => admin.deleteGroups([group]));
+    await this.run(`delete group ${group}`, async (cluster) => {
+      const { results } = await call(cluster, await coordinatorOf(cluster, group), DeleteGroups, { groupsNames: [group] }, this.settings.timeoutMs);
+      throwFirst(
+        results.map((r) => r.errorCode),
+        `deleting group ${group}`,
+      );
+    });
   }
 
   /** Deletes every record up to the end offsets of the named topics; the topics and their offsets stay. */
   async reset(topics?: readonly string[]): Promise<void> {
     if (!topics || topics.length === 0) throw usageError('name the topics to reset: outside local mode zps never resets everything');
-    await this.run(`reset ${topics.join(', ')}`, async (admin) => {
-      for (const topic of topics) {
-        const offsets = await this.offsetsOf(admin, topic);
-        if (!offsets) continue;
-        await admin.deleteTopicRecords({
-          topic,
-          partitions: offsets.filter((p) => p.end > p.start).map((p) => ({ partition: p.partition, offset: String(p.end) })),
-        });
-      }
-    });
-  }
-
-  async close(): Promise<void> {
-    await (await this.client.release())?.disconnect();
+    const { timeoutMs } = this.settings;
+    await this.run(`reset ${topics.join(', ')}`, (cluster) =>
+      Promise.all(
+        topics.map(async (topic) => {
+          const leaders = await this.leadersOf(cluster, topic);
+          if (!leaders) return;
+          await Promise.all(
+            leaders.map(async ({ broker, partitions }) => {
+              const ends = (await this.offsetsAt(broker, topic, partitions, LATEST)).filter(([, end]) => end > 0);
+              if (ends.length === 0) return;
+              const response = await callBroker(
+                broker,
+                DeleteRecords,
+                { topics: [{ name: topic, partitions: ends.map(([partitionIndex, offset]) => ({ partitionIndex, offset })) }], timeoutMs },
+                timeoutMs,
+              );
+              const code = response.topics.flatMap((t) => t.partitions.map((p) => p.errorCode)).find((c) => c !== KafkaErrorCode.NONE);
+              if (code !== undefined) throw brokerError(code, `deleting the records of ${topic}`);
+            }),
+          );
+        }),
+      ),
+    );
   }
 
   /** Leaders, replicas and in-sync replicas of each partition, and the settings users ask about. */
   async placement(topic: string): Promise<TopicPlacement | undefined> {
     return this.run(
       `describe ${topic}`,
-      async (admin) => {
-        if (!(await admin.listTopics()).includes(topic)) return undefined;
-        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-        const { resources } = await admin.describeConfigs({
-          resources: [{ type: TOPIC_RESOURCE, name: topic }],
-          includeSynonyms: false,
-        });
-        const configs: Record<string, string> = {};
-        const shown = (resources[0]?.configEntries ?? [])
-          .filter(({ configName, configSource }) => PLACEMENT_CONFIGS.includes(configName) || configSource === TOPIC_CONFIG_SOURCE)
-          .sort((a, b) => (a.configName < b.configName ? -1 : 1));
-        for (const { configName, configValue } of shown) configs[configName] = configValue;
-        const partitions = (topics[0]?.partitions ?? [])
-          .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: [...p.replicas].sort((a, b) => a - b), isr: [...p.isr].sort((a, b) => a - b) }))
+      async (cluster) => {
+        const broker = await anyBroker(cluster);
+        const [metadata, configs] = await Promise.all([
+          askMetadata(broker, [topic], this.settings.timeoutMs),
+          callBroker(
+            broker,
+            DescribeConfigs,
+            {
+              resources: [{ resourceType: TOPIC_RESOURCE, resourceName: topic, configurationKeys: null }],
+              includeSynonyms: false,
+              includeDocumentation: false,
+            },
+            this.settings.timeoutMs,
+          ),
+        ]);
+        const described = topicIn(metadata, topic);
+        if (!described) return undefined;
+        const result = configs.results[0];
+        if (result && result.errorCode !== KafkaErrorCode.NONE) throw brokerError(result.errorCode, `describing the settings of ${topic}`);
+        const shown = (result?.configs ?? [])
+          .filter(({ name, configSource }) => PLACEMENT_CONFIGS.includes(name) || configSource === TOPIC_CONFIG_SOURCE)
+          .sort((a, b) => (a.name < b.name ? -1 : 1));
+        const settings: Record<string, string> = {};
+        for (const { name, value } of shown) settings[name] = value ?? '';
+        const partitions = described.partitions
+          .map((p) => ({
+            partition: p.partitionIndex,
+            leader: p.leaderId,
+            replicas: [...p.replicaNodes].sort((a, b) => a - b),
+            isr: [...p.isrNodes].sort((a, b) => a - b),
+          }))
           .sort((a, b) => a.partition - b.partition);
-        return { partitions, configs };
+        return { partitions, configs: settings };
       },
       topic,
     );
   }
 
-  /** Consumer groups (Kafka's classic protocol "consumer"), by name. */
+  /** Consumer groups (Kafka's classic protocol "consumer"), by name: each broker lists the groups it coordinates. */
   async listGroups(): Promise<string[]> {
-    return this.run('list groups', async (admin) =>
-      (await admin.listGroups()).groups
-        .filter((g) => g.protocolType === 'consumer' || g.protocolType === '')
-        .map((g) => g.groupId)
-        .sort(),
-    );
-  }
-
-  /** The group's state, members with their partitions, and committed offsets of every topic. */
-  async describeGroup(group: string): Promise<GroupInfo | undefined> {
-    const { AssignerProtocol } = await loadKafkajsModule();
-    return this.run(`describe group ${group}`, async (admin) => {
-      const [described] = (await admin.describeGroups([group])).groups;
-      const committed = (await admin.fetchOffsets({ groupId: group })).flatMap(({ topic, partitions }) =>
-        partitions.filter((p) => Number(p.offset) >= 0).map((p) => ({ topic, partition: p.partition, offset: Number(p.offset) })),
+    return this.run('list groups', async (cluster) => {
+      const asked = await anyBroker(cluster);
+      const { brokers } = await askMetadata(asked, [], this.settings.timeoutMs);
+      const lists = await Promise.all(
+        brokers.map(async ({ nodeId }) => {
+          const broker = brokers.length === 1 ? asked : await nodeBroker(cluster, nodeId);
+          const response = await callBroker(broker, ListGroups, { statesFilter: [] }, this.settings.timeoutMs);
+          throwFirst([response.errorCode], 'listing groups');
+          return response.groups.filter((g) => g.protocolType === 'consumer' || g.protocolType === '').map((g) => g.groupId);
+        }),
       );
-      if (!described || (described.state === 'Dead' && committed.length === 0)) return undefined;
-      const members = described.members.map((member) => {
-        const assignment = member.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment : undefined;
-        return {
-          id: member.memberId,
-          clientId: member.clientId,
-          host: member.clientHost,
-          partitions: Object.entries(assignment ?? {}).map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) })),
-        };
-      });
-      return { group, state: described.state, members, committed };
+      return [...new Set(lists.flat())].sort();
     });
   }
 
-  /**
-   * Start and end offsets, or undefined for a missing topic. Existence is asked first, of the
-   * topic list: kafkajs retries an unknown topic for seconds before it gives up.
-   */
-  private async offsetsOf(admin: KafkaAdminClient, topic: string, atTime?: number): Promise<PartitionOffsets[] | undefined> {
-    if (!(await admin.listTopics()).includes(topic)) return undefined;
-    try {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      // kafkajs answers a time after every record with the partition's end
-      const atTimes =
-        atTime === undefined ? undefined : new Map((await admin.fetchTopicOffsetsByTimestamp(topic, atTime)).map((p) => [p.partition, Number(p.offset)]));
-      return offsets
-        .map((p) => ({
-          partition: p.partition,
-          start: Number(p.low),
-          end: Number(p.high),
-          ...(atTimes ? { atTime: atTimes.get(p.partition) ?? Number(p.high) } : {}),
-        }))
-        .sort((a, b) => a.partition - b.partition);
-    } catch (error) {
-      if (unknownTopic(error)) return undefined;
-      throw error;
-    }
+  /** The group's state, members with their partitions, and committed offsets of every topic: both asked of its coordinator at once. */
+  async describeGroup(group: string): Promise<GroupInfo | undefined> {
+    return this.run(`describe group ${group}`, async (cluster) => {
+      const coordinator = await coordinatorOf(cluster, group);
+      const [{ groups }, committed] = await Promise.all([
+        call(cluster, coordinator, DescribeGroups, { groups: [group], includeAuthorizedOperations: false }, this.settings.timeoutMs),
+        this.committed(cluster, coordinator, group),
+      ]);
+      const described = groups.find((g) => g.groupId === group);
+      if (described && described.errorCode !== KafkaErrorCode.GROUP_ID_NOT_FOUND) throwFirst([described.errorCode], `describing group ${group}`);
+      const state = described?.errorCode === KafkaErrorCode.NONE ? described.groupState : 'Dead';
+      if (state === 'Dead' && committed.length === 0) return undefined;
+      const members = (state === 'Dead' ? [] : (described?.members ?? [])).map((member) => ({
+        id: member.memberId,
+        clientId: member.clientId,
+        host: member.clientHost,
+        partitions: (member.memberAssignment && member.memberAssignment.length > 0 ? decodeAssignment(member.memberAssignment) : []).map(
+          ({ topic, partitions }) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }),
+        ),
+      }));
+      return { group, state, members, committed };
+    });
   }
-}
 
-/** Whether kafkajs's error (or one it wraps) is Kafka's error `type`. */
-function hasCode(error: unknown, type: ErrorName): boolean {
-  const e = error as { type?: string; errors?: unknown[] };
-  return e.type === type || (Array.isArray(e.errors) && e.errors.some((inner) => hasCode(inner, type)));
-}
+  /** The group's committed offsets on every topic (none below 0: a partition never committed). */
+  private async committed(cluster: Cluster, coordinator: string, group: string): Promise<GroupInfo['committed']> {
+    const response = await call(cluster, coordinator, OffsetFetch, { groupId: group, topics: null, requireStable: false }, this.settings.timeoutMs);
+    const what = `reading offsets of group ${group}`;
+    throwFirst([response.errorCode], what);
+    return response.topics.flatMap(({ name, partitions }) =>
+      partitions.flatMap((p) => {
+        throwFirst([p.errorCode], what);
+        return p.committedOffset >= 0 ? [{ topic: name, partition: p.partitionIndex, offset: p.committedOffset }] : [];
+      }),
+    );
+  }
 
-function unknownTopic(error: unknown): boolean {
-  return hasCode(error, 'UNKNOWN_TOPIC_OR_PARTITION') || /does not host this topic-partition|unknown topic/i.test(String((error as Error).message));
+  /**
+   * Start and end offsets (and those at `atTime`), or undefined for a missing topic: the metadata
+   * (whether the topic exists, its leaders), then every leader's ListOffsets at once.
+   */
+  private async offsetsOf(cluster: Cluster, topic: string, atTime?: number): Promise<PartitionOffsets[] | undefined> {
+    const leaders = await this.leadersOf(cluster, topic);
+    if (!leaders) return undefined;
+    const answers = await Promise.all(
+      leaders.map(async ({ broker, partitions }) => {
+        const [starts, ends, atTimes] = await Promise.all([
+          this.offsetsAt(broker, topic, partitions, EARLIEST),
+          this.offsetsAt(broker, topic, partitions, LATEST),
+          atTime === undefined ? undefined : this.offsetsAt(broker, topic, partitions, atTime),
+        ]);
+        const startOf = new Map(starts);
+        const atTimeOf = new Map(atTimes);
+        // a time after every record has no offset (-1): the partition's end
+        return ends.map(([partition, end]) => {
+          const at = atTimeOf.get(partition);
+          return { partition, start: startOf.get(partition) ?? 0, end, ...(atTimes ? { atTime: at === undefined || at < 0 ? end : at } : {}) };
+        });
+      }),
+    );
+    return answers.flat().sort((a, b) => a.partition - b.partition);
+  }
+
+  /** The topic's partitions by leader, or undefined when the topic does not exist. */
+  private async leadersOf(cluster: Cluster, topic: string): Promise<Array<{ broker: Broker; partitions: number[] }> | undefined> {
+    const asked = await anyBroker(cluster);
+    const metadata = await askMetadata(asked, [topic], this.settings.timeoutMs);
+    const described = topicIn(metadata, topic);
+    return described && partitionsByLeader(cluster, asked, metadata, described);
+  }
+
+  /** One ListOffsets to a leader: [partition, offset] at `timestamp` (EARLIEST, LATEST or a time). */
+  private async offsetsAt(broker: Broker, topic: string, partitions: readonly number[], timestamp: number): Promise<Array<[number, number]>> {
+    const response = await callBroker(
+      broker,
+      ListOffsets,
+      {
+        replicaId: -1,
+        isolationLevel: READ_COMMITTED,
+        topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp })) }],
+      },
+      this.settings.timeoutMs,
+    );
+    return response.topics.flatMap((t) =>
+      t.partitions.map((p): [number, number] => {
+        // a leader moved, a topic deleted meanwhile: retriable, the metadata is asked again
+        if (p.errorCode !== KafkaErrorCode.NONE) throw brokerError(p.errorCode, `listing the offsets of ${topic}[${p.partitionIndex}]`);
+        return [p.partitionIndex, p.offset];
+      }),
+    );
+  }
 }

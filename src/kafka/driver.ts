@@ -11,7 +11,7 @@ import { KafkaGroupMember } from './group-member.js';
 import { KafkaFetcher } from './fetcher.js';
 import { anyBroker, call, callBroker, coordinatorOf, createCluster, type Cluster } from './internals.js';
 import { KafkaErrorCode } from '../wire/kafka/errors.js';
-import { brokerError, Metadata, OffsetCommit, OffsetDelete } from '../wire/kafka/messages.js';
+import { brokerError, Metadata, OffsetDelete } from '../wire/kafka/messages.js';
 import { KafkaProducer } from './producer.js';
 import { describeTopicFor } from './topic-metadata.js';
 import * as topicAdmin from './topic-admin.js';
@@ -36,7 +36,7 @@ export class KafkaDriver implements Driver {
   constructor(settings: Settings) {
     this.settings = { brokers: settings.brokers, sasl: settings.sasl, tls: settings.tls, timeoutMs: settings.timeoutMs, verbose: settings.verbose };
     this.kafka = createKafka(this.settings);
-    this.admin = new KafkaAdmin(this.kafka, this.settings);
+    this.admin = new KafkaAdmin(() => this.cluster.get(), this.settings);
     this.fetcher = new KafkaFetcher(() => this.cluster.get(), this.settings, this.admin);
     this.producer = new KafkaProducer(() => this.cluster.get(), this.settings, new Partitioner(() => Math.floor(Math.random() * 1024)));
   }
@@ -165,9 +165,9 @@ export class KafkaDriver implements Driver {
 
   // administration: groups and cluster
 
-  /** Kafka refuses an admin's commit while the group has members (kafkajs's setOffsets would join the group, slowly). */
+  /** Kafka refuses an admin's commit while the group has members. */
   setCommittedOffsets(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<void> {
-    return withDeadline(this.settings, `set offsets of group ${group}`, () => this.commitAsAdmin(group, topic, offsets), topic);
+    return this.admin.setGroupOffsets(group, topic, offsets);
   }
 
   deleteGroup(group: string): Promise<void> {
@@ -214,42 +214,10 @@ export class KafkaDriver implements Driver {
    * group has no member running. Resolves whether every offset was committed.
    */
   private async commitWithoutMembership(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<boolean> {
-    return this.commitAsAdmin(group, topic, offsets).then(
+    return this.admin.setGroupOffsets(group, topic, offsets).then(
       () => true,
       () => false, // the member seeks instead
     );
-  }
-
-  /** The OffsetCommit an admin sends (generation -1, no member id: Kafka's own tools' reset); throws the first partition's error. */
-  private async commitAsAdmin(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<void> {
-    if (offsets.size === 0) return;
-    const cluster = await this.cluster.get();
-    const response = await call(
-      cluster,
-      await coordinatorOf(cluster, group),
-      OffsetCommit,
-      {
-        groupId: group,
-        generationIdOrMemberEpoch: -1,
-        memberId: '',
-        groupInstanceId: null,
-        retentionTimeMs: -1,
-        topics: [
-          {
-            name: topic,
-            partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({
-              partitionIndex,
-              committedOffset,
-              committedLeaderEpoch: -1,
-              committedMetadata: null,
-            })),
-          },
-        ],
-      },
-      this.settings.timeoutMs,
-    );
-    const code = response.topics.flatMap((t) => t.partitions.map((p) => p.errorCode)).find((c) => c !== KafkaErrorCode.NONE);
-    if (code !== undefined) throw brokerError(code, `committing offsets of group ${group} on ${topic}`);
   }
 
   reset(topics?: readonly string[]): Promise<void> {
@@ -259,7 +227,6 @@ export class KafkaDriver implements Driver {
   async close(): Promise<void> {
     await Promise.all([...this.members].map((member) => member.leave()));
     await this.producer.close().catch(() => {});
-    await this.admin.close().catch(() => {});
     const cluster = await this.cluster.release();
     // not awaited: kafkajs waits for a long poll in flight to end, up to its wait (the CLI exits at once)
     void cluster?.disconnect().catch(() => {});

@@ -2,7 +2,8 @@
  * The Kafka requests and responses zps's Kafka driver sends itself, in their non-flexible versions
  * (the ones a request header v1 carries, which kafkajs writes): Produce 3-8, Fetch 4-11,
  * OffsetCommit 2-7, InitProducerId 0-1, Metadata 4-8, DescribeConfigs 1-3,
- * and for administration CreateTopics 2-4, CreatePartitions 0-1, IncrementalAlterConfigs 0, DeleteTopics 1-3. Their codecs are Kafka's own definitions compiled
+ * and for administration CreateTopics 2-4, CreatePartitions 0-1, IncrementalAlterConfigs 0, DeleteTopics 1-3,
+ * ListOffsets 2-5, OffsetFetch 2-5, ListGroups 0-2, DescribeGroups 0-4, DeleteGroups 0-1, DeleteRecords 0-1. Their codecs are Kafka's own definitions compiled
  * (definition.ts), the same ones the daemon's Kafka listener serves with, typed with the generated
  * interfaces of message-types.ts (a field left out is written as its default).
  */
@@ -50,6 +51,13 @@ export const IncrementalAlterConfigs = compileApi(
   definitions.IncrementalAlterConfigsResponse,
 );
 export const DeleteTopics = compileApi('DeleteTopics', [1, 3], definitions.DeleteTopicsRequest, definitions.DeleteTopicsResponse);
+// admin: offsets, groups and records (admin.ts)
+export const ListOffsets = compileApi('ListOffsets', [2, 5], definitions.ListOffsetsRequest, definitions.ListOffsetsResponse);
+export const OffsetFetch = compileApi('OffsetFetch', [2, 5], definitions.OffsetFetchRequest, definitions.OffsetFetchResponse);
+export const ListGroups = compileApi('ListGroups', [0, 2], definitions.ListGroupsRequest, definitions.ListGroupsResponse);
+export const DescribeGroups = compileApi('DescribeGroups', [0, 4], definitions.DescribeGroupsRequest, definitions.DescribeGroupsResponse);
+export const DeleteGroups = compileApi('DeleteGroups', [0, 1], definitions.DeleteGroupsRequest, definitions.DeleteGroupsResponse);
+export const DeleteRecords = compileApi('DeleteRecords', [0, 1], definitions.DeleteRecordsRequest, definitions.DeleteRecordsResponse);
 
 const ERROR_NAMES: Record<number, string> = Object.fromEntries(Object.entries(KafkaErrorCode).map(([name, code]) => [code, name]));
 
