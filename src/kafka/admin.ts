@@ -16,7 +16,7 @@ import {
 } from '../wire/kafka/messages.js';
 import { withDeadline, type KafkaSettings } from './connection.js';
 import { anyBroker, call, callBroker, coordinatorOf, type Broker, type Cluster } from './internals.js';
-import { askMetadata, nodeBroker, partitionsByLeader, topicIn } from './topic-metadata.js';
+import { askMetadata, byLeader, type KnownLeaders, leaderBroker, leadersIn, topicIn } from './topic-metadata.js';
 
 /** DescribeConfigs' source of a setting set on the topic itself. */
 const TOPIC_CONFIG_SOURCE = 1;
@@ -64,6 +64,7 @@ export class KafkaAdmin {
   constructor(
     private readonly cluster: () => Promise<Cluster>,
     private readonly settings: KafkaSettings,
+    private readonly known: KnownLeaders,
   ) {}
 
   private run<T>(what: string, work: (cluster: Cluster) => Promise<T>, topic?: string): Promise<T> {
@@ -225,7 +226,7 @@ export class KafkaAdmin {
       const { brokers } = await askMetadata(asked, [], this.settings.timeoutMs);
       const lists = await Promise.all(
         brokers.map(async ({ nodeId }) => {
-          const broker = brokers.length === 1 ? asked : await nodeBroker(cluster, nodeId);
+          const broker = brokers.length === 1 ? asked : await leaderBroker(cluster, nodeId, false);
           const response = await callBroker(broker, ListGroups, { statesFilter: [] }, this.settings.timeoutMs);
           throwFirst([response.errorCode], 'listing groups');
           return response.groups.filter((g) => g.protocolType === 'consumer' || g.protocolType === '').map((g) => g.groupId);
@@ -298,12 +299,15 @@ export class KafkaAdmin {
     return answers.flat().sort((a, b) => a.partition - b.partition);
   }
 
-  /** The topic's partitions by leader, or undefined when the topic does not exist. */
+  /** The topic's partitions by leader, or undefined when the topic does not exist; the leaders are kept for the driver's next requests. */
   private async leadersOf(cluster: Cluster, topic: string): Promise<Array<{ broker: Broker; partitions: number[] }> | undefined> {
-    const asked = await anyBroker(cluster);
-    const metadata = await askMetadata(asked, [topic], this.settings.timeoutMs);
+    const metadata = await askMetadata(await anyBroker(cluster), [topic], this.settings.timeoutMs);
     const described = topicIn(metadata, topic);
-    return described && partitionsByLeader(cluster, asked, metadata, described);
+    if (!described) return undefined;
+    const leaders = leadersIn(metadata, described);
+    this.known.set(topic, leaders);
+    const grouped = byLeader(leaders, leaders.leaders.keys())!;
+    return Promise.all([...grouped].map(async ([nodeId, partitions]) => ({ broker: await leaderBroker(cluster, nodeId, leaders.soleBroker), partitions })));
   }
 
   /** One ListOffsets to a leader: [partition, offset] at `timestamp` (EARLIEST, LATEST or a time). */

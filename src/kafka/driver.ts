@@ -13,7 +13,7 @@ import { anyBroker, call, callBroker, coordinatorOf, createCluster, type Cluster
 import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import { brokerError, Metadata, OffsetDelete } from '../wire/kafka/messages.js';
 import { KafkaProducer } from './producer.js';
-import { describeTopicFor } from './topic-metadata.js';
+import { describeTopicFor, type KnownLeaders } from './topic-metadata.js';
 import * as topicAdmin from './topic-admin.js';
 
 /** How long a topic that does not exist yet is waited for between looks. */
@@ -32,13 +32,15 @@ export class KafkaDriver implements Driver {
   private readonly members = new Set<KafkaGroupMember>();
   private readonly cluster = new Lazy(() => this.connect());
   private readonly settings: KafkaSettings;
+  /** Topics' leaders as the last Metadata answers told them: offsets listed, then fetched, with no second Metadata. */
+  private readonly leaders: KnownLeaders = new Map();
 
   constructor(settings: Settings) {
     this.settings = { brokers: settings.brokers, sasl: settings.sasl, tls: settings.tls, timeoutMs: settings.timeoutMs, verbose: settings.verbose };
     this.kafka = createKafka(this.settings);
-    this.admin = new KafkaAdmin(() => this.cluster.get(), this.settings);
-    this.fetcher = new KafkaFetcher(() => this.cluster.get(), this.settings, this.admin);
-    this.producer = new KafkaProducer(() => this.cluster.get(), this.settings, new Partitioner(() => Math.floor(Math.random() * 1024)));
+    this.admin = new KafkaAdmin(() => this.cluster.get(), this.settings, this.leaders);
+    this.fetcher = new KafkaFetcher(() => this.cluster.get(), this.settings, this.admin, this.leaders);
+    this.producer = new KafkaProducer(() => this.cluster.get(), this.settings, new Partitioner(() => Math.floor(Math.random() * 1024)), this.leaders);
   }
 
   describeTopic(topic: string): Promise<TopicInfo | undefined> {
@@ -61,7 +63,7 @@ export class KafkaDriver implements Driver {
       this.settings,
       `describe ${topic}`,
       async () => {
-        const described = await describeTopicFor(await this.cluster.get(), topic, this.settings.timeoutMs);
+        const described = await describeTopicFor(await this.cluster.get(), topic, this.settings.timeoutMs, this.leaders);
         if (!described && created) throw Object.assign(new Error(`topic ${topic} was created but is not known yet`), { retriable: true });
         return described;
       },

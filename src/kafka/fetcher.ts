@@ -5,7 +5,8 @@ import { Fetch } from '../wire/kafka/messages.js';
 import { decodeRecordBatches } from '../wire/kafka/record-batch.js';
 import type { KafkaAdmin } from './admin.js';
 import { kafkaError, type KafkaSettings } from './connection.js';
-import { call, type Cluster } from './internals.js';
+import { brokerOf, callBroker, type Broker, type Cluster } from './internals.js';
+import { byLeader, type KnownLeaders, leaderBroker } from './topic-metadata.js';
 
 /** Kafka's error codes a read gets past by asking the metadata again (a leader moved, a topic recreated). */
 const METADATA_ERRORS: ReadonlySet<number> = new Set([
@@ -37,6 +38,7 @@ export class KafkaFetcher {
     private readonly cluster: () => Promise<Cluster>,
     private readonly settings: KafkaSettings,
     private readonly admin: KafkaAdmin,
+    private readonly known: KnownLeaders,
   ) {}
 
   /**
@@ -49,17 +51,26 @@ export class KafkaFetcher {
     if (positions.length === 0 || options.signal?.aborted) return [];
     const cluster = await this.cluster();
     const offsets = new Map(positions.map(([partition, offset]) => [partition, offset]));
+    const known = this.known.get(topic);
     let leaders: Record<string, number[]>;
     try {
-      await cluster.addTargetTopic(topic);
-      leaders = cluster.findLeaderForPartitions(topic, [...offsets.keys()]);
+      // the leaders the offsets were just listed from, else the cluster's metadata of the topic
+      const grouped = known && byLeader(known, offsets.keys());
+      if (grouped) leaders = Object.fromEntries(grouped);
+      else {
+        await cluster.addTargetTopic(topic);
+        leaders = cluster.findLeaderForPartitions(topic, [...offsets.keys()]);
+      }
     } catch (error) {
       if (!(error as { retriable?: boolean }).retriable && (error as Error).name !== 'KafkaJSError')
         throw kafkaError(error, this.settings, `read ${topic}`, topic);
       await cluster.refreshMetadata().catch(() => {});
       return [];
     }
-    const requests = Object.entries(leaders).map(([nodeId, partitions]) => this.fetchFrom(cluster, topic, nodeId, partitions, offsets, options));
+    const requests = Object.entries(leaders).map(([nodeId, partitions]) => {
+      const broker = () => (known ? leaderBroker(cluster, Number(nodeId), known.soleBroker) : brokerOf(cluster, nodeId));
+      return this.fetchFrom(broker, topic, nodeId, partitions, offsets, options);
+    });
     const never = new Promise<never>(() => {});
     // removed after the race: a listener left on the reader's signal would keep every answer alive
     let onAbort = () => {};
@@ -87,6 +98,7 @@ export class KafkaFetcher {
           const start = (await this.admin.listOffsets(topic))?.find((p) => p.partition === fetched.partition)?.start ?? 0;
           batches.push({ partition: fetched.partition, records: [], next: start });
         } else if (METADATA_ERRORS.has(fetched.errorCode)) {
+          this.known.delete(topic);
           await cluster.refreshMetadata().catch(() => {});
         } else if (fetched.errorCode !== KafkaErrorCode.NONE) {
           throw kafkaError(Object.assign(new Error(`Kafka error code ${fetched.errorCode}`)), this.settings, `read ${topic}`, topic);
@@ -103,7 +115,7 @@ export class KafkaFetcher {
 
   /** The leader's answer for these partitions: one in flight from an earlier call, or a new request. */
   private fetchFrom(
-    cluster: Cluster,
+    broker: () => Promise<Broker>,
     topic: string,
     nodeId: string,
     partitions: number[],
@@ -114,13 +126,16 @@ export class KafkaFetcher {
     const pending = this.inFlight.get(key);
     if (pending) return pending.answer;
     const asked = new Map(partitions.map((partition) => [partition, offsets.get(partition)!]));
-    const answer = fetchPartitions(
-      cluster,
-      nodeId,
-      topic,
-      partitions.map((partition) => ({ partition, offset: asked.get(partition)! })),
-      { maxWaitMs: options.waitMs, maxBytes: options.maxBytes, partitionMaxBytes: options.maxBytes, requestTimeoutMs: this.settings.timeoutMs },
-    ).then((fetched) => ({ key, asked, partitions: fetched }));
+    const answer = broker()
+      .then((leader) =>
+        fetchPartitions(
+          leader,
+          topic,
+          partitions.map((partition) => ({ partition, offset: asked.get(partition)! })),
+          { maxWaitMs: options.waitMs, maxBytes: options.maxBytes, partitionMaxBytes: options.maxBytes, requestTimeoutMs: this.settings.timeoutMs },
+        ),
+      )
+      .then((fetched) => ({ key, asked, partitions: fetched }));
     answer.catch(() => {
       if (this.inFlight.get(key)?.asked === asked) this.inFlight.delete(key);
     });
@@ -147,15 +162,13 @@ const READ_COMMITTED = 1;
  * with that partition; the others' records are kept.
  */
 async function fetchPartitions(
-  cluster: Cluster,
-  nodeId: string,
+  broker: Broker,
   topic: string,
   partitions: ReadonlyArray<{ partition: number; offset: number }>,
   options: { maxWaitMs: number; maxBytes: number; partitionMaxBytes: number; requestTimeoutMs: number },
 ): Promise<FetchedPartition[]> {
-  const response = await call(
-    cluster,
-    nodeId,
+  const response = await callBroker(
+    broker,
     Fetch,
     {
       replicaId: -1,

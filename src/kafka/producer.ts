@@ -10,7 +10,8 @@ import { brokerError, InitProducerId, Produce, RETRIABLE_ERRORS } from '../wire/
 import { encodeRecordBatch, type BatchProducer } from '../wire/kafka/record-batch.js';
 import { RECORD_BATCH_HEADER_BYTES, recordBytes } from '../wire/record-batch-size.js';
 import { kafkaError, type KafkaSettings } from './connection.js';
-import { anyBroker, brokerOf, callBroker, type Cluster } from './internals.js';
+import { anyBroker, brokerOf, callBroker, type Broker, type Cluster } from './internals.js';
+import { type KnownLeaders, leaderBroker } from './topic-metadata.js';
 
 /** At most this many batches of one partition are on their way at once (Kafka's limit for idempotence). */
 const MAX_IN_FLIGHT_PER_PARTITION = 5;
@@ -68,6 +69,7 @@ export class KafkaProducer {
     private readonly cluster: () => Promise<Cluster>,
     private readonly settings: KafkaSettings,
     private readonly partitioner: Partitioner,
+    private readonly known: KnownLeaders,
   ) {}
 
   /** Connects and asks for the producer id now (a failure here is met again by the first send). */
@@ -137,6 +139,7 @@ export class KafkaProducer {
         answer.errorCode === KafkaErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER;
       if (!retriable || Date.now() + backoff > deadline) throw this.failed(batch, answer);
       await new Promise((resolve) => setTimeout(resolve, backoff));
+      this.known.delete(batch.topic); // a leader moved, say: asked of the cluster's metadata from now on
       await (await this.cluster()).refreshMetadata().catch(() => {});
       answer = await this.produce(lane, batch).catch((error: unknown) => ({ errorCode: KafkaErrorCode.NETWORK_EXCEPTION, baseOffset: -1, error }));
       if (answer.errorCode === KafkaErrorCode.NONE) return answer.baseOffset;
@@ -156,10 +159,7 @@ export class KafkaProducer {
 
   /** Hands the request over; its answer comes later (wrapped: a promise in a promise would be awaited). */
   private async handOver({ topic, partition, bytes }: Sending): Promise<{ answer: Promise<ProduceAnswer> }> {
-    const cluster = await this.cluster();
-    await cluster.addTargetTopic(topic); // its metadata, asked once
-    const leader = leaderOf(cluster, topic, partition);
-    const broker = await brokerOf(cluster, leader);
+    const broker = await this.leaderOf(topic, partition);
     const request: Writable<ProduceRequest> = {
       transactionalId: null,
       acks: -1,
@@ -174,6 +174,16 @@ export class KafkaProducer {
         return { errorCode: answer.errorCode, baseOffset: answer.baseOffset };
       }),
     };
+  }
+
+  /** The partition's leader: as the topic's description told it, else from the cluster's metadata of the topic (asked once). */
+  private async leaderOf(topic: string, partition: number): Promise<Broker> {
+    const cluster = await this.cluster();
+    const known = this.known.get(topic);
+    const nodeId = known?.leaders.get(partition);
+    if (known && nodeId !== undefined) return leaderBroker(cluster, nodeId, known.soleBroker);
+    await cluster.addTargetTopic(topic);
+    return brokerOf(cluster, leaderOf(cluster, topic, partition));
   }
 
   private failed(batch: Sending, answer: ProduceAnswer): ZpsError {

@@ -13,7 +13,7 @@ const MAX_MESSAGE_BYTES = 'max.message.bytes';
  * the cluster's first connection: one round trip, no admin client and no second connection, which
  * is most of what a short publish used to wait for.
  */
-export async function describeTopicFor(cluster: Cluster, topic: string, timeoutMs: number): Promise<TopicInfo | undefined> {
+export async function describeTopicFor(cluster: Cluster, topic: string, timeoutMs: number, known: KnownLeaders): Promise<TopicInfo | undefined> {
   const broker = await anyBroker(cluster);
   const [metadata, configs] = await Promise.all([
     askMetadata(broker, [topic], timeoutMs),
@@ -30,8 +30,7 @@ export async function describeTopicFor(cluster: Cluster, topic: string, timeoutM
   ]);
   const described = topicIn(metadata, topic);
   if (!described) return undefined;
-  // The producer's metadata of the topic (its leaders), asked now while the configs are read.
-  void cluster.addTargetTopic(topic).catch(() => {});
+  known.set(topic, leadersIn(metadata, described)); // where the producer sends, with no second Metadata
   return { partitions: described.partitions.length, maxBatchBytes: maxMessageBytes(configs.results[0]) };
 }
 
@@ -62,29 +61,46 @@ export function topicIn(metadata: MetadataResponse, topic: string): MetadataResp
   return described;
 }
 
-/**
- * The topic's partitions by the broker that leads them, from a Metadata answer of `asked`. In a
- * cluster of one broker that is the broker asked, with no lookup; a node the cluster does not know
- * yet is looked up once more (the miss has its metadata asked).
- */
-export async function partitionsByLeader(
-  cluster: Cluster,
-  asked: Broker,
-  metadata: MetadataResponse,
-  described: MetadataResponseTopic,
-): Promise<Array<{ broker: Broker; partitions: number[] }>> {
-  const byNode = new Map<number, number[]>();
-  for (const { partitionIndex, leaderId } of described.partitions) {
-    if (leaderId < 0) throw brokerError(KafkaErrorCode.LEADER_NOT_AVAILABLE, `finding the leader of ${described.name}[${partitionIndex}]`);
-    byNode.set(leaderId, [...(byNode.get(leaderId) ?? []), partitionIndex]);
-  }
-  return Promise.all(
-    [...byNode].map(async ([nodeId, partitions]) => ({ broker: metadata.brokers.length === 1 ? asked : await nodeBroker(cluster, nodeId), partitions })),
-  );
+/** The leader of each partition of a topic, and whether the cluster is one broker. */
+export interface TopicLeaders {
+  leaders: ReadonlyMap<number, number>;
+  soleBroker: boolean;
 }
 
-/** A node's broker, connected; looked up once more when the cluster's metadata did not know it. */
-export function nodeBroker(cluster: Cluster, nodeId: number): Promise<Broker> {
+/**
+ * The leaders of topics as the driver's last Metadata answers told them, which the requests after
+ * them go to without asking again; a topic's are forgotten when a request meets a leader moved.
+ */
+export type KnownLeaders = Map<string, TopicLeaders>;
+
+/** The topic's leaders in a Metadata answer; a partition without one (an election) is retriable. */
+export function leadersIn(metadata: MetadataResponse, described: MetadataResponseTopic): TopicLeaders {
+  const leaders = new Map<number, number>();
+  for (const { partitionIndex, leaderId } of described.partitions) {
+    if (leaderId < 0) throw brokerError(KafkaErrorCode.LEADER_NOT_AVAILABLE, `finding the leader of ${described.name}[${partitionIndex}]`);
+    leaders.set(partitionIndex, leaderId);
+  }
+  return { leaders, soleBroker: metadata.brokers.length === 1 };
+}
+
+/** The partitions asked for by leader's node id, when every one's leader is known. */
+export function byLeader(known: TopicLeaders, partitions: Iterable<number>): Map<number, number[]> | undefined {
+  const grouped = new Map<number, number[]>();
+  for (const partition of partitions) {
+    const nodeId = known.leaders.get(partition);
+    if (nodeId === undefined) return undefined;
+    grouped.set(nodeId, [...(grouped.get(nodeId) ?? []), partition]);
+  }
+  return grouped;
+}
+
+/**
+ * A leader's broker, connected. In a cluster of one broker it is the one connected, with no
+ * lookup; a node the cluster's metadata does not know yet is looked up once more (the miss has
+ * the metadata asked).
+ */
+export function leaderBroker(cluster: Cluster, nodeId: number, soleBroker: boolean): Promise<Broker> {
+  if (soleBroker) return anyBroker(cluster);
   return brokerOf(cluster, String(nodeId)).catch(() => brokerOf(cluster, String(nodeId)));
 }
 
