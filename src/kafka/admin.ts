@@ -306,7 +306,10 @@ export class KafkaAdmin {
     if (!described) return undefined;
     const leaders = leadersIn(metadata, described);
     this.known.set(topic, leaders);
-    const grouped = byLeader(leaders, leaders.leaders.keys())!;
+    const partitions = described.partitions.map((p) => p.partitionIndex);
+    const grouped = byLeader(leaders, partitions);
+    // a partition in an election: retriable, asked again
+    if (!grouped) throw brokerError(KafkaErrorCode.LEADER_NOT_AVAILABLE, `finding the leaders of ${topic}`);
     return Promise.all([...grouped].map(async ([nodeId, partitions]) => ({ broker: await leaderBroker(cluster, nodeId, leaders.soleBroker), partitions })));
   }
 

@@ -84,6 +84,7 @@ export class KafkaFetcher {
         aborted,
       ]);
     } catch (error) {
+      this.known.delete(topic); // a broker gone, say: its leaders are asked again
       throw kafkaError(error, this.settings, `read ${topic}`, topic);
     } finally {
       options.signal?.removeEventListener('abort', onAbort);

@@ -73,13 +73,10 @@ export interface TopicLeaders {
  */
 export type KnownLeaders = Map<string, TopicLeaders>;
 
-/** The topic's leaders in a Metadata answer; a partition without one (an election) is retriable. */
+/** The topic's leaders in a Metadata answer; a partition without one (in an election) is left out. */
 export function leadersIn(metadata: MetadataResponse, described: MetadataResponseTopic): TopicLeaders {
   const leaders = new Map<number, number>();
-  for (const { partitionIndex, leaderId } of described.partitions) {
-    if (leaderId < 0) throw brokerError(KafkaErrorCode.LEADER_NOT_AVAILABLE, `finding the leader of ${described.name}[${partitionIndex}]`);
-    leaders.set(partitionIndex, leaderId);
-  }
+  for (const { partitionIndex, leaderId } of described.partitions) if (leaderId >= 0) leaders.set(partitionIndex, leaderId);
   return { leaders, soleBroker: metadata.brokers.length === 1 };
 }
 
