@@ -17,7 +17,7 @@ import {
 } from '../wire/kafka/messages.js';
 import { withDeadline, type KafkaSettings } from './connection.js';
 import { anyBroker, call, callBroker, coordinatorOf, type Broker, type Cluster } from './internals.js';
-import { askMetadata, byLeader, type KnownLeaders, leaderBroker, leadersIn, topicIn } from './topic-metadata.js';
+import { askMetadata, byLeader, type KnownLeaders, nodeBroker, leadersIn, topicIn } from './topic-metadata.js';
 
 /** DescribeConfigs' source of a setting set on the topic itself. */
 const TOPIC_CONFIG_SOURCE = 1;
@@ -239,7 +239,7 @@ export class KafkaAdmin {
       const { brokers } = await askMetadata(asked, [], this.settings.timeoutMs);
       const lists = await Promise.all(
         brokers.map(async ({ nodeId }) => {
-          const broker = brokers.length === 1 ? asked : await leaderBroker(cluster, nodeId, false);
+          const broker = brokers.length === 1 ? asked : await nodeBroker(cluster, nodeId, false);
           const response = await callBroker(broker, ListGroups, { statesFilter: [] }, this.settings.timeoutMs);
           throwFirst([response.errorCode], 'listing groups');
           return response.groups.filter((g) => g.protocolType === 'consumer' || g.protocolType === '').map((g) => g.groupId);
@@ -323,7 +323,7 @@ export class KafkaAdmin {
     const grouped = byLeader(leaders, partitions);
     // a partition in an election: retriable, asked again
     if (!grouped) throw brokerError(KafkaErrorCode.LEADER_NOT_AVAILABLE, `finding the leaders of ${topic}`);
-    return Promise.all([...grouped].map(async ([nodeId, partitions]) => ({ broker: await leaderBroker(cluster, nodeId, leaders.soleBroker), partitions })));
+    return Promise.all([...grouped].map(async ([nodeId, partitions]) => ({ broker: await nodeBroker(cluster, nodeId, leaders.soleBroker), partitions })));
   }
 
   /** One ListOffsets to a leader: [partition, offset] at `timestamp` (EARLIEST, LATEST or a time). */

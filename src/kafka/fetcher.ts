@@ -6,7 +6,7 @@ import { decodeRecordBatches } from '../wire/kafka/record-batch.js';
 import type { KafkaAdmin } from './admin.js';
 import { kafkaError, type KafkaSettings } from './connection.js';
 import { brokerOf, callBroker, type Broker, type Cluster } from './internals.js';
-import { byLeader, type KnownLeaders, leaderBroker } from './topic-metadata.js';
+import { byLeader, type KnownLeaders, nodeBroker } from './topic-metadata.js';
 
 /** Kafka's error codes a read gets past by asking the metadata again (a leader moved, a topic recreated). */
 const METADATA_ERRORS: ReadonlySet<number> = new Set([
@@ -68,7 +68,7 @@ export class KafkaFetcher {
       return [];
     }
     const requests = Object.entries(leaders).map(([nodeId, partitions]) => {
-      const broker = () => (known ? leaderBroker(cluster, Number(nodeId), known.soleBroker) : brokerOf(cluster, nodeId));
+      const broker = () => (known ? nodeBroker(cluster, Number(nodeId), known.soleBroker) : brokerOf(cluster, nodeId));
       return this.fetchFrom(broker, topic, nodeId, partitions, offsets, options);
     });
     const never = new Promise<never>(() => {});

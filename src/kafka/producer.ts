@@ -11,7 +11,7 @@ import { encodeRecordBatch, type BatchProducer } from '../wire/kafka/record-batc
 import { RECORD_BATCH_HEADER_BYTES, recordBytes } from '../wire/record-batch-size.js';
 import { kafkaError, type KafkaSettings } from './connection.js';
 import { anyBroker, brokerOf, callBroker, type Broker, type Cluster } from './internals.js';
-import { type KnownLeaders, leaderBroker } from './topic-metadata.js';
+import { type KnownLeaders, nodeBroker } from './topic-metadata.js';
 
 /** At most this many batches of one partition are on their way at once (Kafka's limit for idempotence). */
 const MAX_IN_FLIGHT_PER_PARTITION = 5;
@@ -181,7 +181,7 @@ export class KafkaProducer {
     const cluster = await this.cluster();
     const known = this.known.get(topic);
     const nodeId = known?.leaders.get(partition);
-    if (known && nodeId !== undefined) return leaderBroker(cluster, nodeId, known.soleBroker);
+    if (known && nodeId !== undefined) return nodeBroker(cluster, nodeId, known.soleBroker);
     await cluster.addTargetTopic(topic);
     return brokerOf(cluster, leaderOf(cluster, topic, partition));
   }

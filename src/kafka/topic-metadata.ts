@@ -92,11 +92,11 @@ export function byLeader(known: TopicLeaders, partitions: Iterable<number>): Map
 }
 
 /**
- * A leader's broker, connected. In a cluster of one broker it is the one connected, with no
- * lookup; a node the cluster's metadata does not know yet is looked up once more (the miss has
- * the metadata asked).
+ * A node's broker (a leader's, say), connected. In a cluster of one broker it is the one
+ * connected, with no lookup; a node the cluster's metadata does not know yet is looked up once
+ * more (the miss has the metadata asked).
  */
-export function leaderBroker(cluster: Cluster, nodeId: number, soleBroker: boolean): Promise<Broker> {
+export function nodeBroker(cluster: Cluster, nodeId: number, soleBroker: boolean): Promise<Broker> {
   if (soleBroker) return anyBroker(cluster);
   return brokerOf(cluster, String(nodeId)).catch(() => brokerOf(cluster, String(nodeId)));
 }
