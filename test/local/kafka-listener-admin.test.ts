@@ -2,6 +2,7 @@
  * zps's Kafka-mode administration (src/kafka/admin.ts) against what the Kafka listener shows on
  * request, served in this process on two nodes over one memory broker: a group coordinator moving
  * or loading, a partition's leader moved. Each request is asked again of the node that now has it.
+ * And on one node, the requests one-shot commands send: only those they need, no second Metadata.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTools } from '../../dist/index.js';
@@ -128,5 +129,53 @@ describe("zps's Kafka-mode administration against the listener's faults", () => 
     await admin.reset([topic]);
     expect(deletedOn.nodes).toEqual(new Set([0, 1]));
     expect(await admin.count(topic)).toBe(0);
+  });
+});
+
+describe('one-shot requests, on a listener of one node', () => {
+  let single: KafkaListener;
+  beforeAll(async () => {
+    single = await openKafkaListener(new MemoryBroker(), { host: '127.0.0.1', port: 0 }, () => {}, 1);
+  });
+  afterAll(() => single.close());
+
+  const fresh = () => {
+    const created = createTools({ environment: 'test', kafkaBrokers: [`127.0.0.1:${single.address.port}`], timeoutMs: 20_000 });
+    opened.push(created);
+    return created;
+  };
+  /** The requests of these APIs the listener gets from now on, in order. */
+  const asked = (): string[] => {
+    const names: string[] = [];
+    for (const api of ['Metadata', 'ListOffsets', 'FindCoordinator', 'InitProducerId', 'DescribeConfigs', 'Produce', 'Fetch'] as const) {
+      stops.push(single.faults.control(api, () => void names.push(api), true));
+    }
+    return names;
+  };
+
+  it('count: one Metadata, then both ListOffsets at once; a read then fetches from those leaders; a publish asks its Metadata once', async () => {
+    const topic = unique('one-shot');
+    const setup = fresh();
+    await setup.getAdmin().createTopic(topic, { partitions: 2 });
+    const publisher = await setup.getPublisherFactory().create(topic);
+    await Promise.all([0, 1, 2].map((i) => publisher.publish(null, i, { partition: i % 2 })));
+
+    const counted = asked();
+    expect(await fresh().getAdmin().count(topic)).toBe(3);
+    expect(counted).toEqual(['Metadata', 'ListOffsets', 'ListOffsets']);
+
+    const read = asked();
+    const reader = await fresh().openReader({ topic, start: { kind: 'beginning' } });
+    const records = [];
+    for (let batch = await reader.next(); batch; batch = await reader.next()) records.push(...batch);
+    await reader.close();
+    expect(records).toHaveLength(3);
+    expect(read.slice(0, 4)).toEqual(['Metadata', 'ListOffsets', 'ListOffsets', 'Fetch']);
+    expect(read.filter((api) => api !== 'Fetch')).toEqual(['Metadata', 'ListOffsets', 'ListOffsets']);
+
+    const published = asked();
+    await (await fresh().getPublisherFactory().create(topic)).publish(null, 3);
+    expect(published.slice(0, 3).sort()).toEqual(['DescribeConfigs', 'InitProducerId', 'Metadata']);
+    expect(published.slice(3)).toEqual(['Produce']);
   });
 });
