@@ -41,11 +41,43 @@ function errorLine(text: string, topLevel: boolean): string {
   return topLevel && word !== undefined && Object.hasOwn(OTHER_TOOLS_WORDS, word) ? `${line}: did you mean ${OTHER_TOOLS_WORDS[word]}?` : line;
 }
 
+/** zps's commands by name, each adding itself to the program. */
+const COMMANDS: Record<string, (program: Command, run: ActionRunner, io: Io) => void> = {
+  publish: publish.register,
+  consume: consume.register,
+  count: count.register,
+  reset: reset.register,
+  topics: topics.register,
+  groups: groups.register,
+  schemas: schemas.register,
+  cluster: cluster.register,
+  daemon: daemon.register,
+  completion: completion.register,
+  context: (program, _run, io) => contexts.register(program, io),
+};
+
+/**
+ * The command `args` (the command line past the script) names: its first operand, past the
+ * program's own flags and their values, when zps has such a command.
+ */
+function commandNamed(program: Command, args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return undefined;
+    if (!arg.startsWith('-') || arg === '-') return Object.hasOwn(COMMANDS, arg) ? arg : undefined;
+    const option = program.options.find((flag) => flag.short === arg || flag.long === arg);
+    if (option?.required || (option?.optional && !args[i + 1]?.startsWith('-'))) i++; // the flag's value
+  }
+  return undefined;
+}
+
 /**
  * The commander program, writing to `io`. Actions build their context from the parsed flags and
- * `io`; `tools` makes the factory (tests give one over an in-process broker).
+ * `io`; `tools` makes the factory (tests give one over an in-process broker). Given the command
+ * line it will parse (process.argv's form), only the command it names is built, which is what
+ * a one-shot command's start spends least on; all of them for help or a mistyped command.
  */
-export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Command {
+export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder, argv?: string[]): Command {
   const program = new Command('zps')
     .description('publish, consume and inspect topics: Kafka, or a Kafka-faithful local broker')
     .version(VERSION, '-V, --version')
@@ -93,8 +125,8 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
         await ctx.close();
       }
     };
-  for (const module of [publish, consume, count, reset, topics, groups, schemas, cluster, daemon, completion]) module.register(program, run);
-  contexts.register(program, io);
+  const named = argv && commandNamed(program, argv.slice(2));
+  for (const [name, register] of Object.entries(COMMANDS)) if (named === undefined || name === named) register(program, run, io);
   leaveSchemasVersionFlag(program);
   // each command's usage errors point to its own help
   for (const command of commandsUnder(program)) {
