@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // CommonJS on purpose: Node starts a CommonJS entry without its ES module loader, which with the
 // CLI bundled into one file (scripts/bundle-cli.mjs) keeps `zps count` close to `node -e 0`.
-const argv = process.argv;
+
 /**
  * A code cache holds the functions that had run when it was made: those a command does not run
  * would still be compiled on each of its runs. So a cache names the commands it was made after
@@ -10,6 +10,10 @@ const argv = process.argv;
  */
 const MAX_COMMANDS = 24;
 
+/** The caches to write at exit (after the run, so that they hold the functions that ran). */
+const unsaved = [];
+
+const argv = process.argv;
 if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
   // Scripts ask for the version in loops: answer it without loading the CLI.
   process.stdout.write(`${require('../package.json').version}\n`);
@@ -59,7 +63,8 @@ function requireWithCodeCache(file, dir, extra) {
   const covered = cache && !script.cachedDataRejected ? cache.commands : [];
   const command = commandWord();
   if (cacheFile && !covered.includes(command) && covered.length < MAX_COMMANDS) {
-    process.once('exit', () => saveCache(fs, path, script, cacheFile, [...covered, command]));
+    if (unsaved.length === 0) process.once('exit', () => unsaved.forEach((save) => save()));
+    unsaved.push(() => saveCache(fs, path, script, cacheFile, [...covered, command]));
   }
   const module = new Module(file);
   module.filename = file;
