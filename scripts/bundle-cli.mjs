@@ -34,7 +34,21 @@ const bundle = await rolldown({
 // a chunk loaded by a dynamic import is named after its module (zps-kafka-driver.cjs), a shared one by rolldown
 const chunkFileNames = ({ facadeModuleId }) =>
   facadeModuleId?.startsWith(dist) ? `zps-${facadeModuleId.slice(dist.length, -'.js'.length).replaceAll('/', '-')}.cjs` : 'zps-[name].cjs';
-const { output } = await bundle.write({ dir: dist, format: 'cjs', entryFileNames: 'zps.cjs', chunkFileNames });
+// zps's small modules that the entry and the commands share are one chunk, zps-common.cjs, rather
+// than rolldown's chunk per set of importers (each file a command loads costs reads and a compile);
+// those of Kafka, the memory broker and the daemon stay in the chunks of the commands that load them.
+const common = {
+  name: 'common',
+  minShareCount: 2,
+  test: (id) => id.startsWith(dist) && !/^(kafka|memory|daemon|wire\/kafka)\//.test(id.slice(dist.length)),
+};
+const { output } = await bundle.write({
+  dir: dist,
+  format: 'cjs',
+  entryFileNames: 'zps.cjs',
+  chunkFileNames,
+  codeSplitting: { groups: [common] },
+});
 await bundle.close();
 const files = output.filter((chunk) => chunk.type === 'chunk').map((chunk) => chunk.fileName);
 const code = new Map(files.map((name) => [name, readFileSync(`${dist}${name}`, 'utf8')]));
