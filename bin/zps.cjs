@@ -25,17 +25,22 @@ if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
  * Runs the bundle dist/zps.cjs as Node's `require` would, with V8's code cache: compiling the
  * JavaScript is most of what a local one-shot command costs over `node -e 0`. The bundle gets this
  * `require` (as zpsRequire) for its chunks, dist/zps-*.cjs, which it loads as commands need them,
- * and for kafkajs's pack, dist/kafkajs.cjs, which Kafka commands load. Node 22+ also caches the
- * modules they load otherwise.
+ * and for kafkajs's pack, dist/kafkajs.cjs, which Kafka commands load.
  */
 function runBundle() {
   const path = require('node:path');
-  const Module = require('node:module');
   const dir = typeof require('node:zlib').crc32 === 'function' ? cacheDirectory(path) : undefined;
-  if (dir) Module.enableCompileCache?.(path.join(dir, 'modules'));
+  // Node 22+ caches the packages the bundle imports (protobufjs, the registry client, chalk...) too,
+  // once enabled: at the first import, as node:module costs ~2 ms to load there.
+  let moduleCache = dir && path.join(dir, 'modules');
   // The bundle imports packages (bin/ and dist/ resolve them alike) and absolute URLs: through this
   // import(), as Node 20 refuses import() in code compiled by vm.Script.
-  const extra = { zpsImport: (specifier) => import(specifier), zpsRequire: (file) => requireWithCodeCache(file, dir, extra).exports };
+  const zpsImport = (specifier) => {
+    if (moduleCache) require('node:module').enableCompileCache?.(moduleCache);
+    moduleCache = undefined;
+    return import(specifier);
+  };
+  const extra = { zpsImport, zpsRequire: (file) => requireWithCodeCache(file, dir, extra).exports };
   requireWithCodeCache(path.join(__dirname, '..', 'dist', 'zps.cjs'), dir, extra);
 }
 
@@ -53,7 +58,7 @@ function requireWithCodeCache(file, dir, extra) {
   const fs = require('node:fs');
   const path = require('node:path');
   const vm = require('node:vm');
-  const Module = require('node:module');
+  const Module = module.constructor; // Node's CommonJS Module, without loading node:module (above)
   const source = fs.readFileSync(file, 'utf8');
   const hash = /^\/\/ zps (\w+) ([0-9a-f]+)\n/.exec(source);
   const cacheFile = dir && hash && path.join(dir, `${hash[1]}-${hash[2]}-${process.version}-${process.arch}.v8`);
@@ -66,12 +71,12 @@ function requireWithCodeCache(file, dir, extra) {
     if (unsaved.length === 0) process.once('exit', () => unsaved.forEach((save) => save()));
     unsaved.push(() => saveCache(fs, path, script, cacheFile, [...covered, command]));
   }
-  const module = new Module(file);
-  module.filename = file;
-  require.cache[file] = module;
-  script.runInThisContext()(module.exports, Module.createRequire(file), module, file, path.dirname(file), ...Object.values(extra));
-  module.loaded = true;
-  return module;
+  const loading = new Module(file);
+  loading.filename = file;
+  require.cache[file] = loading;
+  script.runInThisContext()(loading.exports, Module.createRequire(file), loading, file, path.dirname(file), ...Object.values(extra));
+  loading.loaded = true;
+  return loading;
 }
 
 /** The command's word on this command line: its first lowercase word (`count`, or `topics` of `topics create`). */
