@@ -63,6 +63,13 @@ for (const id of lazyBuiltins) {
   if (![...code.values()].some((text) => pattern.test(text))) throw new Error(`bundle-cli: no require of ${id} to make lazy`);
   for (const [name, text] of code) code.set(name, text.replace(pattern, `$1lazyBuiltin("${id}");`));
 }
+// src/version.ts reads package.json (and makes file URLs) at each start: the bundle, built from this
+// package.json, has its version as a literal.
+const version = JSON.stringify(JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version);
+const versionRead = /JSON\.parse\(\(0, node_fs\.readFileSync\)\([\w$.]*packageFile\("package\.json"\), "utf8"\)\)\.version/;
+const versionFile = [...code.keys()].find((name) => versionRead.test(code.get(name)));
+if (!versionFile) throw new Error('bundle-cli: no read of the version from package.json to replace');
+code.set(versionFile, code.get(versionFile).replace(versionRead, version));
 for (const [name, text] of code) {
   const loaded = text
     // bin/zps.cjs compiles the files with vm.Script (for V8's code cache), where Node 20 refuses import()
