@@ -68,7 +68,7 @@ function requireWithCodeCache(file, dir, extra) {
   const covered = cache && !script.cachedDataRejected ? cache.commands : [];
   const command = commandWord();
   if (cacheFile && !covered.includes(command) && covered.length < MAX_COMMANDS) {
-    if (unsaved.length === 0) process.once('exit', () => unsaved.forEach((save) => save()));
+    if (unsaved.length === 0) process.once('exit', saveAll);
     unsaved.push(() => saveCache(fs, path, script, cacheFile, [...covered, command]));
   }
   const loading = new Module(file);
@@ -77,6 +77,10 @@ function requireWithCodeCache(file, dir, extra) {
   script.runInThisContext()(loading.exports, Module.createRequire(file), loading, file, path.dirname(file), ...Object.values(extra));
   loading.loaded = true;
   return loading;
+}
+
+function saveAll() {
+  for (const save of unsaved) save();
 }
 
 /** The command's word on this command line: its first lowercase word (`count`, or `topics` of `topics create`). */
