@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // CommonJS on purpose: Node starts a CommonJS entry without its ES module loader, which with the
-// CLI bundled into one file (scripts/bundle-cli.mjs) keeps `zps count` close to `node -e 0`.
+// CLI bundled into a few CommonJS files (scripts/bundle-cli.mjs) keeps `zps count` close to `node -e 0`.
 
 /**
  * A code cache holds the functions that had run when it was made: those a command does not run
