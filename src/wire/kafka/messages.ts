@@ -79,3 +79,6 @@ export const RETRIABLE_ERRORS: ReadonlySet<number> = new Set([
   KafkaErrorCode.FENCED_LEADER_EPOCH,
   KafkaErrorCode.UNKNOWN_LEADER_EPOCH,
 ]);
+
+// conn: what zps's own cluster asks (src/kafka/client/cluster.ts)
+export const FindCoordinator = compileApi('FindCoordinator', [1, 3], definitions.FindCoordinatorRequest, definitions.FindCoordinatorResponse);
