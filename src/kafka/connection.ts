@@ -54,7 +54,6 @@ function saslMechanism(sasl: SaslSettings, brokers: string[], timeoutMs: number)
   }
 }
 
-
 /** The kafkajs client of the admin and group members, created (and kafkajs loaded) on first use: local commands never pay for it. */
 export type KafkaClient = () => Promise<Kafka>;
 
@@ -126,7 +125,7 @@ function kafkaConfig(settings: KafkaSettings, kafkajs: typeof import('kafkajs'))
 }
 
 /**
- * kafkajs's SASL settings, which every connection (producer, admin, group members) takes from the
+ * kafkajs's SASL settings, which its connections (admin, group members) take from the
  * client: MSK IAM goes as OAUTHBEARER with AWS's signed token, as AWS documents for non-Java clients.
  */
 function saslConfig({ sasl, brokers, timeoutMs }: KafkaSettings, kafkajs: typeof import('kafkajs')): KafkaConfig['sasl'] {

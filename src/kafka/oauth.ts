@@ -157,7 +157,7 @@ async function mskToken(sasl: Extract<SaslSettings, { mechanism: 'aws-msk-iam' }
 }
 
 /**
- * Where these settings' tokens come from, as one function kafkajs calls. A command or a token
+ * Where these settings' tokens come from, as one function connections call. A command or a token
  * endpoint gets most of the command's timeout, so that its own error is told, not "no answer from Kafka".
  */
 function fetchToken(

@@ -87,9 +87,7 @@ export class BrokerConnection {
   /** A connection to `host:port`, ready for requests: connected and ApiVersions known within the connect timeout, then SASL done. */
   static async open(host: string, port: number, settings: ConnectionSettings): Promise<BrokerConnection> {
     const address = `${host}:${port}`;
-    const socket = settings.tls
-      ? connectTls({ host, port, ...(isIP(host) ? {} : { servername: host }), ...settings.tls })
-      : connectTcp({ host, port });
+    const socket = settings.tls ? connectTls({ host, port, ...(isIP(host) ? {} : { servername: host }), ...settings.tls }) : connectTcp({ host, port });
     const connection = new BrokerConnection(socket, address, settings);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {

@@ -112,7 +112,7 @@ export class KafkaCluster {
   /** The connection to a node, made if it has none open; a node the metadata does not know yet makes it be asked again. */
   async findBroker({ nodeId }: { nodeId: string }): Promise<BrokerConnection> {
     const id = Number(nodeId);
-    if (!this.nodes.has(id)) await this.refreshMetadata();
+    if (!this.nodes.has(id)) await this.refreshMetadata().catch(() => {}); // a topic's error is its caller's
     const address = this.nodes.get(id);
     if (address === undefined) throw retriableError(`broker ${nodeId} is not in the cluster's metadata`);
     const connection = await this.connectionTo(address);
@@ -198,7 +198,12 @@ export class KafkaCluster {
     const metadata = await request(
       await this.anyBroker(),
       Metadata,
-      { topics: topics.map((name) => ({ name })), allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false },
+      {
+        topics: topics.map((name) => ({ name })),
+        allowAutoTopicCreation: false,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      },
       this.settings.timeoutMs,
     );
     for (const broker of metadata.brokers) this.nodes.set(broker.nodeId, `${broker.host}:${broker.port}`);
