@@ -41,7 +41,7 @@ export async function partitionIds(cluster: unknown, topics: string[]): Promise<
 
 /** The node id of a group's coordinator. */
 export async function coordinatorOf(cluster: Cluster, group: string): Promise<string> {
-  return String((await cluster.findGroupCoordinator({ groupId: group })).nodeId);
+  return String(await cluster.findGroupCoordinator(group));
 }
 
 /** Sends a request to a node (connected on first use) and resolves with its response. */

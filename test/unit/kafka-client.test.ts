@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BrokerConnection } from '../../src/kafka/client/broker-connection.js';
 import { FrameSplitter, frameRequest, REQUEST_HEADROOM } from '../../src/kafka/client/frames.js';
 import { checkServerFinal, clientFinal, clientFirstBare } from '../../src/kafka/client/sasl-scram.js';
@@ -113,14 +113,14 @@ describe('a broker connection', () => {
   let server: Server | undefined;
   afterEach(() => server?.close());
 
-  /** A broker that answers ApiVersions, then hands every later request's correlation id to `onRequest`. */
-  async function broker(onRequest: (socket: Socket, correlationId: number) => void): Promise<number> {
+  /** A broker that answers ApiVersions, then hands every later request's API key and correlation id to `onRequest`. */
+  async function broker(onRequest: (socket: Socket, correlationId: number, apiKey: number) => void): Promise<number> {
     server = createServer((socket) => {
       const splitter = new FrameSplitter();
       socket.on('data', (chunk: Buffer) =>
         splitter.push(chunk, (frame) => {
           const [apiKey, correlationId] = [frame.readInt16BE(0), frame.readInt32BE(4)];
-          if (apiKey !== 18) return onRequest(socket, correlationId);
+          if (apiKey !== 18) return onRequest(socket, correlationId, apiKey);
           // ApiVersions v2: no error, Metadata 0-12, throttle 0
           const answer = Buffer.alloc(4 + 4 + 2 + 4 + 6 + 4);
           answer.writeInt32BE(answer.byteLength - 4, 0);
@@ -143,6 +143,13 @@ describe('a broker connection', () => {
     bytes.writeInt32BE(correlationId, 4);
     bytes.write(text, 8, 'latin1');
     return bytes;
+  };
+  const withId = (correlationId: number, bytes: Buffer) => {
+    const framed = Buffer.alloc(8 + bytes.byteLength);
+    framed.writeInt32BE(4 + bytes.byteLength);
+    framed.writeInt32BE(correlationId, 4);
+    bytes.copy(framed, 8);
+    return framed;
   };
   const spec = { apiKey: 3, apiVersion: 4, flexible: false, flexibleResponse: false, apiName: 'Metadata', timeoutMs: 1_000 };
 
@@ -174,5 +181,40 @@ describe('a broker connection', () => {
       message: `connect ECONNREFUSED 127.0.0.1:${port}`,
       retriable: true,
     });
+  });
+
+  it('authenticates again on the same connection before the session the broker granted ends, requests after it waiting their turn (KIP-368)', async () => {
+    const SESSION_MS = 60_000;
+    const seen: number[] = [];
+    const port = await broker((socket, id, apiKey) => {
+      seen.push(apiKey);
+      if (apiKey === 17) {
+        // SaslHandshake v1: no error, mechanisms [PLAIN]
+        return socket.write(withId(id, Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 1, 0, 5]), Buffer.from('PLAIN')])));
+      }
+      if (apiKey === 36) {
+        // SaslAuthenticate v1: no error, no message, no bytes, the session's lifetime
+        const body = Buffer.alloc(2 + 2 + 4 + 8);
+        body.writeInt16BE(-1, 2);
+        body.writeBigInt64BE(BigInt(SESSION_MS), 8);
+        return socket.write(withId(id, body));
+      }
+      socket.write(answer(id, 'data'));
+    });
+    const plain = { name: 'PLAIN', authenticate: async (exchange: (bytes: Buffer) => Promise<Buffer>) => void (await exchange(Buffer.from('\0u\0p'))) };
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const connection = await BrokerConnection.open('127.0.0.1', port, { connectTimeoutMs: 1_000, sasl: plain });
+      expect(seen).toEqual([17, 36]);
+      expect(String(await connection.send(spec, body()))).toBe('data');
+      vi.setSystemTime(Date.now() + SESSION_MS - 9_000); // within the last 10 s of the session
+      const answers = await Promise.all([connection.send(spec, body()), connection.send(spec, body())]);
+      expect(answers.map(String)).toEqual(['data', 'data']);
+      expect(seen).toEqual([17, 36, 3, 17, 36, 3, 3]);
+      expect(connection.isOpen).toBe(true);
+      connection.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -55,8 +55,6 @@ interface InFlight {
 export class BrokerConnection {
   /** Each API's versions the broker speaks, by key. */
   versions: Record<number, { minVersion: number; maxVersion: number }> = {};
-  /** The node id, when known (from the metadata that led here). */
-  nodeId: number | undefined;
   private readonly inFlight: InFlight[] = [];
   private readonly frames = new FrameSplitter();
   private nextCorrelationId = 0;

@@ -115,22 +115,17 @@ export class KafkaCluster {
     if (!this.nodes.has(id)) await this.refreshMetadata().catch(() => {}); // a topic's error is its caller's
     const address = this.nodes.get(id);
     if (address === undefined) throw retriableError(`broker ${nodeId} is not in the cluster's metadata`);
-    const connection = await this.connectionTo(address);
-    connection.nodeId = id;
-    return connection;
+    return this.connectionTo(address);
   }
 
-  /** The coordinator of a group, connected; asked again while it moves or loads, until the timeout. */
-  async findGroupCoordinator({ groupId }: { groupId: string }): Promise<BrokerConnection & { nodeId: number }> {
+  /** The node id of a group's coordinator (findBroker connects to it); asked again while it moves or loads, until the timeout. */
+  async findGroupCoordinator(groupId: string): Promise<number> {
     const deadline = Date.now() + this.settings.timeoutMs;
     for (let backoff = 100; ; backoff = Math.min(backoff * 2, 1_000)) {
       const answer = await request(await this.anyBroker(), FindCoordinator, { key: groupId, keyType: 0 }, this.settings.timeoutMs);
       if (answer.errorCode === KafkaErrorCode.NONE) {
-        const address = `${answer.host}:${answer.port}`;
-        this.nodes.set(answer.nodeId, address);
-        const connection = await this.connectionTo(address);
-        connection.nodeId = answer.nodeId;
-        return connection as BrokerConnection & { nodeId: number };
+        this.nodes.set(answer.nodeId, `${answer.host}:${answer.port}`);
+        return answer.nodeId;
       }
       if (!COORDINATOR_MOVING.has(answer.errorCode) || Date.now() + backoff >= deadline) {
         throw brokerError(answer.errorCode, `finding the coordinator of group ${groupId}`);
