@@ -27,7 +27,7 @@ const API_VERSIONS = { key: 18, version: 2 } as const;
 export interface ConnectionSettings {
   tls?: TlsOptions;
   sasl?: SaslMechanism;
-  /** For connecting, ApiVersions and SASL together. */
+  /** For connecting and ApiVersions together, and for each SASL request. */
   connectTimeoutMs: number;
 }
 
