@@ -6,10 +6,10 @@ import type { AckRun, RecordBatch } from '../records/record-batch.js';
 import type { ClusterDescription, NewTopic, StartOffset, TopicChange } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
 import { KafkaAdmin } from './admin.js';
-import { createKafka, kafkaError, withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
+import { createCluster, createKafka, kafkaError, withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
 import { KafkaGroupMember } from './group-member.js';
 import { KafkaFetcher } from './fetcher.js';
-import { anyBroker, call, callBroker, coordinatorOf, createCluster, type Cluster } from './internals.js';
+import { anyBroker, call, callBroker, coordinatorOf, type Cluster } from './internals.js';
 import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import { brokerError, Metadata, OffsetCommit, OffsetDelete } from '../wire/kafka/messages.js';
 import { KafkaProducer } from './producer.js';
@@ -20,9 +20,10 @@ import * as topicAdmin from './topic-admin.js';
 const TOPIC_POLL_MS = 500;
 
 /**
- * Kafka mode's driver: kafkajs for connections (SASL, TLS), metadata, admin, the idempotent
- * producer and consumer groups; reads without a group are Fetch requests of zps's own
- * (fetcher.ts) over kafkajs's connections (internals.ts), so `zps consume` joins no group.
+ * Kafka mode's driver: connections (SASL, TLS) and metadata of zps's own (src/kafka/client,
+ * reached through internals.ts), over which go the idempotent producer's requests and the reads
+ * without a group (fetcher.ts: `zps consume` joins no group); kafkajs for the admin and consumer
+ * groups.
  */
 export class KafkaDriver implements Driver {
   private readonly kafka: KafkaClient;
@@ -261,12 +262,11 @@ export class KafkaDriver implements Driver {
     await this.producer.close().catch(() => {});
     await this.admin.close().catch(() => {});
     const cluster = await this.cluster.release();
-    // not awaited: kafkajs waits for a long poll in flight to end, up to its wait (the CLI exits at once)
-    void cluster?.disconnect().catch(() => {});
+    await cluster?.disconnect();
   }
 
   private async connect(): Promise<Cluster> {
-    const cluster = createCluster(await this.kafka());
+    const cluster = createCluster(this.settings);
     try {
       await cluster.connect();
     } catch (error) {
