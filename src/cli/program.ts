@@ -2,17 +2,6 @@ import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { CliContext, type ToolsBuilder } from './context.js';
 import type { Io } from './io.js';
-import * as cluster from './commands/cluster.js';
-import * as completion from './commands/completion.js';
-import * as consume from './commands/consume.js';
-import * as contexts from './commands/context.js';
-import * as count from './commands/count.js';
-import * as daemon from './commands/daemon.js';
-import * as groups from './commands/groups.js';
-import * as publish from './commands/publish.js';
-import * as reset from './commands/reset.js';
-import * as schemas from './commands/schemas.js';
-import * as topics from './commands/topics.js';
 
 export type CommandAction = (ctx: CliContext, command: Command) => Promise<void>;
 /** Wraps a command's action: builds its context, runs it, always closes connections after. */
@@ -41,11 +30,52 @@ function errorLine(text: string, topLevel: boolean): string {
   return topLevel && word !== undefined && Object.hasOwn(OTHER_TOOLS_WORDS, word) ? `${line}: did you mean ${OTHER_TOOLS_WORDS[word]}?` : line;
 }
 
+/** Adds a command to the program. */
+type Register = (program: Command, run: ActionRunner, io: Io) => void;
+
+/**
+ * zps's commands by name, in the order of the help: each module adds its command, and is loaded
+ * when the command is built (the CLI bundle holds each in a chunk of its own, scripts/bundle-cli.mjs).
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  publish: async () => (await import('./commands/publish.js')).register,
+  consume: async () => (await import('./commands/consume.js')).register,
+  count: async () => (await import('./commands/count.js')).register,
+  reset: async () => (await import('./commands/reset.js')).register,
+  topics: async () => (await import('./commands/topics.js')).register,
+  groups: async () => (await import('./commands/groups.js')).register,
+  schemas: async () => (await import('./commands/schemas.js')).register,
+  cluster: async () => (await import('./commands/cluster.js')).register,
+  daemon: async () => (await import('./commands/daemon.js')).register,
+  completion: async () => (await import('./commands/completion.js')).register,
+  context: async () => {
+    const { register } = await import('./commands/context.js');
+    return (program, _run, io) => register(program, io);
+  },
+};
+
+/**
+ * The command `args` (the command line past the script) names: its first operand, past the
+ * program's own flags and their values, when zps has such a command.
+ */
+function commandNamed(program: Command, args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return undefined;
+    if (!arg.startsWith('-') || arg === '-') return Object.hasOwn(COMMANDS, arg) ? arg : undefined;
+    const option = program.options.find((flag) => flag.short === arg || flag.long === arg);
+    if (option?.required || (option?.optional && !args[i + 1]?.startsWith('-'))) i++; // the flag's value
+  }
+  return undefined;
+}
+
 /**
  * The commander program, writing to `io`. Actions build their context from the parsed flags and
- * `io`; `tools` makes the factory (tests give one over an in-process broker).
+ * `io`; `tools` makes the factory (tests give one over an in-process broker). Given the command
+ * line it will parse (process.argv's form), only the command it names is loaded and built: a
+ * one-shot command's start spends nothing on the others. All of them for help or a mistyped command.
  */
-export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Command {
+export async function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder, argv?: string[]): Promise<Command> {
   const program = new Command('zps')
     .description('publish, consume and inspect topics: Kafka, or a Kafka-faithful local broker')
     .version(VERSION, '-V, --version')
@@ -93,8 +123,9 @@ export function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder): Com
         await ctx.close();
       }
     };
-  for (const module of [publish, consume, count, reset, topics, groups, schemas, cluster, daemon, completion]) module.register(program, run);
-  contexts.register(program, io);
+  const named = argv && commandNamed(program, argv.slice(2));
+  const registers = await Promise.all((named === undefined ? Object.keys(COMMANDS) : [named]).map((name) => COMMANDS[name]!()));
+  for (const register of registers) register(program, run, io);
   leaveSchemasVersionFlag(program);
   // each command's usage errors point to its own help
   for (const command of commandsUnder(program)) {

@@ -13,8 +13,8 @@ import { buildProgram, type RunState } from './program.js';
 /** `argv` as process.argv has it (the node binary and the script first); resolves the exit code. */
 export async function runZps(argv: string[], io: Io, tools?: ToolsBuilder): Promise<number> {
   const state: RunState = { verbose: false };
-  const program = buildProgram(io, state, tools);
   try {
+    const program = await buildProgram(io, state, tools, argv);
     await program.parseAsync(argv);
     return ExitCode.ok;
   } catch (error) {

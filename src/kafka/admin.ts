@@ -1,7 +1,6 @@
 import { decodeAssignment } from '../memory/consumer-protocol.js';
 import type { GroupInfo, PartitionOffsets, TopicPlacement } from '../pubsub/driver.js';
 import { usageError } from '../pubsub/errors.js';
-import { Lazy } from '../pubsub/lazy.js';
 import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import {
   brokerError,
@@ -62,23 +61,11 @@ function throwFirst(codes: readonly number[], what: string): void {
  * moved, a topic just created) and speaks zps's words.
  */
 export class KafkaAdmin {
-  /**
-   * The cluster's brokers, known once before the first coordinator is looked for: kafkajs's cluster
-   * looks for one only among the brokers its metadata knows, and else waits out a retry (~100 ms).
-   */
-  private readonly brokersKnown = new Lazy(async () => (await this.cluster()).refreshMetadata());
-
   constructor(
     private readonly cluster: () => Promise<Cluster>,
     private readonly settings: KafkaSettings,
     private readonly known: KnownLeaders,
   ) {}
-
-  /** The node id of the group's coordinator, found anew by each call (a retry after NOT_COORDINATOR too). */
-  private async coordinator(cluster: Cluster, group: string): Promise<string> {
-    await this.brokersKnown.get();
-    return coordinatorOf(cluster, group);
-  }
 
   private run<T>(what: string, work: (cluster: Cluster) => Promise<T>, topic?: string): Promise<T> {
     return withDeadline(this.settings, what, async () => work(await this.cluster()), topic);
@@ -100,7 +87,7 @@ export class KafkaAdmin {
       `read offsets of group ${group}`,
       async (cluster) => {
         const committed = new Map<number, number>();
-        for (const c of await this.committed(cluster, await this.coordinator(cluster, group), group)) {
+        for (const c of await this.committed(cluster, await coordinatorOf(cluster, group), group)) {
           if (c.topic === topic) committed.set(c.partition, c.offset);
         }
         return committed;
@@ -120,7 +107,7 @@ export class KafkaAdmin {
       async (cluster) => {
         const response = await call(
           cluster,
-          await this.coordinator(cluster, group),
+          await coordinatorOf(cluster, group),
           OffsetCommit,
           {
             groupId: group,
@@ -154,7 +141,7 @@ export class KafkaAdmin {
   /** Deletes the group; Kafka refuses one with members (NON_EMPTY_GROUP). */
   async deleteGroup(group: string): Promise<void> {
     await this.run(`delete group ${group}`, async (cluster) => {
-      const { results } = await call(cluster, await this.coordinator(cluster, group), DeleteGroups, { groupsNames: [group] }, this.settings.timeoutMs);
+      const { results } = await call(cluster, await coordinatorOf(cluster, group), DeleteGroups, { groupsNames: [group] }, this.settings.timeoutMs);
       throwFirst(
         results.map((r) => r.errorCode),
         `deleting group ${group}`,
@@ -252,7 +239,7 @@ export class KafkaAdmin {
   /** The group's state, members with their partitions, and committed offsets of every topic: both asked of its coordinator at once. */
   async describeGroup(group: string): Promise<GroupInfo | undefined> {
     return this.run(`describe group ${group}`, async (cluster) => {
-      const coordinator = await this.coordinator(cluster, group);
+      const coordinator = await coordinatorOf(cluster, group);
       const [{ groups }, committed] = await Promise.all([
         call(cluster, coordinator, DescribeGroups, { groups: [group], includeAuthorizedOperations: false }, this.settings.timeoutMs),
         this.committed(cluster, coordinator, group),

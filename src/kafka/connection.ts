@@ -1,15 +1,60 @@
 import type { Consumer, ConsumerConfig, Kafka, KafkaConfig } from 'kafkajs';
 import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../settings.js';
-import { describeCredentials } from '../settings/sasl.js';
-import { installOffsetResetFix, installRequestFraming, installRequestQueueFix } from './internals.js';
+import { describeCredentials, type SaslSettings } from '../settings/sasl.js';
+import { KafkaCluster } from './client/cluster.js';
+import { ConnectionError, SaslAuthenticationError } from './client/errors.js';
+import { REAUTHENTICATION_THRESHOLD_MS, type SaslMechanism } from './client/sasl.js';
+import { scramMechanism } from './client/sasl-scram.js';
+import { installOffsetResetFix, installRequestQueueFix } from './internals.js';
 import { loadKafkajsModule } from './packed-kafkajs.js';
-import { oauthBearerAuthenticator, oauthBearerProvider, REAUTHENTICATION_THRESHOLD_MS } from './oauth.js';
+import { oauthBearerAuthenticator, oauthBearerMechanism, oauthBearerProvider } from './oauth.js';
 import { tlsConnectionOptions } from './tls.js';
 
 export type KafkaSettings = Pick<Settings, 'brokers' | 'sasl' | 'tls' | 'timeoutMs'> & { verbose?: boolean };
 
-/** The kafkajs client, created (and kafkajs loaded) on first use: local commands never pay for it. */
+/** Connecting and ApiVersions get this long at most, and so does each SASL request (a broker that does not answer, the next is tried). */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * zps's own cluster for these settings, not yet connected: every request of the Kafka driver goes
+ * through it (internals.ts). Its connection errors are kept for a deadline's message (noAnswer),
+ * and told with --verbose.
+ */
+export function createCluster(settings: KafkaSettings): KafkaCluster {
+  return new KafkaCluster({
+    brokers: settings.brokers,
+    timeoutMs: settings.timeoutMs,
+    connection: {
+      tls: settings.tls ? tlsConnectionOptions(settings.tls) : undefined,
+      sasl: settings.sasl ? saslMechanism(settings.sasl, settings.brokers, settings.timeoutMs) : undefined,
+      connectTimeoutMs: Math.min(settings.timeoutMs, CONNECT_TIMEOUT_MS),
+    },
+    onConnectError: (address, error) => {
+      connectionErrors.set(settings, { at: Date.now(), message: error.message });
+      if (settings.verbose) process.stderr.write(`zps: connecting to ${address}: ${error.message}\n`);
+    },
+  });
+}
+
+/** The mechanism of these settings; OAUTHBEARER's and MSK IAM's tokens are cached across the connections that share it. */
+function saslMechanism(sasl: SaslSettings, brokers: string[], timeoutMs: number): SaslMechanism {
+  switch (sasl.mechanism) {
+    case 'plain':
+      return {
+        name: 'PLAIN',
+        authenticate: async (exchange) => void (await exchange(Buffer.from(`\0${sasl.username}\0${sasl.password}`, 'utf8'))),
+      };
+    case 'scram-sha-256':
+    case 'scram-sha-512':
+      return scramMechanism(sasl.mechanism === 'scram-sha-256' ? 'sha256' : 'sha512', sasl.username, sasl.password);
+    case 'oauthbearer':
+    case 'aws-msk-iam':
+      return oauthBearerMechanism(oauthBearerProvider(sasl, brokers, timeoutMs), sasl.mechanism === 'oauthbearer' ? sasl.extensions : undefined);
+  }
+}
+
+/** The kafkajs client of the admin and group members, created (and kafkajs loaded) on first use: local commands never pay for it. */
 export type KafkaClient = () => Promise<Kafka>;
 
 /** A kafkajs client whose retries fit inside the command's --timeout, silent unless verbose. */
@@ -18,9 +63,8 @@ export function createKafka(settings: KafkaSettings): KafkaClient {
   return () => (client ??= loadKafkajs().then((kafkajs) => new kafkajs.Kafka(kafkaConfig(settings, kafkajs))));
 }
 
-/** kafkajs, loaded with zps's request framing in front of its own, its request queue's and offset reset's fixes, and zps's decompression registered. */
+/** kafkajs, loaded with its request queue's and offset reset's fixes, and zps's decompression registered. */
 async function loadKafkajs(): Promise<typeof import('kafkajs')> {
-  installRequestFraming();
   installRequestQueueFix();
   installOffsetResetFix();
   const [kafkajs, compression] = await Promise.all([loadKafkajsModule(), import('../wire/compression.js')]);
@@ -49,9 +93,9 @@ function registerDecompression(kafkajs: typeof import('kafkajs'), compression: t
 }
 
 /**
- * The last connection error kafkajs logged for a driver's settings (`connect ECONNREFUSED
- * 127.0.0.1:9092`): kafkajs retries connecting and says why only once it gives up, so a deadline
- * that runs out first reports this as its cause instead of "no answer".
+ * The last connection error seen for a driver's settings (`connect ECONNREFUSED 127.0.0.1:9092`),
+ * by its cluster or kafkajs's log: connecting is tried again until it gives up, so a deadline that
+ * runs out first reports this as its cause instead of "no answer".
  */
 const connectionErrors = new WeakMap<KafkaSettings, { at: number; message: string }>();
 
@@ -81,7 +125,7 @@ function kafkaConfig(settings: KafkaSettings, kafkajs: typeof import('kafkajs'))
 }
 
 /**
- * kafkajs's SASL settings, which every connection (producer, admin, group members) takes from the
+ * kafkajs's SASL settings, which its connections (admin, group members) take from the
  * client: MSK IAM goes as OAUTHBEARER with AWS's signed token, as AWS documents for non-Java clients.
  */
 function saslConfig({ sasl, brokers, timeoutMs }: KafkaSettings, kafkajs: typeof import('kafkajs')): KafkaConfig['sasl'] {
@@ -140,8 +184,9 @@ const CLIENT_CERTIFICATE_REFUSED = /alert (bad certificate|certificate (?:unknow
 const TLS_ERROR = /SELF_SIGNED|self[- ]signed|certificate|UNABLE_TO_VERIFY|CERT_|unable to (get|verify)/i;
 
 /**
- * One-line errors naming the brokers (and the topic, when known); never the password, which
- * kafkajs messages do not carry. kafkajs's own wording is the cause, shown with --verbose.
+ * One-line errors naming the brokers (and the topic, when known); never the password, which no
+ * error message carries. The connections' own wording is the cause, shown with --verbose. kafkajs's
+ * error names are those of the admin and group members, which still run on kafkajs.
  */
 export function kafkaError(error: unknown, settings: KafkaSettings, what?: string, topic?: string): ZpsError {
   const own = ownError(error);
@@ -150,7 +195,7 @@ export function kafkaError(error: unknown, settings: KafkaSettings, what?: strin
   const brokers = settings.brokers.join(',');
   const message = describeError(error);
   const prefix = what ? `${what}: ` : '';
-  if (name === 'KafkaJSSASLAuthenticationError' || /SASL|authentication/i.test(message)) {
+  if (error instanceof SaslAuthenticationError || name === 'KafkaJSSASLAuthenticationError' || /SASL|authentication/i.test(message)) {
     return new ZpsError(`authentication failed at ${brokers}${settings.sasl ? ` ${describeCredentials(settings.sasl)}` : ''}: ${message}`, {
       code: 'auth',
       cause: error,
@@ -167,7 +212,9 @@ export function kafkaError(error: unknown, settings: KafkaSettings, what?: strin
     return new ZpsError(`${prefix}TLS with ${brokers} failed: ${message}`, { code: 'auth', reason: 'tls-untrusted', cause: error });
   }
   if (
-    /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSBrokerNotFound|KafkaJSRequestTimeoutError|KafkaJSConnectionClosedError/.test(name) ||
+    /^Kafka(?:Connection|RequestTimeout)Error$|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSBrokerNotFound|KafkaJSRequestTimeoutError|KafkaJSConnectionClosedError/.test(
+      name,
+    ) ||
     /ECONNREFUSED|Connection (timeout|error)|connect ETIMEDOUT/i.test(message)
   ) {
     const cause = protocolType(error);
@@ -212,7 +259,7 @@ function protocolType(error: unknown, depth = 0): string | undefined {
 /** A deadline that ran out: the connection error seen since `since` when there is one (connection refused, say), else no answer. */
 function noAnswer(settings: KafkaSettings, what: string, since: number): ZpsError {
   const seen = connectionErrors.get(settings);
-  if (seen && seen.at >= since) return kafkaError(Object.assign(new Error(seen.message), { name: 'KafkaJSConnectionError' }), settings, what);
+  if (seen && seen.at >= since) return kafkaError(new ConnectionError(seen.message, true), settings, what);
   return new ZpsError(`${what ? `${what}: ` : ''}no answer from Kafka at ${settings.brokers.join(',')} within ${settings.timeoutMs} ms`, {
     code: 'unavailable',
     retriable: true,
@@ -220,7 +267,7 @@ function noAnswer(settings: KafkaSettings, what: string, since: number): ZpsErro
 }
 
 /**
- * Runs `work` (described by `what` in errors; '' when the caller says it) within the command's timeout, trying again while kafkajs calls the error retriable
+ * Runs `work` (described by `what` in errors; '' when the caller says it) within the command's timeout, trying again while the error is retriable
  * (a topic just created is not yet known to every broker component), and maps errors to one line.
  */
 export async function withDeadline<T>(settings: KafkaSettings, what: string, work: () => Promise<T>, topic?: string): Promise<T> {

@@ -6,10 +6,10 @@ import type { AckRun, RecordBatch } from '../records/record-batch.js';
 import type { ClusterDescription, NewTopic, StartOffset, TopicChange } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
 import { KafkaAdmin } from './admin.js';
-import { createKafka, kafkaError, withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
+import { createCluster, createKafka, kafkaError, withDeadline, type KafkaSettings } from './connection.js';
 import { KafkaGroupMember } from './group-member.js';
 import { KafkaFetcher } from './fetcher.js';
-import { anyBroker, call, callBroker, coordinatorOf, createCluster, type Cluster } from './internals.js';
+import { anyBroker, call, callBroker, coordinatorOf, type Cluster } from './internals.js';
 import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import { brokerError, Metadata, OffsetDelete } from '../wire/kafka/messages.js';
 import { KafkaProducer } from './producer.js';
@@ -20,12 +20,12 @@ import * as topicAdmin from './topic-admin.js';
 const TOPIC_POLL_MS = 500;
 
 /**
- * Kafka mode's driver: kafkajs for connections (SASL, TLS) and consumer groups; offsets and groups
- * (admin.ts), the idempotent producer (producer.ts) and reads without a group (fetcher.ts, so
- * `zps consume` joins no group) are requests of zps's own over kafkajs's connections (internals.ts).
+ * Kafka mode's driver: connections (SASL, TLS) and metadata of zps's own (src/kafka/client,
+ * reached through internals.ts), over which go offsets and groups (admin.ts), the idempotent
+ * producer's requests and the reads without a group (fetcher.ts: `zps consume` joins no group);
+ * kafkajs for consumer groups.
  */
 export class KafkaDriver implements Driver {
-  private readonly kafka: KafkaClient;
   private readonly admin: KafkaAdmin;
   private readonly producer: KafkaProducer;
   private readonly fetcher: KafkaFetcher;
@@ -37,7 +37,6 @@ export class KafkaDriver implements Driver {
 
   constructor(settings: Settings) {
     this.settings = { brokers: settings.brokers, sasl: settings.sasl, tls: settings.tls, timeoutMs: settings.timeoutMs, verbose: settings.verbose };
-    this.kafka = createKafka(this.settings);
     this.admin = new KafkaAdmin(() => this.cluster.get(), this.settings, this.leaders);
     this.fetcher = new KafkaFetcher(() => this.cluster.get(), this.settings, this.admin, this.leaders);
     this.producer = new KafkaProducer(() => this.cluster.get(), this.settings, new Partitioner(() => Math.floor(Math.random() * 1024)), this.leaders);
@@ -230,12 +229,11 @@ export class KafkaDriver implements Driver {
     await Promise.all([...this.members].map((member) => member.leave()));
     await this.producer.close().catch(() => {});
     const cluster = await this.cluster.release();
-    // not awaited: kafkajs waits for a long poll in flight to end, up to its wait (the CLI exits at once)
-    void cluster?.disconnect().catch(() => {});
+    await cluster?.disconnect();
   }
 
   private async connect(): Promise<Cluster> {
-    const cluster = createCluster(await this.kafka());
+    const cluster = createCluster(this.settings);
     try {
       await cluster.connect();
     } catch (error) {

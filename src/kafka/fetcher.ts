@@ -28,7 +28,7 @@ interface LeaderAnswer {
 /**
  * The Kafka driver's reads without a group: Fetch requests of zps's own (encoded and decoded by
  * zps's codec, records into objects whose bytes are views of the answer) to each partition's
- * leader, over kafkajs's connections.
+ * leader, over zps's own connections (internals.ts).
  */
 export class KafkaFetcher {
   /** Fetches in flight per topic and leader: a call returns as soon as one leader has records. */

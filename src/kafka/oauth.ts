@@ -1,12 +1,14 @@
 /**
- * OAUTHBEARER tokens for kafkajs, which asks for one on each new connection and again before a
- * session the broker limited (KIP-368) ends. Each source's token is cached per process and fetched
+ * OAUTHBEARER tokens, asked for on each new connection and again before a session the broker
+ * limited (KIP-368) ends. Each source's token is cached per process and fetched
  * again before it expires (refreshTime); a token whose expiry is unknown (not a JWT) is kept.
  * Errors are one line naming the source, never the token or secret.
  */
 import { spawn } from 'node:child_process';
 import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
 import type { SaslSettings, TokenSource } from '../settings/sasl.js';
+import { SaslAuthenticationError } from './client/errors.js';
+import { REAUTHENTICATION_THRESHOLD_MS, type SaslMechanism } from './client/sasl.js';
 
 export interface BearerToken {
   value: string;
@@ -155,7 +157,7 @@ async function mskToken(sasl: Extract<SaslSettings, { mechanism: 'aws-msk-iam' }
 }
 
 /**
- * Where these settings' tokens come from, as one function kafkajs calls. A command or a token
+ * Where these settings' tokens come from, as one function connections call. A command or a token
  * endpoint gets most of the command's timeout, so that its own error is told, not "no answer from Kafka".
  */
 function fetchToken(
@@ -179,22 +181,16 @@ function fetchToken(
 }
 
 /**
- * kafkajs authenticates a connection again this long before its session (the token's life, when
- * the broker sets connections.max.reauth.ms) ends; the broker refuses that more than once a second.
- */
-export const REAUTHENTICATION_THRESHOLD_MS = 10_000;
-
-/**
  * When a token is fetched again: once 80% of its life has passed, as Java clients' refresh window,
- * and at the latest 15 s before it expires, so that kafkajs, authenticating again 10 s before a
- * session ends, gets one that outlives that (else it would go again at once, with the same token).
+ * and at the latest 15 s before it expires, so that a connection, authenticating again 10 s before
+ * a session ends, gets one that outlives that (else it would go again at once, with the same token).
  */
 function refreshTime(token: BearerToken, now: number): number {
   if (token.expiresAt === undefined) return Number.POSITIVE_INFINITY;
   return Math.min(now + 0.8 * (token.expiresAt - now), token.expiresAt - REAUTHENTICATION_THRESHOLD_MS - 5_000);
 }
 
-/** kafkajs's oauthBearerProvider: the cached token while it is fresh, else a new one (one fetch at a time). */
+/** The token of these settings: the cached one while it is fresh, else a new one (one fetch at a time). */
 export function oauthBearerProvider(
   sasl: Extract<SaslSettings, { mechanism: 'oauthbearer' | 'aws-msk-iam' }>,
   brokers: string[],
@@ -232,32 +228,61 @@ export function clientFirstMessage(token: string, extensions: Record<string, str
 }
 
 /**
- * kafkajs's OAUTHBEARER authenticator, with the half kafkajs's own lacks: a broker refuses a token
- * by answering with an error (RFC 7628 3.2.2, `{"status":"invalid_token"}`) that the client
- * acknowledges before the broker fails the exchange. kafkajs took that answer for success and the
- * broker then closed the connection, which read as "cannot reach Kafka" after every retry.
+ * The OAUTHBEARER exchange, with the half kafkajs's own lacks: a broker refuses a token by
+ * answering with an error (RFC 7628 3.2.2, `{"status":"invalid_token"}`) that the client
+ * acknowledges before the broker fails the exchange. Taken for success, the broker would then close
+ * the connection, which would read as "cannot reach Kafka" after every retry.
  */
+async function authenticateWithToken(
+  provider: () => Promise<{ value: string }>,
+  extensions: Record<string, string> | undefined,
+  exchange: (message: string) => Promise<string>,
+  refused: (message: string) => Error,
+): Promise<void> {
+  const { value } = await provider();
+  const answer = await exchange(clientFirstMessage(value, extensions));
+  if (!answer) return;
+  await exchange(SOH).catch(() => undefined);
+  let status = answer;
+  try {
+    status = String((JSON.parse(answer) as { status?: unknown }).status ?? answer);
+  } catch {
+    // not the JSON of RFC 7628: the answer as it is
+  }
+  throw refused(`the brokers refused the token (${status})`);
+}
+
+/** OAUTHBEARER (and AWS MSK IAM's token through it) on zps's own connections. */
+export function oauthBearerMechanism(provider: () => Promise<{ value: string }>, extensions?: Record<string, string>): SaslMechanism {
+  return {
+    name: 'OAUTHBEARER',
+    authenticate: (exchange) =>
+      authenticateWithToken(
+        provider,
+        extensions,
+        async (message) => (await exchange(Buffer.from(message, 'utf8'))).toString('utf8'),
+        (message) => new SaslAuthenticationError(message),
+      ),
+  };
+}
+
+/** The same on kafkajs's connections (its admin and group members'). */
 export function oauthBearerAuthenticator(
   provider: () => Promise<{ value: string }>,
   refused: (message: string) => Error,
   extensions?: Record<string, string>,
 ): NonNullable<import('kafkajs').Mechanism['authenticationProvider']> {
   return ({ saslAuthenticate }) => ({
-    authenticate: async () => {
-      const { value } = await provider();
-      const answer = await saslAuthenticate<string>({
-        request: { encode: () => saslBytes(clientFirstMessage(value, extensions)) },
-        response: { decode: (raw) => raw.subarray(4), parse: (data) => data.toString('utf8') },
-      });
-      if (!answer) return;
-      await saslAuthenticate({ request: { encode: () => saslBytes(SOH) } }).catch(() => undefined);
-      let status = answer;
-      try {
-        status = String((JSON.parse(answer) as { status?: unknown }).status ?? answer);
-      } catch {
-        // not the JSON of RFC 7628: the answer as it is
-      }
-      throw refused(`the brokers refused the token (${status})`);
-    },
+    authenticate: () =>
+      authenticateWithToken(
+        provider,
+        extensions,
+        async (message) =>
+          (await saslAuthenticate<string>({
+            request: { encode: () => saslBytes(message) },
+            response: { decode: (raw) => raw.subarray(4), parse: (data) => data.toString('utf8') },
+          })) ?? '',
+        refused,
+      ),
   });
 }

@@ -53,7 +53,7 @@ class Lane {
 }
 
 /**
- * Publishes with zps's own record batches and Produce requests over kafkajs's connections: an
+ * Publishes with zps's own record batches and Produce requests over zps's own connections: an
  * idempotent producer (a producer id from InitProducerId, a sequence per partition) waiting for
  * acks from all in-sync replicas, up to 5 batches in flight per partition. Each record gets its
  * partition here (murmur2 of the key, round robin without), so its offset is known from its

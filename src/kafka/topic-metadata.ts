@@ -93,12 +93,10 @@ export function byLeader(known: TopicLeaders, partitions: Iterable<number>): Map
 
 /**
  * A node's broker (a leader's, say), connected. In a cluster of one broker it is the one
- * connected, with no lookup; a node the cluster's metadata does not know yet is looked up once
- * more (the miss has the metadata asked).
+ * connected, with no lookup (the cluster would ask its Metadata for a node it does not know yet).
  */
 export function nodeBroker(cluster: Cluster, nodeId: number, soleBroker: boolean): Promise<Broker> {
-  if (soleBroker) return anyBroker(cluster);
-  return brokerOf(cluster, String(nodeId)).catch(() => brokerOf(cluster, String(nodeId)));
+  return soleBroker ? anyBroker(cluster) : brokerOf(cluster, String(nodeId));
 }
 
 /**

@@ -1,6 +1,5 @@
 import { DaemonClient } from '../daemon/client.js';
 import { connectDaemon } from '../daemon/connect.js';
-import { MAX_BATCH_BYTES } from '../memory/broker.js';
 import type { BrokerService } from '../memory/service.js';
 import { usageError } from '../pubsub/errors.js';
 import { Lazy } from '../pubsub/lazy.js';
@@ -8,6 +7,8 @@ import type { Driver, GroupMember, PollResult, TopicInfo, TopicPlacement, WaitOp
 import type { RecordBatch } from '../records/record-batch.js';
 import type { ClusterDescription, NewTopic, StartOffset, TopicChange } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
+// the memory broker's default (its MAX_BATCH_BYTES), without loading the broker's code here
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
 
 /**
  * Local mode's driver: the memory broker, hosted by the daemon (reached on its socket, started
@@ -44,7 +45,7 @@ export class LocalDriver implements Driver {
   async describeTopic(topic: string): Promise<TopicInfo | undefined> {
     const service = await this.service();
     const [offsets, settings] = await Promise.all([service.partitionOffsets(topic), service.topicSettings(topic)]);
-    return offsets ? { partitions: offsets.length, maxBatchBytes: settings?.maxBatchBytes ?? MAX_BATCH_BYTES } : undefined;
+    return offsets ? { partitions: offsets.length, maxBatchBytes: settings?.maxBatchBytes ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES } : undefined;
   }
 
   async createTopic(topic: string, partitions: number): Promise<TopicInfo> {

@@ -37,7 +37,14 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** The compiled modules outside the CLI (which ships as the bundle dist/zps.cjs), with their types. */
+/** The CLI's bundle: dist/zps.cjs and the chunks it loads as commands need them, dist/zps-*.cjs. */
+function bundleFiles(): string[] {
+  return readdirSync(join(root, 'dist'))
+    .filter((name) => /^zps(-[\w-]+)?\.cjs$/.test(name))
+    .map((name) => `dist/${name}`);
+}
+
+/** The compiled modules outside the CLI (which ships as the bundle), with their types. */
 function libraryAndDaemonModules(): string[] {
   return (readdirSync(join(root, 'dist'), { recursive: true }) as string[])
     .filter((path) => /\.(js|d\.ts)$/.test(path) && !path.startsWith('cli/'))
@@ -47,10 +54,13 @@ function libraryAndDaemonModules(): string[] {
 /** The package files a shipped file loads: relative imports and requires, and package-root paths given to packageFile(). */
 function filesLoadedBy(file: string): string[] {
   const text = readFileSync(join(installed, file), 'utf8');
-  // the bundle's relative import() strings are commander's JSDoc types, not imports; the kafkajs
-  // pack's relative requires are kafkajs's own, between the modules it holds
-  const relative =
-    file === 'dist/zps.cjs' || file === 'dist/kafkajs.cjs' ? [] : [...text.matchAll(/(?:\bfrom|\bimport\(|\brequire\()\s*['"](\.\.?\/[^'"]+)['"]/g)];
+  // the bundle's files load one another through zpsChunk (its relative import() strings are
+  // commander's JSDoc types, not imports); the kafkajs pack's relative requires are kafkajs's own,
+  // between the modules it holds
+  const pattern = /^dist\/zps(-[\w-]+)?\.cjs$/.test(file)
+    ? /\bzpsChunk\(\s*['"](\.\.?\/[^'"]+)['"]/g
+    : /(?:\bfrom|\bimport\(|\brequire\()\s*['"](\.\.?\/[^'"]+)['"]/g;
+  const relative = file === 'dist/kafkajs.cjs' ? [] : [...text.matchAll(pattern)];
   const loaded = relative.map((match) => posix.join(posix.dirname(file), match[1]!));
   for (const match of text.matchAll(/packageFile\(\s*['"]([^'"]+)['"]\s*\)/g)) loaded.push(match[1]!);
   return loaded.map((path) => (file.endsWith('.d.ts') ? path.replace(/\.js$/, '.d.ts') : path));
@@ -63,7 +73,7 @@ describe('npm pack', () => {
       'README.md',
       'package.json',
       'bin/zps.cjs',
-      'dist/zps.cjs',
+      ...bundleFiles(),
       'dist/kafkajs.cjs',
       ...readdirSync(join(root, 'completions')).map((name) => `completions/${name}`),
       ...libraryAndDaemonModules(),
@@ -79,6 +89,7 @@ describe('npm pack', () => {
       .filter(({ path }) => !existsSync(join(installed, path)));
     expect(missing).toEqual([]);
     expect(filesLoadedBy('dist/daemon/connect.js')).toContain('dist/daemon/main.js');
+    expect(filesLoadedBy('dist/zps.cjs')).toContain('dist/zps-local-driver.cjs');
   });
 
   it('installs in an empty folder without a warning about its own scripts', () => {

@@ -19,24 +19,36 @@ afterAll(() => {
 
 const run = (args: string[], home = cacheHome) => zps(socket, args, { env: { XDG_CACHE_HOME: home } });
 const cacheFiles = () => readdirSync(join(cacheHome, 'zps')).filter((name) => name.endsWith('.v8'));
+const bundleCache = () => cacheFiles().find((name) => name.startsWith('bundle-'));
+/** The commands a cache file was made after: the words before its 2-byte length and 4-byte checksum. */
+const commandsOf = (file: string) => {
+  const kept = readFileSync(join(cacheHome, 'zps', file));
+  const end = kept.length - 6;
+  return kept.toString('latin1', end - kept.readUInt16LE(end), end).split(',');
+};
 
 describe("the bundle's code cache", () => {
   const topic = unique('cached');
 
-  it('is written by the first run, in a directory only the user can access, and read as it is by the next', async () => {
+  it('is written by the first run, in a directory only the user can access, and by the first run of each other command', async () => {
     expect(await run(['publish', topic, 'a', 'b'])).toMatchObject({ code: 0, stderr: '' });
     expect(statSync(join(cacheHome, 'zps')).mode & 0o777).toBe(0o700);
-    const [file] = cacheFiles();
+    const file = bundleCache();
     expect(file).toMatch(new RegExp(`^bundle-[0-9a-f]{16}-${process.version}-${process.arch}\\.v8$`));
+    // the chunks a local command loads have theirs
+    expect(cacheFiles().some((name) => name.startsWith('local_driver-'))).toBe(true);
+    expect(commandsOf(file!)).toEqual(['publish']);
+    expect(await run(['count', topic])).toMatchObject({ code: 0, stdout: '2\n', stderr: '' });
+    expect(commandsOf(file!)).toEqual(['publish', 'count']);
     const written = statSync(join(cacheHome, 'zps', file!)).mtimeMs;
     expect(await run(['count', topic])).toMatchObject({ code: 0, stdout: '2\n', stderr: '' });
     // a cache V8 refused, or one that did not pass its checksum, would have been written again
     expect(statSync(join(cacheHome, 'zps', file!)).mtimeMs).toBe(written);
-    expect(cacheFiles()).toEqual([file]);
+    expect(cacheFiles().filter((name) => name.startsWith('bundle-'))).toEqual([file]);
   });
 
   it('damaged, is not used, and is written again', async () => {
-    const file = join(cacheHome, 'zps', cacheFiles()[0]!);
+    const file = join(cacheHome, 'zps', bundleCache()!);
     const damaged = readFileSync(file);
     for (let i = 100; i < damaged.length; i += 997) damaged[i]! ^= 0x5a;
     writeFileSync(file, damaged);

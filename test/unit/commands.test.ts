@@ -53,6 +53,20 @@ describe('commands, in-process', () => {
     expect(await zps(['count', t, '--wait', '1s'])).toMatchObject({ code: 2 });
   });
 
+  it("finds the command past the program's flags and their values, which may be a command's name", async () => {
+    const t = unique('t');
+    await zps(['publish', t, 'a', 'b']);
+    // only the command the line names is built: -g's value and -X's are not it
+    expect(await zps(['-g', 'publish', '-X', 'client.id=consume', '--json', 'count', t])).toMatchObject({
+      code: 0,
+      stdout: `{"topic":"${t}","group":"publish","count":2,"lag":2}\n`,
+    });
+    expect(await zps(['--timeout=5s', '--no-color', 'count', t])).toMatchObject({ code: 0, stdout: '2\n' });
+    // help and a mistyped command still see every command
+    expect((await zps(['help'])).stdout).toMatch(/publish[\s\S]*consume[\s\S]*context/);
+    expect(await zps(['--json', 'coutn', t])).toMatchObject({ code: 2, stderr: expect.stringContaining('did you mean count?') });
+  });
+
   it('bad usage is one line and exit 2', async () => {
     for (const args of [['publish', 'bad/topic', 'x'], ['consume', 't', '-o', 'middle'], ['frobnicate'], ['consume', 't', '--format', '%z']]) {
       const result = await zps(args);

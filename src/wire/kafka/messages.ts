@@ -1,6 +1,6 @@
 /**
- * The Kafka requests and responses zps's Kafka driver sends itself, in their non-flexible versions
- * (the ones a request header v1 carries, which kafkajs writes): Produce 3-8, Fetch 4-11,
+ * The Kafka requests and responses zps's Kafka driver sends itself (over its own connections,
+ * src/kafka/client, which write header v2 for flexible versions and v1 for the others): Produce 3-8, Fetch 4-11,
  * OffsetCommit 2-7, InitProducerId 0-1, Metadata 4-8, DescribeConfigs 1-3,
  * and for administration CreateTopics 2-4, CreatePartitions 0-1, IncrementalAlterConfigs 0, DeleteTopics 1-3,
  * ListOffsets 2-5, OffsetFetch 2-5, ListGroups 0-2, DescribeGroups 0-4, DeleteGroups 0-1, DeleteRecords 0-1. Their codecs are Kafka's own definitions compiled
@@ -87,3 +87,6 @@ export const RETRIABLE_ERRORS: ReadonlySet<number> = new Set([
   KafkaErrorCode.FENCED_LEADER_EPOCH,
   KafkaErrorCode.UNKNOWN_LEADER_EPOCH,
 ]);
+
+// conn: what zps's own cluster asks (src/kafka/client/cluster.ts)
+export const FindCoordinator = compileApi('FindCoordinator', [1, 3], definitions.FindCoordinatorRequest, definitions.FindCoordinatorResponse);
