@@ -34,6 +34,8 @@ export class KafkaDriver implements Driver {
   private readonly settings: KafkaSettings;
   /** Topics' leaders as the last Metadata answers told them: offsets listed, then fetched, with no second Metadata. */
   private readonly leaders: KnownLeaders = new Map();
+  /** The cluster being connected (or connected): what close() ends. */
+  private connecting: Cluster | undefined;
 
   constructor(settings: Settings) {
     this.settings = { brokers: settings.brokers, sasl: settings.sasl, tls: settings.tls, timeoutMs: settings.timeoutMs, verbose: settings.verbose };
@@ -228,12 +230,15 @@ export class KafkaDriver implements Driver {
   async close(): Promise<void> {
     await Promise.all([...this.members].map((member) => member.leave()));
     await this.producer.close().catch(() => {});
+    // a connect still trying an unreachable broker ends now, not at the timeout
+    await this.connecting?.disconnect();
     const cluster = await this.cluster.release();
     await cluster?.disconnect();
   }
 
   private async connect(): Promise<Cluster> {
     const cluster = createCluster(this.settings);
+    this.connecting = cluster;
     try {
       await cluster.connect();
     } catch (error) {
