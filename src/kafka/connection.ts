@@ -1,8 +1,8 @@
-import type { Consumer, ConsumerConfig, Kafka, KafkaConfig } from 'kafkajs';
+import type { Kafka, KafkaConfig } from 'kafkajs';
 import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../settings.js';
 import { describeCredentials } from '../settings/sasl.js';
-import { installOffsetResetFix, installRequestFraming, installRequestQueueFix } from './internals.js';
+import { installRequestFraming, installRequestQueueFix } from './internals.js';
 import { loadKafkajsModule } from './packed-kafkajs.js';
 import { oauthBearerAuthenticator, oauthBearerProvider, REAUTHENTICATION_THRESHOLD_MS } from './oauth.js';
 import { tlsConnectionOptions } from './tls.js';
@@ -18,11 +18,10 @@ export function createKafka(settings: KafkaSettings): KafkaClient {
   return () => (client ??= loadKafkajs().then((kafkajs) => new kafkajs.Kafka(kafkaConfig(settings, kafkajs))));
 }
 
-/** kafkajs, loaded with zps's request framing in front of its own, its request queue's and offset reset's fixes, and zps's decompression registered. */
+/** kafkajs, loaded with zps's request framing in front of its own, its request queue's fix, and zps's decompression registered. */
 async function loadKafkajs(): Promise<typeof import('kafkajs')> {
   installRequestFraming();
   installRequestQueueFix();
-  installOffsetResetFix();
   const [kafkajs, compression] = await Promise.all([loadKafkajsModule(), import('../wire/compression.js')]);
   registerDecompression(kafkajs, compression);
   return kafkajs;
@@ -95,23 +94,6 @@ function saslConfig({ sasl, brokers, timeoutMs }: KafkaSettings, kafkajs: typeof
     return { mechanism: 'oauthbearer', authenticationProvider: oauthBearerAuthenticator(provider, refused, extensions) };
   }
   return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as KafkaConfig['sasl'];
-}
-
-/**
- * A kafkajs group member with zps's settings: a short session so a vanished member is replaced
- * quickly, a short fetch wait so stop() (each new subscription, close) is quick while data still
- * arrives at once, and no topic created by asking for it (brokers auto-create by default).
- */
-export async function groupMember(kafka: KafkaClient, groupId: string, options: Partial<ConsumerConfig> = {}): Promise<Consumer> {
-  return (await kafka()).consumer({
-    groupId,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-    maxWaitTimeInMs: 500,
-    retry: { retries: 10 },
-    allowAutoTopicCreation: false,
-    ...options,
-  });
 }
 
 /** Kafka's error codes (kafkajs's `type`) in zps's words; the broker's own wording stays under --verbose. */

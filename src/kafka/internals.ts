@@ -3,8 +3,7 @@
  * since February 2023), so these do not move; test/unit/kafkajs-internals.test.ts fails with a
  * clear message if they ever do. What zps takes from them: the cluster behind a client (its
  * metadata, its authenticated connections to each broker, the API versions each broker speaks),
- * over which zps sends requests of its own (src/wire/kafka encodes and decodes them), and the
- * cluster kafkajs hands to partition assigners.
+ * over which zps sends requests of its own (src/wire/kafka encodes and decodes them).
  */
 import type { Kafka } from 'kafkajs';
 import { createRequire } from 'node:module';
@@ -47,27 +46,6 @@ export function createCluster(kafka: Kafka): Cluster {
   if (!symbol) throw new Error("kafkajs's internals are not what zps expects (no createCluster on the client): it needs kafkajs 2.2.4 exactly");
   const create = (kafka as unknown as Record<symbol, (options: object) => Cluster>)[symbol]!;
   return create({ allowAutoTopicCreation: false, isolationLevel: READ_COMMITTED, maxInFlightRequests: null, metadataMaxAge: 300_000 });
-}
-
-/**
- * The partition ids of each topic, from the metadata of the cluster kafkajs hands to partition
- * assigners (it knows only its own member's topics until asked for the others).
- */
-export async function partitionIds(cluster: unknown, topics: string[]): Promise<Map<string, number[]>> {
-  const known = cluster as {
-    addMultipleTargetTopics(topics: string[]): Promise<void>;
-    findTopicPartitionMetadata(topic: string): Array<{ partitionId: number }>;
-  };
-  await known.addMultipleTargetTopics(topics);
-  return new Map(
-    topics.map((topic) => [
-      topic,
-      known
-        .findTopicPartitionMetadata(topic)
-        .map((p) => p.partitionId)
-        .sort((a, b) => a - b),
-    ]),
-  );
 }
 
 /** The node id of a group's coordinator. */
@@ -222,49 +200,6 @@ export function installRequestQueueFix(): void {
   prototype.scheduleCheckPendingRequests = function (this: { pending: unknown[]; throttledUntil: number }) {
     if (this.pending.length === 0 && this.throttledUntil <= Date.now()) return;
     schedule.call(this);
-  };
-  prototype.zps = true;
-}
-
-interface OffsetManager {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  topicConfigurations: Record<string, object>;
-  cluster: {
-    fetchTopicsOffset(topics: object[]): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>;
-  };
-  getCoordinator(): Promise<{ offsetCommit(request: object): Promise<unknown> }>;
-  clearOffsets(topicPartition: { topic: string; partition: number }): void;
-}
-
-interface OffsetManagerPrototype {
-  setDefaultOffset(this: OffsetManager, topicPartition: { topic: string; partition: number }): Promise<void>;
-  zps?: true;
-}
-
-/**
- * A group member whose position is out of range (its records were deleted) moves to the default
- * offset; kafkajs commits that as its sentinel (-2 for the earliest), which other tools show as no
- * offset at all. The offset it stands for is asked for first (ListOffsets) and committed instead.
- */
-export function installOffsetResetFix(): void {
-  const OffsetManager = requireKafkajsModule('src/consumer/offsetManager/index.js') as { prototype: OffsetManagerPrototype };
-  const prototype = OffsetManager.prototype;
-  if (prototype.zps) return;
-  if (typeof prototype.setDefaultOffset !== 'function') throw new Error("kafkajs's internals are not what zps expects (no OffsetManager.setDefaultOffset)");
-  prototype.setDefaultOffset = async function (this: OffsetManager, { topic, partition }) {
-    const [resolved] = await this.cluster.fetchTopicsOffset([{ topic, ...this.topicConfigurations[topic], partitions: [{ partition }] }]);
-    const offset = resolved?.partitions.find((p) => p.partition === partition)?.offset;
-    if (offset === undefined) throw new Error(`no offset found for ${topic}[${partition}]`);
-    const coordinator = await this.getCoordinator();
-    await coordinator.offsetCommit({
-      groupId: this.groupId,
-      memberId: this.memberId,
-      groupGenerationId: this.generationId,
-      topics: [{ topic, partitions: [{ partition, offset }] }],
-    });
-    this.clearOffsets({ topic, partition });
   };
   prototype.zps = true;
 }
