@@ -59,6 +59,7 @@ export class KafkaGroupMember implements GroupMember {
   private leaving: Promise<void> | undefined;
   private heartbeats: NodeJS.Timeout | undefined;
   private ticking = false;
+  private lastCommit = 0;
   private stopFetch: (() => void) | undefined;
   private readonly waiters = new Set<() => void>();
 
@@ -151,6 +152,8 @@ export class KafkaGroupMember implements GroupMember {
 
   async poll(options: WaitOptions): Promise<PollResult> {
     this.doneWithTaken();
+    // what the caller committed goes out as it asks for more, at most once between heartbeats (and at every heartbeat)
+    if (Date.now() - this.lastCommit >= HEARTBEAT_MS) this.sendCommits().catch(() => {});
     const deadline = Date.now() + options.waitMs;
     for (;;) {
       if (this.failure) throw this.failure;
@@ -262,6 +265,7 @@ export class KafkaGroupMember implements GroupMember {
     if (generation === undefined || assigned === undefined) return;
     const offsets = [...this.committed].filter(([p, offset]) => assigned.includes(p) && this.sent.get(p) !== offset);
     if (offsets.length === 0) return;
+    this.lastCommit = Date.now();
     const response = await this.coordinator.send(
       OffsetCommit,
       {
