@@ -13,6 +13,12 @@ const SESSION_TIMEOUT_MS = 10_000;
 const HEARTBEAT_MS = 1_000;
 /** How long a rebalance waits for the members to join again: this one first lets its caller finish what it holds. */
 const REBALANCE_TIMEOUT_MS = 60_000;
+/**
+ * How long a rebalance waits for the caller to be done with what it took (its output blocked, say)
+ * before the member gives its partitions up: the other members are not held for longer. What the
+ * caller commits meanwhile of a partition it gets again is kept.
+ */
+const HOLD_WAIT_MS = 3_000;
 
 /** Heartbeat or commit answers by which the member is no longer in the group's generation: it joins again. */
 const GENERATION_LOST: ReadonlySet<number> = new Set([KafkaErrorCode.ILLEGAL_GENERATION, KafkaErrorCode.UNKNOWN_MEMBER_ID, KafkaErrorCode.FENCED_INSTANCE_ID]);
@@ -103,9 +109,9 @@ export class KafkaGroupMember implements GroupMember {
       // the starts resolved, and what the caller committed while out of the group
       await this.sendCommits();
       await this.until(() => this.rejoin);
-      // eager: the caller finishes with what it holds, its commits go out, then every partition is given up
+      // eager: the caller finishes with what it holds (for a while), its commits go out, then every partition is given up
       this.stopFetch?.();
-      await this.until(() => !this.holding);
+      await this.until(() => !this.holding, HOLD_WAIT_MS);
       if (this.leaving) return;
       await this.sendCommits().catch(() => {});
       clearInterval(this.heartbeats);
@@ -217,7 +223,10 @@ export class KafkaGroupMember implements GroupMember {
   }
 
   commit(partition: number, offset: number): void {
-    if (this.assigned?.includes(partition)) this.committed.set(partition, offset);
+    if (!(this.assigned ?? this.held).includes(partition)) return;
+    this.committed.set(partition, offset);
+    // handled by the caller past the position (records it took before its partition came back): not read again
+    if (this.assigned?.includes(partition) && offset > (this.positions.get(partition) ?? offset)) this.positions.set(partition, offset);
   }
 
   /** Its partitions went already: the member gave them up when the group rebalanced, having committed what the caller committed. */
@@ -342,9 +351,10 @@ export class KafkaGroupMember implements GroupMember {
     this.notify();
   }
 
-  /** Resolves once `condition` holds or the member leaves. */
-  private async until(condition: () => boolean): Promise<void> {
-    while (!condition() && !this.leaving) await this.changed();
+  /** Resolves once `condition` holds, the member leaves, or `ms` passed. */
+  private async until(condition: () => boolean, ms = Number.POSITIVE_INFINITY): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!condition() && !this.leaving && Date.now() < deadline) await this.changed(Number.isFinite(ms) ? deadline - Date.now() : undefined);
   }
 
   /** Resolves at the member's next change, after `ms`, or when `signal` aborts. */
