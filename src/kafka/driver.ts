@@ -138,7 +138,7 @@ export class KafkaDriver implements Driver {
       // Committed now, the group starts there whoever joins first (and its lag counts from there);
       // a group with members running refuses it, and then the member starts there when assigned.
       await this.commitAsAdmin(group, topic, starts).catch(() => {});
-      member.start(starts);
+      await member.start(starts);
     };
     const offsets = await this.listOffsets(topic, start.kind === 'time' ? start.timestamp : undefined);
     if (offsets) await begin(offsets, start);

@@ -79,11 +79,17 @@ export class KafkaGroupMember implements GroupMember {
     this.fetcher = new KafkaFetcher(async () => cluster, settings, context.admin);
   }
 
-  /** Joins, in the background: partitions without a committed offset begin at `starts` (else at their first offset). */
-  start(starts: ReadonlyMap<number, number>): void {
+  /**
+   * Joins, and resolves once the member has its first partitions (it goes on taking part in the
+   * group's rebalances meanwhile). Partitions without a committed offset begin at `starts` (else at
+   * their first offset).
+   */
+  async start(starts: ReadonlyMap<number, number>): Promise<void> {
     this.run(starts).catch((error: unknown) => {
       if (!this.leaving) this.fail(kafkaError(error, this.context.settings, `join group ${this.group} on ${this.topic}`, this.topic));
     });
+    await this.until(() => this.assigned !== undefined || this.failure !== undefined);
+    if (this.failure) throw this.failure;
   }
 
   private async run(starts: ReadonlyMap<number, number>): Promise<void> {
