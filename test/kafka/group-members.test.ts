@@ -81,7 +81,16 @@ describe('zps, librdkafka and Java members in one group on Kafka', () => {
         librdkafka.events.filter((e) => e.offset !== undefined).map((e) => ({ at: `${e.partition}/${e.offset}`, headers: e.headers as string })),
         java.events.filter((e) => e.name === 'record_data').map((e) => ({ at: `${e.partition}/${e.offset}` })),
       ];
-      await waitFor(() => new Set(reads().flat().map((r) => r.at)).size >= 600, 'every record read', 60_000);
+      await waitFor(
+        () =>
+          new Set(
+            reads()
+              .flat()
+              .map((r) => r.at),
+          ).size >= 600,
+        'every record read',
+        60_000,
+      );
       zpsMember.child.kill('SIGINT');
       librdkafka.child.kill('SIGTERM');
       java.child.kill('SIGTERM');

@@ -108,7 +108,12 @@ async function assign(
   const metadata = await callBroker(
     await anyBroker(cluster),
     Metadata,
-    { topics: topics.map((name) => ({ name })), allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false },
+    {
+      topics: topics.map((name) => ({ name })),
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    },
     timeoutMs,
   );
   const counts = new Map(metadata.topics.filter((t) => t.errorCode === KafkaErrorCode.NONE && t.name !== null).map((t) => [t.name!, t.partitions.length]));

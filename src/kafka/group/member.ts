@@ -292,7 +292,12 @@ export class KafkaGroupMember implements GroupMember {
         topics: [
           {
             name: this.topic,
-            partitions: offsets.map(([partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, committedMetadata: null })),
+            partitions: offsets.map(([partitionIndex, committedOffset]) => ({
+              partitionIndex,
+              committedOffset,
+              committedLeaderEpoch: -1,
+              committedMetadata: null,
+            })),
           },
         ],
       },
@@ -320,7 +325,8 @@ export class KafkaGroupMember implements GroupMember {
       if (errorCode !== KafkaErrorCode.NONE && !this.rejoinFor(errorCode, generation)) throw brokerError(errorCode, `heartbeat of group ${this.group}`);
     } catch (error) {
       // a coordinator out of reach is tried again at the next tick; anything else ends the reading
-      if ((error as { retriable?: boolean }).retriable !== true && (error as { type?: string }).type !== undefined) this.fail(kafkaError(error, this.context.settings));
+      if ((error as { retriable?: boolean }).retriable !== true && (error as { type?: string }).type !== undefined)
+        this.fail(kafkaError(error, this.context.settings));
     } finally {
       this.ticking = false;
     }
