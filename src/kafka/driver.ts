@@ -20,9 +20,9 @@ import * as topicAdmin from './topic-admin.js';
 const TOPIC_POLL_MS = 500;
 
 /**
- * Kafka mode's driver: kafkajs for connections (SASL, TLS), metadata, admin, the idempotent
- * producer and consumer groups; reads without a group are Fetch requests of zps's own
- * (fetcher.ts) over kafkajs's connections (internals.ts), so `zps consume` joins no group.
+ * Kafka mode's driver: kafkajs for connections (SASL, TLS), metadata and admin; the idempotent
+ * producer, reads without a group (fetcher.ts, so `zps consume` joins no group) and group members
+ * (group/) are requests of zps's own over kafkajs's connections (internals.ts).
  */
 export class KafkaDriver implements Driver {
   private readonly kafka: KafkaClient;

@@ -332,10 +332,11 @@ export class KafkaGroupMember implements GroupMember {
     }
   }
 
-  /** Whether `errorCode` is one the member answers by joining again (out of `generation` too when it lost it). */
+  /** Whether `errorCode` is one the member answers by joining again (out of `generation` too when it lost it), then does so. */
   private rejoinFor(errorCode: number, generation: number): boolean {
     if (errorCode !== KafkaErrorCode.REBALANCE_IN_PROGRESS && !GENERATION_LOST.has(errorCode)) return false;
-    if (GENERATION_LOST.has(errorCode) && this.generation === generation) {
+    if (this.generation !== generation) return true; // an answer about a generation the member left already
+    if (GENERATION_LOST.has(errorCode)) {
       this.generation = undefined;
       if (errorCode === KafkaErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
     }
