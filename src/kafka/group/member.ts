@@ -2,6 +2,7 @@ import type { KafkaAdmin } from '../admin.js';
 import type { GroupMember, PartitionRecords, PollResult, WaitOptions } from '../../pubsub/driver.js';
 import { KafkaErrorCode } from '../../wire/kafka/errors.js';
 import { brokerError, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch } from '../../wire/kafka/messages.js';
+import { ZpsError } from '../../pubsub/errors.js';
 import { kafkaError, type KafkaSettings } from '../connection.js';
 import { KafkaFetcher } from '../fetcher.js';
 import type { Cluster } from '../internals.js';
@@ -19,6 +20,8 @@ const REBALANCE_TIMEOUT_MS = 60_000;
  * caller commits meanwhile of a partition it gets again is kept.
  */
 const HOLD_WAIT_MS = 3_000;
+/** How long a member waits before it joins again after a failed round, or fetches again after a failed read. */
+const RETRY_MS = 1_000;
 
 /** Heartbeat or commit answers by which the member is no longer in the group's generation: it joins again. */
 const GENERATION_LOST: ReadonlySet<number> = new Set([KafkaErrorCode.ILLEGAL_GENERATION, KafkaErrorCode.UNKNOWN_MEMBER_ID, KafkaErrorCode.FENCED_INSTANCE_ID]);
@@ -52,6 +55,7 @@ export class KafkaGroupMember implements GroupMember {
   private assigned: number[] | undefined;
   /** The partitions of its last assignment, kept while it joins again. */
   private held: number[] = [];
+  private joinedOnce = false;
   private readonly positions = new Map<number, number>();
   /** What the caller committed (and the starts resolved on assignment), and what of it reached the coordinator. */
   private readonly committed = new Map<number, number>();
@@ -86,44 +90,66 @@ export class KafkaGroupMember implements GroupMember {
    */
   async start(starts: ReadonlyMap<number, number>): Promise<void> {
     this.run(starts).catch((error: unknown) => {
-      if (!this.leaving) this.fail(kafkaError(error, this.context.settings, `join group ${this.group} on ${this.topic}`, this.topic));
+      if (!this.leaving) this.fail(error);
     });
     await this.until(() => this.assigned !== undefined || this.failure !== undefined);
     if (this.failure) throw this.failure;
   }
 
+  /**
+   * Joins and takes part in the group's rebalances until the member leaves. Once it had partitions,
+   * a round that failed in a way trying again may cure (a broker stalled or restarting) is tried
+   * again, as a new join, for as long as it takes.
+   */
   private async run(starts: ReadonlyMap<number, number>): Promise<void> {
     let previous: number[] = [];
     while (!this.leaving) {
-      const joined = await joinGroup(this.coordinator, this.context.cluster, this.context.settings.timeoutMs, {
-        memberId: this.memberId,
-        topic: this.topic,
-        sessionTimeoutMs: SESSION_TIMEOUT_MS,
-        rebalanceTimeoutMs: REBALANCE_TIMEOUT_MS,
-        stopped: () => this.leaving !== undefined,
-      });
-      if (!joined || this.leaving) return;
-      this.memberId = joined.memberId;
-      this.generation = joined.generation;
-      this.rejoin = false;
-      this.heartbeats = setInterval(() => void this.tick(), HEARTBEAT_MS);
-      await this.takePositions(joined.partitions, starts);
-      this.revoked.push(...previous.filter((p) => !joined.partitions.includes(p)));
-      this.assigned = joined.partitions;
-      this.held = joined.partitions;
-      this.notify();
-      // the starts resolved, and what the caller committed while out of the group
-      await this.sendCommits();
-      await this.until(() => this.rejoin);
-      // eager: the caller finishes with what it holds (for a while), its commits go out, then every partition is given up
-      this.stopFetch?.();
-      await this.until(() => !this.holding, HOLD_WAIT_MS);
-      if (this.leaving) return;
-      await this.sendCommits().catch(() => {});
-      clearInterval(this.heartbeats);
-      previous = this.assigned;
-      this.assigned = undefined;
+      try {
+        previous = await this.round(starts, previous);
+      } catch (error) {
+        const failure = kafkaError(error, this.context.settings, `join group ${this.group} on ${this.topic}`, this.topic);
+        if (!this.joinedOnce || !failure.retriable || this.leaving) throw failure;
+        clearInterval(this.heartbeats);
+        previous = this.assigned ?? previous;
+        this.assigned = undefined;
+        this.generation = undefined;
+        await this.changed(RETRY_MS);
+      }
     }
+  }
+
+  /** One generation: joins, takes its partitions, and gives them up when the group rebalances; resolves them. */
+  private async round(starts: ReadonlyMap<number, number>, previous: number[]): Promise<number[]> {
+    const joined = await joinGroup(this.coordinator, this.context.cluster, this.context.settings.timeoutMs, {
+      memberId: this.memberId,
+      topic: this.topic,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      rebalanceTimeoutMs: REBALANCE_TIMEOUT_MS,
+      stopped: () => this.leaving !== undefined,
+    });
+    if (!joined || this.leaving) return previous;
+    this.memberId = joined.memberId;
+    this.generation = joined.generation;
+    this.rejoin = false;
+    this.heartbeats = setInterval(() => void this.tick(), HEARTBEAT_MS);
+    await this.takePositions(joined.partitions, starts);
+    this.revoked.push(...previous.filter((p) => !joined.partitions.includes(p)));
+    this.assigned = joined.partitions;
+    this.held = joined.partitions;
+    this.joinedOnce = true;
+    this.notify();
+    // the starts resolved, and what the caller committed while out of the group
+    await this.sendCommits();
+    await this.until(() => this.rejoin);
+    // eager: the caller finishes with what it holds (for a while), its commits go out, then every partition is given up
+    this.stopFetch?.();
+    await this.until(() => !this.holding, HOLD_WAIT_MS);
+    if (this.leaving) return previous;
+    await this.sendCommits().catch(() => {});
+    clearInterval(this.heartbeats);
+    const given = this.assigned;
+    this.assigned = undefined;
+    return given;
   }
 
   /**
@@ -183,7 +209,15 @@ export class KafkaGroupMember implements GroupMember {
         await this.changed(waitMs, options.signal);
         continue;
       }
-      const batches = await this.fetch(assigned, { ...options, waitMs });
+      let batches: PartitionRecords[] | undefined;
+      try {
+        batches = await this.fetch(assigned, { ...options, waitMs });
+      } catch (error) {
+        // a broker that stalls or restarts is waited for, as the group's heartbeats do
+        if (!(error instanceof ZpsError && error.retriable)) throw error;
+        await this.changed(Math.min(RETRY_MS, waitMs), options.signal);
+        continue;
+      }
       if (batches === undefined) continue; // a rebalance began meanwhile: what came is not this member's to hand out
       if (batches.length > 0) {
         this.holding = batches.some((b) => b.records.length > 0);
