@@ -1,10 +1,10 @@
 """
 One librdkafka (confluent-kafka-python) member of a consumer group shared with other clients'
-members: reads <topic> in <group> with the roundrobin assignor, committing each record as it is
-read. Prints a JSON line per assignment and per record (partition, offset, headers in order);
+members: reads <topic> in <group> with the roundrobin assignor (or the one named), committing each
+record as it is read. Prints a JSON line per assignment and per record (partition, offset, headers in order);
 leaves the group on SIGTERM.
 
-    python confluent_group_member.py <bootstrap> <topic> <group>
+    python confluent_group_member.py <bootstrap> <topic> <group> [roundrobin|range]
 """
 import json
 import signal
@@ -13,6 +13,7 @@ import sys
 from confluent_kafka import Consumer
 
 bootstrap, topic, group = sys.argv[1:4]
+strategy = sys.argv[4] if len(sys.argv) > 4 else "roundrobin"
 running = True
 
 
@@ -32,7 +33,7 @@ consumer = Consumer({
     "client.id": "librdkafka-member",
     "auto.offset.reset": "earliest",
     "enable.auto.commit": False,
-    "partition.assignment.strategy": "roundrobin",
+    "partition.assignment.strategy": strategy,
 })
 consumer.subscribe([topic], on_assign=lambda _, partitions: say({"assigned": [p.partition for p in partitions]}))
 while running:

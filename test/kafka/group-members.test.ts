@@ -114,4 +114,31 @@ describe('zps, librdkafka and Java members in one group on Kafka', () => {
       for (const member of [zpsMember.child, librdkafka.child, java.child]) if (member.exitCode === null) member.kill('SIGKILL');
     }
   }, 240_000);
+
+  it("a group whose members share only range: zps, its leader, assigns as Java's RangeAssignor", async () => {
+    const [topic, group] = [unique('range'), unique('g')];
+    expect((await kz(['topics', 'create', topic, '--partitions', '5'])).code).toBe(0);
+    const zpsMember = new RunningZps('/nonexistent/unused.sock', ['consume', topic, '-g', group, '-f'], kafkaEnv());
+    await waitFor(
+      async () => (/: Stable, 1 member/.test((await kz(['groups', 'describe', group])).stdout) ? true : undefined),
+      'zps to lead the group',
+      30_000,
+    );
+    const librdkafka = new JsonLinesMember(
+      spawn(pythonWithKafkaClient(), [`${CLIENT_SCRIPTS}/confluent_group_member.py`, brokers(), topic, group, 'range'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
+    try {
+      // member ids sort librdkafka's ("librdkafka-member-…") before zps's: the first range is its (round robin would give it 0, 2, 4)
+      const assigned = await waitFor(
+        () => librdkafka.events.map((e) => e.assigned as number[] | undefined).find((a) => a !== undefined && a.length > 0),
+        'librdkafka to be assigned partitions',
+        60_000,
+      );
+      expect(assigned).toEqual([0, 1, 2]);
+    } finally {
+      zpsMember.child.kill('SIGINT');
+      librdkafka.child.kill('SIGTERM');
+      await Promise.all([zpsMember.result, librdkafka.exited]);
+    }
+  }, 120_000);
 });
