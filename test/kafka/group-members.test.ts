@@ -115,6 +115,21 @@ describe('zps, librdkafka and Java members in one group on Kafka', () => {
     }
   }, 240_000);
 
+  it('a topic grown while a group reads it: the leader assigns the new partitions, which are read', async () => {
+    const [topic, group] = [unique('grown'), unique('g')];
+    expect((await kz(['publish', topic, 'a'])).code).toBe(0);
+    const member = new RunningZps('/nonexistent/unused.sock', ['consume', topic, '-g', group, '-f', '--format', '%p %s\\n'], kafkaEnv());
+    try {
+      await member.waitForLines(1, 30_000);
+      expect((await kz(['topics', 'alter', topic, '--partitions', '2'])).code).toBe(0);
+      expect((await kz(['publish', topic, '-p', '1', 'b'])).code).toBe(0);
+      expect(await member.waitForLines(2, 30_000)).toEqual(['0 a', '1 b']);
+    } finally {
+      member.child.kill('SIGINT');
+      await member.result;
+    }
+  }, 90_000);
+
   it("a group whose members share only range: zps, its leader, assigns as Java's RangeAssignor", async () => {
     const [topic, group] = [unique('range'), unique('g')];
     expect((await kz(['topics', 'create', topic, '--partitions', '5'])).code).toBe(0);

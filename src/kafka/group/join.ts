@@ -10,6 +10,8 @@ export interface Joined {
   memberId: string;
   generation: number;
   partitions: number[];
+  /** The leader's: the partition counts of the group's topics it assigned. */
+  assignedOver?: Map<string, number>;
 }
 
 export interface JoinOptions {
@@ -65,7 +67,7 @@ export async function joinGroup(coordinator: GroupCoordinator, cluster: Cluster,
     }
     if (join.errorCode !== KafkaErrorCode.NONE) throw brokerError(join.errorCode, `joining group ${coordinator.group}`);
     memberId = join.memberId;
-    const assignments = join.leader === memberId ? await assign(cluster, timeoutMs, join.protocolName ?? '', join.members) : [];
+    const leading = join.leader === memberId ? await assign(cluster, timeoutMs, join.protocolName ?? '', join.members) : undefined;
     if (options.stopped()) return undefined;
     const sync = await coordinator.send(
       SyncGroup,
@@ -76,7 +78,7 @@ export async function joinGroup(coordinator: GroupCoordinator, cluster: Cluster,
         groupInstanceId: null,
         protocolType: 'consumer',
         protocolName: join.protocolName,
-        assignments,
+        assignments: leading?.assignments ?? [],
       },
       (r) => r.errorCode,
     );
@@ -89,7 +91,7 @@ export async function joinGroup(coordinator: GroupCoordinator, cluster: Cluster,
       .filter((t) => t.topic === options.topic)
       .flatMap((t) => t.partitions)
       .sort((a, b) => a - b);
-    return { memberId, generation: join.generationId, partitions };
+    return { memberId, generation: join.generationId, partitions, ...(leading && { assignedOver: leading.counts }) };
   }
   return undefined;
 }
@@ -100,11 +102,17 @@ async function assign(
   timeoutMs: number,
   protocol: string,
   members: ReadonlyArray<{ memberId: string; groupInstanceId: string | null; metadata: Buffer | null }>,
-): Promise<Array<{ memberId: string; assignment: Buffer }>> {
+): Promise<{ assignments: Array<{ memberId: string; assignment: Buffer }>; counts: Map<string, number> }> {
   const assignor = ASSIGNORS.find(([name]) => name === protocol)?.[1];
   if (!assignor) throw new Error(`the group chose the assignor ${protocol}, which zps does not have`);
   const subscribers = members.map((m) => ({ ...m, topics: decodeSubscription(m.metadata ?? Buffer.alloc(0))?.topics ?? [] }));
-  const topics = [...new Set(subscribers.flatMap((s) => s.topics))];
+  const counts = await partitionCounts(cluster, timeoutMs, [...new Set(subscribers.flatMap((s) => s.topics))]);
+  const assigned = assignor(subscribers, counts);
+  return { assignments: subscribers.map(({ memberId }) => ({ memberId, assignment: encodeAssignment(assigned.get(memberId) ?? []) })), counts };
+}
+
+/** How many partitions each topic has (topics that do not exist left out). */
+export async function partitionCounts(cluster: Cluster, timeoutMs: number, topics: readonly string[]): Promise<Map<string, number>> {
   const metadata = await callBroker(
     await anyBroker(cluster),
     Metadata,
@@ -116,7 +124,5 @@ async function assign(
     },
     timeoutMs,
   );
-  const counts = new Map(metadata.topics.filter((t) => t.errorCode === KafkaErrorCode.NONE && t.name !== null).map((t) => [t.name!, t.partitions.length]));
-  const assigned = assignor(subscribers, counts);
-  return subscribers.map(({ memberId }) => ({ memberId, assignment: encodeAssignment(assigned.get(memberId) ?? []) }));
+  return new Map(metadata.topics.filter((t) => t.errorCode === KafkaErrorCode.NONE && t.name !== null).map((t) => [t.name!, t.partitions.length]));
 }

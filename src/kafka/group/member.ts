@@ -7,7 +7,7 @@ import { kafkaError, type KafkaSettings } from '../connection.js';
 import { KafkaFetcher } from '../fetcher.js';
 import type { Cluster } from '../internals.js';
 import { GroupCoordinator } from './coordinator.js';
-import { joinGroup } from './join.js';
+import { joinGroup, partitionCounts } from './join.js';
 
 /** How long the coordinator waits for a member it has not heard from, and how often it hears from this one (and gets its commits). */
 const SESSION_TIMEOUT_MS = 10_000;
@@ -20,6 +20,8 @@ const REBALANCE_TIMEOUT_MS = 60_000;
  * caller commits meanwhile of a partition it gets again is kept.
  */
 const HOLD_WAIT_MS = 3_000;
+/** How often the leader looks whether the group's topics grew partitions, which it then assigns (it joins again). */
+const METADATA_CHECK_MS = 5_000;
 /** How long a member waits before it joins again after a failed round, or fetches again after a failed read. */
 const RETRY_MS = 1_000;
 
@@ -70,6 +72,9 @@ export class KafkaGroupMember implements GroupMember {
   private heartbeats: NodeJS.Timeout | undefined;
   private ticking = false;
   private lastCommit = 0;
+  /** The leader's: the partition counts it assigned over, and when it last looked at them. */
+  private assignedOver: Map<string, number> | undefined;
+  private lastMetadataCheck = 0;
   private stopFetch: (() => void) | undefined;
   private readonly waiters = new Set<() => void>();
 
@@ -130,8 +135,12 @@ export class KafkaGroupMember implements GroupMember {
     if (!joined || this.leaving) return previous;
     this.memberId = joined.memberId;
     this.generation = joined.generation;
+    this.assignedOver = joined.assignedOver;
+    this.lastMetadataCheck = Date.now();
     this.rejoin = false;
     this.heartbeats = setInterval(() => void this.tick(), HEARTBEAT_MS);
+    // partitions new to the member may be new to the topic (grown), which the cluster's metadata does not know yet
+    if (this.joinedOnce && joined.partitions.some((p) => !this.held.includes(p))) await this.context.cluster.refreshMetadata();
     await this.takePositions(joined.partitions, starts);
     this.revoked.push(...previous.filter((p) => !joined.partitions.includes(p)));
     this.assigned = joined.partitions;
@@ -357,12 +366,25 @@ export class KafkaGroupMember implements GroupMember {
         (r) => r.errorCode,
       );
       if (errorCode !== KafkaErrorCode.NONE && !this.rejoinFor(errorCode, generation)) throw brokerError(errorCode, `heartbeat of group ${this.group}`);
+      if (this.assignedOver && Date.now() - this.lastMetadataCheck >= METADATA_CHECK_MS) await this.checkPartitionCounts(this.assignedOver, generation);
     } catch (error) {
       // a coordinator out of reach is tried again at the next tick; anything else ends the reading
       if ((error as { retriable?: boolean }).retriable !== true && (error as { type?: string }).type !== undefined)
         this.fail(kafkaError(error, this.context.settings));
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /** The leader joins again, for a new assignment, when a topic of the group has more partitions than it assigned (Java's leader does too). */
+  private async checkPartitionCounts(assignedOver: Map<string, number>, generation: number): Promise<void> {
+    this.lastMetadataCheck = Date.now();
+    const counts = await partitionCounts(this.context.cluster, this.context.settings.timeoutMs, [...assignedOver.keys()]);
+    const grown = [...counts].some(([topic, count]) => count !== assignedOver.get(topic));
+    if (grown && this.generation === generation && !this.rejoin) {
+      this.rejoin = true;
+      this.stopFetch?.();
+      this.notify();
     }
   }
 
