@@ -43,8 +43,8 @@ export interface MemberContext {
  * pull-shaped: poll() fetches from the partitions the group assigned it (KafkaFetcher's Fetch
  * requests), from the offsets the group committed. Heartbeats and the caller's commits go to the
  * coordinator every second on a timer, whatever the caller does. When the group rebalances, the
- * member waits for the caller to be done with what it took (its next poll, release or leave),
- * commits what the caller committed, then joins again: a partition handed over resumes where the
+ * member waits (up to HOLD_WAIT_MS) for the caller to be done with what it took (its next poll,
+ * release or leave), commits what the caller committed, then joins again: a partition handed over resumes where the
  * caller stopped.
  */
 export class KafkaGroupMember implements GroupMember {
@@ -170,11 +170,7 @@ export class KafkaGroupMember implements GroupMember {
     this.positions.clear();
     if (partitions.length === 0) return;
     const [fetched, offsets] = await Promise.all([
-      this.coordinator.send(
-        OffsetFetch,
-        { groupId: this.group, topics: [{ name: this.topic, partitionIndexes: partitions }], requireStable: true },
-        (r) => r.errorCode,
-      ),
+      this.coordinator.send(OffsetFetch, { groupId: this.group, topics: [{ name: this.topic, partitionIndexes: partitions }] }, (r) => r.errorCode),
       this.context.admin.listOffsets(this.topic),
     ]);
     if (fetched.errorCode !== KafkaErrorCode.NONE) throw brokerError(fetched.errorCode, `fetching the offsets of group ${this.group}`);
