@@ -7,8 +7,8 @@ import type { ClusterDescription, NewTopic, StartOffset, TopicChange } from '../
 import type { Settings } from '../settings.js';
 import { KafkaAdmin } from './admin.js';
 import { createCluster, createKafka, kafkaError, withDeadline, type KafkaClient, type KafkaSettings } from './connection.js';
-import { KafkaGroupMember } from './group-member.js';
 import { KafkaFetcher } from './fetcher.js';
+import { KafkaGroupMember } from './group/member.js';
 import { anyBroker, call, callBroker, coordinatorOf, type Cluster } from './internals.js';
 import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import { brokerError, Metadata, OffsetCommit, OffsetDelete } from '../wire/kafka/messages.js';
@@ -21,9 +21,9 @@ const TOPIC_POLL_MS = 500;
 
 /**
  * Kafka mode's driver: connections (SASL, TLS) and metadata of zps's own (src/kafka/client,
- * reached through internals.ts), over which go the idempotent producer's requests and the reads
- * without a group (fetcher.ts: `zps consume` joins no group); kafkajs for the admin and consumer
- * groups.
+ * reached through internals.ts), over which go the idempotent producer's requests, the reads
+ * without a group (fetcher.ts: `zps consume` joins no group) and group members (group/); kafkajs
+ * for the admin.
  */
 export class KafkaDriver implements Driver {
   private readonly kafka: KafkaClient;
@@ -31,7 +31,7 @@ export class KafkaDriver implements Driver {
   private readonly producer: KafkaProducer;
   private readonly fetcher: KafkaFetcher;
   private readonly members = new Set<KafkaGroupMember>();
-  private readonly cluster = new Lazy(() => this.connect());
+  private readonly cluster = new Lazy(() => this.connectedCluster());
   private readonly settings: KafkaSettings;
 
   constructor(settings: Settings) {
@@ -122,17 +122,24 @@ export class KafkaDriver implements Driver {
    * read from its beginning.
    */
   async join(group: string, topic: string, start: StartOffset): Promise<GroupMember> {
-    // A client of its own: kafkajs keeps a group's committed offsets per client, for one member only.
-    const member = new KafkaGroupMember(createKafka(this.settings), this.admin, this.settings, group, topic);
+    const member = new KafkaGroupMember(
+      {
+        cluster: await withDeadline(this.settings, `join group ${group} on ${topic}`, () => this.connectedCluster()),
+        settings: this.settings,
+        admin: this.admin,
+        commitAsAdmin: (offsets) => this.commitAsAdmin(group, topic, offsets),
+      },
+      group,
+      topic,
+    );
     this.members.add(member);
     const begin = async (offsets: PartitionOffsets[], from: StartOffset) => {
       const committed = await this.admin.committedOffsets(group, topic);
-      // committed now rather than left to kafkajs's sentinel -2 for out-of-range offsets
       const starts = startingOffsets(offsets, committed, from);
-      // Committed now, the group starts there whoever joins first; only a group with members
-      // running refuses it, and then this member seeks there when it is assigned the partitions.
-      const sought = (await this.commitWithoutMembership(group, topic, starts)) ? new Map<number, number>() : starts;
-      await member.start(sought, new Map([...committed, ...starts]));
+      // Committed now, the group starts there whoever joins first (and its lag counts from there);
+      // a group with members running refuses it, and then the member starts there when assigned.
+      await this.commitAsAdmin(group, topic, starts).catch(() => {});
+      await member.start(starts);
     };
     const offsets = await this.listOffsets(topic, start.kind === 'time' ? start.timestamp : undefined);
     if (offsets) await begin(offsets, start);
@@ -210,17 +217,6 @@ export class KafkaDriver implements Driver {
     });
   }
 
-  /**
-   * Commits offsets for a group as a client outside it may (generation -1): accepted while the
-   * group has no member running. Resolves whether every offset was committed.
-   */
-  private async commitWithoutMembership(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<boolean> {
-    return this.commitAsAdmin(group, topic, offsets).then(
-      () => true,
-      () => false, // the member seeks instead
-    );
-  }
-
   /** The OffsetCommit an admin sends (generation -1, no member id: Kafka's own tools' reset); throws the first partition's error. */
   private async commitAsAdmin(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<void> {
     if (offsets.size === 0) return;
@@ -265,7 +261,8 @@ export class KafkaDriver implements Driver {
     await cluster?.disconnect();
   }
 
-  private async connect(): Promise<Cluster> {
+  /** A cluster with connections of its own: the driver's, and one per group member. */
+  private async connectedCluster(): Promise<Cluster> {
     const cluster = createCluster(this.settings);
     try {
       await cluster.connect();
