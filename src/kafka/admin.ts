@@ -1,4 +1,4 @@
-import { decodeAssignment } from '../memory/consumer-protocol.js';
+import { decodeAssignment } from '../wire/kafka/consumer-protocol.js';
 import type { GroupInfo, PartitionOffsets, TopicPlacement } from '../pubsub/driver.js';
 import { usageError } from '../pubsub/errors.js';
 import { KafkaErrorCode } from '../wire/kafka/errors.js';

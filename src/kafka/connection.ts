@@ -1,4 +1,4 @@
-import type { Consumer, ConsumerConfig, Kafka, KafkaConfig } from 'kafkajs';
+import type { Kafka, KafkaConfig } from 'kafkajs';
 import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../settings.js';
 import { describeCredentials, type SaslSettings } from '../settings/sasl.js';
@@ -6,7 +6,7 @@ import { KafkaCluster } from './client/cluster.js';
 import { ConnectionError, SaslAuthenticationError } from './client/errors.js';
 import { REAUTHENTICATION_THRESHOLD_MS, type SaslMechanism } from './client/sasl.js';
 import { scramMechanism } from './client/sasl-scram.js';
-import { installOffsetResetFix, installRequestQueueFix } from './internals.js';
+import { installRequestQueueFix } from './internals.js';
 import { loadKafkajsModule } from './packed-kafkajs.js';
 import { oauthBearerAuthenticator, oauthBearerMechanism, oauthBearerProvider } from './oauth.js';
 import { tlsConnectionOptions } from './tls.js';
@@ -63,10 +63,9 @@ export function createKafka(settings: KafkaSettings): KafkaClient {
   return () => (client ??= loadKafkajs().then((kafkajs) => new kafkajs.Kafka(kafkaConfig(settings, kafkajs))));
 }
 
-/** kafkajs, loaded with its request queue's and offset reset's fixes, and zps's decompression registered. */
+/** kafkajs, loaded with its request queue's fix and zps's decompression registered. */
 async function loadKafkajs(): Promise<typeof import('kafkajs')> {
   installRequestQueueFix();
-  installOffsetResetFix();
   const [kafkajs, compression] = await Promise.all([loadKafkajsModule(), import('../wire/compression.js')]);
   registerDecompression(kafkajs, compression);
   return kafkajs;
@@ -139,23 +138,6 @@ function saslConfig({ sasl, brokers, timeoutMs }: KafkaSettings, kafkajs: typeof
     return { mechanism: 'oauthbearer', authenticationProvider: oauthBearerAuthenticator(provider, refused, extensions) };
   }
   return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as KafkaConfig['sasl'];
-}
-
-/**
- * A kafkajs group member with zps's settings: a short session so a vanished member is replaced
- * quickly, a short fetch wait so stop() (each new subscription, close) is quick while data still
- * arrives at once, and no topic created by asking for it (brokers auto-create by default).
- */
-export async function groupMember(kafka: KafkaClient, groupId: string, options: Partial<ConsumerConfig> = {}): Promise<Consumer> {
-  return (await kafka()).consumer({
-    groupId,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-    maxWaitTimeInMs: 500,
-    retry: { retries: 10 },
-    allowAutoTopicCreation: false,
-    ...options,
-  });
 }
 
 /** Kafka's error codes (kafkajs's `type`) in zps's words; the broker's own wording stays under --verbose. */

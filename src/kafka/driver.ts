@@ -6,9 +6,9 @@ import type { AckRun, RecordBatch } from '../records/record-batch.js';
 import type { ClusterDescription, NewTopic, StartOffset, TopicChange } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
 import { KafkaAdmin } from './admin.js';
-import { createCluster, createKafka, kafkaError, withDeadline, type KafkaSettings } from './connection.js';
-import { KafkaGroupMember } from './group-member.js';
+import { createCluster, kafkaError, withDeadline, type KafkaSettings } from './connection.js';
 import { KafkaFetcher } from './fetcher.js';
+import { KafkaGroupMember } from './group/member.js';
 import { anyBroker, call, callBroker, coordinatorOf, type Cluster } from './internals.js';
 import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import { brokerError, Metadata, OffsetDelete } from '../wire/kafka/messages.js';
@@ -22,15 +22,15 @@ const TOPIC_POLL_MS = 500;
 /**
  * Kafka mode's driver: connections (SASL, TLS) and metadata of zps's own (src/kafka/client,
  * reached through internals.ts), over which go offsets and groups (admin.ts), the idempotent
- * producer's requests and the reads without a group (fetcher.ts: `zps consume` joins no group);
- * kafkajs for consumer groups.
+ * producer's requests, the reads without a group (fetcher.ts: `zps consume` joins no group) and
+ * group members (group/).
  */
 export class KafkaDriver implements Driver {
   private readonly admin: KafkaAdmin;
   private readonly producer: KafkaProducer;
   private readonly fetcher: KafkaFetcher;
   private readonly members = new Set<KafkaGroupMember>();
-  private readonly cluster = new Lazy(() => this.connect());
+  private readonly cluster = new Lazy(() => this.connectedCluster());
   private readonly settings: KafkaSettings;
   /** Topics' leaders as the last Metadata answers told them: offsets listed, then fetched, with no second Metadata. */
   private readonly leaders: KnownLeaders = new Map();
@@ -124,17 +124,24 @@ export class KafkaDriver implements Driver {
    * read from its beginning.
    */
   async join(group: string, topic: string, start: StartOffset): Promise<GroupMember> {
-    // A client of its own: kafkajs keeps a group's committed offsets per client, for one member only.
-    const member = new KafkaGroupMember(createKafka(this.settings), this.admin, this.settings, group, topic);
+    const member = new KafkaGroupMember(
+      {
+        cluster: await withDeadline(this.settings, `join group ${group} on ${topic}`, () => this.connectedCluster()),
+        settings: this.settings,
+        admin: this.admin,
+        commitAsAdmin: (offsets) => this.admin.setGroupOffsets(group, topic, offsets),
+      },
+      group,
+      topic,
+    );
     this.members.add(member);
     const begin = async (offsets: PartitionOffsets[], from: StartOffset) => {
       const committed = await this.admin.committedOffsets(group, topic);
-      // committed now rather than left to kafkajs's sentinel -2 for out-of-range offsets
       const starts = startingOffsets(offsets, committed, from);
-      // Committed now, the group starts there whoever joins first; only a group with members
-      // running refuses it, and then this member seeks there when it is assigned the partitions.
-      const sought = (await this.commitWithoutMembership(group, topic, starts)) ? new Map<number, number>() : starts;
-      await member.start(sought, new Map([...committed, ...starts]));
+      // Committed now, the group starts there whoever joins first (and its lag counts from there);
+      // a group with members running refuses it, and then the member starts there when assigned.
+      await this.admin.setGroupOffsets(group, topic, starts).catch(() => {});
+      await member.start(starts);
     };
     const offsets = await this.listOffsets(topic, start.kind === 'time' ? start.timestamp : undefined);
     if (offsets) await begin(offsets, start);
@@ -212,17 +219,6 @@ export class KafkaDriver implements Driver {
     });
   }
 
-  /**
-   * Commits offsets for a group as a client outside it may (generation -1): accepted while the
-   * group has no member running. Resolves whether every offset was committed.
-   */
-  private async commitWithoutMembership(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<boolean> {
-    return this.admin.setGroupOffsets(group, topic, offsets).then(
-      () => true,
-      () => false, // the member seeks instead
-    );
-  }
-
   reset(topics?: readonly string[]): Promise<void> {
     return this.admin.reset(topics);
   }
@@ -236,7 +232,8 @@ export class KafkaDriver implements Driver {
     await cluster?.disconnect();
   }
 
-  private async connect(): Promise<Cluster> {
+  /** A cluster with connections of its own: the driver's, and one per group member. */
+  private async connectedCluster(): Promise<Cluster> {
     const cluster = createCluster(this.settings);
     this.connecting = cluster;
     try {

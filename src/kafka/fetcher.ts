@@ -38,7 +38,8 @@ export class KafkaFetcher {
     private readonly cluster: () => Promise<Cluster>,
     private readonly settings: KafkaSettings,
     private readonly admin: KafkaAdmin,
-    private readonly known: KnownLeaders,
+    /** Leaders the driver's Metadata answers told (a group member's fetcher has its own, empty: it asks its cluster). */
+    private readonly known: KnownLeaders = new Map(),
   ) {}
 
   /**

@@ -2,10 +2,9 @@
  * The seam every Kafka request of zps goes through: a cluster of zps's own (src/kafka/client:
  * its connections, SASL and TLS, metadata and coordinators) and requests encoded and decoded by
  * src/wire/kafka, in the highest version of each API both sides speak, flexible ones included.
- * Also what zps still takes from kafkajs's internals for its admin and group members (kafkajs is
- * pinned at exactly 2.2.4, frozen since February 2023; test/unit/kafkajs-internals.test.ts fails
- * with a clear message if they ever move): the cluster kafkajs hands to partition assigners, and
- * fixes to its request queue and offset reset.
+ * Also what zps still takes from kafkajs's internals for its admin client (kafkajs is pinned at
+ * exactly 2.2.4, frozen since February 2023; test/unit/kafkajs-internals.test.ts fails with a
+ * clear message if they ever move): a fix to its request queue.
  */
 import type { RequestOf, ResponseOf, Writable } from '../wire/kafka/definition.js';
 import type { ApiName } from '../wire/kafka/message-types.js';
@@ -17,27 +16,6 @@ import { requireKafkajsModule } from './packed-kafkajs.js';
 
 export type Cluster = KafkaCluster;
 export type Broker = BrokerConnection;
-
-/**
- * The partition ids of each topic, from the metadata of the cluster kafkajs hands to partition
- * assigners (it knows only its own member's topics until asked for the others).
- */
-export async function partitionIds(cluster: unknown, topics: string[]): Promise<Map<string, number[]>> {
-  const known = cluster as {
-    addMultipleTargetTopics(topics: string[]): Promise<void>;
-    findTopicPartitionMetadata(topic: string): Array<{ partitionId: number }>;
-  };
-  await known.addMultipleTargetTopics(topics);
-  return new Map(
-    topics.map((topic) => [
-      topic,
-      known
-        .findTopicPartitionMetadata(topic)
-        .map((p) => p.partitionId)
-        .sort((a, b) => a - b),
-    ]),
-  );
-}
 
 /** The node id of a group's coordinator. */
 export async function coordinatorOf(cluster: Cluster, group: string): Promise<string> {
@@ -103,49 +81,6 @@ export function installRequestQueueFix(): void {
   prototype.scheduleCheckPendingRequests = function (this: { pending: unknown[]; throttledUntil: number }) {
     if (this.pending.length === 0 && this.throttledUntil <= Date.now()) return;
     schedule.call(this);
-  };
-  prototype.zps = true;
-}
-
-interface OffsetManager {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  topicConfigurations: Record<string, object>;
-  cluster: {
-    fetchTopicsOffset(topics: object[]): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>;
-  };
-  getCoordinator(): Promise<{ offsetCommit(request: object): Promise<unknown> }>;
-  clearOffsets(topicPartition: { topic: string; partition: number }): void;
-}
-
-interface OffsetManagerPrototype {
-  setDefaultOffset(this: OffsetManager, topicPartition: { topic: string; partition: number }): Promise<void>;
-  zps?: true;
-}
-
-/**
- * A group member whose position is out of range (its records were deleted) moves to the default
- * offset; kafkajs commits that as its sentinel (-2 for the earliest), which other tools show as no
- * offset at all. The offset it stands for is asked for first (ListOffsets) and committed instead.
- */
-export function installOffsetResetFix(): void {
-  const OffsetManager = requireKafkajsModule('src/consumer/offsetManager/index.js') as { prototype: OffsetManagerPrototype };
-  const prototype = OffsetManager.prototype;
-  if (prototype.zps) return;
-  if (typeof prototype.setDefaultOffset !== 'function') throw new Error("kafkajs's internals are not what zps expects (no OffsetManager.setDefaultOffset)");
-  prototype.setDefaultOffset = async function (this: OffsetManager, { topic, partition }) {
-    const [resolved] = await this.cluster.fetchTopicsOffset([{ topic, ...this.topicConfigurations[topic], partitions: [{ partition }] }]);
-    const offset = resolved?.partitions.find((p) => p.partition === partition)?.offset;
-    if (offset === undefined) throw new Error(`no offset found for ${topic}[${partition}]`);
-    const coordinator = await this.getCoordinator();
-    await coordinator.offsetCommit({
-      groupId: this.groupId,
-      memberId: this.memberId,
-      groupGenerationId: this.generationId,
-      topics: [{ topic, partitions: [{ partition, offset }] }],
-    });
-    this.clearOffsets({ topic, partition });
   };
   prototype.zps = true;
 }

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import type { JoinGroupResponse, SyncGroupResponse } from '../wire/kafka/message-types.js';
-import { decodeAssignment } from './consumer-protocol.js';
+import { decodeAssignment } from '../wire/kafka/consumer-protocol.js';
 import type { MemberDescription } from './group.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable';

@@ -14,7 +14,7 @@ import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import type { PartitionSlice } from './log-slice.js';
 import type { PartitionLog } from './partition-log.js';
 import { ClassicGroup, type JoinRequest, type JoinResult, failedJoin } from './classic-group.js';
-import { encodeAssignment } from './consumer-protocol.js';
+import { encodeAssignment } from '../wire/kafka/consumer-protocol.js';
 import { Group, type Member, type MemberDescription, Subscription, desiredOwner } from './group.js';
 
 /** What the coordinator reads of the broker's logs. */

@@ -5,7 +5,7 @@
  * classic protocol's state, classic-group.ts).
  */
 import type { ClassicGroup } from './classic-group.js';
-import type { AssignedPartitions } from './consumer-protocol.js';
+import type { AssignedPartitions } from '../wire/kafka/consumer-protocol.js';
 
 /** A member of either door as a group's description tells it: Kafka's DescribeGroups fields, and its partitions. */
 export interface MemberDescription {

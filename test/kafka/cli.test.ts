@@ -1,6 +1,5 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { installOffsetResetFix } from '../../dist/kafka/internals.js';
 import { interruptedPublish, privateSocket, interruptSlowlyRead, RunningZps, spawnZps, zps, type RunOptions } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
@@ -235,28 +234,6 @@ describe('zps on Kafka: count, topics, reset', () => {
     await kz(['reset', t, '--yes']);
     expect(await zps('/nonexistent/unused.sock', ['consume', t, '-g', g], { env: kafkaEnv(), timeoutMs: 15_000 })).toMatchObject({ code: 0, stdout: '' });
     expect(await committedOffset(g, t)).toBe('3');
-  });
-
-  it("a kafkajs member (zps's library consumers) whose records were deleted under it commits the log start, never kafkajs's -2", async () => {
-    const t = unique('k');
-    const g = unique('g');
-    await kz(['publish', t, 'a', 'b', 'c']);
-    const kafka = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.setOffsets({ groupId: g, topic: t, partitions: [{ partition: 0, offset: '1' }] });
-    await admin.disconnect();
-    await kz(['reset', t, '--yes']);
-    installOffsetResetFix();
-    const consumer = kafka.consumer({ groupId: g });
-    await consumer.connect();
-    await consumer.subscribe({ topic: t, fromBeginning: true });
-    await consumer.run({ eachMessage: async () => {} });
-    try {
-      expect(await waitFor(async () => ((await committedOffset(g, t)) === '1' ? undefined : committedOffset(g, t)), 'the reset offset', 20_000)).toBe('3');
-    } finally {
-      await consumer.disconnect();
-    }
   });
 
   it('8 concurrent publishers lose nothing', async () => {

@@ -57,7 +57,7 @@ describe('a broker that stalls or restarts under a consumer', () => {
     const publisher = new RunningZps(NO_SOCKET, ['publish', t, '--timeout', '90s'], env());
     const feed = feeder(publisher, { linesPerTick: 30, tickMs: 100 }); // 300 messages a second
     const consumer = new RunningZps(NO_SOCKET, ['consume', t, '-g', g, '-f', '-o', 'beginning'], env());
-    // Past the member's 10 s session timeout (zps's kafkajs setting; the broker keeps its defaults):
+    // Past the member's 10 s session timeout (zps's group member's; the broker keeps its defaults):
     // waking up, the broker expires the member, whose commits fail while it prints what came in
     // meanwhile. Twice: a single stall does not always catch the member with prints not yet committed.
     for (const stall of [1, 2]) {

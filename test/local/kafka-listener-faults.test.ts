@@ -177,6 +177,59 @@ describe("zps's Kafka mode against the listener's faults", () => {
     expect(values([...printedFirst, ...printedSecond]).sort((a, b) => a - b)).toEqual(range(0, 80));
   }, 90_000);
 
+  it('rebalances mid-read, a JoinGroup held, the coordinator "moved" under each group request: nothing lost, nothing printed twice in the group', async () => {
+    const [topic, group] = [unique('rebalance'), unique('g')];
+    const [first, second] = [tools(), tools()];
+    await first.getAdmin().createTopic(topic, { partitions: 4 });
+    const publisher = await first.getPublisherFactory().create(topic);
+    const publish = (from: number, to: number) => Promise.all(range(from, to).map((i) => publisher.publish(null, i, { partition: i % 4 })));
+    await publish(0, 100);
+    const firstReader = await first.openReader({ topic, group, start: { kind: 'beginning' }, follow: true });
+    const { printed: printedFirst } = printing(firstReader);
+    await waitFor(() => printedFirst.length >= 100, 'the first hundred printed', 20_000);
+
+    // each group request answered once by a coordinator that says it is not the group's any more
+    const moved = new Set<string>();
+    const notCoordinator = { throttleTimeMs: 0, errorCode: KafkaErrorCode.NOT_COORDINATOR };
+    const once = (api: string, respond: object) =>
+      listener.faults.control(api as 'Heartbeat', () => {
+        moved.add(api);
+        return { respond: respond as never };
+      });
+    once('Heartbeat', notCoordinator);
+    once('OffsetCommit', {
+      throttleTimeMs: 0,
+      topics: [{ name: topic, partitions: range(0, 4).map((partitionIndex) => ({ partitionIndex, errorCode: KafkaErrorCode.NOT_COORDINATOR })) }],
+    });
+    once('JoinGroup', { ...notCoordinator, generationId: -1, protocolName: null, leader: '', memberId: '', members: [] });
+    once('SyncGroup', { ...notCoordinator, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
+    once('OffsetFetch', { ...notCoordinator, topics: [] });
+    // then a heartbeat says the group rebalances, and the JoinGroup after it is held
+    let rebalances = 0;
+    listener.faults.control('Heartbeat', () => {
+      rebalances++;
+      return { respond: { throttleTimeMs: 0, errorCode: KafkaErrorCode.REBALANCE_IN_PROGRESS } };
+    });
+    let held = 0;
+    listener.faults.control('JoinGroup', () => {
+      held++;
+      return { delayMs: 2_000 };
+    });
+    await publish(100, 200);
+    await waitFor(() => rebalances > 0 && held > 0, 'the rebalance and the held JoinGroup', 20_000);
+
+    // a second member joins while the first reads: a real rebalance
+    const secondReader = await second.openReader({ topic, group, start: { kind: 'beginning' }, follow: true });
+    const { printed: printedSecond } = printing(secondReader);
+    await publish(200, 300);
+    await waitFor(() => printedFirst.length + printedSecond.length >= 300, 'every record printed', 30_000);
+    await waitFor(async () => (await first.getAdmin().lag(group, topic)) === 0, 'what was printed committed', 20_000);
+    await Promise.all([firstReader.close(), secondReader.close()]);
+    expect([...moved].sort()).toEqual(['Heartbeat', 'JoinGroup', 'OffsetCommit', 'OffsetFetch', 'SyncGroup']);
+    expect(printedSecond.length).toBeGreaterThan(0);
+    expect(values([...printedFirst, ...printedSecond]).sort((a, b) => a - b)).toEqual(range(0, 300));
+  }, 90_000);
+
   it("two topics read together, one whose leader answers fetches late: the other's records come without waiting for it", async () => {
     const [slow, quick] = [unique('slow'), unique('quick')];
     const t = tools();

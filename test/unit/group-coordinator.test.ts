@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryBroker } from '../../src/memory/broker.js';
 import type { JoinRequest } from '../../src/memory/classic-group.js';
 import { ClassicGroup } from '../../src/memory/classic-group.js';
-import { decodeAssignment, encodeAssignment } from '../../src/memory/consumer-protocol.js';
+import { decodeAssignment, encodeAssignment } from '../../src/wire/kafka/consumer-protocol.js';
 import type { ZpsError } from '../../src/pubsub/errors.js';
 import type { OutgoingRecord } from '../../src/pubsub/types.js';
 import { KafkaErrorCode } from '../../src/wire/kafka/errors.js';

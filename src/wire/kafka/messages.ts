@@ -3,7 +3,8 @@
  * src/kafka/client, which write header v2 for flexible versions and v1 for the others): Produce 3-8, Fetch 4-11,
  * OffsetCommit 2-7, InitProducerId 0-1, Metadata 4-8, DescribeConfigs 1-3,
  * and for administration CreateTopics 2-4, CreatePartitions 0-1, IncrementalAlterConfigs 0, DeleteTopics 1-3,
- * ListOffsets 2-5, OffsetFetch 2-5, ListGroups 0-2, DescribeGroups 0-4, DeleteGroups 0-1, DeleteRecords 0-1. Their codecs are Kafka's own definitions compiled
+ * ListOffsets 2-5, ListGroups 0-2, DescribeGroups 0-4, DeleteGroups 0-1, DeleteRecords 0-1,
+ * and for groups JoinGroup 2-5, SyncGroup 0-3, Heartbeat 0-3, LeaveGroup 0-3, OffsetFetch 1-5. Their codecs are Kafka's own definitions compiled
  * (definition.ts), the same ones the daemon's Kafka listener serves with, typed with the generated
  * interfaces of message-types.ts (a field left out is written as its default).
  */
@@ -51,13 +52,19 @@ export const IncrementalAlterConfigs = compileApi(
   definitions.IncrementalAlterConfigsResponse,
 );
 export const DeleteTopics = compileApi('DeleteTopics', [1, 3], definitions.DeleteTopicsRequest, definitions.DeleteTopicsResponse);
-// admin: offsets, groups and records (admin.ts)
+// admin: offsets, groups and records (admin.ts; OffsetFetch below, with the groups')
 export const ListOffsets = compileApi('ListOffsets', [2, 5], definitions.ListOffsetsRequest, definitions.ListOffsetsResponse);
-export const OffsetFetch = compileApi('OffsetFetch', [2, 5], definitions.OffsetFetchRequest, definitions.OffsetFetchResponse);
 export const ListGroups = compileApi('ListGroups', [0, 2], definitions.ListGroupsRequest, definitions.ListGroupsResponse);
 export const DescribeGroups = compileApi('DescribeGroups', [0, 4], definitions.DescribeGroupsRequest, definitions.DescribeGroupsResponse);
 export const DeleteGroups = compileApi('DeleteGroups', [0, 1], definitions.DeleteGroupsRequest, definitions.DeleteGroupsResponse);
 export const DeleteRecords = compileApi('DeleteRecords', [0, 1], definitions.DeleteRecordsRequest, definitions.DeleteRecordsResponse);
+
+// groups: a classic group's member (src/kafka/group), non-flexible versions (Kafka 4 speaks JoinGroup from 2)
+export const JoinGroup = compileApi('JoinGroup', [2, 5], definitions.JoinGroupRequest, definitions.JoinGroupResponse);
+export const SyncGroup = compileApi('SyncGroup', [0, 3], definitions.SyncGroupRequest, definitions.SyncGroupResponse);
+export const Heartbeat = compileApi('Heartbeat', [0, 3], definitions.HeartbeatRequest, definitions.HeartbeatResponse);
+export const LeaveGroup = compileApi('LeaveGroup', [0, 3], definitions.LeaveGroupRequest, definitions.LeaveGroupResponse);
+export const OffsetFetch = compileApi('OffsetFetch', [1, 5], definitions.OffsetFetchRequest, definitions.OffsetFetchResponse);
 
 const ERROR_NAMES: Record<number, string> = Object.fromEntries(Object.entries(KafkaErrorCode).map(([name, code]) => [code, name]));
 
