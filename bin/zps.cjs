@@ -24,8 +24,7 @@ if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
 /**
  * Runs the bundle dist/zps.cjs as Node's `require` would, with V8's code cache: compiling the
  * JavaScript is most of what a local one-shot command costs over `node -e 0`. The bundle gets this
- * `require` (as zpsRequire) for its chunks, dist/zps-*.cjs, which it loads as commands need them,
- * and for kafkajs's pack, dist/kafkajs.cjs, which Kafka commands load.
+ * `require` (as zpsRequire) for its chunks, dist/zps-*.cjs, which it loads as commands need them.
  */
 function runBundle() {
   const path = require('node:path');

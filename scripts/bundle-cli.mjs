@@ -5,7 +5,7 @@
 // command reads and runs only the code it uses. Node 20 loads ES modules one file at a time through an
 // asynchronous loader that a CommonJS entry does not even start: CommonJS brought `zps count` from
 // ~95 ms to ~45 ms over `node -e 0` (bench/RESULTS.md).
-// Packages that only some commands load (kafkajs, the registry client, protobufjs, chalk, ora, AWS's
+// Packages that only some commands load (the registry client, protobufjs, chalk, ora, AWS's
 // MSK IAM signer) stay outside and are still imported on demand; so is smol-toml, which
 // src/contexts/file.ts requires only when a contexts file exists. The library (dist/index.js) and
 // the daemon stay unbundled. Node's built-in modules that only some commands use (child processes,
@@ -21,7 +21,7 @@ import { rolldown } from 'rolldown';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const dist = `${root}dist/`;
-const external = ['kafkajs', '@kafkajs/confluent-schema-registry', 'protobufjs', 'chalk', 'ora', 'fzstd', 'snappyjs', 'aws-msk-iam-sasl-signer-js'];
+const external = ['@kafkajs/confluent-schema-registry', 'protobufjs', 'chalk', 'ora', 'fzstd', 'snappyjs', 'aws-msk-iam-sasl-signer-js'];
 
 for (const name of readdirSync(dist)) if (/^zps(-.*)?\.cjs$/.test(name)) rmSync(`${dist}${name}`); // an earlier build's chunks
 const bundle = await rolldown({

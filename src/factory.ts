@@ -1,7 +1,7 @@
 /**
  * The composition root: an environment's settings become a factory over that environment's
  * driver. The environment name picks the implementation (`local`: the memory broker, any other:
- * Kafka) by choosing which driver the factory loads, on first use, so a local command never loads kafkajs.
+ * Kafka) by choosing which driver the factory loads, on first use, so a local command never loads Kafka's.
  */
 import { Factory, type Backend } from './pubsub/factory.js';
 import type { PubSubFactory, ToolsFactory } from './pubsub/types.js';

@@ -87,7 +87,7 @@ export interface FactoryOptions {
   daemonLimits?: Partial<BrokerLimits>;
   /** Local mode: a daemon this factory starts also answers Kafka clients here (default: ZPS_KAFKA_LISTEN), as 127.0.0.1:9092. */
   daemonKafkaListen?: string;
-  /** Kafka mode: kafkajs warnings on stderr. */
+  /** Kafka mode: each failed connection on stderr. */
   verbose?: boolean;
   /** Local mode: called when this factory is about to start the daemon. */
   onDaemonStarting?: () => (() => void) | undefined;

@@ -100,7 +100,7 @@ export function flagSettings(options: GlobalOptions, verbose: boolean, onDaemonS
 
 /** What a command needs from the outside world, built once from flags and environment. */
 export class CliContext {
-  readonly settings: Settings;
+  settings: Settings;
   readonly json: boolean;
   readonly verbose: boolean;
   readonly ui: Ui;
@@ -160,6 +160,14 @@ export class CliContext {
     const spinner = this.ui.spinner('starting the local daemon');
     return () => spinner.stop();
   };
+
+  /**
+   * A command that waits `ms` at most (count --wait) gives up each request within it too, so an
+   * unreachable broker's cause is known by then. Before the factory is made.
+   */
+  limitTimeout(ms: number): void {
+    if (ms < this.settings.timeoutMs) this.settings = { ...this.settings, timeoutMs: Math.max(ms, 1) };
+  }
 
   /** The factory for the selected environment: its driver is loaded when first used. */
   factory(): ToolsFactory {

@@ -1,14 +1,11 @@
-import type { Kafka, KafkaConfig } from 'kafkajs';
 import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../settings.js';
 import { describeCredentials, type SaslSettings } from '../settings/sasl.js';
 import { KafkaCluster } from './client/cluster.js';
 import { ConnectionError, SaslAuthenticationError } from './client/errors.js';
-import { REAUTHENTICATION_THRESHOLD_MS, type SaslMechanism } from './client/sasl.js';
+import type { SaslMechanism } from './client/sasl.js';
 import { scramMechanism } from './client/sasl-scram.js';
-import { installRequestQueueFix } from './internals.js';
-import { loadKafkajsModule } from './packed-kafkajs.js';
-import { oauthBearerAuthenticator, oauthBearerMechanism, oauthBearerProvider } from './oauth.js';
+import { oauthBearerMechanism, oauthBearerProvider } from './oauth.js';
 import { tlsConnectionOptions } from './tls.js';
 
 export type KafkaSettings = Pick<Settings, 'brokers' | 'sasl' | 'tls' | 'timeoutMs'> & { verbose?: boolean };
@@ -54,93 +51,14 @@ function saslMechanism(sasl: SaslSettings, brokers: string[], timeoutMs: number)
   }
 }
 
-/** The kafkajs client of the admin and group members, created (and kafkajs loaded) on first use: local commands never pay for it. */
-export type KafkaClient = () => Promise<Kafka>;
-
-/** A kafkajs client whose retries fit inside the command's --timeout, silent unless verbose. */
-export function createKafka(settings: KafkaSettings): KafkaClient {
-  let client: Promise<Kafka> | undefined;
-  return () => (client ??= loadKafkajs().then((kafkajs) => new kafkajs.Kafka(kafkaConfig(settings, kafkajs))));
-}
-
-/** kafkajs, loaded with its request queue's fix and zps's decompression registered. */
-async function loadKafkajs(): Promise<typeof import('kafkajs')> {
-  installRequestQueueFix();
-  const [kafkajs, compression] = await Promise.all([loadKafkajsModule(), import('../wire/compression.js')]);
-  registerDecompression(kafkajs, compression);
-  return kafkajs;
-}
-
-/**
- * kafkajs reads gzip only: other producers' snappy, LZ4 and zstd batches are decompressed with
- * zps's codecs. zps never compresses, so their compress() is never asked for.
- */
-function registerDecompression(kafkajs: typeof import('kafkajs'), compression: typeof import('../wire/compression.js')): void {
-  const { CompressionCodecs, CompressionTypes } = kafkajs;
-  for (const [type, codec] of [
-    [CompressionTypes.Snappy, compression.Compression.snappy],
-    [CompressionTypes.LZ4, compression.Compression.lz4],
-    [CompressionTypes.ZSTD, compression.Compression.zstd],
-  ] as const) {
-    CompressionCodecs[type] = () => ({
-      compress: async () => {
-        throw new Error('zps does not compress');
-      },
-      decompress: async (buffer: Buffer) => compression.decompress(codec, buffer),
-    });
-  }
-}
-
 /**
  * The last connection error seen for a driver's settings (`connect ECONNREFUSED 127.0.0.1:9092`),
- * by its cluster or kafkajs's log: connecting is tried again until it gives up, so a deadline that
+ * by its cluster: connecting is tried again until it gives up, so a deadline that
  * runs out first reports this as its cause instead of "no answer".
  */
 const connectionErrors = new WeakMap<KafkaSettings, { at: number; message: string }>();
 
-function kafkaConfig(settings: KafkaSettings, kafkajs: typeof import('kafkajs')): KafkaConfig {
-  const { logLevel } = kafkajs;
-  const config: KafkaConfig = {
-    clientId: 'zps',
-    brokers: settings.brokers,
-    connectionTimeout: Math.min(settings.timeoutMs, 5_000),
-    authenticationTimeout: Math.min(settings.timeoutMs, 5_000),
-    reauthenticationThreshold: REAUTHENTICATION_THRESHOLD_MS,
-    requestTimeout: Math.max(settings.timeoutMs, 1_000),
-    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 },
-    // errors always, for the connection errors a deadline reports (connectionErrors)
-    logLevel: settings.verbose ? logLevel.WARN : logLevel.ERROR,
-    logCreator:
-      () =>
-      ({ namespace, log }) => {
-        if (namespace === 'Connection' && typeof log.broker === 'string') connectionErrors.set(settings, { at: Date.now(), message: String(log.message) });
-        // --verbose: kafkajs's own warnings, one plain line each, on stderr
-        if (settings.verbose) process.stderr.write(`zps: kafkajs: ${log.message}\n`);
-      },
-  };
-  if (settings.tls) config.ssl = tlsConnectionOptions(settings.tls);
-  config.sasl = saslConfig(settings, kafkajs);
-  return config;
-}
-
-/**
- * kafkajs's SASL settings, which its connections (admin, group members) take from the
- * client: MSK IAM goes as OAUTHBEARER with AWS's signed token, as AWS documents for non-Java clients.
- */
-function saslConfig({ sasl, brokers, timeoutMs }: KafkaSettings, kafkajs: typeof import('kafkajs')): KafkaConfig['sasl'] {
-  if (sasl === undefined) return undefined;
-  if (sasl.mechanism === 'oauthbearer' || sasl.mechanism === 'aws-msk-iam') {
-    const provider = oauthBearerProvider(sasl, brokers, timeoutMs);
-    // kafkajs's own class (its typings omit the message), which kafkajs does not retry
-    const SaslError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
-    const refused = (message: string) => new SaslError(message);
-    const extensions = sasl.mechanism === 'oauthbearer' ? sasl.extensions : undefined;
-    return { mechanism: 'oauthbearer', authenticationProvider: oauthBearerAuthenticator(provider, refused, extensions) };
-  }
-  return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as KafkaConfig['sasl'];
-}
-
-/** Kafka's error codes (kafkajs's `type`) in zps's words; the broker's own wording stays under --verbose. */
+/** Kafka's error codes (an error's `type`: brokerError's) in zps's words; the broker's own wording stays under --verbose. */
 const PROTOCOL_ERRORS: Record<string, (topic: string | undefined) => string> = {
   UNKNOWN_TOPIC_OR_PARTITION: (topic) => (topic === undefined ? 'the topic does not exist' : `topic ${topic} does not exist`),
   TOPIC_AUTHORIZATION_FAILED: (topic) => `not allowed to use ${topic === undefined ? 'the topic' : `topic ${topic}`}`,
@@ -167,8 +85,7 @@ const TLS_ERROR = /SELF_SIGNED|self[- ]signed|certificate|UNABLE_TO_VERIFY|CERT_
 
 /**
  * One-line errors naming the brokers (and the topic, when known); never the password, which no
- * error message carries. The connections' own wording is the cause, shown with --verbose. kafkajs's
- * error names are those of the admin and group members, which still run on kafkajs.
+ * error message carries. The connections' own wording is the cause, shown with --verbose.
  */
 export function kafkaError(error: unknown, settings: KafkaSettings, what?: string, topic?: string): ZpsError {
   const own = ownError(error);
@@ -177,7 +94,7 @@ export function kafkaError(error: unknown, settings: KafkaSettings, what?: strin
   const brokers = settings.brokers.join(',');
   const message = describeError(error);
   const prefix = what ? `${what}: ` : '';
-  if (error instanceof SaslAuthenticationError || name === 'KafkaJSSASLAuthenticationError' || /SASL|authentication/i.test(message)) {
+  if (error instanceof SaslAuthenticationError || /SASL|authentication/i.test(message)) {
     return new ZpsError(`authentication failed at ${brokers}${settings.sasl ? ` ${describeCredentials(settings.sasl)}` : ''}: ${message}`, {
       code: 'auth',
       cause: error,
@@ -193,12 +110,7 @@ export function kafkaError(error: unknown, settings: KafkaSettings, what?: strin
   if (TLS_ERROR.test(message) || TLS_ERROR.test(String((error as { code?: string }).code))) {
     return new ZpsError(`${prefix}TLS with ${brokers} failed: ${message}`, { code: 'auth', reason: 'tls-untrusted', cause: error });
   }
-  if (
-    /^Kafka(?:Connection|RequestTimeout)Error$|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSBrokerNotFound|KafkaJSRequestTimeoutError|KafkaJSConnectionClosedError/.test(
-      name,
-    ) ||
-    /ECONNREFUSED|Connection (timeout|error)|connect ETIMEDOUT/i.test(message)
-  ) {
+  if (/^Kafka(?:Connection|RequestTimeout)Error$/.test(name) || /ECONNREFUSED|Connection (timeout|error)|connect ETIMEDOUT/i.test(message)) {
     const cause = protocolType(error);
     if (cause && PROTOCOL_ERRORS[cause]) return protocolError(cause, error, brokers, prefix, topic);
     return new ZpsError(`cannot reach Kafka at ${brokers}: ${connectFailure(message)}`, {
@@ -218,20 +130,19 @@ function protocolError(type: string, error: unknown, brokers: string, prefix: st
   return new ZpsError(`${prefix}${PROTOCOL_ERRORS[type]!(topic)} on ${brokers}`, { code, cause: error });
 }
 
-/** zps's own error inside kafkajs's wrapping (a token that could not be fetched when connecting, say). */
+/** zps's own error behind another's cause (a token that could not be fetched when connecting, say). */
 function ownError(error: unknown, depth = 0): ZpsError | undefined {
   if (error instanceof ZpsError) return error;
   if (error === null || typeof error !== 'object' || depth > 5) return undefined;
-  const e = error as { originalError?: unknown; cause?: unknown };
-  return ownError(e.originalError, depth + 1) ?? ownError(e.cause, depth + 1);
+  return ownError((error as { cause?: unknown }).cause, depth + 1);
 }
 
-/** The Kafka error code behind a kafkajs error, however deep it is wrapped (retries, aggregates). */
+/** The Kafka error code behind an error, however deep it is wrapped (causes, aggregates). */
 function protocolType(error: unknown, depth = 0): string | undefined {
   if (error === null || typeof error !== 'object' || depth > 5) return undefined;
-  const e = error as { type?: string; originalError?: unknown; cause?: unknown; errors?: unknown[] };
+  const e = error as { type?: string; cause?: unknown; errors?: unknown[] };
   if (typeof e.type === 'string' && e.type !== 'UNKNOWN') return e.type;
-  for (const inner of [e.originalError, e.cause, ...(Array.isArray(e.errors) ? e.errors : [])]) {
+  for (const inner of [e.cause, ...(Array.isArray(e.errors) ? e.errors : [])]) {
     const type = protocolType(inner, depth + 1);
     if (type) return type;
   }

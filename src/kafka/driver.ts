@@ -184,7 +184,7 @@ export class KafkaDriver implements Driver {
     return this.admin.deleteGroup(group);
   }
 
-  /** Kafka's OffsetDelete (kafkajs has none), sent to the group's coordinator for the partitions the group committed. */
+  /** Kafka's OffsetDelete, sent to the group's coordinator for the partitions the group committed. */
   async deleteGroupOffsets(group: string, topic: string): Promise<void> {
     const partitions = [...(await this.admin.committedOffsets(group, topic)).keys()];
     if (partitions.length === 0) return;
@@ -202,7 +202,7 @@ export class KafkaDriver implements Driver {
     });
   }
 
-  /** From Metadata (kafkajs's describeCluster leaves out the racks). */
+  /** From Metadata, racks included. */
   async describeCluster(): Promise<ClusterDescription> {
     return withDeadline(this.settings, 'describe the cluster', async () => {
       const metadata = await callBroker(

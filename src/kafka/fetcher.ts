@@ -63,8 +63,7 @@ export class KafkaFetcher {
         leaders = cluster.findLeaderForPartitions(topic, [...offsets.keys()]);
       }
     } catch (error) {
-      if (!(error as { retriable?: boolean }).retriable && (error as Error).name !== 'KafkaJSError')
-        throw kafkaError(error, this.settings, `read ${topic}`, topic);
+      if (!(error as { retriable?: boolean }).retriable) throw kafkaError(error, this.settings, `read ${topic}`, topic);
       await cluster.refreshMetadata().catch(() => {});
       return [];
     }

@@ -2,9 +2,6 @@
  * The seam every Kafka request of zps goes through: a cluster of zps's own (src/kafka/client:
  * its connections, SASL and TLS, metadata and coordinators) and requests encoded and decoded by
  * src/wire/kafka, in the highest version of each API both sides speak, flexible ones included.
- * Also what zps still takes from kafkajs's internals for its admin client (kafkajs is pinned at
- * exactly 2.2.4, frozen since February 2023; test/unit/kafkajs-internals.test.ts fails with a
- * clear message if they ever move): a fix to its request queue.
  */
 import type { RequestOf, ResponseOf, Writable } from '../wire/kafka/definition.js';
 import type { ApiName } from '../wire/kafka/message-types.js';
@@ -12,7 +9,6 @@ import type { Api } from '../wire/kafka/messages.js';
 import type { BrokerConnection } from './client/broker-connection.js';
 import { request } from './client/call.js';
 import type { KafkaCluster } from './client/cluster.js';
-import { requireKafkajsModule } from './packed-kafkajs.js';
 
 export type Cluster = KafkaCluster;
 export type Broker = BrokerConnection;
@@ -59,28 +55,4 @@ export function callBroker<Name extends ApiName>(
   sizeHint = 128,
 ): Promise<ResponseOf<Name>> {
   return request(broker, api, message, timeoutMs, sizeHint);
-}
-
-interface RequestQueuePrototype {
-  scheduleCheckPendingRequests(this: { pending: unknown[]; throttledUntil: number }): void;
-  zps?: true;
-}
-
-/**
- * kafkajs's request queue schedules a look at its pending requests after every response, even
- * with none pending and no throttle, with a negative delay (its `throttledUntil` starts at -1):
- * Node 23 and later print a TimeoutNegativeWarning on stderr for each. That look has nothing to
- * do, so it is skipped; with requests pending or a throttle, kafkajs schedules as it always did.
- */
-export function installRequestQueueFix(): void {
-  const RequestQueue = requireKafkajsModule('src/network/requestQueue/index.js') as { prototype: RequestQueuePrototype };
-  const prototype = RequestQueue.prototype;
-  if (prototype.zps) return;
-  const schedule = prototype.scheduleCheckPendingRequests;
-  if (typeof schedule !== 'function') throw new Error("kafkajs's internals are not what zps expects (no RequestQueue.scheduleCheckPendingRequests)");
-  prototype.scheduleCheckPendingRequests = function (this: { pending: unknown[]; throttledUntil: number }) {
-    if (this.pending.length === 0 && this.throttledUntil <= Date.now()) return;
-    schedule.call(this);
-  };
-  prototype.zps = true;
 }

@@ -212,15 +212,6 @@ export function oauthBearerProvider(
 
 const SOH = '\u0001';
 
-/** SASL bytes as kafkajs's SaslAuthenticate carries them: length first. */
-function saslBytes(text: string): Buffer {
-  const body = Buffer.from(text, 'utf8');
-  const bytes = Buffer.alloc(4 + body.length);
-  bytes.writeInt32BE(body.length);
-  body.copy(bytes, 4);
-  return bytes;
-}
-
 /** The client's first (and only) OAUTHBEARER message (RFC 7628 3.1), with its SASL extensions, as Kafka's Java client sends it. */
 export function clientFirstMessage(token: string, extensions: Record<string, string> = {}): string {
   const listed = Object.entries(extensions).map(([name, value]) => `${SOH}${name}=${value}`);
@@ -228,7 +219,7 @@ export function clientFirstMessage(token: string, extensions: Record<string, str
 }
 
 /**
- * The OAUTHBEARER exchange, with the half kafkajs's own lacks: a broker refuses a token by
+ * The OAUTHBEARER exchange, both halves: a broker refuses a token by
  * answering with an error (RFC 7628 3.2.2, `{"status":"invalid_token"}`) that the client
  * acknowledges before the broker fails the exchange. Taken for success, the broker would then close
  * the connection, which would read as "cannot reach Kafka" after every retry.
@@ -237,7 +228,6 @@ async function authenticateWithToken(
   provider: () => Promise<{ value: string }>,
   extensions: Record<string, string> | undefined,
   exchange: (message: string) => Promise<string>,
-  refused: (message: string) => Error,
 ): Promise<void> {
   const { value } = await provider();
   const answer = await exchange(clientFirstMessage(value, extensions));
@@ -249,40 +239,13 @@ async function authenticateWithToken(
   } catch {
     // not the JSON of RFC 7628: the answer as it is
   }
-  throw refused(`the brokers refused the token (${status})`);
+  throw new SaslAuthenticationError(`the brokers refused the token (${status})`);
 }
 
 /** OAUTHBEARER (and AWS MSK IAM's token through it) on zps's own connections. */
 export function oauthBearerMechanism(provider: () => Promise<{ value: string }>, extensions?: Record<string, string>): SaslMechanism {
   return {
     name: 'OAUTHBEARER',
-    authenticate: (exchange) =>
-      authenticateWithToken(
-        provider,
-        extensions,
-        async (message) => (await exchange(Buffer.from(message, 'utf8'))).toString('utf8'),
-        (message) => new SaslAuthenticationError(message),
-      ),
+    authenticate: (exchange) => authenticateWithToken(provider, extensions, async (message) => (await exchange(Buffer.from(message, 'utf8'))).toString('utf8')),
   };
-}
-
-/** The same on kafkajs's connections (its admin and group members'). */
-export function oauthBearerAuthenticator(
-  provider: () => Promise<{ value: string }>,
-  refused: (message: string) => Error,
-  extensions?: Record<string, string>,
-): NonNullable<import('kafkajs').Mechanism['authenticationProvider']> {
-  return ({ saslAuthenticate }) => ({
-    authenticate: () =>
-      authenticateWithToken(
-        provider,
-        extensions,
-        async (message) =>
-          (await saslAuthenticate<string>({
-            request: { encode: () => saslBytes(message) },
-            response: { decode: (raw) => raw.subarray(4), parse: (data) => data.toString('utf8') },
-          })) ?? '',
-        refused,
-      ),
-  });
 }

@@ -1,5 +1,5 @@
 /**
- * The TLS options Node's tls.connect takes (zps's Kafka connections and kafkajs's, the registry's HTTPS agent), from
+ * The TLS options Node's tls.connect takes (zps's Kafka connections, the registry's HTTPS agent), from
  * zps's TLS settings. Keys and keystores are opened here, before connecting, so that a wrong
  * passphrase is one line naming the file rather than a handshake failure.
  */

@@ -1,8 +1,7 @@
 /**
  * Creating, changing and deleting topics on Kafka with zps's own requests (CreateTopics,
- * CreatePartitions, IncrementalAlterConfigs, DeleteTopics) over kafkajs's connections: kafkajs has
- * no IncrementalAlterConfigs, and drops the broker's own reason (the setting it refused and why),
- * which zps reports. Any broker takes them (KRaft brokers forward them to the controller).
+ * CreatePartitions, IncrementalAlterConfigs, DeleteTopics), with the broker's own reason (the
+ * setting it refused and why) in what zps reports. Any broker takes them (KRaft brokers forward them to the controller).
  */
 import { ZpsError, usageError } from '../pubsub/errors.js';
 import type { NewTopic, TopicChange } from '../pubsub/types.js';

@@ -1,5 +1,6 @@
 import type { Driver, PartitionOffsets } from './driver.js';
 import { ZpsError, activeGroupError, usageError } from './errors.js';
+import { inParallel } from './in-parallel.js';
 import { partitionsOnlyGrow, validateTopicName } from './limits.js';
 import type {
   Admin,
@@ -19,6 +20,9 @@ import type {
 function checkCount(what: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) throw usageError(`invalid ${what} ${n}: use a whole number from 1`);
 }
+
+/** How many topics or groups a listing asks about at once. */
+const LISTING_PARALLELISM = 16;
 
 /** Messages a partition holds. */
 const held = (p: PartitionOffsets) => p.end - p.start;
@@ -58,12 +62,10 @@ export class DriverAdmin implements Admin {
   async topics(options: { all?: boolean } = {}): Promise<TopicSummary[]> {
     const driver = await this.driver();
     const names = (await driver.listTopics()).filter((topic) => options.all || !topic.startsWith('_')).sort();
-    const summaries: TopicSummary[] = [];
-    for (const topic of names) {
+    return inParallel(names, LISTING_PARALLELISM, async (topic) => {
       const offsets = (await driver.listOffsets(topic)) ?? [];
-      summaries.push({ topic, partitions: offsets.length, count: offsets.reduce((sum, p) => sum + held(p), 0) });
-    }
-    return summaries;
+      return { topic, partitions: offsets.length, count: offsets.reduce((sum, p) => sum + held(p), 0) };
+    });
   }
 
   async describeTopic(topic: string): Promise<TopicDescription | undefined> {
@@ -90,9 +92,11 @@ export class DriverAdmin implements Admin {
 
   async groups(): Promise<GroupSummary[]> {
     const driver = await this.driver();
+    const groups = await driver.listGroups();
+    const descriptions = await inParallel(groups, LISTING_PARALLELISM, (group) => this.describeGroup(group));
     const summaries: GroupSummary[] = [];
-    for (const group of await driver.listGroups()) {
-      const described = await this.describeGroup(group);
+    for (const [i, group] of groups.entries()) {
+      const described = descriptions[i];
       if (!described) continue;
       summaries.push({
         group,

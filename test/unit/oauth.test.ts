@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clientFirstMessage, jwtExpiry, oauthBearerAuthenticator, oauthBearerProvider, regionOfBrokers, unsecuredToken } from '../../src/kafka/oauth.js';
+import { clientFirstMessage, jwtExpiry, oauthBearerMechanism, oauthBearerProvider, regionOfBrokers, unsecuredToken } from '../../src/kafka/oauth.js';
 import { parseJaasConfig } from '../../src/properties/client.js';
 import { resolveSettings } from '../../src/settings.js';
 
@@ -106,7 +106,7 @@ describe('OAUTHBEARER tokens', () => {
     expect(expiresAt).toBe(1_700_003_600_000);
   });
 
-  it('runs the token command again only when its token nears expiry (15 s before, for kafkajs to authenticate again)', async () => {
+  it('runs the token command again only when its token nears expiry (15 s before, to authenticate again in time)', async () => {
     const runs = async (lifetime: number) => {
       const counter = join(mkdtempSync(join(tmpdir(), 'zps-token-')), 'runs');
       // each run appends a line and prints a JWT valid for `lifetime` seconds
@@ -136,28 +136,14 @@ describe('OAUTHBEARER tokens', () => {
 });
 
 /**
- * Runs zps's OAUTHBEARER authenticator with kafkajs's side played by `answers` (the broker's SASL
- * bytes to each message, '' for success); resolves the messages it sent, rejects with its error.
+ * Runs zps's OAUTHBEARER mechanism with the broker played by `answers` (its SASL bytes to each
+ * message, '' for success); resolves the messages it sent, rejects with its error.
  */
 async function authenticate(provider: () => Promise<{ value: string }>, answers: string[], sent: string[] = []): Promise<string[]> {
-  const authenticator = oauthBearerAuthenticator(provider, (message) => new Error(message));
-  const saslAuthenticate = async ({
-    request,
-    response,
-  }: {
-    request: { encode: () => Buffer | Promise<Buffer> };
-    response?: { decode: (raw: Buffer) => Buffer | Promise<Buffer>; parse: (data: Buffer) => unknown };
-  }) => {
-    const bytes = await request.encode();
-    expect(bytes.readInt32BE(0)).toBe(bytes.length - 4);
-    sent.push(bytes.subarray(4).toString('utf8'));
-    const answer = Buffer.from(answers[sent.length - 1] ?? '');
-    if (!response) return undefined;
-    const framed = Buffer.concat([Buffer.alloc(4), answer]);
-    framed.writeInt32BE(answer.length);
-    return response.parse(await response.decode(framed));
-  };
-  await authenticator({ host: 'h', port: 1, logger: undefined as never, saslAuthenticate: saslAuthenticate as never }).authenticate();
+  await oauthBearerMechanism(provider).authenticate(async (bytes) => {
+    sent.push(bytes.toString('utf8'));
+    return Buffer.from(answers[sent.length - 1] ?? '');
+  });
   return sent;
 }
 

@@ -32,11 +32,12 @@ async function count(ctx: CliContext, named: string[], flags: CountFlags): Promi
   if (named.length > 0 && flags.regex !== undefined) throw usageError('name topics or give --regex, not both');
   if (named.length === 0 && flags.regex === undefined) throw usageError('name a topic to count, or give --regex');
   named.forEach(validateTopicName);
-  const topics = flags.regex === undefined ? named : await matchingTopics(ctx, flags.regex);
-  const oneLine = flags.regex === undefined && topics.length === 1;
   const expected = flags.expect === undefined ? undefined : parseWholeNumber(flags.expect, 'expected count');
   const waitMs = flags.wait === undefined ? undefined : parseDuration(flags.wait, '--wait duration');
   if (waitMs !== undefined && expected === undefined) throw usageError('--wait goes with --expect: it waits until the count equals it');
+  if (waitMs !== undefined) ctx.limitTimeout(waitMs);
+  const topics = flags.regex === undefined ? named : await matchingTopics(ctx, flags.regex);
+  const oneLine = flags.regex === undefined && topics.length === 1;
   const group = flags.group;
   const admin = ctx.factory().getAdmin();
   const measure = () => Promise.all(topics.map((topic) => (group === undefined ? admin.count(topic) : admin.lag(group, topic))));
@@ -52,7 +53,8 @@ async function count(ctx: CliContext, named: string[], flags: CountFlags): Promi
       let latest: number[] | undefined;
       for (;;) {
         try {
-          latest = await withinDeadline(measure(), deadline);
+          // a moment past the deadline for a measure's own error (the cause a timeout reports)
+          latest = await withinDeadline(measure(), deadline + CAUSE_GRACE_MS);
           lastError = undefined;
         } catch (error) {
           if (error !== DEADLINE && !(error instanceof ZpsError && error.retriable)) throw error;
@@ -93,6 +95,8 @@ async function matchingTopics(ctx: CliContext, source: string): Promise<string[]
   if (topics.length === 0) throw new ZpsError(`no topic matches /${source}/`, { code: 'not-found' });
   return topics.sort();
 }
+
+const CAUSE_GRACE_MS = 250;
 
 /** Rejected with by withinDeadline when the deadline comes first. */
 const DEADLINE = Symbol('deadline');

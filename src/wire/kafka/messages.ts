@@ -69,7 +69,7 @@ export const OffsetFetch = compileApi('OffsetFetch', [1, 5], definitions.OffsetF
 const ERROR_NAMES: Record<number, string> = Object.fromEntries(Object.entries(KafkaErrorCode).map(([name, code]) => [code, name]));
 
 /**
- * An error for a code the broker answered, with its name as kafkajs's `type` (what the Kafka
+ * An error for a code the broker answered, with its name as `type` (what the Kafka
  * driver's error messages go by) and whether sending again may cure it.
  */
 export function brokerError(code: number, what: string): Error & { type?: string; retriable: boolean } {
