@@ -7,7 +7,7 @@
 import { isText } from '../pubsub/codec.js';
 import { splitType, utf8Text } from '../pubsub/delivery.js';
 import { usageError } from '../pubsub/errors.js';
-import { compactJson, hasLineBreak, hasWhitespace, isJsonValue } from '../wire/json-text.js';
+import { compactJson, copyUnlessWhitespace, hasLineBreak, hasWhitespace, isJsonValue } from '../wire/json-text.js';
 import type { DeliveredRecord } from '../records/record.js';
 import type { Output } from './output.js';
 import type { Colors } from './ui.js';
@@ -29,7 +29,9 @@ function writeValue(value: Buffer | null, out: Output): void {
 
 /** The value alone per line: what scripts read. */
 export const plainFormatter: RecordFormatter = (record, out) => {
-  writeValue(record.value, out);
+  const value = record.value;
+  // most values hold no whitespace: they are checked as they are copied, in one pass
+  if (value !== null && !out.writeChecked(value, copyUnlessWhitespace)) writeValue(value, out);
   out.writeByte(NEWLINE);
 };
 

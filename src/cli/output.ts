@@ -58,6 +58,19 @@ export class Output {
     this.used += bytes.byteLength;
   }
 
+  /**
+   * Queues bytes through `copy` (a copy that also checks them: it writes them into the queue at
+   * `at` and returns their length, or -1 when they are not to be queued as they are); false, and
+   * nothing queued, on -1.
+   */
+  writeChecked(bytes: Uint8Array, copy: (bytes: Uint8Array, target: Uint8Array, at: number) => number): boolean {
+    this.reserve(bytes.byteLength);
+    const copied = copy(bytes, this.pending, this.used);
+    if (copied < 0) return false;
+    this.used += copied;
+    return true;
+  }
+
   /** One byte, a newline after a value say, without encoding a string for it. */
   writeByte(byte: number): void {
     this.reserve(1);

@@ -242,6 +242,21 @@ export function hasWhitespace(bytes: Uint8Array): boolean {
   return false;
 }
 
+/**
+ * Copies the bytes to `target` at `at` as long as they hold no whitespace, checking and copying in
+ * one pass (short values copy faster byte by byte than through a typed-array copy); the bytes
+ * copied, or -1 at the first space, tab or line break (what was copied then is left to be overwritten).
+ */
+export function copyUnlessWhitespace(bytes: Uint8Array, target: Uint8Array, at: number): number {
+  const length = bytes.length;
+  for (let i = 0; i < length; i++) {
+    const c = bytes[i]!;
+    if (isSpace(c)) return -1;
+    target[at + i] = c;
+  }
+  return length;
+}
+
 /** Whether the bytes hold a line break (`\n` or `\r`): JSON without one is already on one line, as it is. */
 export function hasLineBreak(bytes: Buffer): boolean {
   return bytes.indexOf(0x0a) !== -1 || bytes.indexOf(0x0d) !== -1;
