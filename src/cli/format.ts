@@ -8,7 +8,7 @@ import { isText } from '../pubsub/codec.js';
 import { splitType, utf8Text } from '../pubsub/delivery.js';
 import { usageError } from '../pubsub/errors.js';
 import { compactJson, copyUnlessWhitespace, hasLineBreak, hasWhitespace, isJsonValue } from '../wire/json-text.js';
-import type { DeliveredRecord } from '../records/record.js';
+import { FetchedRecord, type DeliveredRecord } from '../records/record.js';
 import type { Output } from './output.js';
 import type { Colors } from './ui.js';
 
@@ -29,9 +29,15 @@ function writeValue(value: Buffer | null, out: Output): void {
 
 /** The value alone per line: what scripts read. */
 export const plainFormatter: RecordFormatter = (record, out) => {
-  const value = record.value;
-  // most values hold no whitespace: they are checked as they are copied, in one pass
-  if (value !== null && !out.writeChecked(value, copyUnlessWhitespace)) writeValue(value, out);
+  // Most values hold no whitespace: they are checked as they are copied, in one pass; a fetched
+  // record's from the bytes it was fetched in (no Buffer made for it).
+  if (record instanceof FetchedRecord) {
+    const start = record.valueStart;
+    if (record.valueLength >= 0 && !out.writeChecked(record.valueBytes, start, start + record.valueLength, copyUnlessWhitespace)) writeValue(record.value, out);
+  } else {
+    const value = record.value;
+    if (value !== null && !out.writeChecked(value, 0, value.length, copyUnlessWhitespace)) writeValue(value, out);
+  }
   out.writeByte(NEWLINE);
 };
 

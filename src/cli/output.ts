@@ -59,13 +59,18 @@ export class Output {
   }
 
   /**
-   * Queues bytes through `copy` (a copy that also checks them: it writes them into the queue at
-   * `at` and returns their length, or -1 when they are not to be queued as they are); false, and
-   * nothing queued, on -1.
+   * Queues bytes [start, end) through `copy` (a copy that also checks them: it writes them into the
+   * queue at `at` and returns their length, or -1 when they are not to be queued as they are);
+   * false, and nothing queued, on -1.
    */
-  writeChecked(bytes: Uint8Array, copy: (bytes: Uint8Array, target: Uint8Array, at: number) => number): boolean {
-    this.reserve(bytes.byteLength);
-    const copied = copy(bytes, this.pending, this.used);
+  writeChecked(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    copy: (bytes: Uint8Array, start: number, end: number, target: Uint8Array, at: number) => number,
+  ): boolean {
+    this.reserve(end - start);
+    const copied = copy(bytes, start, end, this.pending, this.used);
     if (copied < 0) return false;
     this.used += copied;
     return true;

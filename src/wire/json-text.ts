@@ -243,18 +243,17 @@ export function hasWhitespace(bytes: Uint8Array): boolean {
 }
 
 /**
- * Copies the bytes to `target` at `at` as long as they hold no whitespace, checking and copying in
- * one pass (short values copy faster byte by byte than through a typed-array copy); the bytes
- * copied, or -1 at the first space, tab or line break (what was copied then is left to be overwritten).
+ * Copies bytes [start, end) to `target` at `at` as long as they hold no whitespace, checking and
+ * copying in one pass (short values copy faster byte by byte than through a typed-array copy); the
+ * bytes copied, or -1 at the first space, tab or line break (what was copied is left to be overwritten).
  */
-export function copyUnlessWhitespace(bytes: Uint8Array, target: Uint8Array, at: number): number {
-  const length = bytes.length;
-  for (let i = 0; i < length; i++) {
+export function copyUnlessWhitespace(bytes: Uint8Array, start: number, end: number, target: Uint8Array, at: number): number {
+  for (let i = start; i < end; i++) {
     const c = bytes[i]!;
     if (isSpace(c)) return -1;
-    target[at + i] = c;
+    target[at++] = c;
   }
-  return length;
+  return end - start;
 }
 
 /** Whether the bytes hold a line break (`\n` or `\r`): JSON without one is already on one line, as it is. */
