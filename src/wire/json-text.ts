@@ -250,7 +250,7 @@ export function hasWhitespace(bytes: Uint8Array): boolean {
 export function copyUnlessWhitespace(bytes: Uint8Array, start: number, end: number, target: Uint8Array, at: number): number {
   for (let i = start; i < end; i++) {
     const c = bytes[i]!;
-    if (isSpace(c)) return -1;
+    if (c <= 0x20 && isSpace(c)) return -1; // one comparison for the bytes of text
     target[at++] = c;
   }
   return end - start;
