@@ -108,12 +108,8 @@ export class LineBatch implements RecordBatch {
     return this.tombstones !== undefined && this.tombstones[i] === 1;
   }
 
-  /**
-   * Lines of one chunk are the values where they lie, with no copy (a chunk read is never written
-   * again); the lines of a stdin chunk lie back to back, so lines of several are copied one run a chunk.
-   */
+  /** The lines of a stdin chunk lie back to back: they are copied as one run. */
   packedValues(): PackedValues {
-    if (this.sources.length === 1) return { bytes: this.sources[0]!, starts: this.starts.subarray(0, this.length) };
     return packRanges(this.length, this.sources, this.sourceOf, this.starts, this.ends);
   }
 
