@@ -7,7 +7,7 @@
 import { isText } from '../pubsub/codec.js';
 import { splitType, utf8Text } from '../pubsub/delivery.js';
 import { usageError } from '../pubsub/errors.js';
-import { compactJson, copyUnlessWhitespace, hasLineBreak, hasWhitespace, isJsonValue } from '../wire/json-text.js';
+import { compactJson, hasLineBreak, hasWhitespace, isJsonValue } from '../wire/json-text.js';
 import { FetchedRecord, type DeliveredRecord } from '../records/record.js';
 import type { Output } from './output.js';
 import type { Colors } from './ui.js';
@@ -33,10 +33,10 @@ export const plainFormatter: RecordFormatter = (record, out) => {
   // record's from the bytes it was fetched in (no Buffer made for it).
   if (record instanceof FetchedRecord) {
     const start = record.valueStart;
-    if (record.valueLength >= 0 && !out.writeChecked(record.valueBytes, start, start + record.valueLength, copyUnlessWhitespace)) writeValue(record.value, out);
+    if (record.valueLength >= 0 && !out.writeUnlessWhitespace(record.valueBytes, start, start + record.valueLength)) writeValue(record.value, out);
   } else {
     const value = record.value;
-    if (value !== null && !out.writeChecked(value, 0, value.length, copyUnlessWhitespace)) writeValue(value, out);
+    if (value !== null && !out.writeUnlessWhitespace(value, 0, value.length)) writeValue(value, out);
   }
   out.writeByte(NEWLINE);
 };

@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { copyUnlessWhitespace } from '../wire/json-text.js';
 
 const INITIAL_BYTES = 64 * 1024;
 /** How long an abandoned write may wait to finish a line cut short. */
@@ -59,18 +60,12 @@ export class Output {
   }
 
   /**
-   * Queues bytes [start, end) through `copy` (a copy that also checks them: it writes them into the
-   * queue at `at` and returns their length, or -1 when they are not to be queued as they are);
-   * false, and nothing queued, on -1.
+   * Queues bytes [start, end) when they hold no whitespace, checked as they are copied (one pass);
+   * false, and nothing queued, when they do.
    */
-  writeChecked(
-    bytes: Uint8Array,
-    start: number,
-    end: number,
-    copy: (bytes: Uint8Array, start: number, end: number, target: Uint8Array, at: number) => number,
-  ): boolean {
+  writeUnlessWhitespace(bytes: Uint8Array, start: number, end: number): boolean {
     this.reserve(end - start);
-    const copied = copy(bytes, start, end, this.pending, this.used);
+    const copied = copyUnlessWhitespace(bytes, start, end, this.pending, this.used);
     if (copied < 0) return false;
     this.used += copied;
     return true;

@@ -13,7 +13,8 @@
  *
  * Invariants: pure, bytes in and bytes out; decoding reads only inside the batches it is given
  * and ignores a last batch cut short (a fetch may end inside one); keys, values and header values
- * of decoded records are views of the fetched (or decompressed) bytes, never copies.
+ * of decoded records are views of the fetched (or decompressed) bytes, never copies (a value's
+ * view made only when asked for: FetchedRecord).
  */
 import type { PlainRecords, RecordBatch } from '../../records/record-batch.js';
 import { FetchedRecord, NO_HEADERS, type DeliveredRecord, type RecordHeader, type RecordHeaders } from '../../records/record.js';
