@@ -8,7 +8,7 @@ import { isText } from '../pubsub/codec.js';
 import { splitType, utf8Text } from '../pubsub/delivery.js';
 import { usageError } from '../pubsub/errors.js';
 import { compactJson, hasLineBreak, hasWhitespace, isJsonValue } from '../wire/json-text.js';
-import type { DeliveredRecord } from '../records/record.js';
+import { FetchedRecord, type DeliveredRecord } from '../records/record.js';
 import type { Output } from './output.js';
 import type { Colors } from './ui.js';
 
@@ -29,7 +29,15 @@ function writeValue(value: Buffer | null, out: Output): void {
 
 /** The value alone per line: what scripts read. */
 export const plainFormatter: RecordFormatter = (record, out) => {
-  writeValue(record.value, out);
+  // Most values hold no whitespace: they are checked as they are copied, in one pass; a fetched
+  // record's from the bytes it was fetched in (no Buffer made for it).
+  if (record instanceof FetchedRecord) {
+    const start = record.valueStart;
+    if (record.valueLength >= 0 && !out.writeUnlessWhitespace(record.valueBytes, start, start + record.valueLength)) writeValue(record.value, out);
+  } else {
+    const value = record.value;
+    if (value !== null && !out.writeUnlessWhitespace(value, 0, value.length)) writeValue(value, out);
+  }
   out.writeByte(NEWLINE);
 };
 

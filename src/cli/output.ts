@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { copyUnlessWhitespace } from '../wire/json-text.js';
 
 const INITIAL_BYTES = 64 * 1024;
 /** How long an abandoned write may wait to finish a line cut short. */
@@ -56,6 +57,18 @@ export class Output {
     this.reserve(bytes.byteLength);
     this.pending.set(bytes, this.used);
     this.used += bytes.byteLength;
+  }
+
+  /**
+   * Queues bytes [start, end) when they hold no whitespace, checked as they are copied (one pass);
+   * false, and nothing queued, when they do.
+   */
+  writeUnlessWhitespace(bytes: Uint8Array, start: number, end: number): boolean {
+    this.reserve(end - start);
+    const copied = copyUnlessWhitespace(bytes, start, end, this.pending, this.used);
+    if (copied < 0) return false;
+    this.used += copied;
+    return true;
   }
 
   /** One byte, a newline after a value say, without encoding a string for it. */

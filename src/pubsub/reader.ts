@@ -115,7 +115,7 @@ function undecodableMarked(decode: RecordDecoder): RecordDecoder {
   return (record) =>
     decode(record).catch((error: unknown) => {
       if (error instanceof ZpsError && error.retriable) throw error;
-      return { ...record, undecodable: describeError(error) };
+      return { ...record, value: record.value, undecodable: describeError(error) }; // value: a FetchedRecord's is its prototype's
     });
 }
 

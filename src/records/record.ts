@@ -42,6 +42,30 @@ export interface DeliveredRecord extends RecordPosition {
   undecodable?: string;
 }
 
+/**
+ * A delivered record whose value stays in the bytes it was fetched in until asked for: a reader
+ * printing millions of values writes them from there (valueBytes), with no Buffer made per record.
+ * `value` is its prototype's, so a copy made by spreading one must name it.
+ */
+export class FetchedRecord implements DeliveredRecord {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: number,
+    readonly timestamp: number,
+    readonly key: Buffer | null,
+    readonly headers: RecordHeaders,
+    /** The bytes the value lies in, where it starts there, and its length (-1: a tombstone). */
+    readonly valueBytes: Buffer,
+    readonly valueStart: number,
+    readonly valueLength: number,
+  ) {}
+
+  get value(): Buffer | null {
+    return this.valueLength < 0 ? null : this.valueBytes.subarray(this.valueStart, this.valueStart + this.valueLength);
+  }
+}
+
 /** Where the broker stored one record of a batch. */
 export interface RecordAck {
   partition: number;

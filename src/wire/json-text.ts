@@ -242,6 +242,20 @@ export function hasWhitespace(bytes: Uint8Array): boolean {
   return false;
 }
 
+/**
+ * Copies bytes [start, end) to `target` at `at` as long as they hold no whitespace, checking and
+ * copying in one pass (short values copy faster byte by byte than through a typed-array copy); the
+ * bytes copied, or -1 at the first space, tab or line break (what was copied is left to be overwritten).
+ */
+export function copyUnlessWhitespace(bytes: Uint8Array, start: number, end: number, target: Uint8Array, at: number): number {
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
+    if (c <= 0x20 && isSpace(c)) return -1; // one comparison for the bytes of text
+    target[at++] = c;
+  }
+  return end - start;
+}
+
 /** Whether the bytes hold a line break (`\n` or `\r`): JSON without one is already on one line, as it is. */
 export function hasLineBreak(bytes: Buffer): boolean {
   return bytes.indexOf(0x0a) !== -1 || bytes.indexOf(0x0d) !== -1;

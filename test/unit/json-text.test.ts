@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compactJson, isJsonValue } from '../../src/wire/json-text.js';
+import { compactJson, copyUnlessWhitespace, isJsonValue } from '../../src/wire/json-text.js';
 
 const isJsonText = (text: string) => isJsonValue(Buffer.from(text));
 
@@ -152,5 +152,21 @@ describe('compactJson puts JSON on one line from its bytes', () => {
       expect(JSON.parse(compacted)).toEqual(JSON.parse(text));
       expect(/[ \t\n\r]/.test(compacted.replace(/"(?:[^"\\]|\\.)*"/g, '""'))).toBe(false); // none outside strings
     }
+  });
+});
+
+describe('copyUnlessWhitespace copies bytes while they hold no whitespace', () => {
+  it('copies bytes without whitespace at the place given, and says how many', () => {
+    const target = Buffer.alloc(16, 0x2e);
+    expect(copyUnlessWhitespace(Buffer.from('x{"a":1}y'), 1, 8, target, 3)).toBe(7);
+    expect(target.toString()).toBe('...{"a":1}......');
+    expect(copyUnlessWhitespace(Buffer.alloc(0), 0, 0, target, 0)).toBe(0);
+  });
+
+  it('answers -1 at the first space, tab or line break, wherever it is', () => {
+    for (const space of [' ', '\t', '\n', '\r']) {
+      for (const text of [`${space}ab`, `a${space}b`, `ab${space}`]) expect(copyUnlessWhitespace(Buffer.from(text), 0, 3, Buffer.alloc(8), 0)).toBe(-1);
+    }
+    expect(copyUnlessWhitespace(Buffer.from(' ab '), 1, 3, Buffer.alloc(8), 0)).toBe(2); // only [start, end) is looked at
   });
 });

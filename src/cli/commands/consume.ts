@@ -141,7 +141,7 @@ async function protobufDecoder(file: string, options: ProtobufOptions): Promise<
     try {
       return { ...record, value: Buffer.from(JSON.stringify(decode(record.value))) };
     } catch (error) {
-      return { ...record, undecodable: `not a ${options.message} message: ${describeError(error)}` };
+      return { ...record, value: record.value, undecodable: `not a ${options.message} message: ${describeError(error)}` };
     }
   };
 }

@@ -13,10 +13,11 @@
  *
  * Invariants: pure, bytes in and bytes out; decoding reads only inside the batches it is given
  * and ignores a last batch cut short (a fetch may end inside one); keys, values and header values
- * of decoded records are views of the fetched (or decompressed) bytes, never copies.
+ * of decoded records are views of the fetched (or decompressed) bytes, never copies (a value's
+ * view made only when asked for: FetchedRecord).
  */
 import type { PlainRecords, RecordBatch } from '../../records/record-batch.js';
-import { NO_HEADERS, type DeliveredRecord, type RecordHeader, type RecordHeaders } from '../../records/record.js';
+import { FetchedRecord, NO_HEADERS, type DeliveredRecord, type RecordHeader, type RecordHeaders } from '../../records/record.js';
 import { decompress } from '../compression.js';
 import type { PackedValues } from '../../records/packed-values.js';
 import { RECORD_BATCH_HEADER_BYTES, varintBytes } from '../record-batch-size.js';
@@ -236,15 +237,19 @@ function readRecords(
     const keyLength = scanned.keyLengths[n]!;
     const valueAt = scanned.valueStarts[n]!;
     const valueLength = scanned.valueLengths[n]!;
-    out.push({
-      topic,
-      partition,
-      offset,
-      timestamp: fixedTimestamp ? baseTimestamp : baseTimestamp + scanned.timestampDeltas[n]!,
-      key: keyLength < 0 ? null : bytes.subarray(scanned.keyStarts[n], scanned.keyStarts[n]! + keyLength),
-      headers: headersOf(bytes, scanned, n, end),
-      value: valueLength < 0 ? null : bytes.subarray(valueAt, valueAt + valueLength),
-    });
+    out.push(
+      new FetchedRecord(
+        topic,
+        partition,
+        offset,
+        fixedTimestamp ? baseTimestamp : baseTimestamp + scanned.timestampDeltas[n]!,
+        keyLength < 0 ? null : bytes.subarray(scanned.keyStarts[n], scanned.keyStarts[n]! + keyLength),
+        headersOf(bytes, scanned, n, end),
+        bytes,
+        valueAt,
+        valueLength,
+      ),
+    );
   }
 }
 
