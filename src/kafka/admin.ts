@@ -15,6 +15,7 @@ import {
   TOPIC_RESOURCE,
 } from '../wire/kafka/messages.js';
 import { withDeadline, type KafkaSettings } from './connection.js';
+import { COORDINATOR_MOVED } from './group/coordinator.js';
 import { anyBroker, call, callBroker, coordinatorOf, type Broker, type Cluster } from './internals.js';
 import { askMetadata, byLeader, type KnownLeaders, nodeBroker, leadersIn, topicIn } from './topic-metadata.js';
 
@@ -34,12 +35,7 @@ const READ_COMMITTED = 1;
  * A coordinator moving or loading: the request goes again, to the coordinator found anew.
  * (brokerError marks only the retriable errors of produce and metadata requests.)
  */
-const COORDINATOR_ERRORS: ReadonlySet<number> = new Set([
-  KafkaErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
-  KafkaErrorCode.COORDINATOR_NOT_AVAILABLE,
-  KafkaErrorCode.NOT_COORDINATOR,
-  KafkaErrorCode.UNSTABLE_OFFSET_COMMIT,
-]);
+const COORDINATOR_ERRORS: ReadonlySet<number> = new Set([...COORDINATOR_MOVED, KafkaErrorCode.UNSTABLE_OFFSET_COMMIT]);
 
 /** A group coordinator's error; retriable when the coordinator moved or is loading. */
 function coordinatorError(code: number, what: string): Error {

@@ -47,12 +47,4 @@ export function brokerOf(cluster: Cluster, nodeId: string): Promise<Broker> {
  * handed over one after another are sent in that order (what keeps a partition's batches in
  * sequence order). `sizeHint`: about how many bytes the request takes.
  */
-export function callBroker<Name extends ApiName>(
-  broker: Broker,
-  api: Api<Name>,
-  message: Writable<RequestOf<Name>>,
-  timeoutMs: number,
-  sizeHint = 128,
-): Promise<ResponseOf<Name>> {
-  return request(broker, api, message, timeoutMs, sizeHint);
-}
+export const callBroker: typeof request = request;

@@ -5,7 +5,7 @@ import type { Api } from '../../wire/kafka/messages.js';
 import { call, coordinatorOf, type Cluster } from '../internals.js';
 
 /** A coordinator's answers that mean: ask who coordinates the group, then ask it again. */
-const COORDINATOR_MOVED: ReadonlySet<number> = new Set([
+export const COORDINATOR_MOVED: ReadonlySet<number> = new Set([
   KafkaErrorCode.NOT_COORDINATOR,
   KafkaErrorCode.COORDINATOR_NOT_AVAILABLE,
   KafkaErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
