@@ -44,24 +44,32 @@ export function packValues(count: number, buffer: (i: number) => ArrayBufferLike
  */
 export function packRanges(count: number, sources: readonly Uint8Array[], sourceOf: Uint32Array, starts: Uint32Array, ends: Uint32Array): PackedValues {
   const packedStarts = new Uint32Array(count);
-  // runs as [source, from, to, at] quadruples
+  // runs as [source, from, to, at] quadruples; the open run is kept in locals until it closes
   const runs: number[] = [];
   let size = 0;
+  let runSource = -1;
+  let runFrom = 0;
+  let runTo = 0;
+  let runAt = 0;
   for (let i = 0; i < count; i++) {
     const source = sourceOf[i]!;
     const from = starts[i]!;
     const to = ends[i]!;
-    const r = runs.length - 4;
-    if (r >= 0 && runs[r] === source && from >= runs[r + 2]! && from - runs[r + 2]! <= MAX_GAP) {
-      size += to - runs[r + 2]!;
-      runs[r + 2] = to;
-      packedStarts[i] = runs[r + 3]! + (from - runs[r + 1]!);
+    if (source === runSource && from >= runTo && from - runTo <= MAX_GAP) {
+      size += to - runTo;
+      runTo = to;
+      packedStarts[i] = runAt + (from - runFrom);
     } else {
-      runs.push(source, from, to, size);
+      if (runSource >= 0) runs.push(runSource, runFrom, runTo, runAt);
+      runSource = source;
+      runFrom = from;
+      runTo = to;
+      runAt = size;
       packedStarts[i] = size;
       size += to - from;
     }
   }
+  if (runSource >= 0) runs.push(runSource, runFrom, runTo, runAt);
   const bytes = Buffer.allocUnsafe(size);
   for (let r = 0; r < runs.length; r += 4) bytes.set(sources[runs[r]!]!.subarray(runs[r + 1], runs[r + 2]), runs[r + 3]);
   // Node hands out buffers under half its pool size as slices of a shared pool

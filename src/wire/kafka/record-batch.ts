@@ -396,6 +396,19 @@ function copyBytes(source: DataView, from: number, length: number, out: DataView
 /** Writes a zigzag varint at `at`; returns where it ends. */
 function writeVarint(out: Buffer, at: number, value: number): number {
   let zigzag = value >= 0 ? value * 2 : -value * 2 - 1;
+  if (zigzag < 0x80) {
+    out[at] = zigzag; // the common case of a batch's offset deltas and short lengths
+    return at + 1;
+  }
+  if (zigzag <= 0x7fffffff) {
+    // fits 31 bits: shifts instead of float division
+    while (zigzag >= 0x80) {
+      out[at++] = (zigzag & 0x7f) | 0x80;
+      zigzag >>>= 7;
+    }
+    out[at++] = zigzag;
+    return at;
+  }
   while (zigzag >= 0x80) {
     out[at++] = (zigzag % 0x80) | 0x80;
     zigzag = Math.floor(zigzag / 0x80);
