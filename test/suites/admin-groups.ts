@@ -71,10 +71,16 @@ export function describeAdminGroups(target: () => ConformanceTarget): void {
         await reset({ to: { kind: 'earliest' }, partitions: [0], execute: true });
         expect(await committed(admin, group)).toEqual({ [`${topic}/0`]: 0, [`${topic}/1`]: 3 });
 
-        // by time: the first message stored at or after it; none after: the end
-        const cut = await waitFor(() => Date.now(), 'a clock');
+        // by time: the first message stored at or after it; none after: the end. The cut is one
+        // the broker puts after every stored message (a wall clock can step back, as on CI hosts).
+        const cut = await waitFor(async () => {
+          const at = Date.now();
+          const plan = await reset({ to: { kind: 'time', timestamp: at } });
+          return plan[0]?.offset === 5 && plan[1]?.offset === 3 && at;
+        }, 'a time after every stored message');
         await waitFor(() => Date.now() > cut + 5, 'the clock to pass the cut');
-        await (await factory.getPublisherFactory().create(topic)).publish(null, 'late', { partition: 0 });
+        const late = await factory.getPublisherFactory().create(topic);
+        for (const value of ['late', 'later']) await late.publish(null, value, { partition: 0 });
         expect(await reset({ to: { kind: 'time', timestamp: cut } })).toEqual([
           { topic, partition: 0, committed: 0, offset: 5 },
           { topic, partition: 1, committed: 3, offset: 3 },
