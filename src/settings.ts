@@ -241,12 +241,17 @@ export function resolveSettings(
   const [socket, socketFrom] = pick(options.socketPath, names.socketPath, [], ['ZPS_SOCKET']) ?? [undefined, ''];
   if (socket !== undefined && socket.trim() === '') throw usageError(`${socketFrom} is empty: give the path of the daemon's socket`);
   const timeout = pick(options.timeoutMs === undefined ? undefined : `${options.timeoutMs}ms`, names.timeout, [], ['ZPS_TIMEOUT']);
+  let resolvedSocket: string | undefined;
   const settings: Settings = {
     environment: environment.trim(),
     brokers: ['localhost:9092'],
     schemaRegistryUrl: pick(options.schemaRegistryUrl, 'schemaRegistryUrl', ['schema.registry.url'], ['ZPS_SCHEMA_REGISTRY', 'SCHEMA_REGISTRY_URL'])?.[0],
     group: pick(options.consumerGroup, 'consumerGroup', ['group.id'], ['ZPS_GROUP'])?.[0],
-    socket: socket ?? defaultSocketPath(env),
+    // the default is found when asked for: a Kafka command never is (it stats $XDG_RUNTIME_DIR, loads node:os)
+    get socket() {
+      resolvedSocket ??= socket ?? defaultSocketPath(env);
+      return resolvedSocket;
+    },
     inProcess: options.inProcess ?? false,
     autostart: options.autostart ?? env.ZPS_NO_AUTOSTART !== '1',
     daemonLimits: options.daemonLimits ?? {},

@@ -55,16 +55,20 @@ export class DaemonClient implements BrokerService {
 
   /** Connects and says hello; rejects with the errno error when nothing listens there. */
   static async connect(socketPath: string): Promise<DaemonClient> {
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const socket = connect(socketPath);
+    const socket = connect(socketPath);
+    const connected = new Promise<void>((resolve, reject) => {
       socket.once('connect', () => {
         socket.off('error', reject);
-        resolve(socket);
+        resolve();
       });
       socket.once('error', reject);
     });
     const client = new DaemonClient(socket, socketPath);
-    client.hello = await client.call('hello', [{ protocol: PROTOCOL_VERSION, version: VERSION }]);
+    // written now, sent as the connection opens: not a turn of the event loop after it
+    const hello = client.call('hello', [{ protocol: PROTOCOL_VERSION, version: VERSION }]);
+    hello.catch(() => {}); // when nothing listens, `connected` says why
+    await connected;
+    client.hello = await hello;
     return client;
   }
 

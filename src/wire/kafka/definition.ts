@@ -114,16 +114,17 @@ const ZERO_UUID = Buffer.alloc(16);
  * every version of every message).
  */
 export function compileMessage<Name extends string>(definition: MessageDefinition<Name>): MessageType<MessageOf<Name>> {
-  const common = new Map((definition.commonStructs ?? []).map((struct) => [struct.name, struct.fields]));
-  const fields = compileFields(definition.fields, common);
-  const versions = versionRange(definition.validVersions);
+  // Fields are compiled at the message's first use: a one-shot command starts with every API its
+  // driver knows defined, and uses three or four of them.
+  let compiled: CompiledField[] | undefined;
+  const fields = () => (compiled ??= compileFields(definition.fields, new Map((definition.commonStructs ?? []).map((struct) => [struct.name, struct.fields]))));
   const flexible = versionRange(definition.flexibleVersions);
   return {
     name: definition.name,
-    versions,
+    versions: versionRange(definition.validVersions),
     flexible,
-    read: (reader, version) => readStruct(reader, fields, version, within(flexible, version)) as MessageOf<Name>,
-    write: (writer, message, version) => writeStruct(writer, fields, message as Message, version, within(flexible, version)),
+    read: (reader, version) => readStruct(reader, fields(), version, within(flexible, version)) as MessageOf<Name>,
+    write: (writer, message, version) => writeStruct(writer, fields(), message as Message, version, within(flexible, version)),
   };
 }
 
