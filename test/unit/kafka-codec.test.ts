@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { LineBatch } from '../../src/cli/publish/line-batch.js';
 import { outgoingBatch } from '../../src/records/record-batch.js';
 import type { OutgoingRecord } from '../../src/records/record.js';
 import { Reader, Writer } from '../../src/wire/kafka/bytes.js';
@@ -109,6 +110,27 @@ describe('record batches, against kafkajs', () => {
         expect(record.value).toEqual(records[i]!.value);
       });
     }
+  });
+
+  it('lines without keys or headers (their lengths as a column) encode byte for byte as the same records one by one', () => {
+    const text = Buffer.from(`{"a":1}\n\nx\n${'v'.repeat(300)}\n`);
+    const lines = new LineBatch([], undefined, 2);
+    const values: Array<Buffer | null> = [];
+    let start = 0;
+    for (const [n, line] of text.toString().split('\n').slice(0, -1).entries()) {
+      const tombstone = n === 2;
+      lines.add(text, start, start + line.length, null, n + 1, tombstone);
+      values.push(tombstone ? null : Buffer.from(line));
+      start += line.length + 1;
+    }
+    expect(lines.plain()?.valueLengths).toEqual(Int32Array.from([7, 0, -1, 300]));
+    const one = outgoingBatch(values.map((value) => ({ key: null, value, headers: [] })));
+    const producer = { producerId: 9, producerEpoch: 1, baseSequence: 4 };
+    expect(encodeRecordBatch(lines, [1, 2, 3], 5, producer).equals(encodeRecordBatch(one, [1, 2, 3], 5, producer))).toBe(true);
+    // a key or a header: no column, one by one
+    const keyed = new LineBatch([['h', null]], undefined, 2);
+    keyed.add(text, 0, 7, null, 1);
+    expect(keyed.plain()).toBeUndefined();
   });
 
   it('leaves out records before the fetch offset, control batches and aborted transactions, and a batch cut short', () => {

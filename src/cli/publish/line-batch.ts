@@ -1,6 +1,6 @@
 import { widened } from '../../wire/columns.js';
 import { headerBytes, type RecordHeaders } from '../../records/record.js';
-import type { RecordBatch } from '../../records/record-batch.js';
+import type { PlainRecords, RecordBatch } from '../../records/record-batch.js';
 import { packRanges, type PackedValues } from '../../records/packed-values.js';
 
 /**
@@ -106,6 +106,15 @@ export class LineBatch implements RecordBatch {
 
   private isTombstone(i: number): boolean {
     return this.tombstones !== undefined && this.tombstones[i] === 1;
+  }
+
+  /** The value lengths as a column when no message has a key or headers (bulk lines): encoders then skip both. */
+  plain(): PlainRecords | undefined {
+    if (this.firstKey !== null || this.keys !== undefined || this.ownHeaders !== undefined || this.fixedHeaders.length > 0) return undefined;
+    const valueLengths = new Int32Array(this.length);
+    for (let i = 0; i < this.length; i++) valueLengths[i] = this.ends[i]! - this.starts[i]!;
+    if (this.tombstones) for (let i = 0; i < this.length; i++) if (this.tombstones[i] === 1) valueLengths[i] = -1;
+    return { valueLengths };
   }
 
   /** The lines of a stdin chunk lie back to back: they are copied as one run. */

@@ -75,25 +75,31 @@ export function encodeRecordBatch(
   const bodies = new Float64Array(indexes.length);
   const stamp = records.timestamp?.bind(records);
   const deltas = stamp ? new Float64Array(indexes.length) : undefined;
+  // records without keys or headers (bulk lines): their value lengths read from one column
+  const plainLengths = records.plain?.()?.valueLengths;
   let maxTimestamp = timestamp;
   for (let n = 0; n < indexes.length; n++) {
     const i = indexes[n]!;
-    const key = records.key(i);
-    const valueLength = records.valueLength(i);
+    const valueLength = plainLengths ? plainLengths[i]! : records.valueLength(i);
     let delta = 0;
     if (stamp) {
       const at = stamp(i);
       delta = deltas![n] = at - timestamp;
       if (at > maxTimestamp) maxTimestamp = at;
     }
-    let body = 1 + varintBytes(delta) + varintBytes(n) + (key === null ? 1 : varintBytes(key.byteLength) + key.byteLength);
-    body += varintBytes(valueLength) + Math.max(valueLength, 0);
-    const headers = records.headers(i);
-    body += varintBytes(headers.length);
-    for (let h = 0; h < headers.length; h++) {
-      const [name, value] = headers[h]!;
-      const nameLength = Buffer.byteLength(name);
-      body += varintBytes(nameLength) + nameLength + (value === null ? 1 : varintBytes(value.byteLength) + value.byteLength);
+    let body = 1 + varintBytes(delta) + varintBytes(n) + varintBytes(valueLength) + Math.max(valueLength, 0);
+    if (plainLengths)
+      body += 2; // a null key, no headers
+    else {
+      const key = records.key(i);
+      body += key === null ? 1 : varintBytes(key.byteLength) + key.byteLength;
+      const headers = records.headers(i);
+      body += varintBytes(headers.length);
+      for (let h = 0; h < headers.length; h++) {
+        const [name, value] = headers[h]!;
+        const nameLength = Buffer.byteLength(name);
+        body += varintBytes(nameLength) + nameLength + (value === null ? 1 : varintBytes(value.byteLength) + value.byteLength);
+      }
     }
     bodies[n] = body;
     size += varintBytes(body) + body;
@@ -121,7 +127,7 @@ export function encodeRecordBatch(
     if (deltas) at = writeVarint(out, at, deltas[n]!);
     else out[at++] = 0; // timestamp delta: every record has the batch's timestamp
     at = writeVarint(out, at, n);
-    const key = records.key(i);
+    const key = plainLengths ? null : records.key(i);
     if (key === null)
       out[at++] = 1; // zigzag -1
     else {
@@ -129,9 +135,13 @@ export function encodeRecordBatch(
       out.set(key, at);
       at += key.byteLength;
     }
-    const valueLength = records.valueLength(i);
+    const valueLength = plainLengths ? plainLengths[i]! : records.valueLength(i);
     at = writeVarint(out, at, valueLength);
     if (valueLength > 0) at = copyBytes(values, packed.starts[i]!, valueLength, view, at);
+    if (plainLengths) {
+      out[at++] = 0; // no headers
+      continue;
+    }
     const headers = records.headers(i);
     at = writeVarint(out, at, headers.length);
     for (let h = 0; h < headers.length; h++) {
