@@ -123,7 +123,7 @@ export class KafkaDriver implements Driver {
    * `start`; a topic that does not exist yet is waited for (consuming never creates one) and then
    * read from its beginning.
    */
-  async join(group: string, topic: string, start: StartOffset): Promise<GroupMember> {
+  async join(group: string, topic: string, start: StartOffset, known?: PartitionOffsets[]): Promise<GroupMember> {
     const member = new KafkaGroupMember(
       {
         cluster: await withDeadline(this.settings, `join group ${group} on ${topic}`, () => this.connectedCluster()),
@@ -143,7 +143,7 @@ export class KafkaDriver implements Driver {
       await this.admin.setGroupOffsets(group, topic, starts).catch(() => {});
       await member.start(starts);
     };
-    const offsets = await this.listOffsets(topic, start.kind === 'time' ? start.timestamp : undefined);
+    const offsets = known ?? (await this.listOffsets(topic, start.kind === 'time' ? start.timestamp : undefined));
     if (offsets) await begin(offsets, start);
     else {
       void (async () => {

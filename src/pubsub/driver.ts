@@ -142,8 +142,12 @@ export interface Driver {
   /** Records from each partition at or after the given offsets, without a group, waiting up to `waitMs`. */
   fetch(topic: string, positions: ReadonlyArray<readonly [partition: number, offset: number]>, options: WaitOptions): Promise<PartitionRecords[]>;
 
-  /** Joins `group` on `topic`. A group new to the topic starts at `start`, fixed now; a topic created later at its beginning. */
-  join(group: string, topic: string, start: StartOffset): Promise<GroupMember>;
+  /**
+   * Joins `group` on `topic`. A group new to the topic starts at `start`, fixed now; a topic created
+   * later at its beginning. `offsets`: the topic's, as listOffsets(topic, the start's time) just gave
+   * them, for a driver that would otherwise ask again.
+   */
+  join(group: string, topic: string, start: StartOffset, offsets?: PartitionOffsets[]): Promise<GroupMember>;
 
   /** The group's committed offset of each partition of the topic that has one. */
   committedOffsets(group: string, topic: string): Promise<Map<number, number>>;
