@@ -16,7 +16,7 @@ import {
 } from '../wire/kafka/messages.js';
 import { withDeadline, type KafkaSettings } from './connection.js';
 import { COORDINATOR_MOVED } from './group/coordinator.js';
-import { anyBroker, call, callBroker, coordinatorOf, type Broker, type Cluster } from './internals.js';
+import { anyBroker, call, callBroker, withCoordinator, type Broker, type Cluster } from './internals.js';
 import { askMetadata, byLeader, type KnownLeaders, nodeBroker, leadersIn, topicIn } from './topic-metadata.js';
 
 /** DescribeConfigs' source of a setting set on the topic itself. */
@@ -83,7 +83,7 @@ export class KafkaAdmin {
       `read offsets of group ${group}`,
       async (cluster) => {
         const committed = new Map<number, number>();
-        for (const c of await this.committed(cluster, await coordinatorOf(cluster, group), group)) {
+        for (const c of await withCoordinator(cluster, group, (coordinator) => this.committed(cluster, coordinator, group))) {
           if (c.topic === topic) committed.set(c.partition, c.offset);
         }
         return committed;
@@ -101,34 +101,36 @@ export class KafkaAdmin {
     await this.run(
       `set offsets of group ${group}`,
       async (cluster) => {
-        const response = await call(
-          cluster,
-          await coordinatorOf(cluster, group),
-          OffsetCommit,
-          {
-            groupId: group,
-            generationIdOrMemberEpoch: -1,
-            memberId: '',
-            groupInstanceId: null,
-            retentionTimeMs: -1,
-            topics: [
-              {
-                name: topic,
-                partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({
-                  partitionIndex,
-                  committedOffset,
-                  committedLeaderEpoch: -1,
-                  committedMetadata: null,
-                })),
-              },
-            ],
-          },
-          this.settings.timeoutMs,
-        );
-        throwFirst(
-          response.topics.flatMap((t) => t.partitions.map((p) => p.errorCode)),
-          `committing offsets of group ${group} on ${topic}`,
-        );
+        await withCoordinator(cluster, group, async (coordinator) => {
+          const response = await call(
+            cluster,
+            coordinator,
+            OffsetCommit,
+            {
+              groupId: group,
+              generationIdOrMemberEpoch: -1,
+              memberId: '',
+              groupInstanceId: null,
+              retentionTimeMs: -1,
+              topics: [
+                {
+                  name: topic,
+                  partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({
+                    partitionIndex,
+                    committedOffset,
+                    committedLeaderEpoch: -1,
+                    committedMetadata: null,
+                  })),
+                },
+              ],
+            },
+            this.settings.timeoutMs,
+          );
+          throwFirst(
+            response.topics.flatMap((t) => t.partitions.map((p) => p.errorCode)),
+            `committing offsets of group ${group} on ${topic}`,
+          );
+        });
       },
       topic,
     );
@@ -137,11 +139,13 @@ export class KafkaAdmin {
   /** Deletes the group; Kafka refuses one with members (NON_EMPTY_GROUP). */
   async deleteGroup(group: string): Promise<void> {
     await this.run(`delete group ${group}`, async (cluster) => {
-      const { results } = await call(cluster, await coordinatorOf(cluster, group), DeleteGroups, { groupsNames: [group] }, this.settings.timeoutMs);
-      throwFirst(
-        results.map((r) => r.errorCode),
-        `deleting group ${group}`,
-      );
+      await withCoordinator(cluster, group, async (coordinator) => {
+        const { results } = await call(cluster, coordinator, DeleteGroups, { groupsNames: [group] }, this.settings.timeoutMs);
+        throwFirst(
+          results.map((r) => r.errorCode),
+          `deleting group ${group}`,
+        );
+      });
     });
   }
 
@@ -235,13 +239,15 @@ export class KafkaAdmin {
   /** The group's state, members with their partitions, and committed offsets of every topic: both asked of its coordinator at once. */
   async describeGroup(group: string): Promise<GroupInfo | undefined> {
     return this.run(`describe group ${group}`, async (cluster) => {
-      const coordinator = await coordinatorOf(cluster, group);
-      const [{ groups }, committed] = await Promise.all([
-        call(cluster, coordinator, DescribeGroups, { groups: [group], includeAuthorizedOperations: false }, this.settings.timeoutMs),
-        this.committed(cluster, coordinator, group),
-      ]);
-      const described = groups.find((g) => g.groupId === group);
-      if (described && described.errorCode !== KafkaErrorCode.GROUP_ID_NOT_FOUND) throwFirst([described.errorCode], `describing group ${group}`);
+      const [described, committed] = await withCoordinator(cluster, group, async (coordinator) => {
+        const [{ groups }, committed] = await Promise.all([
+          call(cluster, coordinator, DescribeGroups, { groups: [group], includeAuthorizedOperations: false }, this.settings.timeoutMs),
+          this.committed(cluster, coordinator, group),
+        ]);
+        const described = groups.find((g) => g.groupId === group);
+        if (described && described.errorCode !== KafkaErrorCode.GROUP_ID_NOT_FOUND) throwFirst([described.errorCode], `describing group ${group}`);
+        return [described, committed] as const;
+      });
       const state = described?.errorCode === KafkaErrorCode.NONE ? described.groupState : 'Dead';
       if (state === 'Dead' && committed.length === 0) return undefined;
       const members = (state === 'Dead' ? [] : (described?.members ?? [])).map((member) => ({

@@ -9,7 +9,7 @@ import { KafkaAdmin } from './admin.js';
 import { createCluster, kafkaError, withDeadline, type KafkaSettings } from './connection.js';
 import { KafkaFetcher } from './fetcher.js';
 import { KafkaGroupMember } from './group/member.js';
-import { anyBroker, call, callBroker, coordinatorOf, type Cluster } from './internals.js';
+import { anyBroker, call, callBroker, withCoordinator, type Cluster } from './internals.js';
 import { KafkaErrorCode } from '../wire/kafka/errors.js';
 import { brokerError, Metadata, OffsetDelete } from '../wire/kafka/messages.js';
 import { KafkaProducer } from './producer.js';
@@ -190,15 +190,17 @@ export class KafkaDriver implements Driver {
     if (partitions.length === 0) return;
     await withDeadline(this.settings, `delete offsets on ${topic} of group ${group}`, async () => {
       const cluster = await this.cluster.get();
-      const response = await call(
-        cluster,
-        await coordinatorOf(cluster, group),
-        OffsetDelete,
-        { groupId: group, topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }] },
-        this.settings.timeoutMs,
-      );
-      const code = [response.errorCode, ...response.topics.flatMap((t) => t.partitions.map((p) => p.errorCode))].find((c) => c !== KafkaErrorCode.NONE);
-      if (code !== undefined) throw brokerError(code, `deleting offsets on ${topic} of group ${group}`);
+      await withCoordinator(cluster, group, async (coordinator) => {
+        const response = await call(
+          cluster,
+          coordinator,
+          OffsetDelete,
+          { groupId: group, topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }] },
+          this.settings.timeoutMs,
+        );
+        const code = [response.errorCode, ...response.topics.flatMap((t) => t.partitions.map((p) => p.errorCode))].find((c) => c !== KafkaErrorCode.NONE);
+        if (code !== undefined) throw brokerError(code, `deleting offsets on ${topic} of group ${group}`);
+      });
     });
   }
 

@@ -13,9 +13,19 @@ import type { KafkaCluster } from './client/cluster.js';
 export type Cluster = KafkaCluster;
 export type Broker = BrokerConnection;
 
-/** The node id of a group's coordinator. */
-export async function coordinatorOf(cluster: Cluster, group: string): Promise<string> {
-  return String(await cluster.findGroupCoordinator(group));
+/**
+ * `work` with the node id of the group's coordinator, found once per cluster and kept while it
+ * works: any failure (it moved or is loading, its connection failed or was refused) forgets it, so
+ * that a retry finds it again.
+ */
+export async function withCoordinator<T>(cluster: Cluster, group: string, work: (nodeId: string) => Promise<T>): Promise<T> {
+  const found = cluster.groupCoordinator(group);
+  try {
+    return await work(String(await found));
+  } catch (error) {
+    cluster.forgetGroupCoordinator(group, found);
+    throw error;
+  }
 }
 
 /** Sends a request to a node (connected on first use) and resolves with its response. */

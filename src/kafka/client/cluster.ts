@@ -51,6 +51,7 @@ export class KafkaCluster {
   private readonly nodes = new Map<number, string>();
   private readonly targets = new Set<string>();
   private readonly leaders = new Map<string, Leaders>();
+  private readonly coordinators = new Map<string, Promise<number>>();
   /** The broker connect() reached. */
   private seed: string | undefined;
   private metadataAt = 0;
@@ -118,8 +119,28 @@ export class KafkaCluster {
     return this.connectionTo(address);
   }
 
-  /** The node id of a group's coordinator (findBroker connects to it); asked again while it moves or loads, until the timeout. */
-  async findGroupCoordinator(groupId: string): Promise<number> {
+  /**
+   * The node id of a group's coordinator (findBroker connects to it): found once, kept until
+   * forgetGroupCoordinator (it said it moved, or could not be reached), as Kafka's clients keep it.
+   */
+  groupCoordinator(groupId: string): Promise<number> {
+    let found = this.coordinators.get(groupId);
+    if (!found) {
+      const finding = this.findGroupCoordinator(groupId);
+      finding.catch(() => this.forgetGroupCoordinator(groupId, finding));
+      this.coordinators.set(groupId, finding);
+      found = finding;
+    }
+    return found;
+  }
+
+  /** Forgets the group's coordinator (only `found`, when given: not one found again since). */
+  forgetGroupCoordinator(groupId: string, found?: Promise<number>): void {
+    if (found === undefined || this.coordinators.get(groupId) === found) this.coordinators.delete(groupId);
+  }
+
+  /** FindCoordinator, asked again while the coordinator moves or loads, until the timeout. */
+  private async findGroupCoordinator(groupId: string): Promise<number> {
     const deadline = Date.now() + this.settings.timeoutMs;
     for (let backoff = 100; ; backoff = Math.min(backoff * 2, 1_000)) {
       const answer = await request(await this.anyBroker(), FindCoordinator, { key: groupId, keyType: 0 }, this.settings.timeoutMs);

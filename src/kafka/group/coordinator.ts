@@ -2,7 +2,7 @@ import type { RequestOf, ResponseOf, Writable } from '../../wire/kafka/definitio
 import { KafkaErrorCode } from '../../wire/kafka/errors.js';
 import type { ApiName } from '../../wire/kafka/message-types.js';
 import type { Api } from '../../wire/kafka/messages.js';
-import { call, coordinatorOf, type Cluster } from '../internals.js';
+import { call, withCoordinator, type Cluster } from '../internals.js';
 
 /** A coordinator's answers that mean: ask who coordinates the group, then ask it again. */
 export const COORDINATOR_MOVED: ReadonlySet<number> = new Set([
@@ -14,13 +14,11 @@ export const COORDINATOR_MOVED: ReadonlySet<number> = new Set([
 const BACKOFF_MS = { initial: 100, max: 1_000 };
 
 /**
- * The requests of one group to its coordinator. The coordinator is found once and kept until it
- * says it is not (moved, loading) or its connection fails: then it is found again and the request
- * sent again, until `timeoutMs` has passed.
+ * The requests of one group to its coordinator (the cluster keeps it, withCoordinator). When it says
+ * it is not the coordinator (moved, loading) or its connection fails, it is found again and the
+ * request sent again, until `timeoutMs` has passed.
  */
 export class GroupCoordinator {
-  private node: Promise<string> | undefined;
-
   constructor(
     private readonly cluster: Cluster,
     readonly group: string,
@@ -41,14 +39,14 @@ export class GroupCoordinator {
     for (let backoff = BACKOFF_MS.initial; ; backoff = Math.min(backoff * 2, BACKOFF_MS.max)) {
       let failure: unknown;
       try {
-        this.node ??= coordinatorOf(this.cluster, this.group);
-        const response = await call(this.cluster, await this.node, api, request, this.timeoutMs + waitMs);
-        if (!COORDINATOR_MOVED.has(errorOf(response))) return response;
-        failure = Object.assign(new Error(`the coordinator of group ${this.group} moved (Kafka error ${errorOf(response)})`), { retriable: true });
+        return await withCoordinator(this.cluster, this.group, async (node) => {
+          const response = await call(this.cluster, node, api, request, this.timeoutMs + waitMs);
+          if (!COORDINATOR_MOVED.has(errorOf(response))) return response;
+          throw Object.assign(new Error(`the coordinator of group ${this.group} moved (Kafka error ${errorOf(response)})`), { retriable: true });
+        });
       } catch (error) {
         failure = error;
       }
-      this.node = undefined;
       if (Date.now() + backoff >= deadline) throw failure;
       await new Promise((resolve) => setTimeout(resolve, backoff));
     }
