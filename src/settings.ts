@@ -143,6 +143,7 @@ export interface OptionNames {
   environment: string;
   kafkaBrokers: string;
   socketPath: string;
+  consumerGroup: string;
   tlsCa: string;
   tlsCert: string;
   tlsKey: string;
@@ -159,6 +160,7 @@ const LIBRARY_NAMES: OptionNames = {
   environment: 'environment',
   kafkaBrokers: 'kafkaBrokers',
   socketPath: 'socketPath',
+  consumerGroup: 'consumerGroup',
   tlsCa: 'tls.ca',
   tlsCert: 'tls.cert',
   tlsKey: 'tls.key',
@@ -246,7 +248,7 @@ export function resolveSettings(
     environment: environment.trim(),
     brokers: ['localhost:9092'],
     schemaRegistryUrl: pick(options.schemaRegistryUrl, 'schemaRegistryUrl', ['schema.registry.url'], ['ZPS_SCHEMA_REGISTRY', 'SCHEMA_REGISTRY_URL'])?.[0],
-    group: pick(options.consumerGroup, 'consumerGroup', ['group.id'], ['ZPS_GROUP'])?.[0],
+    group: nonEmptyGroup(pick(options.consumerGroup, names.consumerGroup, ['group.id'], ['ZPS_GROUP'])),
     // the default is found when asked for: a Kafka command never is (it stats $XDG_RUNTIME_DIR, loads node:os)
     get socket() {
       resolvedSocket ??= socket ?? defaultSocketPath(env);
@@ -540,6 +542,12 @@ export function parseDuration(text: string, what = 'duration'): number {
 }
 
 /** The Kafka listener of a daemon that local mode starts: the option, else ZPS_KAFKA_LISTEN. */
+/** A consumer group's id, refused when empty: Kafka refuses it too, but only once offsets were committed under it. */
+function nonEmptyGroup(group: Sourced | undefined): string | undefined {
+  if (group && group[0].trim() === '') throw usageError(`${group[1]} is empty: name the consumer group`);
+  return group?.[0];
+}
+
 function kafkaListen(option: string | undefined, env: NodeJS.ProcessEnv): ListenAddress | undefined {
   if (option !== undefined) return parseListenAddress(option, 'daemonKafkaListen');
   const value = env.ZPS_KAFKA_LISTEN;

@@ -52,6 +52,7 @@ export const FLAG_NAMES = {
   environment: '--env',
   kafkaBrokers: '--brokers',
   socketPath: '--socket',
+  consumerGroup: '--group',
   tlsCa: '--tls-ca',
   tlsCert: '--tls-cert',
   tlsKey: '--tls-key',

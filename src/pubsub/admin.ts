@@ -138,6 +138,8 @@ export class DriverAdmin implements Admin {
    * partition's [start, end]. Applied only with `execute`, and only while the group has no member.
    */
   async resetGroupOffsets(group: string, options: OffsetResetOptions): Promise<OffsetResetPlan[]> {
+    // Kafka commits offsets under an empty group id, which no member can then join
+    if (group.trim() === '') throw usageError('the group id is empty: name the group');
     options.topics?.forEach(validateTopicName);
     const driver = await this.driver();
     const info = await driver.describeGroup(group);

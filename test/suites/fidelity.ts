@@ -336,6 +336,13 @@ export function describeOtherClients(): void {
         code: 2,
         stderr: "zps: --socket is empty: give the path of the daemon's socket\n",
       });
+      // an empty group id: refused before anything is committed under it (Kafka commits it, then refuses the join)
+      expect(await kz(['consume', 't', '-g', '', '-n', '1'])).toMatchObject({ code: 2, stderr: 'zps: --group is empty: name the consumer group\n' });
+      expect(await kz(['count', 't'], { env: { ZPS_GROUP: ' ' } })).toMatchObject({ code: 2, stderr: 'zps: ZPS_GROUP is empty: name the consumer group\n' });
+      expect(await kz(['groups', 'reset', '', '--topic', 't', '--to-earliest', '--execute'])).toMatchObject({
+        code: 2,
+        stderr: 'zps: the group id is empty: name the group\n',
+      });
     });
 
     it("8.12: an ENV that looks like a path (the shell's startup file) is not an environment name", async () => {

@@ -73,7 +73,8 @@ const ERROR_NAMES: Record<number, string> = Object.fromEntries(Object.entries(Ka
  * driver's error messages go by) and whether sending again may cure it.
  */
 export function brokerError(code: number, what: string): Error & { type?: string; retriable: boolean } {
-  return Object.assign(new Error(`Kafka error ${code} ${what}`), { type: ERROR_NAMES[code], retriable: RETRIABLE_ERRORS.has(code) });
+  const name = ERROR_NAMES[code];
+  return Object.assign(new Error(`Kafka error ${code}${name ? ` (${name})` : ''} ${what}`), { type: name, retriable: RETRIABLE_ERRORS.has(code) });
 }
 
 /**
