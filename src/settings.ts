@@ -541,13 +541,13 @@ export function parseDuration(text: string, what = 'duration'): number {
   return Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
 }
 
-/** The Kafka listener of a daemon that local mode starts: the option, else ZPS_KAFKA_LISTEN. */
 /** A consumer group's id, refused when empty: Kafka refuses it too, but only once offsets were committed under it. */
 function nonEmptyGroup(group: Sourced | undefined): string | undefined {
   if (group && group[0].trim() === '') throw usageError(`${group[1]} is empty: name the consumer group`);
   return group?.[0];
 }
 
+/** The Kafka listener of a daemon that local mode starts: the option, else ZPS_KAFKA_LISTEN. */
 function kafkaListen(option: string | undefined, env: NodeJS.ProcessEnv): ListenAddress | undefined {
   if (option !== undefined) return parseListenAddress(option, 'daemonKafkaListen');
   const value = env.ZPS_KAFKA_LISTEN;

@@ -120,8 +120,8 @@ export class KafkaCluster {
   }
 
   /**
-   * The node id of a group's coordinator (findBroker connects to it): found once, kept until
-   * forgetGroupCoordinator (it said it moved, or could not be reached), as Kafka's clients keep it.
+   * The node id of a group's coordinator (findBroker connects to it): found once and kept, as
+   * Kafka's clients keep it, until forgotten (withCoordinator forgets it when a request to it fails).
    */
   groupCoordinator(groupId: string): Promise<number> {
     let found = this.coordinators.get(groupId);
