@@ -124,9 +124,16 @@ describe('record batches, against kafkajs', () => {
       start += line.length + 1;
     }
     expect(lines.plain()?.valueLengths).toEqual(Int32Array.from([7, 0, -1, 300]));
+    expect(lines.plain()).toBe(lines.plain()); // made once for every partition and batch of them
     const one = outgoingBatch(values.map((value) => ({ key: null, value, headers: [] })));
     const producer = { producerId: 9, producerEpoch: 1, baseSequence: 4 };
     expect(encodeRecordBatch(lines, [1, 2, 3], 5, producer).equals(encodeRecordBatch(one, [1, 2, 3], 5, producer))).toBe(true);
+    // a message added since: the column is made anew
+    const growing = new LineBatch([], undefined, 2);
+    growing.add(text, 0, 7, null, 1);
+    expect(growing.plain()?.valueLengths).toEqual(Int32Array.from([7]));
+    growing.add(text, 8, 8, null, 2);
+    expect(growing.plain()?.valueLengths).toEqual(Int32Array.from([7, 0]));
     // a key or a header: no column, one by one
     const keyed = new LineBatch([['h', null]], undefined, 2);
     keyed.add(text, 0, 7, null, 1);

@@ -35,6 +35,8 @@ export class LineBatch implements RecordBatch {
   private ownHeaders: RecordHeaders[] | undefined;
   private ownPartitions: Array<number | undefined> | undefined;
   private readonly headerBytes: number;
+  /** plain()'s column, as of the message count it was made at. */
+  private column: PlainRecords | undefined;
 
   constructor(
     private readonly fixedHeaders: RecordHeaders,
@@ -108,13 +110,18 @@ export class LineBatch implements RecordBatch {
     return this.tombstones !== undefined && this.tombstones[i] === 1;
   }
 
-  /** The value lengths as a column when no message has a key or headers (bulk lines): encoders then skip both. */
+  /**
+   * The value lengths as a column when no message has a key or headers (bulk lines): encoders then
+   * skip both. Made once for every partition and batch the messages are split into (a message
+   * added since makes it anew: messages are only ever appended).
+   */
   plain(): PlainRecords | undefined {
     if (this.firstKey !== null || this.keys !== undefined || this.ownHeaders !== undefined || this.fixedHeaders.length > 0) return undefined;
+    if (this.column?.valueLengths.length === this.length) return this.column;
     const valueLengths = new Int32Array(this.length);
-    for (let i = 0; i < this.length; i++) valueLengths[i] = this.ends[i]! - this.starts[i]!;
-    if (this.tombstones) for (let i = 0; i < this.length; i++) if (this.tombstones[i] === 1) valueLengths[i] = -1;
-    return { valueLengths };
+    for (let i = 0; i < this.length; i++) valueLengths[i] = this.valueLength(i);
+    this.column = { valueLengths };
+    return this.column;
   }
 
   /** The lines of a stdin chunk lie back to back: they are copied as one run. */
