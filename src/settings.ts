@@ -13,6 +13,7 @@ import { defaultSocketPath } from './daemon/paths.js';
 import type { BrokerLimits } from './memory/broker.js';
 import { ClientProperties, parseJaasConfig } from './properties/client.js';
 import { describeError, usageError } from './pubsub/errors.js';
+import { validateGroupId } from './pubsub/limits.js';
 import { defaultOnError, type ErrorCallback, type RetryOptions } from './pubsub/retry.js';
 import { resolveSasl, type SaslOptions, type SaslSettings, saslMechanism, type TokenSource } from './settings/sasl.js';
 
@@ -243,12 +244,13 @@ export function resolveSettings(
   const [socket, socketFrom] = pick(options.socketPath, names.socketPath, [], ['ZPS_SOCKET']) ?? [undefined, ''];
   if (socket !== undefined && socket.trim() === '') throw usageError(`${socketFrom} is empty: give the path of the daemon's socket`);
   const timeout = pick(options.timeoutMs === undefined ? undefined : `${options.timeoutMs}ms`, names.timeout, [], ['ZPS_TIMEOUT']);
+  const group = pick(options.consumerGroup, names.consumerGroup, ['group.id'], ['ZPS_GROUP']);
   let resolvedSocket: string | undefined;
   const settings: Settings = {
     environment: environment.trim(),
     brokers: ['localhost:9092'],
     schemaRegistryUrl: pick(options.schemaRegistryUrl, 'schemaRegistryUrl', ['schema.registry.url'], ['ZPS_SCHEMA_REGISTRY', 'SCHEMA_REGISTRY_URL'])?.[0],
-    group: nonEmptyGroup(pick(options.consumerGroup, names.consumerGroup, ['group.id'], ['ZPS_GROUP'])),
+    group: group && validateGroupId(...group),
     // the default is found when asked for: a Kafka command never is (it stats $XDG_RUNTIME_DIR, loads node:os)
     get socket() {
       resolvedSocket ??= socket ?? defaultSocketPath(env);
@@ -539,12 +541,6 @@ export function parseDuration(text: string, what = 'duration'): number {
   const match = DURATION.exec(text.trim());
   if (!match) throw usageError(`invalid ${what} '${text}': use a number with a unit, as 250ms, 10s or 2m`);
   return Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
-}
-
-/** A consumer group's id, refused when empty: Kafka refuses it too, but only once offsets were committed under it. */
-function nonEmptyGroup(group: Sourced | undefined): string | undefined {
-  if (group && group[0].trim() === '') throw usageError(`${group[1]} is empty: name the consumer group`);
-  return group?.[0];
 }
 
 /** The Kafka listener of a daemon that local mode starts: the option, else ZPS_KAFKA_LISTEN. */

@@ -1,7 +1,7 @@
 import type { Driver, PartitionOffsets } from './driver.js';
 import { ZpsError, activeGroupError, usageError } from './errors.js';
 import { inParallel } from './in-parallel.js';
-import { partitionsOnlyGrow, validateTopicName } from './limits.js';
+import { partitionsOnlyGrow, validateGroupId, validateTopicName } from './limits.js';
 import type {
   Admin,
   ClusterDescription,
@@ -138,8 +138,7 @@ export class DriverAdmin implements Admin {
    * partition's [start, end]. Applied only with `execute`, and only while the group has no member.
    */
   async resetGroupOffsets(group: string, options: OffsetResetOptions): Promise<OffsetResetPlan[]> {
-    // Kafka commits offsets under an empty group id, which no member can then join
-    if (group.trim() === '') throw usageError('the group id is empty: name the group');
+    validateGroupId(group);
     options.topics?.forEach(validateTopicName);
     const driver = await this.driver();
     const info = await driver.describeGroup(group);

@@ -26,6 +26,15 @@ export function validateTopicName(topic: string): string {
 }
 
 /**
+ * A consumer group's id, refused when empty (`named`: where it came from): Kafka refuses to join
+ * one, but only after taking offsets committed under it.
+ */
+export function validateGroupId(group: string, named = 'the group id'): string {
+  if (group.trim() === '') throw usageError(`${named} is empty: name the consumer group`);
+  return group;
+}
+
+/**
  * Throws a usage error for a record over zps's 1 MiB, or too big for a topic taking record batches
  * of at most `maxBatchBytes` (its max.message.bytes) even in a batch of its own.
  */

@@ -341,7 +341,7 @@ export function describeOtherClients(): void {
       expect(await kz(['count', 't'], { env: { ZPS_GROUP: ' ' } })).toMatchObject({ code: 2, stderr: 'zps: ZPS_GROUP is empty: name the consumer group\n' });
       expect(await kz(['groups', 'reset', '', '--topic', 't', '--to-earliest', '--execute'])).toMatchObject({
         code: 2,
-        stderr: 'zps: the group id is empty: name the group\n',
+        stderr: 'zps: the group id is empty: name the consumer group\n',
       });
     });
 
