@@ -36,13 +36,13 @@ export class MergedReader implements RecordReader {
     return this.readers.has(topic) || this.endedTopics.has(topic);
   }
 
-  async next(): Promise<DeliveredRecord[] | null> {
+  async next(wanted?: number): Promise<DeliveredRecord[] | null> {
     while (!this.closed) {
       for (const reader of this.readers.values()) {
         if (!this.pending.has(reader))
           this.pending.set(
             reader,
-            reader.next().then((batch) => ({ reader, batch })),
+            reader.next(wanted).then((batch) => ({ reader, batch })),
           );
       }
       if (this.pending.size === 0 && !this.open) return null;

@@ -134,7 +134,7 @@ abstract class BaseReader implements RecordReader {
     this.until = bounds.until;
   }
 
-  abstract next(): Promise<DeliveredRecord[] | null>;
+  abstract next(wanted?: number): Promise<DeliveredRecord[] | null>;
   abstract markDone(record: DeliveredRecord): void;
   abstract close(): Promise<void>;
 
@@ -199,10 +199,10 @@ class DirectReader extends BaseReader {
    * again may cure (a request timed out, a connection lost) is tried again, backing off, for as
    * long as it takes; kcat does the same.
    */
-  async next(): Promise<DeliveredRecord[] | null> {
+  async next(wanted?: number): Promise<DeliveredRecord[] | null> {
     for (let backoff = RETRY_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_MS.max)) {
       try {
-        return await this.read();
+        return await this.read(wanted);
       } catch (error) {
         this.ahead = undefined;
         if (this.endAtOpen !== undefined || !(error instanceof ZpsError && error.retriable) || this.closed) throw error;
@@ -211,7 +211,7 @@ class DirectReader extends BaseReader {
     }
   }
 
-  private async read(): Promise<DeliveredRecord[] | null> {
+  private async read(wanted = Number.POSITIVE_INFINITY): Promise<DeliveredRecord[] | null> {
     while (!this.closed && !this.reachedEnd()) {
       if (this.finished.size > 0 && this.positions.size === 0) break; // every partition went past `until`
       if (this.positions.size === 0) {
@@ -230,8 +230,9 @@ class DirectReader extends BaseReader {
       const records = await this.records(batches);
       for (const partition of this.finished) this.positions.delete(partition);
       if (records.length > 0) {
-        // Ask for the next records now: the broker gathers them while the caller prints these.
-        if (!this.reachedEnd()) this.ahead = this.fetch();
+        // Ask for the next records now: the broker gathers them while the caller prints these
+        // (not when these are all it wants: a fetch never read, for the daemon a long poll to cancel).
+        if (records.length < wanted && !this.reachedEnd()) this.ahead = this.fetch();
         return records;
       }
       if (this.finished.size > 0 && this.positions.size === 0) break;

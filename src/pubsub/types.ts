@@ -100,8 +100,11 @@ export interface ReaderOptions {
 
 /** A low-level cursor over one topic, for tools that print messages (zps consume). */
 export interface RecordReader {
-  /** The next batch; null once finished (end reached without follow, or closed). */
-  next(): Promise<DeliveredRecord[] | null>;
+  /**
+   * The next batch; null once finished (end reached without follow, or closed). `wanted`: at most
+   * how many more records the caller will take; a batch that brings them fetches nothing ahead.
+   */
+  next(wanted?: number): Promise<DeliveredRecord[] | null>;
   /** Records that this record and all before it in its partition are done (committed with a group). */
   markDone(record: DeliveredRecord): void;
   /** Commits what was marked, leaves the group, ends a pending next() with null. */

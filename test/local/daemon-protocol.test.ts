@@ -119,6 +119,14 @@ describe('daemon wire protocol robustness', () => {
     expect(used).toBeLessThan(20);
     expect((await zps(socket, ['count', 'batched'])).stdout).toBe('20000\n');
   });
+
+  it('consume -n asks for no records past the n it prints: no fetch ahead, no long poll to cancel', async () => {
+    await zps(socket, ['publish', 'plenty', 'a', 'b', 'c', 'd']);
+    const before = await requestCount();
+    expect(await zps(socket, ['consume', 'plenty', '-n', '2'])).toMatchObject({ code: 0, stdout: 'a\nb\n' });
+    // hello, the partitions' offsets, one fetch; then the status's own hello and status
+    expect((await requestCount()) - before).toBe(3 + 2);
+  });
 });
 
 async function requestCount(): Promise<number> {

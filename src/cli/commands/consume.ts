@@ -113,7 +113,7 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
 
   try {
     while (limit === undefined || printing.printed < limit) {
-      const batch = await reader.next();
+      const batch = await reader.next(limit === undefined ? undefined : limit - printing.printed);
       if (batch === null || ctx.out.closed || printing.interrupted) break;
       spinner?.stop();
       printingBatch = true;
