@@ -229,6 +229,10 @@ export class MemoryBroker {
     return true;
   }
 
+  hasTopic(topicName: string): boolean {
+    return this.topics.has(topicName);
+  }
+
   /** The topic's settings as set, or undefined when it does not exist. */
   topicConfigs(topicName: string): Record<string, string> | undefined {
     const topic = this.topics.get(topicName);

@@ -77,13 +77,17 @@ export class InProcessService implements BrokerService {
     return asRecords(await this.fetchSlices(topic, positions, options));
   }
 
-  /** fetch() as the broker reads it: slices the daemon encodes without making a record object. */
+  /**
+   * fetch() as the broker reads it: slices the daemon encodes without making a record object. A
+   * topic deleted (before or while waiting) answers at once, as Kafka's Fetch answers
+   * UNKNOWN_TOPIC_OR_PARTITION: its reader looks and starts over when it is created again.
+   */
   fetchSlices(topic: string, positions: Position[], options: WaitOptions): Promise<PartitionSlice[]> {
     return longPoll(
       this.broker,
       [topic],
       () => this.broker.fetch(topic, positions, options.maxRecords, options.maxBytes),
-      (batches) => batches.length > 0,
+      (batches) => batches.length > 0 || !this.broker.hasTopic(topic),
       options.waitMs,
       options.signal,
     );

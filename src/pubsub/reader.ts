@@ -237,8 +237,13 @@ class DirectReader extends BaseReader {
       }
       if (this.finished.size > 0 && this.positions.size === 0) break;
       if (this.untilPassed) break;
-      // Nothing new: the topic may have grown partitions, which start at their beginning.
-      if (this.endAtOpen === undefined) this.adopt((await this.driver.listOffsets(this.topic)) ?? [], { kind: 'beginning' });
+      // Nothing new: the topic may have grown partitions, which start at their beginning, or been
+      // deleted: its positions are then forgotten, and once created again it is read from its start.
+      if (this.endAtOpen === undefined) {
+        const offsets = await this.driver.listOffsets(this.topic);
+        if (offsets) this.adopt(offsets, { kind: 'beginning' });
+        else this.positions.clear();
+      }
     }
     return null;
   }

@@ -202,6 +202,19 @@ export function describeFidelity(mode: Mode): void {
       expect(await waiting.result).toMatchObject({ code: 0, stdout: '', stderr: '' });
     });
 
+    it('8.6: a followed topic deleted and created again, past where the follower was, is read from its new start', async () => {
+      const t = unique('recreated');
+      expect((await run(['publish', t, 'old-1', 'old-2', 'old-3'])).code).toBe(0);
+      const follower = new RunningZps(socketOf(), ['consume', t, '-f'], mode.env());
+      await follower.waitForLines(3, 30_000);
+      expect((await run(['topics', 'delete', t, '--yes'])).code).toBe(0);
+      // more records than the follower had read: reading on from its old offset would skip the first three
+      expect((await run(['publish', t, 'new-1', 'new-2', 'new-3', 'new-4', 'new-5'])).code).toBe(0);
+      expect((await follower.waitForLines(8, 30_000)).slice(3)).toEqual(['new-1', 'new-2', 'new-3', 'new-4', 'new-5']);
+      follower.child.kill('SIGINT');
+      expect(await follower.result).toMatchObject({ code: 0, stderr: '' });
+    });
+
     it('8.8: count --wait ends within its duration plus a second', async () => {
       const t = unique('wait');
       const started = Date.now();
