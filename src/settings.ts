@@ -260,7 +260,7 @@ export function resolveSettings(
     autostart: options.autostart ?? env.ZPS_NO_AUTOSTART !== '1',
     daemonLimits: options.daemonLimits ?? {},
     daemonKafka: environment === 'local' ? kafkaListen(options.daemonKafkaListen, env) : undefined,
-    timeoutMs: options.timeoutMs ?? (timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(timeout[0], 'timeout')),
+    timeoutMs: options.timeoutMs ?? (timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(timeout[0], `timeout in ${timeout[1]}`)),
     retry: options.retry ?? {},
     onError: options.onError ?? defaultOnError,
     verbose: options.verbose ?? false,
@@ -536,11 +536,16 @@ function isTrue(value: string | undefined): boolean {
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
 
-/** `250ms`, `10s`, `1.5m`, `2h` → milliseconds. */
+/** The longest wait a timer holds (Node's, as Kafka's settings in int milliseconds): ~596 hours. */
+const MAX_WAIT_MS = 2 ** 31 - 1;
+
+/** `250ms`, `10s`, `1.5m`, `2h` → milliseconds, a wait a timer can hold (a longer one would fire at once). */
 export function parseDuration(text: string, what = 'duration'): number {
   const match = DURATION.exec(text.trim());
   if (!match) throw usageError(`invalid ${what} '${text}': use a number with a unit, as 250ms, 10s or 2m`);
-  return Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
+  const ms = Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
+  if (ms > MAX_WAIT_MS) throw usageError(`invalid ${what} '${text}': at most ${MAX_WAIT_MS}ms (about 596h)`);
+  return ms;
 }
 
 /** The Kafka listener of a daemon that local mode starts: the option, else ZPS_KAFKA_LISTEN. */

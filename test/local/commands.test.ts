@@ -134,8 +134,11 @@ describe('bad usage', () => {
     ['reserved topic name', ['count', '..'], /^zps: invalid topic name '\.\.': '\.\.' is reserved/],
     ['too long topic name', ['consume', 'x'.repeat(250)], /longer than 249 characters/],
     ['invalid duration', ['count', 't', '--timeout', '5'], /^zps: invalid timeout '5': use a number with a unit/],
-    ['invalid duration in env', ['count', 't'], /^zps: invalid timeout 'soon'/],
+    ['invalid duration in env', ['count', 't'], /^zps: invalid timeout in ZPS_TIMEOUT 'soon'/],
+    // a timer cannot hold 2^31 ms or more: it would fire at once
+    ['timeout too long', ['consume', 't', '-n', '1', '--timeout', '600h'], /^zps: invalid timeout '600h': at most 2147483647ms \(about 596h\)$/],
     ['invalid wait', ['count', 't', '--expect', '1', '--wait', 'forever'], /^zps: invalid --wait duration 'forever'/],
+    ['wait too long', ['count', 't', '--expect', '1', '--wait', '2147483648ms'], /^zps: invalid --wait duration '2147483648ms': at most/],
     ['invalid expect', ['count', 't', '--expect', 'many'], /^zps: invalid expected count 'many'/],
     ['invalid offset', ['consume', 't', '-o', 'middle'], /^zps: invalid offset 'middle'/],
     ['invalid max messages', ['consume', 't', '-n', '0'], /^zps: invalid message count '0'/],
