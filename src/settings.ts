@@ -15,6 +15,7 @@ import { ClientProperties, parseJaasConfig } from './properties/client.js';
 import { describeError, usageError } from './pubsub/errors.js';
 import { validateGroupId } from './pubsub/limits.js';
 import { defaultOnError, type ErrorCallback, type RetryOptions } from './pubsub/retry.js';
+import { checkedRegistryUrl } from './settings/registry-url.js';
 import { resolveSasl, type SaslOptions, type SaslSettings, saslMechanism, type TokenSource } from './settings/sasl.js';
 
 const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
@@ -145,6 +146,7 @@ export interface OptionNames {
   kafkaBrokers: string;
   socketPath: string;
   consumerGroup: string;
+  schemaRegistryUrl: string;
   tlsCa: string;
   tlsCert: string;
   tlsKey: string;
@@ -162,6 +164,7 @@ const LIBRARY_NAMES: OptionNames = {
   kafkaBrokers: 'kafkaBrokers',
   socketPath: 'socketPath',
   consumerGroup: 'consumerGroup',
+  schemaRegistryUrl: 'schemaRegistryUrl',
   tlsCa: 'tls.ca',
   tlsCert: 'tls.cert',
   tlsKey: 'tls.key',
@@ -245,11 +248,13 @@ export function resolveSettings(
   if (socket !== undefined && socket.trim() === '') throw usageError(`${socketFrom} is empty: give the path of the daemon's socket`);
   const timeout = pick(options.timeoutMs === undefined ? undefined : `${options.timeoutMs}ms`, names.timeout, [], ['ZPS_TIMEOUT']);
   const group = pick(options.consumerGroup, names.consumerGroup, ['group.id'], ['ZPS_GROUP']);
+  const registry = pick(options.schemaRegistryUrl, names.schemaRegistryUrl, ['schema.registry.url'], ['ZPS_SCHEMA_REGISTRY', 'SCHEMA_REGISTRY_URL']);
   let resolvedSocket: string | undefined;
   const settings: Settings = {
     environment: environment.trim(),
     brokers: ['localhost:9092'],
-    schemaRegistryUrl: pick(options.schemaRegistryUrl, 'schemaRegistryUrl', ['schema.registry.url'], ['ZPS_SCHEMA_REGISTRY', 'SCHEMA_REGISTRY_URL'])?.[0],
+    // checked on Kafka only: local mode has no registry, and a shell's SCHEMA_REGISTRY_URL must not stop it
+    schemaRegistryUrl: registry && (environment.trim() === 'local' ? registry[0] : checkedRegistryUrl(...registry)),
     group: group && validateGroupId(...group),
     // the default is found when asked for: a Kafka command never is (it stats $XDG_RUNTIME_DIR, loads node:os)
     get socket() {

@@ -53,6 +53,7 @@ export const FLAG_NAMES = {
   kafkaBrokers: '--brokers',
   socketPath: '--socket',
   consumerGroup: '--group',
+  schemaRegistryUrl: '--schema-registry',
   tlsCa: '--tls-ca',
   tlsCert: '--tls-cert',
   tlsKey: '--tls-key',

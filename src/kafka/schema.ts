@@ -7,6 +7,7 @@ import type { RegisteredSchema, SchemaReference, SchemaReferenceSpec, SchemaRegi
 import { Lazy, LazyMap } from '../pubsub/lazy.js';
 import type { DeliveredRecord } from '../records/record.js';
 import { DEFAULT_TIMEOUT_MS, type RegistryAccess } from '../settings.js';
+import { shownUrl } from '../settings/registry-url.js';
 import type { ProtobufOptions, ProtobufRegistry, RegistryEntry } from './protobuf/registry.js';
 import { tlsConnectionOptions } from './tls.js';
 
@@ -313,17 +314,18 @@ export class SchemaCodec implements RegistryCodec {
       return await work();
     } catch (error) {
       const status = (error as { status?: number }).status;
-      const message = describeError(error);
+      const message = shownUrl(describeError(error));
+      const where = shownUrl(this.url);
       if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|socket hang up/.test(message)) {
-        throw new ZpsError(`${what}: cannot reach the schema registry at ${this.url}`, {
+        throw new ZpsError(`${what}: cannot reach the schema registry at ${where}`, {
           code: 'unavailable',
           retriable: true,
           reason: 'registry-unreachable',
         });
       }
-      if (status === 404 || /not found/i.test(message)) throw new ZpsError(`${what}: unknown to the schema registry at ${this.url}`, { code: 'not-found' });
-      if (status !== undefined) throw new ZpsError(`${what}: the schema registry at ${this.url} answered ${status}: ${message}`);
-      throw new ZpsError(`${what}: schema registry at ${this.url}: ${message}`);
+      if (status === 404 || /not found/i.test(message)) throw new ZpsError(`${what}: unknown to the schema registry at ${where}`, { code: 'not-found' });
+      if (status !== undefined) throw new ZpsError(`${what}: the schema registry at ${where} answered ${status}: ${message}`);
+      throw new ZpsError(`${what}: schema registry at ${where}: ${message}`);
     }
   }
 }

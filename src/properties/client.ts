@@ -5,6 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { describeError, usageError } from '../pubsub/errors.js';
+import { holdsPassword } from '../settings/registry-url.js';
 import { closestName, UNUSED_PROPERTIES } from './names.js';
 import { parseProperties } from './parse.js';
 
@@ -65,6 +66,11 @@ export const USED_PROPERTIES: ReadonlySet<string> = new Set([
 
 /** Names whose values are secrets: never printed, and a file holding one should be the owner's alone. */
 export const SECRET = /password|secret|jaas|user\.info|token$|key\.pem|keystore\.key|^ssl_key$/;
+
+/** Whether a property holds a secret: by its name, or a registry URL with a password in it. */
+export function isSecretProperty(name: string, value: string): boolean {
+  return SECRET.test(name) || (name === 'schema.registry.url' && holdsPassword(value));
+}
 
 /** One source of properties: `-X`, a file, or a context. */
 interface PropertyLayer {
@@ -144,7 +150,7 @@ function readFile(path: string, from: string, warnings: string[]): PropertyLayer
     throw usageError(`cannot read the properties file ${path} given by ${from}: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
   }
   const properties = parseProperties(text, path);
-  const secret = [...properties.keys()].find((name) => SECRET.test(name));
+  const secret = [...properties].find(([name, value]) => isSecretProperty(name, value))?.[0];
   if (secret !== undefined && (mode & 0o044) !== 0) {
     warnings.push(`the properties file ${path} holds a secret (${secret}) and others can read it: chmod 600 ${path}`);
   }

@@ -104,6 +104,35 @@ describe('client properties: secrets and --verbose', () => {
     expect(quiet.stderr).not.toMatch(/others can read|not used/);
   });
 
+  it("a schema registry URL's password is never shown; a file others can read holding one is warned of", async () => {
+    const url = `http://reg:${secret}@127.0.0.1:1/`;
+    for (const args of [
+      ['schemas', '-r', url, '--verbose'],
+      ['schemas', '-X', `schema.registry.url=${url}`],
+    ]) {
+      const result = await run(args, { ZPS_TIMEOUT: '1s' });
+      expect(result).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot reach the schema registry at http://reg:****@127.0.0.1:1/\n') });
+      expect(result.stdout + result.stderr).not.toContain(secret);
+    }
+    const open = propertiesFile('registry.properties', `schema.registry.url=${url}\n`, 0o644);
+    const warned = await run(['schemas', '-F', open], { ZPS_TIMEOUT: '1s' });
+    expect(warned.stderr).toContain(`zps: the properties file ${open} holds a secret (schema.registry.url) and others can read it`);
+    expect(warned.stderr).not.toContain(secret);
+  });
+
+  it('a schema registry URL that is not http or https is exit 2 naming where it came from', async () => {
+    expect(await run(['schemas', '-r', 'notaurl'])).toMatchObject({
+      code: 2,
+      stderr: "zps: invalid schema registry URL 'notaurl' in --schema-registry: use an http:// or https:// URL, as http://localhost:8081\n",
+    });
+    expect(await run(['schemas'], { ZPS_SCHEMA_REGISTRY: `ftp://u:${secret}@x` })).toMatchObject({
+      code: 2,
+      stderr: "zps: invalid schema registry URL 'ftp://u:****@x' in ZPS_SCHEMA_REGISTRY: use an http:// or https:// URL, as http://localhost:8081\n",
+    });
+    // local mode has no registry: a shell's SCHEMA_REGISTRY_URL does not stop it
+    expect((await run(['daemon', 'status'], { ZPS_ENV: 'local', SCHEMA_REGISTRY_URL: 'garbage' })).stderr).not.toMatch(/schema registry/);
+  });
+
   it('a malformed basic.auth.user.info or -X names where it is, never its value', async () => {
     const bad = await run(['count', 't', '-X', `basic.auth.user.info=${secret}`, '--verbose']);
     expect(bad).toMatchObject({ code: 2, stderr: 'zps: invalid basic.auth.user.info in -X: use user:password\n' });

@@ -238,6 +238,15 @@ describe('contexts: secrets', () => {
       stderr: expect.stringMatching(/^zps: sasl\.password is a secret: keep it out of the contexts file with --sasl-password-env/),
     });
     expect(refused.stderr).not.toContain(secret);
+    const withPassword = `http://reg:${secret}@127.0.0.1:1/`;
+    const registryRefused = await run(['context', 'add', 'prod', '-e', 'kafka', '-r', withPassword]);
+    expect(registryRefused).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^zps: the schema registry URL holds a password: .* or add --store-secrets/),
+    });
+    expect(registryRefused.stderr).not.toContain(secret);
+    expect((await run(['context', 'add', 'registry', '-e', 'kafka', '-r', withPassword, '--store-secrets'])).code).toBe(0);
+    expect((await show(['registry']))['schema-registry']).toEqual(['http://reg:****@127.0.0.1:1/', 'schema-registry in context registry']);
     const common = ['-e', 'kafka', '-b', '127.0.0.1:1', '--sasl-mechanism', 'plain', '--sasl-username', 'app'];
     expect((await run(['context', 'add', 'stored', ...common, '-X', `sasl.password=${secret}`, '--store-secrets'])).code).toBe(0);
     expect((await run(['context', 'add', 'byenv', ...common, '--sasl-password-env', 'PROD_KAFKA_PASSWORD'])).code).toBe(0);

@@ -8,10 +8,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Context, type ContextsFile, contextsPath, readContexts, type SecretReference, writeContexts } from '../../contexts/file.js';
 import { CONTEXT_SETTINGS, ContextLayer, isSecretSetting, unknownContext } from '../../contexts/layer.js';
-import { ClientProperties, SECRET } from '../../properties/client.js';
+import { ClientProperties, isSecretProperty, SECRET } from '../../properties/client.js';
 import { parseProperties } from '../../properties/parse.js';
 import { describeError, usageError, ZpsError } from '../../pubsub/errors.js';
 import { parseBrokers, parseDuration, resolveSettings } from '../../settings.js';
+import { holdsPassword, shownUrl } from '../../settings/registry-url.js';
 import { FLAG_NAMES, flagSettings, type GlobalOptions, propertyPairs } from '../context.js';
 import type { Io } from '../io.js';
 import { Output } from '../output.js';
@@ -121,7 +122,7 @@ function show(env: NodeJS.ProcessEnv, out: Output, options: Options, name: strin
     const [value, from] = found;
     // a reference (`{ env = "NAME" }`) is shown as itself: zps context show never resolves one
     const masked = (isSecretSetting(setting) || SECRET.test(from.split(' ')[0]!)) && !/\((environment variable|command)\)$/.test(from);
-    rows.push({ setting, value: masked ? '****' : value, from });
+    rows.push({ setting, value: masked ? '****' : shownUrl(value), from });
   }
   if (options.json) for (const row of rows) out.line(JSON.stringify(row));
   else for (const line of table(rows.map(({ setting, value, from }) => [setting, value, from]))) out.line(line);
@@ -159,7 +160,12 @@ function add(env: NodeJS.ProcessEnv, name: string, options: Options & AddOptions
   const properties = { ...(options.properties && fileProperties(options.properties)), ...(options.property && propertyPairs(options.property)) };
   // the names are checked as any -X's (a typo is refused now, not at each later run)
   ClientProperties.load({ properties, propertiesName: '-X or --properties' }, []);
-  const secret = Object.keys(properties).find((property) => SECRET.test(property));
+  const secret = Object.entries(properties).find(([property, value]) => isSecretProperty(property, value))?.[0];
+  if (options.schemaRegistry !== undefined && holdsPassword(options.schemaRegistry) && !options.storeSecrets) {
+    throw usageError(
+      'the schema registry URL holds a password: keep it out of the contexts file with basic.auth.user.info in a 0600 --properties file, or add --store-secrets to store it as it is',
+    );
+  }
   if (secret !== undefined && !options.storeSecrets) {
     throw usageError(
       `${secret} is a secret: keep it out of the contexts file with --sasl-password-env or --sasl-password-command, or add --store-secrets to store it as it is`,
