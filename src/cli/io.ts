@@ -3,8 +3,9 @@
  * its streams and what they are (terminals or pipes), its environment, and its interrupts. main.ts
  * gives the process's; tests give a double (test/helpers/test-io.ts) and run commands in-process.
  */
-import { createReadStream, fstatSync } from 'node:fs';
+import { createReadStream, fstatSync, type Stats } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { usageError } from '../pubsub/errors.js';
 
 export interface OutStream extends Writable {
   isTTY?: boolean;
@@ -61,11 +62,15 @@ export function processIo(): ProcessIo {
  * terminals stay process.stdin (read as data comes, without the thread pool).
  */
 function standardInput(): Io['stdin'] {
+  let stat: Stats;
   try {
-    if (fstatSync(0).isFile()) return createReadStream('', { fd: 0, highWaterMark: 1 << 20, autoClose: false });
+    stat = fstatSync(0);
   } catch {
-    // no standard input to look at: process.stdin says so in its own way
+    return process.stdin; // no standard input to look at: process.stdin says so in its own way
   }
+  // process.stdin would end at once on a directory (`zps publish t < dir`), as if it were empty
+  if (stat.isDirectory()) throw usageError('cannot read stdin: it is a directory');
+  if (stat.isFile()) return createReadStream('', { fd: 0, highWaterMark: 1 << 20, autoClose: false });
   return process.stdin;
 }
 

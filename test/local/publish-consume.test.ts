@@ -112,6 +112,18 @@ describe('zps publish and consume', () => {
     expect(lines((await run(['consume', t])).stdout)).toEqual(all.slice(1));
   });
 
+  it('a directory as stdin (zps publish t < dir) is exit 2, and makes no topic', async () => {
+    const t = unique('t');
+    const fd = openSync(tmpdir(), 'r');
+    try {
+      const child = spawn(process.execPath, [ZPS_BIN, 'publish', t], { env: cleanEnv({ ZPS_SOCKET: socket }), stdio: [fd, 'pipe', 'pipe'] });
+      expect(await collect(child)).toMatchObject({ code: 2, stdout: '', stderr: 'zps: cannot read stdin: it is a directory\n' });
+    } finally {
+      closeSync(fd);
+    }
+    expect((await run(['topics'])).stdout).not.toContain(t);
+  });
+
   it('publishes stdin lines as they come, without waiting for a batch to fill (tail -f | zps publish)', async () => {
     const t = unique('trickle');
     const publisher = new RunningZps(socket, ['publish', t]);

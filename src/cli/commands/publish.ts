@@ -110,6 +110,8 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
         raw: flags.raw ?? false,
         keySchema: flags.keySchema === undefined ? undefined : await ctx.factory().valueEncoder(flags.keySchema, `${topic}-key`),
       });
+  const fromArguments = !(values.length === 0 || (values.length === 1 && values[0] === '-'));
+  const stdin = fromArguments ? undefined : ctx.io.stdin; // one that cannot be read is said before the topic is made
   const sender = ctx.factory().getSender();
   const prepared = await sender.prepare(topic, { partitions });
   if (partitions !== undefined && prepared.partitions !== partitions) {
@@ -119,11 +121,8 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
   // Ctrl-C stops the reading (a read waiting for stdin is given up); what was read is published.
   let interrupt!: () => void;
   const interrupted = new Promise<void>((resolve) => (interrupt = resolve));
-  const fromArguments = !(values.length === 0 || (values.length === 1 && values[0] === '-'));
   const kind: InputKind = fromArguments ? 'argument' : 'line';
-  const input: Iterable<InputLines> | AsyncIterable<InputLines> = fromArguments
-    ? [argumentLines(values)]
-    : until(inputLines(ctx.io.stdin, MAX_LINE_BYTES), interrupted);
+  const input: Iterable<InputLines> | AsyncIterable<InputLines> = stdin ? until(inputLines(stdin, MAX_LINE_BYTES), interrupted) : [argumentLines(values)];
   if (fromArguments) {
     // Every argument is encoded and checked before any is sent: a bad one publishes nothing.
     const [lines] = input as InputLines[];
@@ -160,7 +159,7 @@ async function publish(ctx: CliContext, topic: string, values: string[], flags: 
     pipeline.interrupt();
     interrupt();
   });
-  if (!fromArguments && ctx.io.stdin.isTTY) ctx.note(`reading messages for ${topic} from stdin, one per line; Ctrl-D ends`);
+  if (stdin?.isTTY) ctx.note(`reading messages for ${topic} from stdin, one per line; Ctrl-D ends`);
   let outcome: { published: number; batches: number };
   try {
     const inputEnded = await sendAll(input, encode, pipeline);
