@@ -11,6 +11,8 @@ const TOPIC_PATTERN = /^[a-zA-Z0-9._-]{1,249}$/;
 
 /** Kafka's topic-name rules, enforced in every environment so local mode refuses what Kafka would. */
 export function validateTopicName(topic: string): string {
+  // the daemon takes names from its socket: a number or an array would pass the pattern as text
+  if (typeof topic !== 'string') throw usageError('invalid topic name: not a string');
   if (!TOPIC_PATTERN.test(topic) || topic === '.' || topic === '..') {
     const why =
       topic.length === 0

@@ -96,12 +96,17 @@ describe('daemon wire protocol robustness', () => {
     overrun.writeUInt32BE(1000, 4 + 24); // the first record's value length
     conn.write(encodeFrame({ id: 6, op: 'produce', args: ['t', overrun] }));
     conn.write(encodeFrame({ id: 7, op: 'produce', args: ['t', records.subarray(0, 20)] }));
-    await waitFor(() => replies.length >= 7, 'seven replies');
+    // a topic name that is not a string would pass the name's pattern as text, and stay for good
+    conn.write(encodeFrame({ id: 8, op: 'createTopic', args: [['x'], 1] }));
+    conn.write(encodeFrame({ id: 9, op: 'createTopic', args: [1, 1] }));
+    await waitFor(() => replies.length >= 9, 'nine replies');
     conn.destroy();
     const byId = (id: number) => replies.find((r) => (r as { id: number }).id === id);
     expect(byId(2)).toMatchObject({ error: { message: expect.any(String) } });
     expect(byId(3)).toMatchObject({ error: { message: 'unknown operation nonsense' } });
     for (const id of [4, 5, 6, 7]) expect(byId(id)).toMatchObject({ error: { message: 'malformed records in produce request' } });
+    for (const id of [8, 9]) expect(byId(id)).toMatchObject({ error: { message: 'invalid topic name: not a string' } });
+    expect(await zps(socket, ['topics'])).toMatchObject({ code: 0, stderr: '' });
     expect((await zps(socket, ['count', 't'])).stdout).toBe('0\n');
     await stillServing();
   });
