@@ -76,11 +76,16 @@ export function timeoutError(message: string): ZpsError {
 }
 
 /** The refusal to change a group with members, naming them as `zps groups describe` does. */
-export function activeGroupError(groupName: string, action: string, members: ReadonlyArray<{ id: string; clientId: string; host: string }>): ZpsError {
+export function activeGroupError(
+  groupName: string,
+  action: string,
+  members: ReadonlyArray<{ id: string; clientId: string; host: string }>,
+  /** Said first on the hint's line (`nothing was deleted`). */
+  before?: string,
+): ZpsError {
   const named = members.map((m) => `${m.id} (${m.clientId}@${m.host})`).join(', ');
-  return new ZpsError(`cannot ${action} group ${groupName}: it has active members: ${named}`, {
-    hint: 'stop its consumers first: a group is changed only while it has no member',
-  });
+  const hint = 'stop its consumers first: a group is changed only while it has no member';
+  return new ZpsError(`cannot ${action} group ${groupName}: it has active members: ${named}`, { hint: before ? `${before}; ${hint}` : hint });
 }
 
 export function isZpsError(error: unknown): error is ZpsError {

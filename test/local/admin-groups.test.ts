@@ -105,7 +105,12 @@ describe('zps groups reset and delete on the daemon', () => {
     const other = unique('admin');
     expect(await run(['publish', other, 'x'])).toMatchObject({ code: 0 });
     expect(await run(['groups', 'reset', group, '--topic', other, '--to-earliest', '--execute'])).toMatchObject({ code: 0 });
-    expect(await run(['groups', 'delete', group, '--topic', topic])).toMatchObject({ code: 0, stdout: '' });
+    // a missing group or topic, or a group named twice: all checked before anything is deleted
+    const missing = unique('admin-missing');
+    expect(await run(['groups', 'delete', group, missing])).toMatchObject({ code: 1, stderr: `zps: group ${missing} does not exist\nnothing was deleted\n` });
+    expect(await run(['groups', 'delete', group, '--topic', missing])).toMatchObject({ code: 1, stderr: `zps: topic ${missing} does not exist\n` });
+    expect(describedOffsets(listener.address(), group, topic).size).toBeGreaterThan(0);
+    expect(await run(['groups', 'delete', group, group, '--topic', topic])).toMatchObject({ code: 0, stdout: '' });
     expect(describedOffsets(listener.address(), group, topic)).toEqual(new Map());
     expect(describedOffsets(listener.address(), group, other)).toEqual(new Map([[0, 0]]));
     expect(await run(['groups', 'delete', group])).toMatchObject({ code: 0 });

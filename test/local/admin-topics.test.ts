@@ -97,7 +97,7 @@ describe('zps topics create, alter, delete on the local daemon', { timeout: 120_
     const [a, b] = [unique('admin-del'), unique('admin-del')];
     await run(['publish', a, 'one', 'two']);
     await run(['publish', b, 'one']);
-    const deleted = await run(['topics', 'delete', a, b, '--json']);
+    const deleted = await run(['topics', 'delete', a, b, a, '--json']); // one named twice is deleted once
     expect(deleted).toMatchObject({ code: 0, stderr: '' });
     expect(
       deleted.stdout

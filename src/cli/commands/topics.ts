@@ -148,8 +148,10 @@ async function alter(ctx: CliContext, topic: string, options: { partitions?: str
 }
 
 /** Every named topic must exist (unless --if-exists) before any is deleted; outside local mode a person confirms. */
-async function remove(ctx: CliContext, topics: string[], options: { yes?: boolean; ifExists?: boolean }): Promise<void> {
-  topics.forEach(validateTopicName);
+async function remove(ctx: CliContext, named: string[], options: { yes?: boolean; ifExists?: boolean }): Promise<void> {
+  named.forEach(validateTopicName);
+  const topics = [...new Set(named)]; // one named twice is deleted once
+
   const admin = ctx.factory().getAdmin();
   const described = await Promise.all(topics.map((topic) => admin.describeTopic(topic)));
   const existing = topics.filter((_, i) => described[i] !== undefined);
