@@ -37,11 +37,18 @@ export function parseTime(text: string, now = Date.now()): number {
   if (RFC3339_DATE.test(text) || RFC3339_DATE_TIME.test(text)) {
     const zoned = RFC3339_DATE.test(text) ? `${text}T00:00:00Z` : /([Zz]|[+-]\d{2}:\d{2})$/.test(text) ? text : `${text}Z`;
     const ms = Date.parse(zoned.replace(' ', 'T'));
-    if (!Number.isNaN(ms)) return ms;
+    if (!Number.isNaN(ms) && dayExists(text)) return ms;
   }
   throw usageError(
     `invalid time '${text}': use epoch milliseconds, a date or date-time such as 2026-11-27 or 2026-11-27T10:00:00Z, or -15m, -2h back from now`,
   );
+}
+
+/** Whether the date a time starts with is a day of the calendar: Date.parse takes 2026-02-30 for March 2. */
+function dayExists(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 /** `-p 2 -p 0,3` → [0, 2, 3]. */

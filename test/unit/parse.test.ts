@@ -15,7 +15,8 @@ describe('times (-o @<time>, --until)', () => {
   });
 
   it('refuses anything else, as a usage error', () => {
-    for (const text of ['yesterday', '2026-13-45', '15m', '-15', '2026-11-27T25:00:00Z', '']) {
+    expect(parseTime('2028-02-29', now)).toBe(Date.UTC(2028, 1, 29)); // a leap day
+    for (const text of ['yesterday', '2026-13-45', '2026-02-30', '2026-02-29', '2026-04-31T10:00:00Z', '15m', '-15', '2026-11-27T25:00:00Z', '']) {
       expect(() => parseTime(text, now), text).toThrow(/invalid time/);
     }
   });
