@@ -40,6 +40,8 @@ describe('zps topics create, alter, delete on the local daemon', { timeout: 120_
     const altered = await run(['topics', 'alter', t, '--partitions', '3', '--set', 'retention.bytes=100000', '--unset', 'retention.ms', '--json']);
     expect(altered).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(altered.stdout)).toEqual({ topic: t, altered: true, partitions: 3, set: { 'retention.bytes': '100000' }, unset: ['retention.ms'] });
+    const settingOnly = await run(['topics', 'alter', t, '--set', 'retention.bytes=100000', '--json']); // the same again: nothing else moves
+    expect(JSON.parse(settingOnly.stdout)).toEqual({ topic: t, altered: true, partitions: 3, set: { 'retention.bytes': '100000' }, unset: [] });
     expect(describedByKafka(t)).toMatch(/PartitionCount: 3\s.*Configs: max\.message\.bytes=4000,retention\.bytes=100000$/);
     const configs = configCommand('--describe', '--entity-name', t);
     expect(configs.stdout).toContain('retention.bytes=100000 sensitive=false');

@@ -139,11 +139,13 @@ async function alter(ctx: CliContext, topic: string, options: { partitions?: str
   const set = settings('--set', options.set);
   const unset = options.unset ?? [];
   if (partitions === undefined && Object.keys(set).length === 0 && unset.length === 0) throw usageError('name a change: --partitions, --set or --unset');
-  await ctx
-    .factory()
-    .getAdmin()
-    .alterTopic(topic, { ...(partitions === undefined ? {} : { partitions }), set, unset });
-  if (ctx.json) ctx.out.line(JSON.stringify({ topic, altered: true, ...(partitions === undefined ? {} : { partitions }), set, unset }));
+  const admin = ctx.factory().getAdmin();
+  await admin.alterTopic(topic, { ...(partitions === undefined ? {} : { partitions }), set, unset });
+  if (ctx.json) {
+    // the topic's count either way: the same keys in every answer
+    const now = partitions ?? (await admin.describeTopic(topic))?.partitions.length;
+    ctx.out.line(JSON.stringify({ topic, altered: true, partitions: now, set, unset }));
+  }
   ctx.tell(`changed topic ${topic}`);
 }
 
