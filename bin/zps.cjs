@@ -60,7 +60,8 @@ function requireWithCodeCache(file, dir, extra) {
   const Module = module.constructor; // Node's CommonJS Module, without loading node:module (above)
   const source = fs.readFileSync(file, 'utf8');
   const hash = /^\/\/ zps (\w+) ([0-9a-f]+)\n/.exec(source);
-  const cacheFile = dir && hash && path.join(dir, `${hash[1]}-${hash[2]}-${process.version}-${process.arch}.v8`);
+  // by path too: V8 keeps the file name it was made with, and stack traces would name another checkout's
+  const cacheFile = dir && hash && path.join(dir, `${hash[1]}-${hash[2]}-${crc32(file).toString(16)}-${process.version}-${process.arch}.v8`);
   const cache = cacheFile ? readCache(fs, cacheFile) : undefined;
   const names = ['exports', 'require', 'module', '__filename', '__dirname', ...Object.keys(extra)];
   const script = new vm.Script(`(function (${names.join(', ')}) {${source}\n})`, { filename: file, cachedData: cache?.data });

@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unique } from '../helpers/wait.js';
-import { privateSocket, zps } from '../helpers/zps.js';
+import { cleanEnv, privateSocket, ZPS_BIN, zps } from '../helpers/zps.js';
 
 let socket: string;
 let cleanup: () => void;
@@ -34,7 +35,7 @@ describe("the bundle's code cache", () => {
     expect(await run(['publish', topic, 'a', 'b'])).toMatchObject({ code: 0, stderr: '' });
     expect(statSync(join(cacheHome, 'zps')).mode & 0o777).toBe(0o700);
     const file = bundleCache();
-    expect(file).toMatch(new RegExp(`^bundle-[0-9a-f]{16}-${process.version}-${process.arch}\\.v8$`));
+    expect(file).toMatch(new RegExp(`^bundle-[0-9a-f]{16}-[0-9a-f]{1,8}-${process.version}-${process.arch}\\.v8$`));
     // the chunks a local command loads have theirs
     expect(cacheFiles().some((name) => name.startsWith('local_driver-'))).toBe(true);
     expect(commandsOf(file!)).toEqual(['publish']);
@@ -61,5 +62,24 @@ describe("the bundle's code cache", () => {
     const notADirectory = join(cacheHome, 'a-file');
     writeFileSync(notADirectory, '');
     expect(await run(['count', topic], notADirectory)).toMatchObject({ code: 0, stdout: '2\n', stderr: '' });
+  });
+  it('is kept per checkout: another copy of the same build names its own files in stack traces', () => {
+    const root = join(ZPS_BIN, '..', '..');
+    const copy = mkdtempSync(join(tmpdir(), 'zps-checkout-'));
+    try {
+      for (const part of ['bin', 'dist', 'package.json']) cpSync(join(root, part), join(copy, part), { recursive: true });
+      symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+      // --verbose prints the stack of a refused connection
+      const args = ['count', 't', '-e', 'kafka', '-b', '127.0.0.1:1', '--timeout', '300ms', '--verbose'];
+      const env = cleanEnv({ XDG_CACHE_HOME: cacheHome });
+      for (const bin of [ZPS_BIN, join(copy, 'bin', 'zps.cjs'), join(copy, 'bin', 'zps.cjs')]) {
+        const { stderr } = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
+        const files = [...stderr.matchAll(/\((\/[^():]+\/dist\/zps[\w-]*\.cjs):\d+:\d+\)/g)].map((match) => match[1]!);
+        expect(files.length, stderr).toBeGreaterThan(0);
+        expect(files.filter((file) => !file.startsWith(join(bin, '..', '..', 'dist')))).toEqual([]);
+      }
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
