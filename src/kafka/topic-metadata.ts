@@ -107,5 +107,5 @@ export function nodeBroker(cluster: Cluster, nodeId: number, soleBroker: boolean
 function maxMessageBytes(result: DescribeConfigsResponseResult | undefined): number {
   if (result?.errorCode !== KafkaErrorCode.NONE) return KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
   const value = Number(result.configs.find((config) => config.name === MAX_MESSAGE_BYTES)?.value);
-  return Number.isFinite(value) && value > 0 ? value : KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+  return Number.isFinite(value) && value >= 0 ? value : KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
 }

@@ -308,8 +308,17 @@ export function describeOtherClients(): void {
       const t = unique('small-limit');
       const admin = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING }).admin();
       await admin.connect();
-      await admin.createTopics({ topics: [{ topic: t, configEntries: [{ name: 'max.message.bytes', value: '10000' }] }], waitForLeaders: true });
+      const none = unique('no-limit-left');
+      await admin.createTopics({
+        topics: [
+          { topic: t, configEntries: [{ name: 'max.message.bytes', value: '10000' }] },
+          { topic: none, configEntries: [{ name: 'max.message.bytes', value: '0' }] },
+        ],
+        waitForLeaders: true,
+      });
       await admin.disconnect();
+      // 0 is a limit too, as in local mode: nothing fits
+      expect(await kz(['publish', none, 'x'])).toMatchObject({ code: 2, stderr: expect.stringContaining(`over the max.message.bytes of ${none} (0 bytes)`) });
       const input = `${'a'.repeat(4000)}\n${'b'.repeat(4000)}\n${'c'.repeat(4000)}\n${'d'.repeat(20_000)}\n`;
       const result = await kz(['publish', t], { input });
       expect(result.code).toBe(2);
