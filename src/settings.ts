@@ -15,7 +15,7 @@ import { ClientProperties, parseJaasConfig } from './properties/client.js';
 import { describeError, usageError } from './pubsub/errors.js';
 import { validateGroupId } from './pubsub/limits.js';
 import { defaultOnError, type ErrorCallback, type RetryOptions } from './pubsub/retry.js';
-import { checkedRegistryUrl } from './settings/registry-url.js';
+import { checkedRegistryUrl } from './properties/registry-url.js';
 import { resolveSasl, type SaslOptions, type SaslSettings, saslMechanism, type TokenSource } from './settings/sasl.js';
 
 const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];

@@ -7,7 +7,7 @@ import type { RegisteredSchema, SchemaReference, SchemaReferenceSpec, SchemaRegi
 import { Lazy, LazyMap } from '../pubsub/lazy.js';
 import type { DeliveredRecord } from '../records/record.js';
 import { DEFAULT_TIMEOUT_MS, type RegistryAccess } from '../settings.js';
-import { shownUrl } from '../settings/registry-url.js';
+import { shownUrl } from '../properties/registry-url.js';
 import type { ProtobufOptions, ProtobufRegistry, RegistryEntry } from './protobuf/registry.js';
 import { tlsConnectionOptions } from './tls.js';
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { describeError, usageError } from '../pubsub/errors.js';
-import { holdsPassword } from '../settings/registry-url.js';
+import { holdsPassword } from './registry-url.js';
 import { closestName, UNUSED_PROPERTIES } from './names.js';
 import { parseProperties } from './parse.js';
 

@@ -12,7 +12,7 @@ import { ClientProperties, isSecretProperty, SECRET } from '../../properties/cli
 import { parseProperties } from '../../properties/parse.js';
 import { describeError, usageError, ZpsError } from '../../pubsub/errors.js';
 import { parseBrokers, parseDuration, resolveSettings } from '../../settings.js';
-import { holdsPassword, shownUrl } from '../../settings/registry-url.js';
+import { holdsPassword, shownUrl } from '../../properties/registry-url.js';
 import { FLAG_NAMES, flagSettings, type GlobalOptions, propertyPairs } from '../context.js';
 import type { Io } from '../io.js';
 import { Output } from '../output.js';
