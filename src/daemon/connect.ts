@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { packageFile } from '../package-files.js';
 import { ZpsError } from '../pubsub/errors.js';
 import { DaemonClient } from './client.js';
 import type { Lock } from './lock.js';
-import { daemonPaths, prepareSocketDir, socketDirExists, type DaemonPaths } from './paths.js';
+import { daemonPaths, prepareSocketDir, removeStaleSocket, socketDirExists, type DaemonPaths } from './paths.js';
 import type { DaemonConfig } from './run.js';
 
 export interface ConnectOptions {
@@ -59,11 +59,7 @@ async function startUnderLock(paths: DaemonPaths, lock: Lock, options: ConnectOp
       // A daemon of another protocol version: stop it and take its place.
       await running.shutdown();
     }
-    try {
-      unlinkSync(paths.socket);
-    } catch {
-      // no stale socket
-    }
+    removeStaleSocket(paths.socket);
     const started = options.onStarting?.();
     try {
       return await waitForDaemon(paths, await spawnDaemon(paths, options.daemon ?? { limits: {} }), deadline);

@@ -1,4 +1,4 @@
-import { accessSync, constants, lstatSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ZpsError, usageError } from '../pubsub/errors.js';
@@ -91,5 +91,20 @@ function isPrivateWritableDir(dir: string): boolean {
     return stat.isDirectory() && stat.uid === uid();
   } catch {
     return false;
+  }
+}
+
+/**
+ * Removes the socket a crashed daemon left (the caller holds the start lock). Anything else at
+ * the path, a mistyped --socket naming a file of the user's, say, is never removed: exit 2.
+ */
+export function removeStaleSocket(socket: string): void {
+  const found = lstatSync(socket, { throwIfNoEntry: false });
+  if (!found) return;
+  if (!found.isSocket()) throw usageError(`${socket} is not a socket: zps will not remove it; name another --socket (ZPS_SOCKET)`);
+  try {
+    unlinkSync(socket);
+  } catch {
+    // gone already
   }
 }

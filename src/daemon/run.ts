@@ -1,10 +1,9 @@
-import { unlinkSync } from 'node:fs';
 import { MemoryBroker, type BrokerLimits } from '../memory/broker.js';
 import { ZpsError } from '../pubsub/errors.js';
 import { VERSION } from '../version.js';
 import { DaemonClient } from './client.js';
 import { tryLock } from './lock.js';
-import { daemonPaths, prepareSocketDir } from './paths.js';
+import { daemonPaths, prepareSocketDir, removeStaleSocket } from './paths.js';
 import { DaemonServer } from './server.js';
 import { type ListenAddress, formatListenAddress } from './kafka/address.js';
 
@@ -69,9 +68,7 @@ async function takeOverStaleSocket(socket: string, lockFile: string): Promise<vo
   const lock = await tryLock(socket, lockFile);
   if (!lock) throw new ZpsError(`another zps is starting a daemon on ${socket}`);
   try {
-    unlinkSync(socket);
-  } catch {
-    // gone already
+    removeStaleSocket(socket);
   } finally {
     await lock.release();
   }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -91,6 +91,18 @@ describe('zps daemon', () => {
     const status = await statusOf(socket);
     expect(status.pid).not.toBe(pid);
     expect((await zps(socket, ['count', 't'])).stdout).toBe('1\n'); // memory is gone with the old one
+  });
+
+  it('never removes a file at the socket path that is not a socket (a mistyped --socket): exit 2 naming it', async () => {
+    const { socket } = fresh();
+    writeFileSync(socket, 'notes of mine\n');
+    for (const args of [['publish', 't', 'x'], ['daemon', 'start']]) {
+      expect(await zps(socket, args)).toMatchObject({
+        code: 2,
+        stderr: `zps: ${socket} is not a socket: zps will not remove it; name another --socket (ZPS_SOCKET)\n`,
+      });
+    }
+    expect(readFileSync(socket, 'utf8')).toBe('notes of mine\n');
   });
 
   it('creates the socket directory 0700 and the socket 0600', async () => {
