@@ -77,6 +77,16 @@ export function describeInspection(mode: Mode): void {
       expect(await follower.result).toMatchObject({ code: 0 });
 
       expect((await run(['count', '--regex', `^${prefix}-`])).stdout).toBe(`${prefix}-a\t3\n${prefix}-b\t1\n${prefix}-c\t1\n`);
+
+      // --wait waits for matching topics to be created too: no match yet is a wait, not a failure
+      const later = unique('later');
+      expect(await run(['count', '--regex', `^${later}`, '--expect', '2', '--wait', '1s'])).toMatchObject({
+        code: 3,
+        stderr: `zps: could not count topics matching /^${later}/ within 1s: no topic matches /^${later}/\n`,
+      });
+      const waiting = run(['count', '--regex', `^${later}`, '--expect', '2', '--wait', '30s']);
+      await run(['publish', `${later}-x`, 'a', 'b']);
+      expect(await waiting).toMatchObject({ code: 0, stdout: `${later}-x\t2\n` });
     });
 
     it('filters by key, headers, type and value; -n counts printed messages', async () => {

@@ -36,12 +36,18 @@ async function count(ctx: CliContext, named: string[], flags: CountFlags): Promi
   const waitMs = flags.wait === undefined ? undefined : parseDuration(flags.wait, '--wait duration');
   if (waitMs !== undefined && expected === undefined) throw usageError('--wait goes with --expect: it waits until the count equals it');
   if (waitMs !== undefined) ctx.limitTimeout(waitMs);
-  const topics = flags.regex === undefined ? named : await matchingTopics(ctx, flags.regex);
-  const oneLine = flags.regex === undefined && topics.length === 1;
+  const pattern = flags.regex === undefined ? undefined : regex(flags.regex);
+  const oneLine = pattern === undefined && named.length === 1;
   const group = flags.group;
   const admin = ctx.factory().getAdmin();
-  const measure = () => Promise.all(topics.map((topic) => (group === undefined ? admin.count(topic) : admin.lag(group, topic))));
+  // with --regex the topics are matched at each measure: a wait waits for them to be created too
+  let topics = named;
+  const measure = async () => {
+    if (pattern) topics = await matchingTopics(ctx, pattern);
+    return Promise.all(topics.map((topic) => (group === undefined ? admin.count(topic) : admin.lag(group, topic))));
+  };
   const mismatch = (counts: number[]) => (expected === undefined ? -1 : counts.findIndex((n) => n !== expected));
+  const what = pattern ? `topics matching /${pattern.source}/` : named.join(', ');
 
   let counts: number[] | undefined;
   if (waitMs === undefined) counts = await measure();
@@ -49,7 +55,7 @@ async function count(ctx: CliContext, named: string[], flags: CountFlags): Promi
     // The condition is the count, not the first answer: an unreachable broker is waited out too.
     const deadline = Date.now() + waitMs;
     let lastError: unknown;
-    counts = await ctx.ui.spin(`waiting for ${plural(expected!, 'message')} in ${topics.join(', ')}`, async () => {
+    counts = await ctx.ui.spin(`waiting for ${plural(expected!, 'message')} in ${what}`, async () => {
       let latest: number[] | undefined;
       for (;;) {
         try {
@@ -57,7 +63,8 @@ async function count(ctx: CliContext, named: string[], flags: CountFlags): Promi
           latest = await withinDeadline(measure(), deadline + CAUSE_GRACE_MS);
           lastError = undefined;
         } catch (error) {
-          if (error !== DEADLINE && !(error instanceof ZpsError && error.retriable)) throw error;
+          const notYet = error instanceof ZpsError && (error.retriable || (pattern !== undefined && error.code === 'not-found'));
+          if (error !== DEADLINE && !notYet) throw error;
           if (error !== DEADLINE) lastError = error;
         }
         if ((latest && mismatch(latest) < 0) || Date.now() >= deadline) return latest;
@@ -65,7 +72,7 @@ async function count(ctx: CliContext, named: string[], flags: CountFlags): Promi
       }
     });
     if (!counts) {
-      throw timeoutError(`could not count ${topics.join(', ')} within ${flags.wait}${lastError ? `: ${describeError(lastError)}` : ''}`);
+      throw timeoutError(`could not count ${what} within ${flags.wait}${lastError ? `: ${describeError(lastError)}` : ''}`);
     }
   }
 
@@ -83,16 +90,18 @@ async function count(ctx: CliContext, named: string[], flags: CountFlags): Promi
   }
 }
 
-/** The topics whose names match the pattern (internal ones too, when it names them), in name order. */
-async function matchingTopics(ctx: CliContext, source: string): Promise<string[]> {
-  let pattern: RegExp;
+function regex(source: string): RegExp {
   try {
-    pattern = new RegExp(source);
+    return new RegExp(source);
   } catch (error) {
     throw usageError(`invalid --regex '${source}': ${(error as Error).message}`);
   }
+}
+
+/** The topics whose names match the pattern (internal ones too, when it names them), in name order. */
+async function matchingTopics(ctx: CliContext, pattern: RegExp): Promise<string[]> {
   const topics = (await ctx.factory().getAdmin().topics({ all: true })).map((summary) => summary.topic).filter((topic) => pattern.test(topic));
-  if (topics.length === 0) throw new ZpsError(`no topic matches /${source}/`, { code: 'not-found' });
+  if (topics.length === 0) throw new ZpsError(`no topic matches /${pattern.source}/`, { code: 'not-found' });
   return topics.sort();
 }
 
