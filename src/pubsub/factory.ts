@@ -95,7 +95,11 @@ export class Factory implements ToolsFactory {
     this.sender = new DriverSender(this.driver);
   }
 
-  private readonly driver = (): Promise<Driver> => this.loaded.get();
+  /** Closed: what asks for the driver afterwards is refused, not given new connections that keep the process alive. */
+  private closed = false;
+
+  private readonly driver = (): Promise<Driver> =>
+    this.closed ? Promise.reject(usageError('this factory is closed: create another to go on')) : this.loaded.get();
 
   getPublisherFactory(): PublisherFactory {
     return {
@@ -157,6 +161,7 @@ export class Factory implements ToolsFactory {
   async close(): Promise<void> {
     await Promise.all([...this.publishers].map((publisher) => publisher.close()));
     await Promise.all([...this.closables].map((closable) => closable.close()));
+    this.closed = true;
     await (await this.loaded.release())?.close();
   }
 

@@ -96,7 +96,10 @@ describe('zps daemon', () => {
   it('never removes a file at the socket path that is not a socket (a mistyped --socket): exit 2 naming it', async () => {
     const { socket } = fresh();
     writeFileSync(socket, 'notes of mine\n');
-    for (const args of [['publish', 't', 'x'], ['daemon', 'start']]) {
+    for (const args of [
+      ['publish', 't', 'x'],
+      ['daemon', 'start'],
+    ]) {
       expect(await zps(socket, args)).toMatchObject({
         code: 2,
         stderr: `zps: ${socket} is not a socket: zps will not remove it; name another --socket (ZPS_SOCKET)\n`,

@@ -62,6 +62,16 @@ export const scenarios: Record<string, Scenario> = {
     expect(meta.timestamp).toBeLessThanOrEqual(Date.now() + 1000);
   },
 
+  async 'a closed factory refuses further use, saying so, instead of connecting again'(target, use) {
+    const factory = use(target.factory());
+    const topic = unique('closed');
+    await (await factory.getPublisherFactory().create(topic)).publish('k', 1);
+    await factory.close();
+    const refused = { code: 'usage', message: 'this factory is closed: create another to go on' };
+    await expect((await factory.getPublisherFactory().create(topic)).publish('k', 2)).rejects.toMatchObject(refused);
+    await expect(factory.getAdmin().count(topic)).rejects.toMatchObject(refused);
+  },
+
   async 'messages keep their order within each partition'(target, use) {
     const factory = use(target.factory({ consumerGroup: unique('g') }));
     const topic = unique('order');
