@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { isJsonValue } from '../wire/json-text.js';
+import { usageError } from './errors.js';
 
 /**
  * How library values become bytes and back, the same in every environment. Values are
@@ -7,8 +8,13 @@ import { isJsonValue } from '../wire/json-text.js';
  * `{ base64 }`, so values written by other Kafka clients still read well. A tombstone is null.
  */
 export function encodeJson(value: unknown): Buffer {
-  const text = JSON.stringify(value);
-  if (text === undefined) throw new TypeError('value cannot be encoded as JSON');
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw usageError(`the value cannot be encoded as JSON: ${(error as Error).message.split('\n')[0]}`); // a BigInt, a cycle
+  }
+  if (text === undefined) throw usageError(`the value cannot be encoded as JSON: ${value === undefined ? 'it is undefined' : `it is a ${typeof value}`}`);
   return Buffer.from(text);
 }
 

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { decodeValue } from './codec.js';
+import { usageError } from './errors.js';
 import { NO_HEADERS, type DeliveredRecord, type RecordHeader, type RecordHeaders } from '../records/record.js';
 import { TYPE_HEADER, type Headers, type HeadersInput, type MessageMeta } from './types.js';
 
@@ -39,7 +40,13 @@ export function textHeaders(headers: RecordHeaders): Headers {
 export function recordHeaders(input: HeadersInput | undefined): RecordHeader[] {
   if (input === undefined) return [];
   const pairs: ReadonlyArray<readonly [string, string | Buffer | null]> = Array.isArray(input) ? input : Object.entries(input);
-  return pairs.map(([name, value]) => [name, typeof value === 'string' ? Buffer.from(value) : value]);
+  return pairs.map(([name, value]) => {
+    // the types say so, but plain JavaScript callers reach here too
+    if (typeof name !== 'string') throw usageError('a header name is a string');
+    if (typeof value === 'string') return [name, Buffer.from(value)];
+    if (value !== null && !Buffer.isBuffer(value)) throw usageError(`header ${name}: a value is a string, a Buffer or null`);
+    return [name, value];
+  });
 }
 
 export function metaOf(record: DeliveredRecord): MessageMeta {

@@ -1,6 +1,6 @@
 import { batchIsFull } from './batching.js';
 import { encodeJson } from './codec.js';
-import { ZpsError } from './errors.js';
+import { ZpsError, usageError } from './errors.js';
 import { checkMessageSize, validateTopicName } from './limits.js';
 import { messageSize, type OutgoingRecord } from '../records/record.js';
 import { expandAcks, outgoingBatch } from '../records/record-batch.js';
@@ -39,6 +39,7 @@ export class BatchingPublisher implements Publisher {
     let record: OutgoingRecord;
     let size: number;
     try {
+      if (key !== null && typeof key !== 'string' && !Buffer.isBuffer(key)) throw usageError('a key is a string, a Buffer or null');
       const headers = recordHeaders(options.headers);
       if (this.messageType !== undefined) headers.push([TYPE_HEADER, Buffer.from(this.messageType)]);
       const keyBytes = typeof key === 'string' ? Buffer.from(key) : key;

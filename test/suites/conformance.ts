@@ -72,6 +72,22 @@ export const scenarios: Record<string, Scenario> = {
     await expect(factory.getAdmin().count(topic)).rejects.toMatchObject(refused);
   },
 
+  async 'a value, key or header that cannot be sent is a usage error, the same in every environment'(target, use) {
+    const publisher = await use(target.factory()).getPublisherFactory().create(unique('bad-input'));
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const notJson = expect.stringMatching(/^the value cannot be encoded as JSON: [^\n]+$/); // V8's words after the colon
+    const refusals: Array<[() => Promise<unknown>, unknown]> = [
+      [() => publisher.publish(null, undefined), 'the value cannot be encoded as JSON: it is undefined'],
+      [() => publisher.publish(null, 10n), notJson],
+      [() => publisher.publish(null, cyclic), notJson],
+      [() => publisher.publish(5 as unknown as string, 1), 'a key is a string, a Buffer or null'],
+      [() => publisher.publish(null, 1, { headers: { a: 5 as unknown as string } }), 'header a: a value is a string, a Buffer or null'],
+    ];
+    for (const [publish, message] of refusals) await expect(publish()).rejects.toMatchObject({ code: 'usage', message });
+    expect(await publisher.publish('k', 1, { headers: { a: 'x', b: null } })).toMatchObject({ offset: 0 });
+  },
+
   async 'messages keep their order within each partition'(target, use) {
     const factory = use(target.factory({ consumerGroup: unique('g') }));
     const topic = unique('order');
