@@ -43,6 +43,12 @@ describe('zps count', () => {
     const late = await run(['count', t, '--expect', '5', '--wait', '200ms']);
     expect(late.code).toBe(3);
     expect(late.stderr).toBe(`zps: expected 5 messages in ${t}, found 2 (waited 200ms)\n`);
+    // no daemon, and none to be started (ZPS_NO_AUTOSTART=1): waited for as a broker that does not answer
+    const nowhere = join(mkdtempSync(join(tmpdir(), 'zps-none-')), 'broker.sock');
+    expect(await zps(nowhere, ['count', t, '--expect', '0', '--wait', '300ms'], { env: { ZPS_NO_AUTOSTART: '1' } })).toMatchObject({
+      code: 3,
+      stderr: `zps: could not count ${t} within 300ms: no local daemon is running on ${nowhere}\n`,
+    });
   });
 
   it('--group prints the lag instead; --json names it', async () => {

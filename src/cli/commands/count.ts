@@ -63,7 +63,9 @@ async function count(ctx: CliContext, named: string[], flags: CountFlags): Promi
           latest = await withinDeadline(measure(), deadline + CAUSE_GRACE_MS);
           lastError = undefined;
         } catch (error) {
-          const notYet = error instanceof ZpsError && (error.retriable || (pattern !== undefined && error.code === 'not-found'));
+          // no daemon yet (ZPS_NO_AUTOSTART=1) is waited for as a broker that does not answer
+          const notYet =
+            error instanceof ZpsError && (error.retriable || error.reason === 'daemon-not-running' || (pattern !== undefined && error.code === 'not-found'));
           if (error !== DEADLINE && !notYet) throw error;
           if (error !== DEADLINE) lastError = error;
         }
