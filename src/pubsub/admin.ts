@@ -5,6 +5,7 @@ import { partitionsOnlyGrow, validateGroupId, validateTopicName } from './limits
 import type {
   Admin,
   ClusterDescription,
+  GroupDeletion,
   GroupDescription,
   GroupSummary,
   NewTopic,
@@ -168,14 +169,25 @@ export class DriverAdmin implements Admin {
     return plan;
   }
 
-  async deleteGroup(group: string, options: { topic?: string } = {}): Promise<void> {
-    if (options.topic !== undefined) validateTopicName(options.topic);
+  async deleteGroup(groups: string | readonly string[], options: GroupDeletion = {}): Promise<void> {
+    const { topic } = options;
+    if (topic !== undefined) validateTopicName(topic);
+    const named = [...new Set(typeof groups === 'string' ? [groups] : groups)]; // one named twice is deleted once
     const driver = await this.driver();
-    const info = await driver.describeGroup(group);
-    if (!info) throw new ZpsError(`group ${group} does not exist`, { code: 'not-found' });
-    if (info.members.length > 0) throw activeGroupError(group, options.topic === undefined ? 'delete' : `delete offsets on ${options.topic} of`, info.members);
-    if (options.topic === undefined) await driver.deleteGroup(group);
-    else await driver.deleteGroupOffsets(group, options.topic);
+    const found = await Promise.all(named.map((group) => driver.describeGroup(group)));
+    const nothingDone = named.length > 1 ? 'nothing was deleted' : undefined;
+    const missing = found.indexOf(undefined);
+    if (missing >= 0) throw new ZpsError(`group ${named[missing]} does not exist`, { code: 'not-found', ...(nothingDone && { hint: nothingDone }) });
+    const active = found.findIndex((info) => info!.members.length > 0);
+    if (active >= 0)
+      throw activeGroupError(named[active]!, topic === undefined ? 'delete' : `delete offsets on ${topic} of`, found[active]!.members, nothingDone);
+    // Kafka's OffsetDelete refuses a topic it does not know
+    if (topic !== undefined && !(await driver.describeTopic(topic))) throw new ZpsError(`topic ${topic} does not exist`, { code: 'not-found' });
+    await options.confirm?.();
+    for (const group of named) {
+      if (topic === undefined) await driver.deleteGroup(group);
+      else await driver.deleteGroupOffsets(group, topic);
+    }
   }
 
   async cluster(): Promise<ClusterDescription> {

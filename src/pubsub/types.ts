@@ -98,6 +98,12 @@ export interface ReaderOptions {
   until?: number;
 }
 
+export interface GroupDeletion {
+  topic?: string;
+  /** Awaited once the groups are checked, before the first is deleted (a person asked): a rejection deletes none. */
+  confirm?: () => Promise<void>;
+}
+
 /** A low-level cursor over one topic, for tools that print messages (zps consume). */
 export interface RecordReader {
   /**
@@ -233,8 +239,11 @@ export interface Admin {
 
   /** The plan of moving the group's offsets, applied with `execute`; refused while the group has active members. */
   resetGroupOffsets(group: string, options: OffsetResetOptions): Promise<OffsetResetPlan[]>;
-  /** Deletes the group, or with `topic` only its committed offsets on that topic; refused while it has active members. */
-  deleteGroup(group: string, options?: { topic?: string }): Promise<void>;
+  /**
+   * Deletes the groups, or with `topic` only their committed offsets on that topic. Every group
+   * must exist with no active member, and the topic too, before any is changed: none is half-deleted.
+   */
+  deleteGroup(groups: string | readonly string[], options?: GroupDeletion): Promise<void>;
   /** The cluster's id, brokers and controller. */
   cluster(): Promise<ClusterDescription>;
 

@@ -133,6 +133,11 @@ export function describeAdminGroups(target: () => ConformanceTarget): void {
         const [first, second] = [await twoPartitions(factory), await twoPartitions(factory)];
         const group = unique('g');
         for (const topic of [first, second]) await admin.resetGroupOffsets(group, { topics: [topic], to: { kind: 'latest' }, execute: true });
+        // all checked before any is changed: a missing group or topic deletes nothing
+        const missing = unique('missing');
+        await expect(admin.deleteGroup([group, missing])).rejects.toMatchObject({ code: 'not-found', message: `group ${missing} does not exist` });
+        await expect(admin.deleteGroup(group, { topic: missing })).rejects.toMatchObject({ code: 'not-found', message: `topic ${missing} does not exist` });
+        expect(await committed(admin, group)).toEqual({ [`${first}/0`]: 5, [`${first}/1`]: 3, [`${second}/0`]: 5, [`${second}/1`]: 3 });
         await admin.deleteGroup(group, { topic: first });
         expect(await committed(admin, group)).toEqual({ [`${second}/0`]: 5, [`${second}/1`]: 3 });
         await admin.deleteGroup(group);

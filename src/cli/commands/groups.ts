@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { activeGroupError, ZpsError, usageError } from '../../pubsub/errors.js';
-import { validateTopicName } from '../../pubsub/limits.js';
+import { ZpsError, usageError } from '../../pubsub/errors.js';
 import type { GroupDescription, OffsetTarget } from '../../pubsub/types.js';
 import { plural } from '../../pubsub/wording.js';
 import { confirm } from '../confirm.js';
@@ -105,29 +104,18 @@ async function reset(ctx: CliContext, group: string, flags: ResetFlags): Promise
     ctx.tell(flags.execute ? `reset ${plural(plan.length, 'partition')} of group ${group}` : 'nothing changed: --execute applies the plan');
 }
 
-/** Every named group (and the topic) must exist, with no member, before any is changed: nothing is half-deleted. */
+/** The groups, or their offsets on a topic: all of them checked (admin.deleteGroup), then a person asked outside local mode. */
 async function remove(ctx: CliContext, named: string[], flags: { topic?: string; yes?: boolean }): Promise<void> {
-  if (flags.topic !== undefined) validateTopicName(flags.topic);
   const groups = [...new Set(named)];
-  const admin = ctx.factory().getAdmin();
-  const found = await Promise.all(groups.map((group) => admin.describeGroup(group)));
-  const nothingDone = groups.length > 1 ? { hint: 'nothing was deleted' } : {};
-  const missing = groups.findIndex((_, i) => found[i] === undefined);
-  if (missing >= 0) throw new ZpsError(`group ${groups[missing]} does not exist`, { code: 'not-found', ...nothingDone });
-  const active = found.findIndex((info) => info!.members.length > 0);
-  if (active >= 0) {
-    const action = flags.topic === undefined ? 'delete' : `delete offsets on ${flags.topic} of`;
-    throw activeGroupError(groups[active]!, action, found[active]!.members, nothingDone.hint);
-  }
-  // Kafka's OffsetDelete refuses a topic it does not know
-  if (flags.topic !== undefined && (await admin.describeTopic(flags.topic)) === undefined)
-    throw new ZpsError(`topic ${flags.topic} does not exist${ctx.onBrokers}`, { code: 'not-found' });
-  if (!ctx.isLocal && !flags.yes) {
-    const what =
-      flags.topic === undefined ? `group${groups.length === 1 ? '' : 's'} ${groups.join(', ')}` : `the offsets on ${flags.topic} of ${groups.join(', ')}`;
-    await confirm(ctx, 'delete', `delete ${what} in ${ctx.settings.environment}?`);
-  }
-  for (const group of groups) await admin.deleteGroup(group, flags.topic === undefined ? {} : { topic: flags.topic });
+  const what =
+    flags.topic === undefined ? `group${groups.length === 1 ? '' : 's'} ${groups.join(', ')}` : `the offsets on ${flags.topic} of ${groups.join(', ')}`;
+  await ctx
+    .factory()
+    .getAdmin()
+    .deleteGroup(groups, {
+      topic: flags.topic,
+      confirm: ctx.isLocal || flags.yes ? undefined : () => confirm(ctx, 'delete', `delete ${what} in ${ctx.settings.environment}?`),
+    });
   if (ctx.ui.stderrIsTty) ctx.tell(flags.topic === undefined ? `deleted ${plural(groups.length, 'group')}` : `deleted the offsets on ${flags.topic}`);
 }
 
