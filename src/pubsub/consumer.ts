@@ -106,6 +106,7 @@ export class DriverConsumer implements Consumer {
       const result = await member.poll({ ...POLL, signal: this.abort.signal });
       deliver: for (const { records } of result.batches) {
         for (const stored of records) {
+          if (result.lost?.aborted) break deliver; // the group took them meanwhile: the next owner handles the rest
           const record = await this.decoded(stored);
           if (record && matchesType(record, messageType)) {
             const { message, meta } = decodeRecord(record);

@@ -86,6 +86,13 @@ export interface PollResult<Batch = PartitionRecords> {
   revoked: number[];
   /** The partitions the member owns, with the offset its next poll reads from. */
   positions: Array<[partition: number, offset: number]>;
+  /**
+   * Aborts when the group took these batches' partitions before the caller was done with them (a
+   * Kafka rebalance waits only so long for it). Within its 'abort' listeners the caller commits
+   * what it handled, which goes out before the partitions do; it handles none of the rest, which
+   * is the next owner's.
+   */
+  lost?: AbortSignal;
 }
 
 /**

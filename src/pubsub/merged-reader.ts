@@ -15,6 +15,8 @@ export class MergedReader implements RecordReader {
   private readonly pending = new Map<RecordReader, Promise<{ reader: RecordReader; batch: DeliveredRecord[] | null }>>();
   private wake: (() => void) | undefined;
   private closed = false;
+  /** The reader of the batch handed out last. */
+  private last: RecordReader | undefined;
 
   /** `open`: readers may still be added, so having none is not the end; `stop` ends what adds them. */
   constructor(
@@ -51,7 +53,10 @@ export class MergedReader implements RecordReader {
       this.wake = undefined;
       if (!settled) continue; // a reader was added, or the set sealed
       this.pending.delete(settled.reader);
-      if (settled.batch !== null) return settled.batch;
+      if (settled.batch !== null) {
+        this.last = settled.reader;
+        return settled.batch;
+      }
       for (const [topic, reader] of this.readers) {
         if (reader !== settled.reader) continue;
         this.readers.delete(topic);
@@ -64,6 +69,10 @@ export class MergedReader implements RecordReader {
 
   markDone(record: DeliveredRecord): void {
     this.readers.get(record.topic)?.markDone(record);
+  }
+
+  get lost(): AbortSignal | undefined {
+    return this.last?.lost;
   }
 
   async close(): Promise<void> {

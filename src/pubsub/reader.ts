@@ -277,6 +277,7 @@ class DirectReader extends BaseReader {
 
 class GroupReader extends BaseReader {
   private leaving: Promise<void> | undefined;
+  lost: AbortSignal | undefined;
 
   constructor(
     private readonly member: GroupMember,
@@ -291,7 +292,10 @@ class GroupReader extends BaseReader {
       const result = await this.member.poll({ ...FETCH, waitMs: this.endAtOpen ? CATCH_UP_WAIT_MS : WAIT_MS, signal: this.abort.signal });
       if (result.revoked.length > 0) await this.member.release(result.revoked);
       const records = await this.records(result.batches);
-      if (records.length > 0) return records;
+      if (records.length > 0) {
+        this.lost = result.lost;
+        return records;
+      }
       if (this.endAtOpen && this.ownedPartitionsDone(result.positions)) return null;
       if (this.finished.size > 0 && result.positions.every(([partition]) => this.finished.has(partition))) return null;
       if (this.untilPassed && result.batches.length === 0) return null;

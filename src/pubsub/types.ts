@@ -113,6 +113,13 @@ export interface RecordReader {
   next(wanted?: number): Promise<DeliveredRecord[] | null>;
   /** Records that this record and all before it in its partition are done (committed with a group). */
   markDone(record: DeliveredRecord): void;
+  /**
+   * With a group on Kafka: aborts when the group took the partitions of the batch next() returned
+   * last before the caller was done with it (a rebalance waits only 3 s for it). Within its 'abort'
+   * listeners the caller marks done what it handled, committed as the partitions go; it handles
+   * none of the rest of the batch, which their next owner reads.
+   */
+  readonly lost?: AbortSignal;
   /** Commits what was marked, leaves the group, ends a pending next() with null. */
   close(): Promise<void>;
 }

@@ -1,6 +1,21 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, createReadStream, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { interruptedPublish, privateSocket, interruptSlowlyRead, RunningZps, spawnZps, zps, type RunOptions } from '../helpers/zps.js';
+import {
+  cleanEnv,
+  collect,
+  interruptedPublish,
+  privateSocket,
+  interruptSlowlyRead,
+  RunningZps,
+  spawnZps,
+  ZPS_BIN,
+  zps,
+  type RunOptions,
+} from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 /** zps against the test broker, as a CI job would run it: environment from variables. */
@@ -171,6 +186,37 @@ describe('zps on Kafka: leaving a group cleanly', () => {
     expect(printed.at(-1)).toBe(`${printed.length - 1} m${printed.length - 1}`);
     expect((await kz(['count', t, '-g', g])).stdout).toBe(`${total - printed.length}\n`);
   });
+  it('a member whose stdout stalls through a rebalance: the rest of its batch goes to the next owner, nothing printed by both, nothing lost', async () => {
+    const t = unique('k');
+    const g = unique('g');
+    const total = 40_000;
+    // two partitions of ~150 KB each: the first member's first batch (512 KiB at most) holds both
+    await kz(['publish', t, '--partitions', '2'], { input: Array.from({ length: total }, (_, i) => `m${i}`).join('\n') });
+    // its stdout is a pipe nobody reads yet: it stalls in its batch's first partition, the rest unprinted
+    const fifoDir = mkdtempSync(join(tmpdir(), 'zps-fifo-'));
+    const fifo = join(fifoDir, 'stdout');
+    execFileSync('mkfifo', [fifo]);
+    const writeEnd = openSync(fifo, 'r+'); // opens without a reader; the child gets the only writer left
+    const stalled = spawn(process.execPath, [ZPS_BIN, 'consume', t, '-g', g, '-f'], { env: cleanEnv(kafkaEnv()), stdio: ['ignore', writeEnd, 'pipe'] });
+    closeSync(writeEnd);
+    const stalledExit = collect(stalled);
+    await waitFor(async () => (/: Stable, 1 member/.test((await kz(['groups', 'describe', g])).stdout) ? true : undefined), 'the first member', 60_000);
+    // a second member joins: the rebalance waits 3 s for the first, then each gets a partition,
+    // one of which the first had not finished printing
+    const second = new RunningZps('/nonexistent/unused.sock', ['consume', t, '-g', g, '-f'], kafkaEnv());
+    await waitFor(async () => (/: Stable, 2 members/.test((await kz(['groups', 'describe', g])).stdout) ? true : undefined), 'the rebalance', 60_000);
+    let stalledOut = '';
+    createReadStream(fifo, 'utf8').on('data', (chunk) => (stalledOut += chunk));
+    const printed = () => [...lines(stalledOut), ...second.lines()];
+    await waitFor(() => (new Set(printed()).size === total ? true : undefined), 'every message printed', 60_000);
+    await waitFor(async () => ((await kz(['count', t, '-g', g])).stdout === '0\n' ? true : undefined), 'every print committed', 30_000);
+    stalled.kill('SIGINT');
+    second.child.kill('SIGINT');
+    expect(await stalledExit).toMatchObject({ code: 0, stderr: '' });
+    expect(await second.result).toMatchObject({ code: 0, stderr: '' });
+    rmSync(fifoDir, { recursive: true });
+    expect(printed().length).toBe(total); // each once
+  }, 120_000);
 });
 
 describe('zps on Kafka: count, topics, reset', () => {

@@ -177,6 +177,37 @@ describe("zps's Kafka mode against the listener's faults", () => {
     expect(values([...printedFirst, ...printedSecond]).sort((a, b) => a - b)).toEqual(range(0, 80));
   }, 90_000);
 
+  it("a consumer's handler that outlasts a rebalance: the rest of its batch is the next owner's, only the record in hand handled twice", async () => {
+    const [topic, group] = [unique('slow-handler'), unique('g')];
+    const [first, second] = [tools(), tools()];
+    await first.getAdmin().createTopic(topic, { partitions: 2 });
+    const publisher = await first.getPublisherFactory().create(topic);
+    await Promise.all(range(0, 40).map((i) => publisher.publish(null, i, { partition: i % 2 })));
+    const handled: number[] = [];
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slow = first.getConsumerFactory().create({ group });
+    // the first handler call holds a batch of both partitions until the second consumer took one
+    await slow.consume(
+      topic,
+      async (message: number) => {
+        if (handled.length === 0) await released;
+        handled.push(message);
+      },
+      undefined,
+      { fromBeginning: true },
+    );
+    await waitFor(async () => ((await first.getAdmin().describeGroup(group))?.members.length === 1 ? true : undefined), 'the first member', 20_000);
+    const quick = second.getConsumerFactory().create({ group });
+    await quick.consume(topic, async (message: number) => void handled.push(message), undefined, { fromBeginning: true });
+    await waitFor(() => (handled.length >= 20 ? true : undefined), 'the second consumer to handle its partition', 30_000);
+    release();
+    await waitFor(() => (new Set(handled).size === 40 ? true : undefined), 'every record handled', 30_000);
+    await waitFor(async () => ((await first.getAdmin().lag(group, topic)) === 0 ? true : undefined), 'every record committed', 20_000);
+    await Promise.all([slow.close(), quick.close()]);
+    expect(handled.length).toBeLessThanOrEqual(41);
+  }, 90_000);
+
   it('rebalances mid-read, a JoinGroup held, the coordinator "moved" under each group request: nothing lost, nothing printed twice in the group', async () => {
     const [topic, group] = [unique('rebalance'), unique('g')];
     const [first, second] = [tools(), tools()];

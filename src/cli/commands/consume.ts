@@ -197,38 +197,57 @@ interface Printing {
  * lines stdout took whole. Stops at the limit.
  */
 async function print(ctx: CliContext, reader: RecordReader, records: DeliveredRecord[], printing: Printing): Promise<void> {
+  const lost = reader.lost;
+  if (lost?.aborted) return;
   let chunkStart = 0;
-  const ends = printing.ends;
-  ends.length = 0;
-  for (let i = 0; i < records.length; i++) {
-    const record = printing.decode ? printing.decode(records[i]!) : records[i]!;
-    const shown = printing.filter === undefined || printing.filter(record);
-    if (shown) {
-      if (record.undecodable !== undefined) {
-        printing.undecodable++;
-        ctx.note(`cannot decode ${record.topic}[${record.partition}]@${record.offset}, printed as stored: ${record.undecodable}`);
-      }
-      printing.format(record, ctx.out);
-      printing.printed++;
-    }
-    ends.push(ctx.out.queued);
-    const full = printing.limit !== undefined && printing.printed >= printing.limit;
-    if (ctx.out.queued < printing.chunk && i < records.length - 1 && !full) continue;
-    let taken = await ctx.out.flush();
-    if (ctx.out.closed) return;
-    if (printing.interrupted) {
-      // a line cut short by Ctrl-C is finished, so the reader gets whole lines only
-      const cut = ends.findIndex((end) => end > taken);
-      if (cut >= 0 && taken > (cut === 0 ? 0 : ends[cut - 1]!)) taken = ctx.out.finishAbandoned(ends[cut]!);
-    }
-    let last = i;
-    while (last >= chunkStart && ends[last - chunkStart]! > taken) last--;
-    if (last >= chunkStart) markDone(reader, records, chunkStart, last);
-    if (printing.interrupted) return;
-    chunkStart = i + 1;
+  let i = 0;
+  // The group took these records' partitions while stdout held them (a rebalance waits only so
+  // long): the chunk handed to stdout goes out, so it is marked done now, and nothing after it is printed.
+  let given = false;
+  const giveUp = () => {
+    given = true;
+    markDone(reader, records, chunkStart, i);
+  };
+  lost?.addEventListener('abort', giveUp, { once: true });
+  try {
+    const ends = printing.ends;
     ends.length = 0;
-    // A reader slower than zps gets writes a pipe takes whole or not at all (at most PIPE_BUF bytes).
-    printing.chunk = ctx.out.keptUp ? Math.min(printing.chunk * 2, MAX_CHUNK) : FIRST_CHUNK;
-    if (full) return;
+    for (; i < records.length; i++) {
+      const record = printing.decode ? printing.decode(records[i]!) : records[i]!;
+      const shown = printing.filter === undefined || printing.filter(record);
+      if (shown) {
+        if (record.undecodable !== undefined) {
+          printing.undecodable++;
+          ctx.note(`cannot decode ${record.topic}[${record.partition}]@${record.offset}, printed as stored: ${record.undecodable}`);
+        }
+        printing.format(record, ctx.out);
+        printing.printed++;
+      }
+      ends.push(ctx.out.queued);
+      const full = printing.limit !== undefined && printing.printed >= printing.limit;
+      if (ctx.out.queued < printing.chunk && i < records.length - 1 && !full) continue;
+      let taken = await ctx.out.flush();
+      if (ctx.out.closed) return;
+      if (given) {
+        if (printing.interrupted) ctx.out.finishAbandoned(ends[ends.length - 1]!); // committed already: written whole if stdout takes it
+        return;
+      }
+      if (printing.interrupted) {
+        // a line cut short by Ctrl-C is finished, so the reader gets whole lines only
+        const cut = ends.findIndex((end) => end > taken);
+        if (cut >= 0 && taken > (cut === 0 ? 0 : ends[cut - 1]!)) taken = ctx.out.finishAbandoned(ends[cut]!);
+      }
+      let last = i;
+      while (last >= chunkStart && ends[last - chunkStart]! > taken) last--;
+      if (last >= chunkStart) markDone(reader, records, chunkStart, last);
+      if (printing.interrupted) return;
+      chunkStart = i + 1;
+      ends.length = 0;
+      // A reader slower than zps gets writes a pipe takes whole or not at all (at most PIPE_BUF bytes).
+      printing.chunk = ctx.out.keptUp ? Math.min(printing.chunk * 2, MAX_CHUNK) : FIRST_CHUNK;
+      if (full) return;
+    }
+  } finally {
+    lost?.removeEventListener('abort', giveUp);
   }
 }

@@ -44,8 +44,8 @@ export interface MemberContext {
  * requests), from the offsets the group committed. Heartbeats and the caller's commits go to the
  * coordinator every second on a timer, whatever the caller does. When the group rebalances, the
  * member waits (up to HOLD_WAIT_MS) for the caller to be done with what it took (its next poll,
- * release or leave), commits what the caller committed, then joins again: a partition handed over resumes where the
- * caller stopped.
+ * release or leave; past that, its poll's `lost` signal tells it to stop there), commits what the
+ * caller committed, then joins again: a partition handed over resumes where the caller stopped.
  */
 export class KafkaGroupMember implements GroupMember {
   private readonly coordinator: GroupCoordinator;
@@ -65,8 +65,8 @@ export class KafkaGroupMember implements GroupMember {
   private revoked: number[] = [];
   /** The coordinator asked for a rebalance (or the member lost its generation). */
   private rejoin = false;
-  /** The caller holds records of the last poll, not yet done with them. */
-  private holding = false;
+  /** The caller holds records of the last poll, not yet done with them: aborted if the member must give them up first. */
+  private holding: AbortController | undefined;
   private failure: unknown;
   private leaving: Promise<void> | undefined;
   private heartbeats: NodeJS.Timeout | undefined;
@@ -154,6 +154,10 @@ export class KafkaGroupMember implements GroupMember {
     this.stopFetch?.();
     await this.until(() => !this.holding, HOLD_WAIT_MS);
     if (this.leaving) return previous;
+    // held too long: the caller commits what it handled now and drops the rest, which the next owner reads
+    const lost = this.holding;
+    this.holding = undefined;
+    lost?.abort();
     await this.sendCommits().catch(() => {});
     clearInterval(this.heartbeats);
     const given = this.assigned;
@@ -225,8 +229,8 @@ export class KafkaGroupMember implements GroupMember {
       }
       if (batches === undefined) continue; // a rebalance began meanwhile: what came is not this member's to hand out
       if (batches.length > 0) {
-        this.holding = batches.some((b) => b.records.length > 0);
-        return this.result(batches);
+        if (batches.some((b) => b.records.length > 0)) this.holding = new AbortController();
+        return this.holding ? { ...this.result(batches), lost: this.holding.signal } : this.result(batches);
       }
     }
   }
@@ -407,7 +411,7 @@ export class KafkaGroupMember implements GroupMember {
   /** The caller polls again (or releases, or leaves): it is done with what it took. */
   private doneWithTaken(): void {
     if (!this.holding) return;
-    this.holding = false;
+    this.holding = undefined;
     this.notify();
   }
 
