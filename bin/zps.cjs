@@ -13,10 +13,16 @@ const MAX_COMMANDS = 24;
 /** The caches to write at exit (after the run, so that they hold the functions that ran). */
 const unsaved = [];
 
+/** The commands the local daemon may run for this process (src/daemon/one-shot.ts says which it takes). */
+const ONE_SHOTS = ['count', 'publish', 'consume'];
+
 const argv = process.argv;
 if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
   // Scripts ask for the version in loops: answer it without loading the CLI.
   process.stdout.write(`${require('../package.json').version}\n`);
+} else if (ONE_SHOTS.includes(argv[2]) && !process.env.ZPS_NO_DAEMON_RUN && (process.env.ZPS_ENV ?? 'local') === 'local') {
+  // a script's one-shot in local mode: the daemon, when one runs, has the CLI loaded already
+  require('./run-in-daemon.cjs').runInDaemon(runBundle);
 } else {
   runBundle();
 }

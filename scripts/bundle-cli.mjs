@@ -70,7 +70,8 @@ const versionRead = /JSON\.parse\(\(0, node_fs\.readFileSync\)\([\w$.]*packageFi
 const versionFile = [...code.keys()].find((name) => versionRead.test(code.get(name)));
 if (!versionFile) throw new Error('bundle-cli: no read of the version from package.json to replace');
 code.set(versionFile, code.get(versionFile).replace(versionRead, version));
-for (const [name, text] of code) {
+const build = createHash('sha256');
+for (const [name, text] of [...code].sort(([a], [b]) => a.localeCompare(b))) {
   const loaded = text
     // bin/zps.cjs compiles the files with vm.Script (for V8's code cache), where Node 20 refuses import()
     // without --experimental-vm-modules: it passes its own import() as zpsImport, which the bundle's
@@ -88,4 +89,7 @@ for (const [name, text] of code) {
   // the cache's key: `bundle` for the entry, the chunk's name for a chunk (word characters only)
   const key = name === 'zps.cjs' ? 'bundle' : name.slice('zps-'.length, -'.cjs'.length).replace(/\W/g, '_');
   writeFileSync(`${dist}${name}`, `// zps ${key} ${createHash('sha256').update(body).digest('hex').slice(0, 16)}\n${body}`);
+  build.update(body);
 }
+// The build's name (a hash of every file): the daemon runs a client's command only for the same build (src/daemon/one-shot.ts).
+writeFileSync(`${dist}cli-build`, `${build.digest('hex').slice(0, 16)}\n`);

@@ -5,6 +5,8 @@
  */
 import { createReadStream, fstatSync, type Stats } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import type { Command } from 'commander';
+import type { CliContext } from './context.js';
 import { usageError } from '../pubsub/errors.js';
 
 export interface OutStream extends Writable {
@@ -22,6 +24,12 @@ export interface Io {
   onInterrupt(handler: () => void): () => void;
   /** At exit, drop what stdout has not yet written instead of draining it (it was not committed). */
   dropUnwritten(): void;
+  /**
+   * Called once a command's flags are parsed and its settings resolved, before it does anything:
+   * the daemon running a client's command (src/daemon/one-shot.ts) throws for one the client must
+   * run itself, and until then holds back what was written.
+   */
+  admit?(command: Command, ctx: CliContext): void;
 }
 
 /** The process's Io, which the exit looks at. */

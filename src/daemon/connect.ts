@@ -88,7 +88,7 @@ async function spawnDaemon(paths: DaemonPaths, config: DaemonConfig): Promise<Ch
   const { spawn } = await import('node:child_process'); // only the first command of a session needs it
   const log = openSync(paths.log, 'a', 0o600);
   try {
-    const main = fileURLToPath(packageFile('dist/daemon/main.js'));
+    const main = fileURLToPath(packageFile('dist/daemon-main.js'));
     const child = spawn(process.execPath, [main, paths.socket, JSON.stringify(config)], {
       detached: true,
       stdio: ['ignore', log, log],

@@ -56,6 +56,8 @@ export interface DaemonStatus {
   /** Its retention per partition, as it was started with (null: none). */
   retention: { messages: number | null; bytes: number | null };
   requests: number;
+  /** Commands run for clients (src/daemon/one-shot.ts). */
+  commandsRun: number;
   rssBytes: number;
 }
 
@@ -219,3 +221,9 @@ function attach(value: unknown, attachments: Buffer): unknown {
   for (const key in value) (value as Record<string, unknown>)[key] = attach((value as Record<string, unknown>)[key], attachments);
   return value;
 }
+
+/**
+ * The first bytes of a connection that asks the daemon to run a command (src/cli/one-shot.ts, for
+ * bin/zps.cjs): never those of a frame (its length would pass MAX_FRAME_BYTES).
+ */
+export const ONE_SHOT_GREETING = 'ZPS-RUN 1\n';

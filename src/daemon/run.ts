@@ -4,7 +4,7 @@ import { VERSION } from '../version.js';
 import { DaemonClient } from './client.js';
 import { tryLock } from './lock.js';
 import { daemonPaths, prepareSocketDir, removeStaleSocket } from './paths.js';
-import { DaemonServer } from './server.js';
+import { DaemonServer, type OneShotRunner } from './server.js';
 import { type ListenAddress, formatListenAddress } from './kafka/address.js';
 
 /** How a daemon is started: what a command passes to the daemon it spawns. */
@@ -16,6 +16,8 @@ export interface DaemonConfig {
 
 export interface DaemonOptions extends DaemonConfig {
   socket: string;
+  /** Runs the commands clients send (src/cli/one-shot.ts); without it they run them themselves. */
+  oneShots?: OneShotRunner;
 }
 
 /** Runs the daemon in this process until it is asked to stop or gets SIGTERM/SIGINT. */
@@ -24,7 +26,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   prepareSocketDir(paths.socket);
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} [${process.pid}] ${line}\n`);
   const broker = new MemoryBroker(options.limits);
-  const server = new DaemonServer(broker, paths.socket, log);
+  const server = new DaemonServer(broker, paths.socket, log, options.oneShots);
   try {
     await server.listen();
   } catch (error) {

@@ -2,11 +2,12 @@ import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { MemoryBroker } from '../memory/broker.js';
 import type { PartitionSlice } from '../memory/log-slice.js';
-import { InProcessService, localCluster } from '../memory/service.js';
+import { type BrokerService, InProcessService, localCluster } from '../memory/service.js';
 import { ZpsError } from '../pubsub/errors.js';
 import { VERSION } from '../version.js';
 import {
   FrameDecoder,
+  ONE_SHOT_GREETING,
   PROTOCOL_VERSION,
   encodeFrame,
   type EncodedBatch,
@@ -19,6 +20,17 @@ import {
 import { WireRecords, encodeRecords } from '../wire/daemon-records.js';
 
 export type Log = (line: string) => void;
+
+/** What the daemon gives the commands it runs for clients. */
+export interface OneShotHost {
+  socketPath: string;
+  service: BrokerService;
+  /** Counts a command run, for status. */
+  onRun(): void;
+}
+
+/** Serves a connection that began with ONE_SHOT_GREETING (`first`: its first bytes): src/cli/one-shot.ts. */
+export type OneShotRunner = (socket: Socket, first: Buffer, host: OneShotHost) => void;
 
 interface Connection {
   greeted: boolean;
@@ -44,6 +56,9 @@ export class DaemonServer {
   private readonly startedAt = Date.now();
   /** Requests served since start: shows in status, and lets tests see that publishes are batched. */
   private requests = 0;
+  /** Commands run for clients (src/daemon/one-shot.ts) since start: shows in status. */
+  private commandsRun = 0;
+  private readonly oneShotHost: OneShotHost;
   private onShutdown: () => void = () => {};
   /** Where the daemon also answers Kafka clients, when it does. */
   kafkaAddress: string | null = null;
@@ -55,8 +70,10 @@ export class DaemonServer {
     broker: MemoryBroker,
     readonly socketPath: string,
     private readonly log: Log,
+    private readonly runOneShot?: OneShotRunner,
   ) {
     this.service = new InProcessService(broker);
+    this.oneShotHost = { socketPath, service: this.service, onRun: () => this.commandsRun++ };
     this.server = createServer((socket) => this.accept(socket));
   }
 
@@ -101,7 +118,7 @@ export class DaemonServer {
     }
     const connection: Connection = { greeted: false, members: new Set(), waits: new Map() };
     const decoder = new FrameDecoder();
-    socket.on('data', (chunk: Buffer) => {
+    const frames = (chunk: Buffer) => {
       let requests: unknown[];
       try {
         requests = decoder.push(chunk);
@@ -110,6 +127,16 @@ export class DaemonServer {
         this.log(`closing a connection that sent a bad frame: ${(error as Error).message}`);
         socket.destroy();
       }
+    };
+    // a command for the daemon to run (bin/zps.cjs) begins with a greeting no frame begins with
+    socket.once('data', (chunk: Buffer) => {
+      if (chunk[0] === ONE_SHOT_GREETING.charCodeAt(0)) {
+        if (this.runOneShot) this.runOneShot(socket, chunk, this.oneShotHost);
+        else socket.destroy(); // the client runs the command itself
+        return;
+      }
+      socket.on('data', frames);
+      frames(chunk);
     });
     socket.on('error', () => {}); // 'close' follows
     socket.on('close', () => {
@@ -196,6 +223,7 @@ export class DaemonServer {
       stats: await this.service.stats(),
       retention: { messages: finite(this.service.broker.limits.retentionMessages), bytes: finite(this.service.broker.limits.retentionBytes) },
       requests: this.requests,
+      commandsRun: this.commandsRun,
       rssBytes: process.memoryUsage.rss(),
     }),
   };

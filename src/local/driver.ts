@@ -18,7 +18,11 @@ import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
 export class LocalDriver implements Driver {
   private readonly connection = new Lazy(() => this.connect());
 
-  constructor(private readonly settings: Settings) {}
+  /** `service`: the broker's, given by the daemon to the commands it runs itself (src/daemon/one-shot.ts). */
+  constructor(
+    private readonly settings: Settings,
+    private readonly given?: BrokerService,
+  ) {}
 
   /** The broker service, connecting (and connecting again after the daemon went away) on demand. */
   private async service(): Promise<BrokerService> {
@@ -31,6 +35,7 @@ export class LocalDriver implements Driver {
 
   private connect(): Promise<BrokerService> {
     const { settings } = this;
+    if (this.given) return Promise.resolve(this.given);
     return settings.inProcess
       ? import('./in-process.js').then(({ inProcessService }) => inProcessService()) // the broker code, only where it runs
       : connectDaemon({

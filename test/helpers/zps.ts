@@ -67,8 +67,8 @@ export function zpsRaw(socket: string, args: string[], options: RunOptions = {})
   });
 }
 
-export function spawnZps(socket: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, [ZPS_BIN, ...args], {
+export function spawnZps(socket: string, args: string[], env: NodeJS.ProcessEnv = {}, bin = ZPS_BIN): ChildProcess {
+  return spawn(process.execPath, [bin, ...args], {
     env: cleanEnv({ ZPS_SOCKET: socket, ...env }),
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -128,7 +128,8 @@ describe('daemon wire protocol robustness', () => {
   it('consume -n asks for no records past the n it prints: no fetch ahead, no long poll to cancel', async () => {
     await zps(socket, ['publish', 'plenty', 'a', 'b', 'c', 'd']);
     const before = await requestCount();
-    expect(await zps(socket, ['consume', 'plenty', '-n', '2'])).toMatchObject({ code: 0, stdout: 'a\nb\n' });
+    // run here, not by the daemon (whose requests are not on the wire)
+    expect(await zps(socket, ['consume', 'plenty', '-n', '2'], { env: { ZPS_NO_DAEMON_RUN: '1' } })).toMatchObject({ code: 0, stdout: 'a\nb\n' });
     // hello, the partitions' offsets, one fetch; then the status's own hello and status
     expect((await requestCount()) - before).toBe(3 + 2);
   });
@@ -143,11 +144,21 @@ describe('protocol version mismatch', () => {
   it('stops a daemon speaking another protocol and starts a current one in its place', async () => {
     const other = privateSocket();
     let shutdownAsked = false;
-    // An "old daemon": answers hello with protocol 0 and obeys shutdown, as every version must.
+    // An "old daemon": answers hello with protocol 0 and obeys shutdown, as every version must, and
+    // closes a connection that sends no frame (as the command run by the daemon's greeting is to it).
+    let greetingsRefused = 0;
     const old = createServer((conn) => {
       const decoder = new FrameDecoder();
       conn.on('data', (chunk) => {
-        for (const request of decoder.push(chunk) as Array<{ id: number; op: string }>) {
+        let requests: Array<{ id: number; op: string }>;
+        try {
+          requests = decoder.push(chunk) as typeof requests;
+        } catch {
+          greetingsRefused++;
+          conn.destroy();
+          return;
+        }
+        for (const request of requests) {
           if (request.op === 'hello') conn.write(encodeFrame({ id: request.id, result: { protocol: 0, version: '0.0.1', pid: 1 } }));
           if (request.op === 'shutdown') {
             shutdownAsked = true;
@@ -162,6 +173,7 @@ describe('protocol version mismatch', () => {
       const result = await zps(other.socket, ['publish', 't', 'x']);
       expect(result).toMatchObject({ code: 0, stderr: '' });
       expect(shutdownAsked).toBe(true);
+      expect(greetingsRefused).toBe(1); // then the command ran in the client, as without a daemon
       const status = JSON.parse((await zps(other.socket, ['daemon', 'status', '--json'])).stdout);
       expect(status).toMatchObject({ running: true, protocol: PROTOCOL_VERSION, messages: 1 });
     } finally {

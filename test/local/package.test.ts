@@ -37,18 +37,16 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** The CLI's bundle: dist/zps.cjs and the chunks it loads as commands need them, dist/zps-*.cjs. */
+/** The CLI's bundle: dist/zps.cjs and the chunks it loads as commands need them, dist/zps-*.cjs, and the name of its build. */
 function bundleFiles(): string[] {
   return readdirSync(join(root, 'dist'))
-    .filter((name) => /^zps(-[\w-]+)?\.cjs$/.test(name))
+    .filter((name) => /^zps(-[\w-]+)?\.cjs$/.test(name) || name === 'cli-build')
     .map((name) => `dist/${name}`);
 }
 
-/** The compiled modules outside the CLI (which ships as the bundle), with their types. */
-function libraryAndDaemonModules(): string[] {
-  return (readdirSync(join(root, 'dist'), { recursive: true }) as string[])
-    .filter((path) => /\.(js|d\.ts)$/.test(path) && !path.startsWith('cli/'))
-    .map((path) => `dist/${path}`);
+/** The compiled modules, with their types: the library's, the daemon's, and the CLI's the daemon runs commands with. */
+function compiledModules(): string[] {
+  return (readdirSync(join(root, 'dist'), { recursive: true }) as string[]).filter((path) => /\.(js|d\.ts)$/.test(path)).map((path) => `dist/${path}`);
 }
 
 /** The package files a shipped file loads: relative imports and requires, and package-root paths given to packageFile(). */
@@ -66,18 +64,19 @@ function filesLoadedBy(file: string): string[] {
 }
 
 describe('npm pack', () => {
-  it('ships the CLI bundle, the library and daemon modules with their types, completions, README and LICENSE, and nothing else', () => {
+  it('ships the CLI bundle, the compiled modules with their types, completions, README and LICENSE, and nothing else', () => {
     const expected = [
       'LICENSE',
       'README.md',
       'package.json',
       'bin/zps.cjs',
+      'bin/run-in-daemon.cjs',
       ...bundleFiles(),
       ...readdirSync(join(root, 'completions')).map((name) => `completions/${name}`),
-      ...libraryAndDaemonModules(),
+      ...compiledModules(),
     ].sort();
     expect(packed).toEqual(expected);
-    expect(packed.filter((path) => path.endsWith('.map') || /test/.test(path) || path.startsWith('dist/cli/'))).toEqual([]);
+    expect(packed.filter((path) => path.endsWith('.map') || /test/.test(path))).toEqual([]);
   });
 
   it('ships every file its shipped code loads', () => {
@@ -86,7 +85,7 @@ describe('npm pack', () => {
       .flatMap((file) => filesLoadedBy(file).map((path) => ({ file, path })))
       .filter(({ path }) => !existsSync(join(installed, path)));
     expect(missing).toEqual([]);
-    expect(filesLoadedBy('dist/daemon/connect.js')).toContain('dist/daemon/main.js');
+    expect(filesLoadedBy('dist/daemon/connect.js')).toContain('dist/daemon-main.js');
     expect(filesLoadedBy('dist/zps.cjs')).toContain('dist/zps-local-driver.cjs');
   });
 
@@ -103,7 +102,7 @@ describe('npm pack', () => {
     expect(npx('consume', 'greetings')).toMatchObject({ status: 0, stdout: 'hello\n' });
     const { pid } = JSON.parse(npx('daemon', 'status', '--json').stdout);
     const daemonCommand = spawnSync('ps', ['-ww', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).stdout;
-    expect(daemonCommand).toContain(realpathSync(join(installed, 'dist', 'daemon', 'main.js')));
+    expect(daemonCommand).toContain(realpathSync(join(installed, 'dist', 'daemon-main.js')));
     expect(npx('completion', 'fish').stdout).toContain('complete -c zps');
     const library = spawnSync(
       process.execPath,

@@ -18,7 +18,8 @@ afterAll(() => {
   rmSync(cacheHome, { recursive: true, force: true });
 });
 
-const run = (args: string[], home = cacheHome) => zps(socket, args, { env: { XDG_CACHE_HOME: home } });
+// commands the daemon would run for the client load no bundle: run here, as without a daemon
+const run = (args: string[], home = cacheHome) => zps(socket, args, { env: { XDG_CACHE_HOME: home, ZPS_NO_DAEMON_RUN: '1' } });
 const cacheFiles = () => readdirSync(join(cacheHome, 'zps')).filter((name) => name.endsWith('.v8'));
 const bundleCache = () => cacheFiles().find((name) => name.startsWith('bundle-'));
 /** The commands a cache file was made after: the words before its 2-byte length and 4-byte checksum. */
@@ -71,7 +72,7 @@ describe("the bundle's code cache", () => {
       symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
       // --verbose prints the stack of a refused connection
       const args = ['count', 't', '-e', 'kafka', '-b', '127.0.0.1:1', '--timeout', '300ms', '--verbose'];
-      const env = cleanEnv({ XDG_CACHE_HOME: cacheHome });
+      const env = cleanEnv({ XDG_CACHE_HOME: cacheHome, ZPS_NO_DAEMON_RUN: '1' });
       for (const bin of [ZPS_BIN, join(copy, 'bin', 'zps.cjs'), join(copy, 'bin', 'zps.cjs')]) {
         const { stderr } = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
         const files = [...stderr.matchAll(/\((\/[^():]+\/dist\/zps[\w-]*\.cjs):\d+:\d+\)/g)].map((match) => match[1]!);

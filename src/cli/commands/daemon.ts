@@ -36,8 +36,12 @@ export function register(program: Command, run: ActionRunner): void {
     run(async (ctx, command) => {
       // the server, its Kafka listener and their codecs, loaded only where they run: a path the CLI
       // bundle does not follow, so they stay out of what every command parses at start
-      const { runDaemon } = (await import(packageFile('dist/daemon/run.js').href)) as typeof import('../../daemon/run.js');
-      await runDaemon({ socket: socketOf(ctx), ...configFrom(ctx, command.opts<DaemonFlags>()) });
+      // the compiled modules (as the daemon autostart spawns runs), not the bundle's copies
+      const [{ runDaemon }, { serveOneShot }] = (await Promise.all([
+        import(packageFile('dist/daemon/run.js').href),
+        import(packageFile('dist/cli/one-shot.js').href),
+      ])) as [typeof import('../../daemon/run.js'), typeof import('../one-shot.js')];
+      await runDaemon({ socket: socketOf(ctx), ...configFrom(ctx, command.opts<DaemonFlags>()), oneShots: serveOneShot });
     }),
   );
   daemon.command('stop').description('stop the daemon (its messages are lost)').action(run(stop));
@@ -144,6 +148,7 @@ async function status(ctx: CliContext): Promise<void> {
           maxMemoryBytes: s.stats.maxMemoryBytes,
           rssBytes: s.rssBytes,
           requests: s.requests,
+          commandsRun: s.commandsRun,
         }),
       );
       return;
@@ -158,6 +163,7 @@ async function status(ctx: CliContext): Promise<void> {
       ['messages', String(s.stats.messages)],
       ['groups', String(s.stats.groups)],
       ['memory', `${formatBytes(s.stats.bytes)} used of ${formatBytes(s.stats.maxMemoryBytes)} allowed, ${formatBytes(s.rssBytes)} resident`],
+      ['commands', `${s.commandsRun} run for clients (count, publish, consume -n)`],
     ];
     for (const [name, value] of rows) ctx.out.line(`${ctx.ui.out.bold(name.padEnd(9))}${value}`);
   } finally {

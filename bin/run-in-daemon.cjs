@@ -1,0 +1,198 @@
+// The client of src/daemon/one-shot.ts: asks the local daemon to run this command (count, publish,
+// consume) and copies its output, exit code included. Loading and compiling the CLI is most of
+// what such a command costs; the daemon has it loaded. Plain CommonJS, loading nothing of the CLI.
+'use strict';
+
+const GREETING = 'ZPS-RUN 1\n';
+const Frame = { stdout: 0x6f, stderr: 0x65, exit: 0x78, declined: 0x64, killed: 0x6b, started: 0x73 };
+const Signal = { interrupt: 'i', stdoutClosed: 'c' };
+/** How long a daemon may take to say whether it runs the command, before this process runs it itself. */
+const ANSWER_MS = 10_000;
+
+/**
+ * Runs the command in the daemon on the socket the environment names, or calls `runHere()` when
+ * there is none, it is of another build, or it declines (whatever would run differently there).
+ */
+function runInDaemon(runHere) {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const env = process.env;
+  const socketPath = daemonSocket(env, fs, path);
+  let build;
+  try {
+    build = fs.readFileSync(path.join(__dirname, '..', 'dist', 'cli-build'), 'utf8').trim();
+  } catch {
+    return runHere();
+  }
+  if (!socketPath || !build) return runHere();
+
+  const tty = require('node:tty');
+  const stdoutTty = tty.isatty(1);
+  const request = {
+    build,
+    args: process.argv.slice(2),
+    env,
+    stdout: { tty: stdoutTty, columns: stdoutTty ? process.stdout.columns || 0 : 0 },
+    stderr: { tty: tty.isatty(2), columns: 0 },
+  };
+  const socket = require('node:net').connect(socketPath);
+  let started = false; // the daemon runs it: this process may no longer run it itself
+  let finished = false;
+  let pending = Buffer.alloc(0);
+  const interrupt = () => socket.write(Signal.interrupt);
+  const unanswered = setTimeout(() => declined(), ANSWER_MS);
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+
+  function declined() {
+    if (started || finished) return;
+    finished = true;
+    stopListening();
+    socket.destroy();
+    runHere();
+  }
+  function stopListening() {
+    clearTimeout(unanswered);
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+
+  socket.on('connect', () => socket.write(`${GREETING}${JSON.stringify(request)}\n`));
+  socket.on('error', () => {}); // 'close' follows
+  socket.on('close', () => {
+    if (!started) return declined();
+    if (finished) return;
+    finished = true;
+    stopListening();
+    process.stderr.write('zps: the local daemon stopped while it ran the command\n');
+    process.exitCode = 1;
+  });
+  // its reader gone, the command sees a closed pipe, as it would here
+  const stdout = outputTo(1, fs, () => socket.write(Signal.stdoutClosed));
+  const stderr = outputTo(2, fs, () => {});
+  socket.on('data', (chunk) => {
+    pending = pending.byteLength === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.byteLength >= 5 && !finished) {
+      const length = pending.readUInt32BE(1);
+      if (pending.byteLength < 5 + length) break;
+      const kind = pending[0];
+      const payload = pending.subarray(5, 5 + length);
+      pending = pending.subarray(5 + length);
+      take(kind, payload);
+    }
+  });
+
+  function take(kind, payload) {
+    if (kind === Frame.declined) return declined();
+    if (!started) {
+      started = true;
+      clearTimeout(unanswered);
+    }
+    if (kind === Frame.stdout || kind === Frame.stderr) {
+      const output = kind === Frame.stdout ? stdout : stderr;
+      if (output.write(payload) === 'full') {
+        socket.pause();
+        output.whenDrained(() => socket.resume());
+      }
+    } else if (kind === Frame.exit) {
+      finished = true;
+      stopListening();
+      socket.destroy();
+      // without waiting for the daemon to close the connection, once what is written is out
+      const code = Number(payload.toString());
+      stdout.flushed(() => stderr.flushed(() => process.exit(code)));
+    } else if (kind === Frame.killed) {
+      // the command listened for no interrupt: this process ends of the signal, as it would have
+      finished = true;
+      stopListening();
+      socket.destroy();
+      process.kill(process.pid, 'SIGINT');
+    }
+  }
+}
+
+/** What is written straight to a file descriptor before its stream takes over (see outputTo). */
+const DIRECT_BYTES = 16 * 1024;
+
+/**
+ * Output to file descriptor `fd` (1 or 2). Its first DIRECT_BYTES are written at once (writeSync),
+ * which any pipe takes without blocking, so a Ctrl-C is never held up behind them: creating
+ * process.stdout costs more than a short command's whole output. Then, or when the descriptor
+ * would block, through process.stdout or process.stderr, whose backpressure pauses the daemon.
+ * `onClosed` once its reader went away (EPIPE).
+ */
+function outputTo(fd, fs, onClosed) {
+  let direct = DIRECT_BYTES;
+  let stream;
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    onClosed();
+  };
+  return {
+    /** 'written', 'full' (call whenDrained), or 'closed' (dropped: nobody reads it). */
+    write(bytes) {
+      if (closed) return 'closed';
+      let offset = 0;
+      while (!stream && offset < bytes.byteLength && bytes.byteLength - offset <= direct) {
+        try {
+          const written = fs.writeSync(fd, bytes, offset);
+          offset += written;
+          direct -= written;
+        } catch (error) {
+          if (error.code === 'EPIPE') {
+            close();
+            return 'closed';
+          }
+          if (error.code !== 'EAGAIN') throw error;
+          break;
+        }
+      }
+      if (offset === bytes.byteLength) return 'written';
+      if (!stream) {
+        stream = fd === 1 ? process.stdout : process.stderr;
+        stream.on('error', close);
+      }
+      return stream.write(bytes.subarray(offset)) ? 'written' : 'full';
+    },
+    whenDrained(resume) {
+      stream.once('drain', resume);
+    },
+    /** Calls `done` once what was written is out (or cannot be). */
+    flushed(done) {
+      if (!stream || closed) done();
+      else stream.write('', done);
+    },
+  };
+}
+
+/**
+ * The daemon's socket as the CLI finds it (src/daemon/paths.ts): $ZPS_SOCKET, else
+ * $XDG_RUNTIME_DIR/zps/broker.sock when that directory is private, else <tmpdir>/zps-<uid>/broker.sock;
+ * undefined when its directory is not this user's alone (the CLI then refuses, or starts one).
+ */
+function daemonSocket(env, fs, path) {
+  const uid = process.getuid?.();
+  const privateDir = (dir) => {
+    try {
+      const stat = fs.lstatSync(dir);
+      return stat.isDirectory() && stat.uid === uid && (stat.mode & 0o077) === 0;
+    } catch {
+      return false;
+    }
+  };
+  let socket;
+  if (env.ZPS_SOCKET) socket = path.resolve(env.ZPS_SOCKET);
+  else if (env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR) && privateDir(env.XDG_RUNTIME_DIR))
+    socket = path.join(env.XDG_RUNTIME_DIR, 'zps', 'broker.sock');
+  else {
+    // os.tmpdir() without loading node:os
+    let tmp = env.TMPDIR || env.TMP || env.TEMP || '/tmp';
+    if (tmp.length > 1 && tmp.endsWith('/')) tmp = tmp.slice(0, -1);
+    socket = path.join(tmp, `zps-${uid}`, 'broker.sock');
+  }
+  return privateDir(path.dirname(socket)) ? socket : undefined;
+}
+
+module.exports = { runInDaemon };

@@ -1,0 +1,252 @@
+/**
+ * One-shot commands the daemon runs for `zps` itself (bin/zps.cjs): a script's `zps count t`,
+ * `zps publish t x` or `zps consume t -n 1` in local mode would otherwise spend most of its time
+ * loading and compiling the CLI before it sends one request. The client connects, sends its command
+ * line, environment and what its stdout and stderr are, and copies what comes back; the daemon runs
+ * the command as the CLI would (runZps, on the broker it hosts) and streams its output.
+ *
+ * The daemon declines, and the client runs the command itself, whenever running it here could
+ * differ: another build of zps, settings that are not this daemon's local broker, standard input to
+ * read, a command that runs on (--follow, --wait, a group), files named relative to the client's
+ * directory, a terminal on stderr (spinners), another time zone.
+ *
+ * Client to daemon: ONE_SHOT_GREETING, one line of JSON (OneShotRequest), then single bytes: interrupt
+ * (Ctrl-C or SIGTERM) and stdoutClosed (its reader went away). Daemon to client: frames of a kind
+ * byte and a u32 length: declined alone, or started (the client may no longer run it itself), stdout
+ * and stderr bytes, then exit (the code as text); killed answers an interrupt no command listens
+ * to (the client then dies of the signal itself).
+ */
+import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import type { Command } from 'commander';
+import { ONE_SHOT_GREETING } from '../daemon/protocol.js';
+import type { OneShotHost } from '../daemon/server.js';
+import { packageFile } from '../package-files.js';
+import type { Settings } from '../settings.js';
+import type { CliContext } from './context.js';
+import type { Io, OutStream } from './io.js';
+
+/** The longest request line taken (a command line and an environment). */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+export const Frame = { started: 0x73, stdout: 0x6f, stderr: 0x65, exit: 0x78, declined: 0x64, killed: 0x6b } as const;
+export const Signal = { interrupt: 0x69, stdoutClosed: 0x63 } as const;
+
+interface StreamInfo {
+  tty: boolean;
+  columns: number;
+}
+
+export interface OneShotRequest {
+  /** The client's CLI build (dist/cli-build), which must be the daemon's. */
+  build: string;
+  /** The command line past `zps`. */
+  args: string[];
+  env: Record<string, string>;
+  stdout: StreamInfo;
+  stderr: StreamInfo;
+}
+
+/** The commands run here: what a script runs once per event or assertion. */
+const ONE_SHOT_COMMANDS = new Set(['count', 'publish', 'consume']);
+
+/** This CLI's build, read when the daemon loads this module (at its start): it runs only the same build's commands. */
+const BUILD = cliBuild();
+
+/** Serves a one-shot connection whose first bytes, from ONE_SHOT_GREETING on, are `first`. */
+export function serveOneShot(socket: Socket, first: Buffer, host: OneShotHost): void {
+  socket.on('error', () => {}); // 'close' follows
+  let pending = Buffer.alloc(0);
+  const take = (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    const end = pending.indexOf(0x0a, ONE_SHOT_GREETING.length);
+    if (end < 0) {
+      if (pending.byteLength > MAX_REQUEST_BYTES) socket.destroy();
+      return;
+    }
+    socket.off('data', take);
+    let request: OneShotRequest;
+    try {
+      if (pending.toString('latin1', 0, ONE_SHOT_GREETING.length) !== ONE_SHOT_GREETING) throw new Error('not a one-shot greeting');
+      request = JSON.parse(pending.toString('utf8', ONE_SHOT_GREETING.length, end)) as OneShotRequest;
+    } catch {
+      socket.destroy();
+      return;
+    }
+    void run(socket, request, host, pending.subarray(end + 1)).catch(() => socket.destroy());
+  };
+  socket.on('data', take);
+  take(first);
+}
+
+/** A reason to leave the command to the client, for what is known before it is parsed. */
+function declinedBeforeParsing(request: OneShotRequest): boolean {
+  return (
+    BUILD === undefined ||
+    request.build !== BUILD ||
+    !ONE_SHOT_COMMANDS.has(request.args[0] ?? '') ||
+    request.stderr.tty ||
+    request.env.ZPS_PROPERTIES !== undefined ||
+    request.env.ZPS_NO_DAEMON_RUN !== undefined ||
+    (request.env.TZ ?? '') !== (process.env.TZ ?? '')
+  );
+}
+
+/** Whether the parsed command, with its resolved settings, runs here exactly as in the client. */
+function runsHere(command: Command, ctx: CliContext, host: OneShotHost): boolean {
+  const { settings } = ctx;
+  const globals = command.optsWithGlobals<{ properties?: string }>();
+  if (!isThisDaemon(settings, host) || globals.properties !== undefined) return false;
+  const options = command.opts<Record<string, unknown>>();
+  switch (command.name()) {
+    case 'count':
+      return options.wait === undefined;
+    case 'publish': {
+      const values = command.args.slice(1);
+      const files = ['schema', 'keySchema', 'proto', 'protoPath'].some((name) => options[name] !== undefined);
+      return values.length > 0 && !values.includes('-') && !files;
+    }
+    case 'consume':
+      return options.maxMessages !== undefined && !options.follow && settings.group === undefined && options.proto === undefined;
+    default:
+      return false;
+  }
+}
+
+function isThisDaemon(settings: Settings, host: OneShotHost): boolean {
+  return settings.environment === 'local' && !settings.inProcess && settings.socket === host.socketPath;
+}
+
+async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, signals: Buffer): Promise<void> {
+  if (declinedBeforeParsing(request)) {
+    socket.end(frame(Frame.declined));
+    return;
+  }
+  const stdout = new FramedStream(socket, Frame.stdout, request.stdout);
+  const stderr = new FramedStream(socket, Frame.stderr, request.stderr);
+  const interrupts = new Set<() => void>();
+  let admitted = false;
+  let ended = false;
+  const onSignal = (bytes: Buffer) => {
+    for (const byte of bytes) {
+      if (byte === Signal.stdoutClosed) stdout.closeByReader();
+      if (byte !== Signal.interrupt) continue;
+      if (interrupts.size === 0) socket.write(frame(Frame.killed));
+      for (const handler of [...interrupts]) handler();
+      interrupts.clear();
+    }
+  };
+  socket.on('data', onSignal);
+  // the client gone (killed): its command stops as at Ctrl-C, with nobody to write to
+  socket.once('close', () => {
+    if (ended) return;
+    stdout.closeByReader();
+    onSignal(Buffer.of(Signal.interrupt));
+  });
+  onSignal(signals);
+  const io: Io = {
+    get stdin(): Io['stdin'] {
+      throw new Error('the daemon cannot read the standard input of a command it runs'); // runsHere() admits none that does
+    },
+    stdout,
+    stderr,
+    env: request.env,
+    onInterrupt(handler) {
+      interrupts.add(handler);
+      return () => interrupts.delete(handler);
+    },
+    dropUnwritten() {},
+    admit(command, ctx) {
+      if (!runsHere(command, ctx, host)) throw new Error(`${command.name()} is not run by the daemon`); // ends the run: the client runs it
+      admitted = true;
+      host.onRun();
+      socket.write(frame(Frame.started));
+      stdout.release();
+      stderr.release();
+    },
+  };
+  // the CLI is loaded at the first command run here, not at the daemon's start
+  const [{ runZps }, { Factory }, { LocalDriver }] = await Promise.all([import('./run.js'), import('../pubsub/factory.js'), import('../local/driver.js')]);
+  const tools = (settings: Settings) => new Factory(settings, { driver: async () => new LocalDriver(settings, host.service) });
+  const code = await runZps(['node', 'zps', ...request.args], io, tools);
+  ended = true;
+  // a command not admitted (declined, or it failed before: a usage error, a file named relative to the client) is the client's to run
+  if (!admitted) {
+    socket.end(frame(Frame.declined));
+    return;
+  }
+  await Promise.all([stdout.finished(), stderr.finished()]);
+  socket.end(frame(Frame.exit, Buffer.from(String(code))));
+}
+
+/** The build of the CLI this daemon belongs to (scripts/bundle-cli.mjs), or undefined without one. */
+function cliBuild(): string | undefined {
+  try {
+    return readFileSync(packageFile('dist/cli-build'), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function frame(kind: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const head = Buffer.allocUnsafe(5);
+  head[0] = kind;
+  head.writeUInt32BE(payload.byteLength, 1);
+  return Buffer.concat([head, payload]);
+}
+
+/**
+ * The client's stdout or stderr, as frames on its connection: held until the command is admitted
+ * (what a declined command wrote is dropped, the client writes it again), then written as the
+ * socket takes them, which is the backpressure of the client's own stream.
+ */
+class FramedStream extends Writable implements OutStream {
+  readonly isTTY: boolean;
+  readonly columns: number;
+  private held: Array<{ chunk: Buffer; done: (error?: Error | null) => void }> | undefined = [];
+  private readerGone = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly kind: number,
+    info: StreamInfo,
+  ) {
+    super();
+    this.isTTY = info.tty;
+    this.columns = info.columns;
+    this.on('error', () => {}); // a closed pipe: Output sees it on stdout, stderr's are dropped
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    if (this.readerGone) {
+      done(epipe());
+      return;
+    }
+    if (this.held) this.held.push({ chunk, done });
+    else this.socket.write(frame(this.kind, chunk), (error) => done(error ? epipe() : null));
+  }
+
+  /** The command was admitted (or ends without having been): what it wrote goes out. */
+  release(): void {
+    const held = this.held;
+    this.held = undefined;
+    for (const { chunk, done } of held ?? []) this._write(chunk, 'binary', done);
+  }
+
+  /** The client's reader went away: writes fail as on a closed pipe (EPIPE). */
+  closeByReader(): void {
+    if (this.readerGone) return;
+    this.readerGone = true;
+    if (!this.held) this.emit('error', epipe());
+  }
+
+  /** Resolves once what was written went to the socket (or could not). */
+  finished(): Promise<void> {
+    return new Promise((resolve) => this.end(() => resolve()));
+  }
+}
+
+function epipe(): NodeJS.ErrnoException {
+  return Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+}

@@ -1,0 +1,140 @@
+/**
+ * One-shot commands the local daemon runs for the client (bin/run-in-daemon.cjs, src/daemon/one-shot.ts):
+ * they must print, exit and stop exactly as when the client runs them itself (ZPS_NO_DAEMON_RUN=1),
+ * and the daemon must decline whatever would run differently in it.
+ */
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, privateSocket, RunningZps, spawnZps, zps, type RunOptions } from '../helpers/zps.js';
+import { unique } from '../helpers/wait.js';
+
+let socket: string;
+let cleanup: () => void;
+beforeAll(async () => {
+  ({ socket, cleanup } = privateSocket());
+  expect((await zps(socket, ['daemon', 'start'])).code).toBe(0);
+});
+afterAll(() => cleanup());
+
+const HERE = { ZPS_NO_DAEMON_RUN: '1' };
+
+async function commandsRun(): Promise<number> {
+  return JSON.parse((await zps(socket, ['daemon', 'status', '--json'])).stdout).commandsRun as number;
+}
+
+/** Runs `args` by the daemon, then in the client: both must end alike; resolves the daemon's run and whether the daemon ran it. */
+async function bothWays(args: string[], options: RunOptions = {}) {
+  const before = await commandsRun();
+  const byDaemon = await zps(socket, args, options);
+  const ranByDaemon = (await commandsRun()) - before === 1;
+  const here = await zps(socket, args, { ...options, env: { ...options.env, ...HERE } });
+  expect(byDaemon).toEqual(here);
+  return { ...byDaemon, ranByDaemon };
+}
+
+describe('one-shot commands run by the local daemon', () => {
+  it('count, publish with values and consume -n print and exit as when run in the client', async () => {
+    const [t, other] = [unique('oneshot'), unique('oneshot')];
+    const before = await commandsRun();
+    const publish = ['--json', '-k', 'k1', '-H', 'h=1', 'a', 'b'];
+    const published = await zps(socket, ['publish', t, ...publish]);
+    expect(await commandsRun()).toBe(before + 1);
+    const publishedHere = await zps(socket, ['publish', other, ...publish], { env: HERE });
+    expect({ ...published, stdout: published.stdout.replaceAll(t, 'T') }).toEqual({ ...publishedHere, stdout: publishedHere.stdout.replaceAll(other, 'T') });
+    expect(published.stdout).toContain(`{"topic":"${t}","partition":0,"offset":1,"key":"k1"}`);
+    expect(await bothWays(['count', t, 'missing-topic'])).toMatchObject({ code: 0, stdout: `${t}\t2\nmissing-topic\t0\n`, ranByDaemon: true });
+    expect(await bothWays(['count', t, '--expect', '9'])).toMatchObject({ code: 1, stderr: `zps: expected 9 messages in ${t}, found 2\n`, ranByDaemon: true });
+    expect(await bothWays(['consume', t, '-n', '2', '--format', '%o %k %h %s\\n'])).toMatchObject({
+      code: 0,
+      stdout: '0 k1 h=1 a\n1 k1 h=1 b\n',
+      ranByDaemon: true,
+    });
+    expect(await bothWays(['consume', t, '-n', '1', '--json', '-o', '-1'])).toMatchObject({ code: 0, ranByDaemon: true });
+    const late = await bothWays(['consume', t, '-n', '9', '--timeout', '300ms']);
+    expect(late).toMatchObject({ code: 3, ranByDaemon: true });
+    expect(late.stderr).toContain('received 2 of 9');
+  });
+
+  it('declines what would run differently in it: stdin, --follow, a group, a wait, Kafka, usage errors; the client runs them', async () => {
+    const t = unique('declined');
+    await zps(socket, ['publish', t, 'a']);
+    const before = await commandsRun();
+    expect(await zps(socket, ['publish', t], { input: 'b\nc\n' })).toMatchObject({ code: 0 });
+    expect(await zps(socket, ['publish', t, '-'], { input: 'd\n' })).toMatchObject({ code: 0 });
+    expect(await zps(socket, ['consume', t])).toMatchObject({ code: 0, stdout: 'a\nb\nc\nd\n' });
+    expect(await zps(socket, ['consume', t, '-n', '1', '-g', unique('g')])).toMatchObject({ code: 0, stdout: 'a\n' });
+    expect(await zps(socket, ['count', t, '--expect', '4', '--wait', '1s'])).toMatchObject({ code: 0, stdout: '4\n' });
+    expect(await zps(socket, ['count', t, '--env', 'test', '--brokers', '127.0.0.1:1', '--timeout', '200ms'])).toMatchObject({ code: 1 });
+    expect(await zps(socket, ['publish'])).toMatchObject({ code: 2, stderr: expect.stringContaining("missing required argument 'topic'") });
+    expect(await zps(socket, ['count', t], { env: { TZ: 'Pacific/Auckland' } })).toMatchObject({ code: 0, stdout: '4\n' });
+    expect(await commandsRun()).toBe(before);
+  });
+
+  it('Ctrl-C while a consume -n waits: it ends as in the client (the interrupt reaches the command in the daemon)', async () => {
+    const t = unique('interrupt');
+    await zps(socket, ['publish', t, 'a']);
+    const before = await commandsRun();
+    const endings = [];
+    for (const env of [{}, HERE]) {
+      const waiting = new RunningZps(socket, ['consume', t, '-n', '2'], env);
+      await waiting.waitForLines(1);
+      waiting.child.kill('SIGINT');
+      endings.push(await waiting.result);
+    }
+    expect(await commandsRun()).toBe(before + 1);
+    expect(endings[0]).toEqual(endings[1]);
+    expect(endings[0]).toMatchObject({ stdout: 'a\n' });
+  });
+
+  it('a closed pipe stops a long consume -n at once, exit 0 and no message, as in the client', async () => {
+    const t = unique('pipe');
+    await zps(socket, ['publish', t], { input: Array.from({ length: 100_000 }, (_, i) => `line ${i}`).join('\n') });
+    for (const env of [{}, HERE]) {
+      const child = spawnZps(socket, ['consume', t, '-n', '100000'], env);
+      let first = '';
+      child.stdout!.once('data', (chunk: Buffer) => {
+        first = chunk.toString().split('\n')[0]!;
+        child.stdout!.destroy(); // as `| head -1` does
+      });
+      const ended = await collect(child);
+      expect({ code: ended.code, stderr: ended.stderr, first }).toEqual({ code: 0, stderr: '', first: 'line 0' });
+    }
+  });
+
+  it('the daemon stopped while it runs the command: one line, exit 1', async () => {
+    const own = privateSocket();
+    try {
+      await zps(own.socket, ['daemon', 'start']);
+      await zps(own.socket, ['publish', 'waiting', 'a']);
+      const waiting = new RunningZps(own.socket, ['consume', 'waiting', '-n', '2']);
+      await waiting.waitForLines(1);
+      await zps(own.socket, ['daemon', 'stop']);
+      expect(await waiting.result).toMatchObject({ code: 1, stdout: 'a\n', stderr: 'zps: the local daemon stopped while it ran the command\n' });
+    } finally {
+      own.cleanup();
+    }
+  });
+
+  it('a client of another build runs the command itself', async () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const copy = mkdtempSync(join(tmpdir(), 'zps-build-'));
+    try {
+      cpSync(join(root, 'bin'), join(copy, 'bin'), { recursive: true });
+      cpSync(join(root, 'dist'), join(copy, 'dist'), { recursive: true });
+      cpSync(join(root, 'package.json'), join(copy, 'package.json'));
+      symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+      writeFileSync(join(copy, 'dist', 'cli-build'), 'another\n');
+      const t = unique('build');
+      const before = await commandsRun();
+      const result = await collect(spawnZps(socket, ['publish', t, 'x'], {}, join(copy, 'bin', 'zps.cjs')));
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(await commandsRun()).toBe(before);
+      expect(await zps(socket, ['count', t])).toMatchObject({ stdout: '1\n' });
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
