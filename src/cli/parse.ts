@@ -95,7 +95,10 @@ const SIZE_UNITS: Record<string, number> = {
 export function parseSize(text: string, what: string): number {
   const match = SIZE.exec(text.trim());
   if (!match) throw usageError(`invalid ${what} '${text}': use a size such as 512MiB or 2GiB`);
-  return Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? 'b').toLowerCase()]!);
+  const bytes = Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? 'b').toLowerCase()]!);
+  // a cap of nothing keeps nothing: a slip, not a wish (no message would ever be stored)
+  if (bytes < 1) throw usageError(`invalid ${what} '${text}': use a size of at least 1 byte, such as 512MiB`);
+  return bytes;
 }
 
 /** 1500 → "1.5s", 250 → "250ms", 120000 → "2m". */

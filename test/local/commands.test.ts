@@ -158,6 +158,8 @@ describe('bad usage', () => {
     ['reset everything outside local', ['reset', '-e', 'production'], /^zps: name the topics to reset/],
     ['invalid sasl mechanism', ['topics', '--sasl-mechanism', 'kerberos'], /^zps: invalid SASL mechanism 'kerberos'/],
     ['invalid max-memory', ['daemon', 'start', '--max-memory', 'lots'], /^zps: invalid memory cap 'lots'/],
+    ['retention of nothing', ['daemon', 'start', '--retention-bytes', '0'], /^zps: invalid retention size '0': use a size of at least 1 byte/],
+    ['memory cap of nothing', ['daemon', 'start', '--max-memory', '0.1'], /^zps: invalid memory cap '0.1': use a size of at least 1 byte/],
     ['--timeout with --follow', ['consume', 't', '-f', '--timeout', '1s'], /^zps: --timeout does not go with --follow: a follow runs until Ctrl-C$/],
   ];
   it.each(cases)('%s exits 2 with a one-line error', async (name, args, pattern) => {
