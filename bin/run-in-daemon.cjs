@@ -6,7 +6,7 @@
 const GREETING = 'ZPS-RUN 1\n';
 const Frame = { stdout: 0x6f, stderr: 0x65, exit: 0x78, declined: 0x64, killed: 0x6b, started: 0x73 };
 const Signal = { interrupt: 'i', stdoutClosed: 'c' };
-/** How long a daemon may take to say whether it runs the command, before this process runs it itself. */
+/** How long a daemon may take to say whether it runs the command (the CLI's default --timeout). */
 const ANSWER_MS = 10_000;
 
 /**
@@ -40,7 +40,15 @@ function runInDaemon(runHere) {
   let finished = false;
   let pending = Buffer.alloc(0);
   const interrupt = () => socket.write(Signal.interrupt);
-  const unanswered = setTimeout(() => declined(), ANSWER_MS);
+  // a daemon that answers nothing fails the command, as a request to it would: the command is
+  // withdrawn (the connection closed before it started), not run again here, where both might run it
+  const unanswered = setTimeout(() => {
+    finished = true;
+    stopListening();
+    socket.destroy();
+    process.stderr.write(`zps: the local daemon did not answer on ${socketPath} in time\nsee its log: ${socketPath}.log\n`);
+    process.exitCode = 1;
+  }, ANSWER_MS);
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
 

@@ -127,11 +127,14 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
   const stderr = new FramedStream(socket, Frame.stderr, request.stderr);
   const interrupts = new Set<() => void>();
   let admitted = false;
+  /** Interrupted before it was admitted: it never starts (the client dies of the signal meanwhile). */
+  let cancelled = false;
   let ended = false;
   const onSignal = (bytes: Buffer) => {
     for (const byte of bytes) {
       if (byte === Signal.stdoutClosed) stdout.closeByReader();
       if (byte !== Signal.interrupt) continue;
+      if (!admitted) cancelled = true;
       if (interrupts.size === 0) socket.write(frame(Frame.killed));
       for (const handler of [...interrupts]) handler();
       interrupts.clear();
@@ -158,7 +161,7 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
     },
     dropUnwritten() {},
     admit(command, ctx) {
-      if (!runsHere(command, ctx, host)) throw new Error(`${command.name()} is not run by the daemon`); // ends the run: the client runs it
+      if (cancelled || !runsHere(command, ctx, host)) throw new Error(`${command.name()} is not run by the daemon`); // ends the run: the client runs it
       admitted = true;
       host.onRun();
       socket.write(frame(Frame.started));
