@@ -11,13 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, privateSocket, RunningZps, spawnZps, zps, type RunOptions } from '../helpers/zps.js';
 import { unique } from '../helpers/wait.js';
 
-let socket: string;
-let cleanup: () => void;
-beforeAll(async () => {
-  ({ socket, cleanup } = privateSocket());
-  expect((await zps(socket, ['daemon', 'start'])).code).toBe(0);
-});
-afterAll(() => cleanup());
+const { socket, cleanup } = privateSocket();
+beforeAll(async () => expect((await zps(socket, ['daemon', 'start'])).code).toBe(0));
+afterAll(cleanup);
 
 const HERE = { ZPS_NO_DAEMON_RUN: '1' };
 
