@@ -1,4 +1,4 @@
-// The client of src/daemon/one-shot.ts: asks the local daemon to run this command (count, publish,
+// The client of src/cli/one-shot.ts: asks the local daemon to run this command (count, publish,
 // consume) and copies its output, exit code included. Loading and compiling the CLI is most of
 // what such a command costs; the daemon has it loaded. Plain CommonJS, loading nothing of the CLI.
 'use strict';
@@ -39,7 +39,11 @@ function runInDaemon(runHere) {
   let started = false; // the daemon runs it: this process may no longer run it itself
   let finished = false;
   let pending = Buffer.alloc(0);
-  const interrupt = () => socket.write(Signal.interrupt);
+  let signalled = 'SIGINT';
+  const interrupt = (signal) => {
+    signalled = signal;
+    socket.write(Signal.interrupt);
+  };
   // a daemon that answers nothing fails the command, as a request to it would: the command is
   // withdrawn (the connection closed before it started), not run again here, where both might run it
   const unanswered = setTimeout(() => {
@@ -114,7 +118,7 @@ function runInDaemon(runHere) {
       finished = true;
       stopListening();
       socket.destroy();
-      process.kill(process.pid, 'SIGINT');
+      process.kill(process.pid, signalled);
     }
   }
 }

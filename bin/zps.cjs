@@ -13,7 +13,7 @@ const MAX_COMMANDS = 24;
 /** The caches to write at exit (after the run, so that they hold the functions that ran). */
 const unsaved = [];
 
-/** The commands the local daemon may run for this process (src/daemon/one-shot.ts says which it takes). */
+/** The commands the local daemon may run for this process (src/cli/one-shot.ts says which it takes). */
 const ONE_SHOTS = ['count', 'publish', 'consume'];
 
 const argv = process.argv;

@@ -26,7 +26,7 @@ export interface Io {
   dropUnwritten(): void;
   /**
    * Called once a command's flags are parsed and its settings resolved, before it does anything:
-   * the daemon running a client's command (src/daemon/one-shot.ts) throws for one the client must
+   * the daemon running a client's command (src/cli/one-shot.ts) throws for one the client must
    * run itself, and until then holds back what was written.
    */
   admit?(command: Command, ctx: CliContext): void;

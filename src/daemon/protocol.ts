@@ -56,7 +56,7 @@ export interface DaemonStatus {
   /** Its retention per partition, as it was started with (null: none). */
   retention: { messages: number | null; bytes: number | null };
   requests: number;
-  /** Commands run for clients (src/daemon/one-shot.ts). */
+  /** Commands run for clients (src/cli/one-shot.ts). */
   commandsRun: number;
   rssBytes: number;
 }

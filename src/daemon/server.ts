@@ -56,7 +56,7 @@ export class DaemonServer {
   private readonly startedAt = Date.now();
   /** Requests served since start: shows in status, and lets tests see that publishes are batched. */
   private requests = 0;
-  /** Commands run for clients (src/daemon/one-shot.ts) since start: shows in status. */
+  /** Commands run for clients (src/cli/one-shot.ts) since start: shows in status. */
   private commandsRun = 0;
   private readonly oneShotHost: OneShotHost;
   private onShutdown: () => void = () => {};

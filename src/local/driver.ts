@@ -18,7 +18,7 @@ import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
 export class LocalDriver implements Driver {
   private readonly connection = new Lazy(() => this.connect());
 
-  /** `service`: the broker's, given by the daemon to the commands it runs itself (src/daemon/one-shot.ts). */
+  /** `service`: the broker's, given by the daemon to the commands it runs itself (src/cli/one-shot.ts). */
   constructor(
     private readonly settings: Settings,
     private readonly given?: BrokerService,

@@ -1,5 +1,5 @@
 /**
- * One-shot commands the local daemon runs for the client (bin/run-in-daemon.cjs, src/daemon/one-shot.ts):
+ * One-shot commands the local daemon runs for the client (bin/run-in-daemon.cjs, src/cli/one-shot.ts):
  * they must print, exit and stop exactly as when the client runs them itself (ZPS_NO_DAEMON_RUN=1),
  * and the daemon must decline whatever would run differently in it.
  */
