@@ -66,18 +66,46 @@ export function serveOneShot(socket: Socket, first: Buffer, host: OneShotHost): 
       return;
     }
     socket.off('data', take);
-    let request: OneShotRequest;
+    let request: OneShotRequest | undefined;
     try {
-      if (pending.toString('latin1', 0, ONE_SHOT_GREETING.length) !== ONE_SHOT_GREETING) throw new Error('not a one-shot greeting');
-      request = JSON.parse(pending.toString('utf8', ONE_SHOT_GREETING.length, end)) as OneShotRequest;
+      if (pending.toString('latin1', 0, ONE_SHOT_GREETING.length) === ONE_SHOT_GREETING)
+        request = checkedRequest(JSON.parse(pending.toString('utf8', ONE_SHOT_GREETING.length, end)));
     } catch {
-      socket.destroy();
+      // not JSON: closed below
+    }
+    if (request === undefined) {
+      socket.destroy(); // not bin/zps.cjs's
       return;
     }
     void run(socket, request, host, pending.subarray(end + 1)).catch(() => socket.destroy());
   };
   socket.on('data', take);
   take(first);
+}
+
+/** `value` as a request, or undefined when it is not one: its environment as strings only, on no prototype. */
+function checkedRequest(value: unknown): OneShotRequest | undefined {
+  if (!isRecord(value)) return undefined;
+  const { build, args, env, stdout, stderr } = value;
+  if (typeof build !== 'string' || !Array.isArray(args) || !args.every((arg) => typeof arg === 'string') || !isRecord(env)) return undefined;
+  const streams = [stdout, stderr].map(streamInfo);
+  if (streams[0] === undefined || streams[1] === undefined) return undefined;
+  const strings: Record<string, string> = Object.create(null);
+  for (const [name, text] of Object.entries(env)) {
+    if (typeof text !== 'string') return undefined;
+    strings[name] = text;
+  }
+  return { build, args, env: strings, stdout: streams[0], stderr: streams[1] };
+}
+
+function streamInfo(value: unknown): StreamInfo | undefined {
+  if (!isRecord(value) || typeof value.tty !== 'boolean') return undefined;
+  const columns = value.columns;
+  return { tty: value.tty, columns: typeof columns === 'number' && Number.isSafeInteger(columns) && columns > 0 ? columns : 0 };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A reason to leave the command to the client, for what is known before it is parsed. */

@@ -3,7 +3,8 @@
  * they must print, exit and stop exactly as when the client runs them itself (ZPS_NO_DAEMON_RUN=1),
  * and the daemon must decline whatever would run differently in it.
  */
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,6 +113,31 @@ describe('one-shot commands run by the local daemon', () => {
     } finally {
       own.cleanup();
     }
+  });
+
+  it('a request that is not one closes its connection only; the daemon goes on', async () => {
+    const build = readFileSync(fileURLToPath(new URL('../../dist/cli-build', import.meta.url)), 'utf8').trim();
+    const streams = { stdout: { tty: false, columns: 0 }, stderr: { tty: false, columns: 0 } };
+    const requests = [
+      '{not json',
+      'null',
+      '[]',
+      JSON.stringify({ build, args: 'count', env: {}, ...streams }),
+      JSON.stringify({ build, args: ['count', 5], env: {}, ...streams }),
+      JSON.stringify({ build, args: ['count'], env: { ZPS_TIMEOUT: 5 }, ...streams }),
+      JSON.stringify({ build, args: ['count'], env: {}, stdout: null, stderr: streams.stderr }),
+    ];
+    for (const request of requests) {
+      const frames = await new Promise<Buffer>((resolve) => {
+        const conn = connect(socket, () => conn.write(`ZPS-RUN 1\n${request}\n`));
+        const chunks: Buffer[] = [];
+        conn.on('data', (chunk) => chunks.push(chunk));
+        conn.on('error', () => {});
+        conn.on('close', () => resolve(Buffer.concat(chunks)));
+      });
+      expect(frames.byteLength, request).toBe(0);
+    }
+    expect(await zps(socket, ['count', 'nothing-here'])).toMatchObject({ code: 0, stdout: '0\n' });
   });
 
   it('a client of another build runs the command itself', async () => {
