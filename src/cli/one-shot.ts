@@ -157,13 +157,21 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
   let admitted = false;
   /** Interrupted before it was admitted: it never starts (the client dies of the signal meanwhile). */
   let cancelled = false;
-  let ended = false;
+  /** Interrupted while no command listened: the client died of the signal. */
+  let killed = false;
+  /** What to call once the command ended (it counts as running meanwhile); undefined until admitted. */
+  let ended: (() => void) | undefined;
+  let over = false;
   const onSignal = (bytes: Buffer) => {
     for (const byte of bytes) {
       if (byte === Signal.stdoutClosed) stdout.closeByReader();
       if (byte !== Signal.interrupt) continue;
       if (!admitted) cancelled = true;
-      if (interrupts.size === 0) socket.write(frame(Frame.killed));
+      if (interrupts.size === 0) {
+        // the client dies of it; a command that listens later stops at once (it must not run on for nobody)
+        killed = true;
+        socket.write(frame(Frame.killed));
+      }
       for (const handler of [...interrupts]) handler();
       interrupts.clear();
     }
@@ -171,7 +179,7 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
   socket.on('data', onSignal);
   // the client gone (killed): its command stops as at Ctrl-C, with nobody to write to
   socket.once('close', () => {
-    if (ended) return;
+    if (over) return;
     stdout.closeByReader();
     onSignal(Buffer.of(Signal.interrupt));
   });
@@ -184,6 +192,10 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
     stderr,
     env: request.env,
     onInterrupt(handler) {
+      if (killed) {
+        setImmediate(handler);
+        return () => {};
+      }
       interrupts.add(handler);
       return () => interrupts.delete(handler);
     },
@@ -191,7 +203,7 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
     admit(command, ctx) {
       if (cancelled || !runsHere(command, ctx, host)) throw new Error(`${command.name()} is not run by the daemon`); // ends the run: the client runs it
       admitted = true;
-      host.onRun();
+      ended = host.onRun();
       socket.write(frame(Frame.started));
       stdout.release();
       stderr.release();
@@ -201,7 +213,8 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
   const [{ runZps }, { Factory }, { LocalDriver }] = await Promise.all([import('./run.js'), import('../pubsub/factory.js'), import('../local/driver.js')]);
   const tools = (settings: Settings) => new Factory(settings, { driver: async () => new LocalDriver(settings, host.service) });
   const code = await runZps(['node', 'zps', ...request.args], io, tools);
-  ended = true;
+  over = true;
+  ended?.();
   // a command not admitted (declined, or it failed before: a usage error, a file named relative to the client) is the client's to run
   if (!admitted) {
     socket.end(frame(Frame.declined));

@@ -58,6 +58,8 @@ export interface DaemonStatus {
   requests: number;
   /** Commands run for clients (src/cli/one-shot.ts). */
   commandsRun: number;
+  /** Those of them running now. */
+  commandsRunning: number;
   rssBytes: number;
 }
 

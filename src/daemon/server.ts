@@ -25,8 +25,8 @@ export type Log = (line: string) => void;
 export interface OneShotHost {
   socketPath: string;
   service: BrokerService;
-  /** Counts a command run, for status. */
-  onRun(): void;
+  /** Counts a command run, for status; returns what to call when it ended. */
+  onRun(): () => void;
 }
 
 /** Serves a connection that began with ONE_SHOT_GREETING (`first`: its first bytes): src/cli/one-shot.ts. */
@@ -56,8 +56,9 @@ export class DaemonServer {
   private readonly startedAt = Date.now();
   /** Requests served since start: shows in status, and lets tests see that publishes are batched. */
   private requests = 0;
-  /** Commands run for clients (src/cli/one-shot.ts) since start: shows in status. */
+  /** Commands run for clients (src/cli/one-shot.ts) since start, and those running now: show in status. */
   private commandsRun = 0;
+  private commandsRunning = 0;
   private readonly oneShotHost: OneShotHost;
   private onShutdown: () => void = () => {};
   /** Where the daemon also answers Kafka clients, when it does. */
@@ -73,7 +74,12 @@ export class DaemonServer {
     private readonly runOneShot?: OneShotRunner,
   ) {
     this.service = new InProcessService(broker);
-    this.oneShotHost = { socketPath, service: this.service, onRun: () => this.commandsRun++ };
+    const onRun = () => {
+      this.commandsRun++;
+      this.commandsRunning++;
+      return () => void this.commandsRunning--;
+    };
+    this.oneShotHost = { socketPath, service: this.service, onRun };
     this.server = createServer((socket) => this.accept(socket));
   }
 
@@ -224,6 +230,7 @@ export class DaemonServer {
       retention: { messages: finite(this.service.broker.limits.retentionMessages), bytes: finite(this.service.broker.limits.retentionBytes) },
       requests: this.requests,
       commandsRun: this.commandsRun,
+      commandsRunning: this.commandsRunning,
       rssBytes: process.memoryUsage.rss(),
     }),
   };

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, privateSocket, RunningZps, spawnZps, zps, type RunOptions } from '../helpers/zps.js';
-import { unique } from '../helpers/wait.js';
+import { unique, waitFor } from '../helpers/wait.js';
 
 const { socket, cleanup } = privateSocket();
 beforeAll(async () => expect((await zps(socket, ['daemon', 'start'])).code).toBe(0));
@@ -84,6 +84,20 @@ describe('one-shot commands run by the local daemon', () => {
     expect(await commandsRun()).toBe(before + 1);
     expect(endings[0]).toEqual(endings[1]);
     expect(endings[0]).toMatchObject({ stdout: 'a\n' });
+  });
+
+  it('a client killed while its consume -n waits: the command ends in the daemon too', async () => {
+    const t = unique('killed');
+    await zps(socket, ['publish', t, 'a']);
+    const waiting = new RunningZps(socket, ['consume', t, '-n', '2']);
+    await waiting.waitForLines(1);
+    expect(JSON.parse((await zps(socket, ['daemon', 'status', '--json'])).stdout).commandsRunning).toBe(1);
+    waiting.child.kill('SIGKILL');
+    await waiting.result;
+    await waitFor(
+      async () => (JSON.parse((await zps(socket, ['daemon', 'status', '--json'])).stdout).commandsRunning === 0 ? true : undefined),
+      'the command to end',
+    );
   });
 
   it('a closed pipe stops a long consume -n at once, exit 0 and no message, as in the client', async () => {

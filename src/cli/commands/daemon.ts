@@ -149,6 +149,7 @@ async function status(ctx: CliContext): Promise<void> {
           rssBytes: s.rssBytes,
           requests: s.requests,
           commandsRun: s.commandsRun,
+          commandsRunning: s.commandsRunning,
         }),
       );
       return;
@@ -163,7 +164,7 @@ async function status(ctx: CliContext): Promise<void> {
       ['messages', String(s.stats.messages)],
       ['groups', String(s.stats.groups)],
       ['memory', `${formatBytes(s.stats.bytes)} used of ${formatBytes(s.stats.maxMemoryBytes)} allowed, ${formatBytes(s.rssBytes)} resident`],
-      ['commands', `${s.commandsRun} run for clients (count, publish, consume -n)`],
+      ['commands', `${s.commandsRun} run for clients (count, publish, consume -n), ${s.commandsRunning} running`],
     ];
     for (const [name, value] of rows) ctx.out.line(`${ctx.ui.out.bold(name.padEnd(9))}${value}`);
   } finally {
