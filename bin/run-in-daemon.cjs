@@ -17,7 +17,12 @@ function runInDaemon(runHere) {
   const fs = require('node:fs');
   const path = require('node:path');
   const env = process.env;
-  const socketPath = daemonSocket(env, fs, path);
+  let socketPath;
+  try {
+    socketPath = daemonSocket(env, fs, path);
+  } catch {
+    return runHere(); // no working directory to resolve a relative ZPS_SOCKET against: the CLI says so
+  }
   let build;
   try {
     build = fs.readFileSync(path.join(__dirname, '..', 'dist', 'cli-build'), 'utf8').trim();
@@ -112,7 +117,12 @@ function runInDaemon(runHere) {
       socket.destroy();
       // without waiting for the daemon to close the connection, once what is written is out
       const code = Number(payload.toString());
-      stdout.flushed(() => stderr.flushed(() => process.exit(code)));
+      stdout.flushed(() =>
+        stderr.flushed(() => {
+          if (failure) fs.writeSync(2, failure);
+          process.exit(failure && code === 0 ? 1 : code);
+        }),
+      );
     } else if (kind === Frame.killed) {
       // the command listened for no interrupt: this process ends of the signal, as it would have
       finished = true;
@@ -133,6 +143,9 @@ const DIRECT_BYTES = 16 * 1024;
  * would block, through process.stdout or process.stderr, whose backpressure pauses the daemon.
  * `onClosed` once its reader went away (EPIPE).
  */
+/** A write that failed other than on a closed pipe: said at the end, and the exit is 1. */
+let failure;
+
 function outputTo(fd, fs, onClosed) {
   let direct = DIRECT_BYTES;
   let stream;
@@ -153,12 +166,11 @@ function outputTo(fd, fs, onClosed) {
           offset += written;
           direct -= written;
         } catch (error) {
-          if (error.code === 'EPIPE') {
-            close();
-            return 'closed';
-          }
-          if (error.code !== 'EAGAIN') throw error;
-          break;
+          if (error.code === 'EAGAIN') break;
+          // its reader gone (EPIPE), or nowhere to write (a full disk): the command stops as at a closed pipe
+          if (error.code !== 'EPIPE') failure ??= `zps: cannot write to ${fd === 1 ? 'stdout' : 'stderr'}: ${error.message}\n`;
+          close();
+          return 'closed';
         }
       }
       if (offset === bytes.byteLength) return 'written';

@@ -8,7 +8,8 @@
  * The daemon declines, and the client runs the command itself, whenever running it here could
  * differ: another build of zps, settings that are not this daemon's local broker, standard input to
  * read, a command that runs on (--follow, --wait, a group), files named relative to the client's
- * directory, a terminal on stderr (spinners), another time zone.
+ * directory or its home, a terminal on stderr (spinners), another time zone, and regular
+ * expressions (--grep, --regex), which could hold the daemon's one thread for every client.
  *
  * Client to daemon: ONE_SHOT_GREETING, one line of JSON (OneShotRequest), then single bytes: interrupt
  * (Ctrl-C or SIGTERM) and stdoutClosed (its reader went away). Daemon to client: frames of a kind
@@ -17,6 +18,7 @@
  * to (the client then dies of the signal itself).
  */
 import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
@@ -115,9 +117,12 @@ function declinedBeforeParsing(request: OneShotRequest): boolean {
     request.build !== BUILD ||
     !ONE_SHOT_COMMANDS.has(request.args[0] ?? '') ||
     request.stderr.tty ||
-    request.env.ZPS_PROPERTIES !== undefined ||
-    request.env.ZPS_NO_DAEMON_RUN !== undefined ||
-    (request.env.TZ ?? '') !== (process.env.TZ ?? '')
+    Boolean(request.env.ZPS_PROPERTIES) ||
+    Boolean(request.env.ZPS_NO_DAEMON_RUN) ||
+    (request.env.TZ ?? '') !== (process.env.TZ ?? '') ||
+    // where the contexts file is looked for: the daemon's own home, or a path relative to its directory, would be another file
+    !isAbsolute(request.env.HOME ?? '') ||
+    (Boolean(request.env.XDG_CONFIG_HOME) && !isAbsolute(request.env.XDG_CONFIG_HOME!))
   );
 }
 
@@ -128,15 +133,23 @@ function runsHere(command: Command, ctx: CliContext, host: OneShotHost): boolean
   if (!isThisDaemon(settings, host) || globals.properties !== undefined) return false;
   const options = command.opts<Record<string, unknown>>();
   switch (command.name()) {
+    // a pattern runs on the daemon's one thread: one that backtracks for minutes would stall every client
     case 'count':
-      return options.wait === undefined;
+      return options.wait === undefined && options.regex === undefined;
     case 'publish': {
       const values = command.args.slice(1);
       const files = ['schema', 'keySchema', 'proto', 'protoPath'].some((name) => options[name] !== undefined);
       return values.length > 0 && !values.includes('-') && !files;
     }
     case 'consume':
-      return options.maxMessages !== undefined && !options.follow && settings.group === undefined && options.proto === undefined;
+      return (
+        options.maxMessages !== undefined &&
+        !options.follow &&
+        settings.group === undefined &&
+        options.proto === undefined &&
+        options.regex === undefined &&
+        options.grep === undefined
+      );
     default:
       return false;
   }
