@@ -1,7 +1,7 @@
 import { toolsFor } from '../factory.js';
 import type { Io } from './io.js';
 import type { ToolsFactory } from '../pubsub/types.js';
-import { usageError } from '../pubsub/errors.js';
+import { usageError, ZpsError } from '../pubsub/errors.js';
 import { type FactoryOptions, parseDuration, resolveSettings, type Settings, type TlsOptions } from '../settings.js';
 import type { SaslOptions } from '../settings/sasl.js';
 import { Output } from './output.js';
@@ -180,5 +180,6 @@ export class CliContext {
   async close(): Promise<void> {
     await this.out.flush();
     await this.factoryInstance?.close();
+    if (this.out.failure) throw new ZpsError(`cannot write to stdout: ${this.out.failure.message}`);
   }
 }

@@ -31,10 +31,14 @@ export class Output {
   private cut: Flight | undefined;
   private readonly closeListeners: Array<() => void> = [];
 
+  /** A write that failed other than on a closed pipe (a full disk): the command ends, and says so. */
+  failure: Error | undefined;
+
   constructor(private readonly stream: NodeJS.WritableStream) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') this.markClosed();
-      else if (!this.abandoned) throw error; // once abandoned, the writes abandon() cancelled end in errors
+      // once abandoned, the writes abandon() cancelled end in errors
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED' && !this.abandoned) this.failure ??= error;
+      this.markClosed();
     });
   }
 

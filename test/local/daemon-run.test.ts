@@ -3,13 +3,14 @@
  * they must print, exit and stop exactly as when the client runs them itself (ZPS_NO_DAEMON_RUN=1),
  * and the daemon must decline whatever would run differently in it.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, cpSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, privateSocket, RunningZps, spawnZps, zps, type RunOptions } from '../helpers/zps.js';
+import { cleanEnv, collect, privateSocket, RunningZps, spawnZps, ZPS_BIN, zps, type RunOptions } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 const { socket, cleanup } = privateSocket();
@@ -115,6 +116,20 @@ describe('one-shot commands run by the local daemon', () => {
       });
       const ended = await collect(child);
       expect({ code: ended.code, stderr: ended.stderr, first }).toEqual({ code: 0, stderr: '', first: 'line 0' });
+    }
+  });
+
+  it('a stdout that cannot be written (a full disk): one line and exit 1, in the daemon and in the client', async () => {
+    const t = unique('full');
+    await zps(socket, ['publish', t, 'a']);
+    for (const env of [{}, HERE]) {
+      const full = openSync('/dev/full', 'w');
+      const child = spawn(process.execPath, [ZPS_BIN, 'consume', t, '-n', '1'], {
+        env: cleanEnv({ ZPS_SOCKET: socket, ...env }),
+        stdio: ['ignore', full, 'pipe'],
+      });
+      closeSync(full);
+      expect(await collect(child)).toMatchObject({ code: 1, stderr: 'zps: cannot write to stdout: ENOSPC: no space left on device, write\n' });
     }
   });
 
