@@ -167,14 +167,12 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
   const stdout = new FramedStream(socket, Frame.stdout, request.stdout);
   const stderr = new FramedStream(socket, Frame.stderr, request.stderr);
   const interrupts = new Set<() => void>();
-  let admitted = false;
+  /** Set once the command is admitted: what to call when it ends (it counts as running meanwhile). */
+  let admitted: (() => void) | undefined;
   /** Interrupted before it was admitted: it never starts (the client dies of the signal meanwhile). */
   let cancelled = false;
   /** Interrupted while no command listened: the client died of the signal. */
   let killed = false;
-  /** What to call once the command ended (it counts as running meanwhile); undefined until admitted. */
-  let ended: (() => void) | undefined;
-  let over = false;
   const onSignal = (bytes: Buffer) => {
     for (const byte of bytes) {
       if (byte === Signal.stdoutClosed) stdout.closeByReader();
@@ -191,11 +189,11 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
   };
   socket.on('data', onSignal);
   // the client gone (killed): its command stops as at Ctrl-C, with nobody to write to
-  socket.once('close', () => {
-    if (over) return;
+  const onClose = () => {
     stdout.closeByReader();
     onSignal(Buffer.of(Signal.interrupt));
-  });
+  };
+  socket.once('close', onClose);
   onSignal(signals);
   const io: Io = {
     get stdin(): Io['stdin'] {
@@ -215,8 +213,7 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
     dropUnwritten() {},
     admit(command, ctx) {
       if (cancelled || !runsHere(command, ctx, host)) throw new Error(`${command.name()} is not run by the daemon`); // ends the run: the client runs it
-      admitted = true;
-      ended = host.onRun();
+      admitted = host.onRun();
       socket.write(frame(Frame.started));
       stdout.release();
       stderr.release();
@@ -226,8 +223,8 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
   const [{ runZps }, { Factory }, { LocalDriver }] = await Promise.all([import('./run.js'), import('../pubsub/factory.js'), import('../local/driver.js')]);
   const tools = (settings: Settings) => new Factory(settings, { driver: async () => new LocalDriver(settings, host.service) });
   const code = await runZps(['node', 'zps', ...request.args], io, tools);
-  over = true;
-  ended?.();
+  socket.off('close', onClose);
+  admitted?.();
   // a command not admitted (declined, or it failed before: a usage error, a file named relative to the client) is the client's to run
   if (!admitted) {
     socket.end(frame(Frame.declined));
@@ -284,7 +281,7 @@ class FramedStream extends Writable implements OutStream {
     else this.socket.write(frame(this.kind, chunk), (error) => done(error ? epipe() : null));
   }
 
-  /** The command was admitted (or ends without having been): what it wrote goes out. */
+  /** The command was admitted: what it wrote goes out. */
   release(): void {
     const held = this.held;
     this.held = undefined;
