@@ -29,7 +29,8 @@ function runInDaemon(runHere) {
   } catch {
     return runHere();
   }
-  if (!socketPath || !build) return runHere();
+  // no daemon (a Kafka user who never started one): as fast as without this
+  if (!socketPath || !build || !fs.existsSync(socketPath)) return runHere();
 
   const tty = require('node:tty');
   const stdoutTty = tty.isatty(1);

@@ -1,15 +1,18 @@
 /**
  * One-shot commands the daemon runs for `zps` itself (bin/zps.cjs): a script's `zps count t`,
- * `zps publish t x` or `zps consume t -n 1` in local mode would otherwise spend most of its time
- * loading and compiling the CLI before it sends one request. The client connects, sends its command
- * line, environment and what its stdout and stderr are, and copies what comes back; the daemon runs
- * the command as the CLI would (runZps, on the broker it hosts) and streams its output.
+ * `zps publish t x` or `zps consume t -n 1`, in local mode or on Kafka, would otherwise spend most
+ * of its time loading and compiling the CLI before it sends one request. The client connects, sends
+ * its command line, environment and what its stdout and stderr are, and copies what comes back; the
+ * daemon runs the command as the CLI would (runZps, on the broker it hosts or on the client's Kafka
+ * cluster, with a connection of the command's own) and streams its output.
  *
  * The daemon declines, and the client runs the command itself, whenever running it here could
- * differ: another build of zps, settings that are not this daemon's local broker, standard input to
+ * differ: another build of zps, local settings that are not this daemon's broker, standard input to
  * read, a command that runs on (--follow, --wait, a group), files named relative to the client's
  * directory or its home, a terminal on stderr (spinners), another time zone, and regular
- * expressions (--grep, --regex), which could hold the daemon's one thread for every client.
+ * expressions (--grep, --regex), which could hold the daemon's one thread for every client. On
+ * Kafka also: whatever reads this process's own environment rather than the client's (AWS
+ * credentials, a token command, Node's CAs and proxies) and --verbose.
  *
  * Client to daemon: ONE_SHOT_GREETING, one line of JSON (OneShotRequest), then single bytes: interrupt
  * (Ctrl-C or SIGTERM) and stdoutClosed (its reader went away). Daemon to client: frames of a kind
@@ -130,7 +133,7 @@ function declinedBeforeParsing(request: OneShotRequest): boolean {
 function runsHere(command: Command, ctx: CliContext, host: OneShotHost): boolean {
   const { settings } = ctx;
   const globals = command.optsWithGlobals<{ properties?: string }>();
-  if (!isThisDaemon(settings, host) || globals.properties !== undefined) return false;
+  if (!(isThisDaemon(settings, host) || kafkaRunsHere(settings, ctx.io.env)) || globals.properties !== undefined) return false;
   const options = command.opts<Record<string, unknown>>();
   switch (command.name()) {
     // a pattern runs on the daemon's one thread: one that backtracks for minutes would stall every client
@@ -157,6 +160,37 @@ function runsHere(command: Command, ctx: CliContext, host: OneShotHost): boolean
 
 function isThisDaemon(settings: Settings, host: OneShotHost): boolean {
   return settings.environment === 'local' && !settings.inProcess && settings.socket === host.socketPath;
+}
+
+/** Environment variables Node or OpenSSL read for the whole process (CAs, proxies, flags): the client's must be the daemon's. */
+const PROCESS_WIDE = [
+  'NODE_OPTIONS',
+  'NODE_EXTRA_CA_CERTS',
+  'NODE_TLS_REJECT_UNAUTHORIZED',
+  'NODE_USE_ENV_PROXY',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'OPENSSL_CONF',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+];
+
+/**
+ * Whether Kafka settings connect from here as from the client: certificate files named absolutely,
+ * no credentials this process would look up itself (AWS's chain, a token command run in its shell),
+ * the same process-wide variables, and no --verbose (the connection code writes its notes to the
+ * process's own stderr).
+ */
+function kafkaRunsHere(settings: Settings, env: NodeJS.ProcessEnv): boolean {
+  if (settings.environment === 'local' || settings.verbose) return false;
+  const { sasl } = settings;
+  if (sasl?.mechanism === 'aws-msk-iam' || (sasl?.mechanism === 'oauthbearer' && sasl.token.kind === 'command')) return false;
+  const files = [settings.tls, settings.schemaRegistryAccess?.tls].flatMap((tls) => (tls ? [tls.ca, tls.cert, tls.key, tls.keystore, tls.truststore] : []));
+  return files.every((file) => file === undefined || isAbsolute(file)) && PROCESS_WIDE.every((name) => (env[name] ?? '') === (process.env[name] ?? ''));
 }
 
 async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, signals: Buffer): Promise<void> {
@@ -220,8 +254,15 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
     },
   };
   // the CLI is loaded at the first command run here, not at the daemon's start
-  const [{ runZps }, { Factory }, { LocalDriver }] = await Promise.all([import('./run.js'), import('../pubsub/factory.js'), import('../local/driver.js')]);
-  const tools = (settings: Settings) => new Factory(settings, { driver: async () => new LocalDriver(settings, host.service) });
+  const [{ runZps }, { Factory }, { LocalDriver }, { toolsFor }] = await Promise.all([
+    import('./run.js'),
+    import('../pubsub/factory.js'),
+    import('../local/driver.js'),
+    import('../factory.js'),
+  ]);
+  // local: the broker this daemon hosts; Kafka: the client's cluster, as the client would reach it
+  const tools = (settings: Settings) =>
+    settings.environment === 'local' ? new Factory(settings, { driver: async () => new LocalDriver(settings, host.service) }) : toolsFor(settings);
   const code = await runZps(['node', 'zps', ...request.args], io, tools);
   socket.off('close', onClose);
   admitted?.();

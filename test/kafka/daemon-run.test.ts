@@ -1,0 +1,152 @@
+/**
+ * Kafka one-shot commands the local daemon runs for the client (bin/run-in-daemon.cjs,
+ * src/cli/one-shot.ts): they must print, exit and carry bytes exactly as when the client runs them
+ * itself (ZPS_NO_DAEMON_RUN=1); what would connect differently from the daemon is declined; and the
+ * daemon keeps no connection to the cluster once a command ends.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { privateSocket, RunningZps, zps, zpsRaw, type RunOptions } from '../helpers/zps.js';
+import { unique, waitFor } from '../helpers/wait.js';
+
+const { socket, cleanup } = privateSocket();
+beforeAll(async () => expect((await zps(socket, ['daemon', 'start'])).code).toBe(0));
+afterAll(cleanup);
+
+const HERE = { ZPS_NO_DAEMON_RUN: '1' };
+const kafkaEnv = () => ({ ZPS_ENV: 'test', ZPS_BROKERS: process.env.ZPS_TEST_BROKERS! });
+
+async function status(): Promise<{ pid: number; commandsRun: number }> {
+  return JSON.parse((await zps(socket, ['daemon', 'status', '--json'])).stdout) as { pid: number; commandsRun: number };
+}
+
+/** Runs `args` on Kafka once; resolves its result and whether the daemon ran it. */
+async function kz(args: string[], options: RunOptions = {}) {
+  const before = (await status()).commandsRun;
+  const result = await zps(socket, args, { ...options, env: { ...kafkaEnv(), ...options.env }, timeoutMs: 60_000 });
+  return { ...result, ranByDaemon: (await status()).commandsRun - before === 1 };
+}
+
+/** Runs `args` by the daemon, then in the client: both must end alike. */
+async function bothWays(args: string[], options: RunOptions = {}) {
+  const byDaemon = await kz(args, options);
+  const { ranByDaemon, ...here } = await kz(args, { ...options, env: { ...options.env, ...HERE } });
+  expect(ranByDaemon).toBe(false);
+  expect({ ...byDaemon, ranByDaemon: undefined }).toEqual({ ...here, ranByDaemon: undefined });
+  return byDaemon;
+}
+
+describe('Kafka one-shot commands run by the local daemon', () => {
+  it('count, publish with values and consume -n print and exit as when run in the client', async () => {
+    const [t, other] = [unique('kafka-oneshot'), unique('kafka-oneshot')];
+    const publish = ['--json', '-k', 'k1', '-H', 'h=1', '-H', 'h=2', 'a', '{"n": 1.50}'];
+    const published = await kz(['publish', t, ...publish]);
+    expect(published).toMatchObject({ code: 0, ranByDaemon: true });
+    const publishedHere = await kz(['publish', other, ...publish], { env: HERE });
+    expect({ ...published, stdout: published.stdout.replaceAll(t, 'T'), ranByDaemon: undefined }).toEqual({
+      ...publishedHere,
+      stdout: publishedHere.stdout.replaceAll(other, 'T'),
+      ranByDaemon: undefined,
+    });
+    expect(published.stdout).toBe(`{"topic":"${t}","partition":0,"offset":0,"key":"k1"}\n{"topic":"${t}","partition":0,"offset":1,"key":"k1"}\n`);
+    expect(await bothWays(['count', t])).toMatchObject({ code: 0, stdout: '2\n', ranByDaemon: true });
+    expect(await bothWays(['count', t, '--expect', '9'])).toMatchObject({ code: 1, stderr: `zps: expected 9 messages in ${t}, found 2\n`, ranByDaemon: true });
+    expect(await bothWays(['consume', t, '-n', '2', '--format', '%o %k %h %s\\n'])).toMatchObject({
+      code: 0,
+      stdout: '0 k1 h=1,h=2 a\n1 k1 h=1,h=2 {"n":1.50}\n',
+      ranByDaemon: true,
+    });
+    const late = await bothWays(['consume', t, '-n', '9', '--timeout', '2s']);
+    expect(late).toMatchObject({ code: 3, ranByDaemon: true });
+    expect(late.stderr).toContain('received 2 of 9');
+    const unreachable = await bothWays(['count', t, '--brokers', '127.0.0.1:1', '--timeout', '1s']);
+    expect(unreachable).toMatchObject({ code: 1, stdout: '', ranByDaemon: true });
+    expect(unreachable.stderr).toContain('cannot reach Kafka at 127.0.0.1:1');
+  });
+
+  it("keeps another client's bytes: kcat's binary value, key and headers come out of the daemon as from the client", async () => {
+    const t = unique('kafka-oneshot-bytes');
+    execFileSync('kcat', ['-P', '-b', process.env.ZPS_TEST_BROKERS!, '-t', t, '-K', '|', '-H', 'b=\u00e9\u00ff', '-H', 'b=2'], {
+      input: Buffer.concat([Buffer.from('key\u00e9|'), Buffer.from([0xff, 0x00, 0xfe, 0x0a, 0x80]), Buffer.from('\n')]),
+    });
+    const args = ['consume', t, '-n', '1', '--format', '%k|%h|%s'];
+    const before = (await status()).commandsRun;
+    const byDaemon = await zpsRaw(socket, args, { env: kafkaEnv(), timeoutMs: 60_000 });
+    expect((await status()).commandsRun).toBe(before + 1);
+    const here = await zpsRaw(socket, args, { env: { ...kafkaEnv(), ...HERE }, timeoutMs: 60_000 });
+    expect(byDaemon).toEqual(here);
+    expect(byDaemon).toEqual(Buffer.concat([Buffer.from('key\u00e9|b=\u00e9\u00ff,b=2|'), Buffer.from([0xff, 0x00, 0xfe])]));
+  });
+
+  it('connects over TLS and SASL_SSL with certificate files named absolutely', async () => {
+    const t = unique('kafka-oneshot-tls');
+    const tls = { ZPS_BROKERS: process.env.ZPS_TEST_TLS_BROKERS!, ZPS_TLS_CA: process.env.ZPS_TEST_TLS_CA! };
+    expect(await kz(['publish', t, 'over-tls'], { env: tls })).toMatchObject({ code: 0, stderr: '', ranByDaemon: true });
+    expect(await bothWays(['consume', t, '-n', '1'], { env: tls })).toMatchObject({ code: 0, stdout: 'over-tls\n', ranByDaemon: true });
+    const files = JSON.parse(process.env.ZPS_TEST_TLS_FILES!) as { ca: string };
+    const saslSsl = {
+      ZPS_BROKERS: process.env.ZPS_TEST_SASL_SSL_BROKERS!,
+      ZPS_TLS_CA: files.ca,
+      ZPS_SASL_MECHANISM: 'plain',
+      ZPS_SASL_USERNAME: process.env.ZPS_TEST_SASL_USER!,
+      ZPS_SASL_PASSWORD: process.env.ZPS_TEST_SASL_PASSWORD!,
+    };
+    expect(await kz(['publish', t, 'over-sasl-ssl'], { env: saslSsl })).toMatchObject({ code: 0, stderr: '', ranByDaemon: true });
+    expect(await bothWays(['count', t], { env: saslSsl })).toMatchObject({ code: 0, stdout: '2\n', ranByDaemon: true }); // one listener of the same broker
+  });
+
+  it("declines what would connect differently from the daemon: relative files, Node's CAs, AWS, a token command, --verbose", async () => {
+    const t = unique('kafka-oneshot-declined');
+    expect(await kz(['publish', t, 'x'])).toMatchObject({ code: 0, ranByDaemon: true });
+    // the client's NODE_EXTRA_CA_CERTS trusts the test CA; the daemon's Node was not started with it
+    const extraCa = { ZPS_BROKERS: process.env.ZPS_TEST_TLS_BROKERS!, ZPS_TLS: '1', NODE_EXTRA_CA_CERTS: process.env.ZPS_TEST_TLS_CA! };
+    expect(await kz(['count', t], { env: extraCa })).toMatchObject({ code: 0, stdout: '1\n', ranByDaemon: false });
+    const relative = await kz(['count', t, '--tls-ca', 'ca.pem'], { env: { ZPS_BROKERS: process.env.ZPS_TEST_TLS_BROKERS! } });
+    expect(relative).toMatchObject({ code: 2, ranByDaemon: false });
+    expect(relative.stderr).toContain('ca.pem');
+    expect(await kz(['count', t, '--verbose'])).toMatchObject({ code: 0, stdout: '1\n', ranByDaemon: false });
+    const token = await kz(['count', t, '--sasl-token-command', 'exit 4', '--timeout', '2s']);
+    expect(token).toMatchObject({ ranByDaemon: false });
+    expect(token.code).not.toBe(0);
+    const aws = await kz(['count', t, '--sasl-mechanism', 'aws-msk-iam', '--timeout', '2s'], { env: { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' } });
+    expect(aws).toMatchObject({ ranByDaemon: false });
+    expect(aws.code).not.toBe(0);
+    expect(await kz(['consume', t, '-n', '1', '-g', unique('group')])).toMatchObject({ code: 0, stdout: 'x\n', ranByDaemon: false });
+  });
+
+  it.runIf(process.platform === 'linux')('keeps no connection to the cluster once the commands end', async () => {
+    const { pid } = await status();
+    const t = unique('kafka-oneshot-connections');
+    expect(await kz(['publish', t, 'x'])).toMatchObject({ code: 0, ranByDaemon: true });
+    // while a consume -n waits for a second message, the daemon holds its connection
+    const waiting = new RunningZps(socket, ['consume', t, '-n', '2'], kafkaEnv());
+    await waiting.waitForLines(1);
+    await waitFor(() => brokerConnections(pid) > 0, 'the waiting consume to hold a connection to the broker');
+    waiting.child.kill('SIGINT');
+    expect(await waiting.result).toMatchObject({ stdout: 'x\n' });
+    for (let i = 0; i < 5; i++) {
+      expect(await kz(['count', t])).toMatchObject({ code: 0, ranByDaemon: true });
+      expect(await kz(['publish', t, 'y'])).toMatchObject({ code: 0, ranByDaemon: true });
+      expect(await kz(['consume', t, '-n', '1'])).toMatchObject({ code: 0, ranByDaemon: true });
+    }
+    await waitFor(() => brokerConnections(pid) === 0, 'the daemon to close its connections to the broker');
+  });
+});
+
+/** The TCP connections process `pid` holds to the test broker's port (Linux: its socket inodes in /proc/net/tcp). */
+function brokerConnections(pid: number): number {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode) inodes.add(inode);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const port = Number(process.env.ZPS_TEST_BROKERS!.split(':').pop()).toString(16).toUpperCase().padStart(4, '0');
+  const rows = ['tcp', 'tcp6'].flatMap((table) => readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1));
+  // columns: sl local_address rem_address st ... inode (the tenth)
+  return rows.map((row) => row.trim().split(/\s+/)).filter((columns) => columns[2]?.endsWith(`:${port}`) && inodes.has(columns[9]!)).length;
+}
