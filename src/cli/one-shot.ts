@@ -56,6 +56,10 @@ export interface OneShotRequest {
 /** The commands run here: what a script runs once per event or assertion. */
 const ONE_SHOT_COMMANDS = new Set(['count', 'publish', 'consume']);
 
+/** The CLI, loaded at the first command run here (not at the daemon's start), then kept: an import each time costs ~0.2 ms. */
+let cli: Promise<[typeof import('./run.js'), typeof import('../pubsub/factory.js'), typeof import('../local/driver.js'), typeof import('../factory.js')]> | undefined;
+const loadCli = () => (cli ??= Promise.all([import('./run.js'), import('../pubsub/factory.js'), import('../local/driver.js'), import('../factory.js')]));
+
 /** This CLI's build, read when the daemon loads this module (at its start): it runs only the same build's commands. */
 const BUILD = cliBuild();
 
@@ -253,13 +257,7 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
       stderr.release();
     },
   };
-  // the CLI is loaded at the first command run here, not at the daemon's start
-  const [{ runZps }, { Factory }, { LocalDriver }, { toolsFor }] = await Promise.all([
-    import('./run.js'),
-    import('../pubsub/factory.js'),
-    import('../local/driver.js'),
-    import('../factory.js'),
-  ]);
+  const [{ runZps }, { Factory }, { LocalDriver }, { toolsFor }] = await loadCli();
   // local: the broker this daemon hosts; Kafka: the client's cluster, as the client would reach it
   const tools = (settings: Settings) =>
     settings.environment === 'local' ? new Factory(settings, { driver: async () => new LocalDriver(settings, host.service) }) : toolsFor(settings);
