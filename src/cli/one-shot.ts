@@ -57,8 +57,9 @@ export interface OneShotRequest {
 const ONE_SHOT_COMMANDS = new Set(['count', 'publish', 'consume']);
 
 /** The CLI, loaded at the first command run here (not at the daemon's start), then kept: an import each time costs ~0.2 ms. */
-let cli: Promise<[typeof import('./run.js'), typeof import('../pubsub/factory.js'), typeof import('../local/driver.js'), typeof import('../factory.js')]> | undefined;
-const loadCli = () => (cli ??= Promise.all([import('./run.js'), import('../pubsub/factory.js'), import('../local/driver.js'), import('../factory.js')]));
+const importCli = () => Promise.all([import('./run.js'), import('../pubsub/factory.js'), import('../local/driver.js'), import('../factory.js')]);
+let cli: ReturnType<typeof importCli> | undefined;
+const loadCli = () => (cli ??= importCli());
 
 /** This CLI's build, read when the daemon loads this module (at its start): it runs only the same build's commands. */
 const BUILD = cliBuild();
