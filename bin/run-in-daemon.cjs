@@ -4,8 +4,8 @@
 'use strict';
 
 const GREETING = 'ZPS-RUN 1\n';
-const Frame = { stdout: 0x6f, stderr: 0x65, exit: 0x78, declined: 0x64, killed: 0x6b, started: 0x73 };
-const Signal = { interrupt: 'i', stdoutClosed: 'c' };
+const Frame = { stdout: 0x6f, stderr: 0x65, dropped: 0x75, heard: 0x68, exit: 0x78, declined: 0x64, killed: 0x6b, started: 0x73 };
+const Signal = { interrupt: 'i', stdoutClosed: 'c', withdraw: 'w' };
 /** How long a daemon may take to say whether it runs the command (the CLI's default --timeout). */
 const ANSWER_MS = 10_000;
 
@@ -46,18 +46,39 @@ function runInDaemon(runHere) {
   let finished = false;
   let pending = Buffer.alloc(0);
   let signalled = 'SIGINT';
+  /** The command dropped what stdout has not taken (Ctrl-C): the exit does not wait for it. */
+  let dropped = false;
+  /** Frames wait in `pending` while stdout or stderr is full (the socket paused), until it drains. */
+  let full = false;
+  /**
+   * Output frames read after an interrupt, past a full stdout too, until the command answers it
+   * (heard): a Ctrl-C'd consume drops them (dropped), anything else has them written.
+   */
+  let held;
   const interrupt = (signal) => {
     signalled = signal;
     socket.write(Signal.interrupt);
+    held ??= [];
+    if (full) {
+      full = false;
+      socket.resume();
+      pump();
+    }
   };
-  // a daemon that answers nothing fails the command, as a request to it would: the command is
-  // withdrawn (the connection closed before it started), not run again here, where both might run it
+  // A daemon that does not say within ANSWER_MS whether it runs the command is asked to withdraw
+  // it: it says `declined` (this process runs it, once) or `started` (too late: it runs there). One
+  // that says nothing more fails the command, as a request to it would; it reads the withdrawal
+  // before it would ever start the command.
+  let givenUp;
   const unanswered = setTimeout(() => {
-    finished = true;
-    stopListening();
-    socket.destroy();
-    process.stderr.write(`zps: the local daemon did not answer on ${socketPath} in time\nsee its log: ${socketPath}.log\n`);
-    process.exitCode = 1;
+    socket.write(Signal.withdraw);
+    givenUp = setTimeout(() => {
+      finished = true;
+      stopListening();
+      socket.destroy();
+      process.stderr.write(`zps: the local daemon did not answer on ${socketPath} in time\nsee its log: ${socketPath}.log\n`);
+      process.exitCode = 1;
+    }, ANSWER_MS);
   }, ANSWER_MS);
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
@@ -71,6 +92,7 @@ function runInDaemon(runHere) {
   }
   function stopListening() {
     clearTimeout(unanswered);
+    clearTimeout(givenUp);
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
   }
@@ -90,7 +112,11 @@ function runInDaemon(runHere) {
   const stderr = outputTo(2, fs, () => {});
   socket.on('data', (chunk) => {
     pending = pending.byteLength === 0 ? chunk : Buffer.concat([pending, chunk]);
-    while (pending.byteLength >= 5 && !finished) {
+    pump();
+  });
+
+  function pump() {
+    while (pending.byteLength >= 5 && !finished && !full) {
       const length = pending.readUInt32BE(1);
       if (pending.byteLength < 5 + length) break;
       const kind = pending[0];
@@ -98,26 +124,57 @@ function runInDaemon(runHere) {
       pending = pending.subarray(5 + length);
       take(kind, payload);
     }
-  });
+  }
+
+  function write(kind, payload) {
+    if (dropped && kind === Frame.stdout) return;
+    const output = kind === Frame.stdout ? stdout : stderr;
+    if (output.write(payload) === 'full' && !full) {
+      full = true;
+      socket.pause();
+      output.whenDrained(() => {
+        full = false;
+        socket.resume();
+        pump();
+      });
+    }
+  }
+
+  function writeHeld() {
+    const frames = held ?? [];
+    held = undefined;
+    for (const [kind, payload] of frames) write(kind, payload);
+  }
 
   function take(kind, payload) {
     if (kind === Frame.declined) return declined();
     if (!started) {
       started = true;
       clearTimeout(unanswered);
+      clearTimeout(givenUp);
     }
     if (kind === Frame.stdout || kind === Frame.stderr) {
-      const output = kind === Frame.stdout ? stdout : stderr;
-      if (output.write(payload) === 'full') {
-        socket.pause();
-        output.whenDrained(() => socket.resume());
-      }
+      if (held) held.push([kind, payload]);
+      else write(kind, payload);
+    } else if (kind === Frame.dropped) {
+      dropped = true;
+    } else if (kind === Frame.heard) {
+      writeHeld();
+    } else if (kind === Frame.exit && held) {
+      // the command ended before the interrupt reached it: this process dies of it, as one whose
+      // command has ended dies of a Ctrl-C while its output drains
+      finished = true;
+      stopListening();
+      socket.destroy();
+      process.kill(process.pid, signalled);
     } else if (kind === Frame.exit) {
       finished = true;
       stopListening();
       socket.destroy();
-      // without waiting for the daemon to close the connection, once what is written is out
       const code = Number(payload.toString());
+      // Ctrl-C dropped what stdout had not taken: gone at once, as the CLI's own exit does then
+      if (dropped) process.exit(code);
+      // without waiting for the daemon to close the connection, once what is written is out
       stdout.flushed(() =>
         stderr.flushed(() => {
           if (failure) fs.writeSync(2, failure);

@@ -8,7 +8,7 @@
 import { type ListenAddress, parseListenAddress } from './daemon/kafka/address.js';
 import { accessSync, constants } from 'node:fs';
 import { contextsPath, readContexts } from './contexts/file.js';
-import { type ContextLayer, contextLayers, type Sourced } from './contexts/layer.js';
+import { type ContextLayer, contextLayers, type References, type Sourced } from './contexts/layer.js';
 import { defaultSocketPath } from './daemon/paths.js';
 import type { BrokerLimits } from './memory/broker.js';
 import { ClientProperties, parseJaasConfig } from './properties/client.js';
@@ -190,8 +190,8 @@ export function resolveSettings(
   options: FactoryOptions = {},
   env: NodeJS.ProcessEnv = process.env,
   names: OptionNames = LIBRARY_NAMES,
-  /** False for `zps context show`: a context's secret references are shown, never resolved. */
-  resolveReferences = true,
+  /** `describe` for `zps context show`: a context's secret references are shown, never resolved. */
+  references: References = 'resolve',
 ): ResolvedSettings {
   const notes: string[] = [];
   const warnings: string[] = [];
@@ -201,7 +201,7 @@ export function resolveSettings(
     const name = variables.find((n) => env[n] !== undefined && env[n] !== '');
     return name === undefined ? undefined : [env[name]!, name];
   };
-  const contexts = loadContexts(options.context === undefined ? undefined : [options.context, names.context], env, resolveReferences);
+  const contexts = loadContexts(options.context === undefined ? undefined : [options.context, names.context], env, references);
   const file = options.propertiesFile !== undefined ? ([options.propertiesFile, names.propertiesFile] as const) : variable('ZPS_PROPERTIES');
   const properties = ClientProperties.load(
     {
@@ -333,10 +333,10 @@ function settingOf(variables: string[]): string | undefined {
 }
 
 /** The contexts file's contexts this run consults: the one named (--context), and ZPS_CONTEXT's or the current one. */
-function loadContexts(named: [string, string] | undefined, env: NodeJS.ProcessEnv, resolveReferences: boolean) {
+function loadContexts(named: [string, string] | undefined, env: NodeJS.ProcessEnv, references: References) {
   const fallback: [string, string] | undefined = env.ZPS_CONTEXT ? [env.ZPS_CONTEXT, 'ZPS_CONTEXT'] : undefined;
   const file = readContexts(contextsPath(env));
-  return contextLayers(file, named, fallback, env, resolveReferences);
+  return contextLayers(file, named, fallback, env, references);
 }
 
 /** A file that cannot be read is a usage error naming what it is and where it was given. */

@@ -112,6 +112,7 @@ export class CliContext {
   /** Whether --timeout itself was given: ZPS_TIMEOUT, set for a whole job, asks for no deadline of its own. */
   readonly timeoutFlag: boolean;
   private factoryInstance: ToolsFactory | undefined;
+  private abandoned = false;
 
   /** Settings from flags and environment; colors need an (async) look at the terminal. */
   static async create(options: GlobalOptions, io: Io, tools: ToolsBuilder = toolsFor): Promise<CliContext> {
@@ -129,7 +130,8 @@ export class CliContext {
     this.verbose = options.verbose ?? false;
     this.ui = ui;
     this.out = new Output(io.stdout);
-    const { settings, notes, warnings, sources } = resolveSettings(flagSettings(options, this.verbose, this.onDaemonStarting), env, FLAG_NAMES);
+    const references = io.runsSecretCommands === false ? 'without-commands' : 'resolve';
+    const { settings, notes, warnings, sources } = resolveSettings(flagSettings(options, this.verbose, this.onDaemonStarting), env, FLAG_NAMES, references);
     this.settings = settings;
     this.timeoutFlag = options.timeout !== undefined;
     // ZPS_TIMEOUT or a context's timeout, set for a whole job, also turns waits into deadlines
@@ -173,8 +175,18 @@ export class CliContext {
 
   /** The factory for the selected environment: its driver is loaded when first used. */
   factory(): ToolsFactory {
+    if (this.abandoned) throw new ZpsError('interrupted');
     this.factoryInstance ??= this.tools(this.settings);
     return this.factoryInstance;
+  }
+
+  /**
+   * The process this command runs for is gone (the daemon's client died of a signal): what it has
+   * connected closes now, and it connects nothing more, as if it had died with it.
+   */
+  abandon(): void {
+    this.abandoned = true;
+    void this.factoryInstance?.close().catch(() => {});
   }
 
   async close(): Promise<void> {

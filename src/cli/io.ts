@@ -20,7 +20,10 @@ export interface Io {
   stdout: OutStream;
   stderr: OutStream;
   env: NodeJS.ProcessEnv;
-  /** Calls `handler` at Ctrl-C or SIGTERM; returns the function that stops listening. */
+  /**
+   * Calls `handler` at Ctrl-C or SIGTERM (at once when one came and killed the process this Io is
+   * for: the daemon's client); returns the function that stops listening.
+   */
   onInterrupt(handler: () => void): () => void;
   /** At exit, drop what stdout has not yet written instead of draining it (it was not committed). */
   dropUnwritten(): void;
@@ -29,7 +32,9 @@ export interface Io {
    * the daemon running a client's command (src/cli/one-shot.ts) throws for one the client must
    * run itself, and until then holds back what was written.
    */
-  admit?(command: Command, ctx: CliContext): void;
+  admit?(command: Command, ctx: CliContext): Promise<void>;
+  /** False where a context's `{ command = ... }` secrets must not run (the daemon: the client runs them). */
+  runsSecretCommands?: boolean;
 }
 
 /** The process's Io, which the exit looks at. */

@@ -9,16 +9,20 @@
  * The daemon declines, and the client runs the command itself, whenever running it here could
  * differ: another build of zps, local settings that are not this daemon's broker, standard input to
  * read, a command that runs on (--follow, --wait, a group), files named relative to the client's
- * directory or its home, a terminal on stderr (spinners), another time zone, and regular
- * expressions (--grep, --regex), which could hold the daemon's one thread for every client. On
+ * directory or its home, a terminal on stderr (spinners), another time zone, a context's secret
+ * `{ command = ... }`, and regular expressions (--grep, --regex): the last two could hold the
+ * daemon's one thread for every client. On
  * Kafka also: whatever reads this process's own environment rather than the client's (AWS
  * credentials, a token command, Node's CAs and proxies) and --verbose.
  *
  * Client to daemon: ONE_SHOT_GREETING, one line of JSON (OneShotRequest), then single bytes: interrupt
- * (Ctrl-C or SIGTERM) and stdoutClosed (its reader went away). Daemon to client: frames of a kind
- * byte and a u32 length: declined alone, or started (the client may no longer run it itself), stdout
- * and stderr bytes, then exit (the code as text); killed answers an interrupt no command listens
- * to (the client then dies of the signal itself).
+ * (Ctrl-C or SIGTERM), stdoutClosed (its reader went away) and withdraw (it waited too long to hear
+ * that the command started). Daemon to client: frames of a kind byte and a u32 length: declined
+ * alone, or started (the client may no longer run it itself), stdout and stderr bytes, dropped (the
+ * command dropped what stdout has not taken, at Ctrl-C), heard (an interrupt reached the command,
+ * which answered it), then exit (the code as text); killed
+ * answers an interrupt no command listens to (the client then dies of the signal itself, and the
+ * command does nothing more).
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
@@ -35,8 +39,8 @@ import type { Io, OutStream } from './io.js';
 /** The longest request line taken (a command line and an environment). */
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
-export const Frame = { started: 0x73, stdout: 0x6f, stderr: 0x65, exit: 0x78, declined: 0x64, killed: 0x6b } as const;
-export const Signal = { interrupt: 0x69, stdoutClosed: 0x63 } as const;
+export const Frame = { started: 0x73, stdout: 0x6f, stderr: 0x65, dropped: 0x75, heard: 0x68, exit: 0x78, declined: 0x64, killed: 0x6b } as const;
+export const Signal = { interrupt: 0x69, stdoutClosed: 0x63, withdraw: 0x77 } as const;
 
 interface StreamInfo {
   tty: boolean;
@@ -208,30 +212,42 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
   const interrupts = new Set<() => void>();
   /** Set once the command is admitted: what to call when it ends (it counts as running meanwhile). */
   let admitted: (() => void) | undefined;
-  /** Interrupted before it was admitted: it never starts (the client dies of the signal meanwhile). */
+  let admittedCtx: CliContext | undefined;
+  /** Interrupted or withdrawn before it was admitted: it never starts (the client dies of the signal, or gave up, meanwhile). */
   let cancelled = false;
   /** Interrupted while no command listened: the client died of the signal. */
   let killed = false;
   const onSignal = (bytes: Buffer) => {
     for (const byte of bytes) {
       if (byte === Signal.stdoutClosed) stdout.closeByReader();
+      // the client gave up waiting to hear that it started: too late once it did (the client carries on then)
+      if (byte === Signal.withdraw && !admitted) cancelled = true;
       if (byte !== Signal.interrupt) continue;
       if (!admitted) cancelled = true;
       if (interrupts.size === 0) {
-        // the client dies of it; a command that listens later stops at once (it must not run on for nobody)
+        // the client dies of it: the command must do nothing more, as if it had died with it (a
+        // publish would send its values); one that listens later stops at once
         killed = true;
         socket.write(frame(Frame.killed));
+        admittedCtx?.abandon();
       }
       for (const handler of [...interrupts]) handler();
       interrupts.clear();
+      // the command's answer to it (dropped, say) is out: the client may write what it held back
+      if (!killed) socket.write(frame(Frame.heard));
     }
   };
   socket.on('data', onSignal);
   // the client gone (killed): its command stops as at Ctrl-C, with nobody to write to
+  let gone = false;
   const onClose = () => {
+    if (gone) return;
+    gone = true;
     stdout.closeByReader();
     onSignal(Buffer.of(Signal.interrupt));
   };
+  // its end is read with the bytes ('end'); 'close' comes only after setImmediate callbacks (admit's)
+  socket.once('end', onClose);
   socket.once('close', onClose);
   onSignal(signals);
   const io: Io = {
@@ -243,15 +259,24 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
     env: request.env,
     onInterrupt(handler) {
       if (killed) {
-        setImmediate(handler);
+        handler();
         return () => {};
       }
       interrupts.add(handler);
       return () => interrupts.delete(handler);
     },
-    dropUnwritten() {},
-    admit(command, ctx) {
+    // the client exits without writing what its stdout has not taken
+    dropUnwritten() {
+      if (admitted && !killed) socket.write(frame(Frame.dropped));
+    },
+    // a context's password command would block this one thread, in the daemon's directory
+    runsSecretCommands: false,
+    async admit(command, ctx) {
+      // An interrupt, a withdrawal or the client's end that came while this daemon was busy is read
+      // first: libuv reads what follows a partial read at the next poll, one loop turn on.
+      await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
       if (cancelled || !runsHere(command, ctx, host)) throw new Error(`${command.name()} is not run by the daemon`); // ends the run: the client runs it
+      admittedCtx = ctx;
       admitted = host.onRun();
       socket.write(frame(Frame.started));
       stdout.release();
@@ -263,6 +288,7 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
   const tools = (settings: Settings) =>
     settings.environment === 'local' ? new Factory(settings, { driver: async () => new LocalDriver(settings, host.service) }) : toolsFor(settings);
   const code = await runZps(['node', 'zps', ...request.args], io, tools);
+  socket.off('end', onClose);
   socket.off('close', onClose);
   admitted?.();
   // a command not admitted (declined, or it failed before: a usage error, a file named relative to the client) is the client's to run

@@ -118,7 +118,7 @@ export async function buildProgram(io: Io, state: RunState, tools?: ToolsBuilder
       state.verbose = options.verbose ?? false;
       const ctx = await CliContext.create({ ...options, brokers: options.brokers ?? options.bootstrapServer }, io, tools);
       try {
-        io.admit?.(command, ctx);
+        await io.admit?.(command, ctx);
         await action(ctx, command);
       } finally {
         await ctx.close();

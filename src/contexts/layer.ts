@@ -31,6 +31,17 @@ export const CONTEXT_SETTINGS = [
 /** Settings whose values are secrets: masked when shown, and the only ones that may be references. */
 export const isSecretSetting = (name: string): boolean => /password|secret|token$/.test(name);
 
+/**
+ * What a context's secret reference becomes: its value (`resolve`); itself, as text, for `zps context
+ * show` (`describe`); or, in the daemon running a client's command, its value unless it is a
+ * command, which throws CommandRefused (a command would block the daemon's one thread, in the
+ * daemon's directory: the client runs it).
+ */
+export type References = 'resolve' | 'describe' | 'without-commands';
+
+/** A secret's command that was not run (References 'without-commands'). */
+export class CommandRefused extends Error {}
+
 /** A value and where it came from. */
 export type Sourced = readonly [value: string, from: string];
 
@@ -45,8 +56,7 @@ export class ContextLayer {
     readonly name: string,
     private readonly context: Context,
     private readonly env: NodeJS.ProcessEnv,
-    /** False for `zps context show`: a reference is shown as itself, its command never run. */
-    private readonly resolveReferences: boolean,
+    private readonly references: References,
   ) {
     this.from = `context ${name}`;
     for (const [key, value] of Object.entries(context)) {
@@ -72,7 +82,8 @@ export class ContextLayer {
     const from = `${name} in ${this.from}`;
     if (typeof value !== 'object') return [String(value), from];
     const reference = value as SecretReference;
-    if (!this.resolveReferences) return [describeReference(reference), `${from} (${'env' in reference ? 'environment variable' : 'command'})`];
+    if (this.references === 'describe') return [describeReference(reference), `${from} (${'env' in reference ? 'environment variable' : 'command'})`];
+    if (this.references === 'without-commands' && 'command' in reference) throw new CommandRefused(`${name} of ${this.from} is a command`);
     return [this.resolve(name, reference), from];
   }
 
@@ -124,7 +135,7 @@ export function contextLayers(
   named: [name: string, from: string] | undefined,
   fallback: [name: string, from: string] | undefined,
   env: NodeJS.ProcessEnv,
-  resolveReferences: boolean,
+  references: References,
 ): ContextLayers {
   const layer = (given: [string, string] | undefined): ContextLayer | undefined => {
     if (given === undefined) return undefined;
@@ -132,7 +143,7 @@ export function contextLayers(
     const context = file?.contexts[name];
     if (context === undefined) throw unknownContext(name, from, Object.keys(file?.contexts ?? {}));
     if (!isTable(context)) throw usageError(`invalid context ${name}: use a [contexts.${name}] table`);
-    return new ContextLayer(name, context, env, resolveReferences);
+    return new ContextLayer(name, context, env, references);
   };
   return { named: layer(named), fallback: layer(fallback ?? (file?.current === undefined ? undefined : [file.current, 'current in the contexts file'])) };
 }

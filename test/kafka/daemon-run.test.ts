@@ -5,7 +5,10 @@
  * daemon keeps no connection to the cluster once a command ends.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { privateSocket, RunningZps, zps, zpsRaw, type RunOptions } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
@@ -17,8 +20,8 @@ afterAll(cleanup);
 const HERE = { ZPS_NO_DAEMON_RUN: '1' };
 const kafkaEnv = () => ({ ZPS_ENV: 'test', ZPS_BROKERS: process.env.ZPS_TEST_BROKERS! });
 
-async function status(): Promise<{ pid: number; commandsRun: number }> {
-  return JSON.parse((await zps(socket, ['daemon', 'status', '--json'])).stdout) as { pid: number; commandsRun: number };
+async function status(): Promise<{ pid: number; commandsRun: number; commandsRunning: number }> {
+  return JSON.parse((await zps(socket, ['daemon', 'status', '--json'])).stdout) as { pid: number; commandsRun: number; commandsRunning: number };
 }
 
 /** Runs `args` on Kafka once; resolves its result and whether the daemon ran it. */
@@ -115,6 +118,67 @@ describe('Kafka one-shot commands run by the local daemon', () => {
     expect(await kz(['consume', t, '-n', '1', '-g', unique('group')])).toMatchObject({ code: 0, stdout: 'x\n', ranByDaemon: false });
   });
 
+  it('a client interrupted before its publish listens for it: nothing is published, as when the client dies of it', async () => {
+    const t = unique('kafka-oneshot-interrupted');
+    const proxy = await holdingProxy(process.env.ZPS_TEST_BROKERS!);
+    try {
+      const before = (await status()).commandsRun;
+      const publishing = new RunningZps(socket, ['publish', t, 'a', 'b', 'c'], { ...kafkaEnv(), ZPS_BROKERS: proxy.address });
+      // the daemon runs it, and it waits for the cluster's first answer (held by the proxy)
+      await waitFor(async () => proxy.received() > 0 && (await status()).commandsRun === before + 1, 'the publish to wait on the cluster');
+      publishing.child.kill('SIGINT');
+      expect(await publishing.result).toMatchObject({ signal: 'SIGINT', stdout: '' });
+      proxy.release();
+      await waitFor(async () => (await status()).commandsRunning === 0, 'the command to end in the daemon');
+      expect(await kz(['count', t], { env: HERE })).toMatchObject({ code: 0, stdout: '0\n' });
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it("a context's password command runs in the client, once, not in the daemon", async () => {
+    const home = mkdtempSync(join(tmpdir(), 'zps-home-'));
+    try {
+      const runs = join(home, 'runs');
+      const env = { HOME: home, XDG_CONFIG_HOME: '' };
+      const command = `echo run >> ${runs}; echo ${process.env.ZPS_TEST_SASL_PASSWORD}`;
+      const sasl = ['-b', process.env.ZPS_TEST_SASL_BROKERS!, '--sasl-mechanism', 'plain', '--sasl-username', process.env.ZPS_TEST_SASL_USER!];
+      expect(await zps(socket, ['context', 'add', 'k', '-e', 'test', ...sasl, '--sasl-password-command', command], { env })).toMatchObject({ code: 0 });
+      const t = unique('kafka-oneshot-context');
+      const counted = await kz(['count', t, '--context', 'k'], { env: { ...env, ZPS_ENV: '', ZPS_BROKERS: '' } });
+      expect(counted).toMatchObject({ code: 0, stdout: '0\n', ranByDaemon: false });
+      expect(readFileSync(runs, 'utf8')).toBe('run\n');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('a daemon that says nothing for 10 s is asked to withdraw the command; once it does, the client runs it, once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zps-slow-'));
+    const slowSocket = join(dir, 'broker.sock');
+    const withdrawn: string[] = [];
+    // a daemon that reads the request and answers only the withdrawal
+    const slow = createServer((conn) => {
+      conn.on('data', (chunk) => {
+        if (chunk.includes('w'.charCodeAt(0)) && !chunk.includes('{'.charCodeAt(0))) {
+          withdrawn.push('w');
+          conn.end(Buffer.from('d\0\0\0\0', 'latin1'));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => slow.listen(slowSocket, resolve));
+    try {
+      const t = unique('kafka-oneshot-withdrawn');
+      const result = await zps(slowSocket, ['publish', t, 'x'], { env: kafkaEnv(), timeoutMs: 60_000 });
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(withdrawn).toEqual(['w']);
+      expect(await kz(['count', t], { env: HERE })).toMatchObject({ stdout: '1\n' });
+    } finally {
+      slow.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it.runIf(process.platform === 'linux')('keeps no connection to the cluster once the commands end', async () => {
     const { pid } = await status();
     const t = unique('kafka-oneshot-connections');
@@ -149,4 +213,38 @@ function brokerConnections(pid: number): number {
   const rows = ['tcp', 'tcp6'].flatMap((table) => readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1));
   // columns: sl local_address rem_address st ... inode (the tenth)
   return rows.map((row) => row.trim().split(/\s+/)).filter((columns) => columns[2]?.endsWith(`:${port}`) && inodes.has(columns[9]!)).length;
+}
+
+/**
+ * A TCP proxy to `target` (host:port) that holds what clients send until release(): a cluster that
+ * does not answer yet. Only the bootstrap goes through it (the metadata names the broker itself).
+ */
+async function holdingProxy(target: string) {
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  let holding = true;
+  let received = 0;
+  const held: Array<() => void> = [];
+  const server = createServer((client) => {
+    const upstream = connect(port, host);
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    upstream.pipe(client);
+    client.on('data', (chunk) => {
+      received += chunk.byteLength;
+      if (holding) held.push(() => upstream.write(chunk));
+      else upstream.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${(server.address() as { port: number }).port}`,
+    received: () => received,
+    release() {
+      holding = false;
+      for (const send of held.splice(0)) send();
+    },
+    close: () => server.close(),
+  };
 }

@@ -3,8 +3,8 @@
  * they must print, exit and stop exactly as when the client runs them itself (ZPS_NO_DAEMON_RUN=1),
  * and the daemon must decline whatever would run differently in it.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, cpSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, cpSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,6 +171,69 @@ describe('one-shot commands run by the local daemon', () => {
     expect(await zps(socket, ['count', 'nothing-here'])).toMatchObject({ code: 0, stdout: '0\n' });
   });
 
+  it('a request whose client is gone, or withdrew it, before the daemon admits it never runs', async () => {
+    const build = readFileSync(fileURLToPath(new URL('../../dist/cli-build', import.meta.url)), 'utf8').trim();
+    const streams = { stdout: { tty: false, columns: 0 }, stderr: { tty: false, columns: 0 } };
+    const { pid } = JSON.parse((await zps(socket, ['daemon', 'status', '--json'])).stdout) as { pid: number };
+    const t = unique('gone');
+    const before = await commandsRun();
+    for (const ending of ['close', 'withdraw'] as const) {
+      const request = JSON.stringify({ build, args: ['publish', t, 'x'], env: cleanEnv({ ZPS_SOCKET: socket }), ...streams });
+      // the daemon busy (stopped) while the request comes and the client goes or withdraws it
+      process.kill(pid, 'SIGSTOP');
+      const frames = await new Promise<Buffer>((resolve) => {
+        const conn = connect(socket, () => {
+          conn.write(`ZPS-RUN 1\n${request}\n`);
+          // once the end or the withdrawal is sent (end's callback comes after the shutdown)
+          const resume = () => process.kill(pid, 'SIGCONT');
+          if (ending === 'close') conn.end(resume);
+          else conn.write('w', resume);
+        });
+        const chunks: Buffer[] = [];
+        conn.on('data', (chunk) => chunks.push(chunk));
+        conn.on('error', () => {});
+        conn.on('close', () => resolve(Buffer.concat(chunks)));
+      });
+      if (ending === 'withdraw') expect(frames.toString('latin1')).toBe('d\0\0\0\0'); // declined: the client may run it itself
+      expect(await commandsRun(), ending).toBe(before);
+    }
+    expect(await commandsRun()).toBe(before);
+    expect(await zps(socket, ['count', t])).toMatchObject({ code: 0, stdout: '0\n' });
+  });
+
+  it('Ctrl-C on a consume -n whose stdout is not read: it ends at once, without waiting for the reader, as in the client', async () => {
+    const t = unique('stalled');
+    await zps(socket, ['publish', t], { input: Array.from({ length: 100_000 }, (_, i) => `line ${i}`).join('\n') });
+    const endings = [];
+    for (const env of [{}, HERE]) {
+      const dir = mkdtempSync(join(tmpdir(), 'zps-fifo-'));
+      const fifo = join(dir, 'stdout');
+      execFileSync('mkfifo', [fifo]);
+      // a reader that reads the first bytes, then nothing (as `| less` does), holding the pipe open
+      const readEnd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      const writeEnd = openSync(fifo, 'w');
+      const child = spawn(process.execPath, [ZPS_BIN, 'consume', t, '-n', '100000'], {
+        env: cleanEnv({ ZPS_SOCKET: socket, ...env }),
+        stdio: ['ignore', writeEnd, 'pipe'],
+      });
+      closeSync(writeEnd);
+      const ended = collect(child);
+      await waitFor(() => readSome(readEnd), 'the first output');
+      child.kill('SIGINT');
+      const { code, signal, stderr } = await ended; // without the reader reading on or going away
+      endings.push({ code, signal, stderr });
+      closeSync(readEnd);
+      rmSync(dir, { recursive: true });
+    }
+    // exit 0 when the command heard the interrupt (and dropped the rest); when it had already ended
+    // (its output all sent, here or to the client), the process dies of the signal while it drains
+    for (const ending of endings)
+      expect([
+        { code: 0, signal: null, stderr: '' },
+        { code: null, signal: 'SIGINT', stderr: '' },
+      ]).toContainEqual(ending);
+  });
+
   it('a client of another build runs the command itself', async () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));
     const copy = mkdtempSync(join(tmpdir(), 'zps-build-'));
@@ -191,3 +254,12 @@ describe('one-shot commands run by the local daemon', () => {
     }
   });
 });
+
+/** Whether a non-blocking read of `fd` got bytes (false while nothing was written yet). */
+function readSome(fd: number): boolean {
+  try {
+    return readSync(fd, Buffer.alloc(1024)) > 0;
+  } catch {
+    return false; // EAGAIN
+  }
+}

@@ -109,7 +109,7 @@ function list(env: NodeJS.ProcessEnv, out: Output, json: boolean): void {
 /** Each setting's value (secrets `****`, a reference as itself) and where it came from. */
 function show(env: NodeJS.ProcessEnv, out: Output, options: Options, name: string | undefined): void {
   const flags = { ...options, brokers: options.brokers ?? options.bootstrapServer, context: name ?? options.context };
-  const { settings, sources } = resolveSettings(flagSettings(flags, false), env, FLAG_NAMES, false);
+  const { settings, sources } = resolveSettings(flagSettings(flags, false), env, FLAG_NAMES, 'describe');
   const defaults: Record<string, string> = { env: 'local', socket: settings.socket, timeout: '10s' };
   if (settings.environment !== 'local') defaults.brokers = settings.brokers.join(',');
   const rows: { setting: string; value: string; from: string }[] = [];
@@ -173,7 +173,7 @@ function add(env: NodeJS.ProcessEnv, name: string, options: Options & AddOptions
   }
   if (Object.keys(properties).length > 0) context.properties = properties;
   const given = Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined)) as Context;
-  new ContextLayer(name, given, env, false); // checks the settings as a read would
+  new ContextLayer(name, given, env, 'describe'); // checks the settings as a read would
   writeContexts(path, { ...file, contexts: { ...file.contexts, [name]: given } });
 }
 
