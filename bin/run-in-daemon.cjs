@@ -73,9 +73,7 @@ function runInDaemon(runHere) {
   const unanswered = setTimeout(() => {
     socket.write(Signal.withdraw);
     givenUp = setTimeout(() => {
-      finished = true;
-      stopListening();
-      socket.destroy();
+      stop();
       process.stderr.write(`zps: the local daemon did not answer on ${socketPath} in time\nsee its log: ${socketPath}.log\n`);
       process.exitCode = 1;
     }, ANSWER_MS);
@@ -85,10 +83,19 @@ function runInDaemon(runHere) {
 
   function declined() {
     if (started || finished) return;
+    stop();
+    runHere();
+  }
+  /** Done with the daemon: no more frames, signals or timers. */
+  function stop() {
     finished = true;
     stopListening();
     socket.destroy();
-    runHere();
+  }
+  /** Ends of the signal this process got, as it would have running the command itself. */
+  function dieOfSignal() {
+    stop();
+    process.kill(process.pid, signalled);
   }
   function stopListening() {
     clearTimeout(unanswered);
@@ -163,14 +170,9 @@ function runInDaemon(runHere) {
     } else if (kind === Frame.exit && held) {
       // the command ended before the interrupt reached it: this process dies of it, as one whose
       // command has ended dies of a Ctrl-C while its output drains
-      finished = true;
-      stopListening();
-      socket.destroy();
-      process.kill(process.pid, signalled);
+      dieOfSignal();
     } else if (kind === Frame.exit) {
-      finished = true;
-      stopListening();
-      socket.destroy();
+      stop();
       const code = Number(payload.toString());
       // Ctrl-C dropped what stdout had not taken: gone at once, as the CLI's own exit does then
       if (dropped) process.exit(code);
@@ -183,10 +185,7 @@ function runInDaemon(runHere) {
       );
     } else if (kind === Frame.killed) {
       // the command listened for no interrupt: this process ends of the signal, as it would have
-      finished = true;
-      stopListening();
-      socket.destroy();
-      process.kill(process.pid, signalled);
+      dieOfSignal();
     }
   }
 }

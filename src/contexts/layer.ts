@@ -34,13 +34,10 @@ export const isSecretSetting = (name: string): boolean => /password|secret|token
 /**
  * What a context's secret reference becomes: its value (`resolve`); itself, as text, for `zps context
  * show` (`describe`); or, in the daemon running a client's command, its value unless it is a
- * command, which throws CommandRefused (a command would block the daemon's one thread, in the
- * daemon's directory: the client runs it).
+ * command, which throws instead (a command would block the daemon's one thread, in the daemon's
+ * directory: the daemon declines, and the client runs it).
  */
 export type References = 'resolve' | 'describe' | 'without-commands';
-
-/** A secret's command that was not run (References 'without-commands'). */
-export class CommandRefused extends Error {}
 
 /** A value and where it came from. */
 export type Sourced = readonly [value: string, from: string];
@@ -83,7 +80,7 @@ export class ContextLayer {
     if (typeof value !== 'object') return [String(value), from];
     const reference = value as SecretReference;
     if (this.references === 'describe') return [describeReference(reference), `${from} (${'env' in reference ? 'environment variable' : 'command'})`];
-    if (this.references === 'without-commands' && 'command' in reference) throw new CommandRefused(`${name} of ${this.from} is a command`);
+    if (this.references === 'without-commands' && 'command' in reference) throw new Error(`${name} of ${this.from} is a command, not run here`);
     return [this.resolve(name, reference), from];
   }
 
