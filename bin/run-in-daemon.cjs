@@ -83,6 +83,8 @@ function runInDaemon(runHere) {
 
   function declined() {
     if (started || finished) return;
+    // interrupted while it waited for the answer: nothing ran, and this process ends of the signal
+    if (held) return dieOfSignal();
     stop();
     runHere();
   }

@@ -10,7 +10,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { privateSocket, RunningZps, zps, zpsRaw, type RunOptions } from '../helpers/zps.js';
+import { collect, privateSocket, RunningZps, spawnZps, zps, zpsRaw, type RunOptions } from '../helpers/zps.js';
 import { unique, waitFor } from '../helpers/wait.js';
 
 const { socket, cleanup } = privateSocket();
@@ -178,6 +178,29 @@ describe('Kafka one-shot commands run by the local daemon', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('a client interrupted while it waits for the answer, then declined, runs nothing: it dies of the signal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zps-declining-'));
+    const decliningSocket = join(dir, 'broker.sock');
+    const t = unique('kafka-oneshot-declined-late');
+    let client: ReturnType<typeof spawnZps> | undefined;
+    // a daemon that declines only once the client's interrupt came (as one of another build would, late)
+    const declining = createServer((conn) => {
+      conn.on('data', (chunk) => {
+        if (chunk.includes('{'.charCodeAt(0))) client?.kill('SIGINT');
+        else if (chunk.includes('i'.charCodeAt(0))) conn.end(Buffer.from('d\0\0\0\0', 'latin1'));
+      });
+    });
+    await new Promise<void>((resolve) => declining.listen(decliningSocket, resolve));
+    try {
+      client = spawnZps(decliningSocket, ['publish', t, 'x'], kafkaEnv());
+      expect(await collect(client)).toMatchObject({ signal: 'SIGINT', stdout: '' });
+      expect(await kz(['count', t], { env: HERE })).toMatchObject({ code: 0, stdout: '0\n' });
+    } finally {
+      declining.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it.runIf(process.platform === 'linux')('keeps no connection to the cluster once the commands end', async () => {
     const { pid } = await status();
