@@ -126,12 +126,17 @@ export class DriverConsumer implements Consumer {
     await member.leave();
   }
 
-  /** The record with its value decoded; undefined (reported to onError, then skipped) when that fails. */
+  /**
+   * The record with its value decoded; undefined (reported to onError, then skipped) when it cannot
+   * be. When the registry could not be asked, the consumer stops and joins again, uncommitted: the
+   * record is delivered once the registry answers, not skipped.
+   */
   private async decoded(record: DeliveredRecord): Promise<DeliveredRecord | undefined> {
     if (!this.options.decode) return record;
     try {
       return await this.options.decode(record);
     } catch (error) {
+      if (error instanceof ZpsError && error.retriable) throw error;
       report(this.options.onError, error, record.value, metaOf(record));
       return undefined;
     }

@@ -99,7 +99,7 @@ async function openTopicReader(driver: Driver, options: ReaderOptions & { topic:
   const bounds: Bounds = { endAtOpen, until: options.until };
   if (options.group === undefined) return new DirectReader(driver, options, offsets ?? [], bounds, decoder);
   const member = await driver.join(options.group, options.topic, options.start, all);
-  return new GroupReader(member, bounds, decoder);
+  return new GroupReader(member, bounds, decoder, options.onWaiting);
 }
 
 /** Where a reader ends: the end offsets seen at open (none when following), and a time. */
@@ -126,12 +126,38 @@ abstract class BaseReader implements RecordReader {
   /** Partitions that reached a record after `until`: nothing more of them is handed out. */
   protected readonly finished = new Set<number>();
 
+  /** Whether the last read failed and is being tried again (onWaiting was told). */
+  private waiting = false;
+
   constructor(
     bounds: Bounds,
     private readonly decode: RecordDecoder | undefined,
+    private readonly onWaiting: ReaderOptions['onWaiting'],
   ) {
     this.endAtOpen = bounds.endAtOpen;
     this.until = bounds.until;
+  }
+
+  /**
+   * Following, a failure that trying again may cure (a broker or the schema registry that stalls
+   * or restarts) is waited for: `work` is tried again, backing off, until it succeeds or the reader
+   * closes (then undefined); onWaiting hears of the first failure of each such wait.
+   */
+  protected async retried<T>(work: () => Promise<T>, beforeRetry?: () => void): Promise<T | undefined> {
+    for (let backoff = RETRY_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_MS.max)) {
+      try {
+        const result = await work();
+        this.waiting = false;
+        return result;
+      } catch (error) {
+        if (this.endAtOpen !== undefined || !(error instanceof ZpsError && error.retriable)) throw error;
+        if (this.closed) return undefined;
+        beforeRetry?.();
+        if (!this.waiting) this.onWaiting?.(error);
+        this.waiting = true;
+      }
+      await pause(backoff, this.abort.signal);
+    }
   }
 
   abstract next(wanted?: number): Promise<DeliveredRecord[] | null>;
@@ -160,7 +186,8 @@ abstract class BaseReader implements RecordReader {
       const within = kept === batch.records.length ? batch.records : batch.records.slice(0, kept);
       records = batches.length === 1 ? within : records.concat(within);
     }
-    if (this.decode && records.length > 0) records = await Promise.all(records.map(this.decode));
+    // an unreachable registry is waited for with the records in hand: none is skipped
+    if (this.decode && records.length > 0) records = (await this.retried(() => Promise.all(records.map(this.decode!)))) ?? [];
     return records;
   }
 
@@ -188,27 +215,22 @@ class DirectReader extends BaseReader {
     bounds: Bounds,
     decode: RecordDecoder | undefined,
   ) {
-    super(bounds, decode);
+    super(bounds, decode, options.onWaiting);
     this.topic = options.topic;
     this.only = options.partitions && new Set(options.partitions);
     this.adopt(offsets, options.start);
   }
 
-  /**
-   * Following, a broker that stalls or restarts is waited for: a read that failed in a way trying
-   * again may cure (a request timed out, a connection lost) is tried again, backing off, for as
-   * long as it takes; kcat does the same.
-   */
+  /** Following, a broker that stalls or restarts is waited for, as kcat does (a request timed out, a connection lost). */
   async next(wanted?: number): Promise<DeliveredRecord[] | null> {
-    for (let backoff = RETRY_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_MS.max)) {
-      try {
-        return await this.read(wanted);
-      } catch (error) {
-        this.ahead = undefined;
-        if (this.endAtOpen !== undefined || !(error instanceof ZpsError && error.retriable) || this.closed) throw error;
-      }
-      await pause(backoff, this.abort.signal);
-    }
+    return (
+      (await this.retried(
+        () => this.read(wanted),
+        () => {
+          this.ahead = undefined;
+        },
+      )) ?? null
+    );
   }
 
   private async read(wanted = Number.POSITIVE_INFINITY): Promise<DeliveredRecord[] | null> {
@@ -283,8 +305,9 @@ class GroupReader extends BaseReader {
     private readonly member: GroupMember,
     bounds: Bounds,
     decode: RecordDecoder | undefined,
+    onWaiting: ReaderOptions['onWaiting'],
   ) {
-    super(bounds, decode);
+    super(bounds, decode, onWaiting);
   }
 
   async next(): Promise<DeliveredRecord[] | null> {

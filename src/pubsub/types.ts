@@ -96,6 +96,11 @@ export interface ReaderOptions {
    * not handed out; following, a partition caught up once the time has passed ends too.
    */
   until?: number;
+  /**
+   * Following, told when a read fails in a way trying again may cure (a broker or the schema
+   * registry unreachable) and the reader starts waiting for it; once per wait.
+   */
+  onWaiting?: (cause: Error) => void;
 }
 
 export interface GroupDeletion {

@@ -106,6 +106,10 @@ export class RunningZps {
     return this.out;
   }
 
+  get stderr(): string {
+    return this.err;
+  }
+
   lines(): string[] {
     return this.out.split('\n').filter(Boolean);
   }

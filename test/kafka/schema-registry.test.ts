@@ -2,14 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oauthClient } from '../../scripts/oauth-fixture.mjs';
-import { zps, type RunOptions } from '../helpers/zps.js';
-import { unique } from '../helpers/wait.js';
+import { createFactory } from '../../dist/index.js';
+import { RunningZps, zps, type RunOptions } from '../helpers/zps.js';
+import { unique, waitFor } from '../helpers/wait.js';
 
 const kz = (args: string[], options: RunOptions = {}) =>
   zps('/nonexistent/unused.sock', args, {
@@ -283,8 +285,96 @@ describe('zps on Kafka with a schema registry', () => {
     expect((await kz(['count', t])).stdout).toBe('0\n');
   });
 
+  it('following, a registry that cannot be reached is waited for, said once on stderr: once it answers every record is printed, none skipped', async () => {
+    const t = unique('late-registry');
+    const orders = ['{"id":1,"customer":"a","total":1}', '{"id":2,"customer":"b","total":2}'];
+    expect((await kz(['publish', t, '--schema', 'test/fixtures/order.avsc', ...orders])).code).toBe(0);
+    const registry = await lateRegistry();
+    const consumer = new RunningZps('/nonexistent/unused.sock', ['consume', t, '-n', '2', '--json'], {
+      ZPS_ENV: 'test',
+      ZPS_BROKERS: process.env.ZPS_TEST_BROKERS!,
+      ZPS_SCHEMA_REGISTRY: registry.url,
+    });
+    try {
+      await waitFor(() => consumer.stderr.includes('trying again'), 'the consumer to say it waits for the registry');
+      expect(consumer.stdout).toBe('');
+      await registry.open();
+      const result = await consumer.result;
+      expect(result.code).toBe(0);
+      expect(values(result.stdout)).toEqual(orders.map((o) => JSON.parse(o)));
+      expect(lines(result.stderr)).toEqual([
+        expect.stringMatching(new RegExp(`^zps: read schema \\d+: cannot reach the schema registry at ${registry.url}; trying again until it answers$`)),
+      ]);
+    } finally {
+      consumer.child.kill();
+      registry.close();
+    }
+  });
+
+  it('a library consumer whose registry cannot be reached reports it and gets every record once it answers, none skipped', async () => {
+    const t = unique('late-registry-library');
+    const orders = [
+      { id: 1, customer: 'a', total: 1 },
+      { id: 2, customer: 'b', total: 2 },
+    ];
+    expect((await kz(['publish', t, '--schema', 'test/fixtures/order.avsc', ...orders.map((o) => JSON.stringify(o))])).code).toBe(0);
+    const registry = await lateRegistry();
+    const errors: string[] = [];
+    const factory = createFactory({
+      environment: 'test',
+      kafkaBrokers: process.env.ZPS_TEST_BROKERS!.split(','),
+      schemaRegistryUrl: registry.url,
+      consumerGroup: unique('late-registry-group'),
+      onError: (error) => void errors.push(error.message),
+    });
+    try {
+      const received: unknown[] = [];
+      await factory
+        .getConsumerFactory()
+        .create()
+        .consume(t, async (message) => void received.push(message), undefined, { fromBeginning: true });
+      await waitFor(() => errors.length > 0, 'the registry error reported', 30_000);
+      expect(received).toEqual([]);
+      expect(errors[0]).toMatch(/cannot reach the schema registry/);
+      await registry.open();
+      await waitFor(() => received.length >= 2, 'both orders', 30_000);
+      expect(received).toEqual(orders);
+    } finally {
+      await factory.close();
+      registry.close();
+    }
+  }, 60_000);
+
+  it('consume -n --timeout with a registry that cannot be reached: exit 3, naming the registry as what it waited for', async () => {
+    const t = unique('no-registry-n');
+    expect((await kz(['publish', t, '--schema', 'test/fixtures/order.avsc', '{"id":1,"customer":"a","total":1}'])).code).toBe(0);
+    const result = await kz(['consume', t, '-n', '1', '--timeout', '2s'], { env: { ZPS_SCHEMA_REGISTRY: 'http://127.0.0.1:1' } });
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('');
+    const cause = 'cannot reach the schema registry at http://127.0.0.1:1';
+    expect(lines(result.stderr)).toEqual([
+      expect.stringMatching(new RegExp(`^zps: read schema \\d+: ${cause}; trying again until it answers$`)),
+      expect.stringMatching(new RegExp(`^zps: timed out waiting for messages on ${t}: received 0 of 1 within 2s \\(read schema \\d+: ${cause}\\)$`)),
+      'check --schema-registry (ZPS_SCHEMA_REGISTRY) and that the registry is up',
+    ]);
+  });
+
   it('--schema without a registry, or in local mode, is bad usage', async () => {
     expect((await kz(['publish', 't', '--schema', 'test/fixtures/order.avsc', '{}'], { env: { ZPS_SCHEMA_REGISTRY: '' } })).code).toBe(2);
     expect((await kz(['publish', 't', '--schema', 'test/fixtures/order.txt', '{}'])).code).toBe(2);
   });
 });
+
+/** The registry behind a port that nothing listens on until open() (a registry that is down, then up). */
+async function lateRegistry(): Promise<{ url: string; open: () => Promise<void>; close: () => void }> {
+  const target = new URL(process.env.ZPS_TEST_REGISTRY!);
+  const forwarder = createNetServer((client) => client.pipe(connect(Number(target.port), target.hostname)).pipe(client));
+  await new Promise<void>((resolve) => forwarder.listen(0, '127.0.0.1', resolve));
+  const { port } = forwarder.address() as { port: number };
+  await new Promise((resolve) => forwarder.close(resolve));
+  return {
+    url: `http://127.0.0.1:${port}${target.pathname}`,
+    open: () => new Promise<void>((resolve) => forwarder.listen(port, '127.0.0.1', resolve)),
+    close: () => void forwarder.close(),
+  };
+}

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ProtobufOptions } from '../../kafka/protobuf/registry.js';
-import { ZpsError, describeError, timeoutError, usageError } from '../../pubsub/errors.js';
+import { ZpsError, describeError, usageError } from '../../pubsub/errors.js';
 import { validateTopicName } from '../../pubsub/limits.js';
 import { plural } from '../../pubsub/wording.js';
 import type { RecordReader } from '../../pubsub/types.js';
@@ -76,9 +76,16 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
           ? ttyFormatter(ctx.ui.out, { topic: several })
           : plainFormatter;
   const follow = (flags.follow ?? false) || limit !== undefined;
+  // Following, what the reader waits for (a broker, the registry) is said once, and named if the wait runs out.
+  let waitingFor: ZpsError | undefined;
+  const onWaiting = (cause: Error) => {
+    waitingFor = cause instanceof ZpsError ? cause : new ZpsError(describeError(cause));
+    spinner?.stop();
+    ctx.note(`${waitingFor.message}; trying again until it answers`);
+  };
   const reader = await ctx
     .factory()
-    .openReader({ topic, group: ctx.settings.group, start, follow, partitions: flags.partition, until })
+    .openReader({ topic, group: ctx.settings.group, start, follow, partitions: flags.partition, until, onWaiting })
     .catch((error: unknown) => {
       if (!(error instanceof ZpsError && error.code === 'not-found') || flags.regex !== undefined) throw error;
       throw new ZpsError(`${error.message}${ctx.onBrokers}`, {
@@ -115,6 +122,7 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
     while (limit === undefined || printing.printed < limit) {
       const batch = await reader.next(limit === undefined ? undefined : limit - printing.printed);
       if (batch === null || ctx.out.closed || printing.interrupted) break;
+      waitingFor = undefined;
       spinner?.stop();
       printingBatch = true;
       await print(ctx, reader, batch, printing);
@@ -129,7 +137,10 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
   }
   if (printing.undecodable > 0) throw new ZpsError(`${plural(printing.undecodable, 'message')} of ${what} could not be decoded`);
   if (limit !== undefined && printing.printed < limit && timedOut) {
-    throw timeoutError(`timed out waiting for messages on ${what}: received ${printing.printed} of ${limit} within ${formatDuration(ctx.settings.timeoutMs)}`);
+    const received = `received ${printing.printed} of ${limit} within ${formatDuration(ctx.settings.timeoutMs)}`;
+    const why = waitingFor ? ` (${waitingFor.message})` : '';
+    // the reason of what it waited for brings its hint: what to check
+    throw new ZpsError(`timed out waiting for messages on ${what}: ${received}${why}`, { code: 'timeout', reason: waitingFor?.reason });
   }
 }
 
