@@ -22,7 +22,7 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /**
    * Calls `handler` at Ctrl-C or SIGTERM (at once when one came and killed the process this Io is
-   * for: the daemon's client); returns the function that stops listening.
+   * for: the daemon's client), once; returns the function that stops listening.
    */
   onInterrupt(handler: () => void): () => void;
   /** At exit, drop what stdout has not yet written instead of draining it (it was not committed). */
@@ -53,12 +53,18 @@ export function processIo(): ProcessIo {
     stderr: process.stderr,
     env: process.env,
     onInterrupt(handler) {
-      process.once('SIGINT', handler);
-      process.once('SIGTERM', handler);
-      return () => {
-        process.off('SIGINT', handler);
-        process.off('SIGTERM', handler);
+      // heard once, either signal: a second one (the same or the other) ends the process as Node does
+      const stopListening = () => {
+        process.off('SIGINT', heard);
+        process.off('SIGTERM', heard);
       };
+      const heard = () => {
+        stopListening();
+        handler();
+      };
+      process.on('SIGINT', heard);
+      process.on('SIGTERM', heard);
+      return stopListening;
     },
     dropUnwritten() {
       unwrittenDropped = true;

@@ -13,6 +13,7 @@ import { tlsConnectionOptions } from './tls.js';
 
 /** What the registry client is made with. */
 type RegistryArgs = ConstructorParameters<typeof import('@kafkajs/confluent-schema-registry').SchemaRegistry>[0];
+type Middleware = NonNullable<RegistryArgs['middlewares']>[number];
 
 /** A value encoder for one registered schema: throws a usage error naming the field that does not fit. */
 export type ValueEncoder = (value: unknown) => Buffer;
@@ -58,7 +59,7 @@ export class SchemaCodec implements RegistryCodec {
   // loaded only when a schema is in play: Avro, JSON Schema and protobuf support weigh a lot
   private readonly client = new Lazy(() =>
     import('@kafkajs/confluent-schema-registry').then(
-      ({ SchemaRegistry }) => new SchemaRegistry({ host: this.url, auth: this.access.auth, agent: this.agent(), middlewares: this.bearerMiddlewares() }),
+      ({ SchemaRegistry }) => new SchemaRegistry({ host: this.url, auth: this.access.auth, agent: this.agent(), middlewares: this.middlewares() }),
     ),
   );
   /** One registry request per schema id, however many messages use it. */
@@ -95,10 +96,16 @@ export class SchemaCodec implements RegistryCodec {
     return headers;
   }
 
-  /** The registry client's requests carry the bearer token (refreshed before it expires). */
-  private bearerMiddlewares(): RegistryArgs['middlewares'] {
-    if (this.access.bearer === undefined) return [];
-    return [() => ({ prepareRequest: async (next) => (await next()).enhance({ headers: await this.bearerHeaders() }) })];
+  /**
+   * Each of the registry client's requests gets --timeout to be answered (it would wait forever on a
+   * registry that takes the connection and says nothing), and carries the bearer token, if any
+   * (refreshed before it expires).
+   */
+  private middlewares(): RegistryArgs['middlewares'] {
+    const timeout = this.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timed: Middleware = () => ({ prepareRequest: async (next) => (await next()).enhance({ timeout }) });
+    if (this.access.bearer === undefined) return [timed];
+    return [timed, () => ({ prepareRequest: async (next) => (await next()).enhance({ headers: await this.bearerHeaders() }) })];
   }
 
   /** An HTTPS agent with the registry's TLS settings (its CA, a client certificate), when some are given. */
@@ -316,8 +323,11 @@ export class SchemaCodec implements RegistryCodec {
       const status = (error as { status?: number }).status;
       const message = shownUrl(describeError(error));
       const where = shownUrl(this.url);
-      if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|socket hang up/.test(message)) {
-        throw new ZpsError(`${what}: cannot reach the schema registry at ${where}`, {
+      // the registry client's own timeout (middlewares()): "Timeout (10000ms)"
+      const silent = /^(?:.*: )?Timeout \((\d+)ms\)$/.exec(message);
+      if (silent || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|socket hang up/.test(message)) {
+        const why = silent ? `no answer from the schema registry at ${where} within ${silent[1]} ms` : `cannot reach the schema registry at ${where}`;
+        throw new ZpsError(`${what}: ${why}`, {
           code: 'unavailable',
           retriable: true,
           reason: 'registry-unreachable',

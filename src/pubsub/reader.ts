@@ -19,6 +19,8 @@ const FETCH = { maxRecords: 10_000, maxBytes: 512 * 1024 };
 const WAIT_MS = 1_000;
 /** How long a follower waits before it reads again after a failure trying again may cure. */
 const RETRY_MS = { initial: 100, max: 2_000 };
+/** What a reader's work brings when the reader closed before it ended. */
+const CLOSED = Symbol('closed');
 /** Without --follow a group reader waits only this long for records its partitions still hold. */
 const CATCH_UP_WAIT_MS = 200;
 
@@ -141,12 +143,14 @@ abstract class BaseReader implements RecordReader {
   /**
    * Following, a failure that trying again may cure (a broker or the schema registry that stalls
    * or restarts) is waited for: `work` is tried again, backing off, until it succeeds or the reader
-   * closes (then undefined); onWaiting hears of the first failure of each such wait.
+   * closes (then undefined, at once: work still waiting for an answer is dropped); onWaiting hears
+   * of the first failure of each such wait.
    */
   protected async retried<T>(work: () => Promise<T>, beforeRetry?: () => void): Promise<T | undefined> {
     for (let backoff = RETRY_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_MS.max)) {
       try {
-        const result = await work();
+        const result = await this.unlessClosed(work());
+        if (result === CLOSED) return undefined;
         this.waiting = false;
         return result;
       } catch (error) {
@@ -158,6 +162,20 @@ abstract class BaseReader implements RecordReader {
       }
       await pause(backoff, this.abort.signal);
     }
+  }
+
+  /** What `promise` brings, or CLOSED as soon as the reader closes. */
+  private unlessClosed<T>(promise: Promise<T>): Promise<T | typeof CLOSED> {
+    const { signal } = this.abort;
+    if (signal.aborted) {
+      promise.catch(() => {}); // dropped
+      return Promise.resolve(CLOSED);
+    }
+    return new Promise((resolve, reject) => {
+      const closed = () => resolve(CLOSED);
+      signal.addEventListener('abort', closed, { once: true });
+      promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', closed));
+    });
   }
 
   abstract next(wanted?: number): Promise<DeliveredRecord[] | null>;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, createServer as createNetServer } from 'node:net';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
@@ -359,6 +359,37 @@ describe('zps on Kafka with a schema registry', () => {
     ]);
   });
 
+  it('a registry that takes the connection and never answers: a read to the end fails after --timeout, a -n wait ends at its deadline, Ctrl-C ends a follow at once', async () => {
+    const t = unique('silent-registry');
+    expect((await kz(['publish', t, '--schema', 'test/fixtures/order.avsc', '{"id":1,"customer":"a","total":1}'])).code).toBe(0);
+    const silent = await silentRegistry();
+    try {
+      const toEnd = await kz(['consume', t, '--timeout', '2s'], { env: { ZPS_SCHEMA_REGISTRY: silent.url } });
+      expect(toEnd.code).toBe(1);
+      expect(lines(toEnd.stderr)[0]).toMatch(new RegExp(`^zps: read schema \\d+: no answer from the schema registry at ${silent.url} within 2000 ms$`));
+
+      const waited = await kz(['consume', t, '-n', '1', '--timeout', '2s'], { env: { ZPS_SCHEMA_REGISTRY: silent.url } });
+      expect(waited.code).toBe(3);
+      expect(waited.stdout).toBe('');
+      expect(lines(waited.stderr)).toContainEqual(expect.stringMatching(new RegExp(`^zps: timed out waiting for messages on ${t}: received 0 of 1 within 2s`)));
+
+      const asked = silent.connections();
+      // the registry's request may wait a minute (ZPS_TIMEOUT): Ctrl-C does not wait for it
+      const follower = new RunningZps('/nonexistent/unused.sock', ['consume', t, '-f'], {
+        ZPS_ENV: 'test',
+        ZPS_BROKERS: process.env.ZPS_TEST_BROKERS!,
+        ZPS_SCHEMA_REGISTRY: silent.url,
+        ZPS_TIMEOUT: '60s',
+      });
+      await waitFor(() => silent.connections() > asked, 'the follower to ask the registry');
+      follower.child.kill('SIGINT');
+      const stillRunning = new Promise((resolve) => setTimeout(() => resolve('still running 15 s after Ctrl-C'), 15_000).unref());
+      expect(await Promise.race([follower.result, stillRunning])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    } finally {
+      silent.close();
+    }
+  });
+
   it('--schema without a registry, or in local mode, is bad usage', async () => {
     expect((await kz(['publish', 't', '--schema', 'test/fixtures/order.avsc', '{}'], { env: { ZPS_SCHEMA_REGISTRY: '' } })).code).toBe(2);
     expect((await kz(['publish', 't', '--schema', 'test/fixtures/order.txt', '{}'])).code).toBe(2);
@@ -376,5 +407,25 @@ async function lateRegistry(): Promise<{ url: string; open: () => Promise<void>;
     url: `http://127.0.0.1:${port}${target.pathname}`,
     open: () => new Promise<void>((resolve) => forwarder.listen(port, '127.0.0.1', resolve)),
     close: () => void forwarder.close(),
+  };
+}
+
+/** A registry that takes connections and never answers them; how many it took. */
+async function silentRegistry(): Promise<{ url: string; connections: () => number; close: () => void }> {
+  const held = new Set<Socket>();
+  let taken = 0;
+  const server = createNetServer((socket) => {
+    taken++;
+    held.add(socket);
+    socket.on('close', () => held.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    connections: () => taken,
+    close: () => {
+      for (const socket of held) socket.destroy();
+      server.close();
+    },
   };
 }
