@@ -130,6 +130,8 @@ abstract class BaseReader implements RecordReader {
 
   /** Whether the last read failed and is being tried again (onWaiting was told). */
   private waiting = false;
+  /** Following, records not handed out yet because the registry could not decode the first of them. */
+  protected undecoded: DeliveredRecord[] = [];
 
   constructor(
     bounds: Bounds,
@@ -204,9 +206,36 @@ abstract class BaseReader implements RecordReader {
       const within = kept === batch.records.length ? batch.records : batch.records.slice(0, kept);
       records = batches.length === 1 ? within : records.concat(within);
     }
-    // an unreachable registry is waited for with the records in hand: none is skipped
-    if (this.decode && records.length > 0) records = (await this.retried(() => Promise.all(records.map(this.decode!)))) ?? [];
-    return records;
+    return this.decoded(records);
+  }
+
+  /**
+   * The records decoded. Following, when the registry cannot be reached for one of them, those
+   * before it are handed out now and the rest wait for it, in order, none skipped: the next read
+   * starts with them (heldBack), and the first of them waits there for the registry to answer.
+   */
+  private async decoded(records: DeliveredRecord[]): Promise<DeliveredRecord[]> {
+    const decode = this.decode;
+    if (!decode || records.length === 0) return records;
+    const settled = await Promise.allSettled(records.map(decode));
+    const waiting = settled.findIndex((result) => result.status === 'rejected');
+    const values = () => settled.slice(0, waiting < 0 ? settled.length : waiting).map((result) => (result as PromiseFulfilledResult<DeliveredRecord>).value);
+    if (waiting < 0) return values();
+    const { reason } = settled[waiting] as PromiseRejectedResult;
+    if (this.endAtOpen !== undefined || !(reason instanceof ZpsError && reason.retriable)) throw reason;
+    if (waiting > 0) {
+      this.undecoded = records.slice(waiting);
+      return values();
+    }
+    return (await this.retried(() => Promise.all(records.map(decode)))) ?? [];
+  }
+
+  /** The records that waited for the registry (undecoded), decoded before anything read after them; null when closed meanwhile. */
+  protected async heldBack(): Promise<DeliveredRecord[] | null> {
+    const held = this.undecoded;
+    this.undecoded = [];
+    const records = await this.decoded(held);
+    return records.length > 0 ? records : null; // none only when closed
   }
 
   protected get closed(): boolean {
@@ -241,6 +270,7 @@ class DirectReader extends BaseReader {
 
   /** Following, a broker that stalls or restarts is waited for, as kcat does (a request timed out, a connection lost). */
   async next(wanted?: number): Promise<DeliveredRecord[] | null> {
+    if (this.undecoded.length > 0) return this.heldBack();
     return (
       (await this.retried(
         () => this.read(wanted),
@@ -329,6 +359,7 @@ class GroupReader extends BaseReader {
   }
 
   async next(): Promise<DeliveredRecord[] | null> {
+    if (this.undecoded.length > 0) return this.heldBack();
     while (!this.closed) {
       const result = await this.member.poll({ ...FETCH, waitMs: this.endAtOpen ? CATCH_UP_WAIT_MS : WAIT_MS, signal: this.abort.signal });
       if (result.revoked.length > 0) await this.member.release(result.revoked);

@@ -285,23 +285,25 @@ describe('zps on Kafka with a schema registry', () => {
     expect((await kz(['count', t])).stdout).toBe('0\n');
   });
 
-  it('following, a registry that cannot be reached is waited for, said once on stderr: once it answers every record is printed, none skipped', async () => {
+  it('following, a registry that cannot be reached is waited for, said once on stderr: what needs no registry before it is printed, and once it answers the rest, none skipped', async () => {
     const t = unique('late-registry');
     const orders = ['{"id":1,"customer":"a","total":1}', '{"id":2,"customer":"b","total":2}'];
+    expect((await kz(['publish', t, 'plain first'])).code).toBe(0);
     expect((await kz(['publish', t, '--schema', 'test/fixtures/order.avsc', ...orders])).code).toBe(0);
+    expect((await kz(['publish', t, 'plain last'])).code).toBe(0);
     const registry = await lateRegistry();
-    const consumer = new RunningZps('/nonexistent/unused.sock', ['consume', t, '-n', '2', '--json'], {
+    const consumer = new RunningZps('/nonexistent/unused.sock', ['consume', t, '-n', '4', '--json'], {
       ZPS_ENV: 'test',
       ZPS_BROKERS: process.env.ZPS_TEST_BROKERS!,
       ZPS_SCHEMA_REGISTRY: registry.url,
     });
     try {
       await waitFor(() => consumer.stderr.includes('trying again'), 'the consumer to say it waits for the registry');
-      expect(consumer.stdout).toBe('');
+      expect(values(consumer.stdout)).toEqual(['plain first']);
       await registry.open();
       const result = await consumer.result;
       expect(result.code).toBe(0);
-      expect(values(result.stdout)).toEqual(orders.map((o) => JSON.parse(o)));
+      expect(values(result.stdout)).toEqual(['plain first', ...orders.map((o) => JSON.parse(o)), 'plain last']);
       expect(lines(result.stderr)).toEqual([
         expect.stringMatching(new RegExp(`^zps: read schema \\d+: cannot reach the schema registry at ${registry.url}; trying again until it answers$`)),
       ]);
