@@ -145,14 +145,12 @@ abstract class BaseReader implements RecordReader {
   /**
    * Following, a failure that trying again may cure (a broker or the schema registry that stalls
    * or restarts) is waited for: `work` is tried again, backing off, until it succeeds or the reader
-   * closes (then undefined, at once: work still waiting for an answer is dropped); onWaiting hears
-   * of the first failure of each such wait.
+   * closes (then undefined); onWaiting hears of the first failure of each such wait.
    */
   protected async retried<T>(work: () => Promise<T>, beforeRetry?: () => void): Promise<T | undefined> {
     for (let backoff = RETRY_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_MS.max)) {
       try {
-        const result = await this.unlessClosed(work());
-        if (result === CLOSED) return undefined;
+        const result = await work();
         this.waiting = false;
         return result;
       } catch (error) {
@@ -166,7 +164,11 @@ abstract class BaseReader implements RecordReader {
     }
   }
 
-  /** What `promise` brings, or CLOSED as soon as the reader closes. */
+  /**
+   * What `promise` brings, or CLOSED as soon as the reader closes: for the registry's answers, which
+   * the reader's signal does not cut short (Kafka's requests end at it themselves, and are awaited
+   * so that none is still going when the driver closes).
+   */
   private unlessClosed<T>(promise: Promise<T>): Promise<T | typeof CLOSED> {
     const { signal } = this.abort;
     if (signal.aborted) {
@@ -217,7 +219,8 @@ abstract class BaseReader implements RecordReader {
   private async decoded(records: DeliveredRecord[]): Promise<DeliveredRecord[]> {
     const decode = this.decode;
     if (!decode || records.length === 0) return records;
-    const settled = await Promise.allSettled(records.map(decode));
+    const settled = await this.unlessClosed(Promise.allSettled(records.map(decode)));
+    if (settled === CLOSED) return [];
     const waiting = settled.findIndex((result) => result.status === 'rejected');
     const values = () => settled.slice(0, waiting < 0 ? settled.length : waiting).map((result) => (result as PromiseFulfilledResult<DeliveredRecord>).value);
     if (waiting < 0) return values();
@@ -227,7 +230,11 @@ abstract class BaseReader implements RecordReader {
       this.undecoded = records.slice(waiting);
       return values();
     }
-    return (await this.retried(() => Promise.all(records.map(decode)))) ?? [];
+    const decodedAll = async () => {
+      const all = await this.unlessClosed(Promise.all(records.map(decode)));
+      return all === CLOSED ? [] : all;
+    };
+    return (await this.retried(decodedAll)) ?? [];
   }
 
   /** The records that waited for the registry (undecoded), decoded before anything read after them; null when closed meanwhile. */
