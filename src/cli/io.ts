@@ -53,13 +53,18 @@ export function processIo(): ProcessIo {
     stderr: process.stderr,
     env: process.env,
     onInterrupt(handler) {
-      // heard once, either signal: a second one (the same or the other) ends the process as Node does
+      // Heard once, either signal: a second one (the same or the other) ends the process as Node
+      // does. The listeners go after this turn, not while the signal is being handled: ora's
+      // signal-exit, listening too, would take itself for the last listener and kill the process.
+      let heardOnce = false;
       const stopListening = () => {
         process.off('SIGINT', heard);
         process.off('SIGTERM', heard);
       };
       const heard = () => {
-        stopListening();
+        if (heardOnce) return;
+        heardOnce = true;
+        setImmediate(stopListening);
         handler();
       };
       process.on('SIGINT', heard);

@@ -235,7 +235,8 @@ export class SchemaCodec implements RegistryCodec {
         new Promise<T>((resolve, reject) => {
           const request = url.protocol === 'https:' ? httpsRequest(url, { headers, agent: this.agent() }) : httpRequest(url, { headers });
           request.on('error', reject);
-          if (this.timeoutMs !== undefined) request.setTimeout(this.timeoutMs, () => request.destroy(new Error('ETIMEDOUT: no answer')));
+          const timeout = this.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+          request.setTimeout(timeout, () => request.destroy(new Error(`Timeout (${timeout}ms)`)));
           request.on('response', (response) => {
             const chunks: Buffer[] = [];
             response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -323,10 +324,16 @@ export class SchemaCodec implements RegistryCodec {
       const status = (error as { status?: number }).status;
       const message = shownUrl(describeError(error));
       const where = shownUrl(this.url);
-      // the registry client's own timeout (middlewares()): "Timeout (10000ms)"
+      // the request timeout (middlewares(), get()): "Timeout (10000ms)"
       const silent = /^(?:.*: )?Timeout \((\d+)ms\)$/.exec(message);
-      if (silent || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|socket hang up/.test(message)) {
-        const why = silent ? `no answer from the schema registry at ${where} within ${silent[1]} ms` : `cannot reach the schema registry at ${where}`;
+      // a proxy or load balancer in front of a registry that is down or restarting
+      const away = status === 502 || status === 503 || status === 504;
+      if (silent || away || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|socket hang up/.test(message)) {
+        const why = silent
+          ? `no answer from the schema registry at ${where} within ${silent[1]} ms`
+          : away
+            ? `the schema registry at ${where} answered ${status}: ${message}`
+            : `cannot reach the schema registry at ${where}`;
         throw new ZpsError(`${what}: ${why}`, {
           code: 'unavailable',
           retriable: true,

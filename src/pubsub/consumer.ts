@@ -72,14 +72,21 @@ export class DriverConsumer implements Consumer {
     return (await this.driver()).join(this.group, subscription.topic, subscription.start);
   }
 
-  /** Delivers until closed; when the broker goes away, joins again (the local daemon restarts). */
+  /**
+   * Delivers until closed; when the broker goes away (the local daemon restarts) or the registry
+   * cannot be asked, joins again, after a wait that grows while nothing is delivered between two
+   * stops (a registry that stays down does not make the group rebalance ten times a second).
+   */
   private async run(subscription: Subscription, member: GroupMember): Promise<void> {
     let backoff = REJOIN_BACKOFF_MS.initial;
+    const progress = { delivered: false };
     for (;;) {
       try {
-        await this.deliver(subscription, member);
+        await this.deliver(subscription, member, progress);
         return;
       } catch (error) {
+        if (progress.delivered) backoff = REJOIN_BACKOFF_MS.initial;
+        progress.delivered = false;
         if (this.closing) return;
         const why = `consumer of ${subscription.topic} stopped, joining its group again: ${describeError(error)}`;
         report(this.options.onError, new ZpsError(why, { code: codeOf(error), retriable: true, cause: error }));
@@ -91,7 +98,6 @@ export class DriverConsumer implements Consumer {
         backoff = Math.min(backoff * 2, REJOIN_BACKOFF_MS.max);
         try {
           member = await this.join(subscription);
-          backoff = REJOIN_BACKOFF_MS.initial;
           break;
         } catch {
           // still gone: try again after the next backoff
@@ -100,7 +106,7 @@ export class DriverConsumer implements Consumer {
     }
   }
 
-  private async deliver({ handler, messageType }: Subscription, member: GroupMember): Promise<void> {
+  private async deliver({ handler, messageType }: Subscription, member: GroupMember, progress: { delivered: boolean }): Promise<void> {
     const closing = () => this.closing;
     while (!closing()) {
       const result = await member.poll({ ...POLL, signal: this.abort.signal });
@@ -119,6 +125,7 @@ export class DriverConsumer implements Consumer {
             if (!settled) break deliver;
           }
           member.commit(stored.partition, stored.offset + 1);
+          progress.delivered = true;
         }
       }
       if (result.revoked.length > 0) await member.release(result.revoked);

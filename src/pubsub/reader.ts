@@ -128,8 +128,6 @@ abstract class BaseReader implements RecordReader {
   /** Partitions that reached a record after `until`: nothing more of them is handed out. */
   protected readonly finished = new Set<number>();
 
-  /** Whether the last read failed and is being tried again (onWaiting was told). */
-  private waiting = false;
   /** Following, records not handed out yet because the registry could not decode the first of them. */
   protected undecoded: DeliveredRecord[] = [];
 
@@ -145,22 +143,30 @@ abstract class BaseReader implements RecordReader {
   /**
    * Following, a failure that trying again may cure (a broker or the schema registry that stalls
    * or restarts) is waited for: `work` is tried again, backing off, until it succeeds or the reader
-   * closes (then undefined); onWaiting hears of the first failure of each such wait.
+   * closes (then undefined). onWaiting hears of the wait as it begins and when it ends. `failed`:
+   * how work already failed, the wait's start.
    */
-  protected async retried<T>(work: () => Promise<T>, beforeRetry?: () => void): Promise<T | undefined> {
+  protected async retried<T>(work: () => Promise<T>, { beforeRetry, failed }: { beforeRetry?: () => void; failed?: unknown } = {}): Promise<T | undefined> {
+    let waiting = false;
     for (let backoff = RETRY_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_MS.max)) {
-      try {
-        const result = await work();
-        this.waiting = false;
-        return result;
-      } catch (error) {
-        if (this.endAtOpen !== undefined || !(error instanceof ZpsError && error.retriable)) throw error;
-        if (this.closed) return undefined;
-        beforeRetry?.();
-        if (!this.waiting) this.onWaiting?.(error);
-        this.waiting = true;
+      if (failed === undefined) {
+        try {
+          const result = await work();
+          if (this.closed) return undefined; // what work brought at the close: no end of the wait
+          if (waiting) this.onWaiting?.(undefined);
+          return result;
+        } catch (error) {
+          failed = error;
+        }
       }
+      if (this.endAtOpen !== undefined || !(failed instanceof ZpsError && failed.retriable)) throw failed;
+      if (this.closed) return undefined;
+      beforeRetry?.();
+      if (!waiting) this.onWaiting?.(failed);
+      waiting = true;
+      failed = undefined;
       await pause(backoff, this.abort.signal);
+      if (this.closed) return undefined;
     }
   }
 
@@ -234,7 +240,7 @@ abstract class BaseReader implements RecordReader {
       const all = await this.unlessClosed(Promise.all(records.map(decode)));
       return all === CLOSED ? [] : all;
     };
-    return (await this.retried(decodedAll)) ?? [];
+    return (await this.retried(decodedAll, { failed: reason })) ?? [];
   }
 
   /** The records that waited for the registry (undecoded), decoded before anything read after them; null when closed meanwhile. */
@@ -279,12 +285,11 @@ class DirectReader extends BaseReader {
   async next(wanted?: number): Promise<DeliveredRecord[] | null> {
     if (this.undecoded.length > 0) return this.heldBack();
     return (
-      (await this.retried(
-        () => this.read(wanted),
-        () => {
+      (await this.retried(() => this.read(wanted), {
+        beforeRetry: () => {
           this.ahead = undefined;
         },
-      )) ?? null
+      })) ?? null
     );
   }
 
@@ -294,6 +299,7 @@ class DirectReader extends BaseReader {
       if (this.positions.size === 0) {
         // Following a topic that does not exist yet: all of it will be new.
         await pause(WAIT_MS, this.abort.signal);
+        if (this.closed) break;
         this.adopt((await this.driver.listOffsets(this.topic)) ?? [], { kind: 'beginning' });
         continue;
       }
@@ -313,7 +319,7 @@ class DirectReader extends BaseReader {
         return records;
       }
       if (this.finished.size > 0 && this.positions.size === 0) break;
-      if (this.untilPassed) break;
+      if (this.untilPassed || this.closed) break;
       // Nothing new: the topic may have grown partitions, which start at their beginning, or been
       // deleted: its positions are then forgotten, and once created again it is read from its start.
       if (this.endAtOpen === undefined) {

@@ -98,9 +98,10 @@ export interface ReaderOptions {
   until?: number;
   /**
    * Following, told when a read fails in a way trying again may cure (a broker or the schema
-   * registry unreachable) and the reader starts waiting for it; once per wait.
+   * registry unreachable) and the reader starts waiting for it (once per wait), and told undefined
+   * when the wait ends.
    */
-  onWaiting?: (cause: Error) => void;
+  onWaiting?: (cause: Error | undefined) => void;
 }
 
 export interface GroupDeletion {

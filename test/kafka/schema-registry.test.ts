@@ -350,15 +350,34 @@ describe('zps on Kafka with a schema registry', () => {
   it('consume -n --timeout with a registry that cannot be reached: exit 3, naming the registry as what it waited for', async () => {
     const t = unique('no-registry-n');
     expect((await kz(['publish', t, '--schema', 'test/fixtures/order.avsc', '{"id":1,"customer":"a","total":1}'])).code).toBe(0);
-    const result = await kz(['consume', t, '-n', '1', '--timeout', '2s'], { env: { ZPS_SCHEMA_REGISTRY: 'http://127.0.0.1:1' } });
+    // time enough for the registry client's own tries (a few tenths of a second) to fail first
+    const result = await kz(['consume', t, '-n', '1', '--timeout', '5s'], { env: { ZPS_SCHEMA_REGISTRY: 'http://127.0.0.1:1' } });
     expect(result.code).toBe(3);
     expect(result.stdout).toBe('');
     const cause = 'cannot reach the schema registry at http://127.0.0.1:1';
     expect(lines(result.stderr)).toEqual([
       expect.stringMatching(new RegExp(`^zps: read schema \\d+: ${cause}; trying again until it answers$`)),
-      expect.stringMatching(new RegExp(`^zps: timed out waiting for messages on ${t}: received 0 of 1 within 2s \\(read schema \\d+: ${cause}\\)$`)),
+      expect.stringMatching(new RegExp(`^zps: timed out waiting for messages on ${t}: received 0 of 1 within 5s \\(read schema \\d+: ${cause}\\)$`)),
       'check --schema-registry (ZPS_SCHEMA_REGISTRY) and that the registry is up',
     ]);
+  });
+
+  it('a registry behind a proxy that answers 503 is waited for as unreachable, not taken as unable to decode', async () => {
+    const t = unique('registry-503');
+    expect((await kz(['publish', t, '--schema', 'test/fixtures/order.avsc', '{"id":1,"customer":"a","total":1}'])).code).toBe(0);
+    const unavailable = createServer((_request, response) => response.writeHead(503, { 'content-type': 'text/plain' }).end('upstream down'));
+    await new Promise<void>((resolve) => unavailable.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(unavailable.address() as { port: number }).port}`;
+      const result = await kz(['consume', t, '-n', '1', '--timeout', '5s'], { env: { ZPS_SCHEMA_REGISTRY: url } });
+      expect(result.code).toBe(3);
+      expect(result.stdout).toBe('');
+      expect(lines(result.stderr)[0]).toMatch(
+        new RegExp(`^zps: read schema \\d+: the schema registry at ${url} answered 503: .*; trying again until it answers$`),
+      );
+    } finally {
+      unavailable.close();
+    }
   });
 
   it('a registry that takes the connection and never answers: a read to the end fails after --timeout, a -n wait ends at its deadline, Ctrl-C ends a follow at once', async () => {

@@ -1,7 +1,7 @@
 /**
- * The CLI's interrupt handling on a real process: a command hears Ctrl-C or SIGTERM once, and a
- * second signal of either kind ends the process even when the command has not ended (a request
- * that never gets an answer, say).
+ * The CLI's interrupt handling on a real process: a command hears Ctrl-C or SIGTERM once, without
+ * the process dying of it, and a second signal of either kind ends the process even when the
+ * command has not ended (a request that never gets an answer, say).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -10,10 +10,22 @@ import { waitFor } from '../helpers/wait.js';
 
 const io = fileURLToPath(new URL('../../dist/cli/io.js', import.meta.url));
 
-/** A process whose command listens for interrupts, says when it heard one, and never ends. */
+/**
+ * A process whose command listens for interrupts, says when it heard one, and never ends; after it,
+ * a listener that kills the process by the signal when it is the last one listening (as
+ * signal-exit does, which ora's spinner loads).
+ */
 function stuckCommand() {
   const script = `import { processIo } from ${JSON.stringify(io)};
 processIo().onInterrupt(() => process.stdout.write('heard\\n'));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, function lastOne() {
+    if (process.listeners(signal).length === 1) {
+      process.off(signal, lastOne);
+      process.kill(process.pid, signal);
+    }
+  });
+}
 setInterval(() => {}, 1000);
 process.stdout.write('ready\\n');`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -76,10 +76,13 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
           ? ttyFormatter(ctx.ui.out, { topic: several })
           : plainFormatter;
   const follow = (flags.follow ?? false) || limit !== undefined;
-  // Following, what the reader waits for (a broker, the registry) is said once, and named if the wait runs out.
+  // Following, what the reader waits for (a broker, the registry) is said as the wait begins, and
+  // named if the time runs out before it ends.
   let waitingFor: ZpsError | undefined;
-  const onWaiting = (cause: Error) => {
-    waitingFor = cause instanceof ZpsError ? cause : new ZpsError(describeError(cause));
+  let spinner: ReturnType<CliContext['ui']['spinner']> | undefined;
+  const onWaiting = (cause: Error | undefined) => {
+    waitingFor = cause === undefined || cause instanceof ZpsError ? cause : new ZpsError(describeError(cause));
+    if (waitingFor === undefined) return;
     spinner?.stop();
     ctx.note(`${waitingFor.message}; trying again until it answers`);
   };
@@ -116,13 +119,12 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
         }, ctx.settings.timeoutMs)
       : undefined;
   const what = typeof topic === 'string' ? topic : several && flags.regex !== undefined ? `topics matching /${flags.regex}/` : topics.join(', ');
-  const spinner = limit !== undefined ? ctx.ui.spinner(`waiting for ${plural(limit, 'message')} on ${what}`) : undefined;
+  spinner = limit !== undefined ? ctx.ui.spinner(`waiting for ${plural(limit, 'message')} on ${what}`) : undefined;
 
   try {
     while (limit === undefined || printing.printed < limit) {
       const batch = await reader.next(limit === undefined ? undefined : limit - printing.printed);
       if (batch === null || ctx.out.closed || printing.interrupted) break;
-      waitingFor = undefined;
       spinner?.stop();
       printingBatch = true;
       await print(ctx, reader, batch, printing);
