@@ -1,12 +1,16 @@
 /**
  * vitest global setup: the Kafka tests need a real broker and schema registry. Starts them
- * (fetching them on first use) unless they already answer, and stops what it started.
+ * (fetching them on first use) unless they already answer, and stops what it started; makes the
+ * Python venv of the foreign clients.
  */
 // @ts-expect-error: a plain .mjs script, shared with `npm run kafka:up`
 import { down, servers, up } from '../../scripts/test-servers.mjs';
+import { pythonWithKafkaClient } from '../helpers/clients.js';
 
 export default async function setup(): Promise<() => Promise<void>> {
   const started: boolean = await up();
+  // Made here, once: test files run in parallel workers, and two pip installs into one venv break each other.
+  pythonWithKafkaClient();
   process.env.ZPS_TEST_BROKERS = servers.brokers;
   process.env.ZPS_TEST_SASL_BROKERS = servers.saslBrokers;
   process.env.ZPS_TEST_TLS_BROKERS = servers.tlsBrokers;
