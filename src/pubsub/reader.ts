@@ -131,6 +131,8 @@ abstract class BaseReader implements RecordReader {
   /** Following, records not handed out yet because the registry could not decode the first of them. */
   protected undecoded: DeliveredRecord[] = [];
 
+  stalledOn: ZpsError | undefined;
+
   constructor(
     bounds: Bounds,
     private readonly decode: RecordDecoder | undefined,
@@ -226,7 +228,7 @@ abstract class BaseReader implements RecordReader {
     const decode = this.decode;
     if (!decode || records.length === 0) return records;
     const settled = await this.unlessClosed(Promise.allSettled(records.map(decode)));
-    if (settled === CLOSED) return [];
+    if (settled === CLOSED) return this.stalledOnRegistry();
     const waiting = settled.findIndex((result) => result.status === 'rejected');
     const values = () => settled.slice(0, waiting < 0 ? settled.length : waiting).map((result) => (result as PromiseFulfilledResult<DeliveredRecord>).value);
     if (waiting < 0) return values();
@@ -238,9 +240,15 @@ abstract class BaseReader implements RecordReader {
     }
     const decodedAll = async () => {
       const all = await this.unlessClosed(Promise.all(records.map(decode)));
-      return all === CLOSED ? [] : all;
+      return all === CLOSED ? this.stalledOnRegistry() : all;
     };
     return (await this.retried(decodedAll, { failed: reason })) ?? [];
+  }
+
+  /** Closed while the registry's answers were awaited: nothing to hand out, and that is what it waited for. */
+  private stalledOnRegistry(): DeliveredRecord[] {
+    this.stalledOn ??= new ZpsError('no answer from the schema registry yet', { code: 'unavailable', reason: 'registry-unreachable' });
+    return [];
   }
 
   /** The records that waited for the registry (undecoded), decoded before anything read after them; null when closed meanwhile. */

@@ -126,6 +126,11 @@ export interface RecordReader {
    * none of the rest of the batch, which their next owner reads.
    */
   readonly lost?: AbortSignal;
+  /**
+   * Set when the reader closed while a read still awaited an answer it needs (the schema
+   * registry's, before any failure said why): what a deadline that closed it cut short.
+   */
+  readonly stalledOn?: Error;
   /** Commits what was marked, leaves the group, ends a pending next() with null. */
   close(): Promise<void>;
 }

@@ -140,9 +140,11 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
   if (printing.undecodable > 0) throw new ZpsError(`${plural(printing.undecodable, 'message')} of ${what} could not be decoded`);
   if (limit !== undefined && printing.printed < limit && timedOut) {
     const received = `received ${printing.printed} of ${limit} within ${formatDuration(ctx.settings.timeoutMs)}`;
-    const why = waitingFor ? ` (${waitingFor.message})` : '';
+    // a wait already said, else an answer the deadline cut short (a registry that has not answered yet)
+    const cause = waitingFor ?? (reader.stalledOn instanceof ZpsError ? reader.stalledOn : undefined);
+    const why = cause ? ` (${cause.message})` : '';
     // the reason of what it waited for brings its hint: what to check
-    throw new ZpsError(`timed out waiting for messages on ${what}: ${received}${why}`, { code: 'timeout', reason: waitingFor?.reason });
+    throw new ZpsError(`timed out waiting for messages on ${what}: ${received}${why}`, { code: 'timeout', reason: cause?.reason });
   }
 }
 
