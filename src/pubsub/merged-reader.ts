@@ -1,4 +1,5 @@
-import type { RecordReader } from './types.js';
+import { ZpsError } from './errors.js';
+import type { ReaderOptions, RecordReader } from './types.js';
 import type { DeliveredRecord } from '../records/record.js';
 
 /**
@@ -75,10 +76,40 @@ export class MergedReader implements RecordReader {
     return this.last?.lost;
   }
 
+  get stalledOn(): Error | undefined {
+    for (const reader of [...this.readers.values(), ...this.ended]) if (reader.stalledOn) return reader.stalledOn;
+    return undefined;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.stop();
     this.wake?.();
     await Promise.all([...this.readers.values(), ...this.ended].map((reader) => reader.close()));
   }
+}
+
+/**
+ * The onWaiting of each topic's reader, for one listener that sees them as one reader: a wait is
+ * told as a reader begins one for another cause than those of the waits going on (a broker outage
+ * is one note, not one per topic; the registry, once the broker is back for one of them, another),
+ * and its end once none of them waits any more.
+ */
+export function sharedWaits(onWaiting: ReaderOptions['onWaiting']): () => ReaderOptions['onWaiting'] {
+  if (!onWaiting) return () => undefined;
+  /** Reader → the cause of its wait. */
+  const waits = new Map<object, Error>();
+  const kind = (cause: Error) => (cause instanceof ZpsError && cause.reason) || cause.message;
+  return () => {
+    const reader = {};
+    return (cause) => {
+      if (cause !== undefined) {
+        const told = [...waits.values()].some((other) => kind(other) === kind(cause));
+        waits.set(reader, cause);
+        if (!told) onWaiting(cause);
+      } else if (waits.delete(reader) && waits.size === 0) {
+        onWaiting(undefined);
+      }
+    };
+  };
 }

@@ -4,7 +4,7 @@ import { ZpsError, describeError, usageError } from './errors.js';
 import { validateTopicName } from './limits.js';
 import { resolveStart } from './offsets.js';
 import { checkPartition } from './partitioner.js';
-import { MergedReader } from './merged-reader.js';
+import { MergedReader, sharedWaits } from './merged-reader.js';
 import type { RecordReader, ReaderOptions, StartOffset } from './types.js';
 import type { DeliveredRecord } from '../records/record.js';
 
@@ -36,8 +36,9 @@ export async function openReader(driver: Driver, options: ReaderOptions, decode?
   if (typeof topic === 'string') return openTopicReader(driver, { ...options, topic }, decode);
   if (topic instanceof RegExp) return openPatternReader(driver, topic, options, decode);
   const merged = new MergedReader();
+  const waits = sharedWaits(options.onWaiting);
   try {
-    for (const name of new Set(topic)) merged.add(name, await openTopicReader(driver, { ...options, topic: name }, decode));
+    for (const name of new Set(topic)) merged.add(name, await openTopicReader(driver, { ...options, topic: name, onWaiting: waits() }, decode));
   } catch (error) {
     await merged.close();
     throw error;
@@ -55,8 +56,10 @@ async function openPatternReader(driver: Driver, pattern: RegExp, options: Reade
   if (first.length === 0 && !options.follow) throw new ZpsError(`no topic matches /${pattern.source}/`, { code: 'not-found' });
   const looking = new AbortController();
   const merged = new MergedReader(options.follow, () => looking.abort());
+  const waits = sharedWaits(options.onWaiting);
   const adopt = async (names: string[], start: StartOffset) => {
-    for (const name of names) if (!merged.has(name)) merged.add(name, await openTopicReader(driver, { ...options, topic: name, start }, decode));
+    for (const name of names)
+      if (!merged.has(name)) merged.add(name, await openTopicReader(driver, { ...options, topic: name, start, onWaiting: waits() }, decode));
   };
   try {
     await adopt(first, options.start);
@@ -132,6 +135,8 @@ abstract class BaseReader implements RecordReader {
   protected undecoded: DeliveredRecord[] = [];
 
   stalledOn: ZpsError | undefined;
+  /** Following, a wait was told (onWaiting) and its end not yet. */
+  private waiting = false;
 
   constructor(
     bounds: Bounds,
@@ -149,13 +154,12 @@ abstract class BaseReader implements RecordReader {
    * how work already failed, the wait's start.
    */
   protected async retried<T>(work: () => Promise<T>, { beforeRetry, failed }: { beforeRetry?: () => void; failed?: unknown } = {}): Promise<T | undefined> {
-    let waiting = false;
     for (let backoff = RETRY_MS.initial; ; backoff = Math.min(backoff * 2, RETRY_MS.max)) {
       if (failed === undefined) {
         try {
           const result = await work();
           if (this.closed) return undefined; // what work brought at the close: no end of the wait
-          if (waiting) this.onWaiting?.(undefined);
+          this.recovered();
           return result;
         } catch (error) {
           failed = error;
@@ -164,12 +168,22 @@ abstract class BaseReader implements RecordReader {
       if (this.endAtOpen !== undefined || !(failed instanceof ZpsError && failed.retriable)) throw failed;
       if (this.closed) return undefined;
       beforeRetry?.();
-      if (!waiting) this.onWaiting?.(failed);
-      waiting = true;
+      if (!this.waiting) this.onWaiting?.(failed);
+      this.waiting = true;
       failed = undefined;
       await pause(backoff, this.abort.signal);
       if (this.closed) return undefined;
     }
+  }
+
+  /**
+   * A read that waited got an answer: the wait is over (told once), also while work goes on
+   * without records to return (an idle topic), so that the next outage is told as a new wait.
+   */
+  protected recovered(): void {
+    if (!this.waiting || this.closed) return;
+    this.waiting = false;
+    this.onWaiting?.(undefined);
   }
 
   /**
@@ -309,10 +323,12 @@ class DirectReader extends BaseReader {
         await pause(WAIT_MS, this.abort.signal);
         if (this.closed) break;
         this.adopt((await this.driver.listOffsets(this.topic)) ?? [], { kind: 'beginning' });
+        this.recovered();
         continue;
       }
       const batches = await (this.ahead ?? this.fetch());
       this.ahead = undefined;
+      this.recovered();
       for (const batch of batches) {
         const last = batch.records[batch.records.length - 1];
         const next = batch.next ?? (last ? last.offset + 1 : undefined);

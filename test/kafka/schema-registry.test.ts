@@ -381,22 +381,24 @@ describe('zps on Kafka with a schema registry', () => {
   });
 
   it('a registry that takes the connection and never answers: a read to the end fails after --timeout, a -n wait ends at its deadline, Ctrl-C ends a follow at once', async () => {
-    const t = unique('silent-registry');
-    expect((await kz(['publish', t, '--schema', 'test/fixtures/order.avsc', '{"id":1,"customer":"a","total":1}'])).code).toBe(0);
+    const [t, other] = [unique('silent-registry'), unique('silent-registry-other')];
+    for (const topic of [t, other])
+      expect((await kz(['publish', topic, '--schema', 'test/fixtures/order.avsc', '{"id":1,"customer":"a","total":1}'])).code).toBe(0);
     const silent = await silentRegistry();
     try {
       const toEnd = await kz(['consume', t, '--timeout', '2s'], { env: { ZPS_SCHEMA_REGISTRY: silent.url } });
       expect(toEnd.code).toBe(1);
       expect(lines(toEnd.stderr)[0]).toMatch(new RegExp(`^zps: read schema \\d+: no answer from the schema registry at ${silent.url} within 2000 ms$`));
 
-      const waited = await kz(['consume', t, '-n', '1', '--timeout', '2s'], { env: { ZPS_SCHEMA_REGISTRY: silent.url } });
+      // of two topics: each one's reader waits on the registry
+      const waited = await kz(['consume', t, other, '-n', '1', '--timeout', '2s'], { env: { ZPS_SCHEMA_REGISTRY: silent.url } });
       expect(waited.code).toBe(3);
       expect(waited.stdout).toBe('');
       // its request's own timeout is the deadline too: the deadline names what it cut short
       expect(lines(waited.stderr)).toContainEqual(
         expect.stringMatching(
           new RegExp(
-            `^zps: timed out waiting for messages on ${t}: received 0 of 1 within 2s \\((no answer from the schema registry yet|read schema \\d+: no answer from the schema registry at .* within 2000 ms)\\)$`,
+            `^zps: timed out waiting for messages on ${t}, ${other}: received 0 of 1 within 2s \\((no answer from the schema registry yet|read schema \\d+: no answer from the schema registry at .* within 2000 ms)\\)$`,
           ),
         ),
       );
