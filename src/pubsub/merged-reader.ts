@@ -76,7 +76,7 @@ export class MergedReader implements RecordReader {
     return this.last?.lost;
   }
 
-  get stalledOn(): Error | undefined {
+  get stalledOn(): ZpsError | undefined {
     for (const reader of [...this.readers.values(), ...this.ended]) if (reader.stalledOn) return reader.stalledOn;
     return undefined;
   }

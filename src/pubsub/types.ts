@@ -1,6 +1,7 @@
 /** The portable pub/sub API: what every implementation (in-process, daemon, Kafka) provides. */
 import type { AckRun, RecordBatch } from '../records/record-batch.js';
 import type { DeliveredRecord, RecordHeaders, RecordPosition } from '../records/record.js';
+import type { ZpsError } from './errors.js';
 import type { ProtobufSchemaOptions, SchemaReferenceSpec, SchemaRegistry } from './factory.js';
 
 /** The headers library consumers read: each name's value as UTF-8 text (the last one, when a name repeats). */
@@ -130,7 +131,7 @@ export interface RecordReader {
    * Set when the reader closed while a read still awaited an answer it needs (the schema
    * registry's, before any failure said why): what a deadline that closed it cut short.
    */
-  readonly stalledOn?: Error;
+  readonly stalledOn?: ZpsError;
   /** Commits what was marked, leaves the group, ends a pending next() with null. */
   close(): Promise<void>;
 }

@@ -141,7 +141,7 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
   if (limit !== undefined && printing.printed < limit && timedOut) {
     const received = `received ${printing.printed} of ${limit} within ${formatDuration(ctx.settings.timeoutMs)}`;
     // a wait already said, else an answer the deadline cut short (a registry that has not answered yet)
-    const cause = waitingFor ?? (reader.stalledOn instanceof ZpsError ? reader.stalledOn : undefined);
+    const cause = waitingFor ?? reader.stalledOn;
     const why = cause ? ` (${cause.message})` : '';
     // the reason of what it waited for brings its hint: what to check
     throw new ZpsError(`timed out waiting for messages on ${what}: ${received}${why}`, { code: 'timeout', reason: cause?.reason });
