@@ -39,6 +39,22 @@ export async function call<Name extends ApiName>(
   return request(await cluster.findBroker({ nodeId }), api, message, timeoutMs);
 }
 
+/** call() on a connection of its own, closed once answered (KafkaCluster.separateConnection says when). */
+export async function callAlone<Name extends ApiName>(
+  cluster: Cluster,
+  nodeId: string,
+  api: Api<Name>,
+  message: Writable<RequestOf<Name>>,
+  timeoutMs: number,
+): Promise<ResponseOf<Name>> {
+  const connection = await cluster.separateConnection(Number(nodeId));
+  try {
+    return await request(connection, api, message, timeoutMs);
+  } finally {
+    connection.close();
+  }
+}
+
 /**
  * A connected broker of the cluster, for requests any broker answers: the one connect() reached
  * while it is open (so a publish's first requests share its first round trip).

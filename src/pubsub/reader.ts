@@ -31,7 +31,32 @@ const CATCH_UP_WAIT_MS = 200;
  * is then an error, while a follower waits for it and reads it from its start. Values framed for
  * the schema registry are decoded; one that cannot be is marked `undecodable` and left as stored.
  */
-export async function openReader(driver: Driver, options: ReaderOptions, decode?: RecordDecoder): Promise<RecordReader> {
+export function openReader(driver: Driver, options: ReaderOptions, decode?: RecordDecoder): Promise<RecordReader> {
+  const opening = openAnyReader(driver, options, decode);
+  return options.signal ? untilAborted(opening, options.signal) : opening;
+}
+
+/** `opening`, unless `signal` aborts first: then interrupted at once, and the reader closed once it is open. */
+function untilAborted(opening: Promise<RecordReader>, signal: AbortSignal): Promise<RecordReader> {
+  return new Promise((resolve, reject) => {
+    const interrupted = () => reject(new ZpsError('interrupted', { code: 'interrupted' }));
+    if (signal.aborted) interrupted();
+    signal.addEventListener('abort', interrupted, { once: true });
+    opening.then(
+      (reader) => {
+        signal.removeEventListener('abort', interrupted);
+        if (signal.aborted) void reader.close().catch(() => {});
+        else resolve(reader);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', interrupted);
+        reject(error);
+      },
+    );
+  });
+}
+
+async function openAnyReader(driver: Driver, options: ReaderOptions, decode?: RecordDecoder): Promise<RecordReader> {
   const { topic } = options;
   if (typeof topic === 'string') return openTopicReader(driver, { ...options, topic }, decode);
   if (topic instanceof RegExp) return openPatternReader(driver, topic, options, decode);

@@ -103,6 +103,11 @@ export interface ReaderOptions {
    * when the wait ends.
    */
   onWaiting?: (cause: Error | undefined) => void;
+  /**
+   * Opening gives up when it aborts (Ctrl-C while a group member joins, or while brokers are waited
+   * for): it rejects at once with an `interrupted` ZpsError, and what it opened meanwhile is closed.
+   */
+  signal?: AbortSignal;
 }
 
 export interface GroupDeletion {

@@ -1,7 +1,8 @@
 /**
- * zps's group member (src/kafka/group) in one group with members of other clients on the real
- * broker: librdkafka (confluent-kafka-python) and Java's VerifiableConsumer, all on the roundrobin
- * assignor, joining while records are read, so partitions change hands mid-read.
+ * zps's group member (src/kafka/group) on the real broker: in one group with members of other
+ * clients, librdkafka (confluent-kafka-python) and Java's VerifiableConsumer, all on the roundrobin
+ * assignor, joining while records are read, so partitions change hands mid-read; growing topics;
+ * and leaving while it joins.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -129,6 +130,26 @@ describe('zps, librdkafka and Java members in one group on Kafka', () => {
       await member.result;
     }
   }, 90_000);
+
+  it('Ctrl-C while the member joins: it leaves the group at once, which then waits for no one', async () => {
+    const [topic, group] = [unique('joining'), unique('g')];
+    expect((await kz(['publish', topic, 'a'])).code).toBe(0);
+    const member = new RunningZps('/nonexistent/unused.sock', ['consume', topic, '-g', group, '-f'], kafkaEnv());
+    try {
+      // the coordinator holds a new group's first join for 3 s (Kafka's group.initial.rebalance.delay.ms)
+      await waitFor(
+        async () => (/: PreparingRebalance, 1 member/.test((await kz(['groups', 'describe', group])).stdout) ? true : undefined),
+        'zps to be joining',
+        30_000,
+      );
+      member.child.kill('SIGINT');
+      expect(await member.result).toMatchObject({ code: 0, stdout: '', stderr: '' });
+      // left, not dropped at its session timeout (10 s) as a member that vanished would be
+      expect((await kz(['groups', 'describe', group])).stdout).toMatch(/: \w+, 0 members/);
+    } finally {
+      if (member.child.exitCode === null) member.child.kill('SIGKILL');
+    }
+  }, 60_000);
 
   it("a group whose members share only range: zps, its leader, assigns as Java's RangeAssignor", async () => {
     const [topic, group] = [unique('range'), unique('g')];

@@ -86,30 +86,40 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
     spinner?.stop();
     ctx.note(`${waitingFor.message}; trying again until it answers`);
   };
-  const reader = await ctx
-    .factory()
-    .openReader({ topic, group: ctx.settings.group, start, follow, partitions: flags.partition, until, onWaiting })
-    .catch((error: unknown) => {
-      if (!(error instanceof ZpsError && error.code === 'not-found') || flags.regex !== undefined) throw error;
-      throw new ZpsError(`${error.message}${ctx.onBrokers}`, {
-        code: 'not-found',
-        hint: 'a topic is created by its first publish; --follow waits for it',
-      });
-    });
-
   const printing: Printing = { printed: 0, undecodable: 0, limit, filter, format, decode: plainProtobuf, chunk: FIRST_CHUNK, ends: [], interrupted: false };
   // Ctrl-C, a closed pipe and a deadline all end the same way: stop reading, commit what was printed.
   // Ctrl-C also stops printing at once: what stdout has not yet taken is dropped, not committed. A
-  // batch being printed is marked done up to there before the reader closes (and commits).
+  // batch being printed is marked done up to there before the reader closes (and commits). Ctrl-C
+  // while the reader opens (a group member joining, brokers waited for) ends it as a follow ends.
   let timedOut = false;
   let printingBatch = false;
-  const stop = () => void reader.close();
+  let opened: RecordReader | undefined;
+  const opening = new AbortController();
+  const stop = () => void opened?.close();
   const stopListening = ctx.io.onInterrupt(() => {
     printing.interrupted = true;
     ctx.out.abandon();
     ctx.io.dropUnwritten();
-    if (!printingBatch) stop();
+    if (opened === undefined) opening.abort();
+    else if (!printingBatch) stop();
   });
+  let reader: RecordReader;
+  try {
+    reader = opened = await ctx
+      .factory()
+      .openReader({ topic, group: ctx.settings.group, start, follow, partitions: flags.partition, until, onWaiting, signal: opening.signal })
+      .catch((error: unknown) => {
+        if (!(error instanceof ZpsError && error.code === 'not-found') || flags.regex !== undefined) throw error;
+        throw new ZpsError(`${error.message}${ctx.onBrokers}`, {
+          code: 'not-found',
+          hint: 'a topic is created by its first publish; --follow waits for it',
+        });
+      });
+  } catch (error) {
+    stopListening();
+    if (opening.signal.aborted) return;
+    throw error;
+  }
   ctx.out.onClosed(stop);
   const deadline =
     limit !== undefined && ctx.timeoutGiven

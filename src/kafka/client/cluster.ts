@@ -120,6 +120,18 @@ export class KafkaCluster {
   }
 
   /**
+   * A connection to a node of its own, which the caller closes: for a request that must not wait
+   * behind one the node holds on the shared connection (Kafka answers a connection's requests one
+   * at a time, and a coordinator holds a JoinGroup until the group's members joined).
+   */
+  async separateConnection(nodeId: number): Promise<BrokerConnection> {
+    const address = this.nodes.get(nodeId);
+    if (address === undefined) throw retriableError(`broker ${nodeId} is not in the cluster's metadata`);
+    const { host, port } = hostAndPort(address);
+    return BrokerConnection.open(host, port, this.settings.connection);
+  }
+
+  /**
    * The node id of a group's coordinator (findBroker connects to it): found once and kept, as
    * Kafka's clients keep it, until forgotten (withCoordinator forgets it when a request to it fails).
    */

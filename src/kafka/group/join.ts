@@ -22,6 +22,8 @@ export interface JoinOptions {
   rebalanceTimeoutMs: number;
   /** The member left meanwhile: it stops joining. */
   stopped(): boolean;
+  /** Told the id the member joins as ('' until the coordinator gave it one), which a member leaving meanwhile leaves as. */
+  joiningAs(memberId: string): void;
 }
 
 /** Answers after which a join starts over (as a new member when the coordinator forgot this one). */
@@ -41,6 +43,7 @@ export async function joinGroup(coordinator: GroupCoordinator, cluster: Cluster,
   let memberId = options.memberId;
   const metadata = encodeSubscription({ topics: [options.topic], ownedPartitions: [] });
   while (!options.stopped()) {
+    options.joiningAs(memberId);
     const join = await coordinator.send(
       JoinGroup,
       {
@@ -67,6 +70,7 @@ export async function joinGroup(coordinator: GroupCoordinator, cluster: Cluster,
     }
     if (join.errorCode !== KafkaErrorCode.NONE) throw brokerError(join.errorCode, `joining group ${coordinator.group}`);
     memberId = join.memberId;
+    options.joiningAs(memberId);
     const leading = join.leader === memberId ? await assign(cluster, timeoutMs, join.protocolName ?? '', join.members) : undefined;
     if (options.stopped()) return undefined;
     const sync = await coordinator.send(

@@ -51,6 +51,8 @@ export class KafkaGroupMember implements GroupMember {
   private readonly coordinator: GroupCoordinator;
   private readonly fetcher: KafkaFetcher;
   private memberId = '';
+  /** While it joins: the id it joins as, whose JoinGroup or SyncGroup the coordinator may be holding. */
+  private joiningAs: string | undefined;
   /** The generation the member is in; undefined when it is not (joining, or out of it). */
   private generation: number | undefined;
   /** The member's partitions in its generation; undefined until assigned (first join, rejoin). */
@@ -131,6 +133,11 @@ export class KafkaGroupMember implements GroupMember {
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       rebalanceTimeoutMs: REBALANCE_TIMEOUT_MS,
       stopped: () => this.leaving !== undefined,
+      joiningAs: (memberId) => {
+        this.joiningAs = memberId;
+      },
+    }).finally(() => {
+      this.joiningAs = undefined;
     });
     if (!joined || this.leaving) return previous;
     this.memberId = joined.memberId;
@@ -303,11 +310,14 @@ export class KafkaGroupMember implements GroupMember {
     clearInterval(this.heartbeats);
     const unsent = (): Map<number, number> => new Map([...this.committed].filter(([p, offset]) => this.held.includes(p) && this.sent.get(p) !== offset));
     await this.sendCommits().catch(() => {});
-    if (this.memberId !== '') {
-      const memberId = this.memberId;
-      await this.coordinator
-        .send(LeaveGroup, { groupId: this.group, memberId, members: [{ memberId, groupInstanceId: null }] }, (r) => r.errorCode)
-        .catch(() => {});
+    // Joining, it leaves as the id it joins as, on a connection of its own: the one its JoinGroup
+    // or SyncGroup went on answers nothing else until the group's members have joined. Else the
+    // group would wait for it until its session timed out.
+    const joining = this.joiningAs;
+    const memberId = joining ?? this.memberId;
+    if (memberId !== '') {
+      const members = [{ memberId, groupInstanceId: null }];
+      await this.coordinator.send(LeaveGroup, { groupId: this.group, memberId, members }, (r) => r.errorCode, 0, joining !== undefined).catch(() => {});
     }
     // refused while the member was out of its generation: committed from outside the group, which it has left
     if (unsent().size > 0) await this.context.commitAsAdmin(unsent()).catch(() => {});
