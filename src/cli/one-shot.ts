@@ -4,7 +4,8 @@
  * of its time loading and compiling the CLI before it sends one request. The client connects, sends
  * its command line, environment and what its stdout and stderr are, and copies what comes back; the
  * daemon runs the command as the CLI would (runZps, on the broker it hosts or on the client's Kafka
- * cluster, with a connection of the command's own) and streams its output.
+ * cluster, on a connection an earlier command left idle when there is one: ConnectionPool) and
+ * streams its output.
  *
  * The daemon declines, and the client runs the command itself, whenever running it here could
  * differ: another build of zps, local settings that are not this daemon's broker, standard input to
@@ -30,6 +31,7 @@ import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { ONE_SHOT_GREETING } from '../daemon/protocol.js';
+import { ConnectionPool } from '../kafka/client/connection-pool.js';
 import type { OneShotHost } from '../daemon/server.js';
 import { packageFile } from '../package-files.js';
 import type { Settings } from '../settings.js';
@@ -64,6 +66,9 @@ const ONE_SHOT_COMMANDS = new Set(['count', 'publish', 'consume']);
 const importCli = () => Promise.all([import('./run.js'), import('../pubsub/factory.js'), import('../local/driver.js'), import('../factory.js')]);
 let cli: ReturnType<typeof importCli> | undefined;
 const loadCli = () => (cli ??= importCli());
+
+/** Kafka connections the commands run here leave idle, for the next command with the same cluster and credentials. */
+const kafkaConnections = new ConnectionPool();
 
 /** This CLI's build, read when the daemon loads this module (at its start): it runs only the same build's commands. */
 const BUILD = cliBuild();
@@ -286,7 +291,9 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
   const [{ runZps }, { Factory }, { LocalDriver }, { toolsFor }] = await loadCli();
   // local: the broker this daemon hosts; Kafka: the client's cluster, as the client would reach it
   const tools = (settings: Settings) =>
-    settings.environment === 'local' ? new Factory(settings, { driver: async () => new LocalDriver(settings, host.service) }) : toolsFor(settings);
+    settings.environment === 'local'
+      ? new Factory(settings, { driver: async () => new LocalDriver(settings, host.service) })
+      : toolsFor({ ...settings, connectionPool: kafkaConnections });
   const code = await runZps(['node', 'zps', ...request.args], io, tools);
   socket.off('end', onClose);
   socket.off('close', onClose);

@@ -2,13 +2,14 @@ import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../settings.js';
 import { describeCredentials, type SaslSettings } from '../settings/sasl.js';
 import { KafkaCluster } from './client/cluster.js';
+import type { PooledConnections } from './client/connection-pool.js';
 import { ConnectionError, SaslAuthenticationError } from './client/errors.js';
 import type { SaslMechanism } from './client/sasl.js';
 import { scramMechanism } from './client/sasl-scram.js';
 import { oauthBearerMechanism, oauthBearerProvider } from './oauth.js';
 import { tlsConnectionOptions } from './tls.js';
 
-export type KafkaSettings = Pick<Settings, 'brokers' | 'sasl' | 'tls' | 'timeoutMs'> & { verbose?: boolean };
+export type KafkaSettings = Pick<Settings, 'brokers' | 'sasl' | 'tls' | 'timeoutMs' | 'connectionPool'> & { verbose?: boolean };
 
 /** Connecting and ApiVersions get this long at most, and so does each SASL request (a broker that does not answer, the next is tried). */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -31,7 +32,17 @@ export function createCluster(settings: KafkaSettings): KafkaCluster {
       connectionErrors.set(settings, { at: Date.now(), message: error.message });
       if (settings.verbose) process.stderr.write(`zps: connecting to ${address}: ${error.message}\n`);
     },
+    pool: pooledConnections(settings),
   });
+}
+
+/**
+ * The pool's connections for these settings' TLS and credentials. Not with OAUTHBEARER or MSK
+ * IAM: their connections are authenticated with the command's own token, and re-authenticated by it.
+ */
+function pooledConnections({ connectionPool, tls, sasl }: KafkaSettings): PooledConnections | undefined {
+  if (!connectionPool || sasl?.mechanism === 'oauthbearer' || sasl?.mechanism === 'aws-msk-iam') return undefined;
+  return connectionPool.for(JSON.stringify({ tls: tls ?? null, sasl: sasl ?? null }));
 }
 
 /** The mechanism of these settings; OAUTHBEARER's and MSK IAM's tokens are cached across the connections that share it. */

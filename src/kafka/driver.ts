@@ -38,7 +38,8 @@ export class KafkaDriver implements Driver {
   private connecting: Cluster | undefined;
 
   constructor(settings: Settings) {
-    this.settings = { brokers: settings.brokers, sasl: settings.sasl, tls: settings.tls, timeoutMs: settings.timeoutMs, verbose: settings.verbose };
+    const { brokers, sasl, tls, timeoutMs, verbose, connectionPool } = settings;
+    this.settings = { brokers, sasl, tls, timeoutMs, verbose, connectionPool };
     this.admin = new KafkaAdmin(() => this.cluster.get(), this.settings, this.leaders);
     this.fetcher = new KafkaFetcher(() => this.cluster.get(), this.settings, this.admin, this.leaders);
     this.producer = new KafkaProducer(() => this.cluster.get(), this.settings, new Partitioner(() => Math.floor(Math.random() * 1024)), this.leaders);

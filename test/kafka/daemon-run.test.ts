@@ -2,7 +2,7 @@
  * Kafka one-shot commands the local daemon runs for the client (bin/run-in-daemon.cjs,
  * src/cli/one-shot.ts): they must print, exit and carry bytes exactly as when the client runs them
  * itself (ZPS_NO_DAEMON_RUN=1); what would connect differently from the daemon is declined; and the
- * daemon keeps no connection to the cluster once a command ends.
+ * daemon keeps a connection a command left idle for the next one, 30 s at most.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
@@ -41,6 +41,38 @@ async function bothWays(args: string[], options: RunOptions = {}) {
 }
 
 describe('Kafka one-shot commands run by the local daemon', () => {
+  // first: no connection of another test is idle in the daemon yet
+  it.runIf(process.platform === 'linux')(
+    'keeps one idle connection to the cluster for the next commands, and closes it once unused for 30 s',
+    async () => {
+      const { pid } = await status();
+      const t = unique('kafka-oneshot-connections');
+      expect(await kz(['publish', t, 'x'])).toMatchObject({ code: 0, ranByDaemon: true });
+      // while a consume -n waits for a second message, the daemon holds its connection
+      const waiting = new RunningZps(socket, ['consume', t, '-n', '2'], kafkaEnv());
+      await waiting.waitForLines(1);
+      await waitFor(() => brokerConnections(pid).length > 0, 'the waiting consume to hold a connection to the broker');
+      waiting.child.kill('SIGINT');
+      expect(await waiting.result).toMatchObject({ stdout: 'x\n' });
+      await waitFor(async () => ((await status()).commandsRunning === 0 && brokerConnections(pid).length <= 1 ? true : undefined), 'the consume to end');
+      const seen = new Set<string>();
+      for (let i = 0; i < 5; i++) {
+        expect(await kz(['count', t])).toMatchObject({ code: 0, ranByDaemon: true });
+        for (const local of brokerConnections(pid)) seen.add(local);
+        expect(await kz(['publish', t, 'y'])).toMatchObject({ code: 0, ranByDaemon: true });
+        for (const local of brokerConnections(pid)) seen.add(local);
+        expect(await kz(['consume', t, '-n', '1'])).toMatchObject({ code: 0, ranByDaemon: true });
+        for (const local of brokerConnections(pid)) seen.add(local);
+      }
+      expect(seen.size).toBe(1); // one connection, which each command took in turn
+      // other credentials do not take it
+      const other = await kz(['count', t], { env: { ZPS_SASL_MECHANISM: 'plain', ZPS_SASL_USERNAME: 'nobody', ZPS_SASL_PASSWORD: 'wrong' } });
+      expect(other).toMatchObject({ code: 1, ranByDaemon: true });
+      await waitFor(() => brokerConnections(pid).length === 0, 'the daemon to close its idle connection', 60_000);
+    },
+    90_000,
+  );
+
   it('count, publish with values and consume -n print and exit as when run in the client', async () => {
     const [t, other] = [unique('kafka-oneshot'), unique('kafka-oneshot')];
     const publish = ['--json', '-k', 'k1', '-H', 'h=1', '-H', 'h=2', 'a', '{"n": 1.50}'];
@@ -201,28 +233,10 @@ describe('Kafka one-shot commands run by the local daemon', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-
-  it.runIf(process.platform === 'linux')('keeps no connection to the cluster once the commands end', async () => {
-    const { pid } = await status();
-    const t = unique('kafka-oneshot-connections');
-    expect(await kz(['publish', t, 'x'])).toMatchObject({ code: 0, ranByDaemon: true });
-    // while a consume -n waits for a second message, the daemon holds its connection
-    const waiting = new RunningZps(socket, ['consume', t, '-n', '2'], kafkaEnv());
-    await waiting.waitForLines(1);
-    await waitFor(() => brokerConnections(pid) > 0, 'the waiting consume to hold a connection to the broker');
-    waiting.child.kill('SIGINT');
-    expect(await waiting.result).toMatchObject({ stdout: 'x\n' });
-    for (let i = 0; i < 5; i++) {
-      expect(await kz(['count', t])).toMatchObject({ code: 0, ranByDaemon: true });
-      expect(await kz(['publish', t, 'y'])).toMatchObject({ code: 0, ranByDaemon: true });
-      expect(await kz(['consume', t, '-n', '1'])).toMatchObject({ code: 0, ranByDaemon: true });
-    }
-    await waitFor(() => brokerConnections(pid) === 0, 'the daemon to close its connections to the broker');
-  });
 });
 
-/** The TCP connections process `pid` holds to the test broker's port (Linux: its socket inodes in /proc/net/tcp). */
-function brokerConnections(pid: number): number {
+/** The local addresses of the TCP connections process `pid` holds to the test broker's port (Linux: its socket inodes in /proc/net/tcp). */
+function brokerConnections(pid: number): string[] {
   const inodes = new Set<string>();
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     try {
@@ -235,7 +249,10 @@ function brokerConnections(pid: number): number {
   const port = Number(process.env.ZPS_TEST_BROKERS!.split(':').pop()).toString(16).toUpperCase().padStart(4, '0');
   const rows = ['tcp', 'tcp6'].flatMap((table) => readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1));
   // columns: sl local_address rem_address st ... inode (the tenth)
-  return rows.map((row) => row.trim().split(/\s+/)).filter((columns) => columns[2]?.endsWith(`:${port}`) && inodes.has(columns[9]!)).length;
+  return rows
+    .map((row) => row.trim().split(/\s+/))
+    .filter((columns) => columns[2]?.endsWith(`:${port}`) && inodes.has(columns[9]!))
+    .map((columns) => columns[1]!);
 }
 
 /**

@@ -117,6 +117,11 @@ export class BrokerConnection {
     return this.closedBy === undefined;
   }
 
+  /** Open, with nothing in flight or held (what a pool keeps for another client). */
+  get isIdle(): boolean {
+    return this.closedBy === undefined && this.inFlight.length === 0 && this.held === undefined;
+  }
+
   /** Sends a request whose body `body` wrote (with REQUEST_HEADROOM in front); resolves with the response's body. */
   send(spec: RequestSpec, body: Writer): Promise<Buffer> {
     if (this.closedBy) return Promise.reject(this.closedBy);

@@ -8,6 +8,7 @@
 import { KafkaErrorCode } from '../../wire/kafka/errors.js';
 import { brokerError, FindCoordinator, Metadata } from '../../wire/kafka/messages.js';
 import { BrokerConnection, type ConnectionSettings } from './broker-connection.js';
+import type { PooledConnections } from './connection-pool.js';
 import { request } from './call.js';
 import { ConnectionError } from './errors.js';
 
@@ -19,6 +20,8 @@ export interface ClusterSettings {
   timeoutMs: number;
   /** Told of each failed connection (what a deadline that ran out reports). */
   onConnectError?(address: string, error: Error): void;
+  /** Connections taken from here before new ones are made, and given back here at disconnect() instead of closed. */
+  pool?: PooledConnections;
 }
 
 /** Metadata asked again when a topic is added after this long (Kafka's metadata.max.age.ms). */
@@ -67,7 +70,11 @@ export class KafkaCluster {
 
   async disconnect(): Promise<void> {
     this.closed = true;
-    for (const { connection } of this.connections.values()) connection?.close();
+    const { pool } = this.settings;
+    for (const [address, { connection }] of this.connections) {
+      if (connection && pool) pool.keep(address, connection);
+      else connection?.close();
+    }
     this.connections.clear();
   }
 
@@ -203,6 +210,11 @@ export class KafkaCluster {
     if (this.closed) return Promise.reject(new ConnectionError('the Kafka client was closed', false));
     const known = this.connections.get(address);
     if (known && (known.connection === undefined || known.connection.isOpen)) return known.made;
+    const pooled = this.settings.pool?.take(address);
+    if (pooled) {
+      this.connections.set(address, { made: Promise.resolve(pooled), connection: pooled });
+      return Promise.resolve(pooled);
+    }
     const { host, port } = hostAndPort(address);
     const entry: { made: Promise<BrokerConnection>; connection?: BrokerConnection } = {
       made: BrokerConnection.open(host, port, this.settings.connection).then(
