@@ -3,6 +3,7 @@
  * driver. The environment name picks the implementation (`local`: the memory broker, any other:
  * Kafka) by choosing which driver the factory loads, on first use, so a local command never loads Kafka's.
  */
+import type { ConnectionPool } from './kafka/client/connection-pool.js';
 import { Factory, type Backend } from './pubsub/factory.js';
 import type { PubSubFactory, ToolsFactory } from './pubsub/types.js';
 import { resolveSettings, type FactoryOptions, type Settings } from './settings.js';
@@ -20,18 +21,21 @@ export function createTools(options: FactoryOptions = {}): ToolsFactory {
   return toolsFor(resolveSettings(options).settings);
 }
 
-/** The factory for settings already resolved (the CLI resolves them itself, to name its flags). */
-export function toolsFor(settings: Settings): ToolsFactory {
-  return new Factory(settings, backendFor(settings));
+/**
+ * The factory for settings already resolved (the CLI resolves them itself, to name its flags).
+ * `connectionPool`: on Kafka, idle connections to take and to leave (the local daemon's, src/cli/one-shot.ts).
+ */
+export function toolsFor(settings: Settings, connectionPool?: ConnectionPool): ToolsFactory {
+  return new Factory(settings, backendFor(settings, connectionPool));
 }
 
-function backendFor(settings: Settings): Backend {
+function backendFor(settings: Settings, connectionPool?: ConnectionPool): Backend {
   if (settings.environment === 'local') {
     return { driver: async () => new (await import('./local/driver.js')).LocalDriver(settings) };
   }
   const registry = settings.schemaRegistryUrl;
   return {
-    driver: async () => new (await import('./kafka/driver.js')).KafkaDriver(settings),
+    driver: async () => new (await import('./kafka/driver.js')).KafkaDriver(settings, connectionPool),
     // loaded only when a schema is in play: Avro, JSON Schema and protobuf support weigh a lot
     ...(registry
       ? { schemas: async () => new (await import('./kafka/schema.js')).SchemaCodec(registry, settings.schemaRegistryAccess, settings.timeoutMs) }

@@ -5,7 +5,6 @@
  * ZPS_CONTEXT (else the current one), which beats the default (README, Settings). The result is
  * one typed object with one name per setting, which the factory, the drivers and the commands read.
  */
-import type { ConnectionPool } from './kafka/client/connection-pool.js';
 import { type ListenAddress, parseListenAddress } from './daemon/kafka/address.js';
 import { accessSync, constants } from 'node:fs';
 import { contextsPath, readContexts } from './contexts/file.js';
@@ -129,8 +128,6 @@ export interface Settings {
   onError: ErrorCallback;
   verbose: boolean;
   onDaemonStarting?: () => (() => void) | undefined;
-  /** Kafka: the local daemon's idle connections, shared by the one-shot commands it runs for clients (src/cli/one-shot.ts). */
-  connectionPool?: ConnectionPool;
 }
 
 export interface ResolvedSettings {

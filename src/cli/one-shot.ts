@@ -293,7 +293,7 @@ async function run(socket: Socket, request: OneShotRequest, host: OneShotHost, s
   const tools = (settings: Settings) =>
     settings.environment === 'local'
       ? new Factory(settings, { driver: async () => new LocalDriver(settings, host.service) })
-      : toolsFor({ ...settings, connectionPool: kafkaConnections });
+      : toolsFor(settings, kafkaConnections);
   const code = await runZps(['node', 'zps', ...request.args], io, tools);
   socket.off('end', onClose);
   socket.off('close', onClose);

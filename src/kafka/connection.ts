@@ -2,14 +2,14 @@ import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../settings.js';
 import { describeCredentials, type SaslSettings } from '../settings/sasl.js';
 import { KafkaCluster } from './client/cluster.js';
-import type { PooledConnections } from './client/connection-pool.js';
+import type { ConnectionPool, PooledConnections } from './client/connection-pool.js';
 import { ConnectionError, SaslAuthenticationError } from './client/errors.js';
 import type { SaslMechanism } from './client/sasl.js';
 import { scramMechanism } from './client/sasl-scram.js';
 import { oauthBearerMechanism, oauthBearerProvider } from './oauth.js';
 import { tlsConnectionOptions } from './tls.js';
 
-export type KafkaSettings = Pick<Settings, 'brokers' | 'sasl' | 'tls' | 'timeoutMs' | 'connectionPool'> & { verbose?: boolean };
+export type KafkaSettings = Pick<Settings, 'brokers' | 'sasl' | 'tls' | 'timeoutMs'> & { verbose?: boolean; connectionPool?: ConnectionPool };
 
 /** Connecting and ApiVersions get this long at most, and so does each SASL request (a broker that does not answer, the next is tried). */
 const CONNECT_TIMEOUT_MS = 5_000;

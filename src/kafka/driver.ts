@@ -6,6 +6,7 @@ import type { AckRun, RecordBatch } from '../records/record-batch.js';
 import type { ClusterDescription, NewTopic, StartOffset, TopicChange } from '../pubsub/types.js';
 import type { Settings } from '../settings.js';
 import { KafkaAdmin } from './admin.js';
+import type { ConnectionPool } from './client/connection-pool.js';
 import { createCluster, kafkaError, withDeadline, type KafkaSettings } from './connection.js';
 import { KafkaFetcher } from './fetcher.js';
 import { KafkaGroupMember } from './group/member.js';
@@ -37,8 +38,9 @@ export class KafkaDriver implements Driver {
   /** The cluster being connected (or connected): what close() ends. */
   private connecting: Cluster | undefined;
 
-  constructor(settings: Settings) {
-    const { brokers, sasl, tls, timeoutMs, verbose, connectionPool } = settings;
+  /** `connectionPool`: idle connections to take before making new ones, and to leave at close. */
+  constructor(settings: Settings, connectionPool?: ConnectionPool) {
+    const { brokers, sasl, tls, timeoutMs, verbose } = settings;
     this.settings = { brokers, sasl, tls, timeoutMs, verbose, connectionPool };
     this.admin = new KafkaAdmin(() => this.cluster.get(), this.settings, this.leaders);
     this.fetcher = new KafkaFetcher(() => this.cluster.get(), this.settings, this.admin, this.leaders);
