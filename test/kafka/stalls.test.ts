@@ -60,6 +60,24 @@ describe('a broker that stalls or restarts under a consumer', () => {
     ]);
   }, 120_000);
 
+  it('Ctrl-C on consume -g while the broker is frozen: it says what its exit waits for, and a second Ctrl-C quits', async () => {
+    const [t, group] = [unique('stall-quit'), unique('g')];
+    await publish(t, 'a');
+    const member = new RunningZps(NO_SOCKET, ['consume', t, '-g', group, '-f'], env());
+    expect(await member.waitForLines(1, 30_000)).toEqual(['a']);
+    broker.pause();
+    try {
+      member.child.kill('SIGINT');
+      // its commit and leave wait for the broker until the timeout (10 s)
+      await waitFor(() => member.stderr.includes('\n'), 'the wait to be said', 10_000);
+      expect(member.stderr).toBe(`zps: waiting for the broker to take the last commit of group ${group} and let the member leave; Ctrl-C quits now\n`);
+      member.child.kill('SIGINT');
+      expect(await member.result).toMatchObject({ signal: 'SIGINT', stdout: 'a\n' });
+    } finally {
+      broker.resume();
+    }
+  }, 60_000);
+
   it('consume -g -f through stalls past the session timeout, under a steady publish: every message printed once, the group commits what was printed', async () => {
     const t = unique('stall-group');
     const g = unique('g');

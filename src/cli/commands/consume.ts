@@ -145,7 +145,7 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
     clearTimeout(deadline);
     spinner?.stop();
     stopListening();
-    await reader.close();
+    await closeReader(ctx, reader);
   }
   if (printing.undecodable > 0) throw new ZpsError(`${plural(printing.undecodable, 'message')} of ${what} could not be decoded`);
   if (limit !== undefined && printing.printed < limit && timedOut) {
@@ -155,6 +155,25 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
     const why = cause ? ` (${cause.message})` : '';
     // the reason of what it waited for brings its hint: what to check
     throw new ZpsError(`timed out waiting for messages on ${what}: ${received}${why}`, { code: 'timeout', reason: cause?.reason });
+  }
+}
+
+/** How long a group reader's close may wait for Kafka (its last commit, its leave) before the wait is said. */
+const SLOW_CLOSE_MS = 1_000;
+
+/**
+ * Closes the reader. A group's close waits for the coordinator to take its commit of what was
+ * printed and its leave, which a stalled broker holds until the timeout: said after a second, with
+ * the way out (the interrupt listener is gone by then, so Ctrl-C ends the process at once).
+ */
+async function closeReader(ctx: CliContext, reader: RecordReader): Promise<void> {
+  const group = ctx.settings.group;
+  const said = () => ctx.note(`waiting for the broker to take the last commit of group ${group} and let the member leave; Ctrl-C quits now`);
+  const slow = group === undefined ? undefined : setTimeout(said, SLOW_CLOSE_MS);
+  try {
+    await reader.close();
+  } finally {
+    clearTimeout(slow);
   }
 }
 
