@@ -10,7 +10,7 @@
 // src/contexts/file.ts requires only when a contexts file exists. The library (dist/index.js) and
 // the daemon stay unbundled. Node's built-in modules that only some commands use (child processes,
 // crypto, TLS, HTTP for the registry and OAuth, prompts, os for default paths, module for packages
-// required by path) cost ~10 ms to load: the bundle requires
+// required by path, timers' promises for a connect's backoff) cost ~10 ms to load: the bundle requires
 // them on first use, through a proxy (the bundle reads them as `(0, node_tls.createSecureContext)(...)`).
 // Each file's first line names a hash of its content: bin/zps.cjs keys V8's code cache for it by it,
 // and loads the chunks (zpsChunk) with that cache too.
@@ -56,7 +56,17 @@ await bundle.close();
 const files = output.filter((chunk) => chunk.type === 'chunk').map((chunk) => chunk.fileName);
 const code = new Map(files.map((name) => [name, readFileSync(`${dist}${name}`, 'utf8')]));
 
-const lazyBuiltins = ['node:child_process', 'node:crypto', 'node:os', 'node:module', 'node:tls', 'node:http', 'node:https', 'node:readline/promises'];
+const lazyBuiltins = [
+  'node:child_process',
+  'node:crypto',
+  'node:os',
+  'node:module',
+  'node:tls',
+  'node:http',
+  'node:https',
+  'node:readline/promises',
+  'node:timers/promises',
+];
 for (const id of lazyBuiltins) {
   // rolldown's top-level `let node_x = require("node:x")`, and commander's own require of child_process
   const pattern = new RegExp(`((?:let|const) \\w+ ?= ?)require\\("${id}"\\)`, 'g');

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { ConnectionOptions } from 'node:tls';
 import { ZpsError, describeError } from '../pubsub/errors.js';
 import type { Settings } from '../settings.js';
 import { describeCredentials, type SaslSettings } from '../settings/sasl.js';
@@ -20,11 +22,12 @@ const CONNECT_TIMEOUT_MS = 5_000;
  * and told with --verbose.
  */
 export function createCluster(settings: KafkaSettings): KafkaCluster {
+  const tls = settings.tls ? tlsConnectionOptions(settings.tls) : undefined;
   return new KafkaCluster({
     brokers: settings.brokers,
     timeoutMs: settings.timeoutMs,
     connection: {
-      tls: settings.tls ? tlsConnectionOptions(settings.tls) : undefined,
+      tls,
       sasl: settings.sasl ? saslMechanism(settings.sasl, settings.brokers, settings.timeoutMs) : undefined,
       connectTimeoutMs: Math.min(settings.timeoutMs, CONNECT_TIMEOUT_MS),
     },
@@ -32,17 +35,24 @@ export function createCluster(settings: KafkaSettings): KafkaCluster {
       connectionErrors.set(settings, { at: Date.now(), message: error.message });
       if (settings.verbose) process.stderr.write(`zps: connecting to ${address}: ${error.message}\n`);
     },
-    pool: pooledConnections(settings),
+    pool: pooledConnections(settings, tls),
   });
 }
 
 /**
- * The pool's connections for these settings' TLS and credentials. Not with OAUTHBEARER or MSK
- * IAM: their connections are authenticated with the command's own token, and re-authenticated by it.
+ * The pool's connections for these settings' TLS and credentials: the certificates and keys the
+ * files hold, not only their names (a certificate replaced under the same name is another
+ * identity). Not with OAUTHBEARER or MSK IAM: their connections are authenticated with the
+ * command's own token, and re-authenticated by it.
  */
-function pooledConnections({ connectionPool, tls, sasl }: KafkaSettings): PooledConnections | undefined {
+function pooledConnections(settings: KafkaSettings, tls: ConnectionOptions | undefined): PooledConnections | undefined {
+  const { connectionPool, sasl } = settings;
   if (!connectionPool || sasl?.mechanism === 'oauthbearer' || sasl?.mechanism === 'aws-msk-iam') return undefined;
-  return connectionPool.for(JSON.stringify({ tls: tls ?? null, sasl: sasl ?? null }));
+  const credentials = createHash('sha256').update(JSON.stringify({ tls: settings.tls ?? null, sasl: sasl ?? null }));
+  for (const [name, parts] of Object.entries({ ca: tls?.ca, cert: tls?.cert, key: tls?.key, pfx: tls?.pfx })) {
+    for (const part of [parts ?? []].flat()) credentials.update(`\0${name}:`).update(typeof part === 'string' ? part : Buffer.from(part as Buffer));
+  }
+  return connectionPool.for(credentials.digest('hex'));
 }
 
 /** The mechanism of these settings; OAUTHBEARER's and MSK IAM's tokens are cached across the connections that share it. */

@@ -5,7 +5,7 @@
  * daemon keeps a connection a command left idle for the next one, 30 s at most.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +129,27 @@ describe('Kafka one-shot commands run by the local daemon', () => {
     };
     expect(await kz(['publish', t, 'over-sasl-ssl'], { env: saslSsl })).toMatchObject({ code: 0, stderr: '', ranByDaemon: true });
     expect(await bothWays(['count', t], { env: saslSsl })).toMatchObject({ code: 0, stdout: '2\n', ranByDaemon: true }); // one listener of the same broker
+  });
+
+  it('a client certificate replaced under the same file names is a new identity: no connection of the old one is reused', async () => {
+    const t = unique('kafka-oneshot-mtls');
+    const files = JSON.parse(process.env.ZPS_TEST_TLS_FILES!) as Record<'ca' | 'clientCert' | 'clientKey' | 'foreignCert' | 'foreignKey', string>;
+    const dir = mkdtempSync(join(tmpdir(), 'zps-mtls-'));
+    try {
+      const [cert, key] = [join(dir, 'client.pem'), join(dir, 'client.key')];
+      copyFileSync(files.clientCert, cert);
+      copyFileSync(files.clientKey, key);
+      const mtls = { ZPS_BROKERS: process.env.ZPS_TEST_MTLS_BROKERS!, ZPS_TLS_CA: files.ca, ZPS_TLS_CERT: cert, ZPS_TLS_KEY: key };
+      expect(await kz(['publish', t, 'x'], { env: mtls })).toMatchObject({ code: 0, ranByDaemon: true });
+      copyFileSync(files.foreignCert, cert);
+      copyFileSync(files.foreignKey, key);
+      // the brokers refuse a certificate of another CA, as when the client connects itself
+      const refused = await kz(['count', t], { env: mtls });
+      expect(refused).toMatchObject({ code: 1, stdout: '', ranByDaemon: true });
+      expect(await kz(['count', t], { env: { ...mtls, ...HERE } })).toMatchObject({ code: 1, stderr: refused.stderr });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("declines what would connect differently from the daemon: relative files, Node's CAs, AWS, a token command, --verbose", async () => {

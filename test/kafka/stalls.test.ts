@@ -78,6 +78,28 @@ describe('a broker that stalls or restarts under a consumer', () => {
     }
   }, 60_000);
 
+  it('Ctrl-C on consume -g while it joins and the broker freezes: its leave waits for the broker, which is said; a second Ctrl-C quits', async () => {
+    const [t, group] = [unique('stall-joining'), unique('g')];
+    await publish(t, 'a');
+    const member = new RunningZps(NO_SOCKET, ['consume', t, '-g', group, '-f'], env());
+    // the coordinator holds a new group's first join for 3 s (Kafka's group.initial.rebalance.delay.ms)
+    await waitFor(
+      async () => (/: PreparingRebalance, 1 member/.test((await zps(NO_SOCKET, ['groups', 'describe', group], { env: env() })).stdout) ? true : undefined),
+      'zps to be joining',
+      30_000,
+    );
+    broker.pause();
+    try {
+      member.child.kill('SIGINT');
+      await waitFor(() => member.stderr.includes('\n'), 'the wait to be said', 10_000);
+      expect(member.stderr).toBe(`zps: waiting for the broker to take the last commit of group ${group} and let the member leave; Ctrl-C quits now\n`);
+      member.child.kill('SIGINT');
+      expect(await member.result).toMatchObject({ signal: 'SIGINT', stdout: '' });
+    } finally {
+      broker.resume();
+    }
+  }, 60_000);
+
   it('consume -g -f through stalls past the session timeout, under a steady publish: every message printed once, the group commits what was printed', async () => {
     const t = unique('stall-group');
     const g = unique('g');

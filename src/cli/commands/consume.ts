@@ -117,8 +117,10 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
       });
   } catch (error) {
     stopListening();
-    if (opening.signal.aborted) return;
-    throw error;
+    if (!opening.signal.aborted) throw error;
+    // a member that was joining leaves now, which a stalled broker may hold
+    await closeSaying(ctx, () => ctx.factory().close());
+    return;
   }
   ctx.out.onClosed(stop);
   const deadline =
@@ -145,7 +147,7 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
     clearTimeout(deadline);
     spinner?.stop();
     stopListening();
-    await closeReader(ctx, reader);
+    await closeSaying(ctx, () => reader.close());
   }
   if (printing.undecodable > 0) throw new ZpsError(`${plural(printing.undecodable, 'message')} of ${what} could not be decoded`);
   if (limit !== undefined && printing.printed < limit && timedOut) {
@@ -158,20 +160,23 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
   }
 }
 
-/** How long a group reader's close may wait for Kafka (its last commit, its leave) before the wait is said. */
-const SLOW_CLOSE_MS = 1_000;
+/**
+ * How long a group reader's close may wait for Kafka (its last commit, its leave) before the wait
+ * is said: past the 1 s long poll of a fetch they may be queued behind on the broker's connection.
+ */
+const SLOW_CLOSE_MS = 2_500;
 
 /**
- * Closes the reader. A group's close waits for the coordinator to take its commit of what was
- * printed and its leave, which a stalled broker holds until the timeout: said after a second, with
- * the way out (the interrupt listener is gone by then, so Ctrl-C ends the process at once).
+ * Closes the reader (`close`). A group's close waits for the coordinator to take its commit of what
+ * was printed and its leave, which a stalled broker holds until the timeout: said after a while,
+ * with the way out (the interrupt listener is gone by then, so Ctrl-C ends the process at once).
  */
-async function closeReader(ctx: CliContext, reader: RecordReader): Promise<void> {
+async function closeSaying(ctx: CliContext, close: () => Promise<void>): Promise<void> {
   const group = ctx.settings.group;
   const said = () => ctx.note(`waiting for the broker to take the last commit of group ${group} and let the member leave; Ctrl-C quits now`);
   const slow = group === undefined ? undefined : setTimeout(said, SLOW_CLOSE_MS);
   try {
-    await reader.close();
+    await close();
   } finally {
     clearTimeout(slow);
   }

@@ -82,35 +82,51 @@ export class BrokerConnection {
     socket.on('close', () => this.close(new ConnectionError(`the connection to ${address} closed`, true)));
   }
 
-  /** A connection to `host:port`, ready for requests: connected and ApiVersions known within the connect timeout, then SASL done. */
-  static async open(host: string, port: number, settings: ConnectionSettings): Promise<BrokerConnection> {
+  /**
+   * A connection to `host:port`, ready for requests: connected and ApiVersions known within the
+   * connect timeout, then SASL done. `signal` gives up at once (its client closed meanwhile).
+   */
+  static async open(host: string, port: number, settings: ConnectionSettings, signal?: AbortSignal): Promise<BrokerConnection> {
     const address = `${host}:${port}`;
     const socket = settings.tls ? connectTls({ host, port, ...(isIP(host) ? {} : { servername: host }), ...settings.tls }) : connectTcp({ host, port });
     const connection = new BrokerConnection(socket, address, settings);
+    const closedMeanwhile = () => connection.close(new ConnectionError('the Kafka client was closed', false));
+    if (signal?.aborted) closedMeanwhile();
+    signal?.addEventListener('abort', closedMeanwhile, { once: true });
+    try {
+      return await connection.ready(settings);
+    } finally {
+      signal?.removeEventListener('abort', closedMeanwhile);
+    }
+  }
+
+  /** Connected and ApiVersions known within the connect timeout, then SASL done. */
+  private async ready(settings: ConnectionSettings): Promise<BrokerConnection> {
+    const { address } = this;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const error = new ConnectionError(`connection to ${address} timed out after ${settings.connectTimeoutMs} ms`, true);
-        connection.close(error);
+        this.close(error);
         reject(error);
       }, settings.connectTimeoutMs);
     });
     try {
-      await Promise.race([connection.start(), timedOut]);
+      await Promise.race([this.start(), timedOut]);
     } catch (error) {
-      connection.close(error instanceof ConnectionError ? error : new ConnectionError(`connecting to ${address} failed`, false, error));
+      this.close(error instanceof ConnectionError ? error : new ConnectionError(`connecting to ${address} failed`, false, error));
       throw error;
     } finally {
       clearTimeout(timer);
     }
     if (settings.sasl) {
       // not within the connect timeout: a token command or endpoint has a timeout of its own
-      await connection.authenticate(settings.sasl).catch((error: unknown) => {
-        connection.close(new ConnectionError(`authenticating with ${address} failed`, false, error));
+      await this.authenticate(settings.sasl).catch((error: unknown) => {
+        this.close(new ConnectionError(`authenticating with ${address} failed`, false, error));
         throw error;
       });
     }
-    return connection;
+    return this;
   }
 
   get isOpen(): boolean {

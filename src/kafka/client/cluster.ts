@@ -5,6 +5,7 @@
  * connection per broker, made on first use and made again when it was closed (a broker restarted,
  * or stalled past a request's timeout).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { KafkaErrorCode } from '../../wire/kafka/errors.js';
 import { brokerError, FindCoordinator, Metadata } from '../../wire/kafka/messages.js';
 import { BrokerConnection, type ConnectionSettings } from './broker-connection.js';
@@ -60,6 +61,8 @@ export class KafkaCluster {
   private metadataAt = 0;
   private refreshing: { topics: ReadonlySet<string>; done: Promise<void> } | undefined;
   private closed = false;
+  /** Aborted at disconnect(): connections being made and bootstrap's backoff give up at once. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly settings: ClusterSettings) {}
 
@@ -70,6 +73,7 @@ export class KafkaCluster {
 
   async disconnect(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     const { pool } = this.settings;
     for (const [address, { connection }] of this.connections) {
       if (connection && pool) pool.keep(address, connection);
@@ -200,8 +204,8 @@ export class KafkaCluster {
           failure = error;
         }
       }
-      if (Date.now() + backoff >= retryUntil) throw failure;
-      await sleep(backoff);
+      if (Date.now() + backoff >= retryUntil || this.closed) throw failure;
+      await delay(backoff, undefined, { signal: this.closing.signal }).catch(() => {}); // cut short by disconnect()
     }
   }
 
@@ -217,7 +221,7 @@ export class KafkaCluster {
     }
     const { host, port } = hostAndPort(address);
     const entry: { made: Promise<BrokerConnection>; connection?: BrokerConnection } = {
-      made: BrokerConnection.open(host, port, this.settings.connection).then(
+      made: BrokerConnection.open(host, port, this.settings.connection, this.closing.signal).then(
         (connection) => {
           entry.connection = connection;
           if (this.closed) connection.close();

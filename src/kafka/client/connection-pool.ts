@@ -5,7 +5,8 @@
  * cost more round trips than the command itself. A connection is handed to one command at a time,
  * kept only when nothing is in flight on it, and closed after IDLE_MS unused: well within the
  * broker's connections.max.idle.ms (10 min) and the idle timeouts of cloud load balancers, so that
- * it is not silently dropped. One the broker closed meanwhile is not handed out.
+ * it is not silently dropped. One the broker closed meanwhile is not handed out, nor one kept longer
+ * than that by the wall clock (a machine that slept: its timers stood still, the network did not).
  */
 import type { BrokerConnection } from './broker-connection.js';
 
@@ -19,7 +20,7 @@ export interface PooledConnections {
 }
 
 export class ConnectionPool {
-  private readonly idle = new Map<string, Array<{ connection: BrokerConnection; expiry: NodeJS.Timeout }>>();
+  private readonly idle = new Map<string, Array<{ connection: BrokerConnection; expiry: NodeJS.Timeout; keptAt: number }>>();
 
   /** The connections of settings whose `credentials` (TLS and SASL, as text) are these. */
   for(credentials: string): PooledConnections {
@@ -33,7 +34,7 @@ export class ConnectionPool {
     const kept = this.idle.get(key);
     for (let entry = kept?.pop(); entry; entry = kept?.pop()) {
       clearTimeout(entry.expiry);
-      if (entry.connection.isIdle) return entry.connection;
+      if (entry.connection.isIdle && Date.now() - entry.keptAt < IDLE_MS) return entry.connection;
       entry.connection.close();
     }
     this.idle.delete(key);
@@ -49,6 +50,7 @@ export class ConnectionPool {
     this.idle.set(key, kept);
     const entry = {
       connection,
+      keptAt: Date.now(),
       expiry: setTimeout(() => {
         kept.splice(kept.indexOf(entry), 1);
         if (kept.length === 0 && this.idle.get(key) === kept) this.idle.delete(key);
