@@ -127,9 +127,16 @@ export class KafkaDriver implements Driver {
    * read from its beginning.
    */
   async join(group: string, topic: string, start: StartOffset, known?: PartitionOffsets[]): Promise<GroupMember> {
+    const connected = () => withDeadline(this.settings, `join group ${group} on ${topic}`, () => this.connectedCluster());
+    const cluster = await connected();
+    const fetching = await connected().catch(async (error: unknown) => {
+      await cluster.disconnect();
+      throw error;
+    });
     const member = new KafkaGroupMember(
       {
-        cluster: await withDeadline(this.settings, `join group ${group} on ${topic}`, () => this.connectedCluster()),
+        cluster,
+        fetching,
         settings: this.settings,
         admin: this.admin,
         commitAsAdmin: (offsets) => this.admin.setGroupOffsets(group, topic, offsets),

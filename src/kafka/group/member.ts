@@ -32,6 +32,12 @@ const GENERATION_LOST: ReadonlySet<number> = new Set([KafkaErrorCode.ILLEGAL_GEN
 export interface MemberContext {
   /** A cluster of its own: a JoinGroup held by the coordinator holds its connection, which no other member may wait behind. */
   cluster: Cluster;
+  /**
+   * Another, for its fetches: Kafka answers a connection's requests in turn, and a fetch's long
+   * poll would hold the member's heartbeats, commits and leave behind it (Java's consumer keeps its
+   * coordinator's connection apart too).
+   */
+  fetching: Cluster;
   settings: KafkaSettings;
   admin: KafkaAdmin;
   /** Commits as an admin (outside the group): what the member committed when its generation refused it, once it left. */
@@ -85,9 +91,9 @@ export class KafkaGroupMember implements GroupMember {
     readonly group: string,
     private readonly topic: string,
   ) {
-    const { cluster, settings } = context;
+    const { cluster, fetching, settings } = context;
     this.coordinator = new GroupCoordinator(cluster, group, settings.timeoutMs);
-    this.fetcher = new KafkaFetcher(async () => cluster, settings, context.admin);
+    this.fetcher = new KafkaFetcher(async () => fetching, settings, context.admin);
   }
 
   /**
@@ -147,7 +153,7 @@ export class KafkaGroupMember implements GroupMember {
     this.rejoin = false;
     this.heartbeats = setInterval(() => void this.tick(), HEARTBEAT_MS);
     // partitions new to the member may be new to the topic (grown), which the cluster's metadata does not know yet
-    if (this.joinedOnce && joined.partitions.some((p) => !this.held.includes(p))) await this.context.cluster.refreshMetadata();
+    if (this.joinedOnce && joined.partitions.some((p) => !this.held.includes(p))) await this.context.fetching.refreshMetadata();
     await this.takePositions(joined.partitions, starts);
     this.revoked.push(...previous.filter((p) => !joined.partitions.includes(p)));
     this.assigned = joined.partitions;
@@ -323,7 +329,7 @@ export class KafkaGroupMember implements GroupMember {
     if (unsent().size > 0) await this.context.commitAsAdmin(unsent()).catch(() => {});
     this.notify();
     // not awaited: a JoinGroup or long poll in flight would hold it
-    void this.context.cluster.disconnect().catch(() => {});
+    for (const cluster of [this.context.cluster, this.context.fetching]) void cluster.disconnect().catch(() => {});
   }
 
   /** Sends the commits the coordinator has not got; a refusal for the generation makes the member join again. */
