@@ -28,25 +28,19 @@ export async function withCoordinator<T>(cluster: Cluster, group: string, work: 
   }
 }
 
-/** Sends a request to a node (connected on first use) and resolves with its response. */
+/**
+ * Sends a request to a node (connected on first use) and resolves with its response. `alone`: on a
+ * connection of its own, closed once answered (KafkaCluster.separateConnection says when).
+ */
 export async function call<Name extends ApiName>(
   cluster: Cluster,
   nodeId: string,
   api: Api<Name>,
   message: Writable<RequestOf<Name>>,
   timeoutMs: number,
+  alone = false,
 ): Promise<ResponseOf<Name>> {
-  return request(await cluster.findBroker({ nodeId }), api, message, timeoutMs);
-}
-
-/** call() on a connection of its own, closed once answered (KafkaCluster.separateConnection says when). */
-export async function callAlone<Name extends ApiName>(
-  cluster: Cluster,
-  nodeId: string,
-  api: Api<Name>,
-  message: Writable<RequestOf<Name>>,
-  timeoutMs: number,
-): Promise<ResponseOf<Name>> {
+  if (!alone) return request(await cluster.findBroker({ nodeId }), api, message, timeoutMs);
   const connection = await cluster.separateConnection(Number(nodeId));
   try {
     return await request(connection, api, message, timeoutMs);

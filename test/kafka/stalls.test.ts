@@ -23,6 +23,23 @@ async function frozenFor(ms: number): Promise<void> {
   }
 }
 
+/**
+ * Ctrl-C on a group member with the broker frozen: its commit and leave wait for the broker (until
+ * the timeout, 10 s), which it must say, with the way out; a second Ctrl-C takes it. Its result.
+ */
+async function interruptedWhileFrozen(member: RunningZps, group: string) {
+  broker.pause();
+  try {
+    member.child.kill('SIGINT');
+    await waitFor(() => member.stderr.includes('\n'), 'the wait to be said', 10_000);
+    expect(member.stderr).toBe(`zps: waiting for the broker to take the last commit of group ${group} and let the member leave; Ctrl-C quits now\n`);
+    member.child.kill('SIGINT');
+    return await member.result;
+  } finally {
+    broker.resume();
+  }
+}
+
 beforeAll(async () => {
   broker = await spareBroker('stalls', 19392);
 }, 180_000);
@@ -65,17 +82,7 @@ describe('a broker that stalls or restarts under a consumer', () => {
     await publish(t, 'a');
     const member = new RunningZps(NO_SOCKET, ['consume', t, '-g', group, '-f'], env());
     expect(await member.waitForLines(1, 30_000)).toEqual(['a']);
-    broker.pause();
-    try {
-      member.child.kill('SIGINT');
-      // its commit and leave wait for the broker until the timeout (10 s)
-      await waitFor(() => member.stderr.includes('\n'), 'the wait to be said', 10_000);
-      expect(member.stderr).toBe(`zps: waiting for the broker to take the last commit of group ${group} and let the member leave; Ctrl-C quits now\n`);
-      member.child.kill('SIGINT');
-      expect(await member.result).toMatchObject({ signal: 'SIGINT', stdout: 'a\n' });
-    } finally {
-      broker.resume();
-    }
+    expect(await interruptedWhileFrozen(member, group)).toMatchObject({ signal: 'SIGINT', stdout: 'a\n' });
   }, 60_000);
 
   it('Ctrl-C on consume -g while it joins and the broker freezes: its leave waits for the broker, which is said; a second Ctrl-C quits', async () => {
@@ -88,16 +95,7 @@ describe('a broker that stalls or restarts under a consumer', () => {
       'zps to be joining',
       30_000,
     );
-    broker.pause();
-    try {
-      member.child.kill('SIGINT');
-      await waitFor(() => member.stderr.includes('\n'), 'the wait to be said', 10_000);
-      expect(member.stderr).toBe(`zps: waiting for the broker to take the last commit of group ${group} and let the member leave; Ctrl-C quits now\n`);
-      member.child.kill('SIGINT');
-      expect(await member.result).toMatchObject({ signal: 'SIGINT', stdout: '' });
-    } finally {
-      broker.resume();
-    }
+    expect(await interruptedWhileFrozen(member, group)).toMatchObject({ signal: 'SIGINT', stdout: '' });
   }, 60_000);
 
   it('consume -g -f through stalls past the session timeout, under a steady publish: every message printed once, the group commits what was printed', async () => {

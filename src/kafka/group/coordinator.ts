@@ -2,7 +2,7 @@ import type { RequestOf, ResponseOf, Writable } from '../../wire/kafka/definitio
 import { KafkaErrorCode } from '../../wire/kafka/errors.js';
 import type { ApiName } from '../../wire/kafka/message-types.js';
 import type { Api } from '../../wire/kafka/messages.js';
-import { call, callAlone, withCoordinator, type Cluster } from '../internals.js';
+import { call, withCoordinator, type Cluster } from '../internals.js';
 
 /** A coordinator's answers that mean: ask who coordinates the group, then ask it again. */
 export const COORDINATOR_MOVED: ReadonlySet<number> = new Set([
@@ -28,7 +28,7 @@ export class GroupCoordinator {
   /**
    * The coordinator's answer to `request`, past the answers that mean it moved. `errorOf`: the
    * answer's error code. `waitMs`: how long the coordinator may hold the request (JoinGroup's rebalance).
-   * `alone`: on a connection of its own, not behind a request the coordinator holds (callAlone).
+   * `alone`: on a connection of its own, not behind a request the coordinator holds (call's).
    */
   async send<Name extends ApiName>(
     api: Api<Name>,
@@ -42,7 +42,7 @@ export class GroupCoordinator {
       let failure: unknown;
       try {
         return await withCoordinator(this.cluster, this.group, async (node) => {
-          const response = await (alone ? callAlone : call)(this.cluster, node, api, request, this.timeoutMs + waitMs);
+          const response = await call(this.cluster, node, api, request, this.timeoutMs + waitMs, alone);
           if (!COORDINATOR_MOVED.has(errorOf(response))) return response;
           throw Object.assign(new Error(`the coordinator of group ${this.group} moved (Kafka error ${errorOf(response)})`), { retriable: true });
         });
