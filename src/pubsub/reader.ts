@@ -128,6 +128,7 @@ async function openTopicReader(driver: Driver, options: ReaderOptions & { topic:
   const decoder = decode && undecodableMarked(decode);
   const bounds: Bounds = { endAtOpen, until: options.until };
   if (options.group === undefined) return new DirectReader(driver, options, offsets ?? [], bounds, decoder);
+  options.onJoining?.();
   const member = await driver.join(options.group, options.topic, options.start, all);
   return new GroupReader(member, bounds, decoder, options.onWaiting);
 }

@@ -108,6 +108,8 @@ export interface ReaderOptions {
    * for): it rejects at once with an `interrupted` ZpsError, and what it opened meanwhile is closed.
    */
   signal?: AbortSignal;
+  /** With a group: told as the reader, its topic's offsets read, starts joining the group (once per topic). */
+  onJoining?: () => void;
 }
 
 export interface GroupDeletion {

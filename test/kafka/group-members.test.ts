@@ -2,7 +2,7 @@
  * zps's group member (src/kafka/group) on the real broker: in one group with members of other
  * clients, librdkafka (confluent-kafka-python) and Java's VerifiableConsumer, all on the roundrobin
  * assignor, joining while records are read, so partitions change hands mid-read; growing topics;
- * and leaving while it joins.
+ * leaving while it joins; and a deadline that passes while it joins.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -149,6 +149,19 @@ describe('zps, librdkafka and Java members in one group on Kafka', () => {
     } finally {
       if (member.child.exitCode === null) member.child.kill('SIGKILL');
     }
+  }, 60_000);
+
+  it('-n with --timeout counts the join: a group waiting for a member gone without leaving is cut short at the deadline', async () => {
+    const [topic, group] = [unique('gone'), unique('g')];
+    expect((await kz(['publish', topic, 'a'])).code).toBe(0);
+    const gone = new RunningZps('/nonexistent/unused.sock', ['consume', topic, '-g', group, '-f'], kafkaEnv());
+    expect(await gone.waitForLines(1, 30_000)).toEqual(['a']);
+    gone.child.kill('SIGKILL'); // no LeaveGroup: the group waits for it until its session times out (10 s)
+    await gone.result;
+    expect((await kz(['publish', topic, 'b'])).code).toBe(0);
+    const late = await kz(['consume', topic, '-g', group, '-n', '1', '--timeout', '2s']);
+    expect(late).toMatchObject({ code: 3, stdout: '' });
+    expect(late.stderr.split('\n')[0]).toBe(`zps: timed out waiting for messages on ${topic}: received 0 of 1 within 2s (still joining group ${group})`);
   }, 60_000);
 
   it("a group whose members share only range: zps, its leader, assigns as Java's RangeAssignor", async () => {

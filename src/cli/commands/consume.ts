@@ -96,6 +96,22 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
   let opened: RecordReader | undefined;
   const opening = new AbortController();
   const stop = () => void opened?.close();
+  // -n's deadline counts from here: a member joining a group that waits (for a member gone without
+  // leaving, until its session times out) is cut short too; connecting has that timeout of its own
+  let joining = false;
+  const deadline =
+    limit !== undefined && ctx.timeoutGiven
+      ? setTimeout(() => {
+          timedOut = true;
+          if (joining && opened === undefined) opening.abort();
+          stop();
+        }, ctx.settings.timeoutMs)
+      : undefined;
+  const onJoining = () => {
+    joining = true;
+    if (timedOut) opening.abort();
+  };
+  const what = typeof topic === 'string' ? topic : several && flags.regex !== undefined ? `topics matching /${flags.regex}/` : topics.join(', ');
   const stopListening = ctx.io.onInterrupt(() => {
     printing.interrupted = true;
     ctx.out.abandon();
@@ -107,7 +123,7 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
   try {
     reader = opened = await ctx
       .factory()
-      .openReader({ topic, group: ctx.settings.group, start, follow, partitions: flags.partition, until, onWaiting, signal: opening.signal })
+      .openReader({ topic, group: ctx.settings.group, start, follow, partitions: flags.partition, until, onWaiting, signal: opening.signal, onJoining })
       .catch((error: unknown) => {
         if (!(error instanceof ZpsError && error.code === 'not-found') || flags.regex !== undefined) throw error;
         throw new ZpsError(`${error.message}${ctx.onBrokers}`, {
@@ -116,21 +132,16 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
         });
       });
   } catch (error) {
+    clearTimeout(deadline);
     stopListening();
     if (!opening.signal.aborted) throw error;
     // a member that was joining leaves now, which a stalled broker may hold
     await closeSaying(ctx, () => ctx.factory().close());
+    if (timedOut) throw timeoutError(ctx, what, printing, new ZpsError(`still joining group ${ctx.settings.group}`));
     return;
   }
+  if (timedOut) stop(); // while connecting
   ctx.out.onClosed(stop);
-  const deadline =
-    limit !== undefined && ctx.timeoutGiven
-      ? setTimeout(() => {
-          timedOut = true;
-          stop();
-        }, ctx.settings.timeoutMs)
-      : undefined;
-  const what = typeof topic === 'string' ? topic : several && flags.regex !== undefined ? `topics matching /${flags.regex}/` : topics.join(', ');
   spinner = limit !== undefined ? ctx.ui.spinner(`waiting for ${plural(limit, 'message')} on ${what}`) : undefined;
 
   try {
@@ -150,14 +161,15 @@ async function consume(ctx: CliContext, topics: string[], flags: ConsumeFlags): 
     await closeSaying(ctx, () => reader.close());
   }
   if (printing.undecodable > 0) throw new ZpsError(`${plural(printing.undecodable, 'message')} of ${what} could not be decoded`);
-  if (limit !== undefined && printing.printed < limit && timedOut) {
-    const received = `received ${printing.printed} of ${limit} within ${formatDuration(ctx.settings.timeoutMs)}`;
-    // a wait already said, else an answer the deadline cut short (a registry that has not answered yet)
-    const cause = waitingFor ?? reader.stalledOn;
-    const why = cause ? ` (${cause.message})` : '';
-    // the reason of what it waited for brings its hint: what to check
-    throw new ZpsError(`timed out waiting for messages on ${what}: ${received}${why}`, { code: 'timeout', reason: cause?.reason });
-  }
+  // a wait already said, else an answer the deadline cut short (a registry that has not answered yet)
+  if (limit !== undefined && printing.printed < limit && timedOut) throw timeoutError(ctx, what, printing, waitingFor ?? reader.stalledOn);
+}
+
+/** -n's deadline passed: what was received, and what the reader still waited for (whose reason brings its hint: what to check). */
+function timeoutError(ctx: CliContext, what: string, printing: Printing, cause: ZpsError | undefined): ZpsError {
+  const received = `received ${printing.printed} of ${printing.limit} within ${formatDuration(ctx.settings.timeoutMs)}`;
+  const why = cause ? ` (${cause.message})` : '';
+  return new ZpsError(`timed out waiting for messages on ${what}: ${received}${why}`, { code: 'timeout', reason: cause?.reason });
 }
 
 /**
