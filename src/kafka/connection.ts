@@ -50,7 +50,7 @@ function pooledConnections(settings: KafkaSettings, tls: ConnectionOptions | und
   if (!connectionPool || sasl?.mechanism === 'oauthbearer' || sasl?.mechanism === 'aws-msk-iam') return undefined;
   const credentials = createHash('sha256').update(JSON.stringify({ tls: settings.tls ?? null, sasl: sasl ?? null }));
   for (const [name, parts] of Object.entries({ ca: tls?.ca, cert: tls?.cert, key: tls?.key, pfx: tls?.pfx })) {
-    for (const part of [parts ?? []].flat()) credentials.update(`\0${name}:`).update(typeof part === 'string' ? part : Buffer.from(part as Buffer));
+    for (const part of [parts ?? []].flat()) credentials.update(`\0${name}:`).update(part as string | Buffer);
   }
   return connectionPool.for(credentials.digest('hex'));
 }
