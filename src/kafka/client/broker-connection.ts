@@ -111,21 +111,23 @@ export class BrokerConnection {
         reject(error);
       }, settings.connectTimeoutMs);
     });
+    const started = this.start();
+    // SaslHandshake right behind ApiVersions, answered in the same round trip; SASL is not within
+    // the connect timeout: a token command or endpoint has a timeout of its own
+    const authenticated = settings.sasl ? this.authenticate(settings.sasl) : undefined;
+    authenticated?.catch(() => {}); // handled below, or failed with the connection and told as its failure
     try {
-      await Promise.race([this.start(), timedOut]);
+      await Promise.race([started, timedOut]);
     } catch (error) {
       this.close(error instanceof ConnectionError ? error : new ConnectionError(`connecting to ${address} failed`, false, error));
       throw error;
     } finally {
       clearTimeout(timer);
     }
-    if (settings.sasl) {
-      // not within the connect timeout: a token command or endpoint has a timeout of its own
-      await this.authenticate(settings.sasl).catch((error: unknown) => {
-        this.close(new ConnectionError(`authenticating with ${address} failed`, false, error));
-        throw error;
-      });
-    }
+    await authenticated?.catch((error: unknown) => {
+      this.close(new ConnectionError(`authenticating with ${address} failed`, false, error));
+      throw error;
+    });
     return this;
   }
 
@@ -162,11 +164,11 @@ export class BrokerConnection {
     for (const release of this.held?.splice(0) ?? []) release(); // each then fails, closed
   }
 
+  /**
+   * ApiVersions written at once, before the socket connects (it holds what is written until then):
+   * the broker answers while this process runs the rest of its start, as it would not after 'connect'.
+   */
   private async start(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.socket.once(this.settings.tls ? 'secureConnect' : 'connect', resolve);
-      this.socket.once('close', () => reject(this.closedBy));
-    });
     const answer = new Reader(await this.write(this.spec(API_VERSIONS, 'ApiVersions', false), new Writer(0, REQUEST_HEADROOM)));
     this.versions = readApiVersions(answer, this.address);
   }
