@@ -6,6 +6,8 @@
 const GREETING = 'ZPS-RUN 1\n';
 const Frame = { stdout: 0x6f, stderr: 0x65, dropped: 0x75, heard: 0x68, exit: 0x78, declined: 0x64, killed: 0x6b, started: 0x73 };
 const Signal = { interrupt: 'i', stdoutClosed: 'c', withdraw: 'w' };
+/** The signals that stop a command as Ctrl-C does (SIGHUP: its terminal closed), as src/cli/io.ts hears them. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /** How long a daemon may take to say whether it runs the command (the CLI's default --timeout). */
 const ANSWER_MS = 10_000;
 
@@ -78,8 +80,7 @@ function runInDaemon(runHere) {
       process.exitCode = 1;
     }, ANSWER_MS);
   }, ANSWER_MS);
-  process.on('SIGINT', interrupt);
-  process.on('SIGTERM', interrupt);
+  for (const signal of STOP_SIGNALS) process.on(signal, interrupt);
 
   function declined() {
     if (started || finished) return;
@@ -102,8 +103,7 @@ function runInDaemon(runHere) {
   function stopListening() {
     clearTimeout(unanswered);
     clearTimeout(givenUp);
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
+    for (const signal of STOP_SIGNALS) process.off(signal, interrupt);
   }
 
   socket.on('connect', () => socket.write(`${GREETING}${JSON.stringify(request)}\n`));

@@ -21,7 +21,7 @@ export interface Io {
   stderr: OutStream;
   env: NodeJS.ProcessEnv;
   /**
-   * Calls `handler` at Ctrl-C or SIGTERM (at once when one came and killed the process this Io is
+   * Calls `handler` at Ctrl-C, SIGTERM or SIGHUP (at once when one came and killed the process this Io is
    * for: the daemon's client), once; returns the function that stops listening.
    */
   onInterrupt(handler: () => void): () => void;
@@ -42,6 +42,12 @@ export interface ProcessIo extends Io {
   readonly unwrittenDropped: boolean;
 }
 
+/**
+ * The signals that ask a command to stop as Ctrl-C does: SIGHUP is a closed terminal, whose
+ * `consume -g` must still commit what it printed and leave its group.
+ */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 export function processIo(): ProcessIo {
   let stdin: Io['stdin'] | undefined;
   let unwrittenDropped = false;
@@ -53,13 +59,12 @@ export function processIo(): ProcessIo {
     stderr: process.stderr,
     env: process.env,
     onInterrupt(handler) {
-      // Heard once, either signal: a second one (the same or the other) ends the process as Node
+      // Heard once, any of them: a second one (the same or another) ends the process as Node
       // does. The listeners go after this turn, not while the signal is being handled: ora's
       // signal-exit, listening too, would take itself for the last listener and kill the process.
       let heardOnce = false;
       const stopListening = () => {
-        process.off('SIGINT', heard);
-        process.off('SIGTERM', heard);
+        for (const signal of STOP_SIGNALS) process.off(signal, heard);
       };
       const heard = () => {
         if (heardOnce) return;
@@ -67,8 +72,7 @@ export function processIo(): ProcessIo {
         setImmediate(stopListening);
         handler();
       };
-      process.on('SIGINT', heard);
-      process.on('SIGTERM', heard);
+      for (const signal of STOP_SIGNALS) process.on(signal, heard);
       return stopListening;
     },
     dropUnwritten() {

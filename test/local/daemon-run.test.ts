@@ -73,20 +73,22 @@ describe('one-shot commands run by the local daemon', () => {
     expect(await commandsRun()).toBe(before);
   });
 
-  it('Ctrl-C while a consume -n waits: it ends as in the client (the interrupt reaches the command in the daemon)', async () => {
+  it('Ctrl-C or a hangup while a consume -n waits: it ends as in the client (the interrupt reaches the command in the daemon)', async () => {
     const t = unique('interrupt');
     await zps(socket, ['publish', t, 'a']);
     const before = await commandsRun();
-    const endings = [];
-    for (const env of [{}, HERE]) {
-      const waiting = new RunningZps(socket, ['consume', t, '-n', '2'], env);
-      await waiting.waitForLines(1);
-      waiting.child.kill('SIGINT');
-      endings.push(await waiting.result);
+    for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+      const endings = [];
+      for (const env of [{}, HERE]) {
+        const waiting = new RunningZps(socket, ['consume', t, '-n', '2'], env);
+        await waiting.waitForLines(1);
+        waiting.child.kill(signal);
+        endings.push(await waiting.result);
+      }
+      expect(endings[0]).toEqual(endings[1]);
+      expect(endings[0]).toMatchObject({ code: 0, stdout: 'a\n' });
     }
-    expect(await commandsRun()).toBe(before + 1);
-    expect(endings[0]).toEqual(endings[1]);
-    expect(endings[0]).toMatchObject({ stdout: 'a\n' });
+    expect(await commandsRun()).toBe(before + 2);
   });
 
   it('a client killed while its consume -n waits: the command ends in the daemon too', async () => {
