@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -189,6 +189,22 @@ describe('Kafka one-shot commands run by the local daemon', () => {
     }
   });
 
+  it('a kept connection the network dropped without a word: the next command finds out in 2 s and goes on a new one', async () => {
+    const t = unique('kafka-oneshot-dropped');
+    const proxy = await holdingProxy(process.env.ZPS_TEST_BROKERS!, { holding: false });
+    const viaProxy = { env: { ZPS_BROKERS: proxy.address } };
+    try {
+      expect(await kz(['publish', t, 'x'], viaProxy)).toMatchObject({ code: 0, ranByDaemon: true });
+      expect(proxy.silence()).toBe(1); // the bootstrap connection the daemon keeps
+      // without the probe, its Metadata request would wait out the timeout on the dead connection
+      expect(await kz(['count', t, '--timeout', '6s'], viaProxy)).toMatchObject({ code: 0, stdout: '1\n', stderr: '', ranByDaemon: true });
+      expect(await kz(['publish', t, 'y', '--timeout', '6s'], viaProxy)).toMatchObject({ code: 0, ranByDaemon: true });
+      expect(await kz(['consume', t, '-n', '2'], { env: HERE })).toMatchObject({ code: 0, stdout: 'x\ny\n' });
+    } finally {
+      proxy.close();
+    }
+  });
+
   it("a context's password command runs in the client, once, not in the daemon", async () => {
     const home = mkdtempSync(join(tmpdir(), 'zps-home-'));
     try {
@@ -277,22 +293,31 @@ function brokerConnections(pid: number): string[] {
 }
 
 /**
- * A TCP proxy to `target` (host:port) that holds what clients send until release(): a cluster that
- * does not answer yet. Only the bootstrap goes through it (the metadata names the broker itself).
+ * A TCP proxy to `target` (host:port) that holds what clients send until release() (a cluster that
+ * does not answer yet), unless made with `holding: false`; silence() drops the connections made so
+ * far as a network does without a word: nothing more goes through them either way, and neither
+ * side is told (new ones go through). Only the bootstrap goes through it (the metadata names the
+ * broker itself).
  */
-async function holdingProxy(target: string) {
+async function holdingProxy(target: string, { holding = true } = {}) {
   const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
-  let holding = true;
   let received = 0;
   const held: Array<() => void> = [];
+  const open = new Set<Socket>();
+  const silenced = new Set<Socket>();
   const server = createServer((client) => {
+    open.add(client);
     const upstream = connect(port, host);
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
-    client.on('close', () => upstream.destroy());
+    client.on('close', () => {
+      open.delete(client);
+      upstream.destroy();
+    });
     upstream.on('close', () => client.destroy());
-    upstream.pipe(client);
+    upstream.on('data', (chunk) => silenced.has(client) || client.write(chunk));
     client.on('data', (chunk) => {
+      if (silenced.has(client)) return;
       received += chunk.byteLength;
       if (holding) held.push(() => upstream.write(chunk));
       else upstream.write(chunk);
@@ -306,6 +331,13 @@ async function holdingProxy(target: string) {
       holding = false;
       for (const send of held.splice(0)) send();
     },
-    close: () => server.close(),
+    silence() {
+      for (const client of open) silenced.add(client);
+      return silenced.size;
+    },
+    close() {
+      for (const client of open) client.destroy();
+      server.close();
+    },
   };
 }

@@ -151,6 +151,16 @@ export class BrokerConnection {
     return this.write(spec, body);
   }
 
+  /**
+   * Asks ApiVersions again, ahead of what is sent next, and closes the connection (failing what is
+   * in flight, retriable) unless the broker answers within `timeoutMs`: for a connection kept idle,
+   * which the network may have dropped without a word (nothing reaches either side then, and the
+   * next request would wait its whole timeout).
+   */
+  probe(timeoutMs: number): void {
+    this.write({ ...this.spec(API_VERSIONS, 'ApiVersions', false), timeoutMs }, new Writer(0, REQUEST_HEADROOM)).catch(() => {});
+  }
+
   /** Closes the connection, failing what is in flight with `error`. */
   close(error: Error & { retriable: boolean } = new ConnectionError(`the connection to ${this.address} was closed`, true)): void {
     if (this.closedBy) return;

@@ -7,10 +7,15 @@
  * broker's connections.max.idle.ms (10 min) and the idle timeouts of cloud load balancers, so that
  * it is not silently dropped. One the broker closed meanwhile is not handed out, nor one kept longer
  * than that by the wall clock (a machine that slept: its timers stood still, the network did not).
+ * One the network dropped without a word (a VPN that reconnected) is found out by the probe each
+ * connection handed out carries ahead of the command's first request: unanswered within PROBE_MS,
+ * the connection closes, and the command's requests on it fail retriable and go on a new one.
  */
 import type { BrokerConnection } from './broker-connection.js';
 
 const IDLE_MS = 30_000;
+/** Long enough for a loaded broker across an ocean to answer ApiVersions; far below a command's timeout. */
+const PROBE_MS = 2_000;
 
 /** The connections of one cluster and one set of credentials, by host:port. */
 export interface PooledConnections {
@@ -34,7 +39,10 @@ export class ConnectionPool {
     const kept = this.idle.get(key);
     for (let entry = kept?.pop(); entry; entry = kept?.pop()) {
       clearTimeout(entry.expiry);
-      if (entry.connection.isIdle && Date.now() - entry.keptAt < IDLE_MS) return entry.connection;
+      if (entry.connection.isIdle && Date.now() - entry.keptAt < IDLE_MS) {
+        entry.connection.probe(PROBE_MS);
+        return entry.connection;
+      }
       entry.connection.close();
     }
     this.idle.delete(key);
