@@ -166,7 +166,7 @@ describe('a broker connection', () => {
     connection.close();
   });
 
-  it('asks ApiVersions and SaslHandshake in one round trip: a broker that answers once it has both', async () => {
+  it("asks ApiVersions, SaslHandshake and PLAIN's one message in one round trip: a broker that answers once it has all three", async () => {
     const received: number[] = [];
     server = createServer((socket) => {
       const splitter = new FrameSplitter();
@@ -175,10 +175,10 @@ describe('a broker connection', () => {
         splitter.push(chunk, (frame) => {
           const [apiKey, correlationId] = [frame.readInt16BE(0), frame.readInt32BE(4)];
           received.push(apiKey);
-          if (apiKey === 18) answers.push(withId(correlationId, Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))); // no error, no APIs, throttle 0
+          if (apiKey === 18) answers.push(withId(correlationId, Buffer.alloc(10))); // no error, no APIs, throttle 0
           if (apiKey === 17) answers.push(withId(correlationId, Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 1, 0, 5]), Buffer.from('PLAIN')])));
-          if (apiKey === 36) return socket.write(withId(correlationId, Buffer.alloc(2 + 2 + 4 + 8, 0).fill(0xff, 2, 4))); // no error, no session lifetime
-          if (answers.length === 2) socket.write(Buffer.concat(answers.splice(0)));
+          if (apiKey === 36) answers.push(withId(correlationId, Buffer.alloc(2 + 2 + 4 + 8).fill(0xff, 2, 4))); // no error, no session lifetime
+          if (answers.length === 3) socket.write(Buffer.concat(answers.splice(0)));
         }),
       );
     });
@@ -189,6 +189,25 @@ describe('a broker connection', () => {
     const connection = await BrokerConnection.open('127.0.0.1', port, { connectTimeoutMs: 1_000, sasl: plain });
     expect(received).toEqual([18, 17, 36]);
     connection.close();
+  });
+
+  it('a SASL mechanism the broker refuses is the error told, though its first message was sent behind the handshake', async () => {
+    server = createServer((socket) => {
+      const splitter = new FrameSplitter();
+      socket.on('data', (chunk: Buffer) =>
+        splitter.push(chunk, (frame) => {
+          const [apiKey, correlationId] = [frame.readInt16BE(0), frame.readInt32BE(4)];
+          if (apiKey === 18) socket.write(withId(correlationId, Buffer.alloc(10)));
+          // UNSUPPORTED_SASL_MECHANISM (33), enabled: [SCRAM-SHA-512]; then the broker closes, as Kafka does
+          if (apiKey === 17) socket.end(withId(correlationId, Buffer.concat([Buffer.from([0, 33, 0, 0, 0, 1, 0, 13]), Buffer.from('SCRAM-SHA-512')])));
+        }),
+      );
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const plain = { name: 'PLAIN', authenticate: async (exchange: (bytes: Buffer) => Promise<Buffer>) => void (await exchange(Buffer.from('\0u\0p'))) };
+    const { port } = server.address() as AddressInfo;
+    await expect(BrokerConnection.open('127.0.0.1', port, { connectTimeoutMs: 1_000, sasl: plain })).rejects.toThrow(/PLAIN.*SCRAM-SHA-512|SCRAM-SHA-512.*PLAIN/);
   });
 
   it('a request not answered in time fails with a timeout and closes the connection', async () => {

@@ -112,7 +112,7 @@ export class BrokerConnection {
       }, settings.connectTimeoutMs);
     });
     const started = this.start();
-    // SaslHandshake right behind ApiVersions, answered in the same round trip; SASL is not within
+    // SASL right behind ApiVersions, its first round trip the same; SASL is not within
     // the connect timeout: a token command or endpoint has a timeout of its own
     const authenticated = settings.sasl ? this.authenticate(settings.sasl) : undefined;
     authenticated?.catch(() => {}); // handled below, or failed with the connection and told as its failure
@@ -187,14 +187,22 @@ export class BrokerConnection {
     return { apiKey: api.key, apiVersion: api.version, flexible, flexibleResponse: flexible, apiName, timeoutMs: this.settings.connectTimeoutMs };
   }
 
+  /**
+   * SaslHandshake, and the mechanism's first message right behind it, not after its answer (the
+   * broker reads them in turn): PLAIN is then one round trip, SCRAM two. A handshake the broker
+   * refuses is the failure told (the broker closes the connection after it).
+   */
   private async authenticate(mechanism: SaslMechanism): Promise<void> {
-    checkHandshake(await this.write(this.spec(SASL_HANDSHAKE, 'SaslHandshake', false), handshakeRequest(mechanism.name)), mechanism.name);
+    const handshake = this.write(this.spec(SASL_HANDSHAKE, 'SaslHandshake', false), handshakeRequest(mechanism.name));
     let sessionLifetimeMs = 0;
-    await mechanism.authenticate(async (bytes) => {
+    const exchanged = mechanism.authenticate(async (bytes) => {
       const answer = readAuthenticate(await this.write(this.spec(SASL_AUTHENTICATE, 'SaslAuthenticate', false), authenticateRequest(bytes)), mechanism.name);
       sessionLifetimeMs = answer.sessionLifetimeMs;
       return answer.bytes;
     });
+    exchanged.catch(() => {}); // awaited below, once the handshake is known to be accepted
+    checkHandshake(await handshake, mechanism.name);
+    await exchanged;
     this.reauthenticateAt =
       sessionLifetimeMs > 0 ? Date.now() + Math.max(sessionLifetimeMs - REAUTHENTICATION_THRESHOLD_MS, sessionLifetimeMs * 0.85) : Number.POSITIVE_INFINITY;
   }
