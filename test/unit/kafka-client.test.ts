@@ -151,6 +151,8 @@ describe('a broker connection', () => {
     bytes.copy(framed, 8);
     return framed;
   };
+  /** PLAIN's one message, its answer not looked at. */
+  const plain = { name: 'PLAIN', authenticate: async (exchange: (bytes: Buffer) => Promise<Buffer>) => void (await exchange(Buffer.from('\0u\0p'))) };
   const spec = { apiKey: 3, apiVersion: 4, flexible: false, flexibleResponse: false, apiName: 'Metadata', timeoutMs: 1_000 };
 
   it('knows the versions the broker speaks, and matches each answer to its request, many in flight', async () => {
@@ -184,7 +186,6 @@ describe('a broker connection', () => {
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    const plain = { name: 'PLAIN', authenticate: async (exchange: (bytes: Buffer) => Promise<Buffer>) => void (await exchange(Buffer.from('\0u\0p'))) };
     const { port } = server.address() as AddressInfo;
     const connection = await BrokerConnection.open('127.0.0.1', port, { connectTimeoutMs: 1_000, sasl: plain });
     expect(received).toEqual([18, 17, 36]);
@@ -205,9 +206,10 @@ describe('a broker connection', () => {
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    const plain = { name: 'PLAIN', authenticate: async (exchange: (bytes: Buffer) => Promise<Buffer>) => void (await exchange(Buffer.from('\0u\0p'))) };
     const { port } = server.address() as AddressInfo;
-    await expect(BrokerConnection.open('127.0.0.1', port, { connectTimeoutMs: 1_000, sasl: plain })).rejects.toThrow(/PLAIN.*SCRAM-SHA-512|SCRAM-SHA-512.*PLAIN/);
+    await expect(BrokerConnection.open('127.0.0.1', port, { connectTimeoutMs: 1_000, sasl: plain })).rejects.toThrow(
+      'the brokers do not accept SASL PLAIN (they accept SCRAM-SHA-512)',
+    );
   });
 
   it('a request not answered in time fails with a timeout and closes the connection', async () => {
@@ -245,7 +247,6 @@ describe('a broker connection', () => {
       }
       socket.write(answer(id, 'data'));
     });
-    const plain = { name: 'PLAIN', authenticate: async (exchange: (bytes: Buffer) => Promise<Buffer>) => void (await exchange(Buffer.from('\0u\0p'))) };
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       const connection = await BrokerConnection.open('127.0.0.1', port, { connectTimeoutMs: 1_000, sasl: plain });

@@ -45,8 +45,6 @@ const COORDINATOR_MOVING: ReadonlySet<number> = new Set([
   KafkaErrorCode.NOT_COORDINATOR,
 ]);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 const retriableError = (message: string) => Object.assign(new Error(message), { retriable: true });
 
 export class KafkaCluster {
@@ -174,7 +172,7 @@ export class KafkaCluster {
       if (!COORDINATOR_MOVING.has(answer.errorCode) || Date.now() + backoff >= deadline) {
         throw brokerError(answer.errorCode, `finding the coordinator of group ${groupId}`);
       }
-      await sleep(backoff);
+      await this.backOff(backoff);
     }
   }
 
@@ -205,8 +203,13 @@ export class KafkaCluster {
         }
       }
       if (Date.now() + backoff >= retryUntil || this.closed) throw failure;
-      await delay(backoff, undefined, { signal: this.closing.signal }).catch(() => {}); // cut short by disconnect()
+      await this.backOff(backoff);
     }
+  }
+
+  /** Waits `ms` before asking again, cut short by disconnect(): a closed client's next attempt then fails at once. */
+  private backOff(ms: number): Promise<void> {
+    return delay(ms, undefined, { signal: this.closing.signal }).catch(() => {});
   }
 
   /** The open connection to host:port, or a new one (one attempt; connections being made are shared). */
