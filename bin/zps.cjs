@@ -34,7 +34,7 @@ if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
  */
 function runBundle() {
   const path = require('node:path');
-  const dir = typeof require('node:zlib').crc32 === 'function' ? cacheDirectory(path) : undefined;
+  const dir = cacheDirectory(path);
   // Node 22+ caches the packages the bundle imports (protobufjs, the registry client, chalk...) too,
   // once enabled: at the first import, as node:module costs ~2 ms to load there.
   let moduleCache = dir && path.join(dir, 'modules');
@@ -67,7 +67,7 @@ function requireWithCodeCache(file, dir, extra) {
   const source = fs.readFileSync(file, 'utf8');
   const hash = /^\/\/ zps (\w+) ([0-9a-f]+)\n/.exec(source);
   // by path too: V8 keeps the file name it was made with, and stack traces would name another checkout's
-  const cacheFile = dir && hash && path.join(dir, `${hash[1]}-${hash[2]}-${crc32(file).toString(16)}-${process.version}-${process.arch}.v8`);
+  const cacheFile = dir && hash && path.join(dir, `${hash[1]}-${hash[2]}-${pathHash(file)}-${process.version}-${process.arch}.v8`);
   const cache = cacheFile ? readCache(fs, cacheFile) : undefined;
   const names = ['exports', 'require', 'module', '__filename', '__dirname', ...Object.keys(extra)];
   const script = new vm.Script(`(function (${names.join(', ')}) {${source}\n})`, { filename: file, cachedData: cache?.data });
@@ -108,26 +108,28 @@ function cacheDirectory(path) {
   }
 }
 
-/**
- * zlib's CRC-32 of `data` (Node 20.15+; before, no cache is kept). V8 checks that a code cache fits
- * the source, its version and its flags, but checks its bytes only with --verify-snapshot-checksum
- * (a damaged cache crashed the process), and node:v8, which sets that flag, costs ~3 ms to load: a
- * cache file is V8's data followed by their CRC-32 (4 bytes, little-endian), used only when they match.
- */
-function crc32(data) {
-  return require('node:zlib').crc32(data);
+/** FNV-1a of a file's path, in hex: which checkout a cache belongs to. */
+function pathHash(file) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < file.length; i++) hash = Math.imul(hash ^ file.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16);
 }
 
 /**
  * The code cache kept in `file` and the commands it was made after, or undefined when there is none
- * yet (or it is damaged). The file: V8's data, the commands' words (comma-separated), their length
- * (2 bytes), and a CRC-32 of all that (4 bytes, little-endian).
+ * yet (or it is damaged). V8 checks that a code cache fits the source, its version and its flags,
+ * but checks its bytes only with --verify-snapshot-checksum (a damaged cache crashed the process).
+ * A checksum would cost each command ~1.2 ms (node:zlib to load) or ~2 ms (a JavaScript loop over
+ * 200 KB, run before it is optimised): the file holds its content twice instead, used only when both
+ * copies are the same bytes, compared at memory speed. The content: V8's data, the commands' words
+ * (comma-separated), their length (2 bytes).
  */
 function readCache(fs, file) {
   try {
     const kept = fs.readFileSync(file);
-    const end = kept.length - 6;
-    if (end < 0 || crc32(kept.subarray(0, kept.length - 4)) !== kept.readUInt32LE(kept.length - 4)) return undefined;
+    const half = kept.length / 2;
+    if (half < 2 || !Number.isInteger(half) || !kept.subarray(0, half).equals(kept.subarray(half))) return undefined;
+    const end = half - 2;
     const start = end - kept.readUInt16LE(end);
     return { data: kept.subarray(0, start), commands: kept.toString('latin1', start, end).split(',') };
   } catch {
@@ -140,11 +142,9 @@ function saveCache(fs, path, script, cacheFile, commands) {
   try {
     const temporary = `${cacheFile}.${process.pid}`;
     const words = Buffer.from(commands.join(','), 'latin1');
-    const body = Buffer.concat([script.createCachedData(), words, Buffer.alloc(2)]);
-    body.writeUInt16LE(words.length, body.length - 2);
-    const check = Buffer.alloc(4);
-    check.writeUInt32LE(crc32(body));
-    fs.writeFileSync(temporary, Buffer.concat([body, check]));
+    const content = Buffer.concat([script.createCachedData(), words, Buffer.alloc(2)]);
+    content.writeUInt16LE(words.length, content.length - 2);
+    fs.writeFileSync(temporary, Buffer.concat([content, content]));
     fs.renameSync(temporary, cacheFile);
     const [dir, name] = [path.dirname(cacheFile), path.basename(cacheFile)];
     const prefix = `${name.slice(0, name.indexOf('-'))}-`;
