@@ -176,6 +176,8 @@ function runInDaemon(runHere) {
     } else if (kind === Frame.exit) {
       stop();
       const code = Number(payload.toString());
+      // the command heard a hangup: this process ends of it, as the CLI's own exit does then
+      if (signalled === 'SIGHUP') return process.kill(process.pid, 'SIGHUP');
       // Ctrl-C dropped what stdout had not taken: gone at once, as the CLI's own exit does then
       if (dropped) process.exit(code);
       // without waiting for the daemon to close the connection, once what is written is out

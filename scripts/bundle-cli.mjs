@@ -66,6 +66,7 @@ const lazyBuiltins = [
   'node:https',
   'node:readline/promises',
   'node:timers/promises',
+  'node:tty',
 ];
 for (const id of lazyBuiltins) {
   // rolldown's top-level `let node_x = require("node:x")`, and commander's own require of child_process

@@ -4,6 +4,7 @@
  * gives the process's; tests give a double (test/helpers/test-io.ts) and run commands in-process.
  */
 import { createReadStream, fstatSync, type Stats } from 'node:fs';
+import { isatty } from 'node:tty';
 import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
@@ -40,6 +41,8 @@ export interface Io {
 /** The process's Io, which the exit looks at. */
 export interface ProcessIo extends Io {
   readonly unwrittenDropped: boolean;
+  /** The command was stopped by SIGHUP: the process then ends of it, as one that had not listened. */
+  readonly hungUp: boolean;
 }
 
 /**
@@ -51,9 +54,15 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export function processIo(): ProcessIo {
   let stdin: Io['stdin'] | undefined;
   let unwrittenDropped = false;
+  let hungUp = false;
   return {
     get stdin() {
-      return (stdin ??= standardInput());
+      if (!stdin) {
+        stdin = standardInput();
+        // A terminal that hangs up ends its input, often before SIGHUP arrives: a hangup all the same
+        if (stdin.isTTY) stdin.once('end', () => (hungUp ||= !isatty(0)));
+      }
+      return stdin;
     },
     stdout: process.stdout,
     stderr: process.stderr,
@@ -66,9 +75,10 @@ export function processIo(): ProcessIo {
       const stopListening = () => {
         for (const signal of STOP_SIGNALS) process.off(signal, heard);
       };
-      const heard = () => {
+      const heard = (signal: NodeJS.Signals) => {
         if (heardOnce) return;
         heardOnce = true;
+        hungUp = signal === 'SIGHUP';
         setImmediate(stopListening);
         handler();
       };
@@ -80,6 +90,9 @@ export function processIo(): ProcessIo {
     },
     get unwrittenDropped() {
       return unwrittenDropped;
+    },
+    get hungUp() {
+      return hungUp;
     },
   };
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnOnTty as spawnOnTerminal } from '../helpers/tty.js';
 import { cleanEnv, collect, privateSocket, ZPS_BIN, zps, zpsRaw } from '../helpers/zps.js';
@@ -106,6 +107,29 @@ describe('on a terminal', () => {
     const nothing = await typed(['\x03']);
     expect(nothing.code).toBe(130);
     expect(nothing.output.slice(-2)).toEqual([`zps: publish to ${t} stopped at line 1: interrupted`, 'nothing was published']);
+  });
+
+  it('a terminal that hangs up while publish reads it: what was typed is published, and zps ends of SIGHUP', async () => {
+    const hangUpTty = fileURLToPath(new URL('../helpers/hangup-tty.py', import.meta.url));
+    for (const env of [{}, { ZPS_NO_DAEMON_RUN: '1' }]) {
+      const t = unique('hangup');
+      const child = spawn('python3', [hangUpTty, process.execPath, ZPS_BIN, 'publish', t], {
+        env: cleanEnv({ ZPS_SOCKET: socket, TERM: 'xterm-256color', ...env }),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let seen = '';
+      child.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+      const ended = collect(child);
+      await waitFor(() => seen.includes(`zps: reading messages for ${t} from stdin, one per line; Ctrl-D ends`), 'the note on the terminal');
+      child.stdin!.write('one\ntwo\n');
+      await waitFor(async () => ((await zps(socket, ['count', t])).stdout === '2\n' ? true : undefined), 'the typed lines to be published');
+      child.stdin!.end(); // the terminal hangs up
+      expect((await ended).code).toBe(0);
+      // not an abort in Node's exit, which resets a terminal that is gone
+      expect(lines(seen).at(-1)).toBe('signal 1');
+      expect(seen).not.toMatch(/Assertion|node::/);
+      expect(lines((await zps(socket, ['consume', t])).stdout)).toEqual(['one', 'two']);
+    }
   });
 
   it('shows a spinner while starting the daemon, only on a terminal', async () => {
