@@ -35,13 +35,14 @@ function runInDaemon(runHere) {
   if (!socketPath || !build || !fs.existsSync(socketPath)) return runHere();
 
   const tty = require('node:tty');
-  const stdoutTty = tty.isatty(1);
+  const terminals = [0, 1, 2].filter((fd) => tty.isatty(fd));
+  const stdoutTty = terminals.includes(1);
   const request = {
     build,
     args: process.argv.slice(2),
     env,
     stdout: { tty: stdoutTty, columns: stdoutTty ? process.stdout.columns || 0 : 0 },
-    stderr: { tty: tty.isatty(2), columns: 0 },
+    stderr: { tty: terminals.includes(2), columns: 0 },
   };
   const socket = require('node:net').connect(socketPath);
   let started = false; // the daemon runs it: this process may no longer run it itself
@@ -176,8 +177,8 @@ function runInDaemon(runHere) {
     } else if (kind === Frame.exit) {
       stop();
       const code = Number(payload.toString());
-      // the command heard a hangup: this process ends of it, as the CLI's own exit does then
-      if (signalled === 'SIGHUP') return process.kill(process.pid, 'SIGHUP');
+      // a hangup, heard or a terminal gone (see src/cli/io.ts): this process ends of it, as the CLI's own exit does then
+      if (signalled === 'SIGHUP' || terminals.some((fd) => !tty.isatty(fd))) return process.kill(process.pid, 'SIGHUP');
       // Ctrl-C dropped what stdout had not taken: gone at once, as the CLI's own exit does then
       if (dropped) process.exit(code);
       // without waiting for the daemon to close the connection, once what is written is out

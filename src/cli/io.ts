@@ -41,7 +41,7 @@ export interface Io {
 /** The process's Io, which the exit looks at. */
 export interface ProcessIo extends Io {
   readonly unwrittenDropped: boolean;
-  /** The command was stopped by SIGHUP: the process then ends of it, as one that had not listened. */
+  /** The command was stopped by SIGHUP, or its terminal is gone: the process then ends of SIGHUP, as one that had not listened. */
   readonly hungUp: boolean;
 }
 
@@ -57,12 +57,7 @@ export function processIo(): ProcessIo {
   let hungUp = false;
   return {
     get stdin() {
-      if (!stdin) {
-        stdin = standardInput();
-        // A terminal that hangs up ends its input, often before SIGHUP arrives: a hangup all the same
-        if (stdin.isTTY) stdin.once('end', () => (hungUp ||= !isatty(0)));
-      }
-      return stdin;
+      return (stdin ??= standardInput());
     },
     stdout: process.stdout,
     stderr: process.stderr,
@@ -92,7 +87,10 @@ export function processIo(): ProcessIo {
       return unwrittenDropped;
     },
     get hungUp() {
-      return hungUp;
+      // A terminal that hangs up ends the input read from it and fails writes to it, often before
+      // SIGHUP arrives, and the command may have ended of that: a hangup all the same.
+      const gone = (stream: { isTTY?: boolean } | undefined, fd: number) => stream?.isTTY === true && !isatty(fd);
+      return hungUp || gone(stdin, 0) || gone(process.stdout, 1) || gone(process.stderr, 2);
     },
   };
 }

@@ -109,27 +109,52 @@ describe('on a terminal', () => {
     expect(nothing.output.slice(-2)).toEqual([`zps: publish to ${t} stopped at line 1: interrupted`, 'nothing was published']);
   });
 
-  it('a terminal that hangs up while publish reads it: what was typed is published, and zps ends of SIGHUP', async () => {
+  describe('a terminal that hangs up', () => {
     const hangUpTty = fileURLToPath(new URL('../helpers/hangup-tty.py', import.meta.url));
-    for (const env of [{}, { ZPS_NO_DAEMON_RUN: '1' }]) {
-      const t = unique('hangup');
-      const child = spawn('python3', [hangUpTty, process.execPath, ZPS_BIN, 'publish', t], {
+    /** zps on a pseudo-terminal that hangs up at `hangUp()`; resolves what it showed, its last line how zps ended. */
+    function onHungUpTty(args: string[], env: NodeJS.ProcessEnv = {}) {
+      const child = spawn('python3', [hangUpTty, process.execPath, ZPS_BIN, ...args], {
         env: cleanEnv({ ZPS_SOCKET: socket, TERM: 'xterm-256color', ...env }),
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let seen = '';
       child.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
       const ended = collect(child);
-      await waitFor(() => seen.includes(`zps: reading messages for ${t} from stdin, one per line; Ctrl-D ends`), 'the note on the terminal');
-      child.stdin!.write('one\ntwo\n');
-      await waitFor(async () => ((await zps(socket, ['count', t])).stdout === '2\n' ? true : undefined), 'the typed lines to be published');
-      child.stdin!.end(); // the terminal hangs up
-      expect((await ended).code).toBe(0);
-      // not an abort in Node's exit, which resets a terminal that is gone
-      expect(lines(seen).at(-1)).toBe('signal 1');
-      expect(seen).not.toMatch(/Assertion|node::/);
-      expect(lines((await zps(socket, ['consume', t])).stdout)).toEqual(['one', 'two']);
+      return {
+        seen: () => seen,
+        type: (keys: string) => child.stdin!.write(keys),
+        hangUp: async () => {
+          child.stdin!.end();
+          expect((await ended).code).toBe(0);
+          return lines(seen);
+        },
+      };
     }
+
+    it('while publish reads it: what was typed is published, and zps ends of SIGHUP', async () => {
+      for (const env of [{}, { ZPS_NO_DAEMON_RUN: '1' }]) {
+        const t = unique('hangup');
+        const tty = onHungUpTty(['publish', t], env);
+        await waitFor(() => tty.seen().includes(`zps: reading messages for ${t} from stdin, one per line; Ctrl-D ends`), 'the note on the terminal');
+        tty.type('one\ntwo\n');
+        await waitFor(async () => ((await zps(socket, ['count', t])).stdout === '2\n' ? true : undefined), 'the typed lines to be published');
+        const shown = await tty.hangUp();
+        // not an abort in Node's exit, which resets a terminal that is gone
+        expect(shown.at(-1)).toBe('signal 1');
+        expect(shown.join('\n')).not.toMatch(/Assertion|node::/);
+        expect(lines((await zps(socket, ['consume', t])).stdout)).toEqual(['one', 'two']);
+      }
+    });
+
+    it('while consume -f prints to it: zps ends of SIGHUP, whether its writes failed first or the signal came', async () => {
+      const t = unique('hangup');
+      await zps(socket, ['publish', t], { input: Array.from({ length: 100_000 }, (_, i) => `line ${i}`).join('\n') });
+      const tty = onHungUpTty(['consume', t, '-f']);
+      await waitFor(() => tty.seen().includes('line 0'), 'the first lines on the terminal');
+      const shown = await tty.hangUp();
+      expect(shown.at(-1)).toBe('signal 1');
+      expect(shown.join('\n')).not.toMatch(/Assertion|node::/);
+    });
   });
 
   it('shows a spinner while starting the daemon, only on a terminal', async () => {
