@@ -178,7 +178,7 @@ function runInDaemon(runHere) {
       stop();
       const code = Number(payload.toString());
       // a hangup, heard or a terminal gone (see src/cli/io.ts): this process ends of it, as the CLI's own exit does then
-      if (signalled === 'SIGHUP' || terminals.some((fd) => !tty.isatty(fd))) return process.kill(process.pid, 'SIGHUP');
+      if (signalled === 'SIGHUP' || terminals.some((fd) => !tty.isatty(fd))) return endOfHangup();
       // Ctrl-C dropped what stdout had not taken: gone at once, as the CLI's own exit does then
       if (dropped) process.exit(code);
       // without waiting for the daemon to close the connection, once what is written is out
@@ -193,6 +193,17 @@ function runInDaemon(runHere) {
       dieOfSignal();
     }
   }
+}
+
+/** Ends of SIGHUP, as src/cli/main.ts's endOfHangup does (there: why), 129 where that cannot be. */
+function endOfHangup() {
+  process.removeAllListeners('SIGHUP');
+  try {
+    process.kill(process.pid, 'SIGHUP');
+  } catch {
+    process.exit(129);
+  }
+  setTimeout(() => process.exit(129), 1_000);
 }
 
 /** What is written straight to a file descriptor before its stream takes over (see outputTo). */

@@ -108,7 +108,7 @@ function cacheDirectory(path) {
   }
 }
 
-/** FNV-1a of a file's path, in hex: which checkout a cache belongs to. */
+/** FNV-1a of a file's path (its UTF-16 code units), in hex: which checkout a cache belongs to. */
 function pathHash(file) {
   let hash = 0x811c9dc5;
   for (let i = 0; i < file.length; i++) hash = Math.imul(hash ^ file.charCodeAt(i), 0x01000193);
@@ -131,6 +131,7 @@ function readCache(fs, file) {
     if (half < 2 || !Number.isInteger(half) || !kept.subarray(0, half).equals(kept.subarray(half))) return undefined;
     const end = half - 2;
     const start = end - kept.readUInt16LE(end);
+    if (start < 0) return undefined;
     return { data: kept.subarray(0, start), commands: kept.toString('latin1', start, end).split(',') };
   } catch {
     return undefined;

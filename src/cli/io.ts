@@ -3,7 +3,7 @@
  * its streams and what they are (terminals or pipes), its environment, and its interrupts. main.ts
  * gives the process's; tests give a double (test/helpers/test-io.ts) and run commands in-process.
  */
-import { createReadStream, fstatSync, type Stats } from 'node:fs';
+import { createReadStream, fstatSync, statSync, type Stats } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
@@ -55,6 +55,7 @@ export function processIo(): ProcessIo {
   let stdin: Io['stdin'] | undefined;
   let unwrittenDropped = false;
   let hungUp = false;
+  const stdinWasTerminal = maybeTerminal(0) && isatty(0);
   return {
     get stdin() {
       return (stdin ??= standardInput());
@@ -88,11 +89,22 @@ export function processIo(): ProcessIo {
     },
     get hungUp() {
       // A terminal that hangs up ends the input read from it and fails writes to it, often before
-      // SIGHUP arrives, and the command may have ended of that: a hangup all the same.
-      const gone = (stream: { isTTY?: boolean } | undefined, fd: number) => stream?.isTTY === true && !isatty(fd);
-      return hungUp || gone(stdin, 0) || gone(process.stdout, 1) || gone(process.stderr, 2);
+      // SIGHUP arrives, and the command may have ended of that: a hangup all the same. (As
+      // bin/run-in-daemon.cjs judges it: a descriptor that was a terminal at the start and is none now.)
+      const gone = (wasTerminal: boolean | undefined, fd: number) => wasTerminal === true && !isatty(fd);
+      return hungUp || gone(stdinWasTerminal, 0) || gone(process.stdout.isTTY, 1) || gone(process.stderr.isTTY, 2);
     },
   };
+}
+
+/** A character device other than /dev/null (what scripts and CI give as stdin): only then is node:tty loaded to ask. */
+function maybeTerminal(fd: number): boolean {
+  try {
+    const stat = fstatSync(fd);
+    return stat.isCharacterDevice() && stat.rdev !== statSync('/dev/null').rdev;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -8,14 +8,24 @@ import { runZps } from './run.js';
 // No top-level await: the bundle is CommonJS (see scripts/bundle-cli.mjs).
 const io = processIo();
 void runZps(process.argv, io).then((code) => {
-  // Its terminal gone, the process ends of the signal, as the shell expects, and skips Node's exit,
-  // whose reset of that terminal aborts the process (an assertion in Node 20).
-  if (io.hungUp) {
-    process.removeAllListeners('SIGHUP');
-    process.kill(process.pid, 'SIGHUP');
-    return;
-  }
-  if (io.unwrittenDropped) process.exit(code);
+  const exit = io.hungUp ? endOfHangup : (code: number) => process.exit(code);
+  if (io.unwrittenDropped || (io.hungUp && process.stdout.isTTY)) exit(code);
   // Let stdout drain (a pipe may still hold output), then exit even if a handle lingers.
-  process.stdout.write('', () => process.exit(code));
+  else process.stdout.write('', () => exit(code));
 });
+
+/**
+ * After a hangup the process ends of SIGHUP, as the shell expects of a hung-up command, which also
+ * skips Node's exit: its reset of a terminal that is gone aborts the process (an assertion in Node
+ * 20). Where the signal cannot be sent to itself (Windows) or does not end it, exit 129, as a shell
+ * reports it.
+ */
+function endOfHangup(): void {
+  process.removeAllListeners('SIGHUP');
+  try {
+    process.kill(process.pid, 'SIGHUP');
+  } catch {
+    process.exit(129); // Windows sends itself no SIGHUP
+  }
+  setTimeout(() => process.exit(129), 1_000); // a signal held back (blocked) by whoever started this process
+}

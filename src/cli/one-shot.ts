@@ -17,7 +17,7 @@
  * credentials, a token command, Node's CAs and proxies) and --verbose.
  *
  * Client to daemon: ONE_SHOT_GREETING, one line of JSON (OneShotRequest), then single bytes: interrupt
- * (Ctrl-C or SIGTERM), stdoutClosed (its reader went away) and withdraw (it waited too long to hear
+ * (Ctrl-C, SIGTERM or SIGHUP), stdoutClosed (its reader went away) and withdraw (it waited too long to hear
  * that the command started). Daemon to client: frames of a kind byte and a u32 length: declined
  * alone, or started (the client may no longer run it itself), stdout and stderr bytes, dropped (the
  * command dropped what stdout has not taken, at Ctrl-C), heard (an interrupt reached the command,

@@ -59,6 +59,12 @@ describe("the bundle's code cache", () => {
     expect(await run(['count', topic])).toMatchObject({ code: 0, stdout: '2\n', stderr: '' });
     expect(readFileSync(file).equals(damaged)).toBe(false);
     expect(await run(['count', topic])).toMatchObject({ code: 0, stdout: '2\n', stderr: '' });
+    // one byte of the second copy only: the copies differ
+    const secondCopy = readFileSync(file);
+    secondCopy[secondCopy.length / 2 + 100]! ^= 0x5a;
+    writeFileSync(file, secondCopy);
+    expect(await run(['count', topic])).toMatchObject({ code: 0, stdout: '2\n', stderr: '' });
+    expect(readFileSync(file).equals(secondCopy)).toBe(false);
   });
 
   it('is done without when the cache directory cannot be made', async () => {

@@ -218,6 +218,30 @@ describe('a broker connection', () => {
     );
   });
 
+  it('a probe unanswered in its time closes the connection: what was sent behind it fails, retriable', async () => {
+    let versionsAsked = 0;
+    server = createServer((socket) => {
+      const splitter = new FrameSplitter();
+      socket.on('data', (chunk: Buffer) =>
+        splitter.push(chunk, (frame) => {
+          // the first ApiVersions only: then silent, as a connection the network dropped
+          if (frame.readInt16BE(0) === 18 && versionsAsked++ === 0) socket.write(withId(frame.readInt32BE(4), Buffer.alloc(10)));
+        }),
+      );
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const connection = await BrokerConnection.open('127.0.0.1', port, { connectTimeoutMs: 5_000 });
+    connection.probe(100);
+    await expect(connection.send({ ...spec, timeoutMs: 5_000 }, body())).rejects.toMatchObject({
+      message: `127.0.0.1:${port} did not answer on a connection kept from an earlier command within 100 ms`,
+      retriable: true,
+    });
+    expect(connection.isOpen).toBe(false);
+    expect(versionsAsked).toBe(2);
+  });
+
   it('a request not answered in time fails with a timeout and closes the connection', async () => {
     const port = await broker(() => {});
     const connection = await BrokerConnection.open('127.0.0.1', port, { connectTimeoutMs: 1_000 });

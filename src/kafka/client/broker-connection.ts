@@ -156,8 +156,13 @@ export class BrokerConnection {
    * next request would wait its whole timeout).
    */
   probe(timeoutMs: number): void {
+    const silent = setTimeout(
+      () => this.close(new ConnectionError(`${this.address} did not answer on a connection kept from an earlier command within ${timeoutMs} ms`, true)),
+      timeoutMs,
+    );
+    const answered = () => clearTimeout(silent);
     // as any request: behind a re-authentication that is due (KIP-368), which an expired session needs first
-    this.send({ ...this.spec(API_VERSIONS, 'ApiVersions', false), timeoutMs }, new Writer(0, REQUEST_HEADROOM)).catch(() => {});
+    this.send(this.spec(API_VERSIONS, 'ApiVersions', false), new Writer(0, REQUEST_HEADROOM)).then(answered, answered);
   }
 
   /** Closes the connection, failing what is in flight with `error`. */
