@@ -178,14 +178,15 @@ function runInDaemon(runHere) {
       stop();
       const code = Number(payload.toString());
       // a hangup, heard or a terminal gone (see src/cli/io.ts): this process ends of it, as the CLI's own exit does then
-      if (signalled === 'SIGHUP' || terminals.some((fd) => !tty.isatty(fd))) return endOfHangup();
-      // Ctrl-C dropped what stdout had not taken: gone at once, as the CLI's own exit does then
-      if (dropped) process.exit(code);
+      const hungUp = signalled === 'SIGHUP' || terminals.some((fd) => !tty.isatty(fd));
+      const exit = (status) => (hungUp ? endOfHangup() : process.exit(status));
+      // Ctrl-C dropped what stdout had not taken, or stdout is a terminal gone: at once, as the CLI's own exit
+      if (dropped || (hungUp && stdoutTty)) return exit(code);
       // without waiting for the daemon to close the connection, once what is written is out
       stdout.flushed(() =>
         stderr.flushed(() => {
-          if (failure) fs.writeSync(2, failure);
-          process.exit(failure && code === 0 ? 1 : code);
+          if (failure && !hungUp) fs.writeSync(2, failure);
+          exit(failure && code === 0 ? 1 : code);
         }),
       );
     } else if (kind === Frame.killed) {
