@@ -113,28 +113,33 @@ describe('a broker connection', () => {
   let server: Server | undefined;
   afterEach(() => server?.close());
 
-  /** A broker that answers ApiVersions, then hands every later request's API key and correlation id to `onRequest`. */
-  async function broker(onRequest: (socket: Socket, correlationId: number, apiKey: number) => void): Promise<number> {
+  /** A broker that hands every request's API key and correlation id to `onRequest`; resolves its port. */
+  async function rawBroker(onRequest: (socket: Socket, correlationId: number, apiKey: number) => void): Promise<number> {
     server = createServer((socket) => {
       const splitter = new FrameSplitter();
-      socket.on('data', (chunk: Buffer) =>
-        splitter.push(chunk, (frame) => {
-          const [apiKey, correlationId] = [frame.readInt16BE(0), frame.readInt32BE(4)];
-          if (apiKey !== 18) return onRequest(socket, correlationId, apiKey);
-          // ApiVersions v2: no error, Metadata 0-12, throttle 0
-          const answer = Buffer.alloc(4 + 4 + 2 + 4 + 6 + 4);
-          answer.writeInt32BE(answer.byteLength - 4, 0);
-          answer.writeInt32BE(correlationId, 4);
-          answer.writeInt32BE(1, 10);
-          answer.writeInt16BE(3, 14);
-          answer.writeInt16BE(12, 18);
-          socket.write(answer);
-        }),
-      );
+      socket.on('data', (chunk: Buffer) => splitter.push(chunk, (frame) => onRequest(socket, frame.readInt32BE(4), frame.readInt16BE(0))));
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     return (server.address() as AddressInfo).port;
+  }
+
+  /** ApiVersions v2's answer: no error, Metadata 0-12, throttle 0. */
+  function apiVersionsAnswer(correlationId: number): Buffer {
+    const bytes = Buffer.alloc(4 + 4 + 2 + 4 + 6 + 4);
+    bytes.writeInt32BE(bytes.byteLength - 4, 0);
+    bytes.writeInt32BE(correlationId, 4);
+    bytes.writeInt32BE(1, 10);
+    bytes.writeInt16BE(3, 14);
+    bytes.writeInt16BE(12, 18);
+    return bytes;
+  }
+
+  /** A broker that answers ApiVersions, then hands every later request's API key and correlation id to `onRequest`. */
+  function broker(onRequest: (socket: Socket, correlationId: number, apiKey: number) => void): Promise<number> {
+    return rawBroker((socket, correlationId, apiKey) =>
+      apiKey === 18 ? socket.write(apiVersionsAnswer(correlationId)) : onRequest(socket, correlationId, apiKey),
+    );
   }
 
   const answer = (correlationId: number, text: string) => {
@@ -170,49 +175,30 @@ describe('a broker connection', () => {
 
   it('sends each SASL request once the one before is answered: over TLS, Kafka reads one queued behind another only at its next poll', async () => {
     const sentEarly: number[] = [];
-    server = createServer((socket) => {
-      const splitter = new FrameSplitter();
-      let pending = 0;
-      const answerSoon = (answer: Buffer) => {
-        pending++;
-        setTimeout(() => {
-          pending--;
-          socket.write(answer);
-        }, 20);
-      };
-      socket.on('data', (chunk: Buffer) =>
-        splitter.push(chunk, (frame) => {
-          const [apiKey, correlationId] = [frame.readInt16BE(0), frame.readInt32BE(4)];
-          if (pending > 0) sentEarly.push(apiKey);
-          if (apiKey === 18) answerSoon(withId(correlationId, Buffer.alloc(10))); // no error, no APIs, throttle 0
-          if (apiKey === 17) answerSoon(withId(correlationId, Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 1, 0, 5]), Buffer.from('PLAIN')])));
-          if (apiKey === 36) answerSoon(withId(correlationId, Buffer.alloc(2 + 2 + 4 + 8).fill(0xff, 2, 4))); // no error, no session lifetime
-        }),
-      );
+    let pending = 0;
+    const answerSoon = (socket: Socket, answer: Buffer) => {
+      pending++;
+      setTimeout(() => {
+        pending--;
+        socket.write(answer);
+      }, 20);
+    };
+    const port = await rawBroker((socket, correlationId, apiKey) => {
+      if (pending > 0) sentEarly.push(apiKey);
+      if (apiKey === 18) answerSoon(socket, apiVersionsAnswer(correlationId));
+      if (apiKey === 17) answerSoon(socket, withId(correlationId, Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 1, 0, 5]), Buffer.from('PLAIN')])));
+      if (apiKey === 36) answerSoon(socket, withId(correlationId, Buffer.alloc(2 + 2 + 4 + 8).fill(0xff, 2, 4))); // no error, no session lifetime
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
     const connection = await BrokerConnection.open('127.0.0.1', port, { connectTimeoutMs: 1_000, sasl: plain });
     expect(sentEarly).toEqual([]);
     connection.close();
   });
 
   it('a SASL mechanism the broker refuses: the error names those it accepts', async () => {
-    server = createServer((socket) => {
-      const splitter = new FrameSplitter();
-      socket.on('data', (chunk: Buffer) =>
-        splitter.push(chunk, (frame) => {
-          const [apiKey, correlationId] = [frame.readInt16BE(0), frame.readInt32BE(4)];
-          if (apiKey === 18) socket.write(withId(correlationId, Buffer.alloc(10)));
-          // UNSUPPORTED_SASL_MECHANISM (33), enabled: [SCRAM-SHA-512]; then the broker closes, as Kafka does
-          if (apiKey === 17) socket.end(withId(correlationId, Buffer.concat([Buffer.from([0, 33, 0, 0, 0, 1, 0, 13]), Buffer.from('SCRAM-SHA-512')])));
-        }),
-      );
+    const port = await broker((socket, correlationId, apiKey) => {
+      // UNSUPPORTED_SASL_MECHANISM (33), enabled: [SCRAM-SHA-512]; then the broker closes, as Kafka does
+      if (apiKey === 17) socket.end(withId(correlationId, Buffer.concat([Buffer.from([0, 33, 0, 0, 0, 1, 0, 13]), Buffer.from('SCRAM-SHA-512')])));
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
     await expect(BrokerConnection.open('127.0.0.1', port, { connectTimeoutMs: 1_000, sasl: plain })).rejects.toThrow(
       'the brokers do not accept SASL PLAIN (they accept SCRAM-SHA-512)',
     );
@@ -220,18 +206,8 @@ describe('a broker connection', () => {
 
   it('a probe unanswered in its time closes the connection: what was sent behind it fails, retriable', async () => {
     let versionsAsked = 0;
-    server = createServer((socket) => {
-      const splitter = new FrameSplitter();
-      socket.on('data', (chunk: Buffer) =>
-        splitter.push(chunk, (frame) => {
-          // the first ApiVersions only: then silent, as a connection the network dropped
-          if (frame.readInt16BE(0) === 18 && versionsAsked++ === 0) socket.write(withId(frame.readInt32BE(4), Buffer.alloc(10)));
-        }),
-      );
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
+    // the first ApiVersions only: then silent, as a connection the network dropped
+    const port = await rawBroker((socket, correlationId, apiKey) => apiKey === 18 && versionsAsked++ === 0 && socket.write(apiVersionsAnswer(correlationId)));
     const connection = await BrokerConnection.open('127.0.0.1', port, { connectTimeoutMs: 5_000 });
     connection.probe(100);
     await expect(connection.send({ ...spec, timeoutMs: 5_000 }, body())).rejects.toMatchObject({
