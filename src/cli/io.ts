@@ -54,7 +54,7 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export function processIo(): ProcessIo {
   let stdin: Io['stdin'] | undefined;
   let unwrittenDropped = false;
-  let hungUp = false;
+  let heardHangup = false;
   const stdinWasTerminal = maybeTerminal(0) && isatty(0);
   return {
     get stdin() {
@@ -74,7 +74,7 @@ export function processIo(): ProcessIo {
       const heard = (signal: NodeJS.Signals) => {
         if (heardOnce) return;
         heardOnce = true;
-        hungUp = signal === 'SIGHUP';
+        heardHangup = signal === 'SIGHUP';
         setImmediate(stopListening);
         handler();
       };
@@ -92,7 +92,7 @@ export function processIo(): ProcessIo {
       // SIGHUP arrives, and the command may have ended of that: a hangup all the same. (As
       // bin/run-in-daemon.cjs judges it: a descriptor that was a terminal at the start and is none now.)
       const gone = (wasTerminal: boolean | undefined, fd: number) => wasTerminal === true && !isatty(fd);
-      return hungUp || gone(stdinWasTerminal, 0) || gone(process.stdout.isTTY, 1) || gone(process.stderr.isTTY, 2);
+      return heardHangup || gone(stdinWasTerminal, 0) || gone(process.stdout.isTTY, 1) || gone(process.stderr.isTTY, 2);
     },
   };
 }

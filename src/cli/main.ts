@@ -8,8 +8,9 @@ import { runZps } from './run.js';
 // No top-level await: the bundle is CommonJS (see scripts/bundle-cli.mjs).
 const io = processIo();
 void runZps(process.argv, io).then((code) => {
-  const exit = io.hungUp ? endOfHangup : (code: number) => process.exit(code);
-  if (io.unwrittenDropped || (io.hungUp && process.stdout.isTTY)) exit(code);
+  const hungUp = io.hungUp;
+  const exit = hungUp ? endOfHangup : (code: number) => process.exit(code);
+  if (io.unwrittenDropped || (hungUp && process.stdout.isTTY)) exit(code);
   // Let stdout drain (a pipe may still hold output), then exit even if a handle lingers.
   else process.stdout.write('', () => exit(code));
 });

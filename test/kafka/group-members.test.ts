@@ -36,6 +36,13 @@ class JsonLinesMember {
 /** `partition/offset` of each record a member printed. */
 type Read = Array<{ at: string; headers?: string }>;
 
+/** A new topic holding 'a', and a zps member of a new group following it. */
+async function followingNewGroup(name: string) {
+  const [topic, group] = [unique(name), unique('g')];
+  expect((await kz(['publish', topic, 'a'])).code).toBe(0);
+  return { topic, group, member: new RunningZps('/nonexistent/unused.sock', ['consume', topic, '-g', group, '-f'], kafkaEnv()) };
+}
+
 const HEADERS = 'a=1,b=2,a=3';
 const PARTITIONS = 6;
 
@@ -132,9 +139,7 @@ describe('zps, librdkafka and Java members in one group on Kafka', () => {
   }, 90_000);
 
   it('Ctrl-C while the member joins: it leaves the group at once, which then waits for no one', async () => {
-    const [topic, group] = [unique('joining'), unique('g')];
-    expect((await kz(['publish', topic, 'a'])).code).toBe(0);
-    const member = new RunningZps('/nonexistent/unused.sock', ['consume', topic, '-g', group, '-f'], kafkaEnv());
+    const { group, member } = await followingNewGroup('joining');
     try {
       // the coordinator holds a new group's first join for 3 s (Kafka's group.initial.rebalance.delay.ms)
       await waitFor(
@@ -152,9 +157,7 @@ describe('zps, librdkafka and Java members in one group on Kafka', () => {
   }, 60_000);
 
   it('a hangup (its terminal closed) stops consume -g as Ctrl-C does: what it printed is committed, it leaves, then ends of the signal', async () => {
-    const [topic, group] = [unique('hangup'), unique('g')];
-    expect((await kz(['publish', topic, 'a'])).code).toBe(0);
-    const member = new RunningZps('/nonexistent/unused.sock', ['consume', topic, '-g', group, '-f'], kafkaEnv());
+    const { topic, group, member } = await followingNewGroup('hangup');
     try {
       expect(await member.waitForLines(1, 30_000)).toEqual(['a']);
       member.child.kill('SIGHUP');
@@ -169,9 +172,7 @@ describe('zps, librdkafka and Java members in one group on Kafka', () => {
   }, 60_000);
 
   it('-n with --timeout counts the join: a group waiting for a member gone without leaving is cut short at the deadline', async () => {
-    const [topic, group] = [unique('gone'), unique('g')];
-    expect((await kz(['publish', topic, 'a'])).code).toBe(0);
-    const gone = new RunningZps('/nonexistent/unused.sock', ['consume', topic, '-g', group, '-f'], kafkaEnv());
+    const { topic, group, member: gone } = await followingNewGroup('gone');
     expect(await gone.waitForLines(1, 30_000)).toEqual(['a']);
     gone.child.kill('SIGKILL'); // no LeaveGroup: the group waits for it until its session times out (10 s)
     await gone.result;
