@@ -4,6 +4,7 @@
  * Kafka) by choosing which driver the factory loads, on first use, so a local command never loads Kafka's.
  */
 import type { ConnectionPool } from './kafka/client/connection-pool.js';
+import { shownUrl } from './properties/registry-url.js';
 import { Factory, type Backend } from './pubsub/factory.js';
 import type { PubSubFactory, ToolsFactory } from './pubsub/types.js';
 import { resolveSettings, type FactoryOptions, type Settings } from './settings.js';
@@ -38,7 +39,10 @@ function backendFor(settings: Settings, connectionPool?: ConnectionPool): Backen
     driver: async () => new (await import('./kafka/driver.js')).KafkaDriver(settings, connectionPool),
     // loaded only when a schema is in play: Avro, JSON Schema and protobuf support weigh a lot
     ...(registry
-      ? { schemas: async () => new (await import('./kafka/schema.js')).SchemaCodec(registry, settings.schemaRegistryAccess, settings.timeoutMs) }
+      ? {
+          schemas: async () => new (await import('./kafka/schema.js')).SchemaCodec(registry, settings.schemaRegistryAccess, settings.timeoutMs),
+          registryShown: shownUrl(registry),
+        }
       : {}),
   };
 }

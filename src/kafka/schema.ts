@@ -35,7 +35,7 @@ interface RegistryApi {
   };
 }
 
-type RegistryResponse = { data(): unknown };
+type RegistryResponse = { data(): unknown; status(): number };
 
 /** The registry client's requests in flight, by schema id (it asks for an id only when none is). */
 interface ClientInternals {
@@ -246,11 +246,11 @@ export class SchemaCodec implements RegistryCodec {
               const status = response.statusCode ?? 0;
               const json = parsedOrUndefined(text);
               if (status >= 200 && status < 300) {
-                if (json === undefined) reject(new Error(`answered ${status} with no JSON: ${text.slice(0, 200)}`));
+                if (json === undefined) reject(new Error(`answered ${status} with no JSON: ${shownAnswer(text)}`));
                 else resolve(json as T);
               } else {
                 const message = (json as { message?: unknown } | undefined)?.message;
-                reject(Object.assign(new Error(typeof message === 'string' ? message : text.slice(0, 200)), { status }));
+                reject(Object.assign(new Error(typeof message === 'string' ? message : shownAnswer(text)), { status }));
               }
             });
           });
@@ -314,7 +314,16 @@ export class SchemaCodec implements RegistryCodec {
 
   /** The registry's answer for a schema id, asked once: Protobuf's is read here, the other formats by the registry client. */
   private found(id: number): Promise<RegistryResponse> {
-    return this.answers.get(id, () => this.call(`read schema ${id}`, async () => (await this.api()).Schema.find({ id })));
+    return this.answers.get(id, () =>
+      this.call(`read schema ${id}`, async () => {
+        const answer = await (await this.api()).Schema.find({ id });
+        // a proxy's login page or a cut answer: said as such, not as the schema parser tripping on it
+        const entry = answer.data();
+        if (typeof (entry as { schema?: unknown } | null)?.schema !== 'string')
+          throw new Error(`answered ${answer.status()} with no schema: ${shownAnswer(entry)}`);
+        return answer;
+      }),
+    );
   }
 
   private async call<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -350,6 +359,12 @@ export class SchemaCodec implements RegistryCodec {
 /** Bytes in the Confluent wire format: magic byte 0, then a 4-byte schema id (and a payload). */
 function isFramed(bytes: Buffer | null): bytes is Buffer {
   return bytes !== null && bytes.length >= 5 && bytes[0] === 0;
+}
+
+/** The start of an answer that is not what was asked, for an error message. */
+function shownAnswer(answer: unknown): string {
+  const text = typeof answer === 'string' ? answer : (JSON.stringify(answer) ?? String(answer));
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 function parsedOrUndefined(text: string): unknown {

@@ -6,8 +6,11 @@ import { handleWithRetry, report, type ErrorCallback, type RetryOptions } from '
 import type { ConsumeOptions, Consumer, MessageHandler, StartOffset } from './types.js';
 import type { DeliveredRecord } from '../records/record.js';
 
-/** Turns a record's stored value into the one handlers see (the schema registry's framing, say). */
-export type RecordDecoder = (record: DeliveredRecord) => Promise<DeliveredRecord>;
+/**
+ * Turns a record's stored value into the one handlers see (the schema registry's framing, say);
+ * `waitsOn` names, as errors say it, what a decode may wait for.
+ */
+export type RecordDecoder = ((record: DeliveredRecord) => Promise<DeliveredRecord>) & { readonly waitsOn?: string };
 
 export interface ConsumerOptions {
   /** Without a group the consumer is a group of its own, as an app with a unique group id is. */

@@ -8,6 +8,7 @@ import { openReader } from './reader.js';
 import type { ErrorCallback, RetryOptions } from './retry.js';
 import { DriverSender } from './sender.js';
 import type { Admin, Consumer, ConsumerFactory, PublisherFactory, RecordReader, ReaderOptions, RecordSender, ToolsFactory } from './types.js';
+import type { DeliveredRecord } from '../records/record.js';
 
 /** A schema registered under another subject that a schema names (an Avro type, a JSON Schema `$ref`, a Protobuf import). */
 export interface SchemaReference {
@@ -60,6 +61,8 @@ export interface SchemaRegistry {
 export interface Backend {
   driver(): Promise<Driver>;
   schemas?: () => Promise<SchemaRegistry>;
+  /** The schema registry's address as messages show it (no password). */
+  registryShown?: string;
 }
 
 export interface FactorySettings {
@@ -82,6 +85,7 @@ export class Factory implements ToolsFactory {
   private readonly closables = new Set<Consumer | RecordReader>();
   private readonly loaded: Lazy<Driver>;
   private readonly schemas: Lazy<SchemaRegistry> | undefined;
+  private readonly registryShown: string | undefined;
   private readonly sender: RecordSender;
 
   constructor(
@@ -92,6 +96,7 @@ export class Factory implements ToolsFactory {
     this.loaded = new Lazy(() => backend.driver());
     const { schemas } = backend;
     this.schemas = schemas && new Lazy(() => schemas());
+    this.registryShown = backend.registryShown;
     this.sender = new DriverSender(this.driver);
   }
 
@@ -169,6 +174,7 @@ export class Factory implements ToolsFactory {
   private decoder(): RecordDecoder | undefined {
     const { schemas } = this;
     if (!schemas) return undefined;
-    return async (record) => (await schemas.get()).decode(record);
+    const decode = async (record: DeliveredRecord) => (await schemas.get()).decode(record);
+    return Object.assign(decode, { waitsOn: this.registryShown && `the schema registry at ${this.registryShown}` });
   }
 }

@@ -143,11 +143,12 @@ interface Bounds {
 
 /** A decoder that marks records it cannot decode instead of failing; an unreachable registry still fails. */
 function undecodableMarked(decode: RecordDecoder): RecordDecoder {
-  return (record) =>
+  const marked = (record: DeliveredRecord) =>
     decode(record).catch((error: unknown) => {
       if (error instanceof ZpsError && error.retriable) throw error;
       return { ...record, value: record.value, undecodable: describeError(error) }; // value: a FetchedRecord's is its prototype's
     });
+  return Object.assign(marked, { waitsOn: decode.waitsOn });
 }
 
 abstract class BaseReader implements RecordReader {
@@ -287,7 +288,8 @@ abstract class BaseReader implements RecordReader {
 
   /** Closed while the registry's answers were awaited: nothing to hand out, and that is what it waited for. */
   private stalledOnRegistry(): DeliveredRecord[] {
-    this.stalledOn ??= new ZpsError('no answer from the schema registry yet', { code: 'unavailable', reason: 'registry-unreachable' });
+    const waitsOn = this.decode?.waitsOn ?? 'the schema registry';
+    this.stalledOn ??= new ZpsError(`no answer from ${waitsOn} yet`, { code: 'unavailable', reason: 'registry-unreachable' });
     return [];
   }
 

@@ -380,6 +380,29 @@ describe('zps on Kafka with a schema registry', () => {
     }
   });
 
+  it('a registry that answers 200 with something not a schema (a login page, a cut answer) leaves the value as stored, saying what came back', async () => {
+    const t = unique('registry-garbled');
+    expect((await kz(['publish', t, '--schema', 'test/fixtures/order.avsc', '{"id":1,"customer":"a","total":1}'])).code).toBe(0);
+    for (const [type, body] of [
+      ['text/html', '<html>sign in</html>'],
+      ['application/json', '{"schema": "cut sho'],
+    ]) {
+      const garbled = createServer((_request, response) => response.writeHead(200, { 'content-type': type }).end(body));
+      await new Promise<void>((resolve) => garbled.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(garbled.address() as { port: number }).port}`;
+        const result = await kz(['consume', t, '-n', '1', '--timeout', '5s'], { env: { ZPS_SCHEMA_REGISTRY: url } });
+        expect(result.code).toBe(1);
+        expect(result.stdout).not.toBe('');
+        const [said] = lines(result.stderr);
+        expect(said).toMatch(new RegExp(`^zps: cannot decode ${t}\\[0\\]@0, printed as stored: read schema \\d+: schema registry at ${url}: answered 200 with no schema: `));
+        expect(said.endsWith(body)).toBe(true);
+      } finally {
+        garbled.close();
+      }
+    }
+  });
+
   it('a registry that takes the connection and never answers: a read to the end fails after --timeout, a -n wait ends at its deadline, Ctrl-C ends a follow at once', async () => {
     const [t, other] = [unique('silent-registry'), unique('silent-registry-other')];
     for (const topic of [t, other])
@@ -398,7 +421,7 @@ describe('zps on Kafka with a schema registry', () => {
       expect(lines(waited.stderr)).toContainEqual(
         expect.stringMatching(
           new RegExp(
-            `^zps: timed out waiting for messages on ${t}, ${other}: received 0 of 1 within 2s \\((no answer from the schema registry yet|read schema \\d+: no answer from the schema registry at .* within 2000 ms)\\)$`,
+            `^zps: timed out waiting for messages on ${t}, ${other}: received 0 of 1 within 2s \\((no answer from the schema registry at ${silent.url} yet|read schema \\d+: no answer from the schema registry at ${silent.url} within 2000 ms)\\)$`,
           ),
         ),
       );
