@@ -395,7 +395,9 @@ describe('zps on Kafka with a schema registry', () => {
         expect(result.code).toBe(1);
         expect(result.stdout).not.toBe('');
         const [said] = lines(result.stderr);
-        expect(said).toMatch(new RegExp(`^zps: cannot decode ${t}\\[0\\]@0, printed as stored: read schema \\d+: schema registry at ${url}: answered 200 with no schema: `));
+        expect(said).toMatch(
+          new RegExp(`^zps: cannot decode ${t}\\[0\\]@0, printed as stored: read schema \\d+: schema registry at ${url}: answered 200 with no schema: `),
+        );
         expect(said.endsWith(body)).toBe(true);
       } finally {
         garbled.close();
