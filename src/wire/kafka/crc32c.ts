@@ -8,8 +8,10 @@
 const POLYNOMIAL = 0x82f63b78;
 const SLICES = 16;
 
-/** Table t holds the CRC of byte n followed by t zero bytes, at t * 256 + n. */
-const TABLES = (() => {
+/** Table t holds the CRC of byte n followed by t zero bytes, at t * 256 + n (made at the first CRC: a count makes none). */
+let tables: Int32Array | undefined;
+
+function madeTables(): Int32Array {
   const tables = new Int32Array(SLICES * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
@@ -24,14 +26,14 @@ const TABLES = (() => {
     }
   }
   return tables;
-})();
+}
 
 /** Words are read in the machine's byte order: the sliced loop needs it little-endian. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The CRC-32C of bytes [start, end), as an unsigned 32-bit number. */
 export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  const t = TABLES;
+  const t = (tables ??= madeTables());
   let crc = -1;
   let i = start;
   // byte by byte up to a 4-byte boundary of the underlying memory (all the way on big-endian machines)
