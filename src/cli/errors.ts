@@ -34,6 +34,8 @@ const HINTS: Record<ErrorReason, string> = {
   'tls-untrusted': "give the CA that signed the brokers' certificates with --tls-ca (ZPS_TLS_CA), or check that it is that one",
   'tls-client-refused': 'give a client certificate signed by a CA the brokers trust, with --tls-cert and --tls-key (ZPS_TLS_CERT, ZPS_TLS_KEY)',
   'registry-unreachable': 'check --schema-registry (ZPS_SCHEMA_REGISTRY) and that the registry is up',
+  'registry-tls':
+    "check the registry URL's scheme (https or http), the CA its certificate is checked with (-X schema.registry.ssl.ca.location=<file>), and any client certificate it asks for (schema.registry.ssl.certificate.location)",
   'no-schema-registry': 'set --schema-registry or ZPS_SCHEMA_REGISTRY',
   'schema-needs-kafka': 'set --env and --schema-registry',
   'memory-full': 'raise the daemon\'s --max-memory, lower its retention, or free space with "zps reset"',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { extname } from 'node:path';
-import { ZpsError, describeError, usageError } from '../pubsub/errors.js';
+import { ZpsError, describeError, isUnavailable, usageError } from '../pubsub/errors.js';
 import type { RegisteredSchema, SchemaReference, SchemaReferenceSpec, SchemaRegistry as RegistryCodec } from '../pubsub/factory.js';
 import { Lazy, LazyMap } from '../pubsub/lazy.js';
 import type { DeliveredRecord } from '../records/record.js';
@@ -27,9 +27,9 @@ interface SchemaInstance {
 interface RegistryApi {
   api: {
     Subject: {
-      register(request: { subject: string; body: RegistrationBody }): Promise<{ data(): unknown }>;
-      registered(request: { subject: string; body: RegistrationBody }): Promise<{ data(): unknown }>;
-      version(request: { subject: string; version: number }): Promise<{ data(): unknown }>;
+      register(request: { subject: string; body: RegistrationBody }): Promise<RegistryResponse>;
+      registered(request: { subject: string; body: RegistrationBody }): Promise<RegistryResponse>;
+      version(request: { subject: string; version: number }): Promise<RegistryResponse>;
     };
     Schema: { find(request: { id: number }): Promise<RegistryResponse> };
   };
@@ -148,7 +148,7 @@ export class SchemaCodec implements RegistryCodec {
         subject,
         body: { schemaType: schemaType === 'AVRO' ? undefined : schemaType, schema: text, ...(pinned.length > 0 ? { references: pinned } : {}) },
       });
-      return (response.data() as { id: number }).id;
+      return answerPart(response, 'schema id', (data) => (data as { id?: unknown } | null)?.id, isSchemaId);
     });
     const schema = await this.schema(id);
     return (value) => {
@@ -184,7 +184,7 @@ export class SchemaCodec implements RegistryCodec {
       return asJson(await this.decodeFramed(key, `the key of ${where}`));
     } catch (error) {
       if (!(error instanceof ZpsError)) return key;
-      if (error.retriable) throw error; // the registry could not be asked
+      if (isUnavailable(error)) throw error; // the registry could not be asked, trusted or understood
       if (error.code === 'not-found') this.unknownKeyIds.add(id);
       return key;
     }
@@ -207,24 +207,35 @@ export class SchemaCodec implements RegistryCodec {
   }
 
   async subjects(): Promise<string[]> {
-    return (await this.get<string[]>('list the subjects', '/subjects')).sort();
+    const isSubjects = (json: unknown) => Array.isArray(json) && json.every(isText);
+    return (await this.get<string[]>('list the subjects', '/subjects', 'list of subjects', isSubjects)).sort();
   }
 
   async versions(subject: string): Promise<number[]> {
-    return this.get<number[]>(`subject ${subject}`, `/subjects/${encodeURIComponent(subject)}/versions`);
+    const isVersions = (json: unknown) => Array.isArray(json) && json.every(isSchemaId);
+    return this.get<number[]>(`subject ${subject}`, `/subjects/${encodeURIComponent(subject)}/versions`, 'list of versions', isVersions);
   }
 
   async registered(subject: string, version: number | 'latest'): Promise<RegisteredSchema> {
+    const isVersion = (json: unknown) => {
+      const found = json as Partial<Record<'version' | 'id' | 'schema', unknown>> | null;
+      return isSchemaId(found?.version) && isSchemaId(found?.id) && isText(found?.schema);
+    };
     const found = await this.get<RegisteredSchema & { schemaType?: string }>(
       `subject ${subject} version ${version}`,
       `/subjects/${encodeURIComponent(subject)}/versions/${version}`,
+      'schema version',
+      isVersion,
     );
     // the registry leaves the type out for Avro, the first format it had
     return { subject, version: found.version, id: found.id, type: found.schemaType ?? 'AVRO', schema: found.schema, references: found.references ?? [] };
   }
 
-  /** A GET of the registry's REST API, with its credentials and TLS settings; the registry client has no call to list versions. */
-  private async get<T>(what: string, path: string): Promise<T> {
+  /**
+   * A GET of the registry's REST API, with its credentials and TLS settings (the registry client
+   * has no call to list versions): its JSON answer, which `fits` checks is the `expected` one.
+   */
+  private async get<T>(what: string, path: string, expected: string, fits: (json: unknown) => boolean): Promise<T> {
     const url = new URL(`${this.url.replace(/\/$/, '')}${path}`);
     const headers: Record<string, string> = { Accept: 'application/vnd.schemaregistry.v1+json, application/json', ...(await this.bearerHeaders()) };
     const { auth } = this.access;
@@ -246,11 +257,12 @@ export class SchemaCodec implements RegistryCodec {
               const status = response.statusCode ?? 0;
               const json = parsedOrUndefined(text);
               if (status >= 200 && status < 300) {
-                if (json === undefined) reject(new Error(`answered ${status} with no JSON: ${shownAnswer(text)}`));
+                if (json === undefined || !fits(json)) reject(new UnexpectedAnswer(status, expected, text));
                 else resolve(json as T);
               } else {
-                const message = (json as { message?: unknown } | undefined)?.message;
-                reject(Object.assign(new Error(typeof message === 'string' ? message : shownAnswer(text)), { status }));
+                const { message, error_code: code } = (json ?? {}) as { message?: unknown; error_code?: unknown };
+                const registryError = typeof code === 'number';
+                reject(Object.assign(new Error(typeof message === 'string' ? message : shownAnswer(text)), { status, registryError }));
               }
             });
           });
@@ -266,7 +278,7 @@ export class SchemaCodec implements RegistryCodec {
       if (entry.schemaType !== 'PROTOBUF') return null;
       // a schema id's content never changes: one that cannot be read is kept as such, not asked again per value
       return (await import('./protobuf/registry.js')).protobufDecoder(id, entry, this.protobufRegistry()).catch((error: unknown) => {
-        if (error instanceof ZpsError && error.retriable) throw error;
+        if (isUnavailable(error)) throw error;
         return () => {
           throw error;
         };
@@ -280,13 +292,17 @@ export class SchemaCodec implements RegistryCodec {
         const body = { schemaType: 'PROTOBUF', schema, ...(references.length > 0 ? { references } : {}) };
         return this.call(`register ${subject}`, async () => {
           const api = await this.api();
-          const { id } = (await api.Subject.register({ subject, body })).data() as { id: number };
-          const { version } = (await api.Subject.registered({ subject, body })).data() as { version: number };
-          return { id, version };
+          const id = answerPart(await api.Subject.register({ subject, body }), 'schema id', (data) => (data as { id?: unknown } | null)?.id, isSchemaId);
+          const registered = await api.Subject.registered({ subject, body });
+          return { id, version: answerPart(registered, 'version', (data) => (data as { version?: unknown } | null)?.version, isSchemaId) };
         });
       },
       version: (subject, version) =>
-        this.call(`read ${subject} version ${version}`, async () => (await (await this.api()).Subject.version({ subject, version })).data() as RegistryEntry),
+        this.call(`read ${subject} version ${version}`, async () => {
+          const answer = await (await this.api()).Subject.version({ subject, version });
+          answerPart(answer, 'schema', (data) => (data as { schema?: unknown } | null)?.schema, isText);
+          return answer.data() as RegistryEntry;
+        }),
     };
   }
 
@@ -317,10 +333,7 @@ export class SchemaCodec implements RegistryCodec {
     return this.answers.get(id, () =>
       this.call(`read schema ${id}`, async () => {
         const answer = await (await this.api()).Schema.find({ id });
-        // a proxy's login page or a cut answer: said as such, not as the schema parser tripping on it
-        const entry = answer.data();
-        if (typeof (entry as { schema?: unknown } | null)?.schema !== 'string')
-          throw new Error(`answered ${answer.status()} with no schema: ${shownAnswer(entry)}`);
+        answerPart(answer, 'schema', (data) => (data as { schema?: unknown } | null)?.schema, isText);
         return answer;
       }),
     );
@@ -330,9 +343,15 @@ export class SchemaCodec implements RegistryCodec {
     try {
       return await work();
     } catch (error) {
-      const status = (error as { status?: number }).status;
-      const message = shownUrl(describeError(error));
       const where = shownUrl(this.url);
+      if (error instanceof UnexpectedAnswer) {
+        // a proxy's sign-in page, a cut answer, a server that is no registry: no record is to blame
+        throw new ZpsError(`${what}: the schema registry at ${where} ${error.message}`, { code: 'unavailable', reason: 'registry-unreachable' });
+      }
+      const status = (error as { status?: number }).status;
+      const message = shownUrl(clientMessage(describeError(error)));
+      const tls = tlsFailure(message);
+      if (tls) throw new ZpsError(`${what}: cannot reach the schema registry at ${where} over TLS: ${tls}`, { code: 'unavailable', reason: 'registry-tls' });
       // the request timeout (middlewares(), get()): "Timeout (10000ms)"
       const silent = /^(?:.*: )?Timeout \((\d+)ms\)$/.exec(message);
       // a proxy or load balancer in front of a registry that is down or restarting
@@ -349,6 +368,12 @@ export class SchemaCodec implements RegistryCodec {
           reason: 'registry-unreachable',
         });
       }
+      if (status === 404 && !isRegistryError(error)) {
+        throw new ZpsError(`${what}: ${where} answered 404 as no schema registry does: is it the registry's API URL?`, {
+          code: 'unavailable',
+          reason: 'registry-unreachable',
+        });
+      }
       if (status === 404 || /not found/i.test(message)) throw new ZpsError(`${what}: unknown to the schema registry at ${where}`, { code: 'not-found' });
       if (status !== undefined) throw new ZpsError(`${what}: the schema registry at ${where} answered ${status}: ${message}`);
       throw new ZpsError(`${what}: schema registry at ${where}: ${message}`);
@@ -359,6 +384,62 @@ export class SchemaCodec implements RegistryCodec {
 /** Bytes in the Confluent wire format: magic byte 0, then a 4-byte schema id (and a payload). */
 function isFramed(bytes: Buffer | null): bytes is Buffer {
   return bytes !== null && bytes.length >= 5 && bytes[0] === 0;
+}
+
+/** A registry answer (2xx) that does not hold what was asked: no registry answers so. */
+class UnexpectedAnswer extends Error {
+  constructor(status: number, expected: string, answer: unknown) {
+    super(`answered ${status} with no ${expected}: ${shownAnswer(answer)}`);
+  }
+}
+
+/** The part of the registry client's answer `pick` takes, when `fits` says it is the `expected` one. */
+function answerPart<T>(answer: RegistryResponse, expected: string, pick: (data: unknown) => unknown, fits: (part: unknown) => part is T): T {
+  const data = answer.data();
+  const part = pick(data);
+  if (!fits(part)) throw new UnexpectedAnswer(answer.status(), expected, data);
+  return part;
+}
+
+/** A schema id or version: Confluent's are positive 32-bit integers. */
+function isSchemaId(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) > 0 && (value as number) <= 0x7fffffff;
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string';
+}
+
+/**
+ * A TLS failure in the registry client's words (it reports the connection's error as a 400): a
+ * certificate not trusted, or an https URL of a plain HTTP server; OpenSSL's reason when it gives one.
+ */
+function tlsFailure(message: string): string | undefined {
+  const openSsl = /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1];
+  return (
+    openSsl ??
+    /self[- ]signed certificate[^:]*|unable to (?:get|verify) [^:]*certificate[^:]*|certificate has expired|Hostname\/IP does not match[^:]*|EPROTO/i.exec(
+      message,
+    )?.[0]
+  );
+}
+
+/**
+ * The message of the registry client's error without its prefix (`Confluent_Schema_Registry - `,
+ * and `Error, status 400: ` for the connection's errors) and trailing line breaks (OpenSSL's).
+ */
+function clientMessage(message: string): string {
+  return message.replace(/^\S+ - (?:Error, status \d+: )?/, '').trim();
+}
+
+/**
+ * Whether a failed request's answer came from a registry (Confluent's error JSON, which the
+ * registry client turns into a message of its own) or from some other server (its text after
+ * `Error, status …:`).
+ */
+function isRegistryError(error: unknown): boolean {
+  const marked = (error as { registryError?: boolean }).registryError;
+  return marked ?? !/^\S+ - Error, status \d+/.test(describeError(error));
 }
 
 /** The start of an answer that is not what was asked, for an error message. */

@@ -1,6 +1,6 @@
 import { decodeRecord, matchesType, metaOf } from './delivery.js';
 import type { Driver, GroupMember } from './driver.js';
-import { ZpsError, codeOf, describeError } from './errors.js';
+import { ZpsError, codeOf, describeError, isUnavailable } from './errors.js';
 import { validateTopicName } from './limits.js';
 import { handleWithRetry, report, type ErrorCallback, type RetryOptions } from './retry.js';
 import type { ConsumeOptions, Consumer, MessageHandler, StartOffset } from './types.js';
@@ -138,15 +138,15 @@ export class DriverConsumer implements Consumer {
 
   /**
    * The record with its value decoded; undefined (reported to onError, then skipped) when it cannot
-   * be. When the registry could not be asked, the consumer stops and joins again, uncommitted: the
-   * record is delivered once the registry answers, not skipped.
+   * be. When the registry could not be asked (or trusted, or was no registry), the consumer stops
+   * and joins again, uncommitted: the record is delivered once the registry answers, not skipped.
    */
   private async decoded(record: DeliveredRecord): Promise<DeliveredRecord | undefined> {
     if (!this.options.decode) return record;
     try {
       return await this.options.decode(record);
     } catch (error) {
-      if (error instanceof ZpsError && error.retriable) throw error;
+      if (isUnavailable(error)) throw error;
       report(this.options.onError, error, record.value, metaOf(record));
       return undefined;
     }

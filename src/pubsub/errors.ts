@@ -32,6 +32,7 @@ export type ErrorReason =
   | 'tls-untrusted'
   | 'tls-client-refused'
   | 'registry-unreachable'
+  | 'registry-tls'
   | 'no-schema-registry'
   | 'schema-needs-kafka'
   | 'memory-full'
@@ -96,6 +97,14 @@ export function isZpsError(error: unknown): error is ZpsError {
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/**
+ * The service failed, not the input: a broker or schema registry that cannot be reached, trusted
+ * or understood. A record that met such an error is not to be skipped or marked undecodable.
+ */
+export function isUnavailable(error: unknown): boolean {
+  return error instanceof ZpsError && (error.retriable || error.code === 'unavailable');
 }
 
 /** The code of any thrown value: a ZpsError's own, else 'failed'. */

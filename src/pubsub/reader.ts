@@ -1,6 +1,6 @@
 import type { RecordDecoder } from './consumer.js';
 import type { Driver, GroupMember, PartitionOffsets, PartitionRecords } from './driver.js';
-import { ZpsError, describeError, usageError } from './errors.js';
+import { ZpsError, describeError, isUnavailable, usageError } from './errors.js';
 import { validateTopicName } from './limits.js';
 import { resolveStart } from './offsets.js';
 import { checkPartition } from './partitioner.js';
@@ -141,11 +141,11 @@ interface Bounds {
   until: number | undefined;
 }
 
-/** A decoder that marks records it cannot decode instead of failing; an unreachable registry still fails. */
+/** A decoder that marks records it cannot decode instead of failing; a registry that cannot be asked still fails. */
 function undecodableMarked(decode: RecordDecoder): RecordDecoder {
   const marked = (record: DeliveredRecord) =>
     decode(record).catch((error: unknown) => {
-      if (error instanceof ZpsError && error.retriable) throw error;
+      if (isUnavailable(error)) throw error;
       return { ...record, value: record.value, undecodable: describeError(error) }; // value: a FetchedRecord's is its prototype's
     });
   return Object.assign(marked, { waitsOn: decode.waitsOn });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer as createNetServer, type Socket } from 'node:net';
@@ -183,9 +183,22 @@ describe('zps on Kafka with a schema registry', () => {
     const input = '{"id":1,"customer":"c-1","total":2.5}\n';
     const https = ['--schema', 'test/fixtures/order.avsc', '-X', `schema.registry.url=${httpsProxyUrl}`];
     expect(await kz(['publish', t, ...https, '-X', `schema.registry.ssl.ca.location=${httpsCa}`], { input })).toMatchObject({ code: 0, stderr: '' });
+    const hint =
+      "check the registry URL's scheme (https or http), the CA its certificate is checked with (-X schema.registry.ssl.ca.location=<file>), and any client certificate it asks for (schema.registry.ssl.certificate.location)";
     const untrusted = await kz(['publish', t, ...https], { input });
     expect(untrusted.code).toBe(1);
-    expect(untrusted.stderr).toMatch(/^zps: .*(self.signed|certificate)/im);
+    expect(lines(untrusted.stderr)).toEqual([
+      `zps: register test/fixtures/order.avsc under ${t}-value: cannot reach the schema registry at ${httpsProxyUrl} over TLS: self-signed certificate`,
+      hint,
+    ]);
+    // https:// for a registry that speaks plain HTTP: OpenSSL's reason, once, not a 400 per record
+    const plain = process.env.ZPS_TEST_REGISTRY!.replace(/^http:/, 'https:');
+    const consumed = await kz(['consume', t, '-X', `schema.registry.url=${plain}`]);
+    expect(consumed).toMatchObject({ code: 1, stdout: '' });
+    expect(lines(consumed.stderr)).toEqual([
+      expect.stringMatching(/^zps: read schema \d+: cannot reach the schema registry at https:.* over TLS: wrong version number$/),
+      hint,
+    ]);
   });
 
   it('a registry that requires a client certificate gets one from schema.registry.ssl.* (encrypted PEM key, PKCS#12 keystore); without one it refuses', async () => {
@@ -380,29 +393,52 @@ describe('zps on Kafka with a schema registry', () => {
     }
   });
 
-  it('a registry that answers 200 with something not a schema (a login page, a cut answer) leaves the value as stored, saying what came back', async () => {
-    const t = unique('registry-garbled');
+  it('a server that is no schema registry (a sign-in page, a cut answer, a wrong path): one line naming what came back, nothing published, nothing printed as stored', async () => {
+    const t = unique('not-a-registry');
     expect((await kz(['publish', t, '--schema', 'test/fixtures/order.avsc', '{"id":1,"customer":"a","total":1}'])).code).toBe(0);
+    const schemaId = execFileSync('kcat', ['-b', process.env.ZPS_TEST_BROKERS!, '-C', '-t', t, '-e', '-q', '-f', '%s']).readInt32BE(1);
+    const proto = join(mkdtempSync(join(tmpdir(), 'zps-proto-')), 'm.proto');
+    writeFileSync(proto, 'syntax = "proto3";\nmessage M { string name = 1; }\n');
+    const hint = 'check --schema-registry (ZPS_SCHEMA_REGISTRY) and that the registry is up';
     for (const [type, body] of [
       ['text/html', '<html>sign in</html>'],
       ['application/json', '{"schema": "cut sho'],
     ]) {
-      const garbled = createServer((_request, response) => response.writeHead(200, { 'content-type': type }).end(body));
-      await new Promise<void>((resolve) => garbled.listen(0, '127.0.0.1', resolve));
+      const server = createServer((_request, response) => response.writeHead(200, { 'content-type': type }).end(body));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {
-        const url = `http://127.0.0.1:${(garbled.address() as { port: number }).port}`;
-        const result = await kz(['consume', t, '-n', '1', '--timeout', '5s'], { env: { ZPS_SCHEMA_REGISTRY: url } });
-        expect(result.code).toBe(1);
-        expect(result.stdout).not.toBe('');
-        const [said] = lines(result.stderr);
-        expect(said).toMatch(
-          new RegExp(`^zps: cannot decode ${t}\\[0\\]@0, printed as stored: read schema \\d+: schema registry at ${url}: answered 200 with no schema: `),
-        );
-        expect(said.endsWith(body)).toBe(true);
+        const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+        const env = { ZPS_SCHEMA_REGISTRY: url };
+        const consumed = await kz(['consume', t, '-n', '1', '--timeout', '5s'], { env });
+        expect(consumed).toMatchObject({ code: 1, stdout: '' });
+        expect(lines(consumed.stderr)).toEqual([`zps: read schema ${schemaId}: the schema registry at ${url} answered 200 with no schema: ${body}`, hint]);
+        // the schema id is the registry's answer: without one, nothing is published (Protobuf framed id 0 before)
+        const other = unique('not-a-registry-publish');
+        for (const schema of ['test/fixtures/order.avsc', proto]) {
+          const published = await kz(['publish', other, '--schema', schema, schema === proto ? '{"name":"a"}' : '{"id":1,"customer":"a","total":1}'], { env });
+          expect(published.code).toBe(1);
+          expect(lines(published.stderr)).toEqual([
+            expect.stringMatching(new RegExp(`^zps: register .*: the schema registry at ${url} answered 200 with no schema id: `)),
+            hint,
+          ]);
+        }
+        expect(await kz(['count', other])).toMatchObject({ code: 0, stdout: '0\n' });
+        expect(lines((await kz(['schemas'], { env })).stderr)).toEqual([
+          expect.stringMatching(/^zps: list the subjects: the schema registry at .* answered 200 with no list of subjects: /),
+          hint,
+        ]);
       } finally {
-        garbled.close();
+        server.close();
       }
     }
+    // the real registry without its API's path: its 404 is no registry's "not found"
+    const wrongPath = new URL(process.env.ZPS_TEST_REGISTRY!).origin;
+    const consumed = await kz(['consume', t], { env: { ZPS_SCHEMA_REGISTRY: wrongPath } });
+    expect(consumed).toMatchObject({ code: 1, stdout: '' });
+    expect(lines(consumed.stderr)).toEqual([
+      `zps: read schema ${schemaId}: ${wrongPath} answered 404 as no schema registry does: is it the registry's API URL?`,
+      hint,
+    ]);
   });
 
   it('a registry that takes the connection and never answers: a read to the end fails after --timeout, a -n wait ends at its deadline, Ctrl-C ends a follow at once', async () => {
