@@ -2,11 +2,21 @@
  * The `zps` command on this process. bin/zps.cjs runs it from the bundle dist/zps.cjs (see
  * scripts/bundle-cli.mjs).
  */
+import { describeError } from '../pubsub/errors.js';
+import { ExitCode } from './errors.js';
 import { processIo } from './io.js';
 import { runZps } from './run.js';
 
 // No top-level await: the bundle is CommonJS (see scripts/bundle-cli.mjs).
 const io = processIo();
+// A failure nothing awaited (a library's own promise, as the registry client's for a request it
+// cannot make): one line and exit 1 as any error, where Node would print its stack.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (error: unknown) => {
+    io.stderr.write(`zps: ${describeError(error)}\n`);
+    process.exit(ExitCode.failed);
+  });
+}
 void runZps(process.argv, io).then((code) => {
   const hungUp = io.hungUp;
   const exit = hungUp ? endOfHangup : (code: number) => process.exit(code);

@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { privateSocket, RunningZps, ZPS_BIN, zps } from '../helpers/zps.js';
+import { collect, privateSocket, RunningZps, spawnZps, ZPS_BIN, zps } from '../helpers/zps.js';
 import { unique } from '../helpers/wait.js';
 
 let socket: string;
@@ -214,6 +214,19 @@ describe('bad usage', () => {
     expect(await following.waitForLines(2)).toEqual(['one', 'two']); // not refused: it follows
     following.child.kill('SIGINT');
     expect((await following.result).code).toBe(0);
+  });
+
+  it("a failure in a promise nothing awaited (a library's own) is one line and exit 1, not Node's stack", async () => {
+    const preload = join(mkdtempSync(join(tmpdir(), 'zps-preload-')), 'reject.cjs');
+    writeFileSync(preload, "setTimeout(() => Promise.reject(new Error('required parameter missing (id)')), 0);\n");
+    for (const args of [
+      ['publish', unique('t')],
+      ['consume', unique('t'), '-f'],
+    ]) {
+      // both wait for something that never comes (stdin, messages): the failure ends them
+      const child = spawnZps(socket, args, { NODE_OPTIONS: `--require ${preload}` });
+      expect(await collect(child)).toMatchObject({ code: 1, stdout: '', stderr: 'zps: required parameter missing (id)\n' });
+    }
   });
 
   it('--help and --version exit 0 on stdout', async () => {
