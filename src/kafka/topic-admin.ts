@@ -31,6 +31,8 @@ function refusal(what: string, errorCode: number, errorMessage: string | null | 
     const unknown = /^Unknown topic config name: (\S+)$/.exec(reason)?.[1];
     return usageError(`${what}: ${reason}${unknown === undefined ? '' : closestTopicConfig(unknown)}`);
   }
+  // a limit of the controller's (partitions per request) or a create.topic.policy: its words are the reason
+  if (errorCode === KafkaErrorCode.POLICY_VIOLATION && errorMessage) return new ZpsError(`${what}: ${errorMessage}`);
   // others (a controller moving, say) go through kafkaError, which knows the retriable ones and the authorization failures
   return brokerError(errorCode, errorMessage ?? what);
 }

@@ -61,6 +61,16 @@ const scenarios: Record<string, Scenario> = {
     expect((await admin.describeTopic(byTime))?.configs?.['retention.ms']).toBeUndefined();
   },
 
+  async "more partitions than Kafka creates in one request are refused in Kafka's words, and no topic is left"(target, use) {
+    const admin = use(target.factory()).getAdmin();
+    const topic = unique('admin-huge');
+    await expect(admin.createTopicWith(topic, { partitions: 10_000 })).rejects.toMatchObject({
+      code: 'failed',
+      message: expect.stringMatching(/unable to perform excessively large batch operation/i), // 10,000 partitions and the topic: 10,001 records
+    });
+    expect(await admin.describeTopic(topic)).toBeUndefined();
+  },
+
   async 'partitions only grow, and keys then hash over the new count'(target, use) {
     const admin = use(target.factory()).getAdmin();
     const topic = unique('admin-grow');
