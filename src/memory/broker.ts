@@ -11,7 +11,7 @@ import { GroupCoordinator } from './group-coordinator.js';
 import type { PartitionSlice } from './log-slice.js';
 import { PartitionLog, RECORD_OVERHEAD_BYTES } from './partition-log.js';
 import { outgoingBatch, type AckRun, type RecordBatch } from '../records/record-batch.js';
-import { MAX_TOPIC_PARTITIONS, oversizedCreation } from './topic-policy.js';
+import { MAX_TOPIC_PARTITIONS, collidingTopic, collisionMessage, oversizedCreation } from './topic-policy.js';
 import { DEFAULT_TOPIC_LIMITS, checkTopicConfig, checkTopicConfigName, topicLimits, type TopicLimits } from './topic-configs.js';
 
 /** Batches with at least this many bytes of values keep them in a buffer of their own. */
@@ -102,6 +102,8 @@ export class MemoryBroker {
     if (!Number.isInteger(partitions) || partitions < 1) {
       throw usageError(`invalid partition count ${partitions}: use a whole number from 1`);
     }
+    const collision = collidingTopic(topicName, this.topics.keys());
+    if (collision !== undefined) throw usageError(`cannot create topic ${topicName}: ${collisionMessage(topicName, collision)}`);
     const refused = oversizedCreation([partitions]);
     if (refused) {
       const why = refused.charAt(0).toLowerCase() + refused.slice(1, -1);

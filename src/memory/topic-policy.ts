@@ -15,5 +15,21 @@ export function oversizedCreation(partitionCounts: readonly number[]): string | 
   return undefined;
 }
 
+/**
+ * The existing topic a new one's name collides with, as Kafka refuses it: '.' and '_' are one
+ * character in the names of its metrics, so `a.b` and `a_b` cannot both exist. Undefined when none does.
+ */
+export function collidingTopic(name: string, existing: Iterable<string>): string | undefined {
+  if (!/[._]/.test(name)) return undefined;
+  const unified = name.replaceAll('.', '_');
+  for (const other of existing) if (other !== name && other.replaceAll('.', '_') === unified) return other;
+  return undefined;
+}
+
+/** Kafka's words for a topic name that collides with `other`'s. */
+export function collisionMessage(name: string, other: string): string {
+  return `Topic '${name}' collides with existing topic: ${other}`;
+}
+
 /** The most partitions one topic can be created with. */
 export const MAX_TOPIC_PARTITIONS = MAX_RECORDS_PER_USER_OP - 1;

@@ -5,7 +5,8 @@
 import { beforeAll, describe } from 'vitest';
 import { createTools } from '../../dist/index.js';
 import { kafkaListenerDaemon } from '../helpers/kafka-listener-daemon.js';
-import { describeConformance } from '../suites/conformance.js';
+import { describeAdminTopics } from '../suites/admin-topics.js';
+import { type ConformanceTarget, describeConformance } from '../suites/conformance.js';
 import { describeFidelity, KAFKA } from '../suites/fidelity.js';
 import { describeInspection } from '../suites/inspection.js';
 
@@ -16,11 +17,13 @@ beforeAll(() => {
 });
 
 describe("the daemon's Kafka listener, through kafkajs", () => {
-  describeConformance(() => ({
+  const target = (): ConformanceTarget => ({
     name: 'kafka',
     factory: (options) => createTools({ environment: 'test', kafkaBrokers: [listener.address()], timeoutMs: 20_000, ...options }),
     caps: { deliveryTimeoutMs: 30_000, resetKeepsOffsets: true },
-  }));
+  });
+  describeConformance(target);
+  describeAdminTopics(target);
 });
 describeFidelity(KAFKA);
 describeInspection(KAFKA);

@@ -71,6 +71,20 @@ const scenarios: Record<string, Scenario> = {
     expect(await admin.describeTopic(topic)).toBeUndefined();
   },
 
+  async "names that differ only by '.' and '_' collide, as in Kafka: the second is refused, created or published to"(target, use) {
+    const factory = use(target.factory());
+    const admin = factory.getAdmin();
+    const base = unique('admin-collide');
+    const [dotted, underscored] = [`${base}.a_b`, `${base}_a.b`];
+    await admin.createTopicWith(dotted, { partitions: 1 });
+    const collision = { code: 'usage', message: expect.stringContaining(`Topic '${underscored}' collides with existing topic: ${dotted}`) };
+    await expect(admin.createTopicWith(underscored, { partitions: 1 })).rejects.toMatchObject(collision);
+    const publisher = await factory.getPublisherFactory().create(underscored);
+    await expect(publisher.publish('x')).rejects.toMatchObject({ code: 'usage' });
+    expect(await admin.describeTopic(underscored)).toBeUndefined();
+    expect(await admin.createTopicWith(dotted, { partitions: 1 })).toBe(false); // the same name: it exists, no collision
+  },
+
   async 'partitions only grow, and keys then hash over the new count'(target, use) {
     const admin = use(target.factory()).getAdmin();
     const topic = unique('admin-grow');
