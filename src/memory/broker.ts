@@ -12,7 +12,7 @@ import type { PartitionSlice } from './log-slice.js';
 import { PartitionLog, RECORD_OVERHEAD_BYTES } from './partition-log.js';
 import { outgoingBatch, type AckRun, type RecordBatch } from '../records/record-batch.js';
 import { MAX_TOPIC_PARTITIONS, collidingTopic, collisionMessage, oversizedCreation } from './topic-policy.js';
-import { DEFAULT_TOPIC_LIMITS, checkTopicConfig, checkTopicConfigName, topicLimits, type TopicLimits } from './topic-configs.js';
+import { DEFAULT_TOPIC_LIMITS, checkTopicConfig, topicLimits, type TopicLimits } from './topic-configs.js';
 
 /** Batches with at least this many bytes of values keep them in a buffer of their own. */
 const KEEP_BATCH_BYTES = 4 * 1024;
@@ -198,10 +198,8 @@ export class MemoryBroker {
     if (!topic) throw new ZpsError(`topic ${topicName} does not exist`, { code: 'not-found' });
     const configs = new Map(topic.configs);
     for (const [name, value] of Object.entries(change.set ?? {})) configs.set(name, checkTopicConfig(topicName, name, value));
-    for (const name of change.unset ?? []) {
-      checkTopicConfigName(topicName, name);
-      configs.delete(name);
-    }
+    // as Kafka: removing a setting the topic does not have (even one Kafka has not) changes nothing
+    for (const name of change.unset ?? []) configs.delete(name);
     const { partitions } = change;
     const current = topic.logs.length;
     if (partitions !== undefined) {

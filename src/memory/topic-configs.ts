@@ -43,9 +43,14 @@ export function closestTopicConfig(name: string): string {
   return close ? ` (did you mean ${close}?)` : '';
 }
 
+/** Whether `name` is one of Kafka's topic settings. */
+export function isTopicConfig(name: string): boolean {
+  return KNOWN.includes(name);
+}
+
 /** Throws (usage) unless `name` is one of Kafka's topic settings, naming the closest when it is not. */
-export function checkTopicConfigName(topic: string, name: string): void {
-  if (!KNOWN.includes(name)) throw usageError(`cannot set ${name} on topic ${topic}: Kafka has no topic setting ${name}${closestTopicConfig(name)}`);
+function checkTopicConfigName(topic: string, name: string): void {
+  if (!isTopicConfig(name)) throw usageError(`cannot set ${name} on topic ${topic}: Kafka has no topic setting ${name}${closestTopicConfig(name)}`);
 }
 
 /** Throws (usage) unless local mode takes `name=value` as Kafka would; returns the value as stored. */

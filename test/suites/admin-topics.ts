@@ -85,6 +85,14 @@ const scenarios: Record<string, Scenario> = {
     expect(await admin.createTopicWith(dotted, { partitions: 1 })).toBe(false); // the same name: it exists, no collision
   },
 
+  async 'unsetting a setting the topic does not have, even one Kafka has not, changes nothing, as in Kafka'(target, use) {
+    const admin = use(target.factory()).getAdmin();
+    const topic = unique('admin-unset');
+    await admin.createTopicWith(topic, { partitions: 1, configs: { 'retention.ms': '3600000' } });
+    await admin.alterTopic(topic, { unset: ['retention.bytes', 'no.such.setting'] });
+    await waitFor(async () => (await admin.describeTopic(topic))?.configs?.['retention.ms'] === '3600000', 'its setting kept');
+  },
+
   async 'partitions only grow, and keys then hash over the new count'(target, use) {
     const admin = use(target.factory()).getAdmin();
     const topic = unique('admin-grow');

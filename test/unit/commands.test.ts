@@ -104,6 +104,11 @@ describe('commands, in-process', () => {
       stderr: "zps: invalid --config 'retention.ms': use name=value, as retention.ms=60000\n",
     });
     expect(await zps(['topics', 'alter', t, '--partitions', '3', '--set', 'max.message.bytes=3000', '--unset', 'retention.bytes'])).toMatchObject({ code: 0 });
+    // Kafka takes the removal of a setting it has not as done: said, exit 0
+    expect(await zps(['topics', 'alter', t, '--unset', 'retention.msx'])).toMatchObject({
+      code: 0,
+      stderr: "zps: retention.msx is no topic setting of Kafka's: nothing was unset (did you mean retention.ms?)\n",
+    });
     expect(await zps(['topics', 'alter', t, '--set', 'retention.ms=1', '--unset', 'retention.ms'])).toMatchObject({
       code: 2,
       stderr: 'zps: setting retention.ms is named twice: set or unset it once\n',

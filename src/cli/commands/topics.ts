@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ZpsError, usageError } from '../../pubsub/errors.js';
+import { closestTopicConfig, isTopicConfig } from '../../memory/topic-configs.js';
 import { validateTopicName } from '../../pubsub/limits.js';
 import type { NewTopic, TopicDescription } from '../../pubsub/types.js';
 import { plural } from '../../pubsub/wording.js';
@@ -141,6 +142,9 @@ async function alter(ctx: CliContext, topic: string, options: { partitions?: str
   if (partitions === undefined && Object.keys(set).length === 0 && unset.length === 0) throw usageError('name a change: --partitions, --set or --unset');
   const admin = ctx.factory().getAdmin();
   await admin.alterTopic(topic, { ...(partitions === undefined ? {} : { partitions }), set, unset });
+  // Kafka takes the removal of a setting it does not have as done: a mistyped name is said, not refused
+  for (const name of unset.filter((name) => !isTopicConfig(name)))
+    ctx.note(`${name} is no topic setting of Kafka's: nothing was unset${closestTopicConfig(name)}`);
   if (ctx.json) {
     // the topic's count either way: the same keys in every answer
     const now = partitions ?? (await admin.describeTopic(topic))?.partitions.length;
