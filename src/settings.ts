@@ -265,7 +265,7 @@ export function resolveSettings(
     autostart: options.autostart ?? env.ZPS_NO_AUTOSTART !== '1',
     daemonLimits: options.daemonLimits ?? {},
     daemonKafka: environment === 'local' ? kafkaListen(options.daemonKafkaListen, env) : undefined,
-    timeoutMs: options.timeoutMs ?? (timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(timeout[0], `timeout in ${timeout[1]}`)),
+    timeoutMs: options.timeoutMs ?? (timeout === undefined ? DEFAULT_TIMEOUT_MS : parseTimeout(timeout[0], `timeout in ${timeout[1]}`)),
     retry: options.retry ?? {},
     onError: options.onError ?? defaultOnError,
     verbose: options.verbose ?? false,
@@ -550,6 +550,13 @@ export function parseDuration(text: string, what = 'duration'): number {
   if (!match) throw usageError(`invalid ${what} '${text}': use a number with a unit, as 250ms, 10s or 2m`);
   const ms = Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
   if (ms > MAX_WAIT_MS) throw usageError(`invalid ${what} '${text}': at most ${MAX_WAIT_MS}ms (about 596h)`);
+  return ms;
+}
+
+/** A timeout (--timeout, ZPS_TIMEOUT, a context's): a duration of at least 1 ms, as one of none would fail every request. */
+export function parseTimeout(text: string, what: string): number {
+  const ms = parseDuration(text, what);
+  if (ms < 1) throw usageError(`invalid ${what} '${text}': use at least 1ms`);
   return ms;
 }
 

@@ -2,7 +2,7 @@ import { toolsFor } from '../factory.js';
 import type { Io } from './io.js';
 import type { ToolsFactory } from '../pubsub/types.js';
 import { usageError, ZpsError } from '../pubsub/errors.js';
-import { type FactoryOptions, parseDuration, resolveSettings, type Settings, type TlsOptions } from '../settings.js';
+import { type FactoryOptions, parseTimeout, resolveSettings, type Settings, type TlsOptions } from '../settings.js';
 import type { SaslOptions } from '../settings/sasl.js';
 import { Output } from './output.js';
 import { createUi, type Ui } from './ui.js';
@@ -94,7 +94,7 @@ export function flagSettings(options: GlobalOptions, verbose: boolean, onDaemonS
     properties: options.property && propertyPairs(options.property),
     propertiesFile: options.properties,
     context: options.context,
-    timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
+    timeoutMs: options.timeout === undefined ? undefined : parseTimeout(options.timeout, 'timeout'),
     verbose,
     onDaemonStarting,
   };

@@ -143,6 +143,7 @@ describe('bad usage', () => {
     ['invalid duration in env', ['count', 't'], /^zps: invalid timeout in ZPS_TIMEOUT 'soon'/],
     // a timer cannot hold 2^31 ms or more: it would fire at once
     ['timeout too long', ['consume', 't', '-n', '1', '--timeout', '600h'], /^zps: invalid timeout '600h': at most 2147483647ms \(about 596h\)$/],
+    ['timeout of nothing', ['consume', 't', '-n', '1', '--timeout', '0s'], /^zps: invalid timeout '0s': use at least 1ms$/],
     ['invalid wait', ['count', 't', '--expect', '1', '--wait', 'forever'], /^zps: invalid --wait duration 'forever'/],
     ['wait too long', ['count', 't', '--expect', '1', '--wait', '2147483648ms'], /^zps: invalid --wait duration '2147483648ms': at most/],
     ['invalid expect', ['count', 't', '--expect', 'many'], /^zps: invalid expected count 'many'/],
@@ -224,7 +225,8 @@ describe('bad usage', () => {
       ['consume', unique('t'), '-f'],
     ]) {
       // both wait for something that never comes (stdin, messages): the failure ends them
-      const child = spawnZps(socket, args, { NODE_OPTIONS: `--require ${preload}` });
+      // run by this process, not handed to the daemon (whose own failures its log keeps)
+      const child = spawnZps(socket, args, { NODE_OPTIONS: `--require ${preload}`, ZPS_NO_DAEMON_RUN: '1' });
       expect(await collect(child)).toMatchObject({ code: 1, stdout: '', stderr: 'zps: required parameter missing (id)\n' });
     }
   });

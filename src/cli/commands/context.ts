@@ -11,7 +11,7 @@ import { CONTEXT_SETTINGS, ContextLayer, isSecretSetting, unknownContext } from 
 import { ClientProperties, isSecretProperty, SECRET } from '../../properties/client.js';
 import { parseProperties } from '../../properties/parse.js';
 import { describeError, usageError, ZpsError } from '../../pubsub/errors.js';
-import { parseBrokers, parseDuration, resolveSettings } from '../../settings.js';
+import { parseBrokers, parseTimeout, resolveSettings } from '../../settings.js';
 import { holdsPassword, shownUrl } from '../../properties/registry-url.js';
 import { FLAG_NAMES, flagSettings, type GlobalOptions, propertyPairs } from '../context.js';
 import type { Io } from '../io.js';
@@ -138,7 +138,7 @@ function add(env: NodeJS.ProcessEnv, name: string, options: Options & AddOptions
   const absolute = (file?: string) => file && resolve(file);
   const brokers = options.brokers ?? options.bootstrapServer;
   if (brokers !== undefined) parseBrokers(brokers, '--brokers');
-  if (options.timeout !== undefined) parseDuration(options.timeout, '--timeout');
+  if (options.timeout !== undefined) parseTimeout(options.timeout, '--timeout');
   const context: Context = {
     env: options.env,
     brokers,
