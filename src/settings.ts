@@ -12,7 +12,7 @@ import { type ContextLayer, contextLayers, type References, type Sourced } from 
 import { defaultSocketPath } from './daemon/paths.js';
 import type { BrokerLimits } from './memory/broker.js';
 import { ClientProperties, parseJaasConfig } from './properties/client.js';
-import { describeError, usageError } from './pubsub/errors.js';
+import { fileProblem, usageError } from './pubsub/errors.js';
 import { validateGroupId } from './pubsub/limits.js';
 import { defaultOnError, type ErrorCallback, type RetryOptions } from './pubsub/retry.js';
 import { checkedRegistryUrl } from './properties/registry-url.js';
@@ -344,7 +344,7 @@ function checkReadable(file: string, what: string, from: string): void {
   try {
     accessSync(file, constants.R_OK);
   } catch (error) {
-    throw usageError(`cannot read the ${what} ${file} given by ${from}: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
+    throw usageError(`cannot read the ${what} ${file} given by ${from}: ${fileProblem(error)}`);
   }
 }
 

@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describeError, usageError } from '../pubsub/errors.js';
+import { describeError, fileProblem, usageError } from '../pubsub/errors.js';
 
 /** A secret kept out of the file: the environment variable that holds it, or the command that prints it. */
 export type SecretReference = { env: string } | { command: string };
@@ -46,7 +46,7 @@ export function readContexts(path: string): ContextsFile | undefined {
     parsed = toml().parse(readFileSync(path, 'utf8'));
   } catch (error) {
     // smol-toml's message starts with its one-line reason, then quotes the line (which may hold a secret)
-    throw usageError(`cannot read the contexts file ${path}: ${describeError(error).split('\n')[0]}`);
+    throw usageError(`cannot read the contexts file ${path}: ${fileProblem(error)}`);
   }
   const { current, contexts = {} } = parsed;
   if (current !== undefined && typeof current !== 'string') throw usageError(`invalid current in ${path}: give a context's name, as current = "prod"`);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { extname } from 'node:path';
-import { ZpsError, describeError, isUnavailable, usageError } from '../pubsub/errors.js';
+import { ZpsError, describeError, fileProblem, isUnavailable, usageError } from '../pubsub/errors.js';
 import type { RegisteredSchema, SchemaReference, SchemaReferenceSpec, SchemaRegistry as RegistryCodec } from '../pubsub/factory.js';
 import { Lazy, LazyMap } from '../pubsub/lazy.js';
 import type { DeliveredRecord } from '../records/record.js';
@@ -130,7 +130,7 @@ export class SchemaCodec implements RegistryCodec {
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      throw usageError(`cannot read schema file ${file}: ${describeError(error)}`);
+      throw usageError(`cannot read schema file ${file}: ${fileProblem(error)}`);
     }
     const pinned: SchemaReference[] = await Promise.all(
       references.map(async ({ name, subject, version }) => ({

@@ -4,7 +4,7 @@
  * one more source that src/settings.ts consults, each value with where it came from.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { describeError, usageError } from '../pubsub/errors.js';
+import { fileProblem, usageError } from '../pubsub/errors.js';
 import { holdsPassword } from './registry-url.js';
 import { closestName, UNUSED_PROPERTIES } from './names.js';
 import { parseProperties } from './parse.js';
@@ -147,7 +147,7 @@ function readFile(path: string, from: string, warnings: string[]): PropertyLayer
     text = readFileSync(path, 'utf8');
     mode = statSync(path).mode;
   } catch (error) {
-    throw usageError(`cannot read the properties file ${path} given by ${from}: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
+    throw usageError(`cannot read the properties file ${path} given by ${from}: ${fileProblem(error)}`);
   }
   const properties = parseProperties(text, path);
   const secret = [...properties].find(([name, value]) => isSecretProperty(name, value))?.[0];

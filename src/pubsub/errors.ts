@@ -107,6 +107,23 @@ export function isUnavailable(error: unknown): boolean {
   return error instanceof ZpsError && (error.retriable || error.code === 'unavailable');
 }
 
+/** Why a file could not be read, in words (`no such file`), else the system's first line. */
+export function fileProblem(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'ENOTDIR':
+      return 'a part of its path is not a directory';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return describeError(error).split('\n')[0]!;
+  }
+}
+
 /** The code of any thrown value: a ZpsError's own, else 'failed'. */
 export function codeOf(error: unknown): ErrorCode {
   return error instanceof ZpsError ? error.code : 'failed';

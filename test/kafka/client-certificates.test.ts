@@ -166,9 +166,9 @@ describe('TLS client certificates (a listener requiring one)', () => {
 
   it('a missing certificate or key file, or a certificate without its key, is exit 2 naming the file', async () => {
     const missing = await mz(['count', 'anything', '--tls-cert', '/nonexistent/client.pem', '--tls-key', files().clientKey]);
-    expect(missing).toMatchObject({ code: 2, stderr: 'zps: cannot read the client certificate /nonexistent/client.pem given by --tls-cert: ENOENT\n' });
+    expect(missing).toMatchObject({ code: 2, stderr: 'zps: cannot read the client certificate /nonexistent/client.pem given by --tls-cert: no such file\n' });
     const missingKey = await mz(['count', 'anything'], { env: { ZPS_TLS_CERT: files().clientCert, ZPS_TLS_KEY: '/nonexistent/client.key' } });
-    expect(missingKey).toMatchObject({ code: 2, stderr: 'zps: cannot read the client key /nonexistent/client.key given by ZPS_TLS_KEY: ENOENT\n' });
+    expect(missingKey).toMatchObject({ code: 2, stderr: 'zps: cannot read the client key /nonexistent/client.key given by ZPS_TLS_KEY: no such file\n' });
     const noKey = await mz(['count', 'anything', '--tls-cert', files().clientCert]);
     expect(noKey).toMatchObject({ code: 2, stderr: `zps: the client certificate ${files().clientCert} needs its key: give it with --tls-key (ZPS_TLS_KEY)\n` });
   });

@@ -56,8 +56,9 @@ describe('client properties: failures are one line, exit 2', () => {
     [
       'a missing file',
       ['-F', '/nonexistent/client.properties'],
-      /^zps: cannot read the properties file \/nonexistent\/client\.properties given by --properties: ENOENT$/,
+      /^zps: cannot read the properties file \/nonexistent\/client\.properties given by --properties: no such file$/,
     ],
+    ['a directory', ['-F', '/'], /^zps: cannot read the properties file \/ given by --properties: it is a directory$/],
     [
       'OAUTHBEARER without a token',
       ['-X', 'security.protocol=SASL_SSL', '-X', 'sasl.mechanism=OAUTHBEARER'],

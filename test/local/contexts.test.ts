@@ -97,7 +97,7 @@ describe('zps context add, use, list, show, remove', () => {
       'tls-ca': [join(config, 'ca.pem'), 'tls-ca in context f'],
     });
     expect((await run(['context', 'add', 'g', '-F', join(config, 'missing.properties')])).stderr).toMatch(
-      /^zps: cannot read the properties file .*missing\.properties given by --properties: ENOENT\n$/,
+      /^zps: cannot read the properties file .*missing\.properties given by --properties: no such file\n$/,
     );
   });
 

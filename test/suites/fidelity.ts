@@ -352,7 +352,7 @@ export function describeOtherClients(): void {
       });
       expect(await kz(['count', 't', '--tls-ca', '/missing/ca.pem'])).toMatchObject({
         code: 2,
-        stderr: 'zps: cannot read the CA certificate /missing/ca.pem given by --tls-ca: ENOENT\n',
+        stderr: 'zps: cannot read the CA certificate /missing/ca.pem given by --tls-ca: no such file\n',
       });
       expect(await kz(['count', 't', '-e', 'local', '--socket', ''])).toMatchObject({
         code: 2,

@@ -121,7 +121,7 @@ describe('precedence: option, -X (properties), properties file, environment, def
   it('a TLS file from a property that cannot be read is a usage error naming the file and the property', () => {
     const missing = join(dir, 'missing.pem');
     expect(() => resolveSettings({ properties: { 'security.protocol': 'SSL', 'ssl.certificate.location': missing } }, env)).toThrow(
-      `cannot read the client certificate ${missing} given by ssl.certificate.location in properties: ENOENT`,
+      `cannot read the client certificate ${missing} given by ssl.certificate.location in properties: no such file`,
     );
   });
 

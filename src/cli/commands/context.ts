@@ -10,7 +10,7 @@ import { type Context, type ContextsFile, contextsPath, readContexts, type Secre
 import { CONTEXT_SETTINGS, ContextLayer, isSecretSetting, unknownContext } from '../../contexts/layer.js';
 import { ClientProperties, isSecretProperty, SECRET } from '../../properties/client.js';
 import { parseProperties } from '../../properties/parse.js';
-import { describeError, usageError, ZpsError } from '../../pubsub/errors.js';
+import { fileProblem, usageError, ZpsError } from '../../pubsub/errors.js';
 import { parseBrokers, parseTimeout, resolveSettings } from '../../settings.js';
 import { holdsPassword, shownUrl } from '../../properties/registry-url.js';
 import { FLAG_NAMES, flagSettings, type GlobalOptions, propertyPairs } from '../context.js';
@@ -189,7 +189,7 @@ function fileProperties(path: string): Record<string, string> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw usageError(`cannot read the properties file ${path} given by --properties: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
+    throw usageError(`cannot read the properties file ${path} given by --properties: ${fileProblem(error)}`);
   }
   return Object.fromEntries(parseProperties(text, path));
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type * as Protobuf from 'protobufjs';
-import { describeError, usageError, ZpsError } from '../../pubsub/errors.js';
+import { describeError, fileProblem, usageError, ZpsError } from '../../pubsub/errors.js';
 import { descriptorLayout, indexesOf, messageAt, messageNames, textLayout, type FileLayout } from './file-layout.js';
 import { JsonMapping } from './json-mapping.js';
 
@@ -137,7 +137,7 @@ export function protoSourcesFromDisk(
     try {
       content = readFileSync(path, 'utf8');
     } catch (error) {
-      throw usageError(from ? `${from} imports ${name}, not found beside it or under a --proto-path` : `cannot read ${path}: ${describeError(error)}`);
+      throw usageError(from ? `${from} imports ${name}, not found beside it or under a --proto-path` : `cannot read ${path}: ${fileProblem(error)}`);
     }
     let parsed: string[];
     try {
