@@ -6,7 +6,7 @@ import type { RecordHeader } from '../records/record.js';
 
 export function parseWholeNumber(text: string, what: string, min = 0): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
-    throw usageError(`invalid ${what} '${text}': use a whole number${min > 0 ? ` from ${min}` : ''}`);
+    throw usageError(`invalid ${what} '${text}': use a whole number from ${min}`);
   }
   return Number(text);
 }

@@ -111,6 +111,7 @@ export class DriverAdmin implements Admin {
   }
 
   async describeGroup(group: string): Promise<GroupDescription | undefined> {
+    validateGroupId(group);
     const driver = await this.driver();
     const info = await driver.describeGroup(group);
     if (!info) return undefined;
@@ -173,6 +174,7 @@ export class DriverAdmin implements Admin {
     const { topic } = options;
     if (topic !== undefined) validateTopicName(topic);
     const named = [...new Set(typeof groups === 'string' ? [groups] : groups)]; // one named twice is deleted once
+    named.forEach((group) => validateGroupId(group));
     const driver = await this.driver();
     const found = await Promise.all(named.map((group) => driver.describeGroup(group)));
     const nothingDone = named.length > 1 ? 'nothing was deleted' : undefined;

@@ -143,6 +143,8 @@ describe('bad usage', () => {
     ['invalid duration in env', ['count', 't'], /^zps: invalid timeout in ZPS_TIMEOUT 'soon'/],
     // a timer cannot hold 2^31 ms or more: it would fire at once
     ['timeout too long', ['consume', 't', '-n', '1', '--timeout', '600h'], /^zps: invalid timeout '600h': at most 2147483647ms \(about 596h\)$/],
+    ['empty group', ['groups', 'describe', ''], /^zps: the group id is empty: name the consumer group$/],
+    ['negative offset to reset to', ['groups', 'reset', 'g', '--topic', 't', '--to-offset', '-5'], /^zps: invalid offset '-5': use a whole number from 0$/],
     ['timeout of nothing', ['consume', 't', '-n', '1', '--timeout', '0s'], /^zps: invalid timeout '0s': use at least 1ms$/],
     ['invalid wait', ['count', 't', '--expect', '1', '--wait', 'forever'], /^zps: invalid --wait duration 'forever'/],
     ['wait too long', ['count', 't', '--expect', '1', '--wait', '2147483648ms'], /^zps: invalid --wait duration '2147483648ms': at most/],
