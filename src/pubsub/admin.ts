@@ -174,7 +174,7 @@ export class DriverAdmin implements Admin {
     const { topic } = options;
     if (topic !== undefined) validateTopicName(topic);
     const named = [...new Set(typeof groups === 'string' ? [groups] : groups)]; // one named twice is deleted once
-    named.forEach((group) => validateGroupId(group));
+    for (const group of named) validateGroupId(group);
     const driver = await this.driver();
     const found = await Promise.all(named.map((group) => driver.describeGroup(group)));
     const nothingDone = named.length > 1 ? 'nothing was deleted' : undefined;
