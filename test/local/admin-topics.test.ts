@@ -35,7 +35,13 @@ describe('zps topics create, alter, delete on the local daemon', { timeout: 120_
       code: 1,
       stderr: `zps: cannot create topic ${t}: it already exists\npass --if-not-exists to accept an existing topic\n`,
     });
-    expect(await run(['topics', 'create', t, '--if-not-exists', '--json'])).toMatchObject({ code: 0, stdout: '' });
+    expect(await run(['topics', 'create', t, '--if-not-exists', '--json'])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(await run(['topics', 'create', t, '-p', '2', '--if-not-exists'])).toMatchObject({ code: 0, stderr: '' });
+    expect(await run(['topics', 'create', t, '-p', '5', '--if-not-exists'])).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: `zps: topic ${t} already exists with 2 partitions: --partitions 5 is ignored\n`,
+    });
 
     const altered = await run(['topics', 'alter', t, '--partitions', '3', '--set', 'retention.bytes=100000', '--unset', 'retention.ms', '--json']);
     expect(altered).toMatchObject({ code: 0, stderr: '' });

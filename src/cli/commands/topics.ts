@@ -125,9 +125,17 @@ async function create(
   const spec: NewTopic = { partitions: count('--partitions', options.partitions) ?? 1, configs: settings('--config', options.config) };
   const replicationFactor = count('--replication-factor', options.replicationFactor);
   if (replicationFactor !== undefined) spec.replicationFactor = replicationFactor;
-  const created = await ctx.factory().getAdmin().createTopicWith(topic, spec);
+  const admin = ctx.factory().getAdmin();
+  const created = await admin.createTopicWith(topic, spec);
   if (!created) {
-    if (options.ifNotExists) return;
+    if (options.ifNotExists) {
+      // as publish's --partitions: the topic stays as it is, and a count asked for in vain is said
+      const partitions = options.partitions === undefined ? undefined : (await admin.describeTopic(topic))?.partitions.length;
+      if (partitions !== undefined && partitions !== spec.partitions) {
+        ctx.note(`topic ${topic} already exists with ${plural(partitions, 'partition')}: --partitions ${spec.partitions} is ignored`);
+      }
+      return;
+    }
     throw new ZpsError(`cannot create topic ${topic}: it already exists${ctx.onBrokers}`, { hint: 'pass --if-not-exists to accept an existing topic' });
   }
   if (ctx.json) ctx.out.line(JSON.stringify({ topic, created: true, partitions: spec.partitions, configs: spec.configs }));
