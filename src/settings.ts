@@ -310,6 +310,8 @@ export function resolveSettings(
   const brokers = pick(options.kafkaBrokers?.join(','), names.kafkaBrokers, ['bootstrap.servers', 'metadata.broker.list'], ['ZPS_BROKERS', 'KAFKA_BROKERS']);
   if (brokers !== undefined) settings.brokers = parseBrokers(brokers[0], brokers[1]);
   settings.tls = resolveTls(options.tls, names, pick, protocol, properties, warnings);
+  // TLS that security.protocol turns on has that property for its source (zps context show)
+  if (settings.tls && protocol?.[0].endsWith('SSL') && sources.tls === undefined) sources.tls = ['true', `security.protocol in ${protocol[1]}`];
   settings.schemaRegistryAccess = registryAccess(properties, settings.sasl, warnings);
   return { settings, notes, warnings, sources };
 }

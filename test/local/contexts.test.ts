@@ -72,6 +72,8 @@ describe('zps context add, use, list, show, remove', () => {
       timeout: ['10s', 'default'],
     });
     expect(await show(['dev'])).toMatchObject({ env: ['production', 'env in context prod'], group: ['devs', 'group.id in context dev'] });
+    // TLS that security.protocol turns on is shown with it as its source
+    expect(await show(['-X', 'security.protocol=SASL_SSL', '-X', 'sasl.password=p'])).toMatchObject({ tls: ['true', 'security.protocol in -X'] });
     const table = (await run(['context', 'show'])).stdout;
     expect(table).toMatch(/^env {2,}production {2,}env in context prod\n/);
 
