@@ -170,18 +170,17 @@ export class SchemaCodec implements RegistryCodec {
    * stays as stored: a key is often raw bytes that merely start with a 0 (a big-endian number).
    */
   async decode(record: DeliveredRecord): Promise<DeliveredRecord> {
-    const where = `${record.topic}[${record.partition}]@${record.offset}`;
-    const key = isFramed(record.key) ? await this.decodeKey(record.key, where) : record.key;
-    const value = isFramed(record.value) ? asJson(await this.decodeFramed(record.value, where)) : record.value;
+    const key = isFramed(record.key) ? await this.decodeKey(record.key) : record.key;
+    const value = isFramed(record.value) ? asJson(await this.decodeFramed(record.value)) : record.value;
     return key === record.key && value === record.value ? record : { ...record, key, value };
   }
 
   /** The key decoded as JSON, or as it is when it is not framed by a schema of the registry. */
-  private async decodeKey(key: Buffer, where: string): Promise<Buffer> {
+  private async decodeKey(key: Buffer): Promise<Buffer> {
     const id = key.readInt32BE(1);
     if (this.unknownKeyIds.has(id)) return key;
     try {
-      return asJson(await this.decodeFramed(key, `the key of ${where}`));
+      return asJson(await this.decodeFramed(key));
     } catch (error) {
       if (!(error instanceof ZpsError)) return key;
       if (isUnavailable(error)) throw error; // the registry could not be asked, trusted or understood
@@ -190,20 +189,21 @@ export class SchemaCodec implements RegistryCodec {
     }
   }
 
-  /** The payload of Confluent-framed bytes (magic byte 0, schema id, payload), decoded with its schema, fetched once per id. */
-  private async decodeFramed(bytes: Buffer, what: string): Promise<unknown> {
+  /**
+   * The payload of Confluent-framed bytes (magic byte 0, schema id, payload), decoded with its
+   * schema, fetched once per id. Bytes the schema does not read are the record's fault, not the
+   * registry's: said as `schema <id>: <why>` (the caller names the record).
+   */
+  private async decodeFramed(bytes: Buffer): Promise<unknown> {
     const id = bytes.readInt32BE(1);
     const protobuf = await this.protobufDecoder(id);
-    if (protobuf) {
-      try {
-        return protobuf(bytes);
-      } catch (error) {
-        throw new ZpsError(`decode ${what} (schema ${id}): ${describeError(error)}`);
-      }
+    if (!protobuf) await this.schema(id);
+    const registry = protobuf ? undefined : await this.client.get();
+    try {
+      return protobuf ? protobuf(bytes) : await registry!.decode(bytes);
+    } catch (error) {
+      throw new ZpsError(`schema ${id}: ${describeError(error)}`);
     }
-    await this.schema(id);
-    const registry = await this.client.get();
-    return this.call(`decode ${what} (schema ${id})`, () => registry.decode(bytes));
   }
 
   async subjects(): Promise<string[]> {

@@ -268,8 +268,14 @@ describe('zps on Kafka with a schema registry', () => {
     expect(wrong.stderr).not.toContain('not-it');
   });
 
-  it('an unknown schema id is reported, the record printed as stored, the rest printed, exit 1 at the end', async () => {
+  it('an unknown schema id, or bytes its schema does not read, are reported, the record printed as stored, the rest printed, exit 1 at the end', async () => {
     const t = unique('unknown-id');
+    // an id the registry has (order.avsc's), framing a payload cut short
+    const registered = unique('registered');
+    expect((await kz(['publish', registered, '--schema', 'test/fixtures/order.avsc', '{"id":1,"customer":"c","total":1}'])).code).toBe(0);
+    const id = execFileSync('kcat', ['-b', process.env.ZPS_TEST_BROKERS!, '-C', '-t', registered, '-e', '-q', '-f', '%s']).readInt32BE(1);
+    const cut = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), Buffer.from([2])]);
+    cut.writeInt32BE(id, 1);
     const producer = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING }).producer();
     const admin = new kafkajs.Kafka({ brokers: [process.env.ZPS_TEST_BROKERS!], logLevel: kafkajs.logLevel.NOTHING }).admin();
     await admin.connect();
@@ -277,14 +283,16 @@ describe('zps on Kafka with a schema registry', () => {
     await admin.disconnect();
     await producer.connect();
     const framed = Buffer.from([0, 0, 0, 0x7f, 0x7f, 1, 2]);
-    await producer.send({ topic: t, messages: [{ value: Buffer.from('before') }, { value: framed }, { value: Buffer.from('after') }] });
+    await producer.send({ topic: t, messages: [{ value: Buffer.from('before') }, { value: framed }, { value: cut }, { value: Buffer.from('after') }] });
     await producer.disconnect();
     const result = await kz(['consume', t, '--json']);
     expect(result.code).toBe(1);
-    expect(values(result.stdout)).toEqual(['before', { base64: framed.toString('base64') }, 'after']);
+    expect(values(result.stdout)).toEqual(['before', { base64: framed.toString('base64') }, { base64: cut.toString('base64') }, 'after']);
     expect(lines(result.stderr)).toEqual([
       expect.stringMatching(new RegExp(`^zps: cannot decode ${t}\\[0\\]@1, printed as stored: read schema 32639: unknown to the schema registry at `)),
-      `zps: 1 message of ${t} could not be decoded`,
+      // the payload's fault, not the registry's
+      `zps: cannot decode ${t}[0]@2, printed as stored: schema ${id}: truncated buffer`,
+      `zps: 2 messages of ${t} could not be decoded`,
     ]);
   });
 
