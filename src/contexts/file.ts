@@ -8,7 +8,8 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describeError, fileProblem, usageError } from '../pubsub/errors.js';
+import { fileProblem, usageError } from '../pubsub/errors.js';
+import { closestName } from '../properties/names.js';
 
 /** A secret kept out of the file: the environment variable that holds it, or the command that prints it. */
 export type SecretReference = { env: string } | { command: string };
@@ -48,12 +49,19 @@ export function readContexts(path: string): ContextsFile | undefined {
     // smol-toml's message starts with its one-line reason, then quotes the line (which may hold a secret)
     throw usageError(`cannot read the contexts file ${path}: ${fileProblem(error)}`);
   }
-  const { current, contexts = {} } = parsed;
+  const { current, contexts = {}, ...others } = parsed;
+  for (const key of Object.keys(others)) {
+    const close = closestName(key, FILE_KEYS);
+    throw usageError(`unknown key '${key}' in ${path}${close ? `: did you mean ${close}?` : `: it holds ${FILE_KEYS.join(' and ')}`}`);
+  }
   if (current !== undefined && typeof current !== 'string') throw usageError(`invalid current in ${path}: give a context's name, as current = "prod"`);
   if (typeof contexts !== 'object' || contexts === null || Array.isArray(contexts))
     throw usageError(`invalid contexts in ${path}: use [contexts.<name>] tables`);
   return { current, contexts: contexts as Record<string, Context> };
 }
+
+/** The file's own keys: the current context's name and the contexts' tables. */
+const FILE_KEYS = ['current', 'contexts'];
 
 /** A file or directory others can write could swap the brokers or the secrets under the user. */
 function refuseWritableByOthers(path: string, mode: number, fix: number): void {
@@ -72,7 +80,7 @@ export function writeContexts(path: string, file: ContextsFile): void {
     chmodSync(temporary, 0o600);
     renameSync(temporary, path);
   } catch (error) {
-    throw usageError(`cannot write the contexts file ${path}: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
+    throw usageError(`cannot write the contexts file ${path}: ${fileProblem(error)}`);
   }
 }
 

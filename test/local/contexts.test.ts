@@ -130,6 +130,8 @@ describe('zps context add, use, list, show, remove', () => {
   it('a hand-edited file: a typo in a setting or the TOML is one line, exit 2', async () => {
     const typo = home('current = "prod"\n[contexts.prod]\nbrokerz = "k:1"\n');
     expect(await typo.run(['count', 't'])).toMatchObject({ code: 2, stderr: "zps: unknown setting 'brokerz' in context prod: did you mean brokers?\n" });
+    const misnamed = home('curent = "prod"\n[contexts.prod]\nbrokers = "k:1"\n');
+    expect(await misnamed.run(['count', 't'])).toMatchObject({ code: 2, stderr: `zps: unknown key 'curent' in ${misnamed.file}: did you mean current?\n` });
     const broken = home('[contexts.prod\nbrokers = "k:1"\n');
     const result = await broken.run(['count', 't']);
     expect(result.code).toBe(2);
