@@ -28,6 +28,7 @@ const EXIT_CODES: Record<ErrorCode, ExitCode> = {
 
 const HINTS: Record<ErrorReason, string> = {
   'daemon-not-running': 'start one with "zps daemon start", or unset ZPS_NO_AUTOSTART',
+  'daemon-stopped': 'a daemon keeps messages in memory until it stops: publish them again',
   'socket-path-too-long': 'choose a shorter --socket or ZPS_SOCKET',
   'socket-dir-unsafe': 'use a directory only you can access (chmod 700), or another --socket',
   'brokers-unreachable': 'check --brokers (ZPS_BROKERS) and that the brokers are up',

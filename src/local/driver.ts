@@ -1,7 +1,8 @@
 import { DaemonClient } from '../daemon/client.js';
 import { connectDaemon } from '../daemon/connect.js';
 import type { BrokerService } from '../memory/service.js';
-import { usageError } from '../pubsub/errors.js';
+import { ZpsError, usageError } from '../pubsub/errors.js';
+import { plural } from '../pubsub/wording.js';
 import { Lazy } from '../pubsub/lazy.js';
 import type { Driver, GroupMember, PollResult, TopicInfo, TopicPlacement, WaitOptions, GroupInfo } from '../pubsub/driver.js';
 import type { RecordBatch } from '../records/record-batch.js';
@@ -17,6 +18,8 @@ import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../wire/record-batch-size.js';
  */
 export class LocalDriver implements Driver {
   private readonly connection = new Lazy(() => this.connect());
+  /** The daemon (its pid) that acknowledged records this driver sent, and how many: they live in it alone. */
+  private acked: { by: number; records: number } | undefined;
 
   /** `service`: the broker's, given by the daemon to the commands it runs itself (src/cli/one-shot.ts). */
   constructor(
@@ -67,7 +70,21 @@ export class LocalDriver implements Driver {
   }
 
   async send(topic: string, records: RecordBatch) {
-    return (await this.service()).produce(topic, records);
+    // Records sent after others that a daemon acknowledged join those, or fail with them when it
+    // stopped: sending them to the next daemon would hide the loss. Sends begun later go to that one.
+    const after = this.acked;
+    const service = await this.service();
+    const daemon = service instanceof DaemonClient ? service.hello.pid : undefined;
+    if (after && daemon !== after.by) {
+      if (this.acked === after) this.acked = undefined;
+      throw new ZpsError(`the local daemon at ${this.settings.socket} stopped: the ${plural(after.records, 'message')} it had acknowledged went with it`, {
+        code: 'unavailable',
+        reason: 'daemon-stopped',
+      });
+    }
+    const acks = await service.produce(topic, records);
+    if (daemon !== undefined) this.acked = { by: daemon, records: (this.acked?.by === daemon ? this.acked.records : 0) + records.length };
+    return acks;
   }
 
   async fetch(topic: string, positions: ReadonlyArray<readonly [number, number]>, options: WaitOptions) {

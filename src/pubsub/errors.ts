@@ -26,6 +26,7 @@ export type ErrorCode =
 /** Why an error happened, where the user can act on it (the CLI turns each into a hint naming its flags). */
 export type ErrorReason =
   | 'daemon-not-running'
+  | 'daemon-stopped'
   | 'socket-path-too-long'
   | 'socket-dir-unsafe'
   | 'brokers-unreachable'

@@ -1,4 +1,5 @@
 import type { Driver, TopicInfo } from './driver.js';
+import { ZpsError } from './errors.js';
 import { checkBatchRecord, checkRecordFits, validateTopicName } from './limits.js';
 import { LazyMap } from './lazy.js';
 import { checkPartition } from './partitioner.js';
@@ -17,10 +18,20 @@ export class DriverSender implements RecordSender {
 
   async prepare(topic: string, options: { partitions?: number } = {}): Promise<PreparedTopic> {
     const info = await this.topic(topic, options.partitions);
+    // one stream of records (a CLI publish): once the daemon that held its start is gone, so is the stream
+    let lost: ZpsError | undefined;
     return {
       partitions: info.partitions,
       check: (key, valueLength, headers) => checkRecordFits(topic, info.maxBatchBytes, key, valueLength, headers),
-      send: async (records) => (await this.driver()).send(topic, records, info),
+      send: async (records) => {
+        if (lost) throw lost;
+        try {
+          return await (await this.driver()).send(topic, records, info);
+        } catch (error) {
+          if (error instanceof ZpsError && error.reason === 'daemon-stopped') lost = error;
+          throw error;
+        }
+      },
     };
   }
 

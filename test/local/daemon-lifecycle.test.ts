@@ -93,6 +93,21 @@ describe('zps daemon', () => {
     expect((await zps(socket, ['count', 't'])).stdout).toBe('1\n'); // memory is gone with the old one
   });
 
+  it('a publish whose daemon stops midway fails, saying its acknowledged messages went with it, instead of going on with a new daemon', async () => {
+    const { socket } = fresh();
+    const publisher = new RunningZps(socket, ['publish', 't']);
+    publisher.child.stdin!.write('m1\nm2\n');
+    await waitFor(async () => (await zps(socket, ['count', 't'])).stdout === '2\n', 'both acknowledged');
+    expect((await zps(socket, ['daemon', 'stop'])).code).toBe(0);
+    publisher.child.stdin!.end('m3\nm4\n');
+    const result = await publisher.result;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `zps: publish to t failed at line 3: the local daemon at ${socket} stopped: the 2 messages it had acknowledged went with it\nnothing of this publish is kept: publish it again\n`,
+    );
+    expect((await zps(socket, ['count', 't'])).stdout).toBe('0\n'); // nothing went to the daemon started since
+  });
+
   it('never removes a file at the socket path that is not a socket (a mistyped --socket): exit 2 naming it', async () => {
     const { socket } = fresh();
     writeFileSync(socket, 'notes of mine\n');

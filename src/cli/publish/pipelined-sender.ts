@@ -189,7 +189,13 @@ export function publishFailure(
     hint = `not published: ${ranges ? `${kind}s ${ranges}` : ''}${tail}; every other message was`;
   } else {
     const stop = interrupted ? 'the interrupt' : 'the failure';
-    hint = before === 0 ? 'nothing was published' : `${plural(before, 'message')} published before ${stop}; ${label} and what follows it were not published`;
+    // a daemon that stopped took what it had acknowledged with it (the error says how many)
+    const lost = failure.error instanceof ZpsError && failure.error.reason === 'daemon-stopped';
+    hint = lost
+      ? 'nothing of this publish is kept: publish it again'
+      : before === 0
+        ? 'nothing was published'
+        : `${plural(before, 'message')} published before ${stop}; ${label} and what follows it were not published`;
   }
   const head = `publish to ${topic} ${interrupted ? 'stopped' : 'failed'} at ${label}: ${describeError(failure.error)}`;
   return new ZpsError(head, { code: codeOf(failure.error), hint });
