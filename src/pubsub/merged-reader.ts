@@ -6,14 +6,21 @@ import type { DeliveredRecord } from '../records/record.js';
  * Several topics' readers read as one (`zps consume t1 t2`, `--regex`): batches in the order they
  * arrive, each reader asked again once its batch was handed out, so a busy topic never starves a
  * quiet one. Done when every reader is, unless more may be added (a pattern followed); then it
- * waits for them.
+ * waits for them. Each answer is queued as it comes, so a batch costs the same with 5,000 topics
+ * as with one (a race of every reader's read per batch made it quadratic, and kept a reaction per
+ * race on each read still pending).
  */
 export class MergedReader implements RecordReader {
   private readonly readers = new Map<string, RecordReader>();
   /** Readers that reached their end: closed with the rest (a group reader leaves its group then). */
   private readonly ended: RecordReader[] = [];
   private readonly endedTopics = new Set<string>();
-  private readonly pending = new Map<RecordReader, Promise<{ reader: RecordReader; batch: DeliveredRecord[] | null }>>();
+  /** Readers to ask for their next batch (added, or their last one handed out). */
+  private idle: RecordReader[] = [];
+  /** Readers asked, until their answer is taken from `answers`. */
+  private readonly asked = new Set<RecordReader>();
+  /** Answers in the order they came. */
+  private readonly answers: Array<{ reader: RecordReader; batch?: DeliveredRecord[] | null; error?: unknown }> = [];
   private wake: (() => void) | undefined;
   private closed = false;
   /** The reader of the batch handed out last. */
@@ -32,6 +39,7 @@ export class MergedReader implements RecordReader {
       return;
     }
     this.readers.set(topic, reader);
+    this.idle.push(reader);
     this.wake?.();
   }
 
@@ -41,31 +49,42 @@ export class MergedReader implements RecordReader {
 
   async next(wanted?: number): Promise<DeliveredRecord[] | null> {
     while (!this.closed) {
-      for (const reader of this.readers.values()) {
-        if (!this.pending.has(reader))
-          this.pending.set(
-            reader,
-            reader.next(wanted).then((batch) => ({ reader, batch })),
-          );
+      for (const reader of this.idle.splice(0)) this.ask(reader, wanted);
+      const answer = this.answers.shift();
+      if (!answer) {
+        if (this.asked.size === 0 && !this.open) return null;
+        await new Promise<void>((resolve) => (this.wake = resolve)); // an answer, a reader added, or the set sealed
+        this.wake = undefined;
+        continue;
       }
-      if (this.pending.size === 0 && !this.open) return null;
-      const woken = new Promise<undefined>((resolve) => (this.wake = () => resolve(undefined)));
-      const settled = await Promise.race([...this.pending.values(), woken]);
-      this.wake = undefined;
-      if (!settled) continue; // a reader was added, or the set sealed
-      this.pending.delete(settled.reader);
-      if (settled.batch !== null) {
-        this.last = settled.reader;
-        return settled.batch;
+      const { reader, batch, error } = answer;
+      this.asked.delete(reader);
+      if (error !== undefined) throw error;
+      if (batch) {
+        this.idle.push(reader);
+        this.last = reader;
+        return batch;
       }
-      for (const [topic, reader] of this.readers) {
-        if (reader !== settled.reader) continue;
+      for (const [topic, each] of this.readers) {
+        if (each !== reader) continue;
         this.readers.delete(topic);
         this.endedTopics.add(topic);
       }
-      this.ended.push(settled.reader);
+      this.ended.push(reader);
     }
     return null;
+  }
+
+  private ask(reader: RecordReader, wanted: number | undefined): void {
+    this.asked.add(reader);
+    const answered = (answer: (typeof this.answers)[number]) => {
+      this.answers.push(answer);
+      this.wake?.();
+    };
+    reader.next(wanted).then(
+      (batch) => answered({ reader, batch }),
+      (error: unknown) => answered({ reader, error: error ?? new Error('a reader failed') }),
+    );
   }
 
   markDone(record: DeliveredRecord): void {
