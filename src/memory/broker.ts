@@ -225,7 +225,7 @@ export class MemoryBroker {
   /** Deletes the topic, its records and its groups' offsets of it, as Kafka; false when it does not exist. */
   deleteTopic(topicName: string): boolean {
     if (!this.topics.has(topicName)) return false;
-    this.reset([topicName]);
+    this.drop([topicName]);
     return true;
   }
 
@@ -346,8 +346,26 @@ export class MemoryBroker {
     };
   }
 
-  /** Drops the named topics with their groups' offsets, or with no names every topic and group. */
+  /**
+   * Empties the named topics as Kafka's DeleteRecords up to their ends does (`zps reset` on Kafka):
+   * their partitions, settings and offsets stay, and the next record takes the next offset. With no
+   * names, drops every topic and group: local mode's clean slate.
+   */
   reset(topicNames?: readonly string[]): void {
+    if (topicNames === undefined) {
+      this.drop();
+      return;
+    }
+    for (const name of topicNames) {
+      const topic = this.topics.get(name);
+      if (!topic) continue;
+      for (const log of topic.logs) this.totalBytes -= log.deleteBefore(log.endOffset);
+      this.notify(name);
+    }
+  }
+
+  /** Drops the named topics with their groups' offsets of them, or with no names every topic and group. */
+  private drop(topicNames?: readonly string[]): void {
     const names = topicNames ?? [...this.topics.keys()];
     for (const name of names) {
       const topic = this.topics.get(name);

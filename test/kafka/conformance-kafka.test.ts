@@ -8,7 +8,7 @@ describe('Kafka', () => {
   const target = (): ConformanceTarget => ({
     name: 'kafka',
     factory: (options) => createTools({ environment: 'test', kafkaBrokers: [process.env.ZPS_TEST_BROKERS!], timeoutMs: 20_000, ...options }),
-    caps: { deliveryTimeoutMs: 30_000, resetKeepsOffsets: true },
+    caps: { deliveryTimeoutMs: 30_000 },
   });
   describeConformance(target);
   describeAdminGroups(target);

@@ -84,17 +84,20 @@ describe('zps topics and reset', () => {
     }
   });
 
-  it("reset of topics drops their messages and groups' offsets; reset alone drops everything", async () => {
+  it('reset of topics empties them as Kafka does (partitions and offsets stay); reset alone drops everything', async () => {
     const isolated = privateSocket();
     const z = (args: string[]) => zps(isolated.socket, args);
     try {
       await z(['publish', 'keep', 'k']);
-      await z(['publish', 'drop', '1', '2']);
+      await z(['topics', 'create', 'drop', '-p', '4', '-c', 'retention.ms=3600000']);
+      await z(['publish', 'drop', '-k', 'x', '1', '2']);
       await z(['consume', 'drop', '-g', 'g']);
       expect((await z(['count', 'drop', '-g', 'g'])).stdout).toBe('0\n');
       expect(await z(['reset', 'drop'])).toMatchObject({ code: 0, stdout: '', stderr: '' });
-      expect((await z(['topics'])).stdout).toBe('keep\t1\n');
-      await z(['publish', 'drop', 'new']);
+      expect((await z(['topics'])).stdout).toBe('drop\t0\nkeep\t1\n');
+      // its partitions and settings stay, so a key lands where it did, at the next offset (as on Kafka)
+      expect((await z(['publish', 'drop', '-k', 'x', 'new', '--json'])).stdout).toBe('{"topic":"drop","partition":2,"offset":2,"key":"x"}\n');
+      expect((await z(['topics', 'describe', 'drop'])).stdout).toContain('retention.ms=3600000');
       expect((await z(['consume', 'drop', '-g', 'g'])).stdout).toBe('new\n');
       expect((await z(['reset'])).code).toBe(0);
       expect((await z(['topics'])).stdout).toBe('');

@@ -11,7 +11,7 @@ describe('local daemon', () => {
   const target = (): ConformanceTarget => ({
     name: 'daemon',
     factory: (options) => createTools({ environment: 'local', socketPath: daemon.socket, ...options }),
-    caps: { deliveryTimeoutMs: 10_000, resetKeepsOffsets: false },
+    caps: { deliveryTimeoutMs: 10_000 },
   });
   describeConformance(target);
   describeAdminGroups(target);

@@ -20,7 +20,7 @@ describe("the daemon's Kafka listener, through kafkajs", () => {
   const target = (): ConformanceTarget => ({
     name: 'kafka',
     factory: (options) => createTools({ environment: 'test', kafkaBrokers: [listener.address()], timeoutMs: 20_000, ...options }),
-    caps: { deliveryTimeoutMs: 30_000, resetKeepsOffsets: true },
+    caps: { deliveryTimeoutMs: 30_000 },
   });
   describeConformance(target);
   describeAdminTopics(target);

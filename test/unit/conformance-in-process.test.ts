@@ -8,7 +8,7 @@ describe('in-process broker', () => {
   const target = (): ConformanceTarget => ({
     name: 'in-process',
     factory: (options) => createTools({ environment: 'local', inProcess: true, ...options }),
-    caps: { deliveryTimeoutMs: 10_000, resetKeepsOffsets: false },
+    caps: { deliveryTimeoutMs: 10_000 },
   });
   describeConformance(target);
   describeAdminGroups(target);

@@ -158,7 +158,7 @@ export function topicHandlers(listener: ListenerContext): Handlers {
             };
           }
           const topicId = broker.topicId(name);
-          broker.reset([name]);
+          broker.deleteTopic(name);
           return { name, topicId, errorCode: KafkaErrorCode.NONE, errorMessage: null };
         }),
       };
