@@ -20,8 +20,10 @@ const argv = process.argv;
 if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
   // Scripts ask for the version in loops: answer it without loading the CLI.
   process.stdout.write(`${require('../package.json').version}\n`);
-} else if (ONE_SHOTS.includes(argv[2]) && !process.env.ZPS_NO_DAEMON_RUN) {
-  // a script's one-shot, in local mode or on Kafka: the daemon, when one runs, has the CLI loaded already
+} else if (ONE_SHOTS.includes(argv[2]) && !process.env.ZPS_NO_DAEMON_RUN && !argv.some((arg) => arg.includes('\uFFFD'))) {
+  // a script's one-shot, in local mode or on Kafka: the daemon, when one runs, has the CLI loaded
+  // already (not for an argument Node could not read as UTF-8: the CLI tells, from this process's
+  // /proc/self/cmdline, whether it was given so)
   require('./run-in-daemon.cjs').runInDaemon(runBundle);
 } else {
   runBundle();

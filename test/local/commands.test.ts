@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, privateSocket, RunningZps, spawnZps, ZPS_BIN, zps } from '../helpers/zps.js';
+import { cleanEnv, collect, privateSocket, RunningZps, spawnZps, ZPS_BIN, zps } from '../helpers/zps.js';
 import { unique } from '../helpers/wait.js';
 
 let socket: string;
@@ -234,6 +234,23 @@ describe('bad usage', () => {
       const child = spawnZps(socket, args, { NODE_OPTIONS: `--require ${preload}`, ZPS_NO_DAEMON_RUN: '1' });
       expect(await collect(child)).toMatchObject({ code: 1, stdout: '', stderr: 'zps: required parameter missing (id)\n' });
     }
+  });
+
+  it('an argument that is not UTF-8 is exit 2 naming its bytes, not stored with U+FFFD in their place; a U+FFFD given as such is text', async () => {
+    const t = unique('t');
+    // bash passes the bytes as they are (a spawn's arguments are JS strings, always UTF-8)
+    const line = `"${process.execPath}" "${ZPS_BIN}" publish ${t} -k $'\\xfe\\xff' $'v\\xff'`;
+    const refused = spawnSync('bash', ['-c', line], { env: cleanEnv({ ZPS_SOCKET: socket }), encoding: 'utf8' });
+    expect(refused).toMatchObject({
+      status: 2,
+      stdout: '',
+      stderr:
+        'zps: argument 4 is not UTF-8 (\\xfe\\xff): Node reads arguments as text, so its bytes cannot reach zps\n' +
+        'give such bytes on stdin, which publish reads exactly as given (-K for keys, --from-json for headers)\n',
+    });
+    expect((await run(['count', t])).stdout).toBe('0\n');
+    expect((await run(['publish', t, 'ok \uFFFD'])).code).toBe(0);
+    expect((await run(['consume', t])).stdout).toBe('ok \uFFFD\n');
   });
 
   it('--help and --version exit 0 on stdout', async () => {
