@@ -63,9 +63,10 @@ export function collectValue(value: string, all: string[] = []): string[] {
   return [...all, value];
 }
 
+/** `name=value` (or `name:value`), repeatable; the name may be empty, as Kafka's may. */
 export function collectHeader(text: string, headers: RecordHeader[] = []): RecordHeader[] {
   const at = text.search(/[=:]/);
-  if (at <= 0) throw usageError(`invalid header '${text}': use name=value`);
+  if (at < 0) throw usageError(`invalid header '${text}': use name=value`);
   return [...headers, [text.slice(0, at), Buffer.from(text.slice(at + 1))]];
 }
 
