@@ -6,8 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 
-/** The first argument after the script (1-based) that is not UTF-8, with its bytes; undefined when none is, or it cannot be told. */
-export function argumentNotUtf8(argv: readonly string[]): { position: number; bytes: Buffer } | undefined {
+/**
+ * The first argument after the script (1-based) that is not UTF-8, and the first of its bytes that
+ * is not (1-based, with its value: the argument may be a secret, so no more of it is told);
+ * undefined when none is, or it cannot be told.
+ */
+export function argumentNotUtf8(argv: readonly string[]): { position: number; at: number; byte: number } | undefined {
   if (!argv.some((arg) => arg.includes('\uFFFD'))) return undefined;
   let cmdline: Buffer;
   try {
@@ -23,20 +27,19 @@ export function argumentNotUtf8(argv: readonly string[]): { position: number; by
   }
   // Node's own flags come before the script: the arguments are the last ones
   const args = raw.slice(raw.length - (argv.length - 2));
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   for (const [index, bytes] of args.entries()) {
-    try {
-      decoder.decode(bytes);
-    } catch {
-      return { position: index + 1, bytes };
-    }
+    const at = firstNotUtf8(bytes);
+    if (at >= 0) return { position: index + 1, at: at + 1, byte: bytes[at]! };
   }
   return undefined;
 }
 
-/** Bytes as text a person can read: printable ASCII as it is, others as \xNN. */
-export function escapedBytes(bytes: Buffer): string {
-  let text = '';
-  for (const byte of bytes) text += byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
-  return text;
+/** The index of the first byte that does not belong to well-formed UTF-8 there, or -1. */
+function firstNotUtf8(bytes: Buffer): number {
+  // a valid prefix decodes to itself: the first byte where re-encoding the decoded text differs
+  const decoded = Buffer.from(bytes.toString('utf8'), 'utf8');
+  if (decoded.equals(bytes)) return -1;
+  let at = 0;
+  while (at < bytes.length && bytes[at] === decoded[at]) at++;
+  return at;
 }

@@ -39,7 +39,8 @@ const HINTS: Record<ErrorReason, string> = {
     "check the registry URL's scheme (https or http), the CA its certificate is checked with (-X schema.registry.ssl.ca.location=<file>), and any client certificate it asks for (schema.registry.ssl.certificate.location)",
   'no-schema-registry': 'set --schema-registry or ZPS_SCHEMA_REGISTRY',
   'schema-needs-kafka': 'set --env and --schema-registry',
-  'memory-full': 'raise the daemon\'s --max-memory, lower its retention, or free space with "zps reset"',
+  'memory-full':
+    'raise the daemon\'s --max-memory, lower its retention, or free space with "zps reset" (messages) or "zps topics delete" (their partitions too)',
   'group-on-kafka-door': "use another group name, or stop the group's Kafka clients first",
 };
 

@@ -2,29 +2,25 @@
  * The `zps` command on this process. bin/zps.cjs runs it from the bundle dist/zps.cjs (see
  * scripts/bundle-cli.mjs).
  */
-import { describeError } from '../pubsub/errors.js';
-import { argumentNotUtf8, escapedBytes } from './argv-bytes.js';
+import { argumentNotUtf8 } from './argv-bytes.js';
 import { ExitCode } from './errors.js';
 import { processIo } from './io.js';
-import { runZps } from './run.js';
+import { report, runZps } from './run.js';
 
 // No top-level await: the bundle is CommonJS (see scripts/bundle-cli.mjs).
 const io = processIo();
 const notText = argumentNotUtf8(process.argv);
 if (notText) {
-  io.stderr.write(
-    `zps: argument ${notText.position} is not UTF-8 (${escapedBytes(notText.bytes)}): Node reads arguments as text, so its bytes cannot reach zps\n`,
-  );
+  const { position, at, byte } = notText;
+  const hex = byte.toString(16).padStart(2, '0');
+  io.stderr.write(`zps: argument ${position} is not UTF-8 (its byte ${at} is 0x${hex}): Node reads arguments as text, so its bytes cannot reach zps\n`);
   io.stderr.write('give such bytes on stdin, which publish reads exactly as given (-K for keys, --from-json for headers)\n');
   process.exit(ExitCode.usage);
 }
 // A failure nothing awaited (a library's own promise, as the registry client's for a request it
-// cannot make): one line and exit 1 as any error, where Node would print its stack.
+// cannot make): said as any error, with its exit code, where Node would print its stack.
 for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-  process.on(event, (error: unknown) => {
-    io.stderr.write(`zps: ${describeError(error)}\n`);
-    process.exit(ExitCode.failed);
-  });
+  process.on(event, (error: unknown) => process.exit(report(error, false, io)));
 }
 void runZps(process.argv, io).then((code) => {
   const hungUp = io.hungUp;

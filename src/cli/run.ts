@@ -30,7 +30,8 @@ export async function runZps(argv: string[], io: Io, tools?: ToolsBuilder): Prom
   }
 }
 
-function report(error: unknown, verbose: boolean, io: Io): number {
+/** The error on stderr as zps says every error (one line, its hint, its cause with --verbose); its exit code. */
+export function report(error: unknown, verbose: boolean, io: Io): number {
   if (error instanceof ZpsError) {
     io.stderr.write(`zps: ${error.message}\n`);
     const hint = hintOf(error);

@@ -31,7 +31,6 @@ interface RegistryApi {
       registered(request: { subject: string; body: RegistrationBody }): Promise<RegistryResponse>;
       version(request: { subject: string; version: number }): Promise<RegistryResponse>;
     };
-    Schema: { find(request: { id: number }): Promise<RegistryResponse> };
   };
 }
 
@@ -330,13 +329,12 @@ export class SchemaCodec implements RegistryCodec {
 
   /** The registry's answer for a schema id, asked once: Protobuf's is read here, the other formats by the registry client. */
   private found(id: number): Promise<RegistryResponse> {
-    return this.answers.get(id, () =>
-      this.call(`read schema ${id}`, async () => {
-        const answer = await (await this.api()).Schema.find({ id });
-        answerPart(answer, 'schema', (data) => (data as { schema?: unknown } | null)?.schema, isText);
-        return answer;
-      }),
-    );
+    // asked here, not through the registry client, which takes a proxy's 404 with a message for the registry's own
+    return this.answers.get(id, async () => {
+      const isEntry = (json: unknown) => isText((json as { schema?: unknown } | null)?.schema);
+      const entry = await this.get<RegistryEntry>(`read schema ${id}`, `/schemas/ids/${id}`, 'schema', isEntry);
+      return { data: () => entry, status: () => 200 };
+    });
   }
 
   private async call<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -354,8 +352,9 @@ export class SchemaCodec implements RegistryCodec {
       if (tls) throw new ZpsError(`${what}: cannot reach the schema registry at ${where} over TLS: ${tls}`, { code: 'unavailable', reason: 'registry-tls' });
       // the request timeout (middlewares(), get()): "Timeout (10000ms)"
       const silent = /^(?:.*: )?Timeout \((\d+)ms\)$/.exec(message);
-      // a proxy or load balancer in front of a registry that is down or restarting
-      const away = status === 502 || status === 503 || status === 504;
+      // the registry's own failure (Confluent's 50001: its store is down), or a proxy or load
+      // balancer in front of a registry that is down or restarting
+      const away = status !== undefined && status >= 500 && status <= 599;
       if (silent || away || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|socket hang up/.test(message)) {
         const why = silent
           ? `no answer from the schema registry at ${where} within ${silent[1]} ms`
@@ -368,6 +367,9 @@ export class SchemaCodec implements RegistryCodec {
           reason: 'registry-unreachable',
         });
       }
+      // expired or wrong credentials: every record would fail the same
+      if (status === 401 || status === 403)
+        throw new ZpsError(`${what}: the schema registry at ${where} refused the credentials (${status}): ${message}`, { code: 'auth' });
       if (status === 404 && !isRegistryError(error)) {
         throw new ZpsError(`${what}: ${where} answered 404 as no schema registry does: is it the registry's API URL?`, {
           code: 'unavailable',

@@ -71,20 +71,30 @@ export class LocalDriver implements Driver {
 
   async send(topic: string, records: RecordBatch) {
     // Records sent after others that a daemon acknowledged join those, or fail with them when it
-    // stopped: sending them to the next daemon would hide the loss. Sends begun later go to that one.
+    // stopped (before this send, or under it): sending them to the next daemon would hide the
+    // loss. Sends begun after that was said go to the next one.
     const after = this.acked;
     const service = await this.service();
     const daemon = service instanceof DaemonClient ? service.hello.pid : undefined;
-    if (after && daemon !== after.by) {
-      if (this.acked === after) this.acked = undefined;
-      throw new ZpsError(`the local daemon at ${this.settings.socket} stopped: the ${plural(after.records, 'message')} it had acknowledged went with it`, {
-        code: 'unavailable',
-        reason: 'daemon-stopped',
-      });
+    if (after && daemon !== after.by) throw this.daemonStopped(after);
+    try {
+      const acks = await service.produce(topic, records);
+      if (daemon !== undefined) this.acked = { by: daemon, records: (this.acked?.by === daemon ? this.acked.records : 0) + records.length };
+      return acks;
+    } catch (error) {
+      const held = this.acked;
+      if (service instanceof DaemonClient && service.isClosed && held !== undefined && held.by === daemon) throw this.daemonStopped(held);
+      throw error;
     }
-    const acks = await service.produce(topic, records);
-    if (daemon !== undefined) this.acked = { by: daemon, records: (this.acked?.by === daemon ? this.acked.records : 0) + records.length };
-    return acks;
+  }
+
+  /** The loss of what `acked` counts, said once per stop: sends begun after it go to the next daemon. */
+  private daemonStopped(acked: { by: number; records: number }): ZpsError {
+    if (this.acked === acked) this.acked = undefined;
+    return new ZpsError(`the local daemon at ${this.settings.socket} stopped: ${plural(acked.records, 'message')} it had acknowledged went with it`, {
+      code: 'unavailable',
+      reason: 'daemon-stopped',
+    });
   }
 
   async fetch(topic: string, positions: ReadonlyArray<readonly [number, number]>, options: WaitOptions) {

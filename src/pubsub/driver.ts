@@ -183,8 +183,8 @@ export interface Driver {
   describeCluster(): Promise<ClusterDescription>;
 
   /**
-   * Deletes messages: the named topics' records and their groups' offsets (Kafka: the records up to
-   * the end offsets; the topics and offsets stay). No topics: everything, where the backend allows.
+   * Deletes messages: the named topics' records up to their end offsets (the topics, their settings
+   * and offsets stay, as Kafka's DeleteRecords). No topics: everything, where the backend allows.
    */
   reset(topics?: readonly string[]): Promise<void>;
 

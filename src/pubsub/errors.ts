@@ -101,11 +101,12 @@ export function describeError(error: unknown): string {
 }
 
 /**
- * The service failed, not the input: a broker or schema registry that cannot be reached, trusted
- * or understood. A record that met such an error is not to be skipped or marked undecodable.
+ * The service failed, not the input: a broker or schema registry that cannot be reached, trusted,
+ * understood or that refuses the credentials. A record that met such an error is not to be skipped
+ * or marked undecodable.
  */
 export function isUnavailable(error: unknown): boolean {
-  return error instanceof ZpsError && (error.retriable || error.code === 'unavailable');
+  return error instanceof ZpsError && (error.retriable || error.code === 'unavailable' || error.code === 'auth');
 }
 
 /** Why a file could not be read, in words (`no such file`), else the system's first line. */

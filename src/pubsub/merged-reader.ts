@@ -22,6 +22,8 @@ export class MergedReader implements RecordReader {
   /** Answers in the order they came. */
   private readonly answers: Array<{ reader: RecordReader; batch?: DeliveredRecord[] | null; error?: unknown }> = [];
   private wake: (() => void) | undefined;
+  /** A reader's failure: told by every next() from then on, as that reader's topic is read no further. */
+  private failure: { error: unknown } | undefined;
   private closed = false;
   /** The reader of the batch handed out last. */
   private last: RecordReader | undefined;
@@ -49,6 +51,7 @@ export class MergedReader implements RecordReader {
 
   async next(wanted?: number): Promise<DeliveredRecord[] | null> {
     while (!this.closed) {
+      if (this.failure) throw this.failure.error;
       for (const reader of this.idle.splice(0)) this.ask(reader, wanted);
       const answer = this.answers.shift();
       if (!answer) {
@@ -59,7 +62,10 @@ export class MergedReader implements RecordReader {
       }
       const { reader, batch, error } = answer;
       this.asked.delete(reader);
-      if (error !== undefined) throw error;
+      if (error !== undefined) {
+        this.failure = { error };
+        throw error;
+      }
       if (batch) {
         this.idle.push(reader);
         this.last = reader;

@@ -447,6 +447,24 @@ describe('zps on Kafka with a schema registry', () => {
       `zps: read schema ${schemaId}: ${wrongPath} answered 404 as no schema registry does: is it the registry's API URL?`,
       hint,
     ]);
+    // a gateway's 404 with a message of its own, credentials refused, the registry's own failure:
+    // the registry's fault, said once, not one undecodable record after another
+    for (const [status, body, said] of [
+      [404, '{"message":"no Route matched with those values"}', "URL answered 404 as no schema registry does: is it the registry's API URL?"],
+      [401, '{"error_code":40101,"message":"Unauthorized"}', 'the schema registry at URL refused the credentials (401): Unauthorized'],
+      [500, '{"error_code":50001,"message":"Error in the backend data store"}', 'the schema registry at URL answered 500: Error in the backend data store'],
+    ] as const) {
+      const server = createServer((_request, response) => response.writeHead(status, { 'content-type': 'application/json' }).end(body));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+        const result = await kz(['consume', t], { env: { ZPS_SCHEMA_REGISTRY: url } });
+        expect(result).toMatchObject({ code: 1, stdout: '' });
+        expect(lines(result.stderr)[0]).toBe(`zps: read schema ${schemaId}: ${said.replace('URL', url)}`);
+      } finally {
+        server.close();
+      }
+    }
   });
 
   it('a registry that takes the connection and never answers: a read to the end fails after --timeout, a -n wait ends at its deadline, Ctrl-C ends a follow at once', async () => {

@@ -245,7 +245,7 @@ describe('bad usage', () => {
       status: 2,
       stdout: '',
       stderr:
-        'zps: argument 4 is not UTF-8 (\\xfe\\xff): Node reads arguments as text, so its bytes cannot reach zps\n' +
+        'zps: argument 4 is not UTF-8 (its byte 1 is 0xfe): Node reads arguments as text, so its bytes cannot reach zps\n' +
         'give such bytes on stdin, which publish reads exactly as given (-K for keys, --from-json for headers)\n',
     });
     expect((await run(['count', t])).stdout).toBe('0\n');

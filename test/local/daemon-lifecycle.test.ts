@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, syml
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { privateSocket, RunningZps, zps } from '../helpers/zps.js';
+import { feeder, privateSocket, RunningZps, zps } from '../helpers/zps.js';
 import { waitFor } from '../helpers/wait.js';
 
 const daemons: Array<() => void> = [];
@@ -103,9 +103,21 @@ describe('zps daemon', () => {
     const result = await publisher.result;
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `zps: publish to t failed at line 3: the local daemon at ${socket} stopped: the 2 messages it had acknowledged went with it\nnothing of this publish is kept: publish it again\n`,
+      `zps: publish to t failed at line 3: the local daemon at ${socket} stopped: 2 messages it had acknowledged went with it\nnothing of this publish is kept: publish it again\n`,
     );
     expect((await zps(socket, ['count', 't'])).stdout).toBe('0\n'); // nothing went to the daemon started since
+
+    // stopped under a flood, with batches in flight: the same
+    const flooding = new RunningZps(socket, ['publish', 'flood']);
+    const fed = feeder(flooding, { linesPerTick: 10_000, tickMs: 0 });
+    await waitFor(async () => Number((await zps(socket, ['count', 'flood'])).stdout) > 0, 'some acknowledged', 30_000);
+    expect((await zps(socket, ['daemon', 'stop'])).code).toBe(0);
+    const flooded = await flooding.result;
+    fed.stop();
+    expect(flooded.code).toBe(1);
+    expect(flooded.stderr).toMatch(
+      /^zps: publish to flood failed at line \d+: the local daemon at .* stopped: \d+ messages it had acknowledged went with it\nnothing of this publish is kept: publish it again\n$/,
+    );
   });
 
   it('never removes a file at the socket path that is not a socket (a mistyped --socket): exit 2 naming it', async () => {
