@@ -22,12 +22,18 @@ function heldReader(topic: string) {
   return reader satisfies RecordReader;
 }
 
+/** Topics a and b, each with a held reader, read as one. */
+function twoTopics() {
+  const [a, b] = [heldReader('a'), heldReader('b')];
+  const merged = new MergedReader();
+  merged.add('a', a);
+  merged.add('b', b);
+  return { a, b, merged };
+}
+
 describe('MergedReader', () => {
   it('hands batches out in the order they came, asks each reader again only once its batch was taken, and ends when all have', async () => {
-    const [a, b] = [heldReader('a'), heldReader('b')];
-    const merged = new MergedReader();
-    merged.add('a', a);
-    merged.add('b', b);
+    const { a, b, merged } = twoTopics();
     const first = merged.next();
     b.answer([b.record(0)]);
     a.answer([a.record(0)]);
@@ -42,10 +48,7 @@ describe('MergedReader', () => {
   });
 
   it("a reader's failure is thrown, and again by every next() after it", async () => {
-    const [a, b] = [heldReader('a'), heldReader('b')];
-    const merged = new MergedReader();
-    merged.add('a', a);
-    merged.add('b', b);
+    const { a, b, merged } = twoTopics();
     const first = merged.next();
     a.answer(new Error('broker gone'));
     await expect(first).rejects.toThrow('broker gone');
