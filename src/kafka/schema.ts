@@ -147,7 +147,7 @@ export class SchemaCodec implements RegistryCodec {
         subject,
         body: { schemaType: schemaType === 'AVRO' ? undefined : schemaType, schema: text, ...(pinned.length > 0 ? { references: pinned } : {}) },
       });
-      return answerPart(response, 'schema id', (data) => (data as { id?: unknown } | null)?.id, isSchemaId);
+      return answerField(response, 'id', 'schema id', isSchemaId);
     });
     const schema = await this.schema(id);
     return (value) => {
@@ -195,14 +195,19 @@ export class SchemaCodec implements RegistryCodec {
    */
   private async decodeFramed(bytes: Buffer): Promise<unknown> {
     const id = bytes.readInt32BE(1);
-    const protobuf = await this.protobufDecoder(id);
-    if (!protobuf) await this.schema(id);
-    const registry = protobuf ? undefined : await this.client.get();
+    const decodeWithSchema = (await this.protobufDecoder(id)) ?? (await this.registryDecoder(id));
     try {
-      return protobuf ? protobuf(bytes) : await registry!.decode(bytes);
+      return await decodeWithSchema(bytes);
     } catch (error) {
       throw new ZpsError(`schema ${id}: ${describeError(error)}`);
     }
+  }
+
+  /** The registry client's decoder of an id's Avro or JSON Schema values, once it has their schema. */
+  private async registryDecoder(id: number): Promise<(framed: Buffer) => Promise<unknown>> {
+    await this.schema(id);
+    const registry = await this.client.get();
+    return (framed) => registry.decode(framed);
   }
 
   async subjects(): Promise<string[]> {
@@ -216,10 +221,7 @@ export class SchemaCodec implements RegistryCodec {
   }
 
   async registered(subject: string, version: number | 'latest'): Promise<RegisteredSchema> {
-    const isVersion = (json: unknown) => {
-      const found = json as Partial<Record<'version' | 'id' | 'schema', unknown>> | null;
-      return isSchemaId(found?.version) && isSchemaId(found?.id) && isText(found?.schema);
-    };
+    const isVersion = (json: unknown) => isSchemaId(field(json, 'version')) && isSchemaId(field(json, 'id')) && isText(field(json, 'schema'));
     const found = await this.get<RegisteredSchema & { schemaType?: string }>(
       `subject ${subject} version ${version}`,
       `/subjects/${encodeURIComponent(subject)}/versions/${version}`,
@@ -291,15 +293,14 @@ export class SchemaCodec implements RegistryCodec {
         const body = { schemaType: 'PROTOBUF', schema, ...(references.length > 0 ? { references } : {}) };
         return this.call(`register ${subject}`, async () => {
           const api = await this.api();
-          const id = answerPart(await api.Subject.register({ subject, body }), 'schema id', (data) => (data as { id?: unknown } | null)?.id, isSchemaId);
-          const registered = await api.Subject.registered({ subject, body });
-          return { id, version: answerPart(registered, 'version', (data) => (data as { version?: unknown } | null)?.version, isSchemaId) };
+          const id = answerField(await api.Subject.register({ subject, body }), 'id', 'schema id', isSchemaId);
+          return { id, version: answerField(await api.Subject.registered({ subject, body }), 'version', 'version', isSchemaId) };
         });
       },
       version: (subject, version) =>
         this.call(`read ${subject} version ${version}`, async () => {
           const answer = await (await this.api()).Subject.version({ subject, version });
-          answerPart(answer, 'schema', (data) => (data as { schema?: unknown } | null)?.schema, isText);
+          answerField(answer, 'schema', 'schema', isText);
           return answer.data() as RegistryEntry;
         }),
     };
@@ -331,7 +332,7 @@ export class SchemaCodec implements RegistryCodec {
   private found(id: number): Promise<RegistryResponse> {
     // asked here, not through the registry client, which takes a proxy's 404 with a message for the registry's own
     return this.answers.get(id, async () => {
-      const isEntry = (json: unknown) => isText((json as { schema?: unknown } | null)?.schema);
+      const isEntry = (json: unknown) => isText(field(json, 'schema'));
       const entry = await this.get<RegistryEntry>(`read schema ${id}`, `/schemas/ids/${id}`, 'schema', isEntry);
       return { data: () => entry, status: () => 200 };
     });
@@ -395,12 +396,17 @@ class UnexpectedAnswer extends Error {
   }
 }
 
-/** The part of the registry client's answer `pick` takes, when `fits` says it is the `expected` one. */
-function answerPart<T>(answer: RegistryResponse, expected: string, pick: (data: unknown) => unknown, fits: (part: unknown) => part is T): T {
+/** A field of a JSON answer (undefined when the answer is no object). */
+function field(json: unknown, name: string): unknown {
+  return typeof json === 'object' && json !== null ? (json as Record<string, unknown>)[name] : undefined;
+}
+
+/** The field `name` of the registry client's answer, when `fits` says it is the `expected` one. */
+function answerField<T>(answer: RegistryResponse, name: string, expected: string, fits: (value: unknown) => value is T): T {
   const data = answer.data();
-  const part = pick(data);
-  if (!fits(part)) throw new UnexpectedAnswer(answer.status(), expected, data);
-  return part;
+  const value = field(data, name);
+  if (!fits(value)) throw new UnexpectedAnswer(answer.status(), expected, data);
+  return value;
 }
 
 /** A schema id or version: Confluent's are positive 32-bit integers. */

@@ -11,7 +11,7 @@ import { GroupCoordinator } from './group-coordinator.js';
 import type { PartitionSlice } from './log-slice.js';
 import { PartitionLog, RECORD_OVERHEAD_BYTES } from './partition-log.js';
 import { outgoingBatch, type AckRun, type RecordBatch } from '../records/record-batch.js';
-import { MAX_TOPIC_PARTITIONS, collidingTopic, collisionMessage, oversizedCreation } from './topic-policy.js';
+import { MAX_TOPIC_PARTITIONS, collisionMessage, oversizedCreation, unifiedName } from './topic-policy.js';
 import { DEFAULT_TOPIC_LIMITS, checkTopicConfig, topicLimits, type TopicLimits } from './topic-configs.js';
 
 /** Batches with at least this many bytes of values keep them in a buffer of their own. */
@@ -69,6 +69,8 @@ interface Topic {
  */
 export class MemoryBroker {
   private readonly topics = new Map<string, Topic>();
+  /** Each topic's name by its unified one (topic-policy.ts): the one a new name would collide with. */
+  private readonly unifiedNames = new Map<string, string>();
   private readonly watchers = new Map<string, Set<() => void>>();
   /** What the stored messages cost against the memory cap. */
   private totalBytes = 0;
@@ -102,7 +104,7 @@ export class MemoryBroker {
     if (!Number.isInteger(partitions) || partitions < 1) {
       throw usageError(`invalid partition count ${partitions}: use a whole number from 1`);
     }
-    const collision = collidingTopic(topicName, this.topics.keys());
+    const collision = this.collidingTopic(topicName);
     if (collision !== undefined) throw usageError(`cannot create topic ${topicName}: ${collisionMessage(topicName, collision)}`);
     const refused = oversizedCreation([partitions]);
     if (refused) {
@@ -227,6 +229,12 @@ export class MemoryBroker {
     if (!this.topics.has(topicName)) return false;
     this.drop([topicName]);
     return true;
+  }
+
+  /** The existing topic whose name collides with `topicName`'s, as Kafka refuses it; undefined when none does. */
+  collidingTopic(topicName: string): string | undefined {
+    const other = this.unifiedNames.get(unifiedName(topicName));
+    return other === topicName ? undefined : other;
   }
 
   hasTopic(topicName: string): boolean {
@@ -374,6 +382,7 @@ export class MemoryBroker {
         this.structureBytes -= topicBytes(topic.logs.length);
       }
       this.topics.delete(name);
+      if (this.unifiedNames.get(unifiedName(name)) === name) this.unifiedNames.delete(unifiedName(name));
     }
     this.groups.reset(topicNames);
     for (const name of names) this.notify(name);
@@ -412,6 +421,7 @@ export class MemoryBroker {
       limits: DEFAULT_TOPIC_LIMITS,
     };
     this.topics.set(name, topic);
+    this.unifiedNames.set(unifiedName(name), name);
     this.structureBytes += topicBytes(partitions);
     this.groups.topicCreated(name);
     this.notify(name);

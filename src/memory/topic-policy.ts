@@ -16,14 +16,11 @@ export function oversizedCreation(partitionCounts: readonly number[]): string | 
 }
 
 /**
- * The existing topic a new one's name collides with, as Kafka refuses it: '.' and '_' are one
- * character in the names of its metrics, so `a.b` and `a_b` cannot both exist. Undefined when none does.
+ * A topic's name as Kafka compares names for collisions: '.' and '_' are one character in the names
+ * of its metrics, so `a.b` and `a_b` cannot both exist.
  */
-export function collidingTopic(name: string, existing: Iterable<string>): string | undefined {
-  if (!/[._]/.test(name)) return undefined;
-  const unified = name.replaceAll('.', '_');
-  for (const other of existing) if (other !== name && other.replaceAll('.', '_') === unified) return other;
-  return undefined;
+export function unifiedName(name: string): string {
+  return name.replaceAll('.', '_');
 }
 
 /** Kafka's words for a topic name that collides with `other`'s. */

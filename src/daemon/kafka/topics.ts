@@ -4,7 +4,7 @@
  * of the Kafka listener. Topics are the broker's own: what a Kafka client creates, zps sees.
  */
 import { MAX_BATCH_BYTES } from '../../memory/broker.js';
-import { collidingTopic, collisionMessage, oversizedCreation } from '../../memory/topic-policy.js';
+import { collisionMessage, oversizedCreation } from '../../memory/topic-policy.js';
 import { checkTopicConfig } from '../../memory/topic-configs.js';
 import { ZpsError } from '../../pubsub/errors.js';
 import { validateTopicName } from '../../pubsub/limits.js';
@@ -35,7 +35,6 @@ const ConfigType = { boolean: 1, string: 2, int: 3, long: 5 } as const;
 export function topicHandlers(listener: ListenerContext): Handlers {
   const { broker } = listener;
   const partitionsOf = (topic: string) => broker.partitionOffsets(topic)?.length;
-  const topicNames = () => broker.listTopics().map((t) => t.topic);
 
   const describeTopic = (name: string): Writable<MetadataResponseTopic> => {
     const count = partitionsOf(name)!;
@@ -72,7 +71,7 @@ export function topicHandlers(listener: ListenerContext): Handlers {
     if (oversized) return fail(KafkaErrorCode.POLICY_VIOLATION, oversized);
     if (!isValidTopic(name)) return fail(KafkaErrorCode.INVALID_TOPIC_EXCEPTION, `invalid topic name '${name}'`);
     if (partitionsOf(name) !== undefined) return fail(KafkaErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
-    const collision = collidingTopic(name, topicNames());
+    const collision = broker.collidingTopic(name);
     if (collision !== undefined) return fail(KafkaErrorCode.INVALID_TOPIC_EXCEPTION, collisionMessage(name, collision));
     if (!Number.isInteger(partitions) || partitions < 1) return fail(KafkaErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
     const replication = topic.replicationFactor;
@@ -108,13 +107,13 @@ export function topicHandlers(listener: ListenerContext): Handlers {
       const all = asked === null || (version === 0 && asked.length === 0);
       // Kafka's auto.create.topics.enable defaults to true; clients ask for it from v4 (consumers do not)
       const autoCreate = !all && (version < 4 || request.allowAutoTopicCreation === true);
-      const names = all ? topicNames() : asked.map((t) => t.name);
+      const names = all ? broker.listTopics().map((t) => t.topic) : asked.map((t) => t.name);
       const topics = names.map((name): Writable<MetadataResponseTopic> => {
         if (name === null) return { errorCode: KafkaErrorCode.UNKNOWN_TOPIC_ID, name, partitions: [] };
         if (partitionsOf(name) === undefined) {
           if (!isValidTopic(name)) return { errorCode: KafkaErrorCode.INVALID_TOPIC_EXCEPTION, name, partitions: [] };
           if (!autoCreate) return { errorCode: KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, partitions: [] };
-          if (collidingTopic(name, topicNames()) !== undefined) return { errorCode: KafkaErrorCode.INVALID_TOPIC_EXCEPTION, name, partitions: [] };
+          if (broker.collidingTopic(name) !== undefined) return { errorCode: KafkaErrorCode.INVALID_TOPIC_EXCEPTION, name, partitions: [] };
           const refused = policyError(() => broker.createTopic(name, DEFAULT_PARTITIONS));
           if (refused) return { errorCode: KafkaErrorCode.POLICY_VIOLATION, name, partitions: [] };
         }
