@@ -11,7 +11,7 @@ export type { RecordBatch } from './records/record-batch.js';
 export { TYPE_HEADER } from './pubsub/types.js';
 
 export interface MemoryBrokerHelpers {
-  /** Drops every topic and group, or empties only the named topics (as Kafka's DeleteRecords: partitions, settings and offsets stay). */
+  /** Drops every topic and group, or empties only the named topics (as Kafka's DeleteRecords: partitions, settings and offsets stay) and drops their groups' offsets. */
   reset(topics?: string[]): Promise<void>;
   getMessageCount(topic: string): Promise<number>;
   getLag(group: string, topic: string): Promise<number>;

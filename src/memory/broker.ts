@@ -356,8 +356,9 @@ export class MemoryBroker {
 
   /**
    * Empties the named topics as Kafka's DeleteRecords up to their ends does (`zps reset` on Kafka):
-   * their partitions, settings and offsets stay, and the next record takes the next offset. With no
-   * names, drops every topic and group: local mode's clean slate.
+   * their partitions, settings and offsets stay, and the next record takes the next offset; their
+   * groups' offsets on them are dropped (local mode's reset, README). With no names, drops every
+   * topic and group: local mode's clean slate.
    */
   reset(topicNames?: readonly string[]): void {
     if (topicNames === undefined) {
@@ -368,8 +369,9 @@ export class MemoryBroker {
       const topic = this.topics.get(name);
       if (!topic) continue;
       for (const log of topic.logs) this.totalBytes -= log.deleteBefore(log.endOffset);
-      this.notify(name);
     }
+    this.groups.reset(topicNames);
+    for (const name of topicNames) this.notify(name);
   }
 
   /** Drops the named topics with their groups' offsets of them, or with no names every topic and group. */

@@ -184,7 +184,8 @@ export interface Driver {
 
   /**
    * Deletes messages: the named topics' records up to their end offsets (the topics, their settings
-   * and offsets stay, as Kafka's DeleteRecords). No topics: everything, where the backend allows.
+   * and offsets stay, as Kafka's DeleteRecords; local mode also drops their groups' offsets). No
+   * topics: everything, where the backend allows.
    */
   reset(topics?: readonly string[]): Promise<void>;
 

@@ -258,7 +258,7 @@ export interface Admin {
   groups(): Promise<GroupSummary[]>;
   /** The group's partitions with committed offset, end and lag, and its members; undefined when there is no such group. */
   describeGroup(group: string): Promise<GroupDescription | undefined>;
-  /** Empties the topics as Kafka's DeleteRecords (partitions, settings and offsets stay); no topic: drops everything (local only). */
+  /** Empties the topics as Kafka's DeleteRecords (partitions, settings and offsets stay; local: their groups' offsets go); no topic: drops everything (local only). */
   reset(topics?: string[]): Promise<void>;
 
   // administration: groups and cluster

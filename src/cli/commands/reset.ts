@@ -11,7 +11,7 @@ export function register(program: Command, run: ActionRunner): void {
   program
     .command('reset')
     .description('delete messages: local with no topic drops every topic and group')
-    .argument('[topic...]', 'topics to empty (their partitions, settings and offsets stay)')
+    .argument('[topic...]', "topics to empty (partitions, settings and offsets stay; local: their groups' offsets go)")
     .option('-y, --yes', 'do not ask for confirmation (needed outside local mode when stdin is not a terminal)')
     .action(run(async (ctx, command) => reset(ctx, command.args, command.opts<{ yes?: boolean }>().yes ?? false)));
 }
